@@ -1,0 +1,50 @@
+// hello: the reference target of a Vigil image. Greets with its arguments, shows the kernel
+// it runs on (proof that it runs inside the VM) and exits with 0, or with N given
+// `--exit N`, so tests can check that the exit status reaches the host.
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+namespace {
+
+// Parses a decimal exit status 0..255, digits only.
+bool ParseStatus(std::string_view text, int* status) {
+  if (text.empty() || text.size() > 3) return false;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *status);
+  return ec == std::errc() && end == text.data() + text.size() && *status >= 0 &&
+         *status <= 255;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int status = 0;
+  std::string args;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--exit") {
+      if (i + 1 >= argc || !ParseStatus(argv[i + 1], &status)) {
+        std::fprintf(stderr, "hello: --exit needs a status from 0 to 255\n");
+        return 2;
+      }
+      ++i;
+      continue;
+    }
+    if (!args.empty()) args.push_back(' ');
+    args.append(arg);
+  }
+  std::printf("hello from vigil: %s\n", args.c_str());
+  utsname uts{};
+  if (::uname(&uts) == 0) {
+    std::printf("hello: running on Linux %s (%s), pid %d\n", uts.release, uts.machine,
+                static_cast<int>(::getpid()));
+  }
+  if (status != 0) std::printf("hello: exiting with status %d\n", status);
+  std::fflush(stdout);
+  return status;
+}

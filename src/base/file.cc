@@ -1,0 +1,164 @@
+#include "base/file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <system_error>
+#include <vector>
+
+namespace vigil {
+namespace {
+
+std::string ErrnoText(int err) { return std::strerror(err); }
+
+class FdCloser {
+ public:
+  explicit FdCloser(int fd) : fd_(fd) {}
+  FdCloser(const FdCloser&) = delete;
+  FdCloser& operator=(const FdCloser&) = delete;
+  ~FdCloser() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+  int release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+Result<Bytes> ReadFile(const fs::path& path, std::uint64_t max_size, bool allow_symlink) {
+  int flags = O_RDONLY | O_CLOEXEC | (allow_symlink ? 0 : O_NOFOLLOW);
+  FdCloser fd(::open(path.c_str(), flags));
+  if (fd.get() < 0) {
+    int err = errno;
+    if (err == ELOOP) {
+      return Error::BadInput(path.string() + " is a symbolic link; give the real file instead");
+    }
+    if (err == ENOENT) {
+      return Error::BadInput(path.string() + " does not exist");
+    }
+    return Error::BadInput("cannot open " + path.string() + ": " + ErrnoText(err));
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    return Error::Failed("cannot stat " + path.string() + ": " + ErrnoText(errno));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return Error::BadInput(path.string() + " is not a regular file");
+  }
+  if (static_cast<std::uint64_t>(st.st_size) > max_size) {
+    return Error::BadInput(path.string() + " is " + std::to_string(st.st_size) +
+                           " bytes, more than the limit of " + std::to_string(max_size));
+  }
+  Bytes data(static_cast<std::size_t>(st.st_size));
+  std::size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::read(fd.get(), data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error::Failed("cannot read " + path.string() + ": " + ErrnoText(errno));
+    if (n == 0) return Error::Failed(path.string() + " shrank while it was being read");
+    done += static_cast<std::size_t>(n);
+  }
+  std::uint8_t extra = 0;
+  if (::read(fd.get(), &extra, 1) > 0) {
+    return Error::Failed(path.string() + " grew while it was being read");
+  }
+  return data;
+}
+
+Status FsyncDirectory(const fs::path& dir) {
+  FdCloser fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) return Error::Failed("cannot open directory " + dir.string());
+  if (::fsync(fd.get()) != 0) {
+    return Error::Failed("cannot fsync directory " + dir.string() + ": " + ErrnoText(errno));
+  }
+  return OkStatus();
+}
+
+Status WriteFileAtomic(const fs::path& path, ByteView data, unsigned mode) {
+  fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  std::string tmpl = (dir / ("." + path.filename().string() + ".tmpXXXXXX")).string();
+  std::vector<char> name(tmpl.begin(), tmpl.end());
+  name.push_back('\0');
+  FdCloser fd(::mkstemp(name.data()));
+  if (fd.get() < 0) {
+    return Error::Failed("cannot create a temporary file in " + dir.string() + ": " +
+                         ErrnoText(errno));
+  }
+  std::string tmp_path(name.data());
+  auto fail = [&](const std::string& what) {
+    int err = errno;
+    ::unlink(tmp_path.c_str());
+    return Error::Failed(what + " " + path.string() + ": " + ErrnoText(err));
+  };
+  if (::fchmod(fd.get(), static_cast<mode_t>(mode)) != 0) return fail("cannot set the mode of");
+  std::size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail("cannot write");
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd.get()) != 0) return fail("cannot fsync");
+  if (::close(fd.release()) != 0) return fail("cannot close");
+  if (::rename(tmp_path.c_str(), path.c_str()) != 0) return fail("cannot rename onto");
+  return FsyncDirectory(dir);
+}
+
+Result<TempDir> TempDir::Create(const fs::path& parent, const std::string& prefix) {
+  std::string tmpl = (parent / (prefix + "XXXXXX")).string();
+  std::vector<char> name(tmpl.begin(), tmpl.end());
+  name.push_back('\0');
+  if (::mkdtemp(name.data()) == nullptr) {
+    return Error::Failed("cannot create a temporary directory in " + parent.string() + ": " +
+                         ErrnoText(errno));
+  }
+  return TempDir(fs::path(name.data()));
+}
+
+TempDir::TempDir(TempDir&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
+
+TempDir& TempDir::operator=(TempDir&& other) noexcept {
+  if (this != &other) {
+    if (!path_.empty()) {
+      std::error_code ec;
+      fs::remove_all(path_, ec);
+    }
+    path_ = std::move(other.path_);
+    other.path_.clear();
+  }
+  return *this;
+}
+
+TempDir::~TempDir() {
+  if (!path_.empty()) {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+}
+
+Status PublishDirectory(const fs::path& from, const fs::path& to) {
+  // renameat2(RENAME_NOREPLACE) refuses to replace an existing path, even one created
+  // after we checked.
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) != 0) {
+    int err = errno;
+    if (err == EEXIST || err == ENOTEMPTY) {
+      return Error::BadInput(to.string() + " already exists; remove it or choose another --out");
+    }
+    return Error::Failed("cannot move the result to " + to.string() + ": " + ErrnoText(err));
+  }
+  fs::path parent = to.parent_path().empty() ? fs::path(".") : to.parent_path();
+  return FsyncDirectory(parent);
+}
+
+}  // namespace vigil

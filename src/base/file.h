@@ -1,0 +1,53 @@
+// Files: bounded reads, atomic writes (temp file, fsync, rename, fsync of the directory),
+// and temporary directories that remove themselves unless committed.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "base/bytes.h"
+#include "base/result.h"
+
+namespace vigil {
+
+namespace fs = std::filesystem;
+
+// Reads a regular file of at most `max_size` bytes. Refuses symlinks when `allow_symlink`
+// is false, so a pinned input cannot be redirected after it was checked.
+Result<Bytes> ReadFile(const fs::path& path, std::uint64_t max_size, bool allow_symlink = true);
+
+// Writes `data` to `path` atomically with the given mode: a temporary file in the same
+// directory, fsync, rename over `path`, fsync of the directory.
+Status WriteFileAtomic(const fs::path& path, ByteView data, unsigned mode = 0644);
+
+// Flushes a directory's entries to disk.
+Status FsyncDirectory(const fs::path& dir);
+
+// A directory created with mkdtemp; removed with its contents on destruction unless
+// Release() was called.
+class TempDir {
+ public:
+  // Creates `<parent>/<prefix>XXXXXX`.
+  static Result<TempDir> Create(const fs::path& parent, const std::string& prefix);
+
+  TempDir(TempDir&& other) noexcept;
+  TempDir& operator=(TempDir&& other) noexcept;
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir();
+
+  const fs::path& path() const { return path_; }
+  // Keeps the directory: the destructor will not remove it.
+  void Release() { path_.clear(); }
+
+ private:
+  explicit TempDir(fs::path path) : path_(std::move(path)) {}
+  fs::path path_;
+};
+
+// Moves a finished directory `from` to `to` (which must not exist) with rename(2) and
+// flushes the parent, so readers see either nothing or the whole directory.
+Status PublishDirectory(const fs::path& from, const fs::path& to);
+
+}  // namespace vigil

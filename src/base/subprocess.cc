@@ -1,0 +1,133 @@
+#include "base/subprocess.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <sstream>
+
+namespace vigil {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Child {
+  pid_t pid = -1;
+  int out_fd = -1;
+};
+
+Result<Child> Start(const Command& command) {
+  if (command.argv.empty()) return Error::BadInput("no command to run");
+  std::string exe = command.argv[0];
+  if (exe.find('/') == std::string::npos) {
+    exe = FindExecutable(exe);
+    if (exe.empty()) {
+      return Error::MissingEnv(command.argv[0] +
+                               " is not installed or not in PATH; run scripts/setup");
+    }
+  }
+  // Build argv and envp before fork: the child must only call async-signal-safe functions.
+  std::vector<char*> argv;
+  for (const auto& a : command.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<std::string> env_strings;
+  std::vector<char*> envp;
+  if (command.env) {
+    for (const auto& [k, v] : *command.env) env_strings.push_back(k + "=" + v);
+    for (auto& s : env_strings) envp.push_back(s.data());
+    envp.push_back(nullptr);
+  }
+  int pipefd[2];
+  if (::pipe2(pipefd, O_CLOEXEC) != 0) return Error::Failed("cannot create a pipe");
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(pipefd[0]);
+    ::close(pipefd[1]);
+    return Error::Failed(std::string("cannot fork: ") + std::strerror(errno));
+  }
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    ::dup2(pipefd[1], STDOUT_FILENO);
+    if (command.capture_stderr) ::dup2(pipefd[1], STDERR_FILENO);
+    int devnull = ::open("/dev/null", O_RDONLY);
+    if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
+    if (!command.working_dir.empty() && ::chdir(command.working_dir.c_str()) != 0) _exit(126);
+    if (command.env) {
+      ::execve(exe.c_str(), argv.data(), envp.data());
+    } else {
+      ::execv(exe.c_str(), argv.data());
+    }
+    _exit(127);
+  }
+  ::setpgid(pid, pid);
+  ::close(pipefd[1]);
+  return Child{pid, pipefd[0]};
+}
+
+Exit Reap(pid_t pid, bool timed_out) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  Exit exit;
+  exit.timed_out = timed_out;
+  if (WIFEXITED(status)) exit.code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) exit.signal = WTERMSIG(status);
+  return exit;
+}
+
+}  // namespace
+
+std::string FindExecutable(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path ? path : "/usr/local/bin:/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    if (dir.empty()) continue;
+    std::string candidate = dir + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return "";
+}
+
+Result<Exit> RunStreaming(const Command& command, std::chrono::milliseconds timeout,
+                          const std::function<void(std::string_view)>& on_output) {
+  VIGIL_ASSIGN_OR_RETURN(Child child, Start(command));
+  auto deadline = Clock::now() + timeout;
+  bool timed_out = false;
+  char buf[65536];
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) {
+      timed_out = true;
+      ::kill(-child.pid, SIGKILL);
+      break;
+    }
+    pollfd pfd{child.out_fd, POLLIN, 0};
+    int r = ::poll(&pfd, 1, static_cast<int>(std::min<long long>(left.count(), 1000)));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) continue;
+    ssize_t n = ::read(child.out_fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    on_output(std::string_view(buf, static_cast<std::size_t>(n)));
+  }
+  ::close(child.out_fd);
+  return Reap(child.pid, timed_out);
+}
+
+Result<RunOutput> Run(const Command& command, std::chrono::milliseconds timeout) {
+  RunOutput result;
+  VIGIL_ASSIGN_OR_RETURN(result.exit, RunStreaming(command, timeout, [&](std::string_view chunk) {
+                           result.output.append(chunk);
+                         }));
+  return result;
+}
+
+}  // namespace vigil

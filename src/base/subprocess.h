@@ -1,0 +1,48 @@
+// Running child processes without a shell: argv in, exit status and output out.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace vigil {
+
+struct Command {
+  std::vector<std::string> argv;  // argv[0] is looked up in PATH when it has no '/'
+  // When set, the child's environment is exactly this; otherwise it inherits ours.
+  std::optional<std::map<std::string, std::string>> env;
+  std::string working_dir;  // empty: inherit
+  bool capture_stderr = false;  // merge stderr into the captured/streamed output
+};
+
+struct Exit {
+  int code = 0;          // exit code when the child exited normally
+  int signal = 0;        // the signal that killed it, or 0
+  bool timed_out = false;
+  bool ok() const { return !timed_out && signal == 0 && code == 0; }
+};
+
+struct RunOutput {
+  Exit exit;
+  std::string output;  // stdout (and stderr when capture_stderr)
+};
+
+// Runs `command`, collecting its standard output. Kills it (SIGKILL, whole process group)
+// after `timeout`. Fails only when the child cannot be started.
+Result<RunOutput> Run(const Command& command,
+                      std::chrono::milliseconds timeout = std::chrono::hours(1));
+
+// Runs `command` and calls `on_output` with each chunk of its standard output as it
+// arrives (for live consoles). Returns how the child ended.
+Result<Exit> RunStreaming(const Command& command, std::chrono::milliseconds timeout,
+                          const std::function<void(std::string_view)>& on_output);
+
+// Finds an executable in PATH; empty when absent.
+std::string FindExecutable(const std::string& name);
+
+}  // namespace vigil

@@ -1,0 +1,30 @@
+// Helpers shared by the `vigil` subcommands: error reporting, progress and JSON output.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+
+namespace vigil::cli {
+
+using Json = nlohmann::ordered_json;
+
+// Prints "vigil: error: <message>" to stderr and returns the error's exit code.
+int ReportError(const Error& error);
+
+// Prints `json` to stdout, indented, with a final newline.
+void PrintJson(const Json& json);
+
+// True when stderr is a terminal: progress is shown only then.
+bool ProgressWanted();
+
+// Prints a progress line to stderr when it is a terminal.
+void ShowProgress(const std::string& step);
+
+// The directory holding the running `vigil` binary (to find vigil-init beside it).
+std::filesystem::path ExecutableDir();
+
+}  // namespace vigil::cli

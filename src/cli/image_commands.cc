@@ -1,0 +1,166 @@
+#include "cli/image_commands.h"
+
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include "base/file.h"
+#include "base/hex.h"
+#include "cli/cli_util.h"
+#include "image/builder.h"
+#include "image/eif.h"
+#include "image/qemu_runner.h"
+#include "image/spec.h"
+
+namespace vigil::cli {
+namespace {
+
+constexpr std::uint64_t kMaxEifSize = 2ull << 30;
+
+struct BuildArgs {
+  std::string spec;
+  std::string out;
+  bool json = false;
+};
+
+struct DescribeArgs {
+  std::string eif;
+  bool json = false;
+};
+
+struct RunArgs {
+  std::string dir;
+  int timeout = 120;
+  int memory = 256;
+};
+
+std::optional<std::string> EpochFromEnvironment() {
+  const char* value = std::getenv("SOURCE_DATE_EPOCH");
+  if (value == nullptr) return std::nullopt;
+  return std::string(value);
+}
+
+Json PcrsJson(const image::Pcrs& pcrs) {
+  return Json{{"HashAlgorithm", "Sha384 { ... }"},
+              {"PCR0", HexEncode(pcrs.pcr0)},
+              {"PCR1", HexEncode(pcrs.pcr1)},
+              {"PCR2", HexEncode(pcrs.pcr2)}};
+}
+
+int RunBuild(const BuildArgs& args) {
+  auto spec = image::LoadSpec(args.spec, EpochFromEnvironment());
+  if (!spec.ok()) return ReportError(spec.error());
+  image::BuildOptions options{.out_dir = args.out,
+                              .default_init = ExecutableDir() / "vigil-init",
+                              .on_step = ShowProgress};
+  auto summary = image::BuildImage(*spec, options);
+  if (!summary.ok()) return ReportError(summary.error());
+
+  if (args.json) {
+    Json files = Json::array();
+    for (const auto& f : summary->files) {
+      files.push_back({{"name", f.name}, {"size", f.size}, {"sha256", f.sha256}});
+    }
+    Json out{{"name", summary->name},
+             {"out", summary->out_dir.string()},
+             {"initramfs_uncompressed_size", summary->initramfs_uncompressed},
+             {"files", files}};
+    if (summary->pcrs) out["Measurements"] = PcrsJson(*summary->pcrs);
+    PrintJson(out);
+    return 0;
+  }
+  std::cout << "built " << summary->name << " in " << summary->out_dir.string() << "\n";
+  for (const auto& f : summary->files) {
+    std::printf("  %-28s %10llu  %s\n", f.name.c_str(), static_cast<unsigned long long>(f.size),
+                f.sha256.c_str());
+  }
+  if (summary->pcrs) std::cout << image::FormatPcrs(*summary->pcrs);
+  return 0;
+}
+
+int RunDescribe(const DescribeArgs& args) {
+  auto data = ReadFile(args.eif, kMaxEifSize);
+  if (!data.ok()) return ReportError(data.error());
+  auto info = image::ParseEif(*data);
+  if (!info.ok()) return ReportError(info.error().WithContext(args.eif));
+
+  if (args.json) {
+    Json sections = Json::array();
+    for (const auto& s : info->sections) {
+      sections.push_back({{"Type", image::SectionTypeName(s.type)},
+                          {"Offset", s.offset},
+                          {"Size", s.size}});
+    }
+    Json out{{"EifVersion", info->version},
+             {"Measurements", PcrsJson(info->pcrs)},
+             {"IsSigned", false},
+             {"CheckCRC", true},
+             {"Crc32", info->crc32},
+             {"Cmdline", info->cmdline},
+             {"Sections", sections}};
+    if (!info->metadata_json.empty()) {
+      out["Metadata"] = Json::parse(info->metadata_json, nullptr, /*allow_exceptions=*/false);
+    }
+    PrintJson(out);
+    return 0;
+  }
+  std::cout << "EIF version " << info->version << ", CRC32 " << std::hex << info->crc32
+            << std::dec << " (checked)\n";
+  std::cout << "cmdline: " << info->cmdline << "\n";
+  std::cout << "sections:\n";
+  for (const auto& s : info->sections) {
+    std::printf("  %-10s offset %10llu  size %10llu\n", image::SectionTypeName(s.type).c_str(),
+                static_cast<unsigned long long>(s.offset),
+                static_cast<unsigned long long>(s.size));
+  }
+  std::cout << image::FormatPcrs(info->pcrs);
+  return 0;
+}
+
+int RunRun(const RunArgs& args) {
+  if (args.timeout <= 0) return ReportError(Error::BadInput("--timeout must be positive"));
+  image::QemuOptions options;
+  options.timeout = std::chrono::seconds(args.timeout);
+  options.memory_mib = args.memory;
+  auto result = image::RunInQemu(args.dir, options);
+  if (!result.ok()) return ReportError(result.error());
+  std::cerr << "vigil: target exited with status " << result->target_exit_status
+            << (result->used_kvm ? " (KVM)" : " (TCG, no KVM)") << "\n";
+  return result->target_exit_status;
+}
+
+}  // namespace
+
+void AddImageCommands(CLI::App& app, int* exit_code) {
+  CLI::App* image = app.add_subcommand("image", "Build, inspect and boot images");
+  image->require_subcommand(1);
+
+  auto build = std::make_shared<BuildArgs>();
+  CLI::App* b = image->add_subcommand(
+      "build", "Build an image from a spec into a new output directory");
+  b->add_option("SPEC", build->spec, "The image spec (TOML)")->required();
+  b->add_option("--out", build->out, "Output directory (must not exist)")->required();
+  b->add_flag("--json", build->json, "Print the summary as JSON");
+  b->callback([build, exit_code] { *exit_code = RunBuild(*build); });
+
+  auto describe = std::make_shared<DescribeArgs>();
+  CLI::App* d = image->add_subcommand(
+      "describe", "Check an EIF (magic, version, bounds, CRC) and print its sections and PCRs");
+  d->add_option("EIF", describe->eif, "The .eif file")->required();
+  d->add_flag("--json", describe->json, "Print as JSON (keys as nitro-cli describe-eif)");
+  d->callback([describe, exit_code] { *exit_code = RunDescribe(*describe); });
+
+  auto run = std::make_shared<RunArgs>();
+  CLI::App* r = image->add_subcommand(
+      "run", "Boot a generic image in QEMU; exit with the target's exit status");
+  r->add_option("DIR", run->dir, "An output directory of `vigil image build`")->required();
+  r->add_option("--timeout", run->timeout, "Seconds before the boot is abandoned")
+      ->capture_default_str();
+  r->add_option("--memory", run->memory, "Guest memory in MiB")
+      ->check(CLI::Range(64, 65536))
+      ->capture_default_str();
+  r->callback([run, exit_code] { *exit_code = RunRun(*run); });
+}
+
+}  // namespace vigil::cli

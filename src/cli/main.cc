@@ -1,0 +1,24 @@
+// The `vigil` command line.
+#include <CLI/CLI.hpp>
+
+#include "cli/image_commands.h"
+
+#ifndef VIGIL_VERSION
+#define VIGIL_VERSION "0.0.0"
+#endif
+
+int main(int argc, char** argv) {
+  CLI::App app{"Vigil: reproducible trusted images, an accountable build farm, quorum boot"};
+  app.set_version_flag("--version", "vigil " VIGIL_VERSION);
+  app.require_subcommand(1);
+  int exit_code = 0;
+  vigil::cli::AddImageCommands(app, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    // Help and version are successes; every other parse problem is bad usage.
+    return code == 0 ? 0 : 2;
+  }
+  return exit_code;
+}

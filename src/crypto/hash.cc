@@ -1,0 +1,69 @@
+#include "crypto/hash.h"
+
+#include <openssl/evp.h>
+
+#include <cstdlib>
+#include <cstring>
+
+namespace vigil::crypto {
+namespace {
+
+const EVP_MD* Md(HashAlgorithm algorithm) {
+  return algorithm == HashAlgorithm::kSha256 ? EVP_sha256() : EVP_sha384();
+}
+
+// A failure here means OpenSSL itself is broken (allocation or provider missing); there is
+// nothing sensible to continue with.
+void Check(int ok) {
+  if (ok != 1) std::abort();
+}
+
+template <std::size_t N>
+std::array<std::uint8_t, N> OneShot(HashAlgorithm algorithm, ByteView data) {
+  std::array<std::uint8_t, N> out{};
+  unsigned int len = 0;
+  Check(EVP_Digest(data.data(), data.size(), out.data(), &len, Md(algorithm), nullptr));
+  return out;
+}
+
+}  // namespace
+
+struct Hasher::Ctx {
+  EVP_MD_CTX* md = EVP_MD_CTX_new();
+  ~Ctx() { EVP_MD_CTX_free(md); }
+};
+
+Sha256Digest Sha256(ByteView data) { return OneShot<32>(HashAlgorithm::kSha256, data); }
+Sha384Digest Sha384(ByteView data) { return OneShot<48>(HashAlgorithm::kSha384, data); }
+
+Hasher::Hasher(HashAlgorithm algorithm) : ctx_(std::make_unique<Ctx>()) {
+  if (ctx_->md == nullptr) std::abort();
+  Check(EVP_DigestInit_ex(ctx_->md, Md(algorithm), nullptr));
+}
+
+Hasher::Hasher(const Hasher& other) : ctx_(std::make_unique<Ctx>()) {
+  if (ctx_->md == nullptr) std::abort();
+  Check(EVP_MD_CTX_copy_ex(ctx_->md, other.ctx_->md));
+}
+
+Hasher& Hasher::operator=(const Hasher& other) {
+  if (this != &other) Check(EVP_MD_CTX_copy_ex(ctx_->md, other.ctx_->md));
+  return *this;
+}
+
+Hasher::~Hasher() = default;
+
+void Hasher::Update(ByteView data) { Check(EVP_DigestUpdate(ctx_->md, data.data(), data.size())); }
+
+std::size_t Hasher::digest_size() const {
+  return static_cast<std::size_t>(EVP_MD_get_size(EVP_MD_CTX_get0_md(ctx_->md)));
+}
+
+Bytes Hasher::Finish() {
+  Bytes out(digest_size());
+  unsigned int len = 0;
+  Check(EVP_DigestFinal_ex(ctx_->md, out.data(), &len));
+  return out;
+}
+
+}  // namespace vigil::crypto

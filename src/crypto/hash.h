@@ -1,0 +1,41 @@
+// SHA-256 and SHA-384 through OpenSSL 3's EVP interface, one-shot and incremental.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+
+#include "base/bytes.h"
+
+namespace vigil::crypto {
+
+enum class HashAlgorithm { kSha256, kSha384 };
+
+using Sha256Digest = std::array<std::uint8_t, 32>;
+using Sha384Digest = std::array<std::uint8_t, 48>;
+
+Sha256Digest Sha256(ByteView data);
+Sha384Digest Sha384(ByteView data);
+
+// An incremental hash. Copying it forks the running state, so a common prefix is hashed
+// once (the EIF PCRs share kernel and cmdline).
+class Hasher {
+ public:
+  explicit Hasher(HashAlgorithm algorithm);
+  Hasher(const Hasher& other);
+  Hasher& operator=(const Hasher& other);
+  Hasher(Hasher&&) noexcept = default;
+  Hasher& operator=(Hasher&&) noexcept = default;
+  ~Hasher();
+
+  void Update(ByteView data);
+  // Returns the digest; the hasher must not be updated afterwards.
+  Bytes Finish();
+  std::size_t digest_size() const;
+
+ private:
+  struct Ctx;
+  std::unique_ptr<Ctx> ctx_;
+};
+
+}  // namespace vigil::crypto

@@ -1,0 +1,87 @@
+// The AWS Nitro Enclaves image format (EIF, version 4) and its PCR measurements.
+//
+// Layout, section types, CRC32 and PCR rules follow aws-nitro-enclaves-image-format, the
+// library behind nitro-cli's build-enclave and describe-eif. Spec: docs/SPEC-eif.md.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/bytes.h"
+#include "base/result.h"
+
+namespace vigil::image {
+
+// PCR0 (kernel, cmdline, every ramdisk), PCR1 (kernel, cmdline, first ramdisk: the
+// "bootstrap"), PCR2 (the remaining ramdisks: the "application"), each SHA-384 extended
+// once from 48 zero bytes, exactly as nitro-cli computes them.
+struct Pcrs {
+  Bytes pcr0;
+  Bytes pcr1;
+  Bytes pcr2;
+};
+
+// What goes into an EIF.
+struct EifInput {
+  ByteView kernel;
+  std::string cmdline;
+  std::vector<ByteView> ramdisks;  // at least one
+  // Identity metadata (the JSON metadata section). build_time comes from
+  // SOURCE_DATE_EPOCH, never the clock, so the EIF is reproducible.
+  std::string image_name;
+  std::string image_version;
+  std::int64_t build_time = 0;  // seconds since the epoch
+  std::string kernel_version;   // may be empty
+};
+
+enum class EifSectionType : std::uint16_t {
+  kInvalid = 0,
+  kKernel = 1,
+  kCmdline = 2,
+  kRamdisk = 3,
+  kSignature = 4,
+  kMetadata = 5,
+};
+
+struct EifSection {
+  EifSectionType type = EifSectionType::kInvalid;
+  std::uint16_t flags = 0;
+  std::uint64_t offset = 0;  // of the section header in the file
+  std::uint64_t size = 0;    // of the section data, without its header
+};
+
+// A parsed and verified EIF (magic, version, bounds and CRC all checked).
+struct EifInfo {
+  std::uint16_t version = 0;
+  std::uint16_t flags = 0;
+  std::uint64_t default_memory = 0;
+  std::uint64_t default_cpus = 0;
+  std::uint32_t crc32 = 0;
+  std::vector<EifSection> sections;
+  std::string cmdline;
+  std::string metadata_json;  // empty when there is no metadata section
+  Pcrs pcrs;
+};
+
+// Computes the PCRs of the given boot inputs.
+Pcrs ComputePcrs(ByteView kernel, std::string_view cmdline, const std::vector<ByteView>& ramdisks);
+
+// Checks that `input` can be written as an EIF that ParseEif accepts: 1 to 29 ramdisks, a
+// cmdline that is UTF-8 without NUL, UTF-8 metadata strings, a build time in years 0000-9999
+// and a total size within ParseEif's limit. Errors are kBadInput.
+Status CheckEifInput(const EifInput& input);
+
+// Serialises an EIF. Deterministic: the same input gives the same bytes. Call CheckEifInput
+// first: an input it refuses still serialises, but ParseEif will refuse the result.
+Bytes WriteEif(const EifInput& input);
+
+// Parses and verifies an EIF. Errors (kBadInput) name the problem: not an EIF (magic),
+// unsupported version, a section out of bounds or overlapping, trailing bytes, a bad CRC
+// (kFailed: a verification failure).
+Result<EifInfo> ParseEif(ByteView file);
+
+// Section type name as nitro-cli prints it ("Kernel", "Cmdline", ...).
+std::string SectionTypeName(EifSectionType type);
+
+}  // namespace vigil::image

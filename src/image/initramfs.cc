@@ -1,0 +1,64 @@
+#include "image/initramfs.h"
+
+#include "image/cpio.h"
+#include "init/protocol.h"
+
+namespace vigil::image {
+namespace {
+
+CpioEntry Directory(std::string path, std::uint32_t permissions = 0755) {
+  return {.path = std::move(path), .type = CpioType::kDirectory, .permissions = permissions};
+}
+
+CpioEntry File(std::string path, std::uint32_t permissions, Bytes data) {
+  return {.path = std::move(path),
+          .type = CpioType::kRegular,
+          .permissions = permissions,
+          .data = std::move(data)};
+}
+
+// The target's argv as NUL-terminated strings (see init/protocol.h).
+Bytes TargetArgv(const ImageSpec& spec) {
+  Bytes out;
+  auto put = [&out](const std::string& s) {
+    out.insert(out.end(), s.begin(), s.end());
+    out.push_back(0);
+  };
+  put(spec.target_destination);
+  for (const auto& arg : spec.target_args) put(arg);
+  return out;
+}
+
+}  // namespace
+
+Result<Bytes> BuildInitramfs(const ImageSpec& spec, const LoadedInputs& inputs) {
+  std::vector<CpioEntry> entries = {
+      Directory("dev"), Directory("proc", 0555), Directory("sys", 0555),
+      Directory("tmp", 01777), Directory("run"), Directory("etc"), Directory("etc/vigil"),
+      Directory("bin"),
+  };
+  entries.push_back({.path = "dev/console",
+                     .type = CpioType::kCharDevice,
+                     .permissions = 0600,
+                     .rdev_major = 5,
+                     .rdev_minor = 1});
+  entries.push_back(File("init", 0755, inputs.init));
+  entries.push_back(File(init::kTargetArgvPath + 1, 0444, TargetArgv(spec)));
+  entries.push_back(File(spec.target_destination.substr(1), 0755, inputs.target));
+  for (std::size_t i = 0; i < spec.files.size(); ++i) {
+    entries.push_back(File(spec.files[i].destination.substr(1), spec.files[i].mode,
+                           inputs.files[i]));
+  }
+  if (spec.debug && inputs.busybox) {
+    entries.push_back(File(init::kBusyboxPath + 1, 0755, *inputs.busybox));
+    entries.push_back({.path = "bin/sh",
+                       .type = CpioType::kSymlink,
+                       .permissions = 0777,
+                       .data = Bytes{'b', 'u', 's', 'y', 'b', 'o', 'x'}});
+    entries.push_back(File(init::kDebugMarkerPath + 1, 0444, {}));
+  }
+  AddParentDirectories(entries);
+  return WriteCpioNewc(std::move(entries), spec.source_date_epoch);
+}
+
+}  // namespace vigil::image
