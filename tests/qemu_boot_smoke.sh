@@ -31,12 +31,13 @@ fi
 
 accel="-accel tcg"
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then accel="-enable-kvm -cpu host"; fi
-# shellcheck disable=SC2086
 exec_qemu() {
+  # shellcheck disable=SC2086
   qemu-system-x86_64 -nodefaults -no-user-config -display none -serial stdio -monitor none \
     -no-reboot -m 256 -smp 1 $accel -kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
     -append "console=ttyS0 panic=-1 quiet"
 }
-start=$(date +%s.%N)
-exec_qemu
-echo "qemu exited with $? after $(echo "$(date +%s.%N) - $start" | bc) s"
+start=$(date +%s%N)
+rc=0
+exec_qemu || rc=$?
+echo "qemu exited with $rc after $(( ($(date +%s%N) - start) / 1000000 )) ms"

@@ -5,12 +5,10 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
 #include <utility>
-
-#include <nlohmann/json.hpp>
 
 #include "base/hex.h"
 #include "crypto/hash.h"
@@ -86,9 +84,9 @@ std::uint32_t GetU32(ByteView in, std::size_t at) {
 std::uint64_t GetU64(ByteView in, std::size_t at) { return GetBe(in, at, 8); }
 
 std::string Hex32(std::uint32_t value) {
-  char text[9];
-  std::snprintf(text, sizeof(text), "%08x", value);
-  return text;
+  Bytes bytes;
+  PutBe(bytes, value, 4);
+  return HexEncode(bytes);
 }
 
 // ---- CRC32 ----
@@ -113,14 +111,13 @@ bool IsUtf8(std::string_view text) {
     std::uint32_t code = 0;
     std::uint32_t min = 0;
     if (byte < 0x80) {
-      ++i;
-      continue;
+      length = 1, code = byte, min = 0;
     } else if ((byte & 0xe0) == 0xc0) {
-      length = 2, code = byte & 0x1fu, min = 0x80;
+      length = 2, code = byte & 0x1fU, min = 0x80;
     } else if ((byte & 0xf0) == 0xe0) {
-      length = 3, code = byte & 0x0fu, min = 0x800;
+      length = 3, code = byte & 0x0fU, min = 0x800;
     } else if ((byte & 0xf8) == 0xf0) {
-      length = 4, code = byte & 0x07u, min = 0x10000;
+      length = 4, code = byte & 0x07U, min = 0x10000;
     } else {
       return false;
     }
@@ -128,12 +125,17 @@ bool IsUtf8(std::string_view text) {
     for (std::size_t k = 1; k < length; ++k) {
       auto next = static_cast<unsigned char>(text[i + k]);
       if ((next & 0xc0) != 0x80) return false;
-      code = (code << 6) | (next & 0x3fu);
+      code = (code << 6) | (next & 0x3fU);
     }
     if (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return false;
     i += length;
   }
   return true;
+}
+
+std::string ZeroPadded(std::uint64_t value, std::size_t width) {
+  std::string digits = std::to_string(value);
+  return digits.size() >= width ? digits : std::string(width - digits.size(), '0') + digits;
 }
 
 struct CivilDate {
@@ -166,17 +168,18 @@ std::string FormatBuildTime(std::int64_t seconds) {
     days -= 1;
   }
   CivilDate date = CivilFromDays(days);
-  char year[32];
+  std::string year;
   if (date.year >= 0 && date.year <= 9999) {
-    std::snprintf(year, sizeof(year), "%04lld", static_cast<long long>(date.year));
-  } else {
-    std::snprintf(year, sizeof(year), "%+05lld", static_cast<long long>(date.year));
+    year = ZeroPadded(static_cast<std::uint64_t>(date.year), 4);
+  } else {  // chrono writes such years with a sign and at least four digits
+    std::uint64_t magnitude = date.year < 0 ? 0 - static_cast<std::uint64_t>(date.year)
+                                            : static_cast<std::uint64_t>(date.year);
+    year = (date.year < 0 ? "-" : "+") + ZeroPadded(magnitude, 4);
   }
-  char text[64];
-  std::snprintf(text, sizeof(text), "%s-%02u-%02uT%02d:%02d:%02d+00:00", year, date.month,
-                date.day, static_cast<int>(rest / 3600), static_cast<int>(rest / 60 % 60),
-                static_cast<int>(rest % 60));
-  return text;
+  auto clock = static_cast<std::uint64_t>(rest);
+  return year + "-" + ZeroPadded(date.month, 2) + "-" + ZeroPadded(date.day, 2) + "T" +
+         ZeroPadded(clock / 3600, 2) + ":" + ZeroPadded(clock / 60 % 60, 2) + ":" +
+         ZeroPadded(clock % 60, 2) + "+00:00";
 }
 
 // serde_json::to_vec of EifIdentityInfo (src/defs/mod.rs): compact, keys in struct order.
@@ -305,8 +308,7 @@ Result<RawSection> ReadSection(ByteView file, std::size_t index, std::uint64_t e
   }
   if (file.size() - offset < kSectionHeaderSize) {
     return Error::BadInput(name + " header at offset " + std::to_string(offset) +
-                           " is out of bounds (file is " + std::to_string(file.size()) +
-                           " bytes)");
+                           " is out of bounds (file is " + std::to_string(file.size()) + " bytes)");
   }
   std::uint16_t type = GetU16(file, offset);
   if (type < static_cast<std::uint16_t>(EifSectionType::kKernel) ||
@@ -365,8 +367,7 @@ Status CheckSectionOrder(const std::vector<RawSection>& sections) {
   }
   if (i < sections.size() && type_at(i) == EifSectionType::kSignature) ++i;
   if (i != sections.size()) {
-    return Error::BadInput("EIF section " + std::to_string(i) + " (" +
-                           SectionTypeName(type_at(i)) +
+    return Error::BadInput("EIF section " + std::to_string(i) + " (" + SectionTypeName(type_at(i)) +
                            ") is out of order; expected Kernel, Cmdline, Metadata, Ramdisk..., "
                            "Signature");
   }
@@ -385,9 +386,8 @@ Status CheckCmdline(std::string_view cmdline) {
 // The metadata must deserialize as EifIdentityInfo, as EifReader::from_eif requires.
 Status CheckMetadata(std::string_view text) {
   if (text.size() > kMaxMetadataSize) {
-    return Error::BadInput("EIF metadata is " + std::to_string(text.size()) +
-                           " bytes, above the " + std::to_string(kMaxMetadataSize) +
-                           "-byte limit");
+    return Error::BadInput("EIF metadata is " + std::to_string(text.size()) + " bytes, above the " +
+                           std::to_string(kMaxMetadataSize) + "-byte limit");
   }
   nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) {
@@ -398,9 +398,8 @@ Status CheckMetadata(std::string_view text) {
     return it != object.end() && it->is_string();
   };
   auto build = doc.find("BuildMetadata");
-  bool ok = has_string(doc, "ImageName") && has_string(doc, "ImageVersion") &&
-            build != doc.end() && build->is_object() && doc.contains("DockerInfo") &&
-            doc.contains("CustomMetadata");
+  bool ok = has_string(doc, "ImageName") && has_string(doc, "ImageVersion") && build != doc.end() &&
+            build->is_object() && doc.contains("DockerInfo") && doc.contains("CustomMetadata");
   if (ok) {
     for (const char* key :
          {"BuildTime", "BuildTool", "BuildToolVersion", "OperatingSystem", "KernelVersion"}) {
@@ -408,9 +407,10 @@ Status CheckMetadata(std::string_view text) {
     }
   }
   if (!ok) {
-    return Error::BadInput("EIF metadata lacks a field of EifIdentityInfo (ImageName, "
-                           "ImageVersion, BuildMetadata{BuildTime, BuildTool, BuildToolVersion, "
-                           "OperatingSystem, KernelVersion}, DockerInfo, CustomMetadata)");
+    return Error::BadInput(
+        "EIF metadata lacks a field of EifIdentityInfo (ImageName, "
+        "ImageVersion, BuildMetadata{BuildTime, BuildTool, BuildToolVersion, "
+        "OperatingSystem, KernelVersion}, DockerInfo, CustomMetadata)");
   }
   return OkStatus();
 }
@@ -427,8 +427,7 @@ Bytes Extend(crypto::Hasher& hasher) {
 
 }  // namespace
 
-Pcrs ComputePcrs(ByteView kernel, std::string_view cmdline,
-                 const std::vector<ByteView>& ramdisks) {
+Pcrs ComputePcrs(ByteView kernel, std::string_view cmdline, const std::vector<ByteView>& ramdisks) {
   // EifBuilder::measure: PCR0 (image) and PCR1 (bootstrap) get kernel and cmdline; the first
   // ramdisk goes to PCR0 and PCR1, every later one to PCR0 and PCR2 (customer app).
   crypto::Hasher bootstrap(crypto::HashAlgorithm::kSha384);
@@ -446,12 +445,11 @@ Pcrs ComputePcrs(ByteView kernel, std::string_view cmdline,
 
 Status CheckEifInput(const EifInput& input) {
   if (input.ramdisks.empty() || input.ramdisks.size() > kMaxRamdisks) {
-    return Error::BadInput("an EIF needs 1 to " + std::to_string(kMaxRamdisks) +
-                           " ramdisks, got " + std::to_string(input.ramdisks.size()));
+    return Error::BadInput("an EIF needs 1 to " + std::to_string(kMaxRamdisks) + " ramdisks, got " +
+                           std::to_string(input.ramdisks.size()));
   }
   VIGIL_RETURN_IF_ERROR(CheckCmdline(input.cmdline));
-  for (const std::string* text : {&input.image_name, &input.image_version,
-                                  &input.kernel_version}) {
+  for (const std::string* text : {&input.image_name, &input.image_version, &input.kernel_version}) {
     if (!IsUtf8(*text)) return Error::BadInput("EIF metadata text is not valid UTF-8");
   }
   if (input.build_time < kMinBuildTime || input.build_time > kMaxBuildTime) {

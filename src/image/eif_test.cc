@@ -53,18 +53,19 @@ struct RawSection {
 // A minimal EIF serialiser: header, then each section header and data back to back.
 Bytes BuildRaw(const std::vector<RawSection>& sections) {
   Bytes out = {'.', 'e', 'i', 'f'};
-  Put(out, 4, 2);                        // version
-  Put(out, 0, 2);                        // flags
-  Put(out, 1024ULL * 1024 * 1024, 8);    // default_mem
-  Put(out, 2, 8);                        // default_cpus
-  Put(out, 0, 2);                        // reserved
-  Put(out, sections.size(), 2);          // num_sections
+  Put(out, 4, 2);                      // version
+  Put(out, 0, 2);                      // flags
+  Put(out, 1024ULL * 1024 * 1024, 8);  // default_mem
+  Put(out, 2, 8);                      // default_cpus
+  Put(out, 0, 2);                      // reserved
+  Put(out, sections.size(), 2);        // num_sections
   std::uint64_t offset = kHeaderSize;
   for (std::size_t i = 0; i < 32; ++i) {
     Put(out, i < sections.size() ? offset : 0, 8);
     if (i < sections.size()) offset += kSectionHeaderSize + sections[i].data.size();
   }
-  for (std::size_t i = 0; i < 32; ++i) Put(out, i < sections.size() ? sections[i].data.size() : 0, 8);
+  for (std::size_t i = 0; i < 32; ++i)
+    Put(out, i < sections.size() ? sections[i].data.size() : 0, 8);
   Put(out, 0, 4);  // unused
   Put(out, 0, 4);  // crc, fixed below
   for (const RawSection& section : sections) {
@@ -126,8 +127,8 @@ Error ParseError(const Bytes& file) {
 
 TEST(Eif, Crc32IsTheIsoHdlcVariant) {
   std::string check = "123456789";
-  uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(check.data()),
-                    static_cast<uInt>(check.size()));
+  uLong crc =
+      crc32(0L, reinterpret_cast<const Bytef*>(check.data()), static_cast<uInt>(check.size()));
   EXPECT_EQ(crc, 0xcbf43926u);
 }
 
@@ -147,9 +148,9 @@ TEST(Eif, HeaderLayout) {
   EXPECT_EQ(Get(eif, 0, 4), 0x2e656966u);  // ".eif"
   EXPECT_EQ(Get(eif, 4, 2), 4u);
   EXPECT_EQ(Get(eif, 26, 2), 5u);
-  EXPECT_EQ(Get(eif, 28, 8), kHeaderSize);               // kernel section header offset
-  EXPECT_EQ(Get(eif, 284, 8), f.kernel.size());          // kernel data size
-  EXPECT_EQ(Get(eif, kHeaderSize, 2), 1u);               // kernel type
+  EXPECT_EQ(Get(eif, 28, 8), kHeaderSize);       // kernel section header offset
+  EXPECT_EQ(Get(eif, 284, 8), f.kernel.size());  // kernel data size
+  EXPECT_EQ(Get(eif, kHeaderSize, 2), 1u);       // kernel type
   EXPECT_EQ(Get(eif, kHeaderSize + 4, 8), f.kernel.size());
   EXPECT_EQ(Get(eif, 36, 8), kHeaderSize + kSectionHeaderSize + f.kernel.size());  // cmdline
   EXPECT_EQ(Get(eif, kCrcAt, 4), Crc(eif));
@@ -293,8 +294,8 @@ TEST(Eif, FlippingAByteInAnySectionFailsTheCrc) {
 TEST(Eif, TruncatedFilesAreRefused) {
   Fixture f;
   Bytes eif = WriteEif(f.input);
-  for (std::size_t size : {std::size_t{0}, std::size_t{100}, kHeaderSize, kHeaderSize + 5,
-                           eif.size() - 1}) {
+  for (std::size_t size :
+       {std::size_t{0}, std::size_t{100}, kHeaderSize, kHeaderSize + 5, eif.size() - 1}) {
     Bytes cut(eif.begin(), eif.begin() + static_cast<std::ptrdiff_t>(size));
     EXPECT_EQ(ParseError(cut).code(), ErrorCode::kBadInput) << size;
   }
@@ -333,12 +334,12 @@ TEST(Eif, HeaderFieldsAreChecked) {
     FixCrc(eif);
     return ParseError(eif).code() == ErrorCode::kBadInput;
   };
-  EXPECT_TRUE(refused(6, 0x2, 2));     // unknown flag
-  EXPECT_TRUE(refused(24, 1, 2));      // reserved
-  EXPECT_TRUE(refused(540, 1, 4));     // unused
-  EXPECT_TRUE(refused(26, 0, 2));      // no sections
-  EXPECT_TRUE(refused(26, 33, 2));     // beyond MAX_NUM_SECTIONS
-  EXPECT_TRUE(refused(26, 4, 2));      // a used table slot left past num_sections
+  EXPECT_TRUE(refused(6, 0x2, 2));          // unknown flag
+  EXPECT_TRUE(refused(24, 1, 2));           // reserved
+  EXPECT_TRUE(refused(540, 1, 4));          // unused
+  EXPECT_TRUE(refused(26, 0, 2));           // no sections
+  EXPECT_TRUE(refused(26, 33, 2));          // beyond MAX_NUM_SECTIONS
+  EXPECT_TRUE(refused(26, 4, 2));           // a used table slot left past num_sections
   EXPECT_TRUE(refused(28 + 8 * 31, 1, 8));  // a slot past num_sections is not zero
   // The arm64 flag is the one flag defined.
   Bytes arm = good;
@@ -434,9 +435,9 @@ TEST(Eif, ContentIsCheckedAfterTheCrc) {
   EXPECT_EQ(ParseError(BuildRaw({{1, k}, {2, Of("\xff")}, {3, r}})).code(), ErrorCode::kBadInput);
   EXPECT_EQ(ParseError(BuildRaw({{1, k}, {2, Of("c")}, {5, Of("{")}, {3, r}})).code(),
             ErrorCode::kBadInput);
-  EXPECT_EQ(ParseError(BuildRaw({{1, k}, {2, Of("c")}, {5, Of(R"({"ImageName":"x"})")}, {3, r}}))
-                .code(),
-            ErrorCode::kBadInput);
+  EXPECT_EQ(
+      ParseError(BuildRaw({{1, k}, {2, Of("c")}, {5, Of(R"({"ImageName":"x"})")}, {3, r}})).code(),
+      ErrorCode::kBadInput);
 }
 
 TEST(Eif, CheckEifInput) {

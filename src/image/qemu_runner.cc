@@ -26,6 +26,7 @@ constexpr std::size_t kTailLines = 15;
 // A console line longer than this is cut, so a target printing no newline cannot grow
 // our memory without bound.
 constexpr std::size_t kMaxLineBytes = 4096;
+constexpr char kPanicMarker[] = "Kernel panic - not syncing";
 
 struct BootFiles {
   fs::path kernel;
@@ -119,6 +120,7 @@ class ConsoleScanner {
 
   std::optional<int> exit_status() const { return exit_status_; }
   const std::string& bad_exit_line() const { return bad_exit_line_; }
+  const std::string& panic_line() const { return panic_line_; }
 
   std::string Tail() const {
     std::string text;
@@ -143,6 +145,10 @@ class ConsoleScanner {
         bad_exit_line_ = line_;
       }
     }
+    // A panic's backtrace pushes its reason out of the tail; keep the reason.
+    if (panic_line_.empty() && line_.find(kPanicMarker) != std::string::npos) {
+      panic_line_ = line_;
+    }
     tail_.push_back(std::move(line_));
     if (tail_.size() > kTailLines) tail_.pop_front();
     line_.clear();
@@ -152,6 +158,7 @@ class ConsoleScanner {
   std::deque<std::string> tail_;
   std::optional<int> exit_status_;
   std::string bad_exit_line_;
+  std::string panic_line_;
 };
 
 void WriteToStdout(std::string_view text) {
@@ -198,10 +205,13 @@ Result<QemuResult> RunInQemu(const fs::path& dir, const QemuOptions& options) {
                                               std::to_string(exit->signal)
                                         : "QEMU exited with code " +
                                               std::to_string(exit->code);
-    std::string why = scanner.bad_exit_line().empty()
-                          ? "the kernel or vigil-init failed before the target's exit line"
-                          : "vigil-init printed a malformed exit line '" +
-                                scanner.bad_exit_line() + "'";
+    std::string why;
+    if (!scanner.bad_exit_line().empty()) {
+      why = "vigil-init printed a malformed exit line '" + scanner.bad_exit_line() + "'";
+    } else {
+      why = "the kernel or vigil-init failed before the target's exit line";
+      if (!scanner.panic_line().empty()) why += " (" + scanner.panic_line() + ")";
+    }
     return Error::Failed(why + " (" + how + "); last console lines:\n" + scanner.Tail());
   }
   result.target_exit_status = *scanner.exit_status();

@@ -1,0 +1,109 @@
+#include "image/spec.h"
+
+#include <gtest/gtest.h>
+
+namespace vigil::image {
+namespace {
+
+constexpr char kKernelHash[] = "51349501a3d1ff83836437d2b365fd2d57f2feb8642d315e5181dec23d4c3275";
+
+std::string ValidSpec(const std::string& extra_top = "", const std::string& extra_end = "") {
+  return "name = \"demo\"\nsource_date_epoch = 1700000000\noutputs = [\"aws\", \"generic\"]\n" +
+         extra_top + "[kernel]\npath = \"k/vmlinuz\"\nsha256 = \"" + kKernelHash +
+         "\"\ncmdline = \"console=ttyS0\"\n[target]\npath = \"bin/app\"\nargs = [\"a\", \"b c\"]\n" +
+         extra_end;
+}
+
+Result<ImageSpec> Parse(const std::string& text,
+                        const std::optional<std::string>& epoch = std::nullopt) {
+  return ParseSpec(text, "/base", "spec.toml", epoch);
+}
+
+void ExpectBadInput(const std::string& text, const std::string& fragment) {
+  auto spec = Parse(text);
+  ASSERT_FALSE(spec.ok()) << text;
+  EXPECT_EQ(spec.error().code(), ErrorCode::kBadInput);
+  EXPECT_NE(spec.error().message().find(fragment), std::string::npos) << spec.error().message();
+}
+
+TEST(Spec, ParsesAValidSpec) {
+  auto spec = Parse(ValidSpec("", "[[files]]\nsource = \"motd\"\ndestination = \"/etc/motd\"\n"
+                                  "mode = \"0600\"\n"));
+  ASSERT_TRUE(spec.ok()) << spec.error().message();
+  EXPECT_EQ(spec->name, "demo");
+  EXPECT_EQ(spec->kernel.resolved, "/base/k/vmlinuz");
+  EXPECT_EQ(spec->target_destination, "/bin/app");
+  EXPECT_EQ(spec->target_args, (std::vector<std::string>{"a", "b c"}));
+  EXPECT_EQ(spec->outputs, (std::vector<Output>{Output::kGeneric, Output::kAws}));
+  EXPECT_EQ(spec->compression, Compression::kGzip);
+  ASSERT_EQ(spec->files.size(), 1u);
+  EXPECT_EQ(spec->files[0].mode, 0600u);
+}
+
+TEST(Spec, EnvironmentEpochOverridesSpec) {
+  auto spec = Parse(ValidSpec(), std::string("42"));
+  ASSERT_TRUE(spec.ok());
+  EXPECT_EQ(spec->source_date_epoch, 42u);
+  EXPECT_FALSE(Parse(ValidSpec(), std::string("12abc")).ok());
+  EXPECT_FALSE(Parse(ValidSpec(), std::string("99999999999")).ok());
+}
+
+TEST(Spec, RejectsBadToml) { ExpectBadInput("name = \n", "spec.toml:1: invalid TOML"); }
+
+TEST(Spec, RejectsUnknownKeysWithLocation) {
+  ExpectBadInput(ValidSpec("colour = \"red\"\n"), "spec.toml:4: unknown key 'colour'");
+  ExpectBadInput(ValidSpec("", "extra = 1\n"), "unknown key 'extra' in [target]");
+}
+
+TEST(Spec, RequiresKernelPin) {
+  std::string text = ValidSpec();
+  text.replace(text.find("sha256"), text.find('\n', text.find("sha256")) - text.find("sha256"),
+               "");
+  ExpectBadInput(text, "kernel.sha256");
+}
+
+TEST(Spec, RejectsMalformedValues) {
+  ExpectBadInput(ValidSpec("compression = \"xz\"\n"), "compression must be");
+  std::string bad_name = ValidSpec();
+  bad_name.replace(0, 13, "name = \"Demo!\"");
+  ExpectBadInput(bad_name, "name 'Demo!'");
+  ExpectBadInput(ValidSpec("", "[[files]]\nsource = \"x\"\ndestination = \"/x\"\nmode = \"4755\"\n"),
+                 "setuid");
+}
+
+TEST(Spec, RejectsDestinationsThatEscapeOrCollide) {
+  ExpectBadInput(ValidSpec("", "[[files]]\nsource = \"x\"\ndestination = \"/../etc/x\"\n"),
+                 "not a clean path");
+  ExpectBadInput(ValidSpec("", "[[files]]\nsource = \"x\"\ndestination = \"etc/x\"\n"),
+                 "must be an absolute path");
+  ExpectBadInput(ValidSpec("", "[[files]]\nsource = \"x\"\ndestination = \"/bin/app\"\n"),
+                 "two inputs have the destination '/bin/app'");
+  ExpectBadInput(ValidSpec("", "[[files]]\nsource = \"x\"\ndestination = \"/init\"\n"),
+                 "reserved");
+  ExpectBadInput(ValidSpec("", "[[files]]\nsource = \"x\"\ndestination = \"/bin\"\n"),
+                 "collides with a directory");
+  ExpectBadInput(ValidSpec("", "[[files]]\nsource = \"x\"\ndestination = \"/bin/app/x\"\n"),
+                 "collides with a directory");
+}
+
+TEST(Spec, RejectsDuplicateOrUnknownOutputs) {
+  std::string text = ValidSpec();
+  text.replace(text.find("[\"aws\", \"generic\"]"), 18, "[\"aws\", \"aws\"]");
+  ExpectBadInput(text, "listed twice");
+}
+
+TEST(Spec, ResolvedSpecIsParsableAndStable) {
+  auto spec = Parse(ValidSpec());
+  ASSERT_TRUE(spec.ok());
+  spec->target.sha256 = std::string(64, 'a');
+  std::string text = ResolvedSpecToml(*spec);
+  EXPECT_EQ(text, ResolvedSpecToml(*spec));
+  auto again = ParseSpec(text, "/base", "resolved", std::nullopt);
+  ASSERT_TRUE(again.ok()) << again.error().message() << "\n" << text;
+  EXPECT_EQ(again->target.sha256, spec->target.sha256);
+  EXPECT_EQ(again->target_args, spec->target_args);
+  EXPECT_EQ(ResolvedSpecToml(*again), text);
+}
+
+}  // namespace
+}  // namespace vigil::image

@@ -1,0 +1,72 @@
+#!/bin/bash
+# The image commands' interface: help and version, JSON output, describe, and every
+# kind of bad input (clear message, documented exit code, nothing left behind).
+. "$(dirname "$0")/lib.sh"
+
+for cmd in "" "image" "image build" "image describe" "image run"; do
+  # shellcheck disable=SC2086
+  expect_exit 0 "vigil $cmd --help" -- "$VIGIL" $cmd --help
+done
+expect_exit 0 "vigil --version" -- "$VIGIL" --version
+if grep -q "^vigil [0-9]" "$WORK/stdout"; then pass "version printed"; else fail "no version"; fi
+expect_exit 2 "unknown subcommand is bad usage" -- "$VIGIL" image frobnicate
+expect_exit 2 "missing --out is bad usage" -- "$VIGIL" image build x.toml
+
+write_spec "$WORK/hello.toml"
+expect_exit 0 "build --json" -- "$VIGIL" image build "$WORK/hello.toml" --out "$WORK/dist" --json
+cp "$WORK/stdout" "$WORK/build.json"
+pcr0=$(awk '$2=="PCR0"{print $1}' "$WORK/dist/hello.pcrs")
+if jq -e --arg p "$pcr0" '.Measurements.PCR0 == $p and (.files | length) == 7' "$WORK/build.json" >/dev/null; then
+  pass "build --json lists 7 files and PCR0"
+else
+  fail "build --json: $(head -c 300 "$WORK/build.json")"
+fi
+
+expect_exit 0 "describe --json" -- "$VIGIL" image describe "$WORK/dist/hello.eif" --json
+if jq -e --arg p "$pcr0" '.Measurements.HashAlgorithm and .Measurements.PCR0 == $p and .EifVersion == 4' "$WORK/stdout" >/dev/null; then
+  pass "describe reports the same PCR0 as the build, nitro-cli style keys"
+else
+  fail "describe --json: $(head -c 300 "$WORK/stdout")"
+fi
+expect_exit 0 "describe (text)" -- "$VIGIL" image describe "$WORK/dist/hello.eif"
+
+# describe: not an EIF, truncated, bad CRC.
+expect_exit 2 "describe a non-EIF" -- "$VIGIL" image describe "$WORK/hello.toml"
+head -c 100000 "$WORK/dist/hello.eif" > "$WORK/truncated.eif"
+expect_exit 2 "describe a truncated EIF" -- "$VIGIL" image describe "$WORK/truncated.eif"
+cp "$WORK/dist/hello.eif" "$WORK/flipped.eif"
+size=$(stat -c %s "$WORK/flipped.eif")
+printf '\x55' | dd of="$WORK/flipped.eif" bs=1 seek=$((size - 100)) conv=notrunc status=none
+expect_exit 1 "describe an EIF with a flipped byte fails verification" -- "$VIGIL" image describe "$WORK/flipped.eif"
+expect_stderr "CRC" "the CRC mismatch is named"
+expect_exit 2 "describe a missing file" -- "$VIGIL" image describe "$WORK/none.eif"
+
+# build: bad inputs; after each, nothing new in $WORK/bad.
+mkdir -p "$WORK/bad"
+bad_build() {  # bad_build DESCRIPTION STDERR_TEXT SPEC_FILE [CODE]
+  expect_exit "${4:-2}" "$1" -- "$VIGIL" image build "$3" --out "$WORK/bad/out"
+  expect_stderr "$2" "$1: message names the problem"
+  if [ -z "$(ls -A "$WORK/bad")" ]; then pass "$1: nothing left behind"; else fail "$1: left $(ls -A "$WORK/bad")"; fi
+}
+bad_build "missing spec" "does not exist" "$WORK/nope.toml"
+printf 'name = "x"\n[kernel\n' > "$WORK/s1.toml"
+bad_build "bad TOML" "invalid TOML" "$WORK/s1.toml"
+write_spec "$WORK/s2.toml" '["a"]' 'colour = "blue"'
+bad_build "unknown key" "unknown key 'colour'" "$WORK/s2.toml"
+write_spec "$WORK/s3.toml"
+sed -i "s/$KERNEL_SHA256/$(printf '0%.0s' $(seq 64))/" "$WORK/s3.toml"
+bad_build "kernel hash mismatch" "but the spec pins" "$WORK/s3.toml"
+write_spec "$WORK/s4.toml" '["a"]' '' $'[[files]]\nsource = "/etc/hostname"\ndestination = "/../../etc/passwd"'
+bad_build "destination escaping /" "not a clean path" "$WORK/s4.toml"
+write_spec "$WORK/s5.toml" '["a"]' '' $'[[files]]\nsource = "/etc/hostname"\ndestination = "/bin/hello"'
+bad_build "colliding destinations" "two inputs have the destination" "$WORK/s5.toml"
+ln -s /etc/hostname "$WORK/link"
+write_spec "$WORK/s6.toml" '["a"]' '' $'[[files]]\nsource = "'"$WORK"$'/link"\ndestination = "/etc/x"'
+bad_build "symlinked source" "symbolic link" "$WORK/s6.toml"
+write_spec "$WORK/s7.toml" '["a"]' '' $'[[files]]\nsource = "'"$WORK"$'/absent"\ndestination = "/etc/x"'
+bad_build "missing input" "does not exist" "$WORK/s7.toml"
+SOURCE_DATE_EPOCH=yesterday expect_exit 2 "bad SOURCE_DATE_EPOCH" -- "$VIGIL" image build "$WORK/hello.toml" --out "$WORK/bad/out"
+expect_stderr "SOURCE_DATE_EPOCH" "bad SOURCE_DATE_EPOCH is named"
+expect_exit 2 "existing output directory is refused" -- "$VIGIL" image build "$WORK/hello.toml" --out "$WORK/dist"
+if (cd "$WORK/dist" && sha256sum --quiet -c SHA256SUMS); then pass "existing output untouched"; else fail "existing output modified"; fi
+finish
