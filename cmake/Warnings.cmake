@@ -5,6 +5,11 @@ function(vigil_target_defaults target)
                                            -Wold-style-cast -Wformat=2
                                            # designated initializers may omit members
                                            -Wno-missing-field-initializers)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+    # GCC 12 reports false -Wrestrict positives inside std::string at -O2/-O3 (GCC bug
+    # 105329); the warning is useless there.
+    target_compile_options(${target} PRIVATE -Wno-restrict)
+  endif()
   if(VIGIL_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()

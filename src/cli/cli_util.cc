@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 
@@ -17,7 +18,12 @@ void PrintJson(const Json& json) { std::cout << json.dump(2) << "\n"; }
 bool ProgressWanted() { return ::isatty(STDERR_FILENO) == 1; }
 
 void ShowProgress(const std::string& step) {
-  if (ProgressWanted()) std::cerr << "  ... " << step << "\n";
+  static const auto start = std::chrono::steady_clock::now();
+  if (!ProgressWanted()) return;
+  auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start);
+  char stamp[32];
+  std::snprintf(stamp, sizeof(stamp), "[%6.2f s] ", elapsed.count());
+  std::cerr << stamp << step << "\n";
 }
 
 std::filesystem::path ExecutableDir() {

@@ -129,7 +129,7 @@ TEST(Eif, Crc32IsTheIsoHdlcVariant) {
   std::string check = "123456789";
   uLong crc =
       crc32(0L, reinterpret_cast<const Bytef*>(check.data()), static_cast<uInt>(check.size()));
-  EXPECT_EQ(crc, 0xcbf43926u);
+  EXPECT_EQ(crc, 0xcbf43926U);
 }
 
 TEST(Eif, MatchesAnIndependentSerialisation) {
@@ -145,12 +145,12 @@ TEST(Eif, MatchesAnIndependentSerialisation) {
 TEST(Eif, HeaderLayout) {
   Fixture f;
   Bytes eif = WriteEif(f.input);
-  EXPECT_EQ(Get(eif, 0, 4), 0x2e656966u);  // ".eif"
-  EXPECT_EQ(Get(eif, 4, 2), 4u);
-  EXPECT_EQ(Get(eif, 26, 2), 5u);
+  EXPECT_EQ(Get(eif, 0, 4), 0x2e656966U);  // ".eif"
+  EXPECT_EQ(Get(eif, 4, 2), 4U);
+  EXPECT_EQ(Get(eif, 26, 2), 5U);
   EXPECT_EQ(Get(eif, 28, 8), kHeaderSize);       // kernel section header offset
   EXPECT_EQ(Get(eif, 284, 8), f.kernel.size());  // kernel data size
-  EXPECT_EQ(Get(eif, kHeaderSize, 2), 1u);       // kernel type
+  EXPECT_EQ(Get(eif, kHeaderSize, 2), 1U);       // kernel type
   EXPECT_EQ(Get(eif, kHeaderSize + 4, 8), f.kernel.size());
   EXPECT_EQ(Get(eif, 36, 8), kHeaderSize + kSectionHeaderSize + f.kernel.size());  // cmdline
   EXPECT_EQ(Get(eif, kCrcAt, 4), Crc(eif));
@@ -164,11 +164,11 @@ TEST(Eif, RoundTrip) {
   EXPECT_EQ(info->version, 4);
   EXPECT_EQ(info->flags, 0);
   EXPECT_EQ(info->default_memory, 1024ULL * 1024 * 1024);
-  EXPECT_EQ(info->default_cpus, 2u);
+  EXPECT_EQ(info->default_cpus, 2U);
   EXPECT_EQ(info->crc32, Crc(eif));
   EXPECT_EQ(info->cmdline, f.input.cmdline);
   EXPECT_EQ(info->metadata_json, kFixtureMetadata);
-  ASSERT_EQ(info->sections.size(), 5u);
+  ASSERT_EQ(info->sections.size(), 5U);
   const EifSectionType types[] = {EifSectionType::kKernel, EifSectionType::kCmdline,
                                   EifSectionType::kMetadata, EifSectionType::kRamdisk,
                                   EifSectionType::kRamdisk};
@@ -194,7 +194,7 @@ TEST(Eif, PcrsMatchAnIndependentComputation) {
   EXPECT_EQ(HexEncode(pcrs.pcr0), Pcr(Concat({&f.kernel, &cmdline, &f.ramdisk1, &f.ramdisk2})));
   EXPECT_EQ(HexEncode(pcrs.pcr1), Pcr(Concat({&f.kernel, &cmdline, &f.ramdisk1})));
   EXPECT_EQ(HexEncode(pcrs.pcr2), Pcr(f.ramdisk2));
-  EXPECT_EQ(pcrs.pcr0.size(), 48u);
+  EXPECT_EQ(pcrs.pcr0.size(), 48U);
 }
 
 TEST(Eif, PcrKnownAnswerForASingleRamdisk) {
@@ -408,7 +408,11 @@ TEST(Eif, TrailingBytesAreRefused) {
 }
 
 TEST(Eif, SectionOrderFollowsNitroCli) {
-  Bytes k = Of("k"), c = Of("c"), r = Of("r"), m = Of(kFixtureMetadata), s = Of("sig");
+  const Bytes k = Of("k");
+  const Bytes c = Of("c");
+  const Bytes r = Of("r");
+  const Bytes m = Of(kFixtureMetadata);
+  const Bytes s = Of("sig");
   // Metadata and signature are optional; a signature section is accepted (not verified).
   EXPECT_TRUE(ParseEif(BuildRaw({{1, k}, {2, c}, {3, r}})).ok());
   Result<EifInfo> signed_eif = ParseEif(BuildRaw({{1, k}, {2, c}, {5, m}, {3, r}, {3, r}, {4, s}}));
@@ -428,7 +432,8 @@ TEST(Eif, SectionOrderFollowsNitroCli) {
 }
 
 TEST(Eif, ContentIsCheckedAfterTheCrc) {
-  Bytes k = Of("k"), r = Of("r");
+  const Bytes k = Of("k");
+  const Bytes r = Of("r");
   Error nul = ParseError(BuildRaw({{1, k}, {2, Of(std::string_view("a\0b", 3))}, {3, r}}));
   EXPECT_EQ(nul.code(), ErrorCode::kBadInput);
   EXPECT_NE(nul.message().find("NUL"), std::string::npos);
