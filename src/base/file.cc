@@ -86,6 +86,10 @@ Status FsyncDirectory(const fs::path& dir) {
 }
 
 Status WriteFileAtomic(const fs::path& path, ByteView data, unsigned mode) {
+  return WriteFileAtomic(path, std::span<const ByteView>(&data, 1), mode);
+}
+
+Status WriteFileAtomic(const fs::path& path, std::span<const ByteView> pieces, unsigned mode) {
   fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
   std::string tmpl = (dir / ("." + path.filename().string() + ".tmpXXXXXX")).string();
   std::vector<char> name(tmpl.begin(), tmpl.end());
@@ -102,12 +106,14 @@ Status WriteFileAtomic(const fs::path& path, ByteView data, unsigned mode) {
     return Error::Failed(what + " " + path.string() + ": " + ErrnoText(err));
   };
   if (::fchmod(fd.get(), static_cast<mode_t>(mode)) != 0) return fail("cannot set the mode of");
-  std::size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail("cannot write");
-    done += static_cast<std::size_t>(n);
+  for (ByteView data : pieces) {
+    std::size_t done = 0;
+    while (done < data.size()) {
+      ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return fail("cannot write");
+      done += static_cast<std::size_t>(n);
+    }
   }
   if (::fsync(fd.get()) != 0) return fail("cannot fsync");
   if (::close(fd.release()) != 0) return fail("cannot close");

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 
 #include "base/bytes.h"
@@ -20,6 +21,9 @@ Result<Bytes> ReadFile(const fs::path& path, std::uint64_t max_size, bool allow_
 // Writes `data` to `path` atomically with the given mode: a temporary file in the same
 // directory, fsync, rename over `path`, fsync of the directory.
 Status WriteFileAtomic(const fs::path& path, ByteView data, unsigned mode = 0644);
+// The same for a file given as consecutive pieces (written in order, not copied first).
+Status WriteFileAtomic(const fs::path& path, std::span<const ByteView> pieces,
+                       unsigned mode = 0644);
 
 // Flushes a directory's entries to disk.
 Status FsyncDirectory(const fs::path& dir);

@@ -51,6 +51,8 @@ Hasher& Hasher::operator=(const Hasher& other) {
   return *this;
 }
 
+Hasher::Hasher(Hasher&&) noexcept = default;
+Hasher& Hasher::operator=(Hasher&&) noexcept = default;
 Hasher::~Hasher() = default;
 
 void Hasher::Update(ByteView data) { Check(EVP_DigestUpdate(ctx_->md, data.data(), data.size())); }

@@ -24,8 +24,8 @@ class Hasher {
   explicit Hasher(HashAlgorithm algorithm);
   Hasher(const Hasher& other);
   Hasher& operator=(const Hasher& other);
-  Hasher(Hasher&&) noexcept = default;
-  Hasher& operator=(Hasher&&) noexcept = default;
+  Hasher(Hasher&&) noexcept;
+  Hasher& operator=(Hasher&&) noexcept;
   ~Hasher();
 
   void Update(ByteView data);

@@ -33,13 +33,49 @@ std::string KernelRelease(ByteView kernel) {
   return release;
 }
 
-void Step(const BuildOptions& options, const std::string& step) {
-  if (options.on_step) options.on_step(step);
+bool Wants(const ImageSpec& spec, Output output) {
+  return std::find(spec.outputs.begin(), spec.outputs.end(), output) != spec.outputs.end();
 }
 
-struct OutputFile {
-  std::string name;
-  Bytes data;
+// Writes the output files into the staging directory and records each one's hash.
+class OutputWriter {
+ public:
+  explicit OutputWriter(std::filesystem::path dir) : dir_(std::move(dir)) {}
+
+  Status Write(const std::string& name, std::span<const ByteView> pieces,
+               std::optional<std::string> known_sha256 = std::nullopt) {
+    VIGIL_RETURN_IF_ERROR(WriteFileAtomic(dir_ / name, pieces, 0644));
+    std::uint64_t size = 0;
+    for (ByteView piece : pieces) size += piece.size();
+    if (!known_sha256) {
+      crypto::Hasher hasher(crypto::HashAlgorithm::kSha256);
+      for (ByteView piece : pieces) hasher.Update(piece);
+      known_sha256 = HexEncode(hasher.Finish());
+    }
+    files_.push_back({name, size, *known_sha256});
+    return OkStatus();
+  }
+  Status Write(const std::string& name, ByteView data,
+               std::optional<std::string> known_sha256 = std::nullopt) {
+    return Write(name, std::span<const ByteView>(&data, 1), std::move(known_sha256));
+  }
+
+  // Writes SHA256SUMS (sha256sum's text format, sorted by name, so `sha256sum -c` checks
+  // the directory) and returns every file written, sorted.
+  Result<std::vector<BuiltFile>> Finish() {
+    std::sort(files_.begin(), files_.end(),
+              [](const BuiltFile& a, const BuiltFile& b) { return a.name < b.name; });
+    std::string sums;
+    for (const auto& f : files_) sums += f.sha256 + "  " + f.name + "\n";
+    VIGIL_RETURN_IF_ERROR(Write(kSumsFile, AsBytes(sums)));
+    std::sort(files_.begin(), files_.end(),
+              [](const BuiltFile& a, const BuiltFile& b) { return a.name < b.name; });
+    return files_;
+  }
+
+ private:
+  std::filesystem::path dir_;
+  std::vector<BuiltFile> files_;
 };
 
 }  // namespace
@@ -56,6 +92,9 @@ std::string FormatPcrs(const Pcrs& pcrs) {
 }
 
 Result<BuildSummary> BuildImage(const ImageSpec& spec, const BuildOptions& options) {
+  auto step = [&options](const std::string& text) {
+    if (options.on_step) options.on_step(text);
+  };
   const std::filesystem::path& out = options.out_dir;
   std::error_code ec;
   if (std::filesystem::symlink_status(out, ec).type() != std::filesystem::file_type::not_found) {
@@ -66,88 +105,61 @@ Result<BuildSummary> BuildImage(const ImageSpec& spec, const BuildOptions& optio
     return Error::BadInput("the parent of " + out.string() + " is not a directory; create it first");
   }
 
-  // Every input is read and checked before anything is written.
-  Step(options, "reading and checking inputs");
-  ImageSpec resolved;
-  VIGIL_ASSIGN_OR_RETURN(LoadedInputs inputs, LoadInputs(spec, options.default_init, resolved));
+  step("reading and checking the initramfs inputs");
+  ImageSpec resolved = spec;
+  VIGIL_ASSIGN_OR_RETURN(LoadedInputs payload, LoadPayload(resolved, options.default_init));
+  VIGIL_ASSIGN_OR_RETURN(Bytes cpio, BuildInitramfs(resolved, payload));
+  BuildSummary summary{.name = spec.name, .out_dir = out, .initramfs_uncompressed = cpio.size()};
 
-  Step(options, "writing the initramfs");
-  VIGIL_ASSIGN_OR_RETURN(Bytes cpio, BuildInitramfs(resolved, inputs));
-  BuildSummary summary;
-  summary.name = spec.name;
-  summary.out_dir = out;
-  summary.initramfs_uncompressed = cpio.size();
-
-  bool want_aws = std::find(spec.outputs.begin(), spec.outputs.end(), Output::kAws) !=
-                  spec.outputs.end();
-  bool want_generic = std::find(spec.outputs.begin(), spec.outputs.end(), Output::kGeneric) !=
-                      spec.outputs.end();
-
-  // Compression dominates the build; the kernel's part of the PCRs is hashed meanwhile on
-  // the second core.
-  Step(options, "compressing (" + std::string(spec.compression == Compression::kGzip ? "gzip"
-                                              : spec.compression == Compression::kZstd
-                                                  ? "zstd"
-                                                  : "none") +
-                    ")");
-  std::future<Result<Bytes>> compressed_future = std::async(
+  // Compression dominates the build: it runs on its own threads while this one checks the
+  // kernel, hashes its part of the PCRs and writes the files that do not depend on it.
+  step("compressing the initramfs (" + CompressionName(spec.compression) +
+       ") while checking the kernel");
+  std::future<Result<Bytes>> compressing = std::async(
       std::launch::async, [&cpio, &spec] { return Compress(cpio, spec.compression); });
-  std::string kernel_release = KernelRelease(inputs.kernel);
-  Result<Bytes> compressed = compressed_future.get();
-  if (!compressed.ok()) return compressed.error();
-  Bytes initramfs = std::move(compressed).value();
+  VIGIL_ASSIGN_OR_RETURN(Bytes kernel, LoadKernel(resolved));
+  std::optional<PcrPrefix> pcr_prefix;
+  if (Wants(spec, Output::kAws)) pcr_prefix = StartPcrs(kernel, spec.cmdline);
 
-  std::vector<OutputFile> files;
-  std::string initramfs_name = kInitramfsBase + CompressionSuffix(spec.compression);
-  if (want_aws) {
-    Step(options, "writing the EIF and computing PCRs");
-    EifInput eif{.kernel = inputs.kernel,
-                 .cmdline = spec.cmdline,
-                 .ramdisks = {initramfs},
-                 .image_name = spec.name,
-                 .image_version = spec.version,
-                 .build_time = spec.source_date_epoch,
-                 .kernel_version = kernel_release};
-    summary.pcrs = ComputePcrs(eif.kernel, eif.cmdline, eif.ramdisks);
-    files.push_back({EifFile(spec.name), WriteEif(eif)});
-    std::string pcrs = FormatPcrs(*summary.pcrs);
-    files.push_back({PcrsFile(spec.name), Bytes(pcrs.begin(), pcrs.end())});
-  }
-  if (want_generic) {
-    files.push_back({kKernelFile, std::move(inputs.kernel)});
-    std::string cmdline = spec.cmdline + "\n";
-    files.push_back({kCmdlineFile, Bytes(cmdline.begin(), cmdline.end())});
-    files.push_back({initramfs_name, std::move(initramfs)});
-  }
-  std::string resolved_toml = ResolvedSpecToml(resolved);
-  files.push_back({ResolvedSpecFile(spec.name), Bytes(resolved_toml.begin(), resolved_toml.end())});
-  std::sort(files.begin(), files.end(),
-            [](const OutputFile& a, const OutputFile& b) { return a.name < b.name; });
-
-  Step(options, "hashing outputs");
-  std::string sums;
-  for (const auto& f : files) {
-    std::string hex = HexEncode(crypto::Sha256(f.data));
-    // sha256sum's text format, so `sha256sum -c SHA256SUMS` checks the directory.
-    sums += hex + "  " + f.name + "\n";
-    summary.files.push_back({f.name, f.data.size(), hex});
-  }
-  files.push_back({kSumsFile, Bytes(sums.begin(), sums.end())});
-  summary.files.push_back({kSumsFile, sums.size(), HexEncode(crypto::Sha256(AsBytes(sums)))});
-  std::sort(summary.files.begin(), summary.files.end(),
-            [](const BuiltFile& a, const BuiltFile& b) { return a.name < b.name; });
-
-  // Everything goes into a temporary sibling of `out`, which is renamed into place only
-  // when complete; on any error the TempDir removes itself.
-  Step(options, "writing " + out.string());
+  // Every input has now been read and checked; only now is anything written. Everything
+  // goes into a temporary sibling of `out`, renamed into place when complete; on any error
+  // the TempDir removes itself.
   VIGIL_ASSIGN_OR_RETURN(TempDir staging,
                          TempDir::Create(parent, "." + out.filename().string() + ".partial-"));
   if (::chmod(staging.path().c_str(), 0755) != 0) {
     return Error::Failed("cannot set the mode of " + staging.path().string());
   }
-  for (const auto& f : files) {
-    VIGIL_RETURN_IF_ERROR(WriteFileAtomic(staging.path() / f.name, f.data, 0644));
+  OutputWriter writer(staging.path());
+  std::string resolved_toml = ResolvedSpecToml(resolved);
+  VIGIL_RETURN_IF_ERROR(writer.Write(ResolvedSpecFile(spec.name), AsBytes(resolved_toml)));
+  if (Wants(spec, Output::kGeneric)) {
+    VIGIL_RETURN_IF_ERROR(writer.Write(kKernelFile, kernel, resolved.kernel.sha256));
+    VIGIL_RETURN_IF_ERROR(writer.Write(kCmdlineFile, AsBytes(spec.cmdline + "\n")));
   }
+
+  VIGIL_ASSIGN_OR_RETURN(Bytes initramfs, compressing.get());
+  if (Wants(spec, Output::kGeneric)) {
+    VIGIL_RETURN_IF_ERROR(
+        writer.Write(kInitramfsBase + CompressionSuffix(spec.compression), initramfs));
+  }
+  if (Wants(spec, Output::kAws)) {
+    step("writing the EIF and its PCRs");
+    EifInput eif{.kernel = kernel,
+                 .cmdline = spec.cmdline,
+                 .ramdisks = {initramfs},
+                 .image_name = spec.name,
+                 .image_version = spec.version,
+                 .build_time = spec.source_date_epoch,
+                 .kernel_version = KernelRelease(kernel)};
+    VIGIL_RETURN_IF_ERROR(CheckEifInput(eif));
+    summary.pcrs = FinishPcrs(*pcr_prefix, eif.ramdisks);
+    EifLayout layout = LayoutEif(eif);
+    VIGIL_RETURN_IF_ERROR(writer.Write(EifFile(spec.name), layout.pieces));
+    VIGIL_RETURN_IF_ERROR(writer.Write(PcrsFile(spec.name), AsBytes(FormatPcrs(*summary.pcrs))));
+  }
+
+  step("writing SHA256SUMS and publishing " + out.string());
+  VIGIL_ASSIGN_OR_RETURN(summary.files, writer.Finish());
   VIGIL_RETURN_IF_ERROR(PublishDirectory(staging.path(), out));
   staging.Release();
   return summary;

@@ -45,6 +45,28 @@ TEST(Compress, GzipIsDeterministicAndGunzipRestoresIt) {
   EXPECT_EQ(Bytes(gunzip->output.begin(), gunzip->output.end()), data);
 }
 
+TEST(Compress, GzipOutputDoesNotDependOnThreadCount) {
+  Bytes data;
+  for (int i = 0; i < 1000000; ++i) data.push_back(static_cast<std::uint8_t>((i * i) >> 5));
+  auto one = CompressGzip(data, 1);
+  auto three = CompressGzip(data, 3);
+  auto empty = CompressGzip({}, 2);
+  ASSERT_TRUE(one.ok() && three.ok() && empty.ok());
+  EXPECT_EQ(*one, *three);
+  testing::ScratchDir dir;
+  ASSERT_TRUE(WriteFileAtomic(dir.path() / "x.gz", *three).ok());
+  ASSERT_TRUE(WriteFileAtomic(dir.path() / "e.gz", *empty).ok());
+  // gzip -t checks the CRC-32 and the length in the trailer as well as the deflate stream.
+  auto check = vigil::Run({.argv = {"gzip", "-t", (dir.path() / "x.gz").string(),
+                                    (dir.path() / "e.gz").string()},
+                           .capture_stderr = true});
+  ASSERT_TRUE(check.ok());
+  EXPECT_TRUE(check->exit.ok()) << check->output;
+  auto gunzip = vigil::Run({.argv = {"gzip", "-dc", (dir.path() / "x.gz").string()}});
+  ASSERT_TRUE(gunzip.ok());
+  EXPECT_EQ(Bytes(gunzip->output.begin(), gunzip->output.end()), data);
+}
+
 TEST(Compress, ZstdIsDeterministicAndRoundTrips) {
   Bytes data = SampleData();
   auto a = Compress(data, Compression::kZstd);

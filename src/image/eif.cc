@@ -427,12 +427,17 @@ Bytes Extend(crypto::Hasher& hasher) {
 
 }  // namespace
 
-Pcrs ComputePcrs(ByteView kernel, std::string_view cmdline, const std::vector<ByteView>& ramdisks) {
+PcrPrefix StartPcrs(ByteView kernel, std::string_view cmdline) {
+  PcrPrefix prefix;
+  prefix.state.Update(kernel);
+  prefix.state.Update(AsBytes(cmdline));
+  return prefix;
+}
+
+Pcrs FinishPcrs(const PcrPrefix& prefix, const std::vector<ByteView>& ramdisks) {
   // EifBuilder::measure: PCR0 (image) and PCR1 (bootstrap) get kernel and cmdline; the first
   // ramdisk goes to PCR0 and PCR1, every later one to PCR0 and PCR2 (customer app).
-  crypto::Hasher bootstrap(crypto::HashAlgorithm::kSha384);
-  bootstrap.Update(kernel);
-  bootstrap.Update(AsBytes(cmdline));
+  crypto::Hasher bootstrap = prefix.state;
   if (!ramdisks.empty()) bootstrap.Update(ramdisks.front());
   crypto::Hasher image = bootstrap;  // fork: the shared prefix is hashed once
   crypto::Hasher app(crypto::HashAlgorithm::kSha384);
@@ -441,6 +446,10 @@ Pcrs ComputePcrs(ByteView kernel, std::string_view cmdline, const std::vector<By
     app.Update(ramdisks[i]);
   }
   return {Extend(image), Extend(bootstrap), Extend(app)};
+}
+
+Pcrs ComputePcrs(ByteView kernel, std::string_view cmdline, const std::vector<ByteView>& ramdisks) {
+  return FinishPcrs(StartPcrs(kernel, cmdline), ramdisks);
 }
 
 Status CheckEifInput(const EifInput& input) {
@@ -466,25 +475,41 @@ Status CheckEifInput(const EifInput& input) {
   return OkStatus();
 }
 
-Bytes WriteEif(const EifInput& input) {
-  std::string metadata = MetadataJson(input);
-  std::vector<OutSection> sections = SectionsInWriteOrder(input, metadata);
-  std::size_t total = kHeaderSize;
-  for (const OutSection& section : sections) total += kSectionHeaderSize + section.data.size();
+EifLayout LayoutEif(const EifInput& input) {
+  EifLayout layout;
+  std::string metadata_json = MetadataJson(input);
+  const Bytes& metadata = layout.owned.emplace_back(metadata_json.begin(), metadata_json.end());
+  std::vector<OutSection> sections = SectionsInWriteOrder(input, AsText(metadata));
 
-  Bytes out;
-  out.reserve(total);
-  PutHeader(out, sections);
+  Bytes& header = layout.owned.emplace_back();
+  PutHeader(header, sections);
+  layout.pieces.push_back(header);
   for (const OutSection& section : sections) {
-    PutBe(out, static_cast<std::uint16_t>(section.type), 2);
-    PutBe(out, 0, 2);  // section flags: always 0 in EifBuilder
-    PutBe(out, section.data.size(), 8);
-    out.insert(out.end(), section.data.begin(), section.data.end());
+    Bytes& section_header = layout.owned.emplace_back();
+    PutBe(section_header, static_cast<std::uint16_t>(section.type), 2);
+    PutBe(section_header, 0, 2);  // section flags: always 0 in EifBuilder
+    PutBe(section_header, section.data.size(), 8);
+    layout.pieces.push_back(section_header);
+    layout.pieces.push_back(section.data);
   }
-  std::uint32_t crc = EifCrc(out);
+  // The CRC covers every byte but its own field at the end of the header.
+  uLong crc = crc32_z(0L, Z_NULL, 0);
+  crc = crc32_z(crc, header.data(), kCrcAt);
+  for (std::size_t i = 1; i < layout.pieces.size(); ++i) {
+    crc = crc32_z(crc, layout.pieces[i].data(), layout.pieces[i].size());
+  }
   for (int i = 0; i < 4; ++i) {
-    out[kCrcAt + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(crc >> (24 - 8 * i));
+    header[kCrcAt + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(crc >> (24 - 8 * i));
   }
+  for (ByteView piece : layout.pieces) layout.size += piece.size();
+  return layout;
+}
+
+Bytes WriteEif(const EifInput& input) {
+  EifLayout layout = LayoutEif(input);
+  Bytes out;
+  out.reserve(layout.size);
+  for (ByteView piece : layout.pieces) out.insert(out.end(), piece.begin(), piece.end());
   return out;
 }
 

@@ -5,11 +5,13 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
 #include "base/bytes.h"
 #include "base/result.h"
+#include "crypto/hash.h"
 
 namespace vigil::image {
 
@@ -66,6 +68,24 @@ struct EifInfo {
 
 // Computes the PCRs of the given boot inputs.
 Pcrs ComputePcrs(ByteView kernel, std::string_view cmdline, const std::vector<ByteView>& ramdisks);
+
+// The PCR state after the kernel and cmdline, so they can be hashed while the ramdisk is
+// still being made. FinishPcrs(StartPcrs(k, c), r) == ComputePcrs(k, c, r).
+struct PcrPrefix {
+  crypto::Hasher state{crypto::HashAlgorithm::kSha384};
+};
+PcrPrefix StartPcrs(ByteView kernel, std::string_view cmdline);
+Pcrs FinishPcrs(const PcrPrefix& prefix, const std::vector<ByteView>& ramdisks);
+
+// An EIF as consecutive byte ranges: the small parts (header, section headers, metadata)
+// are owned here and the large inputs (kernel, ramdisks) are viewed in place, so a build
+// never copies the kernel. The views stay valid while the EifInput's data does.
+struct EifLayout {
+  std::deque<Bytes> owned;  // a deque: growing it never moves the bytes pieces point into
+  std::vector<ByteView> pieces;
+  std::uint64_t size = 0;
+};
+EifLayout LayoutEif(const EifInput& input);
 
 // Checks that `input` can be written as an EIF that ParseEif accepts: 1 to 29 ramdisks, a
 // cmdline that is UTF-8 without NUL, UTF-8 metadata strings, a build time in years 0000-9999

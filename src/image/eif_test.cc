@@ -480,3 +480,37 @@ TEST(Eif, SectionTypeNames) {
 
 }  // namespace
 }  // namespace vigil::image
+
+namespace vigil::image {
+namespace {
+
+TEST(EifPieces, PrefixThenFinishEqualsComputePcrs) {
+  Bytes kernel(3000, 0x4b);
+  Bytes first(700, 1);
+  Bytes second(900, 2);
+  std::vector<ByteView> ramdisks = {first, second};
+  Pcrs whole = ComputePcrs(kernel, "console=ttyS0", ramdisks);
+  Pcrs split = FinishPcrs(StartPcrs(kernel, "console=ttyS0"), ramdisks);
+  EXPECT_EQ(whole.pcr0, split.pcr0);
+  EXPECT_EQ(whole.pcr1, split.pcr1);
+  EXPECT_EQ(whole.pcr2, split.pcr2);
+}
+
+TEST(EifPieces, LayoutViewsTheKernelWithoutCopying) {
+  Bytes kernel(5000, 0x4b);
+  Bytes ramdisk(100, 7);
+  EifInput input{.kernel = kernel, .cmdline = "c", .ramdisks = {ramdisk}, .image_name = "x",
+                 .image_version = "1", .build_time = 1700000000};
+  EifLayout layout = LayoutEif(input);
+  bool viewed = false;
+  for (ByteView piece : layout.pieces) viewed = viewed || piece.data() == kernel.data();
+  EXPECT_TRUE(viewed);
+  Bytes joined;
+  for (ByteView piece : layout.pieces) joined.insert(joined.end(), piece.begin(), piece.end());
+  EXPECT_EQ(joined.size(), layout.size);
+  auto parsed = ParseEif(joined);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message();
+}
+
+}  // namespace
+}  // namespace vigil::image

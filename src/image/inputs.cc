@@ -26,11 +26,10 @@ Result<Bytes> LoadOne(PinnedInput& input, const std::string& what, std::uint64_t
 
 }  // namespace
 
-Result<LoadedInputs> LoadInputs(const ImageSpec& spec, const std::filesystem::path& default_init,
-                                ImageSpec& resolved) {
-  resolved = spec;
+Result<Bytes> LoadKernel(ImageSpec& spec) { return LoadOne(spec.kernel, "kernel", kMaxKernel); }
+
+Result<LoadedInputs> LoadPayload(ImageSpec& resolved, const std::filesystem::path& default_init) {
   LoadedInputs inputs;
-  VIGIL_ASSIGN_OR_RETURN(inputs.kernel, LoadOne(resolved.kernel, "kernel", kMaxKernel));
 
   PinnedInput init_input;
   if (resolved.init && !resolved.init->path.empty()) {
@@ -45,7 +44,7 @@ Result<LoadedInputs> LoadInputs(const ImageSpec& spec, const std::filesystem::pa
   resolved.init->sha256 = init_input.sha256;
 
   VIGIL_ASSIGN_OR_RETURN(inputs.target, LoadOne(resolved.target, "target", kMaxFile));
-  std::uint64_t total = inputs.kernel.size() + inputs.init.size() + inputs.target.size();
+  std::uint64_t total = inputs.init.size() + inputs.target.size();
   for (auto& file : resolved.files) {
     VIGIL_ASSIGN_OR_RETURN(Bytes data,
                            LoadOne(file.source, "file for " + file.destination, kMaxFile));
@@ -56,7 +55,7 @@ Result<LoadedInputs> LoadInputs(const ImageSpec& spec, const std::filesystem::pa
     VIGIL_ASSIGN_OR_RETURN(inputs.busybox, LoadOne(*resolved.busybox, "busybox", kMaxFile));
   }
   if (total > (1ull << 30)) {
-    return Error::BadInput("the inputs add up to more than 1 GiB; an image must stay small");
+    return Error::BadInput("the initramfs inputs add up to more than 1 GiB; an image must stay small");
   }
   return inputs;
 }

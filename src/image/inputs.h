@@ -11,18 +11,20 @@
 
 namespace vigil::image {
 
+// What goes into the initramfs.
 struct LoadedInputs {
-  Bytes kernel;
   Bytes init;
   Bytes target;
   std::vector<Bytes> files;  // in spec order
   std::optional<Bytes> busybox;
 };
 
-// Reads the inputs of `spec` (symlinks refused, sizes bounded) and checks each pinned
-// SHA-256; `resolved` receives the spec with every hash filled in. `default_init` is used
-// when the spec has no [init] path. Errors name the input and what to do.
-Result<LoadedInputs> LoadInputs(const ImageSpec& spec, const std::filesystem::path& default_init,
-                                ImageSpec& resolved);
+// Reads the initramfs inputs of `spec` (symlinks refused, sizes bounded) and checks each
+// pinned SHA-256, filling in the hashes of `spec` that were not pinned. `default_init` is
+// used when the spec has no [init] path. Errors name the input and what to do.
+Result<LoadedInputs> LoadPayload(ImageSpec& spec, const std::filesystem::path& default_init);
+
+// Reads the kernel and checks it against its pinned SHA-256.
+Result<Bytes> LoadKernel(ImageSpec& spec);
 
 }  // namespace vigil::image
