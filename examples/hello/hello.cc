@@ -16,8 +16,7 @@ namespace {
 bool ParseStatus(std::string_view text, int* status) {
   if (text.empty() || text.size() > 3) return false;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *status);
-  return ec == std::errc() && end == text.data() + text.size() && *status >= 0 &&
-         *status <= 255;
+  return ec == std::errc() && end == text.data() + text.size() && *status >= 0 && *status <= 255;
 }
 
 }  // namespace

@@ -47,7 +47,7 @@ TEST(Compress, GzipIsDeterministicAndGunzipRestoresIt) {
 
 TEST(Compress, GzipOutputDoesNotDependOnThreadCount) {
   Bytes data;
-  for (int i = 0; i < 1000000; ++i) data.push_back(static_cast<std::uint8_t>((i * i) >> 5));
+  for (std::uint32_t i = 0; i < 1000000; ++i) data.push_back(static_cast<std::uint8_t>((i * i) >> 5));
   auto one = CompressGzip(data, 1);
   auto three = CompressGzip(data, 3);
   auto empty = CompressGzip({}, 2);

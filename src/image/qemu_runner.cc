@@ -71,20 +71,16 @@ bool KvmUsable() {
   return true;
 }
 
-std::vector<std::string> QemuArgv(const BootFiles& files, const QemuOptions& options,
-                                  bool kvm) {
+std::vector<std::string> QemuArgv(const BootFiles& files, const QemuOptions& options, bool kvm) {
   std::vector<std::string> argv = {
       kQemu,
       // No default devices and no monitor: stdio carries only the serial console.
       // -display none rather than -nographic, which would also make SeaBIOS draw on the
       // serial port (clearing the user's terminal).
-      "-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio",
-      "-monitor", "none",
+      "-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio", "-monitor", "none",
       // The guest powering off (or panicking, with panic=-1) ends QEMU.
-      "-no-reboot",
-      "-m", std::to_string(options.memory_mib), "-smp", "1",
-      "-kernel", files.kernel.string(), "-initrd", files.initramfs.string(),
-      "-append", files.cmdline};
+      "-no-reboot", "-m", std::to_string(options.memory_mib), "-smp", "1", "-kernel",
+      files.kernel.string(), "-initrd", files.initramfs.string(), "-append", files.cmdline};
   if (kvm) {
     argv.insert(argv.end(), {"-enable-kvm", "-cpu", "host"});
   } else {
@@ -134,9 +130,8 @@ class ConsoleScanner {
     // The target's own output may lack a final newline, so the prefix can start mid-line.
     std::size_t at = line_.rfind(init::kExitStatusPrefix);
     if (at != std::string::npos) {
-      std::string_view value =
-          std::string_view(line_).substr(at + std::char_traits<char>::length(
-                                                  init::kExitStatusPrefix));
+      std::string_view value = std::string_view(line_).substr(
+          at + std::char_traits<char>::length(init::kExitStatusPrefix));
       int status = 0;
       if (ParseExitStatus(value, &status)) {
         exit_status_ = status;
@@ -201,10 +196,9 @@ Result<QemuResult> RunInQemu(const fs::path& dir, const QemuOptions& options) {
                          " s (QEMU was killed); last console lines:\n" + scanner.Tail());
   }
   if (!scanner.exit_status()) {
-    std::string how = exit->signal != 0 ? "QEMU was killed by signal " +
-                                              std::to_string(exit->signal)
-                                        : "QEMU exited with code " +
-                                              std::to_string(exit->code);
+    std::string how = exit->signal != 0
+                          ? "QEMU was killed by signal " + std::to_string(exit->signal)
+                          : "QEMU exited with code " + std::to_string(exit->code);
     std::string why;
     if (!scanner.bad_exit_line().empty()) {
       why = "vigil-init printed a malformed exit line '" + scanner.bad_exit_line() + "'";

@@ -30,7 +30,7 @@ constexpr Mount kMounts[] = {
 
 Status EnsureDirectory(const char* path) {
   if (::mkdir(path, 0755) == 0 || errno == EEXIST) {
-    struct stat st{};
+    struct stat st {};
     if (::stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return OkStatus();
     return Error::Failed(std::string(path) + " exists but is not a directory");
   }

@@ -32,7 +32,7 @@ Result<std::vector<std::string>> ReadTargetArgv(const char* path) {
   if (fd < 0) {
     return Error::BadInput(std::string("cannot open ") + path + ": " + std::strerror(errno));
   }
-  struct stat st{};
+  struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
     return Error::BadInput(std::string(path) + " is not a regular file");
