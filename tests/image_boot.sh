@@ -21,5 +21,15 @@ sed -i 's/compression = "gzip"/compression = "zstd"/' "$WORK/hello.toml"
 "$VIGIL" image build "$WORK/hello.toml" --out "$WORK/zstd" >/dev/null
 expect_exit 0 "a zstd initramfs boots too" -- "$VIGIL" image run "$WORK/zstd" --timeout 240
 
+# A debug image: busybox is added and vigil-init starts a shell on the console after the
+# target; the shell reads our commands from the serial console.
+write_spec "$WORK/debug.toml" '["world"]' 'debug = true'
+"$VIGIL" image build "$WORK/debug.toml" --out "$WORK/debug" >/dev/null
+if zcat "$WORK/debug/initramfs.cpio.gz" | cpio -t --quiet 2>/dev/null | grep -qx "bin/busybox"; then pass "debug image holds busybox"; else fail "debug image lacks busybox"; fi
+printf 'echo "DEBUG-SHELL-$((6 * 7))"\nexit\n' > "$WORK/shell-input"
+expect_exit 0 "debug image runs the target then a shell" -- \
+  "$VIGIL" image run "$WORK/debug" --interactive --timeout 240 < "$WORK/shell-input"
+if grep -q "DEBUG-SHELL-42" "$WORK/stdout"; then pass "the debug shell ran our command"; else fail "no shell output: $(tail -5 "$WORK/stdout")"; fi
+
 expect_exit 2 "run refuses a directory without a generic image" -- "$VIGIL" image run "$WORK"
 finish

@@ -21,6 +21,7 @@ using Clock = std::chrono::steady_clock;
 struct Child {
   pid_t pid = -1;
   int out_fd = -1;
+  bool own_group = true;  // the child leads its own process group
 };
 
 Result<Child> Start(const Command& command) {
@@ -53,11 +54,13 @@ Result<Child> Start(const Command& command) {
     return Error::Failed(std::string("cannot fork: ") + std::strerror(errno));
   }
   if (pid == 0) {
-    ::setpgid(0, 0);
+    if (!command.inherit_stdin) ::setpgid(0, 0);
     ::dup2(pipefd[1], STDOUT_FILENO);
     if (command.capture_stderr) ::dup2(pipefd[1], STDERR_FILENO);
-    int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
+    if (!command.inherit_stdin) {
+      int devnull = ::open("/dev/null", O_RDONLY);
+      if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
+    }
     if (!command.working_dir.empty() && ::chdir(command.working_dir.c_str()) != 0) _exit(126);
     if (command.env) {
       ::execve(exe.c_str(), argv.data(), envp.data());
@@ -66,9 +69,9 @@ Result<Child> Start(const Command& command) {
     }
     _exit(127);
   }
-  ::setpgid(pid, pid);
+  if (!command.inherit_stdin) ::setpgid(pid, pid);
   ::close(pipefd[1]);
-  return Child{pid, pipefd[0]};
+  return Child{pid, pipefd[0], !command.inherit_stdin};
 }
 
 Exit Reap(pid_t pid, bool timed_out) {
@@ -106,7 +109,8 @@ Result<Exit> RunStreaming(const Command& command, std::chrono::milliseconds time
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) {
       timed_out = true;
-      ::kill(-child.pid, SIGKILL);
+      // A child in its own group is killed with everything it started.
+      ::kill(child.own_group ? -child.pid : child.pid, SIGKILL);
       break;
     }
     pollfd pfd{child.out_fd, POLLIN, 0};

@@ -18,6 +18,9 @@ struct Command {
   std::optional<std::map<std::string, std::string>> env;
   std::string working_dir;  // empty: inherit
   bool capture_stderr = false;  // merge stderr into the captured/streamed output
+  // Give the child our standard input (for interactive consoles); otherwise /dev/null.
+  // An interactive child stays in our process group so it may read the terminal.
+  bool inherit_stdin = false;
 };
 
 struct Exit {

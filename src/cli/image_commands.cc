@@ -33,6 +33,7 @@ struct RunArgs {
   std::string dir;
   int timeout = 120;
   int memory = 256;
+  bool interactive = false;
 };
 
 std::optional<std::string> EpochFromEnvironment() {
@@ -123,6 +124,7 @@ int RunRun(const RunArgs& args) {
   image::QemuOptions options;
   options.timeout = std::chrono::seconds(args.timeout);
   options.memory_mib = args.memory;
+  options.interactive = args.interactive;
   auto result = image::RunInQemu(args.dir, options);
   if (!result.ok()) return ReportError(result.error());
   std::cerr << "vigil: target exited with status " << result->target_exit_status
@@ -160,6 +162,8 @@ void AddImageCommands(CLI::App& app, int* exit_code) {
   r->add_option("--memory", run->memory, "Guest memory in MiB")
       ->check(CLI::Range(64, 65536))
       ->capture_default_str();
+  r->add_flag("--interactive", run->interactive,
+              "Connect standard input to the serial console (for debug images' shell)");
   r->callback([run, exit_code] { *exit_code = RunRun(*run); });
 }
 

@@ -173,6 +173,7 @@ Result<QemuResult> RunInQemu(const fs::path& dir, const QemuOptions& options) {
   Command command;
   command.argv = QemuArgv(files, options, result.used_kvm);
   command.capture_stderr = true;  // QEMU's own errors belong next to the console output
+  command.inherit_stdin = options.interactive;
 
   ConsoleScanner scanner;
   std::function<void(std::string_view)> sink = options.on_console;

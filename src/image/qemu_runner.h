@@ -13,6 +13,8 @@ namespace vigil::image {
 struct QemuOptions {
   std::chrono::seconds timeout{120};
   int memory_mib = 256;
+  // Connect our standard input to the serial console (debug images drop to a shell).
+  bool interactive = false;
   // Receives console output as it arrives; defaults to writing it to stdout.
   std::function<void(std::string_view)> on_console;
 };
