@@ -41,6 +41,18 @@ test: asan
 bench: build
 	scripts/bench
 
+# Builds the libFuzzer targets with clang and runs each for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 30
+fuzz: $(SETUP_STAMP)
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz -j $(JOBS)
+	@set -o pipefail; for t in eif_parse spec_parse target_argv; do \
+	  mkdir -p build/fuzz/corpus/$$t; \
+	  echo "== $$t ($(FUZZ_SECONDS) s)"; \
+	  build/fuzz/bin/$${t}_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    build/fuzz/corpus/$$t fuzz/seeds/$$t 2>&1 | tail -3 || exit 1; \
+	done
+
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
 
@@ -48,4 +60,4 @@ tidy: dev
 	clang-tidy -p build/dev $$(git ls-files 'src/*.cc')
 
 clean:
-	rm -rf build/release build/asan build/dev build/bin
+	rm -rf build/release build/asan build/dev build/fuzz build/bin
