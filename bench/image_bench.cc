@@ -22,10 +22,12 @@ Bytes SyntheticBinary(std::size_t size, unsigned seed) {
 }
 
 std::vector<CpioEntry> SampleTree() {
+  static const Bytes kInit = SyntheticBinary(1500000, 1);
+  static const Bytes kHello = SyntheticBinary(1000000, 2);
   std::vector<CpioEntry> entries = {
-      {.path = "init", .permissions = 0755, .data = SyntheticBinary(1500000, 1)},
-      {.path = "bin/hello", .permissions = 0755, .data = SyntheticBinary(1000000, 2)},
-      {.path = "etc/vigil/target", .permissions = 0444, .data = Bytes{'/', 'b', 0}},
+      {.path = "init", .permissions = 0755, .data = kInit},
+      {.path = "bin/hello", .permissions = 0755, .data = kHello},
+      {.path = "etc/vigil/target", .permissions = 0444, .data = AsBytes("/b")},
   };
   AddParentDirectories(entries);
   return entries;

@@ -37,7 +37,9 @@ class FdCloser {
 }  // namespace
 
 Result<Bytes> ReadFile(const fs::path& path, std::uint64_t max_size, bool allow_symlink) {
-  int flags = O_RDONLY | O_CLOEXEC | (allow_symlink ? 0 : O_NOFOLLOW);
+  // O_NONBLOCK so that opening a FIFO or device given as input does not block; regular
+  // files ignore it, and anything else is refused below.
+  int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (allow_symlink ? 0 : O_NOFOLLOW);
   FdCloser fd(::open(path.c_str(), flags));
   if (fd.get() < 0) {
     int err = errno;
@@ -55,6 +57,9 @@ Result<Bytes> ReadFile(const fs::path& path, std::uint64_t max_size, bool allow_
   }
   if (!S_ISREG(st.st_mode)) {
     return Error::BadInput(path.string() + " is not a regular file");
+  }
+  if (::fcntl(fd.get(), F_SETFL, O_RDONLY) != 0) {
+    return Error::Failed("cannot read " + path.string() + ": " + ErrnoText(errno));
   }
   if (static_cast<std::uint64_t>(st.st_size) > max_size) {
     return Error::BadInput(path.string() + " is " + std::to_string(st.st_size) +

@@ -46,6 +46,15 @@ TEST_F(FileTest, ReadRefusesSymlinksWhenAsked) {
   EXPECT_NE(r.error().message().find("symbolic link"), std::string::npos);
 }
 
+TEST_F(FileTest, ReadRefusesFifosWithoutBlocking) {
+  ASSERT_EQ(::mkfifo(path("fifo").c_str(), 0600), 0);
+  auto r = ReadFile(path("fifo"), 10);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("not a regular file"), std::string::npos);
+  auto dir = ReadFile(dir_->path(), 10);
+  EXPECT_FALSE(dir.ok());
+}
+
 TEST_F(FileTest, ReadMissingFileIsBadInput) {
   auto r = ReadFile(path("missing"), 10);
   ASSERT_FALSE(r.ok());

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <sstream>
 
 namespace vigil {
@@ -74,15 +75,31 @@ Result<Child> Start(const Command& command) {
   return Child{pid, pipefd[0], !command.inherit_stdin};
 }
 
-Exit Reap(pid_t pid, bool timed_out) {
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+void KillChild(const Child& child) { ::kill(child.own_group ? -child.pid : child.pid, SIGKILL); }
+
+Exit DecodeStatus(int status, bool timed_out) {
   Exit exit;
   exit.timed_out = timed_out;
   if (WIFEXITED(status)) exit.code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) exit.signal = WTERMSIG(status);
   return exit;
+}
+
+// Waits for the child until `deadline` (it may close its output and keep running), then
+// kills it.
+Exit Reap(const Child& child, Clock::time_point deadline, bool timed_out) {
+  int status = 0;
+  for (;;) {
+    pid_t done = ::waitpid(child.pid, &status, timed_out ? 0 : WNOHANG);
+    if (done == child.pid) return DecodeStatus(status, timed_out);
+    if (done < 0 && errno != EINTR) return DecodeStatus(0, timed_out);
+    if (done == 0 && Clock::now() >= deadline) {
+      timed_out = true;
+      KillChild(child);
+      continue;
+    }
+    if (done == 0) ::usleep(5000);
+  }
 }
 
 }  // namespace
@@ -104,26 +121,33 @@ Result<Exit> RunStreaming(const Command& command, std::chrono::milliseconds time
   VIGIL_ASSIGN_OR_RETURN(Child child, Start(command));
   auto deadline = Clock::now() + timeout;
   bool timed_out = false;
+  std::optional<Error> failure;
   char buf[65536];
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) {
       timed_out = true;
-      // A child in its own group is killed with everything it started.
-      ::kill(child.own_group ? -child.pid : child.pid, SIGKILL);
+      KillChild(child);
       break;
     }
     pollfd pfd{child.out_fd, POLLIN, 0};
     int r = ::poll(&pfd, 1, static_cast<int>(std::min<long long>(left.count(), 1000)));
     if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) continue;
+    if (r < 0) {
+      failure = Error::Failed(std::string("cannot wait for output: ") + std::strerror(errno));
+      KillChild(child);
+      break;
+    }
+    if (r == 0) continue;
     ssize_t n = ::read(child.out_fd, buf, sizeof(buf));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     on_output(std::string_view(buf, static_cast<std::size_t>(n)));
   }
   ::close(child.out_fd);
-  return Reap(child.pid, timed_out);
+  Exit exit = Reap(child, deadline, timed_out);
+  if (failure) return *failure;
+  return exit;
 }
 
 Result<RunOutput> Run(const Command& command, std::chrono::milliseconds timeout) {

@@ -26,6 +26,13 @@ TEST(Subprocess, KillsOnTimeout) {
   EXPECT_FALSE(r->exit.ok());
 }
 
+TEST(Subprocess, KillsAChildThatClosesItsOutputAndLingers) {
+  auto r = vigil::Run({.argv = {"sh", "-c", "exec >/dev/null 2>&1; sleep 30"}},
+                      std::chrono::milliseconds(300));
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->exit.timed_out);
+}
+
 TEST(Subprocess, MissingProgramIsMissingEnvironment) {
   auto r = vigil::Run({.argv = {"vigil-no-such-program"}});
   ASSERT_FALSE(r.ok());

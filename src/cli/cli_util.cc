@@ -13,7 +13,10 @@ int ReportError(const Error& error) {
   return error.exit_code();
 }
 
-void PrintJson(const Json& json) { std::cout << json.dump(2) << "\n"; }
+void PrintJson(const Json& json) {
+  // Paths need not be UTF-8; replace invalid bytes rather than throw.
+  std::cout << json.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+}
 
 bool ProgressWanted() { return ::isatty(STDERR_FILENO) == 1; }
 
@@ -26,10 +29,14 @@ void ShowProgress(const std::string& step) {
   std::cerr << stamp << step << "\n";
 }
 
-std::filesystem::path ExecutableDir() {
+Result<std::filesystem::path> ExecutableDir() {
   std::error_code ec;
   std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::filesystem::path(".") : exe.parent_path();
+  if (ec || exe.empty()) {
+    return Error::MissingEnv("cannot find the vigil binary's directory (is /proc mounted?); "
+                             "name vigil-init with [init] path in the spec");
+  }
+  return exe.parent_path();
 }
 
 }  // namespace vigil::cli

@@ -24,7 +24,8 @@ bool ProgressWanted();
 // Prints a progress line to stderr when it is a terminal.
 void ShowProgress(const std::string& step);
 
-// The directory holding the running `vigil` binary (to find vigil-init beside it).
-std::filesystem::path ExecutableDir();
+// The directory holding the running `vigil` binary (to find vigil-init beside it). Fails
+// (kMissingEnv) without /proc rather than guessing the working directory.
+Result<std::filesystem::path> ExecutableDir();
 
 }  // namespace vigil::cli

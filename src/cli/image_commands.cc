@@ -52,9 +52,16 @@ Json PcrsJson(const image::Pcrs& pcrs) {
 int RunBuild(const BuildArgs& args) {
   auto spec = image::LoadSpec(args.spec, EpochFromEnvironment());
   if (!spec.ok()) return ReportError(spec.error());
-  image::BuildOptions options{.out_dir = args.out,
-                              .default_init = ExecutableDir() / "vigil-init",
-                              .on_step = ShowProgress};
+  // The default vigil-init is the one installed beside this vigil; a spec naming its own
+  // [init] path does not need it.
+  std::filesystem::path default_init;
+  if (!spec->init || spec->init->path.empty()) {
+    auto dir = ExecutableDir();
+    if (!dir.ok()) return ReportError(dir.error());
+    default_init = *dir / "vigil-init";
+  }
+  image::BuildOptions options{
+      .out_dir = args.out, .default_init = default_init, .on_step = ShowProgress};
   auto summary = image::BuildImage(*spec, options);
   if (!summary.ok()) return ReportError(summary.error());
 

@@ -1,4 +1,7 @@
 // The `vigil` command line.
+#include <exception>
+#include <iostream>
+
 #include <CLI/CLI.hpp>
 
 #include "cli/image_commands.h"
@@ -19,6 +22,10 @@ int main(int argc, char** argv) {
     int code = app.exit(e);
     // Help and version are successes; every other parse problem is bad usage.
     return code == 0 ? 0 : 2;
+  } catch (const std::exception& e) {
+    // Modules return errors as values; anything thrown is a bug or resource exhaustion.
+    std::cerr << "vigil: internal error: " << e.what() << "\n";
+    return 1;
   }
   return exit_code;
 }

@@ -3,14 +3,18 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <future>
+#include <system_error>
 
 #include "base/file.h"
 #include "base/hex.h"
+#include "base/signal_block.h"
 #include "crypto/hash.h"
 #include "image/compress.h"
 #include "image/initramfs.h"
 #include "image/inputs.h"
+#include "image/sums.h"
 
 namespace vigil::image {
 namespace {
@@ -63,13 +67,13 @@ class OutputWriter {
   // Writes SHA256SUMS (sha256sum's text format, sorted by name, so `sha256sum -c` checks
   // the directory) and returns every file written, sorted.
   Result<std::vector<BuiltFile>> Finish() {
-    std::sort(files_.begin(), files_.end(),
-              [](const BuiltFile& a, const BuiltFile& b) { return a.name < b.name; });
-    std::string sums;
-    for (const auto& f : files_) sums += f.sha256 + "  " + f.name + "\n";
-    VIGIL_RETURN_IF_ERROR(Write(kSumsFile, AsBytes(sums)));
-    std::sort(files_.begin(), files_.end(),
-              [](const BuiltFile& a, const BuiltFile& b) { return a.name < b.name; });
+    auto by_name = [](const BuiltFile& a, const BuiltFile& b) { return a.name < b.name; };
+    std::sort(files_.begin(), files_.end(), by_name);
+    std::vector<SumEntry> entries;
+    for (const auto& f : files_) entries.push_back({f.name, f.sha256});
+    VIGIL_RETURN_IF_ERROR(Write(kSumsFile, AsBytes(FormatSums(entries))));
+    // SHA256SUMS sorts before every lowercase name; keep the list in order anyway.
+    std::sort(files_.begin(), files_.end(), by_name);
     return files_;
   }
 
@@ -91,12 +95,59 @@ std::string FormatPcrs(const Pcrs& pcrs) {
          HexEncode(pcrs.pcr2) + " PCR2\n";
 }
 
+namespace {
+
+// Compresses on another thread (falling back to this one when no thread can be started);
+// `cancel` stops it early when the build fails meanwhile.
+class BackgroundCompression {
+ public:
+  BackgroundCompression(const Bytes& data, Compression compression) {
+    auto work = [this, &data, compression]() -> Result<Bytes> {
+      try {
+        return Compress(data, compression, &cancel_);
+      } catch (const std::exception& e) {
+        return Error::Failed(std::string("compression failed: ") + e.what());
+      }
+    };
+    try {
+      future_ = std::async(std::launch::async, work);
+    } catch (const std::system_error&) {
+      future_ = std::async(std::launch::deferred, work);
+    }
+  }
+  BackgroundCompression(const BackgroundCompression&) = delete;
+  BackgroundCompression& operator=(const BackgroundCompression&) = delete;
+  // Cancels and waits: the thread must not outlive the data it reads.
+  ~BackgroundCompression() {
+    cancel_ = true;
+    if (future_.valid()) future_.wait();
+  }
+
+  Result<Bytes> Get() { return future_.get(); }
+
+ private:
+  std::atomic<bool> cancel_{false};
+  std::future<Result<Bytes>> future_;
+};
+
+// "out/" names the directory "out": drop trailing separators and "." components.
+std::filesystem::path CleanOutPath(const std::filesystem::path& out) {
+  std::filesystem::path clean = out.lexically_normal();
+  if (!clean.empty() && clean.filename().empty()) clean = clean.parent_path();
+  return clean;
+}
+
+}  // namespace
+
 Result<BuildSummary> BuildImage(const ImageSpec& spec, const BuildOptions& options) {
   auto step = [&options](const std::string& text) {
     if (options.on_step) options.on_step(text);
   };
-  const std::filesystem::path& out = options.out_dir;
+  const std::filesystem::path out = CleanOutPath(options.out_dir);
   std::error_code ec;
+  if (out.empty() || out == "." || out == "..") {
+    return Error::BadInput("--out must name a new directory");
+  }
   if (std::filesystem::symlink_status(out, ec).type() != std::filesystem::file_type::not_found) {
     return Error::BadInput(out.string() + " already exists; remove it or choose another --out");
   }
@@ -107,23 +158,33 @@ Result<BuildSummary> BuildImage(const ImageSpec& spec, const BuildOptions& optio
 
   step("reading and checking the initramfs inputs");
   ImageSpec resolved = spec;
-  VIGIL_ASSIGN_OR_RETURN(LoadedInputs payload, LoadPayload(resolved, options.default_init));
-  VIGIL_ASSIGN_OR_RETURN(Bytes cpio, BuildInitramfs(resolved, payload));
+  Bytes cpio;
+  {
+    // The archive views the payload; the payload is freed as soon as the archive exists.
+    VIGIL_ASSIGN_OR_RETURN(LoadedInputs payload, LoadPayload(resolved, options.default_init));
+    VIGIL_ASSIGN_OR_RETURN(cpio, BuildInitramfs(resolved, payload));
+  }
   BuildSummary summary{.name = spec.name, .out_dir = out, .initramfs_uncompressed = cpio.size()};
 
   // Compression dominates the build: it runs on its own threads while this one checks the
-  // kernel, hashes its part of the PCRs and writes the files that do not depend on it.
+  // kernel and hashes its part of the PCRs.
   step("compressing the initramfs (" + CompressionName(spec.compression) +
        ") while checking the kernel");
-  std::future<Result<Bytes>> compressing = std::async(
-      std::launch::async, [&cpio, &spec] { return Compress(cpio, spec.compression); });
-  VIGIL_ASSIGN_OR_RETURN(Bytes kernel, LoadKernel(resolved));
+  Bytes kernel;
+  Bytes initramfs;
   std::optional<PcrPrefix> pcr_prefix;
-  if (Wants(spec, Output::kAws)) pcr_prefix = StartPcrs(kernel, spec.cmdline);
+  {
+    BackgroundCompression compressing(cpio, spec.compression);
+    VIGIL_ASSIGN_OR_RETURN(kernel, LoadKernel(resolved));
+    if (Wants(spec, Output::kAws)) pcr_prefix = StartPcrs(kernel, spec.cmdline);
+    VIGIL_ASSIGN_OR_RETURN(initramfs, compressing.Get());
+  }
 
-  // Every input has now been read and checked; only now is anything written. Everything
-  // goes into a temporary sibling of `out`, renamed into place when complete; on any error
-  // the TempDir removes itself.
+  // Every input has been read and checked, everything computed in memory; only now is
+  // anything written, into a temporary sibling of `out` that is renamed into place when
+  // complete. SIGINT/SIGTERM/SIGHUP wait until the directory is published or removed.
+  step("writing and publishing " + out.string());
+  ScopedSignalBlock no_interrupts;
   VIGIL_ASSIGN_OR_RETURN(TempDir staging,
                          TempDir::Create(parent, "." + out.filename().string() + ".partial-"));
   if (::chmod(staging.path().c_str(), 0755) != 0) {
@@ -135,15 +196,10 @@ Result<BuildSummary> BuildImage(const ImageSpec& spec, const BuildOptions& optio
   if (Wants(spec, Output::kGeneric)) {
     VIGIL_RETURN_IF_ERROR(writer.Write(kKernelFile, kernel, resolved.kernel.sha256));
     VIGIL_RETURN_IF_ERROR(writer.Write(kCmdlineFile, AsBytes(spec.cmdline + "\n")));
-  }
-
-  VIGIL_ASSIGN_OR_RETURN(Bytes initramfs, compressing.get());
-  if (Wants(spec, Output::kGeneric)) {
     VIGIL_RETURN_IF_ERROR(
         writer.Write(kInitramfsBase + CompressionSuffix(spec.compression), initramfs));
   }
   if (Wants(spec, Output::kAws)) {
-    step("writing the EIF and its PCRs");
     EifInput eif{.kernel = kernel,
                  .cmdline = spec.cmdline,
                  .ramdisks = {initramfs},
@@ -157,8 +213,6 @@ Result<BuildSummary> BuildImage(const ImageSpec& spec, const BuildOptions& optio
     VIGIL_RETURN_IF_ERROR(writer.Write(EifFile(spec.name), layout.pieces));
     VIGIL_RETURN_IF_ERROR(writer.Write(PcrsFile(spec.name), AsBytes(FormatPcrs(*summary.pcrs))));
   }
-
-  step("writing SHA256SUMS and publishing " + out.string());
   VIGIL_ASSIGN_OR_RETURN(summary.files, writer.Finish());
   VIGIL_RETURN_IF_ERROR(PublishDirectory(staging.path(), out));
   staging.Release();

@@ -7,8 +7,11 @@
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <system_error>
 #include <thread>
 #include <vector>
+
+#include "base/cpu.h"
 
 namespace vigil::image {
 namespace {
@@ -55,19 +58,29 @@ void PutLe32(Bytes& out, std::uint32_t value) {
 
 }  // namespace
 
-Result<Bytes> CompressGzip(ByteView data, std::size_t threads) {
+Result<Bytes> CompressGzip(ByteView data, std::size_t threads, const std::atomic<bool>* cancel) {
   std::size_t blocks = data.empty() ? 1 : (data.size() + kGzipBlock - 1) / kGzipBlock;
   std::vector<std::optional<Result<Bytes>>> results(blocks);
   std::atomic<std::size_t> next{0};
   auto worker = [&] {
     for (std::size_t i = next++; i < blocks; i = next++) {
+      if (cancel != nullptr && cancel->load()) {
+        results[i].emplace(Error::Failed("compression cancelled"));
+        continue;
+      }
       std::size_t begin = i * kGzipBlock;
       results[i].emplace(DeflateBlock(data, begin, std::min(data.size(), begin + kGzipBlock)));
     }
   };
   threads = std::clamp<std::size_t>(threads, 1, blocks);
   std::vector<std::thread> pool;
-  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+  for (std::size_t t = 1; t < threads; ++t) {
+    try {
+      pool.emplace_back(worker);
+    } catch (const std::system_error&) {
+      break;  // no more threads (a pids limit): the ones we have do the remaining blocks
+    }
+  }
   worker();
   for (auto& thread : pool) thread.join();
 
@@ -86,7 +99,10 @@ Result<Bytes> CompressGzip(ByteView data, std::size_t threads) {
 
 namespace {
 
-Result<Bytes> Zstd(ByteView data) {
+// Streams the input in fixed 1 MiB steps so a cancel is noticed; the steps are fixed, so
+// the output depends only on the input.
+Result<Bytes> Zstd(ByteView data, const std::atomic<bool>* cancel) {
+  constexpr std::size_t kStep = 1 << 20;
   std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> ctx(ZSTD_createCCtx(), ZSTD_freeCCtx);
   if (!ctx) return Error::Failed("libzstd could not allocate a context");
   ZSTD_CCtx* c = ctx.get();
@@ -96,49 +112,37 @@ Result<Bytes> Zstd(ByteView data) {
   ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
   ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, 1);
   ZSTD_CCtx_setParameter(c, ZSTD_c_dictIDFlag, 0);
-  Bytes out(ZSTD_compressBound(data.size()));
-  std::size_t n = ZSTD_compress2(c, out.data(), out.size(), data.data(), data.size());
-  if (ZSTD_isError(n)) {
-    return Error::Failed(std::string("libzstd failed: ") + ZSTD_getErrorName(n));
+  ZSTD_CCtx_setPledgedSrcSize(c, data.size());
+  Bytes out(ZSTD_compressBound(data.size()) + 64);
+  ZSTD_outBuffer output{out.data(), out.size(), 0};
+  std::size_t offset = 0;
+  for (;;) {
+    if (cancel != nullptr && cancel->load()) return Error::Failed("compression cancelled");
+    std::size_t step = std::min(kStep, data.size() - offset);
+    bool last = offset + step == data.size();
+    ZSTD_inBuffer input{data.data() + offset, step, 0};
+    std::size_t rc;
+    do {
+      rc = ZSTD_compressStream2(c, &output, &input, last ? ZSTD_e_end : ZSTD_e_continue);
+      if (ZSTD_isError(rc)) {
+        return Error::Failed(std::string("libzstd failed: ") + ZSTD_getErrorName(rc));
+      }
+    } while (input.pos < input.size || (last && rc != 0));
+    offset += step;
+    if (last) break;
   }
-  out.resize(n);
+  out.resize(output.pos);
   return out;
 }
 
 }  // namespace
 
-Result<Compression> ParseCompression(std::string_view name) {
-  if (name == "gzip") return Compression::kGzip;
-  if (name == "zstd") return Compression::kZstd;
-  if (name == "none") return Compression::kNone;
-  return Error::BadInput("unknown compression '" + std::string(name) +
-                         "'; use gzip, zstd or none");
-}
-
-std::string CompressionName(Compression compression) {
-  switch (compression) {
-    case Compression::kGzip: return "gzip";
-    case Compression::kZstd: return "zstd";
-    case Compression::kNone: return "none";
-  }
-  return "none";
-}
-
-std::string CompressionSuffix(Compression compression) {
-  switch (compression) {
-    case Compression::kGzip: return ".gz";
-    case Compression::kZstd: return ".zst";
-    case Compression::kNone: return "";
-  }
-  return "";
-}
-
-Result<Bytes> Compress(ByteView data, Compression compression) {
+Result<Bytes> Compress(ByteView data, Compression compression, const std::atomic<bool>* cancel) {
   if (data.size() > 0xffffffffu) return Error::BadInput("input to compress exceeds 4 GiB");
   switch (compression) {
     case Compression::kGzip:
-      return CompressGzip(data, std::min(8u, std::max(1u, std::thread::hardware_concurrency())));
-    case Compression::kZstd: return Zstd(data);
+      return CompressGzip(data, std::min<std::size_t>(8, UsableCpuCount()), cancel);
+    case Compression::kZstd: return Zstd(data, cancel);
     case Compression::kNone: return Bytes(data.begin(), data.end());
   }
   return Error::Failed("unreachable compression");

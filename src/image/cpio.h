@@ -17,7 +17,9 @@ struct CpioEntry {
   std::string path;  // relative, no leading '/', e.g. "bin/hello"
   CpioType type = CpioType::kRegular;
   std::uint32_t permissions = 0644;  // the low 12 bits of st_mode
-  Bytes data;                        // file contents, or the symlink target
+  // File contents, or the symlink target; viewed, not copied: the caller keeps the bytes
+  // alive until WriteCpioNewc returns.
+  ByteView data;
   std::uint32_t rdev_major = 0;      // character devices only
   std::uint32_t rdev_minor = 0;
 };

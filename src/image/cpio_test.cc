@@ -13,15 +13,18 @@ namespace {
 
 using testing::ScratchDir;
 
+// Contents the sample entries view; they outlive every archive written in these tests.
+const Bytes kInitData(1001, 7);
+
 std::vector<CpioEntry> SampleEntries() {
   std::vector<CpioEntry> entries = {
       {.path = "bin/hello", .type = CpioType::kRegular, .permissions = 0755,
-       .data = Bytes{'h', 'i', '\n'}},
-      {.path = "init", .type = CpioType::kRegular, .permissions = 0700, .data = Bytes(1001, 7)},
+       .data = AsBytes("hi\n")},
+      {.path = "init", .type = CpioType::kRegular, .permissions = 0700, .data = kInitData},
       {.path = "dev/console", .type = CpioType::kCharDevice, .permissions = 0600,
        .rdev_major = 5, .rdev_minor = 1},
       {.path = "bin/sh", .type = CpioType::kSymlink, .permissions = 0777,
-       .data = Bytes{'h', 'e', 'l', 'l', 'o'}},
+       .data = AsBytes("hello")},
   };
   AddParentDirectories(entries);
   return entries;

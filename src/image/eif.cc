@@ -45,8 +45,9 @@ constexpr std::uint64_t kDefaultCpus = 2;
 // EIFs with a PCR8 certificate).
 constexpr std::size_t kMaxRamdisks = kMaxSections - 3;
 
-// Vigil's own bounds: an EIF is refused above 2 GiB, a metadata section above 16 MiB.
-constexpr std::uint64_t kMaxEifSize = 2ULL * 1024 * 1024 * 1024;
+// Vigil's own bounds (see eif.h): an EIF is refused above 2 GiB, a metadata section above
+// 16 MiB or nested deeper than kMaxEifMetadataDepth.
+constexpr std::uint64_t kMaxEifSize = kMaxEifFileSize;
 constexpr std::uint64_t kMaxMetadataSize = 16ULL * 1024 * 1024;
 
 // Metadata values, as the spec fixes them for Vigil.
@@ -315,6 +316,12 @@ Result<RawSection> ReadSection(ByteView file, std::size_t index, std::uint64_t e
       type > static_cast<std::uint16_t>(EifSectionType::kMetadata)) {
     return Error::BadInput(name + " has unknown type " + std::to_string(type));
   }
+  // No section flags are defined and EifBuilder always writes 0.
+  std::uint16_t flags = GetU16(file, offset + 2);
+  if (flags != 0) {
+    return Error::BadInput(name + " has section flags 0x" + Hex32(flags) +
+                           "; AWS's writer always writes 0");
+  }
   std::uint64_t header_size = GetU64(file, offset + 4);
   if (header_size != size) {
     return Error::BadInput(name + " header says " + std::to_string(header_size) +
@@ -328,7 +335,7 @@ Result<RawSection> ReadSection(ByteView file, std::size_t index, std::uint64_t e
   }
   RawSection section;
   section.info.type = static_cast<EifSectionType>(type);
-  section.info.flags = GetU16(file, offset + 2);
+  section.info.flags = flags;
   section.info.offset = offset;
   section.info.size = size;
   section.data = file.subspan(data_at, size);
@@ -383,12 +390,44 @@ Status CheckCmdline(std::string_view cmdline) {
   return OkStatus();
 }
 
+// Whether arrays and objects in `text` nest deeper than `limit`. Brackets inside strings do
+// not count; an escape skips the next character, so \" does not end a string. Invalid JSON is
+// left to the parser: up to the first error, it sees the same strings and brackets as this.
+bool JsonNestsDeeperThan(std::string_view text, std::size_t limit) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
 // The metadata must deserialize as EifIdentityInfo, as EifReader::from_eif requires.
 Status CheckMetadata(std::string_view text) {
   if (text.size() > kMaxMetadataSize) {
     return Error::BadInput("EIF metadata is " + std::to_string(text.size()) + " bytes, above the " +
                            std::to_string(kMaxMetadataSize) + "-byte limit");
   }
+  // Checked before any JSON parser sees it: callers re-parse and dump the metadata
+  // recursively, and 16 MiB of '[' would overflow their stack.
+  if (JsonNestsDeeperThan(text, kMaxEifMetadataDepth)) {
+    return Error::BadInput("EIF metadata JSON is nested more than " +
+                           std::to_string(kMaxEifMetadataDepth) + " levels deep");
+  }
+  // allow_exceptions=false: invalid JSON comes back as a discarded value, never a throw.
   nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) {
     return Error::BadInput("EIF metadata is not a JSON object");
@@ -551,7 +590,9 @@ Result<EifInfo> ParseEif(ByteView file) {
         ramdisks.push_back(section.data);
         break;
       case EifSectionType::kSignature:  // measured into PCR8 only, which Vigil does not use
-      case EifSectionType::kInvalid:    // refused by ReadSection
+        info.has_signature = true;
+        break;
+      case EifSectionType::kInvalid:  // refused by ReadSection
         break;
     }
   }

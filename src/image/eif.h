@@ -4,6 +4,7 @@
 // library behind nitro-cli's build-enclave and describe-eif. Spec: docs/SPEC-eif.md.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -14,6 +15,12 @@
 #include "crypto/hash.h"
 
 namespace vigil::image {
+
+// Vigil's bounds on what ParseEif reads: the whole file, and how deeply arrays and objects
+// nest in the metadata JSON (the top-level object is depth 1). The depth bound lets callers
+// re-parse and dump the metadata with a recursive JSON library without risking the stack.
+inline constexpr std::uint64_t kMaxEifFileSize = 2ULL * 1024 * 1024 * 1024;  // 2 GiB
+inline constexpr std::size_t kMaxEifMetadataDepth = 32;
 
 // PCR0 (kernel, cmdline, every ramdisk), PCR1 (kernel, cmdline, first ramdisk: the
 // "bootstrap"), PCR2 (the remaining ramdisks: the "application"), each SHA-384 extended
@@ -48,7 +55,7 @@ enum class EifSectionType : std::uint16_t {
 
 struct EifSection {
   EifSectionType type = EifSectionType::kInvalid;
-  std::uint16_t flags = 0;
+  std::uint16_t flags = 0;    // always 0: ParseEif refuses any other value
   std::uint64_t offset = 0;  // of the section header in the file
   std::uint64_t size = 0;    // of the section data, without its header
 };
@@ -62,7 +69,11 @@ struct EifInfo {
   std::uint32_t crc32 = 0;
   std::vector<EifSection> sections;
   std::string cmdline;
-  std::string metadata_json;  // empty when there is no metadata section
+  // Empty when there is no metadata section. Otherwise a JSON object with the
+  // EifIdentityInfo fields, nested at most kMaxEifMetadataDepth deep, so
+  // nlohmann::json::parse(metadata_json, nullptr, false) accepts it and dump() is safe.
+  std::string metadata_json;
+  bool has_signature = false;  // a Signature section is present (kept, not verified)
   Pcrs pcrs;
 };
 
@@ -96,9 +107,10 @@ Status CheckEifInput(const EifInput& input);
 // first: an input it refuses still serialises, but ParseEif will refuse the result.
 Bytes WriteEif(const EifInput& input);
 
-// Parses and verifies an EIF. Errors (kBadInput) name the problem: not an EIF (magic),
-// unsupported version, a section out of bounds or overlapping, trailing bytes, a bad CRC
-// (kFailed: a verification failure).
+// Parses and verifies an EIF. Errors (kBadInput) name the problem: above kMaxEifFileSize,
+// not an EIF (magic), unsupported version, unknown header or non-zero section flags, a section
+// out of bounds or overlapping, trailing bytes, metadata that is not EifIdentityInfo or nests
+// deeper than kMaxEifMetadataDepth; or a bad CRC (kFailed: a verification failure).
 Result<EifInfo> ParseEif(ByteView file);
 
 // Section type name as nitro-cli prints it ("Kernel", "Cmdline", ...).

@@ -1,9 +1,11 @@
 #include "image/eif.h"
 
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 #include <zlib.h>
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -467,6 +469,101 @@ TEST(Eif, CheckEifInput) {
   bad = f.input;
   bad.build_time = 253402300800;  // year 10000
   EXPECT_FALSE(CheckEifInput(bad).ok());
+}
+
+// EifIdentityInfo metadata with the given JSON as DockerInfo and CustomMetadata.
+std::string MetadataWith(std::string_view docker_info, std::string_view custom = "null") {
+  return R"({"ImageName":"x","ImageVersion":"1","BuildMetadata":{"BuildTime":"t",)"
+         R"("BuildTool":"t","BuildToolVersion":"t","OperatingSystem":"t","KernelVersion":"t"},)"
+         R"("DockerInfo":)" +
+         std::string(docker_info) + R"(,"CustomMetadata":)" + std::string(custom) + "}";
+}
+
+Result<EifInfo> ParseWithMetadata(std::string_view metadata) {
+  return ParseEif(BuildRaw({{1, Of("k")}, {2, Of("c")}, {5, Of(metadata)}, {3, Of("r")}}));
+}
+
+std::string Nested(std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
+
+bool RefusedAsTooDeep(std::string_view metadata) {
+  Result<EifInfo> info = ParseWithMetadata(metadata);
+  return !info.ok() && info.error().code() == ErrorCode::kBadInput &&
+         info.error().message().find("nested more than 32 levels") != std::string::npos;
+}
+
+TEST(Eif, DeeplyNestedMetadataIsRefused) {
+  // 2,000,000 levels overflowed the stack of `vigil image describe --json`.
+  EXPECT_TRUE(RefusedAsTooDeep(MetadataWith(Nested(2'000'000))));
+  EXPECT_TRUE(RefusedAsTooDeep(MetadataWith("null", "{\"a\":" + Nested(32) + "}")));
+  // The top-level object is level 1, so 31 more levels is the deepest accepted.
+  EXPECT_TRUE(RefusedAsTooDeep(MetadataWith(Nested(32))));
+  Result<EifInfo> deepest = ParseWithMetadata(MetadataWith(Nested(31)));
+  ASSERT_TRUE(deepest.ok()) << deepest.error().message();
+  nlohmann::json doc = nlohmann::json::parse(deepest->metadata_json, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded());
+  EXPECT_EQ(doc["DockerInfo"].dump(), Nested(31));
+}
+
+TEST(Eif, MetadataDepthIgnoresBracketsInStrings) {
+  std::string brackets(100, '[');
+  EXPECT_TRUE(ParseWithMetadata(MetadataWith("\"" + brackets + "{{{\"")).ok());
+  // An escaped quote does not end the string, so these brackets are still inside it.
+  EXPECT_TRUE(ParseWithMetadata(MetadataWith(R"("\\\")" + brackets + "\"")).ok());
+  // An escaped quote inside a string, or an escaped backslash just before its closing quote,
+  // must not hide the nesting that follows the string.
+  EXPECT_TRUE(RefusedAsTooDeep(MetadataWith(R"(["\"",)" + Nested(40) + "]")));
+  EXPECT_TRUE(RefusedAsTooDeep(MetadataWith(R"(["\\",)" + Nested(40) + "]")));
+}
+
+TEST(Eif, NonZeroSectionFlagsAreRefused) {
+  Fixture f;
+  Bytes good = WriteEif(f.input);
+  Result<EifInfo> info = ParseEif(good);
+  ASSERT_TRUE(info.ok());
+  for (const EifSection& section : info->sections) {
+    for (std::uint64_t flags : {0x1ULL, 0x8000ULL}) {
+      Bytes eif = good;
+      Set(eif, section.offset + 2, flags, 2);
+      FixCrc(eif);
+      Error error = ParseError(eif);
+      EXPECT_EQ(error.code(), ErrorCode::kBadInput);
+      EXPECT_NE(error.message().find("section flags"), std::string::npos) << error.message();
+    }
+  }
+}
+
+TEST(Eif, ReportsWhetherThereIsASignature) {
+  const Bytes k = Of("k");
+  const Bytes c = Of("c");
+  const Bytes r = Of("r");
+  Result<EifInfo> plain = ParseEif(BuildRaw({{1, k}, {2, c}, {3, r}}));
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->has_signature);
+  Result<EifInfo> signed_eif = ParseEif(BuildRaw({{1, k}, {2, c}, {3, r}, {4, Of("sig")}}));
+  ASSERT_TRUE(signed_eif.ok());
+  EXPECT_TRUE(signed_eif->has_signature);
+  Fixture f;
+  Result<EifInfo> written = ParseEif(WriteEif(f.input));
+  ASSERT_TRUE(written.ok());
+  EXPECT_FALSE(written->has_signature);
+}
+
+TEST(Eif, SizeLimitIsThePublicConstant) {
+  static_assert(kMaxEifFileSize == 2ULL * 1024 * 1024 * 1024);
+  // Reserve, without committing, one byte past the limit: only the first page is ever read.
+  std::size_t length = kMaxEifFileSize + 1;
+  void* map = mmap(nullptr, length, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  ASSERT_NE(map, MAP_FAILED);
+  const auto* zeros = static_cast<const std::uint8_t*>(map);
+  Result<EifInfo> over = ParseEif(ByteView(zeros, length));
+  Result<EifInfo> at_limit = ParseEif(ByteView(zeros, length - 1));
+  munmap(map, length);
+  ASSERT_FALSE(over.ok());
+  EXPECT_NE(over.error().message().find("above the " + std::to_string(kMaxEifFileSize)),
+            std::string::npos)
+      << over.error().message();
+  ASSERT_FALSE(at_limit.ok());
+  EXPECT_NE(at_limit.error().message().find("magic"), std::string::npos);
 }
 
 TEST(Eif, SectionTypeNames) {

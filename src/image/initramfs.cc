@@ -1,6 +1,7 @@
 #include "image/initramfs.h"
 
 #include "image/cpio.h"
+#include "image/layout.h"
 #include "init/protocol.h"
 
 namespace vigil::image {
@@ -10,11 +11,9 @@ CpioEntry Directory(std::string path, std::uint32_t permissions = 0755) {
   return {.path = std::move(path), .type = CpioType::kDirectory, .permissions = permissions};
 }
 
-CpioEntry File(std::string path, std::uint32_t permissions, Bytes data) {
-  return {.path = std::move(path),
-          .type = CpioType::kRegular,
-          .permissions = permissions,
-          .data = std::move(data)};
+CpioEntry File(std::string path, std::uint32_t permissions, ByteView data) {
+  return {.path = std::move(path), .type = CpioType::kRegular, .permissions = permissions,
+          .data = data};
 }
 
 // The target's argv as NUL-terminated strings (see init/protocol.h).
@@ -32,18 +31,18 @@ Bytes TargetArgv(const ImageSpec& spec) {
 }  // namespace
 
 Result<Bytes> BuildInitramfs(const ImageSpec& spec, const LoadedInputs& inputs) {
-  std::vector<CpioEntry> entries = {
-      Directory("dev"), Directory("proc", 0555), Directory("sys", 0555),
-      Directory("tmp", 01777), Directory("run"), Directory("etc"), Directory("etc/vigil"),
-      Directory("bin"),
-  };
+  std::vector<CpioEntry> entries;
+  for (const LayoutDirectory& dir : kLayoutDirectories) {
+    entries.push_back(Directory(std::string(dir.path), dir.mode));
+  }
   entries.push_back({.path = "dev/console",
                      .type = CpioType::kCharDevice,
                      .permissions = 0600,
                      .rdev_major = 5,
                      .rdev_minor = 1});
   entries.push_back(File("init", 0755, inputs.init));
-  entries.push_back(File(init::kTargetArgvPath + 1, 0444, TargetArgv(spec)));
+  Bytes argv = TargetArgv(spec);
+  entries.push_back(File(init::kTargetArgvPath + 1, 0444, argv));
   entries.push_back(File(spec.target_destination.substr(1), 0755, inputs.target));
   for (std::size_t i = 0; i < spec.files.size(); ++i) {
     entries.push_back(File(spec.files[i].destination.substr(1), spec.files[i].mode,
@@ -54,7 +53,7 @@ Result<Bytes> BuildInitramfs(const ImageSpec& spec, const LoadedInputs& inputs) 
     entries.push_back({.path = "bin/sh",
                        .type = CpioType::kSymlink,
                        .permissions = 0777,
-                       .data = Bytes{'b', 'u', 's', 'y', 'b', 'o', 'x'}});
+                       .data = AsBytes("busybox")});
     entries.push_back(File(init::kDebugMarkerPath + 1, 0444, {}));
   }
   AddParentDirectories(entries);

@@ -9,6 +9,7 @@ namespace {
 
 constexpr std::uint64_t kMaxKernel = 128ull << 20;
 constexpr std::uint64_t kMaxFile = 512ull << 20;
+constexpr std::uint64_t kMaxPayload = 1ull << 30;
 
 // Reads one input, refusing symlinks so a checked file cannot be swapped for another.
 Result<Bytes> LoadOne(PinnedInput& input, const std::string& what, std::uint64_t max_size) {
@@ -30,6 +31,17 @@ Result<Bytes> LoadKernel(ImageSpec& spec) { return LoadOne(spec.kernel, "kernel"
 
 Result<LoadedInputs> LoadPayload(ImageSpec& resolved, const std::filesystem::path& default_init) {
   LoadedInputs inputs;
+  // Each read is bounded by what is left of the budget, so an oversize spec fails at the
+  // first file past it instead of after reading everything.
+  std::uint64_t left = kMaxPayload;
+  auto load = [&left](PinnedInput& input, const std::string& what) -> Result<Bytes> {
+    // The limit in a size error is the smaller of 512 MiB per input and what is left of the
+    // 1 GiB all initramfs inputs may add up to.
+    auto data = LoadOne(input, what, std::min(kMaxFile, left));
+    if (!data.ok()) return data.error();
+    left -= data->size();
+    return data;
+  };
 
   PinnedInput init_input;
   if (resolved.init && !resolved.init->path.empty()) {
@@ -38,24 +50,18 @@ Result<LoadedInputs> LoadPayload(ImageSpec& resolved, const std::filesystem::pat
     init_input.resolved = default_init;
     if (resolved.init) init_input.sha256 = resolved.init->sha256;
   }
-  VIGIL_ASSIGN_OR_RETURN(inputs.init, LoadOne(init_input, "init (vigil-init)", kMaxFile));
+  VIGIL_ASSIGN_OR_RETURN(inputs.init, load(init_input, "init (vigil-init)"));
   // The default init's location depends on the installation, so only its hash is kept.
   if (!resolved.init) resolved.init = PinnedInput{};
   resolved.init->sha256 = init_input.sha256;
 
-  VIGIL_ASSIGN_OR_RETURN(inputs.target, LoadOne(resolved.target, "target", kMaxFile));
-  std::uint64_t total = inputs.init.size() + inputs.target.size();
+  VIGIL_ASSIGN_OR_RETURN(inputs.target, load(resolved.target, "target"));
   for (auto& file : resolved.files) {
-    VIGIL_ASSIGN_OR_RETURN(Bytes data,
-                           LoadOne(file.source, "file for " + file.destination, kMaxFile));
-    total += data.size();
+    VIGIL_ASSIGN_OR_RETURN(Bytes data, load(file.source, "file for " + file.destination));
     inputs.files.push_back(std::move(data));
   }
   if (resolved.busybox) {
-    VIGIL_ASSIGN_OR_RETURN(inputs.busybox, LoadOne(*resolved.busybox, "busybox", kMaxFile));
-  }
-  if (total > (1ull << 30)) {
-    return Error::BadInput("the initramfs inputs add up to more than 1 GiB; an image must stay small");
+    VIGIL_ASSIGN_OR_RETURN(inputs.busybox, load(*resolved.busybox, "busybox"));
   }
   return inputs;
 }

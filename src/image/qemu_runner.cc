@@ -14,6 +14,7 @@
 
 #include "base/file.h"
 #include "base/subprocess.h"
+#include "image/sums.h"
 #include "init/protocol.h"
 
 namespace vigil::image {
@@ -60,6 +61,10 @@ Result<BootFiles> FindBootFiles(const fs::path& dir) {
       files.cmdline.find('\0') != std::string::npos) {
     return Error::BadInput(cmdline_path.string() + " must hold exactly one non-empty line");
   }
+  // Boot only what the build wrote: the files must still match the directory's manifest.
+  VIGIL_RETURN_IF_ERROR(VerifyListedFiles(
+      dir, {files.kernel.filename().string(), files.initramfs.filename().string(),
+            cmdline_path.filename().string()}));
   return files;
 }
 

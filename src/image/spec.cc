@@ -8,6 +8,7 @@
 
 #include "base/file.h"
 #include "image/cpio.h"
+#include "image/layout.h"
 #include "init/protocol.h"
 
 namespace vigil::image {
@@ -15,7 +16,6 @@ namespace {
 
 constexpr std::uint64_t kMaxSpecSize = 1 << 20;
 constexpr std::size_t kMaxCmdline = 2047;  // x86 COMMAND_LINE_SIZE minus the NUL
-constexpr std::size_t kMaxArgvBytes = 64 * 1024;
 constexpr std::size_t kMaxFiles = 4096;
 
 // Collects the first error found while walking the TOML document, with its location.
@@ -117,19 +117,27 @@ Result<std::uint32_t> ParseEpoch(const std::string& text, const std::string& whe
   return static_cast<std::uint32_t>(value);
 }
 
-// Archive paths the builder itself writes; a spec may not place files there.
-const std::set<std::string>& ReservedPaths() {
-  static const std::set<std::string> kReserved = {
-      "init", "dev/console", std::string(init::kTargetArgvPath + 1),
-      std::string(init::kDebugMarkerPath + 1)};
-  return kReserved;
-}
-
-// Directories every image has (mount points and the builder's own).
-const std::vector<std::string>& BaseDirectories() {
-  static const std::vector<std::string> kDirs = {"dev", "proc", "sys", "tmp", "run", "etc",
-                                                 "etc/vigil", "bin"};
-  return kDirs;
+// Where a spec's files may not go: onto or under a file the builder writes, or under a
+// mount point (the mounted filesystem would hide the file at run time).
+Status CheckNotReserved(const std::string& path) {
+  auto under = [&path](std::string_view prefix) {
+    return path == prefix ||
+           (path.size() > prefix.size() && path.compare(0, prefix.size(), prefix) == 0 &&
+            path[prefix.size()] == '/');
+  };
+  for (std::string_view reserved : kLayoutReservedFiles) {
+    if (under(reserved)) {
+      return Error::BadInput("destination '/" + path + "' is reserved for the image's own /" +
+                             std::string(reserved));
+    }
+  }
+  for (const LayoutDirectory& dir : kLayoutDirectories) {
+    if (dir.mount_point && under(dir.path) && path != dir.path) {
+      return Error::BadInput("destination '/" + path + "' is under /" + std::string(dir.path) +
+                             ", where vigil-init mounts a filesystem that would hide it");
+    }
+  }
+  return OkStatus();
 }
 
 Status ValidateDestination(const std::string& destination, const std::string& where) {
@@ -149,7 +157,8 @@ Status ValidateDestination(const std::string& destination, const std::string& wh
 // directory another file needs.
 Status CheckCollisions(const ImageSpec& spec) {
   std::set<std::string> files;
-  std::set<std::string> directories(BaseDirectories().begin(), BaseDirectories().end());
+  std::set<std::string> directories;
+  for (const LayoutDirectory& dir : kLayoutDirectories) directories.emplace(dir.path);
   std::vector<std::string> all;
   all.push_back(spec.target_destination.substr(1));
   for (const auto& f : spec.files) all.push_back(f.destination.substr(1));
@@ -158,9 +167,7 @@ Status CheckCollisions(const ImageSpec& spec) {
     all.push_back("bin/sh");
   }
   for (const auto& path : all) {
-    if (ReservedPaths().count(path) != 0) {
-      return Error::BadInput("destination '/" + path + "' is reserved for the image's own files");
-    }
+    VIGIL_RETURN_IF_ERROR(CheckNotReserved(path));
     if (!files.insert(path).second) {
       return Error::BadInput("two inputs have the destination '/" + path +
                              "'; give each a distinct destination");
@@ -233,16 +240,9 @@ Result<ImageSpec> ParseDocument(const toml::table& doc, const std::filesystem::p
   VIGIL_ASSIGN_OR_RETURN(std::string compression,
                          reader.String(doc, "compression", "compression", false));
   if (!compression.empty()) {
-    if (compression == "gzip") {
-      spec.compression = Compression::kGzip;
-    } else if (compression == "zstd") {
-      spec.compression = Compression::kZstd;
-    } else if (compression == "none") {
-      spec.compression = Compression::kNone;
-    } else {
-      return reader.Fail(doc.get("compression"),
-                         "compression must be \"gzip\", \"zstd\" or \"none\"");
-    }
+    Result<Compression> parsed = ParseCompression(compression);
+    if (!parsed.ok()) return reader.Fail(doc.get("compression"), parsed.error().message());
+    spec.compression = *parsed;
   }
 
   if (const toml::node* debug = doc.get("debug")) {
@@ -314,7 +314,7 @@ Result<ImageSpec> ParseDocument(const toml::table& doc, const std::filesystem::p
       spec.target_args.push_back(std::move(value));
     }
   }
-  if (argv_bytes > kMaxArgvBytes) {
+  if (argv_bytes > init::kMaxTargetArgvBytes) {
     return reader.Fail(target, "target path and args exceed 64 KiB");
   }
 
@@ -395,10 +395,7 @@ std::string ResolvedSpecToml(const ImageSpec& spec) {
   doc.insert("name", spec.name);
   doc.insert("version", spec.version);
   doc.insert("source_date_epoch", static_cast<std::int64_t>(spec.source_date_epoch));
-  const char* compression = spec.compression == Compression::kGzip   ? "gzip"
-                            : spec.compression == Compression::kZstd ? "zstd"
-                                                                     : "none";
-  doc.insert("compression", compression);
+  doc.insert("compression", CompressionName(spec.compression));
   toml::array outputs;
   for (Output o : spec.outputs) outputs.push_back(OutputName(o));
   doc.insert("outputs", std::move(outputs));

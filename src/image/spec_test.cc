@@ -63,7 +63,7 @@ TEST(Spec, RequiresKernelPin) {
 }
 
 TEST(Spec, RejectsMalformedValues) {
-  ExpectBadInput(ValidSpec("compression = \"xz\"\n"), "compression must be");
+  ExpectBadInput(ValidSpec("compression = \"xz\"\n"), "unknown compression 'xz'; use gzip, zstd or none");
   std::string bad_name = ValidSpec();
   bad_name.replace(0, 13, "name = \"Demo!\"");
   ExpectBadInput(bad_name, "name 'Demo!'");

@@ -2,11 +2,15 @@
 // QEMU runner. Spec: docs/SPEC-image.md.
 #pragma once
 
+#include <cstddef>
+
 namespace vigil::init {
 
 // Files the builder places in the initramfs for vigil-init to read.
 // The target's argv as NUL-terminated strings; argv[0] is the target's absolute path.
 inline constexpr char kTargetArgvPath[] = "/etc/vigil/target";
+// The argv file is tiny; a bound keeps a broken image from exhausting memory.
+inline constexpr std::size_t kMaxTargetArgvBytes = 64 * 1024;
 // Present only in debug images: after the target ends, start /bin/sh (busybox) on the
 // console instead of powering off.
 inline constexpr char kDebugMarkerPath[] = "/etc/vigil/debug";

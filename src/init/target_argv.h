@@ -7,11 +7,9 @@
 #include <vector>
 
 #include "base/result.h"
+#include "init/protocol.h"
 
 namespace vigil::init {
-
-// The file is tiny; a bound keeps a broken image from exhausting memory.
-inline constexpr std::size_t kMaxTargetArgvBytes = 64 * 1024;
 
 // Splits NUL-terminated strings. Requires at least one string, the last byte NUL and
 // argv[0] an absolute path; later arguments may be empty.

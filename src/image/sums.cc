@@ -1,0 +1,84 @@
+#include "image/sums.h"
+
+#include <algorithm>
+
+#include "base/file.h"
+#include "base/hex.h"
+#include "crypto/hash.h"
+
+namespace vigil::image {
+namespace {
+
+constexpr std::size_t kMaxLines = 4096;
+constexpr std::uint64_t kMaxSumsSize = 1 << 20;
+constexpr std::uint64_t kMaxListedFile = 4ull << 30;
+
+bool IsLowerHex(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+}  // namespace
+
+std::string FormatSums(const std::vector<SumEntry>& entries) {
+  std::string out;
+  for (const auto& e : entries) out += e.sha256 + "  " + e.name + "\n";
+  return out;
+}
+
+Result<std::map<std::string, std::string>> ParseSums(std::string_view text) {
+  std::map<std::string, std::string> sums;
+  std::string previous;
+  std::size_t line_number = 0;
+  while (!text.empty()) {
+    ++line_number;
+    std::size_t end = text.find('\n');
+    if (end == std::string_view::npos) {
+      return Error::BadInput("SHA256SUMS line " + std::to_string(line_number) +
+                             " does not end with a newline");
+    }
+    std::string_view line = text.substr(0, end);
+    text.remove_prefix(end + 1);
+    if (line_number > kMaxLines) return Error::BadInput("SHA256SUMS has too many lines");
+    auto bad = [line_number](const std::string& what) {
+      return Error::BadInput("SHA256SUMS line " + std::to_string(line_number) + ": " + what);
+    };
+    if (line.size() < 67 || line.substr(64, 2) != "  " || !IsLowerHex(line.substr(0, 64))) {
+      return bad("expected '<64 lowercase hex digits>  <name>'");
+    }
+    std::string name(line.substr(66));
+    if (name.find('/') != std::string::npos || name == "." || name == ".." ||
+        name.find('\0') != std::string::npos) {
+      return bad("'" + name + "' is not a plain file name");
+    }
+    if (!previous.empty() && name <= previous) {
+      return bad("names must be sorted and unique ('" + name + "' after '" + previous + "')");
+    }
+    previous = name;
+    sums.emplace(name, std::string(line.substr(0, 64)));
+  }
+  return sums;
+}
+
+Status VerifyListedFiles(const std::filesystem::path& dir, const std::vector<std::string>& names) {
+  auto text = ReadFile(dir / "SHA256SUMS", kMaxSumsSize);
+  if (!text.ok()) return text.error().WithContext("cannot check " + dir.string());
+  VIGIL_ASSIGN_OR_RETURN(auto sums, ParseSums(AsText(*text)));
+  for (const auto& name : names) {
+    auto listed = sums.find(name);
+    if (listed == sums.end()) {
+      return Error::BadInput(name + " is not listed in " + (dir / "SHA256SUMS").string());
+    }
+    auto data = ReadFile(dir / name, kMaxListedFile, /*allow_symlink=*/false);
+    if (!data.ok()) return data.error();
+    std::string actual = HexEncode(crypto::Sha256(*data));
+    if (actual != listed->second) {
+      return Error::Failed((dir / name).string() + " has SHA-256 " + actual +
+                           " but SHA256SUMS lists " + listed->second +
+                           "; the directory was modified after it was built");
+    }
+  }
+  return OkStatus();
+}
+
+}  // namespace vigil::image

@@ -1,0 +1,32 @@
+// SHA256SUMS: the manifest of an output directory, in sha256sum's text format
+// ("<64 lowercase hex>  <name>\n" per file, sorted by name).
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace vigil::image {
+
+struct SumEntry {
+  std::string name;
+  std::string sha256;  // lowercase hex
+};
+
+// Formats entries (they must be sorted by name and unique).
+std::string FormatSums(const std::vector<SumEntry>& entries);
+
+// Parses strictly: exactly the format above, names without '/', sorted, unique, at most
+// 4096 lines. Returns name -> sha256.
+Result<std::map<std::string, std::string>> ParseSums(std::string_view text);
+
+// Checks that each of `names` in `dir` is listed in DIR/SHA256SUMS and matches it.
+// kBadInput when SHA256SUMS is missing or malformed or a name is not listed, kFailed when
+// a file's hash differs.
+Status VerifyListedFiles(const std::filesystem::path& dir, const std::vector<std::string>& names);
+
+}  // namespace vigil::image
