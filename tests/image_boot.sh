@@ -13,9 +13,25 @@ if grep -q "^hello from vigil: world" "$WORK/stdout"; then pass "console shows t
 if grep -q "running on Linux 6.1" "$WORK/stdout"; then pass "the target ran under the pinned kernel"; else fail "kernel release not shown"; fi
 if grep -q "^VIGIL-INIT: target-exit-status=0" "$WORK/stdout"; then pass "vigil-init printed the exit line"; else fail "no exit line"; fi
 
-write_spec "$WORK/exit3.toml" '["--exit", "3"]'
+write_spec "$WORK/exit3.toml" '["--show-mounts", "--exit", "3"]'
 "$VIGIL" image build "$WORK/exit3.toml" --out "$WORK/exit3" >/dev/null
 expect_exit 3 "the target's exit status 3 becomes vigil's" -- "$VIGIL" image run "$WORK/exit3" --timeout 240
+# vigil-init's mounts: nosuid, nodev, noexec wherever possible (/dev keeps its devices).
+for m in "proc /proc proc rw,nosuid,nodev,noexec" "sysfs /sys sysfs rw,nosuid,nodev,noexec" \
+         "tmpfs /tmp tmpfs rw,nosuid,nodev,noexec" "tmpfs /run tmpfs rw,nosuid,nodev,noexec" \
+         "devtmpfs /dev devtmpfs rw,nosuid,noexec"; do
+  if grep -q "^mount: $m" "$WORK/stdout"; then pass "mounted: $m"; else fail "mount '$m' missing: $(grep '^mount:' "$WORK/stdout" | head -8)"; fi
+done
+
+write_spec "$WORK/abort.toml" '["--abort"]'
+"$VIGIL" image build "$WORK/abort.toml" --out "$WORK/abort" >/dev/null
+expect_exit 134 "a target killed by SIGABRT reports 128+6" -- "$VIGIL" image run "$WORK/abort" --timeout 240
+
+# run boots only what the build wrote.
+cp -r "$WORK/dist" "$WORK/tampered"
+sed -i 's/quiet/quiet init=\/bin\/sh/' "$WORK/tampered/cmdline"
+expect_exit 1 "run refuses a directory whose files no longer match SHA256SUMS" -- "$VIGIL" image run "$WORK/tampered"
+expect_stderr "SHA256SUMS" "the mismatch names SHA256SUMS"
 
 sed -i 's/compression = "gzip"/compression = "zstd"/' "$WORK/hello.toml"
 "$VIGIL" image build "$WORK/hello.toml" --out "$WORK/zstd" >/dev/null

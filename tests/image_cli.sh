@@ -65,6 +65,31 @@ write_spec "$WORK/s6.toml" '["a"]' '' $'[[files]]\nsource = "'"$WORK"$'/link"\nd
 bad_build "symlinked source" "symbolic link" "$WORK/s6.toml"
 write_spec "$WORK/s7.toml" '["a"]' '' $'[[files]]\nsource = "'"$WORK"$'/absent"\ndestination = "/etc/x"'
 bad_build "missing input" "does not exist" "$WORK/s7.toml"
+mkfifo "$WORK/fifo"
+write_spec "$WORK/s9.toml" '["a"]' '' $'[[files]]\nsource = "'"$WORK"$'/fifo"\ndestination = "/etc/x"'
+bad_build "a FIFO as input (refused, not waited on)" "not a regular file" "$WORK/s9.toml"
+write_spec "$WORK/s10.toml" '["a"]' '' $'[[files]]\nsource = "/etc/hostname"\ndestination = "/proc/x"'
+bad_build "a destination under a mount point" "mounts a filesystem" "$WORK/s10.toml"
+write_spec "$WORK/s11.toml" '["a"]' '' $'[[files]]\nsource = "/etc/hostname"\ndestination = "/init/x"'
+bad_build "a destination under /init" "reserved" "$WORK/s11.toml"
+write_spec "$WORK/s12.toml" '["a"]' '' $'[[files]]\nsource = "/etc/hostname"\ndestination = "/etc/x"\nmode = "4755"'
+bad_build "a setuid mode" "setuid" "$WORK/s12.toml"
+
+# An interrupted build leaves nothing: SIGTERM while a large input is being compressed.
+head -c $((96 * 1024 * 1024)) /dev/urandom > "$WORK/big"
+write_spec "$WORK/big.toml" '["a"]' '' $'[[files]]\nsource = "'"$WORK"$'/big"\ndestination = "/etc/big"'
+"$VIGIL" image build "$WORK/big.toml" --out "$WORK/bad/out" >/dev/null 2>&1 &
+pid=$!
+sleep 0.5
+kill -TERM "$pid"
+code=0; wait "$pid" || code=$?
+if [ "$code" -eq 143 ]; then pass "SIGTERM ends the build (exit 143)"; else fail "SIGTERM: exit $code"; fi
+if [ -z "$(ls -A "$WORK/bad")" ]; then pass "an interrupted build leaves nothing"; else fail "interrupted build left $(ls -A "$WORK/bad")"; fi
+rm -f "$WORK/big"
+
+expect_exit 0 "--out with a trailing slash names the directory" -- "$VIGIL" image build "$WORK/hello.toml" --out "$WORK/slash/"
+if [ -f "$WORK/slash/SHA256SUMS" ]; then pass "trailing-slash output written"; else fail "no $WORK/slash/SHA256SUMS"; fi
+
 SOURCE_DATE_EPOCH=yesterday expect_exit 2 "bad SOURCE_DATE_EPOCH" -- "$VIGIL" image build "$WORK/hello.toml" --out "$WORK/bad/out"
 expect_stderr "SOURCE_DATE_EPOCH" "bad SOURCE_DATE_EPOCH is named"
 expect_exit 2 "existing output directory is refused" -- "$VIGIL" image build "$WORK/hello.toml" --out "$WORK/dist"

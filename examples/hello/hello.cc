@@ -1,11 +1,13 @@
 // hello: the reference target of a Vigil image. Greets with its arguments, shows the kernel
 // it runs on (proof that it runs inside the VM) and exits with 0, or with N given
-// `--exit N`, so tests can check that the exit status reaches the host.
+// `--exit N`, so tests can check that the exit status reaches the host. `--show-mounts`
+// prints the mount table vigil-init set up; `--abort` ends by SIGABRT.
 
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <charconv>
+#include <csignal>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -23,6 +25,8 @@ bool ParseStatus(std::string_view text, int* status) {
 
 int main(int argc, char** argv) {
   int status = 0;
+  bool show_mounts = false;
+  bool abort_at_end = false;
   std::string args;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
@@ -34,6 +38,10 @@ int main(int argc, char** argv) {
       ++i;
       continue;
     }
+    if (arg == "--show-mounts" || arg == "--abort") {
+      (arg == "--show-mounts" ? show_mounts : abort_at_end) = true;
+      continue;
+    }
     if (!args.empty()) args.push_back(' ');
     args.append(arg);
   }
@@ -43,7 +51,15 @@ int main(int argc, char** argv) {
     std::printf("hello: running on Linux %s (%s), pid %d\n", uts.release, uts.machine,
                 static_cast<int>(::getpid()));
   }
+  if (show_mounts) {
+    if (std::FILE* mounts = std::fopen("/proc/self/mounts", "r")) {
+      char line[512];
+      while (std::fgets(line, sizeof(line), mounts) != nullptr) std::printf("mount: %s", line);
+      std::fclose(mounts);
+    }
+  }
   if (status != 0) std::printf("hello: exiting with status %d\n", status);
   std::fflush(stdout);
+  if (abort_at_end) std::raise(SIGABRT);
   return status;
 }

@@ -54,6 +54,10 @@ Result<BootFiles> FindBootFiles(const fs::path& dir) {
   if (files.initramfs.empty()) return NotGenericOutput(dir, "initramfs.cpio[.gz|.zst]");
   fs::path cmdline_path = dir / "cmdline";
   if (!fs::is_regular_file(cmdline_path, ec)) return NotGenericOutput(dir, "cmdline");
+  // Integrity before interpretation: boot only what the build wrote, unchanged.
+  VIGIL_RETURN_IF_ERROR(VerifyListedFiles(
+      dir, {files.kernel.filename().string(), files.initramfs.filename().string(),
+            cmdline_path.filename().string()}));
   VIGIL_ASSIGN_OR_RETURN(Bytes cmdline, ReadFile(cmdline_path, kMaxCmdlineBytes));
   files.cmdline.assign(AsText(cmdline));
   if (!files.cmdline.empty() && files.cmdline.back() == '\n') files.cmdline.pop_back();
@@ -61,10 +65,6 @@ Result<BootFiles> FindBootFiles(const fs::path& dir) {
       files.cmdline.find('\0') != std::string::npos) {
     return Error::BadInput(cmdline_path.string() + " must hold exactly one non-empty line");
   }
-  // Boot only what the build wrote: the files must still match the directory's manifest.
-  VIGIL_RETURN_IF_ERROR(VerifyListedFiles(
-      dir, {files.kernel.filename().string(), files.initramfs.filename().string(),
-            cmdline_path.filename().string()}));
   return files;
 }
 
