@@ -14,4 +14,7 @@ function(vigil_target_defaults target)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
   target_include_directories(${target} PRIVATE "${CMAKE_SOURCE_DIR}/src")
+  # Binaries (vigil-init and the example target go into images) must not depend on where
+  # the checkout is: strip it from __FILE__ and debug info.
+  target_compile_options(${target} PRIVATE "-ffile-prefix-map=${CMAKE_SOURCE_DIR}/=")
 endfunction()

@@ -16,8 +16,6 @@
 namespace vigil::cli {
 namespace {
 
-constexpr std::uint64_t kMaxEifSize = 2ull << 30;
-
 struct BuildArgs {
   std::string spec;
   std::string out;
@@ -88,7 +86,7 @@ int RunBuild(const BuildArgs& args) {
 }
 
 int RunDescribe(const DescribeArgs& args) {
-  auto data = ReadFile(args.eif, kMaxEifSize);
+  auto data = ReadFile(args.eif, image::kMaxEifFileSize);
   if (!data.ok()) return ReportError(data.error());
   auto info = image::ParseEif(*data);
   if (!info.ok()) return ReportError(info.error().WithContext(args.eif));
@@ -102,7 +100,7 @@ int RunDescribe(const DescribeArgs& args) {
     }
     Json out{{"EifVersion", info->version},
              {"Measurements", PcrsJson(info->pcrs)},
-             {"IsSigned", false},
+             {"IsSigned", info->has_signature},
              {"CheckCRC", true},
              {"Crc32", info->crc32},
              {"Cmdline", info->cmdline},

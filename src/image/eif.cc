@@ -46,9 +46,10 @@ constexpr std::uint64_t kDefaultCpus = 2;
 constexpr std::size_t kMaxRamdisks = kMaxSections - 3;
 
 // Vigil's own bounds (see eif.h): an EIF is refused above 2 GiB, a metadata section above
-// 16 MiB or nested deeper than kMaxEifMetadataDepth.
+// 1 MiB (nitro-cli writes a few KiB; a DOM of 16 MiB costs about 650 MB) or nested deeper
+// than kMaxEifMetadataDepth.
 constexpr std::uint64_t kMaxEifSize = kMaxEifFileSize;
-constexpr std::uint64_t kMaxMetadataSize = 16ULL * 1024 * 1024;
+constexpr std::uint64_t kMaxMetadataSize = 1ULL * 1024 * 1024;
 
 // Metadata values, as the spec fixes them for Vigil.
 constexpr std::string_view kBuildTool = "vigil";
@@ -422,7 +423,7 @@ Status CheckMetadata(std::string_view text) {
                            std::to_string(kMaxMetadataSize) + "-byte limit");
   }
   // Checked before any JSON parser sees it: callers re-parse and dump the metadata
-  // recursively, and 16 MiB of '[' would overflow their stack.
+  // recursively, and deeply nested input would overflow their stack.
   if (JsonNestsDeeperThan(text, kMaxEifMetadataDepth)) {
     return Error::BadInput("EIF metadata JSON is nested more than " +
                            std::to_string(kMaxEifMetadataDepth) + " levels deep");

@@ -55,7 +55,7 @@ enum class EifSectionType : std::uint16_t {
 
 struct EifSection {
   EifSectionType type = EifSectionType::kInvalid;
-  std::uint16_t flags = 0;    // always 0: ParseEif refuses any other value
+  std::uint16_t flags = 0;   // always 0: ParseEif refuses any other value
   std::uint64_t offset = 0;  // of the section header in the file
   std::uint64_t size = 0;    // of the section data, without its header
 };
