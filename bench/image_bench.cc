@@ -16,7 +16,8 @@ Bytes SyntheticBinary(std::size_t size, unsigned seed) {
   std::mt19937 rng(seed);
   Bytes data(size);
   for (std::size_t i = 0; i < size; ++i) {
-    data[i] = (i / 64) % 3 == 0 ? static_cast<std::uint8_t>(rng()) : static_cast<std::uint8_t>(i % 251);
+    data[i] =
+        (i / 64) % 3 == 0 ? static_cast<std::uint8_t>(rng()) : static_cast<std::uint8_t>(i % 251);
   }
   return data;
 }

@@ -82,12 +82,12 @@ class [[nodiscard]] Result {
 #define VIGIL_CONCAT(a, b) VIGIL_CONCAT_INNER(a, b)
 
 // Returns the error of a Status or Result expression from the enclosing function.
-#define VIGIL_RETURN_IF_ERROR(expr)                \
-  do {                                             \
-    auto vigil_status_ = (expr);                   \
-    if (!vigil_status_.ok()) {                     \
-      return vigil_status_.error();                \
-    }                                              \
+#define VIGIL_RETURN_IF_ERROR(expr) \
+  do {                              \
+    auto vigil_status_ = (expr);    \
+    if (!vigil_status_.ok()) {      \
+      return vigil_status_.error(); \
+    }                               \
   } while (false)
 
 // Declares `lhs` from a Result expression, or returns its error.

@@ -16,7 +16,7 @@ struct Command {
   std::vector<std::string> argv;  // argv[0] is looked up in PATH when it has no '/'
   // When set, the child's environment is exactly this; otherwise it inherits ours.
   std::optional<std::map<std::string, std::string>> env;
-  std::string working_dir;  // empty: inherit
+  std::string working_dir;      // empty: inherit
   bool capture_stderr = false;  // merge stderr into the captured/streamed output
   // Give the child our standard input (for interactive consoles); otherwise /dev/null.
   // An interactive child stays in our process group so it may read the terminal.
@@ -24,8 +24,8 @@ struct Command {
 };
 
 struct Exit {
-  int code = 0;          // exit code when the child exited normally
-  int signal = 0;        // the signal that killed it, or 0
+  int code = 0;    // exit code when the child exited normally
+  int signal = 0;  // the signal that killed it, or 0
   bool timed_out = false;
   bool ok() const { return !timed_out && signal == 0 && code == 0; }
 };
@@ -36,7 +36,9 @@ struct RunOutput {
 };
 
 // Runs `command`, collecting its standard output. Kills it (SIGKILL, whole process group)
-// after `timeout`. Fails only when the child cannot be started.
+// after `timeout`, also when it closed its output but lingers. Fails when the program is
+// not in PATH or no process can be started; an exec failure of an explicit path shows as
+// exit code 127, as in a shell.
 Result<RunOutput> Run(const Command& command,
                       std::chrono::milliseconds timeout = std::chrono::hours(1));
 

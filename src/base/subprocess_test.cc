@@ -6,7 +6,8 @@ namespace vigil {
 namespace {
 
 TEST(Subprocess, CapturesOutputAndExitCode) {
-  auto r = vigil::Run({.argv = {"sh", "-c", "echo out; echo err >&2; exit 7"}, .capture_stderr = true});
+  auto r =
+      vigil::Run({.argv = {"sh", "-c", "echo out; echo err >&2; exit 7"}, .capture_stderr = true});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->exit.code, 7);
   EXPECT_NE(r->output.find("out"), std::string::npos);
@@ -14,7 +15,8 @@ TEST(Subprocess, CapturesOutputAndExitCode) {
 }
 
 TEST(Subprocess, UsesExactEnvironmentWhenGiven) {
-  auto r = vigil::Run({.argv = {"/usr/bin/env"}, .env = std::map<std::string, std::string>{{"A", "1"}}});
+  auto r =
+      vigil::Run({.argv = {"/usr/bin/env"}, .env = std::map<std::string, std::string>{{"A", "1"}}});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->output, "A=1\n");
 }

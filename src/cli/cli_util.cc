@@ -33,8 +33,9 @@ Result<std::filesystem::path> ExecutableDir() {
   std::error_code ec;
   std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (ec || exe.empty()) {
-    return Error::MissingEnv("cannot find the vigil binary's directory (is /proc mounted?); "
-                             "name vigil-init with [init] path in the spec");
+    return Error::MissingEnv(
+        "cannot find the vigil binary's directory (is /proc mounted?); "
+        "name vigil-init with [init] path in the spec");
   }
   return exe.parent_path();
 }

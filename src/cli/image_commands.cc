@@ -94,9 +94,8 @@ int RunDescribe(const DescribeArgs& args) {
   if (args.json) {
     Json sections = Json::array();
     for (const auto& s : info->sections) {
-      sections.push_back({{"Type", image::SectionTypeName(s.type)},
-                          {"Offset", s.offset},
-                          {"Size", s.size}});
+      sections.push_back(
+          {{"Type", image::SectionTypeName(s.type)}, {"Offset", s.offset}, {"Size", s.size}});
     }
     Json out{{"EifVersion", info->version},
              {"Measurements", PcrsJson(info->pcrs)},
@@ -111,14 +110,13 @@ int RunDescribe(const DescribeArgs& args) {
     PrintJson(out);
     return 0;
   }
-  std::cout << "EIF version " << info->version << ", CRC32 " << std::hex << info->crc32
-            << std::dec << " (checked)\n";
+  std::cout << "EIF version " << info->version << ", CRC32 " << std::hex << info->crc32 << std::dec
+            << " (checked)\n";
   std::cout << "cmdline: " << info->cmdline << "\n";
   std::cout << "sections:\n";
   for (const auto& s : info->sections) {
     std::printf("  %-10s offset %10llu  size %10llu\n", image::SectionTypeName(s.type).c_str(),
-                static_cast<unsigned long long>(s.offset),
-                static_cast<unsigned long long>(s.size));
+                static_cast<unsigned long long>(s.offset), static_cast<unsigned long long>(s.size));
   }
   std::cout << image::FormatPcrs(info->pcrs);
   return 0;
@@ -144,8 +142,8 @@ void AddImageCommands(CLI::App& app, int* exit_code) {
   image->require_subcommand(1);
 
   auto build = std::make_shared<BuildArgs>();
-  CLI::App* b = image->add_subcommand(
-      "build", "Build an image from a spec into a new output directory");
+  CLI::App* b =
+      image->add_subcommand("build", "Build an image from a spec into a new output directory");
   b->add_option("SPEC", build->spec, "The image spec (TOML)")->required();
   b->add_option("--out", build->out, "Output directory (must not exist)")->required();
   b->add_flag("--json", build->json, "Print the summary as JSON");

@@ -1,8 +1,7 @@
 // The `vigil` command line.
+#include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
 
 #include "cli/image_commands.h"
 

@@ -153,7 +153,8 @@ Result<BuildSummary> BuildImage(const ImageSpec& spec, const BuildOptions& optio
   }
   std::filesystem::path parent = out.parent_path().empty() ? "." : out.parent_path();
   if (!std::filesystem::is_directory(parent, ec)) {
-    return Error::BadInput("the parent of " + out.string() + " is not a directory; create it first");
+    return Error::BadInput("the parent of " + out.string() +
+                           " is not a directory; create it first");
   }
 
   step("reading and checking the initramfs inputs");

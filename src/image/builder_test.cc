@@ -1,8 +1,8 @@
 #include "image/builder.h"
 
-#include <set>
-
 #include <gtest/gtest.h>
+
+#include <set>
 
 #include "base/file.h"
 #include "base/hex.h"
@@ -26,10 +26,12 @@ class BuilderTest : public ::testing::Test {
   std::string Spec(const std::string& extra = "") {
     std::string hash = HexEncode(crypto::Sha256(*ReadFile(kernel_, 1 << 20)));
     return "name = \"demo\"\nsource_date_epoch = 1700000000\noutputs = [\"generic\", \"aws\"]\n"
-           "[kernel]\npath = \"in/vmlinuz\"\nsha256 = \"" + hash +
+           "[kernel]\npath = \"in/vmlinuz\"\nsha256 = \"" +
+           hash +
            "\"\ncmdline = \"console=ttyS0\"\n[init]\npath = \"in/init\"\n"
            "[target]\npath = \"in/app\"\n[[files]]\nsource = \"in/motd\"\n"
-           "destination = \"/etc/motd\"\n" + extra;
+           "destination = \"/etc/motd\"\n" +
+           extra;
   }
 
   Result<BuildSummary> Build(const std::string& spec_text, const std::string& out_name) {
@@ -57,9 +59,9 @@ TEST_F(BuilderTest, WritesEveryOutputAndSums) {
   ASSERT_TRUE(summary.ok()) << summary.error().message();
   std::vector<std::string> names;
   for (const auto& f : summary->files) names.push_back(f.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"SHA256SUMS", "cmdline", "demo.eif", "demo.pcrs",
-                                             "demo.resolved.toml", "initramfs.cpio.gz",
-                                             "vmlinuz"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"SHA256SUMS", "cmdline", "demo.eif", "demo.pcrs",
+                                      "demo.resolved.toml", "initramfs.cpio.gz", "vmlinuz"}));
   auto sums = ReadFile(dir_.path() / "out/SHA256SUMS", 4096);
   ASSERT_TRUE(sums.ok());
   for (const auto& f : summary->files) {

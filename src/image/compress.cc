@@ -142,8 +142,10 @@ Result<Bytes> Compress(ByteView data, Compression compression, const std::atomic
   switch (compression) {
     case Compression::kGzip:
       return CompressGzip(data, std::min<std::size_t>(8, UsableCpuCount()), cancel);
-    case Compression::kZstd: return Zstd(data, cancel);
-    case Compression::kNone: return Bytes(data.begin(), data.end());
+    case Compression::kZstd:
+      return Zstd(data, cancel);
+    case Compression::kNone:
+      return Bytes(data.begin(), data.end());
   }
   return Error::Failed("unreachable compression");
 }

@@ -1,9 +1,8 @@
 #include "image/compress.h"
 
+#include <gtest/gtest.h>
 #include <zlib.h>
 #include <zstd.h>
-
-#include <gtest/gtest.h>
 
 #include "base/file.h"
 #include "base/subprocess.h"
@@ -24,11 +23,11 @@ TEST(Compress, GzipHeaderHasNoNameNoTimeAndFixedOs) {
   ASSERT_GE(out->size(), 10u);
   EXPECT_EQ((*out)[0], 0x1f);
   EXPECT_EQ((*out)[1], 0x8b);
-  EXPECT_EQ((*out)[2], 8);  // deflate
-  EXPECT_EQ((*out)[3], 0);  // no FNAME, FCOMMENT, FEXTRA, FHCRC
+  EXPECT_EQ((*out)[2], 8);                                      // deflate
+  EXPECT_EQ((*out)[3], 0);                                      // no FNAME, FCOMMENT, FEXTRA, FHCRC
   EXPECT_EQ((*out)[4] | (*out)[5] | (*out)[6] | (*out)[7], 0);  // MTIME 0
-  EXPECT_EQ((*out)[8], 2);  // XFL: maximum compression
-  EXPECT_EQ((*out)[9], 3);  // OS: Unix
+  EXPECT_EQ((*out)[8], 2);                                      // XFL: maximum compression
+  EXPECT_EQ((*out)[9], 3);                                      // OS: Unix
 }
 
 TEST(Compress, GzipIsDeterministicAndGunzipRestoresIt) {
@@ -47,7 +46,8 @@ TEST(Compress, GzipIsDeterministicAndGunzipRestoresIt) {
 
 TEST(Compress, GzipOutputDoesNotDependOnThreadCount) {
   Bytes data;
-  for (std::uint32_t i = 0; i < 1000000; ++i) data.push_back(static_cast<std::uint8_t>((i * i) >> 5));
+  for (std::uint32_t i = 0; i < 1000000; ++i)
+    data.push_back(static_cast<std::uint8_t>((i * i) >> 5));
   auto one = CompressGzip(data, 1);
   auto three = CompressGzip(data, 3);
   auto empty = CompressGzip({}, 2);
@@ -57,9 +57,9 @@ TEST(Compress, GzipOutputDoesNotDependOnThreadCount) {
   ASSERT_TRUE(WriteFileAtomic(dir.path() / "x.gz", *three).ok());
   ASSERT_TRUE(WriteFileAtomic(dir.path() / "e.gz", *empty).ok());
   // gzip -t checks the CRC-32 and the length in the trailer as well as the deflate stream.
-  auto check = vigil::Run({.argv = {"gzip", "-t", (dir.path() / "x.gz").string(),
-                                    (dir.path() / "e.gz").string()},
-                           .capture_stderr = true});
+  auto check = vigil::Run(
+      {.argv = {"gzip", "-t", (dir.path() / "x.gz").string(), (dir.path() / "e.gz").string()},
+       .capture_stderr = true});
   ASSERT_TRUE(check.ok());
   EXPECT_TRUE(check->exit.ok()) << check->output;
   auto gunzip = vigil::Run({.argv = {"gzip", "-dc", (dir.path() / "x.gz").string()}});

@@ -14,10 +14,18 @@ constexpr char kTrailer[] = "TRAILER!!!";
 std::uint32_t ModeBits(const CpioEntry& e) {
   std::uint32_t type = 0;
   switch (e.type) {
-    case CpioType::kDirectory: type = 0040000; break;
-    case CpioType::kRegular: type = 0100000; break;
-    case CpioType::kSymlink: type = 0120000; break;
-    case CpioType::kCharDevice: type = 0020000; break;
+    case CpioType::kDirectory:
+      type = 0040000;
+      break;
+    case CpioType::kRegular:
+      type = 0100000;
+      break;
+    case CpioType::kSymlink:
+      type = 0120000;
+      break;
+    case CpioType::kCharDevice:
+      type = 0020000;
+      break;
   }
   return type | (e.permissions & 07777);
 }
@@ -31,10 +39,9 @@ void AppendHeader(Bytes& out, std::uint32_t ino, std::uint32_t mode, std::uint32
                   std::uint32_t rdev_minor, const std::string& name) {
   char header[kHeaderSize + 1];
   std::snprintf(header, sizeof(header),
-                "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", ino, mode,
-                0u /*uid*/, 0u /*gid*/, nlink, mtime, filesize, 0u /*devmajor*/,
-                0u /*devminor*/, rdev_major, rdev_minor,
-                static_cast<std::uint32_t>(name.size() + 1), 0u /*check*/);
+                "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", ino, mode, 0u /*uid*/,
+                0u /*gid*/, nlink, mtime, filesize, 0u /*devmajor*/, 0u /*devminor*/, rdev_major,
+                rdev_minor, static_cast<std::uint32_t>(name.size() + 1), 0u /*check*/);
   out.insert(out.end(), header, header + kHeaderSize);
   out.insert(out.end(), name.begin(), name.end());
   out.push_back(0);

@@ -20,7 +20,7 @@ struct CpioEntry {
   // File contents, or the symlink target; viewed, not copied: the caller keeps the bytes
   // alive until WriteCpioNewc returns.
   ByteView data;
-  std::uint32_t rdev_major = 0;      // character devices only
+  std::uint32_t rdev_major = 0;  // character devices only
   std::uint32_t rdev_minor = 0;
 };
 

@@ -1,8 +1,7 @@
 #include "image/cpio.h"
 
-#include <sys/stat.h>
-
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "base/file.h"
 #include "base/subprocess.h"
@@ -18,13 +17,17 @@ const Bytes kInitData(1001, 7);
 
 std::vector<CpioEntry> SampleEntries() {
   std::vector<CpioEntry> entries = {
-      {.path = "bin/hello", .type = CpioType::kRegular, .permissions = 0755,
+      {.path = "bin/hello",
+       .type = CpioType::kRegular,
+       .permissions = 0755,
        .data = AsBytes("hi\n")},
       {.path = "init", .type = CpioType::kRegular, .permissions = 0700, .data = kInitData},
-      {.path = "dev/console", .type = CpioType::kCharDevice, .permissions = 0600,
-       .rdev_major = 5, .rdev_minor = 1},
-      {.path = "bin/sh", .type = CpioType::kSymlink, .permissions = 0777,
-       .data = AsBytes("hello")},
+      {.path = "dev/console",
+       .type = CpioType::kCharDevice,
+       .permissions = 0600,
+       .rdev_major = 5,
+       .rdev_minor = 1},
+      {.path = "bin/sh", .type = CpioType::kSymlink, .permissions = 0777, .data = AsBytes("hello")},
   };
   AddParentDirectories(entries);
   return entries;
@@ -62,19 +65,19 @@ TEST(Cpio, GnuCpioListsAndExtractsIt) {
   ASSERT_TRUE(archive.ok());
   ASSERT_TRUE(WriteFileAtomic(dir.path() / "a.cpio", *archive).ok());
 
-  auto list = vigil::Run({.argv = {"sh", "-c", "cpio -t --quiet < a.cpio"},
-                          .working_dir = dir.path().string()});
+  auto list = vigil::Run(
+      {.argv = {"sh", "-c", "cpio -t --quiet < a.cpio"}, .working_dir = dir.path().string()});
   ASSERT_TRUE(list.ok());
   ASSERT_TRUE(list->exit.ok()) << list->output;
   EXPECT_EQ(list->output, "bin\nbin/hello\nbin/sh\ndev\ndev/console\ninit\n");
 
   std::filesystem::create_directory(dir.path() / "x");
-  auto extract = vigil::Run(
-      {.argv = {"sh", "-c",
-                "cpio -i --quiet --no-absolute-filenames --make-directories "
-                "--preserve-modification-time --nonmatching 'dev/console' < ../a.cpio"},
-       .working_dir = (dir.path() / "x").string(),
-       .capture_stderr = true});
+  auto extract =
+      vigil::Run({.argv = {"sh", "-c",
+                           "cpio -i --quiet --no-absolute-filenames --make-directories "
+                           "--preserve-modification-time --nonmatching 'dev/console' < ../a.cpio"},
+                  .working_dir = (dir.path() / "x").string(),
+                  .capture_stderr = true});
   ASSERT_TRUE(extract.ok());
   ASSERT_TRUE(extract->exit.ok()) << extract->output;
   auto hello = ReadFile(dir.path() / "x/bin/hello", 100);

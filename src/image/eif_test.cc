@@ -596,8 +596,12 @@ TEST(EifPieces, PrefixThenFinishEqualsComputePcrs) {
 TEST(EifPieces, LayoutViewsTheKernelWithoutCopying) {
   Bytes kernel(5000, 0x4b);
   Bytes ramdisk(100, 7);
-  EifInput input{.kernel = kernel, .cmdline = "c", .ramdisks = {ramdisk}, .image_name = "x",
-                 .image_version = "1", .build_time = 1700000000};
+  EifInput input{.kernel = kernel,
+                 .cmdline = "c",
+                 .ramdisks = {ramdisk},
+                 .image_name = "x",
+                 .image_version = "1",
+                 .build_time = 1700000000};
   EifLayout layout = LayoutEif(input);
   bool viewed = false;
   for (ByteView piece : layout.pieces) viewed = viewed || piece.data() == kernel.data();

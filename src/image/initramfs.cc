@@ -12,7 +12,9 @@ CpioEntry Directory(std::string path, std::uint32_t permissions = 0755) {
 }
 
 CpioEntry File(std::string path, std::uint32_t permissions, ByteView data) {
-  return {.path = std::move(path), .type = CpioType::kRegular, .permissions = permissions,
+  return {.path = std::move(path),
+          .type = CpioType::kRegular,
+          .permissions = permissions,
           .data = data};
 }
 
@@ -45,8 +47,8 @@ Result<Bytes> BuildInitramfs(const ImageSpec& spec, const LoadedInputs& inputs) 
   entries.push_back(File(init::kTargetArgvPath + 1, 0444, argv));
   entries.push_back(File(spec.target_destination.substr(1), 0755, inputs.target));
   for (std::size_t i = 0; i < spec.files.size(); ++i) {
-    entries.push_back(File(spec.files[i].destination.substr(1), spec.files[i].mode,
-                           inputs.files[i]));
+    entries.push_back(
+        File(spec.files[i].destination.substr(1), spec.files[i].mode, inputs.files[i]));
   }
   if (spec.debug && inputs.busybox) {
     entries.push_back(File(init::kBusyboxPath + 1, 0755, *inputs.busybox));

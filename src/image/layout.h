@@ -14,13 +14,12 @@ struct LayoutDirectory {
 };
 
 inline constexpr LayoutDirectory kLayoutDirectories[] = {
-    {"bin", 0755, false}, {"dev", 0755, true},  {"etc", 0755, false},
-    {"etc/vigil", 0755, false}, {"proc", 0555, true}, {"run", 0755, true},
-    {"sys", 0555, true},  {"tmp", 01777, true},
+    {"bin", 0755, false}, {"dev", 0755, true}, {"etc", 0755, false}, {"etc/vigil", 0755, false},
+    {"proc", 0555, true}, {"run", 0755, true}, {"sys", 0555, true},  {"tmp", 01777, true},
 };
 
 // Files the builder writes itself (see init/protocol.h); a spec may not use these paths.
-inline constexpr std::string_view kLayoutReservedFiles[] = {
-    "init", "dev/console", "etc/vigil/target", "etc/vigil/debug"};
+inline constexpr std::string_view kLayoutReservedFiles[] = {"init", "dev/console",
+                                                            "etc/vigil/target", "etc/vigil/debug"};
 
 }  // namespace vigil::image

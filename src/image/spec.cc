@@ -1,10 +1,10 @@
 #include "image/spec.h"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <set>
 #include <sstream>
-
-#include <toml++/toml.h>
 
 #include "base/file.h"
 #include "image/cpio.h"
@@ -59,9 +59,8 @@ class SpecReader {
                             const std::string& where, bool path_required, bool hash_required,
                             const std::filesystem::path& base_dir) const {
     PinnedInput input;
-    VIGIL_ASSIGN_OR_RETURN(input.path,
-                           String(table, path_key, where + "." + std::string(path_key),
-                                  path_required));
+    VIGIL_ASSIGN_OR_RETURN(
+        input.path, String(table, path_key, where + "." + std::string(path_key), path_required));
     const toml::node* hash = table.get("sha256");
     if (hash == nullptr) {
       if (hash_required) {
@@ -142,7 +141,8 @@ Status CheckNotReserved(const std::string& path) {
 
 Status ValidateDestination(const std::string& destination, const std::string& where) {
   if (destination.empty() || destination.front() != '/') {
-    return Error::BadInput(where + " '" + destination + "' must be an absolute path inside the image");
+    return Error::BadInput(where + " '" + destination +
+                           "' must be an absolute path inside the image");
   }
   Status clean = ValidateArchivePath(destination.substr(1));
   if (!clean.ok()) {
@@ -206,10 +206,10 @@ Result<std::uint32_t> ParseMode(const toml::node* node, const SpecReader& reader
 Result<ImageSpec> ParseDocument(const toml::table& doc, const std::filesystem::path& base_dir,
                                 const SpecReader& reader,
                                 const std::optional<std::string>& epoch_override) {
-  VIGIL_RETURN_IF_ERROR(reader.CheckKeys(doc, "the spec",
-                                         {"name", "version", "source_date_epoch", "compression",
-                                          "outputs", "debug", "kernel", "init", "target",
-                                          "files", "busybox"}));
+  VIGIL_RETURN_IF_ERROR(
+      reader.CheckKeys(doc, "the spec",
+                       {"name", "version", "source_date_epoch", "compression", "outputs", "debug",
+                        "kernel", "init", "target", "files", "busybox"}));
   ImageSpec spec;
   VIGIL_ASSIGN_OR_RETURN(spec.name, reader.String(doc, "name", "name", true));
   Status name_ok = ValidateName(spec.name);
@@ -275,7 +275,8 @@ Result<ImageSpec> ParseDocument(const toml::table& doc, const std::filesystem::p
   const toml::table* kernel = doc["kernel"].as_table();
   if (kernel == nullptr) return reader.Fail(&doc, "missing [kernel] table (path, sha256, cmdline)");
   VIGIL_RETURN_IF_ERROR(reader.CheckKeys(*kernel, "[kernel]", {"path", "sha256", "cmdline"}));
-  VIGIL_ASSIGN_OR_RETURN(spec.kernel, reader.Input(*kernel, "path", "kernel", true, true, base_dir));
+  VIGIL_ASSIGN_OR_RETURN(spec.kernel,
+                         reader.Input(*kernel, "path", "kernel", true, true, base_dir));
   VIGIL_ASSIGN_OR_RETURN(spec.cmdline, reader.String(*kernel, "cmdline", "kernel.cmdline", true));
   if (spec.cmdline.size() > kMaxCmdline || !IsPrintableAscii(spec.cmdline)) {
     return reader.Fail(kernel->get("cmdline"),
@@ -293,7 +294,8 @@ Result<ImageSpec> ParseDocument(const toml::table& doc, const std::filesystem::p
   if (target == nullptr) return reader.Fail(&doc, "missing [target] table (path, args)");
   VIGIL_RETURN_IF_ERROR(
       reader.CheckKeys(*target, "[target]", {"path", "sha256", "destination", "args"}));
-  VIGIL_ASSIGN_OR_RETURN(spec.target, reader.Input(*target, "path", "target", true, false, base_dir));
+  VIGIL_ASSIGN_OR_RETURN(spec.target,
+                         reader.Input(*target, "path", "target", true, false, base_dir));
   VIGIL_ASSIGN_OR_RETURN(spec.target_destination,
                          reader.String(*target, "destination", "target.destination", false));
   if (spec.target_destination.empty()) {
@@ -437,8 +439,8 @@ std::string ResolvedSpecToml(const ImageSpec& spec) {
   }
   std::ostringstream out;
   out << "# Resolved by vigil image build: every input pinned by SHA-256.\n";
-  out << toml::toml_formatter(doc, toml::toml_formatter::default_flags &
-                                       ~toml::format_flags::allow_literal_strings);
+  out << toml::toml_formatter(
+      doc, toml::toml_formatter::default_flags & ~toml::format_flags::allow_literal_strings);
   out << "\n";
   return out.str();
 }

@@ -15,9 +15,9 @@ namespace vigil::image {
 
 // An input file: where it is (relative to the spec file) and the SHA-256 it must have.
 struct PinnedInput {
-  std::string path;                  // as written in the spec
+  std::string path;                   // as written in the spec
   std::optional<std::string> sha256;  // lowercase hex; required for the kernel
-  std::filesystem::path resolved;    // path resolved against the spec's directory
+  std::filesystem::path resolved;     // path resolved against the spec's directory
 };
 
 struct PlacedFile {

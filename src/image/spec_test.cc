@@ -10,7 +10,8 @@ constexpr char kKernelHash[] = "51349501a3d1ff83836437d2b365fd2d57f2feb8642d315e
 std::string ValidSpec(const std::string& extra_top = "", const std::string& extra_end = "") {
   return "name = \"demo\"\nsource_date_epoch = 1700000000\noutputs = [\"aws\", \"generic\"]\n" +
          extra_top + "[kernel]\npath = \"k/vmlinuz\"\nsha256 = \"" + kKernelHash +
-         "\"\ncmdline = \"console=ttyS0\"\n[target]\npath = \"bin/app\"\nargs = [\"a\", \"b c\"]\n" +
+         "\"\ncmdline = \"console=ttyS0\"\n[target]\npath = \"bin/app\"\nargs = [\"a\", \"b "
+         "c\"]\n" +
          extra_end;
 }
 
@@ -27,8 +28,9 @@ void ExpectBadInput(const std::string& text, const std::string& fragment) {
 }
 
 TEST(Spec, ParsesAValidSpec) {
-  auto spec = Parse(ValidSpec("", "[[files]]\nsource = \"motd\"\ndestination = \"/etc/motd\"\n"
-                                  "mode = \"0600\"\n"));
+  auto spec = Parse(ValidSpec("",
+                              "[[files]]\nsource = \"motd\"\ndestination = \"/etc/motd\"\n"
+                              "mode = \"0600\"\n"));
   ASSERT_TRUE(spec.ok()) << spec.error().message();
   EXPECT_EQ(spec->name, "demo");
   EXPECT_EQ(spec->kernel.resolved, "/base/k/vmlinuz");
@@ -57,18 +59,19 @@ TEST(Spec, RejectsUnknownKeysWithLocation) {
 
 TEST(Spec, RequiresKernelPin) {
   std::string text = ValidSpec();
-  text.replace(text.find("sha256"), text.find('\n', text.find("sha256")) - text.find("sha256"),
-               "");
+  text.replace(text.find("sha256"), text.find('\n', text.find("sha256")) - text.find("sha256"), "");
   ExpectBadInput(text, "kernel.sha256");
 }
 
 TEST(Spec, RejectsMalformedValues) {
-  ExpectBadInput(ValidSpec("compression = \"xz\"\n"), "unknown compression 'xz'; use gzip, zstd or none");
+  ExpectBadInput(ValidSpec("compression = \"xz\"\n"),
+                 "unknown compression 'xz'; use gzip, zstd or none");
   std::string bad_name = ValidSpec();
   bad_name.replace(0, 13, "name = \"Demo!\"");
   ExpectBadInput(bad_name, "name 'Demo!'");
-  ExpectBadInput(ValidSpec("", "[[files]]\nsource = \"x\"\ndestination = \"/x\"\nmode = \"4755\"\n"),
-                 "setuid");
+  ExpectBadInput(
+      ValidSpec("", "[[files]]\nsource = \"x\"\ndestination = \"/x\"\nmode = \"4755\"\n"),
+      "setuid");
 }
 
 TEST(Spec, RejectsDestinationsThatEscapeOrCollide) {
@@ -78,8 +81,7 @@ TEST(Spec, RejectsDestinationsThatEscapeOrCollide) {
                  "must be an absolute path");
   ExpectBadInput(ValidSpec("", "[[files]]\nsource = \"x\"\ndestination = \"/bin/app\"\n"),
                  "two inputs have the destination '/bin/app'");
-  ExpectBadInput(ValidSpec("", "[[files]]\nsource = \"x\"\ndestination = \"/init\"\n"),
-                 "reserved");
+  ExpectBadInput(ValidSpec("", "[[files]]\nsource = \"x\"\ndestination = \"/init\"\n"), "reserved");
   ExpectBadInput(ValidSpec("", "[[files]]\nsource = \"x\"\ndestination = \"/bin\"\n"),
                  "collides with a directory");
   ExpectBadInput(ValidSpec("", "[[files]]\nsource = \"x\"\ndestination = \"/bin/app/x\"\n"),

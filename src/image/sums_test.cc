@@ -23,13 +23,13 @@ TEST(Sums, FormatsAndParsesBack) {
 
 TEST(Sums, ParsesStrictly) {
   for (const std::string& bad : {
-           kHashA + "  a",                        // no final newline
-           kHashA + " a\n",                       // one space
-           kHashA.substr(1) + "  a\n",            // short hash
-           std::string(64, 'A') + "  a\n",        // uppercase
-           kHashA + "  b\n" + kHashA + "  a\n",   // unsorted
-           kHashA + "  a\n" + kHashA + "  a\n",   // duplicate
-           kHashA + "  sub/a\n",                  // a path
+           kHashA + "  a",                       // no final newline
+           kHashA + " a\n",                      // one space
+           kHashA.substr(1) + "  a\n",           // short hash
+           std::string(64, 'A') + "  a\n",       // uppercase
+           kHashA + "  b\n" + kHashA + "  a\n",  // unsorted
+           kHashA + "  a\n" + kHashA + "  a\n",  // duplicate
+           kHashA + "  sub/a\n",                 // a path
        }) {
     EXPECT_FALSE(ParseSums(bad).ok()) << bad;
   }

@@ -1,11 +1,11 @@
 // Test helpers for the image module: a scratch directory and small file writers.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <fstream>
 #include <optional>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "base/file.h"
 
