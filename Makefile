@@ -57,7 +57,7 @@ format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
 
 tidy: dev
-	clang-tidy -p build/dev $$(git ls-files 'src/*.cc')
+	clang-tidy -p build/dev --extra-arg=-Wno-unknown-warning-option $$(git ls-files 'src/*.cc')
 
 clean:
 	rm -rf build/release build/asan build/dev build/fuzz build/bin
