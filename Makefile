@@ -4,7 +4,7 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 SETUP_STAMP := build/.setup-done
 
-.PHONY: all setup build dev asan run test unit integration bench fuzz format tidy clean
+.PHONY: all setup build dev asan run test bench fuzz fuzz-build format tidy clean
 
 all: build
 
@@ -33,25 +33,25 @@ dev: $(SETUP_STAMP)
 run: build
 	scripts/run-example
 
-# Every test: unit tests under ASan+UBSan, then the integration tests (real cpio/bsdtar,
-# real QEMU boot) against the ASan build.
-test: asan
+# Every test: every fuzz target briefly, then the unit tests under ASan+UBSan and the
+# integration tests (real cpio/bsdtar, real QEMU boot) against the ASan build. CTest's
+# summary stays the last line.
+FUZZ_SMOKE_SECONDS ?= 8
+test: asan fuzz-build
+	scripts/run-fuzzers $(FUZZ_SMOKE_SECONDS)
 	ctest --preset asan -j $(JOBS)
 
 bench: build
 	scripts/bench
 
 # Builds the libFuzzer targets with clang and runs each for FUZZ_SECONDS.
-FUZZ_SECONDS ?= 30
-fuzz: $(SETUP_STAMP)
+FUZZ_SECONDS ?= 60
+fuzz-build: $(SETUP_STAMP)
 	cmake --preset fuzz >/dev/null
 	cmake --build --preset fuzz -j $(JOBS)
-	@set -o pipefail; for t in eif_parse spec_parse target_argv; do \
-	  mkdir -p build/fuzz/corpus/$$t; \
-	  echo "== $$t ($(FUZZ_SECONDS) s)"; \
-	  build/fuzz/bin/$${t}_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
-	    build/fuzz/corpus/$$t fuzz/seeds/$$t 2>&1 | tail -3 || exit 1; \
-	done
+
+fuzz: fuzz-build
+	scripts/run-fuzzers $(FUZZ_SECONDS)
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
