@@ -4,6 +4,8 @@
 #include <iostream>
 
 #include "cli/image_commands.h"
+#include "cli/key_commands.h"
+#include "cli/shamir_commands.h"
 
 #ifndef VIGIL_VERSION
 #define VIGIL_VERSION "0.0.0"
@@ -15,6 +17,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = 0;
   vigil::cli::AddImageCommands(app, &exit_code);
+  vigil::cli::AddKeyCommands(app, &exit_code);
+  vigil::cli::AddP256Commands(app, &exit_code);
+  vigil::cli::AddShamirCommands(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,41 @@
+// The QuorumOS manifest PCR commitments (qos_nsm::nitro): PCR16 binds the setup manifest to the
+// enclave's ephemeral key, PCR17 the live one, so an attestation proves which manifest and key
+// the enclave booted with. Spec: docs/SPEC-qos-shamir-json.md.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "base/bytes.h"
+#include "base/result.h"
+
+namespace vigil::encoding {
+
+enum class ManifestPhase { kSetup, kLive };
+
+inline constexpr std::size_t kManifestHashSize = 32;  // SHA-256 of the manifest
+inline constexpr std::size_t kPcrSize = 48;           // SHA-384
+
+// The domain string of the phase, e.g. "qos-setup-manifest-pcr-commitment-v1".
+std::string_view ManifestCommitmentDomain(ManifestPhase phase);
+
+// The PCR the phase's commitment is extended into: 16 (setup) or 17 (live).
+int ManifestCommitmentPcrIndex(ManifestPhase phase);
+
+// The canonical JSON that is hashed: {"domain":"...","ephemeralPublicKey":"<hex>",
+// "manifestHash":"<hex>"}. `manifest_hash` must be 32 bytes and `ephemeral_public_key` 65 (one
+// uncompressed SEC1 P-256 point) or 130 bytes (a qos P256Public: encryption key then signing
+// key); BadInput otherwise.
+Result<std::string> ManifestCommitmentPreimage(ManifestPhase phase, ByteView manifest_hash,
+                                               ByteView ephemeral_public_key);
+
+// SHA-384 of ManifestCommitmentPreimage: the value qos extends into the phase's PCR.
+Result<Bytes> ManifestCommitment(ManifestPhase phase, ByteView manifest_hash,
+                                 ByteView ephemeral_public_key);
+
+// The value of a PCR that starts as 48 zero bytes after one extend with `commitment`:
+// SHA-384(48 zero bytes || commitment).
+Bytes ManifestPcr(ByteView commitment);
+
+}  // namespace vigil::encoding

@@ -1,0 +1,103 @@
+#!/bin/bash
+# The quorum cryptography commands against QuorumOS's own key material (tests/data/qos):
+# key derivation, the golden signature, share decryption and reconstruction, round trips,
+# and bad input (clear error, exit 1 or 2, nothing written, no secret printed).
+. "$(dirname "$0")/lib.sh"
+Q="$ROOT/tests/data/qos"
+PRIMARY_SIG=36c7f22c3831a32b8c8a9e823641e7df591c6e92848e7baa54f66d65963d15eaf02abbf5f01f99a8dddfe7a35453a4df486a708ffa3ef2d8159d4d0763f5ee89
+MASTER_SEED=79922ba19779d7a54380ac1c7d3e1f28a0290207d187b7ed49762e431e4e85fc
+declare -A SHARE=(
+  [1]=01478202ca80a059745cc7aea502c0331d87885583c2adf386a8587395b84f141a
+  [2]=0205b27977b9d0d01c7d0ea87583d94742ee70ac14f7d33f3b902a94f4494cbc2b
+  [3]=033ba2501cae095ecd6249aaccfc276b77c9d1fb90e4f97b507104c922ef4d2dcd
+)
+hexof() { od -An -v -tx1 "$1" | tr -d ' \n'; }
+strip() { tr -d '\n' < "$1"; }
+
+# Key derivation.
+for k in primary/primary boot-e2e/user1 boot-e2e/user2 boot-e2e/user3; do
+  expect_exit 0 "key public of $k" -- "$VIGIL" key public "$Q/$k.secret"
+  if [ "$(strip "$WORK/stdout")" = "$(strip "$Q/$k.pub")" ]; then pass "$k.secret derives $k.pub"; else fail "$k: derived $(cat "$WORK/stdout")"; fi
+done
+
+# The golden signature (RFC 6979, raw r||s) and verification.
+printf 'test data' > "$WORK/msg"
+expect_exit 0 "sign 'test data'" -- "$VIGIL" p256 sign --secret "$Q/primary/primary.secret" --in "$WORK/msg"
+if [ "$(strip "$WORK/stdout")" = "$PRIMARY_SIG" ]; then pass "golden signature reproduced"; else fail "signature $(cat "$WORK/stdout")"; fi
+expect_exit 0 "sign from standard input" -- "$VIGIL" p256 sign --secret "$Q/primary/primary.secret" < "$WORK/msg"
+if [ "$(strip "$WORK/stdout")" = "$PRIMARY_SIG" ]; then pass "stdin gives the same signature"; else fail "stdin signature differs"; fi
+expect_exit 0 "verify the golden signature" -- "$VIGIL" p256 verify --pub "$Q/primary/primary.pub" --signature "$PRIMARY_SIG" --in "$WORK/msg"
+flipped="${PRIMARY_SIG:0:127}$(printf '%x' $(( (0x${PRIMARY_SIG:127:1} + 1) % 16 )))"
+expect_exit 1 "a changed signature fails verification" -- "$VIGIL" p256 verify --pub "$Q/primary/primary.pub" --signature "$flipped" --in "$WORK/msg"
+printf 'test datb' > "$WORK/msg2"
+expect_exit 1 "a changed message fails verification" -- "$VIGIL" p256 verify --pub "$Q/primary/primary.pub" --signature "$PRIMARY_SIG" --in "$WORK/msg2"
+expect_exit 1 "another key fails verification" -- "$VIGIL" p256 verify --pub "$Q/boot-e2e/user1.pub" --signature "$PRIMARY_SIG" --in "$WORK/msg"
+expect_exit 2 "a short signature is bad input" -- "$VIGIL" p256 verify --pub "$Q/primary/primary.pub" --signature "${PRIMARY_SIG:0:126}" --in "$WORK/msg"
+expect_exit 2 "non-hex signature is bad input" -- "$VIGIL" p256 verify --pub "$Q/primary/primary.pub" --signature "zz${PRIMARY_SIG:2}" --in "$WORK/msg"
+
+# Decrypting the QuorumOS share envelopes, then reconstructing the quorum key from pairs.
+for n in 1 2 3; do
+  expect_exit 0 "decrypt user$n.share" -- "$VIGIL" p256 decrypt --secret "$Q/boot-e2e/user$n.secret" --in "$Q/boot-e2e/user$n.share" --out "$WORK/share$n.bin"
+  if [ "$(hexof "$WORK/share$n.bin")" = "${SHARE[$n]}" ]; then pass "user$n's share decrypts to the vector"; else fail "user$n share: $(hexof "$WORK/share$n.bin")"; fi
+  if [ "$(stat -c %a "$WORK/share$n.bin")" = 600 ]; then pass "decrypted share file is 0600"; else fail "decrypted share mode $(stat -c %a "$WORK/share$n.bin")"; fi
+  printf '%s' "${SHARE[$n]}" > "$WORK/share.$n"
+done
+expect_exit 1 "decrypting with the wrong key fails" -- "$VIGIL" p256 decrypt --secret "$Q/boot-e2e/user2.secret" --in "$Q/boot-e2e/user1.share" --out "$WORK/wrong.bin"
+if [ ! -e "$WORK/wrong.bin" ]; then pass "nothing written on a failed decryption"; else fail "wrong.bin written"; fi
+for pair in "1 2" "1 3" "2 3" "1 2 3"; do
+  files=(); for n in $pair; do files+=("$WORK/share.$n"); done
+  expect_exit 0 "reconstruct from shares $pair" -- "$VIGIL" shamir reconstruct "${files[@]}" --out "$WORK/seed.bin"
+  if [ "$(hexof "$WORK/seed.bin")" = "$MASTER_SEED" ]; then pass "shares $pair give the master seed"; else fail "shares $pair gave $(hexof "$WORK/seed.bin")"; fi
+  rm -f "$WORK/seed.bin"
+done
+printf '%s' "$MASTER_SEED" > "$WORK/quorum.secret"
+"$VIGIL" key public "$WORK/quorum.secret" > "$WORK/quorum.pub"
+if [ "$(strip "$WORK/quorum.pub")" = "$(strip "$Q/boot-e2e/quorum_key.pub")" ]; then pass "the reconstructed seed is the quorum key"; else fail "quorum key differs"; fi
+
+# Generated keys: files, modes, round trips.
+expect_exit 0 "key generate" -- "$VIGIL" key generate "$WORK/alice"
+if [ "$(stat -c %a "$WORK/alice.secret")" = 600 ] && [ "$(stat -c %a "$WORK/alice.pub")" = 644 ]; then pass "secret 0600, public 0644"; else fail "modes $(stat -c %a "$WORK/alice.secret") $(stat -c %a "$WORK/alice.pub")"; fi
+if grep -q "$(cat "$WORK/alice.secret")" "$WORK/stdout" "$WORK/stderr"; then fail "key generate printed the secret"; else pass "the secret is not printed"; fi
+before=$(sha256sum "$WORK/alice.secret")
+expect_exit 2 "key generate refuses to overwrite" -- "$VIGIL" key generate "$WORK/alice"
+if [ "$(sha256sum "$WORK/alice.secret")" = "$before" ]; then pass "existing key untouched"; else fail "existing key changed"; fi
+head -c 100000 /dev/urandom > "$WORK/plain"
+"$VIGIL" p256 encrypt --pub "$WORK/alice.pub" --in "$WORK/plain" --out "$WORK/env"
+expect_exit 0 "envelope round trip" -- "$VIGIL" p256 decrypt --secret "$WORK/alice.secret" --in "$WORK/env" --out "$WORK/plain2"
+if cmp -s "$WORK/plain" "$WORK/plain2"; then pass "decrypted bytes equal the plaintext"; else fail "round trip differs"; fi
+if printf 'hi' | "$VIGIL" p256 encrypt --pub "$WORK/alice.pub" | "$VIGIL" p256 decrypt --secret "$WORK/alice.secret" | grep -qx hi; then pass "stdin/stdout round trip"; else fail "stdin/stdout round trip"; fi
+size=$(stat -c %s "$WORK/env")
+cp "$WORK/env" "$WORK/env.bad"; printf '\x01' | dd of="$WORK/env.bad" bs=1 seek=$((size - 1)) conv=notrunc status=none
+expect_exit 1 "a tampered tag fails" -- "$VIGIL" p256 decrypt --secret "$WORK/alice.secret" --in "$WORK/env.bad" --out "$WORK/x"
+printf '\x01' | dd of="$WORK/env.bad" bs=1 seek=200 conv=notrunc status=none
+expect_exit 1 "tampered ciphertext fails" -- "$VIGIL" p256 decrypt --secret "$WORK/alice.secret" --in "$WORK/env.bad" --out "$WORK/x"
+head -c 50 "$WORK/env" > "$WORK/env.short"
+code=0; "$VIGIL" p256 decrypt --secret "$WORK/alice.secret" --in "$WORK/env.short" --out "$WORK/x" 2>"$WORK/stderr" || code=$?
+if [ "$code" -eq 1 ] || [ "$code" -eq 2 ]; then pass "a truncated envelope is refused (exit $code)"; else fail "truncated envelope: exit $code"; fi
+if [ ! -e "$WORK/x" ]; then pass "nothing written for bad envelopes"; else fail "x written"; fi
+
+# Bad keys.
+printf '%s' "${MASTER_SEED:0:62}" > "$WORK/short.secret"
+expect_exit 2 "a short secret key" -- "$VIGIL" key public "$WORK/short.secret"
+if grep -q "${MASTER_SEED:0:20}" "$WORK/stderr"; then fail "error quotes the secret"; else pass "error does not quote the secret"; fi
+pub=$(strip "$Q/primary/primary.pub")
+printf '%s' "${pub:0:200}00${pub:202}" > "$WORK/offcurve.pub"
+expect_exit 2 "a public key off the curve" -- "$VIGIL" p256 encrypt --pub "$WORK/offcurve.pub" --in "$WORK/msg" --out "$WORK/y"
+if [ ! -e "$WORK/y" ]; then pass "nothing encrypted to a bad key"; else fail "y written"; fi
+
+# Shamir split and its errors.
+printf 'the quorum key...' > "$WORK/secret"
+expect_exit 0 "split 3 of 5" -- "$VIGIL" shamir split --threshold 3 --shares 5 --in "$WORK/secret" --out-dir "$WORK/shares"
+if [ "$(ls "$WORK/shares" | tr '\n' ' ')" = "share.1 share.2 share.3 share.4 share.5 " ]; then pass "five share files"; else fail "share files: $(ls "$WORK/shares")"; fi
+expect_exit 0 "reconstruct from 3 of 5" -- "$VIGIL" shamir reconstruct "$WORK/shares/share.5" "$WORK/shares/share.2" "$WORK/shares/share.4" --threshold 3
+if [ "$(cat "$WORK/stdout")" = "the quorum key..." ]; then pass "3 shares give the secret"; else fail "reconstructed $(cat "$WORK/stdout")"; fi
+expect_exit 2 "fewer shares than --threshold" -- "$VIGIL" shamir reconstruct "$WORK/shares/share.1" "$WORK/shares/share.2" --threshold 3
+expect_exit 2 "duplicate share indexes" -- "$VIGIL" shamir reconstruct "$WORK/shares/share.1" "$WORK/shares/share.1"
+expect_exit 2 "a single share" -- "$VIGIL" shamir reconstruct "$WORK/shares/share.1"
+for bad in "1 5" "4 3" "2 256"; do
+  set -- $bad
+  expect_exit 2 "split --threshold $1 --shares $2 is refused" -- "$VIGIL" shamir split --threshold "$1" --shares "$2" --in "$WORK/secret" --out-dir "$WORK/bad-shares"
+  if [ ! -e "$WORK/bad-shares" ]; then pass "nothing written for threshold $1 of $2"; else fail "bad-shares written"; fi
+done
+expect_exit 2 "split into an existing directory" -- "$VIGIL" shamir split --threshold 2 --shares 3 --in "$WORK/secret" --out-dir "$WORK/shares"
+finish
