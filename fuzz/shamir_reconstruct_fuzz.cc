@@ -19,7 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::size_t count = 2 + data[0] % 7;
   const std::size_t share_size = (size - 1) / count;
   std::vector<ByteView> shares;
-  for (std::size_t i = 0; i < count; ++i) shares.emplace_back(data + 1 + i * share_size, share_size);
+  for (std::size_t i = 0; i < count; ++i)
+    shares.emplace_back(data + 1 + i * share_size, share_size);
 
   bool valid = share_size >= 2 && share_size <= shamir::kMaxSecretSize + 1;
   std::array<bool, 256> seen{};

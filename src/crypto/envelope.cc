@@ -188,8 +188,8 @@ Result<Bytes> EncryptSymmetric(const P256Pair& key, ByteView plaintext) {
   std::uint8_t* nonce = out.data();
   VIGIL_RETURN_IF_ERROR(RandomBytes({nonce, kNonceSize}));
   PutU32Le(static_cast<std::uint32_t>(plaintext.size() + kTagSize), out.data() + kNonceSize);
-  VIGIL_RETURN_IF_ERROR(Seal(key.aes_key(), {nonce, kNonceSize}, AsBytes(kSymmetricAad),
-                             plaintext, out.data() + kNonceSize + kLengthSize));
+  VIGIL_RETURN_IF_ERROR(Seal(key.aes_key(), {nonce, kNonceSize}, AsBytes(kSymmetricAad), plaintext,
+                             out.data() + kNonceSize + kLengthSize));
   return out;
 }
 

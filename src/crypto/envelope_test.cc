@@ -33,7 +33,8 @@ Bytes ReadHexVector(const std::string& name) {
 }
 
 P256Pair UserPair(int n) {
-  auto pair = P256Pair::FromSeed(SecretBytes(ReadHexVector("user" + std::to_string(n) + ".secret")));
+  auto pair =
+      P256Pair::FromSeed(SecretBytes(ReadHexVector("user" + std::to_string(n) + ".secret")));
   EXPECT_TRUE(pair.ok());
   if (!pair.ok()) std::abort();
   return std::move(pair).value();
@@ -51,7 +52,8 @@ ErrorCode CodeOf(const Result<SecretBytes>& result) {
 }
 
 void SetLength(Bytes& envelope, std::size_t offset, std::uint32_t length) {
-  for (std::size_t i = 0; i < 4; ++i) envelope[offset + i] = static_cast<std::uint8_t>(length >> (8 * i));
+  for (std::size_t i = 0; i < 4; ++i)
+    envelope[offset + i] = static_cast<std::uint8_t>(length >> (8 * i));
 }
 
 constexpr std::size_t kLengthOffset = kNonceSize + kPointSize;

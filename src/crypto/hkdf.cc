@@ -49,8 +49,7 @@ void* ParamData(ByteView bytes) {
 Result<SecretBytes> HkdfSha512(ByteView ikm, ByteView salt, ByteView info, std::size_t length) {
   if (length == 0 || length > 255 * kSha512Size) {
     return Error::BadInput("HKDF-SHA512 output length must be 1.." +
-                           std::to_string(255 * kSha512Size) + ", got " +
-                           std::to_string(length));
+                           std::to_string(255 * kSha512Size) + ", got " + std::to_string(length));
   }
   if (HkdfAlgorithm() == nullptr) return OpenSslError("fetching HKDF");
   std::unique_ptr<EVP_KDF_CTX, KdfCtxFree> ctx(EVP_KDF_CTX_new(HkdfAlgorithm()));
@@ -87,8 +86,7 @@ Result<SecretBytes> HmacSha512(ByteView key, ByteView message) {
   if (EVP_MAC_init(ctx.get(), static_cast<const unsigned char*>(ParamData(key)), key.size(),
                    params) != 1 ||
       (!message.empty() && EVP_MAC_update(ctx.get(), message.data(), message.size()) != 1) ||
-      EVP_MAC_final(ctx.get(), out.data(), &written, out.size()) != 1 ||
-      written != kSha512Size) {
+      EVP_MAC_final(ctx.get(), out.data(), &written, out.size()) != 1 || written != kSha512Size) {
     return OpenSslError("HMAC-SHA512");
   }
   return out;

@@ -16,10 +16,12 @@
 #include <openssl/params.h>
 
 #include <array>
-#include <initializer_list>
 #include <cstdio>
 #include <cstring>
+#include <initializer_list>
+#include <memory>
 #include <string>
+#include <string_view>
 
 #include "crypto/hash.h"
 #include "crypto/hkdf.h"
@@ -28,16 +30,16 @@
 namespace vigil::crypto::qos {
 namespace {
 
-using Scalar = std::array<std::uint8_t, kScalarSize>;  // big-endian, as on the wire
+using Scalar = std::array<std::uint8_t, kScalarSize>;      // big-endian, as on the wire
 constexpr int kScalarInt = static_cast<int>(kScalarSize);  // for OpenSSL's int lengths
 
 // The group order n and the field prime p of P-256, big-endian.
-constexpr Scalar kOrderBytes = {
-    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
-constexpr Scalar kFieldBytes = {
-    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+constexpr Scalar kOrderBytes = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff,
+                                0xff, 0xff, 0xff, 0xff, 0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17,
+                                0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
+constexpr Scalar kFieldBytes = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
+                                0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff,
+                                0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 constexpr std::string_view kEncryptLabel = "qos_p256_encrypt";
 constexpr std::string_view kSignLabel = "qos_p256_sign";
@@ -178,10 +180,8 @@ constexpr Limbs PowerOfTwoModN(int k) {
 constexpr Limbs kR2 = PowerOfTwoModN(512);
 static_assert(kN0 * kN[0] == ~std::uint64_t{0}, "n0 must be -n^-1 mod 2^64");
 
-// a * b / 2^256 mod n for a, b < n (CIOS Montgomery multiplication, unrolled by the
-// compiler: constant trip counts). Its temporaries stay on the stack unwiped, like those of
-// OpenSSL's own bignum code; a cleanse per call would double the cost of a signature.
-inline Limbs MontMul(const Limbs& a, const Limbs& b) {
+// a * b / 2^256 mod n for a, b < n (CIOS Montgomery multiplication); used to check k^-1.
+Limbs MontMul(const Limbs& a, const Limbs& b) {
   std::uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0;
   for (std::size_t i = 0; i < 4; ++i) {
     // t += a * b[i]
@@ -247,7 +247,8 @@ constexpr Signed62 ToSigned62(const Limbs& x) {
 // x must be canonical and in [0, 2^256).
 constexpr Limbs FromSigned62(const Signed62& x) {
   auto l = [&](int i) { return static_cast<std::uint64_t>(x[i]); };
-  return {l(0) | l(1) << 62, l(1) >> 2 | l(2) << 60, l(2) >> 4 | l(3) << 58, l(3) >> 6 | l(4) << 56};
+  return {l(0) | l(1) << 62, l(1) >> 2 | l(2) << 60, l(2) >> 4 | l(3) << 58,
+          l(3) >> 6 | l(4) << 56};
 }
 constexpr Signed62 kN62 = ToSigned62(kN);
 // n^-1 mod 2^62.
@@ -390,9 +391,9 @@ Limbs InvertModNCt(const Limbs& a) {
     UpdateDe(d, e, t);
   }
   // Now g = 0, f = +-1 and d * f = a^-1 (mod n) with d in (-2n, n).
-  AddMaskedN(d, static_cast<std::uint64_t>(d[4] >> 63));   // (-n, n)
-  NegateMasked(d, static_cast<std::uint64_t>(f[4] >> 63)); // times f: (-n, n)
-  AddMaskedN(d, static_cast<std::uint64_t>(d[4] >> 63));   // [0, n)
+  AddMaskedN(d, static_cast<std::uint64_t>(d[4] >> 63));    // (-n, n)
+  NegateMasked(d, static_cast<std::uint64_t>(f[4] >> 63));  // times f: (-n, n)
+  AddMaskedN(d, static_cast<std::uint64_t>(d[4] >> 63));    // [0, n)
   Limbs out = FromSigned62(d);
   Wipe({reinterpret_cast<std::uint8_t*>(d.data()), sizeof(d)});
   Wipe({reinterpret_cast<std::uint8_t*>(e.data()), sizeof(e)});
@@ -753,8 +754,8 @@ Result<Bytes> P256Pair::Sign(ByteView message) const {
     if (!nonces.Next(nonce)) break;
     if (BN_bin2bn(nonce.data(), kScalarInt, k.get()) == nullptr ||
         EC_POINT_mul(curve.group, point.get(), k.get(), nullptr, nullptr, ctx.get()) != 1 ||
-        EC_POINT_get_affine_coordinates(curve.group, point.get(), x.get(), nullptr,
-                                        ctx.get()) != 1 ||
+        EC_POINT_get_affine_coordinates(curve.group, point.get(), x.get(), nullptr, ctx.get()) !=
+            1 ||
         BN_nnmod(r.get(), x.get(), curve.order, ctx.get()) != 1) {
       break;
     }

@@ -20,8 +20,8 @@ inline constexpr std::size_t kSignatureSize = 64;   // r || s, big-endian
 
 // The sender's side of one ECDH agreement (see P256Public::AgreeEphemeral).
 struct EphemeralAgreement {
-  Bytes public_point;   // the fresh key's public point, 65 bytes
-  SecretBytes shared;   // x-coordinate of the shared point, 32 bytes
+  Bytes public_point;  // the fresh key's public point, 65 bytes
+  SecretBytes shared;  // x-coordinate of the shared point, 32 bytes
 };
 
 // A qos public key: the encryption point and the signing point. Immutable and cheap to

@@ -1,9 +1,12 @@
 #include "crypto/shamir.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <string>
 #include <utility>
 
@@ -69,12 +72,50 @@ inline void Store(std::uint8_t* bytes, Word word, std::size_t count) {
   }
 }
 
+// Each CSPRNG request costs a system call (about 2 us in a VM), more than the arithmetic of a
+// small split, so small requests are served from a per-thread buffer refilled 4 KiB at a time.
+// Bytes are wiped from the buffer as they are handed out, the whole buffer when its thread
+// ends, and in a forked child, which must never reuse coefficients its parent also uses.
+constexpr std::size_t kPoolSize = 4096;
+constexpr std::size_t kMaxPooledRequest = kPoolSize / 4;
+
+struct RandomPool {
+  std::array<std::uint8_t, kPoolSize> bytes{};
+  std::size_t used = kPoolSize;  // bytes[used..] are fresh
+  RandomPool() = default;
+  RandomPool(const RandomPool&) = delete;
+  RandomPool& operator=(const RandomPool&) = delete;
+  ~RandomPool() { Wipe(bytes); }
+};
+
+thread_local RandomPool random_pool;
+
+void DiscardPoolInChild() {
+  Wipe(random_pool.bytes);
+  random_pool.used = kPoolSize;
+}
+
+Status FillRandom(std::span<std::uint8_t> out) {
+  if (out.size() > kMaxPooledRequest) return RandomBytes(out);
+  static const bool fork_handler_installed =
+      pthread_atfork(nullptr, nullptr, &DiscardPoolInChild) == 0;
+  if (!fork_handler_installed) return RandomBytes(out);
+  RandomPool& pool = random_pool;
+  if (kPoolSize - pool.used < out.size()) {
+    VIGIL_RETURN_IF_ERROR(RandomBytes(pool.bytes));
+    pool.used = 0;
+  }
+  std::memcpy(out.data(), pool.bytes.data() + pool.used, out.size());
+  Wipe({pool.bytes.data() + pool.used, out.size()});
+  pool.used += out.size();
+  return OkStatus();
+}
+
 std::string Num(std::size_t n) { return std::to_string(n); }
 
 }  // namespace
 
-Result<std::vector<SecretBytes>> Split(ByteView secret, std::size_t threshold,
-                                       std::size_t shares) {
+Result<std::vector<SecretBytes>> Split(ByteView secret, std::size_t threshold, std::size_t shares) {
   if (threshold < kMinThreshold) {
     return Error::BadInput("Shamir threshold must be at least 2, got " + Num(threshold));
   }
@@ -92,9 +133,9 @@ Result<std::vector<SecretBytes>> Split(ByteView secret, std::size_t threshold,
   }
 
   const std::size_t size = secret.size();
-  // Row k holds the coefficient of x^(k+1) for every secret byte; one CSPRNG call for all.
+  // Row k holds the coefficient of x^(k+1) for every secret byte, all drawn at once.
   SecretBytes coefficients((threshold - 1) * size);
-  VIGIL_RETURN_IF_ERROR(RandomBytes({coefficients.data(), coefficients.size()}));
+  VIGIL_RETURN_IF_ERROR(FillRandom({coefficients.data(), coefficients.size()}));
   const std::uint8_t* rows = coefficients.data();
 
   std::vector<SecretBytes> out;
@@ -131,8 +172,8 @@ Result<SecretBytes> Reconstruct(const std::vector<ByteView>& shares) {
   const std::size_t share_size = shares[0].size();
   if (share_size < 2 || share_size > kMaxSecretSize + 1) {
     return Error::BadInput("share 1 is " + Num(share_size) +
-                           " bytes; a share is one x byte followed by 1 to " +
-                           Num(kMaxSecretSize) + " y bytes");
+                           " bytes; a share is one x byte followed by 1 to " + Num(kMaxSecretSize) +
+                           " y bytes");
   }
   // x coordinates are public, so checking them with branches leaks nothing.
   std::array<std::size_t, 256> first_with_x{};  // 1-based share number, 0 = unseen

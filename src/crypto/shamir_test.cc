@@ -1,6 +1,8 @@
 #include "crypto/shamir.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <numeric>
@@ -160,11 +162,36 @@ TEST(ShamirSplit, FreshCoefficientsEachTime) {
   EXPECT_FALSE(ConstantTimeEqual((*a)[0].view(), (*b)[0].view()));
 }
 
+// Coefficients come from a per-thread buffer of CSPRNG output; a forked child must not draw the
+// same bytes as its parent. With a zero secret, 2 of 2, share 1 is x = 1 and y = the coefficient.
+TEST(ShamirSplit, ForkedChildDoesNotReuseParentCoefficients) {
+  const Bytes zero(32, 0);
+  ASSERT_TRUE(Split(zero, 2, 2).ok());  // fills this thread's buffer before the fork
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto shares = Split(zero, 2, 2);
+    const bool written = shares.ok() && write(pipe_fds[1], (*shares)[0].data(), 33) == 33;
+    _exit(written ? 0 : 1);
+  }
+  close(pipe_fds[1]);
+  auto parent = Split(zero, 2, 2);
+  ASSERT_TRUE(parent.ok());
+  Bytes from_child(33);
+  EXPECT_EQ(read(pipe_fds[0], from_child.data(), from_child.size()), 33);
+  close(pipe_fds[0]);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_FALSE(ConstantTimeEqual((*parent)[0].view(), from_child));
+}
+
 void ExpectBadInput(const Status& status, const std::string& needle) {
   ASSERT_FALSE(status.ok()) << "expected an error mentioning: " << needle;
   EXPECT_EQ(status.error().code(), ErrorCode::kBadInput);
-  EXPECT_NE(status.error().message().find(needle), std::string::npos)
-      << status.error().message();
+  EXPECT_NE(status.error().message().find(needle), std::string::npos) << status.error().message();
 }
 
 TEST(ShamirErrors, SplitRejectsBadParameters) {

@@ -2,10 +2,9 @@
 
 #include <array>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "crypto/hash.h"
 #include "encoding/qos_json.h"

@@ -23,9 +23,13 @@ TEST(ManifestCommitment, PreimageIsQosCanonicalJson) {
   ASSERT_TRUE(preimage.ok()) << preimage.error().message();
   std::string hex_key;
   for (int i = 0; i < 65; ++i) hex_key += "03";
-  EXPECT_EQ(*preimage, "{\"domain\":\"qos-setup-manifest-pcr-commitment-v1\","
-                       "\"ephemeralPublicKey\":\"" + hex_key + "\","
-                       "\"manifestHash\":\"" + HexEncode(kManifestHash) + "\"}");
+  EXPECT_EQ(*preimage,
+            "{\"domain\":\"qos-setup-manifest-pcr-commitment-v1\","
+            "\"ephemeralPublicKey\":\"" +
+                hex_key +
+                "\","
+                "\"manifestHash\":\"" +
+                HexEncode(kManifestHash) + "\"}");
 }
 
 TEST(ManifestCommitment, SetupVectors) {

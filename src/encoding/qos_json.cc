@@ -86,27 +86,42 @@ int CompareUtf16(std::string_view a, std::string_view b) {
   return 0;
 }
 
+// The two-character escape serde_json writes for `c`, or nullptr if it has none.
+const char* ShortEscape(char c) {
+  switch (c) {
+    case '"':
+      return "\\\"";
+    case '\\':
+      return "\\\\";
+    case '\b':
+      return "\\b";
+    case '\f':
+      return "\\f";
+    case '\n':
+      return "\\n";
+    case '\r':
+      return "\\r";
+    case '\t':
+      return "\\t";
+    default:
+      return nullptr;
+  }
+}
+
 // Appends `text` (valid UTF-8) as a JSON string the way serde_json writes it.
 void AppendQuoted(std::string_view text, std::string& out) {
   static constexpr char kHexDigits[] = "0123456789abcdef";
   out.push_back('"');
   for (char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<std::uint8_t>(c) < 0x20) {
-          out += "\\u00";
-          out.push_back(kHexDigits[static_cast<std::uint8_t>(c) >> 4]);
-          out.push_back(kHexDigits[static_cast<std::uint8_t>(c) & 0xf]);
-        } else {
-          out.push_back(c);
-        }
+    const auto byte = static_cast<std::uint8_t>(c);
+    if (const char* escape = ShortEscape(c)) {
+      out += escape;
+    } else if (byte < 0x20) {
+      out += "\\u00";
+      out.push_back(kHexDigits[byte >> 4]);
+      out.push_back(kHexDigits[byte & 0xf]);
+    } else {
+      out.push_back(c);
     }
   }
   out.push_back('"');
@@ -115,8 +130,7 @@ void AppendQuoted(std::string_view text, std::string& out) {
 // A path segment for error messages: .name for identifier-like keys, ["..."] otherwise.
 std::string KeySegment(std::string_view key) {
   const bool plain = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
   });
   if (plain) return "." + std::string(key);
   std::string quoted;
@@ -192,9 +206,8 @@ class Writer {
       if (member.is_null()) continue;  // qos omits absent optional fields
       members.emplace_back(&key, &member);
     }
-    std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) {
-      return CompareUtf16(*a.first, *b.first) < 0;
-    });
+    std::sort(members.begin(), members.end(),
+              [](const auto& a, const auto& b) { return CompareUtf16(*a.first, *b.first) < 0; });
     out_.push_back('{');
     for (std::size_t i = 0; i < members.size(); ++i) {
       if (i > 0) out_.push_back(',');

@@ -84,8 +84,8 @@ TEST(QosJsonSerialize, ScalarsArraysAndNulls) {
 
 // serde_json escapes only " \ and control characters; / and DEL and non-ASCII stay raw.
 TEST(QosJsonSerialize, EscapesLikeSerdeJson) {
-  const std::string text = std::string("\"\\\b\f\n\r\t") + '\x00' + "\x01\x1f\x7f/\xc3\xa9" +
-                           "\xf0\x9f\x98\x80";
+  const std::string text =
+      std::string("\"\\\b\f\n\r\t") + '\x00' + "\x01\x1f\x7f/\xc3\xa9" + "\xf0\x9f\x98\x80";
   EXPECT_EQ(Canonical(text),
             "\"\\\"\\\\\\b\\f\\n\\r\\t\\u0000\\u0001\\u001f\x7f/\xc3\xa9\xf0\x9f\x98\x80\"");
   EXPECT_EQ(Canonical({{"k\"ey\n", "v"}}), R"({"k\"ey\n":"v"})");
@@ -95,14 +95,14 @@ TEST(QosJsonSerialize, EscapesLikeSerdeJson) {
 // U+E000 is EE 80 80 in UTF-8 but E000 in UTF-16; U+1F600 is F0 9F 98 80 but D83D DE00. Bytes
 // put U+E000 first; UTF-16 code units put U+1F600 first. Likewise U+FFFF against U+10000.
 TEST(QosJsonSerialize, KeysSortByUtf16CodeUnitsNotBytes) {
-  const std::string private_use = "\xee\x80\x80";      // U+E000
-  const std::string emoji = "\xf0\x9f\x98\x80";         // U+1F600
-  const std::string last_bmp = "\xef\xbf\xbf";          // U+FFFF
+  const std::string private_use = "\xee\x80\x80";              // U+E000
+  const std::string emoji = "\xf0\x9f\x98\x80";                // U+1F600
+  const std::string last_bmp = "\xef\xbf\xbf";                 // U+FFFF
   const std::string first_supplementary = "\xf0\x90\x80\x80";  // U+10000
-  ASSERT_LT(private_use, emoji);  // byte order
+  ASSERT_LT(private_use, emoji);                               // byte order
   const Json value = {{private_use, "1"}, {emoji, "2"}, {"a", "3"}};
-  const std::string utf16_order = "{\"a\":\"3\",\"" + emoji + "\":\"2\",\"" + private_use +
-                                  "\":\"1\"}";
+  const std::string utf16_order =
+      "{\"a\":\"3\",\"" + emoji + "\":\"2\",\"" + private_use + "\":\"1\"}";
   EXPECT_EQ(Canonical(value), utf16_order);
   ExpectAccepted(utf16_order);
   ExpectRejected("{\"a\":\"3\",\"" + private_use + "\":\"1\",\"" + emoji + "\":\"2\"}",
@@ -134,7 +134,8 @@ TEST(QosJsonSerialize, RefusesWhatQosCannotWrite) {
 
 Json Nested(std::size_t depth) {
   Json value = "leaf";
-  for (std::size_t i = 0; i < depth; ++i) value = (i % 2 == 0) ? Json::array({value}) : Json{{"k", value}};
+  for (std::size_t i = 0; i < depth; ++i)
+    value = (i % 2 == 0) ? Json::array({value}) : Json{{"k", value}};
   return value;
 }
 
@@ -234,15 +235,20 @@ TEST(QosJsonParse, RejectsDeepNestingAndOversizeText) {
 // Whatever Serialize writes, ParseCanonical accepts and gives back.
 TEST(QosJsonParse, RoundTripsRandomValues) {
   std::mt19937 rng(7);
-  const std::vector<std::string> keys = {"a", "b", "ab", "Z", "_", "\xee\x80\x80",
-                                         "\xf0\x9f\x98\x80", "\xc3\xa9", "", "x\ny"};
+  const std::vector<std::string> keys = {
+      "a", "b", "ab", "Z", "_", "\xee\x80\x80", "\xf0\x9f\x98\x80", "\xc3\xa9", "", "x\ny"};
   std::function<Json(std::size_t)> make = [&](std::size_t depth) -> Json {
     switch (depth >= kMaxDepth ? rng() % 5 : rng() % 7) {
-      case 0: return nullptr;
-      case 1: return rng() % 2 == 0;
-      case 2: return static_cast<std::int64_t>(rng()) - (1LL << 31);
-      case 3: return keys[rng() % keys.size()] + "\x01\"\\";
-      case 4: return Json::binary({static_cast<std::uint8_t>(rng()), 0x0f});
+      case 0:
+        return nullptr;
+      case 1:
+        return rng() % 2 == 0;
+      case 2:
+        return static_cast<std::int64_t>(rng()) - (1LL << 31);
+      case 3:
+        return keys[rng() % keys.size()] + "\x01\"\\";
+      case 4:
+        return Json::binary({static_cast<std::uint8_t>(rng()), 0x0f});
       case 5: {
         Json array = Json::array();
         for (std::size_t n = rng() % 4; n > 0; --n) array.push_back(make(depth + 1));
@@ -250,7 +256,8 @@ TEST(QosJsonParse, RoundTripsRandomValues) {
       }
       default: {
         Json object = Json::object();
-        for (std::size_t n = rng() % 5; n > 0; --n) object[keys[rng() % keys.size()]] = make(depth + 1);
+        for (std::size_t n = rng() % 5; n > 0; --n)
+          object[keys[rng() % keys.size()]] = make(depth + 1);
         return object;
       }
     }
