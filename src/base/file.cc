@@ -15,6 +15,12 @@ namespace {
 
 std::string ErrnoText(int err) { return std::strerror(err); }
 
+// Zeroes a buffer in a way the compiler may not elide (base cannot use crypto's Wipe).
+void WipeBuffer(Bytes& data) {
+  volatile std::uint8_t* p = data.data();
+  for (std::size_t i = 0; i < data.size(); ++i) p[i] = 0;
+}
+
 class FdCloser {
  public:
   explicit FdCloser(int fd) : fd_(fd) {}
@@ -70,12 +76,18 @@ Result<Bytes> ReadFile(const fs::path& path, std::uint64_t max_size, bool allow_
   while (done < data.size()) {
     ssize_t n = ::read(fd.get(), data.data() + done, data.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Error::Failed("cannot read " + path.string() + ": " + ErrnoText(errno));
-    if (n == 0) return Error::Failed(path.string() + " shrank while it was being read");
+    if (n < 0 || n == 0) {
+      // The bytes read so far may be a secret key: wipe them before giving up.
+      std::string why = n < 0 ? "cannot read " + path.string() + ": " + ErrnoText(errno)
+                              : path.string() + " shrank while it was being read";
+      WipeBuffer(data);
+      return Error::Failed(why);
+    }
     done += static_cast<std::size_t>(n);
   }
   std::uint8_t extra = 0;
   if (::read(fd.get(), &extra, 1) > 0) {
+    WipeBuffer(data);
     return Error::Failed(path.string() + " grew while it was being read");
   }
   return data;
@@ -94,7 +106,13 @@ Status WriteFileAtomic(const fs::path& path, ByteView data, unsigned mode) {
   return WriteFileAtomic(path, std::span<const ByteView>(&data, 1), mode);
 }
 
-Status WriteFileAtomic(const fs::path& path, std::span<const ByteView> pieces, unsigned mode) {
+namespace {
+
+// Writes a temporary file beside `path`, fsyncs it and renames it onto `path`; with
+// `no_replace`, an existing `path` is an error and a file renamed into place is removed
+// again if the directory cannot be flushed.
+Status WriteAtomic(const fs::path& path, std::span<const ByteView> pieces, unsigned mode,
+                   bool no_replace) {
   fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
   std::string tmpl = (dir / ("." + path.filename().string() + ".tmpXXXXXX")).string();
   std::vector<char> name(tmpl.begin(), tmpl.end());
@@ -122,8 +140,30 @@ Status WriteFileAtomic(const fs::path& path, std::span<const ByteView> pieces, u
   }
   if (::fsync(fd.get()) != 0) return fail("cannot fsync");
   if (::close(fd.release()) != 0) return fail("cannot close");
+  if (no_replace) {
+    if (::renameat2(AT_FDCWD, tmp_path.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) != 0) {
+      if (errno == EEXIST) {
+        ::unlink(tmp_path.c_str());
+        return Error::BadInput(path.string() + " already exists; it is never overwritten");
+      }
+      return fail("cannot rename onto");
+    }
+    Status flushed = FsyncDirectory(dir);
+    if (!flushed.ok()) ::unlink(path.c_str());
+    return flushed;
+  }
   if (::rename(tmp_path.c_str(), path.c_str()) != 0) return fail("cannot rename onto");
   return FsyncDirectory(dir);
+}
+
+}  // namespace
+
+Status WriteFileAtomic(const fs::path& path, std::span<const ByteView> pieces, unsigned mode) {
+  return WriteAtomic(path, pieces, mode, /*no_replace=*/false);
+}
+
+Status CreateFileAtomic(const fs::path& path, ByteView data, unsigned mode) {
+  return WriteAtomic(path, std::span<const ByteView>(&data, 1), mode, /*no_replace=*/true);
 }
 
 Result<TempDir> TempDir::Create(const fs::path& parent, const std::string& prefix) {

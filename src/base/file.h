@@ -25,6 +25,10 @@ Status WriteFileAtomic(const fs::path& path, ByteView data, unsigned mode = 0644
 Status WriteFileAtomic(const fs::path& path, std::span<const ByteView> pieces,
                        unsigned mode = 0644);
 
+// Like WriteFileAtomic, but never replaces an existing `path`, even one created meanwhile
+// (renameat2 RENAME_NOREPLACE): kBadInput when it exists. On any failure nothing is left.
+Status CreateFileAtomic(const fs::path& path, ByteView data, unsigned mode);
+
 // Flushes a directory's entries to disk.
 Status FsyncDirectory(const fs::path& dir);
 

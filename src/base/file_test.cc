@@ -29,6 +29,15 @@ TEST_F(FileTest, AtomicWriteThenReadBack) {
   EXPECT_EQ(std::distance(fs::directory_iterator(dir_->path()), fs::directory_iterator()), 1);
 }
 
+TEST_F(FileTest, CreateNeverReplaces) {
+  ASSERT_TRUE(CreateFileAtomic(path("k"), AsBytes("first"), 0600).ok());
+  auto again = CreateFileAtomic(path("k"), AsBytes("second"), 0600);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code(), ErrorCode::kBadInput);
+  EXPECT_EQ(AsText(*ReadFile(path("k"), 100)), "first");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_->path()), fs::directory_iterator()), 1);
+}
+
 TEST_F(FileTest, ReadRefusesOversizeFiles) {
   ASSERT_TRUE(WriteFileAtomic(path("big"), AsBytes("0123456789")).ok());
   auto data = ReadFile(path("big"), 9);

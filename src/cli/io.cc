@@ -19,6 +19,7 @@ Result<crypto::SecretBytes> ReadStdin() {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       crypto::Wipe(buffer);
+      crypto::Wipe(chunk);
       return Error::Failed(std::string("cannot read standard input: ") + std::strerror(errno));
     }
     if (n == 0) break;

@@ -75,11 +75,11 @@ Status WriteSecretHexFile(const std::filesystem::path& path, const SecretBytes& 
     hex.data()[2 * i] = static_cast<std::uint8_t>(kDigits[secret.data()[i] >> 4]);
     hex.data()[2 * i + 1] = static_cast<std::uint8_t>(kDigits[secret.data()[i] & 0x0f]);
   }
-  return WriteFileAtomic(path, hex.view(), 0600);
+  return CreateFileAtomic(path, hex.view(), 0600);
 }
 
 Status WriteHexFile(const std::filesystem::path& path, ByteView data) {
-  return WriteFileAtomic(path, AsBytes(HexEncode(data)), 0644);
+  return CreateFileAtomic(path, AsBytes(HexEncode(data)), 0644);
 }
 
 }  // namespace vigil::crypto

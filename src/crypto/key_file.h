@@ -18,10 +18,11 @@ Result<SecretBytes> ReadSecretHexFile(const std::filesystem::path& path, std::si
 // Reads a hex file holding exactly `size` bytes (0: any non-zero size up to 64 KiB).
 Result<Bytes> ReadHexFile(const std::filesystem::path& path, std::size_t size);
 
-// Writes `secret` as hex, mode 0600, atomically; the hex text is wiped afterwards.
+// Writes `secret` as hex, mode 0600, atomically, never replacing an existing file (a key
+// is never overwritten); the hex text is wiped afterwards.
 Status WriteSecretHexFile(const std::filesystem::path& path, const SecretBytes& secret);
 
-// Writes `data` as hex, mode 0644, atomically.
+// Writes `data` as hex, mode 0644, atomically, never replacing an existing file.
 Status WriteHexFile(const std::filesystem::path& path, ByteView data);
 
 // Decodes hex text into secret bytes (either case), with no copy left unwiped.

@@ -131,6 +131,39 @@ unsigned IsZeroCt(ByteView a) {
 // True for a valid private scalar or nonce: 1 <= d < n.
 bool IsValidScalar(ByteView d) { return (LessThanCt(d, kOrderBytes) & (IsZeroCt(d) ^ 1u)) != 0; }
 
+// k + n or k + 2n, whichever has exactly 257 bits, as 33 big-endian bytes whose top byte is
+// always 1. (k + c*n)G = kG, and a scalar of fixed length keeps BN_bin2bn (which skips
+// leading zero bytes) and the scalar multiplication from leaking the length of k, the
+// Minerva class of nonce leaks; OpenSSL 1.1.0 padded its own nonces the same way.
+using PaddedNonce = std::array<std::uint8_t, kScalarSize + 1>;
+PaddedNonce FixedLengthNonce(const Scalar& k) {
+  PaddedNonce once{};   // k + n
+  PaddedNonce twice{};  // k + 2n
+  unsigned carry = 0;
+  for (std::size_t i = kScalarSize; i-- > 0;) {
+    unsigned sum = k[i] + kOrderBytes[i] + carry;
+    once[i + 1] = static_cast<std::uint8_t>(sum);
+    carry = sum >> 8;
+  }
+  once[0] = static_cast<std::uint8_t>(carry);
+  carry = 0;
+  for (std::size_t i = kScalarSize; i-- > 0;) {
+    unsigned sum = once[i + 1] + kOrderBytes[i] + carry;
+    twice[i + 1] = static_cast<std::uint8_t>(sum);
+    carry = sum >> 8;
+  }
+  twice[0] = static_cast<std::uint8_t>(once[0] + carry);
+  // k + n has 257 bits exactly when its top byte is 1; otherwise k + 2n does. Branch-free.
+  const auto use_once = static_cast<std::uint8_t>(0u - (once[0] & 1u));
+  PaddedNonce out{};
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    out[i] = static_cast<std::uint8_t>((once[i] & use_once) | (twice[i] & ~use_once));
+  }
+  Wipe(once);
+  Wipe(twice);
+  return out;
+}
+
 // ---- scalar arithmetic modulo n ----
 //
 // OpenSSL computes k^-1 mod n with a fast constant-time routine it does not export; its
@@ -399,6 +432,9 @@ Limbs InvertModNCt(const Limbs& a) {
   Wipe({reinterpret_cast<std::uint8_t*>(e.data()), sizeof(e)});
   Wipe({reinterpret_cast<std::uint8_t*>(f.data()), sizeof(f)});
   Wipe({reinterpret_cast<std::uint8_t*>(g.data()), sizeof(g)});
+  // The last transition matrix and delta are derived from the nonce too.
+  Wipe({reinterpret_cast<std::uint8_t*>(&t), sizeof(t)});
+  Wipe({reinterpret_cast<std::uint8_t*>(&delta), sizeof(delta)});
   return out;
 }
 
@@ -752,7 +788,11 @@ Result<Bytes> P256Pair::Sign(ByteView message) const {
   // A candidate fails only if r or s is 0 (p ~ 2^-256); RFC 6979 then takes the next k.
   for (int attempt = 0; attempt < 8 && signature.empty(); ++attempt) {
     if (!nonces.Next(nonce)) break;
-    if (BN_bin2bn(nonce.data(), kScalarInt, k.get()) == nullptr ||
+    PaddedNonce padded = FixedLengthNonce(nonce);
+    const bool loaded =
+        BN_bin2bn(padded.data(), static_cast<int>(padded.size()), k.get()) != nullptr;
+    Wipe(padded);
+    if (!loaded ||
         EC_POINT_mul(curve.group, point.get(), k.get(), nullptr, nullptr, ctx.get()) != 1 ||
         EC_POINT_get_affine_coordinates(curve.group, point.get(), x.get(), nullptr, ctx.get()) !=
             1 ||
@@ -760,10 +800,14 @@ Result<Bytes> P256Pair::Sign(ByteView message) const {
       break;
     }
     if (BN_is_zero(r.get())) continue;
-    if (!InvertModN(nonce, nonce_inverse.data()) ||
-        BN_bin2bn(nonce_inverse.data(), kScalarInt, k_inverse.get()) == nullptr) {
-      break;
+    if (!InvertModN(nonce, nonce_inverse.data())) {
+      // Only a bug in the inverse can get here; refuse rather than emit a wrong s.
+      Wipe(nonce);
+      Wipe(nonce_inverse);
+      return Error::Failed("internal error: the nonce inverse failed its self-check; "
+                           "no signature was made");
     }
+    if (BN_bin2bn(nonce_inverse.data(), kScalarInt, k_inverse.get()) == nullptr) break;
     SigPtr sig(ECDSA_do_sign_ex(digest.data(), static_cast<int>(digest.size()), k_inverse.get(),
                                 r.get(), impl_->sign_key.get()));
     if (!sig) {  // s == 0

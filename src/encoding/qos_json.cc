@@ -289,18 +289,21 @@ class CanonicalSax : public nlohmann::json_sax<Json> {
 
   bool parse_error(std::size_t position, const std::string& /*last_token*/,
                    const nlohmann::json::exception& error) override {
-    // Keep nlohmann's description ("parsing value - invalid string: ...") but not its "last
-    // read" excerpt, which echoes the input and may not be UTF-8.
+    // Keep nlohmann's description ("parsing value - invalid string: ...") but nothing from
+    // its "; last read: '...'" excerpt on: the excerpt echoes the input (which may be
+    // secret, or not UTF-8) and may itself contain "; ". The excerpt is quoted, so only
+    // nlohmann's own text can end the message with "expected end of input".
     std::string what = error.what();
+    const bool trailing = what.size() >= 23 &&
+                          what.compare(what.size() - 23, 23, "; expected end of input") == 0;
     constexpr std::string_view kIntro = "syntax error while ";
     if (const std::size_t start = what.find(kIntro); start != std::string::npos) {
       what = what.substr(start + kIntro.size());
     }
     if (const std::size_t excerpt = what.find("; last read: "); excerpt != std::string::npos) {
-      const std::size_t end = what.find("; ", excerpt + 2);
-      what.erase(excerpt, end == std::string::npos ? std::string::npos : end - excerpt);
+      what.erase(excerpt);
     }
-    if (what.find("; expected end of input") != std::string::npos) {
+    if (trailing) {
       return Fail("trailing bytes after the JSON value, near byte " + std::to_string(position));
     }
     return Fail("invalid JSON near byte " + std::to_string(position) + ": " + what);

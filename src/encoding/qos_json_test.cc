@@ -272,3 +272,21 @@ TEST(QosJsonParse, RoundTripsRandomValues) {
 
 }  // namespace
 }  // namespace vigil::encoding::qos_json
+
+namespace vigil::encoding::qos_json {
+namespace {
+
+// Parse errors say where and what, never quote the input (it may hold secrets).
+TEST(QosJsonErrors, DoNotEchoTheInput) {
+  for (std::string text : {std::string("{\"a\":\"SECRETSECRET; tail\x01\"}"),
+                           std::string("{\"a\":\"x\\u0041; SECRETSECRET\\q\"}"),
+                           std::string("{\"a\":\"SECRETSECRET\"} SECRETSECRET")}) {
+    auto parsed = ParseCanonical(text);
+    ASSERT_FALSE(parsed.ok()) << text;
+    EXPECT_EQ(parsed.error().message().find("SECRETSECRET"), std::string::npos)
+        << parsed.error().message();
+  }
+}
+
+}  // namespace
+}  // namespace vigil::encoding::qos_json
