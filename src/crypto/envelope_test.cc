@@ -14,7 +14,8 @@ namespace vigil::crypto::qos {
 namespace {
 
 // Tests run with the project root as working directory.
-const std::string kVectors = "../shared/vectors/qos/boot-e2e/";
+// A copy of ../shared/vectors/qos, so the tests do not depend on a sibling checkout.
+const std::string kVectors = "tests/data/qos/boot-e2e/";
 
 Bytes ReadVector(const std::string& name) {
   auto file = ReadFile(kVectors + name, 1 << 16);

@@ -16,7 +16,8 @@ namespace vigil::crypto::qos {
 namespace {
 
 // Tests run with the project root as working directory.
-const std::string kVectors = "../shared/vectors/qos/";
+// A copy of ../shared/vectors/qos, so the tests do not depend on a sibling checkout.
+const std::string kVectors = "tests/data/qos/";
 
 const char kGoldenSignature[] =
     "36c7f22c3831a32b8c8a9e823641e7df591c6e92848e7baa54f66d65963d15ea"
