@@ -61,7 +61,8 @@ Status WriteOutput(const std::string& path, ByteView data, unsigned mode) {
   while (done < data.size()) {
     ssize_t n = ::write(STDOUT_FILENO, data.data() + done, data.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Error::Failed(std::string("cannot write standard output: ") + std::strerror(errno));
+    if (n < 0)
+      return Error::Failed(std::string("cannot write standard output: ") + std::strerror(errno));
     done += static_cast<std::size_t>(n);
   }
   return OkStatus();

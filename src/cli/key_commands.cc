@@ -36,8 +36,8 @@ int Generate(const std::string& path, bool json) {
   std::error_code ec;
   for (const auto& p : {secret_path, pub_path}) {
     if (std::filesystem::symlink_status(p, ec).type() != std::filesystem::file_type::not_found) {
-      return ReportError(Error::BadInput(p.string() +
-                                         " already exists; a key is never overwritten"));
+      return ReportError(
+          Error::BadInput(p.string() + " already exists; a key is never overwritten"));
     }
   }
   auto pair = qos::P256Pair::Generate();
@@ -162,27 +162,24 @@ void AddP256Commands(CLI::App& app, int* exit_code) {
   v->add_option("--pub", verify->key, "The signer's .pub file")->required();
   v->add_option("--signature", verify->signature, "The signature, 128 hex digits")->required();
   v->add_option("--in", verify->in, "Message file (default: standard input)");
-  v->callback([verify, exit_code] {
-    *exit_code = Verify(verify->key, verify->signature, verify->in);
-  });
+  v->callback(
+      [verify, exit_code] { *exit_code = Verify(verify->key, verify->signature, verify->in); });
 
   auto encrypt = std::make_shared<Args>();
   CLI::App* e = p256->add_subcommand("encrypt", "Encrypt to a public key (QuorumOS envelope)");
   e->add_option("--pub", encrypt->key, "The recipient's .pub file")->required();
   e->add_option("--in", encrypt->in, "Plaintext file (default: standard input)");
   e->add_option("--out", encrypt->out, "Envelope file (default: standard output)");
-  e->callback([encrypt, exit_code] {
-    *exit_code = Encrypt(encrypt->key, encrypt->in, encrypt->out);
-  });
+  e->callback(
+      [encrypt, exit_code] { *exit_code = Encrypt(encrypt->key, encrypt->in, encrypt->out); });
 
   auto decrypt = std::make_shared<Args>();
   CLI::App* d = p256->add_subcommand("decrypt", "Decrypt an envelope with a secret key");
   d->add_option("--secret", decrypt->key, "The recipient's .secret file")->required();
   d->add_option("--in", decrypt->in, "Envelope file (default: standard input)");
   d->add_option("--out", decrypt->out, "Plaintext file, written 0600 (default: standard output)");
-  d->callback([decrypt, exit_code] {
-    *exit_code = Decrypt(decrypt->key, decrypt->in, decrypt->out);
-  });
+  d->callback(
+      [decrypt, exit_code] { *exit_code = Decrypt(decrypt->key, decrypt->in, decrypt->out); });
 }
 
 }  // namespace vigil::cli

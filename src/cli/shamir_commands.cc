@@ -67,9 +67,9 @@ int Split(const SplitArgs& args) {
 
 int Reconstruct(const ReconstructArgs& args) {
   if (args.threshold != 0 && args.share_files.size() < args.threshold) {
-    return ReportError(Error::BadInput(
-        "only " + std::to_string(args.share_files.size()) + " shares given; the threshold is " +
-        std::to_string(args.threshold)));
+    return ReportError(Error::BadInput("only " + std::to_string(args.share_files.size()) +
+                                       " shares given; the threshold is " +
+                                       std::to_string(args.threshold)));
   }
   std::vector<crypto::SecretBytes> shares;
   for (const auto& file : args.share_files) {

@@ -1,10 +1,9 @@
 #include "crypto/key_file.h"
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 #include "base/file.h"
 #include "base/hex.h"

@@ -804,8 +804,9 @@ Result<Bytes> P256Pair::Sign(ByteView message) const {
       // Only a bug in the inverse can get here; refuse rather than emit a wrong s.
       Wipe(nonce);
       Wipe(nonce_inverse);
-      return Error::Failed("internal error: the nonce inverse failed its self-check; "
-                           "no signature was made");
+      return Error::Failed(
+          "internal error: the nonce inverse failed its self-check; "
+          "no signature was made");
     }
     if (BN_bin2bn(nonce_inverse.data(), kScalarInt, k_inverse.get()) == nullptr) break;
     SigPtr sig(ECDSA_do_sign_ex(digest.data(), static_cast<int>(digest.size()), k_inverse.get(),

@@ -13,7 +13,8 @@ TEST(SecretBytes, HoldsACopyAndMovesOwnership) {
   EXPECT_EQ(Bytes(a.view().begin(), a.view().end()), raw);
   SecretBytes b = std::move(a);
   EXPECT_EQ(b.size(), 3u);
-  EXPECT_TRUE(a.empty());  // NOLINT(bugprone-use-after-move): the moved-from state is part of the contract
+  EXPECT_TRUE(
+      a.empty());  // NOLINT(bugprone-use-after-move): the moved-from state is part of the contract
   SecretBytes c = b.Clone();
   EXPECT_TRUE(ConstantTimeEqual(b.view(), c.view()));
 }

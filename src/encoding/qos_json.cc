@@ -294,8 +294,8 @@ class CanonicalSax : public nlohmann::json_sax<Json> {
     // secret, or not UTF-8) and may itself contain "; ". The excerpt is quoted, so only
     // nlohmann's own text can end the message with "expected end of input".
     std::string what = error.what();
-    const bool trailing = what.size() >= 23 &&
-                          what.compare(what.size() - 23, 23, "; expected end of input") == 0;
+    const bool trailing =
+        what.size() >= 23 && what.compare(what.size() - 23, 23, "; expected end of input") == 0;
     constexpr std::string_view kIntro = "syntax error while ";
     if (const std::size_t start = what.find(kIntro); start != std::string::npos) {
       what = what.substr(start + kIntro.size());

@@ -11,10 +11,10 @@
 #include "base/hex.h"
 #include "base/signal_block.h"
 #include "crypto/hash.h"
+#include "encoding/sha256sums.h"
 #include "image/compress.h"
 #include "image/initramfs.h"
 #include "image/inputs.h"
-#include "image/sums.h"
 
 namespace vigil::image {
 namespace {
@@ -69,9 +69,9 @@ class OutputWriter {
   Result<std::vector<BuiltFile>> Finish() {
     auto by_name = [](const BuiltFile& a, const BuiltFile& b) { return a.name < b.name; };
     std::sort(files_.begin(), files_.end(), by_name);
-    std::vector<SumEntry> entries;
+    std::vector<encoding::SumEntry> entries;
     for (const auto& f : files_) entries.push_back({f.name, f.sha256});
-    VIGIL_RETURN_IF_ERROR(Write(kSumsFile, AsBytes(FormatSums(entries))));
+    VIGIL_RETURN_IF_ERROR(Write(kSumsFile, AsBytes(encoding::FormatSums(entries))));
     // SHA256SUMS sorts before every lowercase name; keep the list in order anyway.
     std::sort(files_.begin(), files_.end(), by_name);
     return files_;

@@ -14,7 +14,7 @@
 
 #include "base/file.h"
 #include "base/subprocess.h"
-#include "image/sums.h"
+#include "encoding/sha256sums.h"
 #include "init/protocol.h"
 
 namespace vigil::image {
@@ -55,9 +55,9 @@ Result<BootFiles> FindBootFiles(const fs::path& dir) {
   fs::path cmdline_path = dir / "cmdline";
   if (!fs::is_regular_file(cmdline_path, ec)) return NotGenericOutput(dir, "cmdline");
   // Integrity before interpretation: boot only what the build wrote, unchanged.
-  VIGIL_RETURN_IF_ERROR(
-      VerifyListedFiles(dir, {files.kernel.filename().string(), files.initramfs.filename().string(),
-                              cmdline_path.filename().string()}));
+  VIGIL_RETURN_IF_ERROR(encoding::VerifyListedFiles(
+      dir, {files.kernel.filename().string(), files.initramfs.filename().string(),
+            cmdline_path.filename().string()}));
   VIGIL_ASSIGN_OR_RETURN(Bytes cmdline, ReadFile(cmdline_path, kMaxCmdlineBytes));
   files.cmdline.assign(AsText(cmdline));
   if (!files.cmdline.empty() && files.cmdline.back() == '\n') files.cmdline.pop_back();

@@ -1,4 +1,4 @@
-#include "image/sums.h"
+#include "encoding/sha256sums.h"
 
 #include <algorithm>
 
@@ -6,7 +6,7 @@
 #include "base/hex.h"
 #include "crypto/hash.h"
 
-namespace vigil::image {
+namespace vigil::encoding {
 namespace {
 
 constexpr std::size_t kMaxLines = 4096;
@@ -81,4 +81,4 @@ Status VerifyListedFiles(const std::filesystem::path& dir, const std::vector<std
   return OkStatus();
 }
 
-}  // namespace vigil::image
+}  // namespace vigil::encoding

@@ -1,11 +1,10 @@
-#include "image/sums.h"
+#include "encoding/sha256sums.h"
 
 #include <gtest/gtest.h>
 
 #include "base/file.h"
-#include "image/test_util.h"
 
-namespace vigil::image {
+namespace vigil::encoding {
 namespace {
 
 const std::string kHashA(64, 'a');
@@ -36,18 +35,20 @@ TEST(Sums, ParsesStrictly) {
 }
 
 TEST(Sums, VerifyListedFilesFindsTampering) {
-  testing::ScratchDir dir;
-  dir.Write("f", "x");
-  dir.Write("SHA256SUMS", kHashX + "  f\n");
-  EXPECT_TRUE(VerifyListedFiles(dir.path(), {"f"}).ok());
-  auto unlisted = VerifyListedFiles(dir.path(), {"g"});
+  auto scratch = TempDir::Create(std::filesystem::temp_directory_path(), "vigil-sums-");
+  ASSERT_TRUE(scratch.ok());
+  const std::filesystem::path dir = scratch->path();
+  ASSERT_TRUE(WriteFileAtomic(dir / "f", AsBytes("x")).ok());
+  ASSERT_TRUE(WriteFileAtomic(dir / "SHA256SUMS", AsBytes(kHashX + "  f\n")).ok());
+  EXPECT_TRUE(VerifyListedFiles(dir, {"f"}).ok());
+  auto unlisted = VerifyListedFiles(dir, {"g"});
   ASSERT_FALSE(unlisted.ok());
   EXPECT_EQ(unlisted.error().code(), ErrorCode::kBadInput);
-  dir.Write("f", "y");
-  auto tampered = VerifyListedFiles(dir.path(), {"f"});
+  ASSERT_TRUE(WriteFileAtomic(dir / "f", AsBytes("y")).ok());
+  auto tampered = VerifyListedFiles(dir, {"f"});
   ASSERT_FALSE(tampered.ok());
   EXPECT_EQ(tampered.error().code(), ErrorCode::kFailed);
 }
 
 }  // namespace
-}  // namespace vigil::image
+}  // namespace vigil::encoding

@@ -10,7 +10,7 @@
 
 #include "base/result.h"
 
-namespace vigil::image {
+namespace vigil::encoding {
 
 struct SumEntry {
   std::string name;
@@ -29,4 +29,4 @@ Result<std::map<std::string, std::string>> ParseSums(std::string_view text);
 // a file's hash differs.
 Status VerifyListedFiles(const std::filesystem::path& dir, const std::vector<std::string>& names);
 
-}  // namespace vigil::image
+}  // namespace vigil::encoding
