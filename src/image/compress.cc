@@ -151,3 +151,67 @@ Result<Bytes> Compress(ByteView data, Compression compression, const std::atomic
 }
 
 }  // namespace vigil::image
+
+namespace vigil::image {
+namespace {
+
+Result<Bytes> Gunzip(ByteView data, std::size_t max_size) {
+  z_stream stream{};
+  if (inflateInit2(&stream, 15 + 16) != Z_OK) return Error::Failed("zlib could not start");
+  std::unique_ptr<z_stream, decltype(&inflateEnd)> guard(&stream, inflateEnd);
+  stream.next_in = const_cast<Bytef*>(data.data());
+  stream.avail_in = static_cast<uInt>(data.size());
+  Bytes out;
+  std::uint8_t chunk[1 << 16];
+  int rc = Z_OK;
+  while (rc != Z_STREAM_END) {
+    stream.next_out = chunk;
+    stream.avail_out = sizeof(chunk);
+    rc = inflate(&stream, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END) return Error::BadInput("not valid gzip data");
+    out.insert(out.end(), chunk, chunk + (sizeof(chunk) - stream.avail_out));
+    if (out.size() > max_size) return Error::BadInput("gzip data expands beyond the limit");
+    if (rc == Z_OK && stream.avail_in == 0 && stream.avail_out != 0) {
+      return Error::BadInput("truncated gzip data");
+    }
+  }
+  if (stream.avail_in != 0) return Error::BadInput("bytes after the gzip data");
+  return out;
+}
+
+Result<Bytes> Unzstd(ByteView data, std::size_t max_size) {
+  std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> ctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
+  if (!ctx) return Error::Failed("libzstd could not allocate a context");
+  ZSTD_inBuffer input{data.data(), data.size(), 0};
+  Bytes out;
+  std::uint8_t chunk[1 << 16];
+  // rc is 0 exactly when a frame has just been completed and flushed.
+  std::size_t rc = 1;
+  for (;;) {
+    ZSTD_outBuffer output{chunk, sizeof(chunk), 0};
+    rc = ZSTD_decompressStream(ctx.get(), &output, &input);
+    if (ZSTD_isError(rc)) return Error::BadInput("not valid zstd data");
+    out.insert(out.end(), chunk, chunk + output.pos);
+    if (out.size() > max_size) return Error::BadInput("zstd data expands beyond the limit");
+    if (input.pos == input.size && (rc == 0 || output.pos == 0)) break;
+  }
+  if (rc != 0) return Error::BadInput("truncated zstd data");
+  return out;
+}
+
+}  // namespace
+
+Result<Bytes> Decompress(ByteView data, Compression compression, std::size_t max_size) {
+  switch (compression) {
+    case Compression::kGzip:
+      return Gunzip(data, max_size);
+    case Compression::kZstd:
+      return Unzstd(data, max_size);
+    case Compression::kNone:
+      if (data.size() > max_size) return Error::BadInput("data beyond the limit");
+      return Bytes(data.begin(), data.end());
+  }
+  return Error::Failed("unreachable compression");
+}
+
+}  // namespace vigil::image

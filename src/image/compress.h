@@ -23,6 +23,10 @@ inline constexpr int kZstdLevel = 19;
 Result<Bytes> Compress(ByteView data, Compression compression,
                        const std::atomic<bool>* cancel = nullptr);
 
+// Decompresses `data` (one gzip member, one or more zstd frames, or a copy for none),
+// refusing output larger than `max_size` and trailing bytes.
+Result<Bytes> Decompress(ByteView data, Compression compression, std::size_t max_size);
+
 // gzip with an explicit number of threads (Compress uses one per usable CPU, at most 8).
 // The output is the same for every thread count.
 Result<Bytes> CompressGzip(ByteView data, std::size_t threads,
