@@ -5,6 +5,8 @@
 
 #include "cli/image_commands.h"
 #include "cli/key_commands.h"
+#include "cli/release_commands.h"
+#include "cli/reproduce_command.h"
 #include "cli/shamir_commands.h"
 
 #ifndef VIGIL_VERSION
@@ -17,8 +19,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = 0;
   vigil::cli::AddImageCommands(app, &exit_code);
+  vigil::cli::AddReproduceCommand(app, &exit_code);
   vigil::cli::AddKeyCommands(app, &exit_code);
   vigil::cli::AddP256Commands(app, &exit_code);
+  vigil::cli::AddReleaseCommands(app, &exit_code);
   vigil::cli::AddShamirCommands(app, &exit_code);
   try {
     app.parse(argc, argv);

@@ -81,7 +81,8 @@ Result<std::vector<std::string>> DiffInitramfs(ByteView first, ByteView second,
   auto members_b = ReadCpioNewc(b);
   if (!members_b.ok()) return members_b.error().WithContext("the second initramfs");
   std::vector<std::string> out = DiffCpioMembers(*members_a, *members_b);
-  if (out.empty() && a != b) out.push_back("the archives hold the same members but differ in padding");
+  if (out.empty() && a != b)
+    out.push_back("the archives hold the same members but differ in padding");
   if (out.empty() && !std::equal(first.begin(), first.end(), second.begin(), second.end())) {
     out.push_back("the archives are equal; only the " + CompressionName(compression) +
                   " compression differs");

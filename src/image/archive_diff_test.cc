@@ -14,8 +14,11 @@ const Bytes kHelloChanged = {'h', 'o', '\n'};
 std::vector<CpioEntry> Tree(const Bytes& hello, std::uint32_t hello_mode) {
   std::vector<CpioEntry> entries = {
       {.path = "bin/hello", .permissions = hello_mode, .data = hello},
-      {.path = "dev/console", .type = CpioType::kCharDevice, .permissions = 0600,
-       .rdev_major = 5, .rdev_minor = 1},
+      {.path = "dev/console",
+       .type = CpioType::kCharDevice,
+       .permissions = 0600,
+       .rdev_major = 5,
+       .rdev_minor = 1},
   };
   AddParentDirectories(entries);
   return entries;
@@ -57,7 +60,8 @@ TEST(ArchiveDiff, NamesTheMemberAndField) {
   auto mc = ReadCpioNewc(*content);
   auto mt = ReadCpioNewc(*time);
   EXPECT_TRUE(DiffCpioMembers(*ma, *ma).empty());
-  EXPECT_EQ(DiffCpioMembers(*ma, *mm), std::vector<std::string>{"bin/hello: mode 100755 vs 100700"});
+  EXPECT_EQ(DiffCpioMembers(*ma, *mm),
+            std::vector<std::string>{"bin/hello: mode 100755 vs 100700"});
   auto diff = DiffCpioMembers(*ma, *mc);
   ASSERT_EQ(diff.size(), 1u);
   EXPECT_EQ(diff[0].rfind("bin/hello: content differs (sha256 ", 0), 0u) << diff[0];

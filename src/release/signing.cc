@@ -1,0 +1,82 @@
+#include "release/signing.h"
+
+#include "base/file.h"
+#include "release/gpg.h"
+#include "release/manifest.h"
+
+namespace vigil::release {
+namespace {
+
+// Finds the usable secret key whose primary fingerprint is `fingerprint`.
+Result<KeyPtr> FindSigningKey(gpgme_ctx_t ctx, const std::string& fingerprint) {
+  gpgme_key_t raw = nullptr;
+  gpgme_error_t err = gpgme_get_key(ctx, fingerprint.c_str(), &raw, /*secret=*/1);
+  if (err || raw == nullptr) {
+    return Error::BadInput("no secret key " + fingerprint + " in the GnuPG home (" +
+                           GpgErrorText(err) + ")");
+  }
+  KeyPtr key(raw);
+  if (key->subkeys == nullptr || key->subkeys->fpr == nullptr || fingerprint != key->subkeys->fpr) {
+    // Signatures are filed and counted by primary key, so only that name is accepted.
+    return Error::BadInput(fingerprint + " is not a primary key's fingerprint" +
+                           (key->subkeys && key->subkeys->fpr
+                                ? std::string("; its primary key is ") + key->subkeys->fpr
+                                : std::string()));
+  }
+  if (key->revoked) return Error::BadInput("key " + fingerprint + " is revoked");
+  if (key->expired) return Error::BadInput("key " + fingerprint + " has expired");
+  if (key->disabled) return Error::BadInput("key " + fingerprint + " is disabled");
+  if (key->invalid) return Error::BadInput("key " + fingerprint + " is invalid");
+  if (!key->can_sign) {
+    return Error::BadInput("key " + fingerprint + " has no usable signing (sub)key");
+  }
+  return key;
+}
+
+bool SignedByKey(gpgme_key_t key, const char* fpr) {
+  if (fpr == nullptr) return false;
+  for (gpgme_subkey_t sub = key->subkeys; sub != nullptr; sub = sub->next) {
+    if (sub->fpr != nullptr && std::string(sub->fpr) == fpr) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<fs::path> SignRelease(const fs::path& dist, const SignOptions& options) {
+  VIGIL_ASSIGN_OR_RETURN(std::string fingerprint, NormalizeFingerprint(options.fingerprint));
+  VIGIL_ASSIGN_OR_RETURN(std::string sums, CheckDistManifest(dist));
+  VIGIL_ASSIGN_OR_RETURN(CtxPtr ctx, NewContext(options.gnupg_home));
+  VIGIL_ASSIGN_OR_RETURN(KeyPtr key, FindSigningKey(ctx.get(), fingerprint));
+
+  gpgme_signers_clear(ctx.get());
+  gpgme_error_t err = gpgme_signers_add(ctx.get(), key.get());
+  if (err) return Error::Failed("cannot select signer " + fingerprint + ": " + GpgErrorText(err));
+  VIGIL_ASSIGN_OR_RETURN(DataPtr in, DataFromBytes(sums));
+  VIGIL_ASSIGN_OR_RETURN(DataPtr out, NewOutputData());
+  err = gpgme_op_sign(ctx.get(), in.get(), out.get(), GPGME_SIG_MODE_DETACH);
+  if (err) return Error::Failed("signing with " + fingerprint + " failed: " + GpgErrorText(err));
+  gpgme_sign_result_t result = gpgme_op_sign_result(ctx.get());
+  if (result == nullptr || result->invalid_signers != nullptr || result->signatures == nullptr ||
+      result->signatures->next != nullptr || !SignedByKey(key.get(), result->signatures->fpr)) {
+    return Error::Failed("gpg did not make exactly one signature by " + fingerprint);
+  }
+  VIGIL_ASSIGN_OR_RETURN(std::string armoured, DataContents(out.get()));
+
+  fs::path dir = dist / kSignaturesDir;
+  std::error_code ec;
+  fs::file_type type = fs::symlink_status(dir, ec).type();
+  if (type == fs::file_type::not_found) {
+    if (!fs::create_directory(dir, ec) || ec) {
+      return Error::Failed("cannot create " + dir.string() + ": " + ec.message());
+    }
+  } else if (type != fs::file_type::directory) {
+    return Error::Failed(dir.string() + " exists and is not a directory");
+  }
+  fs::path file = dir / (fingerprint + ".asc");
+  Status written = WriteFileAtomic(file, AsBytes(armoured), 0644);
+  if (!written.ok()) return written.error();
+  return file;
+}
+
+}  // namespace vigil::release

@@ -1,0 +1,83 @@
+#include "cli/reproduce_command.h"
+
+#include <iostream>
+#include <memory>
+
+#include "base/subprocess.h"
+#include "cli/cli_util.h"
+#include "image/reproduce.h"
+
+namespace vigil::cli {
+namespace {
+
+struct ReproduceArgs {
+  std::string dist;
+  std::string spec_dir = ".";
+  bool keep = false;
+  bool json = false;
+};
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+int RunReproduce(const ReproduceArgs& args) {
+  auto dir = ExecutableDir();
+  if (!dir.ok()) return ReportError(dir.error());
+  image::ReproduceOptions options{.dist = args.dist,
+                                  .spec_dir = args.spec_dir,
+                                  .vigil = *dir / "vigil",
+                                  .keep = args.keep};
+  ShowProgress("rebuilding " + args.dist + " in a fresh tree under varied conditions");
+  auto result = image::Reproduce(options);
+  if (!result.ok()) return ReportError(result.error());
+
+  if (args.json) {
+    Json differences = Json::array();
+    for (const auto& d : result->differences) {
+      differences.push_back({{"file", d.file}, {"details", d.details}});
+    }
+    Json out{{"identical", result->differences.empty()},
+             {"differences", differences},
+             {"variations", result->variations},
+             {"skipped", result->skipped}};
+    if (!result->kept_tree.empty()) out["kept"] = result->kept_tree.string();
+    PrintJson(out);
+    return result->differences.empty() ? 0 : 1;
+  }
+  for (const auto& d : result->differences) {
+    std::cout << "DIFFERS " << d.file << "\n";
+    for (const auto& detail : d.details) std::cout << "  " << detail << "\n";
+  }
+  if (!result->differences.empty() && !FindExecutable("diffoscope").empty()) {
+    std::cout << "for a full comparison: diffoscope " << args.dist << "/FILE "
+              << (result->kept_tree.empty() ? std::string("<rerun with --keep>")
+                                            : (result->kept_tree / "out").string() + "/FILE")
+              << "\n";
+  }
+  if (!result->kept_tree.empty()) std::cout << "kept " << result->kept_tree.string() << "\n";
+  if (!result->skipped.empty()) std::cout << "not varied: " << Join(result->skipped) << "\n";
+  std::cout << (result->differences.empty() ? "REPRODUCED: identical" : "NOT REPRODUCED")
+            << "; varied: " << Join(result->variations) << "\n";
+  return result->differences.empty() ? 0 : 1;
+}
+
+}  // namespace
+
+void AddReproduceCommand(CLI::App& app, int* exit_code) {
+  auto args = std::make_shared<ReproduceArgs>();
+  CLI::App* r = app.add_subcommand(
+      "reproduce",
+      "Rebuild a release from its recorded spec under varied conditions; exit 0 if identical");
+  r->add_option("DIST", args->dist, "An output directory of `vigil image build`")->required();
+  r->add_option("--spec-dir", args->spec_dir,
+                "Where the original spec was: its relative input paths start there")
+      ->capture_default_str();
+  r->add_flag("--keep", args->keep, "Keep the rebuild tree and say where it is");
+  r->add_flag("--json", args->json, "Print the result as JSON");
+  r->callback([args, exit_code] { *exit_code = RunReproduce(*args); });
+}
+
+}  // namespace vigil::cli

@@ -1,0 +1,181 @@
+#include "image/reproduce.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+
+#include "base/cpu.h"
+#include "base/file.h"
+#include "base/hex.h"
+#include "base/subprocess.h"
+#include "crypto/hash.h"
+#include "image/spec.h"
+
+namespace vigil::image {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::uint64_t kMaxInput = 512ull << 20;
+
+Result<fs::path> FindResolvedSpec(const fs::path& dist) {
+  std::vector<fs::path> found;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dist, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() > 14 && name.compare(name.size() - 14, 14, ".resolved.toml") == 0) {
+      found.push_back(entry.path());
+    }
+  }
+  if (ec) return Error::BadInput("cannot read " + dist.string() + ": " + ec.message());
+  if (found.size() != 1) {
+    return Error::BadInput(dist.string() +
+                           " has no recorded spec (<name>.resolved.toml); only a directory "
+                           "made by `vigil image build` can be reproduced");
+  }
+  return found.front();
+}
+
+// How many leading ".." a relative path climbs.
+std::size_t Climb(const fs::path& path) {
+  std::size_t depth = 0;
+  for (const auto& part : path.lexically_normal()) {
+    if (part != "..") break;
+    ++depth;
+  }
+  return depth;
+}
+
+struct Input {
+  const PinnedInput* pin;
+  std::string what;
+};
+
+std::vector<Input> Inputs(const ImageSpec& spec) {
+  std::vector<Input> inputs = {{&spec.kernel, "kernel"}, {&spec.target, "target"}};
+  if (spec.init && !spec.init->path.empty()) inputs.push_back({&*spec.init, "init"});
+  if (spec.busybox) inputs.push_back({&*spec.busybox, "busybox"});
+  for (const auto& f : spec.files) inputs.push_back({&f.source, "file for " + f.destination});
+  return inputs;
+}
+
+// Copies every relative input into the tree (checked against its pin), in the reverse of
+// the spec's order, so files are created on disk in another order than the original build.
+Status CopyInputs(const ImageSpec& spec, const fs::path& spec_dir, const fs::path& tree_spec_dir) {
+  std::vector<Input> inputs = Inputs(spec);
+  std::reverse(inputs.begin(), inputs.end());
+  for (const Input& input : inputs) {
+    fs::path path(input.pin->path);
+    if (path.is_absolute()) continue;  // used in place, outside the tree
+    auto data = ReadFile(spec_dir / path, kMaxInput, /*allow_symlink=*/false);
+    if (!data.ok()) return data.error().WithContext(input.what);
+    std::string actual = HexEncode(crypto::Sha256(*data));
+    if (input.pin->sha256 && *input.pin->sha256 != actual) {
+      return Error::BadInput(input.what + " " + (spec_dir / path).string() + " has SHA-256 " +
+                             actual + " but the release pins " + *input.pin->sha256 +
+                             "; reproduce needs the exact inputs of the release");
+    }
+    fs::path target = (tree_spec_dir / path).lexically_normal();
+    std::error_code ec;
+    fs::create_directories(target.parent_path(), ec);
+    VIGIL_RETURN_IF_ERROR(WriteFileAtomic(target, *data, 0644));
+  }
+  return OkStatus();
+}
+
+bool Works(const std::vector<std::string>& argv) {
+  auto run = Run({.argv = argv, .capture_stderr = true}, std::chrono::seconds(10));
+  return run.ok() && run->exit.ok();
+}
+
+}  // namespace
+
+Result<ReproduceResult> Reproduce(const ReproduceOptions& options) {
+  VIGIL_ASSIGN_OR_RETURN(fs::path resolved_path, FindResolvedSpec(options.dist));
+  auto text = ReadFile(resolved_path, 1 << 20);
+  if (!text.ok()) return text.error();
+  // The release's own epoch: SOURCE_DATE_EPOCH from our environment must not override it.
+  VIGIL_ASSIGN_OR_RETURN(ImageSpec spec, ParseSpec(AsText(*text), options.spec_dir,
+                                                   resolved_path.string(), std::nullopt));
+
+  ReproduceResult result;
+  // Variation: the build path. A fresh tree under another name, deep enough that the
+  // spec's "../" paths stay inside it.
+  std::size_t depth = 0;
+  for (const Input& input : Inputs(spec)) depth = std::max(depth, Climb(input.pin->path));
+  VIGIL_ASSIGN_OR_RETURN(TempDir tree, TempDir::Create(fs::temp_directory_path(),
+                                                       "vigil-reproduce-"));
+  fs::path spec_dir = tree.path() / "src";
+  for (std::size_t i = 0; i < depth; ++i) spec_dir /= "level" + std::to_string(i);
+  spec_dir /= "spec";
+  std::error_code ec;
+  fs::create_directories(spec_dir, ec);
+  fs::create_directories(tree.path() / "home", ec);
+  fs::create_directories(tree.path() / "cwd", ec);
+  VIGIL_RETURN_IF_ERROR(CopyInputs(spec, options.spec_dir, spec_dir));
+  VIGIL_RETURN_IF_ERROR(WriteFileAtomic(spec_dir / "image.toml", *text, 0644));
+  result.variations = {"build path (" + tree.path().string() + ")",
+                       "input files created in reverse order", "working directory"};
+
+  // The rebuild runs in a child with a fixed, varied environment.
+  const char* path_env = std::getenv("PATH");
+  std::map<std::string, std::string> env = {
+      {"PATH", std::string(path_env ? path_env : "/usr/bin:/bin") + ":/nonexistent/vigil-reproduce"},
+      {"HOME", (tree.path() / "home").string()},
+      {"TZ", "Pacific/Kiritimati"},
+      {"LANG", "fr_FR.UTF-8"},
+      {"LC_ALL", "fr_FR.UTF-8"},
+      {"VIGIL_REPRODUCE_EXTRA_VARIABLE", "1"},
+      // An ASan build of vigil tolerates libfaketime's preload.
+      {"ASAN_OPTIONS", "verify_asan_link_order=0"},
+  };
+  result.variations.insert(result.variations.end(),
+                           {"TZ=Pacific/Kiritimati", "locale fr_FR.UTF-8", "HOME",
+                            "PATH suffix", "extra environment variable", "umask 0002"});
+  std::vector<std::string> argv;
+  std::size_t cpus = UsableCpuCount();
+  if (cpus >= 3 && !FindExecutable("taskset").empty()) {
+    argv.insert(argv.end(), {"taskset", "-c", "0-" + std::to_string(cpus - 2)});
+    result.variations.push_back("CPUs: " + std::to_string(cpus - 1) + " of " +
+                                std::to_string(cpus));
+  } else {
+    result.skipped.push_back("CPU count (only " + std::to_string(cpus) +
+                             " CPUs; the one-CPU case is covered by the test suite)");
+  }
+  if (!FindExecutable("faketime").empty() && Works({"faketime", "-f", "+1000d", "true"})) {
+    argv.insert(argv.end(), {"faketime", "-f", "+1000d"});
+    result.variations.push_back("wall clock +1000 days (faketime)");
+  } else {
+    result.skipped.push_back("wall clock (faketime is not installed)");
+  }
+  std::string script = "umask 0002 && exec \"$0\" \"$@\"";
+  if (Works({"unshare", "--uts", "true"})) {
+    argv.insert(argv.end(), {"unshare", "--uts", "--"});
+    script = "hostname vigil-reproduce && " + script;
+    result.variations.push_back("hostname (new UTS namespace)");
+  } else {
+    result.skipped.push_back("hostname (no permission for a UTS namespace)");
+  }
+  fs::path out = tree.path() / "out";
+  argv.insert(argv.end(), {"sh", "-c", script, options.vigil.string(), "image", "build",
+                           (spec_dir / "image.toml").string(), "--out", out.string()});
+  auto build = Run({.argv = argv, .env = env, .working_dir = (tree.path() / "cwd").string(),
+                    .capture_stderr = true},
+                   std::chrono::minutes(30));
+  if (!build.ok()) return build.error();
+  result.build_log = build->output;
+  if (!build->exit.ok()) {
+    return Error::Failed("the rebuild failed (exit " + std::to_string(build->exit.code) +
+                         "):\n" + build->output);
+  }
+  VIGIL_ASSIGN_OR_RETURN(result.differences, CompareDists(options.dist, out));
+  if (options.keep) {
+    result.kept_tree = tree.path();
+    tree.Release();
+  }
+  return result;
+}
+
+}  // namespace vigil::image

@@ -1,0 +1,43 @@
+#!/bin/bash
+# vigil reproduce: a fresh build reproduces; a release whose bytes depended on something
+# its spec does not record is caught, with the member and field named; bad input refused.
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p "$WORK/spec" "$WORK/inputs"
+cp "$KERNEL" "$BIN/hello" "$WORK/inputs/"
+# Relative input paths, as in examples/: reproduce must find them from --spec-dir.
+write_spec "$WORK/spec/image.toml"
+sed -i "s#path = \"$KERNEL\"#path = \"../inputs/vmlinuz\"#; s#path = \"$BIN/hello\"#path = \"../inputs/hello\"#" "$WORK/spec/image.toml"
+"$VIGIL" image build "$WORK/spec/image.toml" --out "$WORK/dist" >/dev/null
+before=$(cd "$WORK/dist" && sha256sum ./* | sort)
+
+expect_exit 0 "a fresh build reproduces" -- "$VIGIL" reproduce "$WORK/dist" --spec-dir "$WORK/spec"
+if grep -q "^REPRODUCED: identical; varied: build path" "$WORK/stdout"; then pass "the closing line lists the variations"; else fail "closing line: $(tail -2 "$WORK/stdout")"; fi
+for v in "TZ=" "locale" "umask 0002" "HOME" "PATH suffix" "extra environment variable" "input files created in reverse order"; do
+  if grep -q "$v" "$WORK/stdout"; then pass "varied: $v"; else fail "not varied: $v"; fi
+done
+expect_exit 0 "reproduce --json" -- "$VIGIL" reproduce "$WORK/dist" --spec-dir "$WORK/spec" --json
+if jq -e '.identical == true and (.variations | length) >= 9' "$WORK/stdout" >/dev/null; then pass "JSON says identical"; else fail "json: $(head -c 300 "$WORK/stdout")"; fi
+
+# A release whose initramfs depended on an unrecorded clock: built at another epoch, but
+# carrying the spec (and sums) of the recorded one.
+SOURCE_DATE_EPOCH=1700000099 "$VIGIL" image build "$WORK/spec/image.toml" --out "$WORK/drifted" >/dev/null
+cp "$WORK/dist/hello.resolved.toml" "$WORK/drifted/hello.resolved.toml"
+(cd "$WORK/drifted" && sha256sum $(ls | grep -v SHA256SUMS) > SHA256SUMS)
+expect_exit 1 "a release that does not reproduce is caught" -- "$VIGIL" reproduce "$WORK/drifted" --spec-dir "$WORK/spec"
+if grep -q "^DIFFERS initramfs.cpio.gz" "$WORK/stdout"; then pass "the initramfs is named"; else fail "no initramfs line: $(head -5 "$WORK/stdout")"; fi
+if grep -q "^  init: mtime 1700000099 vs 1700000000" "$WORK/stdout"; then pass "the member and field are named (init: mtime)"; else fail "no member/field: $(head -8 "$WORK/stdout")"; fi
+if grep -q "^DIFFERS hello.eif" "$WORK/stdout" && grep -q "(Ramdisk): " "$WORK/stdout"; then pass "the EIF section is named"; else fail "no EIF section line"; fi
+if grep -q "^NOT REPRODUCED" "$WORK/stdout"; then pass "verdict NOT REPRODUCED"; else fail "no verdict"; fi
+
+# Bad input.
+mkdir -p "$WORK/nospec"; cp "$WORK/dist/vmlinuz" "$WORK/nospec/"
+expect_exit 2 "a directory without a recorded spec" -- "$VIGIL" reproduce "$WORK/nospec" --spec-dir "$WORK/spec"
+expect_stderr "no recorded spec" "the missing spec is named"
+printf 'x' >> "$WORK/inputs/hello"
+expect_exit 2 "an input that changed since the release" -- "$VIGIL" reproduce "$WORK/dist" --spec-dir "$WORK/spec"
+expect_stderr "reproduce needs the exact inputs" "the changed input is named"
+after=$(cd "$WORK/dist" && sha256sum ./* | sort)
+if [ "$before" = "$after" ]; then pass "reproduce modified nothing in DIST"; else fail "DIST modified"; fi
+if ! ls -d /tmp/vigil-reproduce-* >/dev/null 2>&1 || [ -z "$(find /tmp -maxdepth 1 -name 'vigil-reproduce-*' -newer "$WORK/spec/image.toml")" ]; then pass "no rebuild tree left behind"; else fail "rebuild trees left: $(ls -d /tmp/vigil-reproduce-*)"; fi
+finish
