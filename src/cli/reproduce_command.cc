@@ -26,10 +26,8 @@ std::string Join(const std::vector<std::string>& items) {
 int RunReproduce(const ReproduceArgs& args) {
   auto dir = ExecutableDir();
   if (!dir.ok()) return ReportError(dir.error());
-  image::ReproduceOptions options{.dist = args.dist,
-                                  .spec_dir = args.spec_dir,
-                                  .vigil = *dir / "vigil",
-                                  .keep = args.keep};
+  image::ReproduceOptions options{
+      .dist = args.dist, .spec_dir = args.spec_dir, .vigil = *dir / "vigil", .keep = args.keep};
   ShowProgress("rebuilding " + args.dist + " in a fresh tree under varied conditions");
   auto result = image::Reproduce(options);
   if (!result.ok()) return ReportError(result.error());

@@ -5,6 +5,7 @@
 
 #include "base/file.h"
 #include "base/hex.h"
+#include "crypto/file_hash.h"
 #include "crypto/hash.h"
 #include "encoding/sha256sums.h"
 #include "image/archive_diff.h"
@@ -70,28 +71,32 @@ Result<std::vector<FileDifference>> CompareDists(const std::filesystem::path& re
   auto sums_text = ReadFile(released / "SHA256SUMS", 1 << 20);
   if (!sums_text.ok()) return sums_text.error().WithContext("the released directory");
   VIGIL_ASSIGN_OR_RETURN(auto sums, encoding::ParseSums(AsText(*sums_text)));
+  // The rebuild's own SHA256SUMS was just written by the builder from the bytes it wrote,
+  // so only the released files are hashed; files are loaded again only to explain a
+  // difference.
+  auto rebuilt_text = ReadFile(rebuilt / "SHA256SUMS", 1 << 20);
+  if (!rebuilt_text.ok()) return rebuilt_text.error().WithContext("the rebuild");
+  VIGIL_ASSIGN_OR_RETURN(auto rebuilt_sums, encoding::ParseSums(AsText(*rebuilt_text)));
   std::vector<FileDifference> out;
   std::set<std::string> rebuilt_names;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(rebuilt, ec)) {
-    rebuilt_names.insert(entry.path().filename().string());
-  }
+  for (const auto& [name, hash] : rebuilt_sums) rebuilt_names.insert(name);
   for (const auto& [name, sha256] : sums) {
     if (rebuilt_names.count(name) == 0) {
       out.push_back({name, {"missing from the rebuild"}});
       continue;
     }
-    auto a = ReadFile(released / name, kMaxFile, /*allow_symlink=*/false);
-    auto b = ReadFile(rebuilt / name, kMaxFile, /*allow_symlink=*/false);
-    if (!a.ok()) return a.error();
-    if (!b.ok()) return b.error();
-    std::string actual = HexEncode(crypto::Sha256(*a));
-    std::string rebuilt_hash = HexEncode(crypto::Sha256(*b));
-    if (actual != sha256) {
+    auto released_hash = crypto::Sha256OfFile(released / name, kMaxFile);
+    if (!released_hash.ok()) return released_hash.error();
+    if (*released_hash != sha256) {
       out.push_back({name, {"the released file no longer matches its SHA256SUMS line"}});
       continue;
     }
-    if (rebuilt_hash != sha256) out.push_back({name, Explain(name, *a, *b)});
+    if (rebuilt_sums.at(name) == sha256) continue;
+    auto a = ReadFile(released / name, kMaxFile, /*allow_symlink=*/false);
+    if (!a.ok()) return a.error();
+    auto b = ReadFile(rebuilt / name, kMaxFile, /*allow_symlink=*/false);
+    if (!b.ok()) return b.error();
+    out.push_back({name, Explain(name, *a, *b)});
   }
   for (const auto& name : rebuilt_names) {
     if (name != "SHA256SUMS" && sums.count(name) == 0) {

@@ -10,7 +10,7 @@
 #include "base/file.h"
 #include "base/hex.h"
 #include "base/subprocess.h"
-#include "crypto/hash.h"
+#include "crypto/file_hash.h"
 #include "image/spec.h"
 
 namespace vigil::image {
@@ -69,18 +69,17 @@ Status CopyInputs(const ImageSpec& spec, const fs::path& spec_dir, const fs::pat
   for (const Input& input : inputs) {
     fs::path path(input.pin->path);
     if (path.is_absolute()) continue;  // used in place, outside the tree
-    auto data = ReadFile(spec_dir / path, kMaxInput, /*allow_symlink=*/false);
-    if (!data.ok()) return data.error().WithContext(input.what);
-    std::string actual = HexEncode(crypto::Sha256(*data));
-    if (input.pin->sha256 && *input.pin->sha256 != actual) {
-      return Error::BadInput(input.what + " " + (spec_dir / path).string() + " has SHA-256 " +
-                             actual + " but the release pins " + *input.pin->sha256 +
-                             "; reproduce needs the exact inputs of the release");
-    }
     fs::path target = (tree_spec_dir / path).lexically_normal();
     std::error_code ec;
     fs::create_directories(target.parent_path(), ec);
-    VIGIL_RETURN_IF_ERROR(WriteFileAtomic(target, *data, 0644));
+    // Hashed while copied: the copy is exactly the bytes checked against the pin.
+    auto actual = crypto::Sha256OfFile(spec_dir / path, kMaxInput, target);
+    if (!actual.ok()) return actual.error().WithContext(input.what);
+    if (input.pin->sha256 && *input.pin->sha256 != *actual) {
+      return Error::BadInput(input.what + " " + (spec_dir / path).string() + " has SHA-256 " +
+                             *actual + " but the release pins " + *input.pin->sha256 +
+                             "; reproduce needs the exact inputs of the release");
+    }
   }
   return OkStatus();
 }
@@ -105,8 +104,8 @@ Result<ReproduceResult> Reproduce(const ReproduceOptions& options) {
   // spec's "../" paths stay inside it.
   std::size_t depth = 0;
   for (const Input& input : Inputs(spec)) depth = std::max(depth, Climb(input.pin->path));
-  VIGIL_ASSIGN_OR_RETURN(TempDir tree, TempDir::Create(fs::temp_directory_path(),
-                                                       "vigil-reproduce-"));
+  VIGIL_ASSIGN_OR_RETURN(TempDir tree,
+                         TempDir::Create(fs::temp_directory_path(), "vigil-reproduce-"));
   fs::path spec_dir = tree.path() / "src";
   for (std::size_t i = 0; i < depth; ++i) spec_dir /= "level" + std::to_string(i);
   spec_dir /= "spec";
@@ -122,7 +121,8 @@ Result<ReproduceResult> Reproduce(const ReproduceOptions& options) {
   // The rebuild runs in a child with a fixed, varied environment.
   const char* path_env = std::getenv("PATH");
   std::map<std::string, std::string> env = {
-      {"PATH", std::string(path_env ? path_env : "/usr/bin:/bin") + ":/nonexistent/vigil-reproduce"},
+      {"PATH",
+       std::string(path_env ? path_env : "/usr/bin:/bin") + ":/nonexistent/vigil-reproduce"},
       {"HOME", (tree.path() / "home").string()},
       {"TZ", "Pacific/Kiritimati"},
       {"LANG", "fr_FR.UTF-8"},
@@ -132,8 +132,8 @@ Result<ReproduceResult> Reproduce(const ReproduceOptions& options) {
       {"ASAN_OPTIONS", "verify_asan_link_order=0"},
   };
   result.variations.insert(result.variations.end(),
-                           {"TZ=Pacific/Kiritimati", "locale fr_FR.UTF-8", "HOME",
-                            "PATH suffix", "extra environment variable", "umask 0002"});
+                           {"TZ=Pacific/Kiritimati", "locale fr_FR.UTF-8", "HOME", "PATH suffix",
+                            "extra environment variable", "umask 0002"});
   std::vector<std::string> argv;
   std::size_t cpus = UsableCpuCount();
   if (cpus >= 3 && !FindExecutable("taskset").empty()) {
@@ -161,14 +161,16 @@ Result<ReproduceResult> Reproduce(const ReproduceOptions& options) {
   fs::path out = tree.path() / "out";
   argv.insert(argv.end(), {"sh", "-c", script, options.vigil.string(), "image", "build",
                            (spec_dir / "image.toml").string(), "--out", out.string()});
-  auto build = Run({.argv = argv, .env = env, .working_dir = (tree.path() / "cwd").string(),
+  auto build = Run({.argv = argv,
+                    .env = env,
+                    .working_dir = (tree.path() / "cwd").string(),
                     .capture_stderr = true},
                    std::chrono::minutes(30));
   if (!build.ok()) return build.error();
   result.build_log = build->output;
   if (!build->exit.ok()) {
-    return Error::Failed("the rebuild failed (exit " + std::to_string(build->exit.code) +
-                         "):\n" + build->output);
+    return Error::Failed("the rebuild failed (exit " + std::to_string(build->exit.code) + "):\n" +
+                         build->output);
   }
   VIGIL_ASSIGN_OR_RETURN(result.differences, CompareDists(options.dist, out));
   if (options.keep) {

@@ -22,8 +22,8 @@ struct ReproduceOptions {
 };
 
 struct ReproduceResult {
-  std::vector<std::string> variations;  // applied
-  std::vector<std::string> skipped;     // not possible on this machine, with the reason
+  std::vector<std::string> variations;      // applied
+  std::vector<std::string> skipped;         // not possible on this machine, with the reason
   std::vector<FileDifference> differences;  // empty: identical
   std::filesystem::path kept_tree;
   std::string build_log;  // the rebuild's own output, for a failed rebuild

@@ -1,0 +1,86 @@
+#include "crypto/file_hash.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "base/hex.h"
+#include "crypto/hash.h"
+
+namespace vigil::crypto {
+namespace {
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+Status WriteAll(int fd, const std::uint8_t* data, std::size_t size) {
+  while (size > 0) {
+    ssize_t n = ::write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error::Failed(std::string("cannot write a copy: ") + std::strerror(errno));
+    data += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<std::string> Sha256OfFile(const std::filesystem::path& path, std::uint64_t max_size,
+                                 const std::filesystem::path& copy_to) {
+  Fd in(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+  if (in.get() < 0) {
+    if (errno == ELOOP) {
+      return Error::BadInput(path.string() + " is a symbolic link; give the real file instead");
+    }
+    if (errno == ENOENT) return Error::BadInput(path.string() + " does not exist");
+    return Error::BadInput("cannot open " + path.string() + ": " + std::strerror(errno));
+  }
+  struct stat st {};
+  if (::fstat(in.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return Error::BadInput(path.string() + " is not a regular file");
+  }
+  if (static_cast<std::uint64_t>(st.st_size) > max_size) {
+    return Error::BadInput(path.string() + " is larger than the limit of " +
+                           std::to_string(max_size) + " bytes");
+  }
+  ::fcntl(in.get(), F_SETFL, O_RDONLY);
+  Fd out(copy_to.empty() ? -1
+                         : ::open(copy_to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (!copy_to.empty() && out.get() < 0) {
+    return Error::Failed("cannot create " + copy_to.string() + ": " + std::strerror(errno));
+  }
+  Hasher hasher(HashAlgorithm::kSha256);
+  std::vector<std::uint8_t> buffer(1 << 20);
+  std::uint64_t total = 0;
+  for (;;) {
+    ssize_t n = ::read(in.get(), buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error::Failed("cannot read " + path.string() + ": " + std::strerror(errno));
+    if (n == 0) break;
+    total += static_cast<std::uint64_t>(n);
+    if (total > max_size) return Error::BadInput(path.string() + " grew beyond the limit");
+    hasher.Update({buffer.data(), static_cast<std::size_t>(n)});
+    if (out.get() >= 0) {
+      VIGIL_RETURN_IF_ERROR(WriteAll(out.get(), buffer.data(), static_cast<std::size_t>(n)));
+    }
+  }
+  return HexEncode(hasher.Finish());
+}
+
+}  // namespace vigil::crypto
