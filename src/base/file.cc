@@ -10,6 +10,8 @@
 #include <system_error>
 #include <vector>
 
+#include "base/unique_fd.h"
+
 namespace vigil {
 namespace {
 
@@ -21,32 +23,13 @@ void WipeBuffer(Bytes& data) {
   for (std::size_t i = 0; i < data.size(); ++i) p[i] = 0;
 }
 
-class FdCloser {
- public:
-  explicit FdCloser(int fd) : fd_(fd) {}
-  FdCloser(const FdCloser&) = delete;
-  FdCloser& operator=(const FdCloser&) = delete;
-  ~FdCloser() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  int release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
-
 }  // namespace
 
 Result<Bytes> ReadFile(const fs::path& path, std::uint64_t max_size, bool allow_symlink) {
   // O_NONBLOCK so that opening a FIFO or device given as input does not block; regular
   // files ignore it, and anything else is refused below.
   int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (allow_symlink ? 0 : O_NOFOLLOW);
-  FdCloser fd(::open(path.c_str(), flags));
+  UniqueFd fd(::open(path.c_str(), flags));
   if (fd.get() < 0) {
     int err = errno;
     if (err == ELOOP) {
@@ -94,7 +77,7 @@ Result<Bytes> ReadFile(const fs::path& path, std::uint64_t max_size, bool allow_
 }
 
 Status FsyncDirectory(const fs::path& dir) {
-  FdCloser fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0) return Error::Failed("cannot open directory " + dir.string());
   if (::fsync(fd.get()) != 0) {
     return Error::Failed("cannot fsync directory " + dir.string() + ": " + ErrnoText(errno));
@@ -117,7 +100,7 @@ Status WriteAtomic(const fs::path& path, std::span<const ByteView> pieces, unsig
   std::string tmpl = (dir / ("." + path.filename().string() + ".tmpXXXXXX")).string();
   std::vector<char> name(tmpl.begin(), tmpl.end());
   name.push_back('\0');
-  FdCloser fd(::mkstemp(name.data()));
+  UniqueFd fd(::mkstemp(name.data()));
   if (fd.get() < 0) {
     return Error::Failed("cannot create a temporary file in " + dir.string() + ": " +
                          ErrnoText(errno));

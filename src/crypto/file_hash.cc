@@ -9,24 +9,11 @@
 #include <vector>
 
 #include "base/hex.h"
+#include "base/unique_fd.h"
 #include "crypto/hash.h"
 
 namespace vigil::crypto {
 namespace {
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 Status WriteAll(int fd, const std::uint8_t* data, std::size_t size) {
   while (size > 0) {
@@ -43,7 +30,7 @@ Status WriteAll(int fd, const std::uint8_t* data, std::size_t size) {
 
 Result<std::string> Sha256OfFile(const std::filesystem::path& path, std::uint64_t max_size,
                                  const std::filesystem::path& copy_to) {
-  Fd in(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+  UniqueFd in(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
   if (in.get() < 0) {
     if (errno == ELOOP) {
       return Error::BadInput(path.string() + " is a symbolic link; give the real file instead");
@@ -60,8 +47,9 @@ Result<std::string> Sha256OfFile(const std::filesystem::path& path, std::uint64_
                            std::to_string(max_size) + " bytes");
   }
   ::fcntl(in.get(), F_SETFL, O_RDONLY);
-  Fd out(copy_to.empty() ? -1
-                         : ::open(copy_to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  UniqueFd out(copy_to.empty()
+                   ? -1
+                   : ::open(copy_to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (!copy_to.empty() && out.get() < 0) {
     return Error::Failed("cannot create " + copy_to.string() + ": " + std::strerror(errno));
   }
