@@ -5,6 +5,7 @@
 
 #include "cli/image_commands.h"
 #include "cli/key_commands.h"
+#include "cli/policy_commands.h"
 #include "cli/release_commands.h"
 #include "cli/reproduce_command.h"
 #include "cli/shamir_commands.h"
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
   vigil::cli::AddP256Commands(app, &exit_code);
   vigil::cli::AddReleaseCommands(app, &exit_code);
   vigil::cli::AddShamirCommands(app, &exit_code);
+  vigil::cli::AddPolicyCommands(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

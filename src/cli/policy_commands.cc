@@ -1,0 +1,77 @@
+#include "cli/policy_commands.h"
+
+#include <iostream>
+#include <memory>
+
+#include "cli/cli_util.h"
+#include "rpc/policy.h"
+
+namespace vigil::cli {
+namespace {
+
+struct EvalArgs {
+  std::string dir;
+  std::string service;
+  std::string argument;
+  std::string source;
+  std::vector<std::string> source_tags;
+  std::string target;
+  std::vector<std::string> target_tags;
+  bool json = false;
+};
+
+int Check(const std::string& dir) {
+  auto policy = rpc::Policy::Load(dir);
+  if (!policy.ok()) {
+    std::cerr << "vigil: policy invalid, every call would be denied: "
+              << policy.error().message() << "\n";
+    return policy.error().exit_code();
+  }
+  std::cout << "OK: " << policy->rules().size() << " rules\n";
+  return 0;
+}
+
+int Eval(const EvalArgs& args) {
+  auto policy = rpc::Policy::Load(args.dir);
+  if (!policy.ok()) return ReportError(policy.error().WithContext("policy invalid"));
+  rpc::PolicyDecision decision =
+      policy->Evaluate(args.service, args.argument, {args.source, args.source_tags},
+                       {args.target, args.target_tags});
+  if (args.json) {
+    Json out{{"allow", decision.allow}, {"target", decision.target}};
+    if (decision.rule != nullptr) {
+      out["rule"] = {{"file", decision.rule->file}, {"line", decision.rule->line}};
+    }
+    PrintJson(out);
+  } else {
+    std::cout << decision.Explain() << "\n";
+  }
+  return decision.allow ? 0 : 1;
+}
+
+}  // namespace
+
+void AddPolicyCommands(CLI::App& app, int* exit_code) {
+  CLI::App* policy = app.add_subcommand("policy", "qrexec-style call policies (DIR/*.policy)");
+  policy->require_subcommand(1);
+
+  auto dir = std::make_shared<std::string>();
+  CLI::App* c = policy->add_subcommand("check", "Check a policy directory: OK or exit 2");
+  c->add_option("DIR", *dir, "The policy directory")->required();
+  c->callback([dir, exit_code] { *exit_code = Check(*dir); });
+
+  auto args = std::make_shared<EvalArgs>();
+  CLI::App* e = policy->add_subcommand(
+      "eval", "Decide one call: prints the decision and the rule; exit 0 allow, 1 deny");
+  e->add_option("DIR", args->dir, "The policy directory")->required();
+  e->add_option("--service", args->service, "The service called")->required();
+  e->add_option("--argument", args->argument, "The call's argument (default: empty)");
+  e->add_option("--source", args->source, "The caller's name")->required();
+  e->add_option("--source-tag", args->source_tags, "A tag of the caller (repeatable)");
+  e->add_option("--target", args->target, "The callee's name")->required();
+  e->add_option("--target-tag", args->target_tags, "A tag of the callee (repeatable)");
+  e->add_flag("--json", args->json, "Print the decision as JSON");
+  e->callback([args, exit_code] { *exit_code = Eval(*args); });
+}
+
+}  // namespace vigil::cli

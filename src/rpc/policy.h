@@ -1,0 +1,61 @@
+// qrexec-style call policy: which caller may call which service with which argument.
+// Syntax (one rule per line, '#' comments):
+//   SERVICE ARGUMENT SOURCE TARGET ACTION [target=NAME]
+// SERVICE: a name or '*'. ARGUMENT: '*' (any), '+' (empty) or '+ARG' (exactly ARG).
+// SOURCE and TARGET: a name, '@any' or '@tag:T'. ACTION: allow or deny.
+// '!include FILE' reads FILE (relative to the including file) in place. Files are the
+// DIR/*.policy files in lexical order; the first matching rule decides; no match denies.
+// Spec: docs/SPEC-policy.md.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace vigil::rpc {
+
+struct PolicyRule {
+  std::string service;   // "*" or a name
+  std::string argument;  // "*", "+" or "+ARG"
+  std::string source;    // name, "@any" or "@tag:T"
+  std::string target;    // name, "@any" or "@tag:T"
+  bool allow = false;
+  std::optional<std::string> redirect_target;  // allow ... target=NAME
+  std::string file;      // where the rule is, for audit lines
+  int line = 0;
+};
+
+struct CallIdentity {
+  std::string name;
+  std::vector<std::string> tags;
+};
+
+struct PolicyDecision {
+  bool allow = false;
+  const PolicyRule* rule = nullptr;  // null: no rule matched (default deny)
+  std::string target;                // the target after a redirect
+  // "allow by /etc/vigil/policy/10-ledger.policy:3" or "deny (no rule matched)".
+  std::string Explain() const;
+};
+
+class Policy {
+ public:
+  // Loads DIR/*.policy in lexical order. Any syntax error fails the load with
+  // "FILE:LINE: what is wrong" (kBadInput); callers then deny every call.
+  static Result<Policy> Load(const std::filesystem::path& dir);
+  // Parses one policy text (for tests); `file` names it in messages.
+  static Result<Policy> Parse(std::string_view text, const std::string& file);
+
+  PolicyDecision Evaluate(const std::string& service, const std::string& argument,
+                          const CallIdentity& source, const CallIdentity& target) const;
+
+  const std::vector<PolicyRule>& rules() const { return rules_; }
+
+ private:
+  std::vector<PolicyRule> rules_;
+};
+
+}  // namespace vigil::rpc

@@ -1,0 +1,34 @@
+#!/bin/bash
+# vigil policy check | eval against a real policy directory: decisions, the deciding rule,
+# default deny, and a typo reported with file and line.
+. "$(dirname "$0")/lib.sh"
+
+P="$WORK/policy"
+mkdir -p "$P"
+cat > "$P/10-ledger.policy" <<'POLICY'
+# The ledger takes build logs from the farm's builders only.
+vigil.BuildLog * @tag:builder ledger allow
+vigil.BuildLog * @any ledger deny
+!include common.inc
+POLICY
+printf 'vigil.Ping + @any @any allow\n' > "$P/common.inc"
+printf 'vigil.Sign +release builder-1 signer allow\n' > "$P/20-signer.policy"
+
+expect_exit 0 "policy check of a valid directory" -- "$VIGIL" policy check "$P"
+if grep -q "^OK: 4 rules" "$WORK/stdout"; then pass "4 rules counted"; else fail "check said $(cat "$WORK/stdout")"; fi
+expect_exit 0 "a tagged builder may stream logs" -- "$VIGIL" policy eval "$P" --service vigil.BuildLog --argument b-42 --source builder-1 --source-tag builder --target ledger
+if grep -q "allow by .*10-ledger.policy:2" "$WORK/stdout"; then pass "the deciding rule is named"; else fail "eval said $(cat "$WORK/stdout")"; fi
+expect_exit 1 "an untagged caller is denied" -- "$VIGIL" policy eval "$P" --service vigil.BuildLog --argument b-42 --source laptop --target ledger
+if grep -q "deny by .*10-ledger.policy:3" "$WORK/stdout"; then pass "denied by line 3"; else fail "eval said $(cat "$WORK/stdout")"; fi
+expect_exit 0 "an included rule allows Ping with an empty argument" -- "$VIGIL" policy eval "$P" --service vigil.Ping --source anyone --target signer
+expect_exit 1 "Ping with an argument is not the empty argument" -- "$VIGIL" policy eval "$P" --service vigil.Ping --argument x --source anyone --target signer
+expect_exit 0 "signing key 'release' for builder-1" -- "$VIGIL" policy eval "$P" --service vigil.Sign --argument release --source builder-1 --target signer --json
+if jq -e '.allow == true and (.rule.line == 1)' "$WORK/stdout" >/dev/null; then pass "JSON decision"; else fail "json: $(cat "$WORK/stdout")"; fi
+expect_exit 1 "no matching rule: default deny" -- "$VIGIL" policy eval "$P" --service vigil.Append --source signer --target ledger
+if grep -q "default deny" "$WORK/stdout"; then pass "default deny is said"; else fail "eval said $(cat "$WORK/stdout")"; fi
+
+printf 'vigil.Sign +release builder-1 signer alow\n' > "$P/30-typo.policy"
+expect_exit 2 "a typo makes the directory invalid" -- "$VIGIL" policy check "$P"
+expect_stderr "30-typo.policy:1: unknown action 'alow'" "the typo is reported with file and line"
+expect_exit 2 "an invalid policy decides nothing" -- "$VIGIL" policy eval "$P" --service vigil.Ping --source anyone --target signer
+finish
