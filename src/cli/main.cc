@@ -3,6 +3,7 @@
 #include <exception>
 #include <iostream>
 
+#include "cli/ca_commands.h"
 #include "cli/image_commands.h"
 #include "cli/key_commands.h"
 #include "cli/policy_commands.h"
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   vigil::cli::AddReleaseCommands(app, &exit_code);
   vigil::cli::AddShamirCommands(app, &exit_code);
   vigil::cli::AddPolicyCommands(app, &exit_code);
+  vigil::cli::AddCaCommands(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

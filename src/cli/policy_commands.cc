@@ -23,8 +23,8 @@ struct EvalArgs {
 int Check(const std::string& dir) {
   auto policy = rpc::Policy::Load(dir);
   if (!policy.ok()) {
-    std::cerr << "vigil: policy invalid, every call would be denied: "
-              << policy.error().message() << "\n";
+    std::cerr << "vigil: policy invalid, every call would be denied: " << policy.error().message()
+              << "\n";
     return policy.error().exit_code();
   }
   std::cout << "OK: " << policy->rules().size() << " rules\n";

@@ -62,8 +62,7 @@ bool MatchesArgument(const std::string& pattern, const std::string& argument) {
 
 class Parser {
  public:
-  Status ParseText(std::string_view text, const std::string& file, const fs::path& dir,
-                   int depth) {
+  Status ParseText(std::string_view text, const std::string& file, const fs::path& dir, int depth) {
     int line_number = 0;
     std::size_t start = 0;
     while (start <= text.size()) {
@@ -87,8 +86,8 @@ class Parser {
       if (fields[0] == "!include") {
         if (fields.size() != 2) return fail("!include takes exactly one file");
         if (depth >= kMaxIncludeDepth) return fail("!include nested more than 8 deep");
-        fs::path included = fs::path(fields[1]).is_absolute() ? fs::path(fields[1])
-                                                              : dir / fields[1];
+        fs::path included =
+            fs::path(fields[1]).is_absolute() ? fs::path(fields[1]) : dir / fields[1];
         Status loaded = ParseFile(included, depth + 1);
         if (!loaded.ok()) return fail("in !include " + fields[1] + ": " + loaded.error().message());
         continue;
@@ -98,8 +97,12 @@ class Parser {
         return fail("expected SERVICE ARGUMENT SOURCE TARGET ACTION [target=NAME], got " +
                     std::to_string(fields.size()) + " fields");
       }
-      PolicyRule rule{.service = fields[0], .argument = fields[1], .source = fields[2],
-                      .target = fields[3], .file = file, .line = line_number};
+      PolicyRule rule{.service = fields[0],
+                      .argument = fields[1],
+                      .source = fields[2],
+                      .target = fields[3],
+                      .file = file,
+                      .line = line_number};
       if (rule.service != "*" && !IsPlainName(rule.service)) {
         return fail("bad service name '" + rule.service + "'");
       }
@@ -189,9 +192,8 @@ PolicyDecision Policy::Evaluate(const std::string& service, const std::string& a
     if ((rule.service == "*" || rule.service == service) &&
         MatchesArgument(rule.argument, argument) && MatchesIdentity(rule.source, source) &&
         MatchesIdentity(rule.target, target)) {
-      return {.allow = rule.allow,
-              .rule = &rule,
-              .target = rule.redirect_target.value_or(target.name)};
+      return {
+          .allow = rule.allow, .rule = &rule, .target = rule.redirect_target.value_or(target.name)};
     }
   }
   return {.allow = false, .rule = nullptr, .target = target.name};

@@ -24,7 +24,7 @@ struct PolicyRule {
   std::string target;    // name, "@any" or "@tag:T"
   bool allow = false;
   std::optional<std::string> redirect_target;  // allow ... target=NAME
-  std::string file;      // where the rule is, for audit lines
+  std::string file;                            // where the rule is, for audit lines
   int line = 0;
 };
 

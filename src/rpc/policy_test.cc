@@ -1,8 +1,8 @@
 #include "rpc/policy.h"
 
-#include <fstream>
-
 #include <gtest/gtest.h>
+
+#include <fstream>
 
 #include "base/file.h"
 

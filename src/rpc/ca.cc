@@ -1,0 +1,206 @@
+#include "rpc/ca.h"
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "base/file.h"
+
+namespace vigil::rpc {
+namespace {
+
+namespace fs = std::filesystem;
+
+template <auto Free>
+struct Deleter {
+  template <typename T>
+  void operator()(T* p) const {
+    Free(p);
+  }
+};
+using KeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
+using CertPtr = std::unique_ptr<X509, Deleter<X509_free>>;
+using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free>>;
+
+Error OpenSslError(const std::string& what) {
+  unsigned long code = ERR_get_error();
+  char text[256] = "unknown error";
+  if (code != 0) ERR_error_string_n(code, text, sizeof(text));
+  ERR_clear_error();
+  return Error::Failed(what + " failed inside OpenSSL: " + text);
+}
+
+bool IsRoleName(const std::string& s) {
+  if (s.empty() || s.size() > 63) return false;
+  if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9'))) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+  });
+}
+
+Status CheckDays(int days) {
+  if (days < 1 || days > 36500) return Error::BadInput("--days must be between 1 and 36500");
+  return OkStatus();
+}
+
+Status AddExtension(X509* cert, X509* issuer, int nid, const std::string& value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
+  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str());
+  if (ext == nullptr) return OpenSslError("adding a certificate extension");
+  int ok = X509_add_ext(cert, ext, -1);
+  X509_EXTENSION_free(ext);
+  if (ok != 1) return OpenSslError("adding a certificate extension");
+  return OkStatus();
+}
+
+// A certificate for `key` named CN=`common_name`, valid from now for `days`, with a random
+// 128-bit serial; the caller adds extensions and signs it.
+Result<CertPtr> NewCertificate(EVP_PKEY* key, const std::string& common_name, int days) {
+  CertPtr cert(X509_new());
+  std::unique_ptr<BIGNUM, Deleter<BN_free>> serial(BN_new());
+  if (!cert || !serial || X509_set_version(cert.get(), 2) != 1 ||
+      BN_rand(serial.get(), 127, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) != 1 ||
+      BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(cert.get())) == nullptr ||
+      X509_gmtime_adj(X509_getm_notBefore(cert.get()), 0) == nullptr ||
+      X509_gmtime_adj(X509_getm_notAfter(cert.get()), 86400L * days) == nullptr ||
+      X509_set_pubkey(cert.get(), key) != 1 ||
+      X509_NAME_add_entry_by_txt(X509_get_subject_name(cert.get()), "CN", MBSTRING_UTF8,
+                                 reinterpret_cast<const unsigned char*>(common_name.c_str()), -1,
+                                 -1, 0) != 1) {
+    return OpenSslError("making a certificate");
+  }
+  return cert;
+}
+
+Result<std::string> Pem(X509* cert) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio || PEM_write_bio_X509(bio.get(), cert) != 1) return OpenSslError("writing PEM");
+  char* data = nullptr;
+  long size = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(size));
+}
+
+Status WritePrivateKey(const fs::path& path, EVP_PKEY* key) {
+  BioPtr bio(BIO_new(BIO_s_secmem()));
+  if (!bio ||
+      PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+    return OpenSslError("writing a private key");
+  }
+  char* data = nullptr;
+  long size = BIO_get_mem_data(bio.get(), &data);
+  return CreateFileAtomic(
+      path, ByteView(reinterpret_cast<const std::uint8_t*>(data), static_cast<std::size_t>(size)),
+      0600);
+}
+
+Result<KeyPtr> ReadPrivateKey(const fs::path& path) {
+  auto pem = ReadFile(path, 64 * 1024);
+  if (!pem.ok()) return pem.error();
+  BioPtr bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())));
+  KeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  OPENSSL_cleanse(pem->data(), pem->size());
+  if (!key) return Error::BadInput(path.string() + " is not a PEM private key");
+  return key;
+}
+
+Result<CertPtr> ReadCertificate(const fs::path& path) {
+  auto pem = ReadFile(path, 64 * 1024);
+  if (!pem.ok()) return pem.error();
+  BioPtr bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())));
+  CertPtr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  if (!cert) return Error::BadInput(path.string() + " is not a PEM certificate");
+  return cert;
+}
+
+}  // namespace
+
+Status InitCa(const fs::path& dir, int days) {
+  VIGIL_RETURN_IF_ERROR(CheckDays(days));
+  std::error_code ec;
+  if (dir.empty() || fs::symlink_status(dir, ec).type() != fs::file_type::not_found) {
+    return Error::BadInput(dir.string() + " already exists; a CA is never overwritten");
+  }
+  fs::path parent = dir.parent_path().empty() ? "." : dir.parent_path();
+  VIGIL_ASSIGN_OR_RETURN(TempDir staging, TempDir::Create(parent, "." + dir.filename().string() +
+                                                                      ".partial-"));
+  KeyPtr key(EVP_EC_gen("P-256"));
+  if (!key) return OpenSslError("generating the CA key");
+  VIGIL_ASSIGN_OR_RETURN(CertPtr cert, NewCertificate(key.get(), "Vigil deployment CA", days));
+  if (X509_set_issuer_name(cert.get(), X509_get_subject_name(cert.get())) != 1) {
+    return OpenSslError("naming the CA");
+  }
+  VIGIL_RETURN_IF_ERROR(
+      AddExtension(cert.get(), cert.get(), NID_basic_constraints, "critical,CA:TRUE,pathlen:0"));
+  VIGIL_RETURN_IF_ERROR(
+      AddExtension(cert.get(), cert.get(), NID_key_usage, "critical,keyCertSign,cRLSign"));
+  VIGIL_RETURN_IF_ERROR(AddExtension(cert.get(), cert.get(), NID_subject_key_identifier, "hash"));
+  if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) return OpenSslError("signing the CA");
+  VIGIL_ASSIGN_OR_RETURN(std::string pem, Pem(cert.get()));
+  VIGIL_RETURN_IF_ERROR(WritePrivateKey(staging.path() / "ca.key", key.get()));
+  VIGIL_RETURN_IF_ERROR(CreateFileAtomic(staging.path() / "ca.crt", AsBytes(pem), 0644));
+  fs::permissions(staging.path(), fs::perms::owner_all, ec);  // 0700: it holds the CA key
+  VIGIL_RETURN_IF_ERROR(PublishDirectory(staging.path(), dir));
+  staging.Release();
+  return OkStatus();
+}
+
+Result<IssuedFiles> IssueCertificate(const fs::path& dir, const std::string& name,
+                                     const std::vector<std::string>& tags, int days) {
+  VIGIL_RETURN_IF_ERROR(CheckDays(days));
+  if (!IsRoleName(name)) {
+    return Error::BadInput("role name '" + name + "' must be 1-63 of a-z, 0-9, '.', '-'");
+  }
+  for (const auto& tag : tags) {
+    if (!IsRoleName(tag)) {
+      return Error::BadInput("tag '" + tag + "' must be 1-63 of a-z, 0-9, '.', '-'");
+    }
+  }
+  if (name == "ca") return Error::BadInput("'ca' is the CA's own name");
+  IssuedFiles files{dir / (name + ".crt"), dir / (name + ".key")};
+  std::error_code ec;
+  for (const auto& p : {files.certificate, files.key}) {
+    if (fs::symlink_status(p, ec).type() != fs::file_type::not_found) {
+      return Error::BadInput(p.string() + " already exists; a role's key is never overwritten");
+    }
+  }
+  VIGIL_ASSIGN_OR_RETURN(KeyPtr ca_key, ReadPrivateKey(dir / "ca.key"));
+  VIGIL_ASSIGN_OR_RETURN(CertPtr ca_cert, ReadCertificate(dir / "ca.crt"));
+  KeyPtr key(EVP_EC_gen("P-256"));
+  if (!key) return OpenSslError("generating a key");
+  VIGIL_ASSIGN_OR_RETURN(CertPtr cert, NewCertificate(key.get(), name, days));
+  if (X509_set_issuer_name(cert.get(), X509_get_subject_name(ca_cert.get())) != 1) {
+    return OpenSslError("naming the issuer");
+  }
+  std::string alt = "DNS:" + name;
+  for (const auto& tag : tags) alt += ",URI:" + std::string(kTagUriPrefix) + tag;
+  VIGIL_RETURN_IF_ERROR(
+      AddExtension(cert.get(), ca_cert.get(), NID_basic_constraints, "critical,CA:FALSE"));
+  VIGIL_RETURN_IF_ERROR(
+      AddExtension(cert.get(), ca_cert.get(), NID_key_usage, "critical,digitalSignature"));
+  VIGIL_RETURN_IF_ERROR(
+      AddExtension(cert.get(), ca_cert.get(), NID_ext_key_usage, "serverAuth,clientAuth"));
+  VIGIL_RETURN_IF_ERROR(AddExtension(cert.get(), ca_cert.get(), NID_subject_alt_name, alt));
+  VIGIL_RETURN_IF_ERROR(
+      AddExtension(cert.get(), ca_cert.get(), NID_authority_key_identifier, "keyid:always"));
+  if (X509_sign(cert.get(), ca_key.get(), EVP_sha256()) == 0) {
+    return OpenSslError("signing the certificate");
+  }
+  VIGIL_ASSIGN_OR_RETURN(std::string pem, Pem(cert.get()));
+  VIGIL_RETURN_IF_ERROR(WritePrivateKey(files.key, key.get()));
+  Status written = CreateFileAtomic(files.certificate, AsBytes(pem), 0644);
+  if (!written.ok()) {
+    fs::remove(files.key, ec);  // ours: just created; a key without its certificate is useless
+    return written.error();
+  }
+  return files;
+}
+
+}  // namespace vigil::rpc
