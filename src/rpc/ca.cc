@@ -129,8 +129,8 @@ Status InitCa(const fs::path& dir, int days) {
     return Error::BadInput(dir.string() + " already exists; a CA is never overwritten");
   }
   fs::path parent = dir.parent_path().empty() ? "." : dir.parent_path();
-  VIGIL_ASSIGN_OR_RETURN(TempDir staging, TempDir::Create(parent, "." + dir.filename().string() +
-                                                                      ".partial-"));
+  VIGIL_ASSIGN_OR_RETURN(TempDir staging,
+                         TempDir::Create(parent, "." + dir.filename().string() + ".partial-"));
   KeyPtr key(EVP_EC_gen("P-256"));
   if (!key) return OpenSslError("generating the CA key");
   VIGIL_ASSIGN_OR_RETURN(CertPtr cert, NewCertificate(key.get(), "Vigil deployment CA", days));

@@ -134,7 +134,9 @@ class Parser {
   }
 
   Status ParseFile(const fs::path& path, int depth) {
-    fs::path key = fs::weakly_canonical(path);
+    std::error_code ec;
+    fs::path key = fs::weakly_canonical(path, ec);  // the error_code form never throws
+    if (ec) key = path.lexically_normal();
     if (!open_files_.insert(key.string()).second) {
       return Error::BadInput(path.string() + " includes itself");
     }
@@ -161,6 +163,14 @@ std::string PolicyDecision::Explain() const {
 }
 
 Result<Policy> Policy::Parse(std::string_view text, const std::string& file) {
+  try {
+    return ParseUnchecked(text, file);
+  } catch (const std::exception& e) {  // std::filesystem on odd include paths
+    return Error::BadInput(file + ": cannot read the policy: " + e.what());
+  }
+}
+
+Result<Policy> Policy::ParseUnchecked(std::string_view text, const std::string& file) {
   Parser parser;
   VIGIL_RETURN_IF_ERROR(parser.ParseText(text, file, fs::path("."), 0));
   Policy policy;
@@ -169,6 +179,14 @@ Result<Policy> Policy::Parse(std::string_view text, const std::string& file) {
 }
 
 Result<Policy> Policy::Load(const fs::path& dir) {
+  try {
+    return LoadUnchecked(dir);
+  } catch (const std::exception& e) {
+    return Error::BadInput(dir.string() + ": cannot read the policy: " + e.what());
+  }
+}
+
+Result<Policy> Policy::LoadUnchecked(const fs::path& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     return Error::BadInput(dir.string() + " is not a policy directory");

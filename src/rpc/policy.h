@@ -55,6 +55,10 @@ class Policy {
   const std::vector<PolicyRule>& rules() const { return rules_; }
 
  private:
+  // The same, letting std::filesystem exceptions out (the public forms catch them).
+  static Result<Policy> LoadUnchecked(const std::filesystem::path& dir);
+  static Result<Policy> ParseUnchecked(std::string_view text, const std::string& file);
+
   std::vector<PolicyRule> rules_;
 };
 
