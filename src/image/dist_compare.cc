@@ -4,9 +4,7 @@
 #include <set>
 
 #include "base/file.h"
-#include "base/hex.h"
 #include "crypto/file_hash.h"
-#include "crypto/hash.h"
 #include "encoding/sha256sums.h"
 #include "image/archive_diff.h"
 #include "image/eif.h"

@@ -74,7 +74,13 @@ Status CopyInputs(const ImageSpec& spec, const fs::path& spec_dir, const fs::pat
     fs::create_directories(target.parent_path(), ec);
     // Hashed while copied: the copy is exactly the bytes checked against the pin.
     auto actual = crypto::Sha256OfFile(spec_dir / path, kMaxInput, target);
-    if (!actual.ok()) return actual.error().WithContext(input.what);
+    if (!actual.ok()) {
+      // The usual cause: relative paths start where the original spec was, not here.
+      return Error(actual.error().code(),
+                   input.what + ": " + actual.error().message() + " (relative paths start at " +
+                       "--spec-dir, the directory the original spec was in: now '" +
+                       spec_dir.string() + "')");
+    }
     if (input.pin->sha256 && *input.pin->sha256 != *actual) {
       return Error::BadInput(input.what + " " + (spec_dir / path).string() + " has SHA-256 " +
                              *actual + " but the release pins " + *input.pin->sha256 +

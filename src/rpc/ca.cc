@@ -171,6 +171,10 @@ Result<IssuedFiles> IssueCertificate(const fs::path& dir, const std::string& nam
       return Error::BadInput(p.string() + " already exists; a role's key is never overwritten");
     }
   }
+  if (!fs::is_regular_file(dir / "ca.key", ec) || !fs::is_regular_file(dir / "ca.crt", ec)) {
+    return Error::BadInput(dir.string() +
+                           " is not a CA directory; create one with `vigil ca init`");
+  }
   VIGIL_ASSIGN_OR_RETURN(KeyPtr ca_key, ReadPrivateKey(dir / "ca.key"));
   VIGIL_ASSIGN_OR_RETURN(CertPtr ca_cert, ReadCertificate(dir / "ca.crt"));
   KeyPtr key(EVP_EC_gen("P-256"));
