@@ -42,9 +42,27 @@ expect_exit 0 "a zstd initramfs boots too" -- "$VIGIL" image run "$WORK/zstd" --
 write_spec "$WORK/debug.toml" '["world"]' 'debug = true'
 "$VIGIL" image build "$WORK/debug.toml" --out "$WORK/debug" >/dev/null
 if zcat "$WORK/debug/initramfs.cpio.gz" | cpio -t --quiet 2>/dev/null | grep -qx "bin/busybox"; then pass "debug image holds busybox"; else fail "debug image lacks busybox"; fi
-printf 'echo "DEBUG-SHELL-$((6 * 7))"\nexit\n' > "$WORK/shell-input"
+# Type only once the prompt is up: bytes that reach the serial line earlier can be
+# dropped while the shell sets up its terminal.
+wait_for_output() {
+  for _ in $(seq 2000); do
+    if grep -qF -- "$1" "$WORK/stdout" 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+}
+rm -f "$WORK/stdout"
+mkfifo "$WORK/shell-input"
+(
+  wait_for_output '/ # '
+  printf 'echo "DEBUG-SHELL-$((6 * 7))"\n'
+  wait_for_output 'DEBUG-SHELL-42'
+  printf 'exit\n'
+) > "$WORK/shell-input" &
+feeder=$!
 expect_exit 0 "debug image runs the target then a shell" -- \
   "$VIGIL" image run "$WORK/debug" --interactive --timeout 240 < "$WORK/shell-input"
+kill "$feeder" 2>/dev/null || true
+wait "$feeder" 2>/dev/null || true
 if grep -q "DEBUG-SHELL-42" "$WORK/stdout"; then pass "the debug shell ran our command"; else fail "no shell output: $(tail -5 "$WORK/stdout")"; fi
 
 expect_exit 2 "run refuses a directory without a generic image" -- "$VIGIL" image run "$WORK"
