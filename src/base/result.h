@@ -99,3 +99,20 @@ class [[nodiscard]] Result {
     return tmp.error();                             \
   }                                                 \
   lhs = std::move(tmp).value()
+
+// The same two for coroutines (co_return instead of return).
+#define VIGIL_CO_RETURN_IF_ERROR(expr) \
+  do {                                 \
+    auto vigil_status_ = (expr);       \
+    if (!vigil_status_.ok()) {         \
+      co_return vigil_status_.error(); \
+    }                                  \
+  } while (false)
+#define VIGIL_CO_ASSIGN_OR_RETURN(lhs, expr) \
+  VIGIL_CO_ASSIGN_OR_RETURN_IMPL(VIGIL_CONCAT(vigil_result_, __LINE__), lhs, expr)
+#define VIGIL_CO_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
+  auto tmp = (expr);                                   \
+  if (!tmp.ok()) {                                     \
+    co_return tmp.error();                             \
+  }                                                    \
+  lhs = std::move(tmp).value()

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "crypto/hkdf.h"
+#include "crypto/openssl_util.h"
 #include "crypto/random.h"
 
 namespace vigil::crypto::qos {
@@ -29,11 +30,6 @@ using CipherCtxPtr = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree>;
 const EVP_CIPHER* Aes256Gcm() {
   static EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
   return cipher;
-}
-
-Error OpenSslError(const std::string& what) {
-  ERR_clear_error();
-  return Error::Failed(what + " failed inside OpenSSL");
 }
 
 void PutU32Le(std::uint32_t value, std::uint8_t* out) {

@@ -25,6 +25,7 @@
 
 #include "crypto/hash.h"
 #include "crypto/hkdf.h"
+#include "crypto/openssl_util.h"
 #include "crypto/random.h"
 
 namespace vigil::crypto::qos {
@@ -47,26 +48,14 @@ constexpr std::string_view kAesLabel = "qos_aes_gcm_encrypt";
 
 // ---- OpenSSL ownership ----
 
-template <auto Free>
-struct Deleter {
-  template <typename T>
-  void operator()(T* p) const {
-    Free(p);
-  }
-};
 template <typename T, auto Free>
-using Owned = std::unique_ptr<T, Deleter<Free>>;
+using Owned = OpenSslPtr<T, Free>;
 using BnPtr = Owned<BIGNUM, BN_clear_free>;
 using BnCtxPtr = Owned<BN_CTX, BN_CTX_free>;
 using PointPtr = Owned<EC_POINT, EC_POINT_clear_free>;
 using KeyPtr = Owned<EC_KEY, EC_KEY_free>;
 using SigPtr = Owned<ECDSA_SIG, ECDSA_SIG_free>;
 using MacCtxPtr = Owned<EVP_MAC_CTX, EVP_MAC_CTX_free>;
-
-Error OpenSslError(const std::string& what) {
-  ERR_clear_error();
-  return Error::Failed(what + " failed inside OpenSSL");
-}
 
 // Process-wide, immutable after construction, shared read-only by every thread.
 struct Curve {

@@ -12,38 +12,28 @@
 #include <memory>
 
 #include "base/file.h"
+#include "crypto/openssl_util.h"
+#include "rpc/pem_files.h"
 
 namespace vigil::rpc {
 namespace {
 
 namespace fs = std::filesystem;
 
-template <auto Free>
-struct Deleter {
-  template <typename T>
-  void operator()(T* p) const {
-    Free(p);
-  }
-};
-using KeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
-using CertPtr = std::unique_ptr<X509, Deleter<X509_free>>;
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free>>;
+using crypto::OpenSslError;
+using BioPtr = crypto::OpenSslPtr<BIO, BIO_free>;
 
-Error OpenSslError(const std::string& what) {
-  unsigned long code = ERR_get_error();
-  char text[256] = "unknown error";
-  if (code != 0) ERR_error_string_n(code, text, sizeof(text));
-  ERR_clear_error();
-  return Error::Failed(what + " failed inside OpenSSL: " + text);
-}
+}  // namespace
 
-bool IsRoleName(const std::string& s) {
+bool IsRoleName(std::string_view s) {
   if (s.empty() || s.size() > 63) return false;
   if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9'))) return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
   });
 }
+
+namespace {
 
 Status CheckDays(int days) {
   if (days < 1 || days > 36500) return Error::BadInput("--days must be between 1 and 36500");
@@ -65,7 +55,7 @@ Status AddExtension(X509* cert, X509* issuer, int nid, const std::string& value)
 // 128-bit serial; the caller adds extensions and signs it.
 Result<CertPtr> NewCertificate(EVP_PKEY* key, const std::string& common_name, int days) {
   CertPtr cert(X509_new());
-  std::unique_ptr<BIGNUM, Deleter<BN_free>> serial(BN_new());
+  crypto::OpenSslPtr<BIGNUM, BN_free> serial(BN_new());
   if (!cert || !serial || X509_set_version(cert.get(), 2) != 1 ||
       BN_rand(serial.get(), 127, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) != 1 ||
       BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(cert.get())) == nullptr ||
@@ -99,25 +89,6 @@ Status WritePrivateKey(const fs::path& path, EVP_PKEY* key) {
   return CreateFileAtomic(
       path, ByteView(reinterpret_cast<const std::uint8_t*>(data), static_cast<std::size_t>(size)),
       0600);
-}
-
-Result<KeyPtr> ReadPrivateKey(const fs::path& path) {
-  auto pem = ReadFile(path, 64 * 1024);
-  if (!pem.ok()) return pem.error();
-  BioPtr bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())));
-  KeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-  OPENSSL_cleanse(pem->data(), pem->size());
-  if (!key) return Error::BadInput(path.string() + " is not a PEM private key");
-  return key;
-}
-
-Result<CertPtr> ReadCertificate(const fs::path& path) {
-  auto pem = ReadFile(path, 64 * 1024);
-  if (!pem.ok()) return pem.error();
-  BioPtr bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())));
-  CertPtr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-  if (!cert) return Error::BadInput(path.string() + " is not a PEM certificate");
-  return cert;
 }
 
 }  // namespace
@@ -175,8 +146,8 @@ Result<IssuedFiles> IssueCertificate(const fs::path& dir, const std::string& nam
     return Error::BadInput(dir.string() +
                            " is not a CA directory; create one with `vigil ca init`");
   }
-  VIGIL_ASSIGN_OR_RETURN(KeyPtr ca_key, ReadPrivateKey(dir / "ca.key"));
-  VIGIL_ASSIGN_OR_RETURN(CertPtr ca_cert, ReadCertificate(dir / "ca.crt"));
+  VIGIL_ASSIGN_OR_RETURN(KeyPtr ca_key, ReadPrivateKeyPem(dir / "ca.key"));
+  VIGIL_ASSIGN_OR_RETURN(CertPtr ca_cert, ReadCertificatePem(dir / "ca.crt"));
   KeyPtr key(EVP_EC_gen("P-256"));
   if (!key) return OpenSslError("generating a key");
   VIGIL_ASSIGN_OR_RETURN(CertPtr cert, NewCertificate(key.get(), name, days));

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -25,6 +26,9 @@ struct IssuedFiles {
 // [a-z0-9][a-z0-9.-]{0,62}.
 Result<IssuedFiles> IssueCertificate(const std::filesystem::path& dir, const std::string& name,
                                      const std::vector<std::string>& tags, int days);
+
+// A role name or tag: 1-63 of a-z 0-9 . -, starting with a letter or digit.
+bool IsRoleName(std::string_view name);
 
 // The prefix that marks a tag in a certificate's subjectAltName URIs.
 inline constexpr char kTagUriPrefix[] = "vigil:tag:";

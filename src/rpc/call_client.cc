@@ -1,0 +1,224 @@
+#include "rpc/call_client.h"
+
+#include <asio/co_spawn.hpp>
+#include <asio/connect.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/local/stream_protocol.hpp>
+#include <asio/use_awaitable.hpp>
+
+namespace vigil::rpc {
+namespace {
+
+constexpr auto kNoThrow = asio::experimental::as_tuple(asio::use_awaitable);
+
+asio::awaitable<Result<Socket>> ConnectSocket(asio::any_io_executor executor,
+                                              const Address& address) {
+  Socket socket(executor);
+  asio::error_code error;
+  if (address.kind == Address::Kind::kUnix) {
+    asio::generic::stream_protocol::endpoint endpoint(
+        asio::local::stream_protocol::endpoint(address.path));
+    socket.open(endpoint.protocol(), error);
+    if (!error) std::tie(error) = co_await socket.async_connect(endpoint, kNoThrow);
+  } else {
+    asio::ip::tcp::resolver resolver(executor);
+    auto [resolve_error, results] =
+        co_await resolver.async_resolve(address.host, std::to_string(address.port), kNoThrow);
+    error = resolve_error;
+    if (error) co_return Error::MissingEnv("cannot resolve " + address.host + ": " + error.message());
+    error = asio::error::host_not_found;
+    for (const auto& entry : results) {
+      asio::generic::stream_protocol::endpoint endpoint(entry.endpoint());
+      asio::error_code ignored;
+      socket.close(ignored);
+      socket.open(endpoint.protocol(), error);
+      if (error) continue;
+      std::tie(error) = co_await socket.async_connect(endpoint, kNoThrow);
+      if (!error) {
+        socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+        break;
+      }
+    }
+  }
+  if (error) {
+    co_return Error::MissingEnv("cannot connect to " + address.ToString() + ": " +
+                                error.message() + " (is the service running?)");
+  }
+  co_return socket;
+}
+
+}  // namespace
+
+Error ErrorFromService(CallError error, const std::string& message) {
+  std::string text = "the service refused the call (" + std::string(CallErrorName(error)) + ")";
+  if (!message.empty()) text += ": " + message;
+  if (error == CallError::kMalformed || error == CallError::kTooLarge) {
+    return Error::BadInput(text);
+  }
+  return Error::Failed(text);
+}
+
+asio::awaitable<Result<std::unique_ptr<ClientCall>>> ClientCall::Open(
+    asio::any_io_executor executor, Address address, CallRequest request,
+    std::shared_ptr<asio::ssl::context> tls, ClientOptions options) {
+  // The connect deadline covers the TCP connect too: the watchdog closes the socket.
+  Socket unconnected(executor);
+  auto connection = std::make_shared<Connection>(std::move(unconnected), *tls, options.limits);
+  std::unique_ptr<ClientCall> call(new ClientCall(connection));
+  connection->StartWatchdog();
+  auto socket = co_await ConnectSocket(executor, address);
+  if (!connection->timeout_reason().empty()) {
+    connection->Close();
+    co_return Error::Failed("cannot connect to " + address.ToString() + ": " +
+                            connection->timeout_reason());
+  }
+  if (!socket.ok()) {
+    connection->Close();
+    co_return socket.error();
+  }
+  connection->stream().next_layer() = std::move(*socket);
+  Status handshake = co_await connection->Handshake(TlsSide::kClient);
+  if (!handshake.ok()) {
+    connection->Close();
+    co_return handshake.error().WithContext(address.ToString());
+  }
+  auto identity = PeerIdentity(connection->stream().native_handle());
+  if (!identity.ok()) {
+    connection->Close();
+    co_return identity.error().WithContext("the service at " + address.ToString());
+  }
+  if (options.expect_service_name && identity->name != *options.expect_service_name) {
+    connection->Close();
+    co_return Error::Failed("the service at " + address.ToString() + " is '" + identity->name +
+                            "', not '" + *options.expect_service_name + "'");
+  }
+  call->service_ = *identity;
+  call->request_ = request.ToString();
+
+  Status sent = co_await connection->WriteFrame(FrameType::kRequest, call->request_);
+  FrameFailure failure = FrameFailure::kNone;
+  // In TLS 1.3 a server that rejects our certificate says so only now, on the first read.
+  auto answer = co_await connection->ReadFrame(&failure);
+  if (!answer.ok()) {
+    connection->Close();
+    co_return Error::Failed(address.ToString() + ": no answer to the request: " +
+                            answer.error().message() +
+                            (sent.ok() ? "" : " (" + sent.error().message() + ")"));
+  }
+  if (answer->type == FrameType::kError) {
+    auto refusal = DecodeCodeMessage(answer->payload);
+    connection->Close();
+    if (!refusal.ok()) co_return refusal.error().WithContext("the service's error frame");
+    co_return ErrorFromService(static_cast<CallError>(refusal->code), refusal->message);
+  }
+  if (answer->type != FrameType::kAccept || !answer->payload.empty()) {
+    connection->Close();
+    co_return Error::Failed("the service answered the request with an unexpected frame");
+  }
+  connection->EnterCall();
+  co_return call;
+}
+
+ClientCall::~ClientCall() { connection_->Close(); }
+
+asio::awaitable<Status> ClientCall::Write(std::string_view data) {
+  if (closed_write_) co_return Error::Failed("the call's input was already closed");
+  std::size_t chunk = std::min(connection_->limits().max_frame, kDefaultMaxFrame);
+  while (!data.empty()) {
+    std::string_view piece = data.substr(0, chunk);
+    VIGIL_CO_RETURN_IF_ERROR(co_await connection_->WriteFrame(FrameType::kData, piece));
+    data.remove_prefix(piece.size());
+  }
+  co_return OkStatus();
+}
+
+asio::awaitable<Status> ClientCall::CloseWrite() {
+  if (closed_write_) co_return OkStatus();
+  closed_write_ = true;
+  co_return co_await connection_->WriteFrame(FrameType::kEof, {});
+}
+
+asio::awaitable<Result<CallEvent>> ClientCall::Read() {
+  FrameFailure failure = FrameFailure::kNone;
+  VIGIL_CO_ASSIGN_OR_RETURN(Frame frame, co_await connection_->ReadFrame(&failure));
+  CallEvent event;
+  switch (frame.type) {
+    case FrameType::kData:
+      if (frame.payload.empty()) break;
+      event.data = std::move(frame.payload);
+      co_return event;
+    case FrameType::kEof:
+      if (!frame.payload.empty()) break;
+      event.kind = CallEvent::Kind::kEof;
+      co_return event;
+    case FrameType::kExit: {
+      VIGIL_CO_ASSIGN_OR_RETURN(CodeMessage exit, DecodeCodeMessage(frame.payload));
+      event.kind = CallEvent::Kind::kExit;
+      event.exit_code = exit.code;
+      event.message = std::move(exit.message);
+      co_return event;
+    }
+    case FrameType::kError: {
+      VIGIL_CO_ASSIGN_OR_RETURN(CodeMessage error, DecodeCodeMessage(frame.payload));
+      co_return ErrorFromService(static_cast<CallError>(error.code), error.message);
+    }
+    default:
+      break;
+  }
+  co_return Error::Failed("the service sent an unexpected frame (type " +
+                          std::to_string(static_cast<int>(frame.type)) + ")");
+}
+
+asio::awaitable<void> ClientCall::Close() { co_await connection_->Shutdown(); }
+
+Result<CallOutcome> CallService(const Address& address, const CallRequest& request,
+                                const ClientOptions& options, std::string_view input) {
+  VIGIL_ASSIGN_OR_RETURN(auto tls, MakeTlsContext(options.tls, TlsSide::kClient));
+  asio::io_context io;
+  std::optional<Result<CallOutcome>> outcome;
+  auto run = [&]() -> asio::awaitable<void> {
+    auto call = co_await ClientCall::Open(io.get_executor(), address, request, tls, options);
+    if (!call.ok()) {
+      outcome = call.error();
+      co_return;
+    }
+    // Write and read together: a service may answer before it has read everything. The
+    // writer owns the call too, so it outlives this coroutine if it is still writing.
+    std::shared_ptr<ClientCall> shared = std::move(*call);
+    asio::co_spawn(
+        io,
+        [shared, input]() -> asio::awaitable<void> {
+          if ((co_await shared->Write(input)).ok()) (void)co_await shared->CloseWrite();
+        },
+        asio::detached);
+    CallOutcome result;
+    while (true) {
+      auto event = co_await shared->Read();
+      if (!event.ok()) {
+        outcome = event.error();
+        break;
+      }
+      if (event->kind == CallEvent::Kind::kData) result.output += event->data;
+      if (event->kind == CallEvent::Kind::kExit) {
+        result.exit_code = event->exit_code;
+        result.message = event->message;
+        outcome = std::move(result);
+        break;
+      }
+    }
+    co_await shared->Close();
+  };
+  try {
+    asio::co_spawn(io, run(), asio::detached);
+    io.run();
+  } catch (const std::exception& e) {
+    return Error::Failed(std::string("the call failed: ") + e.what());
+  }
+  if (!outcome) return Error::Failed("the call ended without a result");
+  return std::move(*outcome);
+}
+
+}  // namespace vigil::rpc

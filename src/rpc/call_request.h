@@ -1,0 +1,21 @@
+// The first frame of a call: "SERVICE+ARGUMENT" (or "SERVICE" for the empty argument), as
+// in qrexec. Spec: docs/SPEC-call.md.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+
+namespace vigil::rpc {
+
+struct CallRequest {
+  std::string service;   // 1-64 of A-Z a-z 0-9 . _ -
+  std::string argument;  // 0-255 of A-Z a-z 0-9 . _ - : / +
+  std::string ToString() const;  // "SERVICE+ARGUMENT"
+};
+
+// Strict: the exact charsets and lengths above; anything else is kBadInput.
+Result<CallRequest> ParseCallRequest(std::string_view text);
+
+}  // namespace vigil::rpc

@@ -1,0 +1,77 @@
+#include "rpc/frame.h"
+
+namespace vigil::rpc {
+namespace {
+
+bool IsControl(unsigned char c) { return c < 0x20 || c == 0x7f; }
+
+}  // namespace
+
+std::string_view CallErrorName(CallError error) {
+  switch (error) {
+    case CallError::kDenied:
+      return "denied";
+    case CallError::kUnknownService:
+      return "unknown service";
+    case CallError::kMalformed:
+      return "malformed request";
+    case CallError::kTooLarge:
+      return "frame too large";
+    case CallError::kTimeout:
+      return "timed out";
+    case CallError::kUnavailable:
+      return "service unavailable";
+  }
+  return "unknown error";
+}
+
+std::array<std::uint8_t, kFrameHeaderSize> EncodeFrameHeader(FrameType type,
+                                                            std::uint32_t length) {
+  return {static_cast<std::uint8_t>(type), static_cast<std::uint8_t>(length >> 24),
+          static_cast<std::uint8_t>(length >> 16), static_cast<std::uint8_t>(length >> 8),
+          static_cast<std::uint8_t>(length)};
+}
+
+Result<FrameHeader> DecodeFrameHeader(const std::uint8_t* bytes, std::size_t max_payload,
+                                      CallError* why) {
+  std::uint8_t type = bytes[0];
+  if (type < static_cast<std::uint8_t>(FrameType::kRequest) ||
+      type > static_cast<std::uint8_t>(FrameType::kError)) {
+    *why = CallError::kMalformed;
+    return Error::BadInput("unknown frame type " + std::to_string(type));
+  }
+  std::uint32_t length = (std::uint32_t{bytes[1]} << 24) | (std::uint32_t{bytes[2]} << 16) |
+                         (std::uint32_t{bytes[3]} << 8) | std::uint32_t{bytes[4]};
+  if (length > max_payload) {
+    *why = CallError::kTooLarge;
+    return Error::BadInput("a frame of " + std::to_string(length) +
+                           " bytes is above the maximum of " + std::to_string(max_payload));
+  }
+  return FrameHeader{static_cast<FrameType>(type), length};
+}
+
+std::string EncodeCodeMessage(std::uint8_t code, std::string_view message) {
+  std::string payload(1, static_cast<char>(code));
+  payload.append(message.substr(0, kMaxMessageSize));
+  for (std::size_t i = 1; i < payload.size(); ++i) {
+    if (IsControl(static_cast<unsigned char>(payload[i]))) payload[i] = '?';
+  }
+  return payload;
+}
+
+Result<CodeMessage> DecodeCodeMessage(std::string_view payload) {
+  if (payload.empty()) return Error::BadInput("an exit or error frame without its code");
+  if (payload.size() - 1 > kMaxMessageSize) {
+    return Error::BadInput("an exit or error message above " + std::to_string(kMaxMessageSize) +
+                           " bytes");
+  }
+  CodeMessage out{static_cast<std::uint8_t>(payload[0]), std::string(payload.substr(1))};
+  for (char c : out.message) {
+    if (IsControl(static_cast<unsigned char>(c))) {
+      return Error::BadInput("an exit or error message with control characters");
+    }
+  }
+  return out;
+}
+
+}  // namespace vigil::rpc

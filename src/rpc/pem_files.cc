@@ -1,0 +1,45 @@
+#include "rpc/pem_files.h"
+
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <sys/stat.h>
+
+#include "base/file.h"
+
+namespace vigil::rpc {
+namespace {
+
+using BioPtr = crypto::OpenSslPtr<BIO, BIO_free>;
+constexpr std::size_t kMaxPemFile = 64 * 1024;
+
+}  // namespace
+
+Result<CertPtr> ReadCertificatePem(const std::filesystem::path& path) {
+  auto pem = ReadFile(path, kMaxPemFile);
+  if (!pem.ok()) return pem.error();
+  BioPtr bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())));
+  CertPtr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  ERR_clear_error();
+  if (!cert) return Error::BadInput(path.string() + " is not a PEM certificate");
+  return cert;
+}
+
+Result<KeyPtr> ReadPrivateKeyPem(const std::filesystem::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+    return Error::BadInput(path.string() + " is readable by group or others; run chmod 600 " +
+                           path.string());
+  }
+  auto pem = ReadFile(path, kMaxPemFile);
+  if (!pem.ok()) return pem.error();
+  BioPtr bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())));
+  KeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  OPENSSL_cleanse(pem->data(), pem->size());
+  ERR_clear_error();
+  if (!key) return Error::BadInput(path.string() + " is not an unencrypted PEM private key");
+  return key;
+}
+
+}  // namespace vigil::rpc

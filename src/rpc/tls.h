@@ -1,0 +1,40 @@
+// TLS 1.3 with mutual authentication against the deployment CA only (never the system's
+// trust store), and the identity a verified peer certificate carries.
+#pragma once
+
+#include <asio/ssl.hpp>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+#include "rpc/policy.h"
+
+namespace vigil::rpc {
+
+// A role's certificate and key (from `vigil ca issue`) and the deployment CA certificate.
+struct TlsFiles {
+  std::filesystem::path certificate;
+  std::filesystem::path key;
+  std::filesystem::path ca;
+};
+
+enum class TlsSide { kServer, kClient };
+
+// TLS 1.3 only; the peer must present a certificate that chains to `files.ca` (a server
+// requires one from every client); no session tickets. kBadInput names the file at fault.
+Result<std::shared_ptr<asio::ssl::context>> MakeTlsContext(const TlsFiles& files, TlsSide side);
+
+// The identity in a certificate: its CN and its "vigil:tag:T" subjectAltName URIs. Fails
+// when the CN is missing or not a role name (see IsRoleName) or a tag is malformed.
+Result<CallIdentity> IdentityOfCertificate(X509* certificate);
+// The identity of the peer of a completed, verified handshake.
+Result<CallIdentity> PeerIdentity(SSL* ssl);
+// Our own identity, from our certificate file.
+Result<CallIdentity> IdentityOfCertificateFile(const std::filesystem::path& path);
+
+// Why a TLS operation failed, in words, including the certificate verification result
+// when that was the cause ("certificate verify failed: unable to get local issuer...").
+std::string DescribeTlsFailure(const asio::error_code& error, SSL* ssl);
+
+}  // namespace vigil::rpc
