@@ -38,6 +38,7 @@ void Connection::EnterCall() {
   in_call_ = true;
   call_started_ = Clock::now();
   last_activity_ = call_started_;
+  timer_.cancel();  // the call's deadlines may come before the connect deadline
 }
 
 void Connection::Finish() {
