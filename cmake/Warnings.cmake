@@ -8,7 +8,9 @@ function(vigil_target_defaults target)
   if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
     # GCC 12 reports false -Wrestrict positives inside std::string at -O2/-O3 (GCC bug
     # 105329); the warning is useless there.
-    target_compile_options(${target} PRIVATE -Wno-restrict)
+    # It also flags coroutine frames (Asio's awaitable allocator) as mismatched new/delete
+    # when sanitizers are on (GCC bug 109224).
+    target_compile_options(${target} PRIVATE -Wno-restrict -Wno-mismatched-new-delete)
   endif()
   if(VIGIL_WERROR)
     target_compile_options(${target} PRIVATE -Werror)

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/ca_commands.h"
+#include "cli/call_command.h"
 #include "cli/image_commands.h"
 #include "cli/key_commands.h"
 #include "cli/policy_commands.h"
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
   vigil::cli::AddShamirCommands(app, &exit_code);
   vigil::cli::AddPolicyCommands(app, &exit_code);
   vigil::cli::AddCaCommands(app, &exit_code);
+  vigil::cli::AddCallCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -405,6 +405,8 @@ Result<std::unique_ptr<ServiceHost>> ServiceHost::Create(ServiceHostOptions opti
   if (options.limits.max_frame == 0 || options.limits.max_frame > kMaxFrameLimit) {
     return Error::BadInput("the maximum frame size must be 1 byte to 16 MiB");
   }
+  std::error_code ec;
+  options.policy_dir = std::filesystem::absolute(options.policy_dir, ec);  // for audit lines
   VIGIL_ASSIGN_OR_RETURN(auto tls, MakeTlsContext(options.tls, TlsSide::kServer));
   VIGIL_ASSIGN_OR_RETURN(CallIdentity self, IdentityOfCertificateFile(options.tls.certificate));
   VIGIL_ASSIGN_OR_RETURN(AuditLog audit, AuditLog::Open(options.audit_log));
