@@ -149,13 +149,21 @@ int RunCall(const CallArgs& args) {
     asio::co_spawn(
         io,
         [call, &chunks]() -> asio::awaitable<void> {
+          // Named results, not temporaries inside co_await expressions: GCC 12 destroys
+          // some of those twice.
           while (true) {
-            auto [error, chunk] = co_await chunks.async_receive(kNoThrow);
+            std::tuple<asio::error_code, std::string> received =
+                co_await chunks.async_receive(kNoThrow);
+            const asio::error_code& error = std::get<0>(received);
             if (error) {
-              if (error == asio::error::eof) (void)co_await call->CloseWrite();
+              if (error == asio::error::eof) {
+                Status closed = co_await call->CloseWrite();
+                if (!closed.ok()) co_return;
+              }
               co_return;
             }
-            if (!(co_await call->Write(chunk)).ok()) co_return;
+            Status written = co_await call->Write(std::get<1>(received));
+            if (!written.ok()) co_return;
           }
         },
         asio::detached);

@@ -79,13 +79,13 @@ asio::awaitable<Result<std::unique_ptr<ClientCall>>> ClientCall::Open(
     connection->Close();
     co_return socket.error();
   }
-  connection->stream().next_layer() = std::move(*socket);
+  connection->Attach(std::move(*socket));
   Status handshake = co_await connection->Handshake(TlsSide::kClient);
   if (!handshake.ok()) {
     connection->Close();
     co_return handshake.error().WithContext(address.ToString());
   }
-  auto identity = PeerIdentity(connection->stream().native_handle());
+  auto identity = PeerIdentity(connection->ssl());
   if (!identity.ok()) {
     connection->Close();
     co_return identity.error().WithContext("the service at " + address.ToString());
@@ -191,7 +191,8 @@ Result<CallOutcome> CallService(const Address& address, const CallRequest& reque
     asio::co_spawn(
         io,
         [shared, input]() -> asio::awaitable<void> {
-          if ((co_await shared->Write(input)).ok()) (void)co_await shared->CloseWrite();
+          Status written = co_await shared->Write(input);
+          if (written.ok()) written = co_await shared->CloseWrite();
         },
         asio::detached);
     CallOutcome result;

@@ -1,11 +1,17 @@
 #include "rpc/connection.h"
 
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
-#include <asio/read.hpp>
 #include <asio/use_awaitable.hpp>
-#include <asio/write.hpp>
+#include <csignal>
+#include <cerrno>
+#include <mutex>
+#include <cstring>
 
 namespace vigil::rpc {
 namespace {
@@ -15,6 +21,23 @@ constexpr auto kNoThrow = asio::experimental::as_tuple(asio::use_awaitable);
 // After a deadline passes, the connection gets this long to say so before it is closed.
 constexpr std::chrono::seconds kGoodbyeGrace{2};
 
+// Frames leave in one write(2) when they fit; reads take up to this much per read(2).
+constexpr long kWriteBufferSize = 256 * 1024;
+constexpr std::size_t kReadAheadSize = 64 * 1024;
+
+// OpenSSL's socket BIO writes with write(2), which raises SIGPIPE when the peer is gone;
+// a process that makes calls must see EPIPE instead of dying. A handler installed by the
+// program itself is left alone.
+void IgnoreSigpipeOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction current {};
+    if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+      ::signal(SIGPIPE, SIG_IGN);
+    }
+  });
+}
+
 std::string Seconds(std::chrono::milliseconds ms) {
   if (ms.count() % 1000 == 0) return std::to_string(ms.count() / 1000) + " s";
   return std::to_string(ms.count()) + " ms";
@@ -23,14 +46,45 @@ std::string Seconds(std::chrono::milliseconds ms) {
 }  // namespace
 
 Connection::Connection(Socket socket, asio::ssl::context& context, CallLimits limits)
-    : stream_(std::move(socket), context),
+    : socket_(std::move(socket)),
+      context_(context.native_handle()),
       limits_(limits),
-      timer_(stream_.get_executor()),
+      timer_(socket_.get_executor()),
       started_(Clock::now()),
-      last_activity_(started_) {}
+      last_activity_(started_) {
+  IgnoreSigpipeOnce();
+  if (socket_.is_open()) Attach(std::move(socket_));
+}
+
+Connection::~Connection() { SSL_free(ssl_); }
+
+void Connection::Attach(Socket socket) {
+  socket_ = std::move(socket);
+  asio::error_code ignored;
+  socket_.non_blocking(true, ignored);
+  SSL_free(ssl_);
+  ssl_ = SSL_new(context_);
+  if (ssl_ == nullptr) return;  // Handshake reports it
+  int fd = socket_.native_handle();
+  BIO* raw = BIO_new_socket(fd, BIO_NOCLOSE);
+  BIO* buffered = BIO_new(BIO_f_buffer());
+  if (raw == nullptr || buffered == nullptr ||
+      BIO_set_write_buffer_size(buffered, kWriteBufferSize) != 1) {
+    BIO_free(raw);
+    BIO_free(buffered);
+    SSL_free(ssl_);
+    ssl_ = nullptr;
+    return;
+  }
+  BIO_up_ref(raw);  // read directly from it, write through the buffer in front of it
+  SSL_set_bio(ssl_, raw, BIO_push(buffered, raw));
+  SSL_set_read_ahead(ssl_, 1);
+  SSL_set_default_read_buffer_len(ssl_, kReadAheadSize);
+  SSL_set_mode(ssl_, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+}
 
 void Connection::StartWatchdog() {
-  asio::co_spawn(stream_.get_executor(), [self = shared_from_this()] { return self->Watch(); },
+  asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->Watch(); },
                  asio::detached);
 }
 
@@ -76,7 +130,7 @@ asio::awaitable<void> Connection::Watch() {
       }
       hard_close_at_ = Clock::now() + kGoodbyeGrace;
       asio::error_code ignored;
-      stream_.lowest_layer().cancel(ignored);  // pending reads and writes end now
+      socket_.cancel(ignored);  // pending reads and writes end now
       continue;
     }
     timer_.expires_at(deadline);
@@ -84,46 +138,100 @@ asio::awaitable<void> Connection::Watch() {
   }
 }
 
+template <typename Operation>
+asio::awaitable<Result<int>> Connection::Drive(Operation operation, const char* what) {
+  if (ssl_ == nullptr) co_return Error::Failed("creating the TLS connection failed");
+  while (true) {
+    ERR_clear_error();
+    int result = operation();
+    if (result > 0) co_return result;
+    int error = SSL_get_error(ssl_, result);
+    int saved_errno = errno;
+    if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
+      auto [wait_error] = co_await socket_.async_wait(
+          error == SSL_ERROR_WANT_READ ? Socket::wait_read : Socket::wait_write, kNoThrow);
+      if (!timeout_reason_.empty()) co_return Error::Failed(timeout_reason_);
+      if (wait_error) co_return Error::Failed(std::string(what) + ": " + wait_error.message());
+      continue;
+    }
+    if (error == SSL_ERROR_ZERO_RETURN) co_return 0;
+    if (!timeout_reason_.empty()) co_return Error::Failed(timeout_reason_);
+    if (error == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
+      co_return Error::Failed(std::string(what) + ": " +
+                              (saved_errno == 0 ? "the peer closed the connection"
+                                                : std::strerror(saved_errno)));
+    }
+    co_return Error::Failed(std::string(what) + ": " + DescribeTlsFailure(ssl_));
+  }
+}
+
+asio::awaitable<Status> Connection::Flush() {
+  if (ssl_ == nullptr) co_return Error::Failed("creating the TLS connection failed");
+  BIO* out = SSL_get_wbio(ssl_);
+  // A bare BIO_flush leaves SSL_get_error out of it: ask the BIO whether to retry.
+  while (BIO_flush(out) <= 0) {
+    if (!BIO_should_retry(out)) {
+      co_return Error::Failed(std::string("writing to the peer failed: ") +
+                              (errno != 0 ? std::strerror(errno) : "the connection is gone"));
+    }
+    auto [wait_error] = co_await socket_.async_wait(Socket::wait_write, kNoThrow);
+    if (!timeout_reason_.empty()) co_return Error::Failed(timeout_reason_);
+    if (wait_error) co_return Error::Failed("writing to the peer failed: " + wait_error.message());
+  }
+  co_return OkStatus();
+}
+
 asio::awaitable<Status> Connection::Handshake(TlsSide side) {
-  auto [error] = co_await stream_.async_handshake(
-      side == TlsSide::kServer ? asio::ssl::stream_base::server : asio::ssl::stream_base::client,
-      kNoThrow);
-  if (!timeout_reason_.empty()) co_return Error::Failed(timeout_reason_);
-  if (error) co_return Error::Failed("TLS handshake failed: " +
-                                     DescribeTlsFailure(error, stream_.native_handle()));
+  if (ssl_ != nullptr) {
+    if (side == TlsSide::kServer) {
+      SSL_set_accept_state(ssl_);
+    } else {
+      SSL_set_connect_state(ssl_);
+    }
+  }
+  auto done = co_await Drive([this] { return SSL_do_handshake(ssl_); }, "TLS handshake failed");
+  if (!done.ok()) co_return done.error();
+  if (*done == 0) co_return Error::Failed("TLS handshake failed: the peer closed the connection");
+  co_return OkStatus();
+}
+
+asio::awaitable<Status> Connection::ReadExactly(char* data, std::size_t size) {
+  std::size_t got = 0;
+  while (got < size) {
+    VIGIL_CO_ASSIGN_OR_RETURN(int n, co_await Drive([&] {
+      std::size_t read = 0;
+      return SSL_read_ex(ssl_, data + got, size - got, &read) == 1 ? static_cast<int>(read) : -1;
+    }, "reading from the peer failed"));
+    if (n == 0) co_return Error::Failed("the peer closed the connection");
+    got += static_cast<std::size_t>(n);
+  }
   co_return OkStatus();
 }
 
 asio::awaitable<Result<Frame>> Connection::ReadFrame(FrameFailure* failure) {
   *failure = FrameFailure::kClosed;
-  std::uint8_t header_bytes[kFrameHeaderSize];
-  auto [error, n] = co_await asio::async_read(stream_, asio::buffer(header_bytes), kNoThrow);
+  char header_bytes[kFrameHeaderSize];
+  Status read = co_await ReadExactly(header_bytes, sizeof(header_bytes));
   if (!timeout_reason_.empty()) {
     *failure = FrameFailure::kTimeout;
     co_return Error::Failed(timeout_reason_);
   }
-  if (error) {
-    if (error == asio::error::eof || error == asio::ssl::error::stream_truncated) {
-      co_return Error::Failed("the peer closed the connection");
-    }
-    co_return Error::Failed("reading from the peer failed: " +
-                            DescribeTlsFailure(error, stream_.native_handle()));
-  }
+  if (!read.ok()) co_return read.error();
   CallError why = CallError::kMalformed;
-  auto header = DecodeFrameHeader(header_bytes, limits_.max_frame, &why);
+  auto header = DecodeFrameHeader(reinterpret_cast<const std::uint8_t*>(header_bytes),
+                                  limits_.max_frame, &why);
   if (!header.ok()) {
     *failure = why == CallError::kTooLarge ? FrameFailure::kTooLarge : FrameFailure::kMalformed;
     co_return header.error();
   }
   Frame frame{header->type, std::string(header->length, '\0')};
   if (header->length > 0) {
-    auto [payload_error, m] =
-        co_await asio::async_read(stream_, asio::buffer(frame.payload), kNoThrow);
+    Status payload = co_await ReadExactly(frame.payload.data(), frame.payload.size());
     if (!timeout_reason_.empty()) {
       *failure = FrameFailure::kTimeout;
       co_return Error::Failed(timeout_reason_);
     }
-    if (payload_error) co_return Error::Failed("the peer closed the connection inside a frame");
+    if (!payload.ok()) co_return Error::Failed("the peer closed the connection inside a frame");
   }
   bytes_in_ += kFrameHeaderSize + header->length;
   last_activity_ = Clock::now();
@@ -135,36 +243,51 @@ asio::awaitable<Status> Connection::WriteFrame(FrameType type, std::string_view 
   if (!timeout_reason_.empty() && type != FrameType::kError) {
     co_return Error::Failed(timeout_reason_);
   }
-  // An ssl::stream writes one buffer per operation: joined, a frame is one TLS record.
+  if (writing_) co_return Error::Failed("a frame is already being written");
   auto header = EncodeFrameHeader(type, static_cast<std::uint32_t>(payload.size()));
   write_buffer_.assign(reinterpret_cast<const char*>(header.data()), header.size());
   write_buffer_.append(payload);
   writing_ = true;
-  auto [error, n] = co_await asio::async_write(stream_, asio::buffer(write_buffer_), kNoThrow);
+  auto written = co_await Drive([this] {
+    std::size_t n = 0;
+    return SSL_write_ex(ssl_, write_buffer_.data(), write_buffer_.size(), &n) == 1 ? 1 : -1;
+  }, "writing to the peer failed");
+  // No co_await inside ?: -- GCC 12 destroys the temporaries of such expressions twice.
+  Status flushed = written.status();
+  if (flushed.ok()) flushed = co_await Flush();
   writing_ = false;
-  if (error) {
-    if (!timeout_reason_.empty()) co_return Error::Failed(timeout_reason_);
-    co_return Error::Failed("writing to the peer failed: " +
-                            DescribeTlsFailure(error, stream_.native_handle()));
-  }
-  bytes_out_ += n;
+  if (!flushed.ok()) co_return flushed;
+  bytes_out_ += write_buffer_.size();
   last_activity_ = Clock::now();
   co_return OkStatus();
 }
 
 asio::awaitable<void> Connection::Shutdown() {
-  if (timeout_reason_.empty()) {
+  if (timeout_reason_.empty() && ssl_ != nullptr && SSL_is_init_finished(ssl_)) {
     // Bounded: the watchdog closes the socket if the peer never answers close_notify.
     EndWithin(kGoodbyeGrace);
-    co_await stream_.async_shutdown(kNoThrow);
+    ERR_clear_error();
+    Status flushed = Error::Failed("close_notify not sent");
+    if (SSL_shutdown(ssl_) >= 0) flushed = co_await Flush();
+    if (flushed.ok()) {
+      // Wait for the peer's close_notify, so that closing cannot reset what it still reads.
+      char discard[4096];
+      while (true) {
+        auto n = co_await Drive([&] {
+          std::size_t read = 0;
+          return SSL_read_ex(ssl_, discard, sizeof(discard), &read) == 1 ? static_cast<int>(read) : -1;
+        }, "closing");
+        if (!n.ok() || *n == 0) break;
+      }
+    }
   }
   Close();
 }
 
 void Connection::Close() {
   asio::error_code ignored;
-  stream_.lowest_layer().shutdown(asio::socket_base::shutdown_both, ignored);
-  stream_.lowest_layer().close(ignored);
+  socket_.shutdown(asio::socket_base::shutdown_both, ignored);
+  socket_.close(ignored);
   Finish();
 }
 

@@ -205,9 +205,9 @@ class ServiceHostImpl {
     record["error"] = std::string(CallErrorName(error));
     if (!record.contains("reason")) record["reason"] = message;
     audit_.Record(std::move(record));
-    (void)co_await connection.WriteFrame(
+    Status sent = co_await connection.WriteFrame(
         FrameType::kError, EncodeCodeMessage(static_cast<std::uint8_t>(error), message));
-    co_await connection.Shutdown();
+    if (sent.ok()) co_await connection.Shutdown();
   }
 
   asio::awaitable<void> ServeConnection(Connection& connection, const std::string& peer) {
@@ -221,7 +221,7 @@ class ServiceHostImpl {
       audit_.Record(std::move(record));
       co_return;
     }
-    auto caller = PeerIdentity(connection.stream().native_handle());
+    auto caller = PeerIdentity(connection.ssl());
     if (!caller.ok()) {
       co_return co_await Refuse(connection, std::move(record), CallError::kDenied,
                                 "unusable certificate: " + caller.error().message());
@@ -289,7 +289,8 @@ class ServiceHostImpl {
 
     connection.EnterCall();
     auto started = std::chrono::steady_clock::now();
-    if (!(co_await connection.WriteFrame(FrameType::kAccept, {})).ok()) co_return;
+    Status accepted = co_await connection.WriteFrame(FrameType::kAccept, {});
+    if (!accepted.ok()) co_return;
     Call call(connection, *caller, *request);
     Status result = Error::Failed("the service failed");
     try {
@@ -308,15 +309,17 @@ class ServiceHostImpl {
       std::string message =
           call.broken_ ? call.broken_message_ : "the call ended: " + connection.timeout_reason();
       end["result"] = std::string(CallErrorName(error)) + ": " + message;
-      (void)co_await connection.WriteFrame(
+      Status sent = co_await connection.WriteFrame(
           FrameType::kError, EncodeCodeMessage(static_cast<std::uint8_t>(error), message));
+      (void)sent;  // the caller may be gone; the audit record says what happened
     } else {
       int code = result.ok() ? 0 : result.error().exit_code();
       std::string message = result.ok() ? "" : result.error().message();
       end["result"] = result.ok() ? std::string("exit 0")
                                   : "exit " + std::to_string(code) + ": " + message;
-      if ((co_await call.CloseWrite()).ok()) {
-        (void)co_await connection.WriteFrame(
+      Status sent = co_await call.CloseWrite();
+      if (sent.ok()) {
+        sent = co_await connection.WriteFrame(
             FrameType::kExit, EncodeCodeMessage(static_cast<std::uint8_t>(code), message));
       }
       // Read what the caller still sends until it half-closes, so closing does not

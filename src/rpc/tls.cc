@@ -104,20 +104,13 @@ Result<CallIdentity> IdentityOfCertificateFile(const std::filesystem::path& path
   return identity;
 }
 
-std::string DescribeTlsFailure(const asio::error_code& error, SSL* ssl) {
-  std::string text = error.message();
-  if (error.category() == asio::error::get_ssl_category()) {
-    char reason[256];
-    ERR_error_string_n(static_cast<unsigned long>(error.value()), reason, sizeof(reason));
-    const char* r = ERR_reason_error_string(static_cast<unsigned long>(error.value()));
-    text = r != nullptr ? r : reason;
-  }
-  if (ssl != nullptr) {
-    long verify = SSL_get_verify_result(ssl);
-    if (verify != X509_V_OK) {
-      text += std::string(": ") + X509_verify_cert_error_string(verify);
-    }
-  }
+std::string DescribeTlsFailure(SSL* ssl) {
+  unsigned long code = ERR_get_error();
+  ERR_clear_error();
+  const char* reason = code == 0 ? nullptr : ERR_reason_error_string(code);
+  std::string text = reason != nullptr ? reason : "TLS error";
+  long verify = SSL_get_verify_result(ssl);
+  if (verify != X509_V_OK) text += std::string(": ") + X509_verify_cert_error_string(verify);
   return text;
 }
 

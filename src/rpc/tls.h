@@ -33,8 +33,9 @@ Result<CallIdentity> PeerIdentity(SSL* ssl);
 // Our own identity, from our certificate file.
 Result<CallIdentity> IdentityOfCertificateFile(const std::filesystem::path& path);
 
-// Why a TLS operation failed, in words, including the certificate verification result
-// when that was the cause ("certificate verify failed: unable to get local issuer...").
-std::string DescribeTlsFailure(const asio::error_code& error, SSL* ssl);
+// Why the last TLS operation on `ssl` failed, from OpenSSL's error queue (which it
+// clears), with the certificate verification result when that was the cause
+// ("certificate verify failed: unable to get local issuer certificate").
+std::string DescribeTlsFailure(SSL* ssl);
 
 }  // namespace vigil::rpc
