@@ -20,3 +20,8 @@ add_library(asio INTERFACE IMPORTED)
 target_include_directories(asio SYSTEM INTERFACE "${ASIO_INCLUDE_DIR}")
 target_compile_definitions(asio INTERFACE ASIO_STANDALONE ASIO_NO_DEPRECATED)
 target_link_libraries(asio INTERFACE Threads::Threads)
+# Asio 1.22 looks for clang's coroutines only in libc++'s <experimental/coroutine>; clang
+# with libstdc++'s C++20 <coroutine> works as well.
+if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  target_compile_definitions(asio INTERFACE ASIO_HAS_CO_AWAIT=1)
+endif()
