@@ -18,7 +18,9 @@ endif()
 find_path(ASIO_INCLUDE_DIR asio.hpp REQUIRED)
 add_library(asio INTERFACE IMPORTED)
 target_include_directories(asio SYSTEM INTERFACE "${ASIO_INCLUDE_DIR}")
-target_compile_definitions(asio INTERFACE ASIO_STANDALONE ASIO_NO_DEPRECATED)
+# ASIO_DISABLE_STD_ALIGNED_ALLOC: Asio 1.22 may allocate frames with operator new yet free
+# them with std::free (ASan: alloc-dealloc-mismatch); this makes both operator new/delete.
+target_compile_definitions(asio INTERFACE ASIO_STANDALONE ASIO_NO_DEPRECATED ASIO_DISABLE_STD_ALIGNED_ALLOC)
 target_link_libraries(asio INTERFACE Threads::Threads)
 # Asio 1.22 looks for clang's coroutines only in libc++'s <experimental/coroutine>; clang
 # with libstdc++'s C++20 <coroutine> works as well.
