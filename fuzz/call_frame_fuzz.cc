@@ -19,8 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (request.ok()) {
     // A parsed request prints back to an equivalent one.
     auto again = vigil::rpc::ParseCallRequest(request->ToString());
-    if (!again.ok() || again->service != request->service ||
-        again->argument != request->argument) {
+    if (!again.ok() || again->service != request->service || again->argument != request->argument) {
       __builtin_trap();
     }
   }

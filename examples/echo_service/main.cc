@@ -38,7 +38,8 @@ int main(int argc, char** argv) {
   app.add_option("--ca", ca, "The deployment CA certificate")->required();
   app.add_option("--policy", policy, "The call policy directory (*.policy)")->required();
   app.add_option("--audit-log", audit, "Append every decision here (JSON lines)")->required();
-  app.add_option("--idle-timeout", idle, "Seconds without a frame either way")->capture_default_str();
+  app.add_option("--idle-timeout", idle, "Seconds without a frame either way")
+      ->capture_default_str();
   app.add_option("--timeout", total, "Seconds a call may take")->capture_default_str();
   app.add_option("--max-frame", max_frame, "Largest frame payload accepted, in bytes")
       ->capture_default_str();

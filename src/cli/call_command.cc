@@ -138,7 +138,8 @@ int RunCall(const CallArgs& args) {
   std::optional<Error> failure;
   std::optional<rpc::CallEvent> exit;
   auto run = [&]() -> asio::awaitable<void> {
-    auto opened = co_await rpc::ClientCall::Open(io.get_executor(), *address, *request, *tls, options);
+    auto opened =
+        co_await rpc::ClientCall::Open(io.get_executor(), *address, *request, *tls, options);
     if (!opened.ok()) {
       failure = opened.error();
       chunks.cancel();  // a send waiting for room ends too
@@ -198,7 +199,8 @@ int RunCall(const CallArgs& args) {
     }
   }
   if (failure) return ReportError(failure->WithContext(request->ToString()));
-  if (!exit) return ReportError(Error::Failed(request->ToString() + ": the call ended without a result"));
+  if (!exit)
+    return ReportError(Error::Failed(request->ToString() + ": the call ended without a result"));
   if (exit->exit_code != 0) {
     std::cerr << "vigil: " << request->service << " exited " << exit->exit_code
               << (exit->message.empty() ? "" : ": " + exit->message) << "\n";

@@ -28,7 +28,8 @@ asio::awaitable<Result<Socket>> ConnectSocket(asio::any_io_executor executor,
     auto [resolve_error, results] =
         co_await resolver.async_resolve(address.host, std::to_string(address.port), kNoThrow);
     error = resolve_error;
-    if (error) co_return Error::MissingEnv("cannot resolve " + address.host + ": " + error.message());
+    if (error)
+      co_return Error::MissingEnv("cannot resolve " + address.host + ": " + error.message());
     error = asio::error::host_not_found;
     for (const auto& entry : results) {
       asio::generic::stream_protocol::endpoint endpoint(entry.endpoint());
@@ -44,8 +45,8 @@ asio::awaitable<Result<Socket>> ConnectSocket(asio::any_io_executor executor,
     }
   }
   if (error) {
-    co_return Error::MissingEnv("cannot connect to " + address.ToString() + ": " +
-                                error.message() + " (is the service running?)");
+    co_return Error::MissingEnv("cannot connect to " + address.ToString() + ": " + error.message() +
+                                " (is the service running?)");
   }
   co_return socket;
 }
@@ -104,8 +105,8 @@ asio::awaitable<Result<std::unique_ptr<ClientCall>>> ClientCall::Open(
   auto answer = co_await connection->ReadFrame(&failure);
   if (!answer.ok()) {
     connection->Close();
-    co_return Error::Failed(address.ToString() + ": no answer to the request: " +
-                            answer.error().message() +
+    co_return Error::Failed(address.ToString() +
+                            ": no answer to the request: " + answer.error().message() +
                             (sent.ok() ? "" : " (" + sent.error().message() + ")"));
   }
   if (answer->type == FrameType::kError) {

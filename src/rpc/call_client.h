@@ -28,9 +28,9 @@ struct ClientOptions {
 // What the service sent next.
 struct CallEvent {
   enum class Kind { kData, kEof, kExit } kind = Kind::kData;
-  std::string data;      // kData
-  int exit_code = 0;     // kExit: the handler's status (0 success)
-  std::string message;   // kExit: the handler's message when it failed
+  std::string data;     // kData
+  int exit_code = 0;    // kExit: the handler's status (0 success)
+  std::string message;  // kExit: the handler's message when it failed
 };
 
 class ClientCall {
@@ -52,7 +52,8 @@ class ClientCall {
   asio::awaitable<void> Close();
 
  private:
-  explicit ClientCall(std::shared_ptr<Connection> connection) : connection_(std::move(connection)) {}
+  explicit ClientCall(std::shared_ptr<Connection> connection)
+      : connection_(std::move(connection)) {}
   std::shared_ptr<Connection> connection_;
   CallIdentity service_;
   std::string request_;

@@ -9,8 +9,8 @@ constexpr std::size_t kMaxService = 64;
 constexpr std::size_t kMaxArgument = 255;
 
 bool IsNameChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '.' || c == '_' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == '-';
 }
 
 bool IsArgumentChar(char c) { return IsNameChar(c) || c == ':' || c == '/' || c == '+'; }

@@ -10,8 +10,8 @@
 namespace vigil::rpc {
 
 struct CallRequest {
-  std::string service;   // 1-64 of A-Z a-z 0-9 . _ -
-  std::string argument;  // 0-255 of A-Z a-z 0-9 . _ - : / +
+  std::string service;           // 1-64 of A-Z a-z 0-9 . _ -
+  std::string argument;          // 0-255 of A-Z a-z 0-9 . _ - : / +
   std::string ToString() const;  // "SERVICE+ARGUMENT"
 };
 

@@ -9,14 +9,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
 #include <atomic>
 #include <fstream>
 #include <sstream>
 #include <thread>
-
-#include <asio/steady_timer.hpp>
-#include <asio/this_coro.hpp>
-#include <asio/use_awaitable.hpp>
 
 #include "base/file.h"
 #include "rpc/ca.h"
@@ -40,9 +39,7 @@ constexpr char kPolicy[] =
     "test.Slow * builder @any allow\n"
     "test.Missing * builder @any allow\n";
 
-void WriteText(const fs::path& path, const std::string& text) {
-  std::ofstream(path) << text;
-}
+void WriteText(const fs::path& path, const std::string& text) { std::ofstream(path) << text; }
 
 std::string ReadText(const fs::path& path) {
   std::ifstream in(path);
@@ -55,7 +52,8 @@ std::string ReadText(const fs::path& path) {
 class CallTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new TempDir(std::move(TempDir::Create(fs::temp_directory_path(), "vigil-call-")).value());
+    dir_ =
+        new TempDir(std::move(TempDir::Create(fs::temp_directory_path(), "vigil-call-")).value());
     fs::path ca = dir_->path() / "ca";
     ASSERT_TRUE(InitCa(ca, 30).ok());
     ASSERT_TRUE(IssueCertificate(ca, "ledger", {"log"}, 30).ok());
@@ -140,8 +138,8 @@ class CallTest : public ::testing::Test {
   }
 
   Result<CallOutcome> CallOnce(const Address& address, const std::string& request,
-                           const TlsFiles& tls, const std::string& input = "",
-                           CallLimits limits = {}) {
+                               const TlsFiles& tls, const std::string& input = "",
+                               CallLimits limits = {}) {
     ClientOptions options;
     options.tls = tls;
     options.limits = limits;
@@ -285,7 +283,7 @@ TEST_F(CallTest, ClientPinsTheServiceName) {
 
 TEST_F(CallTest, DeniedCallGetsADenialAndTheHandlerNeverRuns) {
   StartHost();
-  for (auto [request, role] : {std::pair{"vigil.Echo", "stranger"},        // no rule: default
+  for (auto [request, role] : {std::pair{"vigil.Echo", "stranger"},           // no rule: default
                                std::pair{"vigil.Echo+forbidden", "builder"},  // explicit deny
                                std::pair{"test.Sink", "stranger"}}) {
     auto outcome = CallOnce(tcp_, request, Role(role), "data");
@@ -299,7 +297,7 @@ TEST_F(CallTest, DeniedCallGetsADenialAndTheHandlerNeverRuns) {
   std::string audit = ReadText(audit_path());
   EXPECT_NE(audit.find("\"decision\":\"deny\""), std::string::npos);
   EXPECT_NE(audit.find("10-main.policy:2"), std::string::npos) << audit;  // the explicit deny
-  EXPECT_NE(audit.find("\"rule\":null"), std::string::npos) << audit;      // the default deny
+  EXPECT_NE(audit.find("\"rule\":null"), std::string::npos) << audit;     // the default deny
   EXPECT_NE(audit.find("\"name\":\"stranger\""), std::string::npos);
 }
 

@@ -8,10 +8,10 @@
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/use_awaitable.hpp>
-#include <csignal>
 #include <cerrno>
-#include <mutex>
+#include <csignal>
 #include <cstring>
+#include <mutex>
 
 namespace vigil::rpc {
 namespace {
@@ -84,8 +84,9 @@ void Connection::Attach(Socket socket) {
 }
 
 void Connection::StartWatchdog() {
-  asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->Watch(); },
-                 asio::detached);
+  asio::co_spawn(
+      socket_.get_executor(), [self = shared_from_this()] { return self->Watch(); },
+      asio::detached);
 }
 
 void Connection::EnterCall() {
@@ -108,8 +109,8 @@ void Connection::EndWithin(std::chrono::milliseconds limit) {
 Clock::time_point Connection::Deadline() const {
   if (!timeout_reason_.empty()) return std::min(hard_close_at_, end_by_);
   if (!in_call_) return std::min(started_ + limits_.connect_timeout, end_by_);
-  return std::min({last_activity_ + limits_.idle_timeout, call_started_ + limits_.total_timeout,
-                   end_by_});
+  return std::min(
+      {last_activity_ + limits_.idle_timeout, call_started_ + limits_.total_timeout, end_by_});
 }
 
 asio::awaitable<void> Connection::Watch() {
@@ -157,9 +158,9 @@ asio::awaitable<Result<int>> Connection::Drive(Operation operation, const char* 
     if (error == SSL_ERROR_ZERO_RETURN) co_return 0;
     if (!timeout_reason_.empty()) co_return Error::Failed(timeout_reason_);
     if (error == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
-      co_return Error::Failed(std::string(what) + ": " +
-                              (saved_errno == 0 ? "the peer closed the connection"
-                                                : std::strerror(saved_errno)));
+      co_return Error::Failed(
+          std::string(what) + ": " +
+          (saved_errno == 0 ? "the peer closed the connection" : std::strerror(saved_errno)));
     }
     co_return Error::Failed(std::string(what) + ": " + DescribeTlsFailure(ssl_));
   }
@@ -198,10 +199,15 @@ asio::awaitable<Status> Connection::Handshake(TlsSide side) {
 asio::awaitable<Status> Connection::ReadExactly(char* data, std::size_t size) {
   std::size_t got = 0;
   while (got < size) {
-    VIGIL_CO_ASSIGN_OR_RETURN(int n, co_await Drive([&] {
-      std::size_t read = 0;
-      return SSL_read_ex(ssl_, data + got, size - got, &read) == 1 ? static_cast<int>(read) : -1;
-    }, "reading from the peer failed"));
+    VIGIL_CO_ASSIGN_OR_RETURN(int n, co_await Drive(
+                                         [&] {
+                                           std::size_t read = 0;
+                                           return SSL_read_ex(ssl_, data + got, size - got,
+                                                              &read) == 1
+                                                      ? static_cast<int>(read)
+                                                      : -1;
+                                         },
+                                         "reading from the peer failed"));
     if (n == 0) co_return Error::Failed("the peer closed the connection");
     got += static_cast<std::size_t>(n);
   }
@@ -248,10 +254,12 @@ asio::awaitable<Status> Connection::WriteFrame(FrameType type, std::string_view 
   write_buffer_.assign(reinterpret_cast<const char*>(header.data()), header.size());
   write_buffer_.append(payload);
   writing_ = true;
-  auto written = co_await Drive([this] {
-    std::size_t n = 0;
-    return SSL_write_ex(ssl_, write_buffer_.data(), write_buffer_.size(), &n) == 1 ? 1 : -1;
-  }, "writing to the peer failed");
+  auto written = co_await Drive(
+      [this] {
+        std::size_t n = 0;
+        return SSL_write_ex(ssl_, write_buffer_.data(), write_buffer_.size(), &n) == 1 ? 1 : -1;
+      },
+      "writing to the peer failed");
   // No co_await inside ?: -- GCC 12 destroys the temporaries of such expressions twice.
   Status flushed = written.status();
   if (flushed.ok()) flushed = co_await Flush();
@@ -273,10 +281,14 @@ asio::awaitable<void> Connection::Shutdown() {
       // Wait for the peer's close_notify, so that closing cannot reset what it still reads.
       char discard[4096];
       while (true) {
-        auto n = co_await Drive([&] {
-          std::size_t read = 0;
-          return SSL_read_ex(ssl_, discard, sizeof(discard), &read) == 1 ? static_cast<int>(read) : -1;
-        }, "closing");
+        auto n = co_await Drive(
+            [&] {
+              std::size_t read = 0;
+              return SSL_read_ex(ssl_, discard, sizeof(discard), &read) == 1
+                         ? static_cast<int>(read)
+                         : -1;
+            },
+            "closing");
         if (!n.ok() || *n == 0) break;
       }
     }

@@ -25,8 +25,7 @@ std::string_view CallErrorName(CallError error) {
   return "unknown error";
 }
 
-std::array<std::uint8_t, kFrameHeaderSize> EncodeFrameHeader(FrameType type,
-                                                            std::uint32_t length) {
+std::array<std::uint8_t, kFrameHeaderSize> EncodeFrameHeader(FrameType type, std::uint32_t length) {
   return {static_cast<std::uint8_t>(type), static_cast<std::uint8_t>(length >> 24),
           static_cast<std::uint8_t>(length >> 16), static_cast<std::uint8_t>(length >> 8),
           static_cast<std::uint8_t>(length)};
