@@ -27,7 +27,7 @@ AUDIT="$WORK/audit.log"
   --key "$CA/ledger.key" --ca "$CA/ca.crt" --policy "$WORK/policy" --audit-log "$AUDIT" \
   > "$WORK/host.out" 2> "$WORK/host.err" &
 host=$!
-trap 'kill $host 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'kill $host 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for _ in $(seq 100); do grep -q "listening on tcp:" "$WORK/host.out" && break; sleep 0.1; done
 TCP=$(sed -n 's/.*listening on \(tcp:.*\)$/\1/p' "$WORK/host.out")
 if [ -S "$SOCK" ] && [ -n "$TCP" ]; then pass "echo-service listens on $TCP and a Unix socket"; else fail "host did not start: $(cat "$WORK/host.err")"; fi
