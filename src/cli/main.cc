@@ -7,6 +7,7 @@
 #include "cli/call_command.h"
 #include "cli/image_commands.h"
 #include "cli/key_commands.h"
+#include "cli/log_commands.h"
 #include "cli/policy_commands.h"
 #include "cli/release_commands.h"
 #include "cli/reproduce_command.h"
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
   vigil::cli::AddPolicyCommands(app, &exit_code);
   vigil::cli::AddCaCommands(app, &exit_code);
   vigil::cli::AddCallCommand(app, &exit_code);
+  vigil::cli::AddLogCommands(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

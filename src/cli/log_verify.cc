@@ -1,0 +1,224 @@
+#include "cli/log_verify.h"
+
+#include <httplib.h>
+
+#include <iostream>
+#include <memory>
+#include <regex>
+
+#include "base/base64.h"
+#include "base/file.h"
+#include "cli/cli_util.h"
+#include "tlog/checkpoint.h"
+#include "tlog/note.h"
+#include "tlog/receipt.h"
+#include "tlog/tile_reader.h"
+#include "tlog/verify.h"
+
+namespace vigil::cli {
+namespace {
+
+constexpr std::uint64_t kMaxTrustedFileSize = 64 * 1024;
+constexpr std::size_t kMaxResponseSize = 17u << 20;  // a full entry bundle fits
+
+struct VerifyArgs {
+  std::string ledger;
+  std::string trusted;
+  std::string proof;
+  bool json = false;
+};
+
+// The trusted file: the ledger's verifier key on the first line, then the last checkpoint
+// this command verified (absent the first time: trust on first use of the key's log).
+struct TrustedState {
+  std::string vkey;
+  std::string checkpoint_note;
+};
+
+Result<TrustedState> ReadTrusted(const std::string& path) {
+  VIGIL_ASSIGN_OR_RETURN(Bytes bytes, ReadFile(path, kMaxTrustedFileSize));
+  std::string text(bytes.begin(), bytes.end());
+  const std::size_t newline = text.find('\n');
+  TrustedState state;
+  state.vkey = text.substr(0, newline);
+  if (newline != std::string::npos) {
+    state.checkpoint_note = text.substr(newline + 1);
+  }
+  if (state.vkey.empty()) {
+    return Error::BadInput(path + ": the first line must be the ledger's verifier key " +
+                           "(`vigil log vkey DIR` prints it)");
+  }
+  return state;
+}
+
+// GETs `path` from the ledger, bounded in size.
+class LedgerClient {
+ public:
+  static Result<LedgerClient> Connect(const std::string& url) {
+    static const std::regex kUrl(R"(^http://[A-Za-z0-9.\-\[\]:]+(:[0-9]{1,5})?/?$)");
+    if (!std::regex_match(url, kUrl)) {
+      return Error::BadInput("--ledger must look like http://HOST:PORT, not '" + url + "'");
+    }
+    std::string base = url;
+    if (base.back() == '/') base.pop_back();
+    return LedgerClient(base);
+  }
+
+  Result<Bytes> Get(const std::string& path) {
+    Bytes body;
+    bool too_large = false;
+    auto response = client_->Get(
+        ("/" + path).c_str(), httplib::Headers{},
+        [&](const char* data, std::size_t length) {
+          if (body.size() + length > kMaxResponseSize) {
+            too_large = true;
+            return false;
+          }
+          body.insert(body.end(), data, data + length);
+          return true;
+        });
+    if (too_large) {
+      return Error::Failed(base_ + "/" + path + ": the response is over the size limit");
+    }
+    if (!response) {
+      return Error::MissingEnv("cannot reach the ledger at " + base_ + ": " +
+                               httplib::to_string(response.error()));
+    }
+    if (response->status != 200) {
+      return Error::Failed(base_ + "/" + path + ": HTTP " + std::to_string(response->status));
+    }
+    return body;
+  }
+
+ private:
+  explicit LedgerClient(std::string base)
+      : base_(base), client_(std::make_unique<httplib::Client>(base)) {
+    client_->set_connection_timeout(10);
+    client_->set_read_timeout(30);
+  }
+  std::string base_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+// Checks that the tree `newer` extends the tree `older`, from the ledger's tiles.
+Status CheckConsistent(LedgerClient& ledger, const tlog::Checkpoint& older,
+                       const tlog::Checkpoint& newer) {
+  if (newer.size < older.size) {
+    return Error::Failed("the ledger's tree shrank from size " + std::to_string(older.size) +
+                         " to " + std::to_string(newer.size) +
+                         ": it is not append-only (a fork or a rollback)");
+  }
+  if (newer.size == older.size) {
+    if (newer.root != older.root) {
+      return Error::Failed("fork: two different roots for tree size " +
+                           std::to_string(newer.size) + " (" + Base64Encode(older.root) + " and " +
+                           Base64Encode(newer.root) + ")");
+    }
+    return OkStatus();
+  }
+  if (older.size == 0) {
+    return OkStatus();
+  }
+  auto read = tlog::MakeTileHashReader(
+      newer.size, [&ledger](const std::string& path) { return ledger.Get(path); });
+  VIGIL_ASSIGN_OR_RETURN(std::vector<tlog::Hash> proof,
+                         tlog::ConsistencyProof(older.size, newer.size, read));
+  Status consistent =
+      tlog::VerifyConsistency(older.size, newer.size, proof, older.root, newer.root);
+  if (!consistent.ok()) {
+    return Error::Failed("fork: the tree of size " + std::to_string(newer.size) +
+                         " does not extend the trusted tree of size " +
+                         std::to_string(older.size) + ": " + consistent.error().message());
+  }
+  return OkStatus();
+}
+
+int Verify(const VerifyArgs& args) {
+  auto trusted = ReadTrusted(args.trusted);
+  if (!trusted.ok()) return ReportError(trusted.error());
+  auto verifier = tlog::NoteVerifier::Parse(trusted->vkey);
+  if (!verifier.ok()) return ReportError(verifier.error().WithContext(args.trusted));
+  const std::string origin = verifier->name();
+  std::optional<tlog::Checkpoint> old_checkpoint;
+  if (!trusted->checkpoint_note.empty()) {
+    auto opened = tlog::OpenCheckpoint(trusted->checkpoint_note, *verifier, origin);
+    if (!opened.ok()) return ReportError(opened.error().WithContext(args.trusted));
+    old_checkpoint = *opened;
+  }
+  std::optional<tlog::Receipt> receipt;
+  if (!args.proof.empty()) {
+    auto bytes = ReadFile(args.proof, 1 << 20);
+    if (!bytes.ok()) return ReportError(bytes.error());
+    auto parsed = tlog::ParseReceipt(AsText(*bytes));
+    if (!parsed.ok()) return ReportError(parsed.error().WithContext(args.proof));
+    receipt = std::move(parsed).value();
+  }
+  auto ledger = LedgerClient::Connect(args.ledger);
+  if (!ledger.ok()) return ReportError(ledger.error());
+
+  auto note_bytes = ledger->Get("checkpoint");
+  if (!note_bytes.ok()) return ReportError(note_bytes.error());
+  const std::string note(note_bytes->begin(), note_bytes->end());
+  auto latest = tlog::OpenCheckpoint(note, *verifier, origin);
+  if (!latest.ok()) {
+    return ReportError(latest.error().WithContext("the ledger's checkpoint"));
+  }
+  if (old_checkpoint) {
+    Status consistent = CheckConsistent(*ledger, *old_checkpoint, *latest);
+    if (!consistent.ok()) return ReportError(consistent.error());
+  }
+  Json out{{"origin", origin},
+           {"size", latest->size},
+           {"root", Base64Encode(latest->root)},
+           {"trusted_size", old_checkpoint ? Json(old_checkpoint->size) : Json(nullptr)}};
+  if (receipt) {
+    auto proven = tlog::VerifyReceipt(*receipt, *verifier, origin);
+    if (!proven.ok()) return ReportError(proven.error().WithContext(args.proof));
+    Status consistent = CheckConsistent(*ledger, *proven, *latest);
+    if (!consistent.ok()) {
+      return ReportError(consistent.error().WithContext("the receipt's checkpoint"));
+    }
+    out["proof"] = {{"index", receipt->index}, {"checkpoint_size", proven->size}};
+  }
+  // Only a fully verified checkpoint becomes the new trusted state.
+  const std::string updated = trusted->vkey + "\n" + note;
+  Status saved = WriteFileAtomic(args.trusted, AsBytes(updated), 0644);
+  if (!saved.ok()) return ReportError(saved.error());
+  if (args.json) {
+    PrintJson(out);
+    return 0;
+  }
+  std::cout << "ledger " << origin << ": size " << latest->size << ", root "
+            << Base64Encode(latest->root);
+  if (old_checkpoint) {
+    std::cout << ", consistent with the trusted size " << old_checkpoint->size;
+  } else {
+    std::cout << " (first checkpoint seen: now trusted)";
+  }
+  std::cout << "\n";
+  if (receipt) {
+    std::cout << "receipt: entry " << receipt->index << " is in the log\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+void AddLogVerifyCommand(CLI::App& log, int* exit_code) {
+  auto args = std::make_shared<VerifyArgs>();
+  CLI::App* verify = log.add_subcommand(
+      "verify",
+      "Verify a ledger: its checkpoint's signature and consistency with the trusted one "
+      "(exit 1 on a fork), and optionally a receipt; then update the trusted file");
+  verify->add_option("--ledger", args->ledger, "The ledger's HTTP address, http://HOST:PORT")
+      ->required();
+  verify->add_option("--trusted", args->trusted,
+                     "The trusted file: the verifier key line, then the last checkpoint "
+                     "verified (updated on success)")
+      ->required();
+  verify->add_option("--proof", args->proof, "A receipt (C2SP tlog-proof) to check as well");
+  verify->add_flag("--json", args->json, "Print the result as JSON");
+  verify->callback([args, exit_code] { *exit_code = Verify(*args); });
+}
+
+}  // namespace vigil::cli

@@ -1,0 +1,101 @@
+#include "ledger/build_entry.h"
+
+#include <nlohmann/json.hpp>
+
+namespace vigil::ledger {
+namespace {
+
+// std::map-backed: keys come out sorted, as RFC 8785 wants for ASCII keys.
+using Json = nlohmann::json;
+
+Json IdentityJson(const rpc::CallIdentity& identity) {
+  return Json{{"name", identity.name}, {"tags", identity.tags}};
+}
+
+bool IsLowerHex(std::string_view text) {
+  return text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
+}  // namespace
+
+Bytes SerializeBuildEntry(const BuildEntry& entry) {
+  Json artifacts = Json::array();
+  for (const Artifact& artifact : entry.artifacts) {
+    artifacts.push_back({{"name", artifact.name}, {"sha256", artifact.sha256}});
+  }
+  Json json{{"artifacts", artifacts},
+            {"build_id", entry.build_id},
+            {"builder", IdentityJson(entry.builder)},
+            {"end", entry.end},
+            {"lines", entry.lines},
+            {"log_sha256", entry.log_sha256},
+            {"start", entry.start},
+            {"status", entry.closed ? "closed" : "truncated"},
+            {"type", "build-log"}};
+  const std::string text = json.dump();
+  return Bytes(text.begin(), text.end());
+}
+
+Result<Artifact> ParseArtifact(std::string_view sha256, std::string_view name) {
+  if (sha256.size() != 64 || !IsLowerHex(sha256)) {
+    return Error::BadInput("an artifact's SHA-256 must be 64 lowercase hex digits");
+  }
+  const bool valid_name =
+      !name.empty() && name.size() <= 255 && name.find("..") == std::string_view::npos &&
+      name.find_first_not_of(
+          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+/-") ==
+          std::string_view::npos;
+  if (!valid_name) {
+    return Error::BadInput("invalid artifact name: use 1-255 of A-Z a-z 0-9 . _ + / -, no '..'");
+  }
+  return Artifact{std::string(name), std::string(sha256)};
+}
+
+Result<Bytes> PrepareRecord(std::string_view type, std::string_view json_text,
+                            const rpc::CallIdentity& submitter) {
+  if (type.empty() || type.size() > 32 ||
+      type.find_first_not_of("abcdefghijklmnopqrstuvwxyz-") != std::string_view::npos) {
+    return Error::BadInput("the record type (the call's argument) must be 1-32 of a-z and -");
+  }
+  if (type == "build-log") {
+    return Error::BadInput("build-log entries are written by the ledger only, from a BuildLog");
+  }
+  if (!json_text.empty() && json_text.back() == '\n') {
+    json_text.remove_suffix(1);
+  }
+  Json json = Json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded() || !json.is_object()) {
+    return Error::BadInput("a record must be a JSON object");
+  }
+  if (json.dump() != json_text) {
+    return Error::BadInput(
+        "a record must be canonical JSON (RFC 8785: sorted keys, no whitespace, no duplicates)");
+  }
+  auto found = json.find("type");
+  if (found == json.end() || !found->is_string() || found->get<std::string>() != type) {
+    return Error::BadInput("the record's \"type\" must be \"" + std::string(type) +
+                           "\", the call's argument");
+  }
+  if (json.contains("submitter")) {
+    return Error::BadInput("\"submitter\" is set by the ledger, not the caller");
+  }
+  json["submitter"] = IdentityJson(submitter);
+  const std::string text = json.dump();
+  if (text.size() > tlog::kMaxStoredEntrySize) {
+    return Error::BadInput("the record is over " + std::to_string(tlog::kMaxStoredEntrySize) +
+                           " bytes");
+  }
+  return Bytes(text.begin(), text.end());
+}
+
+std::optional<tlog::EntryLabel> LabelEntry(ByteView entry) {
+  Json json = Json::parse(AsText(entry), nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded() || !json.is_object()) return std::nullopt;
+  auto type = json.find("type");
+  if (type == json.end() || !type->is_string()) return std::nullopt;
+  auto id = json.find("build_id");
+  return tlog::EntryLabel{type->get<std::string>(),
+                          id != json.end() && id->is_string() ? id->get<std::string>() : ""};
+}
+
+}  // namespace vigil::ledger

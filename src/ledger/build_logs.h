@@ -1,0 +1,95 @@
+// The text of every build's log, one file per build under DIR/logs/, written as lines
+// arrive. Each line is stamped with the ledger's UTC time (microseconds) and sanitised:
+// bytes outside printable ASCII and tab become '.', lines over kMaxLineLength are cut and
+// marked. A syncer thread makes every written line durable (fdatasync) within
+// kSyncInterval; Sync() does it at once. Readers (the HTTP API) follow running builds.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/result.h"
+#include "base/unique_fd.h"
+
+namespace vigil::ledger {
+
+namespace fs = std::filesystem;
+
+inline constexpr std::size_t kMaxLineLength = 4096;
+inline constexpr std::chrono::milliseconds kSyncInterval{50};
+
+// Build ids: 1-128 of [A-Za-z0-9._-], not starting with '.' or '-'.
+Status CheckBuildId(std::string_view id);
+
+// Turns raw output into the stored text of one line (without stamp or newline): bytes
+// outside printable ASCII and tab become '.', and a line over kMaxLineLength is cut and
+// ends with a marker saying how many bytes were dropped.
+std::string SanitizeLine(std::string_view raw);
+
+// A UTC timestamp with microseconds: 2026-11-22T17:20:00.123456Z.
+std::string UtcTimestamp(std::chrono::system_clock::time_point when);
+
+enum class BuildState { kRunning, kClosed, kTruncated };
+const char* BuildStateName(BuildState state);
+
+struct BuildSummary {
+  std::string id;
+  BuildState state;
+  std::uint64_t lines;
+};
+
+class BuildLogs {
+ public:
+  // Uses (creates) DIR/logs.
+  static Result<std::unique_ptr<BuildLogs>> Open(const fs::path& dir);
+  ~BuildLogs();
+
+  // Starts build `id`: Failed if its log exists already (ids are used once).
+  Status Start(const std::string& id);
+  // Appends one line (sanitised and stamped here); returns the line count.
+  Result<std::uint64_t> AppendLine(const std::string& id, std::string_view raw);
+  // Makes every line of `id` durable now; returns the durable line count.
+  Result<std::uint64_t> Sync(const std::string& id);
+  // Lines of `id` known durable (by Sync or the syncer thread).
+  std::uint64_t DurableLines(const std::string& id);
+  // Ends build `id`: syncs, closes the file and wakes followers.
+  Status Finish(const std::string& id, BuildState state);
+
+  // The ids of log files with no running build (left by a crash), for recovery.
+  std::vector<std::string> Orphans(const std::vector<std::string>& known_ids) const;
+
+  fs::path LogPath(const std::string& id) const;
+  // A running build's state, or nullopt for a build not running here.
+  std::optional<BuildSummary> Running(const std::string& id);
+  std::vector<BuildSummary> RunningBuilds();
+
+  // Waits until build `id`'s log grew beyond `size` bytes, it finished, or `timeout`
+  // passed. Returns true while the build is still running.
+  bool WaitForGrowth(const std::string& id, std::uint64_t size,
+                     std::chrono::milliseconds timeout);
+
+ private:
+  struct Build;
+  explicit BuildLogs(fs::path dir);
+  void SyncLoop();
+  std::shared_ptr<Build> Find(const std::string& id);
+
+  const fs::path dir_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::map<std::string, std::shared_ptr<Build>> running_;
+  bool stopping_ = false;
+  std::condition_variable stop_;
+  std::thread syncer_;
+};
+
+}  // namespace vigil::ledger

@@ -1,0 +1,98 @@
+// vigil-ledger: the build-log ledger. Serves vigil.BuildLog and vigil.Append behind mutual
+// TLS and the call policy, and the public read API over HTTP. The log directory is made
+// with `vigil log init DIR --origin NAME`.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "ledger/build_entry.h"
+#include "ledger/build_logs.h"
+#include "ledger/http_api.h"
+#include "ledger/ledger_service.h"
+#include "rpc/service_host.h"
+#include "tlog/sequencer.h"
+#include "tlog/store.h"
+
+namespace {
+
+int Fail(const vigil::Error& error) {
+  std::cerr << "vigil-ledger: error: " << error.message() << "\n";
+  return error.exit_code();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"vigil-ledger: the append-only, verifiable log of builds"};
+  std::string dir, http = "127.0.0.1:0";
+  std::vector<std::string> listen;
+  std::string cert, key, ca, policy, audit;
+  app.add_option("--dir", dir, "The log directory (made by `vigil log init`)")->required();
+  app.add_option("--listen", listen, "unix:/path or tcp:HOST:PORT for calls (repeatable)")
+      ->required();
+  app.add_option("--http", http, "HOST:PORT of the public read API (port 0: any)")
+      ->capture_default_str();
+  app.add_option("--cert", cert, "This role's certificate")->required();
+  app.add_option("--key", key, "This role's private key (0600)")->required();
+  app.add_option("--ca", ca, "The deployment CA certificate")->required();
+  app.add_option("--policy", policy, "The call policy directory (*.policy)")->required();
+  app.add_option("--audit-log", audit, "Append every decision here (JSON lines)")->required();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  const std::size_t colon = http.rfind(':');
+  int http_port = -1;
+  if (colon != std::string::npos) {
+    try {
+      http_port = std::stoi(http.substr(colon + 1));
+    } catch (const std::exception&) {
+    }
+  }
+  if (colon == std::string::npos || colon == 0 || http_port < 0 || http_port > 65535) {
+    return Fail(vigil::Error::BadInput("--http must be HOST:PORT, e.g. 127.0.0.1:8080"));
+  }
+
+  auto store = vigil::tlog::LogStore::Open(dir, vigil::ledger::LabelEntry);
+  if (!store.ok()) return Fail(store.error());
+  auto logs = vigil::ledger::BuildLogs::Open(dir);
+  if (!logs.ok()) return Fail(logs.error());
+  vigil::tlog::Sequencer sequencer(**store);
+  vigil::ledger::LedgerService service(**store, sequencer, **logs);
+  auto recovered = service.RecoverInterruptedBuilds();
+  if (!recovered.ok()) return Fail(recovered.error());
+  if (*recovered > 0) {
+    std::fprintf(stderr, "vigil-ledger: logged %zu interrupted builds as truncated\n",
+                 *recovered);
+  }
+
+  vigil::rpc::ServiceHostOptions options;
+  options.tls = {cert, key, ca};
+  options.policy_dir = policy;
+  options.audit_log = audit;
+  auto host = vigil::rpc::ServiceHost::Create(options);
+  if (!host.ok()) return Fail(host.error());
+  service.RegisterWith(**host);
+  for (const auto& text : listen) {
+    auto address = vigil::rpc::ParseAddress(text);
+    if (!address.ok()) return Fail(address.error());
+    auto bound = (*host)->Listen(*address);
+    if (!bound.ok()) return Fail(bound.error());
+    std::printf("vigil-ledger: %s listening on %s\n", (*host)->identity().name.c_str(),
+                bound->ToString().c_str());
+  }
+  vigil::ledger::HttpApi api(**store, **logs);
+  auto port = api.Start(http.substr(0, colon), http_port);
+  if (!port.ok()) return Fail(port.error());
+  // Scripts read the real port of --http HOST:0 from this line.
+  std::printf("vigil-ledger: %s (size %llu) on http://%s:%d\n", (*store)->origin().c_str(),
+              static_cast<unsigned long long>((*store)->size()), http.substr(0, colon).c_str(),
+              *port);
+  std::fflush(stdout);
+  vigil::Status served = (*host)->Run();
+  api.Stop();
+  sequencer.Stop();
+  if (!served.ok()) return Fail(served.error());
+  return 0;
+}

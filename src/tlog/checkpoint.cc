@@ -1,0 +1,88 @@
+#include "tlog/checkpoint.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "base/base64.h"
+
+namespace vigil::tlog {
+namespace {
+
+Error Malformed(const std::string& why) {
+  return Error::BadInput("the checkpoint is malformed: " + why);
+}
+
+// Parses a decimal uint64 without sign, leading zeros (except "0") or overflow.
+Result<std::uint64_t> ParseSize(std::string_view digits) {
+  if (digits.empty()) return Malformed("the tree size (line 2) is empty");
+  if (digits.size() > 1 && digits[0] == '0') {
+    return Malformed("the tree size (line 2) has a leading zero");
+  }
+  std::uint64_t value = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return Malformed("the tree size (line 2) is not a decimal number");
+    const auto digit = static_cast<std::uint64_t>(c - '0');
+    if (value > (std::numeric_limits<std::uint64_t>::max() - digit) / 10) {
+      return Malformed("the tree size (line 2) does not fit in 64 bits");
+    }
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+}  // namespace
+
+std::string FormatCheckpointText(const Checkpoint& checkpoint) {
+  std::string text = checkpoint.origin + "\n" + std::to_string(checkpoint.size) + "\n" +
+                     Base64Encode(checkpoint.root) + "\n";
+  for (const std::string& extension : checkpoint.extensions) {
+    text += extension;
+    text += '\n';
+  }
+  return text;
+}
+
+Result<Checkpoint> ParseCheckpointText(std::string_view text) {
+  if (Status status = CheckNoteText(text); !status.ok()) {
+    return status.error().WithContext("the checkpoint is malformed");
+  }
+  std::vector<std::string_view> lines;
+  for (std::string_view rest = text; !rest.empty();) {
+    const std::size_t end = rest.find('\n');  // found: the text ends with a newline
+    lines.push_back(rest.substr(0, end));
+    rest.remove_prefix(end + 1);
+  }
+  if (lines.size() < 3) {
+    return Malformed("it has " + std::to_string(lines.size()) +
+                     " lines; it needs the origin, the tree size and the root hash");
+  }
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].empty()) return Malformed("line " + std::to_string(i + 1) + " is empty");
+  }
+  Checkpoint checkpoint;
+  checkpoint.origin = std::string(lines[0]);
+  VIGIL_ASSIGN_OR_RETURN(checkpoint.size, ParseSize(lines[1]));
+  auto root = Base64Decode(lines[2]);
+  if (!root.ok()) return root.error().WithContext("the checkpoint's root hash (line 3)");
+  if (root->size() != checkpoint.root.size()) {
+    return Malformed("the root hash (line 3) is " + std::to_string(root->size()) +
+                     " bytes; a SHA-256 hash is 32");
+  }
+  std::copy(root->begin(), root->end(), checkpoint.root.begin());
+  for (std::size_t i = 3; i < lines.size(); ++i) checkpoint.extensions.emplace_back(lines[i]);
+  return checkpoint;
+}
+
+Result<Checkpoint> OpenCheckpoint(std::string_view signed_note, const NoteVerifier& verifier,
+                                  std::string_view expected_origin) {
+  VIGIL_ASSIGN_OR_RETURN(std::string text, OpenNote(signed_note, verifier));
+  VIGIL_ASSIGN_OR_RETURN(Checkpoint checkpoint, ParseCheckpointText(text));
+  if (checkpoint.origin != expected_origin) {
+    return Error::Failed("the checkpoint is for the log \"" + checkpoint.origin +
+                         "\", expected \"" + std::string(expected_origin) +
+                         "\"; check the log's origin and key");
+  }
+  return checkpoint;
+}
+
+}  // namespace vigil::tlog

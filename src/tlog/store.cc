@@ -1,0 +1,506 @@
+#include "tlog/store.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <cassert>
+#include <map>
+#include <mutex>
+#include <system_error>
+
+#include "base/file.h"
+#include "crypto/secret.h"
+#include "tlog/checkpoint.h"
+#include "tlog/entry_index.h"
+#include "tlog/note.h"
+#include "tlog/prove.h"
+#include "tlog/receipt.h"
+#include "tlog/tile.h"
+
+namespace vigil::tlog {
+namespace {
+
+constexpr std::uint64_t kTileWidth = 256;
+// Tile levels 0..7 hold tree levels 0, 8, ..., 56: enough for any 64-bit size.
+constexpr int kTileLevels = 8;
+constexpr std::uint64_t kMaxKeyFileSize = 4096;
+constexpr std::uint64_t kMaxCheckpointSize = 64 * 1024;
+constexpr std::uint64_t kMaxHashTileSize = kTileWidth * 32;
+constexpr std::uint64_t kMaxBundleSize = kTileWidth * (2 + kMaxStoredEntrySize);
+// Entries re-indexed per transaction when the index catches up.
+constexpr std::uint64_t kIndexChunk = 4096;
+
+// The number of complete tree nodes at tile level `level` (tree level 8*level).
+std::uint64_t NodesAtTileLevel(std::uint64_t size, int level) {
+  const int shift = kTileHeight * level;
+  return shift >= 64 ? 0 : size >> shift;
+}
+
+Bytes ConcatHashes(std::span<const Hash> hashes) {
+  Bytes out;
+  out.reserve(hashes.size() * 32);
+  for (const Hash& hash : hashes) {
+    out.insert(out.end(), hash.begin(), hash.end());
+  }
+  return out;
+}
+
+// The origin is the verifier key's name: everything before its first '+'.
+std::string NameOfVerifierKey(const std::string& vkey) { return vkey.substr(0, vkey.find('+')); }
+
+Result<std::string> ReadText(const fs::path& path, std::uint64_t max_size) {
+  VIGIL_ASSIGN_OR_RETURN(Bytes bytes, ReadFile(path, max_size, /*allow_symlink=*/false));
+  return std::string(bytes.begin(), bytes.end());
+}
+
+}  // namespace
+
+struct LogStore::State {
+  std::uint64_t size = 0;
+  CompactRange range;
+  // The hashes of the incomplete tile at each tile level (fewer than 256 each).
+  std::array<std::vector<Hash>, kTileLevels> partial_tiles;
+  // The entries of the incomplete entry bundle.
+  std::vector<Bytes> partial_bundle;
+  std::string checkpoint;
+};
+
+LogStore::LogStore(fs::path dir, std::string origin, std::string verifier_key)
+    : dir_(std::move(dir)),
+      origin_(std::move(origin)),
+      verifier_key_(std::move(verifier_key)),
+      state_(std::make_unique<State>()) {}
+
+LogStore::~LogStore() = default;
+
+Status LogStore::Init(const fs::path& dir, const std::string& origin) {
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_empty(dir, ec)) {
+    return Error::BadInput(dir.string() + " exists and is not empty: give a new directory");
+  }
+  VIGIL_ASSIGN_OR_RETURN(NoteSigner signer, NoteSigner::Create(origin));
+  const bool created = fs::create_directories(dir, ec);
+  if (ec) {
+    return Error::Failed("cannot create " + dir.string() + ": " + ec.message());
+  }
+  auto undo = [&](Error error) -> Status {
+    if (created) {
+      fs::remove_all(dir, ec);
+    } else {
+      for (const char* name : {"log.key", "log.vkey", "checkpoint", "tile"}) {
+        fs::remove_all(dir / name, ec);
+      }
+    }
+    return error;
+  };
+  fs::create_directory(dir / "tile", ec);
+  if (ec) {
+    return undo(Error::Failed("cannot create " + (dir / "tile").string() + ": " + ec.message()));
+  }
+  const crypto::SecretBytes private_key = signer.PrivateKeyText();
+  Status written = CreateFileAtomic(dir / "log.key", private_key.view(), 0600);
+  if (!written.ok()) {
+    return undo(written.error());
+  }
+  const std::string vkey = signer.VerifierKey() + "\n";
+  written = CreateFileAtomic(dir / "log.vkey", AsBytes(vkey), 0644);
+  if (!written.ok()) {
+    return undo(written.error());
+  }
+  auto note = signer.Sign(FormatCheckpointText(Checkpoint{origin, 0, EmptyRoot(), {}}));
+  if (!note.ok()) {
+    return undo(note.error());
+  }
+  written = CreateFileAtomic(dir / "checkpoint", AsBytes(*note), 0644);
+  if (!written.ok()) {
+    return undo(written.error());
+  }
+  return OkStatus();
+}
+
+Result<std::unique_ptr<LogStore>> LogStore::Open(const fs::path& dir,
+                                                 EntryClassifier classifier) {
+  std::error_code ec;
+  if (!fs::is_directory(dir / "tile", ec)) {
+    return Error::BadInput(dir.string() + " is not a log directory (no tile/): create one with " +
+                           "`vigil log init " + dir.string() + " --origin NAME`");
+  }
+  struct stat key_stat {};
+  if (::stat((dir / "log.key").c_str(), &key_stat) == 0 && (key_stat.st_mode & 077) != 0) {
+    return Error::BadInput((dir / "log.key").string() +
+                           " is readable by others: chmod 600 it (and consider the key exposed)");
+  }
+  UniqueFd lock(::open((dir / "lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (lock.get() < 0) {
+    return Error::Failed("cannot open " + (dir / "lock").string() + ": " + std::strerror(errno));
+  }
+  if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
+    return Error::Failed("the log " + dir.string() +
+                         " is in use by another process (a running vigil-ledger?): read it " +
+                         "over HTTP, or stop that process first");
+  }
+  VIGIL_ASSIGN_OR_RETURN(std::string key_text, ReadText(dir / "log.key", kMaxKeyFileSize));
+  auto signer = NoteSigner::FromText(key_text);
+  crypto::Wipe({reinterpret_cast<std::uint8_t*>(key_text.data()), key_text.size()});
+  if (!signer.ok()) {
+    return signer.error().WithContext((dir / "log.key").string());
+  }
+  VIGIL_ASSIGN_OR_RETURN(std::string vkey, ReadText(dir / "log.vkey", kMaxKeyFileSize));
+  while (!vkey.empty() && vkey.back() == '\n') {
+    vkey.pop_back();
+  }
+  if (vkey != signer->VerifierKey()) {
+    return Error::Failed((dir / "log.vkey").string() + " does not belong to log.key");
+  }
+  std::unique_ptr<LogStore> store(new LogStore(dir, NameOfVerifierKey(vkey), vkey));
+  store->lock_ = std::move(lock);
+  store->classifier_ = std::move(classifier);
+  store->signer_ = std::make_unique<NoteSigner>(std::move(signer).value());
+  VIGIL_ASSIGN_OR_RETURN(store->index_, EntryIndex::Open(dir / "index.db"));
+  VIGIL_RETURN_IF_ERROR(store->Recover());
+  return store;
+}
+
+Status LogStore::Recover() {
+  VIGIL_ASSIGN_OR_RETURN(std::string note, ReadText(dir_ / "checkpoint", kMaxCheckpointSize));
+  VIGIL_ASSIGN_OR_RETURN(NoteVerifier verifier, NoteVerifier::Parse(verifier_key_));
+  auto checkpoint = OpenCheckpoint(note, verifier, origin_);
+  if (!checkpoint.ok()) {
+    return checkpoint.error().WithContext((dir_ / "checkpoint").string());
+  }
+  State& state = *state_;
+  state.size = checkpoint->size;
+  state.checkpoint = note;
+  for (int level = 0; level < kTileLevels; ++level) {
+    const std::uint64_t nodes = NodesAtTileLevel(state.size, level);
+    const int width = static_cast<int>(nodes % kTileWidth);
+    if (width == 0) {
+      continue;
+    }
+    const fs::path path = dir_ / TilePath(level, nodes / kTileWidth, width);
+    VIGIL_ASSIGN_OR_RETURN(Bytes tile, ReadFile(path, kMaxHashTileSize));
+    auto hashes = DecodeHashTile(tile, width);
+    if (!hashes.ok()) {
+      return hashes.error().WithContext(path.string());
+    }
+    state.partial_tiles[level] = std::move(hashes).value();
+  }
+  if (const int width = static_cast<int>(state.size % kTileWidth); width > 0) {
+    const fs::path path = dir_ / EntryBundlePath(state.size / kTileWidth, width);
+    VIGIL_ASSIGN_OR_RETURN(Bytes bundle, ReadFile(path, kMaxBundleSize));
+    auto entries = DecodeEntryBundle(bundle, width);
+    if (!entries.ok()) {
+      return entries.error().WithContext(path.string());
+    }
+    state.partial_bundle = std::move(entries).value();
+  }
+  auto range = CompactRange::Resume(state.size, [&](int level, std::uint64_t index) {
+    return ReadSubtreeHash(state, level, index);
+  });
+  if (!range.ok()) {
+    return range.error().WithContext("log " + dir_.string() + " is damaged");
+  }
+  state.range = std::move(range).value();
+  if (state.range.Root() != checkpoint->root) {
+    return Error::Failed("log " + dir_.string() +
+                         " is damaged: the tiles do not hash to the checkpoint's root");
+  }
+  VIGIL_RETURN_IF_ERROR(RemoveLeftovers());
+  return CatchUpIndex();
+}
+
+// Removes tiles and bundles beyond the checkpoint: an interrupted batch wrote them, and
+// nothing may ever serve them, since later appends put other entries at those positions.
+Status LogStore::RemoveLeftovers() {
+  const std::uint64_t size = state_->size;
+  std::error_code ec;
+  auto remove_beyond = [&](auto path_of, std::uint64_t nodes) {
+    const std::uint64_t index = nodes / kTileWidth;
+    const int width = static_cast<int>(nodes % kTileWidth);
+    fs::remove(dir_ / path_of(index, 256), ec);
+    const fs::path partials = (dir_ / path_of(index, 1)).parent_path();
+    if (fs::is_directory(partials, ec)) {
+      for (const auto& file : fs::directory_iterator(partials, ec)) {
+        const std::string name = file.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos || name.empty() ||
+            std::stoi(name) > width) {
+          fs::remove(file.path(), ec);
+        }
+      }
+    }
+    for (std::uint64_t next = index + 1;; ++next) {
+      const fs::path full = dir_ / path_of(next, 256);
+      const fs::path next_partials = (dir_ / path_of(next, 1)).parent_path();
+      if (!fs::exists(full, ec) && !fs::exists(next_partials, ec)) {
+        break;
+      }
+      fs::remove(full, ec);
+      fs::remove_all(next_partials, ec);
+    }
+  };
+  for (int level = 0; level < kTileLevels; ++level) {
+    remove_beyond([level](std::uint64_t index, int width) { return TilePath(level, index, width); },
+                  NodesAtTileLevel(size, level));
+  }
+  remove_beyond([](std::uint64_t index, int width) { return EntryBundlePath(index, width); },
+                size);
+  if (ec) {
+    return Error::Failed("cannot clean up after an interrupted append in " + dir_.string() + ": " +
+                         ec.message());
+  }
+  return OkStatus();
+}
+
+std::optional<EntryLabel> LogStore::Classify(ByteView entry) const {
+  return classifier_ ? classifier_(entry) : std::nullopt;
+}
+
+Status LogStore::CatchUpIndex() {
+  VIGIL_ASSIGN_OR_RETURN(std::uint64_t indexed, index_->IndexedSize());
+  const State& state = *state_;
+  if (indexed > state.size) {
+    VIGIL_RETURN_IF_ERROR(index_->Truncate(state.size));
+    indexed = state.size;
+  }
+  while (indexed < state.size) {
+    const std::uint64_t end = std::min(state.size, indexed + kIndexChunk);
+    std::vector<IndexedEntry> rows;
+    for (std::uint64_t i = indexed; i < end; ++i) {
+      VIGIL_ASSIGN_OR_RETURN(Bytes entry, ReadEntryLocked(state, i));
+      auto label = Classify(entry);
+      rows.push_back({i, LeafHash(entry), label ? std::optional(label->kind) : std::nullopt,
+                      label ? std::optional(label->key) : std::nullopt});
+    }
+    VIGIL_RETURN_IF_ERROR(index_->Add(indexed, rows));
+    indexed = end;
+  }
+  return OkStatus();
+}
+
+Result<std::uint64_t> LogStore::AppendBatch(std::span<const Bytes> entries) {
+  for (const Bytes& entry : entries) {
+    if (entry.size() > kMaxStoredEntrySize) {
+      return Error::BadInput("an entry of " + std::to_string(entry.size()) +
+                             " bytes is over the limit of " +
+                             std::to_string(kMaxStoredEntrySize));
+    }
+  }
+  const std::uint64_t first = state_->size;
+  if (entries.empty()) {
+    return first;
+  }
+  // Work on a copy: if any write fails, the published state stays as it was.
+  auto next = std::make_unique<State>(*state_);
+  std::map<std::string, Bytes> files;
+  std::vector<fs::path> completed_partials;
+  std::array<bool, kTileLevels> tile_changed{};
+  std::vector<IndexedEntry> rows;
+  rows.reserve(entries.size());
+  for (const Bytes& entry : entries) {
+    const Hash leaf = LeafHash(entry);
+    auto label = Classify(entry);
+    rows.push_back({next->size, leaf, label ? std::optional(label->kind) : std::nullopt,
+                    label ? std::optional(label->key) : std::nullopt});
+    next->range.Append(leaf, [&](int level, std::uint64_t index, const Hash& hash) {
+      if (level % kTileHeight != 0) {
+        return;
+      }
+      const int tile_level = level / kTileHeight;
+      auto& tile = next->partial_tiles[tile_level];
+      assert(tile.size() == index % kTileWidth);
+      tile.push_back(hash);
+      tile_changed[tile_level] = true;
+      if (tile.size() == kTileWidth) {
+        const std::uint64_t tile_index = index / kTileWidth;
+        files[TilePath(tile_level, tile_index, 256)] = ConcatHashes(tile);
+        completed_partials.push_back((dir_ / TilePath(tile_level, tile_index, 1)).parent_path());
+        tile.clear();
+      }
+    });
+    next->partial_bundle.push_back(entry);
+    if (next->partial_bundle.size() == kTileWidth) {
+      const std::uint64_t bundle_index = next->size / kTileWidth;
+      files[EntryBundlePath(bundle_index, 256)] = EncodeEntryBundle(next->partial_bundle);
+      completed_partials.push_back((dir_ / EntryBundlePath(bundle_index, 1)).parent_path());
+      next->partial_bundle.clear();
+    }
+    ++next->size;
+  }
+  for (int level = 0; level < kTileLevels; ++level) {
+    const auto& tile = next->partial_tiles[level];
+    if (tile_changed[level] && !tile.empty()) {
+      const std::uint64_t nodes = NodesAtTileLevel(next->size, level);
+      files[TilePath(level, nodes / kTileWidth, static_cast<int>(tile.size()))] =
+          ConcatHashes(tile);
+    }
+  }
+  if (!next->partial_bundle.empty()) {
+    files[EntryBundlePath(next->size / kTileWidth, static_cast<int>(next->partial_bundle.size()))] =
+        EncodeEntryBundle(next->partial_bundle);
+  }
+  std::error_code ec;
+  for (const auto& [path, bytes] : files) {
+    const fs::path file = dir_ / path;
+    fs::create_directories(file.parent_path(), ec);
+    VIGIL_RETURN_IF_ERROR(WriteFileAtomic(file, bytes));
+  }
+  // The commit point: the checkpoint covering the batch, written only once every tile and
+  // bundle it covers is on disk.
+  VIGIL_ASSIGN_OR_RETURN(next->checkpoint, signer_->Sign(FormatCheckpointText(
+                                               Checkpoint{origin_, next->size, next->range.Root(), {}})));
+  VIGIL_RETURN_IF_ERROR(WriteFileAtomic(dir_ / "checkpoint", AsBytes(next->checkpoint)));
+  {
+    std::unique_lock lock(mutex_);
+    state_ = std::move(next);
+    // Partial tiles are no longer needed once the full tile exists (C2SP tlog-tiles lets
+    // logs delete them; clients fall back to the full tile).
+    for (const fs::path& partials : completed_partials) {
+      fs::remove_all(partials, ec);
+    }
+  }
+  // The index is derived data: if it fails now, it catches up on the next batch or start.
+  Status indexed = index_->Add(first, rows);
+  if (!indexed.ok()) {
+    (void)CatchUpIndex();
+  }
+  return first;
+}
+
+std::uint64_t LogStore::size() const {
+  std::shared_lock lock(mutex_);
+  return state_->size;
+}
+
+std::string LogStore::checkpoint() const {
+  std::shared_lock lock(mutex_);
+  return state_->checkpoint;
+}
+
+Result<Hash> LogStore::ReadSubtreeHash(const State& state, int level, std::uint64_t index) const {
+  if (level < 0 || level >= 64 || index >= (state.size >> level)) {
+    return Error::Failed("no complete subtree at level " + std::to_string(level) + " index " +
+                         std::to_string(index) + " in a tree of size " +
+                         std::to_string(state.size));
+  }
+  const int tile_level = level / kTileHeight;
+  const int height = level % kTileHeight;
+  const std::uint64_t per_tile = kTileWidth >> height;
+  const std::uint64_t tile_index = index / per_tile;
+  const std::uint64_t full_tiles = NodesAtTileLevel(state.size, tile_level) / kTileWidth;
+  if (tile_index >= full_tiles) {
+    return SubtreeHashFromTile(state.partial_tiles[tile_level], height, index % per_tile);
+  }
+  const fs::path path = dir_ / TilePath(tile_level, tile_index, 256);
+  VIGIL_ASSIGN_OR_RETURN(Bytes tile, ReadFile(path, kMaxHashTileSize));
+  auto hashes = DecodeHashTile(tile, 256);
+  if (!hashes.ok()) {
+    return hashes.error().WithContext(path.string());
+  }
+  return SubtreeHashFromTile(*hashes, height, index % per_tile);
+}
+
+Result<Bytes> LogStore::ReadEntryLocked(const State& state, std::uint64_t index) const {
+  if (index >= state.size) {
+    return Error::BadInput("entry " + std::to_string(index) + " is beyond the tree size " +
+                           std::to_string(state.size));
+  }
+  const std::uint64_t bundle_index = index / kTileWidth;
+  if (bundle_index == state.size / kTileWidth) {
+    return state.partial_bundle[index % kTileWidth];
+  }
+  const fs::path path = dir_ / EntryBundlePath(bundle_index, 256);
+  VIGIL_ASSIGN_OR_RETURN(Bytes bundle, ReadFile(path, kMaxBundleSize));
+  auto entries = DecodeEntryBundle(bundle, 256);
+  if (!entries.ok()) {
+    return entries.error().WithContext(path.string());
+  }
+  return std::move((*entries)[index % kTileWidth]);
+}
+
+Result<Bytes> LogStore::ReadEntry(std::uint64_t index) const {
+  std::shared_lock lock(mutex_);
+  return ReadEntryLocked(*state_, index);
+}
+
+Result<std::vector<Hash>> LogStore::InclusionProof(std::uint64_t index, std::uint64_t size) const {
+  std::shared_lock lock(mutex_);
+  const State& state = *state_;
+  if (size > state.size) {
+    return Error::BadInput("tree size " + std::to_string(size) + " is beyond the log's size " +
+                           std::to_string(state.size));
+  }
+  return tlog::InclusionProof(index, size, [&](int level, std::uint64_t i) {
+    return ReadSubtreeHash(state, level, i);
+  });
+}
+
+Result<std::vector<Hash>> LogStore::ConsistencyProof(std::uint64_t size1,
+                                                     std::uint64_t size2) const {
+  std::shared_lock lock(mutex_);
+  const State& state = *state_;
+  if (size2 > state.size) {
+    return Error::BadInput("tree size " + std::to_string(size2) + " is beyond the log's size " +
+                           std::to_string(state.size));
+  }
+  return tlog::ConsistencyProof(size1, size2, [&](int level, std::uint64_t i) {
+    return ReadSubtreeHash(state, level, i);
+  });
+}
+
+Result<std::string> LogStore::Receipt(std::uint64_t index) const {
+  std::shared_lock lock(mutex_);
+  const State& state = *state_;
+  VIGIL_ASSIGN_OR_RETURN(Bytes entry, ReadEntryLocked(state, index));
+  VIGIL_ASSIGN_OR_RETURN(
+      std::vector<Hash> proof,
+      tlog::InclusionProof(index, state.size, [&](int level, std::uint64_t i) {
+        return ReadSubtreeHash(state, level, i);
+      }));
+  tlog::Receipt receipt;
+  receipt.extra = std::move(entry);
+  receipt.index = index;
+  receipt.proof = std::move(proof);
+  receipt.checkpoint = state.checkpoint;
+  return FormatReceipt(receipt);
+}
+
+Result<Bytes> LogStore::ReadTile(std::string_view path) const {
+  VIGIL_ASSIGN_OR_RETURN(TileRef ref, ParseTilePath(path));
+  std::shared_lock lock(mutex_);
+  const std::uint64_t nodes =
+      ref.entries ? state_->size : NodesAtTileLevel(state_->size, ref.level);
+  const std::uint64_t full_tiles = nodes / kTileWidth;
+  const bool within = ref.width == 256
+                          ? ref.index < full_tiles
+                          : ref.index == full_tiles && static_cast<std::uint64_t>(ref.width) <=
+                                                           nodes % kTileWidth;
+  if (!within) {
+    return Error::Failed("not found: " + std::string(path) + " is beyond the tree of size " +
+                         std::to_string(state_->size));
+  }
+  auto bytes = ReadFile(dir_ / std::string(path), ref.entries ? kMaxBundleSize : kMaxHashTileSize,
+                        /*allow_symlink=*/false);
+  if (!bytes.ok()) {
+    return Error::Failed("not found: " + std::string(path));
+  }
+  return bytes;
+}
+
+Result<std::optional<std::uint64_t>> LogStore::FindByLeafHash(const Hash& leaf_hash) const {
+  return index_->FindByLeafHash(leaf_hash);
+}
+
+Result<std::vector<std::uint64_t>> LogStore::FindByLabel(const EntryLabel& label) const {
+  return index_->FindByLabel(label.kind, label.key);
+}
+
+Result<std::vector<std::uint64_t>> LogStore::ListKind(const std::string& kind,
+                                                      std::size_t limit) const {
+  return index_->ListKind(kind, limit);
+}
+
+}  // namespace vigil::tlog

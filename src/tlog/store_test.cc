@@ -1,0 +1,286 @@
+#include "tlog/store.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <random>
+
+#include "base/file.h"
+#include "tlog/checkpoint.h"
+#include "tlog/note.h"
+#include "tlog/receipt.h"
+#include "tlog/verify.h"
+
+namespace vigil::tlog {
+namespace {
+
+// The RFC 6962 root computed the obvious recursive way, independent of the store.
+Hash NaiveRoot(std::span<const Hash> leaves) {
+  if (leaves.empty()) {
+    return EmptyRoot();
+  }
+  if (leaves.size() == 1) {
+    return leaves[0];
+  }
+  std::size_t split = 1;
+  while (split * 2 < leaves.size()) {
+    split *= 2;
+  }
+  return NodeHash(NaiveRoot(leaves.first(split)), NaiveRoot(leaves.subspan(split)));
+}
+
+Bytes EntryBytes(std::uint64_t i, std::string_view tag = "entry") {
+  std::string text = std::string(tag) + " " + std::to_string(i);
+  return Bytes(text.begin(), text.end());
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto temp = TempDir::Create(fs::temp_directory_path(), "vigil-store-test.");
+    ASSERT_TRUE(temp.ok());
+    temp_ = std::make_unique<TempDir>(std::move(temp).value());
+    dir_ = temp_->path() / "log";
+    ASSERT_TRUE(LogStore::Init(dir_, "example.com/test-log").ok());
+  }
+
+  std::unique_ptr<LogStore> OpenStore(EntryClassifier classifier = nullptr) {
+    auto store = LogStore::Open(dir_, std::move(classifier));
+    EXPECT_TRUE(store.ok()) << store.error().message();
+    return store.ok() ? std::move(store).value() : nullptr;
+  }
+
+  // Appends `count` entries in batches of `batch`, remembering their leaf hashes.
+  void Append(LogStore& store, std::uint64_t count, std::uint64_t batch,
+              std::string_view tag = "entry") {
+    std::vector<Bytes> pending;
+    for (std::uint64_t i = 0; i < count; ++i) {
+      pending.push_back(EntryBytes(leaves_.size() + pending.size(), tag));
+      if (pending.size() == batch || i + 1 == count) {
+        auto first = store.AppendBatch(pending);
+        ASSERT_TRUE(first.ok()) << first.error().message();
+        ASSERT_EQ(*first, leaves_.size());
+        for (const Bytes& entry : pending) {
+          leaves_.push_back(LeafHash(entry));
+        }
+        pending.clear();
+      }
+    }
+  }
+
+  Checkpoint CurrentCheckpoint(const LogStore& store) {
+    auto verifier = NoteVerifier::Parse(store.verifier_key());
+    EXPECT_TRUE(verifier.ok());
+    auto checkpoint = OpenCheckpoint(store.checkpoint(), *verifier, "example.com/test-log");
+    EXPECT_TRUE(checkpoint.ok()) << checkpoint.error().message();
+    return checkpoint.ok() ? *checkpoint : Checkpoint{};
+  }
+
+  std::unique_ptr<TempDir> temp_;
+  fs::path dir_;
+  std::vector<Hash> leaves_;
+};
+
+TEST_F(StoreTest, EmptyLogHasASignedCheckpoint) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->size(), 0u);
+  Checkpoint checkpoint = CurrentCheckpoint(*store);
+  EXPECT_EQ(checkpoint.size, 0u);
+  EXPECT_EQ(checkpoint.root, EmptyRoot());
+  struct stat key_stat {};
+  ASSERT_EQ(::stat((dir_ / "log.key").c_str(), &key_stat), 0);
+  EXPECT_EQ(key_stat.st_mode & 0777, 0600u);
+}
+
+TEST_F(StoreTest, CheckpointsCommitToTheTreeOfEveryBatch) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store);
+  for (std::uint64_t batch : {1, 7, 255, 256, 1, 300, 1000}) {
+    Append(*store, batch * 2, batch);
+    Checkpoint checkpoint = CurrentCheckpoint(*store);
+    ASSERT_EQ(checkpoint.size, leaves_.size());
+    ASSERT_EQ(checkpoint.root, NaiveRoot(leaves_));
+  }
+  EXPECT_EQ(store->size(), leaves_.size());
+}
+
+TEST_F(StoreTest, ProofsVerifyWithTheIndependentVerifier) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store);
+  Append(*store, 70000, 5000);
+  std::mt19937_64 random(42);
+  for (int i = 0; i < 200; ++i) {
+    const std::uint64_t size = 1 + random() % leaves_.size();
+    const std::uint64_t index = random() % size;
+    auto proof = store->InclusionProof(index, size);
+    ASSERT_TRUE(proof.ok()) << proof.error().message();
+    const Hash root = NaiveRoot(std::span(leaves_).first(size));
+    EXPECT_TRUE(VerifyInclusion(index, size, leaves_[index], *proof, root).ok())
+        << index << " in " << size;
+    const std::uint64_t older = 1 + random() % size;
+    auto consistency = store->ConsistencyProof(older, size);
+    ASSERT_TRUE(consistency.ok()) << consistency.error().message();
+    EXPECT_TRUE(VerifyConsistency(older, size, *consistency,
+                                  NaiveRoot(std::span(leaves_).first(older)), root)
+                    .ok())
+        << older << " to " << size;
+  }
+  auto entry = store->ReadEntry(65432);
+  ASSERT_TRUE(entry.ok());
+  EXPECT_EQ(*entry, EntryBytes(65432));
+  EXPECT_FALSE(store->ReadEntry(70000).ok());
+  EXPECT_FALSE(store->InclusionProof(0, 70001).ok());
+}
+
+TEST_F(StoreTest, ReceiptsVerifyAgainstTheCheckpoint) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store);
+  Append(*store, 600, 100);
+  auto text = store->Receipt(517);
+  ASSERT_TRUE(text.ok()) << text.error().message();
+  auto receipt = ParseReceipt(*text);
+  ASSERT_TRUE(receipt.ok()) << receipt.error().message();
+  auto verifier = NoteVerifier::Parse(store->verifier_key());
+  ASSERT_TRUE(verifier.ok());
+  auto checkpoint = VerifyReceipt(*receipt, *verifier, "example.com/test-log");
+  ASSERT_TRUE(checkpoint.ok()) << checkpoint.error().message();
+  EXPECT_EQ(checkpoint->size, 600u);
+  ASSERT_TRUE(receipt->extra.has_value());
+  EXPECT_EQ(*receipt->extra, EntryBytes(517));
+}
+
+TEST_F(StoreTest, ReopeningResumesTheSameTree) {
+  {
+    auto store = OpenStore();
+    ASSERT_TRUE(store);
+    Append(*store, 1000, 333);
+  }
+  auto store = OpenStore();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->size(), 1000u);
+  Append(*store, 70, 70);
+  EXPECT_EQ(CurrentCheckpoint(*store).root, NaiveRoot(leaves_));
+}
+
+// A kill between writing a batch's tiles and its checkpoint leaves files beyond the
+// checkpoint: reopening ignores and removes them, and later appends are consistent.
+TEST_F(StoreTest, RecoversFromAnInterruptedBatch) {
+  {
+    auto store = OpenStore();
+    ASSERT_TRUE(store);
+    Append(*store, 300, 300);
+  }
+  const fs::path crashed = temp_->path() / "crashed";
+  fs::copy(dir_, crashed, fs::copy_options::recursive);
+  {
+    auto store = OpenStore();
+    ASSERT_TRUE(store);
+    Append(*store, 500, 500, "never acknowledged");
+  }
+  // The kill came after the batch's tiles were written and before its checkpoint.
+  fs::copy(dir_ / "tile", crashed / "tile",
+           fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  dir_ = crashed;
+  leaves_.resize(300);
+  auto store = OpenStore();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->size(), 300u);
+  EXPECT_FALSE(fs::exists(dir_ / "tile/entries/001.p/32"));  // width 32 of 800 is gone
+  EXPECT_FALSE(fs::exists(dir_ / "tile/0/002.p/32"));
+  EXPECT_FALSE(store->ReadTile("tile/entries/001").ok());
+  Append(*store, 600, 150, "after restart");
+  EXPECT_EQ(CurrentCheckpoint(*store).root, NaiveRoot(leaves_));
+  auto bundle = store->ReadTile("tile/entries/001");
+  ASSERT_TRUE(bundle.ok()) << bundle.error().message();
+  auto entry = store->ReadEntry(400);
+  ASSERT_TRUE(entry.ok());
+  EXPECT_EQ(*entry, EntryBytes(400, "after restart"));
+}
+
+TEST_F(StoreTest, TilesBeyondTheTreeAreNotServed) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store);
+  Append(*store, 300, 300);
+  EXPECT_TRUE(store->ReadTile("tile/0/000").ok());
+  EXPECT_TRUE(store->ReadTile("tile/0/001.p/44").ok());
+  EXPECT_TRUE(store->ReadTile("tile/1/000.p/1").ok());
+  EXPECT_TRUE(store->ReadTile("tile/entries/001.p/44").ok());
+  auto beyond = store->ReadTile("tile/0/001.p/45");
+  ASSERT_FALSE(beyond.ok());
+  EXPECT_EQ(beyond.error().code(), ErrorCode::kFailed);
+  EXPECT_FALSE(store->ReadTile("tile/0/002").ok());
+  auto malformed = store->ReadTile("tile/0/../../log.key");
+  ASSERT_FALSE(malformed.ok());
+  EXPECT_EQ(malformed.error().code(), ErrorCode::kBadInput);
+}
+
+TEST_F(StoreTest, TheIndexFindsEntriesAndIsRebuilt) {
+  auto classify = [](ByteView entry) -> std::optional<EntryLabel> {
+    std::string_view text = AsText(entry);
+    if (text.starts_with("build ")) {
+      return EntryLabel{"build-log", std::string(text.substr(6))};
+    }
+    return std::nullopt;
+  };
+  {
+    auto store = OpenStore(classify);
+    ASSERT_TRUE(store);
+    Append(*store, 500, 100, "build");
+    auto found = store->FindByLabel({"build-log", "321"});
+    ASSERT_TRUE(found.ok());
+    EXPECT_EQ(*found, std::vector<std::uint64_t>{321});
+  }
+  fs::remove(dir_ / "index.db");
+  fs::remove(dir_ / "index.db-wal");
+  fs::remove(dir_ / "index.db-shm");
+  auto store = OpenStore(classify);
+  ASSERT_TRUE(store);
+  auto by_hash = store->FindByLeafHash(leaves_[77]);
+  ASSERT_TRUE(by_hash.ok());
+  EXPECT_EQ(*by_hash, std::optional<std::uint64_t>(77));
+  auto latest = store->ListKind("build-log", 3);
+  ASSERT_TRUE(latest.ok());
+  EXPECT_EQ(*latest, (std::vector<std::uint64_t>{499, 498, 497}));
+}
+
+TEST_F(StoreTest, BadInputChangesNothing) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store);
+  Append(*store, 10, 10);
+  const std::string before = store->checkpoint();
+  std::vector<Bytes> batch = {EntryBytes(1), Bytes(kMaxStoredEntrySize + 1, 'x')};
+  auto appended = store->AppendBatch(batch);
+  ASSERT_FALSE(appended.ok());
+  EXPECT_EQ(appended.error().code(), ErrorCode::kBadInput);
+  EXPECT_EQ(store->checkpoint(), before);
+  EXPECT_EQ(store->size(), 10u);
+
+  auto again = LogStore::Init(dir_, "example.com/other");
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code(), ErrorCode::kBadInput);
+  EXPECT_FALSE(LogStore::Open(temp_->path()).ok());
+}
+
+TEST_F(StoreTest, RefusesAnExposedKeyOrATamperedCheckpoint) {
+  ASSERT_EQ(::chmod((dir_ / "log.key").c_str(), 0644), 0);
+  auto exposed = LogStore::Open(dir_);
+  ASSERT_FALSE(exposed.ok());
+  EXPECT_NE(exposed.error().message().find("chmod 600"), std::string::npos);
+  ASSERT_EQ(::chmod((dir_ / "log.key").c_str(), 0600), 0);
+
+  {
+    auto store = OpenStore();
+    ASSERT_TRUE(store);
+    Append(*store, 5, 5);
+  }
+  auto note = ReadFile(dir_ / "checkpoint", 4096);
+  ASSERT_TRUE(note.ok());
+  std::string text(note->begin(), note->end());
+  text.replace(text.find("\n5\n"), 3, "\n4\n");
+  ASSERT_TRUE(WriteFileAtomic(dir_ / "checkpoint", AsBytes(text)).ok());
+  EXPECT_FALSE(LogStore::Open(dir_).ok());
+}
+
+}  // namespace
+}  // namespace vigil::tlog
