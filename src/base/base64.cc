@@ -97,8 +97,9 @@ Result<Bytes> Base64Decode(std::string_view text) {
   // "=", none without padding. A canonical encoding has them zero.
   if ((accumulator & ((1u << bits) - 1)) != 0) {
     Clear(out);
-    return NotBase64("non-canonical encoding (the unused bits before the '=' padding are not "
-                     "zero)");
+    return NotBase64(
+        "non-canonical encoding (the unused bits before the '=' padding are not "
+        "zero)");
   }
   return out;
 }

@@ -16,8 +16,13 @@ std::string Decoded(std::string_view text) {
 // RFC 4648 section 10.
 TEST(Base64, Rfc4648Vectors) {
   const std::pair<std::string, std::string> vectors[] = {
-      {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},        {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+      {"", ""},
+      {"f", "Zg=="},
+      {"fo", "Zm8="},
+      {"foo", "Zm9v"},
+      {"foob", "Zm9vYg=="},
+      {"fooba", "Zm9vYmE="},
+      {"foobar", "Zm9vYmFy"},
   };
   for (const auto& [plain, encoded] : vectors) {
     EXPECT_EQ(Base64Encode(AsBytes(plain)), encoded);
@@ -37,8 +42,8 @@ TEST(Base64, RoundTripsEveryByteAndLength) {
 }
 
 TEST(Base64, RejectsBadLengthAndPadding) {
-  for (const char* bad : {"Zg", "Zg=", "Zg===", "Zm8", "Zm9vY", "Zg==Zg==", "=", "====", "Z===",
-                          "Zm=v", "Zm9v===="}) {
+  for (const char* bad : {"Zg", "Zg=", "Zg===", "Zm8", "Zm9vY", "Zg==Zg==", "=",
+                          "====", "Z===", "Zm=v", "Zm9v===="}) {
     auto r = Base64Decode(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.error().code(), ErrorCode::kBadInput) << bad;

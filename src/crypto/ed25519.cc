@@ -26,8 +26,7 @@ Status CheckSeed(const SecretBytes& seed) {
 // key is freed.
 Result<PkeyPtr> PrivateKey(const SecretBytes& seed) {
   VIGIL_RETURN_IF_ERROR(CheckSeed(seed));
-  PkeyPtr key(
-      EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed.data(), seed.size()));
+  PkeyPtr key(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed.data(), seed.size()));
   if (!key) return OpenSslError("loading an Ed25519 private key");
   return key;
 }
@@ -66,8 +65,8 @@ bool Ed25519Verify(ByteView public_key, ByteView message, ByteView signature) {
   if (public_key.size() != kEd25519PublicKeySize || signature.size() != kEd25519SignatureSize) {
     return false;
   }
-  PkeyPtr key(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, public_key.data(),
-                                          public_key.size()));
+  PkeyPtr key(
+      EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, public_key.data(), public_key.size()));
   MdCtxPtr ctx(EVP_MD_CTX_new());
   bool ok = key && ctx &&
             EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) == 1 &&

@@ -90,11 +90,11 @@ TEST(Ed25519, MalformedInputsAreFalseNotErrors) {
   Bytes longer = signature;
   longer.push_back(0);
   EXPECT_FALSE(Ed25519Verify(public_key, message, longer));
-  // S >= L (S = L + the vector's S is out of range; here S is all ones).
+  // S >= L (all ones) is rejected without being checked as a signature.
   Bytes big_s = signature;
   std::fill(big_s.begin() + 32, big_s.end(), 0xff);
   EXPECT_FALSE(Ed25519Verify(public_key, message, big_s));
-  // A y coordinate that is not on the curve (y = 2 has no x).
+  // Some other 32 bytes as the key.
   Bytes not_a_point(32, 0);
   not_a_point[0] = 2;
   EXPECT_FALSE(Ed25519Verify(not_a_point, message, signature));

@@ -20,7 +20,7 @@ std::string ReadText(const fs::path& path) {
 
 TEST(SanitizeLine, ReplacesBytesOutsidePrintableAsciiAndTab) {
   EXPECT_EQ(SanitizeLine("ok\tfine"), "ok\tfine");
-  EXPECT_EQ(SanitizeLine(std::string("a\x1b[31mred\x00\xff", 12)), "a.[31mred..");
+  EXPECT_EQ(SanitizeLine(std::string("a\x1b[31mred\x00\xff", 11)), "a.[31mred..");
   EXPECT_EQ(SanitizeLine("windows\r"), "windows");
 }
 

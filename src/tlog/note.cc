@@ -56,8 +56,8 @@ std::size_t DecodeUtf8(std::string_view s, char32_t& code_point) {
 // Unicode White_Space (Go's unicode.IsSpace).
 bool IsUnicodeSpace(char32_t c) {
   return (c >= 0x09 && c <= 0x0d) || c == 0x20 || c == 0x85 || c == 0xa0 || c == 0x1680 ||
-         (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 || c == 0x202f ||
-         c == 0x205f || c == 0x3000;
+         (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 || c == 0x202f || c == 0x205f ||
+         c == 0x3000;
 }
 
 // Checks that `text` is valid UTF-8 with no control character other than newline.
@@ -109,8 +109,7 @@ Result<std::uint32_t> ParseKeyIdHex(std::string_view hex) {
 
 // Splits `text` at the first `separator`: the part before it, and the rest after it in `rest`.
 // Returns false if there is no separator.
-bool Chop(std::string_view text, char separator, std::string_view& before,
-          std::string_view& rest) {
+bool Chop(std::string_view text, char separator, std::string_view& before, std::string_view& rest) {
   const std::size_t at = text.find(separator);
   if (at == std::string_view::npos) return false;
   before = text.substr(0, at);
@@ -164,7 +163,8 @@ Result<crypto::SecretBytes> DecodeTypedKey(std::string_view key_base64, const st
 }  // namespace
 
 Status CheckNoteKeyName(std::string_view name) {
-  if (name.empty()) return Error::BadInput("the key name is empty; give a name such as example.com/log");
+  if (name.empty())
+    return Error::BadInput("the key name is empty; give a name such as example.com/log");
   for (std::size_t i = 0; i < name.size();) {
     char32_t c = 0;
     const std::size_t length = DecodeUtf8(name.substr(i), c);
@@ -211,8 +211,9 @@ Result<NoteVerifier> NoteVerifier::Parse(std::string_view vkey) {
   std::copy(key.view().begin(), key.view().end(), public_key.begin());
   NoteVerifier verifier(std::string(parts.name), public_key);
   if (verifier.key_id() != parts.key_id) {
-    return Error::BadInput(what + " has key ID " + KeyIdHex(parts.key_id) + " but its key's ID is " +
-                           KeyIdHex(verifier.key_id()) + "; the key text was altered or mistyped");
+    return Error::BadInput(what + " has key ID " + KeyIdHex(parts.key_id) +
+                           " but its key's ID is " + KeyIdHex(verifier.key_id()) +
+                           "; the key text was altered or mistyped");
   }
   return verifier;
 }
@@ -353,14 +354,12 @@ Result<std::string> OpenNote(std::string_view signed_note, const NoteVerifier& v
     }
     const std::uint32_t key_id = static_cast<std::uint32_t>((*signature)[0]) << 24 |
                                  static_cast<std::uint32_t>((*signature)[1]) << 16 |
-                                 static_cast<std::uint32_t>((*signature)[2]) << 8 |
-                                 (*signature)[3];
+                                 static_cast<std::uint32_t>((*signature)[2]) << 8 | (*signature)[3];
     if (name != verifier.name() || key_id != verifier.key_id()) continue;  // another key
     Bytes raw(signature->begin() + kKeyIdSize, signature->end());
     if (std::find(good.begin(), good.end(), raw) != good.end()) continue;
     if (!verifier.Verify(text, raw)) {
-      return Error::Failed("the signature by " + verifier.name() + " (key ID " +
-                           KeyIdHex(key_id) +
+      return Error::Failed("the signature by " + verifier.name() + " (key ID " + KeyIdHex(key_id) +
                            ") does not verify: the note was altered or signed by another key");
     }
     good.push_back(std::move(raw));

@@ -18,7 +18,8 @@ namespace {
 const std::string kEmDash = "\xe2\x80\x94";
 
 // /work/shared/vectors/README.md, section "c2sp".
-const std::string kExampleKey = "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k";
+const std::string kExampleKey =
+    "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k";
 const std::string kExampleText = "This is an example message.\n";
 const std::string kExampleSignature =
     "Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=";
@@ -26,7 +27,8 @@ const std::string kExampleNote =
     kExampleText + "\n" + kEmDash + " example.com/foo " + kExampleSignature + "\n";
 
 // The example of Go's golang.org/x/mod/sumdb/note documentation: both key texts and the note.
-const std::string kGoVerifierKey = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+const std::string kGoVerifierKey =
+    "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
 const std::string kGoSignerKey =
     "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
 const std::string kGoText =
@@ -105,7 +107,7 @@ TEST(NoteKey, RejectsMalformedVerifierKeys) {
       "",
       "example.com/foo",
       "example.com/foo+530d903a",
-      "+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k",           // empty name
+      "+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k",                 // empty name
       "example.com/foo+530D903A+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k",  // uppercase ID
       "example.com/foo+530d903+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k",   // 7 digits
       "example.com/foo+530d903b+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k",  // wrong ID
@@ -149,9 +151,20 @@ TEST(NoteKey, RejectsMalformedSignerKeys) {
 TEST(NoteKey, NameRules) {
   EXPECT_TRUE(CheckNoteKeyName("example.com/foo").ok());
   EXPECT_TRUE(CheckNoteKeyName("caf\xc3\xa9").ok());
-  for (const std::string name :
-       {"", "a b", "a+b", "a\tb", "a\nb", "a\xc2\xa0" "b" /* NBSP */, "a\xe3\x80\x80" /* U+3000 */,
-        "a\xe2\x80\xa8" /* U+2028 */, "\xff", "\xc3", "\xc0\xaf" /* overlong */}) {
+  const std::string bad[] = {
+      "",
+      "a b",
+      "a+b",
+      "a\tb",
+      "a\nb",
+      "a\xc2\xa0z",     // U+00A0 NO-BREAK SPACE
+      "a\xe3\x80\x80",  // U+3000 IDEOGRAPHIC SPACE
+      "a\xe2\x80\xa8",  // U+2028 LINE SEPARATOR
+      "\xff",           // not UTF-8
+      "\xc3",           // truncated
+      "\xc0\xaf",       // overlong '/'
+  };
+  for (const std::string& name : bad) {
     EXPECT_FALSE(CheckNoteKeyName(name).ok()) << name;
     EXPECT_FALSE(NoteSigner::Create(name).ok()) << name;
   }
@@ -237,11 +250,11 @@ TEST(OpenNote, RejectsMalformedNotes) {
   const std::string sig_line = kEmDash + " example.com/foo " + kExampleSignature + "\n";
   const std::string malformed[] = {
       "",
-      kExampleText,                                       // no signatures
-      kExampleText + "\n",                                // blank line, no signatures
-      kExampleText + sig_line,                            // no blank line
+      kExampleText,                                                   // no signatures
+      kExampleText + "\n",                                            // blank line, no signatures
+      kExampleText + sig_line,                                        // no blank line
       kExampleText + "\n" + sig_line.substr(0, sig_line.size() - 1),  // no final newline
-      kExampleText + "\n" + "- example.com/foo " + kExampleSignature + "\n",  // hyphen
+      kExampleText + "\n" + "- example.com/foo " + kExampleSignature + "\n",             // hyphen
       kExampleText + "\n" + "\xe2\x80\x93 example.com/foo " + kExampleSignature + "\n",  // en dash
       kExampleText + "\n" + kEmDash + "example.com/foo " + kExampleSignature + "\n",
       kExampleText + "\n" + kEmDash + " example.com/foo  " + kExampleSignature + "\n",
@@ -252,7 +265,7 @@ TEST(OpenNote, RejectsMalformedNotes) {
           kExampleSignature.substr(0, kExampleSignature.size() - 1) + "\n",  // padding
       kExampleText + "\n" + kEmDash + " example.com/foo+1 " + kExampleSignature + "\n",
       kExampleText + "\n" + kEmDash + " example.com/foo AAAAAA==\n",  // 4 bytes: only an ID
-      kExampleText + "\n" + sig_line + "\n",                        // blank line at the end
+      kExampleText + "\n" + sig_line + "\n",                          // blank line at the end
       kExampleText + "\n" + sig_line + "extra\n",
       "This is an example message.\r\n\n" + sig_line,  // carriage return
       "This\tis an example message.\n\n" + sig_line,   // tab
@@ -292,9 +305,8 @@ TEST(OpenNote, BoundsSignaturesAndSize) {
 
 TEST(SignNote, RoundTrips) {
   NoteSigner signer = Signer("vigil.example/log");
-  for (const std::string text :
-       {"hello\n", "\n", "line one\n\nline three after a blank line\n", "ends with blanks\n\n\n",
-        "caf\xc3\xa9 \xe2\x80\x94 unicode\n"}) {
+  for (const std::string text : {"hello\n", "\n", "line one\n\nline three after a blank line\n",
+                                 "ends with blanks\n\n\n", "caf\xc3\xa9 \xe2\x80\x94 unicode\n"}) {
     auto note = signer.Sign(text);
     ASSERT_TRUE(note.ok()) << note.error().message();
     EXPECT_EQ(note->substr(0, text.size() + 1), text + "\n");
@@ -353,10 +365,10 @@ TEST(Checkpoint, ParsingIsStrict) {
       "",
       "example.com/log\n",
       "example.com/log\n5\n",
-      "example.com/log\n5\n" + root,              // no final newline
-      "\n5\n" + root + "\n",                      // empty origin
-      "example.com/log\n\n" + root + "\n",        // empty size
-      "example.com/log\n05\n" + root + "\n",      // leading zero
+      "example.com/log\n5\n" + root,          // no final newline
+      "\n5\n" + root + "\n",                  // empty origin
+      "example.com/log\n\n" + root + "\n",    // empty size
+      "example.com/log\n05\n" + root + "\n",  // leading zero
       "example.com/log\n00\n" + root + "\n",
       "example.com/log\n+5\n" + root + "\n",
       "example.com/log\n-5\n" + root + "\n",
@@ -368,9 +380,9 @@ TEST(Checkpoint, ParsingIsStrict) {
       "example.com/log\n5\n\n",
       "example.com/log\n5\n" + Base64Encode(Bytes(31, 1)) + "\n",
       "example.com/log\n5\n" + Base64Encode(Bytes(33, 1)) + "\n",
-      "example.com/log\n5\n" + root.substr(0, root.size() - 1) + "\n",  // no padding
+      "example.com/log\n5\n" + root.substr(0, root.size() - 1) + "\n",       // no padding
       "example.com/log\n5\nCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgp=\n",  // non-canonical
-      "example.com/log\n5\n" + root + "\n\n",                            // empty extension
+      "example.com/log\n5\n" + root + "\n\n",                                // empty extension
       "example.com/log\n5\n" + root + "\next\n\n",
       "example.com/log\r\n5\n" + root + "\n",
       "example.com/log\n5\n" + root + "\nbad\xff\n",
@@ -402,8 +414,8 @@ TEST(Checkpoint, OpensSignedCheckpoints) {
   EXPECT_EQ(other_key.error().code(), ErrorCode::kFailed);
 
   // A correctly signed note that is not a checkpoint.
-  auto not_checkpoint = OpenCheckpoint(*signer.Sign("example.com/log\n"), signer.verifier(),
-                                       "example.com/log");
+  auto not_checkpoint =
+      OpenCheckpoint(*signer.Sign("example.com/log\n"), signer.verifier(), "example.com/log");
   ASSERT_FALSE(not_checkpoint.ok());
   EXPECT_EQ(not_checkpoint.error().code(), ErrorCode::kBadInput);
 }
@@ -474,20 +486,20 @@ TEST(Receipt, ParsingIsStrict) {
       "c2sp.org/tlog-proof@v1\nindex 1 \n\n" + checkpoint,
       "c2sp.org/tlog-proof@v1\nindex 18446744073709551616\n\n" + checkpoint,
       "c2sp.org/tlog-proof@v1\nIndex 1\n\n" + checkpoint,
-      "c2sp.org/tlog-proof@v1\n\n" + checkpoint,                        // no index
-      "c2sp.org/tlog-proof@v1\nextra aGk=\n\n" + checkpoint,            // no index
-      "c2sp.org/tlog-proof@v1\nindex 1\nextra aGk=\n\n" + checkpoint,   // extra after index
+      "c2sp.org/tlog-proof@v1\n\n" + checkpoint,                       // no index
+      "c2sp.org/tlog-proof@v1\nextra aGk=\n\n" + checkpoint,           // no index
+      "c2sp.org/tlog-proof@v1\nindex 1\nextra aGk=\n\n" + checkpoint,  // extra after index
       "c2sp.org/tlog-proof@v1\nextra aGk=\nextra aGk=\nindex 1\n\n" + checkpoint,
-      "c2sp.org/tlog-proof@v1\nextra aGk\nindex 1\n\n" + checkpoint,    // missing padding
-      "c2sp.org/tlog-proof@v1\nextra aGl=\nindex 1\n\n" + checkpoint,   // non-canonical
+      "c2sp.org/tlog-proof@v1\nextra aGk\nindex 1\n\n" + checkpoint,   // missing padding
+      "c2sp.org/tlog-proof@v1\nextra aGl=\nindex 1\n\n" + checkpoint,  // non-canonical
       "c2sp.org/tlog-proof@v1\nextra  aGk=\nindex 1\n\n" + checkpoint,
       "c2sp.org/tlog-proof@v1\nextra\nindex 1\n\n" + checkpoint,
       "c2sp.org/tlog-proof@v1\nindex 1\n" + Base64Encode(Bytes(31, 0)) + "\n\n" + checkpoint,
       "c2sp.org/tlog-proof@v1\nindex 1\n" + Base64Encode(Bytes(33, 0)) + "\n\n" + checkpoint,
       "c2sp.org/tlog-proof@v1\nindex 1\n " + hash + "\n" + checkpoint,
       "c2sp.org/tlog-proof@v1\nindex 1\n" + many_hashes + "\n" + checkpoint,
-      "c2sp.org/tlog-proof@v1\nindex 1\n" + hash,                       // ends in the proof
-      "c2sp.org/tlog-proof@v1\nindex 1\n" + hash + "\n",                // no checkpoint
+      "c2sp.org/tlog-proof@v1\nindex 1\n" + hash,         // ends in the proof
+      "c2sp.org/tlog-proof@v1\nindex 1\n" + hash + "\n",  // no checkpoint
       "c2sp.org/tlog-proof@v1\nindex 1\n\n" + checkpoint.substr(0, checkpoint.size() - 1),
   };
   for (const std::string& text : malformed) {
@@ -496,8 +508,8 @@ TEST(Receipt, ParsingIsStrict) {
     EXPECT_EQ(parsed.error().code(), ErrorCode::kBadInput) << text;
   }
   // Exactly the maximum number of hashes is fine.
-  auto most = ParseReceipt("c2sp.org/tlog-proof@v1\nindex 1\n" +
-                           many_hashes.substr(hash.size()) + "\n" + checkpoint);
+  auto most = ParseReceipt("c2sp.org/tlog-proof@v1\nindex 1\n" + many_hashes.substr(hash.size()) +
+                           "\n" + checkpoint);
   ASSERT_TRUE(most.ok()) << most.error().message();
   EXPECT_EQ(most->proof.size(), kMaxReceiptProofHashes);
   // Oversize.
@@ -520,9 +532,7 @@ TEST(Receipt, VerifiesAOneEntryLog) {
 
   // Another entry: with the extra line it is caught there, without it by the proof.
   const Bytes other = {'v', 'i', 'g', 'i', 'L'};
-  EXPECT_EQ(VerifyReceipt(*parsed, other, log.signer.verifier(), "example.com/log")
-                .error()
-                .code(),
+  EXPECT_EQ(VerifyReceipt(*parsed, other, log.signer.verifier(), "example.com/log").error().code(),
             ErrorCode::kFailed);
   Receipt bare = *parsed;
   bare.extra.reset();
@@ -569,12 +579,13 @@ TEST(Receipt, VerifiesTheReferenceThreeLeafTree) {
     EXPECT_EQ(verified->root, root);
     // Swapped proof order, or the proof of another index, fail.
     Receipt tampered = *parsed;
-    if (tampered.proof.size() == 2) std::swap(tampered.proof[0], tampered.proof[1]);
-    else tampered.proof[0][0] ^= 1;
-    EXPECT_EQ(VerifyReceipt(tampered, entry, log.signer.verifier(), "example.com/log")
-                  .error()
-                  .code(),
-              ErrorCode::kFailed);
+    if (tampered.proof.size() == 2)
+      std::swap(tampered.proof[0], tampered.proof[1]);
+    else
+      tampered.proof[0][0] ^= 1;
+    EXPECT_EQ(
+        VerifyReceipt(tampered, entry, log.signer.verifier(), "example.com/log").error().code(),
+        ErrorCode::kFailed);
   }
 }
 

@@ -120,9 +120,8 @@ Result<Checkpoint> VerifyReceipt(const Receipt& receipt, ByteView entry,
   }
   VIGIL_ASSIGN_OR_RETURN(Checkpoint checkpoint,
                          OpenCheckpoint(receipt.checkpoint, verifier, origin));
-  const Status included =
-      VerifyInclusion(receipt.index, checkpoint.size, LeafHash(entry), receipt.proof,
-                      checkpoint.root);
+  const Status included = VerifyInclusion(receipt.index, checkpoint.size, LeafHash(entry),
+                                          receipt.proof, checkpoint.root);
   if (!included.ok()) {
     return included.error().WithContext("the entry's inclusion proof (index " +
                                         std::to_string(receipt.index) + ", tree size " +

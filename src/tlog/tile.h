@@ -37,10 +37,13 @@ std::string EntryBundlePath(std::uint64_t index, int width);
 
 // A parsed tile or entry bundle path.
 struct TileRef {
-  bool entries = false;  // an entry bundle rather than a hash tile
-  int level = 0;         // 0..63; 0 for entry bundles, which cover the level-0 tile's leaves
+  // An entry bundle rather than a hash tile.
+  bool entries = false;
+  // 0..63; 0 for entry bundles, which cover the leaves of the level-0 tile with their index.
+  int level = 0;
   std::uint64_t index = 0;
-  int width = 0;  // 1..256; 256 for a full tile
+  // 1..256; 256 for a full tile.
+  int width = 0;
 };
 
 // Parses a path made by TilePath or EntryBundlePath (without URL prefix or leading '/').
@@ -62,16 +65,18 @@ Result<std::vector<Bytes>> DecodeEntryBundle(ByteView bundle, std::size_t expect
 // if its size is not 32 * expected_width.
 Result<std::vector<Hash>> DecodeHashTile(ByteView tile, int expected_width);
 
-// Returns the number of full tiles at `level` (0..63) in a tree of `size` leaves.
+// Tile math. A `level` outside 0..63 is a programming error and aborts.
+
+// Returns the number of full tiles at `level` in a tree of `size` leaves.
 std::uint64_t FullTileCount(std::uint64_t size, int level);
 
-// Returns the width (0..255) of the partial tile at `level` (0..63) in a tree of `size`
-// leaves; 0 when there is none. For size 70000: 112 at level 0, 17 at level 1, 1 at level 2.
+// Returns the width (0..255) of the partial tile at `level` in a tree of `size` leaves; 0 when
+// there is none. For size 70000: 112 at level 0, 17 at level 1, 1 at level 2.
 int PartialTileWidth(std::uint64_t size, int level);
 
-// Returns the number of hashes (0..256) in tile `index` at `level` (0..63) in a tree of
-// `size` leaves: 256 for a full tile, 1..255 for the partial one, 0 for a tile that does not
-// exist yet. Entry bundle `index` has the width of the level-0 tile `index`.
+// Returns the number of hashes (0..256) in tile `index` at `level` in a tree of `size` leaves:
+// 256 for a full tile, 1..255 for the partial one, 0 for a tile that does not exist (yet).
+// Entry bundle `index` has the width of the level-0 tile `index`.
 int TileWidth(std::uint64_t size, int level, std::uint64_t index);
 
 // Returns the hash of the complete subtree of height `height_in_tile` (0..8) whose leaves

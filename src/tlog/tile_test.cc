@@ -218,7 +218,7 @@ TEST(HashTile, DecodesExactWidths) {
   }
   tile.pop_back();
   EXPECT_FALSE(DecodeHashTile(tile, 3).ok());
-  EXPECT_TRUE(DecodeHashTile(Bytes(256 * 32), 256).ok());
+  EXPECT_TRUE(DecodeHashTile(Bytes(std::size_t{256} * 32), 256).ok());
 }
 
 // ---- Tile math. ----

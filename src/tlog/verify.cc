@@ -15,7 +15,9 @@ std::uint64_t ShiftRight(std::uint64_t value, int bits) { return bits >= 64 ? 0 
 // level where the path runs along the right border as a right child.
 std::size_t InclusionProofLength(std::uint64_t index, std::uint64_t size) {
   const int inner = static_cast<int>(std::bit_width(index ^ (size - 1)));
-  return static_cast<std::size_t>(inner + std::popcount(ShiftRight(index, inner)));
+  const int border = std::popcount(ShiftRight(index, inner));
+  const int length = inner + border;
+  return static_cast<std::size_t>(length);
 }
 
 // The length of the consistency proof from `size1` to `size2` (0 < size1 < size2): the
@@ -26,7 +28,8 @@ std::size_t ConsistencyProofLength(std::uint64_t size1, std::uint64_t size2) {
   const int inner = static_cast<int>(std::bit_width((size1 - 1) ^ (size2 - 1)));
   const int border = std::popcount(ShiftRight(size1 - 1, inner));
   const int has_seed = std::has_single_bit(size1) ? 0 : 1;
-  return static_cast<std::size_t>(has_seed + (inner - shift) + border);
+  const int length = has_seed + (inner - shift) + border;
+  return static_cast<std::size_t>(length);
 }
 
 std::string WrongLength(std::size_t got, std::size_t want) {
@@ -97,8 +100,9 @@ Status VerifyConsistency(std::uint64_t size1, std::uint64_t size2, std::span<con
                          "skip the check when there is no earlier checkpoint");
   }
   if (size1 == size2) {
-    if (!proof.empty())
+    if (!proof.empty()) {
       return Error::Failed("consistency proof " + sizes + ": " + WrongLength(proof.size(), 0));
+    }
     if (root1 != root2) {
       return Error::Failed("consistency check " + sizes +
                            ": two different roots for the same tree size; the log has forked "
@@ -126,8 +130,9 @@ Status VerifyConsistency(std::uint64_t size1, std::uint64_t size2, std::span<con
   Hash sr = seed;
   for (; next < proof.size(); ++next) {
     const Hash& c = proof[next];
-    if (sn == 0)
+    if (sn == 0) {
       return Error::Failed("consistency proof " + sizes + ": " + WrongLength(proof.size(), want));
+    }
     if ((fn & 1) == 1 || fn == sn) {
       fr = NodeHash(c, fr);
       sr = NodeHash(c, sr);
@@ -141,8 +146,9 @@ Status VerifyConsistency(std::uint64_t size1, std::uint64_t size2, std::span<con
     fn >>= 1;
     sn >>= 1;
   }
-  if (sn != 0)
+  if (sn != 0) {
     return Error::Failed("consistency proof " + sizes + ": " + WrongLength(proof.size(), want));
+  }
   if (fr != root1) {
     return Error::Failed("consistency proof " + sizes +
                          " does not match the old root; the proof or the old checkpoint is wrong");

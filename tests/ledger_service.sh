@@ -1,0 +1,179 @@
+#!/bin/bash
+# vigil-ledger end to end: builds stream their logs over mutual TLS, receipts verify with
+# `vigil log verify`, the HTTP read API serves tiles, builds and live logs (followed in
+# headless Chromium), bad input and strangers change nothing, a fork is detected, and the
+# ledger survives SIGKILL with every acknowledged line and entry intact.
+. "$(dirname "$0")/lib.sh"
+LEDGER_BIN="$BIN/vigil-ledger"
+CA="$WORK/ca"
+"$VIGIL" ca init "$CA" >/dev/null
+for role in "ledger --tag log" "builder --tag build" "signer --tag sign" "stranger"; do
+  # shellcheck disable=SC2086
+  "$VIGIL" ca issue "$CA" $role >/dev/null
+done
+mkdir "$WORK/policy"
+cat > "$WORK/policy/10-ledger.policy" <<'POLICY'
+vigil.BuildLog * @tag:build @any allow
+vigil.Append +signature @tag:sign @any allow
+vigil.Ping * @any @any allow
+POLICY
+LOG="$WORK/log"
+"$VIGIL" log init "$LOG" --origin vigil.test/ledger > "$WORK/vkey"
+SOCK="$WORK/ledger.sock"
+ledger=""
+trap '[ -n "$ledger" ] && kill -9 $ledger 2>/dev/null || true; rm -rf "$WORK"' EXIT
+
+start_ledger() {
+  "$LEDGER_BIN" --dir "$LOG" --listen "unix:$SOCK" --http 127.0.0.1:0 --cert "$CA/ledger.crt" \
+    --key "$CA/ledger.key" --ca "$CA/ca.crt" --policy "$WORK/policy" \
+    --audit-log "$WORK/audit.log" > "$WORK/ledger.out" 2>> "$WORK/ledger.err" &
+  ledger=$!
+  URL=""
+  for _ in $(seq 200); do
+    URL=$(sed -n 's/.* on \(http:.*\)$/\1/p' "$WORK/ledger.out")
+    [ -n "$URL" ] && break
+    sleep 0.05
+  done
+  [ -n "$URL" ]
+}
+as() { echo "--cert $CA/$1.crt --key $CA/$1.key --ca $CA/ca.crt"; }
+size() { curl -sf "$URL/checkpoint" | sed -n 2p; }
+
+if start_ledger; then pass "vigil-ledger serves calls and HTTP on $URL"; else fail "ledger did not start: $(cat "$WORK/ledger.err")"; finish; exit 1; fi
+
+# A build streams its log, declares an artifact, closes, and gets a receipt.
+SHA=$(printf 'the artifact' | sha256sum | cut -d' ' -f1)
+printf 'log hello\nlog \033[31mred\001\nsync\nartifact %s hello.eif\nclose\n' "$SHA" > "$WORK/stream"
+# shellcheck disable=SC2046
+expect_exit 0 "a builder streams build b1" -- "$VIGIL" call "unix:$SOCK" vigil.BuildLog+b1 $(as builder) < "$WORK/stream"
+if grep -q "^ack 2$" "$WORK/stdout"; then pass "sync answers ack 2"; else fail "no ack: $(cat "$WORK/stdout")"; fi
+sed -n '/^receipt$/,$p' "$WORK/stdout" | tail -n +2 > "$WORK/b1.proof"
+if [ "$(head -1 "$WORK/b1.proof")" = "c2sp.org/tlog-proof@v1" ]; then pass "the builder gets a tlog-proof receipt"; else fail "receipt: $(cat "$WORK/stdout")"; fi
+ENTRY=$(sed -n 's/^extra //p' "$WORK/b1.proof" | base64 -d)
+if [ "$(jq -r '.status' <<<"$ENTRY")" = closed ] && [ "$(jq -r '.builder.name' <<<"$ENTRY")" = builder ] \
+   && [ "$(jq -r '.artifacts[0].sha256' <<<"$ENTRY")" = "$SHA" ] && [ "$(jq -r '.lines' <<<"$ENTRY")" = 2 ]; then
+  pass "the build-log entry: closed, builder, artifact, 2 lines"; else fail "entry: $ENTRY"; fi
+curl -sf "$URL/builds/b1/log" > "$WORK/b1.log"
+if [ "$(jq -r '.log_sha256' <<<"$ENTRY")" = "$(sha256sum < "$WORK/b1.log" | cut -d' ' -f1)" ]; then
+  pass "the entry commits to the served log text"; else fail "log hash differs"; fi
+if grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{6}Z hello$' "$WORK/b1.log" && grep -q ' \.\[31mred\.$' "$WORK/b1.log"; then
+  pass "lines are stamped (UTC, microseconds) and sanitised"; else fail "log: $(cat -v "$WORK/b1.log")"; fi
+if [ "$(curl -sf "$URL/builds" | jq -r '.[] | select(.build_id == "b1") | .status')" = closed ]; then pass "/builds lists b1 as closed"; else fail "/builds: $(curl -s "$URL/builds")"; fi
+
+echo "$(cat "$WORK/vkey")" > "$WORK/trusted"
+expect_exit 0 "vigil log verify checks the receipt" -- "$VIGIL" log verify --ledger "$URL" --trusted "$WORK/trusted" --proof "$WORK/b1.proof"
+expect_exit 0 "vigil.Append of a signature record" -- sh -c "printf '{\"build_id\":\"b1\",\"type\":\"signature\"}' | \"$VIGIL\" call unix:$SOCK vigil.Append+signature $(as signer)"
+if [ "$(head -1 "$WORK/stdout")" = "c2sp.org/tlog-proof@v1" ]; then pass "the append answers a receipt"; else fail "append: $(cat "$WORK/stdout")"; fi
+expect_exit 0 "verify again: consistent with the trusted checkpoint" -- "$VIGIL" log verify --ledger "$URL" --trusted "$WORK/trusted"
+expect_stderr "" "verify is quiet on stderr"
+if grep -q "consistent with the trusted size 1" "$WORK/stdout"; then pass "the trusted size moved from 1"; else fail "verify said: $(cat "$WORK/stdout")"; fi
+
+# Bad input and strangers: clear errors, nothing appended.
+before=$(size)
+# shellcheck disable=SC2046
+expect_exit 1 "a stranger may not stream a build" -- "$VIGIL" call "unix:$SOCK" vigil.BuildLog+b2 $(as stranger) < "$WORK/stream"
+# shellcheck disable=SC2046
+expect_exit 1 "a build id is used once" -- "$VIGIL" call "unix:$SOCK" vigil.BuildLog+b1 $(as builder) < "$WORK/stream"
+expect_stderr "used once" "the duplicate is named"
+# shellcheck disable=SC2046
+expect_exit 2 "an invalid build id" -- "$VIGIL" call "unix:$SOCK" "vigil.BuildLog+..x" $(as builder) < "$WORK/stream"
+# shellcheck disable=SC2046
+expect_exit 1 "the builder may not append signature records" -- sh -c "printf '{\"type\":\"signature\"}' | \"$VIGIL\" call unix:$SOCK vigil.Append+signature $(as builder)"
+# shellcheck disable=SC2046
+expect_exit 2 "a record that is not canonical JSON" -- sh -c "printf '{ \"type\": \"signature\" }' | \"$VIGIL\" call unix:$SOCK vigil.Append+signature $(as signer)"
+if [ "$(size)" = "$before" ]; then pass "nothing was appended"; else fail "size $before -> $(size)"; fi
+head -c 3000 /dev/urandom > "$WORK/junk"
+# shellcheck disable=SC2046
+expect_exit 2 "binary junk instead of the protocol" -- "$VIGIL" call "unix:$SOCK" vigil.BuildLog+junk $(as builder) < "$WORK/junk"
+printf 'log started\nlog %s\n' "$(head -c 100000 /dev/zero | tr '\0' x)" > "$WORK/unclosed"
+# shellcheck disable=SC2046
+expect_exit 1 "a stream that ends without close" -- "$VIGIL" call "unix:$SOCK" vigil.BuildLog+b3 $(as builder) < "$WORK/unclosed"
+if [ "$(curl -sf "$URL/builds" | jq -r '.[] | select(.build_id == "b3") | .status')" = truncated ]; then pass "it is logged as truncated"; else fail "b3 not truncated"; fi
+if grep -q "line cut, 95904 more bytes dropped" <(curl -sf "$URL/builds/b3/log"); then pass "the oversize line was cut and marked"; else fail "no cut mark"; fi
+
+# The read API: tiles, limits, unknown paths.
+code() { curl -s -o /dev/null -w '%{http_code}' "$URL$1"; }
+n=$(size)
+if [ "$(code "/tile/0/000.p/$n")" = 200 ] && [ "$(code "/tile/entries/000.p/$n")" = 200 ]; then pass "tiles of the current tree are served"; else fail "tile codes"; fi
+if [ "$(code "/tile/0/000.p/$((n + 1))")" = 404 ] && [ "$(code /tile/0/001)" = 404 ]; then pass "tiles beyond the tree are 404"; else fail "beyond: $(code "/tile/0/000.p/$((n + 1))")"; fi
+if [ "$(code /tile/0/../../log.key)" = 400 ] || [ "$(code /tile/0/../../log.key)" = 404 ]; then pass "no path escapes the tiles"; else fail "escape: $(code /tile/0/../../log.key)"; fi
+if [ "$(code /builds/nope/log)" = 404 ] && [ "$(code /nothing)" = 404 ] && [ "$(code /healthz)" = 200 ]; then pass "unknown builds and paths are 404, /healthz 200"; else fail "codes"; fi
+
+# A live build followed in headless Chromium: lines appear while it streams.
+( for i in $(seq 1 40); do echo "log line $i"; sleep 0.25; done; echo close ) \
+  | "$VIGIL" call "unix:$SOCK" vigil.BuildLog+live $(as builder) > "$WORK/live.out" 2>&1 &
+streamer=$!
+sleep 1
+if python3 "$ROOT/tests/ledger_web.py" "$URL" live > "$WORK/web.out" 2>&1; then
+  pass "Chromium shows the live log growing, then closed"; else fail "web: $(tail -5 "$WORK/web.out")"; fi
+wait $streamer || fail "the live build's call failed: $(cat "$WORK/live.out")"
+
+# Crash safety: SIGKILL while builds stream and records are appended; after each restart
+# every acknowledged line and entry is there and the tree extends every checkpoint seen.
+ROUNDS=${LEDGER_KILL_ROUNDS:-3}
+mkdir "$WORK/acked"
+for round in $(seq 1 "$ROUNDS"); do
+  ( for i in $(seq 1 100000); do echo "log round $round line $i"; [ $((i % 50)) = 0 ] && echo sync; done ) \
+    | "$VIGIL" call "unix:$SOCK" "vigil.BuildLog+kill$round" $(as builder) > "$WORK/acked/build$round" 2>/dev/null &
+  appender_pids=()
+  for a in 1 2; do
+    ( for i in $(seq 1 1000); do
+        rec="{\"build_id\":\"r${round}a${a}n$i\",\"type\":\"signature\"}"
+        out=$(printf '%s' "$rec" | "$VIGIL" call "unix:$SOCK" vigil.Append+signature $(as signer) 2>/dev/null) || break
+        echo "$(sed -n 's/^index //p' <<<"$out") $rec"
+      done > "$WORK/acked/append$round.$a" ) &
+    appender_pids+=($!)
+  done
+  sleep "0.$((RANDOM % 8 + 5))"
+  curl -sf "$URL/checkpoint" > "$WORK/seen.$round" || true
+  kill -9 $ledger; wait $ledger 2>/dev/null || true
+  wait "${appender_pids[@]}" 2>/dev/null || true
+  wait 2>/dev/null || true
+  # Check the acknowledged appends offline first: opening the log recovers it as the
+  # restarted ledger will.
+  lost=0
+  for a in 1 2; do
+    while read -r index rec; do
+      [ -z "$index" ] && continue
+      got=$("$VIGIL" log prove "$LOG" --index "$index" 2>/dev/null | sed -n 's/^extra //p' | base64 -d 2>/dev/null || true)
+      [ "$(jq -r .build_id <<<"$got" 2>/dev/null)" = "$(jq -r .build_id <<<"$rec")" ] || lost=$((lost + 1))
+    done < "$WORK/acked/append$round.$a"
+  done
+  if ! start_ledger; then fail "round $round: the ledger did not restart: $(tail -3 "$WORK/ledger.err")"; break; fi
+  acked=$(grep -c '^ack' "$WORK/acked/build$round" || true)
+  last_ack=$(grep '^ack' "$WORK/acked/build$round" | tail -1 | cut -d' ' -f2)
+  logged=$(curl -sf "$URL/builds/kill$round/log" | wc -l)
+  appended=$(cat "$WORK/acked/append$round".* | grep -c . || true)
+  if [ "$lost" = 0 ] && [ "${last_ack:-0}" -le "$logged" ]; then
+    pass "round $round: $appended acknowledged appends and $((${last_ack:-0})) acknowledged lines ($acked acks) survived SIGKILL"
+  else fail "round $round: $lost appends lost, last ack ${last_ack:-0} > $logged lines"; fi
+  if [ "$(curl -sf "$URL/builds" | jq -r ".[] | select(.build_id == \"kill$round\") | .status")" = truncated ]; then
+    pass "round $round: the interrupted build is logged as truncated"; else fail "round $round: kill$round not truncated"; fi
+  expect_exit 0 "round $round: the tree extends every checkpoint seen" -- "$VIGIL" log verify --ledger "$URL" --trusted "$WORK/trusted"
+done
+for seen in "$WORK"/seen.*; do
+  [ -s "$seen" ] || continue
+  { cat "$WORK/vkey"; cat "$seen"; } > "$WORK/trusted.seen"
+  "$VIGIL" log verify --ledger "$URL" --trusted "$WORK/trusted.seen" > /dev/null 2>&1 || fail "not consistent with $(basename "$seen")"
+done
+pass "consistency holds from every checkpoint published before the kills"
+
+# A fork: another history under the same key is detected.
+kill -TERM $ledger; wait $ledger || true
+cp -a "$LOG" "$WORK/fork"
+rm -f "$WORK/fork/lock"
+echo "a different entry" > "$WORK/other"
+"$VIGIL" log add "$LOG" "$WORK/other" > /dev/null
+echo "yet another entry" > "$WORK/other2"
+"$VIGIL" log add "$WORK/fork" "$WORK/other2" > /dev/null
+start_ledger
+expect_exit 0 "verify the real history" -- "$VIGIL" log verify --ledger "$URL" --trusted "$WORK/trusted"
+kill -TERM $ledger; wait $ledger || true
+LOG="$WORK/fork"
+start_ledger || true
+expect_exit 1 "a forked ledger is reported" -- "$VIGIL" log verify --ledger "$URL" --trusted "$WORK/trusted"
+expect_stderr "fork" "the error says fork"
+kill -TERM $ledger; status=0; wait $ledger || status=$?
+if [ "$status" = 0 ]; then pass "SIGTERM stops the ledger cleanly"; else fail "ledger exited $status"; fi
+ledger=""
+finish
