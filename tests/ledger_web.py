@@ -136,15 +136,24 @@ def drain(stream):
 
 
 def stop_chromium(proc):
-    if proc.poll() is None:
+    """Ends chromium's whole process group (its own session) and waits until it is gone."""
+    group = proc.pid
+    for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
         try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
+            os.killpg(group, sig)
         except ProcessLookupError:
-            pass
+            break
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            proc.poll()  # reap the main process
+            try:
+                os.killpg(group, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+        else:
+            continue  # still there: escalate
+        break
     if proc.poll() is None:
         proc.kill()
         proc.wait()
@@ -202,11 +211,12 @@ def run(base, build_id, devtools):
         raise Failure(f"#status did not become \"closed\" within {TEST_TIMEOUT:.0f} s "
                       f"(last: {state['status']!r} with {state['lines']} lines)")
 
+    if state["status"] != "closed":
+        raise Failure(f"#status became {state['status']!r}, not \"closed\" "
+                      f"(#log grew {growths} time(s) while running)")
     if growths < 2:
         raise Failure(f"#log grew {growths} time(s) while #status was \"running\" (need 2); "
-                      f"counts seen: {running_counts[:20]}; is the build streaming?")
-    if state["status"] != "closed":
-        raise Failure(f"#status became {state['status']!r}, not \"closed\"")
+                      f"counts seen: {running_counts[:20]}; was the build streaming?")
     print(f"ok: #status became closed with {state['lines']} lines")
 
     # The end event comes after every line, so the page must show the whole log.

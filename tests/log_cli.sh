@@ -36,7 +36,7 @@ expect_exit 2 "consistency with --from > --to" -- "$VIGIL" log consistency "$LOG
 
 # An entry over the limit: nothing is appended, not even the good file before it.
 head -c 70000 /dev/zero > "$WORK/big"
-expect_exit 1 "an entry over 64 KiB" -- "$VIGIL" log add "$LOG" "$WORK/e1" "$WORK/big"
+expect_exit 2 "an entry over 64 KiB" -- "$VIGIL" log add "$LOG" "$WORK/e1" "$WORK/big"
 "$VIGIL" log checkpoint "$LOG" > "$WORK/after"
 if cmp -s "$WORK/after" "$WORK/checkpoint.300"; then pass "nothing was appended"; else fail "the log changed"; fi
 expect_exit 2 "a directory that is not a log" -- "$VIGIL" log checkpoint "$WORK"

@@ -408,7 +408,7 @@ void HttpApi::Routes() {
         return httplib::Server::HandlerResponse::Handled;
       }));
   server.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+      [](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {
         SetError(res, 500, "internal error in the ledger's HTTP API; try again later");
       });
 

@@ -26,7 +26,8 @@ body { margin: 0; font-family: system-ui, sans-serif; display: flex; height: 100
 #builds-pane h1 { font-size: 1.1em; margin: .6em .6em .3em; }
 #list-error { color: #b00; margin: 0 .6em; }
 table { border-collapse: collapse; width: 100%; font-size: .85em; }
-th, td { padding: .25em .6em; text-align: left; white-space: nowrap; border-bottom: 1px solid #eee; }
+th, td { padding: .25em .6em; text-align: left; white-space: nowrap; }
+td { border-bottom: 1px solid #eee; }
 tr.build { cursor: pointer; }
 tr.build:hover { background: #f2f2f2; }
 tr.selected, tr.selected:hover { background: #dbe6ff; }
@@ -91,7 +92,8 @@ function renderBuilds(builds) {
     cell(row, id);
     cell(row, status, kStates.includes(status) ? status : '');
     cell(row, build.lines === undefined ? '' : String(build.lines));
-    cell(row, typeof build.end === 'string' ? build.end.replace('T', ' ').replace(/\.\d+Z$/, '') : '');
+    const end = typeof build.end === 'string' ? build.end : '';
+    cell(row, end.replace('T', ' ').replace(/\.\d+Z$/, ''));
     cell(row, build.index === undefined ? '' : '#' + String(build.index));
     row.addEventListener('click', () => { location.hash = 'build=' + encodeURIComponent(id); });
     rows.appendChild(row);
