@@ -88,7 +88,8 @@ class DevTools:
             pass
 
 
-def start_chromium(profile):
+def start_chromium(profile, started):
+    """Starts chromium (appended to `started` at once) and returns its DevTools URL."""
     binary = shutil.which("chromium") or shutil.which("chromium-browser")
     if not binary:
         print("FAIL: chromium is missing: apt-get install chromium")
@@ -100,6 +101,7 @@ def start_chromium(profile):
          "--disable-background-networking", "about:blank"],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         start_new_session=True)  # its own process group, so all of it is killed at the end
+    started.append(proc)
     deadline = time.monotonic() + STARTUP_TIMEOUT
     seen = []
     buffered = b""
@@ -120,9 +122,8 @@ def start_chromium(profile):
             if text.startswith("DevTools listening on "):
                 # Keep draining stderr so that chromium never blocks on a full pipe.
                 threading.Thread(target=drain, args=(proc.stderr,), daemon=True).start()
-                return proc, text[len("DevTools listening on "):]
+                return text[len("DevTools listening on "):]
     tail = "\n  ".join(seen[-10:]) or "(nothing)"
-    stop_chromium(proc)
     raise Failure(f"chromium did not open its DevTools port within {STARTUP_TIMEOUT:.0f} s; "
                   f"its last output:\n  {tail}")
 
@@ -232,17 +233,21 @@ def main():
         print(f"usage: {sys.argv[0]} URL BUILD_ID (e.g. http://127.0.0.1:8080 b1)",
               file=sys.stderr)
         return 2
+    sys.stdout.reconfigure(line_buffering=True)  # each result line as it happens
     base = sys.argv[1].rstrip("/")
     build_id = sys.argv[2]
     # Cleanup runs on SIGTERM and SIGINT too (e.g. a timeout in the calling test).
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    signal.signal(signal.SIGINT, lambda *_: sys.exit(1))
+    def interrupted(signum, _frame):
+        raise Failure(f"interrupted by signal {signum}")
+
+    signal.signal(signal.SIGTERM, interrupted)
+    signal.signal(signal.SIGINT, interrupted)
 
     profile = tempfile.mkdtemp(prefix="ledger_web.")
-    proc = None
+    started = []
     devtools = None
     try:
-        proc, ws_url = start_chromium(profile)
+        ws_url = start_chromium(profile, started)
         devtools = DevTools(ws_url)
         run(base, build_id, devtools)
         return 0
@@ -253,9 +258,12 @@ def main():
         print(f"FAIL: the DevTools connection failed: {error!r}")
         return 1
     finally:
+        # A second signal must not cut the cleanup short.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         if devtools:
             devtools.close()
-        if proc:
+        for proc in started:
             stop_chromium(proc)
         shutil.rmtree(profile, ignore_errors=True)
 

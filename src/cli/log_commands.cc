@@ -54,8 +54,7 @@ int Add(const LogArgs& args) {
   for (const std::string& file : args.files) {
     auto bytes = ReadFile(file, tlog::kMaxStoredEntrySize);
     if (!bytes.ok()) {
-      return ReportError(
-          bytes.error().WithContext(file + " (an entry holds at most 65535 bytes)"));
+      return ReportError(bytes.error().WithContext(file + " (an entry holds at most 65535 bytes)"));
     }
     entries.push_back(std::move(bytes).value());
   }
@@ -102,8 +101,8 @@ int Consistency(const LogArgs& args) {
   auto store = OpenLog(args.dir);
   if (!store.ok()) return ReportError(store.error());
   if (args.from > args.to || args.to > (*store)->size()) {
-    return ReportError(Error::BadInput("need --from <= --to <= the log size " +
-                                       std::to_string((*store)->size())));
+    return ReportError(
+        Error::BadInput("need --from <= --to <= the log size " + std::to_string((*store)->size())));
   }
   auto proof = (*store)->ConsistencyProof(args.from, args.to);
   if (!proof.ok()) return ReportError(proof.error());
@@ -124,8 +123,7 @@ void AddLogCommands(CLI::App& app, int* exit_code) {
   CLI::App* init = log->add_subcommand(
       "init", "Create a log: a new Ed25519 checkpoint key and an empty tree; prints the vkey");
   init->add_option("DIR", args->dir, "The new log directory")->required();
-  init->add_option("--origin", args->origin, "The log's name, e.g. example.com/vigil")
-      ->required();
+  init->add_option("--origin", args->origin, "The log's name, e.g. example.com/vigil")->required();
   init->add_flag("--json", args->json, "Print the result as JSON");
   init->callback([args, exit_code] { *exit_code = Init(*args); });
 

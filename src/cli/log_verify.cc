@@ -67,16 +67,15 @@ class LedgerClient {
   Result<Bytes> Get(const std::string& path) {
     Bytes body;
     bool too_large = false;
-    auto response = client_->Get(
-        ("/" + path).c_str(), httplib::Headers{},
-        [&](const char* data, std::size_t length) {
-          if (body.size() + length > kMaxResponseSize) {
-            too_large = true;
-            return false;
-          }
-          body.insert(body.end(), data, data + length);
-          return true;
-        });
+    auto response = client_->Get(("/" + path).c_str(), httplib::Headers{},
+                                 [&](const char* data, std::size_t length) {
+                                   if (body.size() + length > kMaxResponseSize) {
+                                     too_large = true;
+                                     return false;
+                                   }
+                                   body.insert(body.end(), data, data + length);
+                                   return true;
+                                 });
     if (too_large) {
       return Error::Failed(base_ + "/" + path + ": the response is over the size limit");
     }
@@ -110,9 +109,9 @@ Status CheckConsistent(LedgerClient& ledger, const tlog::Checkpoint& older,
   }
   if (newer.size == older.size) {
     if (newer.root != older.root) {
-      return Error::Failed("fork: two different roots for tree size " +
-                           std::to_string(newer.size) + " (" + Base64Encode(older.root) + " and " +
-                           Base64Encode(newer.root) + ")");
+      return Error::Failed("fork: two different roots for tree size " + std::to_string(newer.size) +
+                           " (" + Base64Encode(older.root) + " and " + Base64Encode(newer.root) +
+                           ")");
     }
     return OkStatus();
   }
@@ -127,8 +126,8 @@ Status CheckConsistent(LedgerClient& ledger, const tlog::Checkpoint& older,
       tlog::VerifyConsistency(older.size, newer.size, proof, older.root, newer.root);
   if (!consistent.ok()) {
     return Error::Failed("fork: the tree of size " + std::to_string(newer.size) +
-                         " does not extend the trusted tree of size " +
-                         std::to_string(older.size) + ": " + consistent.error().message());
+                         " does not extend the trusted tree of size " + std::to_string(older.size) +
+                         ": " + consistent.error().message());
   }
   return OkStatus();
 }
@@ -212,9 +211,10 @@ void AddLogVerifyCommand(CLI::App& log, int* exit_code) {
       "(exit 1 on a fork), and optionally a receipt; then update the trusted file");
   verify->add_option("--ledger", args->ledger, "The ledger's HTTP address, http://HOST:PORT")
       ->required();
-  verify->add_option("--trusted", args->trusted,
-                     "The trusted file: the verifier key line, then the last checkpoint "
-                     "verified (updated on success)")
+  verify
+      ->add_option("--trusted", args->trusted,
+                   "The trusted file: the verifier key line, then the last checkpoint "
+                   "verified (updated on success)")
       ->required();
   verify->add_option("--proof", args->proof, "A receipt (C2SP tlog-proof) to check as well");
   verify->add_flag("--json", args->json, "Print the result as JSON");

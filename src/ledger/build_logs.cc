@@ -80,8 +80,7 @@ std::string UtcTimestamp(std::chrono::system_clock::time_point when) {
   char text[40];
   const std::size_t n = std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S", &utc);
   char fraction[16];
-  std::snprintf(fraction, sizeof(fraction), ".%06lldZ",
-                static_cast<long long>(micros % 1'000'000));
+  std::snprintf(fraction, sizeof(fraction), ".%06lldZ", static_cast<long long>(micros % 1'000'000));
   return std::string(text, n) + fraction;
 }
 
@@ -136,7 +135,8 @@ Status BuildLogs::Start(const std::string& id) {
     if (running_.count(id) != 0) {
       return Error::Failed("build " + id + " is already streaming: build ids are used once");
     }
-    build->fd = UniqueFd(::open(LogPath(id).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    build->fd =
+        UniqueFd(::open(LogPath(id).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
     if (build->fd.get() < 0) {
       if (errno == EEXIST) {
         return Error::Failed("build " + id + " has a log already: build ids are used once");
@@ -148,19 +148,26 @@ Status BuildLogs::Start(const std::string& id) {
   return FsyncDirectory(dir_);
 }
 
-Result<std::uint64_t> BuildLogs::AppendLine(const std::string& id, std::string_view raw) {
+Result<std::uint64_t> BuildLogs::AppendLines(const std::string& id,
+                                             std::span<const std::string_view> raw) {
   auto build = Find(id);
   if (!build) {
     return Error::Failed("build " + id + " is not streaming");
   }
-  const std::string line =
-      UtcTimestamp(std::chrono::system_clock::now()) + " " + SanitizeLine(raw) + "\n";
-  VIGIL_RETURN_IF_ERROR(WriteAll(build->fd.get(), line));
+  const std::string stamp = UtcTimestamp(std::chrono::system_clock::now()) + " ";
+  std::string text;
+  for (std::string_view line : raw) {
+    text += stamp;
+    text += SanitizeLine(line);
+    text += '\n';
+  }
+  VIGIL_RETURN_IF_ERROR(WriteAll(build->fd.get(), text));
   std::uint64_t lines;
   {
     std::lock_guard lock(mutex_);
-    lines = ++build->lines;
-    build->bytes += line.size();
+    build->lines += raw.size();
+    lines = build->lines;
+    build->bytes += text.size();
   }
   changed_.notify_all();
   return lines;

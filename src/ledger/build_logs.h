@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -55,8 +56,12 @@ class BuildLogs {
 
   // Starts build `id`: Failed if its log exists already (ids are used once).
   Status Start(const std::string& id);
-  // Appends one line (sanitised and stamped here); returns the line count.
-  Result<std::uint64_t> AppendLine(const std::string& id, std::string_view raw);
+  // Appends lines received together (sanitised and stamped with the time of arrival here)
+  // with one write; returns the line count.
+  Result<std::uint64_t> AppendLines(const std::string& id, std::span<const std::string_view> raw);
+  Result<std::uint64_t> AppendLine(const std::string& id, std::string_view raw) {
+    return AppendLines(id, std::span<const std::string_view>(&raw, 1));
+  }
   // Makes every line of `id` durable now; returns the durable line count.
   Result<std::uint64_t> Sync(const std::string& id);
   // Lines of `id` known durable (by Sync or the syncer thread).
@@ -74,8 +79,7 @@ class BuildLogs {
 
   // Waits until build `id`'s log grew beyond `size` bytes, it finished, or `timeout`
   // passed. Returns true while the build is still running.
-  bool WaitForGrowth(const std::string& id, std::uint64_t size,
-                     std::chrono::milliseconds timeout);
+  bool WaitForGrowth(const std::string& id, std::uint64_t size, std::chrono::milliseconds timeout);
 
  private:
   struct Build;

@@ -31,7 +31,8 @@ TEST(SanitizeLine, CutsAndMarksOversizeLines) {
 }
 
 TEST(UtcTimestamp, HasMicroseconds) {
-  const auto when = std::chrono::system_clock::time_point(std::chrono::microseconds(1'700'000'000'123'456));
+  const auto when =
+      std::chrono::system_clock::time_point(std::chrono::microseconds(1'700'000'000'123'456));
   EXPECT_EQ(UtcTimestamp(when), "2023-11-14T22:13:20.123456Z");
 }
 
@@ -58,7 +59,8 @@ TEST(BuildEntry, IsCanonicalJson) {
             "{\"artifacts\":[{\"name\":\"hello.eif\",\"sha256\":\"" + std::string(64, 'b') +
                 "\"}],\"build_id\":\"b1\",\"builder\":{\"name\":\"builder\",\"tags\":[\"build\"]},"
                 "\"end\":\"e\",\"lines\":2,\"log_sha256\":\"" +
-                std::string(64, 'a') + "\",\"start\":\"s\",\"status\":\"closed\",\"type\":\"build-log\"}");
+                std::string(64, 'a') +
+                "\",\"start\":\"s\",\"status\":\"closed\",\"type\":\"build-log\"}");
   auto label = LabelEntry(bytes);
   ASSERT_TRUE(label.has_value());
   EXPECT_EQ(label->kind, "build-log");
@@ -77,14 +79,14 @@ TEST(PrepareRecord, AcceptsCanonicalRecordsOfTheNamedType) {
   rpc::CallIdentity signer{"signer", {"sign"}};
   auto record = PrepareRecord("signature", R"({"build_id":"b1","type":"signature"})", signer);
   ASSERT_TRUE(record.ok()) << record.error().message();
-  EXPECT_EQ(AsText(*record),
-            R"({"build_id":"b1","submitter":{"name":"signer","tags":["sign"]},"type":"signature"})");
+  EXPECT_EQ(
+      AsText(*record),
+      R"({"build_id":"b1","submitter":{"name":"signer","tags":["sign"]},"type":"signature"})");
   EXPECT_FALSE(PrepareRecord("signature", R"({"type":"signature","build_id":"b1"})", signer).ok());
   EXPECT_FALSE(PrepareRecord("signature", R"({"type": "signature"})", signer).ok());
   EXPECT_FALSE(PrepareRecord("signature", R"({"type":"other"})", signer).ok());
   EXPECT_FALSE(PrepareRecord("build-log", R"({"type":"build-log"})", signer).ok());
-  EXPECT_FALSE(
-      PrepareRecord("signature", R"({"submitter":"me","type":"signature"})", signer).ok());
+  EXPECT_FALSE(PrepareRecord("signature", R"({"submitter":"me","type":"signature"})", signer).ok());
   EXPECT_FALSE(PrepareRecord("signature", "[1,2]", signer).ok());
   EXPECT_FALSE(PrepareRecord("signature", "not json", signer).ok());
   EXPECT_FALSE(PrepareRecord("Sig", R"({"type":"Sig"})", signer).ok());

@@ -1,15 +1,14 @@
 #include "ledger/ledger_service.h"
 
+#include <algorithm>
 #include <asio/async_result.hpp>
 #include <asio/execution.hpp>
 #include <asio/post.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
-#include <nlohmann/json.hpp>
-
-#include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 
 #include "base/file.h"
 #include "crypto/file_hash.h"
@@ -32,9 +31,8 @@ asio::awaitable<Result<std::uint64_t>> AppendEntry(tlog::Sequencer& sequencer, B
     auto shared = std::make_shared<decltype(handler)>(std::move(handler));
     auto work = asio::prefer(executor, asio::execution::outstanding_work.tracked);
     auto resume = [shared, work](Result<std::uint64_t> result) {
-      asio::post(work, [shared, result = std::move(result)]() mutable {
-        (*shared)(std::move(result));
-      });
+      asio::post(work,
+                 [shared, result = std::move(result)]() mutable { (*shared)(std::move(result)); });
     };
     Status added = sequencer.Add(std::move(bytes), resume);
     if (!added.ok()) {
@@ -52,16 +50,27 @@ struct Stream {
   std::uint64_t lines = 0;
   std::uint64_t acked = 0;
   std::vector<Artifact> artifacts;
+  std::vector<std::string_view> batch;  // log lines of the current chunk, written together
   bool closed = false;
   std::optional<Error> error;  // a protocol error ends the stream as truncated
 };
 
+Status FlushLines(BuildLogs& logs, Stream& stream) {
+  if (stream.batch.empty()) return OkStatus();
+  auto lines = logs.AppendLines(stream.id, stream.batch);
+  stream.batch.clear();
+  VIGIL_RETURN_IF_ERROR(lines.status());
+  stream.lines = *lines;
+  return OkStatus();
+}
+
 Status HandleLine(BuildLogs& logs, Stream& stream, std::string_view line, std::string& reply) {
   if (line.starts_with("log ") || line == "log") {
     if (stream.closed) return Error::BadInput("log line after close");
-    VIGIL_ASSIGN_OR_RETURN(stream.lines, logs.AppendLine(stream.id, line.substr(line.size() > 3 ? 4 : 3)));
+    stream.batch.push_back(line.substr(line.size() > 3 ? 4 : 3));
     return OkStatus();
   }
+  VIGIL_RETURN_IF_ERROR(FlushLines(logs, stream));
   if (line == "sync") {
     VIGIL_ASSIGN_OR_RETURN(std::uint64_t durable, logs.Sync(stream.id));
     reply += "ack " + std::to_string(durable) + "\n";
@@ -122,10 +131,10 @@ asio::awaitable<Status> LedgerService::BuildLog(rpc::Call& call) {
   VIGIL_CO_RETURN_IF_ERROR(logs_.Start(stream.id));
   // Who streamed it, so that a log the ledger could not finish (a crash) is still
   // attributed when it is recovered.
-  const nlohmann::json meta{{"builder", {{"name", call.caller().name}, {"tags", call.caller().tags}}},
-                            {"start", start}};
-  VIGIL_CO_RETURN_IF_ERROR(WriteFileAtomic(logs_.LogPath(stream.id).replace_extension(".meta"),
-                                           AsBytes(meta.dump())));
+  const nlohmann::json meta{
+      {"builder", {{"name", call.caller().name}, {"tags", call.caller().tags}}}, {"start", start}};
+  VIGIL_CO_RETURN_IF_ERROR(
+      WriteFileAtomic(logs_.LogPath(stream.id).replace_extension(".meta"), AsBytes(meta.dump())));
 
   std::string pending;
   bool skipping = false;  // dropping the rest of an oversize line
@@ -149,8 +158,8 @@ asio::awaitable<Status> LedgerService::BuildLog(rpc::Call& call) {
         if (pending.size() - begin > kMaxProtocolLine) {
           // Cut: keep the first part as the line, drop the rest up to the next newline.
           if (!skipping) {
-            Status handled = HandleLine(logs_, stream, std::string_view(pending).substr(begin),
-                                        reply);
+            Status handled =
+                HandleLine(logs_, stream, std::string_view(pending).substr(begin), reply);
             if (!handled.ok()) stream.error = handled.error();
           }
           skipping = true;
@@ -166,6 +175,10 @@ asio::awaitable<Status> LedgerService::BuildLog(rpc::Call& call) {
       skipping = false;
       begin = newline + 1;
     }
+    // Lines before a protocol error in the same chunk are kept too.
+    Status flushed = FlushLines(logs_, stream);
+    if (!flushed.ok() && !stream.error) stream.error = flushed.error();
+    stream.batch.clear();  // it points into `pending`
     pending.erase(0, begin);
     const std::uint64_t durable = logs_.DurableLines(stream.id);
     if (reply.empty() && durable > stream.acked) {
@@ -216,8 +229,7 @@ asio::awaitable<Status> LedgerService::Append(rpc::Call& call) {
     if (!chunk->has_value()) break;
     body += **chunk;
     if (body.size() > kMaxRecordSize) {
-      co_return Error::BadInput("a record is at most " + std::to_string(kMaxRecordSize) +
-                                " bytes");
+      co_return Error::BadInput("a record is at most " + std::to_string(kMaxRecordSize) + " bytes");
     }
   }
   auto record = PrepareRecord(call.argument(), body, call.caller());
@@ -256,8 +268,8 @@ Result<std::size_t> LedgerService::RecoverInterruptedBuilds() {
                                 : std::chrono::file_clock::to_sys(modified));
     // Count the complete lines: a torn last line (the crash) stays in the text.
     std::ifstream in(log, std::ios::binary);
-    entry.lines = static_cast<std::uint64_t>(std::count(std::istreambuf_iterator<char>(in),
-                                                        std::istreambuf_iterator<char>(), '\n'));
+    entry.lines = static_cast<std::uint64_t>(
+        std::count(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>(), '\n'));
     VIGIL_ASSIGN_OR_RETURN(entry.log_sha256, crypto::Sha256OfFile(log, kMaxLogSize));
     VIGIL_RETURN_IF_ERROR(sequencer_.Append(SerializeBuildEntry(entry)).status());
     ++recovered;

@@ -63,8 +63,7 @@ int main(int argc, char** argv) {
   auto recovered = service.RecoverInterruptedBuilds();
   if (!recovered.ok()) return Fail(recovered.error());
   if (*recovered > 0) {
-    std::fprintf(stderr, "vigil-ledger: logged %zu interrupted builds as truncated\n",
-                 *recovered);
+    std::fprintf(stderr, "vigil-ledger: logged %zu interrupted builds as truncated\n", *recovered);
   }
 
   vigil::rpc::ServiceHostOptions options;

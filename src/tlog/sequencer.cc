@@ -33,10 +33,9 @@ Status Sequencer::Add(Bytes entry, Callback done) {
 Result<std::uint64_t> Sequencer::Append(Bytes entry) {
   std::promise<Result<std::uint64_t>> promise;
   auto future = promise.get_future();
-  VIGIL_RETURN_IF_ERROR(
-      Add(std::move(entry), [&promise](Result<std::uint64_t> result) {
-        promise.set_value(std::move(result));
-      }));
+  VIGIL_RETURN_IF_ERROR(Add(std::move(entry), [&promise](Result<std::uint64_t> result) {
+    promise.set_value(std::move(result));
+  }));
   return future.get();
 }
 

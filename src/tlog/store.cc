@@ -5,9 +5,9 @@
 #include <sys/stat.h>
 
 #include <array>
+#include <cassert>
 #include <cerrno>
 #include <cstring>
-#include <cassert>
 #include <map>
 #include <mutex>
 #include <system_error>
@@ -122,8 +122,7 @@ Status LogStore::Init(const fs::path& dir, const std::string& origin) {
   return OkStatus();
 }
 
-Result<std::unique_ptr<LogStore>> LogStore::Open(const fs::path& dir,
-                                                 EntryClassifier classifier) {
+Result<std::unique_ptr<LogStore>> LogStore::Open(const fs::path& dir, EntryClassifier classifier) {
   std::error_code ec;
   if (!fs::is_directory(dir / "tile", ec)) {
     return Error::BadInput(dir.string() + " is not a log directory (no tile/): create one with " +
@@ -246,8 +245,7 @@ Status LogStore::RemoveLeftovers() {
     remove_beyond([level](std::uint64_t index, int width) { return TilePath(level, index, width); },
                   NodesAtTileLevel(size, level));
   }
-  remove_beyond([](std::uint64_t index, int width) { return EntryBundlePath(index, width); },
-                size);
+  remove_beyond([](std::uint64_t index, int width) { return EntryBundlePath(index, width); }, size);
   if (ec) {
     return Error::Failed("cannot clean up after an interrupted append in " + dir_.string() + ": " +
                          ec.message());
@@ -285,8 +283,7 @@ Result<std::uint64_t> LogStore::AppendBatch(std::span<const Bytes> entries) {
   for (const Bytes& entry : entries) {
     if (entry.size() > kMaxStoredEntrySize) {
       return Error::BadInput("an entry of " + std::to_string(entry.size()) +
-                             " bytes is over the limit of " +
-                             std::to_string(kMaxStoredEntrySize));
+                             " bytes is over the limit of " + std::to_string(kMaxStoredEntrySize));
     }
   }
   const std::uint64_t first = state_->size;
@@ -350,8 +347,9 @@ Result<std::uint64_t> LogStore::AppendBatch(std::span<const Bytes> entries) {
   }
   // The commit point: the checkpoint covering the batch, written only once every tile and
   // bundle it covers is on disk.
-  VIGIL_ASSIGN_OR_RETURN(next->checkpoint, signer_->Sign(FormatCheckpointText(
-                                               Checkpoint{origin_, next->size, next->range.Root(), {}})));
+  VIGIL_ASSIGN_OR_RETURN(
+      next->checkpoint,
+      signer_->Sign(FormatCheckpointText(Checkpoint{origin_, next->size, next->range.Root(), {}})));
   VIGIL_RETURN_IF_ERROR(WriteFileAtomic(dir_ / "checkpoint", AsBytes(next->checkpoint)));
   {
     std::unique_lock lock(mutex_);
@@ -433,9 +431,8 @@ Result<std::vector<Hash>> LogStore::InclusionProof(std::uint64_t index, std::uin
     return Error::BadInput("tree size " + std::to_string(size) + " is beyond the log's size " +
                            std::to_string(state.size));
   }
-  return tlog::InclusionProof(index, size, [&](int level, std::uint64_t i) {
-    return ReadSubtreeHash(state, level, i);
-  });
+  return tlog::InclusionProof(
+      index, size, [&](int level, std::uint64_t i) { return ReadSubtreeHash(state, level, i); });
 }
 
 Result<std::vector<Hash>> LogStore::ConsistencyProof(std::uint64_t size1,
@@ -446,20 +443,18 @@ Result<std::vector<Hash>> LogStore::ConsistencyProof(std::uint64_t size1,
     return Error::BadInput("tree size " + std::to_string(size2) + " is beyond the log's size " +
                            std::to_string(state.size));
   }
-  return tlog::ConsistencyProof(size1, size2, [&](int level, std::uint64_t i) {
-    return ReadSubtreeHash(state, level, i);
-  });
+  return tlog::ConsistencyProof(
+      size1, size2, [&](int level, std::uint64_t i) { return ReadSubtreeHash(state, level, i); });
 }
 
 Result<std::string> LogStore::Receipt(std::uint64_t index) const {
   std::shared_lock lock(mutex_);
   const State& state = *state_;
   VIGIL_ASSIGN_OR_RETURN(Bytes entry, ReadEntryLocked(state, index));
-  VIGIL_ASSIGN_OR_RETURN(
-      std::vector<Hash> proof,
-      tlog::InclusionProof(index, state.size, [&](int level, std::uint64_t i) {
-        return ReadSubtreeHash(state, level, i);
-      }));
+  VIGIL_ASSIGN_OR_RETURN(std::vector<Hash> proof,
+                         tlog::InclusionProof(index, state.size, [&](int level, std::uint64_t i) {
+                           return ReadSubtreeHash(state, level, i);
+                         }));
   tlog::Receipt receipt;
   receipt.extra = std::move(entry);
   receipt.index = index;
@@ -474,10 +469,10 @@ Result<Bytes> LogStore::ReadTile(std::string_view path) const {
   const std::uint64_t nodes =
       ref.entries ? state_->size : NodesAtTileLevel(state_->size, ref.level);
   const std::uint64_t full_tiles = nodes / kTileWidth;
-  const bool within = ref.width == 256
-                          ? ref.index < full_tiles
-                          : ref.index == full_tiles && static_cast<std::uint64_t>(ref.width) <=
-                                                           nodes % kTileWidth;
+  const bool within =
+      ref.width == 256
+          ? ref.index < full_tiles
+          : ref.index == full_tiles && static_cast<std::uint64_t>(ref.width) <= nodes % kTileWidth;
   if (!within) {
     return Error::Failed("not found: " + std::string(path) + " is beyond the tree of size " +
                          std::to_string(state_->size));

@@ -27,8 +27,8 @@
 #include <vector>
 
 #include "base/bytes.h"
-#include "base/unique_fd.h"
 #include "base/result.h"
+#include "base/unique_fd.h"
 #include "tlog/hash.h"
 
 namespace vigil::tlog {

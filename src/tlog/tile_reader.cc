@@ -22,9 +22,8 @@ struct TileCache {
     }
     const int width = TileWidth(size, tile_level, tile_index);
     if (width == 0) {
-      return Error::Failed("tile " + std::to_string(tile_level) + "/" +
-                           std::to_string(tile_index) + " is not part of the tree of size " +
-                           std::to_string(size));
+      return Error::Failed("tile " + std::to_string(tile_level) + "/" + std::to_string(tile_index) +
+                           " is not part of the tree of size " + std::to_string(size));
     }
     auto bytes = fetch(TilePath(tile_level, tile_index, width));
     std::vector<Hash> hashes;
