@@ -137,7 +137,8 @@ class EntryReader {
 
   std::optional<Bytes> Read(std::uint64_t index) {
     const std::uint64_t bundle = index / tlog::kFullTileWidth;
-    if (!loaded_ || *loaded_ != bundle) {
+    if (!has_loaded_ || loaded_ != bundle) {
+      has_loaded_ = true;
       loaded_ = bundle;
       entries_.clear();
       const int width = tlog::TileWidth(size_, 0, bundle);
@@ -160,7 +161,8 @@ class EntryReader {
  private:
   const tlog::LogStore& store_;
   const std::uint64_t size_;
-  std::optional<std::uint64_t> loaded_;
+  bool has_loaded_ = false;
+  std::uint64_t loaded_ = 0;
   std::vector<Bytes> entries_;
 };
 
