@@ -145,6 +145,7 @@ struct LedgerFixture {
 
 Status StartLedger(const fs::path& dir, LedgerFixture& fixture) {
   const fs::path ca = dir / "ca";
+  fs::create_directories(dir);
   VIGIL_RETURN_IF_ERROR(rpc::InitCa(ca, 1));
   VIGIL_RETURN_IF_ERROR(rpc::IssueCertificate(ca, "ledger", {"log"}, 1).status());
   VIGIL_RETURN_IF_ERROR(rpc::IssueCertificate(ca, "builder", {"build"}, 1).status());
