@@ -4,7 +4,6 @@
 
 #include <iostream>
 #include <memory>
-#include <regex>
 
 #include "base/base64.h"
 #include "base/file.h"
@@ -55,8 +54,16 @@ Result<TrustedState> ReadTrusted(const std::string& path) {
 class LedgerClient {
  public:
   static Result<LedgerClient> Connect(const std::string& url) {
-    static const std::regex kUrl(R"(^http://[A-Za-z0-9.\-\[\]:]+(:[0-9]{1,5})?/?$)");
-    if (!std::regex_match(url, kUrl)) {
+    // http://HOST[:PORT][/]: no path, query or credentials.
+    constexpr std::string_view kScheme = "http://";
+    std::string_view host = url;
+    if (host.starts_with(kScheme)) host.remove_prefix(kScheme.size());
+    if (!host.empty() && host.back() == '/') host.remove_suffix(1);
+    const bool valid = url.starts_with(kScheme) && !host.empty() && host.size() <= 255 &&
+                       host.find_first_not_of(
+                           "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-:[]") ==
+                           std::string_view::npos;
+    if (!valid) {
       return Error::BadInput("--ledger must look like http://HOST:PORT, not '" + url + "'");
     }
     std::string base = url;
