@@ -33,10 +33,10 @@ enum class CallError : std::uint8_t {
 std::string_view CallErrorName(CallError error);
 
 inline constexpr std::size_t kFrameHeaderSize = 5;
-inline constexpr std::size_t kDefaultMaxFrame = 1 << 20;   // payload bytes
-inline constexpr std::size_t kMaxFrameLimit = 16 << 20;    // no host may allow more
-inline constexpr std::size_t kMaxRequestSize = 512;        // "SERVICE+ARGUMENT"
-inline constexpr std::size_t kMaxMessageSize = 4096;       // exit and error messages
+inline constexpr std::size_t kDefaultMaxFrame = 1 << 20;  // payload bytes
+inline constexpr std::size_t kMaxFrameLimit = 16 << 20;   // no host may allow more
+inline constexpr std::size_t kMaxRequestSize = 512;       // "SERVICE+ARGUMENT"
+inline constexpr std::size_t kMaxMessageSize = 4096;      // exit and error messages
 
 struct FrameHeader {
   FrameType type = FrameType::kData;

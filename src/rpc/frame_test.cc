@@ -44,7 +44,8 @@ TEST(Frame, CodeMessageIsStrict) {
   EXPECT_EQ(decoded->message, "bad?[31m input");  // control characters never reach a terminal
   EXPECT_FALSE(DecodeCodeMessage("").ok());
   EXPECT_FALSE(DecodeCodeMessage(std::string("\x01\x07", 2)).ok());
-  EXPECT_FALSE(DecodeCodeMessage(std::string(1, '\1') + std::string(kMaxMessageSize + 1, 'a')).ok());
+  EXPECT_FALSE(
+      DecodeCodeMessage(std::string(1, '\1') + std::string(kMaxMessageSize + 1, 'a')).ok());
 }
 
 TEST(CallRequest, ParsesServiceAndArgument) {
@@ -61,9 +62,9 @@ TEST(CallRequest, ParsesServiceAndArgument) {
 }
 
 TEST(CallRequest, RejectsGarbage) {
-  for (const std::string& bad : std::vector<std::string>{"", "+arg", "a b", "svc+arg with space", "svc\n", "sv/c+x",
-                          std::string(65, 'a'), "s+" + std::string(256, 'a'),
-                          std::string("svc\0x", 5), "\xff\xfe"}) {
+  for (const std::string& bad : std::vector<std::string>{
+           "", "+arg", "a b", "svc+arg with space", "svc\n", "sv/c+x", std::string(65, 'a'),
+           "s+" + std::string(256, 'a'), std::string("svc\0x", 5), "\xff\xfe"}) {
     EXPECT_FALSE(ParseCallRequest(bad).ok()) << bad;
   }
 }
@@ -85,9 +86,9 @@ TEST(Address, ParsesUnixAndTcp) {
 }
 
 TEST(Address, RejectsBadAddresses) {
-  for (const std::string& bad : std::vector<std::string>{"", "unix:relative.sock", "unix:/" + std::string(200, 'a'), "tcp:host",
-                          "tcp::80", "tcp:host:99999", "tcp:host:8x", "tcp:::1:80", "http://x",
-                          "tcp:host:"}) {
+  for (const std::string& bad : std::vector<std::string>{
+           "", "unix:relative.sock", "unix:/" + std::string(200, 'a'), "tcp:host", "tcp::80",
+           "tcp:host:99999", "tcp:host:8x", "tcp:::1:80", "http://x", "tcp:host:"}) {
     EXPECT_FALSE(ParseAddress(bad).ok()) << bad;
   }
 }

@@ -59,8 +59,8 @@ Status ClearStaleSocket(const std::string& path) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  bool live = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 ||
-              errno != ECONNREFUSED;
+  bool live =
+      ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 || errno != ECONNREFUSED;
   ::close(fd);
   if (live) return Error::BadInput("another process listens on " + path);
   ::unlink(path.c_str());
@@ -122,7 +122,8 @@ struct PolicyState {
 
 class ServiceHostImpl {
  public:
-  ServiceHostImpl(ServiceHostOptions options, std::shared_ptr<asio::ssl::context> tls, AuditLog audit)
+  ServiceHostImpl(ServiceHostOptions options, std::shared_ptr<asio::ssl::context> tls,
+                  AuditLog audit)
       : options_(std::move(options)), tls_(std::move(tls)), audit_(std::move(audit)) {}
 
   asio::io_context io;
@@ -149,8 +150,7 @@ class ServiceHostImpl {
                      {"rules", state->policy->rules().size()}});
     } else {
       state->error = policy.error().message();
-      std::fprintf(stderr, "vigil: policy invalid, denying every call: %s\n",
-                   state->error.c_str());
+      std::fprintf(stderr, "vigil: policy invalid, denying every call: %s\n", state->error.c_str());
       audit_.Record({{"event", "policy"},
                      {"result", "invalid"},
                      {"dir", options_.policy_dir.string()},
@@ -172,7 +172,9 @@ class ServiceHostImpl {
       }
       std::string peer = Describe(socket);
       if (active_ >= options_.max_connections) {
-        audit_.Record({{"event", "connection"}, {"peer", peer}, {"decision", "deny"},
+        audit_.Record({{"event", "connection"},
+                       {"peer", peer},
+                       {"decision", "deny"},
                        {"reason", "too many connections"}});
         asio::error_code ignored;
         socket.close(ignored);
@@ -191,7 +193,9 @@ class ServiceHostImpl {
     try {
       co_await ServeConnection(*connection, peer);
     } catch (const std::exception& e) {
-      audit_.Record({{"event", "end"}, {"peer", peer}, {"result", std::string("internal error: ") + e.what()}});
+      audit_.Record({{"event", "end"},
+                     {"peer", peer},
+                     {"result", std::string("internal error: ") + e.what()}});
     }
     connection->Close();
     --active_;
@@ -233,7 +237,7 @@ class ServiceHostImpl {
     if (!first.ok()) {
       if (failure == FrameFailure::kTooLarge || failure == FrameFailure::kMalformed ||
           failure == FrameFailure::kTimeout) {
-        CallError error = failure == FrameFailure::kTooLarge ? CallError::kTooLarge
+        CallError error = failure == FrameFailure::kTooLarge  ? CallError::kTooLarge
                           : failure == FrameFailure::kTimeout ? CallError::kTimeout
                                                               : CallError::kMalformed;
         co_return co_await Refuse(connection, std::move(record), error, first.error().message());
@@ -315,8 +319,8 @@ class ServiceHostImpl {
     } else {
       int code = result.ok() ? 0 : result.error().exit_code();
       std::string message = result.ok() ? "" : result.error().message();
-      end["result"] = result.ok() ? std::string("exit 0")
-                                  : "exit " + std::to_string(code) + ": " + message;
+      end["result"] =
+          result.ok() ? std::string("exit 0") : "exit " + std::to_string(code) + ": " + message;
       Status sent = co_await call.CloseWrite();
       if (sent.ok()) {
         sent = co_await connection.WriteFrame(
@@ -413,7 +417,8 @@ Result<std::unique_ptr<ServiceHost>> ServiceHost::Create(ServiceHostOptions opti
   VIGIL_ASSIGN_OR_RETURN(auto tls, MakeTlsContext(options.tls, TlsSide::kServer));
   VIGIL_ASSIGN_OR_RETURN(CallIdentity self, IdentityOfCertificateFile(options.tls.certificate));
   VIGIL_ASSIGN_OR_RETURN(AuditLog audit, AuditLog::Open(options.audit_log));
-  auto impl = std::make_unique<ServiceHostImpl>(std::move(options), std::move(tls), std::move(audit));
+  auto impl =
+      std::make_unique<ServiceHostImpl>(std::move(options), std::move(tls), std::move(audit));
   impl->self_ = self;
   impl->LoadPolicy();
   std::unique_ptr<ServiceHost> host(new ServiceHost(std::move(impl), std::move(self)));

@@ -26,8 +26,7 @@ Status ConfigureContext(SSL_CTX* ctx, const TlsFiles& files, TlsSide side) {
   if (SSL_CTX_use_certificate(ctx, cert.get()) != 1 ||
       SSL_CTX_use_PrivateKey(ctx, key.get()) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
     ERR_clear_error();
-    return Error::BadInput(files.key.string() + " is not the key of " +
-                           files.certificate.string());
+    return Error::BadInput(files.key.string() + " is not the key of " + files.certificate.string());
   }
   // A fresh store holding the deployment CA alone.
   X509_STORE* store = X509_STORE_new();
@@ -74,8 +73,9 @@ Result<CallIdentity> IdentityOfCertificate(X509* certificate) {
   for (int i = 0; names != nullptr && i < sk_GENERAL_NAME_num(names); ++i) {
     const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
     if (name->type != GEN_URI) continue;
-    std::string uri(reinterpret_cast<const char*>(ASN1_STRING_get0_data(name->d.uniformResourceIdentifier)),
-                    static_cast<std::size_t>(ASN1_STRING_length(name->d.uniformResourceIdentifier)));
+    std::string uri(
+        reinterpret_cast<const char*>(ASN1_STRING_get0_data(name->d.uniformResourceIdentifier)),
+        static_cast<std::size_t>(ASN1_STRING_length(name->d.uniformResourceIdentifier)));
     if (!uri.starts_with(kTagUriPrefix)) continue;
     std::string tag = uri.substr(sizeof(kTagUriPrefix) - 1);
     if (!IsRoleName(tag)) {
