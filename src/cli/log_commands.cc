@@ -22,14 +22,10 @@ struct LogArgs {
   bool json = false;
 };
 
-Result<std::unique_ptr<tlog::LogStore>> OpenLog(const std::string& dir) {
-  return tlog::LogStore::Open(dir);
-}
-
 int Init(const LogArgs& args) {
   Status created = tlog::LogStore::Init(args.dir, args.origin);
   if (!created.ok()) return ReportError(created.error());
-  auto store = OpenLog(args.dir);
+  auto store = tlog::LogStore::Open(args.dir);
   if (!store.ok()) return ReportError(store.error());
   if (args.json) {
     PrintJson({{"dir", args.dir}, {"origin", args.origin}, {"vkey", (*store)->verifier_key()}});
@@ -42,7 +38,7 @@ int Init(const LogArgs& args) {
 }
 
 int Vkey(const LogArgs& args) {
-  auto store = OpenLog(args.dir);
+  auto store = tlog::LogStore::Open(args.dir);
   if (!store.ok()) return ReportError(store.error());
   std::cout << (*store)->verifier_key() << "\n";
   return 0;
@@ -58,7 +54,7 @@ int Add(const LogArgs& args) {
     }
     entries.push_back(std::move(bytes).value());
   }
-  auto store = OpenLog(args.dir);
+  auto store = tlog::LogStore::Open(args.dir);
   if (!store.ok()) return ReportError(store.error());
   auto first = (*store)->AppendBatch(entries);
   if (!first.ok()) return ReportError(first.error());
@@ -77,14 +73,14 @@ int Add(const LogArgs& args) {
 }
 
 int PrintCheckpoint(const LogArgs& args) {
-  auto store = OpenLog(args.dir);
+  auto store = tlog::LogStore::Open(args.dir);
   if (!store.ok()) return ReportError(store.error());
   std::cout << (*store)->checkpoint();
   return 0;
 }
 
 int Prove(const LogArgs& args) {
-  auto store = OpenLog(args.dir);
+  auto store = tlog::LogStore::Open(args.dir);
   if (!store.ok()) return ReportError(store.error());
   if (args.index >= (*store)->size()) {
     return ReportError(Error::BadInput("index " + std::to_string(args.index) +
@@ -98,7 +94,7 @@ int Prove(const LogArgs& args) {
 }
 
 int Consistency(const LogArgs& args) {
-  auto store = OpenLog(args.dir);
+  auto store = tlog::LogStore::Open(args.dir);
   if (!store.ok()) return ReportError(store.error());
   if (args.from > args.to || args.to > (*store)->size()) {
     return ReportError(
