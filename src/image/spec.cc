@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "base/file.h"
+#include "encoding/toml_reader.h"
 #include "image/cpio.h"
 #include "image/layout.h"
 #include "init/protocol.h"
@@ -18,42 +19,10 @@ constexpr std::uint64_t kMaxSpecSize = 1 << 20;
 constexpr std::size_t kMaxCmdline = 2047;  // x86 COMMAND_LINE_SIZE minus the NUL
 constexpr std::size_t kMaxFiles = 4096;
 
-// Collects the first error found while walking the TOML document, with its location.
-class SpecReader {
+// Reads the spec's TOML, with the pinned-input rule on top of TomlReader's.
+class SpecReader : public TomlReader {
  public:
-  explicit SpecReader(std::string origin) : origin_(std::move(origin)) {}
-
-  Error Fail(const toml::node* node, const std::string& message) const {
-    std::string where = origin_;
-    if (node != nullptr && node->source().begin) {
-      where += ":" + std::to_string(node->source().begin.line);
-    }
-    return Error::BadInput(where + ": " + message);
-  }
-
-  Status CheckKeys(const toml::table& table, const std::string& table_name,
-                   std::initializer_list<std::string_view> allowed) const {
-    for (const auto& [key, value] : table) {
-      if (std::find(allowed.begin(), allowed.end(), key.str()) == allowed.end()) {
-        std::string list;
-        for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-        return Fail(&value, "unknown key '" + std::string(key.str()) + "' in " + table_name +
-                                "; allowed keys: " + list);
-      }
-    }
-    return OkStatus();
-  }
-
-  Result<std::string> String(const toml::table& table, std::string_view key,
-                             const std::string& where, bool required) const {
-    const toml::node* node = table.get(key);
-    if (node == nullptr) {
-      if (required) return Fail(&table, "missing required key '" + where + "'");
-      return std::string();
-    }
-    if (!node->is_string()) return Fail(node, "'" + where + "' must be a string");
-    return std::string(node->as_string()->get());
-  }
+  using TomlReader::TomlReader;
 
   Result<PinnedInput> Input(const toml::table& table, std::string_view path_key,
                             const std::string& where, bool path_required, bool hash_required,
@@ -81,9 +50,6 @@ class SpecReader {
     if (!input.path.empty()) input.resolved = base_dir / input.path;
     return input;
   }
-
- private:
-  std::string origin_;
 };
 
 bool IsNameChar(char c) {
@@ -372,12 +338,9 @@ Result<ImageSpec> ParseSpec(std::string_view text, const std::filesystem::path& 
                             const std::string& origin,
                             const std::optional<std::string>& epoch_override) {
   SpecReader reader(origin);
+  VIGIL_ASSIGN_OR_RETURN(toml::table doc, ParseToml(text, origin));
   try {
-    toml::table doc = toml::parse(text, origin);
     return ParseDocument(doc, base_dir, reader, epoch_override);
-  } catch (const toml::parse_error& e) {
-    return Error::BadInput(origin + ":" + std::to_string(e.source().begin.line) +
-                           ": invalid TOML: " + std::string(e.description()));
   } catch (const std::exception& e) {
     return Error::BadInput(origin + ": cannot read the spec: " + e.what());
   }

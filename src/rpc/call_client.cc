@@ -175,43 +175,59 @@ asio::awaitable<Result<CallEvent>> ClientCall::Read() {
 
 asio::awaitable<void> ClientCall::Close() { co_await connection_->Shutdown(); }
 
+asio::awaitable<Result<CallOutcome>> CallServiceAsync(asio::any_io_executor executor,
+                                                      Address address, CallRequest request,
+                                                      std::shared_ptr<asio::ssl::context> tls,
+                                                      ClientOptions options, std::string input,
+                                                      std::size_t max_output) {
+  auto call = co_await ClientCall::Open(executor, std::move(address), std::move(request),
+                                        std::move(tls), std::move(options));
+  if (!call.ok()) co_return call.error();
+  // Write and read together: a service may answer before it has read everything. The
+  // writer owns the call too, so it outlives this coroutine if it is still writing.
+  std::shared_ptr<ClientCall> shared = std::move(*call);
+  asio::co_spawn(
+      executor,
+      [shared, input = std::move(input)]() -> asio::awaitable<void> {
+        Status written = co_await shared->Write(input);
+        if (written.ok()) written = co_await shared->CloseWrite();
+      },
+      asio::detached);
+  Result<CallOutcome> outcome = Error::Failed("the call ended without a result");
+  CallOutcome result;
+  while (true) {
+    auto event = co_await shared->Read();
+    if (!event.ok()) {
+      outcome = event.error();
+      break;
+    }
+    if (event->kind == CallEvent::Kind::kData) {
+      if (result.output.size() + event->data.size() > max_output) {
+        outcome = Error::Failed("the service's answer is over " + std::to_string(max_output) +
+                                " bytes");
+        break;
+      }
+      result.output += event->data;
+    }
+    if (event->kind == CallEvent::Kind::kExit) {
+      result.exit_code = event->exit_code;
+      result.message = event->message;
+      outcome = std::move(result);
+      break;
+    }
+  }
+  co_await shared->Close();
+  co_return outcome;
+}
+
 Result<CallOutcome> CallService(const Address& address, const CallRequest& request,
                                 const ClientOptions& options, std::string_view input) {
   VIGIL_ASSIGN_OR_RETURN(auto tls, MakeTlsContext(options.tls, TlsSide::kClient));
   asio::io_context io;
-  std::optional<Result<CallOutcome>> outcome;
+  Result<CallOutcome> outcome = Error::Failed("the call ended without a result");
   auto run = [&]() -> asio::awaitable<void> {
-    auto call = co_await ClientCall::Open(io.get_executor(), address, request, tls, options);
-    if (!call.ok()) {
-      outcome = call.error();
-      co_return;
-    }
-    // Write and read together: a service may answer before it has read everything. The
-    // writer owns the call too, so it outlives this coroutine if it is still writing.
-    std::shared_ptr<ClientCall> shared = std::move(*call);
-    asio::co_spawn(
-        io,
-        [shared, input]() -> asio::awaitable<void> {
-          Status written = co_await shared->Write(input);
-          if (written.ok()) written = co_await shared->CloseWrite();
-        },
-        asio::detached);
-    CallOutcome result;
-    while (true) {
-      auto event = co_await shared->Read();
-      if (!event.ok()) {
-        outcome = event.error();
-        break;
-      }
-      if (event->kind == CallEvent::Kind::kData) result.output += event->data;
-      if (event->kind == CallEvent::Kind::kExit) {
-        result.exit_code = event->exit_code;
-        result.message = event->message;
-        outcome = std::move(result);
-        break;
-      }
-    }
-    co_await shared->Close();
+    outcome = co_await CallServiceAsync(io.get_executor(), address, request, tls, options,
+                                        std::string(input));
   };
   try {
     asio::co_spawn(io, run(), asio::detached);
@@ -219,8 +235,7 @@ Result<CallOutcome> CallService(const Address& address, const CallRequest& reque
   } catch (const std::exception& e) {
     return Error::Failed(std::string("the call failed: ") + e.what());
   }
-  if (!outcome) return Error::Failed("the call ended without a result");
-  return std::move(*outcome);
+  return outcome;
 }
 
 }  // namespace vigil::rpc

@@ -69,6 +69,13 @@ struct CallOutcome {
 };
 Result<CallOutcome> CallService(const Address& address, const CallRequest& request,
                                 const ClientOptions& options, std::string_view input);
+// The same on the caller's event loop, for services that call other services; fails if the
+// answer exceeds `max_output` bytes.
+asio::awaitable<Result<CallOutcome>> CallServiceAsync(asio::any_io_executor executor,
+                                                      Address address, CallRequest request,
+                                                      std::shared_ptr<asio::ssl::context> tls,
+                                                      ClientOptions options, std::string input,
+                                                      std::size_t max_output = 16 << 20);
 
 // The Error for an error frame from the service (code by CallError, message included).
 Error ErrorFromService(CallError error, const std::string& message);

@@ -42,6 +42,23 @@ std::string FormatCheckpointText(const Checkpoint& checkpoint) {
   return text;
 }
 
+std::string TimeExtension(std::int64_t unix_seconds) {
+  return std::string(kTimeExtensionPrefix) + std::to_string(unix_seconds);
+}
+
+Result<std::int64_t> CheckpointTime(const Checkpoint& checkpoint) {
+  for (const std::string& extension : checkpoint.extensions) {
+    if (!extension.starts_with(kTimeExtensionPrefix)) continue;
+    const std::string_view digits = std::string_view(extension).substr(kTimeExtensionPrefix.size());
+    const bool valid = !digits.empty() && digits.size() <= 18 &&
+                       digits.find_first_not_of("0123456789") == std::string_view::npos &&
+                       (digits == "0" || digits[0] != '0');
+    if (!valid) return Error::BadInput("the checkpoint's time extension is malformed");
+    return static_cast<std::int64_t>(std::stoll(std::string(digits)));
+  }
+  return Error::BadInput("the checkpoint carries no time (a \"time\" extension line)");
+}
+
 Result<Checkpoint> ParseCheckpointText(std::string_view text) {
   if (Status status = CheckNoteText(text); !status.ok()) {
     return status.error().WithContext("the checkpoint is malformed");

@@ -32,6 +32,15 @@ std::string FormatCheckpointText(const Checkpoint& checkpoint);
 // (see CheckNoteText). BadInput otherwise.
 Result<Checkpoint> ParseCheckpointText(std::string_view text);
 
+// Vigil's ledger stamps each checkpoint with its clock in an extension line
+// "time UNIX_SECONDS" (decimal, no leading zeros), so that a relying party such as the
+// signer can tell how fresh a checkpoint is.
+inline constexpr std::string_view kTimeExtensionPrefix = "time ";
+std::string TimeExtension(std::int64_t unix_seconds);
+// The time in the checkpoint's (first) time extension; BadInput if it has none or it is
+// malformed.
+Result<std::int64_t> CheckpointTime(const Checkpoint& checkpoint);
+
 // Opens a signed checkpoint: verifies the note with `verifier` (see OpenNote), parses its
 // text and checks that its origin is `expected_origin` (Failed if it is another log's).
 Result<Checkpoint> OpenCheckpoint(std::string_view signed_note, const NoteVerifier& verifier,

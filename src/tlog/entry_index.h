@@ -11,9 +11,8 @@
 #include <vector>
 
 #include "base/result.h"
+#include "base/sqlite.h"
 #include "tlog/hash.h"
-
-struct sqlite3;
 
 namespace vigil::tlog {
 
@@ -27,9 +26,6 @@ struct IndexedEntry {
 class EntryIndex {
  public:
   static Result<std::unique_ptr<EntryIndex>> Open(const std::filesystem::path& file);
-  ~EntryIndex();
-  EntryIndex(const EntryIndex&) = delete;
-  EntryIndex& operator=(const EntryIndex&) = delete;
 
   // How many entries (indexes 0..n-1) are indexed.
   Result<std::uint64_t> IndexedSize();
@@ -44,9 +40,8 @@ class EntryIndex {
   Result<std::vector<std::uint64_t>> ListKind(const std::string& kind, std::size_t limit);
 
  private:
-  explicit EntryIndex(sqlite3* db) : db_(db) {}
-  Status Exec(const char* sql);
-  sqlite3* db_;
+  explicit EntryIndex(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+  std::unique_ptr<SqliteDb> db_;
 };
 
 }  // namespace vigil::tlog

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <array>
+#include <chrono>
 #include <cassert>
 #include <cerrno>
 #include <cstring>
@@ -23,6 +24,12 @@
 
 namespace vigil::tlog {
 namespace {
+
+// The "time" extension of a checkpoint signed now.
+std::string TimeNow() {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return TimeExtension(std::chrono::duration_cast<std::chrono::seconds>(now).count());
+}
 
 constexpr std::uint64_t kTileWidth = 256;
 // Tile levels 0..7 hold tree levels 0, 8, ..., 56: enough for any 64-bit size.
@@ -111,7 +118,7 @@ Status LogStore::Init(const fs::path& dir, const std::string& origin) {
   if (!written.ok()) {
     return undo(written.error());
   }
-  auto note = signer.Sign(FormatCheckpointText(Checkpoint{origin, 0, EmptyRoot(), {}}));
+  auto note = signer.Sign(FormatCheckpointText(Checkpoint{origin, 0, EmptyRoot(), {TimeNow()}}));
   if (!note.ok()) {
     return undo(note.error());
   }
@@ -349,7 +356,8 @@ Result<std::uint64_t> LogStore::AppendBatch(std::span<const Bytes> entries) {
   // bundle it covers is on disk.
   VIGIL_ASSIGN_OR_RETURN(
       next->checkpoint,
-      signer_->Sign(FormatCheckpointText(Checkpoint{origin_, next->size, next->range.Root(), {}})));
+      signer_->Sign(FormatCheckpointText(
+          Checkpoint{origin_, next->size, next->range.Root(), {TimeNow()}})));
   VIGIL_RETURN_IF_ERROR(WriteFileAtomic(dir_ / "checkpoint", AsBytes(next->checkpoint)));
   {
     std::unique_lock lock(mutex_);

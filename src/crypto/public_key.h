@@ -1,0 +1,50 @@
+// Public keys of artifact signatures (Ed25519 and ECDSA P-256), as X.509
+// SubjectPublicKeyInfo, and the signature conventions DSSE uses with them:
+//   ed25519     the 64-byte RFC 8032 signature of the message itself
+//   ecdsa-p256  a DER ECDSA-Sig-Value over SHA-256 of the message
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/bytes.h"
+#include "base/result.h"
+
+namespace vigil::crypto {
+
+enum class KeyAlgorithm { kEd25519, kEcdsaP256 };
+
+// "ed25519" or "ecdsa-p256".
+std::string_view KeyAlgorithmName(KeyAlgorithm algorithm);
+// BadInput for anything but those two names.
+Result<KeyAlgorithm> ParseKeyAlgorithm(std::string_view name);
+
+class PublicKey {
+ public:
+  // From SubjectPublicKeyInfo DER or its PEM ("-----BEGIN PUBLIC KEY-----"). BadInput for
+  // anything else, including other algorithms and curves and points not on the curve.
+  static Result<PublicKey> FromDer(ByteView der);
+  static Result<PublicKey> FromPem(std::string_view pem);
+
+  KeyAlgorithm algorithm() const { return algorithm_; }
+  const Bytes& der() const { return der_; }
+  std::string Pem() const;
+  // Lowercase hex SHA-256 of the DER: the key id in envelopes and ledger records.
+  std::string KeyId() const;
+  // True only for a well-formed, valid signature of `message` under the convention above.
+  bool Verify(ByteView message, ByteView signature) const;
+
+ private:
+  PublicKey(KeyAlgorithm algorithm, Bytes der) : algorithm_(algorithm), der_(std::move(der)) {}
+  KeyAlgorithm algorithm_;
+  Bytes der_;
+};
+
+// The SubjectPublicKeyInfo DER of a raw public key: 32 bytes for Ed25519, or an
+// uncompressed SEC1 point (65 bytes, 0x04 || X || Y) for P-256. BadInput if malformed.
+Result<Bytes> PublicKeyDerFromRaw(KeyAlgorithm algorithm, ByteView raw);
+
+// Converts an ECDSA signature from raw r||s (64 bytes, as PKCS#11 returns it) to DER.
+Result<Bytes> EcdsaRawToDer(ByteView raw);
+
+}  // namespace vigil::crypto

@@ -1,0 +1,39 @@
+// Strict reading of TOML configuration files (toml++): unknown keys are errors, and every
+// error names the file and line (library vigil_toml).
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <toml++/toml.h>
+
+#include "base/result.h"
+
+namespace vigil {
+
+// Parses a whole document; BadInput "ORIGIN:LINE: invalid TOML: ..." on a syntax error.
+Result<toml::table> ParseToml(std::string_view text, const std::string& origin);
+
+class TomlReader {
+ public:
+  explicit TomlReader(std::string origin) : origin_(std::move(origin)) {}
+
+  // BadInput "ORIGIN:LINE: MESSAGE".
+  Error Fail(const toml::node* node, const std::string& message) const;
+  // Fails on the first key of `table` that is not `allowed`, listing the allowed ones.
+  Status CheckKeys(const toml::table& table, const std::string& table_name,
+                   std::initializer_list<std::string_view> allowed) const;
+  // The string at `key` (`where` names it in errors); empty when absent and not required.
+  Result<std::string> String(const toml::table& table, std::string_view key,
+                             const std::string& where, bool required) const;
+  // The integer at `key`, within [min, max]; `fallback` when absent.
+  Result<std::int64_t> Integer(const toml::table& table, std::string_view key,
+                               const std::string& where, std::int64_t fallback, std::int64_t min,
+                               std::int64_t max) const;
+
+ private:
+  std::string origin_;
+};
+
+}  // namespace vigil

@@ -1,0 +1,68 @@
+// The signer's rule: sign only digests that a logged, completed build of this very caller
+// declared. Checks run in this order and the first failure is the verdict:
+//   checkpoint  the receipt's checkpoint is signed by the pinned ledger key, for its origin
+//   inclusion   the entry is in that checkpoint's tree (the receipt's inclusion proof)
+//   entry       the entry is a build-log with status "closed"
+//   builder     the entry's builder identity (name and tags) is the caller's
+//   digests     every requested digest is among the entry's artifacts
+//   freshness   the checkpoint's time is within the freshness window (and not ahead of us)
+// The last check, that the build was not signed with this key before, is ReplayStore's.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "rpc/policy.h"
+#include "signer/build_record.h"
+#include "signer/sign_request.h"
+#include "tlog/checkpoint.h"
+#include "tlog/note.h"
+
+namespace vigil::signer {
+
+struct LedgerTrust {
+  tlog::NoteVerifier verifier;
+  std::string origin;
+  std::chrono::seconds freshness{600};
+  std::chrono::seconds max_clock_skew{60};
+};
+
+struct Approval {
+  LoggedBuild build;
+  std::vector<LoggedArtifact> subjects;  // the requested artifacts, in the entry's order
+  std::uint64_t ledger_index = 0;
+  std::uint64_t checkpoint_size = 0;
+  std::int64_t checkpoint_time = 0;
+};
+
+struct Verdict {
+  bool approved() const { return check.empty(); }
+  std::string check;   // the check that failed (names above); empty when approved
+  std::string reason;  // why, for the caller and the audit log
+  Approval approval;   // when approved
+};
+
+class Approver {
+ public:
+  explicit Approver(LedgerTrust trust) : trust_(std::move(trust)) {}
+
+  // `now` in seconds since the epoch. Thread-safe.
+  Verdict Check(const SignRequest& request, const rpc::CallIdentity& caller, std::int64_t now);
+
+  const LedgerTrust& trust() const { return trust_; }
+
+ private:
+  // Opens a checkpoint note, remembering verified notes: builds closed in one batch share a
+  // checkpoint, and its signature need not be verified again for each of them.
+  Result<tlog::Checkpoint> OpenCheckpoint(const std::string& note);
+
+  LedgerTrust trust_;
+  std::mutex mutex_;
+  std::map<std::string, tlog::Checkpoint> verified_;
+};
+
+}  // namespace vigil::signer

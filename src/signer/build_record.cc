@@ -1,0 +1,91 @@
+#include "signer/build_record.h"
+
+#include <nlohmann/json.hpp>
+
+namespace vigil::signer {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr std::size_t kMaxEntrySize = 1 << 20;
+
+Result<Json> ParseObject(ByteView entry) {
+  if (entry.size() > kMaxEntrySize) return Error::BadInput("the entry is too large");
+  Json json = Json::parse(entry.begin(), entry.end(), nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded() || !json.is_object()) {
+    return Error::BadInput("the entry is not a JSON object");
+  }
+  return json;
+}
+
+Result<std::string> StringField(const Json& object, const char* name) {
+  auto it = object.find(name);
+  if (it == object.end() || !it->is_string()) {
+    return Error::BadInput(std::string("the entry has no string field \"") + name + "\"");
+  }
+  return it->get<std::string>();
+}
+
+}  // namespace
+
+bool IsSha256Hex(std::string_view text) {
+  return text.size() == 64 && text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
+Result<std::string> EntryType(ByteView entry) {
+  VIGIL_ASSIGN_OR_RETURN(Json json, ParseObject(entry));
+  return StringField(json, "type");
+}
+
+Result<LoggedBuild> ParseBuildLogEntry(ByteView entry) {
+  VIGIL_ASSIGN_OR_RETURN(Json json, ParseObject(entry));
+  VIGIL_ASSIGN_OR_RETURN(std::string type, StringField(json, "type"));
+  if (type != "build-log") {
+    return Error::BadInput("the entry is a \"" + type + "\" record, not a build-log");
+  }
+  LoggedBuild build;
+  VIGIL_ASSIGN_OR_RETURN(build.build_id, StringField(json, "build_id"));
+  VIGIL_ASSIGN_OR_RETURN(build.start, StringField(json, "start"));
+  VIGIL_ASSIGN_OR_RETURN(build.end, StringField(json, "end"));
+  VIGIL_ASSIGN_OR_RETURN(build.log_sha256, StringField(json, "log_sha256"));
+  VIGIL_ASSIGN_OR_RETURN(build.status, StringField(json, "status"));
+  auto lines = json.find("lines");
+  if (lines == json.end() || !lines->is_number_unsigned()) {
+    return Error::BadInput("the entry has no line count");
+  }
+  build.lines = lines->get<std::uint64_t>();
+  auto builder = json.find("builder");
+  if (builder == json.end() || !builder->is_object()) {
+    return Error::BadInput("the entry has no builder identity");
+  }
+  VIGIL_ASSIGN_OR_RETURN(build.builder_name, StringField(*builder, "name"));
+  auto tags = builder->find("tags");
+  if (tags == builder->end() || !tags->is_array()) {
+    return Error::BadInput("the entry's builder has no tags array");
+  }
+  for (const Json& tag : *tags) {
+    if (!tag.is_string()) return Error::BadInput("the entry's builder tags must be strings");
+    build.builder_tags.push_back(tag.get<std::string>());
+  }
+  auto artifacts = json.find("artifacts");
+  if (artifacts == json.end() || !artifacts->is_array() ||
+      artifacts->size() > kMaxLoggedArtifacts) {
+    return Error::BadInput("the entry has no valid artifacts array");
+  }
+  for (const Json& artifact : *artifacts) {
+    if (!artifact.is_object()) return Error::BadInput("an artifact must be an object");
+    LoggedArtifact logged;
+    VIGIL_ASSIGN_OR_RETURN(logged.name, StringField(artifact, "name"));
+    VIGIL_ASSIGN_OR_RETURN(logged.sha256, StringField(artifact, "sha256"));
+    if (!IsSha256Hex(logged.sha256)) {
+      return Error::BadInput("an artifact's sha256 is not 64 lowercase hex digits");
+    }
+    build.artifacts.push_back(std::move(logged));
+  }
+  if (!IsSha256Hex(build.log_sha256)) {
+    return Error::BadInput("the entry's log_sha256 is not 64 lowercase hex digits");
+  }
+  return build;
+}
+
+}  // namespace vigil::signer

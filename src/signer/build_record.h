@@ -1,0 +1,42 @@
+// The signer's reading of a ledger entry: the build-log entries the ledger writes (see
+// ledger/build_entry.h for the writer; docs/SPEC-ledger.md for the format).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/bytes.h"
+#include "base/result.h"
+
+namespace vigil::signer {
+
+inline constexpr std::size_t kMaxLoggedArtifacts = 1000;
+
+struct LoggedArtifact {
+  std::string name;
+  std::string sha256;  // 64 lowercase hex digits
+};
+
+struct LoggedBuild {
+  std::string build_id;
+  std::string builder_name;
+  std::vector<std::string> builder_tags;
+  std::string start;
+  std::string end;
+  std::uint64_t lines = 0;
+  std::string log_sha256;
+  std::string status;  // "closed" or "truncated"
+  std::vector<LoggedArtifact> artifacts;
+};
+
+// The entry's "type" field, or BadInput if the entry is not a JSON object with one.
+Result<std::string> EntryType(ByteView entry);
+
+// Parses a build-log entry. BadInput if it is another type of record or malformed.
+Result<LoggedBuild> ParseBuildLogEntry(ByteView entry);
+
+// True for 64 lowercase hex digits.
+bool IsSha256Hex(std::string_view text);
+
+}  // namespace vigil::signer

@@ -1,0 +1,113 @@
+#include "signer/file_key.h"
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <sys/stat.h>
+
+
+#include "base/file.h"
+#include "crypto/openssl_util.h"
+#include "crypto/secret.h"
+
+namespace vigil::signer {
+namespace {
+
+using PkeyPtr = crypto::OpenSslPtr<EVP_PKEY, EVP_PKEY_free>;
+using MdCtxPtr = crypto::OpenSslPtr<EVP_MD_CTX, EVP_MD_CTX_free>;
+using BioPtr = crypto::OpenSslPtr<BIO, BIO_free>;
+
+constexpr std::uint64_t kMaxKeyFileSize = 16 * 1024;
+
+Result<crypto::PublicKey> PublicKeyOf(EVP_PKEY* key) {
+  unsigned char* der = nullptr;
+  const int length = i2d_PUBKEY(key, &der);
+  if (length <= 0) return crypto::OpenSslError("encoding a public key");
+  Bytes bytes(der, der + length);
+  OPENSSL_free(der);
+  return crypto::PublicKey::FromDer(bytes);
+}
+
+class FileKey final : public SigningKey {
+ public:
+  FileKey(PkeyPtr key, crypto::PublicKey public_key)
+      : key_(std::move(key)), public_key_(std::move(public_key)) {}
+
+  const crypto::PublicKey& public_key() const override { return public_key_; }
+
+  Result<Bytes> Sign(ByteView message) override {
+    const EVP_MD* md =
+        public_key_.algorithm() == crypto::KeyAlgorithm::kEd25519 ? nullptr : EVP_sha256();
+    MdCtxPtr ctx(EVP_MD_CTX_new());
+    std::size_t size = 0;
+    if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, md, nullptr, key_.get()) != 1 ||
+        EVP_DigestSign(ctx.get(), nullptr, &size, message.data(), message.size()) != 1) {
+      return crypto::OpenSslError("starting a signature");
+    }
+    Bytes signature(size);
+    if (EVP_DigestSign(ctx.get(), signature.data(), &size, message.data(), message.size()) != 1) {
+      return crypto::OpenSslError("signing");
+    }
+    signature.resize(size);
+    return signature;
+  }
+
+ private:
+  PkeyPtr key_;  // OpenSSL wipes the private key when it is freed
+  crypto::PublicKey public_key_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<SigningKey>> OpenFileKey(const std::filesystem::path& path,
+                                                crypto::KeyAlgorithm algorithm) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    return Error::BadInput(path.string() + ": no such key file (create it with "
+                           "`vigil-signer --init-key NAME`)");
+  }
+  if ((info.st_mode & 077) != 0) {
+    return Error::BadInput(path.string() + ": a key file must be readable by its owner only "
+                           "(chmod 600)");
+  }
+  VIGIL_ASSIGN_OR_RETURN(Bytes pem, ReadFile(path, kMaxKeyFileSize));
+  crypto::SecretBytes secret(pem);
+  crypto::Wipe(pem);
+  BioPtr bio(BIO_new_mem_buf(secret.data(), static_cast<int>(secret.size())));
+  PkeyPtr key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  ERR_clear_error();
+  if (!key) {
+    return Error::BadInput(path.string() + ": not an unencrypted PKCS#8 PEM private key");
+  }
+  VIGIL_ASSIGN_OR_RETURN(crypto::PublicKey public_key, PublicKeyOf(key.get()));
+  if (public_key.algorithm() != algorithm) {
+    return Error::BadInput(path.string() + ": the key is " +
+                           std::string(crypto::KeyAlgorithmName(public_key.algorithm())) +
+                           ", the configuration says " +
+                           std::string(crypto::KeyAlgorithmName(algorithm)));
+  }
+  return std::unique_ptr<SigningKey>(new FileKey(std::move(key), std::move(public_key)));
+}
+
+Result<crypto::PublicKey> GenerateFileKey(const std::filesystem::path& path,
+                                          crypto::KeyAlgorithm algorithm) {
+  PkeyPtr key(algorithm == crypto::KeyAlgorithm::kEd25519
+                  ? EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")
+                  : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+  if (!key) return crypto::OpenSslError("generating a key");
+  BioPtr bio(BIO_new(BIO_s_secmem()));
+  if (!bio ||
+      PEM_write_bio_PKCS8PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0, nullptr,
+                                    nullptr) != 1) {
+    return crypto::OpenSslError("encoding a private key");
+  }
+  char* data = nullptr;
+  const long length = BIO_get_mem_data(bio.get(), &data);
+  const ByteView pem(reinterpret_cast<const std::uint8_t*>(data),
+                     static_cast<std::size_t>(length));
+  VIGIL_RETURN_IF_ERROR(CreateFileAtomic(path, pem, 0600));
+  return PublicKeyOf(key.get());
+}
+
+}  // namespace vigil::signer

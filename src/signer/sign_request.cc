@@ -1,0 +1,50 @@
+#include "signer/sign_request.h"
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "signer/build_record.h"
+
+namespace vigil::signer {
+
+std::string FormatSignRequest(const SignRequest& request) {
+  return nlohmann::json{{"digests", request.digests}, {"receipt", request.receipt}}.dump();
+}
+
+Result<SignRequest> ParseSignRequest(std::string_view text) {
+  if (text.size() > kMaxSignRequestSize) {
+    return Error::BadInput("the request is over " + std::to_string(kMaxSignRequestSize) + " bytes");
+  }
+  const auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded() || !json.is_object()) {
+    return Error::BadInput("the request is not a JSON object");
+  }
+  if (!json.contains("receipt") || !json["receipt"].is_string() ||
+      json["receipt"].get_ref<const std::string&>().empty()) {
+    return Error::BadInput("the request carries no receipt: sign requests need the ledger's "
+                           "receipt (tlog-proof) of the build");
+  }
+  if (!json.contains("digests") || json.size() != 2) {
+    return Error::BadInput("the request must have exactly \"digests\" and \"receipt\"");
+  }
+  const auto& digests = json["digests"];
+  if (!digests.is_array() || digests.empty() || digests.size() > kMaxRequestedDigests) {
+    return Error::BadInput("\"digests\" must be an array of 1 to " +
+                           std::to_string(kMaxRequestedDigests) + " SHA-256 digests");
+  }
+  SignRequest request;
+  request.receipt = json["receipt"].get<std::string>();
+  std::set<std::string> seen;
+  for (const auto& digest : digests) {
+    if (!digest.is_string() || !IsSha256Hex(digest.get_ref<const std::string&>())) {
+      return Error::BadInput("each digest must be 64 lowercase hex digits (SHA-256)");
+    }
+    if (!seen.insert(digest.get<std::string>()).second) {
+      return Error::BadInput("digest " + digest.get<std::string>() + " is requested twice");
+    }
+    request.digests.push_back(digest.get<std::string>());
+  }
+  return request;
+}
+
+}  // namespace vigil::signer

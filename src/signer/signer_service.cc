@@ -1,0 +1,157 @@
+#include "signer/signer_service.h"
+
+#include <asio/this_coro.hpp>
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "base/hex.h"
+#include "crypto/hash.h"
+#include "signer/dsse.h"
+#include "signer/provenance.h"
+#include "signer/sign_request.h"
+#include "tlog/receipt.h"
+
+namespace vigil::signer {
+namespace {
+
+using Json = nlohmann::json;
+
+std::int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The ledger record of a signature (canonical JSON: sorted keys, no whitespace).
+std::string SignatureRecord(const std::string& key_name, const std::string& key_id,
+                            const Approval& approval, const std::string& envelope_sha256) {
+  Json subjects = Json::array();
+  for (const LoggedArtifact& subject : approval.subjects) {
+    subjects.push_back({{"name", subject.name}, {"sha256", subject.sha256}});
+  }
+  return Json{{"build_id", approval.build.build_id},
+              {"build_index", approval.ledger_index},
+              {"envelope_sha256", envelope_sha256},
+              {"key_id", key_id},
+              {"key_name", key_name},
+              {"subjects", subjects},
+              {"type", "signature"}}
+      .dump();
+}
+
+}  // namespace
+
+void SignerService::RegisterWith(rpc::ServiceHost& host) {
+  host.Register("vigil.Sign", [this](rpc::Call& call) { return Sign(call); });
+}
+
+asio::awaitable<Status> SignerService::Sign(rpc::Call& call) {
+  Json audit{{"event", "sign"},
+             {"caller", call.caller().name},
+             {"caller_tags", call.caller().tags},
+             {"key", call.argument()}};
+  auto refuse = [&](std::string check, Error error) -> Status {
+    audit["decision"] = "refused";
+    audit["check"] = std::move(check);
+    audit["reason"] = error.message();
+    audit_.Record(audit);
+    return error;
+  };
+
+  auto key = keys_.find(call.argument());
+  if (key == keys_.end()) {
+    co_return refuse("key", Error::BadInput("the signer has no key named '" + call.argument() +
+                                            "': call vigil.Sign+KEYNAME with a configured key"));
+  }
+  SigningKey& signing_key = *key->second;
+  const std::string key_id = signing_key.public_key().KeyId();
+  audit["key_id"] = key_id;
+
+  std::string body;
+  while (true) {
+    auto chunk = co_await call.Read();
+    if (!chunk.ok()) co_return refuse("request", chunk.error());
+    if (!chunk->has_value()) break;
+    body += **chunk;
+    if (body.size() > kMaxSignRequestSize) {
+      co_return refuse("request", Error::BadInput("the request is over " +
+                                                  std::to_string(kMaxSignRequestSize) + " bytes"));
+    }
+  }
+  auto request = ParseSignRequest(body);
+  if (!request.ok()) co_return refuse("request", request.error());
+  audit["digests"] = request->digests;
+
+  Verdict verdict = approver_.Check(*request, call.caller(), NowSeconds());
+  if (!verdict.approved()) {
+    co_return refuse(verdict.check, Error::Failed("refused (" + verdict.check + "): " +
+                                                  verdict.reason));
+  }
+  const Approval& approval = verdict.approval;
+  audit["build_id"] = approval.build.build_id;
+  audit["build_index"] = approval.ledger_index;
+
+  Status reserved = replay_.Reserve(key_id, approval.build.build_id);
+  if (!reserved.ok()) {
+    co_return refuse("replay", Error::Failed("refused (replay): " + reserved.error().message()));
+  }
+
+  ProvenanceFacts facts{approval.build, approval.subjects, approver_.trust().origin,
+                        approval.ledger_index};
+  const std::string statement = MakeStatement(facts);
+  DsseEnvelope envelope{std::string(kInTotoPayloadType), Bytes(statement.begin(), statement.end()),
+                        {}};
+  auto signature = signing_key.Sign(PreAuthEncoding(envelope.payload_type, envelope.payload));
+  if (!signature.ok()) {
+    (void)replay_.Release(key_id, approval.build.build_id);
+    co_return refuse("sign", signature.error());
+  }
+  envelope.signatures.push_back({key_id, std::move(signature).value()});
+  const std::string envelope_text = SerializeEnvelope(envelope);
+  const std::string envelope_sha256 = HexEncode(crypto::Sha256(AsBytes(envelope_text)));
+
+  // Nothing leaves the signer unless the ledger has the record of it.
+  auto record_index = co_await AppendRecord(
+      SignatureRecord(call.argument(), key_id, approval, envelope_sha256), envelope_sha256);
+  if (!record_index.ok()) {
+    (void)replay_.Release(key_id, approval.build.build_id);
+    co_return refuse("ledger", record_index.error().WithContext(
+                                   "the ledger did not take the signature record, so nothing "
+                                   "was signed"));
+  }
+  Status completed =
+      replay_.Complete(key_id, approval.build.build_id, envelope_sha256, *record_index);
+  if (!completed.ok()) co_return refuse("replay", completed.error());
+
+  audit["decision"] = "granted";
+  audit["envelope_sha256"] = envelope_sha256;
+  audit["record_index"] = *record_index;
+  audit_.Record(audit);
+  co_return co_await call.Write(envelope_text + "\n");
+}
+
+asio::awaitable<Result<std::uint64_t>> SignerService::AppendRecord(std::string record,
+                                                                   std::string envelope_sha256) {
+  auto executor = co_await asio::this_coro::executor;
+  auto outcome = co_await rpc::CallServiceAsync(executor, ledger_.address,
+                                                rpc::CallRequest{"vigil.Append", "signature"},
+                                                ledger_.tls, ledger_.options, std::move(record),
+                                                tlog::kMaxReceiptSize);
+  if (!outcome.ok()) co_return outcome.error();
+  if (outcome->exit_code != 0) {
+    co_return Error::Failed("the ledger refused the record: " + outcome->message);
+  }
+  auto receipt = tlog::ParseReceipt(outcome->output);
+  if (!receipt.ok()) co_return receipt.error().WithContext("the ledger's receipt");
+  const LedgerTrust& trust = approver_.trust();
+  auto proven = tlog::VerifyReceipt(*receipt, trust.verifier, trust.origin);
+  if (!proven.ok()) co_return proven.error().WithContext("the ledger's receipt");
+  const auto logged = Json::parse(receipt->extra->begin(), receipt->extra->end(), nullptr, false);
+  if (!logged.is_object() || logged.value("type", "") != "signature" ||
+      logged.value("envelope_sha256", "") != envelope_sha256) {
+    co_return Error::Failed("the ledger's receipt is for another record");
+  }
+  co_return receipt->index;
+}
+
+}  // namespace vigil::signer

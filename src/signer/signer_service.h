@@ -1,0 +1,55 @@
+// The signer's service on the service host:
+//   vigil.Sign+KEYNAME  the caller sends a SignRequest (sign_request.h) and half-closes; the
+//     signer runs the checks (approval.h), reserves the (key, build) pair durably
+//     (replay_store.h), signs a DSSE envelope over an in-toto Statement with SLSA
+//     provenance, appends a "signature" record for it to the ledger (vigil.Append+signature)
+//     and only then answers the envelope. Any failure answers the reason and signs nothing.
+// Every decision goes to the audit log. Spec: docs/SPEC-signer.md.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "rpc/address.h"
+#include "rpc/audit_log.h"
+#include "rpc/call_client.h"
+#include "rpc/service_host.h"
+#include "signer/approval.h"
+#include "signer/replay_store.h"
+#include "signer/signing_key.h"
+
+namespace vigil::signer {
+
+// How the signer reaches the ledger to append its signature records.
+struct LedgerLink {
+  rpc::Address address;
+  rpc::ClientOptions options;
+  std::shared_ptr<asio::ssl::context> tls;
+};
+
+using SigningKeys = std::map<std::string, std::unique_ptr<SigningKey>>;
+
+class SignerService {
+ public:
+  SignerService(Approver& approver, ReplayStore& replay, SigningKeys& keys, rpc::AuditLog& audit,
+                LedgerLink ledger)
+      : approver_(approver), replay_(replay), keys_(keys), audit_(audit), ledger_(std::move(ledger)) {}
+
+  void RegisterWith(rpc::ServiceHost& host);
+
+ private:
+  asio::awaitable<Status> Sign(rpc::Call& call);
+  // Appends the signature record; returns its ledger index once the ledger's receipt for it
+  // verifies against the pinned key.
+  asio::awaitable<Result<std::uint64_t>> AppendRecord(std::string record,
+                                                      std::string envelope_sha256);
+
+  Approver& approver_;
+  ReplayStore& replay_;
+  SigningKeys& keys_;
+  rpc::AuditLog& audit_;
+  LedgerLink ledger_;
+};
+
+}  // namespace vigil::signer
