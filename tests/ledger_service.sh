@@ -4,7 +4,6 @@
 # headless Chromium), bad input and strangers change nothing, a fork is detected, and the
 # ledger survives SIGKILL with every acknowledged line and entry intact.
 . "$(dirname "$0")/lib.sh"
-LEDGER_BIN="$BIN/vigil-ledger"
 CA="$WORK/ca"
 "$VIGIL" ca init "$CA" >/dev/null
 for role in "ledger --tag log" "builder --tag build" "signer --tag sign" "stranger"; do
@@ -23,21 +22,7 @@ SOCK="$WORK/ledger.sock"
 ledger=""
 trap '[ -n "$ledger" ] && kill -9 $ledger 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
-start_ledger() {
-  "$LEDGER_BIN" --dir "$LOG" --listen "unix:$SOCK" --http 127.0.0.1:0 --cert "$CA/ledger.crt" \
-    --key "$CA/ledger.key" --ca "$CA/ca.crt" --policy "$WORK/policy" \
-    --audit-log "$WORK/audit.log" > "$WORK/ledger.out" 2>> "$WORK/ledger.err" &
-  ledger=$!
-  URL=""
-  for _ in $(seq 200); do
-    URL=$(sed -n 's/.* on \(http:.*\)$/\1/p' "$WORK/ledger.out")
-    [ -n "$URL" ] && break
-    sleep 0.05
-  done
-  [ -n "$URL" ]
-}
-as() { echo "--cert $CA/$1.crt --key $CA/$1.key --ca $CA/ca.crt"; }
-size() { curl -sf "$URL/checkpoint" | sed -n 2p; }
+. "$(dirname "$0")/ledger_lib.sh"
 
 if start_ledger; then pass "vigil-ledger serves calls and HTTP on $URL"; else fail "ledger did not start: $(cat "$WORK/ledger.err")"; finish; exit 1; fi
 

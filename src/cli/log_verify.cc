@@ -1,13 +1,12 @@
 #include "cli/log_verify.h"
 
-#include <httplib.h>
-
 #include <iostream>
 #include <memory>
 
 #include "base/base64.h"
 #include "base/file.h"
 #include "cli/cli_util.h"
+#include "cli/ledger_reader.h"
 #include "tlog/checkpoint.h"
 #include "tlog/note.h"
 #include "tlog/receipt.h"
@@ -18,7 +17,6 @@ namespace vigil::cli {
 namespace {
 
 constexpr std::uint64_t kMaxTrustedFileSize = 64 * 1024;
-constexpr std::size_t kMaxResponseSize = 17u << 20;  // a full entry bundle fits
 
 struct VerifyArgs {
   std::string ledger;
@@ -50,64 +48,8 @@ Result<TrustedState> ReadTrusted(const std::string& path) {
   return state;
 }
 
-// GETs `path` from the ledger, bounded in size.
-class LedgerClient {
- public:
-  static Result<LedgerClient> Connect(const std::string& url) {
-    // http://HOST[:PORT][/]: no path, query or credentials.
-    constexpr std::string_view kScheme = "http://";
-    std::string_view host = url;
-    if (host.starts_with(kScheme)) host.remove_prefix(kScheme.size());
-    if (!host.empty() && host.back() == '/') host.remove_suffix(1);
-    const bool valid = url.starts_with(kScheme) && !host.empty() && host.size() <= 255 &&
-                       host.find_first_not_of(
-                           "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-:[]") ==
-                           std::string_view::npos;
-    if (!valid) {
-      return Error::BadInput("--ledger must look like http://HOST:PORT, not '" + url + "'");
-    }
-    std::string base = url;
-    if (base.back() == '/') base.pop_back();
-    return LedgerClient(base);
-  }
-
-  Result<Bytes> Get(const std::string& path) {
-    Bytes body;
-    bool too_large = false;
-    auto response = client_->Get(("/" + path).c_str(), httplib::Headers{},
-                                 [&](const char* data, std::size_t length) {
-                                   if (body.size() + length > kMaxResponseSize) {
-                                     too_large = true;
-                                     return false;
-                                   }
-                                   body.insert(body.end(), data, data + length);
-                                   return true;
-                                 });
-    if (too_large) {
-      return Error::Failed(base_ + "/" + path + ": the response is over the size limit");
-    }
-    if (!response) {
-      return Error::MissingEnv("cannot reach the ledger at " + base_ + ": " +
-                               httplib::to_string(response.error()));
-    }
-    if (response->status != 200) {
-      return Error::Failed(base_ + "/" + path + ": HTTP " + std::to_string(response->status));
-    }
-    return body;
-  }
-
- private:
-  explicit LedgerClient(std::string base)
-      : base_(base), client_(std::make_unique<httplib::Client>(base)) {
-    client_->set_connection_timeout(10);
-    client_->set_read_timeout(30);
-  }
-  std::string base_;
-  std::unique_ptr<httplib::Client> client_;
-};
-
 // Checks that the tree `newer` extends the tree `older`, from the ledger's tiles.
-Status CheckConsistent(LedgerClient& ledger, const tlog::Checkpoint& older,
+Status CheckConsistent(LedgerReader& ledger, const tlog::Checkpoint& older,
                        const tlog::Checkpoint& newer) {
   if (newer.size < older.size) {
     return Error::Failed("the ledger's tree shrank from size " + std::to_string(older.size) +
@@ -159,16 +101,12 @@ int Verify(const VerifyArgs& args) {
     if (!parsed.ok()) return ReportError(parsed.error().WithContext(args.proof));
     receipt = std::move(parsed).value();
   }
-  auto ledger = LedgerClient::Connect(args.ledger);
+  auto ledger = LedgerReader::Connect(args.ledger);
   if (!ledger.ok()) return ReportError(ledger.error());
 
-  auto note_bytes = ledger->Get("checkpoint");
-  if (!note_bytes.ok()) return ReportError(note_bytes.error());
-  const std::string note(note_bytes->begin(), note_bytes->end());
-  auto latest = tlog::OpenCheckpoint(note, *verifier, origin);
-  if (!latest.ok()) {
-    return ReportError(latest.error().WithContext("the ledger's checkpoint"));
-  }
+  std::string note;
+  auto latest = ledger->Checkpoint(*verifier, origin, &note);
+  if (!latest.ok()) return ReportError(latest.error());
   if (old_checkpoint) {
     Status consistent = CheckConsistent(*ledger, *old_checkpoint, *latest);
     if (!consistent.ok()) return ReportError(consistent.error());

@@ -12,6 +12,7 @@
 #include "cli/release_commands.h"
 #include "cli/reproduce_command.h"
 #include "cli/shamir_commands.h"
+#include "cli/verify_artifact.h"
 
 #ifndef VIGIL_VERSION
 #define VIGIL_VERSION "0.0.0"
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   vigil::cli::AddCaCommands(app, &exit_code);
   vigil::cli::AddCallCommand(app, &exit_code);
   vigil::cli::AddLogCommands(app, &exit_code);
+  vigil::cli::AddVerifyArtifactCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

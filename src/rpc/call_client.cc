@@ -180,8 +180,9 @@ asio::awaitable<Result<CallOutcome>> CallServiceAsync(asio::any_io_executor exec
                                                       std::shared_ptr<asio::ssl::context> tls,
                                                       ClientOptions options, std::string input,
                                                       std::size_t max_output) {
-  auto call = co_await ClientCall::Open(executor, std::move(address), std::move(request),
-                                        std::move(tls), std::move(options));
+  // Copies, not moves: GCC 12 destroys a coroutine parameter moved into another coroutine's
+  // parameter twice.
+  auto call = co_await ClientCall::Open(executor, address, request, tls, options);
   if (!call.ok()) co_return call.error();
   // Write and read together: a service may answer before it has read everything. The
   // writer owns the call too, so it outlives this coroutine if it is still writing.

@@ -28,8 +28,8 @@ constexpr std::array<CK_BYTE, 10> kP256Params = {0x06, 0x08, 0x2a, 0x86, 0x48,
 // (id-Ed25519, as in RFC 8410 public keys) and the PrintableString "edwards25519" (what
 // OpenSC's pkcs11-tool writes). SoftHSM2 2.6.1 generates keys from either; we generate
 // with the OID and accept both.
-constexpr std::array<CK_BYTE, 14> kEd25519ParamsName = {
-    0x13, 0x0c, 'e', 'd', 'w', 'a', 'r', 'd', 's', '2', '5', '5', '1', '9'};
+constexpr std::array<CK_BYTE, 14> kEd25519ParamsName = {0x13, 0x0c, 'e', 'd', 'w', 'a', 'r',
+                                                        'd',  's',  '2', '5', '5', '1', '9'};
 constexpr std::array<CK_BYTE, 5> kEd25519ParamsOid = {0x06, 0x03, 0x2b, 0x65, 0x70};
 
 // CK_UNAVAILABLE_INFORMATION, without the header's C-style cast.
@@ -177,8 +177,7 @@ class Session {
   CK_SESSION_HANDLE handle() const { return session_; }
 
   // The objects of class `object_class` labelled `label`.
-  Result<std::vector<CK_OBJECT_HANDLE>> Find(CK_OBJECT_CLASS object_class,
-                                             std::string_view label);
+  Result<std::vector<CK_OBJECT_HANDLE>> Find(CK_OBJECT_CLASS object_class, std::string_view label);
   Result<Bytes> GetAttribute(CK_OBJECT_HANDLE object, CK_ATTRIBUTE_TYPE type,
                              std::string_view name);
   Result<CK_ULONG> GetUlongAttribute(CK_OBJECT_HANDLE object, CK_ATTRIBUTE_TYPE type,
@@ -279,8 +278,7 @@ Status Session::Initialize() {
   return OkStatus();
 }
 
-Result<CK_SLOT_ID> Session::FindToken(const std::filesystem::path& module,
-                                      std::string_view label) {
+Result<CK_SLOT_ID> Session::FindToken(const std::filesystem::path& module, std::string_view label) {
   std::vector<CK_SLOT_ID> slots;
   CK_RV rv = CKR_BUFFER_TOO_SMALL;
   // Slots may appear between the two calls; then ask again.
@@ -299,16 +297,16 @@ Result<CK_SLOT_ID> Session::FindToken(const std::filesystem::path& module,
     CK_TOKEN_INFO info{};
     // A token removed meanwhile is simply not a match.
     if (f().C_GetTokenInfo(slot, &info) != CKR_OK) continue;
-    // Labels are padded with spaces to 32 bytes.
+    // Labels are padded with spaces to 32 bytes (by some tokens with NULs).
     std::string_view token_label(reinterpret_cast<const char*>(info.label), sizeof(info.label));
-    token_label = token_label.substr(0, token_label.find_last_not_of(' ') + 1);
+    token_label =
+        token_label.substr(0, token_label.find_last_not_of(std::string_view(" \0", 2)) + 1);
     if (token_label == label) matches.push_back(slot);
   }
   if (matches.empty()) {
-    return Error::BadInput("no PKCS#11 token labelled " + Quoted(label) + " in " +
-                           module.string() + " (list the tokens with `softhsm2-util " +
-                           "--show-slots` or `pkcs11-tool --module " + module.string() +
-                           " --list-token-slots`)");
+    return Error::BadInput("no PKCS#11 token labelled " + Quoted(label) + " in " + module.string() +
+                           " (list the tokens with `softhsm2-util --show-slots` or " +
+                           "`pkcs11-tool --module " + module.string() + " --list-token-slots`)");
   }
   if (matches.size() > 1) {
     return Error::BadInput(std::to_string(matches.size()) + " PKCS#11 tokens are labelled " +
@@ -323,8 +321,7 @@ Status Session::Login(const crypto::SecretBytes& pin) {
   int& logins = registry.modules[library_].logins[slot_];
   if (logins == 0) {
     // C_Login only reads the PIN; its prototype lacks the const.
-    const CK_RV rv = f().C_Login(session_, CKU_USER, const_cast<CK_BYTE*>(pin.data()),
-                                 pin.size());
+    const CK_RV rv = f().C_Login(session_, CKU_USER, const_cast<CK_BYTE*>(pin.data()), pin.size());
     if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
       registry.modules[library_].logins.erase(slot_);
       return Pkcs11Error("PKCS#11 login", rv);
@@ -480,8 +477,7 @@ Result<CK_OBJECT_HANDLE> FindOne(Session& session, CK_OBJECT_CLASS object_class,
   if (objects.empty()) {
     return Error::BadInput("no PKCS#11 " + what + " key labelled " + Quoted(config.key_label) +
                            " on token " + Quoted(config.token_label) +
-                           " (create it with `vigil-signer --init-key " + config.key_label +
-                           "`)");
+                           " (create it with `vigil-signer --init-key " + config.key_label + "`)");
   }
   if (objects.size() > 1) {
     return Error::BadInput(std::to_string(objects.size()) + " PKCS#11 " + what +
@@ -495,10 +491,8 @@ Result<CK_OBJECT_HANDLE> FindOne(Session& session, CK_OBJECT_CLASS object_class,
 
 Result<std::unique_ptr<SigningKey>> OpenPkcs11Key(const Pkcs11KeyConfig& config) {
   VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Session::Open(config));
-  VIGIL_ASSIGN_OR_RETURN(CK_OBJECT_HANDLE private_key,
-                         FindOne(*session, CKO_PRIVATE_KEY, config));
-  VIGIL_ASSIGN_OR_RETURN(CK_OBJECT_HANDLE public_object,
-                         FindOne(*session, CKO_PUBLIC_KEY, config));
+  VIGIL_ASSIGN_OR_RETURN(CK_OBJECT_HANDLE private_key, FindOne(*session, CKO_PRIVATE_KEY, config));
+  VIGIL_ASSIGN_OR_RETURN(CK_OBJECT_HANDLE public_object, FindOne(*session, CKO_PUBLIC_KEY, config));
   VIGIL_RETURN_IF_ERROR(CheckKeyType(*session, private_key, config));
   VIGIL_ASSIGN_OR_RETURN(crypto::PublicKey public_key,
                          ReadPublicKey(*session, public_object, config));
@@ -534,9 +528,9 @@ Result<crypto::PublicKey> GeneratePkcs11Key(const Pkcs11KeyConfig& config) {
       Attribute(CKA_EC_PARAMS, params),
   };
   std::array<CK_ATTRIBUTE, 7> private_template = {
-      Attribute(CKA_TOKEN, kTrue),       Attribute(CKA_PRIVATE, kTrue),
-      Attribute(CKA_SENSITIVE, kTrue),   Attribute(CKA_EXTRACTABLE, kFalse),
-      Attribute(CKA_SIGN, kTrue),        Attribute(CKA_LABEL, config.key_label),
+      Attribute(CKA_TOKEN, kTrue),     Attribute(CKA_PRIVATE, kTrue),
+      Attribute(CKA_SENSITIVE, kTrue), Attribute(CKA_EXTRACTABLE, kFalse),
+      Attribute(CKA_SIGN, kTrue),      Attribute(CKA_LABEL, config.key_label),
       Attribute(CKA_DERIVE, kFalse),
   };
   CK_MECHANISM mechanism = {p256 ? CKM_EC_KEY_PAIR_GEN : CKM_EC_EDWARDS_KEY_PAIR_GEN, nullptr, 0};
@@ -546,9 +540,8 @@ Result<crypto::PublicKey> GeneratePkcs11Key(const Pkcs11KeyConfig& config) {
       session->handle(), &mechanism, public_template.data(), public_template.size(),
       private_template.data(), private_template.size(), &public_object, &private_key);
   if (rv != CKR_OK) {
-    return Pkcs11Error("generating an " +
-                       std::string(crypto::KeyAlgorithmName(config.algorithm)) +
-                       " key pair on PKCS#11 token " + Quoted(config.token_label),
+    return Pkcs11Error("generating an " + std::string(crypto::KeyAlgorithmName(config.algorithm)) +
+                           " key pair on PKCS#11 token " + Quoted(config.token_label),
                        rv);
   }
   Result<crypto::PublicKey> public_key = ReadPublicKey(*session, public_object, config);

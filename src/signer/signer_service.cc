@@ -111,8 +111,8 @@ asio::awaitable<Status> SignerService::Sign(rpc::Call& call) {
   const std::string envelope_sha256 = HexEncode(crypto::Sha256(AsBytes(envelope_text)));
 
   // Nothing leaves the signer unless the ledger has the record of it.
-  auto record_index = co_await AppendRecord(
-      SignatureRecord(call.argument(), key_id, approval, envelope_sha256), envelope_sha256);
+  const std::string record = SignatureRecord(call.argument(), key_id, approval, envelope_sha256);
+  auto record_index = co_await AppendRecord(record, envelope_sha256);
   if (!record_index.ok()) {
     (void)replay_.Release(key_id, approval.build.build_id);
     co_return refuse("ledger", record_index.error().WithContext(
@@ -130,13 +130,14 @@ asio::awaitable<Status> SignerService::Sign(rpc::Call& call) {
   co_return co_await call.Write(envelope_text + "\n");
 }
 
-asio::awaitable<Result<std::uint64_t>> SignerService::AppendRecord(std::string record,
-                                                                   std::string envelope_sha256) {
+asio::awaitable<Result<std::uint64_t>> SignerService::AppendRecord(
+    const std::string& record, const std::string& envelope_sha256) {
   auto executor = co_await asio::this_coro::executor;
-  auto outcome = co_await rpc::CallServiceAsync(executor, ledger_.address,
-                                                rpc::CallRequest{"vigil.Append", "signature"},
-                                                ledger_.tls, ledger_.options, std::move(record),
-                                                tlog::kMaxReceiptSize);
+  // Named lvalues only: GCC 12 destroys a temporary passed to a coroutine's by-value
+  // parameter twice.
+  const rpc::CallRequest request{"vigil.Append", "signature"};
+  auto outcome = co_await rpc::CallServiceAsync(executor, ledger_.address, request, ledger_.tls,
+                                                ledger_.options, record, tlog::kMaxReceiptSize);
   if (!outcome.ok()) co_return outcome.error();
   if (outcome->exit_code != 0) {
     co_return Error::Failed("the ledger refused the record: " + outcome->message);

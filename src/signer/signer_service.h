@@ -41,9 +41,9 @@ class SignerService {
  private:
   asio::awaitable<Status> Sign(rpc::Call& call);
   // Appends the signature record; returns its ledger index once the ledger's receipt for it
-  // verifies against the pinned key.
-  asio::awaitable<Result<std::uint64_t>> AppendRecord(std::string record,
-                                                      std::string envelope_sha256);
+  // verifies against the pinned key. The caller keeps the arguments alive (it awaits).
+  asio::awaitable<Result<std::uint64_t>> AppendRecord(const std::string& record,
+                                                      const std::string& envelope_sha256);
 
   Approver& approver_;
   ReplayStore& replay_;
