@@ -20,10 +20,10 @@ Result<LedgerReader> LedgerReader::Connect(const std::string& url) {
   std::string_view host = url;
   if (host.starts_with(kScheme)) host.remove_prefix(kScheme.size());
   if (!host.empty() && host.back() == '/') host.remove_suffix(1);
-  const bool valid =
-      url.starts_with(kScheme) && !host.empty() && host.size() <= 255 &&
-      host.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-:[]") ==
-          std::string_view::npos;
+  const bool valid = url.starts_with(kScheme) && !host.empty() && host.size() <= 255 &&
+                     host.find_first_not_of(
+                         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-:[]") ==
+                         std::string_view::npos;
   if (!valid) {
     return Error::BadInput("--ledger must look like http://HOST:PORT, not '" + url + "'");
   }
@@ -91,8 +91,8 @@ Result<Bytes> LedgerReader::ProvenEntry(std::uint64_t index, const tlog::Checkpo
                                        [this](const std::string& path) { return Get(path); });
   VIGIL_ASSIGN_OR_RETURN(std::vector<tlog::Hash> proof,
                          tlog::InclusionProof(index, checkpoint.size, read));
-  Status included = tlog::VerifyInclusion(index, checkpoint.size, tlog::LeafHash(entry), proof,
-                                          checkpoint.root);
+  Status included =
+      tlog::VerifyInclusion(index, checkpoint.size, tlog::LeafHash(entry), proof, checkpoint.root);
   if (!included.ok()) {
     return included.error().WithContext("entry " + std::to_string(index) +
                                         " served by the ledger is not in its signed tree");

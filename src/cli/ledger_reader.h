@@ -29,8 +29,8 @@ class LedgerReader {
 
   // The ledger's latest checkpoint, verified with `verifier` for `origin`; `note` receives
   // the signed note text when given.
-  Result<tlog::Checkpoint> Checkpoint(const tlog::NoteVerifier& verifier,
-                                      const std::string& origin, std::string* note = nullptr);
+  Result<tlog::Checkpoint> Checkpoint(const tlog::NoteVerifier& verifier, const std::string& origin,
+                                      std::string* note = nullptr);
 
   // Entry `index` of the tree `checkpoint`, read from its entry bundle and proved to be in
   // that tree with an inclusion proof computed from the ledger's hash tiles (Failed if the

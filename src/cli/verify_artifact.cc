@@ -61,7 +61,8 @@ Result<LedgerProof> CheckLedger(const VerifyArtifactArgs& args,
 
   VIGIL_ASSIGN_OR_RETURN(Bytes entry, ledger.ProvenEntry(statement.ledger_index, checkpoint));
   auto build = signer::ParseBuildLogEntry(entry);
-  if (!build.ok()) return build.error().WithContext("ledger entry " + std::to_string(proof.build_index));
+  if (!build.ok())
+    return build.error().WithContext("ledger entry " + std::to_string(proof.build_index));
   const bool declared = std::any_of(build->artifacts.begin(), build->artifacts.end(),
                                     [&](const auto& a) { return a.sha256 == file_sha256; });
   if (build->build_id != statement.build_id || build->status != "closed" ||
@@ -82,20 +83,23 @@ Result<LedgerProof> CheckLedger(const VerifyArtifactArgs& args,
     const Json record = Json::parse(bytes.begin(), bytes.end(), nullptr, false);
     if (record.is_object() && record.value("type", "") == "signature" &&
         record.value("envelope_sha256", "") == envelope_sha256 &&
-        record.value("key_id", "") == key_id && record.value("build_id", "") == statement.build_id) {
+        record.value("key_id", "") == key_id &&
+        record.value("build_id", "") == statement.build_id) {
       proof.record_index = index.get<std::uint64_t>();
       return proof;
     }
   }
   return Error::Failed("the ledger has no signature record of this envelope for build " +
-                       statement.build_id + ": it was not signed through the signer, or the "
+                       statement.build_id +
+                       ": it was not signed through the signer, or the "
                        "ledger lost the record");
 }
 
 int VerifyArtifact(const VerifyArtifactArgs& args) {
   if (!args.ledger.empty() && args.ledger_key.empty()) {
-    return ReportError(Error::BadInput("--ledger needs --ledger-key (the ledger's verifier key "
-                                       "or a file holding it: `vigil log vkey DIR`)"));
+    return ReportError(
+        Error::BadInput("--ledger needs --ledger-key (the ledger's verifier key "
+                        "or a file holding it: `vigil log vkey DIR`)"));
   }
   auto envelope_bytes = ReadFile(args.envelope, signer::kMaxEnvelopeSize);
   if (!envelope_bytes.ok()) return ReportError(envelope_bytes.error());

@@ -8,8 +8,14 @@
 namespace vigil::crypto {
 namespace {
 
+// Fetched once: with EVP_sha256() OpenSSL 3 looks the implementation up on every use,
+// which costs more than hashing a Merkle node.
 const EVP_MD* Md(HashAlgorithm algorithm) {
-  return algorithm == HashAlgorithm::kSha256 ? EVP_sha256() : EVP_sha384();
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+  static EVP_MD* const sha384 = EVP_MD_fetch(nullptr, "SHA2-384", nullptr);
+  const EVP_MD* md = algorithm == HashAlgorithm::kSha256 ? sha256 : sha384;
+  if (md == nullptr) std::abort();  // the default provider is missing
+  return md;
 }
 
 // A failure here means OpenSSL itself is broken (allocation or provider missing); there is

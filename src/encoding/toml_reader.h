@@ -2,11 +2,12 @@
 // error names the file and line (library vigil_toml).
 #pragma once
 
+#include <toml++/toml.h>
+
 #include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <string_view>
-#include <toml++/toml.h>
 
 #include "base/result.h"
 

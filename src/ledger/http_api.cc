@@ -481,22 +481,22 @@ void HttpApi::Routes() {
 
   // The ledger indexes of the signature records made for a build (the signer appends one
   // per signature), so a verifier can find and prove them.
-  server.Get(R"(/builds/([^/]*)/signatures)", [this](const httplib::Request& req,
-                                                     httplib::Response& res) {
-    const std::string id = req.matches[1];
-    if (Status valid = CheckBuildId(id); !valid.ok()) {
-      SetError(res, 400, valid.error().message());
-      return;
-    }
-    auto found = store_.FindByLabel({"signature", id});
-    if (!found.ok()) {
-      SetStoreError(res, Error::MissingEnv(found.error().message()));
-      return;
-    }
-    nlohmann::json indexes = *found;
-    res.set_header("Cache-Control", kNoCache);
-    res.set_content(indexes.dump(), "application/json");
-  });
+  server.Get(R"(/builds/([^/]*)/signatures)",
+             [this](const httplib::Request& req, httplib::Response& res) {
+               const std::string id = req.matches[1];
+               if (Status valid = CheckBuildId(id); !valid.ok()) {
+                 SetError(res, 400, valid.error().message());
+                 return;
+               }
+               auto found = store_.FindByLabel({"signature", id});
+               if (!found.ok()) {
+                 SetStoreError(res, Error::MissingEnv(found.error().message()));
+                 return;
+               }
+               nlohmann::json indexes = *found;
+               res.set_header("Cache-Control", kNoCache);
+               res.set_content(indexes.dump(), "application/json");
+             });
 
   server.Get(R"(/builds/([^/]*)/log)", [this](const httplib::Request& req, httplib::Response& res) {
     const std::string id = req.matches[1];

@@ -204,8 +204,8 @@ asio::awaitable<Result<CallOutcome>> CallServiceAsync(asio::any_io_executor exec
     }
     if (event->kind == CallEvent::Kind::kData) {
       if (result.output.size() + event->data.size() > max_output) {
-        outcome = Error::Failed("the service's answer is over " + std::to_string(max_output) +
-                                " bytes");
+        outcome =
+            Error::Failed("the service's answer is over " + std::to_string(max_output) + " bytes");
         break;
       }
       result.output += event->data;

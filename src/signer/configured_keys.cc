@@ -17,7 +17,8 @@ Result<crypto::SecretBytes> ReadPin(const std::filesystem::path& path) {
     return Error::BadInput(path.string() + ": no such PIN file");
   }
   if ((info.st_mode & 077) != 0) {
-    return Error::BadInput(path.string() + ": a PIN file must be readable by its owner only "
+    return Error::BadInput(path.string() +
+                           ": a PIN file must be readable by its owner only "
                            "(chmod 600)");
   }
   VIGIL_ASSIGN_OR_RETURN(Bytes bytes, ReadFile(path, 256));

@@ -62,8 +62,7 @@ Result<DsseEnvelope> ParseEnvelope(std::string_view text) {
   if (!json["payloadType"].is_string()) return Error::BadInput("payloadType must be a string");
   envelope.payload_type = json["payloadType"].get<std::string>();
   const Json& signatures = json["signatures"];
-  if (!signatures.is_array() || signatures.empty() ||
-      signatures.size() > kMaxEnvelopeSignatures) {
+  if (!signatures.is_array() || signatures.empty() || signatures.size() > kMaxEnvelopeSignatures) {
     return Error::BadInput("signatures must be an array of 1 to " +
                            std::to_string(kMaxEnvelopeSignatures) + " entries");
   }

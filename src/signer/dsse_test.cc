@@ -47,8 +47,7 @@ TEST_P(DsseTest, SignedEnvelopesVerifyAndTamperingIsDetected) {
   EXPECT_EQ(from_pem->der(), created->der());
 
   const std::string payload = R"({"a":1})";
-  DsseEnvelope envelope{std::string(kInTotoPayloadType), Bytes(payload.begin(), payload.end()),
-                        {}};
+  DsseEnvelope envelope{std::string(kInTotoPayloadType), Bytes(payload.begin(), payload.end()), {}};
   auto sig = (*key)->Sign(PreAuthEncoding(envelope.payload_type, envelope.payload));
   ASSERT_TRUE(sig.ok());
   envelope.signatures.push_back({created->KeyId(), *sig});
@@ -96,7 +95,8 @@ TEST(DsseParseTest, RejectsMalformedEnvelopes) {
     }
   }
   EXPECT_TRUE(
-      ParseEnvelope(R"({"payload":"e30=","payloadType":"t","signatures":[{"keyid":"k","sig":"AA=="}]})")
+      ParseEnvelope(
+          R"({"payload":"e30=","payloadType":"t","signatures":[{"keyid":"k","sig":"AA=="}]})")
           .ok());
 }
 

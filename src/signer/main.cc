@@ -55,8 +55,6 @@ int main(int argc, char** argv) {
 
   auto keys = vigil::signer::OpenConfiguredKeys(*config);
   if (!keys.ok()) return Fail(keys.error());
-  std::error_code ec;
-  std::filesystem::create_directories(config->state_dir, ec);
   auto replay = vigil::signer::ReplayStore::Open(config->state_dir);
   if (!replay.ok()) return Fail(replay.error());
   auto pending = (*replay)->PendingCount();

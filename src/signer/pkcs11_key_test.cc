@@ -337,7 +337,8 @@ TEST_F(Pkcs11KeyTest, GeneratingTheSameLabelTwiceFails) {
 }
 
 TEST_F(Pkcs11KeyTest, OpensKeysMadeByPkcs11ToolAndRefusesDuplicates) {
-  if (FindExecutable("pkcs11-tool").empty()) FAIL() << "pkcs11-tool (opensc) is missing: run scripts/setup";
+  if (FindExecutable("pkcs11-tool").empty())
+    FAIL() << "pkcs11-tool (opensc) is missing: run scripts/setup";
   const auto keygen = [](const std::string& type, const std::string& label) {
     auto run = vigil::Run(
         {.argv = {"pkcs11-tool", "--module", kModule, "--login", "--pin", kPin, "--token-label",

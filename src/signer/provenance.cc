@@ -37,7 +37,9 @@ std::string MakeStatement(const ProvenanceFacts& facts) {
        {{"builder", {{"id", std::string(kBuilderIdPrefix) + build.builder_name}}},
         {"byproducts", Json::array({byproduct})},
         {"metadata",
-         {{"finishedOn", build.end}, {"invocationId", build.build_id}, {"startedOn", build.start}}}}}};
+         {{"finishedOn", build.end},
+          {"invocationId", build.build_id},
+          {"startedOn", build.start}}}}}};
   return Json{{"_type", kStatementType},
               {"predicate", predicate},
               {"predicateType", kSlsaProvenanceType},

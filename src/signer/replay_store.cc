@@ -14,6 +14,10 @@ std::uint64_t NowSeconds() {
 }  // namespace
 
 Result<std::unique_ptr<ReplayStore>> ReplayStore::Open(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec)
+    return Error::Failed("cannot create the state directory " + dir.string() + ": " + ec.message());
   VIGIL_ASSIGN_OR_RETURN(auto db, SqliteDb::Open(dir / "signed.db", "replay database"));
   // Every reservation must be on disk before the signature exists.
   VIGIL_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL"));
@@ -48,7 +52,8 @@ Status ReplayStore::Reserve(const std::string& key_id, const std::string& build_
     return Error::Failed("build " + build_id +
                          " was already signed with this key (the signature record is ledger "
                          "entry " +
-                         std::to_string(query.ColumnInt(1)) + "): a receipt is good for one "
+                         std::to_string(query.ColumnInt(1)) +
+                         "): a receipt is good for one "
                          "signature");
   }
   return Error::Failed("build " + build_id +

@@ -17,7 +17,7 @@ namespace vigil::signer {
 
 class ReplayStore {
  public:
-  // Opens or creates DIR/signed.db.
+  // Opens or creates DIR/signed.db (and DIR).
   static Result<std::unique_ptr<ReplayStore>> Open(const std::filesystem::path& dir);
 
   // Reserves (key_id, build_id). Failed, naming when and how, if it was reserved before.

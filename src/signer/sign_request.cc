@@ -21,8 +21,9 @@ Result<SignRequest> ParseSignRequest(std::string_view text) {
   }
   if (!json.contains("receipt") || !json["receipt"].is_string() ||
       json["receipt"].get_ref<const std::string&>().empty()) {
-    return Error::BadInput("the request carries no receipt: sign requests need the ledger's "
-                           "receipt (tlog-proof) of the build");
+    return Error::BadInput(
+        "the request carries no receipt: sign requests need the ledger's "
+        "receipt (tlog-proof) of the build");
   }
   if (!json.contains("digests") || json.size() != 2) {
     return Error::BadInput("the request must have exactly \"digests\" and \"receipt\"");

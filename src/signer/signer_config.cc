@@ -24,9 +24,9 @@ const toml::table* Table(const toml::table& doc, std::string_view key) {
 Result<KeyConfig> ReadKey(const TomlReader& reader, const std::string& name,
                           const toml::table& table, const std::filesystem::path& base) {
   const std::string where = "keys." + name;
-  VIGIL_RETURN_IF_ERROR(reader.CheckKeys(table, where,
-                                         {"algorithm", "file", "pkcs11_module", "pkcs11_token",
-                                          "pkcs11_pin_file", "pkcs11_label"}));
+  VIGIL_RETURN_IF_ERROR(reader.CheckKeys(
+      table, where,
+      {"algorithm", "file", "pkcs11_module", "pkcs11_token", "pkcs11_pin_file", "pkcs11_label"}));
   KeyConfig key;
   key.name = name;
   VIGIL_ASSIGN_OR_RETURN(std::string algorithm,
@@ -35,11 +35,12 @@ Result<KeyConfig> ReadKey(const TomlReader& reader, const std::string& name,
   if (!parsed.ok()) return reader.Fail(table.get("algorithm"), parsed.error().message());
   key.algorithm = *parsed;
   VIGIL_ASSIGN_OR_RETURN(std::string file, reader.String(table, "file", where + ".file", false));
-  VIGIL_ASSIGN_OR_RETURN(std::string module, reader.String(table, "pkcs11_module",
-                                                           where + ".pkcs11_module", false));
+  VIGIL_ASSIGN_OR_RETURN(std::string module,
+                         reader.String(table, "pkcs11_module", where + ".pkcs11_module", false));
   if (file.empty() == module.empty()) {
-    return reader.Fail(&table, where + " needs exactly one of 'file' (a key file) or "
-                                       "'pkcs11_module' (a key on a PKCS#11 token)");
+    return reader.Fail(&table, where +
+                                   " needs exactly one of 'file' (a key file) or "
+                                   "'pkcs11_module' (a key on a PKCS#11 token)");
   }
   if (!file.empty()) {
     key.file = base / file;
@@ -48,8 +49,8 @@ Result<KeyConfig> ReadKey(const TomlReader& reader, const std::string& name,
   key.pkcs11_module = module;
   VIGIL_ASSIGN_OR_RETURN(key.pkcs11_token,
                          reader.String(table, "pkcs11_token", where + ".pkcs11_token", true));
-  VIGIL_ASSIGN_OR_RETURN(std::string pin, reader.String(table, "pkcs11_pin_file",
-                                                        where + ".pkcs11_pin_file", true));
+  VIGIL_ASSIGN_OR_RETURN(std::string pin,
+                         reader.String(table, "pkcs11_pin_file", where + ".pkcs11_pin_file", true));
   key.pkcs11_pin_file = base / pin;
   VIGIL_ASSIGN_OR_RETURN(key.pkcs11_label,
                          reader.String(table, "pkcs11_label", where + ".pkcs11_label", false));
@@ -65,8 +66,8 @@ Result<SignerConfig> LoadSignerConfig(const std::filesystem::path& path) {
   VIGIL_ASSIGN_OR_RETURN(toml::table doc, ParseToml(AsText(bytes), origin));
   const std::filesystem::path base = path.has_parent_path() ? path.parent_path() : ".";
   TomlReader reader(origin);
-  VIGIL_RETURN_IF_ERROR(reader.CheckKeys(doc, "the signer configuration",
-                                         {"service", "ledger", "keys"}));
+  VIGIL_RETURN_IF_ERROR(
+      reader.CheckKeys(doc, "the signer configuration", {"service", "ledger", "keys"}));
   const toml::table* service = Table(doc, "service");
   const toml::table* ledger = Table(doc, "ledger");
   const toml::table* keys = Table(doc, "keys");
@@ -84,10 +85,12 @@ Result<SignerConfig> LoadSignerConfig(const std::filesystem::path& path) {
     if (!address.is_string()) return reader.Fail(&address, "addresses must be strings");
     config.listen.push_back(address.as_string()->get());
   }
-  const std::pair<const char*, std::filesystem::path*> paths[] = {
-      {"cert", &config.cert},           {"key", &config.key},
-      {"ca", &config.ca},               {"policy", &config.policy_dir},
-      {"audit_log", &config.audit_log}, {"state_dir", &config.state_dir}};
+  const std::pair<const char*, std::filesystem::path*> paths[] = {{"cert", &config.cert},
+                                                                  {"key", &config.key},
+                                                                  {"ca", &config.ca},
+                                                                  {"policy", &config.policy_dir},
+                                                                  {"audit_log", &config.audit_log},
+                                                                  {"state_dir", &config.state_dir}};
   for (const auto& [key, out] : paths) {
     VIGIL_ASSIGN_OR_RETURN(std::string value,
                            reader.String(*service, key, std::string("service.") + key, true));

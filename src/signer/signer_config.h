@@ -4,9 +4,9 @@
 //   [service]
 //   listen = ["unix:signer.sock"]        # where builders call vigil.Sign+KEYNAME
 //   cert = "signer.crt"  key = "signer.key"  ca = "ca.crt"
-//   policy = "policy.d"                  # who may use which key: vigil.Sign +KEYNAME SOURCE @any allow
-//   audit_log = "audit.log"              # every decision, granted or refused
-//   state_dir = "state"                  # the replay database (signed.db)
+//   policy = "policy.d"                  # who may use which key: vigil.Sign +KEYNAME SOURCE @any
+//   allow audit_log = "audit.log"              # every decision, granted or refused state_dir =
+//   "state"                  # the replay database (signed.db)
 //
 //   [ledger]
 //   address = "unix:ledger.sock"         # where signature records are appended (vigil.Append)
@@ -38,7 +38,7 @@ namespace vigil::signer {
 struct KeyConfig {
   std::string name;
   crypto::KeyAlgorithm algorithm = crypto::KeyAlgorithm::kEd25519;
-  std::filesystem::path file;  // set for a key file
+  std::filesystem::path file;           // set for a key file
   std::filesystem::path pkcs11_module;  // set for a PKCS#11 key
   std::string pkcs11_token;
   std::filesystem::path pkcs11_pin_file;

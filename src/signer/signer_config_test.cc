@@ -37,10 +37,11 @@ TEST_F(SignerConfigTest, ReadsKeysAndResolvesPaths) {
   auto signer = tlog::NoteSigner::Create("example.com/ledger");
   ASSERT_TRUE(signer.ok());
   vkey_ = signer->VerifierKey();
-  auto config = Load(Valid(
-      "[keys.release]\nalgorithm = \"ed25519\"\nfile = \"release.key\"\n"
-      "[keys.hsm]\nalgorithm = \"ecdsa-p256\"\npkcs11_module = \"/usr/lib/softhsm/libsofthsm2.so\"\n"
-      "pkcs11_token = \"vigil\"\npkcs11_pin_file = \"pin\"\n"));
+  auto config =
+      Load(Valid("[keys.release]\nalgorithm = \"ed25519\"\nfile = \"release.key\"\n"
+                 "[keys.hsm]\nalgorithm = \"ecdsa-p256\"\npkcs11_module = "
+                 "\"/usr/lib/softhsm/libsofthsm2.so\"\n"
+                 "pkcs11_token = \"vigil\"\npkcs11_pin_file = \"pin\"\n"));
   ASSERT_TRUE(config.ok()) << config.error().message();
   EXPECT_EQ(config->ledger_origin, "example.com/ledger");
   EXPECT_EQ(config->freshness.count(), 60);

@@ -84,8 +84,8 @@ asio::awaitable<Status> SignerService::Sign(rpc::Call& call) {
 
   Verdict verdict = approver_.Check(*request, call.caller(), NowSeconds());
   if (!verdict.approved()) {
-    co_return refuse(verdict.check, Error::Failed("refused (" + verdict.check + "): " +
-                                                  verdict.reason));
+    co_return refuse(verdict.check,
+                     Error::Failed("refused (" + verdict.check + "): " + verdict.reason));
   }
   const Approval& approval = verdict.approval;
   audit["build_id"] = approval.build.build_id;
@@ -99,8 +99,8 @@ asio::awaitable<Status> SignerService::Sign(rpc::Call& call) {
   ProvenanceFacts facts{approval.build, approval.subjects, approver_.trust().origin,
                         approval.ledger_index};
   const std::string statement = MakeStatement(facts);
-  DsseEnvelope envelope{std::string(kInTotoPayloadType), Bytes(statement.begin(), statement.end()),
-                        {}};
+  DsseEnvelope envelope{
+      std::string(kInTotoPayloadType), Bytes(statement.begin(), statement.end()), {}};
   auto signature = signing_key.Sign(PreAuthEncoding(envelope.payload_type, envelope.payload));
   if (!signature.ok()) {
     (void)replay_.Release(key_id, approval.build.build_id);

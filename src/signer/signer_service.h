@@ -34,7 +34,11 @@ class SignerService {
  public:
   SignerService(Approver& approver, ReplayStore& replay, SigningKeys& keys, rpc::AuditLog& audit,
                 LedgerLink ledger)
-      : approver_(approver), replay_(replay), keys_(keys), audit_(audit), ledger_(std::move(ledger)) {}
+      : approver_(approver),
+        replay_(replay),
+        keys_(keys),
+        audit_(audit),
+        ledger_(std::move(ledger)) {}
 
   void RegisterWith(rpc::ServiceHost& host);
 

@@ -13,7 +13,7 @@ Result<std::unique_ptr<EntryIndex>> EntryIndex::Open(const std::filesystem::path
   VIGIL_RETURN_IF_ERROR(index->db_->Exec("PRAGMA synchronous=NORMAL"));
   VIGIL_RETURN_IF_ERROR(
       index->db_->Exec("CREATE TABLE IF NOT EXISTS entries ("
-                  " idx INTEGER PRIMARY KEY, leaf_hash BLOB NOT NULL, kind TEXT, key TEXT)"));
+                       " idx INTEGER PRIMARY KEY, leaf_hash BLOB NOT NULL, kind TEXT, key TEXT)"));
   VIGIL_RETURN_IF_ERROR(
       index->db_->Exec("CREATE INDEX IF NOT EXISTS entries_leaf ON entries (leaf_hash)"));
   VIGIL_RETURN_IF_ERROR(
@@ -69,7 +69,8 @@ Status EntryIndex::Truncate(std::uint64_t size) {
 }
 
 Result<std::optional<std::uint64_t>> EntryIndex::FindByLeafHash(const Hash& leaf_hash) {
-  SqliteStatement statement(db_->get(), "SELECT idx FROM entries WHERE leaf_hash = ? ORDER BY idx LIMIT 1");
+  SqliteStatement statement(db_->get(),
+                            "SELECT idx FROM entries WHERE leaf_hash = ? ORDER BY idx LIMIT 1");
   if (!statement.ok()) {
     return db_->LastError("lookup");
   }
@@ -83,7 +84,8 @@ Result<std::optional<std::uint64_t>> EntryIndex::FindByLeafHash(const Hash& leaf
 
 Result<std::vector<std::uint64_t>> EntryIndex::FindByLabel(const std::string& kind,
                                                            const std::string& key) {
-  SqliteStatement statement(db_->get(), "SELECT idx FROM entries WHERE kind = ? AND key = ? ORDER BY idx");
+  SqliteStatement statement(db_->get(),
+                            "SELECT idx FROM entries WHERE kind = ? AND key = ? ORDER BY idx");
   if (!statement.ok()) {
     return db_->LastError("lookup");
   }
@@ -94,7 +96,8 @@ Result<std::vector<std::uint64_t>> EntryIndex::FindByLabel(const std::string& ki
 
 Result<std::vector<std::uint64_t>> EntryIndex::ListKind(const std::string& kind,
                                                         std::size_t limit) {
-  SqliteStatement statement(db_->get(), "SELECT idx FROM entries WHERE kind = ? ORDER BY idx DESC LIMIT ?");
+  SqliteStatement statement(db_->get(),
+                            "SELECT idx FROM entries WHERE kind = ? ORDER BY idx DESC LIMIT ?");
   if (!statement.ok()) {
     return db_->LastError("list");
   }

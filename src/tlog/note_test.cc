@@ -591,3 +591,24 @@ TEST(Receipt, VerifiesTheReferenceThreeLeafTree) {
 
 }  // namespace
 }  // namespace vigil::tlog
+
+namespace vigil::tlog {
+namespace {
+
+TEST(CheckpointTimeTest, ReadsTheTimeExtensionStrictly) {
+  Checkpoint checkpoint{"example.com/log", 1, {}, {"other ext", TimeExtension(1700000000)}};
+  auto parsed = ParseCheckpointText(FormatCheckpointText(checkpoint));
+  ASSERT_TRUE(parsed.ok());
+  auto time = CheckpointTime(*parsed);
+  ASSERT_TRUE(time.ok()) << time.error().message();
+  EXPECT_EQ(*time, 1700000000);
+  for (const char* bad : {"time ", "time 01", "time -5", "time 12a", "time 1234567890123456789"}) {
+    checkpoint.extensions = {bad};
+    EXPECT_FALSE(CheckpointTime(checkpoint).ok()) << bad;
+  }
+  checkpoint.extensions = {};
+  EXPECT_FALSE(CheckpointTime(checkpoint).ok());
+}
+
+}  // namespace
+}  // namespace vigil::tlog

@@ -5,9 +5,9 @@
 #include <sys/stat.h>
 
 #include <array>
-#include <chrono>
 #include <cassert>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -354,10 +354,9 @@ Result<std::uint64_t> LogStore::AppendBatch(std::span<const Bytes> entries) {
   }
   // The commit point: the checkpoint covering the batch, written only once every tile and
   // bundle it covers is on disk.
-  VIGIL_ASSIGN_OR_RETURN(
-      next->checkpoint,
-      signer_->Sign(FormatCheckpointText(
-          Checkpoint{origin_, next->size, next->range.Root(), {TimeNow()}})));
+  VIGIL_ASSIGN_OR_RETURN(next->checkpoint,
+                         signer_->Sign(FormatCheckpointText(
+                             Checkpoint{origin_, next->size, next->range.Root(), {TimeNow()}})));
   VIGIL_RETURN_IF_ERROR(WriteFileAtomic(dir_ / "checkpoint", AsBytes(next->checkpoint)));
   {
     std::unique_lock lock(mutex_);
