@@ -2,11 +2,13 @@
 // socket addresses to the working directory):
 //
 //   [service]
-//   listen = ["unix:signer.sock"]        # where builders call vigil.Sign+KEYNAME
-//   cert = "signer.crt"  key = "signer.key"  ca = "ca.crt"
-//   policy = "policy.d"                  # who may use which key: vigil.Sign +KEYNAME SOURCE @any
-//   allow audit_log = "audit.log"              # every decision, granted or refused state_dir =
-//   "state"                  # the replay database (signed.db)
+//   listen = ["unix:signer.sock"]  # where builders call vigil.Sign+KEYNAME
+//   cert = "signer.crt"
+//   key = "signer.key"
+//   ca = "ca.crt"
+//   policy = "policy.d"            # who may use which key (vigil.Sign +KEYNAME SOURCE ...)
+//   audit_log = "audit.log"        # every decision, granted or refused
+//   state_dir = "state"            # the replay database (signed.db)
 //
 //   [ledger]
 //   address = "unix:ledger.sock"         # where signature records are appended (vigil.Append)
