@@ -117,10 +117,11 @@ std::string FindExecutable(const std::string& name) {
 }
 
 Result<Exit> RunStreaming(const Command& command, std::chrono::milliseconds timeout,
-                          const std::function<void(std::string_view)>& on_output) {
+                          const std::function<bool(std::string_view)>& on_output) {
   VIGIL_ASSIGN_OR_RETURN(Child child, Start(command));
   auto deadline = Clock::now() + timeout;
   bool timed_out = false;
+  bool stopped = false;
   std::optional<Error> failure;
   char buf[65536];
   for (;;) {
@@ -142,10 +143,15 @@ Result<Exit> RunStreaming(const Command& command, std::chrono::milliseconds time
     ssize_t n = ::read(child.out_fd, buf, sizeof(buf));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
-    on_output(std::string_view(buf, static_cast<std::size_t>(n)));
+    if (!on_output(std::string_view(buf, static_cast<std::size_t>(n)))) {
+      stopped = true;
+      KillChild(child);
+      break;
+    }
   }
   ::close(child.out_fd);
   Exit exit = Reap(child, deadline, timed_out);
+  exit.stopped = stopped;
   if (failure) return *failure;
   return exit;
 }
@@ -154,6 +160,7 @@ Result<RunOutput> Run(const Command& command, std::chrono::milliseconds timeout)
   RunOutput result;
   VIGIL_ASSIGN_OR_RETURN(result.exit, RunStreaming(command, timeout, [&](std::string_view chunk) {
                            result.output.append(chunk);
+                           return true;
                          }));
   return result;
 }

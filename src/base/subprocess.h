@@ -27,7 +27,8 @@ struct Exit {
   int code = 0;    // exit code when the child exited normally
   int signal = 0;  // the signal that killed it, or 0
   bool timed_out = false;
-  bool ok() const { return !timed_out && signal == 0 && code == 0; }
+  bool stopped = false;  // the output callback asked to stop it (it was killed)
+  bool ok() const { return !timed_out && !stopped && signal == 0 && code == 0; }
 };
 
 struct RunOutput {
@@ -43,9 +44,10 @@ Result<RunOutput> Run(const Command& command,
                       std::chrono::milliseconds timeout = std::chrono::hours(1));
 
 // Runs `command` and calls `on_output` with each chunk of its standard output as it
-// arrives (for live consoles). Returns how the child ended.
+// arrives (for live consoles). When `on_output` returns false the child (its whole process
+// group) is killed and Exit::stopped is set. Returns how the child ended.
 Result<Exit> RunStreaming(const Command& command, std::chrono::milliseconds timeout,
-                          const std::function<void(std::string_view)>& on_output);
+                          const std::function<bool(std::string_view)>& on_output);
 
 // Finds an executable in PATH; empty when absent.
 std::string FindExecutable(const std::string& name);

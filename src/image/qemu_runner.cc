@@ -186,6 +186,7 @@ Result<QemuResult> RunInQemu(const fs::path& dir, const QemuOptions& options) {
   Result<Exit> exit = RunStreaming(command, options.timeout, [&](std::string_view chunk) {
     sink(chunk);
     scanner.Feed(chunk);
+    return true;
   });
   if (!exit.ok()) {
     if (exit.error().code() == ErrorCode::kMissingEnv) {

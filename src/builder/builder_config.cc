@@ -1,0 +1,175 @@
+#include "builder/builder_config.h"
+
+#include "base/file.h"
+#include "encoding/toml_reader.h"
+#include "release/gpg.h"
+#include "tlog/note.h"
+
+namespace vigil::builder {
+namespace {
+
+constexpr std::uint64_t kMaxConfigSize = 1 << 20;
+
+bool IsName(std::string_view name, std::size_t max) {
+  return !name.empty() && name.size() <= max && name.front() != '.' && name.front() != '-' &&
+         name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789._-") ==
+             std::string_view::npos;
+}
+
+const toml::table* Table(const toml::table& doc, std::string_view key) {
+  const toml::node* node = doc.get(key);
+  return node != nullptr ? node->as_table() : nullptr;
+}
+
+Result<std::vector<std::string>> Strings(const TomlReader& reader, const toml::table& table,
+                                         std::string_view key, const std::string& where) {
+  std::vector<std::string> out;
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return out;
+  const toml::array* array = node->as_array();
+  if (array == nullptr) return reader.Fail(node, "'" + where + "' must be a list of strings");
+  for (const toml::node& item : *array) {
+    if (!item.is_string()) return reader.Fail(&item, "'" + where + "' must be a list of strings");
+    out.push_back(item.as_string()->get());
+  }
+  return out;
+}
+
+Result<ComponentConfig> ReadComponent(const TomlReader& reader, const std::string& name,
+                                      const toml::table& table, const fs::path& base) {
+  const std::string where = "components." + name;
+  VIGIL_RETURN_IF_ERROR(reader.CheckKeys(table, where,
+                                         {"repository", "branch", "spec", "keyring",
+                                          "maintainers", "threshold", "key", "commit",
+                                          "command"}));
+  ComponentConfig component;
+  component.name = name;
+  SourcePolicy& source = component.source;
+  VIGIL_ASSIGN_OR_RETURN(source.repository,
+                         reader.String(table, "repository", where + ".repository", true));
+  if (source.repository.find("://") == std::string::npos && !source.repository.starts_with("/")) {
+    source.repository = (base / source.repository).string();
+  }
+  VIGIL_ASSIGN_OR_RETURN(source.branch, reader.String(table, "branch", where + ".branch", false));
+  if (source.branch.empty()) source.branch = "main";
+  VIGIL_ASSIGN_OR_RETURN(component.spec, reader.String(table, "spec", where + ".spec", true));
+  if (component.spec.starts_with("/") || component.spec.find("..") != std::string::npos) {
+    return reader.Fail(table.get("spec"), "'" + where + ".spec' must be a path inside the "
+                                          "repository (relative, without '..')");
+  }
+  VIGIL_ASSIGN_OR_RETURN(component.key, reader.String(table, "key", where + ".key", true));
+  VIGIL_ASSIGN_OR_RETURN(source.pinned_commit,
+                         reader.String(table, "commit", where + ".commit", false));
+  if (!source.pinned_commit.empty() &&
+      (source.pinned_commit.size() != 40 ||
+       source.pinned_commit.find_first_not_of("0123456789abcdef") != std::string::npos)) {
+    return reader.Fail(table.get("commit"),
+                       "'" + where + ".commit' must be a full commit id (40 lowercase hex digits)");
+  }
+  VIGIL_ASSIGN_OR_RETURN(component.command, Strings(reader, table, "command", where + ".command"));
+  if (table.contains("command") && component.command.empty()) {
+    return reader.Fail(table.get("command"), "'" + where + ".command' must not be empty");
+  }
+  if (!source.pinned_commit.empty()) return component;
+
+  VIGIL_ASSIGN_OR_RETURN(std::string keyring,
+                         reader.String(table, "keyring", where + ".keyring", true));
+  source.keyring = base / keyring;
+  VIGIL_ASSIGN_OR_RETURN(auto maintainers,
+                         Strings(reader, table, "maintainers", where + ".maintainers"));
+  if (maintainers.empty()) {
+    return reader.Fail(&table, where + " needs 'maintainers' (their key fingerprints) or a "
+                                       "pinned 'commit'");
+  }
+  for (const std::string& fingerprint : maintainers) {
+    auto normalized = release::NormalizeFingerprint(fingerprint);
+    if (!normalized.ok()) return reader.Fail(table.get("maintainers"), normalized.error().message());
+    source.maintainers.push_back(*normalized);
+  }
+  VIGIL_ASSIGN_OR_RETURN(std::int64_t threshold,
+                         reader.Integer(table, "threshold", where + ".threshold", 1, 1,
+                                        static_cast<std::int64_t>(source.maintainers.size())));
+  source.threshold = static_cast<int>(threshold);
+  return component;
+}
+
+}  // namespace
+
+Result<BuilderConfig> LoadBuilderConfig(const fs::path& path, const fs::path& default_tools) {
+  VIGIL_ASSIGN_OR_RETURN(Bytes bytes, ReadFile(path, kMaxConfigSize));
+  const std::string origin = path.string();
+  VIGIL_ASSIGN_OR_RETURN(toml::table doc, ParseToml(AsText(bytes), origin));
+  const fs::path base = path.has_parent_path() ? path.parent_path() : ".";
+  TomlReader reader(origin);
+  VIGIL_RETURN_IF_ERROR(reader.CheckKeys(doc, "the builder configuration",
+                                         {"service", "ledger", "signer", "limits", "components"}));
+  const toml::table* service = Table(doc, "service");
+  const toml::table* ledger = Table(doc, "ledger");
+  const toml::table* signer = Table(doc, "signer");
+  if (service == nullptr || ledger == nullptr || signer == nullptr) {
+    return reader.Fail(nullptr, "needs the tables [service], [ledger] and [signer]");
+  }
+  BuilderConfig config;
+  VIGIL_RETURN_IF_ERROR(reader.CheckKeys(*service, "service",
+                                         {"listen", "cert", "key", "ca", "policy", "audit_log",
+                                          "work_dir", "repository", "tools"}));
+  VIGIL_ASSIGN_OR_RETURN(config.listen, Strings(reader, *service, "listen", "service.listen"));
+  if (config.listen.empty()) return reader.Fail(service, "'service.listen' must list addresses");
+  const std::pair<const char*, fs::path*> paths[] = {
+      {"cert", &config.cert},           {"key", &config.key},
+      {"ca", &config.ca},               {"policy", &config.policy_dir},
+      {"audit_log", &config.audit_log}, {"work_dir", &config.work_dir},
+      {"repository", &config.repository}};
+  for (const auto& [key, out] : paths) {
+    VIGIL_ASSIGN_OR_RETURN(std::string value,
+                           reader.String(*service, key, std::string("service.") + key, true));
+    *out = base / value;
+  }
+  VIGIL_ASSIGN_OR_RETURN(std::string tools, reader.String(*service, "tools", "service.tools", false));
+  config.tools = tools.empty() ? default_tools : base / tools;
+
+  VIGIL_RETURN_IF_ERROR(reader.CheckKeys(*ledger, "ledger", {"address", "verifier_key", "name"}));
+  VIGIL_ASSIGN_OR_RETURN(config.ledger_address,
+                         reader.String(*ledger, "address", "ledger.address", true));
+  VIGIL_ASSIGN_OR_RETURN(config.ledger_verifier_key,
+                         reader.String(*ledger, "verifier_key", "ledger.verifier_key", true));
+  if (auto verifier = tlog::NoteVerifier::Parse(config.ledger_verifier_key); !verifier.ok()) {
+    return reader.Fail(ledger->get("verifier_key"), verifier.error().message());
+  }
+  VIGIL_ASSIGN_OR_RETURN(config.ledger_name, reader.String(*ledger, "name", "ledger.name", false));
+  VIGIL_RETURN_IF_ERROR(reader.CheckKeys(*signer, "signer", {"address", "name"}));
+  VIGIL_ASSIGN_OR_RETURN(config.signer_address,
+                         reader.String(*signer, "address", "signer.address", true));
+  VIGIL_ASSIGN_OR_RETURN(config.signer_name, reader.String(*signer, "name", "signer.name", false));
+
+  if (const toml::table* limits = Table(doc, "limits")) {
+    VIGIL_RETURN_IF_ERROR(reader.CheckKeys(*limits, "limits",
+                                           {"build_seconds", "max_file_bytes", "max_log_lines"}));
+    VIGIL_ASSIGN_OR_RETURN(auto seconds, reader.Integer(*limits, "build_seconds",
+                                                        "limits.build_seconds", 900, 1, 86400));
+    config.build_timeout = std::chrono::seconds(seconds);
+    VIGIL_ASSIGN_OR_RETURN(auto bytes_limit,
+                           reader.Integer(*limits, "max_file_bytes", "limits.max_file_bytes",
+                                          256ll << 20, 1024, 64ll << 30));
+    config.max_file_bytes = static_cast<std::uint64_t>(bytes_limit);
+    VIGIL_ASSIGN_OR_RETURN(auto lines, reader.Integer(*limits, "max_log_lines",
+                                                      "limits.max_log_lines", 200000, 10, 100000000));
+    config.max_log_lines = static_cast<std::uint64_t>(lines);
+  }
+
+  if (const toml::table* components = Table(doc, "components")) {
+    for (const auto& [name, node] : *components) {
+      const std::string component(name.str());
+      if (!IsName(component, 64)) {
+        return reader.Fail(&node, "component name '" + component + "' must be 1-64 of a-z 0-9 . _ -");
+      }
+      if (!node.is_table()) return reader.Fail(&node, "components." + component + " must be a table");
+      VIGIL_ASSIGN_OR_RETURN(ComponentConfig parsed,
+                             ReadComponent(reader, component, *node.as_table(), base));
+      config.components.emplace(component, std::move(parsed));
+    }
+  }
+  return config;
+}
+
+}  // namespace vigil::builder

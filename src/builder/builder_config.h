@@ -1,0 +1,78 @@
+// vigil-builder's configuration file (TOML; relative file paths are relative to the file,
+// socket addresses to the working directory):
+//
+//   [service]
+//   listen = ["unix:builder.sock"]  # where vigil.TriggerBuild+COMPONENT is called
+//   cert = "builder.crt"
+//   key = "builder.key"
+//   ca = "ca.crt"
+//   policy = "policy.d"             # e.g. vigil.TriggerBuild * @tag:operator @any allow
+//   audit_log = "audit.log"
+//   work_dir = "work"               # per-build clones and outputs
+//   repository = "repo"             # published builds: repo/testing/...
+//   tools = "/usr/lib/vigil"        # optional: where vigil and vigil-init are (default:
+//                                   # beside vigil-builder)
+//
+//   [ledger]
+//   address = "unix:ledger.sock"
+//   verifier_key = "ORIGIN+KEYID+BASE64"   # receipts are checked before anything is signed
+//   name = "ledger"                        # optional: the ledger's certificate name
+//
+//   [signer]
+//   address = "unix:signer.sock"
+//   name = "signer"                        # optional
+//
+//   [limits]                               # all optional
+//   build_seconds = 900
+//   max_file_bytes = 268435456             # largest file a build may write
+//   max_log_lines = 200000
+//
+//   [components.NAME]                      # NAME: 1-64 of a-z 0-9 . _ -
+//   repository = "/srv/git/hello.git"      # a local repository or a git URL
+//   branch = "main"
+//   spec = "image.toml"                    # the image spec inside the repository
+//   keyring = "maintainers.gpg"            # the maintainers' public keys (builder's own)
+//   maintainers = ["40-HEX-FINGERPRINT", ...]
+//   threshold = 2                          # distinct maintainers whose signed tags count
+//   key = "release"                        # the signer's key for this component
+//   commit = "40-hex"                      # optional: build this pinned commit instead
+//   command = ["vigil", "image", "build", ...]   # optional: the build command in the sandbox
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "builder/source.h"
+
+namespace vigil::builder {
+
+struct ComponentConfig {
+  std::string name;
+  SourcePolicy source;
+  std::string spec;
+  std::string key;
+  std::vector<std::string> command;  // empty: vigil image build SPEC --out /out/dist
+};
+
+struct BuilderConfig {
+  std::vector<std::string> listen;
+  std::filesystem::path cert, key, ca, policy_dir, audit_log, work_dir, repository, tools;
+  std::string ledger_address, ledger_verifier_key, ledger_name;
+  std::string signer_address, signer_name;
+  std::chrono::seconds build_timeout{900};
+  std::uint64_t max_file_bytes = 256ull << 20;
+  std::uint64_t max_log_lines = 200'000;
+  std::map<std::string, ComponentConfig> components;
+};
+
+// Reads and validates the file: BadInput with file and line for anything wrong or unknown.
+// `default_tools` is used when [service] has no `tools`.
+Result<BuilderConfig> LoadBuilderConfig(const std::filesystem::path& path,
+                                        const std::filesystem::path& default_tools);
+
+}  // namespace vigil::builder

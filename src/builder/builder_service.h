@@ -1,0 +1,52 @@
+// The builder's service on the service host:
+//   vigil.TriggerBuild+COMPONENT  builds the component's verified source in the sandbox,
+//     streaming every line to the ledger (vigil.BuildLog) and back to the caller as it is
+//     produced; then closes the log declaring the artifacts, checks the ledger's receipt,
+//     has the artifacts signed (vigil.Sign+KEY) and publishes them to the `testing`
+//     channel. Lines to the caller: "build ID", "log TEXT"..., and on success
+//     "result JSON". If the ledger or the signer is unreachable or refuses, the build
+//     fails and nothing is published.
+// Spec: docs/SPEC-builder.md.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "builder/builder_config.h"
+#include "builder/publisher.h"
+#include "rpc/address.h"
+#include "rpc/audit_log.h"
+#include "rpc/call_client.h"
+#include "rpc/service_host.h"
+#include "tlog/note.h"
+
+namespace vigil::builder {
+
+// How the builder reaches another role.
+struct Peer {
+  rpc::Address address;
+  rpc::ClientOptions options;
+  std::shared_ptr<asio::ssl::context> tls;
+};
+
+class BuilderService {
+ public:
+  BuilderService(std::filesystem::path config_path, BuilderConfig config, Peer ledger,
+                 tlog::NoteVerifier ledger_verifier, Peer signer, rpc::AuditLog& audit);
+
+  void RegisterWith(rpc::ServiceHost& host);
+
+ private:
+  asio::awaitable<Status> TriggerBuild(rpc::Call& call);
+
+  std::filesystem::path config_path_;
+  BuilderConfig config_;  // service settings; components are re-read for every build
+  Peer ledger_;
+  tlog::NoteVerifier ledger_verifier_;
+  Peer signer_;
+  rpc::AuditLog& audit_;
+  Publisher publisher_;
+};
+
+}  // namespace vigil::builder

@@ -1,0 +1,92 @@
+// vigil-builder: builds components from verified sources in a sandbox, streaming the log to
+// the ledger, and has the result signed and published (see builder_service.h).
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "builder/builder_config.h"
+#include "base/subprocess.h"
+#include "builder/builder_service.h"
+#include "rpc/audit_log.h"
+#include "rpc/service_host.h"
+#include "rpc/tls.h"
+
+namespace {
+
+int Fail(const vigil::Error& error) {
+  std::cerr << "vigil-builder: error: " << error.message() << "\n";
+  return error.exit_code();
+}
+
+// The directory of this program: vigil and vigil-init are installed beside it.
+std::filesystem::path OwnDirectory() {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::filesystem::path(".") : self.parent_path();
+}
+
+vigil::Result<vigil::builder::Peer> MakePeer(const vigil::builder::BuilderConfig& config,
+                                             const std::string& address, const std::string& name) {
+  vigil::builder::Peer peer;
+  VIGIL_ASSIGN_OR_RETURN(peer.address, vigil::rpc::ParseAddress(address));
+  peer.options.tls = {config.cert, config.key, config.ca};
+  if (!name.empty()) peer.options.expect_service_name = name;
+  VIGIL_ASSIGN_OR_RETURN(peer.tls,
+                         vigil::rpc::MakeTlsContext(peer.options.tls, vigil::rpc::TlsSide::kClient));
+  return peer;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"vigil-builder: builds signed sources in a sandbox, logged, signed, published"};
+  std::string config_path;
+  app.add_option("--config", config_path, "The builder's configuration file (TOML)")->required();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  auto config = vigil::builder::LoadBuilderConfig(config_path, OwnDirectory());
+  if (!config.ok()) return Fail(config.error());
+  if (vigil::FindExecutable("bwrap").empty()) {
+    return Fail(vigil::Error::MissingEnv("bubblewrap (bwrap) is not installed: run scripts/setup"));
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(config->work_dir, ec);
+  std::filesystem::create_directories(config->repository, ec);
+  auto audit = vigil::rpc::AuditLog::Open(config->audit_log);
+  if (!audit.ok()) return Fail(audit.error());
+  auto ledger = MakePeer(*config, config->ledger_address, config->ledger_name);
+  if (!ledger.ok()) return Fail(ledger.error().WithContext("ledger"));
+  auto signer = MakePeer(*config, config->signer_address, config->signer_name);
+  if (!signer.ok()) return Fail(signer.error().WithContext("signer"));
+  auto verifier = vigil::tlog::NoteVerifier::Parse(config->ledger_verifier_key);
+  if (!verifier.ok()) return Fail(verifier.error());
+
+  vigil::rpc::ServiceHostOptions options;
+  options.tls = {config->cert, config->key, config->ca};
+  options.policy_dir = config->policy_dir;
+  options.audit_log = config->audit_log;
+  options.limits.total_timeout = config->build_timeout + std::chrono::minutes(5);
+  options.limits.idle_timeout = config->build_timeout + std::chrono::minutes(5);
+  auto host = vigil::rpc::ServiceHost::Create(options);
+  if (!host.ok()) return Fail(host.error());
+  vigil::builder::BuilderService service(config_path, *config, *ledger, *verifier, *signer,
+                                         *audit);
+  service.RegisterWith(**host);
+  for (const auto& text : config->listen) {
+    auto address = vigil::rpc::ParseAddress(text);
+    if (!address.ok()) return Fail(address.error());
+    auto bound = (*host)->Listen(*address);
+    if (!bound.ok()) return Fail(bound.error());
+    std::printf("vigil-builder: %s listening on %s\n", (*host)->identity().name.c_str(),
+                bound->ToString().c_str());
+  }
+  std::fflush(stdout);
+  vigil::Status served = (*host)->Run();
+  if (!served.ok()) return Fail(served.error());
+  return 0;
+}

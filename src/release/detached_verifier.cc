@@ -1,0 +1,117 @@
+#include "release/detached_verifier.h"
+
+#include "base/file.h"
+#include "release/gpg.h"
+
+namespace vigil::release {
+namespace {
+
+// Why a signature whose key is known does not count, or "" when it does.
+std::string KeyProblem(const char* what, bool revoked, bool expired, bool disabled, bool invalid) {
+  if (revoked) return std::string(what) + " is revoked";
+  if (expired) return std::string(what) + " has expired";
+  if (disabled) return std::string(what) + " is disabled";
+  if (invalid) return std::string(what) + " is invalid";
+  return "";
+}
+
+// A valid signer, or the reason the signature does not count.
+std::variant<ValidSigner, std::string> Judge(gpgme_ctx_t ctx, gpgme_signature_t sig,
+                                             const std::string& file) {
+  std::string who = sig->fpr != nullptr ? sig->fpr : "of unknown id";
+  gpgme_err_code_t code = gpgme_err_code(sig->status);
+  gpgme_sigsum_t summary = sig->summary;
+  if ((summary & GPGME_SIGSUM_KEY_MISSING) || code == GPG_ERR_NO_PUBKEY) {
+    return "key " + who + " is not in the keyring";
+  }
+  if ((summary & GPGME_SIGSUM_KEY_REVOKED) || code == GPG_ERR_CERT_REVOKED) {
+    return "key " + who + " is revoked";
+  }
+  if ((summary & GPGME_SIGSUM_KEY_EXPIRED) || code == GPG_ERR_KEY_EXPIRED) {
+    return "key " + who + " has expired";
+  }
+  if ((summary & GPGME_SIGSUM_SIG_EXPIRED) || code == GPG_ERR_SIG_EXPIRED) {
+    return "the signature by " + who + " has expired";
+  }
+  if ((summary & GPGME_SIGSUM_RED) || code == GPG_ERR_BAD_SIGNATURE) {
+    return "bad signature by " + who + " (the signed data or the signature was changed)";
+  }
+  if (code != GPG_ERR_NO_ERROR) return "signature by " + who + ": " + gpgme_strerror(sig->status);
+  if (sig->wrong_key_usage) return "key " + who + " may not make signatures";
+  auto fpr = NormalizeFingerprint(who);
+  if (!fpr.ok()) return "the signature does not name its key's full fingerprint";
+
+  gpgme_key_t raw = nullptr;
+  gpgme_error_t err = gpgme_get_key(ctx, fpr->c_str(), &raw, /*secret=*/0);
+  if (err || raw == nullptr) return "key " + *fpr + " is not in the keyring";
+  KeyPtr key(raw);
+  gpgme_subkey_t primary = key->subkeys;
+  gpgme_subkey_t signing = nullptr;
+  for (gpgme_subkey_t sub = primary; sub != nullptr; sub = sub->next) {
+    if (sub->fpr != nullptr && *fpr == sub->fpr) signing = sub;
+  }
+  if (primary == nullptr || primary->fpr == nullptr || signing == nullptr) {
+    return "key " + *fpr + " is not in the keyring";
+  }
+  std::string primary_fpr = primary->fpr;
+  std::string problem = KeyProblem("key", key->revoked, key->expired, key->disabled, key->invalid);
+  if (problem.empty() && signing != primary) {
+    problem = KeyProblem("signing subkey", signing->revoked, signing->expired, signing->disabled,
+                         signing->invalid);
+  }
+  if (!problem.empty()) return primary_fpr + ": " + problem;
+  if (!signing->can_sign) return primary_fpr + ": the signing key is not a signing key";
+  std::string uid = key->uids != nullptr && key->uids->uid != nullptr ? key->uids->uid : "";
+  return ValidSigner{primary_fpr, uid, file};
+}
+
+Status ImportKeyring(gpgme_ctx_t ctx, const fs::path& keyring) {
+  auto bytes = ReadFile(keyring, kMaxKeyringSize);
+  if (!bytes.ok()) return bytes.error().WithContext("cannot read the keyring");
+  VIGIL_ASSIGN_OR_RETURN(DataPtr data, DataFromBytes(AsText(*bytes)));
+  gpgme_error_t err = gpgme_op_import(ctx, data.get());
+  if (err) {
+    return Error::BadInput("cannot import keyring " + keyring.string() + ": " + GpgErrorText(err));
+  }
+  gpgme_import_result_t result = gpgme_op_import_result(ctx);
+  if (result == nullptr || result->imported + result->unchanged == 0) {
+    return Error::BadInput(keyring.string() + " holds no OpenPGP public key");
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+struct DetachedVerifier::State {
+  // The home outlives the context (declared first), and stops its agent when it goes.
+  TemporaryGnupgHome home;
+  CtxPtr ctx;
+};
+
+DetachedVerifier::DetachedVerifier(std::unique_ptr<State> state) : state_(std::move(state)) {}
+DetachedVerifier::~DetachedVerifier() = default;
+
+Result<std::unique_ptr<DetachedVerifier>> DetachedVerifier::Create(const fs::path& keyring) {
+  VIGIL_ASSIGN_OR_RETURN(TemporaryGnupgHome home, TemporaryGnupgHome::Create());
+  VIGIL_ASSIGN_OR_RETURN(CtxPtr ctx, NewContext(home.path().string()));
+  VIGIL_RETURN_IF_ERROR(ImportKeyring(ctx.get(), keyring));
+  auto state = std::make_unique<State>(State{std::move(home), std::move(ctx)});
+  return std::unique_ptr<DetachedVerifier>(new DetachedVerifier(std::move(state)));
+}
+
+Result<std::vector<std::variant<ValidSigner, std::string>>> DetachedVerifier::Verify(
+    std::string_view signature, std::string_view data, const std::string& label) {
+  VIGIL_ASSIGN_OR_RETURN(DataPtr sig_data, DataFromBytes(signature));
+  VIGIL_ASSIGN_OR_RETURN(DataPtr text_data, DataFromBytes(data));
+  gpgme_ctx_t ctx = state_->ctx.get();
+  std::vector<std::variant<ValidSigner, std::string>> verdicts;
+  gpgme_error_t err = gpgme_op_verify(ctx, sig_data.get(), text_data.get(), nullptr);
+  gpgme_verify_result_t result = err ? nullptr : gpgme_op_verify_result(ctx);
+  if (result == nullptr) return verdicts;
+  for (gpgme_signature_t sig = result->signatures; sig != nullptr; sig = sig->next) {
+    verdicts.push_back(Judge(ctx, sig, label));
+  }
+  return verdicts;
+}
+
+}  // namespace vigil::release
