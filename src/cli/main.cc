@@ -5,6 +5,7 @@
 
 #include "cli/ca_commands.h"
 #include "cli/call_command.h"
+#include "cli/farm_commands.h"
 #include "cli/image_commands.h"
 #include "cli/key_commands.h"
 #include "cli/log_commands.h"
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   vigil::cli::AddCallCommand(app, &exit_code);
   vigil::cli::AddLogCommands(app, &exit_code);
   vigil::cli::AddVerifyArtifactCommand(app, &exit_code);
+  vigil::cli::AddFarmCommands(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,36 @@
+// The files of a farm on one machine (`vigil farm up [DIR]`): every role's certificate,
+// key, configuration, policy, socket, log and pid file under DIR.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "base/result.h"
+
+namespace vigil::cli {
+
+struct FarmLayout {
+  explicit FarmLayout(std::filesystem::path root) : dir(std::move(root)) {}
+  std::filesystem::path dir;
+  std::filesystem::path ca() const { return dir / "ca"; }
+  std::filesystem::path ledger_dir() const { return dir / "ledger"; }
+  std::filesystem::path run() const { return dir / "run"; }
+  std::filesystem::path logs() const { return dir / "logs"; }
+  std::filesystem::path socket(const std::string& role) const { return run() / (role + ".sock"); }
+  std::filesystem::path pid_file(const std::string& role) const { return run() / (role + ".pid"); }
+  std::filesystem::path log(const std::string& role) const { return logs() / (role + ".log"); }
+  std::filesystem::path policy(const std::string& role) const { return dir / "policy" / role; }
+  std::filesystem::path signer_config() const { return dir / "signer.toml"; }
+  std::filesystem::path builder_config() const { return dir / "builder.toml"; }
+  std::filesystem::path signing_public_key() const { return dir / "release.pub"; }
+  std::filesystem::path ledger_url() const { return run() / "ledger.url"; }
+  std::filesystem::path repository() const { return dir / "repo"; }
+};
+
+// Creates everything a farm needs in DIR the first time: the CA and a certificate per role
+// (ledger, signer, builder, operator), the ledger's log and checkpoint key, the signing key,
+// the call policies and each role's configuration. Does nothing if DIR/builder.toml exists.
+// `bin` holds vigil-signer (which creates the signing key).
+Status CreateFarm(const FarmLayout& farm, const std::filesystem::path& bin);
+
+}  // namespace vigil::cli
