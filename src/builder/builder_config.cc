@@ -39,9 +39,8 @@ Result<ComponentConfig> ReadComponent(const TomlReader& reader, const std::strin
                                       const toml::table& table, const fs::path& base) {
   const std::string where = "components." + name;
   VIGIL_RETURN_IF_ERROR(reader.CheckKeys(table, where,
-                                         {"repository", "branch", "spec", "keyring",
-                                          "maintainers", "threshold", "key", "commit",
-                                          "command"}));
+                                         {"repository", "branch", "spec", "keyring", "maintainers",
+                                          "threshold", "key", "commit", "command"}));
   ComponentConfig component;
   component.name = name;
   SourcePolicy& source = component.source;
@@ -54,8 +53,9 @@ Result<ComponentConfig> ReadComponent(const TomlReader& reader, const std::strin
   if (source.branch.empty()) source.branch = "main";
   VIGIL_ASSIGN_OR_RETURN(component.spec, reader.String(table, "spec", where + ".spec", true));
   if (component.spec.starts_with("/") || component.spec.find("..") != std::string::npos) {
-    return reader.Fail(table.get("spec"), "'" + where + ".spec' must be a path inside the "
-                                          "repository (relative, without '..')");
+    return reader.Fail(table.get("spec"), "'" + where +
+                                              ".spec' must be a path inside the "
+                                              "repository (relative, without '..')");
   }
   VIGIL_ASSIGN_OR_RETURN(component.key, reader.String(table, "key", where + ".key", true));
   VIGIL_ASSIGN_OR_RETURN(source.pinned_commit,
@@ -78,12 +78,14 @@ Result<ComponentConfig> ReadComponent(const TomlReader& reader, const std::strin
   VIGIL_ASSIGN_OR_RETURN(auto maintainers,
                          Strings(reader, table, "maintainers", where + ".maintainers"));
   if (maintainers.empty()) {
-    return reader.Fail(&table, where + " needs 'maintainers' (their key fingerprints) or a "
-                                       "pinned 'commit'");
+    return reader.Fail(&table, where +
+                                   " needs 'maintainers' (their key fingerprints) or a "
+                                   "pinned 'commit'");
   }
   for (const std::string& fingerprint : maintainers) {
     auto normalized = release::NormalizeFingerprint(fingerprint);
-    if (!normalized.ok()) return reader.Fail(table.get("maintainers"), normalized.error().message());
+    if (!normalized.ok())
+      return reader.Fail(table.get("maintainers"), normalized.error().message());
     source.maintainers.push_back(*normalized);
   }
   VIGIL_ASSIGN_OR_RETURN(std::int64_t threshold,
@@ -110,22 +112,25 @@ Result<BuilderConfig> LoadBuilderConfig(const fs::path& path, const fs::path& de
     return reader.Fail(nullptr, "needs the tables [service], [ledger] and [signer]");
   }
   BuilderConfig config;
-  VIGIL_RETURN_IF_ERROR(reader.CheckKeys(*service, "service",
-                                         {"listen", "cert", "key", "ca", "policy", "audit_log",
-                                          "work_dir", "repository", "tools"}));
+  VIGIL_RETURN_IF_ERROR(reader.CheckKeys(
+      *service, "service",
+      {"listen", "cert", "key", "ca", "policy", "audit_log", "work_dir", "repository", "tools"}));
   VIGIL_ASSIGN_OR_RETURN(config.listen, Strings(reader, *service, "listen", "service.listen"));
   if (config.listen.empty()) return reader.Fail(service, "'service.listen' must list addresses");
-  const std::pair<const char*, fs::path*> paths[] = {
-      {"cert", &config.cert},           {"key", &config.key},
-      {"ca", &config.ca},               {"policy", &config.policy_dir},
-      {"audit_log", &config.audit_log}, {"work_dir", &config.work_dir},
-      {"repository", &config.repository}};
+  const std::pair<const char*, fs::path*> paths[] = {{"cert", &config.cert},
+                                                     {"key", &config.key},
+                                                     {"ca", &config.ca},
+                                                     {"policy", &config.policy_dir},
+                                                     {"audit_log", &config.audit_log},
+                                                     {"work_dir", &config.work_dir},
+                                                     {"repository", &config.repository}};
   for (const auto& [key, out] : paths) {
     VIGIL_ASSIGN_OR_RETURN(std::string value,
                            reader.String(*service, key, std::string("service.") + key, true));
     *out = base / value;
   }
-  VIGIL_ASSIGN_OR_RETURN(std::string tools, reader.String(*service, "tools", "service.tools", false));
+  VIGIL_ASSIGN_OR_RETURN(std::string tools,
+                         reader.String(*service, "tools", "service.tools", false));
   config.tools = tools.empty() ? default_tools : base / tools;
 
   VIGIL_RETURN_IF_ERROR(reader.CheckKeys(*ledger, "ledger", {"address", "verifier_key", "name"}));
@@ -143,8 +148,8 @@ Result<BuilderConfig> LoadBuilderConfig(const fs::path& path, const fs::path& de
   VIGIL_ASSIGN_OR_RETURN(config.signer_name, reader.String(*signer, "name", "signer.name", false));
 
   if (const toml::table* limits = Table(doc, "limits")) {
-    VIGIL_RETURN_IF_ERROR(reader.CheckKeys(*limits, "limits",
-                                           {"build_seconds", "max_file_bytes", "max_log_lines"}));
+    VIGIL_RETURN_IF_ERROR(
+        reader.CheckKeys(*limits, "limits", {"build_seconds", "max_file_bytes", "max_log_lines"}));
     VIGIL_ASSIGN_OR_RETURN(auto seconds, reader.Integer(*limits, "build_seconds",
                                                         "limits.build_seconds", 900, 1, 86400));
     config.build_timeout = std::chrono::seconds(seconds);
@@ -152,8 +157,9 @@ Result<BuilderConfig> LoadBuilderConfig(const fs::path& path, const fs::path& de
                            reader.Integer(*limits, "max_file_bytes", "limits.max_file_bytes",
                                           256ll << 20, 1024, 64ll << 30));
     config.max_file_bytes = static_cast<std::uint64_t>(bytes_limit);
-    VIGIL_ASSIGN_OR_RETURN(auto lines, reader.Integer(*limits, "max_log_lines",
-                                                      "limits.max_log_lines", 200000, 10, 100000000));
+    VIGIL_ASSIGN_OR_RETURN(
+        auto lines,
+        reader.Integer(*limits, "max_log_lines", "limits.max_log_lines", 200000, 10, 100000000));
     config.max_log_lines = static_cast<std::uint64_t>(lines);
   }
 
@@ -161,9 +167,11 @@ Result<BuilderConfig> LoadBuilderConfig(const fs::path& path, const fs::path& de
     for (const auto& [name, node] : *components) {
       const std::string component(name.str());
       if (!IsName(component, 64)) {
-        return reader.Fail(&node, "component name '" + component + "' must be 1-64 of a-z 0-9 . _ -");
+        return reader.Fail(&node,
+                           "component name '" + component + "' must be 1-64 of a-z 0-9 . _ -");
       }
-      if (!node.is_table()) return reader.Fail(&node, "components." + component + " must be a table");
+      if (!node.is_table())
+        return reader.Fail(&node, "components." + component + " must be a table");
       VIGIL_ASSIGN_OR_RETURN(ComponentConfig parsed,
                              ReadComponent(reader, component, *node.as_table(), base));
       config.components.emplace(component, std::move(parsed));

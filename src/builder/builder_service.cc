@@ -107,20 +107,20 @@ void RunBuild(std::shared_ptr<Job> job, BuilderConfig config, ComponentConfig co
   std::string pending;
   std::uint64_t lines = 0;
   bool too_much = false;
-  auto exit = RunStreaming(SandboxCommand(sandbox), config.build_timeout,
-                           [&](std::string_view chunk) {
-                             pending.append(chunk);
-                             std::size_t newline;
-                             while ((newline = pending.find('\n')) != std::string::npos) {
-                               if (++lines > config.max_log_lines) {
-                                 too_much = true;
-                                 return false;
-                               }
-                               if (!say(pending.substr(0, newline))) return false;
-                               pending.erase(0, newline + 1);
-                             }
-                             return true;
-                           });
+  auto exit =
+      RunStreaming(SandboxCommand(sandbox), config.build_timeout, [&](std::string_view chunk) {
+        pending.append(chunk);
+        std::size_t newline;
+        while ((newline = pending.find('\n')) != std::string::npos) {
+          if (++lines > config.max_log_lines) {
+            too_much = true;
+            return false;
+          }
+          if (!say(pending.substr(0, newline))) return false;
+          pending.erase(0, newline + 1);
+        }
+        return true;
+      });
   if (!pending.empty() && !too_much) say(pending);
   if (!exit.ok()) return finish(exit.error().WithContext("cannot start the sandbox (bwrap)"));
   if (job->abandoned) return finish(Error::Failed("abandoned"));
@@ -215,8 +215,9 @@ asio::awaitable<Status> BuilderService::TriggerBuild(rpc::Call& call) {
   auto opened = co_await rpc::ClientCall::Open(executor, ledger_.address, log_request, ledger_.tls,
                                                ledger_.options);
   if (!opened.ok()) {
-    co_return fail(opened.error().WithContext("cannot open the build log at the ledger; nothing "
-                                              "was built"));
+    co_return fail(
+        opened.error().WithContext("cannot open the build log at the ledger; nothing "
+                                   "was built"));
   }
   std::shared_ptr<rpc::ClientCall> ledger = std::move(opened).value();
 
@@ -243,13 +244,14 @@ asio::awaitable<Status> BuilderService::TriggerBuild(rpc::Call& call) {
   if (!ledger_failure.empty()) {
     co_await ledger->Close();
     cleanup();
-    co_return fail(Error::Failed("the ledger connection broke during the build (" +
-                                 ledger_failure + "); nothing was signed or published"));
+    co_return fail(Error::Failed("the ledger connection broke during the build (" + ledger_failure +
+                                 "); nothing was signed or published"));
   }
   const bool built = job->status.ok();
   if (built) {
     for (const PublishedArtifact& artifact : job->artifacts) {
-      Status declared = co_await ledger->Write("artifact " + artifact.sha256 + " " + artifact.name + "\n");
+      Status declared =
+          co_await ledger->Write("artifact " + artifact.sha256 + " " + artifact.name + "\n");
       if (!declared.ok()) ledger_failure = declared.error().message();
     }
   }
@@ -277,21 +279,23 @@ asio::awaitable<Status> BuilderService::TriggerBuild(rpc::Call& call) {
   co_await ledger->Close();
   if (!built) {
     cleanup();
-    co_return fail(job->status.error().WithContext("build " + id + " failed; nothing was signed "
+    co_return fail(job->status.error().WithContext("build " + id +
+                                                   " failed; nothing was signed "
                                                    "or published"));
   }
   if (!closed.ok() || !ledger_failure.empty() || ledger_exit != 0) {
     cleanup();
-    co_return fail(Error::Failed("the ledger did not close the log of build " + id + " (" +
-                                 (closed.ok() ? ledger_failure + ledger_message
-                                              : closed.error().message()) +
-                                 "); nothing was signed or published"));
+    co_return fail(
+        Error::Failed("the ledger did not close the log of build " + id + " (" +
+                      (closed.ok() ? ledger_failure + ledger_message : closed.error().message()) +
+                      "); nothing was signed or published"));
   }
   auto receipt_text = ReceiptOf(answer);
   Result<tlog::Checkpoint> proven = Error::Failed("no receipt");
   Result<tlog::Receipt> receipt = Error::Failed("no receipt");
   if (receipt_text.ok()) receipt = tlog::ParseReceipt(*receipt_text);
-  if (receipt.ok()) proven = tlog::VerifyReceipt(*receipt, ledger_verifier_, ledger_verifier_.name());
+  if (receipt.ok())
+    proven = tlog::VerifyReceipt(*receipt, ledger_verifier_, ledger_verifier_.name());
   if (!proven.ok()) {
     cleanup();
     co_return fail(proven.error().WithContext("the ledger's receipt for build " + id +
@@ -324,10 +328,10 @@ asio::awaitable<Status> BuilderService::TriggerBuild(rpc::Call& call) {
   std::string envelope = signed_outcome->output;
   while (!envelope.empty() && envelope.back() == '\n') envelope.pop_back();
   const auto envelope_json = Json::parse(envelope, nullptr, false);
-  const std::string key_id = envelope_json.is_object()
-                                 ? envelope_json.value(Json::json_pointer("/signatures/0/keyid"),
-                                                       std::string())
-                                 : std::string();
+  const std::string key_id =
+      envelope_json.is_object()
+          ? envelope_json.value(Json::json_pointer("/signatures/0/keyid"), std::string())
+          : std::string();
 
   Publication publication;
   publication.component = component.name;

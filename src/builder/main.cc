@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <iostream>
 
-#include "builder/builder_config.h"
 #include "base/subprocess.h"
+#include "builder/builder_config.h"
 #include "builder/builder_service.h"
 #include "rpc/audit_log.h"
 #include "rpc/service_host.h"
@@ -33,8 +33,8 @@ vigil::Result<vigil::builder::Peer> MakePeer(const vigil::builder::BuilderConfig
   VIGIL_ASSIGN_OR_RETURN(peer.address, vigil::rpc::ParseAddress(address));
   peer.options.tls = {config.cert, config.key, config.ca};
   if (!name.empty()) peer.options.expect_service_name = name;
-  VIGIL_ASSIGN_OR_RETURN(peer.tls,
-                         vigil::rpc::MakeTlsContext(peer.options.tls, vigil::rpc::TlsSide::kClient));
+  VIGIL_ASSIGN_OR_RETURN(
+      peer.tls, vigil::rpc::MakeTlsContext(peer.options.tls, vigil::rpc::TlsSide::kClient));
   return peer;
 }
 
@@ -74,8 +74,7 @@ int main(int argc, char** argv) {
   options.limits.idle_timeout = config->build_timeout + std::chrono::minutes(5);
   auto host = vigil::rpc::ServiceHost::Create(options);
   if (!host.ok()) return Fail(host.error());
-  vigil::builder::BuilderService service(config_path, *config, *ledger, *verifier, *signer,
-                                         *audit);
+  vigil::builder::BuilderService service(config_path, *config, *ledger, *verifier, *signer, *audit);
   service.RegisterWith(**host);
   for (const auto& text : config->listen) {
     auto address = vigil::rpc::ParseAddress(text);

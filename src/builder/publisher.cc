@@ -25,8 +25,10 @@ Result<std::filesystem::path> Publisher::Publish(const Publication& publication,
   VIGIL_ASSIGN_OR_RETURN(TempDir staging, TempDir::Create(component_dir, ".staging-"));
   fs::copy(dist, staging.path(), fs::copy_options::recursive, ec);
   if (ec) return Error::Failed("cannot copy the build's files: " + ec.message());
-  VIGIL_RETURN_IF_ERROR(WriteFileAtomic(staging.path() / kEnvelopeFile, AsBytes(publication.envelope)));
-  VIGIL_RETURN_IF_ERROR(WriteFileAtomic(staging.path() / kReceiptFile, AsBytes(publication.receipt)));
+  VIGIL_RETURN_IF_ERROR(
+      WriteFileAtomic(staging.path() / kEnvelopeFile, AsBytes(publication.envelope)));
+  VIGIL_RETURN_IF_ERROR(
+      WriteFileAtomic(staging.path() / kReceiptFile, AsBytes(publication.receipt)));
   VIGIL_RETURN_IF_ERROR(PublishDirectory(staging.path(), target));
   staging.Release();
 

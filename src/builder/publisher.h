@@ -33,8 +33,8 @@ struct Publication {
   std::vector<std::string> signers;  // maintainer fingerprints that approved the source
   std::string key_id;                // the signer's key
   std::vector<PublishedArtifact> artifacts;
-  std::string envelope;              // the DSSE envelope, verbatim
-  std::string receipt;               // the ledger's receipt of the build
+  std::string envelope;  // the DSSE envelope, verbatim
+  std::string receipt;   // the ledger's receipt of the build
 };
 
 class Publisher {

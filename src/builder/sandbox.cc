@@ -4,26 +4,17 @@ namespace vigil::builder {
 
 Command SandboxCommand(const SandboxSpec& spec) {
   std::vector<std::string> argv = {
-      "bwrap", "--unshare-all", "--die-with-parent", "--new-session",
-      "--hostname", "vigil-build",
+      "bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--hostname", "vigil-build",
       "--ro-bind", "/usr", "/usr",
       // Debian's merged /usr.
-      "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin",
-      "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
-      "--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache",
-      "--ro-bind", spec.tools_dir.string(), "/tools",
-      "--ro-bind", spec.source_dir.string(), "/src",
-      "--bind", spec.out_dir.string(), "/out",
-      "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev",
-      "--chdir", "/src",
-      "--clearenv",
-      "--setenv", "PATH", "/tools:/usr/bin:/bin",
-      "--setenv", "HOME", "/tmp",
-      "--setenv", "TMPDIR", "/tmp",
-      "--setenv", "LANG", "C.UTF-8",
-      "--setenv", "TZ", "UTC",
-      "--setenv", "SOURCE_DATE_EPOCH", std::to_string(spec.source_date_epoch),
-      "--"};
+      "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin", "--symlink", "usr/lib",
+      "/lib", "--symlink", "usr/lib64", "/lib64", "--ro-bind", "/etc/ld.so.cache",
+      "/etc/ld.so.cache", "--ro-bind", spec.tools_dir.string(), "/tools", "--ro-bind",
+      spec.source_dir.string(), "/src", "--bind", spec.out_dir.string(), "/out", "--tmpfs", "/tmp",
+      "--proc", "/proc", "--dev", "/dev", "--chdir", "/src", "--clearenv", "--setenv", "PATH",
+      "/tools:/usr/bin:/bin", "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp", "--setenv",
+      "LANG", "C.UTF-8", "--setenv", "TZ", "UTC", "--setenv", "SOURCE_DATE_EPOCH",
+      std::to_string(spec.source_date_epoch), "--"};
   if (spec.max_file_size > 0) {
     argv.insert(argv.end(), {"prlimit", "--fsize=" + std::to_string(spec.max_file_size), "--"});
   }

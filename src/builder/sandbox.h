@@ -19,7 +19,7 @@ struct SandboxSpec {
   std::filesystem::path out_dir;     // mounted read-write at /out
   std::vector<std::string> argv;     // run inside
   std::int64_t source_date_epoch = 0;
-  std::uint64_t max_file_size = 0;   // RLIMIT_FSIZE inside, in bytes (0: none)
+  std::uint64_t max_file_size = 0;  // RLIMIT_FSIZE inside, in bytes (0: none)
 };
 
 // The bwrap command line (stderr merged into stdout, so the log has both).

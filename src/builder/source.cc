@@ -170,8 +170,9 @@ Result<VerifiedSource> FetchVerifiedSource(const SourcePolicy& policy,
                                  " is not a pinned maintainer");
         continue;
       }
-      const bool counted = std::any_of(source.signers.begin(), source.signers.end(),
-                                       [&](const TagSigner& s) { return s.fingerprint == signer.fingerprint; });
+      const bool counted =
+          std::any_of(source.signers.begin(), source.signers.end(),
+                      [&](const TagSigner& s) { return s.fingerprint == signer.fingerprint; });
       if (counted) continue;  // one maintainer counts once, however many tags they signed
       if (source.signers.empty()) source.version = name;
       source.signers.push_back({name, signer.fingerprint, signer.uid});

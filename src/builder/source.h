@@ -14,10 +14,10 @@
 namespace vigil::builder {
 
 struct SourcePolicy {
-  std::string repository;           // a local path or a git URL
-  std::string branch;               // e.g. "main"
-  std::string pinned_commit;        // 40 hex digits, or empty: require signed tags
-  std::filesystem::path keyring;    // the maintainers' public keys
+  std::string repository;                // a local path or a git URL
+  std::string branch;                    // e.g. "main"
+  std::string pinned_commit;             // 40 hex digits, or empty: require signed tags
+  std::filesystem::path keyring;         // the maintainers' public keys
   std::vector<std::string> maintainers;  // pinned primary key fingerprints (uppercase)
   int threshold = 1;
 };
@@ -29,10 +29,10 @@ struct TagSigner {
 };
 
 struct VerifiedSource {
-  std::string commit;        // the verified commit id (hex)
-  std::int64_t commit_time;  // committer time, seconds since the epoch
-  std::string version;       // the first verified tag's name, or the commit's first 12 digits
-  std::vector<TagSigner> signers;    // distinct trusted maintainers who signed a tag on it
+  std::string commit;              // the verified commit id (hex)
+  std::int64_t commit_time;        // committer time, seconds since the epoch
+  std::string version;             // the first verified tag's name, or the commit's first 12 digits
+  std::vector<TagSigner> signers;  // distinct trusted maintainers who signed a tag on it
   std::vector<std::string> refused;  // why other tags or signatures did not count
 };
 

@@ -83,7 +83,8 @@ Result<std::string> StartRole(const FarmLayout& farm, const std::string& role,
   }
   ::kill(pid, SIGTERM);
   return Error::Failed("vigil-" + role + " did not come up within " +
-                       std::to_string(kStartTimeout.count()) + " s; see " + farm.log(role).string());
+                       std::to_string(kStartTimeout.count()) + " s; see " +
+                       farm.log(role).string());
 }
 
 int Up(const std::string& dir) {
@@ -103,11 +104,23 @@ int Up(const std::string& dir) {
     std::vector<std::string> argv;
     std::string ready = "listening on";
     if (role == "ledger") {
-      argv = {(*bin / "vigil-ledger").string(), "--dir", farm.ledger_dir().string(), "--listen",
-              "unix:" + farm.socket("ledger").string(), "--http", "127.0.0.1:0", "--cert",
-              (ca / "ledger.crt").string(), "--key", (ca / "ledger.key").string(), "--ca",
-              (ca / "ca.crt").string(), "--policy", farm.policy("ledger").string(),
-              "--audit-log", (farm.logs() / "ledger-audit.log").string()};
+      argv = {(*bin / "vigil-ledger").string(),
+              "--dir",
+              farm.ledger_dir().string(),
+              "--listen",
+              "unix:" + farm.socket("ledger").string(),
+              "--http",
+              "127.0.0.1:0",
+              "--cert",
+              (ca / "ledger.crt").string(),
+              "--key",
+              (ca / "ledger.key").string(),
+              "--ca",
+              (ca / "ca.crt").string(),
+              "--policy",
+              farm.policy("ledger").string(),
+              "--audit-log",
+              (farm.logs() / "ledger-audit.log").string()};
       ready = " on http://";
     } else {
       argv = {(*bin / ("vigil-" + role)).string(), "--config",
@@ -224,7 +237,8 @@ int Build(const BuildArgs& args) {
           } else if (line.starts_with("build ")) {
             if (!args.json) {
               std::cout << "build " << line.substr(6)
-                        << (url.empty() ? "" : " (live: " + url + "/builds/" + line.substr(6) + "/live)")
+                        << (url.empty() ? ""
+                                        : " (live: " + url + "/builds/" + line.substr(6) + "/live)")
                         << "\n";
             }
           } else if (line.starts_with("result ")) {
@@ -267,8 +281,9 @@ void AddFarmCommands(CLI::App& app, int* exit_code) {
   farm->require_subcommand(1);
   auto dir = std::make_shared<std::string>(DefaultFarmDir());
   CLI::App* up = farm->add_subcommand(
-      "up", "Create the farm in DIR the first time (CA, keys, policies, configs), start the "
-            "ledger, signer and builder, and print the ledger's web address");
+      "up",
+      "Create the farm in DIR the first time (CA, keys, policies, configs), start the "
+      "ledger, signer and builder, and print the ledger's web address");
   up->add_option("DIR", *dir, "The farm's directory")->capture_default_str();
   up->callback([dir, exit_code] { *exit_code = Up(*dir); });
   CLI::App* status = farm->add_subcommand("status", "Show which roles run (exit 1 unless all)");
@@ -279,9 +294,10 @@ void AddFarmCommands(CLI::App& app, int* exit_code) {
   down->callback([dir, exit_code] { *exit_code = Down(*dir); });
 
   auto args = std::make_shared<BuildArgs>();
-  CLI::App* build = app.add_subcommand(
-      "build", "Build a component on the farm, following its live log; prints its ledger "
-               "entry and where the signed artifacts are");
+  CLI::App* build =
+      app.add_subcommand("build",
+                         "Build a component on the farm, following its live log; prints its ledger "
+                         "entry and where the signed artifacts are");
   build->add_option("COMPONENT", args->component, "The component (a [components.NAME] table)")
       ->required();
   build->add_option("--farm", args->farm, "The farm's directory")->capture_default_str();

@@ -58,9 +58,10 @@ Status CreateFarm(const FarmLayout& farm, const fs::path& bin) {
   VIGIL_RETURN_IF_ERROR(WriteText(
       farm.signer_config(),
       "# vigil-signer (docs/SPEC-signer.md), made by vigil farm up\n"
-      "[service]\nlisten = [\"unix:" + farm.socket("signer").string() + "\"]\n" +
-          "cert = " + Quoted(ca / "signer.crt") + "\nkey = " + Quoted(ca / "signer.key") +
-          "\nca = " + Quoted(ca / "ca.crt") + "\npolicy = " + Quoted(farm.policy("signer")) +
+      "[service]\nlisten = [\"unix:" +
+          farm.socket("signer").string() + "\"]\n" + "cert = " + Quoted(ca / "signer.crt") +
+          "\nkey = " + Quoted(ca / "signer.key") + "\nca = " + Quoted(ca / "ca.crt") +
+          "\npolicy = " + Quoted(farm.policy("signer")) +
           "\naudit_log = " + Quoted(farm.logs() / "signer-audit.log") +
           "\nstate_dir = " + Quoted(farm.dir / "signer-state") +
           "\n\n[ledger]\naddress = \"unix:" + farm.socket("ledger").string() +
@@ -79,15 +80,15 @@ Status CreateFarm(const FarmLayout& farm, const fs::path& bin) {
       farm.builder_config(),
       "# vigil-builder (docs/SPEC-builder.md), made by vigil farm up. Add components as\n"
       "# [components.NAME] tables; they are read again for every build.\n"
-      "[service]\nlisten = [\"unix:" + farm.socket("builder").string() + "\"]\n" +
-          "cert = " + Quoted(ca / "builder.crt") + "\nkey = " + Quoted(ca / "builder.key") +
-          "\nca = " + Quoted(ca / "ca.crt") + "\npolicy = " + Quoted(farm.policy("builder")) +
-          "\naudit_log = " + Quoted(farm.logs() / "builder-audit.log") +
-          "\nwork_dir = " + Quoted(farm.dir / "work") +
-          "\nrepository = " + Quoted(farm.repository()) +
-          "\n\n[ledger]\naddress = \"unix:" + farm.socket("ledger").string() +
-          "\"\nverifier_key = \"" + vkey + "\"\nname = \"ledger\"\n\n[signer]\naddress = \"unix:" +
-          farm.socket("signer").string() + "\"\nname = \"signer\"\n");
+      "[service]\nlisten = [\"unix:" +
+          farm.socket("builder").string() + "\"]\n" + "cert = " + Quoted(ca / "builder.crt") +
+          "\nkey = " + Quoted(ca / "builder.key") + "\nca = " + Quoted(ca / "ca.crt") +
+          "\npolicy = " + Quoted(farm.policy("builder")) + "\naudit_log = " +
+          Quoted(farm.logs() / "builder-audit.log") + "\nwork_dir = " + Quoted(farm.dir / "work") +
+          "\nrepository = " + Quoted(farm.repository()) + "\n\n[ledger]\naddress = \"unix:" +
+          farm.socket("ledger").string() + "\"\nverifier_key = \"" + vkey +
+          "\"\nname = \"ledger\"\n\n[signer]\naddress = \"unix:" + farm.socket("signer").string() +
+          "\"\nname = \"signer\"\n");
 }
 
 }  // namespace vigil::cli

@@ -26,8 +26,8 @@ class DetachedVerifier {
   // count. Empty when `signature` holds no OpenPGP signature. `label` names the signature
   // in the verdicts (ValidSigner::file).
   Result<std::vector<std::variant<ValidSigner, std::string>>> Verify(std::string_view signature,
-                                                                      std::string_view data,
-                                                                      const std::string& label);
+                                                                     std::string_view data,
+                                                                     const std::string& label);
 
  private:
   struct State;

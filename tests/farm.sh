@@ -1,0 +1,122 @@
+#!/bin/bash
+# The farm end to end: make run's flow (vigil farm up, a signed tag, vigil build, ledger
+# entry, receipt, signature, boot of the published image), then every bad source (unsigned
+# tag, unknown key, unpinned key, too few maintainers), an unknown component, a config with
+# mistakes, a build reaching for the network, builds over their limits, the ledger killed
+# mid-build (truncated, nothing signed or published), and two components built at once.
+. "$(dirname "$0")/lib.sh"
+FARM="$WORK/farm"
+SRC="$FARM-sources"
+listener=""
+trap '"$VIGIL" farm down "$FARM" >/dev/null 2>&1 || true; [ -n "$listener" ] && kill $listener 2>/dev/null; rm -rf "$WORK"' EXIT
+
+# make run's flow, on this build's binaries.
+if VIGIL_BIN="$BIN" VIGIL_FARM_DIR="$FARM" bash "$ROOT/scripts/run-example" > "$WORK/run.out" 2>&1; then
+  pass "make run's flow: farm up, build, entry, receipt, signature, boot"; else fail "run-example: $(tail -20 "$WORK/run.out")"; fi
+for want in "started ledger" "started signer" "started builder" "the ledger's web page is http://" \
+            "tag v0.1.0 signed by" "build-log entry 0" "signature record (entry 1)" "hello from vigil: world"; do
+  if grep -q "$want" "$WORK/run.out"; then pass "make run shows: $want"; else fail "make run lacks '$want'"; fi
+done
+expect_exit 0 "vigil farm status: every role runs" -- "$VIGIL" farm status "$FARM"
+URL=$(cat "$FARM/run/ledger.url")
+FPR=$(head -c 40 < <(gpg --with-colons --import-options show-only --import "$SRC/maintainers.gpg" 2>/dev/null | awk -F: '/^fpr:/ {print $10; exit}'))
+build_id() { sed -n 's/^build \([^ ]*\) (live.*/\1/p' "$WORK/stdout" | head -1; }
+published() { [ -d "$FARM/repo/testing/$1" ]; }
+granted() { grep -c "\"build_id\":\"$1\".*\"decision\":\"granted\"\|\"decision\":\"granted\".*\"build_id\":\"$1\"" "$FARM/logs/signer-audit.log" || true; }
+log_of() { curl -sf "$URL/builds/$1/log"; }
+status_of() { curl -sf "$URL/builds" | jq -r --arg id "$1" '.[] | select(.build_id == $id) | .status'; }
+
+component() {  # component NAME REPO [EXTRA_TOML]
+  printf '\n[components.%s]\nrepository = "%s"\nbranch = "main"\nspec = "image.toml"\nkeyring = "%s"\nmaintainers = ["%s"]\nthreshold = 1\nkey = "release"\n%s\n' \
+    "$1" "$2" "$SRC/maintainers.gpg" "$FPR" "${3:-}" >> "$FARM/builder.toml"
+}
+refused_build() {  # refused_build NAME EXIT PATTERN WHAT
+  expect_exit "$2" "$4: vigil build $1 fails" -- "$VIGIL" build "$1" --farm "$FARM"
+  local id; id=$(build_id)
+  if grep -q -- "$3" "$WORK/stdout" "$WORK/stderr" && ! published "$1" && [ "$(granted "${id:-none}")" = 0 ]; then
+    pass "$4: '$3' in the terminal, nothing signed, nothing published"; else fail "$4: $(cat "$WORK/stdout" "$WORK/stderr" | tail -5)"; fi
+  if [ -n "$id" ]; then
+    if log_of "$id" | grep -q -- "$3"; then pass "$4: the reason is in the ledger's log of $id"; else fail "$4: the ledger's log lacks it"; fi
+  fi
+}
+
+# Bad sources, each in its own clone of the example repository.
+clone() { git clone -q "$SRC/hello" "$WORK/$1"; git -C "$WORK/$1" tag -d v0.1.0 >/dev/null; git -C "$WORK/$1" config user.email m@example.org; git -C "$WORK/$1" config user.name M; }
+clone unsigned; git -C "$WORK/unsigned" tag -a v1 -m "not signed"
+component unsigned "$WORK/unsigned"
+refused_build unsigned 1 "tag v1 is not signed" "an unsigned tag"
+
+export GNUPGHOME="$WORK/stranger-gnupg"; mkdir -m 700 "$GNUPGHOME"
+gpg --batch --passphrase '' --quick-gen-key "Stranger <s@example.org>" ed25519 sign never 2>/dev/null
+STRANGER=$(gpg --batch --with-colons --list-secret-keys 2>/dev/null | awk -F: '/^fpr:/ {print $10; exit}')
+clone unknown; git -C "$WORK/unknown" tag -s -u "$STRANGER" -m "by a stranger" v1 2>/dev/null
+component unknown "$WORK/unknown"
+refused_build unknown 1 "is not in the keyring" "a tag signed by an unknown key"
+# The stranger's key in the keyring, but not pinned as a maintainer.
+gpg --batch --export "$STRANGER" > "$WORK/both.gpg" 2>/dev/null; cat "$SRC/maintainers.gpg" >> "$WORK/both.gpg"
+component unpinned "$WORK/unknown" ""
+sed -i "/^\[components.unpinned\]/,/^key = / s|^keyring = .*|keyring = \"$WORK/both.gpg\"|" "$FARM/builder.toml"
+refused_build unpinned 1 "is not a pinned maintainer" "a tag signed by a key that is not pinned"
+unset GNUPGHOME
+# Two maintainers required, one signed.
+component toofew "$SRC/hello"
+sed -i "/^\[components.toofew\]/,/^key = / { s|^keyring = .*|keyring = \"$WORK/both.gpg\"|; s|^maintainers = .*|maintainers = [\"$FPR\", \"$STRANGER\"]|; s|^threshold = 1|threshold = 2| }" "$FARM/builder.toml"
+refused_build toofew 1 "signed by 1 of the 2" "too few maintainers"
+refused_build nosuch 2 "unknown component 'nosuch'" "an unknown component"
+
+# A pinned commit is the alternative to signed tags.
+COMMIT=$(git -C "$SRC/hello" rev-parse HEAD)
+printf '\n[components.pinned]\nrepository = "%s"\nspec = "image.toml"\ncommit = "%s"\nkey = "release"\n' "$SRC/hello" "$COMMIT" >> "$FARM/builder.toml"
+expect_exit 0 "a pinned commit builds without a signed tag" -- "$VIGIL" build pinned --farm "$FARM"
+if grep -q "pinned in the builder's configuration" "$WORK/stdout" && published pinned; then pass "the pinned build is logged as such and published"; else fail "pinned: $(tail -3 "$WORK/stdout")"; fi
+
+# The network: a build that connects to a server on the host's loopback.
+python3 -c 'import socket,sys
+s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(5); print(s.getsockname()[1], flush=True)
+c,_=s.accept(); print("CONNECTED", flush=True)' > "$WORK/listener.out" &
+listener=$!
+for _ in $(seq 50); do [ -s "$WORK/listener.out" ] && break; sleep 0.1; done
+PORT=$(head -1 "$WORK/listener.out")
+component network "$SRC/hello" "command = [\"bash\", \"-c\", \"echo reaching out; exec 3<>/dev/tcp/127.0.0.1/$PORT || exit 7; mkdir -p /out/dist; echo x > /out/dist/x\"]"
+refused_build network 1 "exited with status 7" "a build that tries to reach the network"
+if grep -q CONNECTED "$WORK/listener.out"; then fail "the sandboxed build reached the host's loopback"; else pass "the host's listener saw no connection"; fi
+
+# Limits: time and log volume (the [limits] table applies to the builds that follow).
+printf '\n[limits]\nbuild_seconds = 15\nmax_log_lines = 500\n' >> "$FARM/builder.toml"
+component slow "$SRC/hello" 'command = ["sh", "-c", "echo sleeping; sleep 60"]'
+refused_build slow 1 "exceeded its time limit of 15 s" "a build over its time limit"
+component chatty "$SRC/hello" 'command = ["sh", "-c", "i=0; while [ $i -lt 100000 ]; do echo line $i; i=$((i+1)); done"]'
+refused_build chatty 1 "more than 500 log lines" "a build over its log limit"
+
+# The ledger killed mid-build: the entry is truncated, nothing is signed or published.
+component killed "$SRC/hello" 'command = ["sh", "-c", "i=0; while [ $i -lt 60 ]; do echo line $i; i=$((i+1)); sleep 0.2; done; mkdir -p /out/dist; echo x > /out/dist/x"]'
+"$VIGIL" build killed --farm "$FARM" > "$WORK/killed.out" 2> "$WORK/killed.err" &
+builder_call=$!
+for _ in $(seq 100); do grep -q "^line 3$" "$WORK/killed.out" && break; sleep 0.1; done
+kill -9 "$(cat "$FARM/run/ledger.pid")"
+code=0; wait $builder_call || code=$?
+KILLED=$(sed -n "s/^build \([^ ]*\) (live.*/\1/p" "$WORK/killed.out" | head -1)
+if [ "$code" = 1 ] && grep -q "ledger connection broke" "$WORK/killed.err"; then pass "the build fails when the ledger dies mid-build"; else fail "killed: exit $code, $(cat "$WORK/killed.err")"; fi
+"$VIGIL" farm up "$FARM" > /dev/null
+URL=$(cat "$FARM/run/ledger.url")
+if [ "$(status_of "$KILLED")" = truncated ] && ! published killed && [ "$(granted "$KILLED")" = 0 ]; then
+  pass "the interrupted build is logged truncated; nothing signed or published"; else fail "killed $KILLED: status $(status_of "$KILLED"); builds: $(curl -s "$URL/builds" | jq -c "[.[] | [.build_id, .status]]"); ledger: $(tail -3 "$FARM/logs/ledger.log")"; fi
+
+# Two components at once.
+component twin-a "$SRC/hello"; component twin-b "$SRC/hello"
+"$VIGIL" build twin-a --farm "$FARM" --json > "$WORK/a.json" 2>&1 & a=$!
+"$VIGIL" build twin-b --farm "$FARM" --json > "$WORK/b.json" 2>&1 & b=$!
+ca=0; wait $a || ca=$?; cb=0; wait $b || cb=$?
+if [ $ca = 0 ] && [ $cb = 0 ] && published twin-a && published twin-b \
+   && [ "$(jq -r .ledger_index "$WORK/a.json")" != "$(jq -r .ledger_index "$WORK/b.json")" ]; then
+  pass "two components build at once, each logged, signed and published"; else fail "twins: $ca $cb $(cat "$WORK/a.json" "$WORK/b.json" | tail -4)"; fi
+if [ "$(jq -r '.components | keys | length' "$FARM/repo/testing/index.json")" -ge 4 ]; then pass "the testing index lists every published component"; else fail "index: $(cat "$FARM/repo/testing/index.json")"; fi
+
+# A config with mistakes: refused with file and line, nothing built.
+printf '\n[components.typo]\nrepository = "%s"\nbranhc = "main"\n' "$SRC/hello" >> "$FARM/builder.toml"
+expect_exit 2 "a component config with a mistake" -- "$VIGIL" build hello --farm "$FARM"
+if grep -q "builder.toml:[0-9]*: unknown key 'branhc'" "$WORK/stderr"; then pass "the mistake is named with its file and line"; else fail "typo: $(cat "$WORK/stderr")"; fi
+
+expect_exit 0 "vigil farm down" -- "$VIGIL" farm down "$FARM"
+expect_exit 1 "vigil farm status after down" -- "$VIGIL" farm status "$FARM"
+finish
