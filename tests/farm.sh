@@ -30,12 +30,13 @@ component() {  # component NAME REPO [EXTRA_TOML]
   printf '\n[components.%s]\nrepository = "%s"\nbranch = "main"\nspec = "image.toml"\nkeyring = "%s"\nmaintainers = ["%s"]\nthreshold = 1\nkey = "release"\n%s\n' \
     "$1" "$2" "$SRC/maintainers.gpg" "$FPR" "${3:-}" >> "$FARM/builder.toml"
 }
-refused_build() {  # refused_build NAME EXIT PATTERN WHAT
+refused_build() {  # refused_build NAME EXIT PATTERN WHAT [after-log]: after-log: the reason
+  # comes after the log was closed, so only the terminal has it
   expect_exit "$2" "$4: vigil build $1 fails" -- "$VIGIL" build "$1" --farm "$FARM"
   local id; id=$(build_id)
   if grep -q -- "$3" "$WORK/stdout" "$WORK/stderr" && ! published "$1" && [ "$(granted "${id:-none}")" = 0 ]; then
     pass "$4: '$3' in the terminal, nothing signed, nothing published"; else fail "$4: $(cat "$WORK/stdout" "$WORK/stderr" | tail -5)"; fi
-  if [ -n "$id" ]; then
+  if [ -n "$id" ] && [ "${5:-}" != after-log ]; then
     if log_of "$id" | grep -q -- "$3"; then pass "$4: the reason is in the ledger's log of $id"; else fail "$4: the ledger's log lacks it"; fi
   fi
 }
@@ -101,6 +102,12 @@ if [ "$code" = 1 ] && grep -q "ledger connection broke" "$WORK/killed.err"; then
 URL=$(cat "$FARM/run/ledger.url")
 if [ "$(status_of "$KILLED")" = truncated ] && ! published killed && [ "$(granted "$KILLED")" = 0 ]; then
   pass "the interrupted build is logged truncated; nothing signed or published"; else fail "killed $KILLED: status $(status_of "$KILLED"); builds: $(curl -s "$URL/builds" | jq -c "[.[] | [.build_id, .status]]"); ledger: $(tail -3 "$FARM/logs/ledger.log")"; fi
+
+# The signer down: the build fails after logging, and nothing is published.
+kill -TERM "$(cat "$FARM/run/signer.pid")"; sleep 0.5
+component nosigner "$SRC/hello"
+refused_build nosigner 1 "the signer did not sign" "a build while the signer is down" after-log
+"$VIGIL" farm up "$FARM" > /dev/null
 
 # Two components at once.
 component twin-a "$SRC/hello"; component twin-b "$SRC/hello"
