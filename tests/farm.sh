@@ -104,7 +104,8 @@ if [ "$(status_of "$KILLED")" = truncated ] && ! published killed && [ "$(grante
   pass "the interrupted build is logged truncated; nothing signed or published"; else fail "killed $KILLED: status $(status_of "$KILLED"); builds: $(curl -s "$URL/builds" | jq -c "[.[] | [.build_id, .status]]"); ledger: $(tail -3 "$FARM/logs/ledger.log")"; fi
 
 # The signer down: the build fails after logging, and nothing is published.
-kill -TERM "$(cat "$FARM/run/signer.pid")"; sleep 0.5
+signer_pid=$(cat "$FARM/run/signer.pid"); kill -TERM "$signer_pid"
+for _ in $(seq 200); do kill -0 "$signer_pid" 2>/dev/null || break; sleep 0.05; done
 component nosigner "$SRC/hello"
 refused_build nosigner 1 "the signer did not sign" "a build while the signer is down" after-log
 "$VIGIL" farm up "$FARM" > /dev/null

@@ -64,8 +64,8 @@ std::string BuildId(const std::string& component) {
   return component + "-" + stamp + "-" + (drawn ? HexEncode(random) : "0000");
 }
 
-void RunBuild(std::shared_ptr<Job> job, BuilderConfig config, ComponentConfig component,
-              fs::path dir) {
+void RunBuild(std::shared_ptr<Job> job, SourceCache* sources, BuilderConfig config,
+              ComponentConfig component, fs::path dir) {
   auto say = [&](const std::string& line) { return Send(*job, {}, line); };
   auto finish = [&](Status status) {
     job->status = std::move(status);
@@ -74,7 +74,7 @@ void RunBuild(std::shared_ptr<Job> job, BuilderConfig config, ComponentConfig co
   };
   const SourcePolicy& policy = component.source;
   say("source: fetching " + policy.repository + " (branch " + policy.branch + ")");
-  auto source = FetchVerifiedSource(policy, dir / "src");
+  auto source = sources->Fetch(policy);
   if (!source.ok()) return finish(source.error().WithContext("source refused"));
   job->source = *source;
   if (!policy.pinned_commit.empty()) {
@@ -90,7 +90,7 @@ void RunBuild(std::shared_ptr<Job> job, BuilderConfig config, ComponentConfig co
   fs::create_directories(dir / "out", ec);
   if (ec) return finish(Error::Failed("cannot create the output directory: " + ec.message()));
   SandboxSpec sandbox;
-  sandbox.source_dir = dir / "src";
+  sandbox.source_dir = source->tree;
   sandbox.tools_dir = config.tools;
   sandbox.out_dir = dir / "out";
   sandbox.source_date_epoch = source->commit_time;
@@ -178,7 +178,8 @@ BuilderService::BuilderService(fs::path config_path, BuilderConfig config, Peer 
       ledger_verifier_(std::move(ledger_verifier)),
       signer_(std::move(signer)),
       audit_(audit),
-      publisher_(config_.repository) {}
+      publisher_(config_.repository),
+      sources_(config_.work_dir / "sources") {}
 
 void BuilderService::RegisterWith(rpc::ServiceHost& host) {
   host.Register("vigil.TriggerBuild", [this](rpc::Call& call) { return TriggerBuild(call); });
@@ -225,7 +226,7 @@ asio::awaitable<Status> BuilderService::TriggerBuild(rpc::Call& call) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   auto job = std::make_shared<Job>(executor);
-  std::thread(RunBuild, job, *loaded, component, dir).detach();
+  std::thread(RunBuild, job, &sources_, *loaded, component, dir).detach();
 
   std::string ledger_failure;
   while (true) {
@@ -347,8 +348,10 @@ asio::awaitable<Status> BuilderService::TriggerBuild(rpc::Call& call) {
   publication.envelope = envelope + "\n";
   publication.receipt = *receipt_text;
   auto published = publisher_.Publish(publication, dir / "out" / "dist");
-  cleanup();
-  if (!published.ok()) co_return fail(published.error().WithContext("publishing build " + id));
+  if (!published.ok()) {
+    cleanup();
+    co_return fail(published.error().WithContext("publishing build " + id));
+  }
 
   Json result{{"build_id", id},
               {"component", component.name},
@@ -361,7 +364,9 @@ asio::awaitable<Status> BuilderService::TriggerBuild(rpc::Call& call) {
   audit["ledger_index"] = receipt->index;
   audit["published"] = published->string();
   audit_.Record(audit);
-  co_return co_await call.Write("result " + result.dump() + "\n");
+  Status answered = co_await call.Write("result " + result.dump() + "\n");
+  cleanup();  // after the answer: the caller need not wait for it
+  co_return answered;
 }
 
 }  // namespace vigil::builder

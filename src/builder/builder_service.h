@@ -15,6 +15,7 @@
 
 #include "builder/builder_config.h"
 #include "builder/publisher.h"
+#include "builder/source.h"
 #include "rpc/address.h"
 #include "rpc/audit_log.h"
 #include "rpc/call_client.h"
@@ -47,6 +48,7 @@ class BuilderService {
   Peer signer_;
   rpc::AuditLog& audit_;
   Publisher publisher_;
+  SourceCache sources_;  // used by the build threads
 };
 
 }  // namespace vigil::builder

@@ -23,8 +23,18 @@ Result<std::filesystem::path> Publisher::Publish(const Publication& publication,
   fs::create_directories(component_dir, ec);
   if (ec) return Error::Failed("cannot create " + component_dir.string() + ": " + ec.message());
   VIGIL_ASSIGN_OR_RETURN(TempDir staging, TempDir::Create(component_dir, ".staging-"));
-  fs::copy(dist, staging.path(), fs::copy_options::recursive, ec);
-  if (ec) return Error::Failed("cannot copy the build's files: " + ec.message());
+  // The build's files move into the channel (renamed when on one file system, else copied):
+  // the builder keeps no other copy.
+  for (const auto& entry : fs::directory_iterator(dist, ec)) {
+    const fs::path to = staging.path() / entry.path().filename();
+    fs::rename(entry.path(), to, ec);
+    if (ec && ec == std::errc::cross_device_link) {
+      ec.clear();
+      fs::copy(entry.path(), to, fs::copy_options::recursive, ec);
+    }
+    if (ec) break;
+  }
+  if (ec) return Error::Failed("cannot move the build's files: " + ec.message());
   VIGIL_RETURN_IF_ERROR(
       WriteFileAtomic(staging.path() / kEnvelopeFile, AsBytes(publication.envelope)));
   VIGIL_RETURN_IF_ERROR(

@@ -41,8 +41,8 @@ class Publisher {
  public:
   explicit Publisher(std::filesystem::path repository) : repository_(std::move(repository)) {}
 
-  // Copies `dist` with the envelope and receipt to testing/COMPONENT/BUILD_ID and updates the
-  // index. Returns the published directory. Thread-safe.
+  // Moves the files of `dist` with the envelope and receipt to testing/COMPONENT/BUILD_ID
+  // and updates the index. Returns the published directory. Thread-safe.
   Result<std::filesystem::path> Publish(const Publication& publication,
                                         const std::filesystem::path& dist);
 

@@ -7,6 +7,9 @@
 #include <memory>
 #include <variant>
 
+#include "base/file.h"
+#include "base/hex.h"
+#include "crypto/hash.h"
 #include "release/detached_verifier.h"
 
 namespace vigil::builder {
@@ -79,69 +82,141 @@ bool SplitSignedTag(std::string_view raw, std::string_view* payload, std::string
   return true;
 }
 
+using RemotePtr = GitPtr<git_remote, git_remote_free>;
+using TreePtr = GitPtr<git_tree, git_tree_free>;
+
+// Opens the bare mirror of `url` under `dir`, creating it the first time, and brings its
+// branches and tags up to date (deleted upstream refs are pruned, so a withdrawn signed
+// tag no longer counts).
+Result<RepoPtr> FetchMirror(const std::string& url, const fs::path& dir) {
+  git_repository* raw = nullptr;
+  if (git_repository_open_bare(&raw, dir.c_str()) != 0) {
+    git_error_clear();
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+    if (git_repository_init(&raw, dir.c_str(), /*is_bare=*/1) != 0) {
+      return Error::Failed(GitMessage("cannot create the mirror " + dir.string()));
+    }
+    RepoPtr created(raw);
+    git_remote* remote = nullptr;
+    if (git_remote_create_with_fetchspec(&remote, created.get(), "origin", url.c_str(),
+                                         "+refs/heads/*:refs/heads/*") != 0 ||
+        git_remote_add_fetch(created.get(), "origin", "+refs/tags/*:refs/tags/*") != 0) {
+      git_remote_free(remote);
+      return Error::Failed(GitMessage("cannot configure the mirror of " + url));
+    }
+    git_remote_free(remote);
+    raw = created.release();
+  }
+  RepoPtr repo(raw);
+  git_remote* raw_remote = nullptr;
+  if (git_remote_lookup(&raw_remote, repo.get(), "origin") != 0) {
+    return Error::Failed(GitMessage("the mirror of " + url));
+  }
+  RemotePtr remote(raw_remote);
+  git_fetch_options fetch;
+  git_fetch_options_init(&fetch, GIT_FETCH_OPTIONS_VERSION);
+  fetch.prune = GIT_FETCH_PRUNE;
+  fetch.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;  // the refspec fetches every tag
+  if (git_remote_fetch(remote.get(), nullptr, &fetch, nullptr) != 0) {
+    return Error::MissingEnv(GitMessage("cannot fetch " + url));
+  }
+  return repo;
+}
+
+// Writes the commit's tree to TREES/TREE_ID once (into a temporary directory, then renamed).
+Result<fs::path> MaterializeTree(git_repository* repo, git_commit* commit, const fs::path& trees) {
+  git_tree* raw_tree = nullptr;
+  if (git_commit_tree(&raw_tree, commit) != 0) return Error::Failed(GitMessage("reading the tree"));
+  TreePtr tree(raw_tree);
+  const fs::path target = trees / OidHex(git_tree_id(tree.get()));
+  if (fs::is_directory(target)) return target;
+  std::error_code ec;
+  fs::create_directories(trees, ec);
+  VIGIL_ASSIGN_OR_RETURN(TempDir staging, TempDir::Create(trees, ".checkout-"));
+  git_checkout_options checkout;
+  git_checkout_options_init(&checkout, GIT_CHECKOUT_OPTIONS_VERSION);
+  checkout.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_DONT_UPDATE_INDEX;
+  const std::string staging_path = staging.path().string();
+  checkout.target_directory = staging_path.c_str();
+  if (git_checkout_tree(repo, reinterpret_cast<git_object*>(tree.get()), &checkout) != 0) {
+    return Error::Failed(GitMessage("checking out " + OidHex(git_commit_id(commit))));
+  }
+  VIGIL_RETURN_IF_ERROR(PublishDirectory(staging.path(), target));
+  staging.Release();
+  return target;
+}
+
 }  // namespace
 
-Result<VerifiedSource> FetchVerifiedSource(const SourcePolicy& policy,
-                                           const std::filesystem::path& dest) {
+struct SourceCache::Verifiers {
+  // keyring path + SHA-256 of its bytes -> a verifier with that keyring imported
+  std::map<std::string, std::unique_ptr<release::DetachedVerifier>> by_keyring;
+};
+
+SourceCache::SourceCache(fs::path root)
+    : root_(std::move(root)), verifiers_(std::make_unique<Verifiers>()) {}
+SourceCache::~SourceCache() = default;
+
+Result<VerifiedSource> SourceCache::Fetch(const SourcePolicy& policy) {
   static const int initialized = git_libgit2_init();
   (void)initialized;
-  git_clone_options options;
-  git_clone_options_init(&options, GIT_CLONE_OPTIONS_VERSION);
-  options.checkout_branch = policy.branch.c_str();
-  git_repository* raw_repo = nullptr;
-  if (git_clone(&raw_repo, policy.repository.c_str(), dest.c_str(), &options) != 0) {
-    const std::string message = GitMessage("cannot clone " + policy.repository);
-    if (message.find("reference") != std::string::npos) {
-      return Error::BadInput(message + " (is branch '" + policy.branch + "' there?)");
-    }
-    return Error::MissingEnv(message);
-  }
-  RepoPtr repo(raw_repo);
+  std::lock_guard lock(mutex_);
+  const std::string mirror_name =
+      HexEncode(crypto::Sha256(AsBytes(policy.repository))).substr(0, 24);
+  VIGIL_ASSIGN_OR_RETURN(
+      RepoPtr repo, FetchMirror(policy.repository, root_ / "mirrors" / (mirror_name + ".git")));
 
   git_oid head;
-  if (git_reference_name_to_id(&head, repo.get(), "HEAD") != 0) {
-    return Error::BadInput(GitMessage("branch " + policy.branch));
+  const std::string branch_ref = "refs/heads/" + policy.branch;
+  if (git_reference_name_to_id(&head, repo.get(), branch_ref.c_str()) != 0) {
+    git_error_clear();
+    return Error::BadInput("branch '" + policy.branch + "' is not in " + policy.repository);
   }
-  VerifiedSource source;
   if (!policy.pinned_commit.empty()) {
-    git_oid pinned;
-    if (git_oid_fromstr(&pinned, policy.pinned_commit.c_str()) != 0) {
+    if (git_oid_fromstr(&head, policy.pinned_commit.c_str()) != 0) {
       return Error::BadInput("the pinned commit must be 40 hex digits");
     }
-    git_object* target = nullptr;
-    if (git_object_lookup(&target, repo.get(), &pinned, GIT_OBJECT_COMMIT) != 0) {
-      return Error::Failed("the pinned commit " + policy.pinned_commit +
-                           " is not in the repository");
-    }
-    ObjectPtr object(target);
-    git_checkout_options checkout;
-    git_checkout_options_init(&checkout, GIT_CHECKOUT_OPTIONS_VERSION);
-    checkout.checkout_strategy = GIT_CHECKOUT_FORCE;
-    if (git_checkout_tree(repo.get(), object.get(), &checkout) != 0 ||
-        git_repository_set_head_detached(repo.get(), &pinned) != 0) {
-      return Error::Failed(GitMessage("checking out " + policy.pinned_commit));
-    }
-    head = pinned;
   }
+  VerifiedSource source;
   source.commit = OidHex(&head);
   git_commit* raw_commit = nullptr;
   if (git_commit_lookup(&raw_commit, repo.get(), &head) != 0) {
-    return Error::Failed(GitMessage("reading commit " + source.commit));
+    git_error_clear();
+    return Error::Failed("commit " + source.commit + " is not in " + policy.repository);
   }
   CommitPtr commit(raw_commit);
   source.commit_time = static_cast<std::int64_t>(git_commit_time(commit.get()));
   source.version = source.commit.substr(0, 12);
-  if (!policy.pinned_commit.empty()) return source;
+  if (policy.pinned_commit.empty()) {
+    VIGIL_RETURN_IF_ERROR(VerifyTags(repo.get(), head, policy, &source));
+  }
+  // Only a verified commit's files are written out.
+  VIGIL_ASSIGN_OR_RETURN(source.tree, MaterializeTree(repo.get(), commit.get(), root_ / "trees"));
+  return source;
+}
 
-  VIGIL_ASSIGN_OR_RETURN(auto tags, TagsOn(repo.get(), head));
+Status SourceCache::VerifyTags(git_repository* repo, const git_oid& head,
+                               const SourcePolicy& policy, VerifiedSource* source) {
+  VIGIL_ASSIGN_OR_RETURN(auto tags, TagsOn(repo, head));
   if (tags.empty()) {
-    return Error::Failed("commit " + source.commit + " on " + policy.branch +
+    return Error::Failed("commit " + source->commit + " on " + policy.branch +
                          " has no annotated tag: a maintainer must sign a tag on it "
                          "(git tag -s)");
   }
-  VIGIL_ASSIGN_OR_RETURN(auto verifier, release::DetachedVerifier::Create(policy.keyring));
+  VIGIL_ASSIGN_OR_RETURN(Bytes keyring, ReadFile(policy.keyring, release::kMaxKeyringSize));
+  const std::string key = policy.keyring.string() + "\n" + HexEncode(crypto::Sha256(keyring));
+  auto& verifier = verifiers_->by_keyring[key];
+  if (!verifier) {
+    auto created = release::DetachedVerifier::Create(policy.keyring);
+    if (!created.ok()) {
+      verifiers_->by_keyring.erase(key);
+      return created.error();
+    }
+    verifier = std::move(created).value();
+  }
   git_odb* raw_odb = nullptr;
-  if (git_repository_odb(&raw_odb, repo.get()) != 0) return Error::Failed(GitMessage("odb"));
+  if (git_repository_odb(&raw_odb, repo) != 0) return Error::Failed(GitMessage("odb"));
   OdbPtr odb(raw_odb);
   for (const auto& [name, oid] : tags) {
     git_odb_object* raw_object = nullptr;
@@ -153,40 +228,40 @@ Result<VerifiedSource> FetchVerifiedSource(const SourcePolicy& policy,
                                git_odb_object_size(object.get()));
     std::string_view payload, signature;
     if (!SplitSignedTag(raw, &payload, &signature)) {
-      source.refused.push_back("tag " + name + " is not signed");
+      source->refused.push_back("tag " + name + " is not signed");
       continue;
     }
     VIGIL_ASSIGN_OR_RETURN(auto verdicts, verifier->Verify(signature, payload, name));
-    if (verdicts.empty()) source.refused.push_back("tag " + name + ": malformed signature");
+    if (verdicts.empty()) source->refused.push_back("tag " + name + ": malformed signature");
     for (auto& verdict : verdicts) {
       if (auto* reason = std::get_if<std::string>(&verdict)) {
-        source.refused.push_back("tag " + name + ": " + *reason);
+        source->refused.push_back("tag " + name + ": " + *reason);
         continue;
       }
       const auto& signer = std::get<release::ValidSigner>(verdict);
       if (std::find(policy.maintainers.begin(), policy.maintainers.end(), signer.fingerprint) ==
           policy.maintainers.end()) {
-        source.refused.push_back("tag " + name + ": key " + signer.fingerprint +
-                                 " is not a pinned maintainer");
+        source->refused.push_back("tag " + name + ": key " + signer.fingerprint +
+                                  " is not a pinned maintainer");
         continue;
       }
       const bool counted =
-          std::any_of(source.signers.begin(), source.signers.end(),
+          std::any_of(source->signers.begin(), source->signers.end(),
                       [&](const TagSigner& s) { return s.fingerprint == signer.fingerprint; });
       if (counted) continue;  // one maintainer counts once, however many tags they signed
-      if (source.signers.empty()) source.version = name;
-      source.signers.push_back({name, signer.fingerprint, signer.uid});
+      if (source->signers.empty()) source->version = name;
+      source->signers.push_back({name, signer.fingerprint, signer.uid});
     }
   }
-  if (static_cast<int>(source.signers.size()) < policy.threshold) {
+  if (static_cast<int>(source->signers.size()) < policy.threshold) {
     std::string reasons;
-    for (const std::string& reason : source.refused) reasons += "; " + reason;
-    return Error::Failed("commit " + source.commit + " is signed by " +
-                         std::to_string(source.signers.size()) + " of the " +
+    for (const std::string& reason : source->refused) reasons += "; " + reason;
+    return Error::Failed("commit " + source->commit + " is signed by " +
+                         std::to_string(source->signers.size()) + " of the " +
                          std::to_string(policy.threshold) +
                          " distinct pinned maintainers required" + reasons);
   }
-  return source;
+  return OkStatus();
 }
 
 }  // namespace vigil::builder
