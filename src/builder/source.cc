@@ -208,7 +208,7 @@ Status SourceCache::VerifyTags(git_repository* repo, const git_oid& head,
   const std::string key = policy.keyring.string() + "\n" + HexEncode(crypto::Sha256(keyring));
   auto& verifier = verifiers_->by_keyring[key];
   if (!verifier) {
-    auto created = release::DetachedVerifier::Create(policy.keyring);
+    auto created = release::DetachedVerifier::Create(policy.keyring, root_ / "gnupg");
     if (!created.ok()) {
       verifiers_->by_keyring.erase(key);
       return created.error();

@@ -1,5 +1,8 @@
 #include "release/detached_verifier.h"
 
+#include <ctime>
+#include <map>
+
 #include "base/file.h"
 #include "release/gpg.h"
 
@@ -16,7 +19,53 @@ std::string KeyProblem(const char* what, bool revoked, bool expired, bool disabl
 }
 
 // A valid signer, or the reason the signature does not count.
-std::variant<ValidSigner, std::string> Judge(gpgme_ctx_t ctx, gpgme_signature_t sig,
+// What Judge needs of a (sub)key, listed once when the keyring is imported: the keyring's
+// bytes never change afterwards, and expiry is computed from the dates at each verify.
+struct SigningKeyFacts {
+  std::string primary_fpr;
+  std::string uid;
+  bool key_revoked, key_disabled, key_invalid;
+  long key_expires;  // 0: never
+  bool is_primary;
+  bool sub_revoked, sub_disabled, sub_invalid;
+  long sub_expires;
+  bool can_sign;
+};
+using KeyFacts = std::map<std::string, SigningKeyFacts>;  // by (sub)key fingerprint
+
+bool Expired(long expires) {
+  return expires != 0 && expires <= static_cast<long>(std::time(nullptr));
+}
+
+Result<KeyFacts> ListKeys(gpgme_ctx_t ctx) {
+  KeyFacts facts;
+  gpgme_error_t err = gpgme_op_keylist_start(ctx, nullptr, /*secret_only=*/0);
+  while (!err) {
+    gpgme_key_t raw = nullptr;
+    err = gpgme_op_keylist_next(ctx, &raw);
+    if (err) break;
+    KeyPtr key(raw);
+    gpgme_subkey_t primary = key->subkeys;
+    if (primary == nullptr || primary->fpr == nullptr) continue;
+    const std::string uid = key->uids != nullptr && key->uids->uid != nullptr ? key->uids->uid : "";
+    for (gpgme_subkey_t sub = primary; sub != nullptr; sub = sub->next) {
+      if (sub->fpr == nullptr) continue;
+      facts[sub->fpr] = SigningKeyFacts{primary->fpr,       uid,
+                                        key->revoked != 0,  key->disabled != 0,
+                                        key->invalid != 0,  primary->expires,
+                                        sub == primary,     sub->revoked != 0,
+                                        sub->disabled != 0, sub->invalid != 0,
+                                        sub->expires,       sub->can_sign != 0};
+    }
+  }
+  if (gpgme_err_code(err) != GPG_ERR_EOF) {
+    return Error::Failed("cannot list the keyring: " + GpgErrorText(err));
+  }
+  return facts;
+}
+
+// A valid signer, or the reason the signature does not count.
+std::variant<ValidSigner, std::string> Judge(const KeyFacts& keys, gpgme_signature_t sig,
                                              const std::string& file) {
   std::string who = sig->fpr != nullptr ? sig->fpr : "of unknown id";
   gpgme_err_code_t code = gpgme_err_code(sig->status);
@@ -41,28 +90,18 @@ std::variant<ValidSigner, std::string> Judge(gpgme_ctx_t ctx, gpgme_signature_t 
   auto fpr = NormalizeFingerprint(who);
   if (!fpr.ok()) return "the signature does not name its key's full fingerprint";
 
-  gpgme_key_t raw = nullptr;
-  gpgme_error_t err = gpgme_get_key(ctx, fpr->c_str(), &raw, /*secret=*/0);
-  if (err || raw == nullptr) return "key " + *fpr + " is not in the keyring";
-  KeyPtr key(raw);
-  gpgme_subkey_t primary = key->subkeys;
-  gpgme_subkey_t signing = nullptr;
-  for (gpgme_subkey_t sub = primary; sub != nullptr; sub = sub->next) {
-    if (sub->fpr != nullptr && *fpr == sub->fpr) signing = sub;
+  auto found = keys.find(*fpr);
+  if (found == keys.end()) return "key " + *fpr + " is not in the keyring";
+  const SigningKeyFacts& key = found->second;
+  std::string problem = KeyProblem("key", key.key_revoked, Expired(key.key_expires),
+                                   key.key_disabled, key.key_invalid);
+  if (problem.empty() && !key.is_primary) {
+    problem = KeyProblem("signing subkey", key.sub_revoked, Expired(key.sub_expires),
+                         key.sub_disabled, key.sub_invalid);
   }
-  if (primary == nullptr || primary->fpr == nullptr || signing == nullptr) {
-    return "key " + *fpr + " is not in the keyring";
-  }
-  std::string primary_fpr = primary->fpr;
-  std::string problem = KeyProblem("key", key->revoked, key->expired, key->disabled, key->invalid);
-  if (problem.empty() && signing != primary) {
-    problem = KeyProblem("signing subkey", signing->revoked, signing->expired, signing->disabled,
-                         signing->invalid);
-  }
-  if (!problem.empty()) return primary_fpr + ": " + problem;
-  if (!signing->can_sign) return primary_fpr + ": the signing key is not a signing key";
-  std::string uid = key->uids != nullptr && key->uids->uid != nullptr ? key->uids->uid : "";
-  return ValidSigner{primary_fpr, uid, file};
+  if (!problem.empty()) return key.primary_fpr + ": " + problem;
+  if (!key.can_sign) return key.primary_fpr + ": the signing key is not a signing key";
+  return ValidSigner{key.primary_fpr, key.uid, file};
 }
 
 Status ImportKeyring(gpgme_ctx_t ctx, const fs::path& keyring) {
@@ -86,16 +125,19 @@ struct DetachedVerifier::State {
   // The home outlives the context (declared first), and stops its agent when it goes.
   TemporaryGnupgHome home;
   CtxPtr ctx;
+  KeyFacts keys;
 };
 
 DetachedVerifier::DetachedVerifier(std::unique_ptr<State> state) : state_(std::move(state)) {}
 DetachedVerifier::~DetachedVerifier() = default;
 
-Result<std::unique_ptr<DetachedVerifier>> DetachedVerifier::Create(const fs::path& keyring) {
-  VIGIL_ASSIGN_OR_RETURN(TemporaryGnupgHome home, TemporaryGnupgHome::Create());
+Result<std::unique_ptr<DetachedVerifier>> DetachedVerifier::Create(const fs::path& keyring,
+                                                                   const fs::path& home_parent) {
+  VIGIL_ASSIGN_OR_RETURN(TemporaryGnupgHome home, TemporaryGnupgHome::Create(home_parent));
   VIGIL_ASSIGN_OR_RETURN(CtxPtr ctx, NewContext(home.path().string()));
   VIGIL_RETURN_IF_ERROR(ImportKeyring(ctx.get(), keyring));
-  auto state = std::make_unique<State>(State{std::move(home), std::move(ctx)});
+  VIGIL_ASSIGN_OR_RETURN(KeyFacts keys, ListKeys(ctx.get()));
+  auto state = std::make_unique<State>(State{std::move(home), std::move(ctx), std::move(keys)});
   return std::unique_ptr<DetachedVerifier>(new DetachedVerifier(std::move(state)));
 }
 
@@ -109,7 +151,7 @@ Result<std::vector<std::variant<ValidSigner, std::string>>> DetachedVerifier::Ve
   gpgme_verify_result_t result = err ? nullptr : gpgme_op_verify_result(ctx);
   if (result == nullptr) return verdicts;
   for (gpgme_signature_t sig = result->signatures; sig != nullptr; sig = sig->next) {
-    verdicts.push_back(Judge(ctx, sig, label));
+    verdicts.push_back(Judge(state_->keys, sig, label));
   }
   return verdicts;
 }

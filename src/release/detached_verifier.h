@@ -17,8 +17,10 @@ namespace vigil::release {
 
 class DetachedVerifier {
  public:
-  // Imports `keyring` (kBadInput if unreadable or without a public key).
-  static Result<std::unique_ptr<DetachedVerifier>> Create(const std::filesystem::path& keyring);
+  // Imports `keyring` (kBadInput if unreadable or without a public key) into a GNUPGHOME
+  // under `home_parent` (default: the temporary directory).
+  static Result<std::unique_ptr<DetachedVerifier>> Create(
+      const std::filesystem::path& keyring, const std::filesystem::path& home_parent = {});
   ~DetachedVerifier();
 
   // One verdict per signature in `signature` over `data`: the valid signer (its primary

@@ -87,11 +87,12 @@ Result<std::string> NormalizeFingerprint(std::string_view text) {
   return upper;
 }
 
-Result<TemporaryGnupgHome> TemporaryGnupgHome::Create() {
+Result<TemporaryGnupgHome> TemporaryGnupgHome::Create(const fs::path& in) {
   // Short paths: gpg-agent's socket path must fit in sun_path.
   std::error_code ec;
-  fs::path parent = fs::temp_directory_path(ec);
+  fs::path parent = in.empty() ? fs::temp_directory_path(ec) : in;
   if (ec) parent = "/tmp";
+  if (!in.empty()) fs::create_directories(parent, ec);
   VIGIL_ASSIGN_OR_RETURN(TempDir dir, TempDir::Create(parent, "vigil-gnupg."));
   // No network look-ups for unknown keys: only the pinned keyring may vouch for a signer.
   Status conf = WriteFileAtomic(dir.path() / "gpg.conf", AsBytes("no-auto-key-retrieve\n"), 0600);

@@ -46,11 +46,11 @@ Result<std::string> DataContents(gpgme_data_t data);
 // short forms, spaces), so a key is always named without ambiguity.
 Result<std::string> NormalizeFingerprint(std::string_view text);
 
-// A fresh, private GNUPGHOME under the temporary directory. On destruction it stops any
-// gpg-agent or dirmngr that GPGME started there, then removes the directory.
+// A fresh, private GNUPGHOME under `parent` (default: the temporary directory). On destruction it
+// stops any gpg-agent or dirmngr that GPGME started there, then removes the directory.
 class TemporaryGnupgHome {
  public:
-  static Result<TemporaryGnupgHome> Create();
+  static Result<TemporaryGnupgHome> Create(const std::filesystem::path& parent = {});
 
   TemporaryGnupgHome(TemporaryGnupgHome&&) noexcept = default;
   TemporaryGnupgHome& operator=(TemporaryGnupgHome&&) noexcept = default;
