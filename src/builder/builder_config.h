@@ -8,7 +8,7 @@
 //   ca = "ca.crt"
 //   policy = "policy.d"             # e.g. vigil.TriggerBuild * @tag:operator @any allow
 //   audit_log = "audit.log"
-//   work_dir = "work"               # per-build clones and outputs
+//   work_dir = "work"               # source mirrors, verified trees, per-build outputs
 //   repository = "repo"             # published builds: repo/testing/...
 //   tools = "/usr/lib/vigil"        # optional: where vigil and vigil-init are (default:
 //                                   # beside vigil-builder)
