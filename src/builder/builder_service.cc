@@ -64,7 +64,7 @@ std::string BuildId(const std::string& component) {
   return component + "-" + stamp + "-" + (drawn ? HexEncode(random) : "0000");
 }
 
-void RunBuild(std::shared_ptr<Job> job, SourceCache* sources, BuilderConfig config,
+void RunBuild(std::shared_ptr<Job> job, std::shared_ptr<SourceCache> sources, BuilderConfig config,
               ComponentConfig component, fs::path dir) {
   auto say = [&](const std::string& line) { return Send(*job, {}, line); };
   auto finish = [&](Status status) {
@@ -186,7 +186,7 @@ BuilderService::BuilderService(fs::path config_path, BuilderConfig config, Peer 
       signer_(std::move(signer)),
       audit_(audit),
       publisher_(config_.repository),
-      sources_(config_.work_dir / "sources") {}
+      sources_(std::make_shared<SourceCache>(config_.work_dir / "sources")) {}
 
 void BuilderService::RegisterWith(rpc::ServiceHost& host) {
   host.Register("vigil.TriggerBuild", [this](rpc::Call& call) { return TriggerBuild(call); });
@@ -233,7 +233,7 @@ asio::awaitable<Status> BuilderService::TriggerBuild(rpc::Call& call) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   auto job = std::make_shared<Job>(executor);
-  std::thread(RunBuild, job, &sources_, *loaded, component, dir).detach();
+  std::thread(RunBuild, job, sources_, *loaded, component, dir).detach();
 
   std::string ledger_failure;
   while (true) {

@@ -48,7 +48,7 @@ class BuilderService {
   Peer signer_;
   rpc::AuditLog& audit_;
   Publisher publisher_;
-  SourceCache sources_;  // used by the build threads
+  std::shared_ptr<SourceCache> sources_;  // shared with the build threads, which may outlive us
 };
 
 }  // namespace vigil::builder

@@ -4,10 +4,14 @@
 #include <map>
 
 #include "base/file.h"
+#include "base/hex.h"
+#include "crypto/hash.h"
 #include "release/gpg.h"
 
 namespace vigil::release {
 namespace {
+
+constexpr std::size_t kMaxRememberedSignatures = 4096;
 
 // Why a signature whose key is known does not count, or "" when it does.
 std::string KeyProblem(const char* what, bool revoked, bool expired, bool disabled, bool invalid) {
@@ -64,12 +68,27 @@ Result<KeyFacts> ListKeys(gpgme_ctx_t ctx) {
   return facts;
 }
 
+// What gpg said of one signature: cryptographic facts that never change for the same bytes
+// and keyring, so they are kept and judged again (expiry against the clock) on reuse.
+struct SignatureFacts {
+  std::string fpr;
+  gpgme_error_t status;
+  gpgme_sigsum_t summary;
+  bool wrong_key_usage;
+  long expires;  // the signature's own expiry, 0: never
+};
+
+SignatureFacts FactsOf(gpgme_signature_t sig) {
+  return {sig->fpr != nullptr ? sig->fpr : "", sig->status, sig->summary, sig->wrong_key_usage != 0,
+          static_cast<long>(sig->exp_timestamp)};
+}
+
 // A valid signer, or the reason the signature does not count.
-std::variant<ValidSigner, std::string> Judge(const KeyFacts& keys, gpgme_signature_t sig,
+std::variant<ValidSigner, std::string> Judge(const KeyFacts& keys, const SignatureFacts& sig,
                                              const std::string& file) {
-  std::string who = sig->fpr != nullptr ? sig->fpr : "of unknown id";
-  gpgme_err_code_t code = gpgme_err_code(sig->status);
-  gpgme_sigsum_t summary = sig->summary;
+  std::string who = !sig.fpr.empty() ? sig.fpr : "of unknown id";
+  gpgme_err_code_t code = gpgme_err_code(sig.status);
+  gpgme_sigsum_t summary = sig.summary;
   if ((summary & GPGME_SIGSUM_KEY_MISSING) || code == GPG_ERR_NO_PUBKEY) {
     return "key " + who + " is not in the keyring";
   }
@@ -79,14 +98,14 @@ std::variant<ValidSigner, std::string> Judge(const KeyFacts& keys, gpgme_signatu
   if ((summary & GPGME_SIGSUM_KEY_EXPIRED) || code == GPG_ERR_KEY_EXPIRED) {
     return "key " + who + " has expired";
   }
-  if ((summary & GPGME_SIGSUM_SIG_EXPIRED) || code == GPG_ERR_SIG_EXPIRED) {
+  if ((summary & GPGME_SIGSUM_SIG_EXPIRED) || code == GPG_ERR_SIG_EXPIRED || Expired(sig.expires)) {
     return "the signature by " + who + " has expired";
   }
   if ((summary & GPGME_SIGSUM_RED) || code == GPG_ERR_BAD_SIGNATURE) {
     return "bad signature by " + who + " (the signed data or the signature was changed)";
   }
-  if (code != GPG_ERR_NO_ERROR) return "signature by " + who + ": " + gpgme_strerror(sig->status);
-  if (sig->wrong_key_usage) return "key " + who + " may not make signatures";
+  if (code != GPG_ERR_NO_ERROR) return "signature by " + who + ": " + gpgme_strerror(sig.status);
+  if (sig.wrong_key_usage) return "key " + who + " may not make signatures";
   auto fpr = NormalizeFingerprint(who);
   if (!fpr.ok()) return "the signature does not name its key's full fingerprint";
 
@@ -126,6 +145,8 @@ struct DetachedVerifier::State {
   TemporaryGnupgHome home;
   CtxPtr ctx;
   KeyFacts keys;
+  // SHA-256(signature) || SHA-256(data) -> what gpg said (bounded; cleared when full)
+  std::map<std::string, std::vector<SignatureFacts>> seen;
 };
 
 DetachedVerifier::DetachedVerifier(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -137,21 +158,32 @@ Result<std::unique_ptr<DetachedVerifier>> DetachedVerifier::Create(const fs::pat
   VIGIL_ASSIGN_OR_RETURN(CtxPtr ctx, NewContext(home.path().string()));
   VIGIL_RETURN_IF_ERROR(ImportKeyring(ctx.get(), keyring));
   VIGIL_ASSIGN_OR_RETURN(KeyFacts keys, ListKeys(ctx.get()));
-  auto state = std::make_unique<State>(State{std::move(home), std::move(ctx), std::move(keys)});
+  auto state = std::make_unique<State>(State{std::move(home), std::move(ctx), std::move(keys), {}});
   return std::unique_ptr<DetachedVerifier>(new DetachedVerifier(std::move(state)));
 }
 
 Result<std::vector<std::variant<ValidSigner, std::string>>> DetachedVerifier::Verify(
     std::string_view signature, std::string_view data, const std::string& label) {
-  VIGIL_ASSIGN_OR_RETURN(DataPtr sig_data, DataFromBytes(signature));
-  VIGIL_ASSIGN_OR_RETURN(DataPtr text_data, DataFromBytes(data));
-  gpgme_ctx_t ctx = state_->ctx.get();
+  const std::string key =
+      HexEncode(crypto::Sha256(AsBytes(signature))) + HexEncode(crypto::Sha256(AsBytes(data)));
+  auto seen = state_->seen.find(key);
+  if (seen == state_->seen.end()) {
+    VIGIL_ASSIGN_OR_RETURN(DataPtr sig_data, DataFromBytes(signature));
+    VIGIL_ASSIGN_OR_RETURN(DataPtr text_data, DataFromBytes(data));
+    gpgme_ctx_t ctx = state_->ctx.get();
+    std::vector<SignatureFacts> facts;
+    gpgme_error_t err = gpgme_op_verify(ctx, sig_data.get(), text_data.get(), nullptr);
+    gpgme_verify_result_t result = err ? nullptr : gpgme_op_verify_result(ctx);
+    for (gpgme_signature_t sig = result != nullptr ? result->signatures : nullptr; sig != nullptr;
+         sig = sig->next) {
+      facts.push_back(FactsOf(sig));
+    }
+    if (state_->seen.size() >= kMaxRememberedSignatures) state_->seen.clear();
+    seen = state_->seen.emplace(key, std::move(facts)).first;
+  }
   std::vector<std::variant<ValidSigner, std::string>> verdicts;
-  gpgme_error_t err = gpgme_op_verify(ctx, sig_data.get(), text_data.get(), nullptr);
-  gpgme_verify_result_t result = err ? nullptr : gpgme_op_verify_result(ctx);
-  if (result == nullptr) return verdicts;
-  for (gpgme_signature_t sig = result->signatures; sig != nullptr; sig = sig->next) {
-    verdicts.push_back(Judge(state_->keys, sig, label));
+  for (const SignatureFacts& facts : seen->second) {
+    verdicts.push_back(Judge(state_->keys, facts, label));
   }
   return verdicts;
 }

@@ -26,7 +26,9 @@ class DetachedVerifier {
   // One verdict per signature in `signature` over `data`: the valid signer (its primary
   // key's fingerprint; revoked, expired and unknown keys never count) or why it does not
   // count. Empty when `signature` holds no OpenPGP signature. `label` names the signature
-  // in the verdicts (ValidSigner::file).
+  // in the verdicts (ValidSigner::file). What gpg said of the same bytes is remembered and
+  // judged again against the clock (key and signature expiry), so a signature checked
+  // before costs no gpg run. Not thread-safe.
   Result<std::vector<std::variant<ValidSigner, std::string>>> Verify(std::string_view signature,
                                                                      std::string_view data,
                                                                      const std::string& label);
