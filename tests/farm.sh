@@ -103,6 +103,23 @@ URL=$(cat "$FARM/run/ledger.url")
 if [ "$(status_of "$KILLED")" = truncated ] && ! published killed && [ "$(granted "$KILLED")" = 0 ]; then
   pass "the interrupted build is logged truncated; nothing signed or published"; else fail "killed $KILLED: status $(status_of "$KILLED"); builds: $(curl -s "$URL/builds" | jq -c "[.[] | [.build_id, .status]]"); ledger: $(tail -3 "$FARM/logs/ledger.log")"; fi
 
+# A quiet build: silent for longer than the ledger's idle timeout, kept open by the
+# builder's keepalive syncs. The farm's ledger is restarted by hand with a 7 s timeout.
+ledger_pid=$(cat "$FARM/run/ledger.pid"); kill -TERM "$ledger_pid"
+for _ in $(seq 200); do kill -0 "$ledger_pid" 2>/dev/null || break; sleep 0.05; done
+"$BIN/vigil-ledger" --dir "$FARM/ledger" --listen "unix:$FARM/run/ledger.sock" --http 127.0.0.1:0 \
+  --cert "$FARM/ca/ledger.crt" --key "$FARM/ca/ledger.key" --ca "$FARM/ca/ca.crt" \
+  --policy "$FARM/policy/ledger" --audit-log "$FARM/logs/ledger-audit.log" --idle-timeout 7 \
+  > "$WORK/quiet-ledger.out" 2>&1 &
+echo $! > "$FARM/run/ledger.pid"
+for _ in $(seq 200); do grep -q " on http://" "$WORK/quiet-ledger.out" && break; sleep 0.05; done
+URL=$(sed -n 's/.* on \(http:.*\)$/\1/p' "$WORK/quiet-ledger.out"); echo "$URL" > "$FARM/run/ledger.url"
+component quiet "$SRC/hello" 'command = ["sh", "-c", "echo start; sleep 12; echo done; mkdir -p /out/dist; echo x > /out/dist/x"]'
+expect_exit 0 "a build silent for 12 s, past the ledger's 7 s idle timeout, completes" -- "$VIGIL" build quiet --farm "$FARM"
+QUIET=$(build_id)
+if [ "$(status_of "$QUIET")" = closed ] && log_of "$QUIET" | grep -q " done$" && published quiet; then
+  pass "the quiet build's log stayed open (keepalive syncs): closed, whole, published"; else fail "quiet: $(status_of "$QUIET"); $(tail -3 "$WORK/stderr")"; fi
+
 # The signer down: the build fails after logging, and nothing is published.
 signer_pid=$(cat "$FARM/run/signer.pid"); kill -TERM "$signer_pid"
 for _ in $(seq 200); do kill -0 "$signer_pid" 2>/dev/null || break; sleep 0.05; done

@@ -6,7 +6,9 @@
 #include <asio/use_awaitable.hpp>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <future>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -27,6 +29,7 @@ using Lines = asio::experimental::concurrent_channel<void(asio::error_code, std:
 constexpr auto kNoThrow = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr std::uint64_t kMaxArtifactSize = 4ull << 30;
 constexpr std::size_t kMaxArtifacts = 256;
+constexpr std::chrono::seconds kKeepalive{5};
 
 // One build: the worker thread fetches, verifies and builds, handing each log line to the
 // service's event loop, which streams it to the ledger and the caller.
@@ -52,6 +55,40 @@ bool Send(Job& job, asio::error_code code, std::string line) {
   }
   return done.get();
 }
+
+// While the sandbox runs, asks the event loop every kKeepalive to send the ledger a `sync`:
+// a build may be silent for longer than a call's idle timeout (a long compile), and its log
+// must not be dropped for that.
+class Keepalive {
+ public:
+  explicit Keepalive(Job& job) : job_(job), thread_([this] { Run(); }) {}
+  ~Keepalive() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void Run() {
+    std::unique_lock lock(mutex_);
+    while (!wake_.wait_for(lock, kKeepalive, [this] { return stop_; })) {
+      lock.unlock();
+      // try_again marks a keepalive rather than a log line.
+      const bool sent = Send(job_, asio::error::try_again, {});
+      lock.lock();
+      if (!sent) return;
+    }
+  }
+
+  Job& job_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;
+};
 
 std::string BuildId(const std::string& component) {
   const std::time_t now = std::time(nullptr);
@@ -107,6 +144,7 @@ void RunBuild(std::shared_ptr<Job> job, std::shared_ptr<SourceCache> sources, Bu
   std::string pending;
   std::uint64_t lines = 0;
   bool too_much = false;
+  auto keepalive = std::make_unique<Keepalive>(*job);
   auto exit =
       RunStreaming(SandboxCommand(sandbox), config.build_timeout, [&](std::string_view chunk) {
         pending.append(chunk);
@@ -121,6 +159,7 @@ void RunBuild(std::shared_ptr<Job> job, std::shared_ptr<SourceCache> sources, Bu
         }
         return true;
       });
+  keepalive.reset();
   if (!pending.empty() && !too_much) say(pending);
   if (!exit.ok()) return finish(exit.error().WithContext("cannot start the sandbox (bwrap)"));
   if (job->abandoned) return finish(Error::Failed("abandoned"));
@@ -238,6 +277,16 @@ asio::awaitable<Status> BuilderService::TriggerBuild(rpc::Call& call) {
   std::string ledger_failure;
   while (true) {
     auto [error, line] = co_await job->lines.async_receive(kNoThrow);
+    if (error == asio::error::try_again) {
+      if (ledger_failure.empty()) {
+        Status synced = co_await ledger->Write("sync\n");
+        if (!synced.ok()) {
+          ledger_failure = synced.error().message();
+          job->abandoned = true;
+        }
+      }
+      continue;
+    }
     if (error) break;
     if (ledger_failure.empty()) {
       Status written = co_await ledger->Write("log " + line + "\n");

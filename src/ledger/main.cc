@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   std::string dir, http = "127.0.0.1:0";
   std::vector<std::string> listen;
   std::string cert, key, ca, policy, audit;
+  double idle_timeout = 60;
   app.add_option("--dir", dir, "The log directory (made by `vigil log init`)")->required();
   app.add_option("--listen", listen, "unix:/path or tcp:HOST:PORT for calls (repeatable)")
       ->required();
@@ -37,6 +38,11 @@ int main(int argc, char** argv) {
   app.add_option("--ca", ca, "The deployment CA certificate")->required();
   app.add_option("--policy", policy, "The call policy directory (*.policy)")->required();
   app.add_option("--audit-log", audit, "Append every decision here (JSON lines)")->required();
+  app.add_option("--idle-timeout", idle_timeout,
+                 "Seconds a call may stay silent before the ledger ends it (builders send "
+                 "`sync` to keep a quiet build's log open)")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 86400.0));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -70,6 +76,8 @@ int main(int argc, char** argv) {
   options.tls = {cert, key, ca};
   options.policy_dir = policy;
   options.audit_log = audit;
+  options.limits.idle_timeout =
+      std::chrono::milliseconds(static_cast<std::int64_t>(idle_timeout * 1000));
   auto host = vigil::rpc::ServiceHost::Create(options);
   if (!host.ok()) return Fail(host.error());
   service.RegisterWith(**host);
