@@ -62,16 +62,8 @@ int main(int argc, char** argv) {
   auto host = vigil::rpc::ServiceHost::Create(options);
   if (!host.ok()) return Fail(host.error());
   (*host)->Register("vigil.Echo", Echo());
-  for (const auto& text : listen) {
-    auto address = vigil::rpc::ParseAddress(text);
-    if (!address.ok()) return Fail(address.error());
-    auto bound = (*host)->Listen(*address);
-    if (!bound.ok()) return Fail(bound.error());
-    // Tests and scripts read the real port of tcp:HOST:0 from this line.
-    std::printf("echo-service: %s listening on %s\n", (*host)->identity().name.c_str(),
-                bound->ToString().c_str());
-  }
-  std::fflush(stdout);
+  vigil::Status listening = vigil::rpc::ListenAndAnnounce(**host, listen, "echo-service");
+  if (!listening.ok()) return Fail(listening.error());
   vigil::Status served = (*host)->Run();
   if (!served.ok()) return Fail(served.error());
   return 0;

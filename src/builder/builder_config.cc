@@ -16,25 +16,6 @@ bool IsName(std::string_view name, std::size_t max) {
              std::string_view::npos;
 }
 
-const toml::table* Table(const toml::table& doc, std::string_view key) {
-  const toml::node* node = doc.get(key);
-  return node != nullptr ? node->as_table() : nullptr;
-}
-
-Result<std::vector<std::string>> Strings(const TomlReader& reader, const toml::table& table,
-                                         std::string_view key, const std::string& where) {
-  std::vector<std::string> out;
-  const toml::node* node = table.get(key);
-  if (node == nullptr) return out;
-  const toml::array* array = node->as_array();
-  if (array == nullptr) return reader.Fail(node, "'" + where + "' must be a list of strings");
-  for (const toml::node& item : *array) {
-    if (!item.is_string()) return reader.Fail(&item, "'" + where + "' must be a list of strings");
-    out.push_back(item.as_string()->get());
-  }
-  return out;
-}
-
 Result<ComponentConfig> ReadComponent(const TomlReader& reader, const std::string& name,
                                       const toml::table& table, const fs::path& base) {
   const std::string where = "components." + name;
@@ -66,7 +47,8 @@ Result<ComponentConfig> ReadComponent(const TomlReader& reader, const std::strin
     return reader.Fail(table.get("commit"),
                        "'" + where + ".commit' must be a full commit id (40 lowercase hex digits)");
   }
-  VIGIL_ASSIGN_OR_RETURN(component.command, Strings(reader, table, "command", where + ".command"));
+  VIGIL_ASSIGN_OR_RETURN(component.command,
+                         reader.StringList(table, "command", where + ".command"));
   if (table.contains("command") && component.command.empty()) {
     return reader.Fail(table.get("command"), "'" + where + ".command' must not be empty");
   }
@@ -76,7 +58,7 @@ Result<ComponentConfig> ReadComponent(const TomlReader& reader, const std::strin
                          reader.String(table, "keyring", where + ".keyring", true));
   source.keyring = base / keyring;
   VIGIL_ASSIGN_OR_RETURN(auto maintainers,
-                         Strings(reader, table, "maintainers", where + ".maintainers"));
+                         reader.StringList(table, "maintainers", where + ".maintainers"));
   if (maintainers.empty()) {
     return reader.Fail(&table, where +
                                    " needs 'maintainers' (their key fingerprints) or a "
@@ -105,33 +87,23 @@ Result<BuilderConfig> LoadBuilderConfig(const fs::path& path, const fs::path& de
   TomlReader reader(origin);
   VIGIL_RETURN_IF_ERROR(reader.CheckKeys(doc, "the builder configuration",
                                          {"service", "ledger", "signer", "limits", "components"}));
-  const toml::table* service = Table(doc, "service");
-  const toml::table* ledger = Table(doc, "ledger");
-  const toml::table* signer = Table(doc, "signer");
+  VIGIL_ASSIGN_OR_RETURN(const toml::table* service, reader.Table(doc, "service"));
+  VIGIL_ASSIGN_OR_RETURN(const toml::table* ledger, reader.Table(doc, "ledger"));
+  VIGIL_ASSIGN_OR_RETURN(const toml::table* signer, reader.Table(doc, "signer"));
   if (service == nullptr || ledger == nullptr || signer == nullptr) {
     return reader.Fail(nullptr, "needs the tables [service], [ledger] and [signer]");
   }
   BuilderConfig config;
-  VIGIL_RETURN_IF_ERROR(reader.CheckKeys(
-      *service, "service",
-      {"listen", "cert", "key", "ca", "policy", "audit_log", "work_dir", "repository", "tools"}));
-  VIGIL_ASSIGN_OR_RETURN(config.listen, Strings(reader, *service, "listen", "service.listen"));
-  if (config.listen.empty()) return reader.Fail(service, "'service.listen' must list addresses");
-  const std::pair<const char*, fs::path*> paths[] = {{"cert", &config.cert},
-                                                     {"key", &config.key},
-                                                     {"ca", &config.ca},
-                                                     {"policy", &config.policy_dir},
-                                                     {"audit_log", &config.audit_log},
-                                                     {"work_dir", &config.work_dir},
-                                                     {"repository", &config.repository}};
-  for (const auto& [key, out] : paths) {
-    VIGIL_ASSIGN_OR_RETURN(std::string value,
-                           reader.String(*service, key, std::string("service.") + key, true));
-    *out = base / value;
-  }
-  VIGIL_ASSIGN_OR_RETURN(std::string tools,
-                         reader.String(*service, "tools", "service.tools", false));
-  config.tools = tools.empty() ? default_tools : base / tools;
+  VIGIL_ASSIGN_OR_RETURN(
+      config.service,
+      rpc::ReadServiceConfig(reader, *service, base, {"work_dir", "repository", "tools"}));
+  VIGIL_ASSIGN_OR_RETURN(config.work_dir,
+                         reader.Path(*service, "work_dir", "service.work_dir", base, true));
+  VIGIL_ASSIGN_OR_RETURN(config.repository,
+                         reader.Path(*service, "repository", "service.repository", base, true));
+  VIGIL_ASSIGN_OR_RETURN(config.tools,
+                         reader.Path(*service, "tools", "service.tools", base, false));
+  if (config.tools.empty()) config.tools = default_tools;
 
   VIGIL_RETURN_IF_ERROR(reader.CheckKeys(*ledger, "ledger", {"address", "verifier_key", "name"}));
   VIGIL_ASSIGN_OR_RETURN(config.ledger_address,
@@ -147,7 +119,8 @@ Result<BuilderConfig> LoadBuilderConfig(const fs::path& path, const fs::path& de
                          reader.String(*signer, "address", "signer.address", true));
   VIGIL_ASSIGN_OR_RETURN(config.signer_name, reader.String(*signer, "name", "signer.name", false));
 
-  if (const toml::table* limits = Table(doc, "limits")) {
+  VIGIL_ASSIGN_OR_RETURN(const toml::table* limits, reader.Table(doc, "limits"));
+  if (limits != nullptr) {
     VIGIL_RETURN_IF_ERROR(
         reader.CheckKeys(*limits, "limits", {"build_seconds", "max_file_bytes", "max_log_lines"}));
     VIGIL_ASSIGN_OR_RETURN(auto seconds, reader.Integer(*limits, "build_seconds",
@@ -163,7 +136,8 @@ Result<BuilderConfig> LoadBuilderConfig(const fs::path& path, const fs::path& de
     config.max_log_lines = static_cast<std::uint64_t>(lines);
   }
 
-  if (const toml::table* components = Table(doc, "components")) {
+  VIGIL_ASSIGN_OR_RETURN(const toml::table* components, reader.Table(doc, "components"));
+  if (components != nullptr) {
     for (const auto& [name, node] : *components) {
       const std::string component(name.str());
       if (!IsName(component, 64)) {

@@ -48,6 +48,7 @@
 
 #include "base/result.h"
 #include "builder/source.h"
+#include "rpc/service_config.h"
 
 namespace vigil::builder {
 
@@ -60,8 +61,8 @@ struct ComponentConfig {
 };
 
 struct BuilderConfig {
-  std::vector<std::string> listen;
-  std::filesystem::path cert, key, ca, policy_dir, audit_log, work_dir, repository, tools;
+  rpc::ServiceConfig service;
+  std::filesystem::path work_dir, repository, tools;
   std::string ledger_address, ledger_verifier_key, ledger_name;
   std::string signer_address, signer_name;
   std::chrono::seconds build_timeout{900};

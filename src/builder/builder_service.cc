@@ -215,8 +215,8 @@ Result<std::string> ReceiptOf(const std::string& output) {
 
 }  // namespace
 
-BuilderService::BuilderService(fs::path config_path, BuilderConfig config, Peer ledger,
-                               tlog::NoteVerifier ledger_verifier, Peer signer,
+BuilderService::BuilderService(fs::path config_path, BuilderConfig config, rpc::Peer ledger,
+                               tlog::NoteVerifier ledger_verifier, rpc::Peer signer,
                                rpc::AuditLog& audit)
     : config_path_(std::move(config_path)),
       config_(std::move(config)),
@@ -250,7 +250,9 @@ asio::awaitable<Status> BuilderService::TriggerBuild(rpc::Call& call) {
     std::string known;
     for (const auto& [name, component] : loaded->components) known += " " + name;
     co_return fail(Error::BadInput("unknown component '" + call.argument() +
-                                   "'; the builder knows:" + (known.empty() ? " none" : known)));
+                                   "'; the builder knows:" + (known.empty() ? " none" : known) +
+                                   " (components are [components.NAME] tables in " +
+                                   config_path_.string() + ")"));
   }
   const ComponentConfig component = found->second;
   const std::string id = BuildId(component.name);

@@ -24,17 +24,10 @@
 
 namespace vigil::builder {
 
-// How the builder reaches another role.
-struct Peer {
-  rpc::Address address;
-  rpc::ClientOptions options;
-  std::shared_ptr<asio::ssl::context> tls;
-};
-
 class BuilderService {
  public:
-  BuilderService(std::filesystem::path config_path, BuilderConfig config, Peer ledger,
-                 tlog::NoteVerifier ledger_verifier, Peer signer, rpc::AuditLog& audit);
+  BuilderService(std::filesystem::path config_path, BuilderConfig config, rpc::Peer ledger,
+                 tlog::NoteVerifier ledger_verifier, rpc::Peer signer, rpc::AuditLog& audit);
 
   void RegisterWith(rpc::ServiceHost& host);
 
@@ -43,9 +36,9 @@ class BuilderService {
 
   std::filesystem::path config_path_;
   BuilderConfig config_;  // service settings; components are re-read for every build
-  Peer ledger_;
+  rpc::Peer ledger_;
   tlog::NoteVerifier ledger_verifier_;
-  Peer signer_;
+  rpc::Peer signer_;
   rpc::AuditLog& audit_;
   Publisher publisher_;
   std::shared_ptr<SourceCache> sources_;  // shared with the build threads, which may outlive us

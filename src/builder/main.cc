@@ -27,17 +27,6 @@ std::filesystem::path OwnDirectory() {
   return ec ? std::filesystem::path(".") : self.parent_path();
 }
 
-vigil::Result<vigil::builder::Peer> MakePeer(const vigil::builder::BuilderConfig& config,
-                                             const std::string& address, const std::string& name) {
-  vigil::builder::Peer peer;
-  VIGIL_ASSIGN_OR_RETURN(peer.address, vigil::rpc::ParseAddress(address));
-  peer.options.tls = {config.cert, config.key, config.ca};
-  if (!name.empty()) peer.options.expect_service_name = name;
-  VIGIL_ASSIGN_OR_RETURN(
-      peer.tls, vigil::rpc::MakeTlsContext(peer.options.tls, vigil::rpc::TlsSide::kClient));
-  return peer;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -57,34 +46,26 @@ int main(int argc, char** argv) {
   std::error_code ec;
   std::filesystem::create_directories(config->work_dir, ec);
   std::filesystem::create_directories(config->repository, ec);
-  auto audit = vigil::rpc::AuditLog::Open(config->audit_log);
+  auto audit = vigil::rpc::AuditLog::Open(config->service.audit_log);
   if (!audit.ok()) return Fail(audit.error());
-  auto ledger = MakePeer(*config, config->ledger_address, config->ledger_name);
+  const vigil::rpc::TlsFiles& tls = config->service.tls;
+  auto ledger = vigil::rpc::MakePeer(config->ledger_address, tls, config->ledger_name);
   if (!ledger.ok()) return Fail(ledger.error().WithContext("ledger"));
-  auto signer = MakePeer(*config, config->signer_address, config->signer_name);
+  auto signer = vigil::rpc::MakePeer(config->signer_address, tls, config->signer_name);
   if (!signer.ok()) return Fail(signer.error().WithContext("signer"));
   auto verifier = vigil::tlog::NoteVerifier::Parse(config->ledger_verifier_key);
   if (!verifier.ok()) return Fail(verifier.error());
 
-  vigil::rpc::ServiceHostOptions options;
-  options.tls = {config->cert, config->key, config->ca};
-  options.policy_dir = config->policy_dir;
-  options.audit_log = config->audit_log;
+  vigil::rpc::ServiceHostOptions options = config->service.HostOptions();
   options.limits.total_timeout = config->build_timeout + std::chrono::minutes(5);
   options.limits.idle_timeout = config->build_timeout + std::chrono::minutes(5);
   auto host = vigil::rpc::ServiceHost::Create(options);
   if (!host.ok()) return Fail(host.error());
   vigil::builder::BuilderService service(config_path, *config, *ledger, *verifier, *signer, *audit);
   service.RegisterWith(**host);
-  for (const auto& text : config->listen) {
-    auto address = vigil::rpc::ParseAddress(text);
-    if (!address.ok()) return Fail(address.error());
-    auto bound = (*host)->Listen(*address);
-    if (!bound.ok()) return Fail(bound.error());
-    std::printf("vigil-builder: %s listening on %s\n", (*host)->identity().name.c_str(),
-                bound->ToString().c_str());
-  }
-  std::fflush(stdout);
+  vigil::Status listening =
+      vigil::rpc::ListenAndAnnounce(**host, config->service.listen, "vigil-builder");
+  if (!listening.ok()) return Fail(listening.error());
   vigil::Status served = (*host)->Run();
   if (!served.ok()) return Fail(served.error());
   return 0;

@@ -117,7 +117,8 @@ std::string PublicKey::Pem() const {
   return std::string(data, static_cast<std::size_t>(length));
 }
 
-std::string PublicKey::KeyId() const { return HexEncode(Sha256(der_)); }
+PublicKey::PublicKey(KeyAlgorithm algorithm, Bytes der)
+    : algorithm_(algorithm), der_(std::move(der)), key_id_(HexEncode(Sha256(der_))) {}
 
 bool PublicKey::Verify(ByteView message, ByteView signature) const {
   const unsigned char* p = der_.data();

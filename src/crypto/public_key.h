@@ -30,14 +30,15 @@ class PublicKey {
   const Bytes& der() const { return der_; }
   std::string Pem() const;
   // Lowercase hex SHA-256 of the DER: the key id in envelopes and ledger records.
-  std::string KeyId() const;
+  const std::string& KeyId() const { return key_id_; }
   // True only for a well-formed, valid signature of `message` under the convention above.
   bool Verify(ByteView message, ByteView signature) const;
 
  private:
-  PublicKey(KeyAlgorithm algorithm, Bytes der) : algorithm_(algorithm), der_(std::move(der)) {}
+  PublicKey(KeyAlgorithm algorithm, Bytes der);
   KeyAlgorithm algorithm_;
   Bytes der_;
+  std::string key_id_;  // derived from der_ once: it names the key in every request
 };
 
 // The SubjectPublicKeyInfo DER of a raw public key: 32 bytes for Ed25519, or an

@@ -47,6 +47,37 @@ Result<std::string> TomlReader::String(const toml::table& table, std::string_vie
   return std::string(node->as_string()->get());
 }
 
+Result<const toml::table*> TomlReader::Table(const toml::table& table, std::string_view key) const {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return static_cast<const toml::table*>(nullptr);
+  if (!node->is_table()) return Fail(node, "'" + std::string(key) + "' must be a table");
+  return node->as_table();
+}
+
+Result<std::vector<std::string>> TomlReader::StringList(const toml::table& table,
+                                                        std::string_view key,
+                                                        const std::string& where) const {
+  std::vector<std::string> out;
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return out;
+  const toml::array* array = node->as_array();
+  if (array == nullptr) return Fail(node, "'" + where + "' must be a list of strings");
+  for (const toml::node& item : *array) {
+    if (!item.is_string()) return Fail(&item, "'" + where + "' must be a list of strings");
+    out.push_back(item.as_string()->get());
+  }
+  return out;
+}
+
+Result<std::filesystem::path> TomlReader::Path(const toml::table& table, std::string_view key,
+                                               const std::string& where,
+                                               const std::filesystem::path& base,
+                                               bool required) const {
+  VIGIL_ASSIGN_OR_RETURN(std::string text, String(table, key, where, required));
+  if (text.empty()) return std::filesystem::path();
+  return base / text;  // an absolute `text` replaces `base`
+}
+
 Result<std::int64_t> TomlReader::Integer(const toml::table& table, std::string_view key,
                                          const std::string& where, std::int64_t fallback,
                                          std::int64_t min, std::int64_t max) const {

@@ -5,9 +5,11 @@
 #include <toml++/toml.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 
@@ -28,6 +30,16 @@ class TomlReader {
   // The string at `key` (`where` names it in errors); empty when absent and not required.
   Result<std::string> String(const toml::table& table, std::string_view key,
                              const std::string& where, bool required) const;
+  // The table at `key`; nullptr when absent, an error when it is something else.
+  Result<const toml::table*> Table(const toml::table& table, std::string_view key) const;
+  // The list of strings at `key` (`where` names it in errors); empty when absent.
+  Result<std::vector<std::string>> StringList(const toml::table& table, std::string_view key,
+                                              const std::string& where) const;
+  // The string at `key` as a path, relative to `base` unless absolute; empty when absent
+  // and not required.
+  Result<std::filesystem::path> Path(const toml::table& table, std::string_view key,
+                                     const std::string& where, const std::filesystem::path& base,
+                                     bool required) const;
   // The integer at `key`, within [min, max]; `fallback` when absent.
   Result<std::int64_t> Integer(const toml::table& table, std::string_view key,
                                const std::string& where, std::int64_t fallback, std::int64_t min,

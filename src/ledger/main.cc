@@ -81,14 +81,8 @@ int main(int argc, char** argv) {
   auto host = vigil::rpc::ServiceHost::Create(options);
   if (!host.ok()) return Fail(host.error());
   service.RegisterWith(**host);
-  for (const auto& text : listen) {
-    auto address = vigil::rpc::ParseAddress(text);
-    if (!address.ok()) return Fail(address.error());
-    auto bound = (*host)->Listen(*address);
-    if (!bound.ok()) return Fail(bound.error());
-    std::printf("vigil-ledger: %s listening on %s\n", (*host)->identity().name.c_str(),
-                bound->ToString().c_str());
-  }
+  vigil::Status listening = vigil::rpc::ListenAndAnnounce(**host, listen, "vigil-ledger");
+  if (!listening.ok()) return Fail(listening.error());
   vigil::ledger::HttpApi api(**store, **logs);
   auto port = api.Start(http.substr(0, colon), http_port);
   if (!port.ok()) return Fail(port.error());

@@ -221,6 +221,15 @@ asio::awaitable<Result<CallOutcome>> CallServiceAsync(asio::any_io_executor exec
   co_return outcome;
 }
 
+Result<Peer> MakePeer(std::string_view address, const TlsFiles& tls, const std::string& name) {
+  Peer peer;
+  VIGIL_ASSIGN_OR_RETURN(peer.address, ParseAddress(address));
+  peer.options.tls = tls;
+  if (!name.empty()) peer.options.expect_service_name = name;
+  VIGIL_ASSIGN_OR_RETURN(peer.tls, MakeTlsContext(tls, TlsSide::kClient));
+  return peer;
+}
+
 Result<CallOutcome> CallService(const Address& address, const CallRequest& request,
                                 const ClientOptions& options, std::string_view input) {
   VIGIL_ASSIGN_OR_RETURN(auto tls, MakeTlsContext(options.tls, TlsSide::kClient));

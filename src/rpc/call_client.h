@@ -77,6 +77,18 @@ asio::awaitable<Result<CallOutcome>> CallServiceAsync(asio::any_io_executor exec
                                                       ClientOptions options, std::string input,
                                                       std::size_t max_output = 16 << 20);
 
+// Another role this one calls: where it is, how we authenticate to it, and the TLS context
+// made once for every call to it.
+struct Peer {
+  Address address;
+  ClientOptions options;
+  std::shared_ptr<asio::ssl::context> tls;
+};
+
+// A peer at `address` (unix:PATH or tcp:HOST:PORT), reached with `tls`; when `name` is not
+// empty, its certificate must name that role. BadInput for a bad address or TLS files.
+Result<Peer> MakePeer(std::string_view address, const TlsFiles& tls, const std::string& name);
+
 // The Error for an error frame from the service (code by CallError, message included).
 Error ErrorFromService(CallError error, const std::string& message);
 

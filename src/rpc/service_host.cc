@@ -476,4 +476,16 @@ void ServiceHost::ReloadPolicy() {
 
 std::string ServiceHost::policy_error() const { return impl_->policy_->error; }
 
+Status ListenAndAnnounce(ServiceHost& host, const std::vector<std::string>& addresses,
+                         std::string_view program) {
+  for (const std::string& text : addresses) {
+    VIGIL_ASSIGN_OR_RETURN(Address address, ParseAddress(text));
+    VIGIL_ASSIGN_OR_RETURN(Address bound, host.Listen(address));
+    std::printf("%.*s: %s listening on %s\n", static_cast<int>(program.size()), program.data(),
+                host.identity().name.c_str(), bound.ToString().c_str());
+  }
+  std::fflush(stdout);
+  return OkStatus();
+}
+
 }  // namespace vigil::rpc

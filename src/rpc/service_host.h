@@ -110,4 +110,10 @@ class ServiceHost {
   CallIdentity identity_;
 };
 
+// Listens on each address text (unix:PATH or tcp:HOST:PORT) and prints "PROGRAM: NAME
+// listening on ADDRESS" for each, with the real port of tcp:HOST:0: scripts wait for and
+// read these lines. Stops at the first address that fails.
+Status ListenAndAnnounce(ServiceHost& host, const std::vector<std::string>& addresses,
+                         std::string_view program);
+
 }  // namespace vigil::rpc

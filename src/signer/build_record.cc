@@ -32,11 +32,6 @@ bool IsSha256Hex(std::string_view text) {
   return text.size() == 64 && text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
 }
 
-Result<std::string> EntryType(ByteView entry) {
-  VIGIL_ASSIGN_OR_RETURN(Json json, ParseObject(entry));
-  return StringField(json, "type");
-}
-
 Result<LoggedBuild> ParseBuildLogEntry(ByteView entry) {
   VIGIL_ASSIGN_OR_RETURN(Json json, ParseObject(entry));
   VIGIL_ASSIGN_OR_RETURN(std::string type, StringField(json, "type"));

@@ -30,9 +30,6 @@ struct LoggedBuild {
   std::vector<LoggedArtifact> artifacts;
 };
 
-// The entry's "type" field, or BadInput if the entry is not a JSON object with one.
-Result<std::string> EntryType(ByteView entry);
-
 // Parses a build-log entry. BadInput if it is another type of record or malformed.
 Result<LoggedBuild> ParseBuildLogEntry(ByteView entry);
 

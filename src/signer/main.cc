@@ -7,7 +7,6 @@
 
 #include "rpc/audit_log.h"
 #include "rpc/service_host.h"
-#include "rpc/tls.h"
 #include "signer/approval.h"
 #include "signer/configured_keys.h"
 #include "signer/replay_store.h"
@@ -65,7 +64,7 @@ int main(int argc, char** argv) {
                  "refused (see docs/SPEC-signer.md)\n",
                  static_cast<unsigned long long>(*pending));
   }
-  auto audit = vigil::rpc::AuditLog::Open(config->audit_log);
+  auto audit = vigil::rpc::AuditLog::Open(config->service.audit_log);
   if (!audit.ok()) return Fail(audit.error());
 
   auto verifier = vigil::tlog::NoteVerifier::Parse(config->ledger_verifier_key);
@@ -73,32 +72,17 @@ int main(int argc, char** argv) {
   vigil::signer::Approver approver(
       vigil::signer::LedgerTrust{*verifier, config->ledger_origin, config->freshness});
 
-  vigil::signer::LedgerLink ledger;
-  auto ledger_address = vigil::rpc::ParseAddress(config->ledger_address);
-  if (!ledger_address.ok()) return Fail(ledger_address.error().WithContext("ledger.address"));
-  ledger.address = *ledger_address;
-  ledger.options.tls = {config->cert, config->key, config->ca};
-  if (!config->ledger_name.empty()) ledger.options.expect_service_name = config->ledger_name;
-  auto tls = vigil::rpc::MakeTlsContext(ledger.options.tls, vigil::rpc::TlsSide::kClient);
-  if (!tls.ok()) return Fail(tls.error());
-  ledger.tls = *tls;
+  auto ledger =
+      vigil::rpc::MakePeer(config->ledger_address, config->service.tls, config->ledger_name);
+  if (!ledger.ok()) return Fail(ledger.error().WithContext("ledger"));
 
-  vigil::rpc::ServiceHostOptions options;
-  options.tls = {config->cert, config->key, config->ca};
-  options.policy_dir = config->policy_dir;
-  options.audit_log = config->audit_log;
-  auto host = vigil::rpc::ServiceHost::Create(options);
+  auto host = vigil::rpc::ServiceHost::Create(config->service.HostOptions());
   if (!host.ok()) return Fail(host.error());
-  vigil::signer::SignerService service(approver, **replay, *keys, *audit, std::move(ledger));
+  vigil::signer::SignerService service(approver, **replay, *keys, *audit, *ledger);
   service.RegisterWith(**host);
-  for (const auto& text : config->listen) {
-    auto address = vigil::rpc::ParseAddress(text);
-    if (!address.ok()) return Fail(address.error());
-    auto bound = (*host)->Listen(*address);
-    if (!bound.ok()) return Fail(bound.error());
-    std::printf("vigil-signer: %s listening on %s\n", (*host)->identity().name.c_str(),
-                bound->ToString().c_str());
-  }
+  vigil::Status listening =
+      vigil::rpc::ListenAndAnnounce(**host, config->service.listen, "vigil-signer");
+  if (!listening.ok()) return Fail(listening.error());
   for (const auto& [name, key] : *keys) {
     std::printf("vigil-signer: key %s (%s) id %s\n", name.c_str(),
                 std::string(vigil::crypto::KeyAlgorithmName(key->public_key().algorithm())).c_str(),

@@ -16,11 +16,6 @@ bool IsKeyName(std::string_view name) {
              std::string_view::npos;
 }
 
-const toml::table* Table(const toml::table& doc, std::string_view key) {
-  const toml::node* node = doc.get(key);
-  return node != nullptr ? node->as_table() : nullptr;
-}
-
 Result<KeyConfig> ReadKey(const TomlReader& reader, const std::string& name,
                           const toml::table& table, const std::filesystem::path& base) {
   const std::string where = "keys." + name;
@@ -68,34 +63,17 @@ Result<SignerConfig> LoadSignerConfig(const std::filesystem::path& path) {
   TomlReader reader(origin);
   VIGIL_RETURN_IF_ERROR(
       reader.CheckKeys(doc, "the signer configuration", {"service", "ledger", "keys"}));
-  const toml::table* service = Table(doc, "service");
-  const toml::table* ledger = Table(doc, "ledger");
-  const toml::table* keys = Table(doc, "keys");
+  VIGIL_ASSIGN_OR_RETURN(const toml::table* service, reader.Table(doc, "service"));
+  VIGIL_ASSIGN_OR_RETURN(const toml::table* ledger, reader.Table(doc, "ledger"));
+  VIGIL_ASSIGN_OR_RETURN(const toml::table* keys, reader.Table(doc, "keys"));
   if (service == nullptr || ledger == nullptr || keys == nullptr) {
     return reader.Fail(nullptr, "needs the tables [service], [ledger] and [keys.NAME]");
   }
   SignerConfig config;
-  VIGIL_RETURN_IF_ERROR(reader.CheckKeys(
-      *service, "service", {"listen", "cert", "key", "ca", "policy", "audit_log", "state_dir"}));
-  const toml::array* listen = service->get_as<toml::array>("listen");
-  if (listen == nullptr || listen->empty()) {
-    return reader.Fail(service, "'service.listen' must be a list of addresses");
-  }
-  for (const toml::node& address : *listen) {
-    if (!address.is_string()) return reader.Fail(&address, "addresses must be strings");
-    config.listen.push_back(address.as_string()->get());
-  }
-  const std::pair<const char*, std::filesystem::path*> paths[] = {{"cert", &config.cert},
-                                                                  {"key", &config.key},
-                                                                  {"ca", &config.ca},
-                                                                  {"policy", &config.policy_dir},
-                                                                  {"audit_log", &config.audit_log},
-                                                                  {"state_dir", &config.state_dir}};
-  for (const auto& [key, out] : paths) {
-    VIGIL_ASSIGN_OR_RETURN(std::string value,
-                           reader.String(*service, key, std::string("service.") + key, true));
-    *out = base / value;
-  }
+  VIGIL_ASSIGN_OR_RETURN(config.service,
+                         rpc::ReadServiceConfig(reader, *service, base, {"state_dir"}));
+  VIGIL_ASSIGN_OR_RETURN(config.state_dir,
+                         reader.Path(*service, "state_dir", "service.state_dir", base, true));
 
   VIGIL_RETURN_IF_ERROR(reader.CheckKeys(
       *ledger, "ledger", {"address", "verifier_key", "origin", "name", "freshness_seconds"}));

@@ -34,6 +34,7 @@
 
 #include "base/result.h"
 #include "crypto/public_key.h"
+#include "rpc/service_config.h"
 
 namespace vigil::signer {
 
@@ -49,8 +50,8 @@ struct KeyConfig {
 };
 
 struct SignerConfig {
-  std::vector<std::string> listen;
-  std::filesystem::path cert, key, ca, policy_dir, audit_log, state_dir;
+  rpc::ServiceConfig service;
+  std::filesystem::path state_dir;
   std::string ledger_address;
   std::string ledger_verifier_key;
   std::string ledger_origin;

@@ -21,19 +21,12 @@
 
 namespace vigil::signer {
 
-// How the signer reaches the ledger to append its signature records.
-struct LedgerLink {
-  rpc::Address address;
-  rpc::ClientOptions options;
-  std::shared_ptr<asio::ssl::context> tls;
-};
-
 using SigningKeys = std::map<std::string, std::unique_ptr<SigningKey>>;
 
 class SignerService {
  public:
   SignerService(Approver& approver, ReplayStore& replay, SigningKeys& keys, rpc::AuditLog& audit,
-                LedgerLink ledger)
+                rpc::Peer ledger)
       : approver_(approver),
         replay_(replay),
         keys_(keys),
@@ -53,7 +46,7 @@ class SignerService {
   ReplayStore& replay_;
   SigningKeys& keys_;
   rpc::AuditLog& audit_;
-  LedgerLink ledger_;
+  rpc::Peer ledger_;  // where signature records are appended
 };
 
 }  // namespace vigil::signer
