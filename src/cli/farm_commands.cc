@@ -89,6 +89,9 @@ Result<std::string> StartRole(const FarmLayout& farm, const std::string& role,
 
 int Up(const std::string& dir) {
   const FarmLayout farm(fs::absolute(dir));
+  if (fs::exists(farm.dir) && !fs::is_directory(farm.dir)) {
+    return ReportError(Error::BadInput(dir + " exists and is not a directory"));
+  }
   auto bin = ExecutableDir();
   if (!bin.ok()) return ReportError(bin.error());
   const bool first = !fs::exists(farm.builder_config());
@@ -163,6 +166,9 @@ int Status_(const std::string& dir) {
 
 int Down(const std::string& dir) {
   const FarmLayout farm(fs::absolute(dir));
+  if (!fs::exists(farm.builder_config())) {
+    return ReportError(Error::BadInput(dir + " is not a farm (no builder.toml there)"));
+  }
   for (const std::string role : {"builder", "signer", "ledger"}) {
     auto pid = ReadPid(farm.pid_file(role));
     std::error_code ec;
@@ -215,7 +221,11 @@ int Build(const BuildArgs& args) {
     const rpc::CallRequest request{"vigil.TriggerBuild", args.component};
     auto call = co_await rpc::ClientCall::Open(io.get_executor(), *address, request, *tls, options);
     if (!call.ok()) {
-      exit_code = ReportError(call.error());
+      exit_code = ReportError(call.error().code() == ErrorCode::kMissingEnv
+                                  ? call.error().WithContext("the farm's builder is not running "
+                                                             "(start it with `vigil farm up " +
+                                                             args.farm + "`)")
+                                  : call.error());
       co_return;
     }
     (void)co_await (*call)->CloseWrite();
