@@ -15,7 +15,14 @@ if grep -q "^VIGIL-INIT: target-exit-status=0" "$WORK/stdout"; then pass "vigil-
 
 write_spec "$WORK/exit3.toml" '["--show-mounts", "--exit", "3"]'
 "$VIGIL" image build "$WORK/exit3.toml" --out "$WORK/exit3" >/dev/null
-expect_exit 3 "the target's exit status 3 becomes vigil's" -- "$VIGIL" image run "$WORK/exit3" --timeout 240
+expect_exit 3 "the target's exit status 3 becomes vigil's" -- "$VIGIL" image run "$WORK/exit3" --timeout 240 --json
+if jq -e '.target_exit_status == 3 and (.accelerator == "tcg" or .accelerator == "kvm")' "$WORK/stdout" >/dev/null; then
+  pass "run --json: stdout holds only the result, status 3"
+else
+  fail "run --json stdout: $(head -c 300 "$WORK/stdout")"
+fi
+# With --json the console went to stderr.
+cp "$WORK/stderr" "$WORK/stdout"
 # vigil-init's mounts: nosuid, nodev, noexec wherever possible (/dev keeps its devices).
 for m in "proc /proc proc rw,nosuid,nodev,noexec" "sysfs /sys sysfs rw,nosuid,nodev,noexec" \
          "tmpfs /tmp tmpfs rw,nosuid,nodev,noexec" "tmpfs /run tmpfs rw,nosuid,nodev,noexec" \

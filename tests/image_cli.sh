@@ -32,14 +32,22 @@ expect_exit 0 "describe (text)" -- "$VIGIL" image describe "$WORK/dist/hello.eif
 
 # describe: not an EIF, truncated, bad CRC.
 expect_exit 2 "describe a non-EIF" -- "$VIGIL" image describe "$WORK/hello.toml"
+expect_stderr "not an EIF" "a small non-EIF is called what it is, not a truncated EIF"
 head -c 100000 "$WORK/dist/hello.eif" > "$WORK/truncated.eif"
 expect_exit 2 "describe a truncated EIF" -- "$VIGIL" image describe "$WORK/truncated.eif"
+expect_stderr "damaged: build it again or copy it again" "a truncated EIF is called damaged, with what to do"
+head -c 100 "$WORK/dist/hello.eif" > "$WORK/header-cut.eif"
+expect_exit 2 "describe an EIF cut inside its header" -- "$VIGIL" image describe "$WORK/header-cut.eif"
+expect_stderr "truncated EIF" "an EIF cut inside its header is called truncated"
 cp "$WORK/dist/hello.eif" "$WORK/flipped.eif"
 size=$(stat -c %s "$WORK/flipped.eif")
 printf '\x55' | dd of="$WORK/flipped.eif" bs=1 seek=$((size - 100)) conv=notrunc status=none
 expect_exit 1 "describe an EIF with a flipped byte fails verification" -- "$VIGIL" image describe "$WORK/flipped.eif"
 expect_stderr "CRC" "the CRC mismatch is named"
 expect_exit 2 "describe a missing file" -- "$VIGIL" image describe "$WORK/none.eif"
+expect_stderr "does not exist; check the path" "a missing file is named, with what to do"
+expect_exit 2 "run a missing directory" -- "$VIGIL" image run "$WORK/none"
+expect_stderr "is not a directory; give the --out directory" "run names the missing directory"
 
 # build: bad inputs; after each, nothing new in $WORK/bad.
 mkdir -p "$WORK/bad"
@@ -89,6 +97,14 @@ rm -f "$WORK/big"
 
 expect_exit 0 "--out with a trailing slash names the directory" -- "$VIGIL" image build "$WORK/hello.toml" --out "$WORK/slash/"
 if [ -f "$WORK/slash/SHA256SUMS" ]; then pass "trailing-slash output written"; else fail "no $WORK/slash/SHA256SUMS"; fi
+
+# A vigil without vigil-init beside it: a missing installation (exit 3), not bad input.
+mkdir "$WORK/lonely"
+cp "$VIGIL" "$WORK/lonely/vigil"
+sed '/^\[init\]/,/^path/d' "$WORK/hello.toml" > "$WORK/default-init.toml"
+expect_exit 3 "no vigil-init beside vigil is a missing environment" -- "$WORK/lonely/vigil" image build "$WORK/default-init.toml" --out "$WORK/bad/out"
+expect_stderr "vigil-init is not installed beside vigil" "the missing vigil-init is named, with what to do"
+if [ -z "$(ls -A "$WORK/bad")" ]; then pass "no vigil-init: nothing left behind"; else fail "no vigil-init: left $(ls -A "$WORK/bad")"; fi
 
 SOURCE_DATE_EPOCH=yesterday expect_exit 2 "bad SOURCE_DATE_EPOCH" -- "$VIGIL" image build "$WORK/hello.toml" --out "$WORK/bad/out"
 expect_stderr "SOURCE_DATE_EPOCH" "bad SOURCE_DATE_EPOCH is named"

@@ -3,6 +3,11 @@
 # locale, wall-clock time) and requires byte-identical output directories.
 . "$(dirname "$0")/lib.sh"
 
+# Each varied condition must exist here, or the comparison proves nothing about it.
+if locale -a | grep -qx 'fr_FR.utf8'; then pass "the fr_FR.UTF-8 locale exists"; else fail "fr_FR.UTF-8 is not generated (scripts/setup does it)"; fi
+if [ -f /usr/share/zoneinfo/Pacific/Kiritimati ]; then pass "the Pacific/Kiritimati zone exists"; else fail "tzdata lacks Pacific/Kiritimati"; fi
+if [ "$(faketime '2031-02-03 04:05:06' date +%Y)" = 2031 ]; then pass "faketime moves the clock"; else fail "faketime has no effect"; fi
+
 mkdir -p "$WORK/specdir" "$WORK/cwd-a/deep/er" "$WORK/cwd-b"
 write_spec "$WORK/specdir/hello.toml"
 

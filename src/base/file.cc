@@ -25,7 +25,7 @@ void WipeBuffer(Bytes& data) {
 
 }  // namespace
 
-Result<Bytes> ReadFile(const fs::path& path, std::uint64_t max_size, bool allow_symlink) {
+Result<InputFile> OpenInputFile(const fs::path& path, std::uint64_t max_size, bool allow_symlink) {
   // O_NONBLOCK so that opening a FIFO or device given as input does not block; regular
   // files ignore it, and anything else is refused below.
   int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (allow_symlink ? 0 : O_NOFOLLOW);
@@ -36,7 +36,11 @@ Result<Bytes> ReadFile(const fs::path& path, std::uint64_t max_size, bool allow_
       return Error::BadInput(path.string() + " is a symbolic link; give the real file instead");
     }
     if (err == ENOENT) {
-      return Error::BadInput(path.string() + " does not exist");
+      return Error::BadInput(path.string() + " does not exist; check the path");
+    }
+    if (err == EACCES) {
+      return Error::BadInput("cannot open " + path.string() +
+                             ": permission denied; make it readable by this user");
     }
     return Error::BadInput("cannot open " + path.string() + ": " + ErrnoText(err));
   }
@@ -45,7 +49,8 @@ Result<Bytes> ReadFile(const fs::path& path, std::uint64_t max_size, bool allow_
     return Error::Failed("cannot stat " + path.string() + ": " + ErrnoText(errno));
   }
   if (!S_ISREG(st.st_mode)) {
-    return Error::BadInput(path.string() + " is not a regular file");
+    return Error::BadInput(path.string() +
+                           " is not a regular file (a directory, device or pipe); give a file");
   }
   if (::fcntl(fd.get(), F_SETFL, O_RDONLY) != 0) {
     return Error::Failed("cannot read " + path.string() + ": " + ErrnoText(errno));
@@ -54,7 +59,13 @@ Result<Bytes> ReadFile(const fs::path& path, std::uint64_t max_size, bool allow_
     return Error::BadInput(path.string() + " is " + std::to_string(st.st_size) +
                            " bytes, more than the limit of " + std::to_string(max_size));
   }
-  Bytes data(static_cast<std::size_t>(st.st_size));
+  return InputFile{std::move(fd), static_cast<std::uint64_t>(st.st_size)};
+}
+
+Result<Bytes> ReadFile(const fs::path& path, std::uint64_t max_size, bool allow_symlink) {
+  VIGIL_ASSIGN_OR_RETURN(InputFile in, OpenInputFile(path, max_size, allow_symlink));
+  UniqueFd& fd = in.fd;
+  Bytes data(static_cast<std::size_t>(in.size));
   std::size_t done = 0;
   while (done < data.size()) {
     ssize_t n = ::read(fd.get(), data.data() + done, data.size() - done);

@@ -9,10 +9,21 @@
 
 #include "base/bytes.h"
 #include "base/result.h"
+#include "base/unique_fd.h"
 
 namespace vigil {
 
 namespace fs = std::filesystem;
+
+// An input file opened for reading: a regular file of at most `max_size` bytes (its size in
+// `size`). Refuses symlinks when `allow_symlink` is false, FIFOs and devices without blocking
+// on them, and says what to do about each refusal.
+struct InputFile {
+  UniqueFd fd;
+  std::uint64_t size = 0;
+};
+Result<InputFile> OpenInputFile(const fs::path& path, std::uint64_t max_size,
+                                bool allow_symlink = true);
 
 // Reads a regular file of at most `max_size` bytes. Refuses symlinks when `allow_symlink`
 // is false, so a pinned input cannot be redirected after it was checked.

@@ -32,6 +32,7 @@ struct RunArgs {
   int timeout = 120;
   int memory = 256;
   bool interactive = false;
+  bool json = false;
 };
 
 std::optional<std::string> EpochFromEnvironment() {
@@ -57,6 +58,12 @@ int RunBuild(const BuildArgs& args) {
     auto dir = ExecutableDir();
     if (!dir.ok()) return ReportError(dir.error());
     default_init = *dir / "vigil-init";
+    std::error_code ec;
+    if (!std::filesystem::exists(default_init, ec)) {
+      return ReportError(
+          Error::MissingEnv("vigil-init is not installed beside vigil (" + default_init.string() +
+                            "); run `make build`, or name one with [init] path in the spec"));
+    }
   }
   image::BuildOptions options{
       .out_dir = args.out, .default_init = default_init, .on_step = ShowProgress};
@@ -128,8 +135,17 @@ int RunRun(const RunArgs& args) {
   options.timeout = std::chrono::seconds(args.timeout);
   options.memory_mib = args.memory;
   options.interactive = args.interactive;
+  // With --json, stdout carries only the result, so the console goes to stderr.
+  if (args.json) {
+    options.on_console = [](std::string_view text) { std::cerr.write(text.data(), text.size()); };
+  }
   auto result = image::RunInQemu(args.dir, options);
   if (!result.ok()) return ReportError(result.error());
+  if (args.json) {
+    PrintJson({{"target_exit_status", result->target_exit_status},
+               {"accelerator", result->used_kvm ? "kvm" : "tcg"}});
+    return result->target_exit_status;
+  }
   std::cerr << "vigil: target exited with status " << result->target_exit_status
             << (result->used_kvm ? " (KVM)" : " (TCG, no KVM)") << "\n";
   return result->target_exit_status;
@@ -167,6 +183,9 @@ void AddImageCommands(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   r->add_flag("--interactive", run->interactive,
               "Connect standard input to the serial console (for debug images' shell)");
+  r->add_flag("--json", run->json,
+              "Print the result as JSON on stdout (the console goes to stderr); a target's "
+              "status is then told apart from vigil's own exit codes");
   r->callback([run, exit_code] { *exit_code = RunRun(*run); });
 }
 

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <vector>
 
+#include "base/file.h"
 #include "base/hex.h"
 #include "base/unique_fd.h"
 #include "crypto/hash.h"
@@ -30,23 +31,8 @@ Status WriteAll(int fd, const std::uint8_t* data, std::size_t size) {
 
 Result<std::string> Sha256OfFile(const std::filesystem::path& path, std::uint64_t max_size,
                                  const std::filesystem::path& copy_to) {
-  UniqueFd in(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
-  if (in.get() < 0) {
-    if (errno == ELOOP) {
-      return Error::BadInput(path.string() + " is a symbolic link; give the real file instead");
-    }
-    if (errno == ENOENT) return Error::BadInput(path.string() + " does not exist");
-    return Error::BadInput("cannot open " + path.string() + ": " + std::strerror(errno));
-  }
-  struct stat st {};
-  if (::fstat(in.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    return Error::BadInput(path.string() + " is not a regular file");
-  }
-  if (static_cast<std::uint64_t>(st.st_size) > max_size) {
-    return Error::BadInput(path.string() + " is larger than the limit of " +
-                           std::to_string(max_size) + " bytes");
-  }
-  ::fcntl(in.get(), F_SETFL, O_RDONLY);
+  VIGIL_ASSIGN_OR_RETURN(InputFile input, OpenInputFile(path, max_size, /*allow_symlink=*/false));
+  UniqueFd& in = input.fd;
   UniqueFd out(copy_to.empty()
                    ? -1
                    : ::open(copy_to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));

@@ -260,12 +260,19 @@ Status CheckHeader(ByteView file) {
     return Error::BadInput("EIF is " + std::to_string(file.size()) + " bytes, above the " +
                            std::to_string(kMaxEifSize) + "-byte limit");
   }
+  // The magic first, so that a small file of another kind is called what it is rather than
+  // a truncated EIF.
+  if (file.empty()) return Error::BadInput("not an EIF: the file is empty");
+  std::size_t magic_bytes = std::min(file.size(), kMagic.size());
+  if (!std::equal(kMagic.begin(), kMagic.begin() + magic_bytes, file.begin())) {
+    return Error::BadInput(
+        "not an EIF: the file does not start with the magic \".eif\"; give the .eif file "
+        "from a build's output directory");
+  }
   if (file.size() < kHeaderSize) {
     return Error::BadInput("truncated EIF: " + std::to_string(file.size()) +
-                           " bytes, the header alone is " + std::to_string(kHeaderSize));
-  }
-  if (!std::equal(kMagic.begin(), kMagic.end(), file.begin())) {
-    return Error::BadInput("not an EIF: the file does not start with the magic \".eif\"");
+                           " bytes, the header alone is " + std::to_string(kHeaderSize) +
+                           "; the file was cut short, copy or rebuild it again");
   }
   std::uint16_t version = GetU16(file, kVersionAt);
   if (version != kVersion) {
@@ -555,8 +562,12 @@ Bytes WriteEif(const EifInput& input) {
 
 Result<EifInfo> ParseEif(ByteView file) {
   VIGIL_RETURN_IF_ERROR(CheckHeader(file));
-  VIGIL_ASSIGN_OR_RETURN(std::vector<RawSection> sections, ReadSections(file));
-  VIGIL_RETURN_IF_ERROR(CheckSectionOrder(sections));
+  // Past the header, a layout error means a damaged file: say what to do about it once.
+  constexpr char kDamaged[] = " (the file is damaged: build it again or copy it again)";
+  auto sections = ReadSections(file);
+  if (!sections.ok()) return Error(sections.error().code(), sections.error().message() + kDamaged);
+  Status order = CheckSectionOrder(*sections);
+  if (!order.ok()) return Error(order.error().code(), order.error().message() + kDamaged);
 
   // Integrity before interpretation: a corrupted section is reported as a CRC failure.
   EifInfo info;
@@ -564,7 +575,7 @@ Result<EifInfo> ParseEif(ByteView file) {
   std::uint32_t actual = EifCrc(file);
   if (actual != info.crc32) {
     return Error::Failed("EIF CRC32 mismatch: header has " + Hex32(info.crc32) +
-                         ", the file's bytes give " + Hex32(actual));
+                         ", the file's bytes give " + Hex32(actual) + kDamaged);
   }
 
   info.version = GetU16(file, kVersionAt);
@@ -575,7 +586,7 @@ Result<EifInfo> ParseEif(ByteView file) {
   ByteView cmdline;
   std::optional<ByteView> metadata;
   std::vector<ByteView> ramdisks;
-  for (const RawSection& section : sections) {
+  for (const RawSection& section : *sections) {
     info.sections.push_back(section.info);
     switch (section.info.type) {
       case EifSectionType::kKernel:

@@ -42,6 +42,10 @@ Error NotGenericOutput(const fs::path& dir, const std::string& missing) {
 
 Result<BootFiles> FindBootFiles(const fs::path& dir) {
   std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    return Error::BadInput(dir.string() +
+                           " is not a directory; give the --out directory of `vigil image build`");
+  }
   BootFiles files;
   files.kernel = dir / "vmlinuz";
   if (!fs::is_regular_file(files.kernel, ec)) return NotGenericOutput(dir, "vmlinuz");

@@ -181,9 +181,9 @@ Result<ImageSpec> ParseDocument(const toml::table& doc, const std::filesystem::p
   Status name_ok = ValidateName(spec.name);
   if (!name_ok.ok()) return reader.Fail(doc.get("name"), name_ok.error().message());
   VIGIL_ASSIGN_OR_RETURN(spec.version, reader.String(doc, "version", "version", false));
-  if (spec.version.empty()) spec.version = "0";
-  if (spec.version.size() > 64 || !IsPrintableAscii(spec.version)) {
-    return reader.Fail(doc.get("version"), "version must be at most 64 printable characters");
+  if (doc.get("version") == nullptr) spec.version = "0";
+  if (spec.version.empty() || spec.version.size() > 64 || !IsPrintableAscii(spec.version)) {
+    return reader.Fail(doc.get("version"), "version must be 1 to 64 printable characters");
   }
 
   // source_date_epoch: the environment wins, as reproducible-builds.org specifies.
@@ -238,7 +238,7 @@ Result<ImageSpec> ParseDocument(const toml::table& doc, const std::filesystem::p
   }
   std::sort(spec.outputs.begin(), spec.outputs.end());
 
-  const toml::table* kernel = doc["kernel"].as_table();
+  VIGIL_ASSIGN_OR_RETURN(const toml::table* kernel, reader.Table(doc, "kernel"));
   if (kernel == nullptr) return reader.Fail(&doc, "missing [kernel] table (path, sha256, cmdline)");
   VIGIL_RETURN_IF_ERROR(reader.CheckKeys(*kernel, "[kernel]", {"path", "sha256", "cmdline"}));
   VIGIL_ASSIGN_OR_RETURN(spec.kernel,
@@ -249,14 +249,13 @@ Result<ImageSpec> ParseDocument(const toml::table& doc, const std::filesystem::p
                        "kernel.cmdline must be one line of printable ASCII, at most 2047 bytes");
   }
 
-  if (const toml::node* init_node = doc.get("init")) {
-    const toml::table* init = init_node->as_table();
-    if (init == nullptr) return reader.Fail(init_node, "init must be a table (path, sha256)");
+  VIGIL_ASSIGN_OR_RETURN(const toml::table* init, reader.Table(doc, "init"));
+  if (init != nullptr) {
     VIGIL_RETURN_IF_ERROR(reader.CheckKeys(*init, "[init]", {"path", "sha256"}));
     VIGIL_ASSIGN_OR_RETURN(spec.init, reader.Input(*init, "path", "init", false, false, base_dir));
   }
 
-  const toml::table* target = doc["target"].as_table();
+  VIGIL_ASSIGN_OR_RETURN(const toml::table* target, reader.Table(doc, "target"));
   if (target == nullptr) return reader.Fail(&doc, "missing [target] table (path, args)");
   VIGIL_RETURN_IF_ERROR(
       reader.CheckKeys(*target, "[target]", {"path", "sha256", "destination", "args"}));

@@ -74,6 +74,20 @@ TEST(Spec, RejectsMalformedValues) {
       "setuid");
 }
 
+TEST(Spec, NamesTablesGivenAsOtherTypes) {
+  std::string flat =
+      "name = \"demo\"\nsource_date_epoch = 1\noutputs = [\"aws\"]\nkernel = \"vmlinuz\"\n";
+  ExpectBadInput(flat, "spec.toml:4: 'kernel' must be a table");
+  ExpectBadInput(ValidSpec("init = 1\n"), "'init' must be a table");
+}
+
+TEST(Spec, VersionIsOptionalButNeverEmpty) {
+  auto spec = Parse(ValidSpec());
+  ASSERT_TRUE(spec.ok());
+  EXPECT_EQ(spec->version, "0");
+  ExpectBadInput(ValidSpec("version = \"\"\n"), "version must be 1 to 64");
+}
+
 TEST(Spec, RejectsDestinationsThatEscapeOrCollide) {
   ExpectBadInput(ValidSpec("", "[[files]]\nsource = \"x\"\ndestination = \"/../etc/x\"\n"),
                  "not a clean path");
