@@ -32,6 +32,7 @@ expect_exit 1 "a changed signature fails verification" -- "$VIGIL" p256 verify -
 printf 'test datb' > "$WORK/msg2"
 expect_exit 1 "a changed message fails verification" -- "$VIGIL" p256 verify --pub "$Q/primary/primary.pub" --signature "$PRIMARY_SIG" --in "$WORK/msg2"
 expect_exit 1 "another key fails verification" -- "$VIGIL" p256 verify --pub "$Q/boot-e2e/user1.pub" --signature "$PRIMARY_SIG" --in "$WORK/msg"
+expect_stderr "does not verify with this public key" "a failed verification says so"
 expect_exit 2 "a short signature is bad input" -- "$VIGIL" p256 verify --pub "$Q/primary/primary.pub" --signature "${PRIMARY_SIG:0:126}" --in "$WORK/msg"
 expect_exit 2 "non-hex signature is bad input" -- "$VIGIL" p256 verify --pub "$Q/primary/primary.pub" --signature "zz${PRIMARY_SIG:2}" --in "$WORK/msg"
 
@@ -43,6 +44,7 @@ for n in 1 2 3; do
   printf '%s' "${SHARE[$n]}" > "$WORK/share.$n"
 done
 expect_exit 1 "decrypting with the wrong key fails" -- "$VIGIL" p256 decrypt --secret "$Q/boot-e2e/user2.secret" --in "$Q/boot-e2e/user1.share" --out "$WORK/wrong.bin"
+expect_stderr "not made for this key or was modified" "the wrong key is explained"
 if [ ! -e "$WORK/wrong.bin" ]; then pass "nothing written on a failed decryption"; else fail "wrong.bin written"; fi
 for pair in "1 2" "1 3" "2 3" "1 2 3"; do
   files=(); for n in $pair; do files+=("$WORK/share.$n"); done
@@ -72,8 +74,7 @@ expect_exit 1 "a tampered tag fails" -- "$VIGIL" p256 decrypt --secret "$WORK/al
 printf '\x01' | dd of="$WORK/env.bad" bs=1 seek=200 conv=notrunc status=none
 expect_exit 1 "tampered ciphertext fails" -- "$VIGIL" p256 decrypt --secret "$WORK/alice.secret" --in "$WORK/env.bad" --out "$WORK/x"
 head -c 50 "$WORK/env" > "$WORK/env.short"
-code=0; "$VIGIL" p256 decrypt --secret "$WORK/alice.secret" --in "$WORK/env.short" --out "$WORK/x" 2>"$WORK/stderr" || code=$?
-if [ "$code" -eq 1 ] || [ "$code" -eq 2 ]; then pass "a truncated envelope is refused (exit $code)"; else fail "truncated envelope: exit $code"; fi
+expect_exit 2 "a truncated envelope is bad input" -- "$VIGIL" p256 decrypt --secret "$WORK/alice.secret" --in "$WORK/env.short" --out "$WORK/x"
 if [ ! -e "$WORK/x" ]; then pass "nothing written for bad envelopes"; else fail "x written"; fi
 
 # Bad keys.
@@ -83,7 +84,22 @@ if grep -q "${MASTER_SEED:0:20}" "$WORK/stderr"; then fail "error quotes the sec
 pub=$(strip "$Q/primary/primary.pub")
 printf '%s' "${pub:0:200}00${pub:202}" > "$WORK/offcurve.pub"
 expect_exit 2 "a public key off the curve" -- "$VIGIL" p256 encrypt --pub "$WORK/offcurve.pub" --in "$WORK/msg" --out "$WORK/y"
+expect_stderr "is not on the P-256 curve" "the off-curve point is named"
 if [ ! -e "$WORK/y" ]; then pass "nothing encrypted to a bad key"; else fail "y written"; fi
+expect_exit 2 "verify with a public key off the curve" -- "$VIGIL" p256 verify --pub "$WORK/offcurve.pub" --signature "$PRIMARY_SIG" --in "$WORK/msg"
+expect_stderr "is not on the P-256 curve" "verify names the off-curve point"
+printf '%s' "${pub:0:100}" > "$WORK/short.pub"
+expect_exit 2 "a public key file of the wrong length" -- "$VIGIL" p256 encrypt --pub "$WORK/short.pub" --in "$WORK/msg" --out "$WORK/y"
+expect_stderr "holds 50 bytes; expected 130" "the wrong public key length is named"
+printf 'zz%s' "${MASTER_SEED:2}" > "$WORK/badhex.secret"
+expect_exit 2 "bad hex in a secret key file" -- "$VIGIL" key public "$WORK/badhex.secret"
+expect_stderr "not hex text: bad character at offset 0" "bad hex is located, not quoted"
+if grep -q "${MASTER_SEED:2:20}" "$WORK/stderr"; then fail "bad hex error quotes the secret"; else pass "bad hex error does not quote the secret"; fi
+printf '%s\n\n' "$MASTER_SEED" > "$WORK/twonl.secret"
+expect_exit 2 "a secret key file with two final newlines" -- "$VIGIL" key public "$WORK/twonl.secret"
+expect_stderr "only one final newline" "extra white space is named as such"
+expect_exit 2 "key generate into a missing directory" -- "$VIGIL" key generate "$WORK/nodir/k"
+expect_stderr "does not exist; create it first" "the missing directory is named"
 
 # Shamir split and its errors.
 printf 'the quorum key...' > "$WORK/secret"
@@ -91,9 +107,31 @@ expect_exit 0 "split 3 of 5" -- "$VIGIL" shamir split --threshold 3 --shares 5 -
 if [ "$(ls "$WORK/shares" | tr '\n' ' ')" = "share.1 share.2 share.3 share.4 share.5 " ]; then pass "five share files"; else fail "share files: $(ls "$WORK/shares")"; fi
 expect_exit 0 "reconstruct from 3 of 5" -- "$VIGIL" shamir reconstruct "$WORK/shares/share.5" "$WORK/shares/share.2" "$WORK/shares/share.4" --threshold 3
 if [ "$(cat "$WORK/stdout")" = "the quorum key..." ]; then pass "3 shares give the secret"; else fail "reconstructed $(cat "$WORK/stdout")"; fi
-expect_exit 2 "fewer shares than --threshold" -- "$VIGIL" shamir reconstruct "$WORK/shares/share.1" "$WORK/shares/share.2" --threshold 3
-expect_exit 2 "duplicate share indexes" -- "$VIGIL" shamir reconstruct "$WORK/shares/share.1" "$WORK/shares/share.1"
-expect_exit 2 "a single share" -- "$VIGIL" shamir reconstruct "$WORK/shares/share.1"
+if [ "$(stat -c %a "$WORK/shares")" = 700 ] && [ "$(stat -c %a "$WORK/shares"/* | sort -u)" = 600 ]; then
+  pass "share directory 0700, shares 0600"
+else
+  fail "share modes: $(stat -c '%a %n' "$WORK/shares" "$WORK/shares"/*)"
+fi
+expect_exit 0 "reconstruct --out" -- "$VIGIL" shamir reconstruct "$WORK/shares/share.1" "$WORK/shares/share.3" "$WORK/shares/share.4" --out "$WORK/rebuilt"
+if [ "$(cat "$WORK/rebuilt")" = "the quorum key..." ] && [ "$(stat -c %a "$WORK/rebuilt")" = 600 ]; then pass "reconstruct --out writes the secret 0600"; else fail "reconstruct --out: mode $(stat -c %a "$WORK/rebuilt")"; fi
+bad_reconstruct() {  # bad_reconstruct DESCRIPTION STDERR_TEXT SHARE_FILE... [--threshold K]
+  local what=$1 text=$2
+  shift 2
+  expect_exit 2 "$what" -- "$VIGIL" shamir reconstruct "$@" --out "$WORK/never"
+  expect_stderr "$text" "$what: the message names the problem"
+  if [ ! -e "$WORK/never" ]; then pass "$what: nothing written"; else fail "$what: --out written"; rm -f "$WORK/never"; fi
+}
+bad_reconstruct "fewer shares than --threshold" "the threshold is 3" "$WORK/shares/share.1" "$WORK/shares/share.2" --threshold 3
+bad_reconstruct "duplicate share indexes" "share" "$WORK/shares/share.1" "$WORK/shares/share.1"
+bad_reconstruct "a single share" "at least 2" "$WORK/shares/share.1"
+printf '01aabb' > "$WORK/len3"; printf '02aabbcc' > "$WORK/len4"
+bad_reconstruct "shares of different lengths" "length" "$WORK/len3" "$WORK/len4"
+printf '00aabb' > "$WORK/x0"
+bad_reconstruct "a share with x = 0" "x = 0" "$WORK/x0" "$WORK/len3"
+printf '01zzbb' > "$WORK/badshare"
+bad_reconstruct "bad hex in a share file" "not hex text" "$WORK/badshare" "$WORK/len3"
+expect_exit 2 "split --threshold -1 is refused as itself" -- "$VIGIL" shamir split --threshold -1 --shares 5 --in "$WORK/secret" --out-dir "$WORK/bad-shares"
+expect_stderr "Value -1 not in range 2 to 255" "a negative threshold is not wrapped around"
 for bad in "1 5" "4 3" "2 256"; do
   set -- $bad
   expect_exit 2 "split --threshold $1 --shares $2 is refused" -- "$VIGIL" shamir split --threshold "$1" --shares "$2" --in "$WORK/secret" --out-dir "$WORK/bad-shares"

@@ -113,8 +113,13 @@ Status WriteAtomic(const fs::path& path, std::span<const ByteView> pieces, unsig
   name.push_back('\0');
   UniqueFd fd(::mkstemp(name.data()));
   if (fd.get() < 0) {
+    int err = errno;
+    if (err == ENOENT || err == ENOTDIR) {
+      return Error::BadInput("cannot write " + path.string() + ": the directory " + dir.string() +
+                             " does not exist; create it first");
+    }
     return Error::Failed("cannot create a temporary file in " + dir.string() + ": " +
-                         ErrnoText(errno));
+                         ErrnoText(err));
   }
   std::string tmp_path(name.data());
   auto fail = [&](const std::string& what) {
@@ -165,8 +170,13 @@ Result<TempDir> TempDir::Create(const fs::path& parent, const std::string& prefi
   std::vector<char> name(tmpl.begin(), tmpl.end());
   name.push_back('\0');
   if (::mkdtemp(name.data()) == nullptr) {
+    int err = errno;
+    if (err == ENOENT || err == ENOTDIR) {
+      return Error::BadInput("the directory " + parent.string() +
+                             " does not exist; create it first");
+    }
     return Error::Failed("cannot create a temporary directory in " + parent.string() + ": " +
-                         ErrnoText(errno));
+                         ErrnoText(err));
   }
   return TempDir(fs::path(name.data()));
 }

@@ -98,8 +98,14 @@ void AddShamirCommands(CLI::App& app, int* exit_code) {
   auto split = std::make_shared<SplitArgs>();
   CLI::App* s = shamir->add_subcommand(
       "split", "Split a secret into N shares, any K of which reconstruct it");
-  s->add_option("--threshold", split->threshold, "K: shares needed (at least 2)")->required();
-  s->add_option("--shares", split->shares, "N: shares made (K to 255)")->required();
+  // The ranges are checked on the text, before it is read into an unsigned value: "-1" is
+  // refused as itself rather than wrapped to 2^64 - 1.
+  s->add_option("--threshold", split->threshold, "K: shares needed (2 to 255)")
+      ->required()
+      ->check(CLI::Range(2, 255));
+  s->add_option("--shares", split->shares, "N: shares made (K to 255)")
+      ->required()
+      ->check(CLI::Range(2, 255));
   s->add_option("--in", split->in, "The secret (default: standard input)");
   s->add_option("--out-dir", split->out_dir, "New directory for share.1 ... share.N (0600)")
       ->required();
@@ -111,7 +117,8 @@ void AddShamirCommands(CLI::App& app, int* exit_code) {
       ->required()
       ->expected(1, 255);
   r->add_option("--threshold", reconstruct->threshold,
-                "Refuse fewer than this many shares (fewer give a wrong secret silently)");
+                "Refuse fewer than this many shares (fewer give a wrong secret silently)")
+      ->check(CLI::Range(2, 255));
   r->add_option("--out", reconstruct->out, "Secret file, written 0600 (default: standard output)");
   r->callback([reconstruct, exit_code] { *exit_code = Reconstruct(*reconstruct); });
 }

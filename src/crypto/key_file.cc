@@ -8,11 +8,23 @@ namespace {
 
 constexpr std::size_t kMaxHexFileBytes = 128 * 1024;
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+// Hex digits of secrets are converted without tables or branches that depend on their
+// values (the arithmetic of libsodium's sodium_bin2hex/sodium_hex2bin).
+
+// The value of hex digit `c` (either case), or -1.
+int SecretHexValue(unsigned char c) {
+  int num = c ^ 0x30;                                   // '0'..'9' -> 0..9
+  int num_mask = (num - 10) >> 8;                       // -1 when num < 10
+  int alpha = (c & 0xdf) - 55;                          // 'A'..'F', 'a'..'f' -> 10..15
+  int alpha_mask = ((alpha - 10) ^ (alpha - 16)) >> 8;  // -1 when 10 <= alpha < 16
+  int valid = num_mask | alpha_mask;
+  return (valid & ((num_mask & num) | (alpha_mask & alpha))) | ~valid;
+}
+
+// The lowercase hex digit of `nibble` (0..15).
+std::uint8_t SecretHexDigit(unsigned nibble) {
+  int n = static_cast<int>(nibble);
+  return static_cast<std::uint8_t>(n + '0' + (((9 - n) >> 8) & ('a' - '0' - 10)));
 }
 
 // The hex text of a file: its bytes without one optional final "\n".
@@ -22,12 +34,19 @@ std::string_view HexText(const SecretBytes& file) {
   return text;
 }
 
+bool IsSpace(char c) { return c == '\n' || c == '\r' || c == ' ' || c == '\t'; }
+
 Result<SecretBytes> ReadHex(const std::filesystem::path& path, std::size_t size) {
   auto raw = ReadFile(path, kMaxHexFileBytes);
   if (!raw.ok()) return raw.error();
   SecretBytes file(*raw);
   Wipe(*raw);
-  auto decoded = HexDecodeSecret(HexText(file));
+  std::string_view text = HexText(file);
+  if (!text.empty() && (IsSpace(text.back()) || IsSpace(text.front()))) {
+    return Error::BadInput(path.string() +
+                           ": white space around the hex text; only one final newline is allowed");
+  }
+  auto decoded = HexDecodeSecret(text);
   if (!decoded.ok()) return decoded.error().WithContext(path.string());
   if (size != 0 && decoded->size() != size) {
     return Error::BadInput(path.string() + " holds " + std::to_string(decoded->size()) +
@@ -47,8 +66,8 @@ Result<SecretBytes> HexDecodeSecret(std::string_view hex) {
   }
   SecretBytes out(hex.size() / 2);
   for (std::size_t i = 0; i < out.size(); ++i) {
-    int hi = HexDigit(hex[2 * i]);
-    int lo = HexDigit(hex[2 * i + 1]);
+    int hi = SecretHexValue(static_cast<unsigned char>(hex[2 * i]));
+    int lo = SecretHexValue(static_cast<unsigned char>(hex[2 * i + 1]));
     if (hi < 0 || lo < 0) {
       // The offset only: the content may be secret.
       return Error::BadInput("not hex text: bad character at offset " +
@@ -69,11 +88,10 @@ Result<Bytes> ReadHexFile(const std::filesystem::path& path, std::size_t size) {
 }
 
 Status WriteSecretHexFile(const std::filesystem::path& path, const SecretBytes& secret) {
-  static constexpr char kDigits[] = "0123456789abcdef";
   SecretBytes hex(secret.size() * 2);
   for (std::size_t i = 0; i < secret.size(); ++i) {
-    hex.data()[2 * i] = static_cast<std::uint8_t>(kDigits[secret.data()[i] >> 4]);
-    hex.data()[2 * i + 1] = static_cast<std::uint8_t>(kDigits[secret.data()[i] & 0x0f]);
+    hex.data()[2 * i] = SecretHexDigit(secret.data()[i] >> 4);
+    hex.data()[2 * i + 1] = SecretHexDigit(secret.data()[i] & 0x0f);
   }
   return CreateFileAtomic(path, hex.view(), 0600);
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cctype>
 #include <fstream>
 
 #include "base/file.h"
@@ -39,9 +40,40 @@ TEST_F(KeyFileTest, RejectsWrongLengthBadHexAndExtraWhitespace) {
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().code(), ErrorCode::kBadInput);
   EXPECT_EQ(bad.error().message().find("zz"), std::string::npos);  // content never quoted
-  EXPECT_FALSE(ReadSecretHexFile(Write("two", "00ff10\n\n"), 3).ok());
+  auto two = ReadSecretHexFile(Write("two", "00ff10\n\n"), 3);
+  ASSERT_FALSE(two.ok());
+  EXPECT_NE(two.error().message().find("only one final newline"), std::string::npos)
+      << two.error().message();
   EXPECT_FALSE(ReadSecretHexFile(Write("space", " 00ff10"), 3).ok());
   EXPECT_FALSE(ReadHexFile(Write("empty", ""), 0).ok());
+}
+
+// The branch-free secret hex agrees with the table-driven public one on every byte value,
+// and refuses every character that is not a hex digit.
+TEST(SecretHex, AgreesWithHexEncodeOnEveryByteAndRefusesEveryNonDigit) {
+  for (int b = 0; b < 256; ++b) {
+    std::string hex = HexEncode(Bytes{static_cast<std::uint8_t>(b)});
+    for (const std::string& text : {hex, std::string{static_cast<char>(std::toupper(hex[0])),
+                                                     static_cast<char>(std::toupper(hex[1]))}}) {
+      auto decoded = HexDecodeSecret(text);
+      ASSERT_TRUE(decoded.ok()) << text;
+      EXPECT_EQ(decoded->view()[0], b) << text;
+    }
+  }
+  for (int c = 0; c < 256; ++c) {
+    bool digit = std::isxdigit(c) != 0;
+    std::string text = {'0', static_cast<char>(c)};
+    EXPECT_EQ(HexDecodeSecret(text).ok(), digit) << c;
+  }
+}
+
+TEST_F(KeyFileTest, WritesSecretHexThatReadsBack) {
+  Bytes all(256);
+  for (int b = 0; b < 256; ++b) all[b] = static_cast<std::uint8_t>(b);
+  ASSERT_TRUE(WriteSecretHexFile(dir_->path() / "all.secret", SecretBytes(all)).ok());
+  auto text = ReadFile(dir_->path() / "all.secret", 1000);
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(AsText(*text), HexEncode(all));
 }
 
 TEST_F(KeyFileTest, WritesSecretsPrivateAndPublicReadable) {

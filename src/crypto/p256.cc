@@ -747,7 +747,11 @@ const P256Public& P256Pair::public_part() const { return impl_->public_part; }
 
 const SecretBytes& P256Pair::aes_key() const { return impl_->aes_key; }
 
-Result<Bytes> P256Pair::Sign(ByteView message) const {
+namespace {
+
+// ECDSA P-256 / SHA-256 with the RFC 6979 nonce under private scalar `scalar`, whose OpenSSL key
+// is `key`: the raw 64-byte r || s, without low-S normalisation.
+Result<Bytes> SignWithKey(const SecretBytes& scalar, EC_KEY* key, ByteView message) {
   VIGIL_RETURN_IF_ERROR(CheckCurve());
   const Curve& curve = GetCurve();
   Sha256Digest digest = Sha256(message);
@@ -770,7 +774,7 @@ Result<Bytes> P256Pair::Sign(ByteView message) const {
   }
   BN_set_flags(k.get(), BN_FLG_CONSTTIME);
   BN_set_flags(k_inverse.get(), BN_FLG_CONSTTIME);
-  NonceGenerator nonces(mac.get(), impl_->sign_scalar.view(), reduced);
+  NonceGenerator nonces(mac.get(), scalar.view(), reduced);
   Scalar nonce{};
   Scalar nonce_inverse{};
   Bytes signature;
@@ -799,7 +803,7 @@ Result<Bytes> P256Pair::Sign(ByteView message) const {
     }
     if (BN_bin2bn(nonce_inverse.data(), kScalarInt, k_inverse.get()) == nullptr) break;
     SigPtr sig(ECDSA_do_sign_ex(digest.data(), static_cast<int>(digest.size()), k_inverse.get(),
-                                r.get(), impl_->sign_key.get()));
+                                r.get(), key));
     if (!sig) {  // s == 0
       ERR_clear_error();
       continue;
@@ -816,6 +820,23 @@ Result<Bytes> P256Pair::Sign(ByteView message) const {
   Wipe(nonce_inverse);
   if (signature.empty()) return OpenSslError("ECDSA signing");
   return signature;
+}
+
+}  // namespace
+
+Result<Bytes> P256Pair::Sign(ByteView message) const {
+  return SignWithKey(impl_->sign_scalar, impl_->sign_key.get(), message);
+}
+
+Result<Bytes> SignWithScalar(const SecretBytes& scalar, ByteView message) {
+  VIGIL_RETURN_IF_ERROR(CheckCurve());
+  if (scalar.size() != kScalarSize) {
+    return Error::BadInput("a P-256 private scalar is " + std::to_string(kScalarSize) +
+                           " bytes, got " + std::to_string(scalar.size()));
+  }
+  Bytes point;
+  VIGIL_ASSIGN_OR_RETURN(KeyPtr key, KeyFromScalar(scalar.view(), "signing", point));
+  return SignWithKey(scalar, key.get(), message);
 }
 
 Result<SecretBytes> P256Pair::Agree(ByteView peer_point) const {

@@ -95,4 +95,9 @@ class P256Pair {
   std::unique_ptr<Impl> impl_;
 };
 
+// What P256Pair::Sign does, under a raw 32-byte private scalar instead of one derived from
+// a qos seed (BadInput when it is 0 or >= n). RFC 6979's own known answers (A.2.5) are given
+// for such scalars.
+Result<Bytes> SignWithScalar(const SecretBytes& scalar, ByteView message);
+
 }  // namespace vigil::crypto::qos

@@ -116,6 +116,25 @@ TEST(P256, GoldenSignatureByteForByte) {
   EXPECT_GT(HexEncode(ByteView(*signature).subspan(32)), "7fffffff800000007fffffffffffffff");
 }
 
+// RFC 6979 A.2.5 (P-256, SHA-256): the nonce derivation and signature for its own key.
+TEST(P256, Rfc6979KnownAnswers) {
+  SecretBytes x(FromHex("c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721"));
+  auto sample = SignWithScalar(x, AsBytes("sample"));
+  ASSERT_TRUE(sample.ok()) << sample.error().message();
+  EXPECT_EQ(HexEncode(*sample),
+            "efd48b2aacb6a8fd1140dd9cd45e81d69d2c877b56aaf991c34d0ea84eaf3716"
+            "f7cb1c942d657c41d436c7a1b6e29f65f3e900dbb9aff4064dc4ab2f843acda8");
+  auto test = SignWithScalar(x, AsBytes("test"));
+  ASSERT_TRUE(test.ok());
+  EXPECT_EQ(HexEncode(*test),
+            "f1abb023518351cd71d881567b1ea663ed3efcf6c5132b354f28d3b0b7d38367"
+            "019f4113742a2b14bd25926b49c649155f267e60d3814b4c0cc84250e46f0083");
+  // Scalars outside [1, n-1] are refused, not reduced.
+  EXPECT_FALSE(SignWithScalar(SecretBytes(Bytes(32, 0)), AsBytes("sample")).ok());
+  EXPECT_FALSE(SignWithScalar(SecretBytes(Bytes(32, 0xff)), AsBytes("sample")).ok());
+  EXPECT_FALSE(SignWithScalar(SecretBytes(Bytes(31, 1)), AsBytes("sample")).ok());
+}
+
 TEST(P256, VerifyAcceptsGoldenSignature) {
   P256Public pub = PublicFromVector("primary/primary.pub");
   EXPECT_TRUE(pub.Verify(AsBytes("test data"), FromHex(kGoldenSignature)).ok());
