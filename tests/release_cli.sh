@@ -73,6 +73,22 @@ if grep -q "already counted" "$WORK/stdout"; then pass "the repeated key is repo
 "${G[@]}" --detach-sign --armor -u "$A" -o "$D1/signatures/again.asc" "$D1/SHA256SUMS"
 expect_exit 1 "a second, separate signature by the same key counts once" -- verify "$D1" --keyring "$WORK/keyring.asc" --threshold 2
 
+# A key whose primary only certifies and whose signing subkey signs: counted once, under
+# the primary fingerprint, whether vigil or gpg (with the subkey named) made the signature.
+"${G[@]}" --quick-gen-key "dave <dave@example.org>" ed25519 cert 1y 2>/dev/null
+DAVE=$(gpg --with-colons --list-keys dave@example.org 2>/dev/null | awk -F: '/^fpr:/ {print $10; exit}')
+"${G[@]}" --quick-add-key "$DAVE" ed25519 sign 1y 2>/dev/null
+DAVE_SUB=$(gpg --with-colons --list-keys dave@example.org 2>/dev/null | awk -F: '/^fpr:/ {n++; if (n == 2) print $10}')
+gpg --batch --export --armor "$A" "$DAVE" > "$WORK/keyring-dave.asc"
+DS="$WORK/subkey"; make_dist "$DS"
+expect_exit 0 "a key that signs with a subkey signs" -- "$VIGIL" release sign "$DS" --key "$DAVE"
+expect_exit 2 "a subkey fingerprint is refused as --key" -- "$VIGIL" release sign "$DS" --key "$DAVE_SUB"
+"${G[@]}" --detach-sign --armor -u "$DAVE_SUB!" -o "$DS/signatures/by-subkey.asc" "$DS/SHA256SUMS"
+expect_exit 1 "two signatures by one key's subkey count once" -- verify "$DS" --keyring "$WORK/keyring-dave.asc" --threshold 2
+if grep -q "signed by $DAVE dave" "$WORK/stdout" && ! grep -q "signed by $DAVE_SUB" "$WORK/stdout"; then pass "the subkey's signature counts under the primary fingerprint"; else fail "stdout: $(cat "$WORK/stdout")"; fi
+"$VIGIL" release sign "$DS" --key "$A" >/dev/null
+expect_exit 0 "alice and dave's subkey make 2 of 2" -- verify "$DS" --keyring "$WORK/keyring-dave.asc" --threshold 2
+
 # A key outside the keyring, a malformed file, a revoked and an expired key.
 D2="$WORK/others"; make_dist "$D2"
 "$VIGIL" release sign "$D2" --key "$A" >/dev/null

@@ -13,9 +13,15 @@ before=$(cd "$WORK/dist" && sha256sum ./* | sort)
 
 expect_exit 0 "a fresh build reproduces" -- "$VIGIL" reproduce "$WORK/dist" --spec-dir "$WORK/spec"
 if grep -q "^REPRODUCED: identical; varied: build path" "$WORK/stdout"; then pass "the closing line lists the variations"; else fail "closing line: $(tail -2 "$WORK/stdout")"; fi
-for v in "TZ=" "locale" "umask 0002" "HOME" "PATH suffix" "extra environment variable" "input files created in reverse order"; do
+for v in "TZ=" "locale fr_FR.UTF-8" "umask 0002" "HOME" "PATH suffix" "extra environment variable" "input files created in reverse order" \
+         "wall clock +1000 days" "hostname vigil-reproduce"; do
   if grep -q "$v" "$WORK/stdout"; then pass "varied: $v"; else fail "not varied: $v"; fi
 done
+# The umask is the other of 0022 and 0002 from the caller's; the locale is not the caller's.
+caller_umask=$(umask); umask 0002
+LC_ALL=fr_FR.UTF-8 expect_exit 0 "reproduce from umask 0002 and a French locale" -- "$VIGIL" reproduce "$WORK/dist" --spec-dir "$WORK/spec"
+umask "$caller_umask"
+if grep -q "umask 0022" "$WORK/stdout" && grep -q "locale C.UTF-8" "$WORK/stdout"; then pass "umask and locale vary from the caller's"; else fail "closing line: $(tail -1 "$WORK/stdout")"; fi
 expect_exit 0 "reproduce --json" -- "$VIGIL" reproduce "$WORK/dist" --spec-dir "$WORK/spec" --json
 if jq -e '.identical == true and (.variations | length) >= 9' "$WORK/stdout" >/dev/null; then pass "JSON says identical"; else fail "json: $(head -c 300 "$WORK/stdout")"; fi
 
@@ -29,9 +35,21 @@ if grep -q "^DIFFERS initramfs.cpio.gz" "$WORK/stdout"; then pass "the initramfs
 if grep -q "^  init: mtime 1700000099 vs 1700000000" "$WORK/stdout"; then pass "the member and field are named (init: mtime)"; else fail "no member/field: $(head -8 "$WORK/stdout")"; fi
 if grep -q "^DIFFERS hello.eif" "$WORK/stdout" && grep -q "(Ramdisk): " "$WORK/stdout"; then pass "the EIF section is named"; else fail "no EIF section line"; fi
 if grep -q "^NOT REPRODUCED" "$WORK/stdout"; then pass "verdict NOT REPRODUCED"; else fail "no verdict"; fi
+expect_exit 1 "reproduce --keep keeps the rebuild to compare" -- "$VIGIL" reproduce "$WORK/drifted" --spec-dir "$WORK/spec" --keep
+kept=$(awk '$1=="kept"{print $2}' "$WORK/stdout")
+if [ -n "$kept" ] && [ -f "$kept/out/initramfs.cpio.gz" ]; then pass "the kept tree holds the rebuilt files"; else fail "kept: '$kept'"; fi
+[ -n "$kept" ] && rm -rf "$kept"
+
+# A release that does not match its own SHA256SUMS is refused before anything is rebuilt.
+cp -r "$WORK/dist" "$WORK/extra"; printf 'x' > "$WORK/extra/unlisted"
+expect_exit 1 "an extra file in DIST" -- "$VIGIL" reproduce "$WORK/extra" --spec-dir "$WORK/spec"
+expect_stderr "extra file 'unlisted'" "the extra file is named"
+cp -r "$WORK/dist" "$WORK/missing"; rm "$WORK/missing/hello.eif"
+expect_exit 1 "a listed file missing from DIST" -- "$VIGIL" reproduce "$WORK/missing" --spec-dir "$WORK/spec"
+expect_stderr "missing file 'hello.eif'" "the missing file is named"
 
 # Bad input.
-mkdir -p "$WORK/nospec"; cp "$WORK/dist/vmlinuz" "$WORK/nospec/"
+mkdir -p "$WORK/nospec"; cp "$WORK/dist/vmlinuz" "$WORK/nospec/"; (cd "$WORK/nospec" && sha256sum vmlinuz > SHA256SUMS)
 expect_exit 2 "a directory without a recorded spec" -- "$VIGIL" reproduce "$WORK/nospec" --spec-dir "$WORK/spec"
 expect_stderr "no recorded spec" "the missing spec is named"
 printf 'x' >> "$WORK/inputs/hello"

@@ -50,10 +50,14 @@ int RunReproduce(const ReproduceArgs& args) {
     for (const auto& detail : d.details) std::cout << "  " << detail << "\n";
   }
   if (!result->differences.empty() && !FindExecutable("diffoscope").empty()) {
-    std::cout << "for a full comparison: diffoscope " << args.dist << "/FILE "
-              << (result->kept_tree.empty() ? std::string("<rerun with --keep>")
-                                            : (result->kept_tree / "out").string() + "/FILE")
-              << "\n";
+    if (result->kept_tree.empty()) {
+      std::cout << "for a full comparison with diffoscope, rerun with --keep\n";
+    } else {
+      for (const auto& d : result->differences) {
+        std::cout << "compare: diffoscope " << (std::filesystem::path(args.dist) / d.file).string()
+                  << " " << (result->kept_tree / "out" / d.file).string() << "\n";
+      }
+    }
   }
   if (!result->kept_tree.empty()) std::cout << "kept " << result->kept_tree.string() << "\n";
   if (!result->skipped.empty()) std::cout << "not varied: " << Join(result->skipped) << "\n";

@@ -15,9 +15,11 @@ struct FileDifference {
   std::vector<std::string> details;  // empty when only the hashes are known to differ
 };
 
-// Checks every file listed in RELEASED/SHA256SUMS against the same file in REBUILT (and
-// files only in one of them). Empty when the directories are identical.
+// Compares the files listed in `released_sums` (RELEASED's SHA256SUMS, already checked
+// against RELEASED's files by encoding::CheckDistManifest) with REBUILT's own SHA256SUMS,
+// and explains each difference (files only in one of them too). Empty when identical.
 Result<std::vector<FileDifference>> CompareDists(const std::filesystem::path& released,
+                                                 std::string_view released_sums,
                                                  const std::filesystem::path& rebuilt);
 
 }  // namespace vigil::image

@@ -1,16 +1,20 @@
 #include "image/reproduce.h"
 
+#include <locale.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
 #include <map>
+#include <optional>
 
 #include "base/cpu.h"
 #include "base/file.h"
 #include "base/hex.h"
 #include "base/subprocess.h"
 #include "crypto/file_hash.h"
+#include "encoding/dist_manifest.h"
 #include "image/spec.h"
 
 namespace vigil::image {
@@ -95,10 +99,40 @@ bool Works(const std::vector<std::string>& argv) {
   return run.ok() && run->exit.ok();
 }
 
+// A locale that exists here and is not the caller's, for the rebuild; empty if none.
+std::string OtherLocale() {
+  const char* mine = std::getenv("LC_ALL");
+  if (mine == nullptr || *mine == '\0') mine = std::getenv("LANG");
+  const std::string current = mine != nullptr ? mine : "C";
+  for (const char* name : {"fr_FR.UTF-8", "C.UTF-8"}) {
+    if (current == name) continue;
+    locale_t locale = ::newlocale(LC_ALL_MASK, name, nullptr);
+    if (locale == nullptr) continue;  // not generated on this machine
+    ::freelocale(locale);
+    return name;
+  }
+  return "";
+}
+
+// The caller's umask, read without changing it (umask(2) would, for every thread). /proc
+// files report size 0, so this is a stream read rather than ReadFile.
+std::optional<unsigned> CurrentUmask() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("Umask:", 0) == 0) {
+      return static_cast<unsigned>(std::strtoul(line.c_str() + 6, nullptr, 8));
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<ReproduceResult> Reproduce(const ReproduceOptions& options) {
   VIGIL_ASSIGN_OR_RETURN(fs::path resolved_path, FindResolvedSpec(options.dist));
+  // The release must be intact before it is worth rebuilding: every listed file present and
+  // matching, nothing extra (kFailed naming each bad file otherwise).
+  VIGIL_ASSIGN_OR_RETURN(std::string released_sums, encoding::CheckDistManifest(options.dist));
   auto text = ReadFile(resolved_path, 1 << 20);
   if (!text.ok()) return text.error();
   // The release's own epoch: SOURCE_DATE_EPOCH from our environment must not override it.
@@ -131,24 +165,38 @@ Result<ReproduceResult> Reproduce(const ReproduceOptions& options) {
        std::string(path_env ? path_env : "/usr/bin:/bin") + ":/nonexistent/vigil-reproduce"},
       {"HOME", (tree.path() / "home").string()},
       {"TZ", "Pacific/Kiritimati"},
-      {"LANG", "fr_FR.UTF-8"},
-      {"LC_ALL", "fr_FR.UTF-8"},
       {"VIGIL_REPRODUCE_EXTRA_VARIABLE", "1"},
       // An ASan build of vigil tolerates libfaketime's preload.
       {"ASAN_OPTIONS", "verify_asan_link_order=0"},
   };
-  result.variations.insert(result.variations.end(),
-                           {"TZ=Pacific/Kiritimati", "locale fr_FR.UTF-8", "HOME", "PATH suffix",
-                            "extra environment variable", "umask 0002"});
-  std::vector<std::string> argv;
-  std::size_t cpus = UsableCpuCount();
-  if (cpus >= 3 && !FindExecutable("taskset").empty()) {
-    argv.insert(argv.end(), {"taskset", "-c", "0-" + std::to_string(cpus - 2)});
-    result.variations.push_back("CPUs: " + std::to_string(cpus - 1) + " of " +
-                                std::to_string(cpus));
+  result.variations.insert(result.variations.end(), {"TZ=Pacific/Kiritimati", "HOME", "PATH suffix",
+                                                     "extra environment variable"});
+  if (std::string locale = OtherLocale(); !locale.empty()) {
+    env["LANG"] = locale;
+    env["LC_ALL"] = locale;
+    result.variations.push_back("locale " + locale);
   } else {
-    result.skipped.push_back("CPU count (only " + std::to_string(cpus) +
-                             " CPUs; the one-CPU case is covered by the test suite)");
+    result.skipped.push_back("locale (no locale but the caller's is generated; run scripts/setup)");
+  }
+  // 0022 and 0002, whichever the caller does not use.
+  const std::string umask = CurrentUmask() == 0002u ? "0022" : "0002";
+  result.variations.push_back("umask " + umask);
+
+  std::vector<std::string> argv;
+  // One CPU fewer, from the CPUs we really have. Not on two: a one-CPU rebuild takes twice
+  // as long, and the one-CPU build is compared in tests/image_reproducible.sh.
+  std::vector<int> cpus = UsableCpus();
+  if (cpus.size() >= 3 && !FindExecutable("taskset").empty()) {
+    std::string list;
+    for (std::size_t i = 0; i + 1 < cpus.size(); ++i) {
+      list += (i == 0 ? "" : ",") + std::to_string(cpus[i]);
+    }
+    argv.insert(argv.end(), {"taskset", "-c", list});
+    result.variations.push_back("CPUs: " + std::to_string(cpus.size() - 1) + " of " +
+                                std::to_string(cpus.size()));
+  } else {
+    result.skipped.push_back("CPU count (" + std::to_string(cpus.size()) +
+                             " CPUs here; the one-CPU build is compared by the test suite)");
   }
   if (!FindExecutable("faketime").empty() && Works({"faketime", "-f", "+1000d", "true"})) {
     argv.insert(argv.end(), {"faketime", "-f", "+1000d"});
@@ -156,11 +204,18 @@ Result<ReproduceResult> Reproduce(const ReproduceOptions& options) {
   } else {
     result.skipped.push_back("wall clock (faketime is not installed)");
   }
-  std::string script = "umask 0002 && exec \"$0\" \"$@\"";
-  if (Works({"unshare", "--uts", "true"})) {
-    argv.insert(argv.end(), {"unshare", "--uts", "--"});
+  std::string script = "umask " + umask + " && exec \"$0\" \"$@\"";
+  // A UTS namespace needs root, or a user namespace (-r) where unprivileged ones are allowed.
+  std::vector<std::string> unshare;
+  if (Works({"unshare", "--uts", "hostname", "vigil-reproduce"})) {
+    unshare = {"unshare", "--uts", "--"};
+  } else if (Works({"unshare", "-r", "--uts", "hostname", "vigil-reproduce"})) {
+    unshare = {"unshare", "-r", "--uts", "--"};
+  }
+  if (!unshare.empty()) {
+    argv.insert(argv.end(), unshare.begin(), unshare.end());
     script = "hostname vigil-reproduce && " + script;
-    result.variations.push_back("hostname (new UTS namespace)");
+    result.variations.push_back("hostname vigil-reproduce (new UTS namespace)");
   } else {
     result.skipped.push_back("hostname (no permission for a UTS namespace)");
   }
@@ -178,7 +233,7 @@ Result<ReproduceResult> Reproduce(const ReproduceOptions& options) {
     return Error::Failed("the rebuild failed (exit " + std::to_string(build->exit.code) + "):\n" +
                          build->output);
   }
-  VIGIL_ASSIGN_OR_RETURN(result.differences, CompareDists(options.dist, out));
+  VIGIL_ASSIGN_OR_RETURN(result.differences, CompareDists(options.dist, released_sums, out));
   if (options.keep) {
     result.kept_tree = tree.path();
     tree.Release();

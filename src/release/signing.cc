@@ -1,8 +1,8 @@
 #include "release/signing.h"
 
 #include "base/file.h"
+#include "encoding/dist_manifest.h"
 #include "release/gpg.h"
-#include "release/manifest.h"
 
 namespace vigil::release {
 namespace {
@@ -45,7 +45,7 @@ bool SignedByKey(gpgme_key_t key, const char* fpr) {
 
 Result<fs::path> SignRelease(const fs::path& dist, const SignOptions& options) {
   VIGIL_ASSIGN_OR_RETURN(std::string fingerprint, NormalizeFingerprint(options.fingerprint));
-  VIGIL_ASSIGN_OR_RETURN(std::string sums, CheckDistManifest(dist));
+  VIGIL_ASSIGN_OR_RETURN(std::string sums, encoding::CheckDistManifest(dist));
   VIGIL_ASSIGN_OR_RETURN(CtxPtr ctx, NewContext(options.gnupg_home));
   VIGIL_ASSIGN_OR_RETURN(KeyPtr key, FindSigningKey(ctx.get(), fingerprint));
 
@@ -63,7 +63,7 @@ Result<fs::path> SignRelease(const fs::path& dist, const SignOptions& options) {
   }
   VIGIL_ASSIGN_OR_RETURN(std::string armoured, DataContents(out.get()));
 
-  fs::path dir = dist / kSignaturesDir;
+  fs::path dir = dist / encoding::kSignaturesDir;
   std::error_code ec;
   fs::file_type type = fs::symlink_status(dir, ec).type();
   if (type == fs::file_type::not_found) {

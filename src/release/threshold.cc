@@ -5,20 +5,20 @@
 #include <variant>
 
 #include "base/file.h"
+#include "encoding/dist_manifest.h"
 #include "release/detached_verifier.h"
-#include "release/manifest.h"
 
 namespace vigil::release {
 
 Result<VerifyReport> VerifyRelease(const fs::path& dist, const fs::path& keyring, int threshold) {
   if (threshold < 1) return Error::BadInput("--threshold must be at least 1");
-  VIGIL_ASSIGN_OR_RETURN(std::string sums, CheckDistManifest(dist));
+  VIGIL_ASSIGN_OR_RETURN(std::string sums, encoding::CheckDistManifest(dist));
 
   VIGIL_ASSIGN_OR_RETURN(auto verifier, DetachedVerifier::Create(keyring));
 
   VerifyReport report;
   report.threshold = threshold;
-  fs::path dir = dist / kSignaturesDir;
+  fs::path dir = dist / encoding::kSignaturesDir;
   std::error_code ec;
   if (fs::symlink_status(dir, ec).type() == fs::file_type::not_found) return report;
   std::vector<fs::directory_entry> entries;
@@ -36,7 +36,7 @@ Result<VerifyReport> VerifyRelease(const fs::path& dist, const fs::path& keyring
   std::map<std::string, std::string> counted;  // primary fingerprint -> file
   for (const auto& entry : entries) {
     std::string name = entry.path().filename().string();
-    std::string file = std::string(kSignaturesDir) + "/" + name;
+    std::string file = std::string(encoding::kSignaturesDir) + "/" + name;
     auto reject = [&](std::string reason) { report.invalid.push_back({file, std::move(reason)}); };
     if (entry.symlink_status(ec).type() != fs::file_type::regular) {
       reject("not a regular file");

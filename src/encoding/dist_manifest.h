@@ -7,7 +7,7 @@
 
 #include "base/result.h"
 
-namespace vigil::release {
+namespace vigil::encoding {
 
 // The directory of detached signatures inside DIST; the manifest does not cover it.
 inline constexpr char kSignaturesDir[] = "signatures";
@@ -21,4 +21,4 @@ inline constexpr char kSumsName[] = "SHA256SUMS";
 // that differs, is missing or is extra.
 Result<std::string> CheckDistManifest(const std::filesystem::path& dist);
 
-}  // namespace vigil::release
+}  // namespace vigil::encoding

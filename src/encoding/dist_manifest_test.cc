@@ -1,4 +1,4 @@
-#include "release/manifest.h"
+#include "encoding/dist_manifest.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include "crypto/hash.h"
 #include "encoding/sha256sums.h"
 
-namespace vigil::release {
+namespace vigil::encoding {
 namespace {
 
 class ManifestTest : public ::testing::Test {
@@ -25,13 +25,13 @@ class ManifestTest : public ::testing::Test {
     ASSERT_TRUE(WriteFileAtomic(dist() / name, AsBytes(text)).ok());
   }
   void WriteSums() {
-    std::vector<encoding::SumEntry> entries;
+    std::vector<SumEntry> entries;
     for (const auto& name : {"a", "b.eif"}) {
       auto data = ReadFile(dist() / name, 1 << 20);
       ASSERT_TRUE(data.ok());
       entries.push_back({name, HexEncode(crypto::Sha256(*data))});
     }
-    Put("SHA256SUMS", encoding::FormatSums(entries));
+    Put("SHA256SUMS", FormatSums(entries));
   }
   std::optional<TempDir> dir_;
 };
@@ -89,4 +89,4 @@ TEST_F(ManifestTest, MissingOrMalformedSumsIsBadInput) {
 }
 
 }  // namespace
-}  // namespace vigil::release
+}  // namespace vigil::encoding

@@ -1,15 +1,14 @@
-#include "release/manifest.h"
+#include "encoding/dist_manifest.h"
 
 #include <map>
 #include <set>
 #include <vector>
 
 #include "base/file.h"
-#include "base/hex.h"
-#include "crypto/hash.h"
+#include "crypto/file_hash.h"
 #include "encoding/sha256sums.h"
 
-namespace vigil::release {
+namespace vigil::encoding {
 namespace {
 
 constexpr std::uint64_t kMaxSumsSize = 1 << 20;
@@ -58,7 +57,7 @@ Result<std::string> CheckDistManifest(const fs::path& dist) {
   auto sums_bytes = ReadFile(dist / kSumsName, kMaxSumsSize, /*allow_symlink=*/false);
   if (!sums_bytes.ok()) return sums_bytes.error();
   std::string sums_text(AsText(*sums_bytes));
-  auto sums = encoding::ParseSums(sums_text);
+  auto sums = ParseSums(sums_text);
   if (!sums.ok()) return sums.error().WithContext(dist.string());
 
   for (const auto& [name, sha256] : *sums) {
@@ -74,12 +73,13 @@ Result<std::string> CheckDistManifest(const fs::path& dist) {
       problems.push_back("extra file '" + name + "' (not listed)");
       continue;
     }
-    auto data = ReadFile(dist / name, kMaxListedFile, /*allow_symlink=*/false);
-    if (!data.ok()) {
-      problems.push_back("unreadable file '" + name + "': " + data.error().message());
+    // Streamed: released files (kernels, EIFs) need not fit in memory to be checked.
+    auto hashed = crypto::Sha256OfFile(dist / name, kMaxListedFile);
+    if (!hashed.ok()) {
+      problems.push_back("unreadable file '" + name + "': " + hashed.error().message());
       continue;
     }
-    std::string actual = HexEncode(crypto::Sha256(*data));
+    const std::string& actual = *hashed;
     if (actual != listed->second) {
       problems.push_back("modified file '" + name + "' (SHA-256 " + actual + ", listed " +
                          listed->second + ")");
@@ -95,4 +95,4 @@ Result<std::string> CheckDistManifest(const fs::path& dist) {
   return sums_text;
 }
 
-}  // namespace vigil::release
+}  // namespace vigil::encoding
