@@ -145,5 +145,44 @@ D5="$WORK/sig-after"; make_dist "$D5"
 printf 'x' >> "$D5/cmdline"; (cd "$D5" && sha256sum cmdline initramfs.cpio.gz vmlinuz > SHA256SUMS)
 expect_exit 1 "SHA256SUMS rewritten after signing: bad signatures" -- verify "$D5" --keyring "$WORK/keyring.asc" --threshold 1
 if grep -q "bad signature" "$WORK/stdout"; then pass "reported as bad signatures"; else fail "stdout: $(cat "$WORK/stdout")"; fi
+# --git: signatures over a commit's tree hash, kept in the note refs/notes/signatures.
+GIT=(git -c user.name=maintainer -c user.email=m@example.org -c init.defaultBranch=main)
+R="$WORK/repo"; mkdir -p "$R"; "${GIT[@]}" -C "$R" init -q
+printf 'source\n' > "$R/file"; "${GIT[@]}" -C "$R" add file; "${GIT[@]}" -C "$R" commit -qm one
+expect_exit 0 "alice signs HEAD's tree" -- "$VIGIL" release sign --git HEAD --repo "$R" --key "$A"
+tree=$(git -C "$R" rev-parse 'HEAD^{tree}')
+if grep -q "signed tree $tree of commit" "$WORK/stdout"; then pass "the signed tree is printed"; else fail "stdout: $(cat "$WORK/stdout")"; fi
+(cd "$R" && "$VIGIL" release sign --git HEAD --key "$B") >/dev/null
+expect_exit 0 "git: threshold 2 with two signers" -- verify --git HEAD --repo "$R" --keyring "$WORK/keyring.asc" --threshold 2
+if grep -q "signed by $A" "$WORK/stdout" && grep -q "signed by $B" "$WORK/stdout" && grep -q "(note:" "$WORK/stdout"; then pass "git: who signed is printed"; else fail "stdout: $(cat "$WORK/stdout")"; fi
+# The note holds plain armoured signatures over the documented payload: gpg checks one alone.
+git -C "$R" notes --ref=signatures show HEAD | awk '/BEGIN PGP/{n++} n==1' | sed '/END PGP/q' > "$WORK/first.asc"
+printf 'vigil-release-tree-v1\ntree %s\n' "$tree" > "$WORK/payload"
+if gpg --batch --verify "$WORK/first.asc" "$WORK/payload" 2>/dev/null; then pass "gpg verifies a note's signature over the tree payload"; else fail "gpg rejects the note's signature"; fi
+(cd "$R" && "$VIGIL" release sign --git HEAD --key "$A") >/dev/null
+expect_exit 1 "git: a key signing twice counts once" -- verify --git HEAD --repo "$R" --keyring "$WORK/keyring.asc" --threshold 3
+if grep -q "already counted" "$WORK/stdout"; then pass "git: the repeated key is reported"; else fail "stdout: $(cat "$WORK/stdout")"; fi
+expect_exit 1 "git: a key outside the keyring does not count" -- verify --git HEAD --repo "$R" --keyring "$WORK/keyring-dave.asc" --threshold 2
+# The signatures travel with the repository.
+git clone -q "$R" "$WORK/clone"; git -C "$WORK/clone" fetch -q origin refs/notes/signatures:refs/notes/signatures
+expect_exit 0 "git: a clone with the notes verifies" -- verify --git HEAD --repo "$WORK/clone" --keyring "$WORK/keyring.asc" --threshold 2
+# Another tree is not signed: a new commit, or a commit given the old note by hand.
+printf 'changed\n' > "$R/file"; "${GIT[@]}" -C "$R" commit -qam two
+expect_exit 1 "git: a new commit has no signatures" -- verify --git HEAD --repo "$R" --keyring "$WORK/keyring.asc" --threshold 1
+git -C "$R" notes --ref=signatures show HEAD~1 > "$WORK/old-note"
+"${GIT[@]}" -C "$R" notes --ref=signatures add -f -F "$WORK/old-note" HEAD
+expect_exit 1 "git: signatures copied onto another tree do not count" -- verify --git HEAD --repo "$R" --keyring "$WORK/keyring.asc" --threshold 1
+if grep -q "bad signature" "$WORK/stdout"; then pass "git: copied signatures are reported as bad"; else fail "stdout: $(cat "$WORK/stdout")"; fi
+printf 'garbage\n-----BEGIN PGP SIGNATURE-----\nnot base64\n' > "$WORK/bad-note"
+"${GIT[@]}" -C "$R" notes --ref=signatures add -f -F "$WORK/bad-note" HEAD
+expect_exit 1 "git: a malformed note counts nothing" -- verify --git HEAD --repo "$R" --keyring "$WORK/keyring.asc" --threshold 1
+if grep -q "text outside a signature block" "$WORK/stdout" && grep -q "without its END line" "$WORK/stdout"; then pass "git: the malformed parts are named"; else fail "stdout: $(cat "$WORK/stdout")"; fi
+expect_exit 2 "git: an unknown revision" -- verify --git nosuchrev --repo "$R" --keyring "$WORK/keyring.asc" --threshold 1
+expect_stderr "unknown revision 'nosuchrev'" "git: the unknown revision is named"
+expect_exit 2 "git: not a repository" -- "$VIGIL" release sign --git HEAD --repo / --key "$A"
+expect_stderr "no git repository" "git: the missing repository is named"
+expect_exit 2 "DIST and --git together" -- verify "$D" --git HEAD --repo "$R" --keyring "$WORK/keyring.asc" --threshold 1
+expect_exit 2 "neither DIST nor --git" -- "$VIGIL" release sign --key "$A"
+
 if ls /tmp | grep -q '^vigil-gnupg\.'; then fail "temporary GNUPGHOME left behind: $(ls /tmp | grep vigil-gnupg)"; else pass "temporary GNUPGHOMEs removed"; fi
 finish

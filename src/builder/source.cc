@@ -1,7 +1,5 @@
 #include "builder/source.h"
 
-#include <git2.h>
-
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -10,6 +8,7 @@
 #include "base/file.h"
 #include "base/hex.h"
 #include "crypto/hash.h"
+#include "git/git.h"
 #include "release/detached_verifier.h"
 
 namespace vigil::builder {
@@ -18,28 +17,15 @@ namespace {
 constexpr std::string_view kSignatureStart = "-----BEGIN PGP SIGNATURE-----";
 constexpr std::size_t kMaxTags = 4096;
 
-template <typename T, void (*Free)(T*)>
-struct GitDeleter {
-  void operator()(T* p) const { Free(p); }
-};
-template <typename T, void (*Free)(T*)>
-using GitPtr = std::unique_ptr<T, GitDeleter<T, Free>>;
-using RepoPtr = GitPtr<git_repository, git_repository_free>;
-using ObjectPtr = GitPtr<git_object, git_object_free>;
-using CommitPtr = GitPtr<git_commit, git_commit_free>;
-using OdbPtr = GitPtr<git_odb, git_odb_free>;
-using OdbObjectPtr = GitPtr<git_odb_object, git_odb_object_free>;
-
-std::string GitMessage(const std::string& what) {
-  const git_error* error = git_error_last();
-  return what + ": " + (error != nullptr && error->message != nullptr ? error->message : "unknown");
-}
-
-std::string OidHex(const git_oid* oid) {
-  char hex[GIT_OID_HEXSZ + 1] = {};
-  git_oid_tostr(hex, sizeof hex, oid);
-  return hex;
-}
+using git::CommitPtr;
+using git::ErrorMessage;
+using git::ObjectPtr;
+using git::OdbObjectPtr;
+using git::OdbPtr;
+using git::OidHex;
+using git::RemotePtr;
+using git::RepoPtr;
+using git::TreePtr;
 
 // The annotated tags whose target is `commit`: name -> tag object id.
 Result<std::map<std::string, git_oid>> TagsOn(git_repository* repo, const git_oid& commit) {
@@ -69,7 +55,7 @@ Result<std::map<std::string, git_oid>> TagsOn(git_repository* repo, const git_oi
         return 0;
       },
       &walk);
-  if (rc != 0 && walk.seen <= kMaxTags) return Error::Failed(GitMessage("listing tags"));
+  if (rc != 0 && walk.seen <= kMaxTags) return Error::Failed(ErrorMessage("listing tags"));
   return walk.tags;
 }
 
@@ -82,9 +68,6 @@ bool SplitSignedTag(std::string_view raw, std::string_view* payload, std::string
   return true;
 }
 
-using RemotePtr = GitPtr<git_remote, git_remote_free>;
-using TreePtr = GitPtr<git_tree, git_tree_free>;
-
 // Opens the bare mirror of `url` under `dir`, creating it the first time, and brings its
 // branches and tags up to date (deleted upstream refs are pruned, so a withdrawn signed
 // tag no longer counts).
@@ -95,7 +78,7 @@ Result<RepoPtr> FetchMirror(const std::string& url, const fs::path& dir) {
     std::error_code ec;
     fs::remove_all(dir, ec);
     if (git_repository_init(&raw, dir.c_str(), /*is_bare=*/1) != 0) {
-      return Error::Failed(GitMessage("cannot create the mirror " + dir.string()));
+      return Error::Failed(ErrorMessage("cannot create the mirror " + dir.string()));
     }
     RepoPtr created(raw);
     git_remote* remote = nullptr;
@@ -103,7 +86,7 @@ Result<RepoPtr> FetchMirror(const std::string& url, const fs::path& dir) {
                                          "+refs/heads/*:refs/heads/*") != 0 ||
         git_remote_add_fetch(created.get(), "origin", "+refs/tags/*:refs/tags/*") != 0) {
       git_remote_free(remote);
-      return Error::Failed(GitMessage("cannot configure the mirror of " + url));
+      return Error::Failed(ErrorMessage("cannot configure the mirror of " + url));
     }
     git_remote_free(remote);
     raw = created.release();
@@ -111,7 +94,7 @@ Result<RepoPtr> FetchMirror(const std::string& url, const fs::path& dir) {
   RepoPtr repo(raw);
   git_remote* raw_remote = nullptr;
   if (git_remote_lookup(&raw_remote, repo.get(), "origin") != 0) {
-    return Error::Failed(GitMessage("the mirror of " + url));
+    return Error::Failed(ErrorMessage("the mirror of " + url));
   }
   RemotePtr remote(raw_remote);
   git_fetch_options fetch;
@@ -119,7 +102,7 @@ Result<RepoPtr> FetchMirror(const std::string& url, const fs::path& dir) {
   fetch.prune = GIT_FETCH_PRUNE;
   fetch.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;  // the refspec fetches every tag
   if (git_remote_fetch(remote.get(), nullptr, &fetch, nullptr) != 0) {
-    return Error::MissingEnv(GitMessage("cannot fetch " + url));
+    return Error::MissingEnv(ErrorMessage("cannot fetch " + url));
   }
   return repo;
 }
@@ -127,7 +110,8 @@ Result<RepoPtr> FetchMirror(const std::string& url, const fs::path& dir) {
 // Writes the commit's tree to TREES/TREE_ID once (into a temporary directory, then renamed).
 Result<fs::path> MaterializeTree(git_repository* repo, git_commit* commit, const fs::path& trees) {
   git_tree* raw_tree = nullptr;
-  if (git_commit_tree(&raw_tree, commit) != 0) return Error::Failed(GitMessage("reading the tree"));
+  if (git_commit_tree(&raw_tree, commit) != 0)
+    return Error::Failed(ErrorMessage("reading the tree"));
   TreePtr tree(raw_tree);
   const fs::path target = trees / OidHex(git_tree_id(tree.get()));
   if (fs::is_directory(target)) return target;
@@ -140,7 +124,7 @@ Result<fs::path> MaterializeTree(git_repository* repo, git_commit* commit, const
   const std::string staging_path = staging.path().string();
   checkout.target_directory = staging_path.c_str();
   if (git_checkout_tree(repo, reinterpret_cast<git_object*>(tree.get()), &checkout) != 0) {
-    return Error::Failed(GitMessage("checking out " + OidHex(git_commit_id(commit))));
+    return Error::Failed(ErrorMessage("checking out " + OidHex(git_commit_id(commit))));
   }
   VIGIL_RETURN_IF_ERROR(PublishDirectory(staging.path(), target));
   staging.Release();
@@ -159,8 +143,7 @@ SourceCache::SourceCache(fs::path root)
 SourceCache::~SourceCache() = default;
 
 Result<VerifiedSource> SourceCache::Fetch(const SourcePolicy& policy) {
-  static const int initialized = git_libgit2_init();
-  (void)initialized;
+  git::EnsureInitialized();
   std::lock_guard lock(mutex_);
   const std::string mirror_name =
       HexEncode(crypto::Sha256(AsBytes(policy.repository))).substr(0, 24);
@@ -216,12 +199,12 @@ Status SourceCache::VerifyTags(git_repository* repo, const git_oid& head,
     verifier = std::move(created).value();
   }
   git_odb* raw_odb = nullptr;
-  if (git_repository_odb(&raw_odb, repo) != 0) return Error::Failed(GitMessage("odb"));
+  if (git_repository_odb(&raw_odb, repo) != 0) return Error::Failed(ErrorMessage("odb"));
   OdbPtr odb(raw_odb);
   for (const auto& [name, oid] : tags) {
     git_odb_object* raw_object = nullptr;
     if (git_odb_read(&raw_object, odb.get(), &oid) != 0) {
-      return Error::Failed(GitMessage("reading tag " + name));
+      return Error::Failed(ErrorMessage("reading tag " + name));
     }
     OdbObjectPtr object(raw_object);
     const std::string_view raw(static_cast<const char*>(git_odb_object_data(object.get())),

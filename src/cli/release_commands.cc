@@ -2,23 +2,52 @@
 
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "cli/cli_util.h"
+#include "release/git_signatures.h"
 #include "release/signing.h"
 #include "release/threshold.h"
 
 namespace vigil::cli {
 namespace {
 
-int Sign(const std::string& dist, const release::SignOptions& options) {
-  auto written = release::SignRelease(dist, options);
+// What a release command acts on: a DIST directory, or with --git a commit's tree.
+struct Target {
+  std::string dist;
+  std::string git_revision;
+  std::string repo = ".";
+};
+
+// Exactly one of DIST and --git.
+std::optional<Error> CheckTarget(const Target& target) {
+  if (target.dist.empty() == target.git_revision.empty()) {
+    return Error::BadInput("give either DIST or --git REVISION (exactly one)");
+  }
+  return std::nullopt;
+}
+
+int Sign(const Target& target, const release::SignOptions& options) {
+  if (auto bad = CheckTarget(target)) return ReportError(*bad);
+  if (!target.git_revision.empty()) {
+    auto signed_revision = release::SignGitRevision(target.repo, target.git_revision, options);
+    if (!signed_revision.ok()) return ReportError(signed_revision.error());
+    std::cout << "signed tree " << signed_revision->tree << " of commit " << signed_revision->commit
+              << " in " << release::kSignaturesNotesRef << "\n";
+    return 0;
+  }
+  auto written = release::SignRelease(target.dist, options);
   if (!written.ok()) return ReportError(written.error());
   std::cout << written->string() << "\n";
   return 0;
 }
 
-int Verify(const std::string& dist, const std::string& keyring, int threshold, bool json) {
-  auto report = release::VerifyRelease(dist, keyring, threshold);
+int Verify(const Target& target, const std::string& keyring, int threshold, bool json) {
+  if (auto bad = CheckTarget(target)) return ReportError(*bad);
+  auto report =
+      target.git_revision.empty()
+          ? release::VerifyRelease(target.dist, keyring, threshold)
+          : release::VerifyGitRevision(target.repo, target.git_revision, keyring, threshold);
   if (!report.ok()) return ReportError(report.error());
   if (json) {
     Json valid = Json::array();
@@ -56,31 +85,42 @@ void AddReleaseCommands(CLI::App& app, int* exit_code) {
   CLI::App* rel = app.add_subcommand("release", "Maintainer signatures over a release (OpenPGP)");
   rel->require_subcommand(1);
 
+  auto add_target = [](CLI::App* command, Target& target) {
+    command->add_option("DIST", target.dist, "Release directory holding SHA256SUMS");
+    command->add_option("--git", target.git_revision,
+                        "Instead of DIST: a commit (e.g. HEAD, v1.0) whose tree hash is signed, "
+                        "kept in the note refs/notes/signatures");
+    command->add_option("--repo", target.repo, "With --git: the repository")->capture_default_str();
+  };
   struct SignArgs {
-    std::string dist;
+    Target target;
     release::SignOptions options;
   };
   auto sign = std::make_shared<SignArgs>();
   CLI::App* s = rel->add_subcommand(
-      "sign", "Sign DIST/SHA256SUMS (detached, armoured) into DIST/signatures/<FINGERPRINT>.asc");
-  s->add_option("DIST", sign->dist, "Release directory holding SHA256SUMS")->required();
+      "sign",
+      "Sign DIST/SHA256SUMS (detached, armoured) into DIST/signatures/<FINGERPRINT>.asc, or "
+      "with --git a commit's tree hash into its note in refs/notes/signatures");
+  add_target(s, sign->target);
   s->add_option("--key", sign->options.fingerprint,
                 "Full fingerprint (40 hex digits) of the signer's primary key")
       ->required();
   s->add_option("--gnupg-home", sign->options.gnupg_home,
                 "GnuPG home holding the secret key (default: the usual GNUPGHOME)");
-  s->callback([sign, exit_code] { *exit_code = Sign(sign->dist, sign->options); });
+  s->callback([sign, exit_code] { *exit_code = Sign(sign->target, sign->options); });
 
   struct VerifyArgs {
-    std::string dist;
+    Target target;
     std::string keyring;
     int threshold = 0;
     bool json = false;
   };
   auto verify = std::make_shared<VerifyArgs>();
   CLI::App* v = rel->add_subcommand(
-      "verify", "Check DIST against SHA256SUMS and count distinct valid signers; exit 0 if >= N");
-  v->add_option("DIST", verify->dist, "Release directory holding SHA256SUMS")->required();
+      "verify",
+      "Check DIST against SHA256SUMS (or with --git take a commit's tree) and count distinct "
+      "valid signers; exit 0 if >= N");
+  add_target(v, verify->target);
   v->add_option("--keyring", verify->keyring,
                 "Exported public keyring (armoured or binary): the only keys that count")
       ->required();
@@ -88,7 +128,7 @@ void AddReleaseCommands(CLI::App& app, int* exit_code) {
       ->required();
   v->add_flag("--json", verify->json, "Print the result as JSON");
   v->callback([verify, exit_code] {
-    *exit_code = Verify(verify->dist, verify->keyring, verify->threshold, verify->json);
+    *exit_code = Verify(verify->target, verify->keyring, verify->threshold, verify->json);
   });
 }
 

@@ -43,16 +43,15 @@ bool SignedByKey(gpgme_key_t key, const char* fpr) {
 
 }  // namespace
 
-Result<fs::path> SignRelease(const fs::path& dist, const SignOptions& options) {
+Result<std::string> SignDetached(std::string_view data, const SignOptions& options) {
   VIGIL_ASSIGN_OR_RETURN(std::string fingerprint, NormalizeFingerprint(options.fingerprint));
-  VIGIL_ASSIGN_OR_RETURN(std::string sums, encoding::CheckDistManifest(dist));
   VIGIL_ASSIGN_OR_RETURN(CtxPtr ctx, NewContext(options.gnupg_home));
   VIGIL_ASSIGN_OR_RETURN(KeyPtr key, FindSigningKey(ctx.get(), fingerprint));
 
   gpgme_signers_clear(ctx.get());
   gpgme_error_t err = gpgme_signers_add(ctx.get(), key.get());
   if (err) return Error::Failed("cannot select signer " + fingerprint + ": " + GpgErrorText(err));
-  VIGIL_ASSIGN_OR_RETURN(DataPtr in, DataFromBytes(sums));
+  VIGIL_ASSIGN_OR_RETURN(DataPtr in, DataFromBytes(data));
   VIGIL_ASSIGN_OR_RETURN(DataPtr out, NewOutputData());
   err = gpgme_op_sign(ctx.get(), in.get(), out.get(), GPGME_SIG_MODE_DETACH);
   if (err) return Error::Failed("signing with " + fingerprint + " failed: " + GpgErrorText(err));
@@ -61,7 +60,13 @@ Result<fs::path> SignRelease(const fs::path& dist, const SignOptions& options) {
       result->signatures->next != nullptr || !SignedByKey(key.get(), result->signatures->fpr)) {
     return Error::Failed("gpg did not make exactly one signature by " + fingerprint);
   }
-  VIGIL_ASSIGN_OR_RETURN(std::string armoured, DataContents(out.get()));
+  return DataContents(out.get());
+}
+
+Result<fs::path> SignRelease(const fs::path& dist, const SignOptions& options) {
+  VIGIL_ASSIGN_OR_RETURN(std::string fingerprint, NormalizeFingerprint(options.fingerprint));
+  VIGIL_ASSIGN_OR_RETURN(std::string sums, encoding::CheckDistManifest(dist));
+  VIGIL_ASSIGN_OR_RETURN(std::string armoured, SignDetached(sums, options));
 
   fs::path dir = dist / encoding::kSignaturesDir;
   std::error_code ec;

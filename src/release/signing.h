@@ -22,4 +22,8 @@ struct SignOptions {
 Result<std::filesystem::path> SignRelease(const std::filesystem::path& dist,
                                           const SignOptions& options);
 
+// A detached, armoured signature over `data` by the usable secret key whose primary
+// fingerprint is options.fingerprint (the same refusals as SignRelease).
+Result<std::string> SignDetached(std::string_view data, const SignOptions& options);
+
 }  // namespace vigil::release

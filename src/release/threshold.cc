@@ -16,11 +16,11 @@ Result<VerifyReport> VerifyRelease(const fs::path& dist, const fs::path& keyring
 
   VIGIL_ASSIGN_OR_RETURN(auto verifier, DetachedVerifier::Create(keyring));
 
-  VerifyReport report;
-  report.threshold = threshold;
   fs::path dir = dist / encoding::kSignaturesDir;
   std::error_code ec;
-  if (fs::symlink_status(dir, ec).type() == fs::file_type::not_found) return report;
+  if (fs::symlink_status(dir, ec).type() == fs::file_type::not_found) {
+    return CountSignatures(*verifier, {}, sums, threshold);
+  }
   std::vector<fs::directory_entry> entries;
   for (fs::directory_iterator it(dir, ec); !ec && it != fs::directory_iterator();
        it.increment(ec)) {
@@ -33,25 +33,39 @@ Result<VerifyReport> VerifyRelease(const fs::path& dist, const fs::path& keyring
   if (ec) return Error::BadInput("cannot list " + dir.string() + ": " + ec.message());
   std::sort(entries.begin(), entries.end());
 
-  std::map<std::string, std::string> counted;  // primary fingerprint -> file
+  std::vector<LabelledSignature> signatures;
   for (const auto& entry : entries) {
     std::string name = entry.path().filename().string();
-    std::string file = std::string(encoding::kSignaturesDir) + "/" + name;
-    auto reject = [&](std::string reason) { report.invalid.push_back({file, std::move(reason)}); };
+    LabelledSignature& signature = signatures.emplace_back();
+    signature.label = std::string(encoding::kSignaturesDir) + "/" + name;
     if (entry.symlink_status(ec).type() != fs::file_type::regular) {
-      reject("not a regular file");
+      signature.unreadable = "not a regular file";
+    } else if (!name.ends_with(".asc")) {
+      signature.unreadable = "not a .asc signature file";
+    } else if (auto text = ReadFile(entry.path(), kMaxSignatureSize, /*allow_symlink=*/false);
+               !text.ok()) {
+      signature.unreadable = text.error().message();
+    } else {
+      signature.text = std::string(AsText(*text));
+    }
+  }
+  return CountSignatures(*verifier, signatures, sums, threshold);
+}
+
+Result<VerifyReport> CountSignatures(DetachedVerifier& verifier,
+                                     const std::vector<LabelledSignature>& signatures,
+                                     std::string_view data, int threshold) {
+  VerifyReport report;
+  report.threshold = threshold;
+  std::map<std::string, std::string> counted;  // primary fingerprint -> label
+  for (const LabelledSignature& signature : signatures) {
+    const std::string& file = signature.label;
+    auto reject = [&](std::string reason) { report.invalid.push_back({file, std::move(reason)}); };
+    if (!signature.unreadable.empty()) {
+      reject(signature.unreadable);
       continue;
     }
-    if (!name.ends_with(".asc")) {
-      reject("not a .asc signature file");
-      continue;
-    }
-    auto signature = ReadFile(entry.path(), kMaxSignatureSize, /*allow_symlink=*/false);
-    if (!signature.ok()) {
-      reject(signature.error().message());
-      continue;
-    }
-    auto verdicts = verifier->Verify(AsText(*signature), sums, file);
+    auto verdicts = verifier.Verify(signature.text, data, file);
     if (!verdicts.ok()) return verdicts.error();
     if (verdicts->empty()) {
       reject("malformed: no OpenPGP signature");

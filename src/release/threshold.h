@@ -33,6 +33,22 @@ struct VerifyReport {
   bool ok() const { return static_cast<int>(valid.size()) >= threshold; }
 };
 
+class DetachedVerifier;
+
+// One signature to judge: its label in the report, and its text or, when it could not even
+// be read, why.
+struct LabelledSignature {
+  std::string label;
+  std::string text;
+  std::string unreadable;  // non-empty: rejected with this reason, text ignored
+};
+
+// Judges each signature over `data` with `verifier` and counts valid ones by distinct
+// primary keys: the M-of-N rule shared by DIST signatures and git notes.
+Result<VerifyReport> CountSignatures(DetachedVerifier& verifier,
+                                     const std::vector<LabelledSignature>& signatures,
+                                     std::string_view data, int threshold);
+
 // Checks DIST's manifest (kFailed naming the files when it does not match), imports the
 // public keys of `keyring` into a fresh temporary GNUPGHOME (never the user's), and checks
 // every signatures/* file against SHA256SUMS. Revoked or expired keys, keys outside the
