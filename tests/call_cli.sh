@@ -56,6 +56,7 @@ if [ "$(cat "$WORK/stdout")" = pong ]; then pass "ping answers pong"; else fail 
 # shellcheck disable=SC2046
 expect_exit 1 "a caller without a rule is denied" -- "$VIGIL" call "unix:$SOCK" vigil.Echo $(as stranger) < "$WORK/data"
 expect_stderr "denied" "the caller is told it was denied"
+expect_stderr "vigil: error: vigil.Echo: " "the call is named as it was typed (no '+' for the empty argument)"
 # shellcheck disable=SC2046
 expect_exit 1 "an explicit deny rule wins over a later allow" -- "$VIGIL" call "unix:$SOCK" vigil.Echo+secret $(as builder) < /dev/null
 if [ ! -s "$WORK/stdout" ]; then pass "a denied call produces no output"; else fail "denied call printed output"; fi
@@ -104,6 +105,11 @@ chmod 644 "$CA/builder.key"
 expect_exit 2 "a key file others can read is refused" -- "$VIGIL" call "unix:$SOCK" vigil.Ping $(as builder)
 expect_stderr "chmod 600" "the key error says how to fix it"
 chmod 600 "$CA/builder.key"
+# Callers send 1 MiB frames without asking: a host that would accept less does not start.
+expect_exit 2 "a host maximum frame below the protocol's 1 MiB is refused" -- "$HOST_BIN" \
+  --listen "unix:$WORK/small.sock" --cert "$CA/ledger.crt" --key "$CA/ledger.key" \
+  --ca "$CA/ca.crt" --policy "$WORK/policy" --audit-log "$WORK/small.log" --max-frame 65536
+expect_stderr "must be 1 MiB to 16 MiB" "the frame size error gives the range"
 
 kill -TERM $host
 status=0

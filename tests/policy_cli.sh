@@ -31,4 +31,7 @@ printf 'vigil.Sign +release builder-1 signer alow\n' > "$P/30-typo.policy"
 expect_exit 2 "a typo makes the directory invalid" -- "$VIGIL" policy check "$P"
 expect_stderr "30-typo.policy:1: unknown action 'alow'" "the typo is reported with file and line"
 expect_exit 2 "an invalid policy decides nothing" -- "$VIGIL" policy eval "$P" --service vigil.Ping --source anyone --target signer
+printf '# a rule no certificate could ever match\nvigil.Sign +release Builder-1 signer allow\n' > "$P/30-typo.policy"
+expect_exit 2 "a source name outside the role-name grammar is an error" -- "$VIGIL" policy check "$P"
+expect_stderr "30-typo.policy:2: bad source 'Builder-1'" "the impossible name is reported with file and line"
 finish

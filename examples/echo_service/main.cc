@@ -41,7 +41,8 @@ int main(int argc, char** argv) {
   app.add_option("--idle-timeout", idle, "Seconds without a frame either way")
       ->capture_default_str();
   app.add_option("--timeout", total, "Seconds a call may take")->capture_default_str();
-  app.add_option("--max-frame", max_frame, "Largest frame payload accepted, in bytes")
+  app.add_option("--max-frame", max_frame,
+                 "Largest frame payload accepted, in bytes (1 MiB to 16 MiB)")
       ->capture_default_str();
   try {
     app.parse(argc, argv);

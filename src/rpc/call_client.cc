@@ -65,6 +65,8 @@ Error ErrorFromService(CallError error, const std::string& message) {
 asio::awaitable<Result<std::unique_ptr<ClientCall>>> ClientCall::Open(
     asio::any_io_executor executor, Address address, CallRequest request,
     std::shared_ptr<asio::ssl::context> tls, ClientOptions options) {
+  // The service sends frames of up to kMinMaxFrame bytes: we must accept them.
+  VIGIL_CO_RETURN_IF_ERROR(CheckMaxFrame(options.limits.max_frame));
   // The connect deadline covers the TCP connect too: the watchdog closes the socket.
   Socket unconnected(executor);
   auto connection = std::make_shared<Connection>(std::move(unconnected), *tls, options.limits);
@@ -127,9 +129,8 @@ ClientCall::~ClientCall() { connection_->Close(); }
 
 asio::awaitable<Status> ClientCall::Write(std::string_view data) {
   if (closed_write_) co_return Error::Failed("the call's input was already closed");
-  std::size_t chunk = std::min(connection_->limits().max_frame, kDefaultMaxFrame);
   while (!data.empty()) {
-    std::string_view piece = data.substr(0, chunk);
+    std::string_view piece = data.substr(0, kMinMaxFrame);  // what every service accepts
     VIGIL_CO_RETURN_IF_ERROR(co_await connection_->WriteFrame(FrameType::kData, piece));
     data.remove_prefix(piece.size());
   }

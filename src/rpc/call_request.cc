@@ -17,18 +17,27 @@ bool IsArgumentChar(char c) { return IsNameChar(c) || c == ':' || c == '/' || c 
 
 }  // namespace
 
-std::string CallRequest::ToString() const { return service + "+" + argument; }
+bool IsServiceName(std::string_view text) {
+  return !text.empty() && text.size() <= kMaxService &&
+         std::all_of(text.begin(), text.end(), IsNameChar);
+}
+
+bool IsCallArgument(std::string_view text) {
+  return text.size() <= kMaxArgument && std::all_of(text.begin(), text.end(), IsArgumentChar);
+}
+
+std::string CallRequest::ToString() const {
+  return argument.empty() ? service : service + "+" + argument;
+}
 
 Result<CallRequest> ParseCallRequest(std::string_view text) {
   std::size_t plus = text.find('+');
   std::string_view service = text.substr(0, plus);
   std::string_view argument = plus == std::string_view::npos ? "" : text.substr(plus + 1);
-  if (service.empty() || service.size() > kMaxService ||
-      !std::all_of(service.begin(), service.end(), IsNameChar)) {
+  if (!IsServiceName(service)) {
     return Error::BadInput("a service name is 1-64 characters of A-Z a-z 0-9 . _ -");
   }
-  if (argument.size() > kMaxArgument ||
-      !std::all_of(argument.begin(), argument.end(), IsArgumentChar)) {
+  if (!IsCallArgument(argument)) {
     return Error::BadInput("a call argument is 0-255 characters of A-Z a-z 0-9 . _ - : / +");
   }
   return CallRequest{std::string(service), std::string(argument)};

@@ -10,12 +10,17 @@
 namespace vigil::rpc {
 
 struct CallRequest {
-  std::string service;           // 1-64 of A-Z a-z 0-9 . _ -
-  std::string argument;          // 0-255 of A-Z a-z 0-9 . _ - : / +
-  std::string ToString() const;  // "SERVICE+ARGUMENT"
+  std::string service;   // 1-64 of A-Z a-z 0-9 . _ -
+  std::string argument;  // 0-255 of A-Z a-z 0-9 . _ - : / +
+  // "SERVICE+ARGUMENT", or "SERVICE" when the argument is empty (both parse the same).
+  std::string ToString() const;
 };
 
 // Strict: the exact charsets and lengths above; anything else is kBadInput.
 Result<CallRequest> ParseCallRequest(std::string_view text);
+
+// The grammars above, for other parsers of service names and arguments (the policy).
+bool IsServiceName(std::string_view text);
+bool IsCallArgument(std::string_view text);
 
 }  // namespace vigil::rpc

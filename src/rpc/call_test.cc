@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -21,6 +23,7 @@
 #include "rpc/ca.h"
 #include "rpc/call_client.h"
 #include "rpc/frame.h"
+#include "rpc/pem_files.h"
 #include "rpc/service_host.h"
 
 namespace vigil::rpc {
@@ -37,7 +40,10 @@ constexpr char kPolicy[] =
     "test.Sink * builder @any allow\n"
     "test.Fail * builder @any allow\n"
     "test.Slow * builder @any allow\n"
-    "test.Missing * builder @any allow\n";
+    "test.Missing * builder @any allow\n"
+    "test.Early * builder @any allow\n"
+    "test.Redirect +self @any @any allow target=ledger\n"
+    "test.Redirect * @any @any allow target=signer\n";
 
 void WriteText(const fs::path& path, const std::string& text) { std::ofstream(path) << text; }
 
@@ -46,6 +52,53 @@ std::string ReadText(const fs::path& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+void AddExtension(X509* cert, X509* issuer, int nid, const char* value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
+  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+  ASSERT_NE(ext, nullptr);
+  ASSERT_EQ(X509_add_ext(cert, ext, -1), 1);
+  X509_EXTENSION_free(ext);
+}
+
+// DIR/builder.crt and DIR/builder.key (tag "build"), signed by the CA in `ca` like
+// `vigil ca issue` does, but valid only between the given offsets from now (in days):
+// IssueCertificate cannot backdate a certificate.
+void IssueBuilderValidBetween(const fs::path& ca, const fs::path& dir, long from_days,
+                              long to_days) {
+  auto ca_key = ReadPrivateKeyPem(ca / "ca.key");
+  auto ca_cert = ReadCertificatePem(ca / "ca.crt");
+  ASSERT_TRUE(ca_key.ok() && ca_cert.ok());
+  KeyPtr key(EVP_EC_gen("P-256"));
+  CertPtr cert(X509_new());
+  ASSERT_TRUE(key && cert);
+  ASSERT_EQ(X509_set_version(cert.get(), 2), 1);
+  ASSERT_EQ(ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 4242 + from_days), 1);
+  ASSERT_NE(X509_gmtime_adj(X509_getm_notBefore(cert.get()), 86400L * from_days), nullptr);
+  ASSERT_NE(X509_gmtime_adj(X509_getm_notAfter(cert.get()), 86400L * to_days), nullptr);
+  ASSERT_EQ(X509_set_pubkey(cert.get(), key.get()), 1);
+  ASSERT_EQ(
+      X509_NAME_add_entry_by_txt(X509_get_subject_name(cert.get()), "CN", MBSTRING_UTF8,
+                                 reinterpret_cast<const unsigned char*>("builder"), -1, -1, 0),
+      1);
+  ASSERT_EQ(X509_set_issuer_name(cert.get(), X509_get_subject_name(ca_cert->get())), 1);
+  AddExtension(cert.get(), ca_cert->get(), NID_basic_constraints, "critical,CA:FALSE");
+  AddExtension(cert.get(), ca_cert->get(), NID_key_usage, "critical,digitalSignature");
+  AddExtension(cert.get(), ca_cert->get(), NID_ext_key_usage, "serverAuth,clientAuth");
+  AddExtension(cert.get(), ca_cert->get(), NID_subject_alt_name, "DNS:builder,URI:vigil:tag:build");
+  AddExtension(cert.get(), ca_cert->get(), NID_authority_key_identifier, "keyid:always");
+  ASSERT_NE(X509_sign(cert.get(), ca_key->get(), EVP_sha256()), 0);
+  fs::create_directories(dir);
+  FILE* cert_file = std::fopen((dir / "builder.crt").c_str(), "w");
+  FILE* key_file = std::fopen((dir / "builder.key").c_str(), "w");
+  ASSERT_TRUE(cert_file != nullptr && key_file != nullptr);
+  fs::permissions(dir / "builder.key", fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(PEM_write_X509(cert_file, cert.get()), 1);
+  EXPECT_EQ(PEM_write_PrivateKey(key_file, key.get(), nullptr, nullptr, 0, nullptr, nullptr), 1);
+  std::fclose(cert_file);
+  std::fclose(key_file);
 }
 
 // The CA, certificates and policy shared by every test.
@@ -111,6 +164,16 @@ class CallTest : public ::testing::Test {
     host_->Register("test.Fail", [this](Call&) -> asio::awaitable<Status> {
       ++entered_;
       co_return Error::BadInput("the argument is not a build id");
+    });
+    host_->Register("test.Early", [this](Call& call) -> asio::awaitable<Status> {
+      ++entered_;  // answers after the first chunk, while the caller is still sending
+      VIGIL_CO_ASSIGN_OR_RETURN(auto first, co_await call.Read());
+      std::string answer = "enough after " + std::to_string(first ? first->size() : 0);
+      co_return co_await call.Write(answer);
+    });
+    host_->Register("test.Redirect", [this](Call& call) -> asio::awaitable<Status> {
+      ++entered_;
+      co_return co_await call.Write("here");
     });
     host_->Register("test.Slow", [this](Call& call) -> asio::awaitable<Status> {
       ++entered_;
@@ -279,6 +342,37 @@ TEST_F(CallTest, ClientPinsTheServiceName) {
   EXPECT_TRUE(CallService(tcp_, *ParseCallRequest("vigil.Ping"), options, "").ok());
 }
 
+TEST_F(CallTest, ServiceThatEndsWhileTheCallerStillSendsGivesItsResult) {
+  StartHost();
+  // The handler answers after the first 1 MiB frame; the caller still has 15 MiB to send.
+  std::string input(16 << 20, 'x');
+  auto started = std::chrono::steady_clock::now();
+  auto outcome = CallOnce(tcp_, "test.Early", Role("builder"), input);
+  auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_TRUE(outcome.ok()) << outcome.error().message();
+  EXPECT_EQ(outcome->exit_code, 0);
+  EXPECT_EQ(outcome->output, "enough after " + std::to_string(kMinMaxFrame));
+  EXPECT_LT(took, 5s);
+  EXPECT_EQ(entered_, 1);
+  // The same for a caller that never half-closes: the service's EOF and exit still arrive.
+  RawClient raw(tcp_.port, Role("builder"));
+  ASSERT_TRUE(raw.Handshake());
+  ASSERT_TRUE(raw.SendFrame(FrameType::kRequest, "test.Early"));
+  ASSERT_EQ(raw.ReadFrame()->type, FrameType::kAccept);
+  ASSERT_TRUE(raw.SendFrame(FrameType::kData, "abc"));
+  auto data = raw.ReadFrame();
+  ASSERT_TRUE(data.has_value());
+  EXPECT_EQ(data->payload, "enough after 3");
+  raw.SendFrame(FrameType::kData, "more that nobody reads");
+  auto eof = raw.ReadFrame();
+  ASSERT_TRUE(eof.has_value());
+  EXPECT_EQ(eof->type, FrameType::kEof);
+  auto exit = raw.ReadFrame();
+  ASSERT_TRUE(exit.has_value());
+  EXPECT_EQ(exit->type, FrameType::kExit);
+  EXPECT_EQ(DecodeCodeMessage(exit->payload)->code, 0);
+}
+
 // ---- denied and unauthenticated calls never reach a handler ----
 
 TEST_F(CallTest, DeniedCallGetsADenialAndTheHandlerNeverRuns) {
@@ -327,6 +421,49 @@ TEST_F(CallTest, ClientFromAnotherCaFailsTheHandshake) {
   StopHost();
   std::string audit = ReadText(audit_path());
   EXPECT_NE(audit.find("\"event\":\"handshake\""), std::string::npos) << audit;
+}
+
+TEST_F(CallTest, ExpiredClientCertificateFailsTheHandshake) {
+  fs::path ca = dir_->path() / "ca";
+  ASSERT_NO_FATAL_FAILURE(IssueBuilderValidBetween(ca, work_->path() / "fresh", -1, 1));
+  ASSERT_NO_FATAL_FAILURE(IssueBuilderValidBetween(ca, work_->path() / "expired", -2, -1));
+  auto files = [&](const std::string& kind) {
+    fs::path d = work_->path() / kind;
+    return TlsFiles{d / "builder.crt", d / "builder.key", ca / "ca.crt"};
+  };
+  StartHost();
+  // The same certificate within its validity works: only the dates make the difference.
+  auto fresh = CallOnce(tcp_, "vigil.Echo", files("fresh"), "data");
+  ASSERT_TRUE(fresh.ok()) << fresh.error().message();
+  EXPECT_EQ(entered_, 1);
+  auto expired = CallOnce(tcp_, "vigil.Echo", files("expired"), "data");
+  ASSERT_FALSE(expired.ok());
+  EXPECT_NE(expired.error().message().find("certificate expired"), std::string::npos)
+      << expired.error().message();
+  EXPECT_EQ(entered_, 1);
+  StopHost();
+  std::string audit = ReadText(audit_path());
+  EXPECT_NE(audit.find("\"event\":\"handshake\""), std::string::npos) << audit;
+  EXPECT_NE(audit.find("certificate has expired"), std::string::npos) << audit;
+}
+
+TEST_F(CallTest, ARedirectToAnotherRoleIsDenied) {
+  StartHost();
+  auto away = CallOnce(tcp_, "test.Redirect+away", Role("builder"));
+  ASSERT_FALSE(away.ok());
+  EXPECT_EQ(away.error().code(), ErrorCode::kFailed);
+  EXPECT_NE(away.error().message().find("(denied)"), std::string::npos) << away.error().message();
+  EXPECT_NE(away.error().message().find("sends this call to signer"), std::string::npos)
+      << away.error().message();
+  EXPECT_EQ(entered_, 0);
+  // A redirect naming this host itself is no redirect.
+  auto self = CallOnce(tcp_, "test.Redirect+self", Role("builder"));
+  ASSERT_TRUE(self.ok()) << self.error().message();
+  EXPECT_EQ(self->output, "here");
+  EXPECT_EQ(entered_, 1);
+  StopHost();
+  std::string audit = ReadText(audit_path());
+  EXPECT_NE(audit.find("redirects the call to signer"), std::string::npos) << audit;
 }
 
 TEST_F(CallTest, ClientWithoutACertificateFailsTheHandshake) {
@@ -395,6 +532,67 @@ TEST_F(CallTest, OversizeFramesAreRefused) {
   ASSERT_TRUE(error.has_value());
   EXPECT_EQ(error->code, static_cast<int>(CallError::kTooLarge));
   EXPECT_NE(error->message.find("above the maximum"), std::string::npos);
+}
+
+TEST_F(CallTest, AnOversizeRequestIsRefusedBeforeItsPayloadArrives) {
+  StartHost();  // the connect timeout (10 s) is far above what "promptly" allows
+  {
+    RawClient client(tcp_.port, Role("builder"));
+    ASSERT_TRUE(client.Handshake());
+    // Only the header: a host that waited for the 600,000 bytes would not answer.
+    auto header = EncodeFrameHeader(FrameType::kRequest, 600'000);
+    auto started = std::chrono::steady_clock::now();
+    ASSERT_TRUE(client.Send(std::string(header.begin(), header.end())));
+    auto error = client.ReadError();
+    auto took = std::chrono::steady_clock::now() - started;
+    ASSERT_TRUE(error.has_value());
+    EXPECT_EQ(error->code, static_cast<int>(CallError::kTooLarge));
+    EXPECT_NE(error->message.find("600000 bytes is above the maximum of 512"), std::string::npos)
+        << error->message;
+    EXPECT_LT(took, 2s);
+  }
+  {
+    RawClient just_over(tcp_.port, Role("builder"));  // 513 bytes, all sent
+    ASSERT_TRUE(just_over.Handshake());
+    ASSERT_TRUE(just_over.SendFrame(FrameType::kRequest, "vigil.Echo+" + std::string(502, 'a')));
+    auto error = just_over.ReadError();
+    ASSERT_TRUE(error.has_value());
+    EXPECT_EQ(error->code, static_cast<int>(CallError::kTooLarge));
+  }
+  EXPECT_EQ(entered_, 0);
+  StopHost();
+  std::string audit = ReadText(audit_path());
+  EXPECT_NE(audit.find("\"error\":\"frame too large\""), std::string::npos) << audit;
+  EXPECT_NE(audit.find("above the maximum of 512"), std::string::npos) << audit;
+}
+
+TEST_F(CallTest, EveryHostAcceptsTheProtocolMinimumFrame) {
+  // Callers send 1 MiB frames without asking: a host may not accept less.
+  ServiceHostOptions options;
+  options.tls = Role("ledger");
+  options.policy_dir = policy_dir();
+  options.handle_signals = false;
+  options.limits.max_frame = 64 * 1024;
+  auto small = ServiceHost::Create(options);
+  ASSERT_FALSE(small.ok());
+  EXPECT_EQ(small.error().code(), ErrorCode::kBadInput);
+  EXPECT_NE(small.error().message().find("1 MiB to 16 MiB"), std::string::npos)
+      << small.error().message();
+
+  CallLimits minimum;
+  minimum.max_frame = kMinMaxFrame;
+  StartHost(minimum);
+  std::string input(3 * kMinMaxFrame + 5, 'z');
+  auto outcome = CallOnce(tcp_, "vigil.Echo", Role("builder"), input);
+  ASSERT_TRUE(outcome.ok()) << outcome.error().message();
+  EXPECT_TRUE(outcome->output == input);
+  // A caller that would refuse the host's 1 MiB frames is stopped before it connects.
+  CallLimits small_caller;
+  small_caller.max_frame = 64 * 1024;
+  auto refused = CallOnce(tcp_, "vigil.Echo", Role("builder"), "x", small_caller);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), ErrorCode::kBadInput);
+  EXPECT_EQ(entered_, 1);
 }
 
 // ---- timeouts ----

@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
@@ -214,7 +215,8 @@ asio::awaitable<Status> Connection::ReadExactly(char* data, std::size_t size) {
   co_return OkStatus();
 }
 
-asio::awaitable<Result<Frame>> Connection::ReadFrame(FrameFailure* failure) {
+asio::awaitable<Result<Frame>> Connection::ReadFrame(FrameFailure* failure,
+                                                     std::size_t max_payload) {
   *failure = FrameFailure::kClosed;
   char header_bytes[kFrameHeaderSize];
   Status read = co_await ReadExactly(header_bytes, sizeof(header_bytes));
@@ -225,7 +227,7 @@ asio::awaitable<Result<Frame>> Connection::ReadFrame(FrameFailure* failure) {
   if (!read.ok()) co_return read.error();
   CallError why = CallError::kMalformed;
   auto header = DecodeFrameHeader(reinterpret_cast<const std::uint8_t*>(header_bytes),
-                                  limits_.max_frame, &why);
+                                  std::min(max_payload, limits_.max_frame), &why);
   if (!header.ok()) {
     *failure = why == CallError::kTooLarge ? FrameFailure::kTooLarge : FrameFailure::kMalformed;
     co_return header.error();

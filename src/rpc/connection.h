@@ -33,7 +33,8 @@ struct CallLimits {
   std::chrono::milliseconds idle_timeout{60'000};
   // ...and at the latest this long after it was accepted.
   std::chrono::milliseconds total_timeout{3'600'000};
-  std::size_t max_frame = kDefaultMaxFrame;  // payload bytes we accept in one frame
+  // Payload bytes we accept in one frame: kMinMaxFrame to kMaxFrameLimit (CheckMaxFrame).
+  std::size_t max_frame = kDefaultMaxFrame;
 };
 
 struct Frame {
@@ -68,8 +69,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const std::string& timeout_reason() const { return timeout_reason_; }
 
   asio::awaitable<Status> Handshake(TlsSide side);
-  // The next frame; on failure *failure says why.
-  asio::awaitable<Result<Frame>> ReadFrame(FrameFailure* failure);
+  // The next frame; on failure *failure says why. A payload above `max_payload` (or the
+  // connection's max_frame, whichever is smaller) is refused before it is read.
+  asio::awaitable<Result<Frame>> ReadFrame(FrameFailure* failure,
+                                           std::size_t max_payload = SIZE_MAX);
   asio::awaitable<Status> WriteFrame(FrameType type, std::string_view payload);
   // Sends close_notify (bounded by the watchdog) and closes the socket.
   asio::awaitable<void> Shutdown();

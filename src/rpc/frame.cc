@@ -25,6 +25,15 @@ std::string_view CallErrorName(CallError error) {
   return "unknown error";
 }
 
+Status CheckMaxFrame(std::size_t max_frame) {
+  if (max_frame < kMinMaxFrame || max_frame > kMaxFrameLimit) {
+    return Error::BadInput(
+        "the maximum frame size must be 1 MiB to 16 MiB (every peer may send 1 MiB frames), not " +
+        std::to_string(max_frame) + " bytes");
+  }
+  return OkStatus();
+}
+
 std::array<std::uint8_t, kFrameHeaderSize> EncodeFrameHeader(FrameType type, std::uint32_t length) {
   return {static_cast<std::uint8_t>(type), static_cast<std::uint8_t>(length >> 24),
           static_cast<std::uint8_t>(length >> 16), static_cast<std::uint8_t>(length >> 8),

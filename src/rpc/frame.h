@@ -33,10 +33,17 @@ enum class CallError : std::uint8_t {
 std::string_view CallErrorName(CallError error);
 
 inline constexpr std::size_t kFrameHeaderSize = 5;
-inline constexpr std::size_t kDefaultMaxFrame = 1 << 20;  // payload bytes
-inline constexpr std::size_t kMaxFrameLimit = 16 << 20;   // no host may allow more
-inline constexpr std::size_t kMaxRequestSize = 512;       // "SERVICE+ARGUMENT"
-inline constexpr std::size_t kMaxMessageSize = 4096;      // exit and error messages
+// Every receiver accepts payloads of this many bytes in one frame, so a sender splits its
+// data into frames of this size without knowing its peer's maximum. A host may accept
+// more, up to kMaxFrameLimit, never less.
+inline constexpr std::size_t kMinMaxFrame = 1 << 20;
+inline constexpr std::size_t kDefaultMaxFrame = kMinMaxFrame;  // payload bytes
+inline constexpr std::size_t kMaxFrameLimit = 16 << 20;        // no host may allow more
+inline constexpr std::size_t kMaxRequestSize = 512;            // "SERVICE+ARGUMENT"
+inline constexpr std::size_t kMaxMessageSize = 4096;           // exit and error messages
+
+// kBadInput unless kMinMaxFrame <= max_frame <= kMaxFrameLimit.
+Status CheckMaxFrame(std::size_t max_frame);
 
 struct FrameHeader {
   FrameType type = FrameType::kData;

@@ -48,6 +48,16 @@ TEST(Frame, CodeMessageIsStrict) {
       DecodeCodeMessage(std::string(1, '\1') + std::string(kMaxMessageSize + 1, 'a')).ok());
 }
 
+TEST(Frame, EveryPeerAcceptsAtLeastTheProtocolMinimum) {
+  EXPECT_TRUE(CheckMaxFrame(kMinMaxFrame).ok());
+  EXPECT_TRUE(CheckMaxFrame(kMaxFrameLimit).ok());
+  EXPECT_FALSE(CheckMaxFrame(0).ok());
+  EXPECT_FALSE(CheckMaxFrame(64 * 1024).ok());  // would refuse `vigil call`'s frames
+  EXPECT_FALSE(CheckMaxFrame(kMinMaxFrame - 1).ok());
+  EXPECT_FALSE(CheckMaxFrame(kMaxFrameLimit + 1).ok());
+  EXPECT_EQ(CheckMaxFrame(1000).error().code(), ErrorCode::kBadInput);
+}
+
 TEST(CallRequest, ParsesServiceAndArgument) {
   auto plain = ParseCallRequest("vigil.Ping");
   ASSERT_TRUE(plain.ok());
@@ -59,6 +69,20 @@ TEST(CallRequest, ParsesServiceAndArgument) {
   EXPECT_EQ(with->argument, "build-42:a/b+c");
   EXPECT_EQ(with->ToString(), "vigil.BuildLog+build-42:a/b+c");
   EXPECT_EQ(ParseCallRequest("vigil.Ping+")->argument, "");
+}
+
+TEST(CallRequest, PrintsTheEmptyArgumentAsTheBareService) {
+  EXPECT_EQ(ParseCallRequest("vigil.Echo+")->ToString(), "vigil.Echo");
+  EXPECT_EQ(ParseCallRequest("vigil.Echo")->ToString(), "vigil.Echo");
+  // What ToString prints parses back to the same request, whatever the argument.
+  for (const char* text : {"vigil.Echo", "vigil.Echo+x", "vigil.Echo++", "a+b+c"}) {
+    auto request = ParseCallRequest(text);
+    ASSERT_TRUE(request.ok()) << text;
+    auto again = ParseCallRequest(request->ToString());
+    ASSERT_TRUE(again.ok()) << request->ToString();
+    EXPECT_EQ(again->service, request->service);
+    EXPECT_EQ(again->argument, request->argument);
+  }
 }
 
 TEST(CallRequest, RejectsGarbage) {

@@ -5,6 +5,8 @@
 #include <sstream>
 
 #include "base/file.h"
+#include "rpc/ca.h"
+#include "rpc/call_request.h"
 
 namespace vigil::rpc {
 namespace {
@@ -14,17 +16,8 @@ namespace fs = std::filesystem;
 constexpr std::uint64_t kMaxPolicyFile = 1 << 20;
 constexpr int kMaxIncludeDepth = 8;
 constexpr std::size_t kMaxRules = 100000;
-
-// Names of services, arguments, identities and tags: printable, no whitespace, bounded.
-bool IsNameChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-         c == '_' || c == '-' || c == ':' || c == '/' || c == '@' || c == '+';
-}
-
-bool IsPlainName(std::string_view s) {
-  return !s.empty() && s.size() <= 255 && s.front() != '@' && s.front() != '+' &&
-         std::all_of(s.begin(), s.end(), [](char c) { return IsNameChar(c) && c != '@'; });
-}
+// The grammar of role names and tags (IsRoleName), for error messages.
+constexpr char kRoleNames[] = "role names and tags are 1-63 of a-z 0-9 . -, starting with a-z 0-9";
 
 std::vector<std::string> Fields(std::string_view line) {
   std::vector<std::string> out;
@@ -34,16 +27,16 @@ std::vector<std::string> Fields(std::string_view line) {
   return out;
 }
 
-// "@any", "@tag:T" or a plain name.
-bool IsIdentityPattern(const std::string& s) {
+// "@any", "@tag:T" or a role name: only what a certificate can carry can ever match.
+bool IsIdentityPattern(std::string_view s) {
   if (s == "@any") return true;
-  if (s.rfind("@tag:", 0) == 0) return IsPlainName(s.substr(5));
-  return IsPlainName(s);
+  if (s.starts_with("@tag:")) return IsRoleName(s.substr(5));
+  return IsRoleName(s);
 }
 
-bool IsArgumentPattern(const std::string& s) {
-  if (s == "*" || s == "+") return true;
-  return s.size() > 1 && s.front() == '+' && IsPlainName(s.substr(1));
+// "*", or "+" then an argument a request can carry ("+" alone is the empty argument).
+bool IsArgumentPattern(std::string_view s) {
+  return s == "*" || (s.starts_with('+') && IsCallArgument(s.substr(1)));
 }
 
 bool MatchesIdentity(const std::string& pattern, const CallIdentity& who) {
@@ -103,17 +96,21 @@ class Parser {
                       .target = fields[3],
                       .file = file,
                       .line = line_number};
-      if (rule.service != "*" && !IsPlainName(rule.service)) {
-        return fail("bad service name '" + rule.service + "'");
+      if (rule.service != "*" && !IsServiceName(rule.service)) {
+        return fail("bad service '" + rule.service +
+                    "': use * or a service name (1-64 of A-Z a-z 0-9 . _ -)");
       }
       if (!IsArgumentPattern(rule.argument)) {
-        return fail("bad argument '" + rule.argument + "': use *, + or +ARG");
+        return fail("bad argument '" + rule.argument +
+                    "': use *, + or +ARG (ARG: 0-255 of A-Z a-z 0-9 . _ - : / +)");
       }
       if (!IsIdentityPattern(rule.source)) {
-        return fail("bad source '" + rule.source + "': use a name, @any or @tag:T");
+        return fail("bad source '" + rule.source + "': use @any, @tag:TAG or a role name (" +
+                    kRoleNames + ")");
       }
       if (!IsIdentityPattern(rule.target)) {
-        return fail("bad target '" + rule.target + "': use a name, @any or @tag:T");
+        return fail("bad target '" + rule.target + "': use @any, @tag:TAG or a role name (" +
+                    kRoleNames + ")");
       }
       if (fields[4] == "allow") {
         rule.allow = true;
@@ -121,9 +118,12 @@ class Parser {
         return fail("unknown action '" + fields[4] + "': use allow or deny");
       }
       if (fields.size() == 6) {
-        if (!rule.allow || fields[5].rfind("target=", 0) != 0 ||
-            !IsPlainName(fields[5].substr(7))) {
+        if (!rule.allow || !fields[5].starts_with("target=")) {
           return fail("unknown option '" + fields[5] + "' (only allow takes target=NAME)");
+        }
+        if (!IsRoleName(std::string_view(fields[5]).substr(7))) {
+          return fail("bad redirect '" + fields[5] + "': NAME must be a role name (" + kRoleNames +
+                      ")");
         }
         rule.redirect_target = fields[5].substr(7);
       }

@@ -1,8 +1,10 @@
 // qrexec-style call policy: which caller may call which service with which argument.
 // Syntax (one rule per line, '#' comments):
 //   SERVICE ARGUMENT SOURCE TARGET ACTION [target=NAME]
-// SERVICE: a name or '*'. ARGUMENT: '*' (any), '+' (empty) or '+ARG' (exactly ARG).
-// SOURCE and TARGET: a name, '@any' or '@tag:T'. ACTION: allow or deny.
+// SERVICE: a service name or '*'. ARGUMENT: '*' (any), '+' (empty) or '+ARG' (exactly
+// ARG). SOURCE and TARGET: a role name, '@any' or '@tag:T'. ACTION: allow or deny. Names,
+// arguments and tags follow the grammars of requests and certificates (IsServiceName,
+// IsCallArgument, IsRoleName): a rule that could never match is a syntax error.
 // '!include FILE' reads FILE (relative to the including file) in place. Files are the
 // DIR/*.policy files in lexical order; the first matching rule decides; no match denies.
 // Spec: docs/SPEC-policy.md.
@@ -18,10 +20,10 @@
 namespace vigil::rpc {
 
 struct PolicyRule {
-  std::string service;   // "*" or a name
+  std::string service;   // "*" or a service name
   std::string argument;  // "*", "+" or "+ARG"
-  std::string source;    // name, "@any" or "@tag:T"
-  std::string target;    // name, "@any" or "@tag:T"
+  std::string source;    // role name, "@any" or "@tag:T"
+  std::string target;    // role name, "@any" or "@tag:T"
   bool allow = false;
   std::optional<std::string> redirect_target;  // allow ... target=NAME
   std::string file;                            // where the rule is, for audit lines

@@ -50,6 +50,35 @@ TEST(Policy, ArgumentForms) {
   EXPECT_FALSE(policy.Evaluate("vigil.Ping", "x", kSigner, kLedger).allow);
 }
 
+TEST(Policy, ServiceWildcardMatchesEveryService) {
+  Policy policy = MustParse(
+      "vigil.Sign * @any @any deny\n"
+      "* * @tag:farm @any allow\n");
+  for (const char* service : {"vigil.BuildLog", "vigil.Ping", "x"}) {
+    auto d = policy.Evaluate(service, "arg", kBuilder, kLedger);
+    EXPECT_TRUE(d.allow) << service;
+    EXPECT_EQ(d.Explain(), "allow by test.policy:2");
+  }
+  EXPECT_FALSE(policy.Evaluate("vigil.Sign", "", kBuilder, kLedger).allow);   // an earlier rule
+  EXPECT_FALSE(policy.Evaluate("vigil.Ping", "", kStranger, kLedger).allow);  // not tagged
+}
+
+TEST(Policy, TagOnTheTarget) {
+  Policy policy = MustParse("vigil.Sign * builder @tag:keys allow\n");
+  EXPECT_TRUE(policy.Evaluate("vigil.Sign", "release", kBuilder, kSigner).allow);
+  EXPECT_FALSE(policy.Evaluate("vigil.Sign", "release", kBuilder, kLedger).allow);
+  // A tag is not a name: a target called "keys" without the tag does not match.
+  EXPECT_FALSE(policy.Evaluate("vigil.Sign", "release", kBuilder, {"keys", {}}).allow);
+  EXPECT_FALSE(policy.Evaluate("vigil.Sign", "release", kStranger, kSigner).allow);
+}
+
+TEST(Policy, ArgumentPatternTakesWhatARequestCanCarry) {
+  // "++x" is the argument "+x", which a request may carry ("vigil.Sign++x").
+  Policy policy = MustParse("vigil.Sign ++x:a/b @any @any allow\n");
+  EXPECT_TRUE(policy.Evaluate("vigil.Sign", "+x:a/b", kBuilder, kSigner).allow);
+  EXPECT_FALSE(policy.Evaluate("vigil.Sign", "x:a/b", kBuilder, kSigner).allow);
+}
+
 TEST(Policy, RedirectTarget) {
   Policy policy = MustParse("vigil.Append * @any @any allow target=ledger-2\n");
   auto d = policy.Evaluate("vigil.Append", "", kSigner, kLedger);
@@ -65,6 +94,24 @@ TEST(Policy, SyntaxErrorsNameFileAndLine) {
            {"vigil.Ping * @anyvm @any allow\n", "bad source '@anyvm'"},
            {"vigil.Ping * @any @any deny target=x\n", "only allow takes target=NAME"},
            {"!frobnicate x\n", "unknown directive"},
+           // Rules that could never match a request or a certificate are errors too.
+           {"# ok\nvigil.Ping * @any @any allow\nvigil.Echo+x * @any @any allow\n",
+            "test.policy:3: bad service 'vigil.Echo+x'"},
+           {"vigil/Echo * @any @any allow\n", "test.policy:1: bad service 'vigil/Echo'"},
+           {"+ * @any @any allow\n", "test.policy:1: bad service '+'"},
+           {std::string(65, 'a') + " * @any @any allow\n", "test.policy:1: bad service"},
+           {"vigil.Ping +a@b @any @any allow\n", "test.policy:1: bad argument '+a@b'"},
+           {"vigil.Ping * Builder @any allow\n", "test.policy:1: bad source 'Builder'"},
+           {"vigil.Ping * builder_1 @any allow\n", "test.policy:1: bad source 'builder_1'"},
+           {"vigil.Ping * -builder @any allow\n", "test.policy:1: bad source '-builder'"},
+           {"vigil.Ping * @any Ledger allow\n", "test.policy:1: bad target 'Ledger'"},
+           {"vigil.Ping * @any led/ger allow\n", "test.policy:1: bad target 'led/ger'"},
+           {"vigil.Ping * @tag:Farm @any allow\n", "test.policy:1: bad source '@tag:Farm'"},
+           {"vigil.Ping * @tag: @any allow\n", "test.policy:1: bad source '@tag:'"},
+           {"vigil.Ping * @any @tag:a+b allow\n", "test.policy:1: bad target '@tag:a+b'"},
+           {"vigil.Ping * @any @any allow target=Ledger\n",
+            "test.policy:1: bad redirect 'target=Ledger'"},
+           {"vigil.Ping * @any @any allow target=\n", "test.policy:1: bad redirect 'target='"},
        }) {
     auto policy = Policy::Parse(text, "test.policy");
     ASSERT_FALSE(policy.ok()) << text;
@@ -108,6 +155,51 @@ TEST_F(PolicyDirTest, AnInvalidFileFailsTheWholeLoad) {
   auto policy = Policy::Load(dir_->path());
   ASSERT_FALSE(policy.ok());
   EXPECT_NE(policy.error().message().find("20-bad.policy:1"), std::string::npos);
+}
+
+TEST_F(PolicyDirTest, AMissingIncludeNamesTheFileAndLine) {
+  Write("10-a.policy", "vigil.Ping * @any @any allow\n!include missing.inc\n");
+  auto policy = Policy::Load(dir_->path());
+  ASSERT_FALSE(policy.ok());
+  EXPECT_EQ(policy.error().code(), ErrorCode::kBadInput);
+  EXPECT_NE(policy.error().message().find("10-a.policy:2: in !include missing.inc"),
+            std::string::npos)
+      << policy.error().message();
+}
+
+TEST_F(PolicyDirTest, IncludesNestAtMostEightDeep) {
+  // 10-top.policy includes i1.inc, which includes i2.inc, ... down to i8.inc: 8 deep.
+  Write("10-top.policy", "!include i1.inc\n");
+  for (int i = 1; i < 8; ++i) {
+    Write("i" + std::to_string(i) + ".inc", "!include i" + std::to_string(i + 1) + ".inc\n");
+  }
+  Write("i8.inc", "vigil.Ping * @any @any allow\n");
+  auto eight = Policy::Load(dir_->path());
+  ASSERT_TRUE(eight.ok()) << eight.error().message();
+  EXPECT_EQ(eight->rules().size(), 1u);
+
+  Write("i8.inc", "# one more level\n!include i9.inc\n");
+  Write("i9.inc", "vigil.Ping * @any @any allow\n");
+  auto nine = Policy::Load(dir_->path());
+  ASSERT_FALSE(nine.ok());
+  const std::string& message = nine.error().message();
+  EXPECT_NE(message.find("10-top.policy:1: in !include i1.inc"), std::string::npos) << message;
+  EXPECT_NE(message.find("i8.inc:2: !include nested more than 8 deep"), std::string::npos)
+      << message;
+}
+
+TEST_F(PolicyDirTest, AnAbsoluteIncludeIsReadFromItsPath) {
+  auto elsewhere = TempDir::Create(std::filesystem::temp_directory_path(), "vigil-shared-");
+  ASSERT_TRUE(elsewhere.ok());
+  std::filesystem::path shared = elsewhere->path() / "shared.inc";
+  std::ofstream(shared) << "vigil.Ping * builder @any deny\n";
+  Write("10-a.policy", "!include " + shared.string() + "\nvigil.Ping * @any @any allow\n");
+  auto policy = Policy::Load(dir_->path());
+  ASSERT_TRUE(policy.ok()) << policy.error().message();
+  auto builder = policy->Evaluate("vigil.Ping", "", kBuilder, kLedger);
+  EXPECT_FALSE(builder.allow);
+  EXPECT_EQ(builder.Explain(), "deny by " + shared.string() + ":1");
+  EXPECT_TRUE(policy->Evaluate("vigil.Ping", "", kSigner, kLedger).allow);
 }
 
 TEST_F(PolicyDirTest, IncludeCyclesAreRefused) {

@@ -98,9 +98,8 @@ asio::awaitable<Result<std::optional<std::string>>> Call::Read() {
 
 asio::awaitable<Status> Call::Write(std::string_view data) {
   if (we_closed_) co_return Error::Failed("the call's output was already closed");
-  std::size_t chunk = std::min(connection_.limits().max_frame, kDefaultMaxFrame);
   while (!data.empty()) {
-    std::string_view piece = data.substr(0, chunk);
+    std::string_view piece = data.substr(0, kMinMaxFrame);  // what every caller accepts
     VIGIL_CO_RETURN_IF_ERROR(co_await connection_.WriteFrame(FrameType::kData, piece));
     data.remove_prefix(piece.size());
   }
@@ -232,8 +231,11 @@ class ServiceHostImpl {
     }
     record["caller"] = IdentityJson(*caller);
 
+    // A first frame declaring more than a request may hold is refused before its payload
+    // is read: the caller gets "too large" now, not once it has sent up to max_frame bytes.
     FrameFailure failure = FrameFailure::kNone;
-    auto first = co_await connection.ReadFrame(&failure);
+    std::size_t max_request = kMaxRequestSize;
+    auto first = co_await connection.ReadFrame(&failure, max_request);
     if (!first.ok()) {
       if (failure == FrameFailure::kTooLarge || failure == FrameFailure::kMalformed ||
           failure == FrameFailure::kTimeout) {
@@ -247,7 +249,7 @@ class ServiceHostImpl {
       audit_.Record(std::move(record));
       co_return;
     }
-    if (first->type != FrameType::kRequest || first->payload.size() > kMaxRequestSize) {
+    if (first->type != FrameType::kRequest) {
       co_return co_await Refuse(connection, std::move(record), CallError::kMalformed,
                                 "the first frame must be a request of at most 512 bytes");
     }
@@ -409,9 +411,7 @@ ServiceHost::~ServiceHost() {
 }
 
 Result<std::unique_ptr<ServiceHost>> ServiceHost::Create(ServiceHostOptions options) {
-  if (options.limits.max_frame == 0 || options.limits.max_frame > kMaxFrameLimit) {
-    return Error::BadInput("the maximum frame size must be 1 byte to 16 MiB");
-  }
+  VIGIL_RETURN_IF_ERROR(CheckMaxFrame(options.limits.max_frame));
   std::error_code ec;
   options.policy_dir = std::filesystem::absolute(options.policy_dir, ec);  // for audit lines
   VIGIL_ASSIGN_OR_RETURN(auto tls, MakeTlsContext(options.tls, TlsSide::kServer));

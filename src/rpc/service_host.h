@@ -49,7 +49,7 @@ class Call {
 
   // The caller's next chunk of data; std::nullopt once the caller half-closed.
   asio::awaitable<Result<std::optional<std::string>>> Read();
-  // Sends data (split into frames of at most the host's maximum frame size).
+  // Sends data (split into frames of at most kMinMaxFrame, which every caller accepts).
   asio::awaitable<Status> Write(std::string_view data);
   // Tells the caller no more data follows (the host does this when the handler returns).
   asio::awaitable<Status> CloseWrite();
