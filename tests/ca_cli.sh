@@ -27,4 +27,17 @@ expect_exit 2 "a bad tag" -- "$VIGIL" ca issue "$WORK/ca" signer --tag "x y"
 expect_exit 2 "zero days" -- "$VIGIL" ca issue "$WORK/ca" signer --days 0
 if [ ! -e "$WORK/ca/signer.key" ] && [ ! -e "$WORK/ca/signer.crt" ]; then pass "nothing written for refused requests"; else fail "signer files written"; fi
 expect_exit 2 "issue without a CA" -- "$VIGIL" ca issue "$WORK/nowhere" signer
+
+# Never past the CA's own expiry; the same number of days ends with the CA.
+"$VIGIL" ca init "$WORK/short" --days 30 >/dev/null
+expect_exit 2 "a role certificate outliving its CA is refused" -- "$VIGIL" ca issue "$WORK/short" signer --days 31
+expect_stderr "would outlive the CA" "the CA's expiry is named"
+if [ ! -e "$WORK/short/signer.key" ]; then pass "nothing written for a certificate outliving its CA"; else fail "signer.key written"; fi
+expect_exit 0 "as many days as the CA" -- "$VIGIL" ca issue "$WORK/short" signer --days 30 --json
+if jq -e '.name == "signer" and .days == 30 and (.certificate | endswith("signer.crt"))' "$WORK/stdout" >/dev/null; then pass "ca issue --json"; else fail "json: $(cat "$WORK/stdout")"; fi
+ca_end=$(openssl x509 -in "$WORK/short/ca.crt" -noout -enddate | cut -d= -f2)
+role_end=$(openssl x509 -in "$WORK/short/signer.crt" -noout -enddate | cut -d= -f2)
+if [ "$(date -d "$role_end" +%s)" -le "$(date -d "$ca_end" +%s)" ]; then pass "the role certificate ends no later than the CA"; else fail "role ends $role_end, CA $ca_end"; fi
+expect_exit 0 "ca init --json" -- "$VIGIL" ca init "$WORK/third" --json
+if jq -e '.days == 3650 and (.key | endswith("ca.key"))' "$WORK/stdout" >/dev/null; then pass "ca init --json"; else fail "json: $(cat "$WORK/stdout")"; fi
 finish

@@ -16,6 +16,8 @@ printf 'vigil.Sign +release builder-1 signer allow\n' > "$P/20-signer.policy"
 
 expect_exit 0 "policy check of a valid directory" -- "$VIGIL" policy check "$P"
 if grep -q "^OK: 4 rules" "$WORK/stdout"; then pass "4 rules counted"; else fail "check said $(cat "$WORK/stdout")"; fi
+expect_exit 0 "policy check --json" -- "$VIGIL" policy check "$P" --json
+if jq -e '.valid == true and .rules == 4' "$WORK/stdout" >/dev/null; then pass "check --json counts the rules"; else fail "json: $(cat "$WORK/stdout")"; fi
 expect_exit 0 "a tagged builder may stream logs" -- "$VIGIL" policy eval "$P" --service vigil.BuildLog --argument b-42 --source builder-1 --source-tag builder --target ledger
 if grep -q "allow by .*10-ledger.policy:2" "$WORK/stdout"; then pass "the deciding rule is named"; else fail "eval said $(cat "$WORK/stdout")"; fi
 expect_exit 1 "an untagged caller is denied" -- "$VIGIL" policy eval "$P" --service vigil.BuildLog --argument b-42 --source laptop --target ledger
@@ -30,6 +32,8 @@ if grep -q "default deny" "$WORK/stdout"; then pass "default deny is said"; else
 printf 'vigil.Sign +release builder-1 signer alow\n' > "$P/30-typo.policy"
 expect_exit 2 "a typo makes the directory invalid" -- "$VIGIL" policy check "$P"
 expect_stderr "30-typo.policy:1: unknown action 'alow'" "the typo is reported with file and line"
+expect_exit 2 "check --json of an invalid directory" -- "$VIGIL" policy check "$P" --json
+if jq -e '.valid == false and (.error | contains("30-typo.policy:1"))' "$WORK/stdout" >/dev/null; then pass "check --json names the error"; else fail "json: $(cat "$WORK/stdout")"; fi
 expect_exit 2 "an invalid policy decides nothing" -- "$VIGIL" policy eval "$P" --service vigil.Ping --source anyone --target signer
 printf '# a rule no certificate could ever match\nvigil.Sign +release Builder-1 signer allow\n' > "$P/30-typo.policy"
 expect_exit 2 "a source name outside the role-name grammar is an error" -- "$VIGIL" policy check "$P"

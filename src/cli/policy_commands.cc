@@ -20,14 +20,28 @@ struct EvalArgs {
   bool json = false;
 };
 
-int Check(const std::string& dir) {
-  auto policy = rpc::Policy::Load(dir);
+struct CheckArgs {
+  std::string dir;
+  bool json = false;
+};
+
+int Check(const CheckArgs& args) {
+  auto policy = rpc::Policy::Load(args.dir);
+  if (args.json) {
+    Json out{{"valid", policy.ok()}};
+    if (policy.ok()) {
+      out["rules"] = policy->rules().size();
+    } else {
+      out["error"] = policy.error().message();
+    }
+    PrintJson(out);
+  }
   if (!policy.ok()) {
     std::cerr << "vigil: policy invalid, every call would be denied: " << policy.error().message()
               << "\n";
     return policy.error().exit_code();
   }
-  std::cout << "OK: " << policy->rules().size() << " rules\n";
+  if (!args.json) std::cout << "OK: " << policy->rules().size() << " rules\n";
   return 0;
 }
 
@@ -55,10 +69,11 @@ void AddPolicyCommands(CLI::App& app, int* exit_code) {
   CLI::App* policy = app.add_subcommand("policy", "qrexec-style call policies (DIR/*.policy)");
   policy->require_subcommand(1);
 
-  auto dir = std::make_shared<std::string>();
+  auto check = std::make_shared<CheckArgs>();
   CLI::App* c = policy->add_subcommand("check", "Check a policy directory: OK or exit 2");
-  c->add_option("DIR", *dir, "The policy directory")->required();
-  c->callback([dir, exit_code] { *exit_code = Check(*dir); });
+  c->add_option("DIR", check->dir, "The policy directory")->required();
+  c->add_flag("--json", check->json, "Print {valid, rules | error} as JSON");
+  c->callback([check, exit_code] { *exit_code = Check(*check); });
 
   auto args = std::make_shared<EvalArgs>();
   CLI::App* e = policy->add_subcommand(

@@ -151,6 +151,30 @@ Result<IssuedFiles> IssueCertificate(const fs::path& dir, const std::string& nam
   KeyPtr key(EVP_EC_gen("P-256"));
   if (!key) return OpenSslError("generating a key");
   VIGIL_ASSIGN_OR_RETURN(CertPtr cert, NewCertificate(key.get(), name, days));
+  // A role certificate never outlives the CA that vouches for it: peers would refuse it
+  // after the CA's expiry anyway, and the error would come far from its cause.
+  int day_margin = 0;
+  int second_margin = 0;
+  if (ASN1_TIME_diff(&day_margin, &second_margin, X509_get0_notAfter(cert.get()),
+                     X509_get0_notAfter(ca_cert.get())) != 1) {
+    return OpenSslError("comparing validity with the CA's");
+  }
+  if (day_margin == 0 && second_margin < 0) {
+    // Within the CA's last day (e.g. both made for the same number of days, moments apart):
+    // end with the CA rather than refuse.
+    if (X509_set1_notAfter(cert.get(), X509_get0_notAfter(ca_cert.get())) != 1) {
+      return OpenSslError("ending the certificate with the CA");
+    }
+  } else if (day_margin < 0 || second_margin < 0) {
+    const int ca_days_left = days + day_margin;
+    if (ca_days_left <= 0) {
+      return Error::BadInput("the CA in " + dir.string() +
+                             " has expired (or expires today); make a new CA");
+    }
+    return Error::BadInput("--days " + std::to_string(days) + " would outlive the CA in " +
+                           dir.string() + ", which expires in " + std::to_string(ca_days_left) +
+                           " days; give fewer days, or make a new CA");
+  }
   if (X509_set_issuer_name(cert.get(), X509_get_subject_name(ca_cert.get())) != 1) {
     return OpenSslError("naming the issuer");
   }
