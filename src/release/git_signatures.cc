@@ -1,16 +1,13 @@
 #include "release/git_signatures.h"
 
-#include <string_view>
 #include <vector>
 
 #include "git/git.h"
 #include "release/detached_verifier.h"
+#include "release/signature_blocks.h"
 
 namespace vigil::release {
 namespace {
-
-constexpr std::string_view kBegin = "-----BEGIN PGP SIGNATURE-----";
-constexpr std::string_view kEnd = "-----END PGP SIGNATURE-----";
 
 struct OpenRevision {
   git::RepoPtr repo;
@@ -60,34 +57,6 @@ Result<std::string> ReadNote(const OpenRevision& at) {
   return text;
 }
 
-// Splits a note into its armoured signature blocks. Text outside the blocks (other than
-// blank lines) becomes an entry of its own, rejected, so nothing in the note goes unseen.
-Result<std::vector<LabelledSignature>> SplitNote(std::string_view note, const std::string& commit) {
-  std::vector<LabelledSignature> out;
-  auto label = [&] { return "note:" + commit + "#" + std::to_string(out.size() + 1); };
-  while (!note.empty()) {
-    std::size_t begin = note.find(kBegin);
-    std::string_view before = note.substr(0, begin);
-    if (before.find_first_not_of(" \t\r\n") != std::string_view::npos) {
-      out.push_back({label(), "", "malformed: text outside a signature block"});
-    }
-    if (begin == std::string_view::npos) break;
-    std::size_t end = note.find(kEnd, begin);
-    if (end == std::string_view::npos) {
-      out.push_back({label(), "", "malformed: a signature block without its END line"});
-      break;
-    }
-    end += kEnd.size();
-    out.push_back({label(), std::string(note.substr(begin, end - begin)) + "\n", ""});
-    note.remove_prefix(end);
-    if (out.size() > kMaxSignatureFiles) {
-      return Error::BadInput("the signatures note of " + commit + " holds more than " +
-                             std::to_string(kMaxSignatureFiles) + " signatures");
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string TreeSignaturePayload(const std::string& tree_hex) {
@@ -129,7 +98,15 @@ Result<VerifyReport> VerifyGitRevision(const std::filesystem::path& repo,
   if (threshold < 1) return Error::BadInput("--threshold must be at least 1");
   VIGIL_ASSIGN_OR_RETURN(OpenRevision at, Open(repo, revision));
   VIGIL_ASSIGN_OR_RETURN(std::string note, ReadNote(at));
-  VIGIL_ASSIGN_OR_RETURN(std::vector<LabelledSignature> signatures, SplitNote(note, at.ids.commit));
+  auto blocks = SplitSignatureBlocks(note, kMaxSignatureFiles);
+  if (!blocks.ok()) {
+    return blocks.error().WithContext("the signatures note of " + at.ids.commit);
+  }
+  std::vector<LabelledSignature> signatures;
+  for (SignatureBlock& block : *blocks) {
+    signatures.push_back({"note:" + at.ids.commit + "#" + std::to_string(signatures.size() + 1),
+                          std::move(block.text), std::move(block.malformed)});
+  }
   VIGIL_ASSIGN_OR_RETURN(auto verifier, DetachedVerifier::Create(keyring));
   return CountSignatures(*verifier, signatures, TreeSignaturePayload(at.ids.tree), threshold);
 }
