@@ -69,9 +69,9 @@ expect_exit 0 "envelope round trip" -- "$VIGIL" p256 decrypt --secret "$WORK/ali
 if cmp -s "$WORK/plain" "$WORK/plain2"; then pass "decrypted bytes equal the plaintext"; else fail "round trip differs"; fi
 if printf 'hi' | "$VIGIL" p256 encrypt --pub "$WORK/alice.pub" | "$VIGIL" p256 decrypt --secret "$WORK/alice.secret" | grep -qx hi; then pass "stdin/stdout round trip"; else fail "stdin/stdout round trip"; fi
 size=$(stat -c %s "$WORK/env")
-cp "$WORK/env" "$WORK/env.bad"; printf '\x01' | dd of="$WORK/env.bad" bs=1 seek=$((size - 1)) conv=notrunc status=none
+cp "$WORK/env" "$WORK/env.bad"; flip_byte "$WORK/env.bad" $((size - 1))
 expect_exit 1 "a tampered tag fails" -- "$VIGIL" p256 decrypt --secret "$WORK/alice.secret" --in "$WORK/env.bad" --out "$WORK/x"
-printf '\x01' | dd of="$WORK/env.bad" bs=1 seek=200 conv=notrunc status=none
+cp "$WORK/env" "$WORK/env.bad"; flip_byte "$WORK/env.bad" 200
 expect_exit 1 "tampered ciphertext fails" -- "$VIGIL" p256 decrypt --secret "$WORK/alice.secret" --in "$WORK/env.bad" --out "$WORK/x"
 head -c 50 "$WORK/env" > "$WORK/env.short"
 expect_exit 2 "a truncated envelope is bad input" -- "$VIGIL" p256 decrypt --secret "$WORK/alice.secret" --in "$WORK/env.short" --out "$WORK/x"

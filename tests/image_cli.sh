@@ -41,7 +41,7 @@ expect_exit 2 "describe an EIF cut inside its header" -- "$VIGIL" image describe
 expect_stderr "truncated EIF" "an EIF cut inside its header is called truncated"
 cp "$WORK/dist/hello.eif" "$WORK/flipped.eif"
 size=$(stat -c %s "$WORK/flipped.eif")
-printf '\x55' | dd of="$WORK/flipped.eif" bs=1 seek=$((size - 100)) conv=notrunc status=none
+flip_byte "$WORK/flipped.eif" $((size - 100))
 expect_exit 1 "describe an EIF with a flipped byte fails verification" -- "$VIGIL" image describe "$WORK/flipped.eif"
 expect_stderr "CRC" "the CRC mismatch is named"
 expect_exit 2 "describe a missing file" -- "$VIGIL" image describe "$WORK/none.eif"

@@ -43,6 +43,14 @@ $end
 SPEC
 }
 
+# flip_byte FILE OFFSET: inverts the lowest bit of one byte in place, so the file always
+# changes (writing a constant would not when the byte already held it).
+flip_byte() {
+  local byte
+  byte=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+  printf "\\x$(printf %02x $((byte ^ 1)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
 # expect_exit CODE DESCRIPTION -- COMMAND...: runs COMMAND, checks its exit code, keeps
 # its stderr in $WORK/stderr.
 expect_exit() {
