@@ -183,6 +183,8 @@ expect_exit 2 "git: not a repository" -- "$VIGIL" release sign --git HEAD --repo
 expect_stderr "no git repository" "git: the missing repository is named"
 expect_exit 2 "DIST and --git together" -- verify "$D" --git HEAD --repo "$R" --keyring "$WORK/keyring.asc" --threshold 1
 expect_exit 2 "neither DIST nor --git" -- "$VIGIL" release sign --key "$A"
+expect_exit 2 "--repo without --git" -- verify "$D" --repo "$R" --keyring "$WORK/keyring.asc" --threshold 1
+expect_stderr "requires --git" "--repo alone is refused, not ignored"
 
 if ls /tmp | grep -q '^vigil-gnupg\.'; then fail "temporary GNUPGHOME left behind: $(ls /tmp | grep vigil-gnupg)"; else pass "temporary GNUPGHOMEs removed"; fi
 finish

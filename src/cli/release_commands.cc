@@ -87,10 +87,13 @@ void AddReleaseCommands(CLI::App& app, int* exit_code) {
 
   auto add_target = [](CLI::App* command, Target& target) {
     command->add_option("DIST", target.dist, "Release directory holding SHA256SUMS");
-    command->add_option("--git", target.git_revision,
-                        "Instead of DIST: a commit (e.g. HEAD, v1.0) whose tree hash is signed, "
-                        "kept in the note refs/notes/signatures");
-    command->add_option("--repo", target.repo, "With --git: the repository")->capture_default_str();
+    CLI::Option* git = command->add_option(
+        "--git", target.git_revision,
+        "Instead of DIST: a commit (e.g. HEAD, v1.0) whose tree hash is signed, kept in the note "
+        "refs/notes/signatures");
+    command->add_option("--repo", target.repo, "With --git: the repository")
+        ->capture_default_str()
+        ->needs(git);
   };
   struct SignArgs {
     Target target;

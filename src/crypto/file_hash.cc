@@ -1,7 +1,6 @@
 #include "crypto/file_hash.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>

@@ -52,7 +52,11 @@ Result<std::string> CheckDistManifest(const fs::path& dist) {
     }
   }
   if (ec) return Error::BadInput("cannot list " + dist.string() + ": " + ec.message());
-  if (!has_sums) return Error::BadInput(dist.string() + " has no regular file SHA256SUMS");
+  if (!has_sums) {
+    return Error::BadInput(dist.string() +
+                           " has no regular file SHA256SUMS; give an output directory of "
+                           "`vigil image build`");
+  }
 
   auto sums_bytes = ReadFile(dist / kSumsName, kMaxSumsSize, /*allow_symlink=*/false);
   if (!sums_bytes.ok()) return sums_bytes.error();

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -99,13 +100,22 @@ bool Works(const std::vector<std::string>& argv) {
   return run.ok() && run->exit.ok();
 }
 
+// A locale name as glibc compares it: "fr_FR.UTF-8" and "fr_FR.utf8" are one locale.
+std::string NormalizedLocale(std::string_view name) {
+  std::string out;
+  for (char c : name) {
+    if (c != '-') out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
 // A locale that exists here and is not the caller's, for the rebuild; empty if none.
 std::string OtherLocale() {
   const char* mine = std::getenv("LC_ALL");
   if (mine == nullptr || *mine == '\0') mine = std::getenv("LANG");
-  const std::string current = mine != nullptr ? mine : "C";
+  const std::string current = NormalizedLocale(mine != nullptr ? mine : "C");
   for (const char* name : {"fr_FR.UTF-8", "C.UTF-8"}) {
-    if (current == name) continue;
+    if (current == NormalizedLocale(name)) continue;
     locale_t locale = ::newlocale(LC_ALL_MASK, name, nullptr);
     if (locale == nullptr) continue;  // not generated on this machine
     ::freelocale(locale);

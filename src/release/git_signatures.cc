@@ -20,7 +20,9 @@ Result<OpenRevision> Open(const std::filesystem::path& path, const std::string& 
   OpenRevision out;
   git_repository* raw = nullptr;
   if (git_repository_open_ext(&raw, path.c_str(), 0, nullptr) != 0) {
-    return Error::BadInput(git::ErrorMessage("no git repository at or above " + path.string()));
+    git_error_clear();
+    return Error::BadInput("no git repository at or above " + path.string() +
+                           "; run inside the repository or give --repo DIR");
   }
   out.repo.reset(raw);
   git_object* object = nullptr;
