@@ -108,11 +108,11 @@ Result<BuilderConfig> LoadBuilderConfig(const fs::path& path, const fs::path& de
   VIGIL_RETURN_IF_ERROR(reader.CheckKeys(*ledger, "ledger", {"address", "verifier_key", "name"}));
   VIGIL_ASSIGN_OR_RETURN(config.ledger_address,
                          reader.String(*ledger, "address", "ledger.address", true));
-  VIGIL_ASSIGN_OR_RETURN(config.ledger_verifier_key,
+  VIGIL_ASSIGN_OR_RETURN(std::string verifier_key,
                          reader.String(*ledger, "verifier_key", "ledger.verifier_key", true));
-  if (auto verifier = tlog::NoteVerifier::Parse(config.ledger_verifier_key); !verifier.ok()) {
-    return reader.Fail(ledger->get("verifier_key"), verifier.error().message());
-  }
+  auto verifier = tlog::NoteVerifier::Parse(verifier_key);
+  if (!verifier.ok()) return reader.Fail(ledger->get("verifier_key"), verifier.error().message());
+  config.ledger_verifier = *verifier;
   VIGIL_ASSIGN_OR_RETURN(config.ledger_name, reader.String(*ledger, "name", "ledger.name", false));
   VIGIL_RETURN_IF_ERROR(reader.CheckKeys(*signer, "signer", {"address", "name"}));
   VIGIL_ASSIGN_OR_RETURN(config.signer_address,

@@ -43,12 +43,14 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/result.h"
 #include "builder/source.h"
 #include "rpc/service_config.h"
+#include "tlog/note.h"
 
 namespace vigil::builder {
 
@@ -63,7 +65,8 @@ struct ComponentConfig {
 struct BuilderConfig {
   rpc::ServiceConfig service;
   std::filesystem::path work_dir, repository, tools;
-  std::string ledger_address, ledger_verifier_key, ledger_name;
+  std::string ledger_address, ledger_name;
+  std::optional<tlog::NoteVerifier> ledger_verifier;  // always set once loaded
   std::string signer_address, signer_name;
   std::chrono::seconds build_timeout{900};
   std::uint64_t max_file_bytes = 256ull << 20;

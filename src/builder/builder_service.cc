@@ -18,6 +18,7 @@
 #include "crypto/file_hash.h"
 #include "crypto/random.h"
 #include "signer/build_record.h"
+#include "signer/dsse.h"
 #include "signer/sign_request.h"
 #include "tlog/receipt.h"
 
@@ -386,11 +387,15 @@ asio::awaitable<Status> BuilderService::TriggerBuild(rpc::Call& call) {
   }
   std::string envelope = signed_outcome->output;
   while (!envelope.empty() && envelope.back() == '\n') envelope.pop_back();
-  const auto envelope_json = Json::parse(envelope, nullptr, false);
-  const std::string key_id =
-      envelope_json.is_object()
-          ? envelope_json.value(Json::json_pointer("/signatures/0/keyid"), std::string())
-          : std::string();
+  // The signer's answer is published only if it is a well-formed envelope.
+  auto parsed_envelope = signer::ParseEnvelope(envelope);
+  if (!parsed_envelope.ok()) {
+    cleanup();
+    co_return fail(Error::Failed("the signer's answer for build " + id +
+                                 " is not a DSSE envelope (" + parsed_envelope.error().message() +
+                                 "); nothing was published"));
+  }
+  const std::string key_id = parsed_envelope->signatures.front().keyid;
 
   Publication publication;
   publication.component = component.name;

@@ -53,15 +53,14 @@ int main(int argc, char** argv) {
   if (!ledger.ok()) return Fail(ledger.error().WithContext("ledger"));
   auto signer = vigil::rpc::MakePeer(config->signer_address, tls, config->signer_name);
   if (!signer.ok()) return Fail(signer.error().WithContext("signer"));
-  auto verifier = vigil::tlog::NoteVerifier::Parse(config->ledger_verifier_key);
-  if (!verifier.ok()) return Fail(verifier.error());
 
   vigil::rpc::ServiceHostOptions options = config->service.HostOptions();
   options.limits.total_timeout = config->build_timeout + std::chrono::minutes(5);
   options.limits.idle_timeout = config->build_timeout + std::chrono::minutes(5);
   auto host = vigil::rpc::ServiceHost::Create(options);
   if (!host.ok()) return Fail(host.error());
-  vigil::builder::BuilderService service(config_path, *config, *ledger, *verifier, *signer, *audit);
+  vigil::builder::BuilderService service(config_path, *config, *ledger, *config->ledger_verifier,
+                                         *signer, *audit);
   service.RegisterWith(**host);
   vigil::Status listening =
       vigil::rpc::ListenAndAnnounce(**host, config->service.listen, "vigil-builder");

@@ -134,8 +134,13 @@ Result<fs::path> MaterializeTree(git_repository* repo, git_commit* commit, const
 }  // namespace
 
 struct SourceCache::Verifiers {
-  // keyring path + SHA-256 of its bytes -> a verifier with that keyring imported
-  std::map<std::string, std::unique_ptr<release::DetachedVerifier>> by_keyring;
+  // One per keyring path, with that keyring's content imported; replaced (and its GNUPGHOME
+  // removed) when the file's content changes, so an edited keyring leaves nothing behind.
+  struct Entry {
+    std::string sha256;
+    std::unique_ptr<release::DetachedVerifier> verifier;
+  };
+  std::map<fs::path, Entry> by_keyring;
 };
 
 SourceCache::SourceCache(fs::path root)
@@ -188,16 +193,18 @@ Status SourceCache::VerifyTags(git_repository* repo, const git_oid& head,
                          "(git tag -s)");
   }
   VIGIL_ASSIGN_OR_RETURN(Bytes keyring, ReadFile(policy.keyring, release::kMaxKeyringSize));
-  const std::string key = policy.keyring.string() + "\n" + HexEncode(crypto::Sha256(keyring));
-  auto& verifier = verifiers_->by_keyring[key];
-  if (!verifier) {
+  const std::string sha256 = HexEncode(crypto::Sha256(keyring));
+  Verifiers::Entry& entry = verifiers_->by_keyring[policy.keyring];
+  if (!entry.verifier || entry.sha256 != sha256) {
+    entry.verifier.reset();  // the old keyring's GNUPGHOME goes now
     auto created = release::DetachedVerifier::Create(policy.keyring, root_ / "gnupg");
     if (!created.ok()) {
-      verifiers_->by_keyring.erase(key);
+      verifiers_->by_keyring.erase(policy.keyring);
       return created.error();
     }
-    verifier = std::move(created).value();
+    entry = {sha256, std::move(created).value()};
   }
+  auto& verifier = entry.verifier;
   git_odb* raw_odb = nullptr;
   if (git_repository_odb(&raw_odb, repo) != 0) return Error::Failed(ErrorMessage("odb"));
   OdbPtr odb(raw_odb);

@@ -201,15 +201,13 @@ int Build(const BuildArgs& args) {
     return ReportError(
         Error::BadInput(args.farm + " is not a farm: run `vigil farm up " + args.farm + "`"));
   }
-  rpc::ClientOptions options;
-  options.tls = {farm.ca() / "operator.crt", farm.ca() / "operator.key", farm.ca() / "ca.crt"};
-  options.expect_service_name = "builder";
-  options.limits.idle_timeout = std::chrono::hours(2);
-  options.limits.total_timeout = std::chrono::hours(24);
-  auto tls = rpc::MakeTlsContext(options.tls, rpc::TlsSide::kClient);
-  if (!tls.ok()) return ReportError(tls.error());
-  auto address = rpc::ParseAddress("unix:" + farm.socket("builder").string());
-  if (!address.ok()) return ReportError(address.error());
+  auto builder = rpc::MakePeer(
+      "unix:" + farm.socket("builder").string(),
+      {farm.ca() / "operator.crt", farm.ca() / "operator.key", farm.ca() / "ca.crt"}, "builder");
+  if (!builder.ok()) return ReportError(builder.error());
+  // A build streams its log for as long as it runs.
+  builder->options.limits.idle_timeout = std::chrono::hours(2);
+  builder->options.limits.total_timeout = std::chrono::hours(24);
   auto url_bytes = ReadFile(farm.ledger_url(), 1024);
   std::string url = url_bytes.ok() ? std::string(url_bytes->begin(), url_bytes->end()) : "";
   while (!url.empty() && url.back() == '\n') url.pop_back();
@@ -219,7 +217,8 @@ int Build(const BuildArgs& args) {
   std::string result_line;
   auto run = [&]() -> asio::awaitable<void> {
     const rpc::CallRequest request{"vigil.TriggerBuild", args.component};
-    auto call = co_await rpc::ClientCall::Open(io.get_executor(), *address, request, *tls, options);
+    auto call = co_await rpc::ClientCall::Open(io.get_executor(), builder->address, request,
+                                               builder->tls, builder->options);
     if (!call.ok()) {
       exit_code = ReportError(call.error().code() == ErrorCode::kMissingEnv
                                   ? call.error().WithContext("the farm's builder is not running "

@@ -4,7 +4,6 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-#include <sys/stat.h>
 
 #include <mutex>
 
@@ -12,6 +11,7 @@
 #include "crypto/hash.h"
 #include "crypto/openssl_util.h"
 #include "crypto/secret.h"
+#include "rpc/pem_files.h"
 
 namespace vigil::signer {
 namespace {
@@ -19,8 +19,6 @@ namespace {
 using PkeyPtr = crypto::OpenSslPtr<EVP_PKEY, EVP_PKEY_free>;
 using MdCtxPtr = crypto::OpenSslPtr<EVP_MD_CTX, EVP_MD_CTX_free>;
 using BioPtr = crypto::OpenSslPtr<BIO, BIO_free>;
-
-constexpr std::uint64_t kMaxKeyFileSize = 16 * 1024;
 
 Result<crypto::PublicKey> PublicKeyOf(EVP_PKEY* key) {
   unsigned char* der = nullptr;
@@ -100,26 +98,13 @@ class FileKey final : public SigningKey {
 
 Result<std::unique_ptr<SigningKey>> OpenFileKey(const std::filesystem::path& path,
                                                 crypto::KeyAlgorithm algorithm) {
-  struct stat info {};
-  if (::stat(path.c_str(), &info) != 0) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
     return Error::BadInput(path.string() +
-                           ": no such key file (create it with "
-                           "`vigil-signer --init-key NAME`)");
+                           ": no such key file (create it with `vigil-signer --init-key NAME`)");
   }
-  if ((info.st_mode & 077) != 0) {
-    return Error::BadInput(path.string() +
-                           ": a key file must be readable by its owner only "
-                           "(chmod 600)");
-  }
-  VIGIL_ASSIGN_OR_RETURN(Bytes pem, ReadFile(path, kMaxKeyFileSize));
-  crypto::SecretBytes secret(pem);
-  crypto::Wipe(pem);
-  BioPtr bio(BIO_new_mem_buf(secret.data(), static_cast<int>(secret.size())));
-  PkeyPtr key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
-  ERR_clear_error();
-  if (!key) {
-    return Error::BadInput(path.string() + ": not an unencrypted PKCS#8 PEM private key");
-  }
+  // Owner-only permissions, a bounded read and a wiped buffer: the CA's key reader.
+  VIGIL_ASSIGN_OR_RETURN(PkeyPtr key, rpc::ReadPrivateKeyPem(path));
   VIGIL_ASSIGN_OR_RETURN(crypto::PublicKey public_key, PublicKeyOf(key.get()));
   if (public_key.algorithm() != algorithm) {
     return Error::BadInput(path.string() + ": the key is " +

@@ -67,10 +67,8 @@ int main(int argc, char** argv) {
   auto audit = vigil::rpc::AuditLog::Open(config->service.audit_log);
   if (!audit.ok()) return Fail(audit.error());
 
-  auto verifier = vigil::tlog::NoteVerifier::Parse(config->ledger_verifier_key);
-  if (!verifier.ok()) return Fail(verifier.error());
-  vigil::signer::Approver approver(
-      vigil::signer::LedgerTrust{*verifier, config->ledger_origin, config->freshness});
+  vigil::signer::Approver approver(vigil::signer::LedgerTrust{
+      *config->ledger_verifier, config->ledger_origin, config->freshness});
 
   auto ledger =
       vigil::rpc::MakePeer(config->ledger_address, config->service.tls, config->ledger_name);

@@ -79,12 +79,13 @@ Result<SignerConfig> LoadSignerConfig(const std::filesystem::path& path) {
       *ledger, "ledger", {"address", "verifier_key", "origin", "name", "freshness_seconds"}));
   VIGIL_ASSIGN_OR_RETURN(config.ledger_address,
                          reader.String(*ledger, "address", "ledger.address", true));
-  VIGIL_ASSIGN_OR_RETURN(config.ledger_verifier_key,
+  VIGIL_ASSIGN_OR_RETURN(std::string verifier_key,
                          reader.String(*ledger, "verifier_key", "ledger.verifier_key", true));
-  auto verifier = tlog::NoteVerifier::Parse(config.ledger_verifier_key);
+  auto verifier = tlog::NoteVerifier::Parse(verifier_key);
   if (!verifier.ok()) {
     return reader.Fail(ledger->get("verifier_key"), verifier.error().message());
   }
+  config.ledger_verifier = *verifier;
   VIGIL_ASSIGN_OR_RETURN(config.ledger_origin,
                          reader.String(*ledger, "origin", "ledger.origin", false));
   if (config.ledger_origin.empty()) config.ledger_origin = verifier->name();

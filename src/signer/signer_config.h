@@ -29,12 +29,14 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/result.h"
 #include "crypto/public_key.h"
 #include "rpc/service_config.h"
+#include "tlog/note.h"
 
 namespace vigil::signer {
 
@@ -53,7 +55,7 @@ struct SignerConfig {
   rpc::ServiceConfig service;
   std::filesystem::path state_dir;
   std::string ledger_address;
-  std::string ledger_verifier_key;
+  std::optional<tlog::NoteVerifier> ledger_verifier;  // always set once loaded
   std::string ledger_origin;
   std::string ledger_name;
   std::chrono::seconds freshness{600};
