@@ -1,59 +1,82 @@
 # Thin wrapper over CMake presets. `make run` and `make test` first install whatever is
-# missing (scripts/setup), so both work on a fresh Debian 12 machine.
+# missing (scripts/setup), so both work on a fresh Debian 12 machine. Each phase prints a
+# heading with the time elapsed since the job began (scripts/phase).
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
-SETUP_STAMP := build/.setup-done
+PHASE := scripts/phase
+ifndef VIGIL_JOB_START
+export VIGIL_JOB_START := $(shell date +%s)
+endif
 
-.PHONY: all setup build dev asan run test bench fuzz fuzz-build format tidy clean
+# ccache speeds warm rebuilds when it is installed; without it the launcher is cleared, so
+# a build directory configured while it was present still works.
+CCACHE := $(shell command -v ccache 2>/dev/null)
+CONFIGURE_FLAGS := -DCMAKE_C_COMPILER_LAUNCHER=$(CCACHE) -DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE)
+
+.PHONY: all setup build build-bench dev asan run test bench fuzz fuzz-build format tidy clean
 
 all: build
 
-# Runs scripts/setup once per checkout (it is idempotent; delete the stamp to re-run).
-$(SETUP_STAMP): scripts/setup scripts/fetch-kernel scripts/kernel.pin
-	scripts/setup
+# scripts/setup runs once per checkout and profile (it is idempotent; delete the stamp to
+# re-run it). `run` installs what the main job needs; `test` and `bench` add their own.
+build/.setup-%: scripts/setup scripts/fetch-kernel scripts/kernel.pin
+	@$(PHASE) "packages ($*): scripts/setup $*"
+	scripts/setup $*
 	@mkdir -p build && touch $@
 
-setup:
-	scripts/setup
-	@mkdir -p build && touch $(SETUP_STAMP)
+setup: build/.setup-all
 
-build: $(SETUP_STAMP)
-	cmake --preset release >/dev/null
+# The release binaries the main job runs (vigil, vigil-init, the services, hello), without
+# tests or benchmarks.
+build: build/.setup-run
+	@$(PHASE) "build: release binaries into build/bin"
+	cmake --preset release $(CONFIGURE_FLAGS) -DVIGIL_BUILD_BENCH=OFF >/dev/null
 	cmake --build --preset release -j $(JOBS)
 
-asan: $(SETUP_STAMP)
-	cmake --preset asan >/dev/null
+build-bench: build/.setup-bench
+	@$(PHASE) "build: release binaries and benchmarks into build/bin"
+	cmake --preset release $(CONFIGURE_FLAGS) -DVIGIL_BUILD_BENCH=ON >/dev/null
+	cmake --build --preset release -j $(JOBS)
+
+asan: build/.setup-test
+	@$(PHASE) "build: ASan+UBSan binaries and tests (build/asan)"
+	cmake --preset asan $(CONFIGURE_FLAGS) >/dev/null
 	cmake --build --preset asan -j $(JOBS)
 
-dev: $(SETUP_STAMP)
-	cmake --preset dev >/dev/null
+dev: build/.setup-all
+	cmake --preset dev $(CONFIGURE_FLAGS) >/dev/null
 	cmake --build --preset dev -j $(JOBS)
 
-# The main job: build the example image and boot it in QEMU.
+# The main job: the farm builds the example image from a signed tag and boots it in QEMU.
 run: build
 	scripts/run-example
+	@$(PHASE) "make run: done"
 
 # Every test: every fuzz target briefly, then the unit tests under ASan+UBSan and the
 # integration tests (real cpio/bsdtar, real QEMU boot) against the ASan build. CTest's
-# summary stays the last line.
+# summary (with each suite's time) stays the last lines.
 FUZZ_SMOKE_SECONDS ?= 8
 test: asan fuzz-build
+	@$(PHASE) "fuzz: each target for $(FUZZ_SMOKE_SECONDS) s"
 	scripts/run-fuzzers $(FUZZ_SMOKE_SECONDS)
+	@$(PHASE) "tests: unit (ASan+UBSan) and integration"
 	ctest --preset asan -j $(JOBS)
+	@$(PHASE) "make test: done"
 
-bench: build
+bench: build-bench
 	scripts/bench
 
-# Builds the libFuzzer targets with clang and runs each for FUZZ_SECONDS.
+# Builds only the libFuzzer targets (and the code they link) with clang.
 FUZZ_SECONDS ?= 60
-fuzz-build: $(SETUP_STAMP)
-	cmake --preset fuzz >/dev/null
+fuzz-build: build/.setup-test
+	@$(PHASE) "build: libFuzzer targets (build/fuzz)"
+	cmake --preset fuzz $(CONFIGURE_FLAGS) >/dev/null
 	cmake --build --preset fuzz -j $(JOBS)
 
 fuzz: fuzz-build
 	scripts/run-fuzzers $(FUZZ_SECONDS)
 
-format:
+format: build/.setup-all
 	clang-format -i $$(git ls-files '*.cc' '*.h')
 
 tidy: dev
