@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -22,6 +23,7 @@ using Clock = std::chrono::steady_clock;
 struct Child {
   pid_t pid = -1;
   int out_fd = -1;
+  int err_fd = -1;  // only with Command::separate_stderr
   bool own_group = true;  // the child leads its own process group
 };
 
@@ -48,16 +50,31 @@ Result<Child> Start(const Command& command) {
   }
   int pipefd[2];
   if (::pipe2(pipefd, O_CLOEXEC) != 0) return Error::Failed("cannot create a pipe");
-  pid_t pid = ::fork();
-  if (pid < 0) {
+  int errfd[2] = {-1, -1};
+  if (command.separate_stderr && ::pipe2(errfd, O_CLOEXEC) != 0) {
     ::close(pipefd[0]);
     ::close(pipefd[1]);
-    return Error::Failed(std::string("cannot fork: ") + std::strerror(errno));
+    return Error::Failed("cannot create a pipe");
+  }
+  auto close_all = [&] {
+    for (int fd : {pipefd[0], pipefd[1], errfd[0], errfd[1]}) {
+      if (fd >= 0) ::close(fd);
+    }
+  };
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    int saved = errno;
+    close_all();
+    return Error::Failed(std::string("cannot fork: ") + std::strerror(saved));
   }
   if (pid == 0) {
     if (!command.inherit_stdin) ::setpgid(0, 0);
     ::dup2(pipefd[1], STDOUT_FILENO);
-    if (command.capture_stderr) ::dup2(pipefd[1], STDERR_FILENO);
+    if (command.separate_stderr) {
+      ::dup2(errfd[1], STDERR_FILENO);
+    } else if (command.capture_stderr) {
+      ::dup2(pipefd[1], STDERR_FILENO);
+    }
     if (!command.inherit_stdin) {
       int devnull = ::open("/dev/null", O_RDONLY);
       if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
@@ -72,7 +89,8 @@ Result<Child> Start(const Command& command) {
   }
   if (!command.inherit_stdin) ::setpgid(pid, pid);
   ::close(pipefd[1]);
-  return Child{pid, pipefd[0], !command.inherit_stdin};
+  if (errfd[1] >= 0) ::close(errfd[1]);
+  return Child{pid, pipefd[0], errfd[0], !command.inherit_stdin};
 }
 
 void KillChild(const Child& child) { ::kill(child.own_group ? -child.pid : child.pid, SIGKILL); }
@@ -116,44 +134,72 @@ std::string FindExecutable(const std::string& name) {
   return "";
 }
 
-Result<Exit> RunStreaming(const Command& command, std::chrono::milliseconds timeout,
-                          const std::function<bool(std::string_view)>& on_output) {
+Result<Exit> RunWatched(const Command& command, std::chrono::milliseconds timeout,
+                        const Watch& watch) {
   VIGIL_ASSIGN_OR_RETURN(Child child, Start(command));
   auto deadline = Clock::now() + timeout;
+  auto next_tick = Clock::now() + watch.tick;
   bool timed_out = false;
   bool stopped = false;
   std::optional<Error> failure;
   char buf[65536];
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) {
+  // Index 0 is stdout, 1 stderr; a stream that ended is -1 and ignored by poll.
+  pollfd pfds[2] = {{child.out_fd, POLLIN, 0}, {child.err_fd, POLLIN, 0}};
+  const Stream streams[2] = {Stream::kStdout, Stream::kStderr};
+  auto stop = [&] {
+    stopped = true;
+    KillChild(child);
+  };
+  while (pfds[0].fd >= 0 || pfds[1].fd >= 0) {
+    auto now = Clock::now();
+    if (now >= deadline) {
       timed_out = true;
       KillChild(child);
       break;
     }
-    pollfd pfd{child.out_fd, POLLIN, 0};
-    int r = ::poll(&pfd, 1, static_cast<int>(std::min<long long>(left.count(), 1000)));
+    if (watch.on_tick && now >= next_tick) {
+      next_tick = now + watch.tick;
+      if (!watch.on_tick()) {
+        stop();
+        break;
+      }
+    }
+    auto until = std::min(deadline, watch.on_tick ? next_tick : now + std::chrono::seconds(1));
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(until - now).count();
+    int r = ::poll(pfds, 2, static_cast<int>(std::clamp<long long>(wait, 0, 1000)));
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) {
       failure = Error::Failed(std::string("cannot wait for output: ") + std::strerror(errno));
       KillChild(child);
       break;
     }
-    if (r == 0) continue;
-    ssize_t n = ::read(child.out_fd, buf, sizeof(buf));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    if (!on_output(std::string_view(buf, static_cast<std::size_t>(n)))) {
-      stopped = true;
-      KillChild(child);
-      break;
+    for (int i = 0; i < 2 && !stopped; ++i) {
+      if (pfds[i].fd < 0 || pfds[i].revents == 0) continue;
+      ssize_t n = ::read(pfds[i].fd, buf, sizeof(buf));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        pfds[i].fd = -1;  // closed (or failed): this stream has ended
+        continue;
+      }
+      if (!watch.on_output(streams[i], std::string_view(buf, static_cast<std::size_t>(n)))) {
+        stop();
+      }
     }
+    if (stopped) break;
   }
   ::close(child.out_fd);
+  if (child.err_fd >= 0) ::close(child.err_fd);
   Exit exit = Reap(child, deadline, timed_out);
   exit.stopped = stopped;
   if (failure) return *failure;
   return exit;
+}
+
+Result<Exit> RunStreaming(const Command& command, std::chrono::milliseconds timeout,
+                          const std::function<bool(std::string_view)>& on_output) {
+  return RunWatched(command, timeout, Watch{.on_output = [&](Stream, std::string_view chunk) {
+                      return on_output(chunk);
+                    }});
 }
 
 Result<RunOutput> Run(const Command& command, std::chrono::milliseconds timeout) {

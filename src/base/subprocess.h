@@ -18,6 +18,8 @@ struct Command {
   std::optional<std::map<std::string, std::string>> env;
   std::string working_dir;      // empty: inherit
   bool capture_stderr = false;  // merge stderr into the captured/streamed output
+  // RunWatched only: deliver stderr as its own stream (Stream::kStderr) instead.
+  bool separate_stderr = false;
   // Give the child our standard input (for interactive consoles); otherwise /dev/null.
   // An interactive child stays in our process group so it may read the terminal.
   bool inherit_stdin = false;
@@ -48,6 +50,24 @@ Result<RunOutput> Run(const Command& command,
 // group) is killed and Exit::stopped is set. Returns how the child ended.
 Result<Exit> RunStreaming(const Command& command, std::chrono::milliseconds timeout,
                           const std::function<bool(std::string_view)>& on_output);
+
+enum class Stream { kStdout, kStderr };
+
+// What RunWatched reports to, and how often it asks whether to go on.
+struct Watch {
+  // Each chunk of output as it arrives, with the stream it came from; returning false
+  // kills the child (its whole process group) and sets Exit::stopped.
+  std::function<bool(Stream, std::string_view)> on_output;
+  // Called every `tick` while the child runs, output or not; returning false stops it as
+  // above. For watchdogs that act on silence.
+  std::function<bool()> on_tick;
+  std::chrono::milliseconds tick{100};
+};
+
+// Runs `command` like RunStreaming, with stderr apart when command.separate_stderr and
+// a periodic tick. Returns how the child ended.
+Result<Exit> RunWatched(const Command& command, std::chrono::milliseconds timeout,
+                        const Watch& watch);
 
 // Finds an executable in PATH; empty when absent.
 std::string FindExecutable(const std::string& name);

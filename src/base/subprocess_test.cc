@@ -41,5 +41,40 @@ TEST(Subprocess, MissingProgramIsMissingEnvironment) {
   EXPECT_EQ(r.error().code(), ErrorCode::kMissingEnv);
 }
 
+TEST(Subprocess, WatchedKeepsStderrApart) {
+  std::string out, err;
+  auto r = vigil::RunWatched(
+      {.argv = {"sh", "-c", "echo out; echo err >&2"}, .separate_stderr = true},
+      std::chrono::seconds(10), {.on_output = [&](Stream stream, std::string_view chunk) {
+        (stream == Stream::kStdout ? out : err).append(chunk);
+        return true;
+      }});
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->ok());
+  EXPECT_EQ(out, "out\n");
+  EXPECT_EQ(err, "err\n");
+}
+
+TEST(Subprocess, WatchedTickStopsASilentChild) {
+  int ticks = 0;
+  auto r = vigil::RunWatched({.argv = {"sleep", "30"}}, std::chrono::seconds(30),
+                             {.on_output = [](Stream, std::string_view) { return true; },
+                              .on_tick = [&] { return ++ticks < 3; },
+                              .tick = std::chrono::milliseconds(20)});
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->stopped);
+  EXPECT_FALSE(r->timed_out);
+  EXPECT_EQ(ticks, 3);
+}
+
+TEST(Subprocess, WatchedOutputCanStopTheChild) {
+  auto r = vigil::RunWatched(
+      {.argv = {"sh", "-c", "echo stop >&2; sleep 30"}, .separate_stderr = true},
+      std::chrono::seconds(30),
+      {.on_output = [](Stream stream, std::string_view) { return stream != Stream::kStderr; }});
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->stopped);
+}
+
 }  // namespace
 }  // namespace vigil

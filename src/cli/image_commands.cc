@@ -29,6 +29,8 @@ struct DescribeArgs {
 
 struct RunArgs {
   std::string dir;
+  std::string accel;  // empty: VIGIL_ACCEL, else auto
+  int kvm_silence = static_cast<int>(image::kDefaultKvmSilenceLimit.count());
   int timeout = 120;
   int memory = 256;
   bool interactive = false;
@@ -129,10 +131,24 @@ int RunDescribe(const DescribeArgs& args) {
   return 0;
 }
 
+// --accel, else VIGIL_ACCEL, else auto; a bad word says where it came from.
+Result<image::Accelerator> ChosenAccelerator(const std::string& flag) {
+  if (!flag.empty()) return image::ParseAccelerator(flag);
+  const char* env = std::getenv("VIGIL_ACCEL");
+  if (env == nullptr || *env == '\0') return image::Accelerator::kAuto;
+  auto parsed = image::ParseAccelerator(env);
+  if (!parsed.ok()) return parsed.error().WithContext("VIGIL_ACCEL");
+  return parsed;
+}
+
 int RunRun(const RunArgs& args) {
   if (args.timeout <= 0) return ReportError(Error::BadInput("--timeout must be positive"));
+  auto accelerator = ChosenAccelerator(args.accel);
+  if (!accelerator.ok()) return ReportError(accelerator.error());
   image::QemuOptions options;
   options.timeout = std::chrono::seconds(args.timeout);
+  options.accelerator = *accelerator;
+  options.kvm_silence_limit = std::chrono::seconds(args.kvm_silence);
   options.memory_mib = args.memory;
   options.interactive = args.interactive;
   // With --json, stdout carries only the result, so the console goes to stderr.
@@ -141,13 +157,22 @@ int RunRun(const RunArgs& args) {
   }
   auto result = image::RunInQemu(args.dir, options);
   if (!result.ok()) return ReportError(result.error());
+  if (!result->kvm_unusable.empty()) {
+    // Exit 3 like any missing device; --json tells it apart from a target that exits 3.
+    if (args.json) PrintJson({{"error", "kvm-unusable"}, {"reason", result->kvm_unusable}});
+    return ReportError(Error::MissingEnv("KVM cannot run this image (" + result->kvm_unusable +
+                                         "); use --accel auto or tcg to emulate instead"));
+  }
+  const bool kvm = result->accelerator == image::Accelerator::kKvm;
   if (args.json) {
-    PrintJson({{"target_exit_status", result->target_exit_status},
-               {"accelerator", result->used_kvm ? "kvm" : "tcg"}});
+    Json out{{"target_exit_status", result->target_exit_status},
+             {"accelerator", image::AcceleratorName(result->accelerator)}};
+    if (result->fell_back) out["fallback_reason"] = result->tcg_reason;
+    PrintJson(out);
     return result->target_exit_status;
   }
   std::cerr << "vigil: target exited with status " << result->target_exit_status
-            << (result->used_kvm ? " (KVM)" : " (TCG, no KVM)") << "\n";
+            << (kvm ? " (KVM)" : " (TCG: " + result->tcg_reason + ")") << "\n";
   return result->target_exit_status;
 }
 
@@ -176,7 +201,16 @@ void AddImageCommands(CLI::App& app, int* exit_code) {
   CLI::App* r = image->add_subcommand(
       "run", "Boot a generic image in QEMU; exit with the target's exit status");
   r->add_option("DIR", run->dir, "An output directory of `vigil image build`")->required();
-  r->add_option("--timeout", run->timeout, "Seconds before the boot is abandoned")
+  r->add_option("--accel", run->accel,
+                 "auto (KVM, and TCG when KVM is absent or fails), kvm (fail with exit 3 "
+                 "rather than emulate) or tcg; default $VIGIL_ACCEL, else auto");
+  r->add_option("--kvm-silence", run->kvm_silence,
+                "Seconds a KVM boot may print nothing on the console before it is taken "
+                "for a KVM that cannot run the guest")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  r->add_option("--timeout", run->timeout,
+                "Seconds before the boot is abandoned (a failed KVM attempt does not count)")
       ->capture_default_str();
   r->add_option("--memory", run->memory, "Guest memory in MiB")
       ->check(CLI::Range(64, 65536))

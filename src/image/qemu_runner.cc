@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <optional>
@@ -70,14 +71,6 @@ Result<BootFiles> FindBootFiles(const fs::path& dir) {
     return Error::BadInput(cmdline_path.string() + " must hold exactly one non-empty line");
   }
   return files;
-}
-
-// KVM only helps when we may open it read-write; otherwise QEMU would fail to start.
-bool KvmUsable() {
-  int fd = ::open("/dev/kvm", O_RDWR | O_CLOEXEC);
-  if (fd < 0) return false;
-  ::close(fd);
-  return true;
 }
 
 std::vector<std::string> QemuArgv(const BootFiles& files, const QemuOptions& options, bool kvm) {
@@ -170,28 +163,73 @@ void WriteToStdout(std::string_view text) {
   std::fflush(stdout);
 }
 
-}  // namespace
+void WriteNotice(std::string_view text) {
+  std::fprintf(stderr, "vigil: %.*s\n", static_cast<int>(text.size()), text.data());
+}
 
-Result<QemuResult> RunInQemu(const fs::path& dir, const QemuOptions& options) {
-  if (options.memory_mib <= 0) return Error::BadInput("QEMU memory must be positive");
-  if (options.timeout.count() <= 0) return Error::BadInput("QEMU timeout must be positive");
-  VIGIL_ASSIGN_OR_RETURN(BootFiles files, FindBootFiles(dir));
+using Sink = std::function<void(std::string_view)>;
+using Clock = std::chrono::steady_clock;
 
-  QemuResult result;
-  result.used_kvm = KvmUsable();
+// QEMU's stderr during a KVM boot is held back until the guest shows progress, so a KVM
+// failure's register dump does not flood the console; at most this much is kept.
+constexpr std::size_t kMaxHeldStderr = 64 * 1024;
+
+// One QEMU run and what was seen of it.
+struct Boot {
+  Exit exit;
+  ConsoleScanner scanner;
+  // KVM boots only: why KVM is taken to have failed; empty when it ran the guest.
+  std::string kvm_failure;
+};
+
+// Runs QEMU once. The console (QEMU's stdout) goes to `sink` and the scanner; QEMU's own
+// messages (stderr) go to `sink` too. A KVM boot is watched: KVM error text on stderr,
+// silence on the console for kvm_silence_limit, or an exit before any console byte stop it
+// and set kvm_failure. A TCG boot has only the timeout.
+Result<Boot> BootOnce(const BootFiles& files, const QemuOptions& options, bool kvm,
+                      const Sink& sink) {
   Command command;
-  command.argv = QemuArgv(files, options, result.used_kvm);
-  command.capture_stderr = true;  // QEMU's own errors belong next to the console output
+  command.argv = QemuArgv(files, options, kvm);
+  command.separate_stderr = true;
   command.inherit_stdin = options.interactive;
 
-  ConsoleScanner scanner;
-  std::function<void(std::string_view)> sink = options.on_console;
-  if (!sink) sink = WriteToStdout;
-  Result<Exit> exit = RunStreaming(command, options.timeout, [&](std::string_view chunk) {
+  Boot boot;
+  bool console_seen = false;
+  std::string held;
+  KvmFailureDetector detector;
+  const auto start = Clock::now();
+  Watch watch;
+  watch.on_output = [&](Stream stream, std::string_view chunk) {
+    if (stream == Stream::kStdout) {
+      if (!console_seen && !held.empty()) sink(held);
+      console_seen = true;
+      held.clear();
+      sink(chunk);
+      boot.scanner.Feed(chunk);
+      return true;
+    }
+    if (kvm) {
+      if (std::optional<std::string> failure = detector.Feed(chunk)) {
+        boot.kvm_failure = "QEMU reported '" + *failure + "'";
+        return false;
+      }
+      if (!console_seen) {
+        held.append(chunk.substr(0, kMaxHeldStderr - std::min(held.size(), kMaxHeldStderr)));
+        return true;
+      }
+    }
     sink(chunk);
-    scanner.Feed(chunk);
     return true;
-  });
+  };
+  if (kvm) {
+    watch.on_tick = [&] {
+      if (console_seen || Clock::now() - start < options.kvm_silence_limit) return true;
+      boot.kvm_failure = "the guest printed nothing on its console for " +
+                         std::to_string(options.kvm_silence_limit.count()) + " s";
+      return false;
+    };
+  }
+  Result<Exit> exit = RunWatched(command, options.timeout, watch);
   if (!exit.ok()) {
     if (exit.error().code() == ErrorCode::kMissingEnv) {
       return Error::MissingEnv(std::string(kQemu) +
@@ -199,28 +237,88 @@ Result<QemuResult> RunInQemu(const fs::path& dir, const QemuOptions& options) {
     }
     return exit.error().WithContext("cannot start QEMU");
   }
-  scanner.Finish();
+  boot.exit = *exit;
+  boot.scanner.Finish();
+  if (kvm && boot.kvm_failure.empty() && !console_seen) {
+    // QEMU ended (or ran out of time) before the guest showed any sign of life.
+    std::string how = boot.exit.timed_out ? "QEMU ran out of time"
+                      : boot.exit.signal != 0
+                          ? "QEMU was killed by signal " + std::to_string(boot.exit.signal)
+                          : "QEMU exited with code " + std::to_string(boot.exit.code);
+    boot.kvm_failure = how + " before the guest printed anything";
+    if (!detector.first_line().empty()) boot.kvm_failure += " ('" + detector.first_line() + "')";
+  }
+  if (boot.kvm_failure.empty() && !held.empty()) sink(held);
+  return boot;
+}
 
-  if (exit->timed_out) {
+// Turns a finished boot into the target's status, or explains why there is none.
+Result<QemuResult> Conclude(const fs::path& dir, const QemuOptions& options, const Boot& boot,
+                            QemuResult result) {
+  if (boot.exit.timed_out) {
     return Error::Failed("the image in " + dir.string() + " did not finish within " +
                          std::to_string(options.timeout.count()) +
-                         " s (QEMU was killed); last console lines:\n" + scanner.Tail());
+                         " s (QEMU was killed); last console lines:\n" + boot.scanner.Tail());
   }
-  if (!scanner.exit_status()) {
-    std::string how = exit->signal != 0
-                          ? "QEMU was killed by signal " + std::to_string(exit->signal)
-                          : "QEMU exited with code " + std::to_string(exit->code);
+  if (!boot.scanner.exit_status()) {
+    std::string how = boot.exit.signal != 0
+                          ? "QEMU was killed by signal " + std::to_string(boot.exit.signal)
+                          : "QEMU exited with code " + std::to_string(boot.exit.code);
     std::string why;
-    if (!scanner.bad_exit_line().empty()) {
-      why = "vigil-init printed a malformed exit line '" + scanner.bad_exit_line() + "'";
+    if (!boot.scanner.bad_exit_line().empty()) {
+      why = "vigil-init printed a malformed exit line '" + boot.scanner.bad_exit_line() + "'";
     } else {
       why = "the kernel or vigil-init failed before the target's exit line";
-      if (!scanner.panic_line().empty()) why += " (" + scanner.panic_line() + ")";
+      if (!boot.scanner.panic_line().empty()) why += " (" + boot.scanner.panic_line() + ")";
     }
-    return Error::Failed(why + " (" + how + "); last console lines:\n" + scanner.Tail());
+    return Error::Failed(why + " (" + how + "); last console lines:\n" + boot.scanner.Tail());
   }
-  result.target_exit_status = *scanner.exit_status();
+  result.target_exit_status = *boot.scanner.exit_status();
   return result;
+}
+
+}  // namespace
+
+Result<QemuResult> RunInQemu(const fs::path& dir, const QemuOptions& options) {
+  if (options.memory_mib <= 0) return Error::BadInput("QEMU memory must be positive");
+  if (options.timeout.count() <= 0) return Error::BadInput("QEMU timeout must be positive");
+  if (options.kvm_silence_limit.count() <= 0) {
+    return Error::BadInput("the KVM silence limit must be positive");
+  }
+  VIGIL_ASSIGN_OR_RETURN(BootFiles files, FindBootFiles(dir));
+  const Sink sink = options.on_console ? options.on_console : Sink(WriteToStdout);
+  const Sink notice = options.on_notice ? options.on_notice : Sink(WriteNotice);
+
+  QemuResult result;
+  bool try_kvm = options.accelerator != Accelerator::kTcg;
+  if (!try_kvm) result.tcg_reason = "requested";
+  if (try_kvm) {
+    if (std::optional<std::string> why = KvmUnavailableReason()) {
+      if (options.accelerator == Accelerator::kKvm) {
+        result.kvm_unusable = *why;
+        return result;
+      }
+      try_kvm = false;
+      result.tcg_reason = *why;
+    }
+  }
+  if (try_kvm) {
+    VIGIL_ASSIGN_OR_RETURN(Boot boot, BootOnce(files, options, /*kvm=*/true, sink));
+    if (boot.kvm_failure.empty()) {
+      result.accelerator = Accelerator::kKvm;
+      return Conclude(dir, options, boot, std::move(result));
+    }
+    if (options.accelerator == Accelerator::kKvm) {
+      result.kvm_unusable = boot.kvm_failure;
+      return result;
+    }
+    notice("KVM failed: " + boot.kvm_failure + "; stopped it, booting again with TCG");
+    result.fell_back = true;
+    result.tcg_reason = "KVM failed: " + boot.kvm_failure;
+  }
+  VIGIL_ASSIGN_OR_RETURN(Boot boot, BootOnce(files, options, /*kvm=*/false, sink));
+  result.accelerator = Accelerator::kTcg;
+  return Conclude(dir, options, boot, std::move(result));
 }
 
 }  // namespace vigil::image

@@ -7,27 +7,41 @@
 #include <string_view>
 
 #include "base/result.h"
+#include "image/accelerator.h"
 
 namespace vigil::image {
 
 struct QemuOptions {
+  // For the boot that runs the target; a KVM attempt that failed does not use it up.
   std::chrono::seconds timeout{120};
+  Accelerator accelerator = Accelerator::kAuto;
+  // A KVM boot silent on the console this long is stopped as failed. Never for TCG.
+  std::chrono::seconds kvm_silence_limit = kDefaultKvmSilenceLimit;
   int memory_mib = 256;
   // Connect our standard input to the serial console (debug images drop to a shell).
   bool interactive = false;
   // Receives console output as it arrives; defaults to writing it to stdout.
   std::function<void(std::string_view)> on_console;
+  // Receives one-line notices (KVM failed, booting again with TCG); defaults to stderr.
+  std::function<void(std::string_view)> on_notice;
 };
 
 struct QemuResult {
   int target_exit_status = 0;  // from vigil-init's exit line
-  bool used_kvm = false;
+  Accelerator accelerator = Accelerator::kTcg;  // what the target ran under: kKvm or kTcg
+  std::string tcg_reason;       // why TCG ran, when it did
+  bool fell_back = false;       // KVM was tried, failed, and TCG ran instead
+  // With Accelerator::kKvm only: why KVM could not run the guest. The target did not
+  // run; target_exit_status means nothing.
+  std::string kvm_unusable;
 };
 
-// Boots DIR/kernel + DIR/initramfs with DIR/cmdline (KVM when /dev/kvm is usable,
-// otherwise TCG). Returns the target's exit status as printed by vigil-init. Errors:
-// kMissingEnv when qemu-system-x86_64 is missing, kBadInput when DIR lacks the generic
-// output, kFailed when the boot times out or ends without vigil-init's exit line.
+// Boots DIR/kernel + DIR/initramfs with DIR/cmdline. kAuto tries KVM when /dev/kvm opens
+// and, when KVM fails (QEMU reports a KVM error, exits before the guest printed anything,
+// or the guest stays silent for kvm_silence_limit), stops that QEMU and boots again with
+// TCG. Returns the target's exit status as printed by vigil-init. Errors: kMissingEnv
+// when qemu-system-x86_64 is missing, kBadInput when DIR lacks the generic output,
+// kFailed when the boot times out or ends without vigil-init's exit line.
 Result<QemuResult> RunInQemu(const std::filesystem::path& dir, const QemuOptions& options);
 
 }  // namespace vigil::image

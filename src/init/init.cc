@@ -130,6 +130,7 @@ void RunDebugShell() {
   if (!mounted.ok()) Fail(mounted.error());
   Status console = OpenConsole();
   if (!console.ok()) Fail(console.error());
+  WriteConsole(kStartedLine);
 
   Result<std::vector<std::string>> argv = ReadTargetArgv(kTargetArgvPath);
   if (!argv.ok()) Fail(argv.error().WithContext("cannot start the target"));

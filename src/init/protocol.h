@@ -16,6 +16,10 @@ inline constexpr std::size_t kMaxTargetArgvBytes = 64 * 1024;
 inline constexpr char kDebugMarkerPath[] = "/etc/vigil/debug";
 inline constexpr char kBusyboxPath[] = "/bin/busybox";
 
+// The console line vigil-init prints as soon as it runs: the runner's sign that the kernel
+// booted (under KVM, a guest silent for too long is taken for a KVM that cannot run it).
+inline constexpr char kStartedLine[] = "VIGIL-INIT: started\n";
+
 // The one console line vigil-init prints when the target has ended, followed by the
 // status: the exit code, or 128 + the signal number when a signal killed it, e.g.
 // "VIGIL-INIT: target-exit-status=0". Parsed by `vigil image run`.
