@@ -174,6 +174,11 @@ using Clock = std::chrono::steady_clock;
 // failure's register dump does not flood the console; at most this much is kept.
 constexpr std::size_t kMaxHeldStderr = 64 * 1024;
 
+std::string HowQemuEnded(const Exit& exit) {
+  return exit.signal != 0 ? "QEMU was killed by signal " + std::to_string(exit.signal)
+                          : "QEMU exited with code " + std::to_string(exit.code);
+}
+
 // One QEMU run and what was seen of it.
 struct Boot {
   Exit exit;
@@ -241,14 +246,10 @@ Result<Boot> BootOnce(const BootFiles& files, const QemuOptions& options, bool k
   boot.scanner.Finish();
   if (kvm && boot.kvm_failure.empty() && !console_seen) {
     // QEMU ended (or ran out of time) before the guest showed any sign of life.
-    std::string how = boot.exit.timed_out ? "QEMU ran out of time"
-                      : boot.exit.signal != 0
-                          ? "QEMU was killed by signal " + std::to_string(boot.exit.signal)
-                          : "QEMU exited with code " + std::to_string(boot.exit.code);
+    std::string how = boot.exit.timed_out ? "QEMU ran out of time" : HowQemuEnded(boot.exit);
     boot.kvm_failure = how + " before the guest printed anything";
     if (!detector.first_line().empty()) boot.kvm_failure += " ('" + detector.first_line() + "')";
   }
-  if (boot.kvm_failure.empty() && !held.empty()) sink(held);
   return boot;
 }
 
@@ -261,9 +262,7 @@ Result<QemuResult> Conclude(const fs::path& dir, const QemuOptions& options, con
                          " s (QEMU was killed); last console lines:\n" + boot.scanner.Tail());
   }
   if (!boot.scanner.exit_status()) {
-    std::string how = boot.exit.signal != 0
-                          ? "QEMU was killed by signal " + std::to_string(boot.exit.signal)
-                          : "QEMU exited with code " + std::to_string(boot.exit.code);
+    std::string how = HowQemuEnded(boot.exit);
     std::string why;
     if (!boot.scanner.bad_exit_line().empty()) {
       why = "vigil-init printed a malformed exit line '" + boot.scanner.bad_exit_line() + "'";
