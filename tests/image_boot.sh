@@ -40,6 +40,24 @@ sed -i 's/quiet/quiet init=\/bin\/sh/' "$WORK/tampered/cmdline"
 expect_exit 1 "run refuses a directory whose files no longer match SHA256SUMS" -- "$VIGIL" image run "$WORK/tampered"
 expect_stderr "SHA256SUMS" "the mismatch names SHA256SUMS"
 
+# Between the check and the boot, the initramfs is swapped for another image's (renamed
+# over, or rewritten in place): the guest still boots the bytes that were checked.
+write_spec "$WORK/evil.toml" '["PWNED-by-swap"]'
+"$VIGIL" image build "$WORK/evil.toml" --out "$WORK/evil" >/dev/null
+for mode in rename inplace; do
+  rm -rf "$WORK/swap" && cp -r "$WORK/dist" "$WORK/swap"
+  expect_exit 0 "an initramfs swapped ($mode) after the check is not booted" -- \
+    env PATH="$ROOT/tests/data/swap-qemu:$PATH" VIGIL_SWAP_MODE=$mode \
+    VIGIL_SWAP_SOURCE="$WORK/evil/initramfs.cpio.gz" VIGIL_SWAP_TARGET="$WORK/swap/initramfs.cpio.gz" \
+    "$VIGIL" image run "$WORK/swap" --timeout 240
+  if grep -q "^hello from vigil: world" "$WORK/stdout" && ! grep -q PWNED "$WORK/stdout" &&
+     ! cmp -s "$WORK/swap/initramfs.cpio.gz" "$WORK/dist/initramfs.cpio.gz"; then
+    pass "the guest ran the checked initramfs although the file was replaced ($mode)"
+  else
+    fail "swap $mode: $(grep -a 'hello from' "$WORK/stdout")"
+  fi
+done
+
 sed -i 's/compression = "gzip"/compression = "zstd"/' "$WORK/hello.toml"
 "$VIGIL" image build "$WORK/hello.toml" --out "$WORK/zstd" >/dev/null
 expect_exit 0 "a zstd initramfs boots too" -- "$VIGIL" image run "$WORK/zstd" --timeout 240

@@ -56,4 +56,19 @@ Result<std::string> Sha256OfFile(const std::filesystem::path& path, std::uint64_
   return HexEncode(hasher.Finish());
 }
 
+Result<std::string> Sha256OfFd(int fd) {
+  Hasher hasher(HashAlgorithm::kSha256);
+  std::vector<std::uint8_t> buffer(1 << 20);
+  off_t offset = 0;
+  for (;;) {
+    ssize_t n = ::pread(fd, buffer.data(), buffer.size(), offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error::Failed(std::string("cannot read a copy: ") + std::strerror(errno));
+    if (n == 0) break;
+    offset += n;
+    hasher.Update({buffer.data(), static_cast<std::size_t>(n)});
+  }
+  return HexEncode(hasher.Finish());
+}
+
 }  // namespace vigil::crypto

@@ -15,4 +15,8 @@ namespace vigil::crypto {
 Result<std::string> Sha256OfFile(const std::filesystem::path& path, std::uint64_t max_size,
                                  const std::filesystem::path& copy_to = {});
 
+// Hashes everything readable from `fd` from offset 0 (pread: the descriptor's offset is
+// left alone), for example a SealedCopy. Returns hex.
+Result<std::string> Sha256OfFd(int fd);
+
 }  // namespace vigil::crypto

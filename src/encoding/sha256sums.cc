@@ -60,23 +60,33 @@ Result<std::map<std::string, std::string>> ParseSums(std::string_view text) {
   return sums;
 }
 
-Status VerifyListedFiles(const std::filesystem::path& dir, const std::vector<std::string>& names) {
-  auto text = ReadFile(dir / "SHA256SUMS", kMaxSumsSize);
+Result<Sums> ReadSums(const std::filesystem::path& dir) {
+  auto text = ReadFile(dir / "SHA256SUMS", kMaxSumsSize, /*allow_symlink=*/false);
   if (!text.ok()) return text.error().WithContext("cannot check " + dir.string());
-  VIGIL_ASSIGN_OR_RETURN(auto sums, ParseSums(AsText(*text)));
+  return ParseSums(AsText(*text));
+}
+
+Status CheckListed(const Sums& sums, const std::filesystem::path& dir, const std::string& name,
+                   const std::string& actual) {
+  auto listed = sums.find(name);
+  if (listed == sums.end()) {
+    return Error::BadInput(name + " is not listed in " + (dir / "SHA256SUMS").string());
+  }
+  if (actual != listed->second) {
+    return Error::Failed((dir / name).string() + " has SHA-256 " + actual +
+                         " but SHA256SUMS lists " + listed->second +
+                         "; the directory was modified after it was built");
+  }
+  return OkStatus();
+}
+
+Status VerifyListedFiles(const std::filesystem::path& dir, const std::vector<std::string>& names) {
+  VIGIL_ASSIGN_OR_RETURN(Sums sums, ReadSums(dir));
   for (const auto& name : names) {
-    auto listed = sums.find(name);
-    if (listed == sums.end()) {
-      return Error::BadInput(name + " is not listed in " + (dir / "SHA256SUMS").string());
-    }
+    if (sums.find(name) == sums.end()) return CheckListed(sums, dir, name, "");
     auto data = ReadFile(dir / name, kMaxListedFile, /*allow_symlink=*/false);
     if (!data.ok()) return data.error();
-    std::string actual = HexEncode(crypto::Sha256(*data));
-    if (actual != listed->second) {
-      return Error::Failed((dir / name).string() + " has SHA-256 " + actual +
-                           " but SHA256SUMS lists " + listed->second +
-                           "; the directory was modified after it was built");
-    }
+    VIGIL_RETURN_IF_ERROR(CheckListed(sums, dir, name, HexEncode(crypto::Sha256(*data))));
   }
   return OkStatus();
 }

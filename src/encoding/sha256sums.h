@@ -24,6 +24,17 @@ std::string FormatSums(const std::vector<SumEntry>& entries);
 // 4096 lines. Returns name -> sha256.
 Result<std::map<std::string, std::string>> ParseSums(std::string_view text);
 
+using Sums = std::map<std::string, std::string>;  // name -> lowercase hex SHA-256
+
+// Reads and parses DIR/SHA256SUMS (no symlink, at most 1 MiB). kBadInput when it is
+// missing or malformed.
+Result<Sums> ReadSums(const std::filesystem::path& dir);
+
+// Checks that `name` is listed in `sums` (read from DIR/SHA256SUMS) with the SHA-256
+// `actual` (hex): kBadInput when it is not listed, kFailed when the hash differs.
+Status CheckListed(const Sums& sums, const std::filesystem::path& dir, const std::string& name,
+                   const std::string& actual);
+
 // Checks that each of `names` in `dir` is listed in DIR/SHA256SUMS and matches it.
 // kBadInput when SHA256SUMS is missing or malformed or a name is not listed, kFailed when
 // a file's hash differs.

@@ -14,7 +14,11 @@
 #include <vector>
 
 #include "base/file.h"
+#include "base/hex.h"
+#include "base/sealed_copy.h"
 #include "base/subprocess.h"
+#include "crypto/file_hash.h"
+#include "crypto/hash.h"
 #include "encoding/sha256sums.h"
 #include "init/protocol.h"
 
@@ -30,9 +34,14 @@ constexpr std::size_t kTailLines = 15;
 constexpr std::size_t kMaxLineBytes = 4096;
 constexpr char kPanicMarker[] = "Kernel panic - not syncing";
 
+// Kernel and initramfs of the largest image we boot; a bound on the private copies.
+constexpr std::uint64_t kMaxBootFileBytes = 2ull << 30;
+
+// What QEMU boots: private sealed copies, checked against SHA256SUMS after copying, so a
+// file swapped or rewritten in DIR after the check never reaches the guest.
 struct BootFiles {
-  fs::path kernel;
-  fs::path initramfs;
+  std::optional<SealedCopy> kernel;
+  std::optional<SealedCopy> initramfs;
   std::string cmdline;
 };
 
@@ -41,29 +50,43 @@ Error NotGenericOutput(const fs::path& dir, const std::string& missing) {
                          "); run `vigil image build` first");
 }
 
+// Copies `name` from DIR into a sealed private copy and checks the copy against `sums`.
+Result<SealedCopy> CheckedCopy(const fs::path& dir, const std::string& name,
+                               const encoding::Sums& sums) {
+  VIGIL_ASSIGN_OR_RETURN(SealedCopy copy, SealedCopy::Create(dir / name, kMaxBootFileBytes));
+  VIGIL_ASSIGN_OR_RETURN(std::string sha256, crypto::Sha256OfFd(copy.fd()));
+  VIGIL_RETURN_IF_ERROR(encoding::CheckListed(sums, dir, name, sha256));
+  return copy;
+}
+
 Result<BootFiles> FindBootFiles(const fs::path& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     return Error::BadInput(dir.string() +
                            " is not a directory; give the --out directory of `vigil image build`");
   }
-  BootFiles files;
-  files.kernel = dir / "vmlinuz";
-  if (!fs::is_regular_file(files.kernel, ec)) return NotGenericOutput(dir, "vmlinuz");
+  if (!fs::is_regular_file(dir / "vmlinuz", ec)) return NotGenericOutput(dir, "vmlinuz");
+  std::string initramfs;
   for (const char* name : {"initramfs.cpio.gz", "initramfs.cpio.zst", "initramfs.cpio"}) {
     if (fs::is_regular_file(dir / name, ec)) {
-      files.initramfs = dir / name;
+      initramfs = name;
       break;
     }
   }
-  if (files.initramfs.empty()) return NotGenericOutput(dir, "initramfs.cpio[.gz|.zst]");
+  if (initramfs.empty()) return NotGenericOutput(dir, "initramfs.cpio[.gz|.zst]");
   fs::path cmdline_path = dir / "cmdline";
   if (!fs::is_regular_file(cmdline_path, ec)) return NotGenericOutput(dir, "cmdline");
-  // Integrity before interpretation: boot only what the build wrote, unchanged.
-  VIGIL_RETURN_IF_ERROR(encoding::VerifyListedFiles(
-      dir, {files.kernel.filename().string(), files.initramfs.filename().string(),
-            cmdline_path.filename().string()}));
-  VIGIL_ASSIGN_OR_RETURN(Bytes cmdline, ReadFile(cmdline_path, kMaxCmdlineBytes));
+
+  // Integrity before interpretation: boot only what the build wrote, unchanged, and only
+  // the very bytes that were checked.
+  VIGIL_ASSIGN_OR_RETURN(encoding::Sums sums, encoding::ReadSums(dir));
+  BootFiles files;
+  VIGIL_ASSIGN_OR_RETURN(files.kernel, CheckedCopy(dir, "vmlinuz", sums));
+  VIGIL_ASSIGN_OR_RETURN(files.initramfs, CheckedCopy(dir, initramfs, sums));
+  VIGIL_ASSIGN_OR_RETURN(Bytes cmdline,
+                         ReadFile(cmdline_path, kMaxCmdlineBytes, /*allow_symlink=*/false));
+  VIGIL_RETURN_IF_ERROR(
+      encoding::CheckListed(sums, dir, "cmdline", HexEncode(crypto::Sha256(cmdline))));
   files.cmdline.assign(AsText(cmdline));
   if (!files.cmdline.empty() && files.cmdline.back() == '\n') files.cmdline.pop_back();
   if (files.cmdline.empty() || files.cmdline.find_first_of("\r\n") != std::string::npos ||
@@ -82,7 +105,7 @@ std::vector<std::string> QemuArgv(const BootFiles& files, const QemuOptions& opt
       "-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio", "-monitor", "none",
       // The guest powering off (or panicking, with panic=-1) ends QEMU.
       "-no-reboot", "-m", std::to_string(options.memory_mib), "-smp", "1", "-kernel",
-      files.kernel.string(), "-initrd", files.initramfs.string(), "-append", files.cmdline};
+      files.kernel->ChildPath(), "-initrd", files.initramfs->ChildPath(), "-append", files.cmdline};
   if (kvm) {
     argv.insert(argv.end(), {"-enable-kvm", "-cpu", "host"});
   } else {
