@@ -3,7 +3,12 @@
 # key derivation, the golden signature, share decryption and reconstruction, round trips,
 # and bad input (clear error, exit 1 or 2, nothing written, no secret printed).
 . "$(dirname "$0")/lib.sh"
-Q="$ROOT/tests/data/qos"
+# Secrets are used as a user keeps them: git stores the vectors 0644, so use a 0600 copy.
+cp -r "$ROOT/tests/data/qos" "$WORK/qos"
+find "$WORK/qos" -name '*.secret' -exec chmod 600 {} +
+Q="$WORK/qos"
+# secret_file NAME: NAME made readable by its owner only (the secrets this script writes).
+secret_file() { : > "$1" && chmod 600 "$1"; }
 PRIMARY_SIG=36c7f22c3831a32b8c8a9e823641e7df591c6e92848e7baa54f66d65963d15eaf02abbf5f01f99a8dddfe7a35453a4df486a708ffa3ef2d8159d4d0763f5ee89
 MASTER_SEED=79922ba19779d7a54380ac1c7d3e1f28a0290207d187b7ed49762e431e4e85fc
 declare -A SHARE=(
@@ -41,7 +46,7 @@ for n in 1 2 3; do
   expect_exit 0 "decrypt user$n.share" -- "$VIGIL" p256 decrypt --secret "$Q/boot-e2e/user$n.secret" --in "$Q/boot-e2e/user$n.share" --out "$WORK/share$n.bin"
   if [ "$(hexof "$WORK/share$n.bin")" = "${SHARE[$n]}" ]; then pass "user$n's share decrypts to the vector"; else fail "user$n share: $(hexof "$WORK/share$n.bin")"; fi
   if [ "$(stat -c %a "$WORK/share$n.bin")" = 600 ]; then pass "decrypted share file is 0600"; else fail "decrypted share mode $(stat -c %a "$WORK/share$n.bin")"; fi
-  printf '%s' "${SHARE[$n]}" > "$WORK/share.$n"
+  secret_file "$WORK/share.$n" && printf '%s' "${SHARE[$n]}" > "$WORK/share.$n"
 done
 expect_exit 1 "decrypting with the wrong key fails" -- "$VIGIL" p256 decrypt --secret "$Q/boot-e2e/user2.secret" --in "$Q/boot-e2e/user1.share" --out "$WORK/wrong.bin"
 expect_stderr "not made for this key or was modified" "the wrong key is explained"
@@ -52,7 +57,7 @@ for pair in "1 2" "1 3" "2 3" "1 2 3"; do
   if [ "$(hexof "$WORK/seed.bin")" = "$MASTER_SEED" ]; then pass "shares $pair give the master seed"; else fail "shares $pair gave $(hexof "$WORK/seed.bin")"; fi
   rm -f "$WORK/seed.bin"
 done
-printf '%s' "$MASTER_SEED" > "$WORK/quorum.secret"
+secret_file "$WORK/quorum.secret" && printf '%s' "$MASTER_SEED" > "$WORK/quorum.secret"
 "$VIGIL" key public "$WORK/quorum.secret" > "$WORK/quorum.pub"
 if [ "$(strip "$WORK/quorum.pub")" = "$(strip "$Q/boot-e2e/quorum_key.pub")" ]; then pass "the reconstructed seed is the quorum key"; else fail "quorum key differs"; fi
 
@@ -78,7 +83,18 @@ expect_exit 2 "a truncated envelope is bad input" -- "$VIGIL" p256 decrypt --sec
 if [ ! -e "$WORK/x" ]; then pass "nothing written for bad envelopes"; else fail "x written"; fi
 
 # Bad keys.
-printf '%s' "${MASTER_SEED:0:62}" > "$WORK/short.secret"
+# A secret others may read is refused by every command that reads one (finding D15).
+cp "$Q/primary/primary.secret" "$WORK/world.secret" && chmod 644 "$WORK/world.secret"
+for cmd in "key public $WORK/world.secret" "p256 sign --secret $WORK/world.secret --in $WORK/msg" \
+           "p256 decrypt --secret $WORK/world.secret --in $Q/boot-e2e/user1.share --out $WORK/never"; do
+  expect_exit 2 "a world-readable secret: vigil ${cmd%% [/-]*}" -- "$VIGIL" $cmd
+  expect_stderr "chmod 600" "it says chmod 600"
+done
+chmod 620 "$WORK/share.1"
+expect_exit 2 "a group-writable share: shamir reconstruct" -- "$VIGIL" shamir reconstruct "$WORK/share.1" "$WORK/share.2"
+chmod 600 "$WORK/share.1"
+if [ ! -e "$WORK/never" ]; then pass "nothing written with a refused secret"; else fail "never written"; fi
+secret_file "$WORK/short.secret" && printf '%s' "${MASTER_SEED:0:62}" > "$WORK/short.secret"
 expect_exit 2 "a short secret key" -- "$VIGIL" key public "$WORK/short.secret"
 if grep -q "${MASTER_SEED:0:20}" "$WORK/stderr"; then fail "error quotes the secret"; else pass "error does not quote the secret"; fi
 pub=$(strip "$Q/primary/primary.pub")
@@ -91,11 +107,11 @@ expect_stderr "is not on the P-256 curve" "verify names the off-curve point"
 printf '%s' "${pub:0:100}" > "$WORK/short.pub"
 expect_exit 2 "a public key file of the wrong length" -- "$VIGIL" p256 encrypt --pub "$WORK/short.pub" --in "$WORK/msg" --out "$WORK/y"
 expect_stderr "holds 50 bytes; expected 130" "the wrong public key length is named"
-printf 'zz%s' "${MASTER_SEED:2}" > "$WORK/badhex.secret"
+secret_file "$WORK/badhex.secret" && printf 'zz%s' "${MASTER_SEED:2}" > "$WORK/badhex.secret"
 expect_exit 2 "bad hex in a secret key file" -- "$VIGIL" key public "$WORK/badhex.secret"
 expect_stderr "not hex text: bad character at offset 0" "bad hex is located, not quoted"
 if grep -q "${MASTER_SEED:2:20}" "$WORK/stderr"; then fail "bad hex error quotes the secret"; else pass "bad hex error does not quote the secret"; fi
-printf '%s\n\n' "$MASTER_SEED" > "$WORK/twonl.secret"
+secret_file "$WORK/twonl.secret" && printf '%s\n\n' "$MASTER_SEED" > "$WORK/twonl.secret"
 expect_exit 2 "a secret key file with two final newlines" -- "$VIGIL" key public "$WORK/twonl.secret"
 expect_stderr "only one final newline" "extra white space is named as such"
 expect_exit 2 "key generate into a missing directory" -- "$VIGIL" key generate "$WORK/nodir/k"
@@ -124,11 +140,11 @@ bad_reconstruct() {  # bad_reconstruct DESCRIPTION STDERR_TEXT SHARE_FILE... [--
 bad_reconstruct "fewer shares than --threshold" "the threshold is 3" "$WORK/shares/share.1" "$WORK/shares/share.2" --threshold 3
 bad_reconstruct "duplicate share indexes" "share" "$WORK/shares/share.1" "$WORK/shares/share.1"
 bad_reconstruct "a single share" "at least 2" "$WORK/shares/share.1"
-printf '01aabb' > "$WORK/len3"; printf '02aabbcc' > "$WORK/len4"
+secret_file "$WORK/len3" && printf '01aabb' > "$WORK/len3"; secret_file "$WORK/len4" && printf '02aabbcc' > "$WORK/len4"
 bad_reconstruct "shares of different lengths" "length" "$WORK/len3" "$WORK/len4"
-printf '00aabb' > "$WORK/x0"
+secret_file "$WORK/x0" && printf '00aabb' > "$WORK/x0"
 bad_reconstruct "a share with x = 0" "x = 0" "$WORK/x0" "$WORK/len3"
-printf '01zzbb' > "$WORK/badshare"
+secret_file "$WORK/badshare" && printf '01zzbb' > "$WORK/badshare"
 bad_reconstruct "bad hex in a share file" "not hex text" "$WORK/badshare" "$WORK/len3"
 expect_exit 2 "split --threshold -1 is refused as itself" -- "$VIGIL" shamir split --threshold -1 --shares 5 --in "$WORK/secret" --out-dir "$WORK/bad-shares"
 expect_stderr "Value -1 not in range 2 to 255" "a negative threshold is not wrapped around"

@@ -26,6 +26,16 @@ trap '[ -n "$ledger" ] && kill -9 $ledger 2>/dev/null || true; rm -rf "$WORK"' E
 
 if start_ledger; then pass "vigil-ledger serves calls and HTTP on $URL"; else fail "ledger did not start: $(cat "$WORK/ledger.err")"; finish; exit 1; fi
 
+# A second ledger on the port in use must fail, not share it (finding D7: with SO_REUSEPORT
+# it started and answered a share of the requests from another log).
+"$VIGIL" log init "$WORK/log2" --origin vigil.test/other > /dev/null
+expect_exit 1 "a second ledger on the HTTP port in use does not start" -- timeout 20 "$BIN/vigil-ledger" \
+  --dir "$WORK/log2" --listen "unix:$WORK/ledger2.sock" --http "${URL#http://}" --cert "$CA/ledger.crt" \
+  --key "$CA/ledger.key" --ca "$CA/ca.crt" --policy "$WORK/policy" --audit-log "$WORK/audit2.log"
+expect_stderr "${URL##*:}" "the error names the port"
+origins=$(for _ in $(seq 10); do curl -sf "$URL/checkpoint" | head -1; done | sort -u)
+if [ "$origins" = "vigil.test/ledger" ]; then pass "every request is answered by the one log"; else fail "origins: $origins"; fi
+
 # A build streams its log, declares an artifact, closes, and gets a receipt.
 SHA=$(printf 'the artifact' | sha256sum | cut -d' ' -f1)
 printf 'log hello\nlog \033[31mred\001\nsync\nartifact %s hello.eif\nclose\n' "$SHA" > "$WORK/stream"

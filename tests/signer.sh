@@ -252,6 +252,8 @@ expect_exit 1 "verify-artifact: a tampered payload" -- "$VIGIL" verify-artifact 
 printf '{"payload":"e30=","payloadType":"x"}' > "$WORK/malformed.env"
 expect_exit 2 "verify-artifact: a malformed envelope" -- "$VIGIL" verify-artifact "$WORK/image.eif" --envelope "$WORK/malformed.env" --key "$WORK/release.pub"
 expect_exit 2 "verify-artifact: --ledger without --ledger-key" -- "$VIGIL" verify-artifact "$WORK/image.eif" --envelope "$WORK/b1.env" --key "$WORK/release.pub" --ledger "$URL"
+expect_exit 2 "verify-artifact: --ledger-key without --ledger (it would check nothing)" -- "$VIGIL" verify-artifact "$WORK/image.eif" --envelope "$WORK/b1.env" --key "$WORK/release.pub" --ledger-key "$WORK/vkey"
+expect_stderr "--ledger-key needs --ledger" "it says what is missing"
 "$VIGIL" log init "$WORK/other-log" --origin vigil.test/ledger > "$WORK/other.vkey"
 expect_exit 1 "verify-artifact: the ledger checked with another key" -- "$VIGIL" verify-artifact "$WORK/image.eif" --envelope "$WORK/b1.env" --key "$WORK/release.pub" --ledger "$URL" --ledger-key "$WORK/other.vkey"
 

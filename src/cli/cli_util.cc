@@ -6,10 +6,13 @@
 #include <cstdio>
 #include <iostream>
 
+#include "base/printable.h"
+
 namespace vigil::cli {
 
 int ReportError(const Error& error) {
-  std::cerr << "vigil: error: " << error.message() << "\n";
+  // Messages quote input (names, files, a guest's console): never let it drive the terminal.
+  std::cerr << "vigil: error: " << PrintableLines(error.message()) << "\n";
   return error.exit_code();
 }
 

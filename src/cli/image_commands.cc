@@ -7,6 +7,7 @@
 
 #include "base/file.h"
 #include "base/hex.h"
+#include "base/printable.h"
 #include "cli/cli_util.h"
 #include "image/builder.h"
 #include "image/eif.h"
@@ -121,7 +122,9 @@ int RunDescribe(const DescribeArgs& args) {
   }
   std::cout << "EIF version " << info->version << ", CRC32 " << std::hex << info->crc32 << std::dec
             << " (checked)\n";
-  std::cout << "cmdline: " << info->cmdline << "\n";
+  // The EIF is untrusted: its command line must not write on the terminal (forged PCR
+  // lines, escape sequences hiding the real ones).
+  std::cout << "cmdline: " << Printable(info->cmdline) << "\n";
   std::cout << "sections:\n";
   for (const auto& s : info->sections) {
     std::printf("  %-10s offset %10llu  size %10llu\n", image::SectionTypeName(s.type).c_str(),

@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 
+#include "base/printable.h"
 #include "cli/cli_util.h"
 #include "release/git_signatures.h"
 #include "release/signing.h"
@@ -63,10 +64,11 @@ int Verify(const Target& target, const std::string& keyring, int threshold, bool
                {"ok", report->ok()}});
   } else {
     for (const auto& s : report->valid) {
-      std::cout << "signed by " << s.fingerprint << " " << s.uid << " (" << s.file << ")\n";
+      std::cout << "signed by " << s.fingerprint << " " << Printable(s.uid) << " ("
+                << Printable(s.file) << ")\n";
     }
     for (const auto& r : report->invalid) {
-      std::cout << "not counted: " << r.file << ": " << r.reason << "\n";
+      std::cout << "not counted: " << Printable(r.file) << ": " << Printable(r.reason) << "\n";
     }
     std::cout << report->valid.size() << " distinct valid signer(s), " << report->threshold
               << " required: " << (report->ok() ? "OK" : "NOT ENOUGH") << "\n";

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "base/subprocess.h"
+#include "base/printable.h"
 #include "cli/cli_util.h"
 #include "image/reproduce.h"
 
@@ -46,8 +47,8 @@ int RunReproduce(const ReproduceArgs& args) {
     return result->differences.empty() ? 0 : 1;
   }
   for (const auto& d : result->differences) {
-    std::cout << "DIFFERS " << d.file << "\n";
-    for (const auto& detail : d.details) std::cout << "  " << detail << "\n";
+    std::cout << "DIFFERS " << Printable(d.file) << "\n";
+    for (const auto& detail : d.details) std::cout << "  " << Printable(detail) << "\n";
   }
   if (!result->differences.empty() && !FindExecutable("diffoscope").empty()) {
     if (result->kept_tree.empty()) {

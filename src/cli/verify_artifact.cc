@@ -5,6 +5,7 @@
 
 #include "base/file.h"
 #include "base/hex.h"
+#include "base/printable.h"
 #include "cli/cli_util.h"
 #include "cli/ledger_reader.h"
 #include "crypto/file_hash.h"
@@ -101,6 +102,13 @@ int VerifyArtifact(const VerifyArtifactArgs& args) {
         Error::BadInput("--ledger needs --ledger-key (the ledger's verifier key "
                         "or a file holding it: `vigil log vkey DIR`)"));
   }
+  // A ledger key alone would check nothing: refuse rather than let the caller believe the
+  // build and its signature record were proved.
+  if (args.ledger.empty() && !args.ledger_key.empty()) {
+    return ReportError(Error::BadInput(
+        "--ledger-key needs --ledger (the ledger's URL) to prove the build and its signature "
+        "record; without both, only the signature is checked"));
+  }
   auto envelope_bytes = ReadFile(args.envelope, signer::kMaxEnvelopeSize);
   if (!envelope_bytes.ok()) return ReportError(envelope_bytes.error());
   std::string envelope_text(AsText(*envelope_bytes));
@@ -151,10 +159,10 @@ int VerifyArtifact(const VerifyArtifactArgs& args) {
     return 0;
   }
   std::cout << args.file << ": signed by key " << key->KeyId().substr(0, 16) << "... as '"
-            << subject->name << "' of build " << statement->build_id << " ("
-            << statement->builder_id << ")\n";
+            << Printable(subject->name) << "' of build " << Printable(statement->build_id)
+            << " (" << Printable(statement->builder_id) << ")\n";
   if (!args.ledger.empty()) {
-    std::cout << "ledger " << statement->ledger_origin << ": the build (entry "
+    std::cout << "ledger " << Printable(statement->ledger_origin) << ": the build (entry "
               << out["ledger"]["build_index"].get<std::uint64_t>()
               << ") and the signature record (entry "
               << out["ledger"]["signature_record_index"].get<std::uint64_t>()

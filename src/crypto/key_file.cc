@@ -1,6 +1,7 @@
 #include "crypto/key_file.h"
 
 #include "base/file.h"
+#include "base/secret_file_mode.h"
 #include "base/hex.h"
 
 namespace vigil::crypto {
@@ -79,6 +80,7 @@ Result<SecretBytes> HexDecodeSecret(std::string_view hex) {
 }
 
 Result<SecretBytes> ReadSecretHexFile(const std::filesystem::path& path, std::size_t size) {
+  VIGIL_RETURN_IF_ERROR(CheckSecretFileMode(path));
   return ReadHex(path, size);
 }
 

@@ -346,6 +346,13 @@ Result<int> HttpApi::Start(const std::string& host, int port) {
   }
   server_ = std::make_unique<httplib::Server>();
   server_->new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
+  // cpp-httplib sets SO_REUSEPORT by default, which lets a second listener share the port
+  // (and split the requests between two logs). SO_REUSEADDR alone never admits a second
+  // listener on Linux; it only allows a restart over connections in TIME_WAIT.
+  server_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   Routes();
   const int bound =
       port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "base/file.h"
+#include "base/secret_file_mode.h"
 
 namespace vigil::rpc {
 namespace {
@@ -27,11 +28,7 @@ Result<CertPtr> ReadCertificatePem(const std::filesystem::path& path) {
 }
 
 Result<KeyPtr> ReadPrivateKeyPem(const std::filesystem::path& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
-    return Error::BadInput(path.string() + " is readable by group or others; run chmod 600 " +
-                           path.string());
-  }
+  VIGIL_RETURN_IF_ERROR(CheckSecretFileMode(path));
   auto pem = ReadFile(path, kMaxPemFile);
   if (!pem.ok()) return pem.error();
   BioPtr bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())));

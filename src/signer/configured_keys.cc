@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "base/file.h"
+#include "base/secret_file_mode.h"
 #include "crypto/secret.h"
 #include "signer/file_key.h"
 #include "signer/pkcs11_key.h"
@@ -16,11 +17,7 @@ Result<crypto::SecretBytes> ReadPin(const std::filesystem::path& path) {
   if (::stat(path.c_str(), &info) != 0) {
     return Error::BadInput(path.string() + ": no such PIN file");
   }
-  if ((info.st_mode & 077) != 0) {
-    return Error::BadInput(path.string() +
-                           ": a PIN file must be readable by its owner only "
-                           "(chmod 600)");
-  }
+  VIGIL_RETURN_IF_ERROR(CheckSecretFileMode(path));
   VIGIL_ASSIGN_OR_RETURN(Bytes bytes, ReadFile(path, 256));
   std::size_t size = bytes.size();
   if (size > 0 && bytes[size - 1] == '\n') --size;

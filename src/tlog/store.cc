@@ -14,6 +14,7 @@
 #include <system_error>
 
 #include "base/file.h"
+#include "base/secret_file_mode.h"
 #include "crypto/secret.h"
 #include "tlog/checkpoint.h"
 #include "tlog/entry_index.h"
@@ -135,11 +136,7 @@ Result<std::unique_ptr<LogStore>> LogStore::Open(const fs::path& dir, EntryClass
     return Error::BadInput(dir.string() + " is not a log directory (no tile/): create one with " +
                            "`vigil log init " + dir.string() + " --origin NAME`");
   }
-  struct stat key_stat {};
-  if (::stat((dir / "log.key").c_str(), &key_stat) == 0 && (key_stat.st_mode & 077) != 0) {
-    return Error::BadInput((dir / "log.key").string() +
-                           " is readable by others: chmod 600 it (and consider the key exposed)");
-  }
+  VIGIL_RETURN_IF_ERROR(CheckSecretFileMode(dir / "log.key"));
   UniqueFd lock(::open((dir / "lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   if (lock.get() < 0) {
     return Error::Failed("cannot open " + (dir / "lock").string() + ": " + std::strerror(errno));
