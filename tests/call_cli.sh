@@ -110,6 +110,14 @@ expect_exit 2 "a host maximum frame below the protocol's 1 MiB is refused" -- "$
   --listen "unix:$WORK/small.sock" --cert "$CA/ledger.crt" --key "$CA/ledger.key" \
   --ca "$CA/ca.crt" --policy "$WORK/policy" --audit-log "$WORK/small.log" --max-frame 65536
 expect_stderr "must be 1 MiB to 16 MiB" "the frame size error gives the range"
+# A host whose own certificate another CA issued does not start (finding D19): every
+# caller's handshake would fail.
+"$VIGIL" ca init "$WORK/other-ca" >/dev/null && "$VIGIL" ca issue "$WORK/other-ca" ledger >/dev/null
+expect_exit 2 "a host certificate its own --ca did not issue is refused at start" -- timeout 20 "$HOST_BIN" \
+  --listen "unix:$WORK/foreign.sock" --cert "$WORK/other-ca/ledger.crt" --key "$WORK/other-ca/ledger.key" \
+  --ca "$CA/ca.crt" --policy "$WORK/policy" --audit-log "$WORK/foreign.log"
+expect_stderr "does not verify against the CA" "the error names the CA"
+if [ ! -e "$WORK/foreign.sock" ]; then pass "nothing listens"; else fail "foreign.sock exists"; fi
 
 kill -TERM $host
 status=0

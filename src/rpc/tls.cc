@@ -12,6 +12,21 @@ namespace {
 
 using crypto::OpenSslError;
 
+Status CheckIssuedByCa(X509_STORE* store, X509* cert, const TlsFiles& files) {
+  X509_STORE_CTX* check = X509_STORE_CTX_new();
+  const bool issued = check != nullptr && X509_STORE_CTX_init(check, store, cert, nullptr) == 1 &&
+                      X509_verify_cert(check) == 1;
+  const std::string why =
+      check == nullptr ? "out of memory"
+                       : X509_verify_cert_error_string(X509_STORE_CTX_get_error(check));
+  X509_STORE_CTX_free(check);
+  ERR_clear_error();
+  if (issued) return OkStatus();
+  return Error::BadInput(files.certificate.string() + " does not verify against the CA " +
+                         files.ca.string() + " (" + why +
+                         "): give the certificate `vigil ca issue` made with that CA");
+}
+
 Status ConfigureContext(SSL_CTX* ctx, const TlsFiles& files, TlsSide side) {
   if (SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1 ||
       SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1) {
@@ -34,7 +49,11 @@ Status ConfigureContext(SSL_CTX* ctx, const TlsFiles& files, TlsSide side) {
     X509_STORE_free(store);
     return OpenSslError("loading the deployment CA");
   }
-  SSL_CTX_set_cert_store(ctx, store);
+  SSL_CTX_set_cert_store(ctx, store);  // the context owns the store from here
+  // A host's own certificate must be one the deployment CA issued (and valid now):
+  // otherwise every caller would fail every handshake, long after a start that looked
+  // fine. (A client's is judged by the host, which refuses and audits it.)
+  if (side == TlsSide::kServer) VIGIL_RETURN_IF_ERROR(CheckIssuedByCa(store, cert.get(), files));
   SSL_CTX_set_verify_depth(ctx, 1);
   int mode = SSL_VERIFY_PEER;
   if (side == TlsSide::kServer) mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
