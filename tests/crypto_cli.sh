@@ -83,6 +83,13 @@ expect_exit 2 "a truncated envelope is bad input" -- "$VIGIL" p256 decrypt --sec
 if [ ! -e "$WORK/x" ]; then pass "nothing written for bad envelopes"; else fail "x written"; fi
 
 # Bad keys.
+# A prefix without a file name would write hidden .secret/.pub (finding D16).
+mkdir "$WORK/keydir"
+for prefix in "" "$WORK/keydir/" "$WORK/keydir/.."; do
+  expect_exit 2 "key generate '$prefix' (no file name)" -- bash -c "cd '$WORK/keydir' && '$VIGIL' key generate '$prefix'"
+  expect_stderr "has no file name" "it says what is wrong"
+done
+if [ -z "$(ls -A "$WORK/keydir")" ]; then pass "no hidden key files written"; else fail "wrote $(ls -A "$WORK/keydir")"; fi
 # A secret others may read is refused by every command that reads one (finding D15).
 cp "$Q/primary/primary.secret" "$WORK/world.secret" && chmod 644 "$WORK/world.secret"
 for cmd in "key public $WORK/world.secret" "p256 sign --secret $WORK/world.secret --in $WORK/msg" \

@@ -31,6 +31,13 @@ Result<qos::P256Public> LoadPublic(const std::string& pub_file) {
 }
 
 int Generate(const std::string& path, bool json) {
+  // PATH is a prefix with a file name: '' or DIR/ would write hidden .secret and .pub.
+  const std::string base = std::filesystem::path(path).filename().string();
+  if (base.empty() || base == "." || base == "..") {
+    return ReportError(Error::BadInput(
+        "PATH '" + path + "' has no file name to put .secret and .pub after; give one, " +
+        "for example " + (path.empty() ? std::string("alice") : path + "alice")));
+  }
   std::filesystem::path secret_path = path + ".secret";
   std::filesystem::path pub_path = path + ".pub";
   std::error_code ec;
