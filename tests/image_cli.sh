@@ -68,6 +68,12 @@ expect_stderr "does not exist; check the path" "a missing file is named, with wh
 expect_exit 2 "run a missing directory" -- "$VIGIL" image run "$WORK/none"
 expect_stderr "is not a directory; give the --out directory" "run names the missing directory"
 
+# A file-size limit fails the build cleanly: nothing left behind (finding D11).
+mkdir "$WORK/fsz"
+expect_exit 1 "build under ulimit -f fails" -- bash -c "ulimit -f 1000; '$VIGIL' image build '$WORK/hello.toml' --out '$WORK/fsz/out'"
+expect_stderr "File too large" "the error is the write's own"
+if [ -z "$(ls -A "$WORK/fsz")" ]; then pass "ulimit -f: nothing left behind"; else fail "ulimit -f left $(ls -A "$WORK/fsz")"; fi
+
 # build: bad inputs; after each, nothing new in $WORK/bad.
 mkdir -p "$WORK/bad"
 bad_build() {  # bad_build DESCRIPTION STDERR_TEXT SPEC_FILE [CODE]

@@ -12,6 +12,9 @@ expect_exit 0 "log vkey" -- "$VIGIL" log vkey "$LOG"
 if [ "$(cat "$WORK/stdout")" = "$VKEY" ]; then pass "vkey prints the same key"; else fail "vkey differs"; fi
 expect_exit 2 "init over an existing log" -- "$VIGIL" log init "$LOG" --origin other
 expect_stderr "not empty" "the error names the problem"
+expect_exit 2 "init with a 5000-byte origin" -- "$VIGIL" log init "$WORK/long-origin" --origin "$(printf 'o%.0s' $(seq 5000))"
+expect_stderr "the origin is 5000 bytes; at most 1024" "the origin's length is named"
+if [ ! -e "$WORK/long-origin" ]; then pass "nothing written for a long origin"; else fail "left $(ls -A "$WORK/long-origin")"; fi
 
 for i in $(seq 1 300); do echo "entry $i" > "$WORK/e$i"; done
 expect_exit 0 "add 300 entries" -- "$VIGIL" log add "$LOG" $(for i in $(seq 1 300); do echo "$WORK/e$i"; done)

@@ -1,5 +1,6 @@
 // The `vigil` command line.
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <exception>
 #include <iostream>
 
@@ -20,6 +21,9 @@
 #endif
 
 int main(int argc, char** argv) {
+  // A file-size limit (ulimit -f) must fail a write with EFBIG, so the command's own cleanup
+  // runs, rather than kill it mid-write and leave partial output behind.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"Vigil: reproducible trusted images, an accountable build farm, quorum boot"};
   app.set_version_flag("--version", "vigil " VIGIL_VERSION);
   app.require_subcommand(1);

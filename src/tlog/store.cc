@@ -85,10 +85,21 @@ LogStore::LogStore(fs::path dir, std::string origin, std::string verifier_key)
 
 LogStore::~LogStore() = default;
 
+// The longest origin (log name) a log may have; its key file and checkpoints then stay well
+// inside the readers' limits (4096 bytes for log.key).
+constexpr std::size_t kMaxOriginBytes = 1024;
+
 Status LogStore::Init(const fs::path& dir, const std::string& origin) {
   std::error_code ec;
   if (fs::exists(dir, ec) && !fs::is_empty(dir, ec)) {
     return Error::BadInput(dir.string() + " exists and is not empty: give a new directory");
+  }
+  // Bounded before anything is written: a longer origin made a log.key (and checkpoints)
+  // that the readers' own limits then refused.
+  if (origin.size() > kMaxOriginBytes) {
+    return Error::BadInput("the origin is " + std::to_string(origin.size()) +
+                           " bytes; at most " + std::to_string(kMaxOriginBytes) +
+                           " (a schema-less URL such as example.com/vigil)");
   }
   VIGIL_ASSIGN_OR_RETURN(NoteSigner signer, NoteSigner::Create(origin));
   const bool created = fs::create_directories(dir, ec);
