@@ -36,6 +36,13 @@ expect_stderr "${URL##*:}" "the error names the port"
 origins=$(for _ in $(seq 10); do curl -sf "$URL/checkpoint" | head -1; done | sort -u)
 if [ "$origins" = "vigil.test/ledger" ]; then pass "every request is answered by the one log"; else fail "origins: $origins"; fi
 
+# Many byte ranges would amplify a small request (finding D8): more than one is refused.
+ranges="bytes=$(for _ in $(seq 0 1000); do printf '0-,'; done)0-"
+read -r code size < <(curl -s -o /dev/null -w '%{http_code} %{size_download}\n' -H "Range: $ranges" "$URL/")
+if [ "$code" = 416 ] && [ "$size" -lt 1000 ]; then pass "1001 ranges: 416, $size bytes"; else fail "many ranges: $code $size"; fi
+read -r code size < <(curl -s -o /dev/null -w '%{http_code} %{size_download}\n' -H "Range: bytes=0-9" "$URL/checkpoint")
+if [ "$code" = 206 ] && [ "$size" = 10 ]; then pass "one range is still served (206, 10 bytes)"; else fail "one range: $code $size"; fi
+
 # A build streams its log, declares an artifact, closes, and gets a receipt.
 SHA=$(printf 'the artifact' | sha256sum | cut -d' ' -f1)
 printf 'log hello\nlog \033[31mred\001\nsync\nartifact %s hello.eif\nclose\n' "$SHA" > "$WORK/stream"

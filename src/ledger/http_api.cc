@@ -44,6 +44,8 @@ constexpr std::size_t kMaxBuilds = 1000;
 constexpr std::size_t kMaxBuildsBytes = 8 << 20;
 // Requests carry no body.
 constexpr std::size_t kMaxPayload = 64 << 10;
+// Byte ranges one request may ask for (HTTP Range); more are refused with 416.
+constexpr std::size_t kMaxRanges = 1;
 // Reads of log files, per step.
 constexpr std::size_t kReadChunk = 64 << 10;
 // A live event holds at most this much of a line (stored lines are at most kMaxLineLength
@@ -396,6 +398,13 @@ void HttpApi::Routes() {
       {{"X-Content-Type-Options", "nosniff"}, {"Referrer-Policy", "no-referrer"}});
 
   server.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    // One range at most: many (overlapping) ranges made a 3 KB request return 6 MB.
+    if (req.ranges.size() > kMaxRanges) {
+      // No body: cpp-httplib would repeat a body once per requested range.
+      res.status = 416;
+      res.set_header("Connection", "close");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     if (req.method == "GET" || req.method == "HEAD") {
       return httplib::Server::HandlerResponse::Unhandled;
     }
@@ -407,7 +416,7 @@ void HttpApi::Routes() {
   // Errors httplib makes itself (unknown paths, malformed requests) get a body too.
   server.set_error_handler(
       httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
-        if (!res.body.empty() || res.content_provider_) {
+        if (!res.body.empty() || res.content_provider_ || res.status == 416) {
           return httplib::Server::HandlerResponse::Unhandled;
         }
         SetError(res, res.status,
