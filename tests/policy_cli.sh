@@ -29,6 +29,26 @@ if jq -e '.allow == true and (.rule.line == 1)' "$WORK/stdout" >/dev/null; then 
 expect_exit 1 "no matching rule: default deny" -- "$VIGIL" policy eval "$P" --service vigil.Append --source signer --target ledger
 if grep -q "default deny" "$WORK/stdout"; then pass "default deny is said"; else fail "eval said $(cat "$WORK/stdout")"; fi
 
+# eval answers as a host would (finding D12): a redirect is not served here, and a call no
+# host could receive is bad input, not a decision.
+mkdir "$WORK/redirect" && echo 'vigil.Echo * @any @any allow target=signer' > "$WORK/redirect/10.policy"
+expect_exit 1 "a call redirected elsewhere is denied, as the host denies it" -- "$VIGIL" policy eval "$WORK/redirect" --service vigil.Echo --source builder --target ledger
+if grep -q "deny: allow by .*10.policy:1 sends the call to signer" "$WORK/stdout"; then pass "the redirect is explained"; else fail "eval said $(cat "$WORK/stdout")"; fi
+expect_exit 0 "the redirect's own target is served" -- "$VIGIL" policy eval "$WORK/redirect" --service vigil.Echo --source builder --target signer
+mkdir "$WORK/any" && echo '* * @any @any allow' > "$WORK/any/10.policy"
+eval_any() { "$VIGIL" policy eval "$WORK/any" "$@"; }
+expect_exit 2 "eval refuses a bad service" -- eval_any --service 'bad!service' --source builder --target ledger
+expect_stderr "is not a service name" "the service is named"
+expect_exit 2 "eval refuses a bad argument" -- eval_any --service vigil.Echo --argument 'x y' --source builder --target ledger
+expect_stderr "is not a call argument" "the argument is named"
+for who in "--source NOT-A-NAME --target ledger" "--source builder --target ../../x" "--source @tag:build --target ledger"; do
+  # shellcheck disable=SC2086
+  expect_exit 2 "eval refuses $who" -- eval_any --service vigil.Echo $who
+  expect_stderr "is not a role name" "the name is said to be no role name"
+done
+expect_exit 2 "eval refuses a bad tag" -- eval_any --service vigil.Echo --source builder --source-tag 'Bad!' --target ledger
+expect_stderr "is not a valid tag" "the tag is named"
+
 printf 'vigil.Sign +release builder-1 signer alow\n' > "$P/30-typo.policy"
 expect_exit 2 "a typo makes the directory invalid" -- "$VIGIL" policy check "$P"
 expect_stderr "30-typo.policy:1: unknown action 'alow'" "the typo is reported with file and line"

@@ -4,6 +4,8 @@
 #include <memory>
 
 #include "cli/cli_util.h"
+#include "rpc/ca.h"
+#include "rpc/call_request.h"
 #include "rpc/policy.h"
 
 namespace vigil::cli {
@@ -45,14 +47,40 @@ int Check(const CheckArgs& args) {
   return 0;
 }
 
+// The call must be one a host could receive: names and tags as certificates carry them, a
+// service and argument as requests do. Anything else is bad input, not a decision.
+Status CheckCall(const EvalArgs& args) {
+  if (!rpc::IsServiceName(args.service)) {
+    return Error::BadInput("--service '" + args.service + "' is not a service name (like vigil.Echo)");
+  }
+  if (!args.argument.empty() && !rpc::IsCallArgument(args.argument)) {
+    return Error::BadInput("--argument '" + args.argument + "' is not a call argument");
+  }
+  for (const auto& [option, name] : {std::pair{"--source", &args.source}, {"--target", &args.target}}) {
+    if (!rpc::IsRoleName(*name)) {
+      return Error::BadInput(std::string(option) + " '" + *name +
+                             "' is not a role name (1-63 of a-z 0-9 . -; @any and @tag: belong "
+                             "in rules, a call comes from one named role)");
+    }
+  }
+  for (const auto* tags : {&args.source_tags, &args.target_tags}) {
+    for (const std::string& tag : *tags) {
+      if (!rpc::IsRoleName(tag)) return Error::BadInput("tag '" + tag + "' is not a valid tag");
+    }
+  }
+  return OkStatus();
+}
+
 int Eval(const EvalArgs& args) {
+  if (Status valid = CheckCall(args); !valid.ok()) return ReportError(valid.error());
   auto policy = rpc::Policy::Load(args.dir);
   if (!policy.ok()) return ReportError(policy.error().WithContext("policy invalid"));
   rpc::PolicyDecision decision =
       policy->Evaluate(args.service, args.argument, {args.source, args.source_tags},
                        {args.target, args.target_tags});
   if (args.json) {
-    Json out{{"allow", decision.allow}, {"target", decision.target}};
+    Json out{{"allow", decision.AllowedHere()}, {"target", decision.target}};
+    if (decision.redirected) out["redirected"] = true;
     if (decision.rule != nullptr) {
       out["rule"] = {{"file", decision.rule->file}, {"line", decision.rule->line}};
     }
@@ -60,7 +88,7 @@ int Eval(const EvalArgs& args) {
   } else {
     std::cout << decision.Explain() << "\n";
   }
-  return decision.allow ? 0 : 1;
+  return decision.AllowedHere() ? 0 : 1;
 }
 
 }  // namespace

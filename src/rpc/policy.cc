@@ -159,7 +159,9 @@ class Parser {
 std::string PolicyDecision::Explain() const {
   std::string verdict = allow ? "allow" : "deny";
   if (rule == nullptr) return verdict + " (no rule matched: default deny)";
-  return verdict + " by " + rule->file + ":" + std::to_string(rule->line);
+  std::string by = verdict + " by " + rule->file + ":" + std::to_string(rule->line);
+  if (redirected) return "deny: " + by + " sends the call to " + target;
+  return by;
 }
 
 Result<Policy> Policy::Parse(std::string_view text, const std::string& file) {
@@ -210,8 +212,9 @@ PolicyDecision Policy::Evaluate(const std::string& service, const std::string& a
     if ((rule.service == "*" || rule.service == service) &&
         MatchesArgument(rule.argument, argument) && MatchesIdentity(rule.source, source) &&
         MatchesIdentity(rule.target, target)) {
-      return {
-          .allow = rule.allow, .rule = &rule, .target = rule.redirect_target.value_or(target.name)};
+      std::string to = rule.redirect_target.value_or(target.name);
+      const bool redirected = rule.allow && to != target.name;
+      return {.allow = rule.allow, .rule = &rule, .target = std::move(to), .redirected = redirected};
     }
   }
   return {.allow = false, .rule = nullptr, .target = target.name};

@@ -39,7 +39,12 @@ struct PolicyDecision {
   bool allow = false;
   const PolicyRule* rule = nullptr;  // null: no rule matched (default deny)
   std::string target;                // the target after a redirect
-  // "allow by /etc/vigil/policy/10-ledger.policy:3" or "deny (no rule matched)".
+  bool redirected = false;           // an allow rule sends the call to another target
+  // What a host does: serve the call only when allowed and meant for itself (a redirected
+  // call is refused). `vigil policy eval` answers with this, so it never contradicts a host.
+  bool AllowedHere() const { return allow && !redirected; }
+  // "allow by /etc/vigil/policy/10-ledger.policy:3", "deny (no rule matched)", or for a
+  // redirect "deny: allow by FILE:LINE sends the call to NAME".
   std::string Explain() const;
 };
 

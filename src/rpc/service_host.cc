@@ -278,7 +278,7 @@ class ServiceHostImpl {
       co_return co_await Refuse(connection, std::move(record), CallError::kDenied,
                                 "denied by the service's policy");
     }
-    if (decision.target != self_.name) {
+    if (decision.redirected) {
       record["reason"] = "the policy redirects the call to " + decision.target;
       co_return co_await Refuse(connection, std::move(record), CallError::kDenied,
                                 "denied: the policy sends this call to " + decision.target);
