@@ -90,7 +90,13 @@ write_spec "$WORK/s3.toml"
 sed -i "s/$KERNEL_SHA256/$(printf '0%.0s' $(seq 64))/" "$WORK/s3.toml"
 bad_build "kernel hash mismatch" "but the spec pins" "$WORK/s3.toml"
 write_spec "$WORK/s4.toml" '["a"]' '' $'[[files]]\nsource = "/etc/hostname"\ndestination = "/../../etc/passwd"'
-bad_build "destination escaping /" "not a clean path" "$WORK/s4.toml"
+bad_build "destination escaping /" "'.' or '..' component" "$WORK/s4.toml"
+write_spec "$WORK/s4n.toml" '["a"]' '' $'[[files]]\nsource = "/etc/hostname"\ndestination = "/bin/he\\nllo"'
+bad_build "destination with a newline" "contains a control character" "$WORK/s4n.toml"
+write_spec "$WORK/s4l.toml" '["a"]' '' "$(printf '[[files]]\nsource = "/etc/hostname"\ndestination = "/%s"' "$(printf 'a%.0s' $(seq 1000))")"
+bad_build "a 1000-byte name" "at most 255" "$WORK/s4l.toml"
+write_spec "$WORK/s4x.toml" '["a"]' '' "$(printf '[[files]]\nsource = "/etc/hostname"\ndestination = "%s"' "$(for _ in $(seq 20); do printf '/%s' "$(printf 'a%.0s' $(seq 250))"; done)")"
+bad_build "a 5000-byte path" "longer than 4095 bytes" "$WORK/s4x.toml"
 write_spec "$WORK/s5.toml" '["a"]' '' $'[[files]]\nsource = "/etc/hostname"\ndestination = "/bin/hello"'
 bad_build "colliding destinations" "two inputs have the destination" "$WORK/s5.toml"
 ln -s /etc/hostname "$WORK/link"

@@ -65,8 +65,18 @@ Status ValidateArchivePath(const std::string& path) {
       return Error::BadInput("archive path '" + path +
                              "' has an empty, '.' or '..' component; give a clean path");
     }
-    if (part.find('\0') != std::string::npos) {
-      return Error::BadInput("archive path contains a NUL byte");
+    // A name the kernel cannot create (over NAME_MAX) would leave the image unable to start
+    // what it names; control characters would forge lines wherever the name is shown.
+    if (part.size() > 255) {
+      return Error::BadInput("archive path '" + path + "' has a component of " +
+                             std::to_string(part.size()) + " bytes; at most 255");
+    }
+    for (char c : part) {
+      const auto byte = static_cast<unsigned char>(c);
+      if (byte < 0x20 || byte == 0x7f) {
+        return Error::BadInput("archive path '" + path +
+                               "' contains a control character; use printable names");
+      }
     }
     start = end + 1;
   }

@@ -111,11 +111,7 @@ Status ValidateDestination(const std::string& destination, const std::string& wh
                            "' must be an absolute path inside the image");
   }
   Status clean = ValidateArchivePath(destination.substr(1));
-  if (!clean.ok()) {
-    return Error::BadInput(where + " '" + destination +
-                           "' is not a clean path inside the image (no '..', '.', '//' or "
-                           "trailing '/')");
-  }
+  if (!clean.ok()) return clean.error().WithContext(where);
   return OkStatus();
 }
 

@@ -90,7 +90,12 @@ TEST(Spec, VersionIsOptionalButNeverEmpty) {
 
 TEST(Spec, RejectsDestinationsThatEscapeOrCollide) {
   ExpectBadInput(ValidSpec("", "[[files]]\nsource = \"x\"\ndestination = \"/../etc/x\"\n"),
-                 "not a clean path");
+                 "'.' or '..' component");
+  ExpectBadInput(ValidSpec("", "[[files]]\nsource = \"x\"\ndestination = \"/bin/he\\nllo\"\n"),
+                 "contains a control character");
+  ExpectBadInput(ValidSpec("", "[[files]]\nsource = \"x\"\ndestination = \"/" +
+                                   std::string(1000, 'a') + "\"\n"),
+                 "a component of 1000 bytes; at most 255");
   ExpectBadInput(ValidSpec("", "[[files]]\nsource = \"x\"\ndestination = \"etc/x\"\n"),
                  "must be an absolute path");
   ExpectBadInput(ValidSpec("", "[[files]]\nsource = \"x\"\ndestination = \"/bin/app\"\n"),
