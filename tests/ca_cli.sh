@@ -23,6 +23,9 @@ expect_exit 2 "issuing the same name again is refused" -- "$VIGIL" ca issue "$WO
 if [ "$(sha256sum "$WORK/ca/ledger.key")" = "$before" ]; then pass "the existing key is untouched"; else fail "key changed"; fi
 expect_exit 2 "ca init over an existing directory is refused" -- "$VIGIL" ca init "$WORK/ca"
 expect_exit 2 "a bad role name" -- "$VIGIL" ca issue "$WORK/ca" "Bad Name"
+for name in a..b ab.; do
+  expect_exit 2 "a role name with an empty DNS label: $name (finding D21)" -- "$VIGIL" ca issue "$WORK/ca" "$name"
+done
 expect_exit 2 "a bad tag" -- "$VIGIL" ca issue "$WORK/ca" signer --tag "x y"
 expect_exit 2 "zero days" -- "$VIGIL" ca issue "$WORK/ca" signer --days 0
 if [ ! -e "$WORK/ca/signer.key" ] && [ ! -e "$WORK/ca/signer.crt" ]; then pass "nothing written for refused requests"; else fail "signer files written"; fi

@@ -136,6 +136,10 @@ else
   fail "share modes: $(stat -c '%a %n' "$WORK/shares" "$WORK/shares"/*)"
 fi
 expect_exit 0 "reconstruct --out" -- "$VIGIL" shamir reconstruct "$WORK/shares/share.1" "$WORK/shares/share.3" "$WORK/shares/share.4" --out "$WORK/rebuilt"
+before=$(sha256sum < "$WORK/rebuilt")
+expect_exit 2 "reconstruct never replaces an existing --out (finding D21)" -- "$VIGIL" shamir reconstruct "$WORK/shares/share.1" "$WORK/shares/share.2" "$WORK/shares/share.5" --out "$WORK/rebuilt"
+expect_stderr "already exists; it is never replaced" "it says so"
+if [ "$(sha256sum < "$WORK/rebuilt")" = "$before" ]; then pass "the existing file is untouched"; else fail "rebuilt changed"; fi
 if [ "$(cat "$WORK/rebuilt")" = "the quorum key..." ] && [ "$(stat -c %a "$WORK/rebuilt")" = 600 ]; then pass "reconstruct --out writes the secret 0600"; else fail "reconstruct --out: mode $(stat -c %a "$WORK/rebuilt")"; fi
 bad_reconstruct() {  # bad_reconstruct DESCRIPTION STDERR_TEXT SHARE_FILE... [--threshold K]
   local what=$1 text=$2

@@ -32,11 +32,15 @@ TEST(SealedCopy, KeepsTheBytesItCopiedWhateverHappensToTheOriginal) {
   fs::rename(dir->path() / "new", original);
   EXPECT_EQ(ReadWhole(copy->ChildPath()), "checked bytes");
 
-  // Sealed: nobody, not even its holder, can change it.
+  // Sealed: nobody, not even its holder, can change it (an open for writing succeeds, the
+  // write itself is refused).
   int fd = ::open(copy->ChildPath().c_str(), O_WRONLY | O_CLOEXEC);
-  EXPECT_LT(fd, 0);
+  ASSERT_GE(fd, 0);
+  EXPECT_LT(::write(fd, "x", 1), 0);
   EXPECT_EQ(errno, EPERM);
+  ::close(fd);
   EXPECT_NE(::ftruncate(copy->fd(), 0), 0);
+  EXPECT_EQ(ReadWhole(copy->ChildPath()), "checked bytes");
   EXPECT_EQ(::fcntl(copy->fd(), F_GETFD) & FD_CLOEXEC, 0) << "a child must inherit it";
 }
 

@@ -56,7 +56,15 @@ Result<crypto::SecretBytes> ReadInput(const std::string& path) {
 }
 
 Status WriteOutput(const std::string& path, ByteView data, unsigned mode) {
-  if (!path.empty() && path != "-") return WriteFileAtomic(path, data, mode);
+  if (!path.empty() && path != "-") {
+    // Like key generate, ca and image build: an existing file is never replaced.
+    std::error_code ec;
+    if (std::filesystem::symlink_status(path, ec).type() != std::filesystem::file_type::not_found) {
+      return Error::BadInput(path + " already exists; it is never replaced: remove it or give "
+                                    "another --out");
+    }
+    return CreateFileAtomic(path, data, mode);
+  }
   std::size_t done = 0;
   while (done < data.size()) {
     ssize_t n = ::write(STDOUT_FILENO, data.data() + done, data.size() - done);

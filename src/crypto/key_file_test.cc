@@ -19,8 +19,10 @@ class KeyFileTest : public ::testing::Test {
     ASSERT_TRUE(dir.ok());
     dir_.emplace(std::move(dir).value());
   }
+  // A key file as it should be kept: readable by its owner only.
   std::filesystem::path Write(const std::string& name, const std::string& text) {
     std::ofstream(dir_->path() / name, std::ios::binary) << text;
+    ::chmod((dir_->path() / name).c_str(), 0600);
     return dir_->path() / name;
   }
   std::optional<TempDir> dir_;
@@ -32,6 +34,15 @@ TEST_F(KeyFileTest, ReadsHexWithOrWithoutOneNewline) {
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(HexEncode(a->view()), "00ff10");
   EXPECT_TRUE(ConstantTimeEqual(a->view(), b->view()));
+}
+
+TEST_F(KeyFileTest, RefusesASecretOthersMayRead) {
+  auto path = Write("open", "00ff10");
+  ::chmod(path.c_str(), 0644);
+  auto read = ReadSecretHexFile(path, 3);
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.error().code(), ErrorCode::kBadInput);
+  EXPECT_NE(read.error().message().find("chmod 600"), std::string::npos);
 }
 
 TEST_F(KeyFileTest, RejectsWrongLengthBadHexAndExtraWhitespace) {

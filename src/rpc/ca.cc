@@ -28,6 +28,8 @@ using BioPtr = crypto::OpenSslPtr<BIO, BIO_free>;
 bool IsRoleName(std::string_view s) {
   if (s.empty() || s.size() > 63) return false;
   if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9'))) return false;
+  // The name goes into the certificate's DNS SAN: no empty label ("a..b") or final dot.
+  if (s.back() == '.' || s.find("..") != std::string_view::npos) return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
   });
