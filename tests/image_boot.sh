@@ -58,6 +58,16 @@ for mode in rename inplace; do
   fi
 done
 
+# QEMU refusing to start (more memory than the host gives) is the environment: exit 3,
+# quoting QEMU (finding D22).
+expect_exit 3 "more guest memory than the host gives is exit 3" -- env PATH="$ROOT/tests/data/small-host-qemu:$PATH" \
+  VIGIL_QEMU_VMEM_KB=1500000 "$VIGIL" image run "$WORK/dist" --accel tcg --memory 4096 --timeout 240
+expect_stderr "QEMU could not start the guest" "it says QEMU could not start the guest"
+expect_stderr "Cannot allocate memory" "it quotes QEMU"
+rm -rf "$WORK/fifo" && cp -r "$WORK/dist" "$WORK/fifo" && rm "$WORK/fifo/vmlinuz" && mkfifo "$WORK/fifo/vmlinuz"
+expect_exit 2 "a FIFO in place of vmlinuz is named as such" -- timeout 60 "$VIGIL" image run "$WORK/fifo"
+expect_stderr "is not a regular file" "the FIFO is not waited on, and is named"
+
 sed -i 's/compression = "gzip"/compression = "zstd"/' "$WORK/hello.toml"
 "$VIGIL" image build "$WORK/hello.toml" --out "$WORK/zstd" >/dev/null
 expect_exit 0 "a zstd initramfs boots too" -- "$VIGIL" image run "$WORK/zstd" --timeout 240

@@ -65,17 +65,21 @@ Result<BootFiles> FindBootFiles(const fs::path& dir) {
     return Error::BadInput(dir.string() +
                            " is not a directory; give the --out directory of `vigil image build`");
   }
-  if (!fs::is_regular_file(dir / "vmlinuz", ec)) return NotGenericOutput(dir, "vmlinuz");
+  // Present is enough here: the copy refuses a directory, device or pipe by name.
+  auto present = [&](const fs::path& path) {
+    return fs::symlink_status(path, ec).type() != fs::file_type::not_found;
+  };
+  if (!present(dir / "vmlinuz")) return NotGenericOutput(dir, "vmlinuz");
   std::string initramfs;
   for (const char* name : {"initramfs.cpio.gz", "initramfs.cpio.zst", "initramfs.cpio"}) {
-    if (fs::is_regular_file(dir / name, ec)) {
+    if (present(dir / name)) {
       initramfs = name;
       break;
     }
   }
   if (initramfs.empty()) return NotGenericOutput(dir, "initramfs.cpio[.gz|.zst]");
   fs::path cmdline_path = dir / "cmdline";
-  if (!fs::is_regular_file(cmdline_path, ec)) return NotGenericOutput(dir, "cmdline");
+  if (!present(cmdline_path)) return NotGenericOutput(dir, "cmdline");
 
   // Integrity before interpretation: boot only what the build wrote, unchanged, and only
   // the very bytes that were checked.
@@ -206,6 +210,8 @@ std::string HowQemuEnded(const Exit& exit) {
 struct Boot {
   Exit exit;
   ConsoleScanner scanner;
+  bool console_seen = false;     // the guest printed something
+  std::string qemu_first_line;   // QEMU's first line on stderr (why it could not start)
   // KVM boots only: why KVM is taken to have failed; empty when it ran the guest.
   std::string kvm_failure;
 };
@@ -222,7 +228,7 @@ Result<Boot> BootOnce(const BootFiles& files, const QemuOptions& options, bool k
   command.inherit_stdin = options.interactive;
 
   Boot boot;
-  bool console_seen = false;
+  bool& console_seen = boot.console_seen;
   std::string held;
   KvmFailureDetector detector;
   const auto start = Clock::now();
@@ -236,8 +242,9 @@ Result<Boot> BootOnce(const BootFiles& files, const QemuOptions& options, bool k
       boot.scanner.Feed(chunk);
       return true;
     }
+    std::optional<std::string> failure = detector.Feed(chunk);
     if (kvm) {
-      if (std::optional<std::string> failure = detector.Feed(chunk)) {
+      if (failure) {
         boot.kvm_failure = "QEMU reported '" + *failure + "'";
         return false;
       }
@@ -267,6 +274,7 @@ Result<Boot> BootOnce(const BootFiles& files, const QemuOptions& options, bool k
   }
   boot.exit = *exit;
   boot.scanner.Finish();
+  boot.qemu_first_line = detector.first_line();
   if (kvm && boot.kvm_failure.empty() && !console_seen) {
     // QEMU ended (or ran out of time) before the guest showed any sign of life.
     std::string how = boot.exit.timed_out ? "QEMU ran out of time" : HowQemuEnded(boot.exit);
@@ -279,10 +287,24 @@ Result<Boot> BootOnce(const BootFiles& files, const QemuOptions& options, bool k
 // Turns a finished boot into the target's status, or explains why there is none.
 Result<QemuResult> Conclude(const fs::path& dir, const QemuOptions& options, const Boot& boot,
                             QemuResult result) {
+  // A guest that never printed may simply have had too little memory to unpack itself.
+  const std::string memory_hint =
+      options.memory_mib < 128 ? " (--memory " + std::to_string(options.memory_mib) +
+                                     " MiB may be too little for this kernel and initramfs; "
+                                     "the default is 256)"
+                               : "";
   if (boot.exit.timed_out) {
     return Error::Failed("the image in " + dir.string() + " did not finish within " +
-                         std::to_string(options.timeout.count()) +
-                         " s (QEMU was killed); last console lines:\n" + boot.scanner.Tail());
+                         std::to_string(options.timeout.count()) + " s (QEMU was killed)" +
+                         memory_hint + "; last console lines:\n" + boot.scanner.Tail());
+  }
+  if (!boot.console_seen && boot.exit.signal == 0 && boot.exit.code != 0) {
+    // QEMU itself refused (memory the host cannot give, a broken installation): the
+    // environment, not the image.
+    return Error::MissingEnv("QEMU could not start the guest (" + HowQemuEnded(boot.exit) +
+                             (boot.qemu_first_line.empty() ? "" : ": '" + boot.qemu_first_line + "'") +
+                             "); check --memory against the host's free memory and the QEMU "
+                             "installation (scripts/setup)");
   }
   if (!boot.scanner.exit_status()) {
     std::string how = HowQemuEnded(boot.exit);
@@ -293,7 +315,8 @@ Result<QemuResult> Conclude(const fs::path& dir, const QemuOptions& options, con
       why = "the kernel or vigil-init failed before the target's exit line";
       if (!boot.scanner.panic_line().empty()) why += " (" + boot.scanner.panic_line() + ")";
     }
-    return Error::Failed(why + " (" + how + "); last console lines:\n" + boot.scanner.Tail());
+    return Error::Failed(why + " (" + how + ")" + memory_hint + "; last console lines:\n" +
+                         boot.scanner.Tail());
   }
   result.target_exit_status = *boot.scanner.exit_status();
   return result;
