@@ -53,6 +53,10 @@ expect_stderr "missing file 'hello.eif'" "the missing file is named"
 mkdir -p "$WORK/nospec"; cp "$WORK/dist/vmlinuz" "$WORK/nospec/"; (cd "$WORK/nospec" && sha256sum vmlinuz > SHA256SUMS)
 expect_exit 2 "a directory without a recorded spec" -- "$VIGIL" reproduce "$WORK/nospec" --spec-dir "$WORK/spec"
 expect_stderr "no recorded spec" "the missing spec is named"
+cp -r "$WORK/dist" "$WORK/twospecs" && cp "$WORK/twospecs/hello.resolved.toml" "$WORK/twospecs/other.resolved.toml"
+(cd "$WORK/twospecs" && sha256sum $(ls | grep -v SHA256SUMS) > SHA256SUMS)
+expect_exit 2 "a directory with two recorded specs" -- "$VIGIL" reproduce "$WORK/twospecs" --spec-dir "$WORK/spec"
+expect_stderr "holds 2 recorded specs" "the two specs are counted (finding D22)"
 printf 'x' >> "$WORK/inputs/hello"
 expect_exit 2 "an input that changed since the release" -- "$VIGIL" reproduce "$WORK/dist" --spec-dir "$WORK/spec"
 expect_stderr "reproduce needs the exact inputs" "the changed input is named"

@@ -35,7 +35,11 @@ Result<fs::path> FindResolvedSpec(const fs::path& dist) {
     }
   }
   if (ec) return Error::BadInput("cannot read " + dist.string() + ": " + ec.message());
-  if (found.size() != 1) {
+  if (found.size() > 1) {
+    return Error::BadInput(dist.string() + " holds " + std::to_string(found.size()) +
+                           " recorded specs (*.resolved.toml); an image directory has exactly one");
+  }
+  if (found.empty()) {
     return Error::BadInput(dist.string() +
                            " has no recorded spec (<name>.resolved.toml); only a directory "
                            "made by `vigil image build` can be reproduced");
