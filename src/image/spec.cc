@@ -71,15 +71,17 @@ bool IsPrintableAscii(const std::string& text) {
 }
 
 Result<std::uint32_t> ParseEpoch(const std::string& text, const std::string& where) {
-  if (text.empty() || text.size() > 10 ||
+  if (text.empty() || text.size() > 64 ||
       !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return Error::BadInput(where + " must be a decimal number of seconds, got '" + text + "'");
   }
-  std::uint64_t value = std::stoull(text);
-  if (value > 0xffffffffu) {
+  if (text.size() > 1 && text[0] == '0') {
+    return Error::BadInput(where + " must have no leading zeros, got '" + text + "'");
+  }
+  if (text.size() > 10 || std::stoull(text) > 0xffffffffu) {
     return Error::BadInput(where + " is beyond 2106 (the cpio format's 32-bit time)");
   }
-  return static_cast<std::uint32_t>(value);
+  return static_cast<std::uint32_t>(std::stoull(text));
 }
 
 // Where a spec's files may not go: onto or under a file the builder writes, or under a
@@ -155,9 +157,10 @@ Result<std::uint32_t> ParseMode(const toml::node* node, const SpecReader& reader
     return reader.Fail(node, where + " must be an octal string such as \"0644\"");
   }
   std::string text(node->as_string()->get());
-  bool octal = !text.empty() && text.size() <= 4 &&
+  bool octal = !text.empty() && text.size() <= 6 &&
                std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '7'; });
   if (!octal) return reader.Fail(node, where + " must be an octal string such as \"0644\"");
+  // Read the value first, so "04755" is told the real rule (at most 0777), not the syntax.
   auto mode = static_cast<std::uint32_t>(std::stoul(text, nullptr, 8));
   if (mode > 0777) {
     return reader.Fail(node, where + " may not set setuid, setgid or sticky bits");

@@ -48,6 +48,14 @@ TEST(Spec, EnvironmentEpochOverridesSpec) {
   EXPECT_EQ(spec->source_date_epoch, 42u);
   EXPECT_FALSE(Parse(ValidSpec(), std::string("12abc")).ok());
   EXPECT_FALSE(Parse(ValidSpec(), std::string("99999999999")).ok());
+  // Each says what is really wrong (finding D22).
+  for (const auto& [epoch, says] : {std::pair{"99999999999", "beyond 2106"},
+                                    {"0001700000000", "no leading zeros"},
+                                    {"123456789012345678901234567890", "beyond 2106"}}) {
+    auto parsed = Parse(ValidSpec(), std::string(epoch));
+    ASSERT_FALSE(parsed.ok()) << epoch;
+    EXPECT_NE(parsed.error().message().find(says), std::string::npos) << parsed.error().message();
+  }
 }
 
 TEST(Spec, RejectsBadToml) { ExpectBadInput("name = \n", "spec.toml:1: invalid TOML"); }
@@ -71,6 +79,9 @@ TEST(Spec, RejectsMalformedValues) {
   ExpectBadInput(bad_name, "name 'Demo!'");
   ExpectBadInput(
       ValidSpec("", "[[files]]\nsource = \"x\"\ndestination = \"/x\"\nmode = \"4755\"\n"),
+      "setuid");
+  ExpectBadInput(
+      ValidSpec("", "[[files]]\nsource = \"x\"\ndestination = \"/x\"\nmode = \"04755\"\n"),
       "setuid");
 }
 
