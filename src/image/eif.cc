@@ -378,7 +378,12 @@ Status CheckSectionOrder(const std::vector<RawSection>& sections) {
   std::size_t first_ramdisk = i;
   while (i < sections.size() && type_at(i) == EifSectionType::kRamdisk) ++i;
   if (i == first_ramdisk) {
-    return Error::BadInput("EIF has no Ramdisk section after its Kernel and Cmdline");
+    if (i == sections.size()) {
+      return Error::BadInput("EIF has no Ramdisk section after its Kernel and Cmdline");
+    }
+    return Error::BadInput("EIF section " + std::to_string(i) + " (" + SectionTypeName(type_at(i)) +
+                           ") is out of order; a Ramdisk must follow the Kernel, Cmdline and "
+                           "Metadata");
   }
   if (i < sections.size() && type_at(i) == EifSectionType::kSignature) ++i;
   if (i != sections.size()) {
@@ -437,27 +442,34 @@ Status CheckMetadata(std::string_view text) {
   }
   // allow_exceptions=false: invalid JSON comes back as a discarded value, never a throw.
   nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.is_object()) {
-    return Error::BadInput("EIF metadata is not a JSON object");
+  if (doc.is_discarded()) {
+    return Error::BadInput("EIF metadata is not valid JSON (or not UTF-8)");
   }
-  auto has_string = [](const nlohmann::json& object, const char* key) {
+  if (!doc.is_object()) return Error::BadInput("EIF metadata is JSON but not an object");
+  // Names the first field of EifIdentityInfo that is missing or of the wrong type.
+  auto require = [](const nlohmann::json& object, const std::string& key,
+                    nlohmann::json::value_t type, const char* what) -> Status {
     auto it = object.find(key);
-    return it != object.end() && it->is_string();
-  };
-  auto build = doc.find("BuildMetadata");
-  bool ok = has_string(doc, "ImageName") && has_string(doc, "ImageVersion") && build != doc.end() &&
-            build->is_object() && doc.contains("DockerInfo") && doc.contains("CustomMetadata");
-  if (ok) {
-    for (const char* key :
-         {"BuildTime", "BuildTool", "BuildToolVersion", "OperatingSystem", "KernelVersion"}) {
-      ok = ok && has_string(*build, key);
+    if (it == object.end()) return Error::BadInput("EIF metadata lacks the field " + key);
+    if (type != nlohmann::json::value_t::discarded && it->type() != type) {
+      return Error::BadInput("EIF metadata field " + key + " must be " + what);
     }
-  }
-  if (!ok) {
-    return Error::BadInput(
-        "EIF metadata lacks a field of EifIdentityInfo (ImageName, "
-        "ImageVersion, BuildMetadata{BuildTime, BuildTool, BuildToolVersion, "
-        "OperatingSystem, KernelVersion}, DockerInfo, CustomMetadata)");
+    return OkStatus();
+  };
+  using Type = nlohmann::json::value_t;
+  VIGIL_RETURN_IF_ERROR(require(doc, "ImageName", Type::string, "a string"));
+  VIGIL_RETURN_IF_ERROR(require(doc, "ImageVersion", Type::string, "a string"));
+  VIGIL_RETURN_IF_ERROR(require(doc, "BuildMetadata", Type::object, "an object"));
+  VIGIL_RETURN_IF_ERROR(require(doc, "DockerInfo", Type::discarded, ""));
+  VIGIL_RETURN_IF_ERROR(require(doc, "CustomMetadata", Type::discarded, ""));
+  const nlohmann::json& build = doc.at("BuildMetadata");
+  for (const char* key :
+       {"BuildTime", "BuildTool", "BuildToolVersion", "OperatingSystem", "KernelVersion"}) {
+    auto it = build.find(key);
+    if (it == build.end() || !it->is_string()) {
+      return Error::BadInput(std::string("EIF metadata field BuildMetadata.") + key +
+                             " is missing or not a string");
+    }
   }
   return OkStatus();
 }

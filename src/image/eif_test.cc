@@ -445,6 +445,19 @@ TEST(Eif, ContentIsCheckedAfterTheCrc) {
   EXPECT_EQ(
       ParseError(BuildRaw({{1, k}, {2, Of("c")}, {5, Of(R"({"ImageName":"x"})")}, {3, r}})).code(),
       ErrorCode::kBadInput);
+  // Each message says what is really wrong (finding D22).
+  auto says = [&](const std::string& metadata, const std::string& fragment) {
+    Error error = ParseError(BuildRaw({{1, k}, {2, Of("c")}, {5, Of(metadata)}, {3, r}}));
+    EXPECT_NE(error.message().find(fragment), std::string::npos) << error.message();
+  };
+  says("{\"a\":\"\xff\"}", "not valid JSON (or not UTF-8)");
+  says("[1]", "JSON but not an object");
+  says(R"({"ImageName":5})", "field ImageName must be a string");
+  says(R"({"ImageName":"x"})", "lacks the field ImageVersion");
+  Error signature_first =
+      ParseError(BuildRaw({{1, k}, {2, Of("c")}, {4, Of("sig")}, {3, r}}));
+  EXPECT_NE(signature_first.message().find("(Signature) is out of order"), std::string::npos)
+      << signature_first.message();
 }
 
 TEST(Eif, CheckEifInput) {
