@@ -91,6 +91,24 @@ printf 'log started\nlog %s\n' "$(head -c 100000 /dev/zero | tr '\0' x)" > "$WOR
 expect_exit 1 "a stream that ends without close" -- "$VIGIL" call "unix:$SOCK" vigil.BuildLog+b3 $(as builder) < "$WORK/unclosed"
 if [ "$(curl -sf "$URL/builds" | jq -r '.[] | select(.build_id == "b3") | .status')" = truncated ]; then pass "it is logged as truncated"; else fail "b3 not truncated"; fi
 if grep -q "line cut, 95904 more bytes dropped" <(curl -sf "$URL/builds/b3/log"); then pass "the oversize line was cut and marked"; else fail "no cut mark"; fi
+# The largest build the limits allow fits one entry (finding D14): 128 artifacts with names
+# of 255 bytes close as usual; a 129th artifact line is refused at once and the build is
+# logged as truncated, never left without an entry.
+python3 -c "
+for i in range(128): print('artifact %064x %s' % (i, ('n%03d' % i) + 'x' * 251))
+print('close')" > "$WORK/art128"
+# shellcheck disable=SC2046
+expect_exit 0 "128 artifacts with 255-byte names close" -- "$VIGIL" call "unix:$SOCK" vigil.BuildLog+art128 $(as builder) < "$WORK/art128"
+if [ "$(curl -sf "$URL/builds" | jq -r '.[] | select(.build_id == "art128") | "\(.status) \(.artifacts | length)"')" = "closed 128" ]; then
+  pass "art128 is logged, closed, with its 128 artifacts"; else fail "art128: $(curl -sf "$URL/builds" | jq -c '.[] | select(.build_id == "art128") | .status')"; fi
+python3 -c "
+for i in range(129): print('artifact %064x %s' % (i, ('n%03d' % i) + 'x' * 251))
+print('close')" > "$WORK/art129"
+# shellcheck disable=SC2046
+expect_exit 2 "a 129th artifact is refused" -- "$VIGIL" call "unix:$SOCK" vigil.BuildLog+art129 $(as builder) < "$WORK/art129"
+expect_stderr "more than 128 artifacts" "the limit is named"
+if [ "$(curl -sf "$URL/builds" | jq -r '.[] | select(.build_id == "art129") | .status')" = truncated ]; then
+  pass "art129 is logged as truncated at once"; else fail "art129 has no entry"; fi
 
 # The read API: tiles, limits, unknown paths.
 code() { curl -s -o /dev/null -w '%{http_code}' "$URL$1"; }

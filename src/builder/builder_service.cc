@@ -17,6 +17,7 @@
 #include "builder/sandbox.h"
 #include "crypto/file_hash.h"
 #include "crypto/random.h"
+#include "encoding/build_log_limits.h"
 #include "signer/build_record.h"
 #include "signer/dsse.h"
 #include "signer/sign_request.h"
@@ -29,7 +30,7 @@ using Json = nlohmann::json;
 using Lines = asio::experimental::concurrent_channel<void(asio::error_code, std::string)>;
 constexpr auto kNoThrow = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr std::uint64_t kMaxArtifactSize = 4ull << 30;
-constexpr std::size_t kMaxArtifacts = 256;
+constexpr std::size_t kMaxArtifacts = encoding::kMaxBuildArtifacts;
 constexpr std::chrono::seconds kKeepalive{5};
 
 // One build: the worker thread fetches, verifies and builds, handing each log line to the

@@ -13,12 +13,18 @@
 
 #include "base/bytes.h"
 #include "base/result.h"
+#include "encoding/build_log_limits.h"
 #include "rpc/policy.h"
 #include "tlog/store.h"
 
 namespace vigil::ledger {
 
-inline constexpr std::size_t kMaxArtifacts = 1000;
+inline constexpr std::size_t kMaxArtifacts = encoding::kMaxBuildArtifacts;
+// The largest build-log entry: every artifact at its longest ({"name":"...","sha256":"..."},)
+// plus 4 KiB for the other fields, which are bounded too. It must fit a log entry.
+static_assert(kMaxArtifacts * (encoding::kMaxArtifactNameBytes + 64 + 24) + 4096 <=
+                  tlog::kMaxStoredEntrySize,
+              "a build-log entry at its limits must fit the ledger's entry bound");
 
 struct Artifact {
   std::string name;

@@ -8,10 +8,11 @@
 
 #include "base/bytes.h"
 #include "base/result.h"
+#include "encoding/build_log_limits.h"
 
 namespace vigil::signer {
 
-inline constexpr std::size_t kMaxLoggedArtifacts = 1000;
+inline constexpr std::size_t kMaxLoggedArtifacts = encoding::kMaxBuildArtifacts;
 
 struct LoggedArtifact {
   std::string name;
