@@ -49,6 +49,12 @@ done
 expect_exit 2 "eval refuses a bad tag" -- eval_any --service vigil.Echo --source builder --source-tag 'Bad!' --target ledger
 expect_stderr "is not a valid tag" "the tag is named"
 
+# An include bomb (finding D3): 100 x 100 includes of an empty file is refused at once.
+mkdir "$WORK/bomb" && : > "$WORK/bomb/c"
+python3 -c "open('$WORK/bomb/10.policy','w').write('!include b\n'*100); open('$WORK/bomb/b','w').write('!include c\n'*100)"
+expect_exit 2 "an include bomb is refused" -- timeout 20 "$VIGIL" policy check "$WORK/bomb"
+expect_stderr "reads more than 1000 files" "the bound is named"
+
 printf 'vigil.Sign +release builder-1 signer alow\n' > "$P/30-typo.policy"
 expect_exit 2 "a typo makes the directory invalid" -- "$VIGIL" policy check "$P"
 expect_stderr "30-typo.policy:1: unknown action 'alow'" "the typo is reported with file and line"
