@@ -13,7 +13,7 @@ Status CheckSecretFileMode(const std::filesystem::path& path) {
   const bool foreign_group_reads = (st.st_mode & S_IRGRP) != 0 && st.st_gid != ::getegid();
   if (others || group_writes || foreign_group_reads) {
     return Error::BadInput(path.string() + " holds a secret but " +
-                           (others ? "others may access it"
+                           (others         ? "others may access it"
                             : group_writes ? "its group may write it"
                                            : "a group other than this process's may read it") +
                            ": chmod 600 " + path.string() + " (and consider the secret exposed)");

@@ -23,7 +23,7 @@ using Clock = std::chrono::steady_clock;
 struct Child {
   pid_t pid = -1;
   int out_fd = -1;
-  int err_fd = -1;  // only with Command::separate_stderr
+  int err_fd = -1;        // only with Command::separate_stderr
   bool own_group = true;  // the child leads its own process group
 };
 

@@ -205,8 +205,8 @@ void AddImageCommands(CLI::App& app, int* exit_code) {
       "run", "Boot a generic image in QEMU; exit with the target's exit status");
   r->add_option("DIR", run->dir, "An output directory of `vigil image build`")->required();
   r->add_option("--accel", run->accel,
-                 "auto (KVM, and TCG when KVM is absent or fails), kvm (fail with exit 3 "
-                 "rather than emulate) or tcg; default $VIGIL_ACCEL, else auto");
+                "auto (KVM, and TCG when KVM is absent or fails), kvm (fail with exit 3 "
+                "rather than emulate) or tcg; default $VIGIL_ACCEL, else auto");
   r->add_option("--kvm-silence", run->kvm_silence,
                 "Seconds a KVM boot may print nothing on the console before it is taken "
                 "for a KVM that cannot run the guest")

@@ -60,8 +60,9 @@ Status WriteOutput(const std::string& path, ByteView data, unsigned mode) {
     // Like key generate, ca and image build: an existing file is never replaced.
     std::error_code ec;
     if (std::filesystem::symlink_status(path, ec).type() != std::filesystem::file_type::not_found) {
-      return Error::BadInput(path + " already exists; it is never replaced: remove it or give "
-                                    "another --out");
+      return Error::BadInput(path +
+                             " already exists; it is never replaced: remove it or give "
+                             "another --out");
     }
     return CreateFileAtomic(path, data, mode);
   }

@@ -51,12 +51,14 @@ int Check(const CheckArgs& args) {
 // service and argument as requests do. Anything else is bad input, not a decision.
 Status CheckCall(const EvalArgs& args) {
   if (!rpc::IsServiceName(args.service)) {
-    return Error::BadInput("--service '" + args.service + "' is not a service name (like vigil.Echo)");
+    return Error::BadInput("--service '" + args.service +
+                           "' is not a service name (like vigil.Echo)");
   }
   if (!args.argument.empty() && !rpc::IsCallArgument(args.argument)) {
     return Error::BadInput("--argument '" + args.argument + "' is not a call argument");
   }
-  for (const auto& [option, name] : {std::pair{"--source", &args.source}, {"--target", &args.target}}) {
+  for (const auto& [option, name] :
+       {std::pair{"--source", &args.source}, {"--target", &args.target}}) {
     if (!rpc::IsRoleName(*name)) {
       return Error::BadInput(std::string(option) + " '" + *name +
                              "' is not a role name (1-63 of a-z 0-9 . -; @any and @tag: belong "

@@ -3,8 +3,8 @@
 #include <iostream>
 #include <memory>
 
-#include "base/subprocess.h"
 #include "base/printable.h"
+#include "base/subprocess.h"
 #include "cli/cli_util.h"
 #include "image/reproduce.h"
 

@@ -159,8 +159,8 @@ int VerifyArtifact(const VerifyArtifactArgs& args) {
     return 0;
   }
   std::cout << args.file << ": signed by key " << key->KeyId().substr(0, 16) << "... as '"
-            << Printable(subject->name) << "' of build " << Printable(statement->build_id)
-            << " (" << Printable(statement->builder_id) << ")\n";
+            << Printable(subject->name) << "' of build " << Printable(statement->build_id) << " ("
+            << Printable(statement->builder_id) << ")\n";
   if (!args.ledger.empty()) {
     std::cout << "ledger " << Printable(statement->ledger_origin) << ": the build (entry "
               << out["ledger"]["build_index"].get<std::uint64_t>()

@@ -1,8 +1,8 @@
 #include "crypto/key_file.h"
 
 #include "base/file.h"
-#include "base/secret_file_mode.h"
 #include "base/hex.h"
+#include "base/secret_file_mode.h"
 
 namespace vigil::crypto {
 namespace {

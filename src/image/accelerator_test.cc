@@ -29,8 +29,9 @@ TEST(KvmFailureDetector, RecognisesQemusKvmErrorsAcrossChunks) {
 
 TEST(KvmFailureDetector, RecognisesAnUnfinishedLine) {
   KvmFailureDetector detector;
-  auto failure = detector.Feed("qemu-system-x86_64: -accel kvm: failed to initialize kvm: "
-                               "Permission denied");
+  auto failure = detector.Feed(
+      "qemu-system-x86_64: -accel kvm: failed to initialize kvm: "
+      "Permission denied");
   ASSERT_TRUE(failure);
   EXPECT_NE(failure->find("Permission denied"), std::string::npos);
 }

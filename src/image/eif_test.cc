@@ -454,8 +454,7 @@ TEST(Eif, ContentIsCheckedAfterTheCrc) {
   says("[1]", "JSON but not an object");
   says(R"({"ImageName":5})", "field ImageName must be a string");
   says(R"({"ImageName":"x"})", "lacks the field ImageVersion");
-  Error signature_first =
-      ParseError(BuildRaw({{1, k}, {2, Of("c")}, {4, Of("sig")}, {3, r}}));
+  Error signature_first = ParseError(BuildRaw({{1, k}, {2, Of("c")}, {4, Of("sig")}, {3, r}}));
   EXPECT_NE(signature_first.message().find("(Signature) is out of order"), std::string::npos)
       << signature_first.message();
 }

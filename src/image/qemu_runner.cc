@@ -3,9 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
-#include <algorithm>
 #include <deque>
 #include <functional>
 #include <optional>
@@ -210,8 +210,8 @@ std::string HowQemuEnded(const Exit& exit) {
 struct Boot {
   Exit exit;
   ConsoleScanner scanner;
-  bool console_seen = false;     // the guest printed something
-  std::string qemu_first_line;   // QEMU's first line on stderr (why it could not start)
+  bool console_seen = false;    // the guest printed something
+  std::string qemu_first_line;  // QEMU's first line on stderr (why it could not start)
   // KVM boots only: why KVM is taken to have failed; empty when it ran the guest.
   std::string kvm_failure;
 };
@@ -288,11 +288,11 @@ Result<Boot> BootOnce(const BootFiles& files, const QemuOptions& options, bool k
 Result<QemuResult> Conclude(const fs::path& dir, const QemuOptions& options, const Boot& boot,
                             QemuResult result) {
   // A guest that never printed may simply have had too little memory to unpack itself.
-  const std::string memory_hint =
-      options.memory_mib < 128 ? " (--memory " + std::to_string(options.memory_mib) +
-                                     " MiB may be too little for this kernel and initramfs; "
-                                     "the default is 256)"
-                               : "";
+  const std::string memory_hint = options.memory_mib < 128
+                                      ? " (--memory " + std::to_string(options.memory_mib) +
+                                            " MiB may be too little for this kernel and initramfs; "
+                                            "the default is 256)"
+                                      : "";
   if (boot.exit.timed_out) {
     return Error::Failed("the image in " + dir.string() + " did not finish within " +
                          std::to_string(options.timeout.count()) + " s (QEMU was killed)" +
@@ -301,10 +301,11 @@ Result<QemuResult> Conclude(const fs::path& dir, const QemuOptions& options, con
   if (!boot.console_seen && boot.exit.signal == 0 && boot.exit.code != 0) {
     // QEMU itself refused (memory the host cannot give, a broken installation): the
     // environment, not the image.
-    return Error::MissingEnv("QEMU could not start the guest (" + HowQemuEnded(boot.exit) +
-                             (boot.qemu_first_line.empty() ? "" : ": '" + boot.qemu_first_line + "'") +
-                             "); check --memory against the host's free memory and the QEMU "
-                             "installation (scripts/setup)");
+    return Error::MissingEnv(
+        "QEMU could not start the guest (" + HowQemuEnded(boot.exit) +
+        (boot.qemu_first_line.empty() ? "" : ": '" + boot.qemu_first_line + "'") +
+        "); check --memory against the host's free memory and the QEMU "
+        "installation (scripts/setup)");
   }
   if (!boot.scanner.exit_status()) {
     std::string how = HowQemuEnded(boot.exit);

@@ -27,10 +27,10 @@ struct QemuOptions {
 };
 
 struct QemuResult {
-  int target_exit_status = 0;  // from vigil-init's exit line
+  int target_exit_status = 0;                   // from vigil-init's exit line
   Accelerator accelerator = Accelerator::kTcg;  // what the target ran under: kKvm or kTcg
-  std::string tcg_reason;       // why TCG ran, when it did
-  bool fell_back = false;       // KVM was tried, failed, and TCG ran instead
+  std::string tcg_reason;                       // why TCG ran, when it did
+  bool fell_back = false;                       // KVM was tried, failed, and TCG ran instead
   // With Accelerator::kKvm only: why KVM could not run the guest. The target did not
   // run; target_exit_status means nothing.
   std::string kvm_unusable;

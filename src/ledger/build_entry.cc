@@ -41,7 +41,8 @@ Result<Artifact> ParseArtifact(std::string_view sha256, std::string_view name) {
     return Error::BadInput("an artifact's SHA-256 must be 64 lowercase hex digits");
   }
   const bool valid_name =
-      !name.empty() && name.size() <= encoding::kMaxArtifactNameBytes && name.find("..") == std::string_view::npos &&
+      !name.empty() && name.size() <= encoding::kMaxArtifactNameBytes &&
+      name.find("..") == std::string_view::npos &&
       name.find_first_not_of(
           "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+/-") ==
           std::string_view::npos;

@@ -153,8 +153,9 @@ class Parser {
     if (!text.ok()) return text.error();
     bytes_read_ += text->size();
     if (bytes_read_ > kMaxPolicyBytesRead) {
-      return Error::BadInput("the policy reads more than 8 MiB in all, counting each !include "
-                             "every time it is read");
+      return Error::BadInput(
+          "the policy reads more than 8 MiB in all, counting each !include "
+          "every time it is read");
     }
     Status parsed = ParseText(AsText(*text), path.string(), path.parent_path(), depth);
     open_files_.erase(key.string());
@@ -230,7 +231,8 @@ PolicyDecision Policy::Evaluate(const std::string& service, const std::string& a
         MatchesIdentity(rule.target, target)) {
       std::string to = rule.redirect_target.value_or(target.name);
       const bool redirected = rule.allow && to != target.name;
-      return {.allow = rule.allow, .rule = &rule, .target = std::move(to), .redirected = redirected};
+      return {
+          .allow = rule.allow, .rule = &rule, .target = std::move(to), .redirected = redirected};
     }
   }
   return {.allow = false, .rule = nullptr, .target = target.name};

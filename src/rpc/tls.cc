@@ -16,9 +16,9 @@ Status CheckIssuedByCa(X509_STORE* store, X509* cert, const TlsFiles& files) {
   X509_STORE_CTX* check = X509_STORE_CTX_new();
   const bool issued = check != nullptr && X509_STORE_CTX_init(check, store, cert, nullptr) == 1 &&
                       X509_verify_cert(check) == 1;
-  const std::string why =
-      check == nullptr ? "out of memory"
-                       : X509_verify_cert_error_string(X509_STORE_CTX_get_error(check));
+  const std::string why = check == nullptr
+                              ? "out of memory"
+                              : X509_verify_cert_error_string(X509_STORE_CTX_get_error(check));
   X509_STORE_CTX_free(check);
   ERR_clear_error();
   if (issued) return OkStatus();

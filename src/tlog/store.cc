@@ -97,8 +97,8 @@ Status LogStore::Init(const fs::path& dir, const std::string& origin) {
   // Bounded before anything is written: a longer origin made a log.key (and checkpoints)
   // that the readers' own limits then refused.
   if (origin.size() > kMaxOriginBytes) {
-    return Error::BadInput("the origin is " + std::to_string(origin.size()) +
-                           " bytes; at most " + std::to_string(kMaxOriginBytes) +
+    return Error::BadInput("the origin is " + std::to_string(origin.size()) + " bytes; at most " +
+                           std::to_string(kMaxOriginBytes) +
                            " (a schema-less URL such as example.com/vigil)");
   }
   VIGIL_ASSIGN_OR_RETURN(NoteSigner signer, NoteSigner::Create(origin));
