@@ -3,15 +3,12 @@
 #include <algorithm>
 
 #include "base/file.h"
-#include "base/hex.h"
-#include "crypto/hash.h"
 
 namespace vigil::encoding {
 namespace {
 
 constexpr std::size_t kMaxLines = 4096;
 constexpr std::uint64_t kMaxSumsSize = 1 << 20;
-constexpr std::uint64_t kMaxListedFile = 4ull << 30;
 
 bool IsLowerHex(std::string_view text) {
   return std::all_of(text.begin(), text.end(),
@@ -76,17 +73,6 @@ Status CheckListed(const Sums& sums, const std::filesystem::path& dir, const std
     return Error::Failed((dir / name).string() + " has SHA-256 " + actual +
                          " but SHA256SUMS lists " + listed->second +
                          "; the directory was modified after it was built");
-  }
-  return OkStatus();
-}
-
-Status VerifyListedFiles(const std::filesystem::path& dir, const std::vector<std::string>& names) {
-  VIGIL_ASSIGN_OR_RETURN(Sums sums, ReadSums(dir));
-  for (const auto& name : names) {
-    if (sums.find(name) == sums.end()) return CheckListed(sums, dir, name, "");
-    auto data = ReadFile(dir / name, kMaxListedFile, /*allow_symlink=*/false);
-    if (!data.ok()) return data.error();
-    VIGIL_RETURN_IF_ERROR(CheckListed(sums, dir, name, HexEncode(crypto::Sha256(*data))));
   }
   return OkStatus();
 }

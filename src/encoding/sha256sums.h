@@ -35,9 +35,4 @@ Result<Sums> ReadSums(const std::filesystem::path& dir);
 Status CheckListed(const Sums& sums, const std::filesystem::path& dir, const std::string& name,
                    const std::string& actual);
 
-// Checks that each of `names` in `dir` is listed in DIR/SHA256SUMS and matches it.
-// kBadInput when SHA256SUMS is missing or malformed or a name is not listed, kFailed when
-// a file's hash differs.
-Status VerifyListedFiles(const std::filesystem::path& dir, const std::vector<std::string>& names);
-
 }  // namespace vigil::encoding

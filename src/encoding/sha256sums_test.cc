@@ -34,20 +34,24 @@ TEST(Sums, ParsesStrictly) {
   }
 }
 
-TEST(Sums, VerifyListedFilesFindsTampering) {
+TEST(Sums, ReadSumsAndCheckListedFindTampering) {
   auto scratch = TempDir::Create(std::filesystem::temp_directory_path(), "vigil-sums-");
   ASSERT_TRUE(scratch.ok());
   const std::filesystem::path dir = scratch->path();
-  ASSERT_TRUE(WriteFileAtomic(dir / "f", AsBytes("x")).ok());
+  auto missing = ReadSums(dir);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code(), ErrorCode::kBadInput);
   ASSERT_TRUE(WriteFileAtomic(dir / "SHA256SUMS", AsBytes(kHashX + "  f\n")).ok());
-  EXPECT_TRUE(VerifyListedFiles(dir, {"f"}).ok());
-  auto unlisted = VerifyListedFiles(dir, {"g"});
+  auto sums = ReadSums(dir);
+  ASSERT_TRUE(sums.ok()) << sums.error().message();
+  EXPECT_TRUE(CheckListed(*sums, dir, "f", kHashX).ok());
+  auto unlisted = CheckListed(*sums, dir, "g", kHashX);
   ASSERT_FALSE(unlisted.ok());
   EXPECT_EQ(unlisted.error().code(), ErrorCode::kBadInput);
-  ASSERT_TRUE(WriteFileAtomic(dir / "f", AsBytes("y")).ok());
-  auto tampered = VerifyListedFiles(dir, {"f"});
+  auto tampered = CheckListed(*sums, dir, "f", kHashA);
   ASSERT_FALSE(tampered.ok());
   EXPECT_EQ(tampered.error().code(), ErrorCode::kFailed);
+  EXPECT_NE(tampered.error().message().find("modified after it was built"), std::string::npos);
 }
 
 }  // namespace
