@@ -14,6 +14,7 @@
 
 #include "base/file.h"
 #include "base/hex.h"
+#include "builder/ledger_answer.h"
 #include "builder/sandbox.h"
 #include "crypto/file_hash.h"
 #include "crypto/random.h"
@@ -206,15 +207,6 @@ void RunBuild(std::shared_ptr<Job> job, std::shared_ptr<SourceCache> sources, Bu
   finish(OkStatus());
 }
 
-// The receipt that follows the ledger's "receipt" line.
-Result<std::string> ReceiptOf(const std::string& output) {
-  const std::size_t at = output.find("receipt\n");
-  if (at == std::string::npos || (at > 0 && output[at - 1] != '\n')) {
-    return Error::Failed("the ledger answered no receipt");
-  }
-  return output.substr(at + 8);
-}
-
 }  // namespace
 
 BuilderService::BuilderService(fs::path config_path, BuilderConfig config, rpc::Peer ledger,
@@ -351,7 +343,7 @@ asio::awaitable<Status> BuilderService::TriggerBuild(rpc::Call& call) {
                       (closed.ok() ? ledger_failure + ledger_message : closed.error().message()) +
                       "); nothing was signed or published"));
   }
-  auto receipt_text = ReceiptOf(answer);
+  auto receipt_text = ReceiptOfAnswer(answer);
   Result<tlog::Checkpoint> proven = Error::Failed("no receipt");
   Result<tlog::Receipt> receipt = Error::Failed("no receipt");
   if (receipt_text.ok()) receipt = tlog::ParseReceipt(*receipt_text);

@@ -40,13 +40,7 @@ Result<Artifact> ParseArtifact(std::string_view sha256, std::string_view name) {
   if (sha256.size() != 64 || !IsLowerHex(sha256)) {
     return Error::BadInput("an artifact's SHA-256 must be 64 lowercase hex digits");
   }
-  const bool valid_name =
-      !name.empty() && name.size() <= encoding::kMaxArtifactNameBytes &&
-      name.find("..") == std::string_view::npos &&
-      name.find_first_not_of(
-          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+/-") ==
-          std::string_view::npos;
-  if (!valid_name) {
+  if (!encoding::IsValidArtifactName(name)) {
     return Error::BadInput("invalid artifact name: use 1-255 of A-Z a-z 0-9 . _ + / -, no '..'");
   }
   return Artifact{std::string(name), std::string(sha256)};

@@ -13,6 +13,7 @@
 #include "base/file.h"
 #include "crypto/file_hash.h"
 #include "ledger/build_entry.h"
+#include "ledger/build_log_line.h"
 
 namespace vigil::ledger {
 namespace {
@@ -65,27 +66,23 @@ Status FlushLines(BuildLogs& logs, Stream& stream) {
 }
 
 Status HandleLine(BuildLogs& logs, Stream& stream, std::string_view line, std::string& reply) {
-  if (line.starts_with("log ") || line == "log") {
+  auto parsed = ParseBuildLogLine(line);
+  if (parsed.ok() && parsed->kind == BuildLogLineKind::kLog) {
     if (stream.closed) return Error::BadInput("log line after close");
-    stream.batch.push_back(line.substr(line.size() > 3 ? 4 : 3));
+    stream.batch.push_back(parsed->rest);
     return OkStatus();
   }
   VIGIL_RETURN_IF_ERROR(FlushLines(logs, stream));
-  if (line == "sync") {
+  VIGIL_RETURN_IF_ERROR(parsed.status());  // an unknown line
+  if (parsed->kind == BuildLogLineKind::kSync) {
     VIGIL_ASSIGN_OR_RETURN(std::uint64_t durable, logs.Sync(stream.id));
     reply += "ack " + std::to_string(durable) + "\n";
     stream.acked = durable;
     return OkStatus();
   }
-  if (line.starts_with("artifact ")) {
+  if (parsed->kind == BuildLogLineKind::kArtifact) {
     if (stream.closed) return Error::BadInput("artifact after close");
-    std::string_view rest = line.substr(9);
-    const std::size_t space = rest.find(' ');
-    if (space == std::string_view::npos) {
-      return Error::BadInput("an artifact line is `artifact SHA256 NAME`");
-    }
-    VIGIL_ASSIGN_OR_RETURN(Artifact artifact,
-                           ParseArtifact(rest.substr(0, space), rest.substr(space + 1)));
+    VIGIL_ASSIGN_OR_RETURN(Artifact artifact, ParseArtifactLine(parsed->rest));
     for (const Artifact& known : stream.artifacts) {
       if (known.name == artifact.name) {
         return Error::BadInput("artifact " + artifact.name + " declared twice");
@@ -97,17 +94,10 @@ Status HandleLine(BuildLogs& logs, Stream& stream, std::string_view line, std::s
     stream.artifacts.push_back(std::move(artifact));
     return OkStatus();
   }
-  if (line == "close") {
-    if (stream.closed) return Error::BadInput("close sent twice");
-    stream.closed = true;
-    return OkStatus();
-  }
-  std::string shown(line.substr(0, 40));
-  for (char& c : shown) {
-    if (c < 0x20 || c > 0x7e) c = '.';
-  }
-  return Error::BadInput("unknown line '" + shown +
-                         "': send `log TEXT`, `artifact SHA256 NAME`, `sync` or `close`");
+  // BuildLogLineKind::kClose
+  if (stream.closed) return Error::BadInput("close sent twice");
+  stream.closed = true;
+  return OkStatus();
 }
 
 }  // namespace

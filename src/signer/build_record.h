@@ -31,7 +31,10 @@ struct LoggedBuild {
   std::vector<LoggedArtifact> artifacts;
 };
 
-// Parses a build-log entry. BadInput if it is another type of record or malformed.
+// Parses a build-log entry strictly: canonical JSON with exactly the members the ledger
+// writes, status "closed" or "truncated", at most kMaxBuildArtifacts artifacts with names
+// encoding::IsValidArtifactName accepts. BadInput if it is another type of record or
+// malformed.
 Result<LoggedBuild> ParseBuildLogEntry(ByteView entry);
 
 // True for 64 lowercase hex digits.
