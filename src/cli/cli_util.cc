@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -30,6 +31,24 @@ void ShowProgress(const std::string& step) {
   char stamp[32];
   std::snprintf(stamp, sizeof(stamp), "[%6.2f s] ", elapsed.count());
   std::cerr << stamp << step << "\n";
+}
+
+CLI::Validator NonNegativeInteger() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        static const std::string kMax = "18446744073709551615";
+        if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos) {
+          return "'" + value + "' is not a non-negative integer (decimal digits only)";
+        }
+        const std::size_t first = std::min(value.find_first_not_of('0'), value.size() - 1);
+        std::string digits = value.substr(first);
+        if (digits.size() > kMax.size() || (digits.size() == kMax.size() && digits > kMax)) {
+          return value + " is too large: at most " + kMax;
+        }
+        value = std::move(digits);
+        return std::string();
+      },
+      "UINT", "NonNegativeInteger");
 }
 
 Result<std::filesystem::path> ExecutableDir() {

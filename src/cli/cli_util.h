@@ -1,6 +1,7 @@
 // Helpers shared by the `vigil` subcommands: error reporting, progress and JSON output.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -22,6 +23,12 @@ bool ProgressWanted();
 
 // Prints a progress line to stderr when it is a terminal.
 void ShowProgress(const std::string& step);
+
+// For every integer option that is a count, index or size (with `->transform(...)`): only
+// decimal digits, at most 2^64 - 1. CLI11 alone parses with strtoull in base 0, so "-1"
+// became 18446744073709551615, "010" was octal and 2^64 was clamped; all are refused (exit
+// 2) here. Leading zeros are dropped, so "010" is ten.
+CLI::Validator NonNegativeInteger();
 
 // The directory holding the running `vigil` binary (to find vigil-init beside it). Fails
 // (kMissingEnv) without /proc rather than guessing the working directory.

@@ -38,7 +38,7 @@ int Init(const LogArgs& args) {
 }
 
 int Vkey(const LogArgs& args) {
-  auto store = tlog::LogStore::Open(args.dir);
+  auto store = tlog::LogStore::OpenReadOnly(args.dir);
   if (!store.ok()) return ReportError(store.error());
   std::cout << (*store)->verifier_key() << "\n";
   return 0;
@@ -73,14 +73,14 @@ int Add(const LogArgs& args) {
 }
 
 int PrintCheckpoint(const LogArgs& args) {
-  auto store = tlog::LogStore::Open(args.dir);
+  auto store = tlog::LogStore::OpenReadOnly(args.dir);
   if (!store.ok()) return ReportError(store.error());
   std::cout << (*store)->checkpoint();
   return 0;
 }
 
 int Prove(const LogArgs& args) {
-  auto store = tlog::LogStore::Open(args.dir);
+  auto store = tlog::LogStore::OpenReadOnly(args.dir);
   if (!store.ok()) return ReportError(store.error());
   if (args.index >= (*store)->size()) {
     return ReportError(Error::BadInput("index " + std::to_string(args.index) +
@@ -94,7 +94,7 @@ int Prove(const LogArgs& args) {
 }
 
 int Consistency(const LogArgs& args) {
-  auto store = tlog::LogStore::Open(args.dir);
+  auto store = tlog::LogStore::OpenReadOnly(args.dir);
   if (!store.ok()) return ReportError(store.error());
   if (args.from > args.to || args.to > (*store)->size()) {
     return ReportError(
@@ -104,6 +104,33 @@ int Consistency(const LogArgs& args) {
   if (!proof.ok()) return ReportError(proof.error());
   for (const tlog::Hash& hash : *proof) {
     std::cout << Base64Encode(hash) << "\n";
+  }
+  return 0;
+}
+
+int Fsck(const LogArgs& args) {
+  auto store = tlog::LogStore::OpenReadOnly(args.dir);
+  if (!store.ok()) return ReportError(store.error());
+  std::uint64_t shown = 0;
+  auto report = (*store)->Fsck([&shown](std::uint64_t entries) {
+    if (entries >= shown + (1u << 20)) {
+      shown = entries;
+      ShowProgress("checked " + std::to_string(entries) + " entries");
+    }
+  });
+  if (!report.ok()) return ReportError(report.error());
+  if (args.json) {
+    PrintJson({{"dir", args.dir},
+               {"origin", (*store)->origin()},
+               {"size", report->size},
+               {"root", Base64Encode(report->root)},
+               {"tiles", report->tiles},
+               {"bundles", report->bundles}});
+  } else {
+    std::cout << "log " << (*store)->origin() << " in " << args.dir << ": " << report->size
+              << " entries in " << report->bundles << " bundles and " << report->tiles
+              << " hash tiles verified against its checkpoint (root " << Base64Encode(report->root)
+              << ")\n";
   }
   return 0;
 }
@@ -141,15 +168,29 @@ void AddLogCommands(CLI::App& app, int* exit_code) {
   CLI::App* prove = log->add_subcommand(
       "prove", "Print a C2SP tlog-proof (receipt) of an entry against the current checkpoint");
   prove->add_option("DIR", args->dir, "The log directory")->required();
-  prove->add_option("--index", args->index, "The entry's index")->required();
+  prove->add_option("--index", args->index, "The entry's index")
+      ->required()
+      ->transform(NonNegativeInteger());
   prove->callback([args, exit_code] { *exit_code = Prove(*args); });
 
   CLI::App* consistency = log->add_subcommand(
       "consistency", "Print the consistency proof between two tree sizes, one base64 hash a line");
   consistency->add_option("DIR", args->dir, "The log directory")->required();
-  consistency->add_option("--from", args->from, "The older tree size")->required();
-  consistency->add_option("--to", args->to, "The newer tree size")->required();
+  consistency->add_option("--from", args->from, "The older tree size")
+      ->required()
+      ->transform(NonNegativeInteger());
+  consistency->add_option("--to", args->to, "The newer tree size")
+      ->required()
+      ->transform(NonNegativeInteger());
   consistency->callback([args, exit_code] { *exit_code = Consistency(*args); });
+
+  CLI::App* fsck = log->add_subcommand(
+      "fsck",
+      "Verify every tile and entry of a log directory (or a mirror of one) against its "
+      "checkpoint; names the first damaged file");
+  fsck->add_option("DIR", args->dir, "The log directory")->required();
+  fsck->add_flag("--json", args->json, "Print the result as JSON");
+  fsck->callback([args, exit_code] { *exit_code = Fsck(*args); });
 
   AddLogVerifyCommand(*log, exit_code);
 }

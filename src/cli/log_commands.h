@@ -1,5 +1,6 @@
-// `vigil log init | vkey | add | checkpoint | prove | consistency | verify`: the offline
-// commands over a log directory, and verification of a running ledger.
+// `vigil log init | vkey | add | checkpoint | prove | consistency | fsck | verify`: the
+// offline commands over a log directory (those that only read also work on a read-only
+// mirror holding tile/, checkpoint and log.vkey), and verification of a running ledger.
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -9,7 +9,15 @@ Result<std::unique_ptr<EntryIndex>> EntryIndex::Open(const std::filesystem::path
   // The index is derived from the tiles, so it need not be synced on every commit: WAL
   // with synchronous=NORMAL never corrupts, at worst loses the last transactions, which
   // the store re-indexes at start-up.
-  VIGIL_RETURN_IF_ERROR(index->db_->Exec("PRAGMA journal_mode=WAL"));
+  if (Status wal = index->db_->Exec("PRAGMA journal_mode=WAL"); !wal.ok()) {
+    const int code = sqlite3_errcode(index->db_->get()) & 0xff;
+    if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT) {
+      return Error::Failed(file.string() + " is not a valid index (" + wal.error().message() +
+                           "): it is derived data; delete it (with index.db-wal and index.db-shm "
+                           "if present) and the next open rebuilds it from the tiles");
+    }
+    return wal.error();
+  }
   VIGIL_RETURN_IF_ERROR(index->db_->Exec("PRAGMA synchronous=NORMAL"));
   VIGIL_RETURN_IF_ERROR(
       index->db_->Exec("CREATE TABLE IF NOT EXISTS entries ("

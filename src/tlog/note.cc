@@ -205,6 +205,12 @@ NoteVerifier::NoteVerifier(std::string name, const crypto::Ed25519PublicKeyBytes
 
 Result<NoteVerifier> NoteVerifier::Parse(std::string_view vkey) {
   const std::string what = "the verifier key";
+  if (vkey.starts_with(kPrivateKeyPrefix)) {
+    return Error::BadInput(
+        "this is a private key (PRIVATE+KEY+...), not a verifier key: give the public verifier "
+        "key (a log's log.vkey, printed by `vigil log vkey DIR`), and keep the private key "
+        "secret");
+  }
   VIGIL_ASSIGN_OR_RETURN(KeyText parts, SplitKeyText(vkey, what));
   VIGIL_ASSIGN_OR_RETURN(crypto::SecretBytes key, DecodeTypedKey(parts.key_base64, what));
   crypto::Ed25519PublicKeyBytes public_key{};

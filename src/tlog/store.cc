@@ -22,6 +22,7 @@
 #include "tlog/prove.h"
 #include "tlog/receipt.h"
 #include "tlog/tile.h"
+#include "tlog/verify.h"
 
 namespace vigil::tlog {
 namespace {
@@ -65,10 +66,38 @@ Result<std::string> ReadText(const fs::path& path, std::uint64_t max_size) {
   return std::string(bytes.begin(), bytes.end());
 }
 
+std::uint64_t FullTiles(std::uint64_t size, int level) {
+  return NodesAtTileLevel(size, level) / kTileWidth;
+}
+
+// What every reader needs before anything is opened: the tiles, the checkpoint and the
+// verifier key (a mirror has only these). Each missing piece gets its own advice.
+Status CheckLogDirectory(const fs::path& dir) {
+  const std::string init = "create one with `vigil log init " + dir.string() + " --origin NAME`";
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    return Error::BadInput(dir.string() + " is not a directory: give a log directory, or " + init);
+  }
+  if (!fs::is_directory(dir / "tile", ec)) {
+    return Error::BadInput(dir.string() + " is not a log directory (no tile/): " + init);
+  }
+  if (!fs::exists(dir / "checkpoint", ec)) {
+    return Error::BadInput(dir.string() + " is not a log directory (no checkpoint): " + init +
+                           ", or copy the log's checkpoint beside its tile/");
+  }
+  if (!fs::exists(dir / "log.vkey", ec)) {
+    return Error::BadInput(dir.string() +
+                           " has no log.vkey (the log's verifier key): a copy of a log needs "
+                           "tile/, checkpoint and log.vkey");
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 struct LogStore::State {
   std::uint64_t size = 0;
+  Hash root{};  // the checkpoint's root
   CompactRange range;
   // The hashes of the incomplete tile at each tile level (fewer than 256 each).
   std::array<std::vector<Hash>, kTileLevels> partial_tiles;
@@ -142,10 +171,13 @@ Status LogStore::Init(const fs::path& dir, const std::string& origin) {
 }
 
 Result<std::unique_ptr<LogStore>> LogStore::Open(const fs::path& dir, EntryClassifier classifier) {
+  VIGIL_RETURN_IF_ERROR(CheckLogDirectory(dir));
   std::error_code ec;
-  if (!fs::is_directory(dir / "tile", ec)) {
-    return Error::BadInput(dir.string() + " is not a log directory (no tile/): create one with " +
-                           "`vigil log init " + dir.string() + " --origin NAME`");
+  if (!fs::exists(dir / "log.key", ec)) {
+    return Error::BadInput(dir.string() +
+                           " has no log.key: only the log's own directory, with its private "
+                           "key, can be appended to (a copy of a log can be read: `vigil log "
+                           "prove`, `consistency`, `fsck`)");
   }
   VIGIL_RETURN_IF_ERROR(CheckSecretFileMode(dir / "log.key"));
   UniqueFd lock(::open((dir / "lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
@@ -176,7 +208,161 @@ Result<std::unique_ptr<LogStore>> LogStore::Open(const fs::path& dir, EntryClass
   store->signer_ = std::make_unique<NoteSigner>(std::move(signer).value());
   VIGIL_ASSIGN_OR_RETURN(store->index_, EntryIndex::Open(dir / "index.db"));
   VIGIL_RETURN_IF_ERROR(store->Recover());
+  // An append builds on the right edge only; the last full tile of each level and the last
+  // full bundle are checked too, since damage is likeliest in what was written last.
+  VIGIL_RETURN_IF_ERROR(store->CheckLastFullTiles(*store->state_));
+  VIGIL_RETURN_IF_ERROR(store->RemoveLeftovers());
+  VIGIL_RETURN_IF_ERROR(store->CatchUpIndex());
   return store;
+}
+
+Result<std::unique_ptr<LogStore>> LogStore::OpenReadOnly(const fs::path& dir) {
+  VIGIL_RETURN_IF_ERROR(CheckLogDirectory(dir));
+  VIGIL_ASSIGN_OR_RETURN(std::string vkey, ReadText(dir / "log.vkey", kMaxKeyFileSize));
+  while (!vkey.empty() && vkey.back() == '\n') {
+    vkey.pop_back();
+  }
+  auto verifier = NoteVerifier::Parse(vkey);
+  if (!verifier.ok()) {
+    return verifier.error().WithContext((dir / "log.vkey").string());
+  }
+  std::unique_ptr<LogStore> store(new LogStore(dir, verifier->name(), vkey));
+  store->read_only_ = true;
+  VIGIL_RETURN_IF_ERROR(store->Recover());
+  return store;
+}
+
+Error LogStore::Damaged(const std::string& file, const std::string& what) const {
+  return Error::Failed("the log " + dir_.string() + " is damaged: " + file + " " + what +
+                       "; restore it from a good copy of the log (`vigil log fsck " +
+                       dir_.string() + "` checks every file)");
+}
+
+Result<Bytes> LogStore::ReadLogFile(const std::string& file, std::uint64_t max_size) const {
+  const fs::path path = dir_ / file;
+  auto bytes = ReadFile(path, max_size);
+  if (bytes.ok()) {
+    return bytes;
+  }
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    return Damaged(file, "is missing (the checkpoint covers it)");
+  }
+  return Damaged(file, "cannot be read: " + bytes.error().message());
+}
+
+Result<std::vector<Hash>> LogStore::ReadFullTile(int level, std::uint64_t index) const {
+  const std::string file = TilePath(level, index, 256);
+  VIGIL_ASSIGN_OR_RETURN(Bytes tile, ReadLogFile(file, kMaxHashTileSize));
+  auto hashes = DecodeHashTile(tile, 256);
+  if (!hashes.ok()) {
+    return Damaged(file, "is malformed: " + hashes.error().message());
+  }
+  return hashes;
+}
+
+Result<std::vector<Hash>> LogStore::ReadPartialTile(int level, std::uint64_t index,
+                                                    int width) const {
+  const std::string file = TilePath(level, index, width);
+  std::error_code ec;
+  if (read_only_ && !fs::exists(dir_ / file, ec) &&
+      fs::exists(dir_ / TilePath(level, index, 256), ec)) {
+    // A writer completed the tile since the checkpoint was read and deleted the partial one.
+    VIGIL_ASSIGN_OR_RETURN(std::vector<Hash> full, ReadFullTile(level, index));
+    full.resize(static_cast<std::size_t>(width));
+    return full;
+  }
+  VIGIL_ASSIGN_OR_RETURN(Bytes tile, ReadLogFile(file, kMaxHashTileSize));
+  auto hashes = DecodeHashTile(tile, width);
+  if (!hashes.ok()) {
+    return Damaged(file, "is malformed: " + hashes.error().message());
+  }
+  return hashes;
+}
+
+Result<std::vector<Bytes>> LogStore::ReadBundle(std::uint64_t index, int width) const {
+  std::string file = EntryBundlePath(index, width);
+  int stored_width = width;
+  std::error_code ec;
+  if (width < 256 && read_only_ && !fs::exists(dir_ / file, ec) &&
+      fs::exists(dir_ / EntryBundlePath(index, 256), ec)) {
+    file = EntryBundlePath(index, 256);
+    stored_width = 256;
+  }
+  VIGIL_ASSIGN_OR_RETURN(Bytes bundle, ReadLogFile(file, kMaxBundleSize));
+  auto entries = DecodeEntryBundle(bundle, static_cast<std::size_t>(stored_width));
+  if (!entries.ok()) {
+    return Damaged(file, "is malformed: " + entries.error().message());
+  }
+  entries->resize(static_cast<std::size_t>(width));
+  return entries;
+}
+
+Status LogStore::CheckBundle(std::uint64_t index, std::span<const Bytes> entries,
+                             std::span<const Hash> leaves, const std::string& tile) const {
+  for (std::size_t i = 0; i < entries.size() && i < leaves.size(); ++i) {
+    if (LeafHash(entries[i]) != leaves[i]) {
+      return Damaged(EntryBundlePath(index, static_cast<int>(entries.size())),
+                     "holds entry " + std::to_string(index * kTileWidth + i) +
+                         " with bytes that do not match its leaf hash in " + tile);
+    }
+  }
+  return OkStatus();
+}
+
+// Checks a full tile against its hash in the tile above, itself checked the same way, up to
+// a partial tile (checked against the checkpoint's root at open). A full tile at level 7
+// would need 2^64 leaves, so there is always a level above.
+Status LogStore::VerifyFullTile(const State& state, const TileKey& tile,
+                                std::map<TileKey, std::vector<Hash>>* verified) const {
+  if (verified->contains(tile)) {
+    return OkStatus();
+  }
+  const auto [level, index] = tile;
+  const int parent_level = level + 1;
+  const std::uint64_t parent_index = index / kTileWidth;
+  const std::size_t slot = static_cast<std::size_t>(index % kTileWidth);
+  if (parent_level >= kTileLevels) {
+    return Damaged(TilePath(level, index, 256), "lies beyond any possible tree");
+  }
+  Hash expected{};
+  std::string parent_file;
+  if (parent_index < FullTiles(state.size, parent_level)) {
+    const TileKey parent{parent_level, parent_index};
+    VIGIL_RETURN_IF_ERROR(VerifyFullTile(state, parent, verified));
+    expected = verified->at(parent)[slot];
+    parent_file = TilePath(parent_level, parent_index, 256);
+  } else {
+    const std::vector<Hash>& partial = state.partial_tiles[parent_level];
+    if (slot >= partial.size()) {
+      return Damaged(TilePath(level, index, 256), "is not covered by the checkpoint");
+    }
+    expected = partial[slot];
+    parent_file = TilePath(parent_level, parent_index, static_cast<int>(partial.size()));
+  }
+  VIGIL_ASSIGN_OR_RETURN(std::vector<Hash> hashes, ReadFullTile(level, index));
+  VIGIL_ASSIGN_OR_RETURN(Hash root, SubtreeHashFromTile(hashes, kTileHeight, 0));
+  if (root != expected) {
+    return Damaged(TilePath(level, index, 256), "does not hash to its hash in " + parent_file +
+                                                    " (checked up to the " + "checkpoint's root)");
+  }
+  (*verified)[tile] = std::move(hashes);
+  return OkStatus();
+}
+
+Status LogStore::CheckLastFullTiles(const State& state) const {
+  std::map<TileKey, std::vector<Hash>> verified;
+  for (int level = kTileLevels - 1; level >= 0; --level) {
+    if (const std::uint64_t full = FullTiles(state.size, level); full > 0) {
+      VIGIL_RETURN_IF_ERROR(VerifyFullTile(state, {level, full - 1}, &verified));
+    }
+  }
+  if (const std::uint64_t full = FullTiles(state.size, 0); full > 0) {
+    VIGIL_ASSIGN_OR_RETURN(std::vector<Bytes> entries, ReadBundle(full - 1, 256));
+    VIGIL_RETURN_IF_ERROR(
+        CheckBundle(full - 1, entries, verified.at({0, full - 1}), TilePath(0, full - 1, 256)));
+  }
+  return OkStatus();
 }
 
 Status LogStore::Recover() {
@@ -188,29 +374,18 @@ Status LogStore::Recover() {
   }
   State& state = *state_;
   state.size = checkpoint->size;
+  state.root = checkpoint->root;
   state.checkpoint = note;
+  std::string edge_files;
   for (int level = 0; level < kTileLevels; ++level) {
     const std::uint64_t nodes = NodesAtTileLevel(state.size, level);
     const int width = static_cast<int>(nodes % kTileWidth);
     if (width == 0) {
       continue;
     }
-    const fs::path path = dir_ / TilePath(level, nodes / kTileWidth, width);
-    VIGIL_ASSIGN_OR_RETURN(Bytes tile, ReadFile(path, kMaxHashTileSize));
-    auto hashes = DecodeHashTile(tile, width);
-    if (!hashes.ok()) {
-      return hashes.error().WithContext(path.string());
-    }
-    state.partial_tiles[level] = std::move(hashes).value();
-  }
-  if (const int width = static_cast<int>(state.size % kTileWidth); width > 0) {
-    const fs::path path = dir_ / EntryBundlePath(state.size / kTileWidth, width);
-    VIGIL_ASSIGN_OR_RETURN(Bytes bundle, ReadFile(path, kMaxBundleSize));
-    auto entries = DecodeEntryBundle(bundle, width);
-    if (!entries.ok()) {
-      return entries.error().WithContext(path.string());
-    }
-    state.partial_bundle = std::move(entries).value();
+    VIGIL_ASSIGN_OR_RETURN(state.partial_tiles[level],
+                           ReadPartialTile(level, nodes / kTileWidth, width));
+    edge_files += (edge_files.empty() ? "" : ", ") + TilePath(level, nodes / kTileWidth, width);
   }
   auto range = CompactRange::Resume(state.size, [&](int level, std::uint64_t index) {
     return ReadSubtreeHash(state, level, index);
@@ -220,11 +395,18 @@ Status LogStore::Recover() {
   }
   state.range = std::move(range).value();
   if (state.range.Root() != checkpoint->root) {
-    return Error::Failed("log " + dir_.string() +
-                         " is damaged: the tiles do not hash to the checkpoint's root");
+    return Error::Failed("the log " + dir_.string() + " is damaged: the right edge of its tree (" +
+                         edge_files +
+                         ") does not hash to the checkpoint's root, so one of these files or "
+                         "the checkpoint is damaged; restore them from a good copy of the log");
   }
-  VIGIL_RETURN_IF_ERROR(RemoveLeftovers());
-  return CatchUpIndex();
+  if (const int width = static_cast<int>(state.size % kTileWidth); width > 0) {
+    const std::uint64_t index = state.size / kTileWidth;
+    VIGIL_ASSIGN_OR_RETURN(state.partial_bundle, ReadBundle(index, width));
+    VIGIL_RETURN_IF_ERROR(CheckBundle(index, state.partial_bundle, state.partial_tiles[0],
+                                      TilePath(0, index, width)));
+  }
+  return OkStatus();
 }
 
 // Removes tiles and bundles beyond the checkpoint: an interrupted batch wrote them, and
@@ -295,6 +477,9 @@ Status LogStore::CatchUpIndex() {
 }
 
 Result<std::uint64_t> LogStore::AppendBatch(std::span<const Bytes> entries) {
+  if (read_only_) {
+    return Error::Failed("the log " + dir_.string() + " was opened read-only");
+  }
   for (const Bytes& entry : entries) {
     if (entry.size() > kMaxStoredEntrySize) {
       return Error::BadInput("an entry of " + std::to_string(entry.size()) +
@@ -362,9 +547,9 @@ Result<std::uint64_t> LogStore::AppendBatch(std::span<const Bytes> entries) {
   }
   // The commit point: the checkpoint covering the batch, written only once every tile and
   // bundle it covers is on disk.
-  VIGIL_ASSIGN_OR_RETURN(next->checkpoint,
-                         signer_->Sign(FormatCheckpointText(
-                             Checkpoint{origin_, next->size, next->range.Root(), {TimeNow()}})));
+  next->root = next->range.Root();
+  VIGIL_ASSIGN_OR_RETURN(next->checkpoint, signer_->Sign(FormatCheckpointText(Checkpoint{
+                                               origin_, next->size, next->root, {TimeNow()}})));
   VIGIL_RETURN_IF_ERROR(WriteFileAtomic(dir_ / "checkpoint", AsBytes(next->checkpoint)));
   {
     std::unique_lock lock(mutex_);
@@ -403,17 +588,79 @@ Result<Hash> LogStore::ReadSubtreeHash(const State& state, int level, std::uint6
   const int height = level % kTileHeight;
   const std::uint64_t per_tile = kTileWidth >> height;
   const std::uint64_t tile_index = index / per_tile;
-  const std::uint64_t full_tiles = NodesAtTileLevel(state.size, tile_level) / kTileWidth;
-  if (tile_index >= full_tiles) {
+  if (tile_index >= FullTiles(state.size, tile_level)) {
     return SubtreeHashFromTile(state.partial_tiles[tile_level], height, index % per_tile);
   }
-  const fs::path path = dir_ / TilePath(tile_level, tile_index, 256);
-  VIGIL_ASSIGN_OR_RETURN(Bytes tile, ReadFile(path, kMaxHashTileSize));
-  auto hashes = DecodeHashTile(tile, 256);
-  if (!hashes.ok()) {
-    return hashes.error().WithContext(path.string());
+  VIGIL_ASSIGN_OR_RETURN(std::vector<Hash> hashes, ReadFullTile(tile_level, tile_index));
+  return SubtreeHashFromTile(hashes, height, index % per_tile);
+}
+
+// A reader that also notes which full tiles it read, for Diagnose().
+HashReader LogStore::TrackingReader(const State& state, std::set<TileKey>* used) const {
+  return [this, &state, used](int level, std::uint64_t index) -> Result<Hash> {
+    if (level >= 0 && level < 64 && index < (state.size >> level)) {
+      const int tile_level = level / kTileHeight;
+      const std::uint64_t tile_index = index / (kTileWidth >> (level % kTileHeight));
+      if (tile_index < FullTiles(state.size, tile_level)) {
+        used->insert({tile_level, tile_index});
+      }
+    }
+    return ReadSubtreeHash(state, level, index);
+  };
+}
+
+// The root of the tree of `size` leaves, checked against the checkpoint: its own root, or
+// one computed from the tiles and proven consistent with it.
+Result<Hash> LogStore::CheckedRoot(const State& state, std::uint64_t size,
+                                   const HashReader& read) const {
+  if (size == state.size) {
+    return state.root;
   }
-  return SubtreeHashFromTile(*hashes, height, index % per_tile);
+  if (size == 0) {
+    return EmptyRoot();
+  }
+  VIGIL_ASSIGN_OR_RETURN(Hash root, TreeRoot(size, read));
+  VIGIL_ASSIGN_OR_RETURN(std::vector<Hash> proof, tlog::ConsistencyProof(size, state.size, read));
+  VIGIL_RETURN_IF_ERROR(VerifyConsistency(size, state.size, proof, root, state.root));
+  return root;
+}
+
+// A proof failed to verify against the checkpoint: finds the damaged file among the tiles
+// it was built from (top level first, each checked up to the checkpoint's root) and the
+// entry's bundle. Only runs on failure, so the checks cost nothing on the way to a proof.
+Error LogStore::Diagnose(const State& state, const std::set<TileKey>& used,
+                         std::optional<std::pair<std::uint64_t, ByteView>> entry,
+                         const Error& failed) const {
+  std::map<TileKey, std::vector<Hash>> verified;
+  for (auto tile = used.rbegin(); tile != used.rend(); ++tile) {
+    Status ok = VerifyFullTile(state, *tile, &verified);
+    if (!ok.ok()) {
+      return ok.error();
+    }
+  }
+  if (entry) {
+    const auto [index, bytes] = *entry;
+    const std::uint64_t bundle = index / kTileWidth;
+    const int width = TileWidth(state.size, 0, bundle);
+    Hash leaf{};
+    if (width < 256) {
+      leaf = state.partial_tiles[0][index % kTileWidth];
+    } else {
+      Status ok = VerifyFullTile(state, {0, bundle}, &verified);
+      if (!ok.ok()) {
+        return ok.error();
+      }
+      leaf = verified.at({0, bundle})[index % kTileWidth];
+    }
+    if (LeafHash(bytes) != leaf) {
+      return Damaged(EntryBundlePath(bundle, width),
+                     "holds entry " + std::to_string(index) +
+                         " with bytes that do not match its leaf hash in " +
+                         TilePath(0, bundle, width));
+    }
+  }
+  return Error::Failed("the log " + dir_.string() + " is damaged: " + failed.message() +
+                       "; `vigil log fsck " + dir_.string() + "` finds the damaged file");
 }
 
 Result<Bytes> LogStore::ReadEntryLocked(const State& state, std::uint64_t index) const {
@@ -425,13 +672,8 @@ Result<Bytes> LogStore::ReadEntryLocked(const State& state, std::uint64_t index)
   if (bundle_index == state.size / kTileWidth) {
     return state.partial_bundle[index % kTileWidth];
   }
-  const fs::path path = dir_ / EntryBundlePath(bundle_index, 256);
-  VIGIL_ASSIGN_OR_RETURN(Bytes bundle, ReadFile(path, kMaxBundleSize));
-  auto entries = DecodeEntryBundle(bundle, 256);
-  if (!entries.ok()) {
-    return entries.error().WithContext(path.string());
-  }
-  return std::move((*entries)[index % kTileWidth]);
+  VIGIL_ASSIGN_OR_RETURN(std::vector<Bytes> entries, ReadBundle(bundle_index, 256));
+  return std::move(entries[index % kTileWidth]);
 }
 
 Result<Bytes> LogStore::ReadEntry(std::uint64_t index) const {
@@ -446,8 +688,18 @@ Result<std::vector<Hash>> LogStore::InclusionProof(std::uint64_t index, std::uin
     return Error::BadInput("tree size " + std::to_string(size) + " is beyond the log's size " +
                            std::to_string(state.size));
   }
-  return tlog::InclusionProof(
-      index, size, [&](int level, std::uint64_t i) { return ReadSubtreeHash(state, level, i); });
+  std::set<TileKey> used;
+  const HashReader read = TrackingReader(state, &used);
+  VIGIL_ASSIGN_OR_RETURN(std::vector<Hash> proof, tlog::InclusionProof(index, size, read));
+  Status verified = [&]() -> Status {
+    VIGIL_ASSIGN_OR_RETURN(Hash leaf, read(0, index));
+    VIGIL_ASSIGN_OR_RETURN(Hash root, CheckedRoot(state, size, read));
+    return VerifyInclusion(index, size, leaf, proof, root);
+  }();
+  if (!verified.ok()) {
+    return Diagnose(state, used, std::nullopt, verified.error());
+  }
+  return proof;
 }
 
 Result<std::vector<Hash>> LogStore::ConsistencyProof(std::uint64_t size1,
@@ -458,24 +710,101 @@ Result<std::vector<Hash>> LogStore::ConsistencyProof(std::uint64_t size1,
     return Error::BadInput("tree size " + std::to_string(size2) + " is beyond the log's size " +
                            std::to_string(state.size));
   }
-  return tlog::ConsistencyProof(
-      size1, size2, [&](int level, std::uint64_t i) { return ReadSubtreeHash(state, level, i); });
+  std::set<TileKey> used;
+  const HashReader read = TrackingReader(state, &used);
+  VIGIL_ASSIGN_OR_RETURN(std::vector<Hash> proof, tlog::ConsistencyProof(size1, size2, read));
+  Status verified = [&]() -> Status {
+    VIGIL_ASSIGN_OR_RETURN(Hash root2, CheckedRoot(state, size2, read));
+    VIGIL_ASSIGN_OR_RETURN(Hash root1, TreeRoot(size1, read));
+    return VerifyConsistency(size1, size2, proof, root1, root2);
+  }();
+  if (!verified.ok()) {
+    return Diagnose(state, used, std::nullopt, verified.error());
+  }
+  return proof;
 }
 
 Result<std::string> LogStore::Receipt(std::uint64_t index) const {
   std::shared_lock lock(mutex_);
   const State& state = *state_;
   VIGIL_ASSIGN_OR_RETURN(Bytes entry, ReadEntryLocked(state, index));
-  VIGIL_ASSIGN_OR_RETURN(std::vector<Hash> proof,
-                         tlog::InclusionProof(index, state.size, [&](int level, std::uint64_t i) {
-                           return ReadSubtreeHash(state, level, i);
-                         }));
+  std::set<TileKey> used;
+  const HashReader read = TrackingReader(state, &used);
+  VIGIL_ASSIGN_OR_RETURN(std::vector<Hash> proof, tlog::InclusionProof(index, state.size, read));
+  Status verified = VerifyInclusion(index, state.size, LeafHash(entry), proof, state.root);
+  if (!verified.ok()) {
+    return Diagnose(state, used, std::pair<std::uint64_t, ByteView>(index, entry),
+                    verified.error());
+  }
   tlog::Receipt receipt;
   receipt.extra = std::move(entry);
   receipt.index = index;
   receipt.proof = std::move(proof);
   receipt.checkpoint = state.checkpoint;
   return FormatReceipt(receipt);
+}
+
+Result<LogStore::FsckReport> LogStore::Fsck(
+    const std::function<void(std::uint64_t entries)>& progress) const {
+  std::shared_lock lock(mutex_);
+  const State& state = *state_;
+  FsckReport report;
+  report.size = state.size;
+  report.root = state.root;
+  // Top level first: each tile is checked against its parent, checked in the pass before
+  // (or a partial tile, checked against the root at open). Only the current parent tile is
+  // kept, so memory stays small however big the log is.
+  for (int level = kTileLevels - 1; level >= 0; --level) {
+    const std::uint64_t full = FullTiles(state.size, level);
+    std::optional<std::pair<std::uint64_t, std::vector<Hash>>> parent;
+    for (std::uint64_t index = 0; index < full; ++index) {
+      const std::uint64_t parent_index = index / kTileWidth;
+      const std::size_t slot = static_cast<std::size_t>(index % kTileWidth);
+      Hash expected{};
+      std::string parent_file;
+      if (parent_index < FullTiles(state.size, level + 1)) {
+        if (!parent || parent->first != parent_index) {
+          VIGIL_ASSIGN_OR_RETURN(std::vector<Hash> hashes, ReadFullTile(level + 1, parent_index));
+          parent.emplace(parent_index, std::move(hashes));
+        }
+        expected = parent->second[slot];
+        parent_file = TilePath(level + 1, parent_index, 256);
+      } else {
+        const std::vector<Hash>& partial = state.partial_tiles[level + 1];
+        expected = partial[slot];
+        parent_file = TilePath(level + 1, parent_index, static_cast<int>(partial.size()));
+      }
+      VIGIL_ASSIGN_OR_RETURN(std::vector<Hash> hashes, ReadFullTile(level, index));
+      VIGIL_ASSIGN_OR_RETURN(Hash root, SubtreeHashFromTile(hashes, kTileHeight, 0));
+      if (root != expected) {
+        return Damaged(TilePath(level, index, 256), "does not hash to its hash in " + parent_file +
+                                                        " (checked up to the checkpoint's root)");
+      }
+      ++report.tiles;
+      if (level == 0) {
+        VIGIL_ASSIGN_OR_RETURN(std::vector<Bytes> entries, ReadBundle(index, 256));
+        VIGIL_RETURN_IF_ERROR(CheckBundle(index, entries, hashes, TilePath(0, index, 256)));
+        ++report.bundles;
+        if (progress) {
+          progress((index + 1) * kTileWidth);
+        }
+      }
+    }
+    if (!state.partial_tiles[level].empty()) {
+      ++report.tiles;
+    }
+  }
+  if (!state.partial_bundle.empty()) {
+    const std::uint64_t index = state.size / kTileWidth;
+    VIGIL_RETURN_IF_ERROR(
+        CheckBundle(index, state.partial_bundle, state.partial_tiles[0],
+                    TilePath(0, index, static_cast<int>(state.partial_bundle.size()))));
+    ++report.bundles;
+  }
+  if (progress) {
+    progress(state.size);
+  }
+  return report;
 }
 
 Result<Bytes> LogStore::ReadTile(std::string_view path) const {
@@ -500,16 +829,26 @@ Result<Bytes> LogStore::ReadTile(std::string_view path) const {
   return bytes;
 }
 
+Status LogStore::NeedIndex() const {
+  if (!index_) {
+    return Error::Failed("the log " + dir_.string() + " was opened read-only, without its index");
+  }
+  return OkStatus();
+}
+
 Result<std::optional<std::uint64_t>> LogStore::FindByLeafHash(const Hash& leaf_hash) const {
+  VIGIL_RETURN_IF_ERROR(NeedIndex());
   return index_->FindByLeafHash(leaf_hash);
 }
 
 Result<std::vector<std::uint64_t>> LogStore::FindByLabel(const EntryLabel& label) const {
+  VIGIL_RETURN_IF_ERROR(NeedIndex());
   return index_->FindByLabel(label.kind, label.key);
 }
 
 Result<std::vector<std::uint64_t>> LogStore::ListKind(const std::string& kind,
                                                       std::size_t limit) const {
+  VIGIL_RETURN_IF_ERROR(NeedIndex());
   return index_->ListKind(kind, limit);
 }
 

@@ -7,20 +7,29 @@
 //   checkpoint      the latest signed checkpoint: the commit point of every append
 //   tile/...        hash tiles and entry bundles (https://c2sp.org/tlog-tiles)
 //   index.db        SQLite: leaf hash and (kind, key) of every entry, derived data
-//   lock            flock(2)ed by the one process that has the log open
+//   lock            flock(2)ed by the one process that has the log open for writing
 //
 // Crash safety: a batch's bundles and tiles are written (temp, fsync, rename) before the
 // checkpoint that covers them is replaced atomically, so an entry is durable before any
 // checkpoint covers it. Files beyond the checkpoint are leftovers of an interrupted batch:
 // Open() ignores them and later appends overwrite them. The index is rebuilt from the
 // tiles for whatever it misses.
+//
+// Trust: everything read is checked against the signed checkpoint before it is used. Opening
+// checks the checkpoint's signature and that the right edge of the tree (the partial tiles
+// and bundle) hashes to its root; the writer also checks the last full tile of every level
+// and the last full bundle, which is all an append builds on (O(log n), never the whole log).
+// Every proof and receipt is verified against the checkpoint's root before it is returned,
+// and a failure names the damaged file. Fsck() checks every file.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <span>
 #include <string>
@@ -30,6 +39,7 @@
 #include "base/result.h"
 #include "base/unique_fd.h"
 #include "tlog/hash.h"
+#include "tlog/prove.h"
 
 namespace vigil::tlog {
 
@@ -60,6 +70,13 @@ class LogStore {
   static Result<std::unique_ptr<LogStore>> Open(const fs::path& dir,
                                                 EntryClassifier classifier = nullptr);
 
+  // Opens a log only to read it: needs `checkpoint`, `log.vkey` and `tile/` (what a mirror
+  // copies), never log.key, the lock or the index, and writes nothing, so it works on a
+  // read-only directory and beside a running writer (a partial tile or bundle that the
+  // writer completed meanwhile is read from its full one). The checkpoint is verified with
+  // log.vkey. AppendBatch and the index lookups fail.
+  static Result<std::unique_ptr<LogStore>> OpenReadOnly(const fs::path& dir);
+
   ~LogStore();
   LogStore(const LogStore&) = delete;
   LogStore& operator=(const LogStore&) = delete;
@@ -75,14 +92,28 @@ class LogStore {
   const std::string& origin() const { return origin_; }
   const std::string& verifier_key() const { return verifier_key_; }
 
-  // Reads entry `index` (< size()).
+  // Reads entry `index` (< size()), as stored: not checked against its leaf hash.
   Result<Bytes> ReadEntry(std::uint64_t index) const;
-  // Proofs against the tree of `size` (<= size()).
+  // Proofs against the tree of `size` (<= size()), verified against the checkpoint (for a
+  // smaller size, through a consistency proof to it) before they are returned.
   Result<std::vector<Hash>> InclusionProof(std::uint64_t index, std::uint64_t size) const;
   Result<std::vector<Hash>> ConsistencyProof(std::uint64_t size1, std::uint64_t size2) const;
   // A C2SP tlog-proof for entry `index` against the current checkpoint, with the entry's
-  // bytes in its `extra` line.
+  // bytes in its `extra` line; the entry and its proof are verified against the
+  // checkpoint's root first.
   Result<std::string> Receipt(std::uint64_t index) const;
+
+  // Verifies the whole log against its signed checkpoint: every full hash tile against its
+  // hash in the tile above (up to the right edge, checked against the root at open) and
+  // every entry against its leaf hash. Failed naming the first damaged or missing file,
+  // top level first. `progress` (may be empty) is called with the entries checked so far.
+  struct FsckReport {
+    std::uint64_t size = 0;
+    Hash root{};
+    std::uint64_t tiles = 0;    // hash tiles checked, full and partial
+    std::uint64_t bundles = 0;  // entry bundles checked, full and partial
+  };
+  Result<FsckReport> Fsck(const std::function<void(std::uint64_t entries)>& progress = {}) const;
 
   // Reads a file of the tiles tree (`tile/...`) if it is part of the current tree:
   // BadInput for malformed paths, Failed ("not found") for tiles beyond the tree.
@@ -96,15 +127,33 @@ class LogStore {
 
  private:
   struct State;
+  using TileKey = std::pair<int, std::uint64_t>;  // (tile level, tile index) of a full tile
   LogStore(fs::path dir, std::string origin, std::string verifier_key);
   Status Recover();
+  Status CheckLastFullTiles(const State& state) const;
   Status RemoveLeftovers();
   Status CatchUpIndex();
+  Error Damaged(const std::string& file, const std::string& what) const;
+  Result<Bytes> ReadLogFile(const std::string& file, std::uint64_t max_size) const;
+  Result<std::vector<Hash>> ReadFullTile(int level, std::uint64_t index) const;
+  Result<std::vector<Hash>> ReadPartialTile(int level, std::uint64_t index, int width) const;
+  Result<std::vector<Bytes>> ReadBundle(std::uint64_t index, int width) const;
+  Status CheckBundle(std::uint64_t index, std::span<const Bytes> entries,
+                     std::span<const Hash> leaves, const std::string& tile) const;
+  Status VerifyFullTile(const State& state, const TileKey& tile,
+                        std::map<TileKey, std::vector<Hash>>* verified) const;
+  Result<Hash> CheckedRoot(const State& state, std::uint64_t size, const HashReader& read) const;
+  HashReader TrackingReader(const State& state, std::set<TileKey>* used) const;
+  Error Diagnose(const State& state, const std::set<TileKey>& used,
+                 std::optional<std::pair<std::uint64_t, ByteView>> entry,
+                 const Error& failed) const;
   Result<Hash> ReadSubtreeHash(const State& state, int level, std::uint64_t index) const;
   Result<Bytes> ReadEntryLocked(const State& state, std::uint64_t index) const;
+  Status NeedIndex() const;
   std::optional<EntryLabel> Classify(ByteView entry) const;
 
   const fs::path dir_;
+  bool read_only_ = false;
   UniqueFd lock_{-1};
   const std::string origin_;
   const std::string verifier_key_;

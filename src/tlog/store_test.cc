@@ -282,5 +282,180 @@ TEST_F(StoreTest, RefusesAnExposedKeyOrATamperedCheckpoint) {
   EXPECT_FALSE(LogStore::Open(dir_).ok());
 }
 
+// Inverts the lowest bit of byte `offset` of `file`.
+void FlipBit(const fs::path& file, std::size_t offset) {
+  auto bytes = ReadFile(file, 1 << 24);
+  ASSERT_TRUE(bytes.ok());
+  ASSERT_LT(offset, bytes->size());
+  (*bytes)[offset] ^= 1;
+  ASSERT_TRUE(WriteFileAtomic(file, *bytes).ok());
+}
+
+bool Mentions(const Error& error, std::string_view text) {
+  return error.message().find(text) != std::string::npos;
+}
+
+TEST_F(StoreTest, ReadOnlyOpenNeedsOnlyTilesCheckpointAndVkey) {
+  {
+    auto store = OpenStore();
+    ASSERT_TRUE(store);
+    Append(*store, 300, 300);
+  }
+  const fs::path mirror = temp_->path() / "mirror";
+  fs::create_directory(mirror);
+  fs::copy(dir_ / "tile", mirror / "tile", fs::copy_options::recursive);
+  fs::copy(dir_ / "checkpoint", mirror / "checkpoint");
+  fs::copy(dir_ / "log.vkey", mirror / "log.vkey");
+  auto store = LogStore::OpenReadOnly(mirror);
+  ASSERT_TRUE(store.ok()) << store.error().message();
+  EXPECT_EQ((*store)->size(), 300u);
+  auto receipt = (*store)->Receipt(7);
+  ASSERT_TRUE(receipt.ok()) << receipt.error().message();
+  auto parsed = ParseReceipt(*receipt);
+  ASSERT_TRUE(parsed.ok());
+  auto verifier = NoteVerifier::Parse((*store)->verifier_key());
+  ASSERT_TRUE(verifier.ok());
+  EXPECT_TRUE(VerifyReceipt(*parsed, *verifier, "example.com/test-log").ok());
+  auto fsck = (*store)->Fsck();
+  ASSERT_TRUE(fsck.ok()) << fsck.error().message();
+  EXPECT_EQ(fsck->size, 300u);
+  EXPECT_EQ(fsck->bundles, 2u);
+  // Nothing was written: no lock, no index.
+  EXPECT_FALSE(fs::exists(mirror / "lock"));
+  EXPECT_FALSE(fs::exists(mirror / "index.db"));
+  EXPECT_FALSE((*store)->AppendBatch(std::vector<Bytes>{EntryBytes(1)}).ok());
+  EXPECT_FALSE((*store)->FindByLeafHash(leaves_[0]).ok());
+  // The writer wants the private key, and says so.
+  auto writer = LogStore::Open(mirror);
+  ASSERT_FALSE(writer.ok());
+  EXPECT_TRUE(Mentions(writer.error(), "has no log.key")) << writer.error().message();
+}
+
+TEST_F(StoreTest, ADamagedTileIsNamedAndNoProofIsServed) {
+  {
+    auto store = OpenStore();
+    ASSERT_TRUE(store);
+    Append(*store, 70000, 10000);
+  }
+  // Intact: the whole log verifies, three levels of tiles deep.
+  {
+    auto store = LogStore::OpenReadOnly(dir_);
+    ASSERT_TRUE(store.ok()) << store.error().message();
+    auto fsck = (*store)->Fsck();
+    ASSERT_TRUE(fsck.ok()) << fsck.error().message();
+    EXPECT_EQ(fsck->tiles, 273u + 1u + 3u);  // 273 full at level 0, 1 at level 1, 3 partial
+    EXPECT_EQ(fsck->bundles, 274u);
+  }
+  const fs::path good = temp_->path() / "good";
+  fs::copy(dir_, good, fs::copy_options::recursive);
+
+  // A flipped bit in a full level-0 tile in the middle of the log.
+  FlipBit(dir_ / "tile/0/100", 100);
+  {
+    auto store = LogStore::OpenReadOnly(dir_);
+    ASSERT_TRUE(store.ok());
+    // Hash 3 of the tile is damaged: entry 2's proof holds it (the receipt of entry 3 itself
+    // would not, and is still correct).
+    auto inside = (*store)->Receipt(100 * 256 + 2);
+    ASSERT_FALSE(inside.ok());
+    EXPECT_EQ(inside.error().code(), ErrorCode::kFailed);
+    EXPECT_TRUE(Mentions(inside.error(), "tile/0/100 does not hash to its hash in tile/1/000"))
+        << inside.error().message();
+    auto proof = (*store)->InclusionProof(100 * 256 + 3, 69000);
+    ASSERT_FALSE(proof.ok());
+    EXPECT_TRUE(Mentions(proof.error(), "tile/0/100")) << proof.error().message();
+    auto consistency = (*store)->ConsistencyProof(100 * 256 + 10, 70000);
+    ASSERT_FALSE(consistency.ok());
+    EXPECT_TRUE(Mentions(consistency.error(), "tile/0/100")) << consistency.error().message();
+    // Proofs that never read the damaged tile are still served, and verify.
+    auto other = (*store)->Receipt(69999);
+    EXPECT_TRUE(other.ok()) << other.error().message();
+    auto fsck = (*store)->Fsck();
+    ASSERT_FALSE(fsck.ok());
+    EXPECT_TRUE(Mentions(fsck.error(), "tile/0/100 does not hash")) << fsck.error().message();
+  }
+
+  // A damaged level-1 tile is named before the level-0 tiles it vouches for.
+  fs::remove_all(dir_);
+  fs::copy(good, dir_, fs::copy_options::recursive);
+  FlipBit(dir_ / "tile/1/000", 64);
+  {
+    auto store = LogStore::OpenReadOnly(dir_);
+    ASSERT_TRUE(store.ok());
+    auto receipt = (*store)->Receipt(5);
+    ASSERT_FALSE(receipt.ok());
+    EXPECT_TRUE(Mentions(receipt.error(), "tile/1/000 does not hash to its hash in tile/2/000.p/1"))
+        << receipt.error().message();
+    auto fsck = (*store)->Fsck();
+    ASSERT_FALSE(fsck.ok());
+    EXPECT_TRUE(Mentions(fsck.error(), "tile/1/000 does not hash")) << fsck.error().message();
+  }
+
+  // The writer checks the last full tile of each level: damage there stops appends.
+  fs::remove_all(dir_);
+  fs::copy(good, dir_, fs::copy_options::recursive);
+  FlipBit(dir_ / "tile/0/272", 8000);
+  auto writer = LogStore::Open(dir_);
+  ASSERT_FALSE(writer.ok());
+  EXPECT_TRUE(Mentions(writer.error(), "tile/0/272 does not hash")) << writer.error().message();
+}
+
+TEST_F(StoreTest, ADamagedEntryIsNamed) {
+  {
+    auto store = OpenStore();
+    ASSERT_TRUE(store);
+    Append(*store, 600, 600);
+  }
+  const fs::path good = temp_->path() / "good";
+  fs::copy(dir_, good, fs::copy_options::recursive);
+  FlipBit(dir_ / "tile/entries/000", 3);
+  {
+    auto store = LogStore::OpenReadOnly(dir_);
+    ASSERT_TRUE(store.ok());
+    auto receipt = (*store)->Receipt(0);
+    ASSERT_FALSE(receipt.ok());
+    EXPECT_TRUE(Mentions(receipt.error(),
+                         "tile/entries/000 holds entry 0 with bytes that do not "
+                         "match its leaf hash in tile/0/000"))
+        << receipt.error().message();
+    EXPECT_TRUE((*store)->Receipt(300).ok());
+    auto fsck = (*store)->Fsck();
+    ASSERT_FALSE(fsck.ok());
+    EXPECT_TRUE(Mentions(fsck.error(), "tile/entries/000 holds entry 0")) << fsck.error().message();
+  }
+  // The last full bundle and the partial one are checked before any append.
+  fs::remove_all(dir_);
+  fs::copy(good, dir_, fs::copy_options::recursive);
+  FlipBit(dir_ / "tile/entries/001", 10);
+  auto writer = LogStore::Open(dir_);
+  ASSERT_FALSE(writer.ok());
+  EXPECT_TRUE(Mentions(writer.error(), "tile/entries/001 holds entry 256"))
+      << writer.error().message();
+  fs::remove_all(dir_);
+  fs::copy(good, dir_, fs::copy_options::recursive);
+  FlipBit(dir_ / "tile/entries/002.p/88", 10);
+  writer = LogStore::Open(dir_);
+  ASSERT_FALSE(writer.ok());
+  EXPECT_TRUE(Mentions(writer.error(), "tile/entries/002.p/88 holds entry 512"))
+      << writer.error().message();
+  EXPECT_FALSE(LogStore::OpenReadOnly(dir_).ok());
+}
+
+TEST_F(StoreTest, AGarbageIndexIsCalledDerivedData) {
+  {
+    auto store = OpenStore();
+    ASSERT_TRUE(store);
+    Append(*store, 10, 10);
+  }
+  fs::remove(dir_ / "index.db-wal");
+  fs::remove(dir_ / "index.db-shm");
+  ASSERT_TRUE(WriteFileAtomic(dir_ / "index.db", Bytes(4096, 0x5a)).ok());
+  auto store = LogStore::Open(dir_);
+  ASSERT_FALSE(store.ok());
+  EXPECT_TRUE(Mentions(store.error(), "derived data; delete it")) << store.error().message();
+  fs::remove(dir_ / "index.db");
+  EXPECT_TRUE(OpenStore());
+}
+
 }  // namespace
 }  // namespace vigil::tlog

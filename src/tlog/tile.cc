@@ -156,13 +156,13 @@ Result<std::vector<Bytes>> DecodeEntryBundle(ByteView bundle, std::size_t expect
                                  std::to_string(expected_count) + ")";
     if (bundle.size() - at < 2) {
       return Error::BadInput("entry bundle is truncated" + position +
-                             "; fetch it again or check the tree size it was fetched for");
+                             "; it is damaged, or is not the bundle of this tree size");
     }
     const std::size_t length = (static_cast<std::size_t>(bundle[at]) << 8) | bundle[at + 1];
     at += 2;
     if (bundle.size() - at < length) {
       return Error::BadInput("entry bundle is truncated" + position +
-                             "; fetch it again or check the tree size it was fetched for");
+                             "; it is damaged, or is not the bundle of this tree size");
     }
     entries.emplace_back(bundle.begin() + static_cast<std::ptrdiff_t>(at),
                          bundle.begin() + static_cast<std::ptrdiff_t>(at + length));
@@ -185,7 +185,7 @@ Result<std::vector<Hash>> DecodeHashTile(ByteView tile, int expected_width) {
   if (tile.size() != want) {
     return Error::BadInput("hash tile has " + std::to_string(tile.size()) + " bytes, expected " +
                            std::to_string(want) + " (" + std::to_string(expected_width) +
-                           " hashes); fetch it again or check the tree size");
+                           " hashes); it is damaged, or is not the tile of this tree size");
   }
   std::vector<Hash> hashes(static_cast<std::size_t>(expected_width));
   for (std::size_t i = 0; i < hashes.size(); ++i) {
