@@ -41,6 +41,12 @@ Result<TrustedState> ReadTrusted(const std::string& path) {
   if (newline != std::string::npos) {
     state.checkpoint_note = text.substr(newline + 1);
   }
+  if (state.vkey.starts_with("PRIVATE+KEY+")) {
+    return Error::BadInput(path +
+                           " holds a private key: --trusted wants the ledger's public verifier "
+                           "key (its log.vkey, printed by `vigil log vkey DIR`) on its first "
+                           "line; keep the private key secret");
+  }
   if (state.vkey.empty()) {
     return Error::BadInput(path + ": the first line must be the ledger's verifier key " +
                            "(`vigil log vkey DIR` prints it)");
