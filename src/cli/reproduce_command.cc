@@ -14,6 +14,7 @@ namespace {
 struct ReproduceArgs {
   std::string dist;
   std::string spec_dir = ".";
+  std::string inputs_root;
   bool keep = false;
   bool json = false;
 };
@@ -27,8 +28,11 @@ std::string Join(const std::vector<std::string>& items) {
 int RunReproduce(const ReproduceArgs& args) {
   auto dir = ExecutableDir();
   if (!dir.ok()) return ReportError(dir.error());
-  image::ReproduceOptions options{
-      .dist = args.dist, .spec_dir = args.spec_dir, .vigil = *dir / "vigil", .keep = args.keep};
+  image::ReproduceOptions options{.dist = args.dist,
+                                  .spec_dir = args.spec_dir,
+                                  .inputs_root = args.inputs_root,
+                                  .vigil = *dir / "vigil",
+                                  .keep = args.keep};
   ShowProgress("rebuilding " + args.dist + " in a fresh tree under varied conditions");
   auto result = image::Reproduce(options);
   if (!result.ok()) return ReportError(result.error());
@@ -78,6 +82,9 @@ void AddReproduceCommand(CLI::App& app, int* exit_code) {
   r->add_option("--spec-dir", args->spec_dir,
                 "Where the original spec was: its relative input paths start there")
       ->capture_default_str();
+  r->add_option("--inputs-root", args->inputs_root,
+                "The only directory inputs are read from (default: --spec-dir); the release's "
+                "spec may name no absolute path and no path leading outside it");
   r->add_flag("--keep", args->keep, "Keep the rebuild tree and say where it is");
   r->add_flag("--json", args->json, "Print the result as JSON");
   r->callback([args, exit_code] { *exit_code = RunReproduce(*args); });

@@ -70,29 +70,82 @@ std::vector<Input> Inputs(const ImageSpec& spec) {
   return inputs;
 }
 
-// Copies every relative input into the tree (checked against its pin), in the reverse of
-// the spec's order, so files are created on disk in another order than the original build.
-Status CopyInputs(const ImageSpec& spec, const fs::path& spec_dir, const fs::path& tree_spec_dir) {
+// The inputs root as the caller named it, for messages.
+std::string RootName(const ReproduceOptions& options) {
+  if (options.inputs_root.empty()) {
+    return "--spec-dir '" + options.spec_dir.string() + "' (the default --inputs-root)";
+  }
+  return "--inputs-root '" + options.inputs_root.string() + "'";
+}
+
+// Where the recorded spec's `path` leads, symlinks followed, if that is under `root` (a
+// canonical path). DIST is untrusted, so its spec must not make us read, or print the hash
+// of, any file the caller did not offer: absolute paths are refused, and a relative one
+// must stay under the root after "..", and symlinks in the caller's tree, are resolved.
+Result<fs::path> ConfinedInput(const std::string& what, const std::string& path,
+                               const ReproduceOptions& options, const fs::path& root) {
+  if (fs::path(path).is_absolute()) {
+    return Error::BadInput(what + ": the recorded spec names the absolute path '" + path +
+                           "'; reproduce reads inputs only by paths relative to --spec-dir that "
+                           "stay under " +
+                           RootName(options) + ", since the release it checks is untrusted");
+  }
+  std::error_code ec;
+  const fs::path real = fs::weakly_canonical(options.spec_dir / path, ec);
+  if (ec) {
+    return Error::BadInput(what + ": cannot resolve '" + path + "' from --spec-dir '" +
+                           options.spec_dir.string() + "': " + ec.message());
+  }
+  const fs::path relative = real.lexically_relative(root);
+  if (relative.empty() || *relative.begin() == "..") {
+    return Error::BadInput(
+        what + ": the recorded spec's path '" + path + "' leads to " + real.string() +
+        ", outside " + RootName(options) +
+        "; reproduce reads no input outside it, since the release it checks is untrusted (if "
+        "you trust this release's inputs there, pass --inputs-root with a directory that "
+        "holds them)");
+  }
+  return real;
+}
+
+// Copies every input into the tree (checked against its pin), in the reverse of the spec's
+// order, so files are created on disk in another order than the original build. Each is read
+// from where ConfinedInput says, and hashed while copied: the copy is exactly the bytes
+// checked against the pin, and the rebuild reads only copies.
+Status CopyInputs(const ImageSpec& spec, const ReproduceOptions& options,
+                  const fs::path& tree_spec_dir) {
+  const fs::path& root_arg = options.inputs_root.empty() ? options.spec_dir : options.inputs_root;
+  std::error_code ec;
+  const fs::path root = fs::canonical(root_arg, ec);
+  if (ec) {
+    return Error::BadInput(RootName(options) + ": " + ec.message());
+  }
   std::vector<Input> inputs = Inputs(spec);
   std::reverse(inputs.begin(), inputs.end());
+  // All are checked before any is read.
+  std::vector<fs::path> sources;
   for (const Input& input : inputs) {
-    fs::path path(input.pin->path);
-    if (path.is_absolute()) continue;  // used in place, outside the tree
+    VIGIL_ASSIGN_OR_RETURN(fs::path source,
+                           ConfinedInput(input.what, input.pin->path, options, root));
+    sources.push_back(std::move(source));
+  }
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const Input& input = inputs[i];
+    const fs::path path(input.pin->path);
     fs::path target = (tree_spec_dir / path).lexically_normal();
-    std::error_code ec;
     fs::create_directories(target.parent_path(), ec);
-    // Hashed while copied: the copy is exactly the bytes checked against the pin.
-    auto actual = crypto::Sha256OfFile(spec_dir / path, kMaxInput, target);
+    auto actual = crypto::Sha256OfFile(sources[i], kMaxInput, target);
     if (!actual.ok()) {
       // The usual cause: relative paths start where the original spec was, not here.
       return Error(actual.error().code(),
                    input.what + ": " + actual.error().message() + " (relative paths start at " +
                        "--spec-dir, the directory the original spec was in: now '" +
-                       spec_dir.string() + "')");
+                       options.spec_dir.string() + "')");
     }
     if (input.pin->sha256 && *input.pin->sha256 != *actual) {
-      return Error::BadInput(input.what + " " + (spec_dir / path).string() + " has SHA-256 " +
-                             *actual + " but the release pins " + *input.pin->sha256 +
+      return Error::BadInput(input.what + " " + (options.spec_dir / path).string() +
+                             " has SHA-256 " + *actual + " but the release pins " +
+                             *input.pin->sha256 +
                              "; reproduce needs the exact inputs of the release");
     }
   }
@@ -167,7 +220,7 @@ Result<ReproduceResult> Reproduce(const ReproduceOptions& options) {
   fs::create_directories(spec_dir, ec);
   fs::create_directories(tree.path() / "home", ec);
   fs::create_directories(tree.path() / "cwd", ec);
-  VIGIL_RETURN_IF_ERROR(CopyInputs(spec, options.spec_dir, spec_dir));
+  VIGIL_RETURN_IF_ERROR(CopyInputs(spec, options, spec_dir));
   VIGIL_RETURN_IF_ERROR(WriteFileAtomic(spec_dir / "image.toml", *text, 0644));
   result.variations = {"build path (" + tree.path().string() + ")",
                        "input files created in reverse order", "working directory"};

@@ -16,6 +16,9 @@ struct ReproduceOptions {
   std::filesystem::path dist;
   // The directory the original spec was in: the resolved spec's relative paths start there.
   std::filesystem::path spec_dir;
+  // The only tree inputs are read from (empty: spec_dir). DIST is untrusted: its spec may
+  // name no absolute path, and each relative one, symlinks followed, must lead under here.
+  std::filesystem::path inputs_root;
   // The vigil binary that rebuilds (with vigil-init beside it).
   std::filesystem::path vigil;
   bool keep = false;  // keep the temporary tree (its path is returned)
@@ -29,8 +32,9 @@ struct ReproduceResult {
   std::string build_log;  // the rebuild's own output, for a failed rebuild
 };
 
-// kBadInput when DIST has no recorded (resolved) spec or an input no longer matches its
-// pin; kFailed when the rebuild itself fails. Differences are a result, not an error.
+// kBadInput when DIST has no recorded (resolved) spec, its spec names an input by an absolute
+// path or by one that leads outside the inputs root, or an input no longer matches its pin; kFailed
+// when the rebuild itself fails. Differences are a result, not an error.
 Result<ReproduceResult> Reproduce(const ReproduceOptions& options);
 
 }  // namespace vigil::image
