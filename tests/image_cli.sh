@@ -113,6 +113,25 @@ write_spec "$WORK/s11.toml" '["a"]' '' $'[[files]]\nsource = "/etc/hostname"\nde
 bad_build "a destination under /init" "reserved" "$WORK/s11.toml"
 write_spec "$WORK/s12.toml" '["a"]' '' $'[[files]]\nsource = "/etc/hostname"\ndestination = "/etc/x"\nmode = "4755"'
 bad_build "a setuid mode" "setuid" "$WORK/s12.toml"
+# Messages that say what is really wrong (finding D22).
+write_spec "$WORK/s13.toml" '["a"]' '' $'[[files]]\nsource = "/etc/hostname"\ndestination = "/etc/x"\nmode = "04755"'
+bad_build "mode 04755" 'files.mode "04755" sets setuid, setgid or sticky bits; a mode is at most 0777' "$WORK/s13.toml"
+write_spec "$WORK/s14.toml" '["a"]' '' $'[[files]]\nsource = "/etc/hostname"\ndestination = "/bin/hello/x"'
+bad_build "a file under the target" "destination '/bin/hello/x' needs /bin/hello to be a directory, but another input is placed at /bin/hello as a file" "$WORK/s14.toml"
+# Two 512 MiB inputs (sparse): each within its own limit, together past the 1 GiB total.
+truncate -s 512M "$WORK/half1" "$WORK/half2"
+write_spec "$WORK/s15.toml" '["a"]' '' $'[[files]]\nsource = "'"$WORK"$'/half1"\ndestination = "/etc/h1"\n[[files]]\nsource = "'"$WORK"$'/half2"\ndestination = "/etc/h2"'
+bad_build "inputs past the 1 GiB total" "bytes (1 GiB) all initramfs inputs may add up to; make the inputs smaller or place fewer of them" "$WORK/s15.toml"
+expect_stderr "file for /etc/h2: $WORK/half2 is 536870912 bytes, more than the " "the input past the total is named"
+rm -f "$WORK/half1" "$WORK/half2"
+for epoch in 99999999999999999999 4294967296; do
+  SOURCE_DATE_EPOCH=$epoch expect_exit 2 "SOURCE_DATE_EPOCH=$epoch" -- "$VIGIL" image build "$WORK/hello.toml" --out "$WORK/bad/out"
+  expect_stderr "SOURCE_DATE_EPOCH is beyond 2106 (the cpio format's 32-bit time)" "SOURCE_DATE_EPOCH=$epoch: out of range, not 'not decimal'"
+done
+SOURCE_DATE_EPOCH=0001700000000 expect_exit 2 "SOURCE_DATE_EPOCH with leading zeros" -- "$VIGIL" image build "$WORK/hello.toml" --out "$WORK/bad/out"
+expect_stderr "SOURCE_DATE_EPOCH must have no leading zeros, got '0001700000000'" "leading zeros are named"
+expect_exit 2 "--out in /proc" -- "$VIGIL" image build "$WORK/hello.toml" --out /proc/x
+expect_stderr "cannot create a directory in /proc: it exists but refuses new entries" "/proc is not said not to exist"
 
 # An interrupted build leaves nothing: SIGTERM while a large input is being compressed.
 head -c $((96 * 1024 * 1024)) /dev/urandom > "$WORK/big"

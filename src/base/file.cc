@@ -172,6 +172,14 @@ Result<TempDir> TempDir::Create(const fs::path& parent, const std::string& prefi
   if (::mkdtemp(name.data()) == nullptr) {
     int err = errno;
     if (err == ENOENT || err == ENOTDIR) {
+      std::error_code ec;
+      if (fs::is_directory(parent, ec)) {
+        // /proc and /sys answer ENOENT for a new name in a directory that exists.
+        return Error::BadInput("cannot create a directory in " + parent.string() +
+                               ": it exists but refuses new entries (" + ErrnoText(err) +
+                               "; a virtual filesystem such as /proc?); choose a directory on a "
+                               "writable filesystem");
+      }
       return Error::BadInput("the directory " + parent.string() +
                              " does not exist; create it first");
     }

@@ -1,5 +1,7 @@
 #include "image/inputs.h"
 
+#include <filesystem>
+
 #include "base/file.h"
 #include "base/hex.h"
 #include "crypto/hash.h"
@@ -35,8 +37,20 @@ Result<LoadedInputs> LoadPayload(ImageSpec& resolved, const std::filesystem::pat
   // first file past it instead of after reading everything.
   std::uint64_t left = kMaxPayload;
   auto load = [&left](PinnedInput& input, const std::string& what) -> Result<Bytes> {
-    // The limit in a size error is the smaller of 512 MiB per input and what is left of the
-    // 1 GiB all initramfs inputs may add up to.
+    // The limit is the smaller of 512 MiB per input and what is left of the 1 GiB all
+    // initramfs inputs may add up to; a file past the second is told about the total.
+    // (ReadFile checks the size again on the file it opens.)
+    std::error_code ec;
+    const bool regular = std::filesystem::is_regular_file(
+        std::filesystem::symlink_status(input.resolved, ec));  // symlinks: LoadOne refuses
+    const std::uintmax_t size = regular ? std::filesystem::file_size(input.resolved, ec) : 0;
+    if (regular && !ec && size > left && size <= kMaxFile) {
+      return Error::BadInput(what + ": " + input.resolved.string() + " is " + std::to_string(size) +
+                             " bytes, more than the " + std::to_string(left) + " left of the " +
+                             std::to_string(kMaxPayload) +
+                             " bytes (1 GiB) all initramfs inputs may add up to; make the "
+                             "inputs smaller or place fewer of them");
+    }
     auto data = LoadOne(input, what, std::min(kMaxFile, left));
     if (!data.ok()) return data.error();
     left -= data->size();

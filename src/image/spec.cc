@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -118,11 +119,13 @@ Status ValidateDestination(const std::string& destination, const std::string& wh
 }
 
 // Every file destination must be distinct, must not be reserved, and must not be a
-// directory another file needs.
+// directory another file needs (the message names both).
 Status CheckCollisions(const ImageSpec& spec) {
   std::set<std::string> files;
-  std::set<std::string> directories;
-  for (const LayoutDirectory& dir : kLayoutDirectories) directories.emplace(dir.path);
+  // Each directory the image needs, and the file under it that needs it ("" for the
+  // image's own layout).
+  std::map<std::string, std::string> directories;
+  for (const LayoutDirectory& dir : kLayoutDirectories) directories.emplace(dir.path, "");
   std::vector<std::string> all;
   all.push_back(spec.target_destination.substr(1));
   for (const auto& f : spec.files) all.push_back(f.destination.substr(1));
@@ -138,14 +141,20 @@ Status CheckCollisions(const ImageSpec& spec) {
     }
     for (std::size_t slash = path.find('/'); slash != std::string::npos;
          slash = path.find('/', slash + 1)) {
-      directories.insert(path.substr(0, slash));
+      directories.emplace(path.substr(0, slash), path);
     }
   }
   for (const auto& path : files) {
-    if (directories.count(path) != 0) {
+    auto dir = directories.find(path);
+    if (dir == directories.end()) continue;
+    if (dir->second.empty()) {
       return Error::BadInput("destination '/" + path +
-                             "' collides with a directory the image needs");
+                             "' is a directory of the image's own layout; give the file "
+                             "another destination");
     }
+    return Error::BadInput("destination '/" + dir->second + "' needs /" + path +
+                           " to be a directory, but another input is placed at /" + path +
+                           " as a file; give one of them another destination");
   }
   return OkStatus();
 }
@@ -163,7 +172,8 @@ Result<std::uint32_t> ParseMode(const toml::node* node, const SpecReader& reader
   // Read the value first, so "04755" is told the real rule (at most 0777), not the syntax.
   auto mode = static_cast<std::uint32_t>(std::stoul(text, nullptr, 8));
   if (mode > 0777) {
-    return reader.Fail(node, where + " may not set setuid, setgid or sticky bits");
+    return reader.Fail(node, where + " \"" + text +
+                                 "\" sets setuid, setgid or sticky bits; a mode is at most 0777");
   }
   return mode;
 }

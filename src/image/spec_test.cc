@@ -113,9 +113,11 @@ TEST(Spec, RejectsDestinationsThatEscapeOrCollide) {
                  "two inputs have the destination '/bin/app'");
   ExpectBadInput(ValidSpec("", "[[files]]\nsource = \"x\"\ndestination = \"/init\"\n"), "reserved");
   ExpectBadInput(ValidSpec("", "[[files]]\nsource = \"x\"\ndestination = \"/bin\"\n"),
-                 "collides with a directory");
+                 "destination '/bin' is a directory of the image's own layout");
+  // The file that needs the directory is named, not only the directory (finding D22).
   ExpectBadInput(ValidSpec("", "[[files]]\nsource = \"x\"\ndestination = \"/bin/app/x\"\n"),
-                 "collides with a directory");
+                 "destination '/bin/app/x' needs /bin/app to be a directory, but another input "
+                 "is placed at /bin/app as a file");
 }
 
 TEST(Spec, RejectsDuplicateOrUnknownOutputs) {
