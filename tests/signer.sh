@@ -100,7 +100,7 @@ if grep -q "never extractable" "$WORK/objects" && grep -q "always sensitive" "$W
   pass "pkcs11-tool: the token key is always sensitive and never extractable"; else fail "token objects: $(cat "$WORK/objects")"; fi
 
 if start_signer; then pass "vigil-signer runs"; else fail "signer: $(cat "$WORK/signer.err")"; finish; exit 1; fi
-if nm -C "$BIN/vigil-signer" | grep -q -e httplib -e 'vigil::tlog::LogStore' -e 'vigil::tlog::InclusionProof'; then
+if nm -C "$BIN/vigil-signer" | grep -q -e httplib -e 'vigil::http::' -e 'vigil::tlog::LogStore' -e 'vigil::tlog::InclusionProof'; then
   fail "vigil-signer links an HTTP stack or the log writer"; else pass "vigil-signer links neither HTTP nor the log writer"; fi
 
 # build ID BUILDER ARTIFACT_FILE [close]: streams a build; its receipt goes to $WORK/ID.proof.

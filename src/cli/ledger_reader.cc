@@ -1,7 +1,5 @@
 #include "cli/ledger_reader.h"
 
-#include <httplib.h>
-
 #include "tlog/prove.h"
 #include "tlog/tile.h"
 #include "tlog/tile_reader.h"
@@ -15,55 +13,29 @@ constexpr std::uint64_t kEntriesPerBundle = 256;
 
 }  // namespace
 
-Result<LedgerReader> LedgerReader::Connect(const std::string& url) {
-  constexpr std::string_view kScheme = "http://";
-  std::string_view host = url;
-  if (host.starts_with(kScheme)) host.remove_prefix(kScheme.size());
-  if (!host.empty() && host.back() == '/') host.remove_suffix(1);
-  const bool valid = url.starts_with(kScheme) && !host.empty() && host.size() <= 255 &&
-                     host.find_first_not_of(
-                         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-:[]") ==
-                         std::string_view::npos;
-  if (!valid) {
-    return Error::BadInput("--ledger must look like http://HOST:PORT, not '" + url + "'");
-  }
-  std::string base = url;
-  if (base.back() == '/') base.pop_back();
-  return LedgerReader(base);
+Result<LedgerReader> LedgerReader::Connect(const std::string& url,
+                                           std::chrono::milliseconds timeout) {
+  auto parsed = http::ParseUrl(url);
+  if (!parsed.ok()) return parsed.error().WithContext("--ledger");
+  http::ClientLimits limits;
+  limits.max_body = kMaxResponseSize;
+  limits.deadline = timeout;
+  return LedgerReader(std::move(parsed).value(), limits);
 }
-
-LedgerReader::LedgerReader(std::string base)
-    : base_(base), client_(std::make_unique<httplib::Client>(base)) {
-  client_->set_connection_timeout(10);
-  client_->set_read_timeout(30);
-}
-
-LedgerReader::LedgerReader(LedgerReader&&) noexcept = default;
-LedgerReader::~LedgerReader() = default;
 
 Result<Bytes> LedgerReader::Get(const std::string& path) {
-  Bytes body;
-  bool too_large = false;
-  auto response = client_->Get(("/" + path).c_str(), httplib::Headers{},
-                               [&](const char* data, std::size_t length) {
-                                 if (body.size() + length > kMaxResponseSize) {
-                                   too_large = true;
-                                   return false;
-                                 }
-                                 body.insert(body.end(), data, data + length);
-                                 return true;
-                               });
-  if (too_large) {
-    return Error::Failed(base_ + "/" + path + ": the response is over the size limit");
-  }
-  if (!response) {
-    return Error::MissingEnv("cannot reach the ledger at " + base_ + ": " +
-                             httplib::to_string(response.error()));
+  auto response = http::Get(url_, "/" + path, limits_);
+  if (!response.ok()) {
+    if (response.error().code() == ErrorCode::kMissingEnv) {
+      return response.error().WithContext("cannot reach the ledger");
+    }
+    return response.error().WithContext("the ledger broke HTTP");
   }
   if (response->status != 200) {
-    return Error::Failed(base_ + "/" + path + ": HTTP " + std::to_string(response->status));
+    return Error::Failed(url_.ToString() + "/" + path + ": HTTP " +
+                         std::to_string(response->status));
   }
-  return body;
+  return std::move(response->body);
 }
 
 Result<tlog::Checkpoint> LedgerReader::Checkpoint(const tlog::NoteVerifier& verifier,

@@ -2,29 +2,28 @@
 // auditor would: every answer is bounded in size and checked against a signed checkpoint.
 #pragma once
 
-#include <memory>
+#include <chrono>
 #include <string>
 
 #include "base/bytes.h"
 #include "base/result.h"
+#include "http/client.h"
 #include "tlog/checkpoint.h"
 #include "tlog/note.h"
-
-namespace httplib {
-class Client;
-}
 
 namespace vigil::cli {
 
 class LedgerReader {
  public:
   // `url` is http://HOST[:PORT][/] (no path, query or credentials); BadInput otherwise.
-  static Result<LedgerReader> Connect(const std::string& url);
-  LedgerReader(LedgerReader&&) noexcept;
-  ~LedgerReader();
+  // Each fetch must finish within `timeout` (connect, request and the whole answer).
+  static Result<LedgerReader> Connect(const std::string& url,
+                                      std::chrono::milliseconds timeout = kDefaultTimeout);
+  static constexpr std::chrono::milliseconds kDefaultTimeout{60'000};
 
-  // GETs `path` (without the leading slash). MissingEnv when the ledger cannot be reached,
-  // Failed for an HTTP error or an answer over the size limit.
+  // GETs `path` (without the leading slash). MissingEnv when the ledger cannot be reached
+  // or does not answer in time, Failed for an HTTP error, a broken answer or one over the
+  // size limits.
   Result<Bytes> Get(const std::string& path);
 
   // The ledger's latest checkpoint, verified with `verifier` for `origin`; `note` receives
@@ -38,9 +37,9 @@ class LedgerReader {
   Result<Bytes> ProvenEntry(std::uint64_t index, const tlog::Checkpoint& checkpoint);
 
  private:
-  explicit LedgerReader(std::string base);
-  std::string base_;
-  std::unique_ptr<httplib::Client> client_;
+  LedgerReader(http::Url url, http::ClientLimits limits) : url_(std::move(url)), limits_(limits) {}
+  http::Url url_;
+  http::ClientLimits limits_;
 };
 
 }  // namespace vigil::cli

@@ -20,6 +20,7 @@ constexpr std::uint64_t kMaxTrustedFileSize = 64 * 1024;
 
 struct VerifyArgs {
   std::string ledger;
+  double timeout = 60;
   std::string trusted;
   std::string proof;
   bool json = false;
@@ -107,7 +108,8 @@ int Verify(const VerifyArgs& args) {
     if (!parsed.ok()) return ReportError(parsed.error().WithContext(args.proof));
     receipt = std::move(parsed).value();
   }
-  auto ledger = LedgerReader::Connect(args.ledger);
+  auto ledger = LedgerReader::Connect(
+      args.ledger, std::chrono::milliseconds(static_cast<std::int64_t>(args.timeout * 1000)));
   if (!ledger.ok()) return ReportError(ledger.error());
 
   std::string note;
@@ -168,6 +170,10 @@ void AddLogVerifyCommand(CLI::App& log, int* exit_code) {
                    "verified (updated on success)")
       ->required();
   verify->add_option("--proof", args->proof, "A receipt (C2SP tlog-proof) to check as well");
+  verify
+      ->add_option("--timeout", args->timeout,
+                   "Seconds each fetch from the ledger may take in all (default 60)")
+      ->check(CLI::Range(0.1, 3600.0));
   verify->add_flag("--json", args->json, "Print the result as JSON");
   verify->callback([args, exit_code] { *exit_code = Verify(*args); });
 }

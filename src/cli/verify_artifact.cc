@@ -10,6 +10,7 @@
 #include "cli/ledger_reader.h"
 #include "crypto/file_hash.h"
 #include "crypto/hash.h"
+#include "http/client.h"
 #include "signer/build_record.h"
 #include "signer/dsse.h"
 #include "signer/provenance.h"
@@ -23,6 +24,7 @@ constexpr std::size_t kMaxSignatureRecords = 64;
 
 struct VerifyArtifactArgs {
   std::string file, envelope, key, ledger, ledger_key;
+  double timeout = 60;
   bool json = false;
 };
 
@@ -55,7 +57,10 @@ Result<LedgerProof> CheckLedger(const VerifyArtifactArgs& args,
     return Error::Failed("the provenance names ledger '" + statement.ledger_origin +
                          "', but --ledger-key is the key of '" + verifier->name() + "'");
   }
-  VIGIL_ASSIGN_OR_RETURN(LedgerReader ledger, LedgerReader::Connect(args.ledger));
+  VIGIL_ASSIGN_OR_RETURN(
+      LedgerReader ledger,
+      LedgerReader::Connect(
+          args.ledger, std::chrono::milliseconds(static_cast<std::int64_t>(args.timeout * 1000))));
   VIGIL_ASSIGN_OR_RETURN(tlog::Checkpoint checkpoint,
                          ledger.Checkpoint(*verifier, statement.ledger_origin));
   LedgerProof proof{checkpoint.size, statement.ledger_index, 0};
@@ -108,6 +113,11 @@ int VerifyArtifact(const VerifyArtifactArgs& args) {
     return ReportError(Error::BadInput(
         "--ledger-key needs --ledger (the ledger's URL) to prove the build and its signature "
         "record; without both, only the signature is checked"));
+  }
+  if (!args.ledger.empty()) {
+    if (auto url = http::ParseUrl(args.ledger); !url.ok()) {
+      return ReportError(url.error().WithContext("--ledger"));
+    }
   }
   auto envelope_bytes = ReadFile(args.envelope, signer::kMaxEnvelopeSize);
   if (!envelope_bytes.ok()) return ReportError(envelope_bytes.error());
@@ -187,6 +197,10 @@ void AddVerifyArtifactCommand(CLI::App& app, int* exit_code) {
   command->add_option("--ledger", args->ledger, "The ledger's HTTP address, http://HOST:PORT");
   command->add_option("--ledger-key", args->ledger_key,
                       "The ledger's verifier key, or a file whose first line is it");
+  command
+      ->add_option("--timeout", args->timeout,
+                   "Seconds each fetch from the ledger may take in all (default 60)")
+      ->check(CLI::Range(0.1, 3600.0));
   command->add_flag("--json", args->json, "Print the result as JSON");
   command->callback([args, exit_code] { *exit_code = VerifyArtifact(*args); });
 }

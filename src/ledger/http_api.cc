@@ -1,7 +1,6 @@
 #include "ledger/http_api.h"
 
 #include <fcntl.h>
-#include <httplib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +24,7 @@
 #include "base/bytes.h"
 #include "base/unique_fd.h"
 #include "crypto/hash.h"
+#include "http/server.h"
 #include "ledger/web_page.h"
 #include "tlog/tile.h"
 
@@ -35,24 +35,18 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr const char* kBuildLogKind = "build-log";
-// Worker threads: every live follower holds one for as long as it follows.
-constexpr std::size_t kWorkerThreads = 64;
-// Live followers allowed at once, so that the other requests always find a worker.
+// Live followers allowed at once (each is a connection held for as long as it follows).
 constexpr int kMaxFollowers = 48;
 // /builds: at most this many builds, and stops adding logged ones past this many bytes.
 constexpr std::size_t kMaxBuilds = 1000;
 constexpr std::size_t kMaxBuildsBytes = 8 << 20;
-// Requests carry no body.
-constexpr std::size_t kMaxPayload = 64 << 10;
-// Byte ranges one request may ask for (HTTP Range); more are refused with 416.
-constexpr std::size_t kMaxRanges = 1;
 // Reads of log files, per step.
 constexpr std::size_t kReadChunk = 64 << 10;
 // A live event holds at most this much of a line (stored lines are at most kMaxLineLength
 // plus stamp and cut marker, so only a corrupt file reaches it).
 constexpr std::size_t kMaxEventLine = 4 * kMaxLineLength;
-// A follower wakes this often to notice a stopping server; says something this often.
-constexpr milliseconds kPollInterval{250};
+// A waiting follower looks for new lines this often; says something this often.
+constexpr milliseconds kPollInterval{200};
 constexpr milliseconds kKeepaliveInterval{1000};
 // After a build ends, how long a follower waits for its ledger entry (which carries the
 // final status) before it ends with "unknown". Counted from the log's last change.
@@ -61,14 +55,14 @@ constexpr std::chrono::seconds kEntryGrace{15};
 constexpr const char* kText = "text/plain; charset=utf-8";
 constexpr const char* kNoCache = "no-cache";
 
-void SetError(httplib::Response& res, int status, const std::string& message) {
+void SetError(http::Response& res, int status, const std::string& message) {
   res.status = status;
-  res.set_header("Cache-Control", "no-store");
-  res.set_content(message + "\n", kText);
+  res.SetHeader("Cache-Control", "no-store");
+  res.SetContent(message + "\n", kText);
 }
 
 // Maps a store error to 400 (malformed), 404 (not found) or 500 without internals.
-void SetStoreError(httplib::Response& res, const Error& error) {
+void SetStoreError(http::Response& res, const Error& error) {
   switch (error.code()) {
     case ErrorCode::kBadInput:
       SetError(res, 400, error.message());
@@ -83,7 +77,7 @@ void SetStoreError(httplib::Response& res, const Error& error) {
 }
 
 // Opens a build's log for reading: 400 for an invalid id, 404 when there is no log.
-std::optional<UniqueFd> OpenLog(BuildLogs& logs, const std::string& id, httplib::Response& res) {
+std::optional<UniqueFd> OpenLog(BuildLogs& logs, const std::string& id, http::Response& res) {
   Status valid = CheckBuildId(id);
   if (!valid.ok()) {
     SetError(res, 400, valid.error().message());
@@ -192,9 +186,9 @@ std::optional<std::string> LoggedStatus(const tlog::LogStore& store, const std::
   return "unknown";
 }
 
-// Follows one build's log for GET /builds/<ID>/live. httplib calls Step() until it calls
-// sink.done() or returns false; each call does a bounded amount of work (at most one read
-// or one kPollInterval wait) so that httplib notices a stopping server between calls.
+// Follows one build's log for GET /builds/<ID>/live. The server calls Step() on a worker
+// thread until it returns kDone or kFail; each call does a bounded amount of work (at most
+// one read) and returns kWait when there is nothing to send yet.
 class LiveFollower {
  public:
   LiveFollower(BuildLogs& logs, const tlog::LogStore& store, std::string id, UniqueFd fd,
@@ -209,52 +203,38 @@ class LiveFollower {
   LiveFollower(const LiveFollower&) = delete;
   LiveFollower& operator=(const LiveFollower&) = delete;
 
-  bool Step(httplib::DataSink& sink) noexcept {
-    try {
-      return StepOrThrow(sink);
-    } catch (const std::exception&) {
-      return false;  // e.g. out of memory: drop this follower, not the server
-    }
-  }
-
- private:
-  enum class Phase { kStreaming, kDraining, kAwaitingEntry };
-
-  bool StepOrThrow(httplib::DataSink& sink) {
-    if (!sink.is_writable()) return false;
+  http::StreamStep Step(std::string& out) {
     std::string events;
     bool eof = false;
-    if (phase_ != Phase::kAwaitingEntry && !ReadLines(events, eof)) return false;
-    if (!events.empty()) return Write(sink, events);
+    if (phase_ != Phase::kAwaitingEntry && !ReadLines(events, eof)) return http::StreamStep::kFail;
+    if (!events.empty()) return Write(out, events);
 
     switch (phase_) {
       case Phase::kStreaming:
-        if (logs_.WaitForGrowth(id_, offset_, kPollInterval)) return KeepAlive(sink);
+        if (logs_.WaitForGrowth(id_, offset_, milliseconds(0))) return KeepAlive(out);
         phase_ = Phase::kDraining;  // not running: read what is left, then end
-        return true;
+        return http::StreamStep::kData;
       case Phase::kDraining:
-        if (!eof) return true;
+        if (!eof) return http::StreamStep::kData;
         phase_ = Phase::kAwaitingEntry;
         entry_deadline_ = EntryDeadline();
         if (!partial_.empty()) {  // a last line without newline: send it anyway
           AppendEvent(events, partial_);
           partial_.clear();
-          return Write(sink, events);
+          return Write(out, events);
         }
-        return true;
+        return http::StreamStep::kData;
       case Phase::kAwaitingEntry:
         break;
     }
     std::optional<std::string> status = LoggedStatus(store_, id_);
-    if (!status && std::chrono::system_clock::now() < entry_deadline_) {
-      std::this_thread::sleep_for(kPollInterval);
-      return KeepAlive(sink);
-    }
-    events = "event: end\ndata: " + status.value_or("unknown") + "\n\n";
-    if (!Write(sink, events)) return false;
-    sink.done();
-    return true;
+    if (!status && std::chrono::system_clock::now() < entry_deadline_) return KeepAlive(out);
+    out += "event: end\ndata: " + status.value_or("unknown") + "\n\n";
+    return http::StreamStep::kDone;
   }
+
+ private:
+  enum class Phase { kStreaming, kDraining, kAwaitingEntry };
 
   // Reads the next chunk of the log and turns its complete lines into events. Sets `eof`
   // when there was nothing more to read.
@@ -291,17 +271,17 @@ class LiveFollower {
     events += "\n\n";
   }
 
-  bool Write(httplib::DataSink& sink, const std::string& data) {
-    if (!sink.write(data.data(), data.size())) return false;
+  http::StreamStep Write(std::string& out, const std::string& data) {
+    out += data;
     last_write_ = Clock::now();
-    return true;
+    return http::StreamStep::kData;
   }
 
   // Sends a comment when nothing was sent for a while: keeps proxies from timing the stream
   // out and finds clients that went away.
-  bool KeepAlive(httplib::DataSink& sink) {
-    if (Clock::now() - last_write_ < kKeepaliveInterval) return true;
-    return Write(sink, ": keepalive\n\n");
+  http::StreamStep KeepAlive(std::string& out) {
+    if (Clock::now() - last_write_ < kKeepaliveInterval) return http::StreamStep::kWait;
+    return Write(out, ": keepalive\n\n");
   }
 
   std::chrono::system_clock::time_point EntryDeadline() const {
@@ -328,12 +308,6 @@ class LiveFollower {
   std::chrono::system_clock::time_point entry_deadline_;
 };
 
-// A log file served with a known length, read in chunks.
-struct LogFile {
-  UniqueFd fd;
-  std::vector<char> buffer;
-};
-
 }  // namespace
 
 HttpApi::HttpApi(tlog::LogStore& store, BuildLogs& logs) : store_(store), logs_(logs) {}
@@ -346,89 +320,24 @@ Result<int> HttpApi::Start(const std::string& host, int port) {
     return Error::BadInput("HTTP port " + std::to_string(port) +
                            " is out of range: use 1-65535, or 0 for any free port");
   }
-  server_ = std::make_unique<httplib::Server>();
-  server_->new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
-  // cpp-httplib sets SO_REUSEPORT by default, which lets a second listener share the port
-  // (and split the requests between two logs). SO_REUSEADDR alone never admits a second
-  // listener on Linux; it only allows a restart over connections in TIME_WAIT.
-  server_->set_socket_options([](socket_t sock) {
-    int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-  });
+  server_ = std::make_unique<http::Server>();
   Routes();
-  const int bound =
-      port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
-  if (bound < 0) {
-    server_.reset();
-    return Error::Failed("cannot listen on " + host + ":" + std::to_string(port) +
-                         " for the HTTP API: the port is in use or the address is not one of "
-                         "this host; choose another address or port");
-  }
-  auto exited = std::make_shared<std::atomic<bool>>(false);
-  httplib::Server* server = server_.get();
-  thread_ = std::thread([server, exited] {
-    server->listen_after_bind();
-    *exited = true;
-  });
-  // Server::stop() does nothing until the server runs: wait for that so Stop() always works.
-  while (!server->is_running() && !*exited) {
-    std::this_thread::sleep_for(milliseconds(1));
-  }
-  if (*exited) {
-    thread_.join();
-    server_.reset();
-    return Error::Failed("the HTTP API on " + host + ":" + std::to_string(bound) +
-                         " stopped at once; check the address and try again");
-  }
+  auto bound = server_->Start(host, port);
+  if (!bound.ok()) server_.reset();
   return bound;
 }
 
 void HttpApi::Stop() {
   if (!server_) return;
-  server_->stop();
-  if (thread_.joinable()) thread_.join();
+  server_->Stop();
   server_.reset();
 }
 
 void HttpApi::Routes() {
-  httplib::Server& server = *server_;
-  server.set_payload_max_length(kMaxPayload);
-  server.set_keep_alive_timeout(2);
-  server.set_default_headers(
+  http::Server& server = *server_;
+  server.SetDefaultHeaders(
       {{"X-Content-Type-Options", "nosniff"}, {"Referrer-Policy", "no-referrer"}});
-
-  server.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
-    // One range at most: many (overlapping) ranges made a 3 KB request return 6 MB.
-    if (req.ranges.size() > kMaxRanges) {
-      // No body: cpp-httplib would repeat a body once per requested range.
-      res.status = 416;
-      res.set_header("Connection", "close");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (req.method == "GET" || req.method == "HEAD") {
-      return httplib::Server::HandlerResponse::Unhandled;
-    }
-    SetError(res, 405, "method " + req.method + " not allowed: this API is read-only (GET)");
-    res.set_header("Allow", "GET, HEAD");
-    res.set_header("Connection", "close");
-    return httplib::Server::HandlerResponse::Handled;
-  });
-  // Errors httplib makes itself (unknown paths, malformed requests) get a body too.
-  server.set_error_handler(
-      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
-        if (!res.body.empty() || res.content_provider_ || res.status == 416) {
-          return httplib::Server::HandlerResponse::Unhandled;
-        }
-        SetError(res, res.status,
-                 res.status == 404
-                     ? std::string("not found: see / for the builds, or /checkpoint and /tile/...")
-                     : "the request failed with HTTP status " + std::to_string(res.status));
-        return httplib::Server::HandlerResponse::Handled;
-      }));
-  server.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {
-        SetError(res, 500, "internal error in the ledger's HTTP API; try again later");
-      });
+  server.SetStreamPollInterval(kPollInterval);
 
   // The page, with a Content-Security-Policy that allows its one script by hash.
   const std::string page = std::string(kWebPageHead) + "<script>" + std::string(kWebPageScript) +
@@ -437,23 +346,23 @@ void HttpApi::Routes() {
   const std::string csp = "default-src 'none'; script-src 'sha256-" + Base64Encode(script_hash) +
                           "'; style-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; "
                           "form-action 'none'; frame-ancestors 'none'";
-  server.Get("/", [page, csp](const httplib::Request&, httplib::Response& res) {
-    res.set_header("Content-Security-Policy", csp);
-    res.set_header("Cache-Control", kNoCache);
-    res.set_content(page, "text/html; charset=utf-8");
+  server.Get("/", [page, csp](const http::Request&, http::Response& res) {
+    res.SetHeader("Content-Security-Policy", csp);
+    res.SetHeader("Cache-Control", kNoCache);
+    res.SetContent(page, "text/html; charset=utf-8");
   });
 
-  server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    res.set_header("Cache-Control", "no-store");
-    res.set_content("ok\n", kText);
+  server.Get("/healthz", [](const http::Request&, http::Response& res) {
+    res.SetHeader("Cache-Control", "no-store");
+    res.SetContent("ok\n", kText);
   });
 
-  server.Get("/checkpoint", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_header("Cache-Control", kNoCache);
-    res.set_content(store_.checkpoint(), kText);
+  server.Get("/checkpoint", [this](const http::Request&, http::Response& res) {
+    res.SetHeader("Cache-Control", kNoCache);
+    res.SetContent(store_.checkpoint(), kText);
   });
 
-  server.Get(R"(/tile/.+)", [this](const httplib::Request& req, httplib::Response& res) {
+  server.GetPrefix("/tile/", [this](const http::Request& req, http::Response& res) {
     const std::string path = req.path.substr(1);  // "tile/..."
     auto tile = store_.ReadTile(path);
     if (!tile.ok()) {
@@ -462,113 +371,127 @@ void HttpApi::Routes() {
     }
     // A full tile never changes; a partial one is replaced as the tree grows.
     const bool partial = path.find(".p/") != std::string::npos;
-    res.set_header("Cache-Control", partial ? kNoCache : "public, max-age=31536000, immutable");
-    res.set_content(reinterpret_cast<const char*>(tile->data()), tile->size(),
-                    "application/octet-stream");
+    res.SetHeader("Cache-Control", partial ? kNoCache : "public, max-age=31536000, immutable");
+    res.SetContent(std::string(reinterpret_cast<const char*>(tile->data()), tile->size()),
+                   "application/octet-stream");
   });
 
-  server.Get("/builds", [this](const httplib::Request&, httplib::Response& res) {
-    nlohmann::json builds = nlohmann::json::array();
-    for (const BuildSummary& build : logs_.RunningBuilds()) {
-      if (builds.size() >= kMaxBuilds) break;
-      builds.push_back({{"build_id", build.id}, {"status", "running"}, {"lines", build.lines}});
+  server.Get("/builds", [this](const http::Request&, http::Response& res) { ListBuilds(res); });
+
+  auto followers = std::make_shared<std::atomic<int>>(0);
+  // /builds/<ID>/log, /builds/<ID>/live, /builds/<ID>/signatures.
+  server.GetPrefix("/builds/", [this, followers](const http::Request& req, http::Response& res) {
+    std::string_view rest = std::string_view(req.path).substr(8);
+    const std::size_t slash = rest.find('/');
+    const std::string id(rest.substr(0, slash));
+    const std::string_view what = slash == std::string_view::npos ? "" : rest.substr(slash);
+    if (what == "/log") {
+      ServeLog(id, res);
+    } else if (what == "/live") {
+      FollowLog(id, followers, res);
+    } else if (what == "/signatures") {
+      ListSignatures(id, res);
+    } else {
+      SetError(res, 404, "not found: see / for the builds, or /checkpoint and /tile/...");
     }
-    auto logged = store_.ListKind(kBuildLogKind, kMaxBuilds - builds.size());
-    if (!logged.ok()) {
-      SetStoreError(res, Error::MissingEnv(logged.error().message()));
-      return;
-    }
-    EntryReader reader(store_);
-    std::size_t bytes = 0;
-    for (const std::uint64_t index : *logged) {
-      std::optional<Bytes> entry = reader.Read(index);
-      if (!entry) continue;
-      std::optional<nlohmann::json> build = ParseBuildEntry(*entry);
-      if (!build) continue;
-      bytes += entry->size();
-      if (bytes > kMaxBuildsBytes) break;
-      (*build)["index"] = index;
-      builds.push_back(std::move(*build));
-    }
-    res.set_header("Cache-Control", kNoCache);
-    res.set_content(builds.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                    "application/json");
   });
+}
 
-  // The ledger indexes of the signature records made for a build (the signer appends one
-  // per signature), so a verifier can find and prove them.
-  server.Get(R"(/builds/([^/]*)/signatures)",
-             [this](const httplib::Request& req, httplib::Response& res) {
-               const std::string id = req.matches[1];
-               if (Status valid = CheckBuildId(id); !valid.ok()) {
-                 SetError(res, 400, valid.error().message());
-                 return;
-               }
-               auto found = store_.FindByLabel({"signature", id});
-               if (!found.ok()) {
-                 SetStoreError(res, Error::MissingEnv(found.error().message()));
-                 return;
-               }
-               nlohmann::json indexes = *found;
-               res.set_header("Cache-Control", kNoCache);
-               res.set_content(indexes.dump(), "application/json");
-             });
+void HttpApi::ListBuilds(http::Response& res) {
+  nlohmann::json builds = nlohmann::json::array();
+  for (const BuildSummary& build : logs_.RunningBuilds()) {
+    if (builds.size() >= kMaxBuilds) break;
+    builds.push_back({{"build_id", build.id}, {"status", "running"}, {"lines", build.lines}});
+  }
+  auto logged = store_.ListKind(kBuildLogKind, kMaxBuilds - builds.size());
+  if (!logged.ok()) {
+    SetStoreError(res, Error::MissingEnv(logged.error().message()));
+    return;
+  }
+  EntryReader reader(store_);
+  std::size_t bytes = 0;
+  for (const std::uint64_t index : *logged) {
+    std::optional<Bytes> entry = reader.Read(index);
+    if (!entry) continue;
+    std::optional<nlohmann::json> build = ParseBuildEntry(*entry);
+    if (!build) continue;
+    bytes += entry->size();
+    if (bytes > kMaxBuildsBytes) break;
+    (*build)["index"] = index;
+    builds.push_back(std::move(*build));
+  }
+  res.SetHeader("Cache-Control", kNoCache);
+  res.SetContent(builds.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                 "application/json");
+}
 
-  server.Get(R"(/builds/([^/]*)/log)", [this](const httplib::Request& req, httplib::Response& res) {
-    const std::string id = req.matches[1];
-    std::optional<UniqueFd> fd = OpenLog(logs_, id, res);
-    if (!fd) return;
-    struct stat st {};
-    if (::fstat(fd->get(), &st) != 0) {
+// The ledger indexes of the signature records made for a build (the signer appends one per
+// signature), so a verifier can find and prove them.
+void HttpApi::ListSignatures(const std::string& id, http::Response& res) {
+  if (Status valid = CheckBuildId(id); !valid.ok()) {
+    SetError(res, 400, valid.error().message());
+    return;
+  }
+  auto found = store_.FindByLabel({"signature", id});
+  if (!found.ok()) {
+    SetStoreError(res, Error::MissingEnv(found.error().message()));
+    return;
+  }
+  nlohmann::json indexes = *found;
+  res.SetHeader("Cache-Control", kNoCache);
+  res.SetContent(indexes.dump(), "application/json");
+}
+
+void HttpApi::ServeLog(const std::string& id, http::Response& res) {
+  std::optional<UniqueFd> fd = OpenLog(logs_, id, res);
+  if (!fd) return;
+  struct stat st {};
+  if (::fstat(fd->get(), &st) != 0) {
+    SetError(res, 500, "the log of build " + id + " cannot be read; try again later");
+    return;
+  }
+  auto size = static_cast<std::uint64_t>(st.st_size);
+  // A running build may be writing a line: serve its complete lines only.
+  if (logs_.Running(id)) {
+    std::optional<std::uint64_t> complete = CompleteLinesSize(fd->get(), size);
+    if (!complete) {
       SetError(res, 500, "the log of build " + id + " cannot be read; try again later");
       return;
     }
-    auto size = static_cast<std::uint64_t>(st.st_size);
-    // A running build may be writing a line: serve its complete lines only.
-    if (logs_.Running(id)) {
-      std::optional<std::uint64_t> complete = CompleteLinesSize(fd->get(), size);
-      if (!complete) {
-        SetError(res, 500, "the log of build " + id + " cannot be read; try again later");
-        return;
-      }
-      size = *complete;
-    }
-    res.set_header("Cache-Control", kNoCache);
-    if (size == 0) {
-      res.set_content("", kText);
-      return;
-    }
-    auto file = std::make_shared<LogFile>(LogFile{std::move(*fd), {}});
-    res.set_content_provider(
-        static_cast<std::size_t>(size), kText,
-        [file](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
-          file->buffer.resize(std::min(length, kReadChunk));
-          const ssize_t n =
-              ReadAt(file->fd.get(), file->buffer.data(), file->buffer.size(), offset);
-          if (n <= 0) return false;  // an error, or the file shrank
-          return sink.write(file->buffer.data(), static_cast<std::size_t>(n));
-        });
-  });
+    size = *complete;
+  }
+  res.SetHeader("Cache-Control", kNoCache);
+  res.SetHeader("Content-Type", kText);
+  if (size == 0) return;
+  auto file = std::make_shared<UniqueFd>(std::move(*fd));
+  auto offset = std::make_shared<std::uint64_t>(0);
+  res.stream_length = size;
+  res.stream = [file, offset, size](std::string& out) {
+    if (*offset >= size) return http::StreamStep::kDone;
+    out.resize(static_cast<std::size_t>(std::min<std::uint64_t>(size - *offset, kReadChunk)));
+    const ssize_t n = ReadAt(file->get(), out.data(), out.size(), *offset);
+    if (n <= 0) return http::StreamStep::kFail;  // an error, or the file shrank
+    out.resize(static_cast<std::size_t>(n));
+    *offset += static_cast<std::uint64_t>(n);
+    return *offset >= size ? http::StreamStep::kDone : http::StreamStep::kData;
+  };
+}
 
-  auto followers = std::make_shared<std::atomic<int>>(0);
-  server.Get(R"(/builds/([^/]*)/live)", [this, followers](const httplib::Request& req,
-                                                          httplib::Response& res) {
-    const std::string id = req.matches[1];
-    std::optional<UniqueFd> fd = OpenLog(logs_, id, res);
-    if (!fd) return;
-    if (++*followers > kMaxFollowers) {
-      --*followers;
-      SetError(res, 503, "too many live followers; try again later");
-      res.set_header("Retry-After", "10");
-      return;
-    }
-    auto follower = std::make_shared<LiveFollower>(logs_, store_, id, std::move(*fd), followers);
-    res.set_header("Cache-Control", "no-store");
-    res.set_header("X-Accel-Buffering", "no");
-    res.set_chunked_content_provider(
-        "text/event-stream",
-        [follower](std::size_t, httplib::DataSink& sink) { return follower->Step(sink); });
-  });
+void HttpApi::FollowLog(const std::string& id, const std::shared_ptr<std::atomic<int>>& followers,
+                        http::Response& res) {
+  std::optional<UniqueFd> fd = OpenLog(logs_, id, res);
+  if (!fd) return;
+  if (++*followers > kMaxFollowers) {
+    --*followers;
+    SetError(res, 503, "too many live followers; try again later");
+    res.SetHeader("Retry-After", "10");
+    return;
+  }
+  auto follower = std::make_shared<LiveFollower>(logs_, store_, id, std::move(*fd), followers);
+  res.SetHeader("Cache-Control", "no-store");
+  res.SetHeader("X-Accel-Buffering", "no");
+  res.SetHeader("Content-Type", "text/event-stream");
+  res.stream = [follower](std::string& out) { return follower->Step(out); };
 }
 
 }  // namespace vigil::ledger

@@ -1,4 +1,5 @@
-// The ledger's public, read-only HTTP API (cpp-httplib):
+// The ledger's public, read-only HTTP API (served by http::Server, which bounds
+// connections, heads and time; see docs/SPEC-ledger.md "HTTP limits"):
 //   GET /checkpoint                 the latest signed checkpoint (C2SP tlog-checkpoint)
 //   GET /tile/<L>/<N>[.p/<W>]       hash tiles and                    (C2SP tlog-tiles)
 //   GET /tile/entries/<N>[.p/<W>]   entry bundles
@@ -10,17 +11,18 @@
 // Anything else is 404; malformed paths are 400; tiles beyond the tree are 404.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "base/result.h"
 #include "ledger/build_logs.h"
 #include "tlog/store.h"
 
-namespace httplib {
+namespace vigil::http {
 class Server;
-}
+struct Response;
+}  // namespace vigil::http
 
 namespace vigil::ledger {
 
@@ -38,10 +40,14 @@ class HttpApi {
 
  private:
   void Routes();
+  void ListBuilds(http::Response& res);
+  void ListSignatures(const std::string& id, http::Response& res);
+  void ServeLog(const std::string& id, http::Response& res);
+  void FollowLog(const std::string& id, const std::shared_ptr<std::atomic<int>>& followers,
+                 http::Response& res);
   tlog::LogStore& store_;
   BuildLogs& logs_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
+  std::unique_ptr<http::Server> server_;
 };
 
 }  // namespace vigil::ledger

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -39,8 +40,25 @@ Result<AuditLog> AuditLog::Open(const std::filesystem::path& path) {
   return AuditLog(UniqueFd(fd));
 }
 
+void AuditLog::RecordUnauthenticated(nlohmann::json record) {
+  const auto now = std::chrono::steady_clock::now();
+  const std::chrono::duration<double> elapsed = now - refilled_;
+  refilled_ = now;
+  tokens_ = std::min(kUnauthenticatedBurst, tokens_ + elapsed.count() * kUnauthenticatedPerSecond);
+  if (tokens_ < 1) {
+    ++suppressed_;
+    return;
+  }
+  tokens_ -= 1;
+  Record(std::move(record));
+}
+
 void AuditLog::Record(nlohmann::json record) {
   if (fd_.get() < 0) return;
+  if (suppressed_ > 0) {
+    record["suppressed"] = suppressed_;  // unauthenticated records left out before this one
+    suppressed_ = 0;
+  }
   nlohmann::json line = {{"time", NowUtc()}};
   line.update(record);
   std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";

@@ -17,6 +17,25 @@
 namespace vigil::rpc {
 namespace {
 
+// What a caller is told when the service ends the handshake. A service closes a new
+// connection without a word when it is at its connection limits (it cannot answer before
+// TLS), so a close or reset says that, rather than "Broken pipe"; a TLS alert means the
+// service refused our certificate.
+Error ExplainClientHandshakeFailure(const std::string& detail) {
+  if (detail.find("alert") != std::string::npos) {
+    std::string hint = detail.find("unsupported certificate") != std::string::npos
+                           ? ": a CA certificate cannot be used as a caller's; use one that "
+                             "`vigil ca issue` made for a role"
+                           : "; check that our certificate is issued by the service's CA and "
+                             "still valid";
+    return Error::Failed("the service refused the TLS handshake (" + detail + ")" + hint);
+  }
+  if (detail.find("certificate verify failed") != std::string::npos) return Error::Failed(detail);
+  return Error::Failed("the service closed the connection during the TLS handshake (" + detail +
+                       "): it may be at its connection limit (try again shortly), or it does "
+                       "not speak Vigil's protocol on this address");
+}
+
 using Clock = std::chrono::steady_clock;
 constexpr auto kNoThrow = asio::experimental::as_tuple(asio::use_awaitable);
 // After a deadline passes, the connection gets this long to say so before it is closed.
@@ -192,6 +211,10 @@ asio::awaitable<Status> Connection::Handshake(TlsSide side) {
     }
   }
   auto done = co_await Drive([this] { return SSL_do_handshake(ssl_); }, "TLS handshake failed");
+  if (side == TlsSide::kClient && (!done.ok() || *done == 0)) {
+    co_return ExplainClientHandshakeFailure(done.ok() ? "the peer closed the connection"
+                                                      : done.error().message());
+  }
   if (!done.ok()) co_return done.error();
   if (*done == 0) co_return Error::Failed("TLS handshake failed: the peer closed the connection");
   co_return OkStatus();

@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "rpc/audit_log.h"
 
@@ -30,18 +31,35 @@ constexpr auto kNoThrow = asio::experimental::as_tuple(asio::use_awaitable);
 // After the handler ends, the caller gets this long to half-close before we close.
 constexpr std::chrono::seconds kLingerTimeout{2};
 
-std::string Describe(const Socket& socket) {
+// The peer's TCP endpoint as IP address and port, or "unix".
+std::optional<asio::ip::tcp::endpoint> TcpPeer(const Socket& socket) {
   asio::error_code error;
   auto endpoint = socket.remote_endpoint(error);
-  if (error) return "unknown";
-  if (endpoint.protocol().family() == AF_UNIX) return "unix";
-  if (endpoint.protocol().family() == AF_INET || endpoint.protocol().family() == AF_INET6) {
-    asio::ip::tcp::endpoint tcp;
-    tcp.resize(endpoint.size());
-    std::memcpy(tcp.data(), endpoint.data(), endpoint.size());
-    return tcp.address().to_string() + ":" + std::to_string(tcp.port());
+  if (error) return std::nullopt;
+  if (endpoint.protocol().family() != AF_INET && endpoint.protocol().family() != AF_INET6) {
+    return std::nullopt;
   }
+  asio::ip::tcp::endpoint tcp;
+  tcp.resize(endpoint.size());
+  std::memcpy(tcp.data(), endpoint.data(), endpoint.size());
+  return tcp;
+}
+
+std::string Describe(const Socket& socket) {
+  if (auto tcp = TcpPeer(socket)) {
+    return tcp->address().to_string() + ":" + std::to_string(tcp->port());
+  }
+  asio::error_code error;
+  auto endpoint = socket.remote_endpoint(error);
+  if (!error && endpoint.protocol().family() == AF_UNIX) return "unix";
   return "unknown";
+}
+
+// The source the connection limits count per: a TCP peer's address; "" (no per-source
+// limit) for Unix-socket peers, whom the file's permissions already vouch for.
+std::string SourceOf(const Socket& socket) {
+  auto tcp = TcpPeer(socket);
+  return tcp ? tcp->address().to_string() : std::string();
 }
 
 json IdentityJson(const CallIdentity& identity) {
@@ -123,12 +141,16 @@ class ServiceHostImpl {
  public:
   ServiceHostImpl(ServiceHostOptions options, std::shared_ptr<asio::ssl::context> tls,
                   AuditLog audit)
-      : options_(std::move(options)), tls_(std::move(tls)), audit_(std::move(audit)) {}
+      : options_(std::move(options)),
+        tls_(std::move(tls)),
+        audit_(std::move(audit)),
+        gate_(options_.gate) {}
 
   asio::io_context io;
   ServiceHostOptions options_;
   std::shared_ptr<asio::ssl::context> tls_;
   AuditLog audit_;
+  ConnectionGate gate_;
   CallIdentity self_;
   std::shared_ptr<const PolicyState> policy_;
   std::map<std::string, Handler, std::less<>> handlers_;
@@ -170,27 +192,48 @@ class ServiceHostImpl {
         continue;
       }
       std::string peer = Describe(socket);
-      if (active_ >= options_.max_connections) {
-        audit_.Record({{"event", "connection"},
-                       {"peer", peer},
-                       {"decision", "deny"},
-                       {"reason", "too many connections"}});
-        asio::error_code ignored;
-        socket.close(ignored);
+      const std::string source = SourceOf(socket);
+      if (!source.empty()) socket.set_option(asio::ip::tcp::no_delay(true), error);
+      CallLimits limits = options_.limits;
+      limits.connect_timeout = options_.pre_auth_timeout;
+      auto connection = std::make_shared<Connection>(std::move(socket), *tls_, limits);
+      ConnectionGate::Refusal refusal;
+      ConnectionGate::Ticket ticket = gate_.Admit(
+          source,
+          [this, peer, weak = std::weak_ptr<Connection>(connection)] {
+            audit_.RecordUnauthenticated({{"event", "connection"},
+                                          {"peer", peer},
+                                          {"decision", "evicted"},
+                                          {"reason",
+                                           "closed before it authenticated, to make "
+                                           "room: the host is at its connection limit"}});
+            if (auto c = weak.lock()) c->Close();
+          },
+          &refusal);
+      if (!ticket.admitted()) {
+        audit_.RecordUnauthenticated(
+            {{"event", "connection"},
+             {"peer", peer},
+             {"decision", "deny"},
+             {"reason", refusal == ConnectionGate::Refusal::kSourceFull
+                            ? "too many connections from " + source + " (at most " +
+                                  std::to_string(options_.gate.max_per_source) + ")"
+                            : "too many connections (at most " +
+                                  std::to_string(options_.gate.max_connections) +
+                                  ", every one authenticated)"}});
+        connection->Close();
         continue;
       }
-      if (socket.local_endpoint(error).protocol().family() != AF_UNIX) {
-        socket.set_option(asio::ip::tcp::no_delay(true), error);
-      }
       ++active_;
-      asio::co_spawn(io, Serve(std::move(socket), std::move(peer)), asio::detached);
+      asio::co_spawn(io, Serve(std::move(connection), std::move(ticket), std::move(peer)),
+                     asio::detached);
     }
   }
 
-  asio::awaitable<void> Serve(Socket socket, std::string peer) {
-    auto connection = std::make_shared<Connection>(std::move(socket), *tls_, options_.limits);
+  asio::awaitable<void> Serve(std::shared_ptr<Connection> connection, ConnectionGate::Ticket ticket,
+                              std::string peer) {
     try {
-      co_await ServeConnection(*connection, peer);
+      co_await ServeConnection(*connection, ticket, peer);
     } catch (const std::exception& e) {
       audit_.Record({{"event", "end"},
                      {"peer", peer},
@@ -213,7 +256,8 @@ class ServiceHostImpl {
     if (sent.ok()) co_await connection.Shutdown();
   }
 
-  asio::awaitable<void> ServeConnection(Connection& connection, const std::string& peer) {
+  asio::awaitable<void> ServeConnection(Connection& connection, ConnectionGate::Ticket& ticket,
+                                        const std::string& peer) {
     connection.StartWatchdog();
     json record = {{"event", "call"}, {"peer", peer}};
     Status handshake = co_await connection.Handshake(TlsSide::kServer);
@@ -221,7 +265,7 @@ class ServiceHostImpl {
       record["event"] = "handshake";
       record["decision"] = "deny";
       record["reason"] = handshake.error().message();
-      audit_.Record(std::move(record));
+      audit_.RecordUnauthenticated(std::move(record));
       co_return;
     }
     auto caller = PeerIdentity(connection.ssl());
@@ -229,6 +273,7 @@ class ServiceHostImpl {
       co_return co_await Refuse(connection, std::move(record), CallError::kDenied,
                                 "unusable certificate: " + caller.error().message());
     }
+    ticket.Trust();  // authenticated: no longer closed to make room
     record["caller"] = IdentityJson(*caller);
 
     // A first frame declaring more than a request may hold is refused before its payload

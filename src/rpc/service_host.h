@@ -29,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/connection_gate.h"
 #include "base/result.h"
 #include "rpc/address.h"
 #include "rpc/call_request.h"
@@ -75,8 +76,12 @@ struct ServiceHostOptions {
   TlsFiles tls;
   std::filesystem::path policy_dir;
   std::filesystem::path audit_log;  // empty: no audit log (tests only)
-  CallLimits limits;
-  std::size_t max_connections = 256;
+  CallLimits limits;  // on the host, limits.connect_timeout is replaced by pre_auth_timeout
+  // Connections at once, and per TCP source address; when full, the oldest connection that
+  // has not authenticated yet is closed to make room (docs/SPEC-call.md, "Limits").
+  GateLimits gate;
+  // A new connection must finish its TLS handshake and send its request within this.
+  std::chrono::milliseconds pre_auth_timeout{2'000};
   std::chrono::milliseconds drain_timeout{5'000};  // SIGTERM: how long calls may finish
   bool handle_signals = true;  // SIGHUP reloads the policy; SIGTERM and SIGINT stop
 };
