@@ -63,6 +63,39 @@ expect_exit 0 "describe an EIF whose command line holds newlines and an escape" 
 if [ "$(grep -cE '^[0-9a-f]{96} PCR0$' "$WORK/stdout")" -eq 1 ] && ! grep -q $'\x1b' "$WORK/stdout" &&
    grep -qF 'cmdline: console=ttyS0\x0a000' "$WORK/stdout"; then
   pass "the command line is escaped: one PCR0 line, no escape byte"; else fail "describe printed: $(cat -v "$WORK/stdout")"; fi
+# Hostile metadata and section layouts: each refused (exit 2) saying what is wrong (D21, D22).
+python3 - "$WORK" <<'PY'
+import os, struct, sys, zlib
+def build(sections):
+    offs = [0] * 32; sizes = [0] * 32; body = b''; o = 548
+    for i, (t, data) in enumerate(sections):
+        offs[i] = o; sizes[i] = len(data); body += struct.pack('>HHQ', t, 0, len(data)) + data; o += 12 + len(data)
+    h = bytearray(548); h[0:4] = b'.eif'; h[4:6] = struct.pack('>H', 4); h[8:16] = struct.pack('>Q', 1 << 30)
+    h[16:24] = struct.pack('>Q', 2); h[26:28] = struct.pack('>H', len(sections))
+    h[28:284] = struct.pack('>32Q', *offs); h[284:540] = struct.pack('>32Q', *sizes)
+    h[544:548] = struct.pack('>I', zlib.crc32(bytes(h[:544]) + body)); return bytes(h) + body
+K, C, R = (1, b'K' * 100), (2, b'console=ttyS0'), (3, b'R' * 50)
+cases = {
+    'meta-dupkeys': [K, C, (5, b'{"ImageName":"x","ImageName":"y"}'), R],
+    'meta-utf8': [K, C, (5, b'{"ImageName":"\xff"}'), R],
+    'meta-nul': [K, C, (5, b'{"ImageName":"x"}\x00'), R],
+    'meta-type': [K, C, (5, b'{"ImageName":5}'), R],
+    'sig-middle': [K, C, (4, b'sig'), R],
+    'two-cmdlines': [K, C, C, R],
+}
+for name, sections in cases.items():
+    open(os.path.join(sys.argv[1], name + '.eif'), 'wb').write(build(sections))
+PY
+describe_refused() {  # describe_refused NAME STDERR_TEXT DESCRIPTION
+  expect_exit 2 "describe: $3" -- "$VIGIL" image describe "$WORK/$1.eif"
+  expect_stderr "$2" "describe: $3: named"
+}
+describe_refused meta-dupkeys 'EIF metadata: the key "ImageName" appears twice in the object at $' "metadata with a duplicate key"
+describe_refused meta-utf8 "EIF metadata: invalid JSON near byte 15: parsing value - invalid string: ill-formed UTF-8 byte" "metadata that is not UTF-8"
+describe_refused meta-nul "EIF metadata holds a NUL byte at byte 17" "metadata with a NUL"
+describe_refused meta-type "EIF metadata field ImageName must be a string" '"ImageName":5'
+describe_refused sig-middle "EIF section 2 (Signature) is out of order" "a Signature before the Ramdisk"
+describe_refused two-cmdlines "EIF section 2 (Cmdline) is out of order" "two Cmdline sections"
 expect_exit 2 "describe a missing file" -- "$VIGIL" image describe "$WORK/none.eif"
 expect_stderr "does not exist; check the path" "a missing file is named, with what to do"
 expect_exit 2 "run a missing directory" -- "$VIGIL" image run "$WORK/none"

@@ -251,6 +251,18 @@ jq -c '.payload |= (@base64d | sub("builder"; "bu1lder") | @base64)' "$WORK/b1.e
 expect_exit 1 "verify-artifact: a tampered payload" -- "$VIGIL" verify-artifact "$WORK/image.eif" --envelope "$WORK/tampered.env" --key "$WORK/release.pub"
 printf '{"payload":"e30=","payloadType":"x"}' > "$WORK/malformed.env"
 expect_exit 2 "verify-artifact: a malformed envelope" -- "$VIGIL" verify-artifact "$WORK/image.eif" --envelope "$WORK/malformed.env" --key "$WORK/release.pub"
+# Strict JSON (D21): a second "payload" (the last one would win) or bytes after a NUL.
+sed 's/^{/{"payload":"e30=",/' "$WORK/b1.env" > "$WORK/dupkey.env"
+expect_exit 2 "verify-artifact: an envelope with two payload keys" -- "$VIGIL" verify-artifact "$WORK/image.eif" --envelope "$WORK/dupkey.env" --key "$WORK/release.pub"
+expect_stderr 'the envelope: the key "payload" appears twice in the object at $' "the repeated key is named"
+{ tr -d '\n' < "$WORK/b1.env"; printf '\0junk'; } > "$WORK/nul.env"
+expect_exit 2 "verify-artifact: an envelope followed by a NUL" -- "$VIGIL" verify-artifact "$WORK/image.eif" --envelope "$WORK/nul.env" --key "$WORK/release.pub"
+expect_stderr "the envelope holds a NUL byte at byte" "the NUL is named"
+# Re-indented: still the signed payload, but not the bytes the ledger logged (D22).
+jq . "$WORK/b1.env" > "$WORK/reindented.env"
+expect_exit 0 "verify-artifact: a re-indented envelope verifies offline" -- "$VIGIL" verify-artifact "$WORK/image.eif" --envelope "$WORK/reindented.env" --key "$WORK/release.pub"
+expect_exit 1 "verify-artifact --ledger: a re-indented envelope" -- "$VIGIL" verify-artifact "$WORK/image.eif" --envelope "$WORK/reindented.env" --key "$WORK/release.pub" --ledger "$URL" --ledger-key "$WORK/vkey"
+expect_stderr "the envelope's bytes differ from what the ledger logged (entry 1): it is the logged envelope re-encoded" "the changed bytes are named, not a lost record"
 expect_exit 2 "verify-artifact: --ledger without --ledger-key" -- "$VIGIL" verify-artifact "$WORK/image.eif" --envelope "$WORK/b1.env" --key "$WORK/release.pub" --ledger "$URL"
 expect_exit 2 "verify-artifact: --ledger-key without --ledger (it would check nothing)" -- "$VIGIL" verify-artifact "$WORK/image.eif" --envelope "$WORK/b1.env" --key "$WORK/release.pub" --ledger-key "$WORK/vkey"
 expect_stderr "--ledger-key needs --ledger" "it says what is missing"

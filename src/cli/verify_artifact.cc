@@ -1,7 +1,9 @@
 #include "cli/verify_artifact.h"
 
+#include <algorithm>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "base/file.h"
 #include "base/hex.h"
@@ -49,7 +51,8 @@ Result<std::string> ReadVerifierKey(const std::string& file_or_text) {
 Result<LedgerProof> CheckLedger(const VerifyArtifactArgs& args,
                                 const signer::StatementSummary& statement,
                                 const std::string& file_sha256, const std::string& key_id,
-                                const std::string& envelope_sha256) {
+                                const std::string& envelope_sha256,
+                                const std::string& canonical_sha256) {
   VIGIL_ASSIGN_OR_RETURN(std::string vkey, ReadVerifierKey(args.ledger_key));
   auto verifier = tlog::NoteVerifier::Parse(vkey);
   if (!verifier.ok()) return verifier.error().WithContext("--ledger-key");
@@ -83,17 +86,43 @@ Result<LedgerProof> CheckLedger(const VerifyArtifactArgs& args,
   if (!indexes.is_array() || indexes.size() > kMaxSignatureRecords) {
     return Error::Failed("the ledger's list of signature records is malformed");
   }
+  // A record of this build and key for other envelope bytes: which, and whether they are
+  // these bytes in the signer's own encoding.
+  std::optional<std::uint64_t> other_index;
+  std::string other_sha256;
   for (const Json& index : indexes) {
     if (!index.is_number_unsigned()) return Error::Failed("malformed signature record index");
     VIGIL_ASSIGN_OR_RETURN(Bytes bytes, ledger.ProvenEntry(index.get<std::uint64_t>(), checkpoint));
     const Json record = Json::parse(bytes.begin(), bytes.end(), nullptr, false);
-    if (record.is_object() && record.value("type", "") == "signature" &&
-        record.value("envelope_sha256", "") == envelope_sha256 &&
-        record.value("key_id", "") == key_id &&
-        record.value("build_id", "") == statement.build_id) {
+    if (!record.is_object() || record.value("type", "") != "signature" ||
+        record.value("key_id", "") != key_id ||
+        record.value("build_id", "") != statement.build_id) {
+      continue;
+    }
+    const std::string logged = record.value("envelope_sha256", "");
+    if (logged == envelope_sha256) {
       proof.record_index = index.get<std::uint64_t>();
       return proof;
     }
+    if (!other_index || logged == canonical_sha256) {
+      other_index = index.get<std::uint64_t>();
+      other_sha256 = logged;
+    }
+  }
+  if (other_index && other_sha256 == canonical_sha256) {
+    return Error::Failed(
+        "the envelope's bytes differ from what the ledger logged (entry " +
+        std::to_string(*other_index) +
+        "): it is the logged envelope re-encoded (re-indented or reordered JSON), whose "
+        "signature still verifies since it covers only the payload, but the ledger vouches "
+        "only for the exact bytes; verify the envelope exactly as the signer returned it");
+  }
+  if (other_index) {
+    return Error::Failed("the envelope's bytes differ from what the ledger logged for build " +
+                         statement.build_id + " and this key (entry " +
+                         std::to_string(*other_index) + ", envelope SHA-256 " + other_sha256 +
+                         "; these bytes have " + envelope_sha256 +
+                         "); verify the envelope exactly as the signer returned it");
   }
   return Error::Failed("the ledger has no signature record of this envelope for build " +
                        statement.build_id +
@@ -158,7 +187,11 @@ int VerifyArtifact(const VerifyArtifactArgs& args) {
            {"build_index", statement->ledger_index}};
   if (!args.ledger.empty()) {
     const std::string envelope_sha256 = HexEncode(crypto::Sha256(AsBytes(envelope_text)));
-    auto proof = CheckLedger(args, *statement, *file_sha256, key->KeyId(), envelope_sha256);
+    // The same envelope in the signer's encoding, to tell a re-encoded envelope apart.
+    const std::string canonical_sha256 =
+        HexEncode(crypto::Sha256(AsBytes(signer::SerializeEnvelope(*envelope))));
+    auto proof = CheckLedger(args, *statement, *file_sha256, key->KeyId(), envelope_sha256,
+                             canonical_sha256);
     if (!proof.ok()) return ReportError(proof.error());
     out["ledger"] = {{"tree_size", proof->tree_size},
                      {"build_index", proof->build_index},

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/hex.h"
+#include "encoding/strict_json.h"
 
 namespace vigil::encoding::qos_json {
 namespace {
@@ -289,24 +290,7 @@ class CanonicalSax : public nlohmann::json_sax<Json> {
 
   bool parse_error(std::size_t position, const std::string& /*last_token*/,
                    const nlohmann::json::exception& error) override {
-    // Keep nlohmann's description ("parsing value - invalid string: ...") but nothing from
-    // its "; last read: '...'" excerpt on: the excerpt echoes the input (which may be
-    // secret, or not UTF-8) and may itself contain "; ". The excerpt is quoted, so only
-    // nlohmann's own text can end the message with "expected end of input".
-    std::string what = error.what();
-    const bool trailing =
-        what.size() >= 23 && what.compare(what.size() - 23, 23, "; expected end of input") == 0;
-    constexpr std::string_view kIntro = "syntax error while ";
-    if (const std::size_t start = what.find(kIntro); start != std::string::npos) {
-      what = what.substr(start + kIntro.size());
-    }
-    if (const std::size_t excerpt = what.find("; last read: "); excerpt != std::string::npos) {
-      what.erase(excerpt);
-    }
-    if (trailing) {
-      return Fail("trailing bytes after the JSON value, near byte " + std::to_string(position));
-    }
-    return Fail("invalid JSON near byte " + std::to_string(position) + ": " + what);
+    return Fail(DescribeJsonParseError(position, error));
   }
 
   Json TakeRoot() { return std::move(root_); }

@@ -12,6 +12,7 @@
 
 #include "base/hex.h"
 #include "crypto/hash.h"
+#include "encoding/strict_json.h"
 
 namespace vigil::image {
 namespace {
@@ -403,48 +404,18 @@ Status CheckCmdline(std::string_view cmdline) {
   return OkStatus();
 }
 
-// Whether arrays and objects in `text` nest deeper than `limit`. Brackets inside strings do
-// not count; an escape skips the next character, so \" does not end a string. Invalid JSON is
-// left to the parser: up to the first error, it sees the same strings and brackets as this.
-bool JsonNestsDeeperThan(std::string_view text, std::size_t limit) {
-  std::size_t depth = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > limit) return true;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return false;
-}
-
 // The metadata must deserialize as EifIdentityInfo, as EifReader::from_eif requires.
 Status CheckMetadata(std::string_view text) {
   if (text.size() > kMaxMetadataSize) {
     return Error::BadInput("EIF metadata is " + std::to_string(text.size()) + " bytes, above the " +
                            std::to_string(kMaxMetadataSize) + "-byte limit");
   }
-  // Checked before any JSON parser sees it: callers re-parse and dump the metadata
-  // recursively, and deeply nested input would overflow their stack.
-  if (JsonNestsDeeperThan(text, kMaxEifMetadataDepth)) {
-    return Error::BadInput("EIF metadata JSON is nested more than " +
-                           std::to_string(kMaxEifMetadataDepth) + " levels deep");
-  }
-  // allow_exceptions=false: invalid JSON comes back as a discarded value, never a throw.
-  nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) {
-    return Error::BadInput("EIF metadata is not valid JSON (or not UTF-8)");
-  }
+  // Strict: a duplicate key, a NUL or trailing bytes are refused (serde, which AWS's tools
+  // use, refuses duplicate fields), and nesting is bounded while parsing, since callers
+  // re-parse and dump the metadata recursively and deeply nested input would overflow their
+  // stack.
+  VIGIL_ASSIGN_OR_RETURN(nlohmann::json doc,
+                         encoding::ParseStrictJson(text, "EIF metadata", kMaxEifMetadataDepth));
   if (!doc.is_object()) return Error::BadInput("EIF metadata is JSON but not an object");
   // Names the first field of EifIdentityInfo that is missing or of the wrong type.
   auto require = [](const nlohmann::json& object, const std::string& key,

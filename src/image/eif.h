@@ -109,8 +109,9 @@ Bytes WriteEif(const EifInput& input);
 
 // Parses and verifies an EIF. Errors (kBadInput) name the problem: above kMaxEifFileSize,
 // not an EIF (magic), unsupported version, unknown header or non-zero section flags, a section
-// out of bounds or overlapping, trailing bytes, metadata that is not EifIdentityInfo or nests
-// deeper than kMaxEifMetadataDepth; or a bad CRC (kFailed: a verification failure).
+// out of bounds or overlapping, trailing bytes, metadata that is not EifIdentityInfo, is not strict
+// JSON (encoding/strict_json.h: a duplicate key, a NUL, trailing bytes) or nests deeper than
+// kMaxEifMetadataDepth; or a bad CRC (kFailed: a verification failure).
 Result<EifInfo> ParseEif(ByteView file);
 
 // Section type name as nitro-cli prints it ("Kernel", "Cmdline", ...).

@@ -450,7 +450,12 @@ TEST(Eif, ContentIsCheckedAfterTheCrc) {
     Error error = ParseError(BuildRaw({{1, k}, {2, Of("c")}, {5, Of(metadata)}, {3, r}}));
     EXPECT_NE(error.message().find(fragment), std::string::npos) << error.message();
   };
-  says("{\"a\":\"\xff\"}", "not valid JSON (or not UTF-8)");
+  says("{\"a\":\"\xff\"}",
+       "EIF metadata: invalid JSON near byte 7: parsing value - invalid string: ill-formed UTF-8 "
+       "byte");
+  says(std::string("{}\0", 3), "EIF metadata holds a NUL byte at byte 2");
+  says(R"({"ImageName":"x","ImageName":"y"})",
+       "EIF metadata: the key \"ImageName\" appears twice in the object at $");
   says("[1]", "JSON but not an object");
   says(R"({"ImageName":5})", "field ImageName must be a string");
   says(R"({"ImageName":"x"})", "lacks the field ImageVersion");
@@ -500,7 +505,7 @@ std::string Nested(std::size_t depth) { return std::string(depth, '[') + std::st
 bool RefusedAsTooDeep(std::string_view metadata) {
   Result<EifInfo> info = ParseWithMetadata(metadata);
   return !info.ok() && info.error().code() == ErrorCode::kBadInput &&
-         info.error().message().find("nested more than 32 levels") != std::string::npos;
+         info.error().message().find("nesting deeper than 32 levels") != std::string::npos;
 }
 
 TEST(Eif, DeeplyNestedMetadataIsRefused) {

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/base64.h"
+#include "encoding/strict_json.h"
 
 namespace vigil::signer {
 namespace {
@@ -51,8 +52,10 @@ Result<DsseEnvelope> ParseEnvelope(std::string_view text) {
   if (text.size() > kMaxEnvelopeSize) {
     return Error::BadInput("the envelope is over " + std::to_string(kMaxEnvelopeSize) + " bytes");
   }
-  const Json json = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) return Error::BadInput("the envelope is not valid JSON");
+  // Strict: with two "payload" keys, or bytes after a NUL, another reader could see another
+  // envelope than the one verified here.
+  VIGIL_ASSIGN_OR_RETURN(const Json json,
+                         encoding::ParseStrictJson(text, "the envelope", kMaxEnvelopeDepth));
   if (!HasExactly(json, {"payload", "payloadType", "signatures"})) {
     return Error::BadInput(
         "the envelope must be an object with exactly payload, payloadType and signatures");

@@ -17,6 +17,8 @@ namespace vigil::signer {
 inline constexpr std::string_view kInTotoPayloadType = "application/vnd.in-toto+json";
 inline constexpr std::size_t kMaxEnvelopeSize = 1 << 20;
 inline constexpr std::size_t kMaxEnvelopeSignatures = 16;
+// The envelope, its signatures array and each signature: nothing nests deeper.
+inline constexpr std::size_t kMaxEnvelopeDepth = 3;
 
 struct DsseSignature {
   std::string keyid;
@@ -35,7 +37,8 @@ Bytes PreAuthEncoding(std::string_view payload_type, ByteView payload);
 // The envelope as one line of JSON with sorted keys.
 std::string SerializeEnvelope(const DsseEnvelope& envelope);
 
-// Strict: an object with exactly payload, payloadType and signatures (1 to
+// Strict: strict JSON (encoding/strict_json.h: no duplicate key, no NUL, nothing after the
+// object; any layout), an object with exactly payload, payloadType and signatures (1 to
 // kMaxEnvelopeSignatures objects with exactly keyid and sig), canonical base64, at most
 // kMaxEnvelopeSize bytes. BadInput otherwise, saying what is wrong.
 Result<DsseEnvelope> ParseEnvelope(std::string_view text);

@@ -98,6 +98,24 @@ TEST(DsseParseTest, RejectsMalformedEnvelopes) {
       ParseEnvelope(
           R"({"payload":"e30=","payloadType":"t","signatures":[{"keyid":"k","sig":"AA=="}]})")
           .ok());
+  // Any layout is JSON; a repeated key or bytes after a NUL are not one envelope (D21).
+  EXPECT_TRUE(
+      ParseEnvelope("{\n  \"payload\": \"e30=\",\n  \"payloadType\": \"t\",\n  \"signatures\": "
+                    "[{\"keyid\": \"k\", \"sig\": \"AA==\"}]\n}\n")
+          .ok());
+  auto duplicate = ParseEnvelope(
+      R"({"payload":"e30=","payload":"e30=","payloadType":"t","signatures":[{"keyid":"k","sig":"AA=="}]})");
+  ASSERT_FALSE(duplicate.ok());
+  EXPECT_EQ(duplicate.error().message(),
+            "the envelope: the key \"payload\" appears twice in the object at $ (a JSON object's "
+            "keys must be distinct)");
+  const std::string nul =
+      std::string(
+          R"({"payload":"e30=","payloadType":"t","signatures":[{"keyid":"k","sig":"AA=="}]})") +
+      '\0';
+  auto trailing = ParseEnvelope(nul);
+  ASSERT_FALSE(trailing.ok());
+  EXPECT_NE(trailing.error().message().find("NUL byte"), std::string::npos);
 }
 
 TEST(KeyFileTest, RefusesAKeyFileOthersCanRead) {
