@@ -67,6 +67,8 @@ expect_exit 1 "an expired certificate is refused" -- "$VIGIL" call "$TCP" vigil.
 # shellcheck disable=SC2046
 expect_exit 1 "the service must be the role we name" -- "$VIGIL" call "$TCP" vigil.Ping $(as builder) --service-name signer < /dev/null
 expect_stderr "is 'ledger', not 'signer'" "the wrong service is named"
+expect_exit 1 "the CA's own certificate is no caller's" -- "$VIGIL" call "$TCP" vigil.Ping --cert "$CA/ca.crt" --key "$CA/ca.key" --ca "$CA/ca.crt"
+expect_stderr "a CA certificate cannot be used as a caller's" "the caller is told why, not only 'sslv3 alert'"
 
 if audit_has '.event == "call" and .decision == "deny" and .rule == null and .caller.name == "stranger"'; then pass "audit: default deny for the stranger"; else fail "audit lacks the default deny"; fi
 if audit_has --arg r "$WORK/policy/10-echo.policy:1" '.decision == "deny" and .rule == $r and .argument == "secret"'; then pass "audit: the explicit deny names its file:line"; else fail "audit lacks the rule: $(tail -3 "$AUDIT")"; fi

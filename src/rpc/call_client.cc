@@ -107,6 +107,9 @@ asio::awaitable<Result<std::unique_ptr<ClientCall>>> ClientCall::Open(
   auto answer = co_await connection->ReadFrame(&failure);
   if (!answer.ok()) {
     connection->Close();
+    if (answer.error().message().find("alert") != std::string::npos) {
+      co_return ExplainTlsRefusal(answer.error().message()).WithContext(address.ToString());
+    }
     co_return Error::Failed(address.ToString() +
                             ": no answer to the request: " + answer.error().message() +
                             (sent.ok() ? "" : " (" + sent.error().message() + ")"));
@@ -170,8 +173,8 @@ asio::awaitable<Result<CallEvent>> ClientCall::Read() {
     default:
       break;
   }
-  co_return Error::Failed("the service sent an unexpected frame (type " +
-                          std::to_string(static_cast<int>(frame.type)) + ")");
+  co_return Error::Failed("the service sent " +
+                          DescribeMisplacedFrame(frame.type, frame.payload.size()));
 }
 
 asio::awaitable<void> ClientCall::Close() { co_await connection_->Shutdown(); }

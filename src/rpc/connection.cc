@@ -15,21 +15,23 @@
 #include <mutex>
 
 namespace vigil::rpc {
+
+Error ExplainTlsRefusal(const std::string& detail) {
+  const std::string hint = detail.find("unsupported certificate") != std::string::npos
+                               ? ": a CA certificate cannot be used as a caller's; use one that "
+                                 "`vigil ca issue` made for a role"
+                               : "; check that our certificate is issued by the service's CA "
+                                 "and still valid";
+  return Error::Failed("the service refused our certificate (" + detail + ")" + hint);
+}
+
 namespace {
 
 // What a caller is told when the service ends the handshake. A service closes a new
 // connection without a word when it is at its connection limits (it cannot answer before
-// TLS), so a close or reset says that, rather than "Broken pipe"; a TLS alert means the
-// service refused our certificate.
+// TLS), so a close or reset says that, rather than "Broken pipe".
 Error ExplainClientHandshakeFailure(const std::string& detail) {
-  if (detail.find("alert") != std::string::npos) {
-    std::string hint = detail.find("unsupported certificate") != std::string::npos
-                           ? ": a CA certificate cannot be used as a caller's; use one that "
-                             "`vigil ca issue` made for a role"
-                           : "; check that our certificate is issued by the service's CA and "
-                             "still valid";
-    return Error::Failed("the service refused the TLS handshake (" + detail + ")" + hint);
-  }
+  if (detail.find("alert") != std::string::npos) return ExplainTlsRefusal(detail);
   if (detail.find("certificate verify failed") != std::string::npos) return Error::Failed(detail);
   return Error::Failed("the service closed the connection during the TLS handshake (" + detail +
                        "): it may be at its connection limit (try again shortly), or it does "

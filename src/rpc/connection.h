@@ -37,6 +37,9 @@ struct CallLimits {
   std::size_t max_frame = kDefaultMaxFrame;
 };
 
+// A TLS alert from the service (it refused our certificate), explained for the caller.
+Error ExplainTlsRefusal(const std::string& detail);
+
 struct Frame {
   FrameType type = FrameType::kData;
   std::string payload;

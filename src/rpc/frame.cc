@@ -82,4 +82,27 @@ Result<CodeMessage> DecodeCodeMessage(std::string_view payload) {
   return out;
 }
 
+std::string DescribeMisplacedFrame(FrameType type, std::size_t payload_size) {
+  switch (type) {
+    case FrameType::kData:
+      if (payload_size == 0) {
+        return "an empty DATA frame: DATA carries at least one byte (end the stream with EOF)";
+      }
+      break;
+    case FrameType::kEof:
+      if (payload_size != 0) {
+        return "an EOF frame with a " + std::to_string(payload_size) +
+               "-byte payload: EOF carries none (send the data as DATA first)";
+      }
+      break;
+    case FrameType::kRequest:
+      return "a REQUEST frame during the call: a connection carries one call";
+    case FrameType::kAccept:
+    case FrameType::kExit:
+    case FrameType::kError:
+      return "a frame only the service sends (type " + std::to_string(static_cast<int>(type)) + ")";
+  }
+  return "an unknown frame (type " + std::to_string(static_cast<int>(type)) + ")";
+}
+
 }  // namespace vigil::rpc

@@ -45,6 +45,10 @@ inline constexpr std::size_t kMaxMessageSize = 4096;           // exit and error
 // kBadInput unless kMinMaxFrame <= max_frame <= kMaxFrameLimit.
 Status CheckMaxFrame(std::size_t max_frame);
 
+// Says what is wrong with a frame that has no place in a call's stream (an empty DATA, an
+// EOF with a payload, a REQUEST or ACCEPT during the call), for the error the peer gets.
+std::string DescribeMisplacedFrame(FrameType type, std::size_t payload_size);
+
 struct FrameHeader {
   FrameType type = FrameType::kData;
   std::uint32_t length = 0;

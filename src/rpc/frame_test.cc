@@ -117,5 +117,14 @@ TEST(Address, RejectsBadAddresses) {
   }
 }
 
+TEST(Frame, SaysWhatIsWrongWithAMisplacedFrame) {
+  EXPECT_NE(DescribeMisplacedFrame(FrameType::kData, 0).find("empty DATA"), std::string::npos);
+  EXPECT_NE(DescribeMisplacedFrame(FrameType::kEof, 5).find("EOF frame with a 5-byte payload"),
+            std::string::npos);
+  EXPECT_NE(DescribeMisplacedFrame(FrameType::kRequest, 3).find("one call"), std::string::npos);
+  EXPECT_NE(DescribeMisplacedFrame(FrameType::kExit, 1).find("only the service sends"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace vigil::rpc

@@ -109,8 +109,7 @@ asio::awaitable<Result<std::optional<std::string>>> Call::Read() {
     co_return std::optional<std::string>(std::move(frame->payload));
   }
   broken_ = CallError::kMalformed;
-  broken_message_ = "the caller sent an unexpected frame (type " +
-                    std::to_string(static_cast<int>(frame->type)) + ") during the call";
+  broken_message_ = "the caller sent " + DescribeMisplacedFrame(frame->type, frame->payload.size());
   co_return Error::BadInput(broken_message_);
 }
 
