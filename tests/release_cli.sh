@@ -48,10 +48,24 @@ expect_exit 0 "bob signs with --gnupg-home and a lowercase fingerprint" -- "$VIG
 if [ -f "$D/signatures/$B.asc" ]; then pass "file named by the uppercase fingerprint"; else fail "no $B.asc: $(ls "$D/signatures")"; fi
 expect_exit 2 "a short key id is refused" -- "$VIGIL" release sign "$D" --key "${A:24}"
 expect_exit 2 "a key without a secret is refused" -- "$VIGIL" release sign "$D" --key "$X"
+expect_stderr "no secret key $X in the default GnuPG home" "the missing secret key is named, with the home searched"
+expect_stderr "import it there, or give --gnupg-home" "what to do is said (not GPGME's 'End of file')"
+expect_exit 2 "a --gnupg-home that does not exist (finding D22)" -- "$VIGIL" release sign "$D" --key "$A" --gnupg-home "$WORK/no-such-home"
+expect_stderr "--gnupg-home $WORK/no-such-home is not a directory; give the GnuPG home that holds the keys" "the missing home is named"
+mkdir "$WORK/empty-home"; chmod 700 "$WORK/empty-home"
+expect_exit 2 "a --gnupg-home without the key" -- "$VIGIL" release sign "$D" --key "$A" --gnupg-home "$WORK/empty-home"
+expect_stderr "no secret key $A in --gnupg-home $WORK/empty-home; import it there" "the home without the key is named"
+gpgconf --homedir "$WORK/empty-home" --kill all 2>/dev/null || true
 cp -r "$D" "$WORK/dist-extra"; printf 'x' > "$WORK/dist-extra/extra"
 expect_exit 1 "signing refuses a DIST with an extra file" -- "$VIGIL" release sign "$WORK/dist-extra" --key "$C"
 expect_stderr "extra" "the extra file is named when signing"
 if [ ! -e "$WORK/dist-extra/signatures/$C.asc" ]; then pass "nothing signed for a bad DIST"; else fail "signed a bad DIST"; fi
+# CRLF line endings: malformed input (exit 2) named as such, not files missing and extra.
+cp -r "$D" "$WORK/dist-crlf"; rm -rf "$WORK/dist-crlf/signatures"; sed -i 's/$/\r/' "$WORK/dist-crlf/SHA256SUMS"
+expect_exit 2 "signing a DIST whose SHA256SUMS has CRLF line endings (finding D22)" -- "$VIGIL" release sign "$WORK/dist-crlf" --key "$C"
+expect_stderr "SHA256SUMS line 1: ends with a carriage return (CRLF line endings)" "the CRLF is named"
+expect_exit 2 "verifying a DIST whose SHA256SUMS has CRLF line endings" -- verify "$WORK/dist-crlf" --keyring "$WORK/keyring.asc" --threshold 1
+expect_stderr "ends with a carriage return (CRLF line endings); SHA256SUMS lines end with a line feed only, as sha256sum writes them (remove the carriage returns" "verify names the CRLF and the fix"
 
 # Threshold with distinct signers.
 sums_of() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum); }

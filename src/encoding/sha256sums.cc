@@ -40,13 +40,22 @@ Result<std::map<std::string, std::string>> ParseSums(std::string_view text) {
     auto bad = [line_number](const std::string& what) {
       return Error::BadInput("SHA256SUMS line " + std::to_string(line_number) + ": " + what);
     };
+    if (!line.empty() && line.back() == '\r') {
+      return bad(
+          "ends with a carriage return (CRLF line endings); SHA256SUMS lines end with "
+          "a line feed only, as sha256sum writes them (remove the carriage returns, "
+          "e.g. with dos2unix)");
+    }
     if (line.size() < 67 || line.substr(64, 2) != "  " || !IsLowerHex(line.substr(0, 64))) {
       return bad("expected '<64 lowercase hex digits>  <name>'");
     }
     std::string name(line.substr(66));
-    if (name.find('/') != std::string::npos || name == "." || name == ".." ||
-        name.find('\0') != std::string::npos) {
+    if (name.find('/') != std::string::npos || name == "." || name == "..") {
       return bad("'" + name + "' is not a plain file name");
+    }
+    if (std::any_of(name.begin(), name.end(),
+                    [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+      return bad("the name holds a control character; release file names are printable");
     }
     if (!previous.empty() && name <= previous) {
       return bad("names must be sorted and unique ('" + name + "' after '" + previous + "')");

@@ -29,9 +29,17 @@ TEST(Sums, ParsesStrictly) {
            kHashA + "  b\n" + kHashA + "  a\n",  // unsorted
            kHashA + "  a\n" + kHashA + "  a\n",  // duplicate
            kHashA + "  sub/a\n",                 // a path
+           kHashA + "  a\tb\n",                  // a control character
        }) {
     EXPECT_FALSE(ParseSums(bad).ok()) << bad;
   }
+  // CRLF line endings are named as such (finding D22), not read as a name ending in CR.
+  auto crlf = ParseSums(kHashA + "  a\r\n");
+  ASSERT_FALSE(crlf.ok());
+  EXPECT_EQ(crlf.error().code(), ErrorCode::kBadInput);
+  EXPECT_NE(crlf.error().message().find("line 1: ends with a carriage return (CRLF"),
+            std::string::npos)
+      << crlf.error().message();
 }
 
 TEST(Sums, ReadSumsAndCheckListedFindTampering) {

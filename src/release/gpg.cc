@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <filesystem>
 #include <mutex>
 
 #include "base/bytes.h"
@@ -30,6 +31,15 @@ std::string GpgErrorText(gpgme_error_t err) {
 }
 
 Result<CtxPtr> NewContext(const std::string& home) {
+  if (!home.empty()) {
+    // gpg would start with an empty keyring and later find no key ("End of file").
+    std::error_code ec;
+    if (!std::filesystem::is_directory(home, ec)) {
+      return Error::BadInput("--gnupg-home " + home +
+                             " is not a directory; give the GnuPG home that holds the keys "
+                             "(gpg --homedir DIR --list-secret-keys shows them)");
+    }
+  }
   VIGIL_RETURN_IF_ERROR(InitGpgme());
   gpgme_ctx_t raw = nullptr;
   gpgme_error_t err = gpgme_new(&raw);

@@ -8,11 +8,20 @@ namespace vigil::release {
 namespace {
 
 // Finds the usable secret key whose primary fingerprint is `fingerprint`.
-Result<KeyPtr> FindSigningKey(gpgme_ctx_t ctx, const std::string& fingerprint) {
+Result<KeyPtr> FindSigningKey(gpgme_ctx_t ctx, const std::string& fingerprint,
+                              const std::string& home) {
   gpgme_key_t raw = nullptr;
   gpgme_error_t err = gpgme_get_key(ctx, fingerprint.c_str(), &raw, /*secret=*/1);
-  if (err || raw == nullptr) {
-    return Error::BadInput("no secret key " + fingerprint + " in the GnuPG home (" +
+  const std::string where =
+      home.empty() ? "the default GnuPG home ($GNUPGHOME, else ~/.gnupg)" : "--gnupg-home " + home;
+  if (gpgme_err_code(err) == GPG_ERR_EOF || (!err && raw == nullptr)) {
+    // GPGME's "End of file": the keyring was read to its end without finding the key.
+    return Error::BadInput("no secret key " + fingerprint + " in " + where +
+                           "; import it there, or give --gnupg-home with the home that holds "
+                           "it (gpg --list-secret-keys shows the keys)");
+  }
+  if (err) {
+    return Error::BadInput("cannot look up the secret key " + fingerprint + " in " + where + " (" +
                            GpgErrorText(err) + ")");
   }
   KeyPtr key(raw);
@@ -46,7 +55,7 @@ bool SignedByKey(gpgme_key_t key, const char* fpr) {
 Result<std::string> SignDetached(std::string_view data, const SignOptions& options) {
   VIGIL_ASSIGN_OR_RETURN(std::string fingerprint, NormalizeFingerprint(options.fingerprint));
   VIGIL_ASSIGN_OR_RETURN(CtxPtr ctx, NewContext(options.gnupg_home));
-  VIGIL_ASSIGN_OR_RETURN(KeyPtr key, FindSigningKey(ctx.get(), fingerprint));
+  VIGIL_ASSIGN_OR_RETURN(KeyPtr key, FindSigningKey(ctx.get(), fingerprint, options.gnupg_home));
 
   gpgme_signers_clear(ctx.get());
   gpgme_error_t err = gpgme_signers_add(ctx.get(), key.get());
