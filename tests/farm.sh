@@ -64,6 +64,8 @@ component toofew "$SRC/hello"
 sed -i "/^\[components.toofew\]/,/^key = / { s|^keyring = .*|keyring = \"$WORK/both.gpg\"|; s|^maintainers = .*|maintainers = [\"$FPR\", \"$STRANGER\"]|; s|^threshold = 1|threshold = 2| }" "$FARM/builder.toml"
 refused_build toofew 1 "signed by 1 of the 2" "too few maintainers"
 refused_build nosuch 2 "unknown component 'nosuch'" "an unknown component"
+component norepo "$WORK/no-such-repo"
+refused_build norepo 2 "the repository $WORK/no-such-repo does not exist (a local path: no such directory)" "a local repository that does not exist (finding D22)"
 
 # A pinned commit is the alternative to signed tags.
 COMMIT=$(git -C "$SRC/hello" rev-parse HEAD)
@@ -141,6 +143,12 @@ if [ "$(jq -r '.components | keys | length' "$FARM/repo/testing/index.json")" -g
 printf '\n[components.typo]\nrepository = "%s"\nbranhc = "main"\n' "$SRC/hello" >> "$FARM/builder.toml"
 expect_exit 2 "a component config with a mistake" -- "$VIGIL" build hello --farm "$FARM"
 if grep -q "builder.toml:[0-9]*: unknown key 'branhc'" "$WORK/stderr"; then pass "the mistake is named with its file and line"; else fail "typo: $(cat "$WORK/stderr")"; fi
+
+# A directory that merely holds a builder.toml is not taken for a farm (finding D22).
+mkdir "$WORK/notafarm"; printf 'broken = \n' > "$WORK/notafarm/builder.toml"
+expect_exit 2 "farm up on a directory holding a broken builder.toml" -- "$VIGIL" farm up "$WORK/notafarm"
+expect_stderr "$WORK/notafarm holds a builder.toml but is not a farm made by \`vigil farm up\`: it has no file signer.toml; give \`vigil farm up\` a new or empty directory" "what is missing and what to do are said"
+if [ ! -e "$WORK/notafarm/run" ]; then pass "nothing started or written there"; else fail "farm up wrote into $WORK/notafarm"; fi
 
 expect_exit 0 "vigil farm down" -- "$VIGIL" farm down "$FARM"
 expect_exit 1 "vigil farm status after down" -- "$VIGIL" farm status "$FARM"

@@ -72,6 +72,17 @@ bool SplitSignedTag(std::string_view raw, std::string_view* payload, std::string
 // branches and tags up to date (deleted upstream refs are pruned, so a withdrawn signed
 // tag no longer counts).
 Result<RepoPtr> FetchMirror(const std::string& url, const fs::path& dir) {
+  // A local repository (the configuration makes a path absolute) that does not exist:
+  // libgit2 would take the path for a URL and say only "unsupported URL protocol".
+  if (url.find("://") == std::string::npos || url.starts_with("file://")) {
+    const std::string path = url.starts_with("file://") ? url.substr(7) : url;
+    std::error_code ec;
+    if (!fs::is_directory(path, ec)) {
+      return Error::BadInput("the repository " + url +
+                             " does not exist (a local path: no such directory); fix the "
+                             "component's repository in the builder's configuration");
+    }
+  }
   git_repository* raw = nullptr;
   if (git_repository_open_bare(&raw, dir.c_str()) != 0) {
     git_error_clear();

@@ -95,6 +95,9 @@ int Up(const std::string& dir) {
   auto bin = ExecutableDir();
   if (!bin.ok()) return ReportError(bin.error());
   const bool first = !fs::exists(farm.builder_config());
+  if (!first) {
+    if (Status farm_ok = CheckFarm(farm); !farm_ok.ok()) return ReportError(farm_ok.error());
+  }
   Status created = CreateFarm(farm, *bin);
   if (!created.ok()) return ReportError(created.error().WithContext("cannot create the farm"));
   if (first) std::cout << "farm: created " << farm.dir.string() << "\n";

@@ -19,6 +19,31 @@ std::string Quoted(const fs::path& path) { return "\"" + path.string() + "\""; }
 
 }  // namespace
 
+Status CheckFarm(const FarmLayout& farm) {
+  const std::pair<fs::path, bool> parts[] = {// path, whether a directory
+                                             {farm.builder_config(), false},
+                                             {farm.signer_config(), false},
+                                             {farm.ca() / "ca.crt", false},
+                                             {farm.ledger_dir(), true},
+                                             {farm.run(), true},
+                                             {farm.logs(), true},
+                                             {farm.repository(), true},
+                                             {farm.dir / "release.key", false}};
+  for (const auto& [path, directory] : parts) {
+    std::error_code ec;
+    const fs::file_status status = fs::status(path, ec);
+    const bool ok = directory ? fs::is_directory(status) : fs::is_regular_file(status);
+    if (!ok) {
+      return Error::BadInput(farm.dir.string() +
+                             " holds a builder.toml but is not a farm made by " +
+                             "`vigil farm up`: it has no " + (directory ? "directory " : "file ") +
+                             path.lexically_relative(farm.dir).string() +
+                             "; give `vigil farm up` a new or empty directory, or a farm's own");
+    }
+  }
+  return OkStatus();
+}
+
 Status CreateFarm(const FarmLayout& farm, const fs::path& bin) {
   if (fs::exists(farm.builder_config())) return OkStatus();
   std::error_code ec;

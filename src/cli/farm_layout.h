@@ -33,4 +33,9 @@ struct FarmLayout {
 // `bin` holds vigil-signer (which creates the signing key).
 Status CreateFarm(const FarmLayout& farm, const std::filesystem::path& bin);
 
+// For a DIR whose builder.toml exists: that DIR holds every file and directory CreateFarm
+// makes (builder.toml is written last). BadInput naming what is missing otherwise, so a
+// directory that merely holds a builder.toml is not mistaken for a farm.
+Status CheckFarm(const FarmLayout& farm);
+
 }  // namespace vigil::cli
