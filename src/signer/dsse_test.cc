@@ -160,6 +160,13 @@ TEST(StatementTest, RoundTripsTheFactsAVerifierNeeds) {
   ASSERT_EQ(summary->subjects.size(), 1u);
   EXPECT_EQ(summary->subjects[0].sha256, std::string(64, 'a'));
   EXPECT_FALSE(ParseStatement(AsBytes(std::string(R"({"_type":"x"})"))).ok());
+  // A second "subject" would be read by some verifiers and not others.
+  const std::string twice = "{\"subject\":[]," + statement.substr(1);
+  auto duplicate = ParseStatement(AsBytes(twice));
+  ASSERT_FALSE(duplicate.ok());
+  EXPECT_NE(duplicate.error().message().find("the key \"subject\" appears twice"),
+            std::string::npos)
+      << duplicate.error().message();
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "encoding/strict_json.h"
+
 namespace vigil::signer {
 namespace {
 
@@ -48,10 +50,9 @@ std::string MakeStatement(const ProvenanceFacts& facts) {
 }
 
 Result<StatementSummary> ParseStatement(ByteView payload) {
-  const Json json = Json::parse(payload.begin(), payload.end(), nullptr, false);
-  if (json.is_discarded() || !json.is_object()) {
-    return Error::BadInput("the envelope's payload is not a JSON object");
-  }
+  VIGIL_ASSIGN_OR_RETURN(const Json json,
+                         encoding::ParseStrictJson(AsText(payload), "the envelope's payload"));
+  if (!json.is_object()) return Error::BadInput("the envelope's payload is not a JSON object");
   VIGIL_ASSIGN_OR_RETURN(std::string type, StringAt(json, "/_type"));
   VIGIL_ASSIGN_OR_RETURN(std::string predicate_type, StringAt(json, "/predicateType"));
   if (type != kStatementType || predicate_type != kSlsaProvenanceType) {

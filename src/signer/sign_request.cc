@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "encoding/strict_json.h"
 #include "signer/build_record.h"
 
 namespace vigil::signer {
@@ -15,10 +16,9 @@ Result<SignRequest> ParseSignRequest(std::string_view text) {
   if (text.size() > kMaxSignRequestSize) {
     return Error::BadInput("the request is over " + std::to_string(kMaxSignRequestSize) + " bytes");
   }
-  const auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded() || !json.is_object()) {
-    return Error::BadInput("the request is not a JSON object");
-  }
+  VIGIL_ASSIGN_OR_RETURN(const nlohmann::json json,
+                         encoding::ParseStrictJson(text, "the sign request"));
+  if (!json.is_object()) return Error::BadInput("the request is not a JSON object");
   if (!json.contains("receipt") || !json["receipt"].is_string() ||
       json["receipt"].get_ref<const std::string&>().empty()) {
     return Error::BadInput(
