@@ -5,7 +5,7 @@
 # client commands; an include bomb; a second ledger on a port in use. Each check asserts
 # the bounded, correct outcome. Docs: docs/THREAT-MODEL.md.
 . "$(dirname "$0")/lib.sh"
-FLOOD_SECONDS=${FLOOD_SECONDS:-20}
+FLOOD_SECONDS=${FLOOD_SECONDS:-20}  # at least 8: the probes run for all but 4 s of it
 CA="$WORK/ca"
 "$VIGIL" ca init "$CA" >/dev/null
 for role in "ledger --tag log" "client"; do
@@ -138,6 +138,24 @@ for mode in headers drip huge length; do
     huge | length) expect_stderr "over the limit of 17825792 bytes" "'$mode': the message names the size limit" ;;
   esac
 done
+
+# URLs the client cannot use are refused at once, not after a failed connection (D21).
+expect_exit 2 "--ledger with port 99999 is refused" -- "$VIGIL" log verify --ledger http://127.0.0.1:99999 --trusted "$WORK/trusted"
+expect_stderr "the port must be 1 to 65535" "the port's range is named"
+expect_exit 2 "--ledger http://[::1 is refused" -- "$VIGIL" log verify --ledger 'http://[::1' --trusted "$WORK/trusted"
+expect_stderr "no closing ]" "the missing bracket is named"
+
+# A corrupted tile under the offline tools: no proof is printed, the file is named (D9).
+# (The other half of "between check and use", an initramfs swapped before QEMU boots it,
+# needs a built image and a boot: tests/image_boot.sh.)
+"$VIGIL" log init "$WORK/copy" --origin vigil.test/copy > /dev/null
+mkdir "$WORK/entries"
+for i in $(seq 300); do echo "entry $i" > "$WORK/entries/$i"; done
+"$VIGIL" log add "$WORK/copy" "$WORK"/entries/* > /dev/null
+flip_byte "$WORK/copy/tile/0/000" 200
+expect_exit 1 "log prove over a corrupted hash tile fails" -- "$VIGIL" log prove "$WORK/copy" --index 5
+if [ ! -s "$WORK/stdout" ]; then pass "no proof is printed"; else fail "a proof was printed over a corrupted tile"; fi
+expect_stderr "tile/0/000 does not hash" "the damaged tile is named"
 
 # An include bomb: a policy whose includes multiply is refused at once (finding D3).
 mkdir "$WORK/bomb"

@@ -25,6 +25,9 @@ def main():
             pass
         latencies.append((time.time() - start) * 1000)
         time.sleep(0.05)
+    if not latencies:
+        print("attempts=0 ok=0 p99_ms=0 max_ms=0")
+        return
     latencies.sort()
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
     print(f"attempts={len(latencies)} ok={ok} p99_ms={p99:.0f} max_ms={latencies[-1]:.0f}")
