@@ -133,12 +133,13 @@ class CallTest : public ::testing::Test {
   fs::path audit_path() const { return work_->path() / "audit.log"; }
   std::string unix_path() const { return (work_->path() / "host.sock").string(); }
 
-  void StartHost(CallLimits limits = {}) {
+  void StartHost(CallLimits limits = {}, GateLimits gate = {}) {
     ServiceHostOptions options;
     options.tls = Role("ledger");
     options.policy_dir = policy_dir();
     options.audit_log = audit_path();
     options.limits = limits;
+    options.gate = gate;
     options.handle_signals = false;
     auto host = ServiceHost::Create(options);
     ASSERT_TRUE(host.ok()) << host.error().message();
@@ -647,6 +648,35 @@ TEST_F(CallTest, ClientConnectTimeoutFiresWhenNobodyHandshakes) {
   ASSERT_FALSE(outcome.ok());
   EXPECT_NE(outcome.error().message().find("connect timeout"), std::string::npos)
       << outcome.error().message();
+}
+
+// ---- connection limits ----
+
+TEST_F(CallTest, AConnectionOverItsSourcesLimitIsClosedAndTheCallerToldWhy) {
+  StartHost({}, GateLimits{.max_connections = 8, .max_per_source = 1});
+  RawClient holder(tcp_.port, Role("builder"));  // holds 127.0.0.1's one place
+  ASSERT_TRUE(holder.Handshake());
+  auto outcome = CallOnce(tcp_, "vigil.Ping", Role("builder"));
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_NE(outcome.error().message().find("may be at its connection limit"), std::string::npos)
+      << outcome.error().message();
+  // The Unix socket has no per-source limit.
+  EXPECT_TRUE(CallOnce(unix_, "vigil.Ping", Role("builder")).ok());
+  const std::string audit = ReadText(audit_path());
+  EXPECT_NE(audit.find("too many connections from 127.0.0.1 (at most 1)"), std::string::npos)
+      << audit;
+}
+
+TEST_F(CallTest, AFullHostEvictsTheOldestUnauthenticatedConnection) {
+  StartHost({}, GateLimits{.max_connections = 2, .max_per_source = 8});
+  // Two connections that never start TLS fill the host...
+  RawClient idle1(tcp_.port, Role("builder"));
+  RawClient idle2(tcp_.port, Role("builder"));
+  std::this_thread::sleep_for(100ms);
+  // ...and a real caller still gets in: the oldest idle one is closed for it.
+  auto outcome = CallOnce(tcp_, "vigil.Ping", Role("builder"));
+  ASSERT_TRUE(outcome.ok()) << outcome.error().message();
+  EXPECT_NE(ReadText(audit_path()).find("\"decision\":\"evicted\""), std::string::npos);
 }
 
 TEST_F(CallTest, NothingListeningIsAMissingEnvironment) {

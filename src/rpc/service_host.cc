@@ -5,6 +5,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
@@ -194,7 +195,7 @@ class ServiceHostImpl {
       const std::string source = SourceOf(socket);
       if (!source.empty()) socket.set_option(asio::ip::tcp::no_delay(true), error);
       CallLimits limits = options_.limits;
-      limits.connect_timeout = options_.pre_auth_timeout;
+      limits.connect_timeout = std::min(limits.connect_timeout, options_.pre_auth_timeout);
       auto connection = std::make_shared<Connection>(std::move(socket), *tls_, limits);
       ConnectionGate::Refusal refusal;
       ConnectionGate::Ticket ticket = gate_.Admit(

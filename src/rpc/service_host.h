@@ -76,7 +76,7 @@ struct ServiceHostOptions {
   TlsFiles tls;
   std::filesystem::path policy_dir;
   std::filesystem::path audit_log;  // empty: no audit log (tests only)
-  CallLimits limits;  // on the host, limits.connect_timeout is replaced by pre_auth_timeout
+  CallLimits limits;                // on the host, connect_timeout is at most pre_auth_timeout
   // Connections at once, and per TCP source address; when full, the oldest connection that
   // has not authenticated yet is closed to make room (docs/SPEC-call.md, "Limits").
   GateLimits gate;
