@@ -28,7 +28,7 @@ for name in a..b ab.; do
 done
 expect_exit 2 "a bad tag" -- "$VIGIL" ca issue "$WORK/ca" signer --tag "x y"
 expect_exit 2 "a repeated --tag is refused (finding D21)" -- "$VIGIL" ca issue "$WORK/ca" signer --tag farm --tag logs --tag farm
-expect_stderr "--tag 'farm' is given twice; give each tag once" "the repeated tag is named"
+expect_stderr "tag 'farm' is given twice; give each tag once" "the repeated tag is named"
 expect_exit 2 "zero days" -- "$VIGIL" ca issue "$WORK/ca" signer --days 0
 if [ ! -e "$WORK/ca/signer.key" ] && [ ! -e "$WORK/ca/signer.crt" ]; then pass "nothing written for refused requests"; else fail "signer files written"; fi
 expect_exit 2 "issue without a CA" -- "$VIGIL" ca issue "$WORK/nowhere" signer

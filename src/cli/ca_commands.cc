@@ -31,17 +31,6 @@ int Init(const CaArgs& args) {
 }
 
 int Issue(const CaArgs& args) {
-  // A certificate lists each tag once: a repeated --tag is a mistake in the command, refused
-  // rather than written twice or silently merged (rpc/ is another module's; the farm issues
-  // one tag per role).
-  for (std::size_t i = 0; i < args.tags.size(); ++i) {
-    for (std::size_t j = 0; j < i; ++j) {
-      if (args.tags[i] == args.tags[j]) {
-        return ReportError(
-            Error::BadInput("--tag '" + args.tags[i] + "' is given twice; give each tag once"));
-      }
-    }
-  }
   auto files = rpc::IssueCertificate(args.dir, args.name, args.tags, args.days);
   if (!files.ok()) return ReportError(files.error());
   if (args.json) {

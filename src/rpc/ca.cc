@@ -131,9 +131,14 @@ Result<IssuedFiles> IssueCertificate(const fs::path& dir, const std::string& nam
   if (!IsRoleName(name)) {
     return Error::BadInput("role name '" + name + "' must be 1-63 of a-z, 0-9, '.', '-'");
   }
-  for (const auto& tag : tags) {
-    if (!IsRoleName(tag)) {
-      return Error::BadInput("tag '" + tag + "' must be 1-63 of a-z, 0-9, '.', '-'");
+  for (std::size_t i = 0; i < tags.size(); ++i) {
+    if (!IsRoleName(tags[i])) {
+      return Error::BadInput("tag '" + tags[i] + "' must be 1-63 of a-z, 0-9, '.', '-'");
+    }
+    // Each tag once: a repeat is a mistake in the command, not written twice or merged.
+    if (std::find(tags.begin(), tags.begin() + static_cast<std::ptrdiff_t>(i), tags[i]) !=
+        tags.begin() + static_cast<std::ptrdiff_t>(i)) {
+      return Error::BadInput("tag '" + tags[i] + "' is given twice; give each tag once");
     }
   }
   if (name == "ca") return Error::BadInput("'ca' is the CA's own name");
