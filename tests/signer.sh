@@ -268,5 +268,28 @@ expect_exit 2 "verify-artifact: --ledger-key without --ledger (it would check no
 expect_stderr "--ledger-key needs --ledger" "it says what is missing"
 "$VIGIL" log init "$WORK/other-log" --origin vigil.test/ledger > "$WORK/other.vkey"
 expect_exit 1 "verify-artifact: the ledger checked with another key" -- "$VIGIL" verify-artifact "$WORK/image.eif" --envelope "$WORK/b1.env" --key "$WORK/release.pub" --ledger "$URL" --ledger-key "$WORK/other.vkey"
+expect_exit 2 "verify-artifact: an unusable --ledger URL is refused before anything is read" -- "$VIGIL" verify-artifact "$WORK/image.eif" --envelope "$WORK/b1.env" --key "$WORK/release.pub" --ledger http://127.0.0.1:99999 --ledger-key "$WORK/vkey"
+
+# Hostile ledgers (finding D4; tests/hostile_peers.sh does the same for log verify): a
+# valid envelope, then a server that never ends its headers, drips its body or sends too
+# much. Each fails within the deadline and the limits, and says why.
+for mode in headers drip huge; do
+  rm -f "$WORK/evil.$mode"
+  python3 "$ROOT/tests/evil_http.py" "$mode" "$WORK/evil.$mode" &
+  evil_pid=$!
+  for _ in $(seq 100); do [ -s "$WORK/evil.$mode" ] && break; sleep 0.05; done
+  start=$(date +%s%N)
+  expect_exit "$([ $mode = drip ] && echo 3 || echo 1)" "verify-artifact against a '$mode' ledger fails" -- "$VIGIL" verify-artifact "$WORK/image.eif" \
+    --envelope "$WORK/b1.env" --key "$WORK/release.pub" --ledger "http://127.0.0.1:$(cat "$WORK/evil.$mode")" --ledger-key "$WORK/vkey" --timeout 3
+  elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  if [ "$elapsed_ms" -lt 6000 ]; then pass "'$mode': it ended after $elapsed_ms ms"; else fail "'$mode': it took $elapsed_ms ms"; fi
+  case $mode in
+    headers) expect_stderr "head is over 16384 bytes" "'headers': the message says the head is too large" ;;
+    drip) expect_stderr "did not answer within 3 s" "'drip': the message names the deadline" ;;
+    huge) expect_stderr "over the limit of" "'huge': the message names the size limit" ;;
+  esac
+  kill "$evil_pid" 2>/dev/null || true
+  wait "$evil_pid" 2>/dev/null || true
+done
 
 finish
