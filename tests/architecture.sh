@@ -1,0 +1,31 @@
+#!/bin/bash
+# The folder-to-folder include edges of src/ (production code) are exactly those allowed
+# by docs/ARCHITECTURE.md's `edges` block, and that list is a DAG. A new edge is a reviewed
+# change to the document, never an accident.
+. "$(dirname "$0")/lib.sh"
+DOC="$ROOT/docs/ARCHITECTURE.md"
+sed -n '/^```edges$/,/^```$/p' "$DOC" | grep -E '^[a-z_]+ -> [a-z_]+$' | sort -u > "$WORK/allowed"
+if [ -s "$WORK/allowed" ]; then pass "ARCHITECTURE.md lists $(wc -l < "$WORK/allowed") allowed edges"; else
+  fail "no edges block in $DOC"; finish; exit 1; fi
+
+# Every include of another folder's header, as FROM -> TO with the file and line.
+: > "$WORK/used"
+while IFS= read -r file; do
+  from=$(cut -d/ -f2 <<<"$file")
+  { grep -n '^#include "[a-z_]*/' "$ROOT/$file" || true; } | while IFS= read -r line; do
+    to=$(sed 's/^[0-9]*:#include "\([a-z_]*\)\/.*/\1/' <<<"$line")
+    [ "$to" = "$from" ] || echo "$from -> $to $file:${line%%:*}"
+  done >> "$WORK/used"
+done < <(cd "$ROOT" && git ls-files 'src/*.cc' 'src/*.h' | grep -v -e '_test\.cc$' -e '/test_util\.h$')
+
+violations=$(awk '{print $1" -> "$3}' "$WORK/used" | sort -u | comm -23 - "$WORK/allowed")
+if [ -z "$violations" ]; then pass "every include edge in src/ is allowed ($(awk '{print $1" -> "$3}' "$WORK/used" | sort -u | wc -l) in use)"; else
+  while IFS= read -r edge; do
+    fail "edge not in ARCHITECTURE.md: $edge, at $(grep -F "$edge " "$WORK/used" | awk '{print $4}' | head -3 | paste -sd' ')"
+  done <<<"$violations"
+fi
+
+# The allowed edges form a DAG (tsort reports a cycle on stderr).
+if awk '{print $1, $3}' "$WORK/allowed" | tsort > /dev/null 2> "$WORK/tsort.err"; then pass "the allowed edges have no cycle"; else
+  fail "the allowed edges have a cycle: $(cat "$WORK/tsort.err")"; fi
+finish
