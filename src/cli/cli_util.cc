@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "base/printable.h"
+#include "base/strict_number.h"
 
 namespace vigil::cli {
 
@@ -36,16 +37,14 @@ void ShowProgress(const std::string& step) {
 CLI::Validator NonNegativeInteger() {
   return CLI::Validator(
       [](std::string& value) -> std::string {
-        static const std::string kMax = "18446744073709551615";
-        if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos) {
+        const ScannedNumber<std::uint64_t> number = ScanUnsigned(value);
+        if (number.problem == NumberProblem::kOutOfRange) {
+          return value + " is too large: at most " + std::to_string(kMaxUint64);
+        }
+        if (!number.ok()) {
           return "'" + value + "' is not a non-negative integer (decimal digits only)";
         }
-        const std::size_t first = std::min(value.find_first_not_of('0'), value.size() - 1);
-        std::string digits = value.substr(first);
-        if (digits.size() > kMax.size() || (digits.size() == kMax.size() && digits > kMax)) {
-          return value + " is too large: at most " + kMax;
-        }
-        value = std::move(digits);
+        value = std::to_string(number.value);  // without leading zeros, for CLI11
         return std::string();
       },
       "UINT", "NonNegativeInteger");

@@ -10,9 +10,11 @@
 #include <asio/io_context.hpp>
 #include <chrono>
 #include <iostream>
+#include <limits>
 #include <thread>
 
 #include "base/file.h"
+#include "base/strict_number.h"
 #include "cli/cli_util.h"
 #include "cli/farm_layout.h"
 #include "rpc/call_client.h"
@@ -30,11 +32,10 @@ Result<pid_t> ReadPid(const fs::path& file) {
   auto bytes = ReadFile(file, 64);
   if (!bytes.ok()) return bytes.error();
   const std::string text(bytes->begin(), bytes->end());
-  try {
-    return static_cast<pid_t>(std::stol(text));
-  } catch (const std::exception&) {
-    return Error::BadInput(file.string() + " does not hold a process id");
-  }
+  const ScannedNumber<std::uint64_t> pid =
+      ScanUnsigned(text, 1, static_cast<std::uint64_t>(std::numeric_limits<pid_t>::max()));
+  if (!pid.ok()) return Error::BadInput(file.string() + " does not hold a process id");
+  return static_cast<pid_t>(pid.value);
 }
 
 bool Alive(pid_t pid) { return pid > 0 && ::kill(pid, 0) == 0; }

@@ -6,58 +6,13 @@
 #include <vector>
 
 #include "base/hex.h"
+#include "base/utf8.h"
 #include "encoding/strict_json.h"
 
 namespace vigil::encoding::qos_json {
 namespace {
 
 using Json = nlohmann::json;
-
-// Decodes the UTF-8 scalar value at text[pos] into `code_point` and returns its length, or 0
-// if the bytes there are ill-formed (RFC 3629: no overlong forms, no surrogates, <= U+10FFFF).
-std::size_t DecodeUtf8(std::string_view text, std::size_t pos, char32_t& code_point) {
-  const auto byte = [&](std::size_t i) { return static_cast<std::uint8_t>(text[pos + i]); };
-  const std::uint8_t lead = byte(0);
-  if (lead < 0x80) {
-    code_point = lead;
-    return 1;
-  }
-  std::size_t length = 0;
-  std::uint8_t low = 0x80;  // bounds of the second byte, per lead byte
-  std::uint8_t high = 0xbf;
-  if (lead >= 0xc2 && lead <= 0xdf) {
-    length = 2;
-  } else if (lead >= 0xe0 && lead <= 0xef) {
-    length = 3;
-    if (lead == 0xe0) low = 0xa0;   // overlong
-    if (lead == 0xed) high = 0x9f;  // surrogates
-  } else if (lead >= 0xf0 && lead <= 0xf4) {
-    length = 4;
-    if (lead == 0xf0) low = 0x90;   // overlong
-    if (lead == 0xf4) high = 0x8f;  // above U+10FFFF
-  } else {
-    return 0;
-  }
-  if (text.size() - pos < length) return 0;
-  if (byte(1) < low || byte(1) > high) return 0;
-  char32_t value = lead & (0xff >> (length + 1));
-  for (std::size_t i = 1; i < length; ++i) {
-    if ((byte(i) & 0xc0) != 0x80) return 0;
-    value = (value << 6) | (byte(i) & 0x3fU);
-  }
-  code_point = value;
-  return length;
-}
-
-bool IsValidUtf8(std::string_view text) {
-  char32_t code_point = 0;
-  for (std::size_t pos = 0; pos < text.size();) {
-    const std::size_t length = DecodeUtf8(text, pos, code_point);
-    if (length == 0) return false;
-    pos += length;
-  }
-  return true;
-}
 
 // The code point's UTF-16 code units packed so that integer order is UTF-16 order: a
 // supplementary character sorts by its high surrogate (0xD800..0xDBFF), so before U+E000..U+FFFF
@@ -75,8 +30,8 @@ int CompareUtf16(std::string_view a, std::string_view b) {
   while (i < a.size() && j < b.size()) {
     char32_t ca = 0;
     char32_t cb = 0;
-    const std::size_t la = DecodeUtf8(a, i, ca);
-    const std::size_t lb = DecodeUtf8(b, j, cb);
+    const std::size_t la = DecodeUtf8(a.substr(i), ca);
+    const std::size_t lb = DecodeUtf8(b.substr(j), cb);
     if (la == 0 || lb == 0) return a.compare(b);  // not reached: keys are validated first
     if (ca != cb) return Utf16Key(ca) < Utf16Key(cb) ? -1 : 1;
     i += la;

@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "base/strict_number.h"
 #include "base/unique_fd.h"
 
 namespace vigil::http {
@@ -213,13 +214,9 @@ Result<Url> ParseUrl(const std::string& text) {
   }
   if (rest.find(':') != std::string_view::npos && port.empty()) return bad("the port is empty");
   if (!port.empty()) {
-    int value = 0;
-    auto parsed = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (parsed.ec != std::errc() || parsed.ptr != port.data() + port.size() || value < 1 ||
-        value > 65535) {
-      return bad("the port must be 1 to 65535");
-    }
-    url.port = value;
+    const ScannedNumber<std::uint64_t> value = ScanUnsigned(port, 1, 65535);
+    if (!value.ok()) return bad("the port must be 1 to 65535");
+    url.port = static_cast<int>(value.value);
   }
   return url;
 }

@@ -1,7 +1,9 @@
 #include "http/message_head.h"
 
 #include <algorithm>
-#include <charconv>
+#include <limits>
+
+#include "base/strict_number.h"
 
 namespace vigil::http {
 namespace {
@@ -146,25 +148,24 @@ Result<ResponseHead> ParseResponseHead(std::string_view text, const HeadLimits& 
   }
   ResponseHead head;
   std::string_view code = line.substr(9, 3);
-  auto parsed = std::from_chars(code.data(), code.data() + code.size(), head.status);
-  if (parsed.ec != std::errc() || parsed.ptr != code.data() + code.size() || head.status < 100) {
-    return Error::BadInput("the status code is not three digits");
-  }
+  const ScannedNumber<std::uint64_t> status = ScanUnsigned(code, 100, 999);
+  if (!status.ok()) return Error::BadInput("the status code is not three digits");
+  head.status = static_cast<int>(status.value);
   VIGIL_ASSIGN_OR_RETURN(head.fields, ParseFields(lines));
   return head;
 }
 
 Result<std::size_t> ParseContentLength(std::string_view value, std::size_t max) {
-  std::size_t length = 0;
-  auto parsed = std::from_chars(value.data(), value.data() + value.size(), length);
-  if (value.empty() || parsed.ec != std::errc() || parsed.ptr != value.data() + value.size() ||
-      value.front() == '+' || value.front() == '-') {
-    if (parsed.ec == std::errc::result_out_of_range) {
+  const ScannedNumber<std::uint64_t> parsed =
+      ScanUnsigned(value, 0, std::numeric_limits<std::size_t>::max());
+  if (!parsed.ok()) {
+    if (parsed.problem == NumberProblem::kOutOfRange) {
       return Error::BadInput("Content-Length " + std::string(value.substr(0, 40)) +
                              " is over the limit of " + std::to_string(max) + " bytes");
     }
     return Error::BadInput("Content-Length is not a decimal number");
   }
+  const auto length = static_cast<std::size_t>(parsed.value);
   if (length > max) {
     return Error::BadInput("Content-Length " + std::to_string(length) + " is over the limit of " +
                            std::to_string(max) + " bytes");

@@ -18,6 +18,8 @@
 #include <map>
 #include <thread>
 
+#include "base/strict_number.h"
+
 namespace vigil::http {
 namespace {
 
@@ -74,8 +76,9 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> OneRange(std::string_view
   const std::size_t dash = value.find('-');
   if (dash == std::string_view::npos) return std::nullopt;
   auto number = [](std::string_view text, std::uint64_t& out) {
-    auto parsed = std::from_chars(text.data(), text.data() + text.size(), out);
-    return !text.empty() && parsed.ec == std::errc() && parsed.ptr == text.data() + text.size();
+    const ScannedNumber<std::uint64_t> parsed = ScanUnsigned(text);
+    out = parsed.value;
+    return parsed.ok();
   };
   std::uint64_t first = 0;
   std::uint64_t last = 0;

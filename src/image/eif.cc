@@ -11,6 +11,8 @@
 #include <utility>
 
 #include "base/hex.h"
+#include "base/time.h"
+#include "base/utf8.h"
 #include "crypto/hash.h"
 #include "encoding/strict_json.h"
 
@@ -103,94 +105,14 @@ std::uint32_t EifCrc(ByteView file) {
   return static_cast<std::uint32_t>(crc);
 }
 
-// ---- text and time ----
-
-// Strict UTF-8 (what a Rust String may hold): no overlongs, no surrogates, at most U+10FFFF.
-bool IsUtf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    auto byte = static_cast<unsigned char>(text[i]);
-    std::size_t length = 0;
-    std::uint32_t code = 0;
-    std::uint32_t min = 0;
-    if (byte < 0x80) {
-      length = 1, code = byte, min = 0;
-    } else if ((byte & 0xe0) == 0xc0) {
-      length = 2, code = byte & 0x1fU, min = 0x80;
-    } else if ((byte & 0xf0) == 0xe0) {
-      length = 3, code = byte & 0x0fU, min = 0x800;
-    } else if ((byte & 0xf8) == 0xf0) {
-      length = 4, code = byte & 0x07U, min = 0x10000;
-    } else {
-      return false;
-    }
-    if (text.size() - i < length) return false;
-    for (std::size_t k = 1; k < length; ++k) {
-      auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xc0) != 0x80) return false;
-      code = (code << 6) | (next & 0x3fU);
-    }
-    if (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return false;
-    i += length;
-  }
-  return true;
-}
-
-std::string ZeroPadded(std::uint64_t value, std::size_t width) {
-  std::string digits = std::to_string(value);
-  return digits.size() >= width ? digits : std::string(width - digits.size(), '0') + digits;
-}
-
-struct CivilDate {
-  std::int64_t year;
-  unsigned month;
-  unsigned day;
-};
-
-// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's civil_from_days).
-CivilDate CivilFromDays(std::int64_t days) {
-  std::int64_t z = days + 719468;
-  std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  std::int64_t doe = z - era * 146097;
-  std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  std::int64_t mp = (5 * doy + 2) / 153;
-  auto day = static_cast<unsigned>(doy - (153 * mp + 2) / 5 + 1);
-  auto month = static_cast<unsigned>(mp < 10 ? mp + 3 : mp - 9);
-  std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  return {year, month, day};
-}
-
-// chrono's DateTime<Utc>::to_rfc3339 for whole seconds: "2023-11-14T22:13:20+00:00" (no
-// fraction when it is zero, "+00:00" rather than "Z"). Years outside 0000-9999 get a sign.
-std::string FormatBuildTime(std::int64_t seconds) {
-  std::int64_t days = seconds / 86400;
-  std::int64_t rest = seconds % 86400;
-  if (rest < 0) {
-    rest += 86400;
-    days -= 1;
-  }
-  CivilDate date = CivilFromDays(days);
-  std::string year;
-  if (date.year >= 0 && date.year <= 9999) {
-    year = ZeroPadded(static_cast<std::uint64_t>(date.year), 4);
-  } else {  // chrono writes such years with a sign and at least four digits
-    std::uint64_t magnitude = date.year < 0 ? 0 - static_cast<std::uint64_t>(date.year)
-                                            : static_cast<std::uint64_t>(date.year);
-    year = (date.year < 0 ? "-" : "+") + ZeroPadded(magnitude, 4);
-  }
-  auto clock = static_cast<std::uint64_t>(rest);
-  return year + "-" + ZeroPadded(date.month, 2) + "-" + ZeroPadded(date.day, 2) + "T" +
-         ZeroPadded(clock / 3600, 2) + ":" + ZeroPadded(clock / 60 % 60, 2) + ":" +
-         ZeroPadded(clock % 60, 2) + "+00:00";
-}
+// ---- metadata ----
 
 // serde_json::to_vec of EifIdentityInfo (src/defs/mod.rs): compact, keys in struct order.
 // DockerInfo and CustomMetadata are null, as eif_build writes them without Docker or a
 // metadata file. nlohmann's compact dump escapes exactly as serde_json does.
 std::string MetadataJson(const EifInput& input) {
   nlohmann::ordered_json build;
-  build["BuildTime"] = FormatBuildTime(input.build_time);
+  build["BuildTime"] = FormatRfc3339Offset(input.build_time);  // chrono's to_rfc3339
   build["BuildTool"] = kBuildTool;
   build["BuildToolVersion"] = kBuildToolVersion;
   build["OperatingSystem"] = kOperatingSystem;
@@ -400,7 +322,7 @@ Status CheckCmdline(std::string_view cmdline) {
   if (cmdline.find('\0') != std::string_view::npos) {
     return Error::BadInput("EIF cmdline contains a NUL byte");
   }
-  if (!IsUtf8(cmdline)) return Error::BadInput("EIF cmdline is not valid UTF-8");
+  if (!IsValidUtf8(cmdline)) return Error::BadInput("EIF cmdline is not valid UTF-8");
   return OkStatus();
 }
 
@@ -489,7 +411,7 @@ Status CheckEifInput(const EifInput& input) {
   }
   VIGIL_RETURN_IF_ERROR(CheckCmdline(input.cmdline));
   for (const std::string* text : {&input.image_name, &input.image_version, &input.kernel_version}) {
-    if (!IsUtf8(*text)) return Error::BadInput("EIF metadata text is not valid UTF-8");
+    if (!IsValidUtf8(*text)) return Error::BadInput("EIF metadata text is not valid UTF-8");
   }
   if (input.build_time < kMinBuildTime || input.build_time > kMaxBuildTime) {
     return Error::BadInput("EIF build time " + std::to_string(input.build_time) +

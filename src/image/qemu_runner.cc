@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cstdio>
 #include <deque>
 #include <functional>
@@ -16,6 +15,7 @@
 #include "base/file.h"
 #include "base/hex.h"
 #include "base/sealed_copy.h"
+#include "base/strict_number.h"
 #include "base/subprocess.h"
 #include "crypto/file_hash.h"
 #include "crypto/hash.h"
@@ -120,9 +120,10 @@ std::vector<std::string> QemuArgv(const BootFiles& files, const QemuOptions& opt
 
 // Parses the status after the prefix: decimal 0..255, no sign, spaces or leading zeros.
 bool ParseExitStatus(std::string_view text, int* status) {
-  if (text.empty() || text.size() > 3 || (text.size() > 1 && text[0] == '0')) return false;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *status);
-  return ec == std::errc() && end == text.data() + text.size() && *status <= 255;
+  const ScannedNumber<std::uint64_t> value = ScanUnsigned(text, 0, 255, LeadingZeros::kRefused);
+  if (!value.ok()) return false;
+  *status = static_cast<int>(value.value);
+  return true;
 }
 
 // Splits the console stream into lines, remembers the last few and the last exit line.

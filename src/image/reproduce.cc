@@ -13,6 +13,7 @@
 #include "base/cpu.h"
 #include "base/file.h"
 #include "base/hex.h"
+#include "base/strict_number.h"
 #include "base/subprocess.h"
 #include "crypto/file_hash.h"
 #include "encoding/dist_manifest.h"
@@ -187,7 +188,11 @@ std::optional<unsigned> CurrentUmask() {
   std::ifstream status("/proc/self/status");
   for (std::string line; std::getline(status, line);) {
     if (line.rfind("Umask:", 0) == 0) {
-      return static_cast<unsigned>(std::strtoul(line.c_str() + 6, nullptr, 8));
+      std::string_view digits = std::string_view(line).substr(6);
+      digits.remove_prefix(std::min(digits.find_first_not_of(" \t"), digits.size()));
+      const ScannedNumber<std::uint64_t> mask = ScanOctal(digits, 0777);
+      if (!mask.ok()) return std::nullopt;
+      return static_cast<unsigned>(mask.value);
     }
   }
   return std::nullopt;

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "base/file.h"
+#include "base/strict_number.h"
 #include "encoding/toml_reader.h"
 #include "image/cpio.h"
 #include "image/layout.h"
@@ -72,17 +73,20 @@ bool IsPrintableAscii(const std::string& text) {
 }
 
 Result<std::uint32_t> ParseEpoch(const std::string& text, const std::string& where) {
-  if (text.empty() || text.size() > 64 ||
-      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return Error::BadInput(where + " must be a decimal number of seconds, got '" + text + "'");
+  const ScannedNumber<std::uint64_t> epoch =
+      ScanUnsigned(text, 0, 0xffffffffu, LeadingZeros::kRefused);
+  switch (text.size() > 64 ? NumberProblem::kNotDecimal : epoch.problem) {
+    case NumberProblem::kNone:
+      return static_cast<std::uint32_t>(epoch.value);
+    case NumberProblem::kEmpty:
+    case NumberProblem::kNotDecimal:
+      return Error::BadInput(where + " must be a decimal number of seconds, got '" + text + "'");
+    case NumberProblem::kLeadingZero:
+      return Error::BadInput(where + " must have no leading zeros, got '" + text + "'");
+    case NumberProblem::kOutOfRange:
+      break;
   }
-  if (text.size() > 1 && text[0] == '0') {
-    return Error::BadInput(where + " must have no leading zeros, got '" + text + "'");
-  }
-  if (text.size() > 10 || std::stoull(text) > 0xffffffffu) {
-    return Error::BadInput(where + " is beyond 2106 (the cpio format's 32-bit time)");
-  }
-  return static_cast<std::uint32_t>(std::stoull(text));
+  return Error::BadInput(where + " is beyond 2106 (the cpio format's 32-bit time)");
 }
 
 // Where a spec's files may not go: onto or under a file the builder writes, or under a
@@ -166,11 +170,12 @@ Result<std::uint32_t> ParseMode(const toml::node* node, const SpecReader& reader
     return reader.Fail(node, where + " must be an octal string such as \"0644\"");
   }
   std::string text(node->as_string()->get());
-  bool octal = !text.empty() && text.size() <= 6 &&
-               std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '7'; });
-  if (!octal) return reader.Fail(node, where + " must be an octal string such as \"0644\"");
+  const ScannedNumber<std::uint64_t> octal = ScanOctal(text);
+  if (!octal.ok() || text.size() > 6) {
+    return reader.Fail(node, where + " must be an octal string such as \"0644\"");
+  }
   // Read the value first, so "04755" is told the real rule (at most 0777), not the syntax.
-  auto mode = static_cast<std::uint32_t>(std::stoul(text, nullptr, 8));
+  const auto mode = static_cast<std::uint32_t>(octal.value);
   if (mode > 0777) {
     return reader.Fail(node, where + " \"" + text +
                                  "\" sets setuid, setgid or sticky bits; a mode is at most 0777");

@@ -6,9 +6,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 
 #include "base/file.h"
+#include "base/time.h"
 
 namespace vigil::ledger {
 
@@ -72,16 +72,7 @@ std::string SanitizeLine(std::string_view raw) {
 }
 
 std::string UtcTimestamp(std::chrono::system_clock::time_point when) {
-  const auto micros =
-      std::chrono::duration_cast<std::chrono::microseconds>(when.time_since_epoch()).count();
-  const std::time_t seconds = static_cast<std::time_t>(micros / 1'000'000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[40];
-  const std::size_t n = std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S", &utc);
-  char fraction[16];
-  std::snprintf(fraction, sizeof(fraction), ".%06lldZ", static_cast<long long>(micros % 1'000'000));
-  return std::string(text, n) + fraction;
+  return FormatRfc3339Utc(when, SubSecond::kMicros);
 }
 
 const char* BuildStateName(BuildState state) {

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "base/strict_number.h"
 #include "ledger/build_entry.h"
 #include "ledger/build_logs.h"
 #include "ledger/http_api.h"
@@ -49,14 +50,11 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   const std::size_t colon = http.rfind(':');
-  int http_port = -1;
-  if (colon != std::string::npos) {
-    try {
-      http_port = std::stoi(http.substr(colon + 1));
-    } catch (const std::exception&) {
-    }
-  }
-  if (colon == std::string::npos || colon == 0 || http_port < 0 || http_port > 65535) {
+  const vigil::ScannedNumber<std::uint64_t> http_port =
+      colon == std::string::npos
+          ? vigil::ScannedNumber<std::uint64_t>{0, vigil::NumberProblem::kEmpty}
+          : vigil::ScanUnsigned(http.substr(colon + 1), 0, 65535);
+  if (colon == std::string::npos || colon == 0 || !http_port.ok()) {
     return Fail(vigil::Error::BadInput("--http must be HOST:PORT, e.g. 127.0.0.1:8080"));
   }
 
@@ -84,7 +82,7 @@ int main(int argc, char** argv) {
   vigil::Status listening = vigil::rpc::ListenAndAnnounce(**host, listen, "vigil-ledger");
   if (!listening.ok()) return Fail(listening.error());
   vigil::ledger::HttpApi api(**store, **logs);
-  auto port = api.Start(http.substr(0, colon), http_port);
+  auto port = api.Start(http.substr(0, colon), static_cast<int>(http_port.value));
   if (!port.ok()) return Fail(port.error());
   // Scripts read the real port of --http HOST:0 from this line.
   std::printf("vigil-ledger: %s (size %llu) on http://%s:%d\n", (*store)->origin().c_str(),

@@ -1,6 +1,6 @@
 #include "rpc/address.h"
 
-#include <charconv>
+#include "base/strict_number.h"
 
 namespace vigil::rpc {
 namespace {
@@ -44,14 +44,11 @@ Result<Address> ParseAddress(std::string_view text) {
     return Usage(text, "put an IPv6 address in brackets");
   }
   if (host.empty() || host.size() > 253) return Usage(text, "no host");
-  unsigned value = 0;
-  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (ec != std::errc() || end != port.data() + port.size() || port.empty() || value > 65535) {
-    return Usage(text, "the port must be a number from 0 to 65535");
-  }
+  const ScannedNumber<std::uint64_t> value = ScanUnsigned(port, 0, 65535);
+  if (!value.ok()) return Usage(text, "the port must be a number from 0 to 65535");
   address.kind = Address::Kind::kTcp;
   address.host = std::string(host);
-  address.port = static_cast<std::uint16_t>(value);
+  address.port = static_cast<std::uint16_t>(value.value);
   return address;
 }
 

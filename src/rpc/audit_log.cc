@@ -8,27 +8,11 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "base/time.h"
+
 namespace vigil::rpc {
-namespace {
-
-std::string NowUtc() {
-  auto now = std::chrono::system_clock::now();
-  std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char text[64];
-  std::snprintf(text, sizeof(text), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(millis));
-  return text;
-}
-
-}  // namespace
 
 Result<AuditLog> AuditLog::Open(const std::filesystem::path& path) {
   if (path.empty()) return AuditLog(UniqueFd(-1));
@@ -59,7 +43,8 @@ void AuditLog::Record(nlohmann::json record) {
     record["suppressed"] = suppressed_;  // unauthenticated records left out before this one
     suppressed_ = 0;
   }
-  nlohmann::json line = {{"time", NowUtc()}};
+  nlohmann::json line = {
+      {"time", FormatRfc3339Utc(std::chrono::system_clock::now(), SubSecond::kMillis)}};
   line.update(record);
   std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   ssize_t n = ::write(fd_.get(), text.data(), text.size());

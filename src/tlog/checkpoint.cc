@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "base/base64.h"
+#include "base/strict_number.h"
 
 namespace vigil::tlog {
 namespace {
@@ -14,20 +15,10 @@ Error Malformed(const std::string& why) {
 
 // Parses a decimal uint64 without sign, leading zeros (except "0") or overflow.
 Result<std::uint64_t> ParseSize(std::string_view digits) {
-  if (digits.empty()) return Malformed("the tree size (line 2) is empty");
-  if (digits.size() > 1 && digits[0] == '0') {
-    return Malformed("the tree size (line 2) has a leading zero");
-  }
-  std::uint64_t value = 0;
-  for (char c : digits) {
-    if (c < '0' || c > '9') return Malformed("the tree size (line 2) is not a decimal number");
-    const auto digit = static_cast<std::uint64_t>(c - '0');
-    if (value > (std::numeric_limits<std::uint64_t>::max() - digit) / 10) {
-      return Malformed("the tree size (line 2) does not fit in 64 bits");
-    }
-    value = value * 10 + digit;
-  }
-  return value;
+  auto size =
+      ParseUnsigned(digits, "the tree size (line 2)", 0, kMaxUint64, LeadingZeros::kRefused);
+  if (!size.ok()) return Malformed(size.error().message());
+  return *size;
 }
 
 }  // namespace
@@ -50,11 +41,11 @@ Result<std::int64_t> CheckpointTime(const Checkpoint& checkpoint) {
   for (const std::string& extension : checkpoint.extensions) {
     if (!extension.starts_with(kTimeExtensionPrefix)) continue;
     const std::string_view digits = std::string_view(extension).substr(kTimeExtensionPrefix.size());
-    const bool valid = !digits.empty() && digits.size() <= 18 &&
-                       digits.find_first_not_of("0123456789") == std::string_view::npos &&
-                       (digits == "0" || digits[0] != '0');
-    if (!valid) return Error::BadInput("the checkpoint's time extension is malformed");
-    return static_cast<std::int64_t>(std::stoll(std::string(digits)));
+    // At most 18 digits, so that it fits an int64.
+    const ScannedNumber<std::uint64_t> seconds =
+        ScanUnsigned(digits, 0, 999'999'999'999'999'999, LeadingZeros::kRefused);
+    if (!seconds.ok()) return Error::BadInput("the checkpoint's time extension is malformed");
+    return static_cast<std::int64_t>(seconds.value);
   }
   return Error::BadInput("the checkpoint carries no time (a \"time\" extension line)");
 }

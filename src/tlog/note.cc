@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/base64.h"
+#include "base/utf8.h"
 #include "crypto/hash.h"
 
 namespace vigil::tlog {
@@ -14,44 +15,6 @@ constexpr std::string_view kEmDashSpace = "\xe2\x80\x94 ";  // U+2014 EM DASH, s
 constexpr std::string_view kPrivateKeyPrefix = "PRIVATE+KEY+";
 constexpr std::size_t kKeyIdSize = 4;
 constexpr std::size_t kKeyIdHexSize = 8;
-
-// The length of the valid UTF-8 sequence at the start of `s` (non-empty) with its code point
-// in `code_point`, or 0 for an invalid one (truncated, overlong, surrogate, above U+10FFFF).
-std::size_t DecodeUtf8(std::string_view s, char32_t& code_point) {
-  const auto first = static_cast<unsigned char>(s[0]);
-  if (first < 0x80) {
-    code_point = first;
-    return 1;
-  }
-  std::size_t length = 0;
-  char32_t minimum = 0;
-  if ((first & 0xe0) == 0xc0) {
-    length = 2;
-    minimum = 0x80;
-    code_point = first & 0x1f;
-  } else if ((first & 0xf0) == 0xe0) {
-    length = 3;
-    minimum = 0x800;
-    code_point = first & 0x0f;
-  } else if ((first & 0xf8) == 0xf0) {
-    length = 4;
-    minimum = 0x10000;
-    code_point = first & 0x07;
-  } else {
-    return 0;
-  }
-  if (s.size() < length) return 0;
-  for (std::size_t i = 1; i < length; ++i) {
-    const auto byte = static_cast<unsigned char>(s[i]);
-    if ((byte & 0xc0) != 0x80) return 0;
-    code_point = code_point << 6 | (byte & 0x3f);
-  }
-  if (code_point < minimum || code_point > 0x10ffff ||
-      (code_point >= 0xd800 && code_point <= 0xdfff)) {
-    return 0;
-  }
-  return length;
-}
 
 // Unicode White_Space (Go's unicode.IsSpace).
 bool IsUnicodeSpace(char32_t c) {

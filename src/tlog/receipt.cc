@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "base/base64.h"
+#include "base/strict_number.h"
 #include "tlog/verify.h"
 
 namespace vigil::tlog {
@@ -18,18 +19,9 @@ Error Malformed(const std::string& why) {
 
 // Parses a decimal uint64 without sign, leading zeros (except "0") or overflow.
 Result<std::uint64_t> ParseIndex(std::string_view digits) {
-  if (digits.empty()) return Malformed("the index is empty");
-  if (digits.size() > 1 && digits[0] == '0') return Malformed("the index has a leading zero");
-  std::uint64_t value = 0;
-  for (char c : digits) {
-    if (c < '0' || c > '9') return Malformed("the index is not a decimal number");
-    const auto digit = static_cast<std::uint64_t>(c - '0');
-    if (value > (std::numeric_limits<std::uint64_t>::max() - digit) / 10) {
-      return Malformed("the index does not fit in 64 bits");
-    }
-    value = value * 10 + digit;
-  }
-  return value;
+  auto index = ParseUnsigned(digits, "the index", 0, kMaxUint64, LeadingZeros::kRefused);
+  if (!index.ok()) return Malformed(index.error().message());
+  return *index;
 }
 
 // Removes the next line (without its newline) from `rest`; false if there is no newline.

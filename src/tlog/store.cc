@@ -15,6 +15,7 @@
 
 #include "base/file.h"
 #include "base/secret_file_mode.h"
+#include "base/strict_number.h"
 #include "crypto/secret.h"
 #include "tlog/checkpoint.h"
 #include "tlog/entry_index.h"
@@ -422,8 +423,7 @@ Status LogStore::RemoveLeftovers() {
     if (fs::is_directory(partials, ec)) {
       for (const auto& file : fs::directory_iterator(partials, ec)) {
         const std::string name = file.path().filename().string();
-        if (name.find_first_not_of("0123456789") != std::string::npos || name.empty() ||
-            std::stoi(name) > width) {
+        if (!ScanUnsigned(name, 0, static_cast<std::uint64_t>(width)).ok()) {
           fs::remove(file.path(), ec);
         }
       }

@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <limits>
 
+#include "base/strict_number.h"
+
 namespace vigil::tlog {
 namespace {
 
@@ -11,19 +13,13 @@ constexpr std::string_view kTilePrefix = "tile/";
 constexpr std::string_view kEntriesElement = "entries";
 constexpr std::string_view kPartialSuffix = ".p";
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
-bool AllDigits(std::string_view text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(), IsDigit);
-}
-
 // Parses a decimal number in [min, max] with no leading zeros, as the spec requires for the
 // level and the width; returns -1 for anything else.
 int ParseSmallDecimal(std::string_view text, int min, int max) {
-  if (!AllDigits(text) || text.size() > 3 || (text.size() > 1 && text[0] == '0')) return -1;
-  int value = 0;
-  for (char c : text) value = value * 10 + (c - '0');
-  return value >= min && value <= max ? value : -1;
+  const ScannedNumber<std::uint64_t> value =
+      ScanUnsigned(text, static_cast<std::uint64_t>(min), static_cast<std::uint64_t>(max),
+                   LeadingZeros::kRefused);
+  return value.ok() ? static_cast<int>(value.value) : -1;
 }
 
 // "<N>[.p/<W>]": N in 3-digit groups, every group but the last prefixed with 'x'.
@@ -113,12 +109,11 @@ Result<TileRef> ParseTilePath(std::string_view path) {
       if (!group.starts_with('x')) return BadPath("every index group but the last starts with x");
       group.remove_prefix(1);
     }
-    if (group.size() != 3 || !AllDigits(group)) {
+    const ScannedNumber<std::uint64_t> digits = ScanUnsigned(group);  // "000".."999"
+    if (group.size() != 3 || !digits.ok()) {
       return BadPath("each index group must have exactly three digits");
     }
-    const std::uint64_t value = static_cast<std::uint64_t>(group[0] - '0') * 100 +
-                                static_cast<std::uint64_t>(group[1] - '0') * 10 +
-                                static_cast<std::uint64_t>(group[2] - '0');
+    const std::uint64_t value = digits.value;
     if (index > (std::numeric_limits<std::uint64_t>::max() - value) / 1000) {
       return BadPath("the index is above 2^64 - 1");
     }
