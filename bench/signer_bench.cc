@@ -18,13 +18,13 @@
 #include "base/hex.h"
 #include "crypto/hash.h"
 #include "ledger/build_entry.h"
+#include "provenance/dsse.h"
+#include "provenance/provenance.h"
+#include "provenance/sign_request.h"
 #include "signer/approval.h"
-#include "signer/dsse.h"
 #include "signer/file_key.h"
 #include "signer/pkcs11_key.h"
-#include "signer/provenance.h"
 #include "signer/replay_store.h"
-#include "signer/sign_request.h"
 #include "tlog/store.h"
 
 namespace vigil {
@@ -67,7 +67,7 @@ std::vector<std::string> SharedCheckpointRequests(tlog::LogStore& store) {
   for (int i = 0; i < kBuilds; ++i) {
     auto receipt = store.Receipt(first + i);
     if (!receipt.ok()) std::abort();
-    requests.push_back(signer::FormatSignRequest({*receipt, {std::string(64, 'a')}}));
+    requests.push_back(provenance::FormatSignRequest({*receipt, {std::string(64, 'a')}}));
   }
   return requests;
 }
@@ -85,26 +85,26 @@ std::vector<std::string> DistinctCheckpointRequests(const fs::path& dir) {
     if (!index.ok()) std::abort();
     auto receipt = (*store)->Receipt(*index);
     if (!receipt.ok()) std::abort();
-    requests.push_back(signer::FormatSignRequest({*receipt, {std::string(64, 'a')}}));
+    requests.push_back(provenance::FormatSignRequest({*receipt, {std::string(64, 'a')}}));
   }
   return requests;
 }
 
 // One request, decided and signed as the service does (without network and ledger).
 bool SignOne(signer::Approver& approver, signer::SigningKey& key, const std::string& text) {
-  auto request = signer::ParseSignRequest(text);
+  auto request = provenance::ParseSignRequest(text);
   if (!request.ok()) return false;
   signer::Verdict verdict = approver.Check(*request, kBuilder, Now());
   if (!verdict.approved()) return false;
   const signer::Approval& approval = verdict.approval;
-  const std::string statement = signer::MakeStatement(
+  const std::string statement = provenance::MakeStatement(
       {approval.build, approval.subjects, approver.trust().origin, approval.ledger_index});
-  signer::DsseEnvelope envelope{
-      std::string(signer::kInTotoPayloadType), Bytes(statement.begin(), statement.end()), {}};
-  auto signature = key.Sign(signer::PreAuthEncoding(envelope.payload_type, envelope.payload));
+  provenance::DsseEnvelope envelope{
+      std::string(provenance::kInTotoPayloadType), Bytes(statement.begin(), statement.end()), {}};
+  auto signature = key.Sign(provenance::PreAuthEncoding(envelope.payload_type, envelope.payload));
   if (!signature.ok()) return false;
   envelope.signatures.push_back({key.public_key().KeyId(), std::move(signature).value()});
-  const std::string text_out = signer::SerializeEnvelope(envelope);
+  const std::string text_out = provenance::SerializeEnvelope(envelope);
   return !HexEncode(crypto::Sha256(AsBytes(text_out))).empty();
 }
 

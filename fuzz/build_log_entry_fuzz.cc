@@ -1,4 +1,4 @@
-// libFuzzer target: the build-log entry reader (signer::ParseBuildLogEntry, which the signer,
+// libFuzzer target: the build-log entry reader (provenance::ParseBuildLogEntry, which the signer,
 // the builder and verify-artifact use) on arbitrary bytes. Whatever it accepts is within the
 // limits the ledger writes entries with (encoding/build_log_limits.h, docs/SPEC-ledger.md),
 // and, entries being canonical JSON, the ledger's writer formats it back to exactly the input.
@@ -9,21 +9,21 @@
 #include "base/bytes.h"
 #include "encoding/build_log_limits.h"
 #include "ledger/build_entry.h"
-#include "signer/build_record.h"
+#include "provenance/build_record.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const vigil::ByteView input(data, size);
-  auto build = vigil::signer::ParseBuildLogEntry(input);
+  auto build = vigil::provenance::ParseBuildLogEntry(input);
   if (!build.ok()) return 0;
 
   if (build->artifacts.size() > vigil::encoding::kMaxBuildArtifacts) __builtin_trap();
   for (const auto& artifact : build->artifacts) {
     if (!vigil::encoding::IsValidArtifactName(artifact.name) ||
-        !vigil::signer::IsSha256Hex(artifact.sha256)) {
+        !vigil::provenance::IsSha256Hex(artifact.sha256)) {
       __builtin_trap();
     }
   }
-  if (!vigil::signer::IsSha256Hex(build->log_sha256)) __builtin_trap();
+  if (!vigil::provenance::IsSha256Hex(build->log_sha256)) __builtin_trap();
   if (build->status != "closed" && build->status != "truncated") __builtin_trap();
 
   vigil::ledger::BuildEntry entry;

@@ -19,9 +19,9 @@
 #include "crypto/file_hash.h"
 #include "crypto/random.h"
 #include "encoding/build_log_limits.h"
-#include "signer/build_record.h"
-#include "signer/dsse.h"
-#include "signer/sign_request.h"
+#include "provenance/build_record.h"
+#include "provenance/dsse.h"
+#include "provenance/sign_request.h"
 #include "tlog/receipt.h"
 
 namespace vigil::builder {
@@ -354,7 +354,7 @@ asio::awaitable<Status> BuilderService::TriggerBuild(rpc::Call& call) {
     co_return fail(proven.error().WithContext("the ledger's receipt for build " + id +
                                               " does not verify; nothing was signed or published"));
   }
-  auto entry = signer::ParseBuildLogEntry(*receipt->extra);
+  auto entry = provenance::ParseBuildLogEntry(*receipt->extra);
   if (!entry.ok() || entry->build_id != id || entry->status != "closed") {
     cleanup();
     co_return fail(Error::Failed("the ledger's receipt is not for build " + id));
@@ -363,12 +363,12 @@ asio::awaitable<Status> BuilderService::TriggerBuild(rpc::Call& call) {
                             " (receipt verified against the checkpoint of size " +
                             std::to_string(proven->size) + ")\n");
 
-  signer::SignRequest sign_request{*receipt_text, {}};
+  provenance::SignRequest sign_request{*receipt_text, {}};
   for (const PublishedArtifact& artifact : job->artifacts) {
     sign_request.digests.push_back(artifact.sha256);
   }
   const rpc::CallRequest sign_call{"vigil.Sign", component.key};
-  const std::string sign_body = signer::FormatSignRequest(sign_request);
+  const std::string sign_body = provenance::FormatSignRequest(sign_request);
   auto signed_outcome = co_await rpc::CallServiceAsync(executor, signer_.address, sign_call,
                                                        signer_.tls, signer_.options, sign_body);
   if (!signed_outcome.ok() || signed_outcome->exit_code != 0) {
@@ -381,7 +381,7 @@ asio::awaitable<Status> BuilderService::TriggerBuild(rpc::Call& call) {
   std::string envelope = signed_outcome->output;
   while (!envelope.empty() && envelope.back() == '\n') envelope.pop_back();
   // The signer's answer is published only if it is a well-formed envelope.
-  auto parsed_envelope = signer::ParseEnvelope(envelope);
+  auto parsed_envelope = provenance::ParseEnvelope(envelope);
   if (!parsed_envelope.ok()) {
     cleanup();
     co_return fail(Error::Failed("the signer's answer for build " + id +

@@ -13,9 +13,9 @@
 #include "crypto/file_hash.h"
 #include "crypto/hash.h"
 #include "http/client.h"
-#include "signer/build_record.h"
-#include "signer/dsse.h"
-#include "signer/provenance.h"
+#include "provenance/build_record.h"
+#include "provenance/dsse.h"
+#include "provenance/provenance.h"
 #include "tlog/note.h"
 
 namespace vigil::cli {
@@ -49,7 +49,7 @@ Result<std::string> ReadVerifierKey(const std::string& file_or_text) {
 // Finds the build's entry and the signature record of this envelope in the ledger and
 // proves both against its signed checkpoint.
 Result<LedgerProof> CheckLedger(const VerifyArtifactArgs& args,
-                                const signer::StatementSummary& statement,
+                                const provenance::StatementSummary& statement,
                                 const std::string& file_sha256, const std::string& key_id,
                                 const std::string& envelope_sha256,
                                 const std::string& canonical_sha256) {
@@ -69,7 +69,7 @@ Result<LedgerProof> CheckLedger(const VerifyArtifactArgs& args,
   LedgerProof proof{checkpoint.size, statement.ledger_index, 0};
 
   VIGIL_ASSIGN_OR_RETURN(Bytes entry, ledger.ProvenEntry(statement.ledger_index, checkpoint));
-  auto build = signer::ParseBuildLogEntry(entry);
+  auto build = provenance::ParseBuildLogEntry(entry);
   if (!build.ok())
     return build.error().WithContext("ledger entry " + std::to_string(proof.build_index));
   const bool declared = std::any_of(build->artifacts.begin(), build->artifacts.end(),
@@ -148,25 +148,25 @@ int VerifyArtifact(const VerifyArtifactArgs& args) {
       return ReportError(url.error().WithContext("--ledger"));
     }
   }
-  auto envelope_bytes = ReadFile(args.envelope, signer::kMaxEnvelopeSize);
+  auto envelope_bytes = ReadFile(args.envelope, provenance::kMaxEnvelopeSize);
   if (!envelope_bytes.ok()) return ReportError(envelope_bytes.error());
   std::string envelope_text(AsText(*envelope_bytes));
   // The signer answers the envelope followed by a newline; the record hashes the JSON.
   if (!envelope_text.empty() && envelope_text.back() == '\n') envelope_text.pop_back();
-  auto envelope = signer::ParseEnvelope(envelope_text);
+  auto envelope = provenance::ParseEnvelope(envelope_text);
   if (!envelope.ok()) return ReportError(envelope.error().WithContext(args.envelope));
   auto key_bytes = ReadFile(args.key, 64 * 1024);
   if (!key_bytes.ok()) return ReportError(key_bytes.error());
   auto key = crypto::PublicKey::FromPem(AsText(*key_bytes));
   if (!key.ok()) return ReportError(key.error().WithContext(args.key));
 
-  Status signed_ok = signer::VerifyEnvelope(*envelope, *key);
+  Status signed_ok = provenance::VerifyEnvelope(*envelope, *key);
   if (!signed_ok.ok()) return ReportError(signed_ok.error());
-  if (envelope->payload_type != signer::kInTotoPayloadType) {
+  if (envelope->payload_type != provenance::kInTotoPayloadType) {
     return ReportError(Error::Failed("the envelope's payload type is '" + envelope->payload_type +
                                      "', not an in-toto statement"));
   }
-  auto statement = signer::ParseStatement(envelope->payload);
+  auto statement = provenance::ParseStatement(envelope->payload);
   if (!statement.ok()) return ReportError(statement.error());
   auto file_sha256 = crypto::Sha256OfFile(args.file, kMaxArtifactSize);
   if (!file_sha256.ok()) return ReportError(file_sha256.error());
@@ -189,7 +189,7 @@ int VerifyArtifact(const VerifyArtifactArgs& args) {
     const std::string envelope_sha256 = HexEncode(crypto::Sha256(AsBytes(envelope_text)));
     // The same envelope in the signer's encoding, to tell a re-encoded envelope apart.
     const std::string canonical_sha256 =
-        HexEncode(crypto::Sha256(AsBytes(signer::SerializeEnvelope(*envelope))));
+        HexEncode(crypto::Sha256(AsBytes(provenance::SerializeEnvelope(*envelope))));
     auto proof = CheckLedger(args, *statement, *file_sha256, key->KeyId(), envelope_sha256,
                              canonical_sha256);
     if (!proof.ok()) return ReportError(proof.error());

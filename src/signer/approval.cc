@@ -18,7 +18,7 @@ Verdict Refuse(std::string check, std::string reason) {
   return verdict;
 }
 
-bool SameIdentity(const LoggedBuild& build, const rpc::CallIdentity& caller) {
+bool SameIdentity(const provenance::LoggedBuild& build, const rpc::CallIdentity& caller) {
   std::set<std::string> logged(build.builder_tags.begin(), build.builder_tags.end());
   std::set<std::string> calling(caller.tags.begin(), caller.tags.end());
   return build.builder_name == caller.name && logged == calling;
@@ -39,7 +39,7 @@ Result<tlog::Checkpoint> Approver::OpenCheckpoint(const std::string& note) {
   return checkpoint;
 }
 
-Verdict Approver::Check(const SignRequest& request, const rpc::CallIdentity& caller,
+Verdict Approver::Check(const provenance::SignRequest& request, const rpc::CallIdentity& caller,
                         std::int64_t now) {
   auto receipt = tlog::ParseReceipt(request.receipt);
   if (!receipt.ok()) return Refuse("receipt", receipt.error().message());
@@ -58,7 +58,7 @@ Verdict Approver::Check(const SignRequest& request, const rpc::CallIdentity& cal
                                    included.error().message());
   }
 
-  auto build = ParseBuildLogEntry(entry);
+  auto build = provenance::ParseBuildLogEntry(entry);
   if (!build.ok()) return Refuse("entry", build.error().message());
   if (build->status != "closed") {
     return Refuse("entry", "build " + build->build_id + " has status \"" + build->status +
@@ -71,16 +71,17 @@ Verdict Approver::Check(const SignRequest& request, const rpc::CallIdentity& cal
                                  "'");
   }
 
-  std::vector<LoggedArtifact> subjects;
+  std::vector<provenance::LoggedArtifact> subjects;
   for (const std::string& digest : request.digests) {
-    auto declared = std::find_if(build->artifacts.begin(), build->artifacts.end(),
-                                 [&](const LoggedArtifact& a) { return a.sha256 == digest; });
+    auto declared =
+        std::find_if(build->artifacts.begin(), build->artifacts.end(),
+                     [&](const provenance::LoggedArtifact& a) { return a.sha256 == digest; });
     if (declared == build->artifacts.end()) {
       return Refuse("digests", "build " + build->build_id + " did not declare an artifact " +
                                    "with SHA-256 " + digest);
     }
   }
-  for (const LoggedArtifact& artifact : build->artifacts) {
+  for (const provenance::LoggedArtifact& artifact : build->artifacts) {
     if (std::find(request.digests.begin(), request.digests.end(), artifact.sha256) !=
         request.digests.end()) {
       subjects.push_back(artifact);

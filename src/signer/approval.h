@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
+#include "provenance/build_record.h"
+#include "provenance/sign_request.h"
 #include "rpc/policy.h"
-#include "signer/build_record.h"
-#include "signer/sign_request.h"
 #include "tlog/checkpoint.h"
 #include "tlog/note.h"
 
@@ -32,8 +32,9 @@ struct LedgerTrust {
 };
 
 struct Approval {
-  LoggedBuild build;
-  std::vector<LoggedArtifact> subjects;  // the requested artifacts, in the entry's order
+  provenance::LoggedBuild build;
+  std::vector<provenance::LoggedArtifact>
+      subjects;  // the requested artifacts, in the entry's order
   std::uint64_t ledger_index = 0;
   std::uint64_t checkpoint_size = 0;
   std::int64_t checkpoint_time = 0;
@@ -51,7 +52,8 @@ class Approver {
   explicit Approver(LedgerTrust trust) : trust_(std::move(trust)) {}
 
   // `now` in seconds since the epoch. Thread-safe.
-  Verdict Check(const SignRequest& request, const rpc::CallIdentity& caller, std::int64_t now);
+  Verdict Check(const provenance::SignRequest& request, const rpc::CallIdentity& caller,
+                std::int64_t now);
 
   const LedgerTrust& trust() const { return trust_; }
 

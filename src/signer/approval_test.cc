@@ -33,8 +33,8 @@ class ApprovalTest : public ::testing::Test {
   }
 
   // Logs a build and returns the request a builder would send for `digests`.
-  SignRequest Logged(const std::string& id, std::vector<std::string> digests,
-                     const rpc::CallIdentity& builder, bool closed = true) {
+  provenance::SignRequest Logged(const std::string& id, std::vector<std::string> digests,
+                                 const rpc::CallIdentity& builder, bool closed = true) {
     ledger::BuildEntry entry;
     entry.build_id = id;
     entry.builder = builder;
@@ -49,7 +49,7 @@ class ApprovalTest : public ::testing::Test {
     EXPECT_TRUE(index.ok());
     auto receipt = store_->Receipt(*index);
     EXPECT_TRUE(receipt.ok());
-    return SignRequest{*receipt, std::move(digests)};
+    return provenance::SignRequest{*receipt, std::move(digests)};
   }
 
   std::int64_t Now() const {
@@ -66,7 +66,7 @@ class ApprovalTest : public ::testing::Test {
 
 TEST_F(ApprovalTest, ApprovesDeclaredDigestsOfTheCallersClosedBuild) {
   Logged("warmup", {kDigestA}, caller_);
-  SignRequest request = Logged("b1", {kDigestB}, caller_);
+  provenance::SignRequest request = Logged("b1", {kDigestB}, caller_);
   Verdict verdict = approver_->Check(request, caller_, Now());
   ASSERT_TRUE(verdict.approved()) << verdict.check << ": " << verdict.reason;
   EXPECT_EQ(verdict.approval.build.build_id, "b1");
@@ -79,7 +79,7 @@ TEST_F(ApprovalTest, ApprovesDeclaredDigestsOfTheCallersClosedBuild) {
 }
 
 TEST_F(ApprovalTest, RefusesAForeignOrForgedCheckpoint) {
-  SignRequest request = Logged("b1", {kDigestA}, caller_);
+  provenance::SignRequest request = Logged("b1", {kDigestA}, caller_);
   // Another log's key: same origin name, different key.
   ASSERT_TRUE(tlog::LogStore::Init(temp_->path() / "other", "example.com/ledger").ok());
   auto other = tlog::LogStore::Open(temp_->path() / "other");
@@ -91,7 +91,7 @@ TEST_F(ApprovalTest, RefusesAForeignOrForgedCheckpoint) {
   EXPECT_EQ(verdict.check, "checkpoint") << verdict.reason;
 
   // A forged checkpoint: the size changed after signing.
-  SignRequest forged = request;
+  provenance::SignRequest forged = request;
   const std::size_t at = forged.receipt.find("\nexample.com/ledger\n1\n");
   ASSERT_NE(at, std::string::npos);
   forged.receipt.replace(at, 22, "\nexample.com/ledger\n2\n");
@@ -107,7 +107,7 @@ TEST_F(ApprovalTest, RefusesAForeignOrForgedCheckpoint) {
 
 TEST_F(ApprovalTest, RefusesAnEntryThatIsNotInTheTree) {
   Logged("b0", {kDigestA}, caller_);
-  SignRequest request = Logged("b1", {kDigestA}, caller_);
+  provenance::SignRequest request = Logged("b1", {kDigestA}, caller_);
   // Point the receipt at another index: the proof no longer leads to the root.
   const std::size_t at = request.receipt.find("\nindex 1\n");
   ASSERT_NE(at, std::string::npos);
@@ -139,12 +139,12 @@ TEST_F(ApprovalTest, RefusesAReceiptOfAnotherRecordType) {
   ASSERT_TRUE(index.ok());
   auto receipt = store_->Receipt(*index);
   ASSERT_TRUE(receipt.ok());
-  Verdict verdict = approver_->Check(SignRequest{*receipt, {kDigestA}}, caller_, Now());
+  Verdict verdict = approver_->Check(provenance::SignRequest{*receipt, {kDigestA}}, caller_, Now());
   EXPECT_EQ(verdict.check, "entry");
 }
 
 TEST_F(ApprovalTest, RefusesStaleAndFutureCheckpoints) {
-  SignRequest request = Logged("b1", {kDigestA}, caller_);
+  provenance::SignRequest request = Logged("b1", {kDigestA}, caller_);
   EXPECT_TRUE(approver_->Check(request, caller_, Now() + 590).approved());
   Verdict stale = approver_->Check(request, caller_, Now() + 700);
   EXPECT_EQ(stale.check, "freshness");
@@ -154,7 +154,8 @@ TEST_F(ApprovalTest, RefusesStaleAndFutureCheckpoints) {
 }
 
 TEST_F(ApprovalTest, RefusesMalformedReceipts) {
-  Verdict verdict = approver_->Check(SignRequest{"not a receipt", {kDigestA}}, caller_, Now());
+  Verdict verdict =
+      approver_->Check(provenance::SignRequest{"not a receipt", {kDigestA}}, caller_, Now());
   EXPECT_EQ(verdict.check, "receipt");
 }
 

@@ -6,9 +6,9 @@
 
 #include "base/hex.h"
 #include "crypto/hash.h"
-#include "signer/dsse.h"
-#include "signer/provenance.h"
-#include "signer/sign_request.h"
+#include "provenance/dsse.h"
+#include "provenance/provenance.h"
+#include "provenance/sign_request.h"
 #include "tlog/receipt.h"
 
 namespace vigil::signer {
@@ -26,7 +26,7 @@ std::int64_t NowSeconds() {
 std::string SignatureRecord(const std::string& key_name, const std::string& key_id,
                             const Approval& approval, const std::string& envelope_sha256) {
   Json subjects = Json::array();
-  for (const LoggedArtifact& subject : approval.subjects) {
+  for (const provenance::LoggedArtifact& subject : approval.subjects) {
     subjects.push_back({{"name", subject.name}, {"sha256", subject.sha256}});
   }
   return Json{{"build_id", approval.build.build_id},
@@ -73,12 +73,13 @@ asio::awaitable<Status> SignerService::Sign(rpc::Call& call) {
     if (!chunk.ok()) co_return refuse("request", chunk.error());
     if (!chunk->has_value()) break;
     body += **chunk;
-    if (body.size() > kMaxSignRequestSize) {
-      co_return refuse("request", Error::BadInput("the request is over " +
-                                                  std::to_string(kMaxSignRequestSize) + " bytes"));
+    if (body.size() > provenance::kMaxSignRequestSize) {
+      co_return refuse("request",
+                       Error::BadInput("the request is over " +
+                                       std::to_string(provenance::kMaxSignRequestSize) + " bytes"));
     }
   }
-  auto request = ParseSignRequest(body);
+  auto request = provenance::ParseSignRequest(body);
   if (!request.ok()) co_return refuse("request", request.error());
   audit["digests"] = request->digests;
 
@@ -96,18 +97,19 @@ asio::awaitable<Status> SignerService::Sign(rpc::Call& call) {
     co_return refuse("replay", Error::Failed("refused (replay): " + reserved.error().message()));
   }
 
-  ProvenanceFacts facts{approval.build, approval.subjects, approver_.trust().origin,
-                        approval.ledger_index};
-  const std::string statement = MakeStatement(facts);
-  DsseEnvelope envelope{
-      std::string(kInTotoPayloadType), Bytes(statement.begin(), statement.end()), {}};
-  auto signature = signing_key.Sign(PreAuthEncoding(envelope.payload_type, envelope.payload));
+  provenance::ProvenanceFacts facts{approval.build, approval.subjects, approver_.trust().origin,
+                                    approval.ledger_index};
+  const std::string statement = provenance::MakeStatement(facts);
+  provenance::DsseEnvelope envelope{
+      std::string(provenance::kInTotoPayloadType), Bytes(statement.begin(), statement.end()), {}};
+  auto signature =
+      signing_key.Sign(provenance::PreAuthEncoding(envelope.payload_type, envelope.payload));
   if (!signature.ok()) {
     (void)replay_.Release(key_id, approval.build.build_id);
     co_return refuse("sign", signature.error());
   }
   envelope.signatures.push_back({key_id, std::move(signature).value()});
-  const std::string envelope_text = SerializeEnvelope(envelope);
+  const std::string envelope_text = provenance::SerializeEnvelope(envelope);
   const std::string envelope_sha256 = HexEncode(crypto::Sha256(AsBytes(envelope_text)));
 
   // Nothing leaves the signer unless the ledger has the record of it.

@@ -1,5 +1,6 @@
 // The signer's service on the service host:
-//   vigil.Sign+KEYNAME  the caller sends a SignRequest (sign_request.h) and half-closes; the
+//   vigil.Sign+KEYNAME  the caller sends a SignRequest (provenance/sign_request.h) and half-closes;
+//   the
 //     signer runs the checks (approval.h), reserves the (key, build) pair durably
 //     (replay_store.h), signs a DSSE envelope over an in-toto Statement with SLSA
 //     provenance, appends a "signature" record for it to the ledger (vigil.Append+signature)

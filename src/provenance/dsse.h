@@ -12,7 +12,7 @@
 #include "base/result.h"
 #include "crypto/public_key.h"
 
-namespace vigil::signer {
+namespace vigil::provenance {
 
 inline constexpr std::string_view kInTotoPayloadType = "application/vnd.in-toto+json";
 inline constexpr std::size_t kMaxEnvelopeSize = 1 << 20;
@@ -46,4 +46,4 @@ Result<DsseEnvelope> ParseEnvelope(std::string_view text);
 // Succeeds if a signature whose keyid is `key`'s id verifies under it; Failed otherwise.
 Status VerifyEnvelope(const DsseEnvelope& envelope, const crypto::PublicKey& key);
 
-}  // namespace vigil::signer
+}  // namespace vigil::provenance

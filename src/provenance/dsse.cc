@@ -1,11 +1,11 @@
-#include "signer/dsse.h"
+#include "provenance/dsse.h"
 
 #include <nlohmann/json.hpp>
 
 #include "base/base64.h"
 #include "encoding/strict_json.h"
 
-namespace vigil::signer {
+namespace vigil::provenance {
 namespace {
 
 using Json = nlohmann::json;
@@ -97,4 +97,4 @@ Status VerifyEnvelope(const DsseEnvelope& envelope, const crypto::PublicKey& key
                        "... does not verify: the envelope was altered or signed by another key");
 }
 
-}  // namespace vigil::signer
+}  // namespace vigil::provenance

@@ -1,5 +1,5 @@
-// The signer's reading of a ledger entry: the build-log entries the ledger writes (see
-// ledger/build_entry.h for the writer; docs/SPEC-ledger.md for the format).
+// The reading of a build-log entry, by the signer, the builder and verify-artifact: the
+// entries the ledger writes (see ledger/build_entry.h for the writer; docs/SPEC-ledger.md).
 #pragma once
 
 #include <cstdint>
@@ -10,7 +10,7 @@
 #include "base/result.h"
 #include "encoding/build_log_limits.h"
 
-namespace vigil::signer {
+namespace vigil::provenance {
 
 inline constexpr std::size_t kMaxLoggedArtifacts = encoding::kMaxBuildArtifacts;
 
@@ -40,4 +40,4 @@ Result<LoggedBuild> ParseBuildLogEntry(ByteView entry);
 // True for 64 lowercase hex digits.
 bool IsSha256Hex(std::string_view text);
 
-}  // namespace vigil::signer
+}  // namespace vigil::provenance

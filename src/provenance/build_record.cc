@@ -1,8 +1,8 @@
-#include "signer/build_record.h"
+#include "provenance/build_record.h"
 
 #include <nlohmann/json.hpp>
 
-namespace vigil::signer {
+namespace vigil::provenance {
 namespace {
 
 using Json = nlohmann::json;
@@ -107,4 +107,4 @@ Result<LoggedBuild> ParseBuildLogEntry(ByteView entry) {
   return build;
 }
 
-}  // namespace vigil::signer
+}  // namespace vigil::provenance

@@ -1,12 +1,12 @@
-#include "signer/sign_request.h"
+#include "provenance/sign_request.h"
 
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "encoding/strict_json.h"
-#include "signer/build_record.h"
+#include "provenance/build_record.h"
 
-namespace vigil::signer {
+namespace vigil::provenance {
 
 std::string FormatSignRequest(const SignRequest& request) {
   return nlohmann::json{{"digests", request.digests}, {"receipt", request.receipt}}.dump();
@@ -48,4 +48,4 @@ Result<SignRequest> ParseSignRequest(std::string_view text) {
   return request;
 }
 
-}  // namespace vigil::signer
+}  // namespace vigil::provenance

@@ -1,10 +1,10 @@
-#include "signer/provenance.h"
+#include "provenance/provenance.h"
 
 #include <nlohmann/json.hpp>
 
 #include "encoding/strict_json.h"
 
-namespace vigil::signer {
+namespace vigil::provenance {
 namespace {
 
 using Json = nlohmann::json;
@@ -89,4 +89,4 @@ Result<StatementSummary> ParseStatement(ByteView payload) {
   return summary;
 }
 
-}  // namespace vigil::signer
+}  // namespace vigil::provenance

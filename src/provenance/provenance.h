@@ -20,9 +20,9 @@
 
 #include "base/bytes.h"
 #include "base/result.h"
-#include "signer/build_record.h"
+#include "provenance/build_record.h"
 
-namespace vigil::signer {
+namespace vigil::provenance {
 
 inline constexpr std::string_view kStatementType = "https://in-toto.io/Statement/v1";
 inline constexpr std::string_view kSlsaProvenanceType = "https://slsa.dev/provenance/v1";
@@ -50,4 +50,4 @@ struct StatementSummary {
 };
 Result<StatementSummary> ParseStatement(ByteView payload);
 
-}  // namespace vigil::signer
+}  // namespace vigil::provenance

@@ -9,7 +9,7 @@
 
 #include "base/result.h"
 
-namespace vigil::signer {
+namespace vigil::provenance {
 
 inline constexpr std::size_t kMaxSignRequestSize = 2 << 20;
 inline constexpr std::size_t kMaxRequestedDigests = 1000;
@@ -25,4 +25,4 @@ std::string FormatSignRequest(const SignRequest& request);
 // a non-empty receipt, at most kMaxSignRequestSize bytes. BadInput saying what is wrong.
 Result<SignRequest> ParseSignRequest(std::string_view text);
 
-}  // namespace vigil::signer
+}  // namespace vigil::provenance
