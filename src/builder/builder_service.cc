@@ -14,6 +14,7 @@
 
 #include "base/file.h"
 #include "base/hex.h"
+#include "base/time.h"
 #include "builder/ledger_answer.h"
 #include "builder/sandbox.h"
 #include "crypto/file_hash.h"
@@ -94,11 +95,7 @@ class Keepalive {
 };
 
 std::string BuildId(const std::string& component) {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
+  const std::string stamp = FormatCompactUtc(std::chrono::system_clock::now());
   std::array<std::uint8_t, 4> random{};
   const bool drawn = crypto::RandomBytes(random).ok();
   return component + "-" + stamp + "-" + (drawn ? HexEncode(random) : "0000");

@@ -31,7 +31,12 @@ std::string DefaultFarmDir() { return ".vigil-farm"; }
 Result<pid_t> ReadPid(const fs::path& file) {
   auto bytes = ReadFile(file, 64);
   if (!bytes.ok()) return bytes.error();
-  const std::string text(bytes->begin(), bytes->end());
+  // Digits, with the surrounding whitespace a shell's `echo $! > FILE` or an editor adds.
+  std::string_view text(reinterpret_cast<const char*>(bytes->data()), bytes->size());
+  const std::size_t first = text.find_first_not_of(" \t\r\n");
+  text = first == std::string_view::npos
+             ? std::string_view()
+             : text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
   const ScannedNumber<std::uint64_t> pid =
       ScanUnsigned(text, 1, static_cast<std::uint64_t>(std::numeric_limits<pid_t>::max()));
   if (!pid.ok()) return Error::BadInput(file.string() + " does not hold a process id");

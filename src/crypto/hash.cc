@@ -34,6 +34,11 @@ std::array<std::uint8_t, N> OneShot(HashAlgorithm algorithm, ByteView data) {
 
 }  // namespace
 
+bool IsSha256Hex(std::string_view text) {
+  return text.size() == 2 * std::tuple_size_v<Sha256Digest> &&
+         text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
 struct Hasher::Ctx {
   EVP_MD_CTX* md = EVP_MD_CTX_new();
   ~Ctx() { EVP_MD_CTX_free(md); }

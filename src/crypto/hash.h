@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <string_view>
 
 #include "base/bytes.h"
 
@@ -16,6 +17,11 @@ using Sha384Digest = std::array<std::uint8_t, 48>;
 
 Sha256Digest Sha256(ByteView data);
 Sha384Digest Sha384(ByteView data);
+
+// True for a SHA-256 digest written as exactly 64 lowercase hex digits, the one form in which
+// digests travel between specs, SHA256SUMS, the ledger and provenance (no uppercase, no
+// prefix such as "sha256:", no whitespace).
+bool IsSha256Hex(std::string_view text);
 
 // An incremental hash. Copying it forks the running state, so a common prefix is hashed
 // once (the EIF PCRs share kernel and cmdline).

@@ -7,6 +7,20 @@
 namespace vigil::crypto {
 namespace {
 
+TEST(IsSha256Hex, OnlySixtyFourLowercaseHexDigits) {
+  const std::string digest = HexEncode(Sha256(AsBytes(std::string_view("abc"))));
+  EXPECT_TRUE(IsSha256Hex(digest));
+  EXPECT_TRUE(IsSha256Hex(std::string(64, '0')));
+  EXPECT_FALSE(IsSha256Hex(""));
+  EXPECT_FALSE(IsSha256Hex(digest.substr(1)));        // 63 digits
+  EXPECT_FALSE(IsSha256Hex(digest + "0"));            // 65 digits
+  EXPECT_FALSE(IsSha256Hex("A" + digest.substr(1)));  // uppercase
+  EXPECT_FALSE(IsSha256Hex("g" + digest.substr(1)));  // not hex
+  EXPECT_FALSE(IsSha256Hex(" " + digest.substr(1)));  // whitespace
+  EXPECT_FALSE(IsSha256Hex(std::string(1, '\0') + digest.substr(1)));
+  EXPECT_FALSE(IsSha256Hex("sha256:" + digest.substr(7)));  // a prefix
+}
+
 TEST(Hash, Sha256KnownAnswers) {
   EXPECT_EQ(HexEncode(Sha256({})),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");

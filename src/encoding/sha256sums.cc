@@ -3,17 +3,13 @@
 #include <algorithm>
 
 #include "base/file.h"
+#include "crypto/hash.h"
 
 namespace vigil::encoding {
 namespace {
 
 constexpr std::size_t kMaxLines = 4096;
 constexpr std::uint64_t kMaxSumsSize = 1 << 20;
-
-bool IsLowerHex(std::string_view text) {
-  return std::all_of(text.begin(), text.end(),
-                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
 
 }  // namespace
 
@@ -46,7 +42,8 @@ Result<std::map<std::string, std::string>> ParseSums(std::string_view text) {
           "a line feed only, as sha256sum writes them (remove the carriage returns, "
           "e.g. with dos2unix)");
     }
-    if (line.size() < 67 || line.substr(64, 2) != "  " || !IsLowerHex(line.substr(0, 64))) {
+    if (line.size() < 67 || line.substr(64, 2) != "  " ||
+        !crypto::IsSha256Hex(line.substr(0, 64))) {
       return bad("expected '<64 lowercase hex digits>  <name>'");
     }
     std::string name(line.substr(66));

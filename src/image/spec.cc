@@ -9,6 +9,7 @@
 
 #include "base/file.h"
 #include "base/strict_number.h"
+#include "crypto/hash.h"
 #include "encoding/toml_reader.h"
 #include "image/cpio.h"
 #include "image/layout.h"
@@ -41,10 +42,7 @@ class SpecReader : public TomlReader {
     } else {
       if (!hash->is_string()) return Fail(hash, "'" + where + ".sha256' must be a string");
       std::string value(hash->as_string()->get());
-      bool valid = value.size() == 64 && std::all_of(value.begin(), value.end(), [](char c) {
-                     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-                   });
-      if (!valid) {
+      if (!crypto::IsSha256Hex(value)) {
         return Fail(hash, "'" + where + ".sha256' must be 64 lowercase hex digits");
       }
       input.sha256 = value;

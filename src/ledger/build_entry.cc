@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "crypto/hash.h"
+
 namespace vigil::ledger {
 namespace {
 
@@ -12,32 +14,16 @@ Json IdentityJson(const rpc::CallIdentity& identity) {
   return Json{{"name", identity.name}, {"tags", identity.tags}};
 }
 
-bool IsLowerHex(std::string_view text) {
-  return text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
-}
-
 }  // namespace
 
 Bytes SerializeBuildEntry(const BuildEntry& entry) {
-  Json artifacts = Json::array();
-  for (const Artifact& artifact : entry.artifacts) {
-    artifacts.push_back({{"name", artifact.name}, {"sha256", artifact.sha256}});
-  }
-  Json json{{"artifacts", artifacts},
-            {"build_id", entry.build_id},
-            {"builder", IdentityJson(entry.builder)},
-            {"end", entry.end},
-            {"lines", entry.lines},
-            {"log_sha256", entry.log_sha256},
-            {"start", entry.start},
-            {"status", entry.closed ? "closed" : "truncated"},
-            {"type", "build-log"}};
-  const std::string text = json.dump();
-  return Bytes(text.begin(), text.end());
+  return provenance::SerializeBuildLogEntry(
+      {entry.build_id, entry.builder.name, entry.builder.tags, entry.start, entry.end, entry.lines,
+       entry.log_sha256, entry.closed ? "closed" : "truncated", entry.artifacts});
 }
 
 Result<Artifact> ParseArtifact(std::string_view sha256, std::string_view name) {
-  if (sha256.size() != 64 || !IsLowerHex(sha256)) {
+  if (!crypto::IsSha256Hex(sha256)) {
     return Error::BadInput("an artifact's SHA-256 must be 64 lowercase hex digits");
   }
   if (!encoding::IsValidArtifactName(name)) {
