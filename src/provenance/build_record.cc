@@ -36,10 +36,6 @@ Result<std::string> StringField(const Json& object, const char* name) {
 
 }  // namespace
 
-bool IsSha256Hex(std::string_view text) {
-  return text.size() == 64 && text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
-}
-
 Result<LoggedBuild> ParseBuildLogEntry(ByteView entry) {
   VIGIL_ASSIGN_OR_RETURN(Json json, ParseObject(entry));
   VIGIL_ASSIGN_OR_RETURN(std::string type, StringField(json, "type"));

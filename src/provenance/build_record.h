@@ -8,6 +8,7 @@
 
 #include "base/bytes.h"
 #include "base/result.h"
+#include "crypto/hash.h"
 #include "encoding/build_log_limits.h"
 
 namespace vigil::provenance {
@@ -37,7 +38,7 @@ struct LoggedBuild {
 // malformed.
 Result<LoggedBuild> ParseBuildLogEntry(ByteView entry);
 
-// True for 64 lowercase hex digits.
-bool IsSha256Hex(std::string_view text);
+// True for 64 lowercase hex digits: crypto's check, the one definition for every format.
+using crypto::IsSha256Hex;
 
 }  // namespace vigil::provenance
