@@ -1,7 +1,8 @@
 // libFuzzer target: the build-log entry reader (provenance::ParseBuildLogEntry, which the signer,
 // the builder and verify-artifact use) on arbitrary bytes. Whatever it accepts is within the
 // limits the ledger writes entries with (encoding/build_log_limits.h, docs/SPEC-ledger.md),
-// and, entries being canonical JSON, the ledger's writer formats it back to exactly the input.
+// and, entries being canonical JSON, the codec's writer and the ledger's (through it) format
+// it back to exactly the input.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -25,6 +26,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   if (!vigil::provenance::IsSha256Hex(build->log_sha256)) __builtin_trap();
   if (build->status != "closed" && build->status != "truncated") __builtin_trap();
+  if (vigil::AsText(vigil::provenance::SerializeBuildLogEntry(*build)) != vigil::AsText(input)) {
+    __builtin_trap();
+  }
 
   vigil::ledger::BuildEntry entry;
   entry.build_id = build->build_id;

@@ -17,21 +17,9 @@ Json IdentityJson(const rpc::CallIdentity& identity) {
 }  // namespace
 
 Bytes SerializeBuildEntry(const BuildEntry& entry) {
-  Json artifacts = Json::array();
-  for (const Artifact& artifact : entry.artifacts) {
-    artifacts.push_back({{"name", artifact.name}, {"sha256", artifact.sha256}});
-  }
-  Json json{{"artifacts", artifacts},
-            {"build_id", entry.build_id},
-            {"builder", IdentityJson(entry.builder)},
-            {"end", entry.end},
-            {"lines", entry.lines},
-            {"log_sha256", entry.log_sha256},
-            {"start", entry.start},
-            {"status", entry.closed ? "closed" : "truncated"},
-            {"type", "build-log"}};
-  const std::string text = json.dump();
-  return Bytes(text.begin(), text.end());
+  return provenance::SerializeBuildLogEntry(
+      {entry.build_id, entry.builder.name, entry.builder.tags, entry.start, entry.end, entry.lines,
+       entry.log_sha256, entry.closed ? "closed" : "truncated", entry.artifacts});
 }
 
 Result<Artifact> ParseArtifact(std::string_view sha256, std::string_view name) {

@@ -1,8 +1,7 @@
 // The ledger's entries: canonical JSON (RFC 8785 for the values used here: objects with
 // sorted keys, strings, integers, no whitespace).
-//   build-log: {"artifacts":[{"name","sha256"}],"build_id","builder":{"name","tags"},
-//               "end","lines","log_sha256","start","status":"closed"|"truncated",
-//               "type":"build-log"}
+//   build-log: written by provenance/build_record.h's codec, the one every reader uses;
+//              BuildEntry adds the builder's call identity.
 //   other records appended through vigil.Append carry "type" and a "submitter".
 #pragma once
 
@@ -14,6 +13,7 @@
 #include "base/bytes.h"
 #include "base/result.h"
 #include "encoding/build_log_limits.h"
+#include "provenance/build_record.h"
 #include "rpc/policy.h"
 #include "tlog/store.h"
 
@@ -26,10 +26,7 @@ static_assert(kMaxArtifacts * (encoding::kMaxArtifactNameBytes + 64 + 24) + 4096
                   tlog::kMaxStoredEntrySize,
               "a build-log entry at its limits must fit the ledger's entry bound");
 
-struct Artifact {
-  std::string name;
-  std::string sha256;  // lowercase hex
-};
+using Artifact = provenance::LoggedArtifact;
 
 struct BuildEntry {
   std::string build_id;

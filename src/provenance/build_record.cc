@@ -103,4 +103,23 @@ Result<LoggedBuild> ParseBuildLogEntry(ByteView entry) {
   return build;
 }
 
+Bytes SerializeBuildLogEntry(const LoggedBuild& build) {
+  // std::map-backed: keys come out sorted, as RFC 8785 wants for ASCII keys.
+  Json artifacts = Json::array();
+  for (const LoggedArtifact& artifact : build.artifacts) {
+    artifacts.push_back({{"name", artifact.name}, {"sha256", artifact.sha256}});
+  }
+  Json json{{"artifacts", artifacts},
+            {"build_id", build.build_id},
+            {"builder", {{"name", build.builder_name}, {"tags", build.builder_tags}}},
+            {"end", build.end},
+            {"lines", build.lines},
+            {"log_sha256", build.log_sha256},
+            {"start", build.start},
+            {"status", build.status},
+            {"type", "build-log"}};
+  const std::string text = json.dump();
+  return Bytes(text.begin(), text.end());
+}
+
 }  // namespace vigil::provenance

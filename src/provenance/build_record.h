@@ -1,5 +1,8 @@
-// The reading of a build-log entry, by the signer, the builder and verify-artifact: the
-// entries the ledger writes (see ledger/build_entry.h for the writer; docs/SPEC-ledger.md).
+// The build-log entry codec: the ledger writes these entries (through ledger/build_entry.h,
+// which adds the caller's identity), the signer, the builder and verify-artifact read them.
+// Format: docs/SPEC-ledger.md.
+//   {"artifacts":[{"name","sha256"}],"build_id","builder":{"name","tags"},"end","lines",
+//    "log_sha256","start","status":"closed"|"truncated","type":"build-log"}
 #pragma once
 
 #include <cstdint>
@@ -37,6 +40,11 @@ struct LoggedBuild {
 // encoding::IsValidArtifactName accepts. BadInput if it is another type of record or
 // malformed.
 Result<LoggedBuild> ParseBuildLogEntry(ByteView entry);
+
+// Writes a build-log entry as the ledger appends it: canonical JSON (RFC 8785 for the values
+// used: sorted keys, strings, integers, no whitespace). An entry within the limits above is
+// read back by ParseBuildLogEntry to the same values; the caller keeps to them.
+Bytes SerializeBuildLogEntry(const LoggedBuild& build);
 
 // True for 64 lowercase hex digits: crypto's check, the one definition for every format.
 using crypto::IsSha256Hex;
