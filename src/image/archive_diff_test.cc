@@ -49,6 +49,19 @@ TEST(CpioReader, RejectsTruncatedAndGarbage) {
   EXPECT_FALSE(ReadCpioNewc(trailing).ok());
 }
 
+TEST(CpioReader, RefusesANameThatAppearsTwice) {
+  // A directory "x": its header (110 bytes) and name ("x\0", padded to 112) come first.
+  std::vector<CpioEntry> one = {{.path = "x", .type = CpioType::kDirectory, .permissions = 0755}};
+  auto archive = WriteCpioNewc(one, 1);
+  ASSERT_TRUE(archive.ok());
+  Bytes twice(archive->begin(), archive->begin() + 112);
+  twice.insert(twice.end(), archive->begin(), archive->end());
+  auto members = ReadCpioNewc(twice);
+  ASSERT_FALSE(members.ok());
+  EXPECT_NE(members.error().message().find("'x' appears twice"), std::string::npos)
+      << members.error().message();
+}
+
 TEST(ArchiveDiff, NamesTheMemberAndField) {
   auto a = WriteCpioNewc(Tree(kHello, 0755), 1700000000);
   auto mode = WriteCpioNewc(Tree(kHello, 0700), 1700000000);

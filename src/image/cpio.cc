@@ -56,6 +56,13 @@ Status ValidateArchivePath(const std::string& path) {
     return Error::BadInput("archive path '" + path + "' must be relative");
   }
   if (path.size() > 4095) return Error::BadInput("archive path is longer than 4095 bytes");
+  // A member named TRAILER!!! ends a newc archive: the kernel would stop unpacking there. Its
+  // first component is the only prefix (a parent directory the writer adds) that can be it.
+  if (path.substr(0, path.find('/')) == "TRAILER!!!") {
+    return Error::BadInput("archive path '" + path +
+                           "' starts with TRAILER!!!, the name that ends a cpio archive; "
+                           "choose another name");
+  }
   std::size_t start = 0;
   while (start <= path.size()) {
     std::size_t end = path.find('/', start);

@@ -1,6 +1,7 @@
 #include "image/cpio_reader.h"
 
 #include <algorithm>
+#include <set>
 
 namespace vigil::image {
 namespace {
@@ -32,6 +33,7 @@ Error Bad(std::size_t offset, const std::string& what) {
 
 Result<std::vector<CpioMember>> ReadCpioNewc(ByteView archive) {
   std::vector<CpioMember> members;
+  std::set<std::string_view> names;  // views into `archive`
   std::size_t offset = 0;
   for (;;) {
     if (archive.size() - offset < kHeaderSize) return Bad(offset, "truncated header");
@@ -64,6 +66,12 @@ Result<std::vector<CpioMember>> ReadCpioNewc(ByteView archive) {
         return Bad(end, "bytes after the trailer are not zero padding");
       }
       return members;
+    }
+    // Two members of one name are ambiguous (the kernel keeps the last; a comparison might
+    // look at the first): an archive we read holds each name once.
+    if (!names.insert(name).second) {
+      return Bad(offset, "the member '" + std::string(name) +
+                             "' appears twice; an archive holds each path once");
     }
     members.push_back({.name = std::string(name),
                        .ino = fields[0],

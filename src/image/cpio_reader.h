@@ -27,7 +27,7 @@ struct CpioMember {
 };
 
 // Parses every member up to TRAILER!!! (which is not returned); the bytes after it must be
-// zero padding. Errors (kBadInput) name the offset and what is wrong.
+// zero padding, and no name may appear twice. Errors (kBadInput) name the offset and what is wrong.
 Result<std::vector<CpioMember>> ReadCpioNewc(ByteView archive);
 
 }  // namespace vigil::image

@@ -108,7 +108,8 @@ TEST(Cpio, BsdtarListsIt) {
 TEST(Cpio, RejectsDuplicatesBadPathsAndMissingParents) {
   std::vector<CpioEntry> dup = {{.path = "a"}, {.path = "a"}};
   EXPECT_FALSE(WriteCpioNewc(dup, 0).ok());
-  for (std::string bad : {"/abs", "a/../b", "./a", "a//b", "a/", ""}) {
+  for (std::string bad :
+       {"/abs", "a/../b", "./a", "a//b", "a/", "", "TRAILER!!!", "TRAILER!!!/x"}) {
     std::vector<CpioEntry> one = {{.path = bad}};
     auto r = WriteCpioNewc(one, 0);
     EXPECT_FALSE(r.ok()) << bad;
