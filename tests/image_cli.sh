@@ -44,26 +44,9 @@ size=$(stat -c %s "$WORK/flipped.eif")
 flip_byte "$WORK/flipped.eif" $((size - 100))
 expect_exit 1 "describe an EIF with a flipped byte fails verification" -- "$VIGIL" image describe "$WORK/flipped.eif"
 expect_stderr "CRC" "the CRC mismatch is named"
-# A hostile EIF whose command line forges PCR lines and hides the real ones (ESC[8m):
-# describe shows the control characters escaped, so the only PCR lines are the real ones.
-python3 - "$WORK/spoof.eif" <<'PY'
-import struct, sys, zlib
-def build(sections):
-    offs = [0] * 32; sizes = [0] * 32; body = b''; o = 548
-    for i, (t, data) in enumerate(sections):
-        offs[i] = o; sizes[i] = len(data); body += struct.pack('>HHQ', t, 0, len(data)) + data; o += 12 + len(data)
-    h = bytearray(548); h[0:4] = b'.eif'; h[4:6] = struct.pack('>H', 4); h[8:16] = struct.pack('>Q', 1 << 30)
-    h[16:24] = struct.pack('>Q', 2); h[26:28] = struct.pack('>H', len(sections))
-    h[28:284] = struct.pack('>32Q', *offs); h[284:540] = struct.pack('>32Q', *sizes)
-    h[544:548] = struct.pack('>I', zlib.crc32(bytes(h[:544]) + body)); return bytes(h) + body
-fake = b'console=ttyS0\n' + b'0' * 96 + b' PCR0\n' + b'0' * 96 + b' PCR1\x1b[8m'
-open(sys.argv[1], 'wb').write(build([(1, b'K' * 100), (2, fake), (3, b'R' * 50)]))
-PY
-expect_exit 0 "describe an EIF whose command line holds newlines and an escape" -- "$VIGIL" image describe "$WORK/spoof.eif"
-if [ "$(grep -cE '^[0-9a-f]{96} PCR0$' "$WORK/stdout")" -eq 1 ] && ! grep -q $'\x1b' "$WORK/stdout" &&
-   grep -qF 'cmdline: console=ttyS0\x0a000' "$WORK/stdout"; then
-  pass "the command line is escaped: one PCR0 line, no escape byte"; else fail "describe printed: $(cat -v "$WORK/stdout")"; fi
-# Hostile metadata and section layouts: each refused (exit 2) saying what is wrong (D21, D22).
+# Hostile EIFs: a command line that forges PCR lines and hides the real ones (ESC[8m), shown
+# escaped so the only PCR lines are the real ones (D1); metadata and section layouts refused
+# (exit 2) saying what is wrong (D21, D22).
 python3 - "$WORK" <<'PY'
 import os, struct, sys, zlib
 def build(sections):
@@ -82,10 +65,16 @@ cases = {
     'meta-type': [K, C, (5, b'{"ImageName":5}'), R],
     'sig-middle': [K, C, (4, b'sig'), R],
     'two-cmdlines': [K, C, C, R],
+    # A command line that forges PCR lines and hides the real ones (ESC[8m).
+    'spoof': [K, (2, b'console=ttyS0\n' + b'0' * 96 + b' PCR0\n' + b'0' * 96 + b' PCR1\x1b[8m'), R],
 }
 for name, sections in cases.items():
     open(os.path.join(sys.argv[1], name + '.eif'), 'wb').write(build(sections))
 PY
+expect_exit 0 "describe an EIF whose command line holds newlines and an escape" -- "$VIGIL" image describe "$WORK/spoof.eif"
+if [ "$(grep -cE '^[0-9a-f]{96} PCR0$' "$WORK/stdout")" -eq 1 ] && ! grep -q $'\x1b' "$WORK/stdout" &&
+   grep -qF 'cmdline: console=ttyS0\x0a000' "$WORK/stdout"; then
+  pass "the command line is escaped: one PCR0 line, no escape byte"; else fail "describe printed: $(cat -v "$WORK/stdout")"; fi
 describe_refused() {  # describe_refused NAME STDERR_TEXT DESCRIPTION
   expect_exit 2 "describe: $3" -- "$VIGIL" image describe "$WORK/$1.eif"
   expect_stderr "$2" "describe: $3: named"
