@@ -1,5 +1,8 @@
-// libFuzzer target: the build-log entry reader (provenance::ParseBuildLogEntry, which the signer,
-// the builder and verify-artifact use) on arbitrary bytes. Whatever it accepts is within the
+// libFuzzer target: the ledger's record readers on arbitrary bytes: the signature record
+// (provenance::ParseLoggedSignature: the signer and verify-artifact) and the build-log entry
+// (provenance::ParseBuildLogEntry: the signer, the builder and verify-artifact). A signature
+// record it accepts is written back by the signer's writer to the same bytes less the
+// submitter the ledger added. Whatever it accepts is within the
 // limits the ledger writes entries with (encoding/build_log_limits.h, docs/SPEC-ledger.md),
 // and, entries being canonical JSON, the codec's writer and the ledger's (through it) format
 // it back to exactly the input.
@@ -11,9 +14,29 @@
 #include "encoding/build_log_limits.h"
 #include "ledger/build_entry.h"
 #include "provenance/build_record.h"
+#include "provenance/signature_record.h"
+
+namespace {
+
+void CheckSignatureRecord(const vigil::ByteView input) {
+  auto logged = vigil::provenance::ParseLoggedSignature(input);
+  if (!logged.ok()) return;
+  if (!vigil::provenance::IsSha256Hex(logged->record.envelope_sha256)) __builtin_trap();
+  if (logged->record.subjects.size() > vigil::encoding::kMaxBuildArtifacts) __builtin_trap();
+  // The submitter is the member between "subjects" and "type" in canonical order.
+  const std::string text(vigil::AsText(input));
+  const std::size_t from = text.find(",\"submitter\":");
+  const std::size_t to = text.rfind(",\"type\":");
+  if (from == std::string::npos || to == std::string::npos || to < from) __builtin_trap();
+  const std::string without = text.substr(0, from) + text.substr(to);
+  if (vigil::provenance::SerializeSignatureRecord(logged->record) != without) __builtin_trap();
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const vigil::ByteView input(data, size);
+  CheckSignatureRecord(input);
   auto build = vigil::provenance::ParseBuildLogEntry(input);
   if (!build.ok()) return 0;
 

@@ -9,6 +9,7 @@
 #include "provenance/dsse.h"
 #include "provenance/provenance.h"
 #include "provenance/sign_request.h"
+#include "provenance/signature_record.h"
 #include "tlog/receipt.h"
 
 namespace vigil::signer {
@@ -20,23 +21,6 @@ std::int64_t NowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// The ledger record of a signature (canonical JSON: sorted keys, no whitespace).
-std::string SignatureRecord(const std::string& key_name, const std::string& key_id,
-                            const Approval& approval, const std::string& envelope_sha256) {
-  Json subjects = Json::array();
-  for (const provenance::LoggedArtifact& subject : approval.subjects) {
-    subjects.push_back({{"name", subject.name}, {"sha256", subject.sha256}});
-  }
-  return Json{{"build_id", approval.build.build_id},
-              {"build_index", approval.ledger_index},
-              {"envelope_sha256", envelope_sha256},
-              {"key_id", key_id},
-              {"key_name", key_name},
-              {"subjects", subjects},
-              {"type", "signature"}}
-      .dump();
 }
 
 }  // namespace
@@ -113,7 +97,9 @@ asio::awaitable<Status> SignerService::Sign(rpc::Call& call) {
   const std::string envelope_sha256 = HexEncode(crypto::Sha256(AsBytes(envelope_text)));
 
   // Nothing leaves the signer unless the ledger has the record of it.
-  const std::string record = SignatureRecord(call.argument(), key_id, approval, envelope_sha256);
+  const std::string record = provenance::SerializeSignatureRecord(
+      {approval.build.build_id, approval.ledger_index, envelope_sha256, key_id, call.argument(),
+       approval.subjects});
   auto record_index = co_await AppendRecord(record, envelope_sha256);
   if (!record_index.ok()) {
     (void)replay_.Release(key_id, approval.build.build_id);
@@ -149,9 +135,9 @@ asio::awaitable<Result<std::uint64_t>> SignerService::AppendRecord(
   const LedgerTrust& trust = approver_.trust();
   auto proven = tlog::VerifyReceipt(*receipt, trust.verifier, trust.origin);
   if (!proven.ok()) co_return proven.error().WithContext("the ledger's receipt");
-  const auto logged = Json::parse(receipt->extra->begin(), receipt->extra->end(), nullptr, false);
-  if (!logged.is_object() || logged.value("type", "") != "signature" ||
-      logged.value("envelope_sha256", "") != envelope_sha256) {
+  if (!receipt->extra) co_return Error::Failed("the ledger's receipt does not carry the record");
+  const auto logged = provenance::ParseLoggedSignature(*receipt->extra);
+  if (!logged.ok() || logged->record.envelope_sha256 != envelope_sha256) {
     co_return Error::Failed("the ledger's receipt is for another record");
   }
   co_return receipt->index;
