@@ -27,27 +27,49 @@ struct Child {
   bool own_group = true;  // the child leads its own process group
 };
 
-Result<Child> Start(const Command& command) {
+// What exec needs, built before fork: the child may only call async-signal-safe functions.
+struct ExecPlan {
+  std::string exe;
+  std::vector<char*> argv;
+  std::vector<std::string> env_strings;
+  std::vector<char*> envp;
+  bool with_env = false;
+
+  [[noreturn]] void Exec() const {
+    if (with_env) {
+      ::execve(exe.c_str(), argv.data(), envp.data());
+    } else {
+      ::execv(exe.c_str(), argv.data());
+    }
+    _exit(127);
+  }
+};
+
+// Fills `plan` in place (envp points into env_strings, so it must not be copied).
+Status PlanExec(const Command& command, ExecPlan& plan) {
   if (command.argv.empty()) return Error::BadInput("no command to run");
-  std::string exe = command.argv[0];
-  if (exe.find('/') == std::string::npos) {
-    exe = FindExecutable(exe);
-    if (exe.empty()) {
+  plan.exe = command.argv[0];
+  if (plan.exe.find('/') == std::string::npos) {
+    plan.exe = FindExecutable(plan.exe);
+    if (plan.exe.empty()) {
       return Error::MissingEnv(command.argv[0] +
                                " is not installed or not in PATH; run scripts/setup");
     }
   }
-  // Build argv and envp before fork: the child must only call async-signal-safe functions.
-  std::vector<char*> argv;
-  for (const auto& a : command.argv) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  std::vector<std::string> env_strings;
-  std::vector<char*> envp;
+  for (const auto& a : command.argv) plan.argv.push_back(const_cast<char*>(a.c_str()));
+  plan.argv.push_back(nullptr);
   if (command.env) {
-    for (const auto& [k, v] : *command.env) env_strings.push_back(k + "=" + v);
-    for (auto& s : env_strings) envp.push_back(s.data());
-    envp.push_back(nullptr);
+    plan.with_env = true;
+    for (const auto& [k, v] : *command.env) plan.env_strings.push_back(k + "=" + v);
+    for (auto& s : plan.env_strings) plan.envp.push_back(s.data());
+    plan.envp.push_back(nullptr);
   }
+  return OkStatus();
+}
+
+Result<Child> Start(const Command& command) {
+  ExecPlan plan;
+  VIGIL_RETURN_IF_ERROR(PlanExec(command, plan));
   int pipefd[2];
   if (::pipe2(pipefd, O_CLOEXEC) != 0) return Error::Failed("cannot create a pipe");
   int errfd[2] = {-1, -1};
@@ -80,12 +102,7 @@ Result<Child> Start(const Command& command) {
       if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
     }
     if (!command.working_dir.empty() && ::chdir(command.working_dir.c_str()) != 0) _exit(126);
-    if (command.env) {
-      ::execve(exe.c_str(), argv.data(), envp.data());
-    } else {
-      ::execv(exe.c_str(), argv.data());
-    }
-    _exit(127);
+    plan.Exec();
   }
   if (!command.inherit_stdin) ::setpgid(pid, pid);
   ::close(pipefd[1]);
@@ -132,6 +149,26 @@ std::string FindExecutable(const std::string& name) {
     if (::access(candidate.c_str(), X_OK) == 0) return candidate;
   }
   return "";
+}
+
+Result<pid_t> StartDetached(const Command& command, const std::filesystem::path& output) {
+  ExecPlan plan;
+  VIGIL_RETURN_IF_ERROR(PlanExec(command, plan));
+  const std::string output_path = output.string();
+  const pid_t pid = ::fork();
+  if (pid < 0) return Error::Failed(std::string("cannot fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    ::setsid();
+    const int out = ::open(output_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    const int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (out < 0 || null < 0) _exit(127);
+    ::dup2(null, STDIN_FILENO);
+    ::dup2(out, STDOUT_FILENO);
+    ::dup2(out, STDERR_FILENO);
+    if (!command.working_dir.empty() && ::chdir(command.working_dir.c_str()) != 0) _exit(126);
+    plan.Exec();
+  }
+  return pid;
 }
 
 Result<Exit> RunWatched(const Command& command, std::chrono::milliseconds timeout,

@@ -1,7 +1,10 @@
 // Running child processes without a shell: argv in, exit status and output out.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <optional>
@@ -68,6 +71,11 @@ struct Watch {
 // a periodic tick. Returns how the child ended.
 Result<Exit> RunWatched(const Command& command, std::chrono::milliseconds timeout,
                         const Watch& watch);
+
+// Starts `command` as a daemon and returns at once: its own session, standard input from
+// /dev/null, standard output and error appended to `output` (created 0644). The caller
+// reaps it (waitpid) if it ends while the caller runs. An exec failure shows as exit 127.
+Result<pid_t> StartDetached(const Command& command, const std::filesystem::path& output);
 
 // Finds an executable in PATH; empty when absent.
 std::string FindExecutable(const std::string& name);

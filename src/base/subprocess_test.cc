@@ -1,6 +1,11 @@
 #include "base/subprocess.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
 
 namespace vigil {
 namespace {
@@ -74,6 +79,31 @@ TEST(Subprocess, WatchedOutputCanStopTheChild) {
       {.on_output = [](Stream stream, std::string_view) { return stream != Stream::kStderr; }});
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->stopped);
+}
+
+TEST(Subprocess, DetachedAppendsBothStreamsAndLeadsItsSession) {
+  const std::filesystem::path out =
+      std::filesystem::temp_directory_path() / ("vigil-detached-" + std::to_string(::getpid()));
+  std::ofstream(out) << "earlier\n";
+  auto pid = vigil::StartDetached(
+      {.argv = {"sh", "-c", "echo out; echo err >&2; [ \"$(ps -o sid= $$)\" -eq $$ ]"}}, out);
+  ASSERT_TRUE(pid.ok());
+  int status = 0;
+  ASSERT_EQ(::waitpid(*pid, &status, 0), *pid);
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "not the leader of its own session";
+  std::stringstream text;
+  text << std::ifstream(out).rdbuf();
+  EXPECT_EQ(text.str(), "earlier\nout\nerr\n");
+  std::filesystem::remove(out);
+}
+
+TEST(Subprocess, DetachedExecFailureIsExit127) {
+  auto pid = vigil::StartDetached({.argv = {"/nonexistent/program"}}, "/dev/null");
+  ASSERT_TRUE(pid.ok());
+  int status = 0;
+  ASSERT_EQ(::waitpid(*pid, &status, 0), *pid);
+  EXPECT_EQ(WEXITSTATUS(status), 127);
 }
 
 }  // namespace

@@ -1,9 +1,8 @@
-#include "cli/ca_commands.h"
-
 #include <iostream>
 #include <memory>
 
 #include "cli/cli_util.h"
+#include "cli/commands.h"
 #include "rpc/ca.h"
 
 namespace vigil::cli {

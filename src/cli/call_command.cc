@@ -1,5 +1,3 @@
-#include "cli/call_command.h"
-
 #include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
@@ -19,6 +17,7 @@
 
 #include "base/unique_fd.h"
 #include "cli/cli_util.h"
+#include "cli/commands.h"
 #include "rpc/call_client.h"
 
 namespace vigil::cli {
@@ -114,98 +113,122 @@ std::chrono::milliseconds Millis(double seconds) {
   return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
 }
 
-int RunCall(const CallArgs& args) {
-  auto address = rpc::ParseAddress(args.address);
-  if (!address.ok()) return ReportError(address.error());
-  auto request = rpc::ParseCallRequest(args.request);
-  if (!request.ok()) return ReportError(request.error());
+// The call to make, from the arguments.
+struct CallSetup {
+  rpc::Address address;
+  rpc::CallRequest request;
+  rpc::ClientOptions options;
+  std::shared_ptr<asio::ssl::context> tls;
+};
+
+// How the call ended: a failure of ours, or the service's exit.
+struct CallOutcome {
+  std::optional<Error> failure;
+  std::optional<rpc::CallEvent> exit;
+};
+
+Result<CallSetup> PrepareCall(const CallArgs& args) {
+  CallSetup setup;
+  VIGIL_ASSIGN_OR_RETURN(setup.address, rpc::ParseAddress(args.address));
+  VIGIL_ASSIGN_OR_RETURN(setup.request, rpc::ParseCallRequest(args.request));
   for (double t : {args.connect_timeout, args.idle_timeout, args.total_timeout}) {
     if (!(t > 0 && t <= kMaxTimeoutSeconds)) {
-      return ReportError(Error::BadInput("timeouts are seconds above 0 and at most a week"));
+      return Error::BadInput("timeouts are seconds above 0 and at most a week");
     }
   }
-  rpc::ClientOptions options;
+  rpc::ClientOptions& options = setup.options;
   options.tls = {args.cert, args.key, args.ca};
   if (!args.service_name.empty()) options.expect_service_name = args.service_name;
   options.limits.connect_timeout = Millis(args.connect_timeout);
   options.limits.idle_timeout = Millis(args.idle_timeout);
   options.limits.total_timeout = Millis(args.total_timeout);
-  auto tls = rpc::MakeTlsContext(options.tls, rpc::TlsSide::kClient);
-  if (!tls.ok()) return ReportError(tls.error());
+  VIGIL_ASSIGN_OR_RETURN(setup.tls, rpc::MakeTlsContext(options.tls, rpc::TlsSide::kClient));
+  return setup;
+}
 
-  asio::io_context io;
-  Chunks chunks(io, 1);
-  std::optional<Error> failure;
-  std::optional<rpc::CallEvent> exit;
-  auto run = [&]() -> asio::awaitable<void> {
-    auto opened =
-        co_await rpc::ClientCall::Open(io.get_executor(), *address, *request, *tls, options);
-    if (!opened.ok()) {
-      failure = opened.error();
-      chunks.cancel();  // a send waiting for room ends too
-      chunks.close();
+// Sends standard input's chunks to the call, then half-closes it.
+asio::awaitable<void> SendInput(std::shared_ptr<rpc::ClientCall> call, Chunks& chunks) {
+  // Named results, not temporaries inside co_await expressions: GCC 12 destroys some of
+  // those twice.
+  while (true) {
+    std::tuple<asio::error_code, std::string> received = co_await chunks.async_receive(kNoThrow);
+    const asio::error_code& error = std::get<0>(received);
+    if (error) {
+      if (error == asio::error::eof) {
+        Status closed = co_await call->CloseWrite();
+        if (!closed.ok()) co_return;
+      }
       co_return;
     }
-    std::shared_ptr<rpc::ClientCall> call = std::move(*opened);
-    asio::co_spawn(
-        io,
-        [call, &chunks]() -> asio::awaitable<void> {
-          // Named results, not temporaries inside co_await expressions: GCC 12 destroys
-          // some of those twice.
-          while (true) {
-            std::tuple<asio::error_code, std::string> received =
-                co_await chunks.async_receive(kNoThrow);
-            const asio::error_code& error = std::get<0>(received);
-            if (error) {
-              if (error == asio::error::eof) {
-                Status closed = co_await call->CloseWrite();
-                if (!closed.ok()) co_return;
-              }
-              co_return;
-            }
-            Status written = co_await call->Write(std::get<1>(received));
-            if (!written.ok()) co_return;
-          }
-        },
-        asio::detached);
-    while (true) {
-      auto event = co_await call->Read();
-      if (!event.ok()) {
-        failure = event.error();
-        break;
-      }
-      if (event->kind == rpc::CallEvent::Kind::kData) {
-        Status written = WriteStdout(event->data);
-        if (!written.ok()) {
-          failure = written.error();
-          break;
-        }
-      } else if (event->kind == rpc::CallEvent::Kind::kExit) {
-        exit = std::move(*event);
-        break;
-      }
+    Status written = co_await call->Write(std::get<1>(received));
+    if (!written.ok()) co_return;
+  }
+}
+
+// Writes the call's output to standard output until the service exits.
+asio::awaitable<void> ReceiveOutput(rpc::ClientCall& call, CallOutcome& outcome) {
+  while (true) {
+    auto event = co_await call.Read();
+    if (!event.ok()) {
+      outcome.failure = event.error();
+      co_return;
     }
+    if (event->kind == rpc::CallEvent::Kind::kData) {
+      Status written = WriteStdout(event->data);
+      if (!written.ok()) {
+        outcome.failure = written.error();
+        co_return;
+      }
+    } else if (event->kind == rpc::CallEvent::Kind::kExit) {
+      outcome.exit = std::move(*event);
+      co_return;
+    }
+  }
+}
+
+asio::awaitable<void> PipeCall(asio::io_context& io, const CallSetup& setup, Chunks& chunks,
+                               CallOutcome& outcome) {
+  auto opened = co_await rpc::ClientCall::Open(io.get_executor(), setup.address, setup.request,
+                                               setup.tls, setup.options);
+  if (!opened.ok()) {
+    outcome.failure = opened.error();
     chunks.cancel();  // a send waiting for room ends too
     chunks.close();
-    co_await call->Close();
-  };
+    co_return;
+  }
+  std::shared_ptr<rpc::ClientCall> call = std::move(*opened);
+  asio::co_spawn(io, SendInput(call, chunks), asio::detached);
+  co_await ReceiveOutput(*call, outcome);
+  chunks.cancel();  // a send waiting for room ends too
+  chunks.close();
+  co_await call->Close();
+}
+
+int RunCall(const CallArgs& args) {
+  auto setup = PrepareCall(args);
+  if (!setup.ok()) return ReportError(setup.error());
+  asio::io_context io;
+  Chunks chunks(io, 1);
+  CallOutcome outcome;
   {
     StdinPump pump(chunks);
-    asio::co_spawn(io, run(), asio::detached);
+    asio::co_spawn(io, PipeCall(io, *setup, chunks, outcome), asio::detached);
     try {
       io.run();
     } catch (const std::exception& e) {
-      failure = Error::Failed(std::string("the call failed: ") + e.what());
+      outcome.failure = Error::Failed(std::string("the call failed: ") + e.what());
     }
   }
-  if (failure) return ReportError(failure->WithContext(request->ToString()));
-  if (!exit)
-    return ReportError(Error::Failed(request->ToString() + ": the call ended without a result"));
-  if (exit->exit_code != 0) {
-    std::cerr << "vigil: " << request->service << " exited " << exit->exit_code
-              << (exit->message.empty() ? "" : ": " + exit->message) << "\n";
+  const rpc::CallRequest& request = setup->request;
+  if (outcome.failure) return ReportError(outcome.failure->WithContext(request.ToString()));
+  if (!outcome.exit) {
+    return ReportError(Error::Failed(request.ToString() + ": the call ended without a result"));
   }
-  return exit->exit_code;
+  if (outcome.exit->exit_code != 0) {
+    std::cerr << "vigil: " << request.service << " exited " << outcome.exit->exit_code
+              << (outcome.exit->message.empty() ? "" : ": " + outcome.exit->message) << "\n";
+  }
+  return outcome.exit->exit_code;
 }
 
 }  // namespace

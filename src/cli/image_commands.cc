@@ -1,5 +1,3 @@
-#include "cli/image_commands.h"
-
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -9,6 +7,7 @@
 #include "base/hex.h"
 #include "base/printable.h"
 #include "cli/cli_util.h"
+#include "cli/commands.h"
 #include "image/builder.h"
 #include "image/eif.h"
 #include "image/qemu_runner.h"

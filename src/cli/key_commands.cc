@@ -1,11 +1,10 @@
-#include "cli/key_commands.h"
-
 #include <filesystem>
 #include <iostream>
 #include <memory>
 
 #include "base/hex.h"
 #include "cli/cli_util.h"
+#include "cli/commands.h"
 #include "cli/io.h"
 #include "crypto/envelope.h"
 #include "crypto/key_file.h"

@@ -1,12 +1,10 @@
-#include "cli/log_commands.h"
-
 #include <iostream>
 #include <memory>
 
 #include "base/base64.h"
 #include "base/file.h"
 #include "cli/cli_util.h"
-#include "cli/log_verify.h"
+#include "cli/commands.h"
 #include "tlog/store.h"
 
 namespace vigil::cli {

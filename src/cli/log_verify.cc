@@ -1,17 +1,16 @@
-#include "cli/log_verify.h"
-
 #include <iostream>
 #include <memory>
 
 #include "base/base64.h"
 #include "base/file.h"
 #include "cli/cli_util.h"
-#include "cli/ledger_reader.h"
+#include "cli/commands.h"
+#include "cli/ledger_fetch.h"
 #include "tlog/checkpoint.h"
+#include "tlog/fork_check.h"
 #include "tlog/note.h"
 #include "tlog/receipt.h"
-#include "tlog/tile_reader.h"
-#include "tlog/verify.h"
+#include "tlog/tile_client.h"
 
 namespace vigil::cli {
 namespace {
@@ -55,39 +54,6 @@ Result<TrustedState> ReadTrusted(const std::string& path) {
   return state;
 }
 
-// Checks that the tree `newer` extends the tree `older`, from the ledger's tiles.
-Status CheckConsistent(LedgerReader& ledger, const tlog::Checkpoint& older,
-                       const tlog::Checkpoint& newer) {
-  if (newer.size < older.size) {
-    return Error::Failed("the ledger's tree shrank from size " + std::to_string(older.size) +
-                         " to " + std::to_string(newer.size) +
-                         ": it is not append-only (a fork or a rollback)");
-  }
-  if (newer.size == older.size) {
-    if (newer.root != older.root) {
-      return Error::Failed("fork: two different roots for tree size " + std::to_string(newer.size) +
-                           " (" + Base64Encode(older.root) + " and " + Base64Encode(newer.root) +
-                           ")");
-    }
-    return OkStatus();
-  }
-  if (older.size == 0) {
-    return OkStatus();
-  }
-  auto read = tlog::MakeTileHashReader(
-      newer.size, [&ledger](const std::string& path) { return ledger.Get(path); });
-  VIGIL_ASSIGN_OR_RETURN(std::vector<tlog::Hash> proof,
-                         tlog::ConsistencyProof(older.size, newer.size, read));
-  Status consistent =
-      tlog::VerifyConsistency(older.size, newer.size, proof, older.root, newer.root);
-  if (!consistent.ok()) {
-    return Error::Failed("fork: the tree of size " + std::to_string(newer.size) +
-                         " does not extend the trusted tree of size " + std::to_string(older.size) +
-                         ": " + consistent.error().message());
-  }
-  return OkStatus();
-}
-
 int Verify(const VerifyArgs& args) {
   auto trusted = ReadTrusted(args.trusted);
   if (!trusted.ok()) return ReportError(trusted.error());
@@ -108,15 +74,15 @@ int Verify(const VerifyArgs& args) {
     if (!parsed.ok()) return ReportError(parsed.error().WithContext(args.proof));
     receipt = std::move(parsed).value();
   }
-  auto ledger = LedgerReader::Connect(
+  auto fetch = LedgerFetcher(
       args.ledger, std::chrono::milliseconds(static_cast<std::int64_t>(args.timeout * 1000)));
-  if (!ledger.ok()) return ReportError(ledger.error());
+  if (!fetch.ok()) return ReportError(fetch.error());
 
   std::string note;
-  auto latest = ledger->Checkpoint(*verifier, origin, &note);
+  auto latest = tlog::FetchCheckpoint(*fetch, *verifier, origin, &note);
   if (!latest.ok()) return ReportError(latest.error());
   if (old_checkpoint) {
-    Status consistent = CheckConsistent(*ledger, *old_checkpoint, *latest);
+    Status consistent = tlog::CheckExtends(*fetch, *old_checkpoint, *latest);
     if (!consistent.ok()) return ReportError(consistent.error());
   }
   Json out{{"origin", origin},
@@ -126,7 +92,7 @@ int Verify(const VerifyArgs& args) {
   if (receipt) {
     auto proven = tlog::VerifyReceipt(*receipt, *verifier, origin);
     if (!proven.ok()) return ReportError(proven.error().WithContext(args.proof));
-    Status consistent = CheckConsistent(*ledger, *proven, *latest);
+    Status consistent = tlog::CheckExtends(*fetch, *proven, *latest);
     if (!consistent.ok()) {
       return ReportError(consistent.error().WithContext("the receipt's checkpoint"));
     }

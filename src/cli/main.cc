@@ -4,17 +4,7 @@
 #include <exception>
 #include <iostream>
 
-#include "cli/ca_commands.h"
-#include "cli/call_command.h"
-#include "cli/farm_commands.h"
-#include "cli/image_commands.h"
-#include "cli/key_commands.h"
-#include "cli/log_commands.h"
-#include "cli/policy_commands.h"
-#include "cli/release_commands.h"
-#include "cli/reproduce_command.h"
-#include "cli/shamir_commands.h"
-#include "cli/verify_artifact.h"
+#include "cli/commands.h"
 
 #ifndef VIGIL_VERSION
 #define VIGIL_VERSION "0.0.0"

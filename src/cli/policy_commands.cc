@@ -1,9 +1,8 @@
-#include "cli/policy_commands.h"
-
 #include <iostream>
 #include <memory>
 
 #include "cli/cli_util.h"
+#include "cli/commands.h"
 #include "rpc/ca.h"
 #include "rpc/call_request.h"
 #include "rpc/policy.h"

@@ -1,11 +1,10 @@
-#include "cli/release_commands.h"
-
 #include <iostream>
 #include <memory>
 #include <optional>
 
 #include "base/printable.h"
 #include "cli/cli_util.h"
+#include "cli/commands.h"
 #include "release/git_signatures.h"
 #include "release/signing.h"
 #include "release/threshold.h"

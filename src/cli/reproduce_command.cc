@@ -1,11 +1,10 @@
-#include "cli/reproduce_command.h"
-
 #include <iostream>
 #include <memory>
 
 #include "base/printable.h"
 #include "base/subprocess.h"
 #include "cli/cli_util.h"
+#include "cli/commands.h"
 #include "image/reproduce.h"
 
 namespace vigil::cli {

@@ -1,5 +1,3 @@
-#include "cli/shamir_commands.h"
-
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -9,6 +7,7 @@
 
 #include "base/file.h"
 #include "cli/cli_util.h"
+#include "cli/commands.h"
 #include "cli/io.h"
 #include "crypto/key_file.h"
 #include "crypto/shamir.h"

@@ -1,5 +1,3 @@
-#include "cli/verify_artifact.h"
-
 #include <algorithm>
 #include <iostream>
 #include <memory>
@@ -9,12 +7,13 @@
 #include "base/hex.h"
 #include "base/printable.h"
 #include "cli/cli_util.h"
-#include "cli/ledger_reader.h"
+#include "cli/commands.h"
+#include "cli/ledger_fetch.h"
 #include "crypto/file_hash.h"
 #include "crypto/hash.h"
 #include "http/client.h"
-#include "provenance/build_record.h"
 #include "provenance/dsse.h"
+#include "provenance/ledger_check.h"
 #include "provenance/provenance.h"
 #include "tlog/note.h"
 
@@ -22,7 +21,6 @@ namespace vigil::cli {
 namespace {
 
 constexpr std::uint64_t kMaxArtifactSize = 8ull << 30;
-constexpr std::size_t kMaxSignatureRecords = 64;
 
 struct VerifyArtifactArgs {
   std::string file, envelope, key, ledger, ledger_key;
@@ -30,11 +28,11 @@ struct VerifyArtifactArgs {
   bool json = false;
 };
 
-// What the ledger proved: the build entry and the signature record, both in its tree.
-struct LedgerProof {
-  std::uint64_t tree_size = 0;
-  std::uint64_t build_index = 0;
-  std::uint64_t record_index = 0;
+// What was checked without the ledger: the envelope's signature and that the file is one
+// of its subjects.
+struct Verified {
+  provenance::SignedArtifact artifact;
+  std::string subject;
 };
 
 Result<std::string> ReadVerifierKey(const std::string& file_or_text) {
@@ -46,172 +44,120 @@ Result<std::string> ReadVerifierKey(const std::string& file_or_text) {
   return text.substr(0, text.find('\n'));
 }
 
-// Finds the build's entry and the signature record of this envelope in the ledger and
-// proves both against its signed checkpoint.
-Result<LedgerProof> CheckLedger(const VerifyArtifactArgs& args,
-                                const provenance::StatementSummary& statement,
-                                const std::string& file_sha256, const std::string& key_id,
-                                const std::string& envelope_sha256,
-                                const std::string& canonical_sha256) {
-  VIGIL_ASSIGN_OR_RETURN(std::string vkey, ReadVerifierKey(args.ledger_key));
-  auto verifier = tlog::NoteVerifier::Parse(vkey);
-  if (!verifier.ok()) return verifier.error().WithContext("--ledger-key");
-  if (verifier->name() != statement.ledger_origin) {
-    return Error::Failed("the provenance names ledger '" + statement.ledger_origin +
-                         "', but --ledger-key is the key of '" + verifier->name() + "'");
-  }
-  VIGIL_ASSIGN_OR_RETURN(
-      LedgerReader ledger,
-      LedgerReader::Connect(
-          args.ledger, std::chrono::milliseconds(static_cast<std::int64_t>(args.timeout * 1000))));
-  VIGIL_ASSIGN_OR_RETURN(tlog::Checkpoint checkpoint,
-                         ledger.Checkpoint(*verifier, statement.ledger_origin));
-  LedgerProof proof{checkpoint.size, statement.ledger_index, 0};
-
-  VIGIL_ASSIGN_OR_RETURN(Bytes entry, ledger.ProvenEntry(statement.ledger_index, checkpoint));
-  auto build = provenance::ParseBuildLogEntry(entry);
-  if (!build.ok())
-    return build.error().WithContext("ledger entry " + std::to_string(proof.build_index));
-  const bool declared = std::any_of(build->artifacts.begin(), build->artifacts.end(),
-                                    [&](const auto& a) { return a.sha256 == file_sha256; });
-  if (build->build_id != statement.build_id || build->status != "closed" ||
-      build->log_sha256 != statement.log_sha256 || !declared) {
-    return Error::Failed("ledger entry " + std::to_string(proof.build_index) +
-                         " does not match the provenance: it must be the closed build " +
-                         statement.build_id + " with this log and declaring this artifact");
-  }
-
-  VIGIL_ASSIGN_OR_RETURN(Bytes listing, ledger.Get("builds/" + statement.build_id + "/signatures"));
-  const Json indexes = Json::parse(listing.begin(), listing.end(), nullptr, false);
-  if (!indexes.is_array() || indexes.size() > kMaxSignatureRecords) {
-    return Error::Failed("the ledger's list of signature records is malformed");
-  }
-  // A record of this build and key for other envelope bytes: which, and whether they are
-  // these bytes in the signer's own encoding.
-  std::optional<std::uint64_t> other_index;
-  std::string other_sha256;
-  for (const Json& index : indexes) {
-    if (!index.is_number_unsigned()) return Error::Failed("malformed signature record index");
-    VIGIL_ASSIGN_OR_RETURN(Bytes bytes, ledger.ProvenEntry(index.get<std::uint64_t>(), checkpoint));
-    const Json record = Json::parse(bytes.begin(), bytes.end(), nullptr, false);
-    if (!record.is_object() || record.value("type", "") != "signature" ||
-        record.value("key_id", "") != key_id ||
-        record.value("build_id", "") != statement.build_id) {
-      continue;
-    }
-    const std::string logged = record.value("envelope_sha256", "");
-    if (logged == envelope_sha256) {
-      proof.record_index = index.get<std::uint64_t>();
-      return proof;
-    }
-    if (!other_index || logged == canonical_sha256) {
-      other_index = index.get<std::uint64_t>();
-      other_sha256 = logged;
-    }
-  }
-  if (other_index && other_sha256 == canonical_sha256) {
-    return Error::Failed(
-        "the envelope's bytes differ from what the ledger logged (entry " +
-        std::to_string(*other_index) +
-        "): it is the logged envelope re-encoded (re-indented or reordered JSON), whose "
-        "signature still verifies since it covers only the payload, but the ledger vouches "
-        "only for the exact bytes; verify the envelope exactly as the signer returned it");
-  }
-  if (other_index) {
-    return Error::Failed("the envelope's bytes differ from what the ledger logged for build " +
-                         statement.build_id + " and this key (entry " +
-                         std::to_string(*other_index) + ", envelope SHA-256 " + other_sha256 +
-                         "; these bytes have " + envelope_sha256 +
-                         "); verify the envelope exactly as the signer returned it");
-  }
-  return Error::Failed("the ledger has no signature record of this envelope for build " +
-                       statement.build_id +
-                       ": it was not signed through the signer, or the "
-                       "ledger lost the record");
-}
-
-int VerifyArtifact(const VerifyArtifactArgs& args) {
+Status CheckArguments(const VerifyArtifactArgs& args) {
   if (!args.ledger.empty() && args.ledger_key.empty()) {
-    return ReportError(
-        Error::BadInput("--ledger needs --ledger-key (the ledger's verifier key "
-                        "or a file holding it: `vigil log vkey DIR`)"));
+    return Error::BadInput(
+        "--ledger needs --ledger-key (the ledger's verifier key "
+        "or a file holding it: `vigil log vkey DIR`)");
   }
   // A ledger key alone would check nothing: refuse rather than let the caller believe the
   // build and its signature record were proved.
   if (args.ledger.empty() && !args.ledger_key.empty()) {
-    return ReportError(Error::BadInput(
+    return Error::BadInput(
         "--ledger-key needs --ledger (the ledger's URL) to prove the build and its signature "
-        "record; without both, only the signature is checked"));
+        "record; without both, only the signature is checked");
   }
   if (!args.ledger.empty()) {
-    if (auto url = http::ParseUrl(args.ledger); !url.ok()) {
-      return ReportError(url.error().WithContext("--ledger"));
-    }
+    if (auto url = http::ParseUrl(args.ledger); !url.ok())
+      return url.error().WithContext("--ledger");
   }
-  auto envelope_bytes = ReadFile(args.envelope, provenance::kMaxEnvelopeSize);
-  if (!envelope_bytes.ok()) return ReportError(envelope_bytes.error());
-  std::string envelope_text(AsText(*envelope_bytes));
+  return OkStatus();
+}
+
+Result<crypto::PublicKey> ReadKey(const std::string& path) {
+  VIGIL_ASSIGN_OR_RETURN(Bytes bytes, ReadFile(path, 64 * 1024));
+  auto key = crypto::PublicKey::FromPem(AsText(bytes));
+  if (!key.ok()) return key.error().WithContext(path);
+  return key;
+}
+
+Result<Verified> VerifySignature(const VerifyArtifactArgs& args) {
+  VIGIL_ASSIGN_OR_RETURN(Bytes envelope_bytes,
+                         ReadFile(args.envelope, provenance::kMaxEnvelopeSize));
+  std::string envelope_text(AsText(envelope_bytes));
   // The signer answers the envelope followed by a newline; the record hashes the JSON.
   if (!envelope_text.empty() && envelope_text.back() == '\n') envelope_text.pop_back();
   auto envelope = provenance::ParseEnvelope(envelope_text);
-  if (!envelope.ok()) return ReportError(envelope.error().WithContext(args.envelope));
-  auto key_bytes = ReadFile(args.key, 64 * 1024);
-  if (!key_bytes.ok()) return ReportError(key_bytes.error());
-  auto key = crypto::PublicKey::FromPem(AsText(*key_bytes));
-  if (!key.ok()) return ReportError(key.error().WithContext(args.key));
-
-  Status signed_ok = provenance::VerifyEnvelope(*envelope, *key);
-  if (!signed_ok.ok()) return ReportError(signed_ok.error());
+  if (!envelope.ok()) return envelope.error().WithContext(args.envelope);
+  VIGIL_ASSIGN_OR_RETURN(crypto::PublicKey key, ReadKey(args.key));
+  VIGIL_RETURN_IF_ERROR(provenance::VerifyEnvelope(*envelope, key));
   if (envelope->payload_type != provenance::kInTotoPayloadType) {
-    return ReportError(Error::Failed("the envelope's payload type is '" + envelope->payload_type +
-                                     "', not an in-toto statement"));
+    return Error::Failed("the envelope's payload type is '" + envelope->payload_type +
+                         "', not an in-toto statement");
   }
-  auto statement = provenance::ParseStatement(envelope->payload);
-  if (!statement.ok()) return ReportError(statement.error());
-  auto file_sha256 = crypto::Sha256OfFile(args.file, kMaxArtifactSize);
-  if (!file_sha256.ok()) return ReportError(file_sha256.error());
-  auto subject = std::find_if(statement->subjects.begin(), statement->subjects.end(),
-                              [&](const auto& s) { return s.sha256 == *file_sha256; });
-  if (subject == statement->subjects.end()) {
-    return ReportError(Error::Failed(args.file + " (sha256 " + *file_sha256 +
-                                     ") is not a subject of the envelope: it is not the artifact "
-                                     "that was signed"));
+  Verified out;
+  VIGIL_ASSIGN_OR_RETURN(out.artifact.statement, provenance::ParseStatement(envelope->payload));
+  VIGIL_ASSIGN_OR_RETURN(out.artifact.sha256, crypto::Sha256OfFile(args.file, kMaxArtifactSize));
+  const auto& subjects = out.artifact.statement.subjects;
+  auto subject = std::find_if(subjects.begin(), subjects.end(),
+                              [&](const auto& s) { return s.sha256 == out.artifact.sha256; });
+  if (subject == subjects.end()) {
+    return Error::Failed(args.file + " (sha256 " + out.artifact.sha256 +
+                         ") is not a subject of the envelope: it is not the artifact that was "
+                         "signed");
   }
-  Json out{{"file", args.file},
-           {"sha256", *file_sha256},
-           {"subject", subject->name},
-           {"key_id", key->KeyId()},
-           {"build_id", statement->build_id},
-           {"builder", statement->builder_id},
-           {"ledger_origin", statement->ledger_origin},
-           {"build_index", statement->ledger_index}};
-  if (!args.ledger.empty()) {
-    const std::string envelope_sha256 = HexEncode(crypto::Sha256(AsBytes(envelope_text)));
-    // The same envelope in the signer's encoding, to tell a re-encoded envelope apart.
-    const std::string canonical_sha256 =
-        HexEncode(crypto::Sha256(AsBytes(provenance::SerializeEnvelope(*envelope))));
-    auto proof = CheckLedger(args, *statement, *file_sha256, key->KeyId(), envelope_sha256,
-                             canonical_sha256);
-    if (!proof.ok()) return ReportError(proof.error());
-    out["ledger"] = {{"tree_size", proof->tree_size},
-                     {"build_index", proof->build_index},
-                     {"signature_record_index", proof->record_index}};
-  }
+  out.subject = subject->name;
+  out.artifact.key_id = key.KeyId();
+  out.artifact.envelope_sha256 = HexEncode(crypto::Sha256(AsBytes(envelope_text)));
+  // The same envelope in the signer's encoding, to tell a re-encoded envelope apart.
+  out.artifact.canonical_sha256 =
+      HexEncode(crypto::Sha256(AsBytes(provenance::SerializeEnvelope(*envelope))));
+  return out;
+}
+
+Result<provenance::LedgerProof> ProveInLedger(const VerifyArtifactArgs& args,
+                                              const provenance::SignedArtifact& artifact) {
+  VIGIL_ASSIGN_OR_RETURN(std::string vkey, ReadVerifierKey(args.ledger_key));
+  auto verifier = tlog::NoteVerifier::Parse(vkey);
+  if (!verifier.ok()) return verifier.error().WithContext("--ledger-key");
+  VIGIL_ASSIGN_OR_RETURN(
+      tlog::TileFetcher fetch,
+      LedgerFetcher(args.ledger,
+                    std::chrono::milliseconds(static_cast<std::int64_t>(args.timeout * 1000))));
+  return provenance::CheckLedger(fetch, *verifier, artifact);
+}
+
+void Print(const VerifyArtifactArgs& args, const Verified& verified,
+           const std::optional<provenance::LedgerProof>& proof) {
+  const provenance::StatementSummary& statement = verified.artifact.statement;
   if (args.json) {
+    Json out{{"file", args.file},
+             {"sha256", verified.artifact.sha256},
+             {"subject", verified.subject},
+             {"key_id", verified.artifact.key_id},
+             {"build_id", statement.build_id},
+             {"builder", statement.builder_id},
+             {"ledger_origin", statement.ledger_origin},
+             {"build_index", statement.ledger_index}};
+    if (proof) {
+      out["ledger"] = {{"tree_size", proof->tree_size},
+                       {"build_index", proof->build_index},
+                       {"signature_record_index", proof->record_index}};
+    }
     PrintJson(out);
-    return 0;
+    return;
   }
-  std::cout << args.file << ": signed by key " << key->KeyId().substr(0, 16) << "... as '"
-            << Printable(subject->name) << "' of build " << Printable(statement->build_id) << " ("
-            << Printable(statement->builder_id) << ")\n";
+  std::cout << args.file << ": signed by key " << verified.artifact.key_id.substr(0, 16)
+            << "... as '" << Printable(verified.subject) << "' of build "
+            << Printable(statement.build_id) << " (" << Printable(statement.builder_id) << ")\n";
+  if (proof) {
+    std::cout << "ledger " << Printable(statement.ledger_origin) << ": the build (entry "
+              << proof->build_index << ") and the signature record (entry " << proof->record_index
+              << ") are in the signed tree of size " << proof->tree_size << "\n";
+  }
+}
+
+int VerifyArtifact(const VerifyArtifactArgs& args) {
+  if (Status checked = CheckArguments(args); !checked.ok()) return ReportError(checked.error());
+  auto verified = VerifySignature(args);
+  if (!verified.ok()) return ReportError(verified.error());
+  std::optional<provenance::LedgerProof> proof;
   if (!args.ledger.empty()) {
-    std::cout << "ledger " << Printable(statement->ledger_origin) << ": the build (entry "
-              << out["ledger"]["build_index"].get<std::uint64_t>()
-              << ") and the signature record (entry "
-              << out["ledger"]["signature_record_index"].get<std::uint64_t>()
-              << ") are in the signed tree of size "
-              << out["ledger"]["tree_size"].get<std::uint64_t>() << "\n";
+    auto proven = ProveInLedger(args, verified->artifact);
+    if (!proven.ok()) return ReportError(proven.error());
+    proof = *proven;
   }
+  Print(args, *verified, proof);
   return 0;
 }
 

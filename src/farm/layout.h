@@ -3,11 +3,12 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "base/result.h"
 
-namespace vigil::cli {
+namespace vigil::farm {
 
 struct FarmLayout {
   explicit FarmLayout(std::filesystem::path root) : dir(std::move(root)) {}
@@ -22,20 +23,19 @@ struct FarmLayout {
   std::filesystem::path policy(const std::string& role) const { return dir / "policy" / role; }
   std::filesystem::path signer_config() const { return dir / "signer.toml"; }
   std::filesystem::path builder_config() const { return dir / "builder.toml"; }
+  std::filesystem::path signing_key() const { return dir / "release.key"; }
   std::filesystem::path signing_public_key() const { return dir / "release.pub"; }
   std::filesystem::path ledger_url() const { return run() / "ledger.url"; }
   std::filesystem::path repository() const { return dir / "repo"; }
 };
-
-// Creates everything a farm needs in DIR the first time: the CA and a certificate per role
-// (ledger, signer, builder, operator), the ledger's log and checkpoint key, the signing key,
-// the call policies and each role's configuration. Does nothing if DIR/builder.toml exists.
-// `bin` holds vigil-signer (which creates the signing key).
-Status CreateFarm(const FarmLayout& farm, const std::filesystem::path& bin);
 
 // For a DIR whose builder.toml exists: that DIR holds every file and directory CreateFarm
 // makes (builder.toml is written last). BadInput naming what is missing otherwise, so a
 // directory that merely holds a builder.toml is not mistaken for a farm.
 Status CheckFarm(const FarmLayout& farm);
 
-}  // namespace vigil::cli
+// The ledger's web address the running ledger announced (run/ledger.url, without its
+// newline); nullopt when the farm has not started its ledger yet.
+std::optional<std::string> LedgerUrl(const FarmLayout& farm);
+
+}  // namespace vigil::farm

@@ -1,0 +1,17 @@
+// Making a farm: everything `vigil farm up` needs in its directory the first time.
+#pragma once
+
+#include <filesystem>
+
+#include "base/result.h"
+#include "farm/layout.h"
+
+namespace vigil::farm {
+
+// Creates everything a farm needs in DIR the first time: the CA and a certificate per role
+// (ledger, signer, builder, operator), the ledger's log and checkpoint key, the signing key,
+// the call policies and each role's configuration. Does nothing if DIR/builder.toml exists.
+// `bin` holds vigil-signer (which creates the signing key).
+Status CreateFarm(const FarmLayout& farm, const std::filesystem::path& bin);
+
+}  // namespace vigil::farm

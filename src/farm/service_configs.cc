@@ -1,0 +1,86 @@
+#include "farm/service_configs.h"
+
+#include <toml++/toml.h>
+
+#include <sstream>
+
+namespace vigil::farm {
+namespace {
+
+// One [NAME] table, its keys in the order given. Basic strings only (format_flags::none):
+// quotes, backslashes and control characters are escaped, never written raw.
+class TomlSection {
+ public:
+  explicit TomlSection(std::string_view name) { text_ << "\n[" << name << "]\n"; }
+  TomlSection& Set(std::string_view key, std::string_view value) {
+    return Put(key, toml::value<std::string>(std::string(value)));
+  }
+  TomlSection& SetPath(std::string_view key, const std::filesystem::path& value) {
+    return Set(key, std::string_view(value.string()));
+  }
+  TomlSection& SetList(std::string_view key, std::string_view only) {
+    toml::array list;
+    list.push_back(std::string(only));
+    return Put(key, std::move(list));
+  }
+  std::string str() const { return text_.str(); }
+
+ private:
+  template <typename Node>
+  TomlSection& Put(std::string_view key, Node&& node) {
+    toml::table one;
+    one.insert(key, std::forward<Node>(node));
+    text_ << toml::toml_formatter(one, toml::format_flags::none) << "\n";
+    return *this;
+  }
+  std::ostringstream text_;
+};
+
+std::string Address(const FarmLayout& farm, const std::string& role) {
+  return "unix:" + farm.socket(role).string();
+}
+
+TomlSection Service(const FarmLayout& farm, const std::string& role) {
+  const std::filesystem::path ca = farm.ca();
+  TomlSection service("service");
+  service.SetList("listen", Address(farm, role))
+      .SetPath("cert", ca / (role + ".crt"))
+      .SetPath("key", ca / (role + ".key"))
+      .SetPath("ca", ca / "ca.crt")
+      .SetPath("policy", farm.policy(role))
+      .SetPath("audit_log", farm.logs() / (role + "-audit.log"));
+  return service;
+}
+
+std::string Ledger(const FarmLayout& farm, std::string_view vkey) {
+  return TomlSection("ledger")
+      .Set("address", Address(farm, "ledger"))
+      .Set("verifier_key", vkey)
+      .Set("name", "ledger")
+      .str();
+}
+
+}  // namespace
+
+std::string SignerConfigText(const FarmLayout& farm, std::string_view ledger_vkey) {
+  return "# vigil-signer (docs/SPEC-signer.md), made by vigil farm up\n" +
+         Service(farm, "signer").SetPath("state_dir", farm.dir / "signer-state").str() +
+         Ledger(farm, ledger_vkey) +
+         TomlSection("keys.release")
+             .Set("algorithm", "ed25519")
+             .SetPath("file", farm.signing_key())
+             .str();
+}
+
+std::string BuilderConfigText(const FarmLayout& farm, std::string_view ledger_vkey) {
+  return "# vigil-builder (docs/SPEC-builder.md), made by vigil farm up. Add components as\n"
+         "# [components.NAME] tables; they are read again for every build.\n" +
+         Service(farm, "builder")
+             .SetPath("work_dir", farm.dir / "work")
+             .SetPath("repository", farm.repository())
+             .str() +
+         Ledger(farm, ledger_vkey) +
+         TomlSection("signer").Set("address", Address(farm, "signer")).Set("name", "signer").str();
+}
+
+}  // namespace vigil::farm
