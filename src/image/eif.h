@@ -1,4 +1,5 @@
-// The AWS Nitro Enclaves image format (EIF, version 4) and its PCR measurements.
+// The AWS Nitro Enclaves image format (EIF, version 4): the writer (eif_writer.cc) and the
+// strict reader (eif_reader.cc); the PCR measurements are image/pcrs.h.
 //
 // Layout, section types, CRC32 and PCR rules follow aws-nitro-enclaves-image-format, the
 // library behind nitro-cli's build-enclave and describe-eif. Spec: docs/SPEC-eif.md.
@@ -12,7 +13,7 @@
 
 #include "base/bytes.h"
 #include "base/result.h"
-#include "crypto/hash.h"
+#include "image/pcrs.h"
 
 namespace vigil::image {
 
@@ -21,15 +22,6 @@ namespace vigil::image {
 // re-parse and dump the metadata with a recursive JSON library without risking the stack.
 inline constexpr std::uint64_t kMaxEifFileSize = 2ULL * 1024 * 1024 * 1024;  // 2 GiB
 inline constexpr std::size_t kMaxEifMetadataDepth = 32;
-
-// PCR0 (kernel, cmdline, every ramdisk), PCR1 (kernel, cmdline, first ramdisk: the
-// "bootstrap"), PCR2 (the remaining ramdisks: the "application"), each SHA-384 extended
-// once from 48 zero bytes, exactly as nitro-cli computes them.
-struct Pcrs {
-  Bytes pcr0;
-  Bytes pcr1;
-  Bytes pcr2;
-};
 
 // What goes into an EIF.
 struct EifInput {
@@ -76,17 +68,6 @@ struct EifInfo {
   bool has_signature = false;  // a Signature section is present (kept, not verified)
   Pcrs pcrs;
 };
-
-// Computes the PCRs of the given boot inputs.
-Pcrs ComputePcrs(ByteView kernel, std::string_view cmdline, const std::vector<ByteView>& ramdisks);
-
-// The PCR state after the kernel and cmdline, so they can be hashed while the ramdisk is
-// still being made. FinishPcrs(StartPcrs(k, c), r) == ComputePcrs(k, c, r).
-struct PcrPrefix {
-  crypto::Hasher state{crypto::HashAlgorithm::kSha384};
-};
-PcrPrefix StartPcrs(ByteView kernel, std::string_view cmdline);
-Pcrs FinishPcrs(const PcrPrefix& prefix, const std::vector<ByteView>& ramdisks);
 
 // An EIF as consecutive byte ranges: the small parts (header, section headers, metadata)
 // are owned here and the large inputs (kernel, ramdisks) are viewed in place, so a build

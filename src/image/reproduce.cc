@@ -198,26 +198,13 @@ std::optional<unsigned> CurrentUmask() {
   return std::nullopt;
 }
 
-}  // namespace
-
-Result<ReproduceResult> Reproduce(const ReproduceOptions& options) {
-  VIGIL_ASSIGN_OR_RETURN(fs::path resolved_path, FindResolvedSpec(options.dist));
-  // The release must be intact before it is worth rebuilding: every listed file present and
-  // matching, nothing extra (kFailed naming each bad file otherwise).
-  VIGIL_ASSIGN_OR_RETURN(std::string released_sums, encoding::CheckDistManifest(options.dist));
-  auto text = ReadFile(resolved_path, 1 << 20);
-  if (!text.ok()) return text.error();
-  // The release's own epoch: SOURCE_DATE_EPOCH from our environment must not override it.
-  VIGIL_ASSIGN_OR_RETURN(ImageSpec spec, ParseSpec(AsText(*text), options.spec_dir,
-                                                   resolved_path.string(), std::nullopt));
-
-  ReproduceResult result;
-  // Variation: the build path. A fresh tree under another name, deep enough that the
-  // spec's "../" paths stay inside it.
+// Variation: the build path. A fresh tree under another name, deep enough that the spec's
+// "../" paths stay inside it, holding the inputs (copied in reverse order) and the spec at
+// <tree>/src/level*/spec/image.toml, with a home and a working directory beside them.
+Result<fs::path> PrepareTree(const TempDir& tree, const ImageSpec& spec, ByteView spec_text,
+                             const ReproduceOptions& options, ReproduceResult& result) {
   std::size_t depth = 0;
   for (const Input& input : Inputs(spec)) depth = std::max(depth, Climb(input.pin->path));
-  VIGIL_ASSIGN_OR_RETURN(TempDir tree,
-                         TempDir::Create(fs::temp_directory_path(), "vigil-reproduce-"));
   fs::path spec_dir = tree.path() / "src";
   for (std::size_t i = 0; i < depth; ++i) spec_dir /= "level" + std::to_string(i);
   spec_dir /= "spec";
@@ -226,16 +213,21 @@ Result<ReproduceResult> Reproduce(const ReproduceOptions& options) {
   fs::create_directories(tree.path() / "home", ec);
   fs::create_directories(tree.path() / "cwd", ec);
   VIGIL_RETURN_IF_ERROR(CopyInputs(spec, options, spec_dir));
-  VIGIL_RETURN_IF_ERROR(WriteFileAtomic(spec_dir / "image.toml", *text, 0644));
+  VIGIL_RETURN_IF_ERROR(WriteFileAtomic(spec_dir / "image.toml", spec_text, 0644));
   result.variations = {"build path (" + tree.path().string() + ")",
                        "input files created in reverse order", "working directory"};
+  return spec_dir;
+}
 
-  // The rebuild runs in a child with a fixed, varied environment.
+// The rebuild's environment: fixed, and varied from the caller's (time zone, home, PATH, an
+// extra variable, the locale when another one is generated here).
+std::map<std::string, std::string> VariedEnvironment(const fs::path& home,
+                                                     ReproduceResult& result) {
   const char* path_env = std::getenv("PATH");
   std::map<std::string, std::string> env = {
       {"PATH",
        std::string(path_env ? path_env : "/usr/bin:/bin") + ":/nonexistent/vigil-reproduce"},
-      {"HOME", (tree.path() / "home").string()},
+      {"HOME", home.string()},
       {"TZ", "Pacific/Kiritimati"},
       {"VIGIL_REPRODUCE_EXTRA_VARIABLE", "1"},
       // An ASan build of vigil tolerates libfaketime's preload.
@@ -250,11 +242,18 @@ Result<ReproduceResult> Reproduce(const ReproduceOptions& options) {
   } else {
     result.skipped.push_back("locale (no locale but the caller's is generated; run scripts/setup)");
   }
-  // 0022 and 0002, whichever the caller does not use.
-  const std::string umask = CurrentUmask() == 0002u ? "0022" : "0002";
-  result.variations.push_back("umask " + umask);
+  return env;
+}
 
+// What the rebuild runs under: the commands that vary CPUs, clock and hostname (those this
+// machine allows), and the shell script that sets the umask and the hostname.
+struct VariedCommand {
   std::vector<std::string> argv;
+  std::string script;
+};
+
+VariedCommand VaryCommand(const std::string& umask, ReproduceResult& result) {
+  VariedCommand command;
   // One CPU fewer, from the CPUs we really have. Not on two: a one-CPU rebuild takes twice
   // as long, and the one-CPU build is compared in tests/image_reproducible.sh.
   std::vector<int> cpus = UsableCpus();
@@ -263,7 +262,7 @@ Result<ReproduceResult> Reproduce(const ReproduceOptions& options) {
     for (std::size_t i = 0; i + 1 < cpus.size(); ++i) {
       list += (i == 0 ? "" : ",") + std::to_string(cpus[i]);
     }
-    argv.insert(argv.end(), {"taskset", "-c", list});
+    command.argv.insert(command.argv.end(), {"taskset", "-c", list});
     result.variations.push_back("CPUs: " + std::to_string(cpus.size() - 1) + " of " +
                                 std::to_string(cpus.size()));
   } else {
@@ -271,12 +270,12 @@ Result<ReproduceResult> Reproduce(const ReproduceOptions& options) {
                              " CPUs here; the one-CPU build is compared by the test suite)");
   }
   if (!FindExecutable("faketime").empty() && Works({"faketime", "-f", "+1000d", "true"})) {
-    argv.insert(argv.end(), {"faketime", "-f", "+1000d"});
+    command.argv.insert(command.argv.end(), {"faketime", "-f", "+1000d"});
     result.variations.push_back("wall clock +1000 days (faketime)");
   } else {
     result.skipped.push_back("wall clock (faketime is not installed)");
   }
-  std::string script = "umask " + umask + " && exec \"$0\" \"$@\"";
+  command.script = "umask " + umask + " && exec \"$0\" \"$@\"";
   // A UTS namespace needs root, or a user namespace (-r) where unprivileged ones are allowed.
   std::vector<std::string> unshare;
   if (Works({"unshare", "--uts", "hostname", "vigil-reproduce"})) {
@@ -285,15 +284,27 @@ Result<ReproduceResult> Reproduce(const ReproduceOptions& options) {
     unshare = {"unshare", "-r", "--uts", "--"};
   }
   if (!unshare.empty()) {
-    argv.insert(argv.end(), unshare.begin(), unshare.end());
-    script = "hostname vigil-reproduce && " + script;
+    command.argv.insert(command.argv.end(), unshare.begin(), unshare.end());
+    command.script = "hostname vigil-reproduce && " + command.script;
     result.variations.push_back("hostname vigil-reproduce (new UTS namespace)");
   } else {
     result.skipped.push_back("hostname (no permission for a UTS namespace)");
   }
-  fs::path out = tree.path() / "out";
-  argv.insert(argv.end(), {"sh", "-c", script, options.vigil.string(), "image", "build",
-                           (spec_dir / "image.toml").string(), "--out", out.string()});
+  return command;
+}
+
+// Runs `vigil image build` on the tree's spec into <tree>/out under the varied conditions.
+Status Rebuild(const TempDir& tree, const fs::path& spec_dir, const ReproduceOptions& options,
+               ReproduceResult& result) {
+  std::map<std::string, std::string> env = VariedEnvironment(tree.path() / "home", result);
+  // 0022 and 0002, whichever the caller does not use.
+  const std::string umask = CurrentUmask() == 0002u ? "0022" : "0002";
+  result.variations.push_back("umask " + umask);
+  VariedCommand command = VaryCommand(umask, result);
+  std::vector<std::string>& argv = command.argv;
+  argv.insert(argv.end(),
+              {"sh", "-c", command.script, options.vigil.string(), "image", "build",
+               (spec_dir / "image.toml").string(), "--out", (tree.path() / "out").string()});
   auto build = Run({.argv = argv,
                     .env = env,
                     .working_dir = (tree.path() / "cwd").string(),
@@ -305,7 +316,29 @@ Result<ReproduceResult> Reproduce(const ReproduceOptions& options) {
     return Error::Failed("the rebuild failed (exit " + std::to_string(build->exit.code) + "):\n" +
                          build->output);
   }
-  VIGIL_ASSIGN_OR_RETURN(result.differences, CompareDists(options.dist, released_sums, out));
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<ReproduceResult> Reproduce(const ReproduceOptions& options) {
+  VIGIL_ASSIGN_OR_RETURN(fs::path resolved_path, FindResolvedSpec(options.dist));
+  // The release must be intact before it is worth rebuilding: every listed file present and
+  // matching, nothing extra (kFailed naming each bad file otherwise).
+  VIGIL_ASSIGN_OR_RETURN(std::string released_sums, encoding::CheckDistManifest(options.dist));
+  auto text = ReadFile(resolved_path, 1 << 20);
+  if (!text.ok()) return text.error();
+  // The release's own epoch: SOURCE_DATE_EPOCH from our environment must not override it.
+  VIGIL_ASSIGN_OR_RETURN(ImageSpec spec, ParseSpec(AsText(*text), options.spec_dir,
+                                                   resolved_path.string(), std::nullopt));
+
+  ReproduceResult result;
+  VIGIL_ASSIGN_OR_RETURN(TempDir tree,
+                         TempDir::Create(fs::temp_directory_path(), "vigil-reproduce-"));
+  VIGIL_ASSIGN_OR_RETURN(fs::path spec_dir, PrepareTree(tree, spec, *text, options, result));
+  VIGIL_RETURN_IF_ERROR(Rebuild(tree, spec_dir, options, result));
+  VIGIL_ASSIGN_OR_RETURN(result.differences,
+                         CompareDists(options.dist, released_sums, tree.path() / "out"));
   if (options.keep) {
     result.kept_tree = tree.path();
     tree.Release();

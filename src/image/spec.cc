@@ -1,3 +1,6 @@
+// Reading the image spec: loading it, its top-level keys and the checks across its tables
+// (destinations); the tables themselves are read by spec_tables.cc, and the resolved spec a
+// build records is written by resolved_spec.cc.
 #include "image/spec.h"
 
 #include <toml++/toml.h>
@@ -5,52 +8,17 @@
 #include <algorithm>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "base/file.h"
 #include "base/strict_number.h"
-#include "crypto/hash.h"
-#include "encoding/toml_reader.h"
-#include "image/cpio.h"
 #include "image/layout.h"
+#include "image/spec_reader.h"
 #include "init/protocol.h"
 
 namespace vigil::image {
 namespace {
 
 constexpr std::uint64_t kMaxSpecSize = 1 << 20;
-constexpr std::size_t kMaxCmdline = 2047;  // x86 COMMAND_LINE_SIZE minus the NUL
-constexpr std::size_t kMaxFiles = 4096;
-
-// Reads the spec's TOML, with the pinned-input rule on top of TomlReader's.
-class SpecReader : public TomlReader {
- public:
-  using TomlReader::TomlReader;
-
-  Result<PinnedInput> Input(const toml::table& table, std::string_view path_key,
-                            const std::string& where, bool path_required, bool hash_required,
-                            const std::filesystem::path& base_dir) const {
-    PinnedInput input;
-    VIGIL_ASSIGN_OR_RETURN(
-        input.path, String(table, path_key, where + "." + std::string(path_key), path_required));
-    const toml::node* hash = table.get("sha256");
-    if (hash == nullptr) {
-      if (hash_required) {
-        return Fail(&table, "missing required key '" + where +
-                                ".sha256'; pin the input with its SHA-256 (sha256sum FILE)");
-      }
-    } else {
-      if (!hash->is_string()) return Fail(hash, "'" + where + ".sha256' must be a string");
-      std::string value(hash->as_string()->get());
-      if (!crypto::IsSha256Hex(value)) {
-        return Fail(hash, "'" + where + ".sha256' must be 64 lowercase hex digits");
-      }
-      input.sha256 = value;
-    }
-    if (!input.path.empty()) input.resolved = base_dir / input.path;
-    return input;
-  }
-};
 
 bool IsNameChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
@@ -64,10 +32,6 @@ Status ValidateName(const std::string& name) {
                            "starting with '.' or '-'");
   }
   return OkStatus();
-}
-
-bool IsPrintableAscii(const std::string& text) {
-  return std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
 }
 
 Result<std::uint32_t> ParseEpoch(const std::string& text, const std::string& where) {
@@ -107,16 +71,6 @@ Status CheckNotReserved(const std::string& path) {
                              ", where vigil-init mounts a filesystem that would hide it");
     }
   }
-  return OkStatus();
-}
-
-Status ValidateDestination(const std::string& destination, const std::string& where) {
-  if (destination.empty() || destination.front() != '/') {
-    return Error::BadInput(where + " '" + destination +
-                           "' must be an absolute path inside the image");
-  }
-  Status clean = ValidateArchivePath(destination.substr(1));
-  if (!clean.ok()) return clean.error().WithContext(where);
   return OkStatus();
 }
 
@@ -161,34 +115,8 @@ Status CheckCollisions(const ImageSpec& spec) {
   return OkStatus();
 }
 
-Result<std::uint32_t> ParseMode(const toml::node* node, const SpecReader& reader,
-                                const std::string& where) {
-  if (node == nullptr) return 0644u;
-  if (!node->is_string()) {
-    return reader.Fail(node, where + " must be an octal string such as \"0644\"");
-  }
-  std::string text(node->as_string()->get());
-  const ScannedNumber<std::uint64_t> octal = ScanOctal(text);
-  if (!octal.ok() || text.size() > 6) {
-    return reader.Fail(node, where + " must be an octal string such as \"0644\"");
-  }
-  // Read the value first, so "04755" is told the real rule (at most 0777), not the syntax.
-  const auto mode = static_cast<std::uint32_t>(octal.value);
-  if (mode > 0777) {
-    return reader.Fail(node, where + " \"" + text +
-                                 "\" sets setuid, setgid or sticky bits; a mode is at most 0777");
-  }
-  return mode;
-}
-
-Result<ImageSpec> ParseDocument(const toml::table& doc, const std::filesystem::path& base_dir,
-                                const SpecReader& reader,
-                                const std::optional<std::string>& epoch_override) {
-  VIGIL_RETURN_IF_ERROR(
-      reader.CheckKeys(doc, "the spec",
-                       {"name", "version", "source_date_epoch", "compression", "outputs", "debug",
-                        "kernel", "init", "target", "files", "busybox"}));
-  ImageSpec spec;
+// name (required) and version ("0" when absent).
+Status ReadIdentity(const toml::table& doc, const SpecReader& reader, ImageSpec& spec) {
   VIGIL_ASSIGN_OR_RETURN(spec.name, reader.String(doc, "name", "name", true));
   Status name_ok = ValidateName(spec.name);
   if (!name_ok.ok()) return reader.Fail(doc.get("name"), name_ok.error().message());
@@ -197,8 +125,12 @@ Result<ImageSpec> ParseDocument(const toml::table& doc, const std::filesystem::p
   if (spec.version.empty() || spec.version.size() > 64 || !IsPrintableAscii(spec.version)) {
     return reader.Fail(doc.get("version"), "version must be 1 to 64 printable characters");
   }
+  return OkStatus();
+}
 
-  // source_date_epoch: the environment wins, as reproducible-builds.org specifies.
+// source_date_epoch: the environment wins, as reproducible-builds.org specifies.
+Status ReadEpoch(const toml::table& doc, const SpecReader& reader,
+                 const std::optional<std::string>& epoch_override, ImageSpec& spec) {
   if (epoch_override) {
     VIGIL_ASSIGN_OR_RETURN(spec.source_date_epoch,
                            ParseEpoch(*epoch_override, "SOURCE_DATE_EPOCH"));
@@ -214,7 +146,11 @@ Result<ImageSpec> ParseDocument(const toml::table& doc, const std::filesystem::p
                        "missing 'source_date_epoch'; set it in the spec or in the "
                        "SOURCE_DATE_EPOCH environment variable");
   }
+  return OkStatus();
+}
 
+// compression (default gzip) and debug (default false).
+Status ReadBuildOptions(const toml::table& doc, const SpecReader& reader, ImageSpec& spec) {
   VIGIL_ASSIGN_OR_RETURN(std::string compression,
                          reader.String(doc, "compression", "compression", false));
   if (!compression.empty()) {
@@ -222,12 +158,15 @@ Result<ImageSpec> ParseDocument(const toml::table& doc, const std::filesystem::p
     if (!parsed.ok()) return reader.Fail(doc.get("compression"), parsed.error().message());
     spec.compression = *parsed;
   }
-
   if (const toml::node* debug = doc.get("debug")) {
     if (!debug->is_boolean()) return reader.Fail(debug, "debug must be true or false");
     spec.debug = debug->as_boolean()->get();
   }
+  return OkStatus();
+}
 
+// outputs: a non-empty list of "generic" and "aws", each once; kept sorted.
+Status ReadOutputs(const toml::table& doc, const SpecReader& reader, ImageSpec& spec) {
   const toml::node* outputs = doc.get("outputs");
   if (outputs == nullptr) return reader.Fail(&doc, "missing 'outputs' (\"generic\", \"aws\")");
   if (!outputs->is_array() || outputs->as_array()->empty()) {
@@ -249,96 +188,30 @@ Result<ImageSpec> ParseDocument(const toml::table& doc, const std::filesystem::p
     spec.outputs.push_back(output);
   }
   std::sort(spec.outputs.begin(), spec.outputs.end());
+  return OkStatus();
+}
 
-  VIGIL_ASSIGN_OR_RETURN(const toml::table* kernel, reader.Table(doc, "kernel"));
-  if (kernel == nullptr) return reader.Fail(&doc, "missing [kernel] table (path, sha256, cmdline)");
-  VIGIL_RETURN_IF_ERROR(reader.CheckKeys(*kernel, "[kernel]", {"path", "sha256", "cmdline"}));
-  VIGIL_ASSIGN_OR_RETURN(spec.kernel,
-                         reader.Input(*kernel, "path", "kernel", true, true, base_dir));
-  VIGIL_ASSIGN_OR_RETURN(spec.cmdline, reader.String(*kernel, "cmdline", "kernel.cmdline", true));
-  if (spec.cmdline.size() > kMaxCmdline || !IsPrintableAscii(spec.cmdline)) {
-    return reader.Fail(kernel->get("cmdline"),
-                       "kernel.cmdline must be one line of printable ASCII, at most 2047 bytes");
-  }
-
-  VIGIL_ASSIGN_OR_RETURN(const toml::table* init, reader.Table(doc, "init"));
-  if (init != nullptr) {
-    VIGIL_RETURN_IF_ERROR(reader.CheckKeys(*init, "[init]", {"path", "sha256"}));
-    VIGIL_ASSIGN_OR_RETURN(spec.init, reader.Input(*init, "path", "init", false, false, base_dir));
-  }
-
-  VIGIL_ASSIGN_OR_RETURN(const toml::table* target, reader.Table(doc, "target"));
-  if (target == nullptr) return reader.Fail(&doc, "missing [target] table (path, args)");
+// The keys and tables in the order the errors have always been reported.
+Result<ImageSpec> ParseDocument(const toml::table& doc, const std::filesystem::path& base_dir,
+                                const SpecReader& reader,
+                                const std::optional<std::string>& epoch_override) {
   VIGIL_RETURN_IF_ERROR(
-      reader.CheckKeys(*target, "[target]", {"path", "sha256", "destination", "args"}));
-  VIGIL_ASSIGN_OR_RETURN(spec.target,
-                         reader.Input(*target, "path", "target", true, false, base_dir));
-  VIGIL_ASSIGN_OR_RETURN(spec.target_destination,
-                         reader.String(*target, "destination", "target.destination", false));
-  if (spec.target_destination.empty()) {
-    spec.target_destination = "/bin/" + std::filesystem::path(spec.target.path).filename().string();
-  }
-  Status dest_ok = ValidateDestination(spec.target_destination, "target.destination");
-  if (!dest_ok.ok()) return reader.Fail(target, dest_ok.error().message());
-  std::size_t argv_bytes = spec.target_destination.size() + 1;
-  if (const toml::node* args = target->get("args")) {
-    if (!args->is_array()) return reader.Fail(args, "target.args must be an array of strings");
-    for (const auto& arg : *args->as_array()) {
-      if (!arg.is_string()) return reader.Fail(&arg, "target.args must be an array of strings");
-      std::string value(arg.as_string()->get());
-      if (value.find('\0') != std::string::npos) {
-        return reader.Fail(&arg, "target.args may not contain NUL bytes");
-      }
-      argv_bytes += value.size() + 1;
-      spec.target_args.push_back(std::move(value));
-    }
-  }
-  if (argv_bytes > init::kMaxTargetArgvBytes) {
-    return reader.Fail(target, "target path and args exceed 64 KiB");
-  }
-
-  if (const toml::node* files = doc.get("files")) {
-    if (!files->is_array_of_tables()) {
-      return reader.Fail(files, "files must be an array of tables ([[files]])");
-    }
-    if (files->as_array()->size() > kMaxFiles) {
-      return reader.Fail(files, "more than 4096 [[files]] entries");
-    }
-    for (const auto& item : *files->as_array()) {
-      const toml::table& file = *item.as_table();
-      VIGIL_RETURN_IF_ERROR(
-          reader.CheckKeys(file, "[[files]]", {"source", "destination", "mode", "sha256"}));
-      PlacedFile placed;
-      VIGIL_ASSIGN_OR_RETURN(placed.source,
-                             reader.Input(file, "source", "files", true, false, base_dir));
-      VIGIL_ASSIGN_OR_RETURN(placed.destination,
-                             reader.String(file, "destination", "files.destination", true));
-      Status ok = ValidateDestination(placed.destination, "files.destination");
-      if (!ok.ok()) return reader.Fail(&file, ok.error().message());
-      VIGIL_ASSIGN_OR_RETURN(placed.mode, ParseMode(file.get("mode"), reader, "files.mode"));
-      spec.files.push_back(std::move(placed));
-    }
-  }
-
-  if (const toml::node* busybox_node = doc.get("busybox")) {
-    const toml::table* busybox = busybox_node->as_table();
-    if (busybox == nullptr) return reader.Fail(busybox_node, "busybox must be a table");
-    if (!spec.debug) return reader.Fail(busybox_node, "[busybox] is only used with debug = true");
-    VIGIL_RETURN_IF_ERROR(reader.CheckKeys(*busybox, "[busybox]", {"path", "sha256"}));
-    VIGIL_ASSIGN_OR_RETURN(spec.busybox,
-                           reader.Input(*busybox, "path", "busybox", true, false, base_dir));
-  } else if (spec.debug) {
-    spec.busybox = PinnedInput{.path = "/bin/busybox", .resolved = "/bin/busybox"};
-  }
-
+      reader.CheckKeys(doc, "the spec",
+                       {"name", "version", "source_date_epoch", "compression", "outputs", "debug",
+                        "kernel", "init", "target", "files", "busybox"}));
+  ImageSpec spec;
+  VIGIL_RETURN_IF_ERROR(ReadIdentity(doc, reader, spec));
+  VIGIL_RETURN_IF_ERROR(ReadEpoch(doc, reader, epoch_override, spec));
+  VIGIL_RETURN_IF_ERROR(ReadBuildOptions(doc, reader, spec));
+  VIGIL_RETURN_IF_ERROR(ReadOutputs(doc, reader, spec));
+  VIGIL_RETURN_IF_ERROR(ReadKernelTable(doc, reader, base_dir, spec));
+  VIGIL_RETURN_IF_ERROR(ReadInitTable(doc, reader, base_dir, spec));
+  VIGIL_RETURN_IF_ERROR(ReadTargetTable(doc, reader, base_dir, spec));
+  VIGIL_RETURN_IF_ERROR(ReadFilesTables(doc, reader, base_dir, spec));
+  VIGIL_RETURN_IF_ERROR(ReadBusyboxTable(doc, reader, base_dir, spec));
   Status collisions = CheckCollisions(spec);
   if (!collisions.ok()) return reader.Fail(nullptr, collisions.error().message());
   return spec;
-}
-
-void PutInput(toml::table& table, std::string_view path_key, const PinnedInput& input) {
-  if (!input.path.empty()) table.insert(path_key, input.path);
-  if (input.sha256) table.insert("sha256", *input.sha256);
 }
 
 }  // namespace
@@ -364,59 +237,6 @@ Result<ImageSpec> LoadSpec(const std::filesystem::path& spec_path,
   std::filesystem::path base_dir = spec_path.parent_path();
   if (base_dir.empty()) base_dir = ".";
   return ParseSpec(AsText(*text), base_dir, spec_path.string(), epoch_override);
-}
-
-std::string ResolvedSpecToml(const ImageSpec& spec) {
-  toml::table doc;
-  doc.insert("name", spec.name);
-  doc.insert("version", spec.version);
-  doc.insert("source_date_epoch", static_cast<std::int64_t>(spec.source_date_epoch));
-  doc.insert("compression", CompressionName(spec.compression));
-  toml::array outputs;
-  for (Output o : spec.outputs) outputs.push_back(OutputName(o));
-  doc.insert("outputs", std::move(outputs));
-  doc.insert("debug", spec.debug);
-
-  toml::table kernel;
-  PutInput(kernel, "path", spec.kernel);
-  kernel.insert("cmdline", spec.cmdline);
-  doc.insert("kernel", std::move(kernel));
-  if (spec.init) {
-    toml::table init;
-    PutInput(init, "path", *spec.init);
-    doc.insert("init", std::move(init));
-  }
-  toml::table target;
-  PutInput(target, "path", spec.target);
-  target.insert("destination", spec.target_destination);
-  toml::array args;
-  for (const auto& a : spec.target_args) args.push_back(a);
-  target.insert("args", std::move(args));
-  doc.insert("target", std::move(target));
-  if (!spec.files.empty()) {
-    toml::array files;
-    for (const auto& f : spec.files) {
-      toml::table file;
-      PutInput(file, "source", f.source);
-      file.insert("destination", f.destination);
-      char mode[8];
-      std::snprintf(mode, sizeof(mode), "%04o", f.mode);
-      file.insert("mode", std::string(mode));
-      files.push_back(std::move(file));
-    }
-    doc.insert("files", std::move(files));
-  }
-  if (spec.busybox) {
-    toml::table busybox;
-    PutInput(busybox, "path", *spec.busybox);
-    doc.insert("busybox", std::move(busybox));
-  }
-  std::ostringstream out;
-  out << "# Resolved by vigil image build: every input pinned by SHA-256.\n";
-  out << toml::toml_formatter(
-      doc, toml::toml_formatter::default_flags & ~toml::format_flags::allow_literal_strings);
-  out << "\n";
-  return out.str();
 }
 
 }  // namespace vigil::image

@@ -1,76 +1,25 @@
-// EIF v4 writer and strict parser; see docs/SPEC-eif.md for the format and its sources.
-#include "image/eif.h"
-
+// The strict EIF v4 reader: the layout, CRC and metadata checked before anything is
+// interpreted; see docs/SPEC-eif.md.
 #include <zlib.h>
 
 #include <algorithm>
-#include <array>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
-#include <utility>
 
 #include "base/hex.h"
-#include "base/time.h"
-#include "base/utf8.h"
-#include "crypto/hash.h"
 #include "encoding/strict_json.h"
+#include "image/eif.h"
+#include "image/eif_format.h"
 
 namespace vigil::image {
 namespace {
 
-// Layout constants from aws-nitro-enclaves-image-format src/defs/mod.rs.
-constexpr std::array<std::uint8_t, 4> kMagic = {'.', 'e', 'i', 'f'};
-constexpr std::uint16_t kVersion = 4;
-constexpr std::size_t kMaxSections = 32;
-constexpr std::uint16_t kFlagArchArm64 = 0x1;  // the only defined header flag
-constexpr std::size_t kHeaderSize = 548;
-constexpr std::size_t kSectionHeaderSize = 12;
+using namespace eif_format;
 
-// Field offsets inside the 548-byte header (all integers big-endian).
-constexpr std::size_t kVersionAt = 4;
-constexpr std::size_t kFlagsAt = 6;
-constexpr std::size_t kDefaultMemAt = 8;
-constexpr std::size_t kDefaultCpusAt = 16;
-constexpr std::size_t kReservedAt = 24;
-constexpr std::size_t kNumSectionsAt = 26;
-constexpr std::size_t kOffsetsAt = 28;
-constexpr std::size_t kSizesAt = kOffsetsAt + 8 * kMaxSections;  // 284
-constexpr std::size_t kUnusedAt = kSizesAt + 8 * kMaxSections;   // 540
-constexpr std::size_t kCrcAt = kUnusedAt + 4;                    // 544
-static_assert(kCrcAt + 4 == kHeaderSize);
-
-// EifBuilder::new in src/utils/mod.rs: 1 GiB and 2 vCPUs, not configurable there.
-constexpr std::uint64_t kDefaultMemory = 1024ULL * 1024 * 1024;
-constexpr std::uint64_t kDefaultCpus = 2;
-
-// Kernel, cmdline and metadata take three of the 32 slots (no signature: Vigil does not sign
-// EIFs with a PCR8 certificate).
-constexpr std::size_t kMaxRamdisks = kMaxSections - 3;
-
-// Vigil's own bounds (see eif.h): an EIF is refused above 2 GiB, a metadata section above
-// 1 MiB (nitro-cli writes a few KiB; a DOM of 16 MiB costs about 650 MB) or nested deeper
-// than kMaxEifMetadataDepth.
-constexpr std::uint64_t kMaxEifSize = kMaxEifFileSize;
+// Vigil's bound on a metadata section (see eif.h): above 1 MiB is refused (nitro-cli writes
+// a few KiB; a DOM of 16 MiB costs about 650 MB).
 constexpr std::uint64_t kMaxMetadataSize = 1ULL * 1024 * 1024;
-
-// Metadata values, as the spec fixes them for Vigil.
-constexpr std::string_view kBuildTool = "vigil";
-constexpr std::string_view kBuildToolVersion = "0.1.0";
-constexpr std::string_view kOperatingSystem = "linux";
-constexpr std::string_view kUnknownKernel = "Unknown";  // AWS identity.rs UNKNOWN_IMG_STR
-
-// Build times that format as four-digit years, 0000-01-01T00:00:00 to 9999-12-31T23:59:59.
-constexpr std::int64_t kMinBuildTime = -62167219200;
-constexpr std::int64_t kMaxBuildTime = 253402300799;
-
-// ---- big-endian helpers ----
-
-void PutBe(Bytes& out, std::uint64_t value, int width) {
-  for (int shift = 8 * (width - 1); shift >= 0; shift -= 8) {
-    out.push_back(static_cast<std::uint8_t>(value >> shift));
-  }
-}
 
 std::uint64_t GetBe(ByteView in, std::size_t at, int width) {
   std::uint64_t value = 0;
@@ -94,8 +43,6 @@ std::string Hex32(std::uint32_t value) {
   return HexEncode(bytes);
 }
 
-// ---- CRC32 ----
-
 // The CRC (crc crate CRC_32_ISO_HDLC = zlib's crc32) covers every byte of the file except the
 // header's own eif_crc32 field, which is bytes 544..547 (EifBuilder::compute_crc).
 std::uint32_t EifCrc(ByteView file) {
@@ -104,74 +51,6 @@ std::uint32_t EifCrc(ByteView file) {
   crc = crc32_z(crc, file.data() + kHeaderSize, file.size() - kHeaderSize);
   return static_cast<std::uint32_t>(crc);
 }
-
-// ---- metadata ----
-
-// serde_json::to_vec of EifIdentityInfo (src/defs/mod.rs): compact, keys in struct order.
-// DockerInfo and CustomMetadata are null, as eif_build writes them without Docker or a
-// metadata file. nlohmann's compact dump escapes exactly as serde_json does.
-std::string MetadataJson(const EifInput& input) {
-  nlohmann::ordered_json build;
-  build["BuildTime"] = FormatRfc3339Offset(input.build_time);  // chrono's to_rfc3339
-  build["BuildTool"] = kBuildTool;
-  build["BuildToolVersion"] = kBuildToolVersion;
-  build["OperatingSystem"] = kOperatingSystem;
-  build["KernelVersion"] = input.kernel_version.empty() ? kUnknownKernel : input.kernel_version;
-  nlohmann::ordered_json identity;
-  identity["ImageName"] = input.image_name;
-  identity["ImageVersion"] = input.image_version;
-  identity["BuildMetadata"] = std::move(build);
-  identity["DockerInfo"] = nullptr;
-  identity["CustomMetadata"] = nullptr;
-  // `replace` keeps invalid UTF-8 from throwing; CheckEifInput refuses such input anyway.
-  return identity.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-}
-
-// ---- writing ----
-
-struct OutSection {
-  EifSectionType type;
-  ByteView data;
-};
-
-std::vector<OutSection> SectionsInWriteOrder(const EifInput& input, std::string_view metadata) {
-  // EifBuilder::write_to: kernel, cmdline, metadata, ramdisks (then signature, unused here).
-  std::vector<OutSection> sections = {
-      {EifSectionType::kKernel, input.kernel},
-      {EifSectionType::kCmdline, AsBytes(input.cmdline)},  // no trailing NUL
-      {EifSectionType::kMetadata, AsBytes(metadata)},
-  };
-  for (ByteView ramdisk : input.ramdisks) {
-    sections.push_back({EifSectionType::kRamdisk, ramdisk});
-  }
-  return sections;
-}
-
-void PutHeader(Bytes& out, const std::vector<OutSection>& sections) {
-  std::array<std::uint64_t, kMaxSections> offsets{};
-  std::array<std::uint64_t, kMaxSections> sizes{};
-  std::uint64_t offset = kHeaderSize;
-  for (std::size_t i = 0; i < sections.size(); ++i) {
-    if (i < kMaxSections) {
-      offsets[i] = offset;  // the offset of the section's header, not of its data
-      sizes[i] = sections[i].data.size();
-    }
-    offset += kSectionHeaderSize + sections[i].data.size();
-  }
-  out.insert(out.end(), kMagic.begin(), kMagic.end());
-  PutBe(out, kVersion, 2);
-  PutBe(out, 0, 2);  // flags: x86_64
-  PutBe(out, kDefaultMemory, 8);
-  PutBe(out, kDefaultCpus, 8);
-  PutBe(out, 0, 2);  // reserved
-  PutBe(out, sections.size(), 2);
-  for (std::uint64_t value : offsets) PutBe(out, value, 8);
-  for (std::uint64_t value : sizes) PutBe(out, value, 8);
-  PutBe(out, 0, 4);  // unused
-  PutBe(out, 0, 4);  // eif_crc32, filled in once the whole file is laid out
-}
-
-// ---- parsing ----
 
 struct RawSection {
   EifSection info;
@@ -317,15 +196,6 @@ Status CheckSectionOrder(const std::vector<RawSection>& sections) {
   return OkStatus();
 }
 
-// CString::new in EifBuilder refuses NUL, and the cmdline is a Rust String (UTF-8).
-Status CheckCmdline(std::string_view cmdline) {
-  if (cmdline.find('\0') != std::string_view::npos) {
-    return Error::BadInput("EIF cmdline contains a NUL byte");
-  }
-  if (!IsValidUtf8(cmdline)) return Error::BadInput("EIF cmdline is not valid UTF-8");
-  return OkStatus();
-}
-
 // The metadata must deserialize as EifIdentityInfo, as EifReader::from_eif requires.
 Status CheckMetadata(std::string_view text) {
   if (text.size() > kMaxMetadataSize) {
@@ -367,103 +237,7 @@ Status CheckMetadata(std::string_view text) {
   return OkStatus();
 }
 
-// EifHasher::tpm_extend_finalize_reset: SHA-384(48 zero bytes || SHA-384(measured data)).
-Bytes Extend(crypto::Hasher& hasher) {
-  Bytes inner = hasher.Finish();
-  crypto::Hasher outer(crypto::HashAlgorithm::kSha384);
-  Bytes zeros(inner.size(), 0);
-  outer.Update(zeros);
-  outer.Update(inner);
-  return outer.Finish();
-}
-
 }  // namespace
-
-PcrPrefix StartPcrs(ByteView kernel, std::string_view cmdline) {
-  PcrPrefix prefix;
-  prefix.state.Update(kernel);
-  prefix.state.Update(AsBytes(cmdline));
-  return prefix;
-}
-
-Pcrs FinishPcrs(const PcrPrefix& prefix, const std::vector<ByteView>& ramdisks) {
-  // EifBuilder::measure: PCR0 (image) and PCR1 (bootstrap) get kernel and cmdline; the first
-  // ramdisk goes to PCR0 and PCR1, every later one to PCR0 and PCR2 (customer app).
-  crypto::Hasher bootstrap = prefix.state;
-  if (!ramdisks.empty()) bootstrap.Update(ramdisks.front());
-  crypto::Hasher image = bootstrap;  // fork: the shared prefix is hashed once
-  crypto::Hasher app(crypto::HashAlgorithm::kSha384);
-  for (std::size_t i = 1; i < ramdisks.size(); ++i) {
-    image.Update(ramdisks[i]);
-    app.Update(ramdisks[i]);
-  }
-  return {Extend(image), Extend(bootstrap), Extend(app)};
-}
-
-Pcrs ComputePcrs(ByteView kernel, std::string_view cmdline, const std::vector<ByteView>& ramdisks) {
-  return FinishPcrs(StartPcrs(kernel, cmdline), ramdisks);
-}
-
-Status CheckEifInput(const EifInput& input) {
-  if (input.ramdisks.empty() || input.ramdisks.size() > kMaxRamdisks) {
-    return Error::BadInput("an EIF needs 1 to " + std::to_string(kMaxRamdisks) + " ramdisks, got " +
-                           std::to_string(input.ramdisks.size()));
-  }
-  VIGIL_RETURN_IF_ERROR(CheckCmdline(input.cmdline));
-  for (const std::string* text : {&input.image_name, &input.image_version, &input.kernel_version}) {
-    if (!IsValidUtf8(*text)) return Error::BadInput("EIF metadata text is not valid UTF-8");
-  }
-  if (input.build_time < kMinBuildTime || input.build_time > kMaxBuildTime) {
-    return Error::BadInput("EIF build time " + std::to_string(input.build_time) +
-                           " is outside years 0000-9999");
-  }
-  std::uint64_t total = kHeaderSize + 3 * kSectionHeaderSize + input.kernel.size() +
-                        input.cmdline.size() + MetadataJson(input).size();
-  for (ByteView ramdisk : input.ramdisks) total += kSectionHeaderSize + ramdisk.size();
-  if (total > kMaxEifSize) {
-    return Error::BadInput("the EIF would be " + std::to_string(total) + " bytes, above the " +
-                           std::to_string(kMaxEifSize) + "-byte limit");
-  }
-  return OkStatus();
-}
-
-EifLayout LayoutEif(const EifInput& input) {
-  EifLayout layout;
-  std::string metadata_json = MetadataJson(input);
-  const Bytes& metadata = layout.owned.emplace_back(metadata_json.begin(), metadata_json.end());
-  std::vector<OutSection> sections = SectionsInWriteOrder(input, AsText(metadata));
-
-  Bytes& header = layout.owned.emplace_back();
-  PutHeader(header, sections);
-  layout.pieces.push_back(header);
-  for (const OutSection& section : sections) {
-    Bytes& section_header = layout.owned.emplace_back();
-    PutBe(section_header, static_cast<std::uint16_t>(section.type), 2);
-    PutBe(section_header, 0, 2);  // section flags: always 0 in EifBuilder
-    PutBe(section_header, section.data.size(), 8);
-    layout.pieces.push_back(section_header);
-    layout.pieces.push_back(section.data);
-  }
-  // The CRC covers every byte but its own field at the end of the header.
-  uLong crc = crc32_z(0L, Z_NULL, 0);
-  crc = crc32_z(crc, header.data(), kCrcAt);
-  for (std::size_t i = 1; i < layout.pieces.size(); ++i) {
-    crc = crc32_z(crc, layout.pieces[i].data(), layout.pieces[i].size());
-  }
-  for (int i = 0; i < 4; ++i) {
-    header[kCrcAt + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(crc >> (24 - 8 * i));
-  }
-  for (ByteView piece : layout.pieces) layout.size += piece.size();
-  return layout;
-}
-
-Bytes WriteEif(const EifInput& input) {
-  EifLayout layout = LayoutEif(input);
-  Bytes out;
-  out.reserve(layout.size);
-  for (ByteView piece : layout.pieces) out.insert(out.end(), piece.begin(), piece.end());
-  return out;
-}
 
 Result<EifInfo> ParseEif(ByteView file) {
   VIGIL_RETURN_IF_ERROR(CheckHeader(file));
