@@ -93,6 +93,85 @@ Status WritePrivateKey(const fs::path& path, EVP_PKEY* key) {
       0600);
 }
 
+// The role's name and tags: each a role name, each tag once, and not the CA's own name.
+Status CheckRoleRequest(const std::string& name, const std::vector<std::string>& tags) {
+  if (!IsRoleName(name)) {
+    return Error::BadInput("role name '" + name + "' must be 1-63 of a-z, 0-9, '.', '-'");
+  }
+  for (std::size_t i = 0; i < tags.size(); ++i) {
+    if (!IsRoleName(tags[i])) {
+      return Error::BadInput("tag '" + tags[i] + "' must be 1-63 of a-z, 0-9, '.', '-'");
+    }
+    // Each tag once: a repeat is a mistake in the command, not written twice or merged.
+    if (std::find(tags.begin(), tags.begin() + static_cast<std::ptrdiff_t>(i), tags[i]) !=
+        tags.begin() + static_cast<std::ptrdiff_t>(i)) {
+      return Error::BadInput("tag '" + tags[i] + "' is given twice; give each tag once");
+    }
+  }
+  if (name == "ca") return Error::BadInput("'ca' is the CA's own name");
+  return OkStatus();
+}
+
+// The role's files do not exist yet, and DIR holds a CA.
+Status CheckIssueTarget(const fs::path& dir, const IssuedFiles& files) {
+  std::error_code ec;
+  for (const auto& p : {files.certificate, files.key}) {
+    if (fs::symlink_status(p, ec).type() != fs::file_type::not_found) {
+      return Error::BadInput(p.string() + " already exists; a role's key is never overwritten");
+    }
+  }
+  if (!fs::is_regular_file(dir / "ca.key", ec) || !fs::is_regular_file(dir / "ca.crt", ec)) {
+    return Error::BadInput(dir.string() +
+                           " is not a CA directory; create one with `vigil ca init`");
+  }
+  return OkStatus();
+}
+
+// A role certificate never outlives the CA that vouches for it: peers would refuse it after
+// the CA's expiry anyway, and the error would come far from its cause.
+Status EndWithinCa(X509* cert, X509* ca_cert, const fs::path& dir, int days) {
+  int day_margin = 0;
+  int second_margin = 0;
+  if (ASN1_TIME_diff(&day_margin, &second_margin, X509_get0_notAfter(cert),
+                     X509_get0_notAfter(ca_cert)) != 1) {
+    return OpenSslError("comparing validity with the CA's");
+  }
+  if (day_margin == 0 && second_margin < 0) {
+    // Within the CA's last day (e.g. both made for the same number of days, moments apart):
+    // end with the CA rather than refuse.
+    if (X509_set1_notAfter(cert, X509_get0_notAfter(ca_cert)) != 1) {
+      return OpenSslError("ending the certificate with the CA");
+    }
+  } else if (day_margin < 0 || second_margin < 0) {
+    const int ca_days_left = days + day_margin;
+    if (ca_days_left <= 0) {
+      return Error::BadInput("the CA in " + dir.string() +
+                             " has expired (or expires today); make a new CA");
+    }
+    return Error::BadInput("--days " + std::to_string(days) + " would outlive the CA in " +
+                           dir.string() + ", which expires in " + std::to_string(ca_days_left) +
+                           " days; give fewer days, or make a new CA");
+  }
+  return OkStatus();
+}
+
+// Names the issuer and adds a role certificate's extensions: not a CA, for TLS both ways,
+// the name as DNS SAN and each tag as a vigil:tag: URI.
+Status MakeRoleCertificate(X509* cert, X509* ca_cert, const std::string& name,
+                           const std::vector<std::string>& tags) {
+  if (X509_set_issuer_name(cert, X509_get_subject_name(ca_cert)) != 1) {
+    return OpenSslError("naming the issuer");
+  }
+  std::string alt = "DNS:" + name;
+  for (const auto& tag : tags) alt += ",URI:" + std::string(kTagUriPrefix) + tag;
+  VIGIL_RETURN_IF_ERROR(AddExtension(cert, ca_cert, NID_basic_constraints, "critical,CA:FALSE"));
+  VIGIL_RETURN_IF_ERROR(AddExtension(cert, ca_cert, NID_key_usage, "critical,digitalSignature"));
+  VIGIL_RETURN_IF_ERROR(AddExtension(cert, ca_cert, NID_ext_key_usage, "serverAuth,clientAuth"));
+  VIGIL_RETURN_IF_ERROR(AddExtension(cert, ca_cert, NID_subject_alt_name, alt));
+  VIGIL_RETURN_IF_ERROR(AddExtension(cert, ca_cert, NID_authority_key_identifier, "keyid:always"));
+  return OkStatus();
+}
+
 }  // namespace
 
 Status InitCa(const fs::path& dir, int days) {
@@ -128,74 +207,16 @@ Status InitCa(const fs::path& dir, int days) {
 Result<IssuedFiles> IssueCertificate(const fs::path& dir, const std::string& name,
                                      const std::vector<std::string>& tags, int days) {
   VIGIL_RETURN_IF_ERROR(CheckDays(days));
-  if (!IsRoleName(name)) {
-    return Error::BadInput("role name '" + name + "' must be 1-63 of a-z, 0-9, '.', '-'");
-  }
-  for (std::size_t i = 0; i < tags.size(); ++i) {
-    if (!IsRoleName(tags[i])) {
-      return Error::BadInput("tag '" + tags[i] + "' must be 1-63 of a-z, 0-9, '.', '-'");
-    }
-    // Each tag once: a repeat is a mistake in the command, not written twice or merged.
-    if (std::find(tags.begin(), tags.begin() + static_cast<std::ptrdiff_t>(i), tags[i]) !=
-        tags.begin() + static_cast<std::ptrdiff_t>(i)) {
-      return Error::BadInput("tag '" + tags[i] + "' is given twice; give each tag once");
-    }
-  }
-  if (name == "ca") return Error::BadInput("'ca' is the CA's own name");
+  VIGIL_RETURN_IF_ERROR(CheckRoleRequest(name, tags));
   IssuedFiles files{dir / (name + ".crt"), dir / (name + ".key")};
-  std::error_code ec;
-  for (const auto& p : {files.certificate, files.key}) {
-    if (fs::symlink_status(p, ec).type() != fs::file_type::not_found) {
-      return Error::BadInput(p.string() + " already exists; a role's key is never overwritten");
-    }
-  }
-  if (!fs::is_regular_file(dir / "ca.key", ec) || !fs::is_regular_file(dir / "ca.crt", ec)) {
-    return Error::BadInput(dir.string() +
-                           " is not a CA directory; create one with `vigil ca init`");
-  }
+  VIGIL_RETURN_IF_ERROR(CheckIssueTarget(dir, files));
   VIGIL_ASSIGN_OR_RETURN(KeyPtr ca_key, ReadPrivateKeyPem(dir / "ca.key"));
   VIGIL_ASSIGN_OR_RETURN(CertPtr ca_cert, ReadCertificatePem(dir / "ca.crt"));
   KeyPtr key(EVP_EC_gen("P-256"));
   if (!key) return OpenSslError("generating a key");
   VIGIL_ASSIGN_OR_RETURN(CertPtr cert, NewCertificate(key.get(), name, days));
-  // A role certificate never outlives the CA that vouches for it: peers would refuse it
-  // after the CA's expiry anyway, and the error would come far from its cause.
-  int day_margin = 0;
-  int second_margin = 0;
-  if (ASN1_TIME_diff(&day_margin, &second_margin, X509_get0_notAfter(cert.get()),
-                     X509_get0_notAfter(ca_cert.get())) != 1) {
-    return OpenSslError("comparing validity with the CA's");
-  }
-  if (day_margin == 0 && second_margin < 0) {
-    // Within the CA's last day (e.g. both made for the same number of days, moments apart):
-    // end with the CA rather than refuse.
-    if (X509_set1_notAfter(cert.get(), X509_get0_notAfter(ca_cert.get())) != 1) {
-      return OpenSslError("ending the certificate with the CA");
-    }
-  } else if (day_margin < 0 || second_margin < 0) {
-    const int ca_days_left = days + day_margin;
-    if (ca_days_left <= 0) {
-      return Error::BadInput("the CA in " + dir.string() +
-                             " has expired (or expires today); make a new CA");
-    }
-    return Error::BadInput("--days " + std::to_string(days) + " would outlive the CA in " +
-                           dir.string() + ", which expires in " + std::to_string(ca_days_left) +
-                           " days; give fewer days, or make a new CA");
-  }
-  if (X509_set_issuer_name(cert.get(), X509_get_subject_name(ca_cert.get())) != 1) {
-    return OpenSslError("naming the issuer");
-  }
-  std::string alt = "DNS:" + name;
-  for (const auto& tag : tags) alt += ",URI:" + std::string(kTagUriPrefix) + tag;
-  VIGIL_RETURN_IF_ERROR(
-      AddExtension(cert.get(), ca_cert.get(), NID_basic_constraints, "critical,CA:FALSE"));
-  VIGIL_RETURN_IF_ERROR(
-      AddExtension(cert.get(), ca_cert.get(), NID_key_usage, "critical,digitalSignature"));
-  VIGIL_RETURN_IF_ERROR(
-      AddExtension(cert.get(), ca_cert.get(), NID_ext_key_usage, "serverAuth,clientAuth"));
-  VIGIL_RETURN_IF_ERROR(AddExtension(cert.get(), ca_cert.get(), NID_subject_alt_name, alt));
-  VIGIL_RETURN_IF_ERROR(
-      AddExtension(cert.get(), ca_cert.get(), NID_authority_key_identifier, "keyid:always"));
+  VIGIL_RETURN_IF_ERROR(EndWithinCa(cert.get(), ca_cert.get(), dir, days));
+  VIGIL_RETURN_IF_ERROR(MakeRoleCertificate(cert.get(), ca_cert.get(), name, tags));
   if (X509_sign(cert.get(), ca_key.get(), EVP_sha256()) == 0) {
     return OpenSslError("signing the certificate");
   }
@@ -203,6 +224,7 @@ Result<IssuedFiles> IssueCertificate(const fs::path& dir, const std::string& nam
   VIGIL_RETURN_IF_ERROR(WritePrivateKey(files.key, key.get()));
   Status written = CreateFileAtomic(files.certificate, AsBytes(pem), 0644);
   if (!written.ok()) {
+    std::error_code ec;
     fs::remove(files.key, ec);  // ours: just created; a key without its certificate is useless
     return written.error();
   }
