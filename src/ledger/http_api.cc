@@ -10,13 +10,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <exception>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -25,13 +23,15 @@
 #include "base/unique_fd.h"
 #include "crypto/hash.h"
 #include "http/server.h"
+#include "ledger/live_follower.h"
+#include "ledger/log_file.h"
 #include "ledger/web_page.h"
+#include "provenance/build_record.h"
 #include "tlog/tile.h"
 
 namespace vigil::ledger {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr const char* kBuildLogKind = "build-log";
@@ -40,17 +40,8 @@ constexpr int kMaxFollowers = 48;
 // /builds: at most this many builds, and stops adding logged ones past this many bytes.
 constexpr std::size_t kMaxBuilds = 1000;
 constexpr std::size_t kMaxBuildsBytes = 8 << 20;
-// Reads of log files, per step.
-constexpr std::size_t kReadChunk = 64 << 10;
-// A live event holds at most this much of a line (stored lines are at most kMaxLineLength
-// plus stamp and cut marker, so only a corrupt file reaches it).
-constexpr std::size_t kMaxEventLine = 4 * kMaxLineLength;
-// A waiting follower looks for new lines this often; says something this often.
+// A waiting follower looks for new lines this often.
 constexpr milliseconds kPollInterval{200};
-constexpr milliseconds kKeepaliveInterval{1000};
-// After a build ends, how long a follower waits for its ledger entry (which carries the
-// final status) before it ends with "unknown". Counted from the log's last change.
-constexpr std::chrono::seconds kEntryGrace{15};
 
 constexpr const char* kText = "text/plain; charset=utf-8";
 constexpr const char* kNoCache = "no-cache";
@@ -100,32 +91,6 @@ std::optional<UniqueFd> OpenLog(BuildLogs& logs, const std::string& id, http::Re
   return fd;
 }
 
-// pread that retries on EINTR; -1 on errors.
-ssize_t ReadAt(int fd, char* buffer, std::size_t size, std::uint64_t offset) {
-  while (true) {
-    const ssize_t n = ::pread(fd, buffer, size, static_cast<off_t>(offset));
-    if (n >= 0 || errno != EINTR) return n;
-  }
-}
-
-// The size of the log's complete lines: its size up to and including the last newline.
-std::optional<std::uint64_t> CompleteLinesSize(int fd, std::uint64_t size) {
-  std::uint64_t end = size;
-  std::vector<char> buffer(kReadChunk);
-  while (end > 0) {
-    const std::uint64_t start = end > kReadChunk ? end - kReadChunk : 0;
-    const auto length = static_cast<std::size_t>(end - start);
-    if (ReadAt(fd, buffer.data(), length, start) != static_cast<ssize_t>(length)) {
-      return std::nullopt;
-    }
-    for (std::size_t i = length; i > 0; --i) {
-      if (buffer[i - 1] == '\n') return start + i;
-    }
-    end = start;
-  }
-  return 0;
-}
-
 // Reads entries, loading each entry bundle once instead of once per entry.
 class EntryReader {
  public:
@@ -162,151 +127,30 @@ class EntryReader {
   std::vector<Bytes> entries_;
 };
 
-// A build-log entry as JSON, or nullopt for anything else.
-std::optional<nlohmann::json> ParseBuildEntry(ByteView entry) {
-  nlohmann::json json = nlohmann::json::parse(AsText(entry), nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded() || !json.is_object()) return std::nullopt;
-  auto type = json.find("type");
-  if (type == json.end() || *type != kBuildLogKind) return std::nullopt;
-  return json;
+// A logged build as /builds lists it: the entry's own members, as the codec writes them.
+nlohmann::json BuildJson(const provenance::LoggedBuild& build) {
+  return nlohmann::json::parse(AsText(provenance::SerializeBuildLogEntry(build)));
 }
 
-// The final status of build `id` from its ledger entry, if it is logged.
-std::optional<std::string> LoggedStatus(const tlog::LogStore& store, const std::string& id) {
-  auto found = store.FindByLabel({kBuildLogKind, id});
-  if (!found.ok() || found->empty()) return std::nullopt;
-  auto entry = store.ReadEntry(*std::max_element(found->begin(), found->end()));
-  if (!entry.ok()) return std::nullopt;
-  auto json = ParseBuildEntry(*entry);
-  if (!json) return "unknown";
-  auto status = json->find("status");
-  if (status != json->end() && (*status == "closed" || *status == "truncated")) {
-    return status->get<std::string>();
-  }
-  return "unknown";
+// The page, with a Content-Security-Policy that allows its one script by hash.
+http::Handler PageHandler() {
+  std::string page = std::string(kWebPageHead) + "<script>" + std::string(kWebPageScript) +
+                     "</script>" + std::string(kWebPageTail);
+  const crypto::Sha256Digest script_hash = crypto::Sha256(AsBytes(kWebPageScript));
+  std::string csp = "default-src 'none'; script-src 'sha256-" + Base64Encode(script_hash) +
+                    "'; style-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; "
+                    "form-action 'none'; frame-ancestors 'none'";
+  return [page = std::move(page), csp = std::move(csp)](const http::Request&, http::Response& res) {
+    res.SetHeader("Content-Security-Policy", csp);
+    res.SetHeader("Cache-Control", kNoCache);
+    res.SetContent(page, "text/html; charset=utf-8");
+  };
 }
 
-// Follows one build's log for GET /builds/<ID>/live. The server calls Step() on a worker
-// thread until it returns kDone or kFail; each call does a bounded amount of work (at most
-// one read) and returns kWait when there is nothing to send yet.
-class LiveFollower {
- public:
-  LiveFollower(BuildLogs& logs, const tlog::LogStore& store, std::string id, UniqueFd fd,
-               std::shared_ptr<std::atomic<int>> followers)
-      : logs_(logs),
-        store_(store),
-        id_(std::move(id)),
-        fd_(std::move(fd)),
-        followers_(std::move(followers)),
-        last_write_(Clock::now()) {}
-  ~LiveFollower() { --*followers_; }
-  LiveFollower(const LiveFollower&) = delete;
-  LiveFollower& operator=(const LiveFollower&) = delete;
-
-  http::StreamStep Step(std::string& out) {
-    std::string events;
-    bool eof = false;
-    if (phase_ != Phase::kAwaitingEntry && !ReadLines(events, eof)) return http::StreamStep::kFail;
-    if (!events.empty()) return Write(out, events);
-
-    switch (phase_) {
-      case Phase::kStreaming:
-        if (logs_.WaitForGrowth(id_, offset_, milliseconds(0))) return KeepAlive(out);
-        phase_ = Phase::kDraining;  // not running: read what is left, then end
-        return http::StreamStep::kData;
-      case Phase::kDraining:
-        if (!eof) return http::StreamStep::kData;
-        phase_ = Phase::kAwaitingEntry;
-        entry_deadline_ = EntryDeadline();
-        if (!partial_.empty()) {  // a last line without newline: send it anyway
-          AppendEvent(events, partial_);
-          partial_.clear();
-          return Write(out, events);
-        }
-        return http::StreamStep::kData;
-      case Phase::kAwaitingEntry:
-        break;
-    }
-    std::optional<std::string> status = LoggedStatus(store_, id_);
-    if (!status && std::chrono::system_clock::now() < entry_deadline_) return KeepAlive(out);
-    out += "event: end\ndata: " + status.value_or("unknown") + "\n\n";
-    return http::StreamStep::kDone;
-  }
-
- private:
-  enum class Phase { kStreaming, kDraining, kAwaitingEntry };
-
-  // Reads the next chunk of the log and turns its complete lines into events. Sets `eof`
-  // when there was nothing more to read.
-  bool ReadLines(std::string& events, bool& eof) {
-    buffer_.resize(kReadChunk);
-    const ssize_t n = ReadAt(fd_.get(), buffer_.data(), buffer_.size(), offset_);
-    if (n < 0) return false;
-    if (n == 0) {
-      eof = true;
-      return true;
-    }
-    offset_ += static_cast<std::uint64_t>(n);
-    events.reserve(static_cast<std::size_t>(n) + 1024);
-    for (const char c : std::string_view(buffer_.data(), static_cast<std::size_t>(n))) {
-      if (c == '\n') {
-        AppendEvent(events, partial_);
-        partial_.clear();
-        continue;
-      }
-      // Lines are stored sanitised already; keep anything else out of the event stream.
-      const bool printable = (c >= 0x20 && c < 0x7f) || c == '\t';
-      partial_.push_back(printable ? c : '.');
-      if (partial_.size() >= kMaxEventLine) {
-        AppendEvent(events, partial_);
-        partial_.clear();
-      }
-    }
-    return true;
-  }
-
-  static void AppendEvent(std::string& events, const std::string& line) {
-    events += "data: ";
-    events += line;
-    events += "\n\n";
-  }
-
-  http::StreamStep Write(std::string& out, const std::string& data) {
-    out += data;
-    last_write_ = Clock::now();
-    return http::StreamStep::kData;
-  }
-
-  // Sends a comment when nothing was sent for a while: keeps proxies from timing the stream
-  // out and finds clients that went away.
-  http::StreamStep KeepAlive(std::string& out) {
-    if (Clock::now() - last_write_ < kKeepaliveInterval) return http::StreamStep::kWait;
-    return Write(out, ": keepalive\n\n");
-  }
-
-  std::chrono::system_clock::time_point EntryDeadline() const {
-    const auto now = std::chrono::system_clock::now();
-    struct stat st {};
-    if (::fstat(fd_.get(), &st) != 0) return now + kEntryGrace;
-    const auto changed = std::chrono::system_clock::time_point(
-        std::chrono::duration_cast<std::chrono::system_clock::duration>(
-            std::chrono::seconds(st.st_mtim.tv_sec) +
-            std::chrono::nanoseconds(st.st_mtim.tv_nsec)));
-    return std::min(changed, now) + kEntryGrace;
-  }
-
-  BuildLogs& logs_;
-  const tlog::LogStore& store_;
-  const std::string id_;
-  const UniqueFd fd_;
-  const std::shared_ptr<std::atomic<int>> followers_;
-  Phase phase_ = Phase::kStreaming;
-  std::uint64_t offset_ = 0;
-  std::string partial_;
-  std::vector<char> buffer_;
-  Clock::time_point last_write_;
-  std::chrono::system_clock::time_point entry_deadline_;
-};
+void ServeHealth(const http::Request&, http::Response& res) {
+  res.SetHeader("Cache-Control", "no-store");
+  res.SetContent("ok\n", kText);
+}
 
 }  // namespace
 
@@ -338,63 +182,54 @@ void HttpApi::Routes() {
   server.SetDefaultHeaders(
       {{"X-Content-Type-Options", "nosniff"}, {"Referrer-Policy", "no-referrer"}});
   server.SetStreamPollInterval(kPollInterval);
-
-  // The page, with a Content-Security-Policy that allows its one script by hash.
-  const std::string page = std::string(kWebPageHead) + "<script>" + std::string(kWebPageScript) +
-                           "</script>" + std::string(kWebPageTail);
-  const crypto::Sha256Digest script_hash = crypto::Sha256(AsBytes(kWebPageScript));
-  const std::string csp = "default-src 'none'; script-src 'sha256-" + Base64Encode(script_hash) +
-                          "'; style-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; "
-                          "form-action 'none'; frame-ancestors 'none'";
-  server.Get("/", [page, csp](const http::Request&, http::Response& res) {
-    res.SetHeader("Content-Security-Policy", csp);
-    res.SetHeader("Cache-Control", kNoCache);
-    res.SetContent(page, "text/html; charset=utf-8");
-  });
-
-  server.Get("/healthz", [](const http::Request&, http::Response& res) {
-    res.SetHeader("Cache-Control", "no-store");
-    res.SetContent("ok\n", kText);
-  });
-
-  server.Get("/checkpoint", [this](const http::Request&, http::Response& res) {
-    res.SetHeader("Cache-Control", kNoCache);
-    res.SetContent(store_.checkpoint(), kText);
-  });
-
+  followers_ = std::make_shared<std::atomic<int>>(0);
+  server.Get("/", PageHandler());
+  server.Get("/healthz", ServeHealth);
+  server.Get("/checkpoint",
+             [this](const http::Request&, http::Response& res) { ServeCheckpoint(res); });
   server.GetPrefix("/tile/", [this](const http::Request& req, http::Response& res) {
-    const std::string path = req.path.substr(1);  // "tile/..."
-    auto tile = store_.ReadTile(path);
-    if (!tile.ok()) {
-      SetStoreError(res, tile.error());
-      return;
-    }
-    // A full tile never changes; a partial one is replaced as the tree grows.
-    const bool partial = path.find(".p/") != std::string::npos;
-    res.SetHeader("Cache-Control", partial ? kNoCache : "public, max-age=31536000, immutable");
-    res.SetContent(std::string(reinterpret_cast<const char*>(tile->data()), tile->size()),
-                   "application/octet-stream");
+    ServeTile(req.path, res);
   });
-
   server.Get("/builds", [this](const http::Request&, http::Response& res) { ListBuilds(res); });
-
-  auto followers = std::make_shared<std::atomic<int>>(0);
-  // /builds/<ID>/log, /builds/<ID>/live, /builds/<ID>/signatures.
-  server.GetPrefix("/builds/", [this, followers](const http::Request& req, http::Response& res) {
-    std::string_view rest = std::string_view(req.path).substr(8);
-    const std::size_t slash = rest.find('/');
-    const std::string id(rest.substr(0, slash));
-    const std::string_view what = slash == std::string_view::npos ? "" : rest.substr(slash);
-    if (what == "/log") {
-      ServeLog(id, res);
-    } else if (what == "/live") {
-      FollowLog(id, followers, res);
-    } else if (what == "/signatures") {
-      ListSignatures(id, res);
-    } else {
-      SetError(res, 404, "not found: see / for the builds, or /checkpoint and /tile/...");
-    }
+  server.GetPrefix("/builds/", [this](const http::Request& req, http::Response& res) {
+    ServeBuild(req.path, res);
   });
+}
+
+void HttpApi::ServeCheckpoint(http::Response& res) {
+  res.SetHeader("Cache-Control", kNoCache);
+  res.SetContent(store_.checkpoint(), kText);
+}
+
+void HttpApi::ServeTile(const std::string& request_path, http::Response& res) {
+  const std::string path = request_path.substr(1);  // "tile/..."
+  auto tile = store_.ReadTile(path);
+  if (!tile.ok()) {
+    SetStoreError(res, tile.error());
+    return;
+  }
+  // A full tile never changes; a partial one is replaced as the tree grows.
+  const bool partial = path.find(".p/") != std::string::npos;
+  res.SetHeader("Cache-Control", partial ? kNoCache : "public, max-age=31536000, immutable");
+  res.SetContent(std::string(reinterpret_cast<const char*>(tile->data()), tile->size()),
+                 "application/octet-stream");
+}
+
+// /builds/<ID>/log, /builds/<ID>/live, /builds/<ID>/signatures.
+void HttpApi::ServeBuild(const std::string& request_path, http::Response& res) {
+  std::string_view rest = std::string_view(request_path).substr(8);
+  const std::size_t slash = rest.find('/');
+  const std::string id(rest.substr(0, slash));
+  const std::string_view what = slash == std::string_view::npos ? "" : rest.substr(slash);
+  if (what == "/log") {
+    ServeLog(id, res);
+  } else if (what == "/live") {
+    FollowLog(id, res);
+  } else if (what == "/signatures") {
+    ListSignatures(id, res);
+  } else {
+    SetError(res, 404, "not found: see / for the builds, or /checkpoint and /tile/...");
+  }
 }
 
 void HttpApi::ListBuilds(http::Response& res) {
@@ -413,12 +248,13 @@ void HttpApi::ListBuilds(http::Response& res) {
   for (const std::uint64_t index : *logged) {
     std::optional<Bytes> entry = reader.Read(index);
     if (!entry) continue;
-    std::optional<nlohmann::json> build = ParseBuildEntry(*entry);
-    if (!build) continue;
+    Result<provenance::LoggedBuild> build = provenance::ParseBuildLogEntry(*entry);
+    if (!build.ok()) continue;
     bytes += entry->size();
     if (bytes > kMaxBuildsBytes) break;
-    (*build)["index"] = index;
-    builds.push_back(std::move(*build));
+    nlohmann::json item = BuildJson(*build);
+    item["index"] = index;
+    builds.push_back(std::move(item));
   }
   res.SetHeader("Cache-Control", kNoCache);
   res.SetContent(builds.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
@@ -468,7 +304,7 @@ void HttpApi::ServeLog(const std::string& id, http::Response& res) {
   res.stream_length = size;
   res.stream = [file, offset, size](std::string& out) {
     if (*offset >= size) return http::StreamStep::kDone;
-    out.resize(static_cast<std::size_t>(std::min<std::uint64_t>(size - *offset, kReadChunk)));
+    out.resize(static_cast<std::size_t>(std::min<std::uint64_t>(size - *offset, kLogReadChunk)));
     const ssize_t n = ReadAt(file->get(), out.data(), out.size(), *offset);
     if (n <= 0) return http::StreamStep::kFail;  // an error, or the file shrank
     out.resize(static_cast<std::size_t>(n));
@@ -477,17 +313,16 @@ void HttpApi::ServeLog(const std::string& id, http::Response& res) {
   };
 }
 
-void HttpApi::FollowLog(const std::string& id, const std::shared_ptr<std::atomic<int>>& followers,
-                        http::Response& res) {
+void HttpApi::FollowLog(const std::string& id, http::Response& res) {
   std::optional<UniqueFd> fd = OpenLog(logs_, id, res);
   if (!fd) return;
-  if (++*followers > kMaxFollowers) {
-    --*followers;
+  if (++*followers_ > kMaxFollowers) {
+    --*followers_;
     SetError(res, 503, "too many live followers; try again later");
     res.SetHeader("Retry-After", "10");
     return;
   }
-  auto follower = std::make_shared<LiveFollower>(logs_, store_, id, std::move(*fd), followers);
+  auto follower = std::make_shared<LiveFollower>(logs_, store_, id, std::move(*fd), followers_);
   res.SetHeader("Cache-Control", "no-store");
   res.SetHeader("X-Accel-Buffering", "no");
   res.SetHeader("Content-Type", "text/event-stream");

@@ -39,15 +39,20 @@ class HttpApi {
   void Stop();
 
  private:
+  // The route table: one handler per route.
   void Routes();
+  void ServeCheckpoint(http::Response& res);
+  void ServeTile(const std::string& request_path, http::Response& res);
   void ListBuilds(http::Response& res);
+  // /builds/<ID>/...: the log, the live log or the signatures.
+  void ServeBuild(const std::string& request_path, http::Response& res);
   void ListSignatures(const std::string& id, http::Response& res);
   void ServeLog(const std::string& id, http::Response& res);
-  void FollowLog(const std::string& id, const std::shared_ptr<std::atomic<int>>& followers,
-                 http::Response& res);
+  void FollowLog(const std::string& id, http::Response& res);
   tlog::LogStore& store_;
   BuildLogs& logs_;
   std::unique_ptr<http::Server> server_;
+  std::shared_ptr<std::atomic<int>> followers_;  // live followers of this server, at once
 };
 
 }  // namespace vigil::ledger
