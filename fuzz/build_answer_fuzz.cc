@@ -1,14 +1,16 @@
 // libFuzzer target: the builder's answer to `vigil build` (builder/build_answer.h) on
 // arbitrary bytes. Each line goes through ParseBuildAnswerLine: an accepted line is exactly
 // what the builder writes for the parsed value (one spelling per value), and a refusal's
-// message is printable (the CLI prints it). The input is also read through
+// message is Printable (the CLI prints it). The input is also read through
 // BuildAnswerReader in chunks whose sizes the input's first byte picks: the same lines come
-// out as when it is split whole, and none is longer than the bound.
+// out as when it is split whole (the inputs are shorter than the line bound), and none is
+// longer than the bound plus a chunk.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "base/utf8.h"
 #include "builder/build_answer.h"
 
 namespace {
@@ -30,8 +32,14 @@ std::string Formatted(const BuildAnswerLine& line) {
 void CheckLine(std::string_view line) {
   auto parsed = vigil::builder::ParseBuildAnswerLine(line);
   if (!parsed.ok()) {
-    for (char c : parsed.error().message()) {
-      if (c < 0x20 || c > 0x7e) __builtin_trap();
+    // Nothing in it that a terminal would interpret (base/printable.h escapes the rest).
+    const std::string& message = parsed.error().message();
+    if (!vigil::IsValidUtf8(message)) __builtin_trap();
+    for (std::size_t i = 0; i < message.size(); ++i) {
+      const auto byte = static_cast<unsigned char>(message[i]);
+      const bool c1 = byte == 0xc2 && i + 1 < message.size() &&
+                      static_cast<unsigned char>(message[i + 1]) < 0xa0;
+      if (byte < 0x20 || byte == 0x7f || c1) __builtin_trap();
     }
     return;
   }
@@ -48,7 +56,7 @@ std::string ReadAll(std::string_view input, std::size_t chunk) {
       auto next = reader.Next();
       if (!next.ok()) return out + "refused: " + next.error().message();
       if (!next->has_value()) break;
-      if ((*next)->text.size() > vigil::builder::kMaxBuildAnswerLine) __builtin_trap();
+      if ((*next)->text.size() > vigil::builder::kMaxBuildAnswerLine + chunk) __builtin_trap();
       out += Formatted(**next);
     }
   }

@@ -1,25 +1,36 @@
-// libFuzzer target: the vigil.BuildLog line protocol on arbitrary bytes. Each line goes
-// through the ledger's parser (ParseBuildLogLine, then ParseArtifactLine for `artifact`): an
-// accepted line is exactly what the builder would send for the parsed value, an accepted
-// artifact is within the limits of build_log_limits.h, and a refusal's message is printable
-// (it reaches the builder's terminal). The whole input is also read as the ledger's answer
-// to a closed stream (the builder's ReceiptOfAnswer, then the receipt parser).
+// libFuzzer target: the vigil.BuildLog line protocol (ledger/build_log_protocol.h) on
+// arbitrary bytes. Each line goes through the ledger's parser: an accepted line is exactly
+// what the builder's formatter writes for the parsed value, an accepted artifact is within
+// the limits of build_log_limits.h, and a refusal's message is printable (it reaches the
+// builder's terminal). The whole input is also read as the ledger's answer to a closed
+// stream, whole and in chunks the first byte picks: the same acks and receipt either way,
+// the receipt within its bound and exactly what follows the first "receipt" line.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-#include "builder/ledger_answer.h"
+#include "crypto/hash.h"
 #include "encoding/build_log_limits.h"
-#include "ledger/build_log_line.h"
+#include "ledger/build_log_protocol.h"
 #include "tlog/receipt.h"
 
 namespace {
 
 using vigil::ledger::BuildLogLineKind;
 
-bool IsLowerHex64(std::string_view text) {
-  return text.size() == 64 && text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+std::string Formatted(const vigil::ledger::BuildLogLine& line) {
+  switch (line.kind) {
+    case BuildLogLineKind::kLog:
+      return vigil::ledger::FormatLogLine(line.text);
+    case BuildLogLineKind::kSync:
+      return vigil::ledger::FormatSyncLine();
+    case BuildLogLineKind::kArtifact:
+      return vigil::ledger::FormatArtifactLine(line.artifact);
+    case BuildLogLineKind::kClose:
+      return vigil::ledger::FormatCloseLine();
+  }
+  __builtin_trap();
 }
 
 void CheckLine(std::string_view line) {
@@ -30,31 +41,26 @@ void CheckLine(std::string_view line) {
     }
     return;
   }
-  // What the builder sends: "log " + TEXT, "sync", "artifact " + SHA256 + " " + NAME, "close".
-  switch (parsed->kind) {
-    case BuildLogLineKind::kLog:
-      if (line == "log" ? !parsed->rest.empty() : line != "log " + std::string(parsed->rest)) {
-        __builtin_trap();
-      }
-      break;
-    case BuildLogLineKind::kSync:
-      if (line != "sync" || !parsed->rest.empty()) __builtin_trap();
-      break;
-    case BuildLogLineKind::kClose:
-      if (line != "close" || !parsed->rest.empty()) __builtin_trap();
-      break;
-    case BuildLogLineKind::kArtifact: {
-      if (line != "artifact " + std::string(parsed->rest)) __builtin_trap();
-      auto artifact = vigil::ledger::ParseArtifactLine(parsed->rest);
-      if (!artifact.ok()) break;
-      if (!IsLowerHex64(artifact->sha256) ||
-          !vigil::encoding::IsValidArtifactName(artifact->name) ||
-          line != "artifact " + artifact->sha256 + " " + artifact->name) {
-        __builtin_trap();
-      }
-      break;
-    }
+  // A bare "log" is the one second spelling: of "log " (an empty line).
+  const std::string expected = line == "log" ? "log \n" : std::string(line) + "\n";
+  if (Formatted(*parsed) != expected) __builtin_trap();
+  if (parsed->kind == BuildLogLineKind::kArtifact &&
+      (!vigil::crypto::IsSha256Hex(parsed->artifact.sha256) ||
+       !vigil::encoding::IsValidArtifactName(parsed->artifact.name))) {
+    __builtin_trap();
   }
+}
+
+// The answer read in chunks: the acks, then the receipt or why not.
+std::string ReadAnswer(std::string_view input, std::size_t chunk) {
+  vigil::ledger::BuildLogAnswerReader reader;
+  for (std::size_t at = 0; at < input.size(); at += chunk) {
+    vigil::Status appended = reader.Append(input.substr(at, chunk));
+    if (!appended.ok()) return "refused: " + appended.error().message();
+  }
+  auto receipt = reader.Receipt();
+  if (receipt.ok() && receipt->size() > vigil::tlog::kMaxReceiptSize) __builtin_trap();
+  return std::to_string(reader.acked()) + " " + (receipt.ok() ? *receipt : "none");
 }
 
 }  // namespace
@@ -71,15 +77,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     rest.remove_prefix(newline + 1);
   }
 
-  auto receipt = vigil::builder::ReceiptOfAnswer(input);
-  if (receipt.ok()) {
-    // The answer is some lines, then "receipt\n", then the receipt.
-    const std::size_t at = input.size() - receipt->size();
-    if (at < 8 || input.substr(at - 8, 8) != "receipt\n" || input.substr(at) != *receipt ||
-        (at > 8 && input[at - 9] != '\n')) {
+  const std::size_t chunk = size == 0 ? 1 : 1 + data[0] % 64;
+  const std::string whole = ReadAnswer(input, input.size() + 1);
+  if (ReadAnswer(input, chunk) != whole) __builtin_trap();
+  vigil::ledger::BuildLogAnswerReader reader;
+  if (reader.Append(input).ok() && reader.Receipt().ok()) {
+    // The answer is acks, then "receipt\n", then the receipt.
+    const std::string receipt = *reader.Receipt();
+    const std::size_t at = input.size() - receipt.size();
+    if (at < 8 || input.substr(at - 8, 8) != "receipt\n" || (at > 8 && input[at - 9] != '\n')) {
       __builtin_trap();
     }
-    (void)vigil::tlog::ParseReceipt(*receipt);
+    (void)vigil::tlog::ParseReceipt(receipt);
   }
   return 0;
 }

@@ -21,15 +21,15 @@ std::optional<SplitLine> LineSplitter::Next() {
       begin_ += newline + 1;
       continue;
     }
-    if (newline != std::string_view::npos && newline <= max_line_) {
+    if (newline != std::string_view::npos) {
       begin_ += newline + 1;
       return SplitLine{rest.substr(0, newline), false};
     }
     if (rest.size() <= max_line_) return std::nullopt;  // wait for the rest of the line
-    // Longer than the bound: hand over its beginning and drop the rest up to the newline.
-    begin_ += max_line_;
+    // Too much without a newline: hand over what is here and drop the rest of the line.
+    begin_ = buffer_.size();
     skipping_ = true;
-    return SplitLine{rest.substr(0, max_line_), true};
+    return SplitLine{rest, true};
   }
   return std::nullopt;
 }

@@ -1,6 +1,6 @@
-// Splits a byte stream that arrives in chunks into '\n'-terminated lines of bounded size,
-// for the line protocols between services: a peer cannot make us buffer more than one
-// line's bound plus one chunk, however long it goes without a newline.
+// Splits a byte stream that arrives in chunks into '\n'-terminated lines, for the line
+// protocols between services, buffering at most a bound plus one chunk: a peer cannot make
+// us keep more, however long it goes without a newline.
 #pragma once
 
 #include <cstddef>
@@ -12,7 +12,7 @@ namespace vigil {
 
 struct SplitLine {
   std::string_view text;  // without its '\n'
-  bool cut = false;       // the line was longer than the bound: `text` is its beginning
+  bool cut = false;       // the line outgrew the bound: `text` is its beginning
 };
 
 class LineSplitter {
@@ -22,9 +22,11 @@ class LineSplitter {
   // Adds the next bytes of the stream. Lines returned by Next() before are released.
   void Append(std::string_view chunk);
 
-  // The next complete line, or nullopt when none is buffered. A line longer than max_line
-  // is returned cut to its first max_line bytes as soon as they are here; the rest of it,
-  // up to and including its newline, is dropped. The view is valid until the next Append.
+  // The next complete line, or nullopt when none is buffered. A line is returned whole
+  // when its newline is here; once more than max_line bytes of one line are buffered
+  // without it, they are returned as a cut line (so its length depends on the chunks) and
+  // the rest of the line, up to and including its newline, is dropped. The view is valid
+  // until the next Append.
   std::optional<SplitLine> Next();
 
   // True when the stream stopped inside a line: bytes after the last newline wait for the

@@ -56,10 +56,18 @@ TEST(LineSplitter, ALineAtTheBoundIsWhole) {
   EXPECT_EQ(Drain(splitter), (std::vector<std::string>{"abcd"}));
 }
 
-TEST(LineSplitter, ALongerLineIsCutAndItsRestDropped) {
+TEST(LineSplitter, ALongerLineIsWholeWhenItsNewlineCameWithIt) {
   LineSplitter splitter(4);
-  splitter.Append("abcdefgh");
-  EXPECT_EQ(Drain(splitter), (std::vector<std::string>{"abcd[cut]"}));
+  splitter.Append("abcdefgh\nij");
+  EXPECT_EQ(Drain(splitter), (std::vector<std::string>{"abcdefgh"}));
+}
+
+TEST(LineSplitter, TooMuchWithoutANewlineIsCutAndTheRestDropped) {
+  LineSplitter splitter(4);
+  splitter.Append("abc");
+  EXPECT_EQ(Drain(splitter), (std::vector<std::string>{}));
+  splitter.Append("defgh");
+  EXPECT_EQ(Drain(splitter), (std::vector<std::string>{"abcdefgh[cut]"}));
   EXPECT_FALSE(splitter.InsideLine());  // the rest is dropped, not waited for
   splitter.Append("ijkl");
   EXPECT_EQ(Drain(splitter), (std::vector<std::string>{}));
@@ -67,22 +75,15 @@ TEST(LineSplitter, ALongerLineIsCutAndItsRestDropped) {
   EXPECT_EQ(Drain(splitter), (std::vector<std::string>{"ok"}));
 }
 
-TEST(LineSplitter, TheCutDoesNotDependOnHowTheBytesArrive) {
-  const std::string stream = "a\n" + std::string(10, 'x') + "\nbb\nccccc\n";
-  std::vector<std::string> whole;
-  {
-    LineSplitter splitter(4);
-    splitter.Append(stream);
-    whole = Drain(splitter);
-  }
-  EXPECT_EQ(whole, (std::vector<std::string>{"a", "xxxx[cut]", "bb", "cccc[cut]"}));
+TEST(LineSplitter, CutsAsSoonAsTheBoundIsPassed) {
+  const std::string stream = "a\n" + std::string(10, 'x') + "\nbb\ncccc\n";
   LineSplitter splitter(4);
   std::vector<std::string> bytewise;
   for (char c : stream) {
     splitter.Append(std::string_view(&c, 1));
     for (std::string& line : Drain(splitter)) bytewise.push_back(line);
   }
-  EXPECT_EQ(bytewise, whole);
+  EXPECT_EQ(bytewise, (std::vector<std::string>{"a", "xxxxx[cut]", "bb", "cccc"}));
 }
 
 TEST(LineSplitter, BuffersAtMostTheBoundPlusOneChunk) {

@@ -19,8 +19,9 @@
 
 namespace vigil::builder {
 
-// The longest answer line a reader keeps; a longer `log` line reaches it cut (a build's
-// lines are stored at 4 KiB by the ledger anyway), a longer `build` or `result` is refused.
+// How much of one answer line a reader buffers before its newline; past it a `log` line
+// reaches it cut (the ledger stores a build's lines cut at 4 KiB anyway), a `build` or
+// `result` line is refused.
 inline constexpr std::size_t kMaxBuildAnswerLine = 1 << 20;
 // Bounds of the fields of `build` and `result`, far above what the builder writes.
 inline constexpr std::size_t kMaxBuildAnswerField = 4096;
@@ -62,8 +63,8 @@ Result<BuildAnswerLine> ParseBuildAnswerLine(std::string_view line);
 class BuildAnswerReader {
  public:
   void Append(std::string_view chunk) { lines_.Append(chunk); }
-  // The next complete line, parsed; nullopt when none is buffered. A `log` line longer
-  // than kMaxBuildAnswerLine comes cut; any other cut line is refused.
+  // The next complete line, parsed; nullopt when none is buffered. A `log` line that
+  // outgrew kMaxBuildAnswerLine comes cut (LineSplitter); any other cut line is refused.
   Result<std::optional<BuildAnswerLine>> Next();
   // True when the answer stopped inside a line.
   bool InsideLine() const { return lines_.InsideLine(); }

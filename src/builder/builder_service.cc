@@ -15,15 +15,11 @@
 #include "base/file.h"
 #include "base/hex.h"
 #include "base/time.h"
-#include "builder/ledger_answer.h"
+#include "builder/build_answer.h"
+#include "builder/build_steps.h"
 #include "builder/sandbox.h"
-#include "crypto/file_hash.h"
 #include "crypto/random.h"
-#include "encoding/build_log_limits.h"
-#include "provenance/build_record.h"
-#include "provenance/dsse.h"
-#include "provenance/sign_request.h"
-#include "tlog/receipt.h"
+#include "ledger/build_log_client.h"
 
 namespace vigil::builder {
 namespace {
@@ -31,8 +27,6 @@ namespace {
 using Json = nlohmann::json;
 using Lines = asio::experimental::concurrent_channel<void(asio::error_code, std::string)>;
 constexpr auto kNoThrow = asio::experimental::as_tuple(asio::use_awaitable);
-constexpr std::uint64_t kMaxArtifactSize = 4ull << 30;
-constexpr std::size_t kMaxArtifacts = encoding::kMaxBuildArtifacts;
 constexpr std::chrono::seconds kKeepalive{5};
 
 // One build: the worker thread fetches, verifies and builds, handing each log line to the
@@ -101,107 +95,153 @@ std::string BuildId(const std::string& component) {
   return component + "-" + stamp + "-" + (drawn ? HexEncode(random) : "0000");
 }
 
-void RunBuild(std::shared_ptr<Job> job, std::shared_ptr<SourceCache> sources, BuilderConfig config,
-              ComponentConfig component, fs::path dir) {
-  auto say = [&](const std::string& line) { return Send(*job, {}, line); };
-  auto finish = [&](Status status) {
-    job->status = std::move(status);
-    if (!job->status.ok()) say("build failed: " + job->status.error().message());
-    Send(*job, asio::error::eof, {});
-  };
-  const SourcePolicy& policy = component.source;
-  say("source: fetching " + policy.repository + " (branch " + policy.branch + ")");
-  auto source = sources->Fetch(policy);
-  if (!source.ok()) return finish(source.error().WithContext("source refused"));
-  job->source = *source;
-  if (!policy.pinned_commit.empty()) {
-    say("source: commit " + source->commit + " (pinned in the builder's configuration)");
-  }
-  for (const TagSigner& signer : source->signers) {
-    say("source: commit " + source->commit + " tag " + signer.tag + " signed by " +
-        signer.fingerprint + " (" + signer.uid + ")");
-  }
-  for (const std::string& reason : source->refused) say("source: not counted: " + reason);
-
+// The worker's steps: fetch and verify the source, run the sandbox, collect the artifacts.
+Status BuildInSandbox(Job& job, SourceCache& sources, const BuilderConfig& config,
+                      const ComponentConfig& component, const fs::path& dir) {
+  const Say say = [&job](const std::string& line) { return Send(job, {}, line); };
+  VIGIL_ASSIGN_OR_RETURN(job.source, FetchSource(sources, component.source, say));
   std::error_code ec;
   fs::create_directories(dir / "out", ec);
-  if (ec) return finish(Error::Failed("cannot create the output directory: " + ec.message()));
-  SandboxSpec sandbox;
-  sandbox.source_dir = source->tree;
-  sandbox.tools_dir = config.tools;
-  sandbox.out_dir = dir / "out";
-  sandbox.source_date_epoch = source->commit_time;
-  sandbox.max_file_size = config.max_file_bytes;
-  sandbox.argv = component.command;
-  if (sandbox.argv.empty()) {
-    sandbox.argv = {"vigil", "image", "build", component.spec, "--out", "/out/dist"};
+  if (ec) return Error::Failed("cannot create the output directory: " + ec.message());
+  const SandboxSpec sandbox = SandboxFor(config, component, job.source, dir / "out");
+  say(DescribeSandbox(sandbox));
+  Status ran = OkStatus();
+  {
+    Keepalive keepalive(job);
+    ran = RunSandboxed(SandboxCommand(sandbox), {config.build_timeout, config.max_log_lines}, say);
   }
-  std::string argv_text;
-  for (const std::string& arg : sandbox.argv) argv_text += " " + arg;
-  say("build:" + argv_text + " (sandboxed: no network, read-only source, SOURCE_DATE_EPOCH=" +
-      std::to_string(source->commit_time) + ")");
+  // An abandoned build fails for that reason, whatever the sandbox did.
+  if (job.abandoned) return Error::Failed("abandoned");
+  VIGIL_RETURN_IF_ERROR(ran);
+  VIGIL_ASSIGN_OR_RETURN(job.artifacts, CollectArtifacts(dir / "out" / "dist", say));
+  return OkStatus();
+}
 
-  std::string pending;
-  std::uint64_t lines = 0;
-  bool too_much = false;
-  auto keepalive = std::make_unique<Keepalive>(*job);
-  auto exit =
-      RunStreaming(SandboxCommand(sandbox), config.build_timeout, [&](std::string_view chunk) {
-        pending.append(chunk);
-        std::size_t newline;
-        while ((newline = pending.find('\n')) != std::string::npos) {
-          if (++lines > config.max_log_lines) {
-            too_much = true;
-            return false;
-          }
-          if (!say(pending.substr(0, newline))) return false;
-          pending.erase(0, newline + 1);
-        }
-        return true;
-      });
-  keepalive.reset();
-  if (!pending.empty() && !too_much) say(pending);
-  if (!exit.ok()) return finish(exit.error().WithContext("cannot start the sandbox (bwrap)"));
-  if (job->abandoned) return finish(Error::Failed("abandoned"));
-  if (too_much) {
-    return finish(Error::Failed("the build wrote more than " +
-                                std::to_string(config.max_log_lines) + " log lines (limit)"));
+void RunBuild(std::shared_ptr<Job> job, std::shared_ptr<SourceCache> sources, BuilderConfig config,
+              ComponentConfig component, fs::path dir) {
+  job->status = BuildInSandbox(*job, *sources, config, component, dir);
+  if (!job->status.ok()) Send(*job, {}, "build failed: " + job->status.error().message());
+  Send(*job, asio::error::eof, {});
+}
+
+// The audit record of one build call, written once: when it fails or is published.
+class BuildAudit {
+ public:
+  BuildAudit(rpc::AuditLog& log, const rpc::Call& call)
+      : log_(log),
+        record_{
+            {"event", "build"}, {"caller", call.caller().name}, {"component", call.argument()}} {}
+
+  void SetBuildId(const std::string& id) { record_["build_id"] = id; }
+  Error Failed(Error error) {
+    record_["decision"] = "failed";
+    record_["reason"] = error.message();
+    log_.Record(record_);
+    return error;
   }
-  if (exit->timed_out) {
-    return finish(Error::Failed("the build exceeded its time limit of " +
-                                std::to_string(config.build_timeout.count()) + " s"));
-  }
-  if (exit->signal != 0) {
-    return finish(Error::Failed("the build was killed by signal " + std::to_string(exit->signal)));
-  }
-  if (exit->code != 0) {
-    return finish(Error::Failed("the build exited with status " + std::to_string(exit->code)));
+  void Published(std::uint64_t ledger_index, const fs::path& published) {
+    record_["decision"] = "published";
+    record_["ledger_index"] = ledger_index;
+    record_["published"] = published.string();
+    log_.Record(record_);
   }
 
-  const fs::path dist = dir / "out" / "dist";
-  std::vector<fs::path> files;
-  for (fs::directory_iterator it(dist, ec); !ec && it != fs::directory_iterator();
-       it.increment(ec)) {
-    if (it->is_regular_file() && !it->is_symlink()) files.push_back(it->path());
+ private:
+  rpc::AuditLog& log_;
+  Json record_;
+};
+
+// Removes a build's work directory when the build is over, however it ended.
+struct WorkDir {
+  explicit WorkDir(fs::path where) : path(std::move(where)) {
+    std::error_code ec;
+    fs::create_directories(path, ec);
   }
-  if (ec || files.empty() || files.size() > kMaxArtifacts) {
-    return finish(Error::Failed("the build produced no artifacts in /out/dist"));
+  ~WorkDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
   }
-  std::sort(files.begin(), files.end());
-  // Hashed here, outside the sandbox (the build's own SHA256SUMS is not trusted), in
-  // parallel: images are large.
-  std::vector<std::future<Result<std::string>>> hashes;
-  for (const fs::path& file : files) {
-    hashes.push_back(std::async(std::launch::async,
-                                [file] { return crypto::Sha256OfFile(file, kMaxArtifactSize); }));
+  WorkDir(const WorkDir&) = delete;
+  WorkDir& operator=(const WorkDir&) = delete;
+  fs::path path;
+};
+
+// Streams the worker's lines to the ledger's log and to the caller until the worker is
+// done. Returns why the ledger's log broke, or nothing; once it broke the worker is told
+// to give up, and the caller still sees what the worker reports.
+asio::awaitable<std::optional<std::string>> StreamLog(Job& job, ledger::BuildLogClient& log,
+                                                      rpc::Call& call) {
+  std::optional<std::string> broke;
+  while (true) {
+    auto [error, line] = co_await job.lines.async_receive(kNoThrow);
+    if (error && error != asio::error::try_again) break;
+    if (!broke) {
+      // try_again marks a keepalive rather than a log line.
+      Status written = OkStatus();
+      if (error == asio::error::try_again) {
+        written = co_await log.Sync();
+      } else {
+        written = co_await log.Log(line);
+      }
+      if (!written.ok()) {
+        broke = written.error().message();
+        job.abandoned = true;
+      }
+    }
+    if (error == asio::error::try_again) continue;
+    const std::string shown = FormatBuildLog(line);
+    (void)co_await call.Write(shown);  // the build goes on without its watcher
   }
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    auto sha256 = hashes[i].get();
-    if (!sha256.ok()) return finish(sha256.error());
-    job->artifacts.push_back({files[i].filename().string(), *sha256});
-    say("artifact: " + files[i].filename().string() + " sha256 " + *sha256);
+  co_return broke;
+}
+
+// Declares the artifacts of a build that succeeded, closes the log (a failed build is
+// logged too: closed, with no artifacts) and verifies the ledger's receipt.
+asio::awaitable<Result<ProvenLog>> CloseAndProve(ledger::BuildLogClient& log, const Job& job,
+                                                 const std::string& id,
+                                                 const tlog::NoteVerifier& ledger) {
+  const bool built = job.status.ok();
+  std::string declare_failure;
+  if (built) {
+    for (const PublishedArtifact& artifact : job.artifacts) {
+      const ledger::Artifact declared_artifact{artifact.name, artifact.sha256};
+      Status declared = co_await log.Declare(declared_artifact);
+      if (!declared.ok()) declare_failure = declared.error().message();
+    }
   }
-  finish(OkStatus());
+  auto receipt = co_await log.Close();
+  if (!built) {
+    co_return job.status.error().WithContext("build " + id +
+                                             " failed; nothing was signed or published");
+  }
+  const bool not_closed = !receipt.ok() && receipt.error().code() == ErrorCode::kFailed;
+  if (not_closed || !declare_failure.empty()) {
+    co_return Error::Failed("the ledger did not close the log of build " + id + " (" +
+                            declare_failure + (not_closed ? receipt.error().message() : "") +
+                            "); nothing was signed or published");
+  }
+  if (!receipt.ok()) {
+    co_return receipt.error().WithContext("the ledger's receipt for build " + id +
+                                          " does not verify; nothing was signed or published");
+  }
+  co_return ProveLog(*receipt, ledger, id);
+}
+
+// Has the signer sign the build's provenance (vigil.Sign+KEY).
+asio::awaitable<Result<SignedProvenance>> Sign(rpc::Peer& signer, const std::string& key,
+                                               const ProvenLog& log, const Job& job,
+                                               const std::string& id) {
+  auto executor = co_await asio::this_coro::executor;
+  const rpc::CallRequest sign_call{"vigil.Sign", key};
+  const std::string sign_body = SignRequestFor(log, job.artifacts);
+  auto outcome = co_await rpc::CallServiceAsync(executor, signer.address, sign_call, signer.tls,
+                                                signer.options, sign_body);
+  if (!outcome.ok() || outcome->exit_code != 0) {
+    const std::string why = outcome.ok() ? outcome->message : outcome.error().message();
+    co_return Error::Failed("the signer did not sign build " + id + " (" + why +
+                            "); nothing was published");
+  }
+  co_return CheckSignerAnswer(std::move(outcome->output), id);
 }
 
 }  // namespace
@@ -222,204 +262,72 @@ void BuilderService::RegisterWith(rpc::ServiceHost& host) {
   host.Register("vigil.TriggerBuild", [this](rpc::Call& call) { return TriggerBuild(call); });
 }
 
-asio::awaitable<Status> BuilderService::TriggerBuild(rpc::Call& call) {
-  Json audit{{"event", "build"}, {"caller", call.caller().name}, {"component", call.argument()}};
-  auto fail = [&](Error error) -> Status {
-    audit["decision"] = "failed";
-    audit["reason"] = error.message();
-    audit_.Record(audit);
-    return error;
-  };
+Result<std::pair<BuilderConfig, ComponentConfig>> BuilderService::LoadComponent(
+    const std::string& name) const {
   // Components are re-read for every build: an edit takes effect without a restart, and a
   // mistake is reported to the one who asked.
   auto loaded = LoadBuilderConfig(config_path_, config_.tools);
-  if (!loaded.ok()) {
-    co_return fail(loaded.error().WithContext("the builder's configuration is invalid"));
-  }
-  auto found = loaded->components.find(call.argument());
+  if (!loaded.ok()) return loaded.error().WithContext("the builder's configuration is invalid");
+  auto found = loaded->components.find(name);
   if (found == loaded->components.end()) {
     std::string known;
-    for (const auto& [name, component] : loaded->components) known += " " + name;
-    co_return fail(Error::BadInput("unknown component '" + call.argument() +
-                                   "'; the builder knows:" + (known.empty() ? " none" : known) +
-                                   " (components are [components.NAME] tables in " +
-                                   config_path_.string() + ")"));
+    for (const auto& [known_name, component] : loaded->components) known += " " + known_name;
+    return Error::BadInput(
+        "unknown component '" + name + "'; the builder knows:" + (known.empty() ? " none" : known) +
+        " (components are [components.NAME] tables in " + config_path_.string() + ")");
   }
-  const ComponentConfig component = found->second;
+  ComponentConfig component = found->second;
+  return std::pair{std::move(loaded).value(), std::move(component)};
+}
+
+asio::awaitable<Status> BuilderService::TriggerBuild(rpc::Call& call) {
+  BuildAudit audit(audit_, call);
+  auto loaded = LoadComponent(call.argument());
+  if (!loaded.ok()) co_return audit.Failed(loaded.error());
+  const BuilderConfig& config = loaded->first;
+  const ComponentConfig& component = loaded->second;
   const std::string id = BuildId(component.name);
-  audit["build_id"] = id;
-  (void)co_await call.Write("build " + id + "\n");
+  audit.SetBuildId(id);
+  const std::string started = FormatBuildStarted(id);
+  (void)co_await call.Write(started);
 
+  // Step: open the log.
   auto executor = co_await asio::this_coro::executor;
-  const rpc::CallRequest log_request{"vigil.BuildLog", id};
-  auto opened = co_await rpc::ClientCall::Open(executor, ledger_.address, log_request, ledger_.tls,
-                                               ledger_.options);
-  if (!opened.ok()) {
-    co_return fail(
-        opened.error().WithContext("cannot open the build log at the ledger; nothing "
-                                   "was built"));
+  auto log = co_await ledger::BuildLogClient::Open(executor, ledger_, id);
+  if (!log.ok()) {
+    co_return audit.Failed(
+        log.error().WithContext("cannot open the build log at the ledger; nothing was built"));
   }
-  std::shared_ptr<rpc::ClientCall> ledger = std::move(opened).value();
-
-  const fs::path dir = config_.work_dir / id;
-  std::error_code ec;
-  fs::create_directories(dir, ec);
+  // Steps on the worker: fetch and verify the source, run the sandbox, collect artifacts.
+  const WorkDir dir(config_.work_dir / id);
   auto job = std::make_shared<Job>(executor);
-  std::thread(RunBuild, job, sources_, *loaded, component, dir).detach();
-
-  std::string ledger_failure;
-  while (true) {
-    auto [error, line] = co_await job->lines.async_receive(kNoThrow);
-    if (error == asio::error::try_again) {
-      if (ledger_failure.empty()) {
-        Status synced = co_await ledger->Write("sync\n");
-        if (!synced.ok()) {
-          ledger_failure = synced.error().message();
-          job->abandoned = true;
-        }
-      }
-      continue;
-    }
-    if (error) break;
-    if (ledger_failure.empty()) {
-      Status written = co_await ledger->Write("log " + line + "\n");
-      if (!written.ok()) {
-        ledger_failure = written.error().message();
-        job->abandoned = true;
-      }
-    }
-    (void)co_await call.Write("log " + line + "\n");  // the build goes on without its watcher
+  std::thread(RunBuild, job, sources_, config, component, dir.path).detach();
+  auto broke = co_await StreamLog(*job, **log, call);
+  if (broke) {
+    co_await (*log)->Abandon();
+    co_return audit.Failed(Error::Failed("the ledger connection broke during the build (" + *broke +
+                                         "); nothing was signed or published"));
   }
-  auto cleanup = [&] { fs::remove_all(dir, ec); };
-  if (!ledger_failure.empty()) {
-    co_await ledger->Close();
-    cleanup();
-    co_return fail(Error::Failed("the ledger connection broke during the build (" + ledger_failure +
-                                 "); nothing was signed or published"));
-  }
-  const bool built = job->status.ok();
-  if (built) {
-    for (const PublishedArtifact& artifact : job->artifacts) {
-      Status declared =
-          co_await ledger->Write("artifact " + artifact.sha256 + " " + artifact.name + "\n");
-      if (!declared.ok()) ledger_failure = declared.error().message();
-    }
-  }
-  // A failed build is logged too: closed, with no artifacts to sign.
-  Status closed = co_await ledger->Write("close\n");
-  if (closed.ok()) closed = co_await ledger->CloseWrite();
-  std::string answer;
-  int ledger_exit = -1;
-  std::string ledger_message;
-  while (closed.ok()) {
-    auto event = co_await ledger->Read();
-    if (!event.ok()) {
-      ledger_message = event.error().message();
-      break;
-    }
-    if (event->kind == rpc::CallEvent::Kind::kData && answer.size() < tlog::kMaxReceiptSize) {
-      answer += event->data;
-    }
-    if (event->kind == rpc::CallEvent::Kind::kExit) {
-      ledger_exit = event->exit_code;
-      ledger_message = event->message;
-      break;
-    }
-  }
-  co_await ledger->Close();
-  if (!built) {
-    cleanup();
-    co_return fail(job->status.error().WithContext("build " + id +
-                                                   " failed; nothing was signed "
-                                                   "or published"));
-  }
-  if (!closed.ok() || !ledger_failure.empty() || ledger_exit != 0) {
-    cleanup();
-    co_return fail(
-        Error::Failed("the ledger did not close the log of build " + id + " (" +
-                      (closed.ok() ? ledger_failure + ledger_message : closed.error().message()) +
-                      "); nothing was signed or published"));
-  }
-  auto receipt_text = ReceiptOfAnswer(answer);
-  Result<tlog::Checkpoint> proven = Error::Failed("no receipt");
-  Result<tlog::Receipt> receipt = Error::Failed("no receipt");
-  if (receipt_text.ok()) receipt = tlog::ParseReceipt(*receipt_text);
-  if (receipt.ok())
-    proven = tlog::VerifyReceipt(*receipt, ledger_verifier_, ledger_verifier_.name());
-  if (!proven.ok()) {
-    cleanup();
-    co_return fail(proven.error().WithContext("the ledger's receipt for build " + id +
-                                              " does not verify; nothing was signed or published"));
-  }
-  auto entry = provenance::ParseBuildLogEntry(*receipt->extra);
-  if (!entry.ok() || entry->build_id != id || entry->status != "closed") {
-    cleanup();
-    co_return fail(Error::Failed("the ledger's receipt is not for build " + id));
-  }
-  (void)co_await call.Write("log ledger: build-log entry " + std::to_string(receipt->index) +
-                            " (receipt verified against the checkpoint of size " +
-                            std::to_string(proven->size) + ")\n");
-
-  provenance::SignRequest sign_request{*receipt_text, {}};
-  for (const PublishedArtifact& artifact : job->artifacts) {
-    sign_request.digests.push_back(artifact.sha256);
-  }
-  const rpc::CallRequest sign_call{"vigil.Sign", component.key};
-  const std::string sign_body = provenance::FormatSignRequest(sign_request);
-  auto signed_outcome = co_await rpc::CallServiceAsync(executor, signer_.address, sign_call,
-                                                       signer_.tls, signer_.options, sign_body);
-  if (!signed_outcome.ok() || signed_outcome->exit_code != 0) {
-    cleanup();
-    const std::string why =
-        signed_outcome.ok() ? signed_outcome->message : signed_outcome.error().message();
-    co_return fail(Error::Failed("the signer did not sign build " + id + " (" + why +
-                                 "); nothing was published"));
-  }
-  std::string envelope = signed_outcome->output;
-  while (!envelope.empty() && envelope.back() == '\n') envelope.pop_back();
-  // The signer's answer is published only if it is a well-formed envelope.
-  auto parsed_envelope = provenance::ParseEnvelope(envelope);
-  if (!parsed_envelope.ok()) {
-    cleanup();
-    co_return fail(Error::Failed("the signer's answer for build " + id +
-                                 " is not a DSSE envelope (" + parsed_envelope.error().message() +
-                                 "); nothing was published"));
-  }
-  const std::string key_id = parsed_envelope->signatures.front().keyid;
-
-  Publication publication;
-  publication.component = component.name;
-  publication.version = job->source.version;
-  publication.commit = job->source.commit;
-  publication.build_id = id;
-  publication.ledger_index = receipt->index;
-  for (const TagSigner& signer : job->source.signers) {
-    publication.signers.push_back(signer.fingerprint);
-  }
-  publication.key_id = key_id;
-  publication.artifacts = job->artifacts;
-  publication.envelope = envelope + "\n";
-  publication.receipt = *receipt_text;
-  auto published = publisher_.Publish(publication, dir / "out" / "dist");
-  if (!published.ok()) {
-    cleanup();
-    co_return fail(published.error().WithContext("publishing build " + id));
-  }
-
-  Json result{{"build_id", id},
-              {"component", component.name},
-              {"version", publication.version},
-              {"commit", publication.commit},
-              {"ledger_index", receipt->index},
-              {"published", published->string()},
-              {"key_id", key_id}};
-  audit["decision"] = "published";
-  audit["ledger_index"] = receipt->index;
-  audit["published"] = published->string();
-  audit_.Record(audit);
-  Status answered = co_await call.Write("result " + result.dump() + "\n");
-  cleanup();  // after the answer: the caller need not wait for it
-  co_return answered;
+  // Steps: declare the artifacts, close and prove.
+  auto proven = co_await CloseAndProve(**log, *job, id, ledger_verifier_);
+  if (!proven.ok()) co_return audit.Failed(proven.error());
+  const std::string proof_line =
+      FormatBuildLog("ledger: build-log entry " + std::to_string(proven->index) +
+                     " (receipt verified against the checkpoint of size " +
+                     std::to_string(proven->checkpoint_size) + ")");
+  (void)co_await call.Write(proof_line);
+  // Step: sign.
+  auto provenance = co_await Sign(signer_, component.key, *proven, *job, id);
+  if (!provenance.ok()) co_return audit.Failed(provenance.error());
+  // Step: publish.
+  const Publication publication =
+      PublicationFor(id, component, job->source, *proven, *provenance, job->artifacts);
+  auto published = publisher_.Publish(publication, dir.path / "out" / "dist");
+  if (!published.ok())
+    co_return audit.Failed(published.error().WithContext("publishing build " + id));
+  audit.Published(publication.ledger_index, *published);
+  const std::string answer = FormatBuildResult(ResultFor(publication, *published));
+  co_return co_await call.Write(answer);  // the work directory goes after the answer
 }
 
 }  // namespace vigil::builder

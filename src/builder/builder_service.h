@@ -4,14 +4,15 @@
 //     produced; then closes the log declaring the artifacts, checks the ledger's receipt,
 //     has the artifacts signed (vigil.Sign+KEY) and publishes them to the `testing`
 //     channel. Lines to the caller: "build ID", "log TEXT"..., and on success
-//     "result JSON". If the ledger or the signer is unreachable or refuses, the build
-//     fails and nothing is published.
+//     "result JSON" (builder/build_answer.h). If the ledger or the signer is unreachable
+//     or refuses, the build fails and nothing is published. The steps: builder/build_steps.h.
 // Spec: docs/SPEC-builder.md.
 #pragma once
 
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "builder/builder_config.h"
 #include "builder/publisher.h"
@@ -33,6 +34,8 @@ class BuilderService {
 
  private:
   asio::awaitable<Status> TriggerBuild(rpc::Call& call);
+  // The configuration as it is now and the component `name` in it.
+  Result<std::pair<BuilderConfig, ComponentConfig>> LoadComponent(const std::string& name) const;
 
   std::filesystem::path config_path_;
   BuilderConfig config_;  // service settings; components are re-read for every build

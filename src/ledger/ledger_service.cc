@@ -11,16 +11,14 @@
 #include <nlohmann/json.hpp>
 
 #include "base/file.h"
+#include "base/line_splitter.h"
 #include "crypto/file_hash.h"
 #include "ledger/build_entry.h"
-#include "ledger/build_log_line.h"
+#include "ledger/build_log_protocol.h"
 
 namespace vigil::ledger {
 namespace {
 
-// A protocol line (before the log text is cut to kMaxLineLength) may be this long; longer
-// ones are cut here and the rest up to the newline is dropped.
-constexpr std::size_t kMaxProtocolLine = 64 * 1024;
 constexpr std::size_t kMaxRecordSize = 64 * 1024;
 constexpr std::uint64_t kMaxLogSize = 16ull << 30;
 
@@ -65,39 +63,132 @@ Status FlushLines(BuildLogs& logs, Stream& stream) {
   return OkStatus();
 }
 
+Status Declare(Stream& stream, Artifact artifact) {
+  if (stream.closed) return Error::BadInput("artifact after close");
+  for (const Artifact& known : stream.artifacts) {
+    if (known.name == artifact.name) {
+      return Error::BadInput("artifact " + artifact.name + " declared twice");
+    }
+  }
+  if (stream.artifacts.size() == kMaxArtifacts) {
+    return Error::BadInput("more than " + std::to_string(kMaxArtifacts) + " artifacts");
+  }
+  stream.artifacts.push_back(std::move(artifact));
+  return OkStatus();
+}
+
+// One line of the protocol, parsed by its codec and applied to the stream. Log lines are
+// batched; any other line first writes the batch, so that the log keeps its order.
 Status HandleLine(BuildLogs& logs, Stream& stream, std::string_view line, std::string& reply) {
   auto parsed = ParseBuildLogLine(line);
   if (parsed.ok() && parsed->kind == BuildLogLineKind::kLog) {
     if (stream.closed) return Error::BadInput("log line after close");
-    stream.batch.push_back(parsed->rest);
+    stream.batch.push_back(parsed->text);
     return OkStatus();
   }
   VIGIL_RETURN_IF_ERROR(FlushLines(logs, stream));
-  VIGIL_RETURN_IF_ERROR(parsed.status());  // an unknown line
-  if (parsed->kind == BuildLogLineKind::kSync) {
-    VIGIL_ASSIGN_OR_RETURN(std::uint64_t durable, logs.Sync(stream.id));
-    reply += "ack " + std::to_string(durable) + "\n";
-    stream.acked = durable;
-    return OkStatus();
-  }
-  if (parsed->kind == BuildLogLineKind::kArtifact) {
-    if (stream.closed) return Error::BadInput("artifact after close");
-    VIGIL_ASSIGN_OR_RETURN(Artifact artifact, ParseArtifactLine(parsed->rest));
-    for (const Artifact& known : stream.artifacts) {
-      if (known.name == artifact.name) {
-        return Error::BadInput("artifact " + artifact.name + " declared twice");
-      }
+  VIGIL_RETURN_IF_ERROR(parsed.status());  // an unknown or malformed line
+  switch (parsed->kind) {
+    case BuildLogLineKind::kSync: {
+      VIGIL_ASSIGN_OR_RETURN(std::uint64_t durable, logs.Sync(stream.id));
+      reply += FormatAck(durable);
+      stream.acked = durable;
+      return OkStatus();
     }
-    if (stream.artifacts.size() == kMaxArtifacts) {
-      return Error::BadInput("more than " + std::to_string(kMaxArtifacts) + " artifacts");
-    }
-    stream.artifacts.push_back(std::move(artifact));
-    return OkStatus();
+    case BuildLogLineKind::kArtifact:
+      return Declare(stream, std::move(parsed->artifact));
+    case BuildLogLineKind::kClose:
+      if (stream.closed) return Error::BadInput("close sent twice");
+      stream.closed = true;
+      return OkStatus();
+    case BuildLogLineKind::kLog:
+      break;  // above
   }
-  // BuildLogLineKind::kClose
-  if (stream.closed) return Error::BadInput("close sent twice");
-  stream.closed = true;
   return OkStatus();
+}
+
+// Handles the complete lines of one chunk, up to the first protocol error, and returns
+// what to answer: acks, asked for or not.
+std::string HandleLines(BuildLogs& logs, Stream& stream, LineSplitter& lines) {
+  std::string reply;
+  while (!stream.error) {
+    auto line = lines.Next();
+    if (!line) break;
+    Status handled = HandleLine(logs, stream, line->text, reply);
+    if (!handled.ok()) stream.error = handled.error();
+  }
+  // Lines before a protocol error in the same chunk are kept too.
+  Status flushed = FlushLines(logs, stream);
+  if (!flushed.ok() && !stream.error) stream.error = flushed.error();
+  stream.batch.clear();  // it points into `lines`
+  const std::uint64_t durable = logs.DurableLines(stream.id);
+  if (reply.empty() && durable > stream.acked) {
+    reply = FormatAck(durable);
+    stream.acked = durable;
+  }
+  return reply;
+}
+
+// Reads the stream until it ends or breaks, or a protocol error. True when the builder
+// half-closed it after a whole line.
+asio::awaitable<bool> ReadStream(rpc::Call& call, BuildLogs& logs, Stream& stream) {
+  LineSplitter lines(kMaxBuildLogLine);
+  while (!stream.error) {
+    auto chunk = co_await call.Read();
+    if (!chunk.ok()) {
+      stream.error = chunk.error();  // the stream broke
+      co_return false;
+    }
+    if (!chunk->has_value()) {
+      if (lines.InsideLine()) {
+        stream.error = Error::BadInput("the stream ended inside a line (no final newline)");
+      }
+      co_return true;
+    }
+    lines.Append(**chunk);
+    const std::string reply = HandleLines(logs, stream, lines);
+    if (!reply.empty() && !stream.error) {
+      Status sent = co_await call.Write(reply);
+      if (!sent.ok()) stream.error = sent.error();
+    }
+  }
+  co_return false;
+}
+
+// Refuses a build id that is malformed or used, and starts its log. Returns the start time.
+Result<std::string> StartStream(tlog::LogStore& store, BuildLogs& logs, const std::string& id,
+                                const rpc::CallIdentity& builder) {
+  VIGIL_RETURN_IF_ERROR(CheckBuildId(id));
+  VIGIL_ASSIGN_OR_RETURN(auto logged, store.FindByLabel({"build-log", id}));
+  if (!logged.empty()) {
+    return Error::Failed("build " + id + " is in the ledger already (entry " +
+                         std::to_string(logged.front()) + "): build ids are used once");
+  }
+  std::string start = UtcTimestamp(std::chrono::system_clock::now());
+  VIGIL_RETURN_IF_ERROR(logs.Start(id));
+  // Who streamed it, so that a log the ledger could not finish (a crash) is still
+  // attributed when it is recovered.
+  const nlohmann::json meta{{"builder", {{"name", builder.name}, {"tags", builder.tags}}},
+                            {"start", start}};
+  VIGIL_RETURN_IF_ERROR(
+      WriteFileAtomic(logs.LogPath(id).replace_extension(".meta"), AsBytes(meta.dump())));
+  return start;
+}
+
+// The build-log entry of a finished stream.
+Result<BuildEntry> EntryOf(BuildLogs& logs, Stream& stream, const rpc::CallIdentity& builder,
+                           std::string start, bool closed) {
+  BuildEntry entry;
+  entry.build_id = stream.id;
+  entry.builder = builder;
+  entry.start = std::move(start);
+  entry.end = UtcTimestamp(std::chrono::system_clock::now());
+  entry.lines = stream.lines;
+  entry.closed = closed;
+  entry.artifacts = std::move(stream.artifacts);
+  VIGIL_ASSIGN_OR_RETURN(entry.log_sha256,
+                         crypto::Sha256OfFile(logs.LogPath(stream.id), kMaxLogSize));
+  return entry;
 }
 
 }  // namespace
@@ -110,96 +201,18 @@ void LedgerService::RegisterWith(rpc::ServiceHost& host) {
 asio::awaitable<Status> LedgerService::BuildLog(rpc::Call& call) {
   Stream stream;
   stream.id = call.argument();
-  VIGIL_CO_RETURN_IF_ERROR(CheckBuildId(stream.id));
-  auto logged = store_.FindByLabel({"build-log", stream.id});
-  VIGIL_CO_RETURN_IF_ERROR(logged.status());
-  if (!logged->empty()) {
-    co_return Error::Failed("build " + stream.id + " is in the ledger already (entry " +
-                            std::to_string(logged->front()) + "): build ids are used once");
-  }
-  const std::string start = UtcTimestamp(std::chrono::system_clock::now());
-  VIGIL_CO_RETURN_IF_ERROR(logs_.Start(stream.id));
-  // Who streamed it, so that a log the ledger could not finish (a crash) is still
-  // attributed when it is recovered.
-  const nlohmann::json meta{
-      {"builder", {{"name", call.caller().name}, {"tags", call.caller().tags}}}, {"start", start}};
-  VIGIL_CO_RETURN_IF_ERROR(
-      WriteFileAtomic(logs_.LogPath(stream.id).replace_extension(".meta"), AsBytes(meta.dump())));
-
-  std::string pending;
-  bool skipping = false;  // dropping the rest of an oversize line
-  bool clean_end = false;
-  while (!stream.error) {
-    auto chunk = co_await call.Read();
-    if (!chunk.ok()) {
-      stream.error = chunk.error();  // the stream broke
-      break;
-    }
-    if (!chunk->has_value()) {
-      clean_end = true;
-      break;
-    }
-    pending += **chunk;
-    std::string reply;
-    std::size_t begin = 0;
-    while (!stream.error) {
-      const std::size_t newline = pending.find('\n', begin);
-      if (newline == std::string::npos) {
-        if (pending.size() - begin > kMaxProtocolLine) {
-          // Cut: keep the first part as the line, drop the rest up to the next newline.
-          if (!skipping) {
-            Status handled =
-                HandleLine(logs_, stream, std::string_view(pending).substr(begin), reply);
-            if (!handled.ok()) stream.error = handled.error();
-          }
-          skipping = true;
-          begin = pending.size();
-        }
-        break;
-      }
-      if (!skipping) {
-        Status handled = HandleLine(
-            logs_, stream, std::string_view(pending).substr(begin, newline - begin), reply);
-        if (!handled.ok()) stream.error = handled.error();
-      }
-      skipping = false;
-      begin = newline + 1;
-    }
-    // Lines before a protocol error in the same chunk are kept too.
-    Status flushed = FlushLines(logs_, stream);
-    if (!flushed.ok() && !stream.error) stream.error = flushed.error();
-    stream.batch.clear();  // it points into `pending`
-    pending.erase(0, begin);
-    const std::uint64_t durable = logs_.DurableLines(stream.id);
-    if (reply.empty() && durable > stream.acked) {
-      reply = "ack " + std::to_string(durable) + "\n";
-      stream.acked = durable;
-    }
-    if (!reply.empty() && !stream.error) {
-      Status sent = co_await call.Write(reply);
-      if (!sent.ok()) stream.error = sent.error();
-    }
-  }
-  if (!pending.empty() && !skipping && !stream.error && clean_end) {
-    stream.error = Error::BadInput("the stream ended inside a line (no final newline)");
-  }
+  auto start = StartStream(store_, logs_, stream.id, call.caller());
+  VIGIL_CO_RETURN_IF_ERROR(start.status());
+  const bool clean_end = co_await ReadStream(call, logs_, stream);
 
   const bool closed = clean_end && stream.closed && !stream.error;
   Status finished = logs_.Finish(stream.id, closed ? BuildState::kClosed : BuildState::kTruncated);
-  BuildEntry entry;
-  entry.build_id = stream.id;
-  entry.builder = call.caller();
-  entry.start = start;
-  entry.end = UtcTimestamp(std::chrono::system_clock::now());
-  entry.lines = stream.lines;
-  entry.closed = closed && finished.ok();
-  entry.artifacts = std::move(stream.artifacts);
-  auto log_hash = crypto::Sha256OfFile(logs_.LogPath(stream.id), kMaxLogSize);
-  VIGIL_CO_RETURN_IF_ERROR(log_hash.status());
-  entry.log_sha256 = *log_hash;
-  auto index = co_await AppendEntry(sequencer_, SerializeBuildEntry(entry));
+  auto entry = EntryOf(logs_, stream, call.caller(), *start, closed && finished.ok());
+  VIGIL_CO_RETURN_IF_ERROR(entry.status());
+  Bytes serialized = SerializeBuildEntry(*entry);
+  auto index = co_await AppendEntry(sequencer_, std::move(serialized));
   VIGIL_CO_RETURN_IF_ERROR(index.status());
-  if (!entry.closed) {
+  if (!entry->closed) {
     if (stream.error) co_return *stream.error;
     if (!finished.ok()) co_return finished.error();
     co_return Error::Failed("the stream ended without `close`: logged as truncated (entry " +
@@ -207,7 +220,8 @@ asio::awaitable<Status> LedgerService::BuildLog(rpc::Call& call) {
   }
   auto receipt = store_.Receipt(*index);
   VIGIL_CO_RETURN_IF_ERROR(receipt.status());
-  VIGIL_CO_RETURN_IF_ERROR(co_await call.Write("receipt\n" + *receipt));
+  const std::string answer = FormatReceiptAnswer(*receipt);
+  VIGIL_CO_RETURN_IF_ERROR(co_await call.Write(answer));
   co_return OkStatus();
 }
 
