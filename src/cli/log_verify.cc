@@ -11,6 +11,7 @@
 #include "tlog/note.h"
 #include "tlog/receipt.h"
 #include "tlog/tile_client.h"
+#include "tlog/trusted_log.h"
 
 namespace vigil::cli {
 namespace {
@@ -25,47 +26,17 @@ struct VerifyArgs {
   bool json = false;
 };
 
-// The trusted file: the ledger's verifier key on the first line, then the last checkpoint
-// this command verified (absent the first time: trust on first use of the key's log).
-struct TrustedState {
-  std::string vkey;
-  std::string checkpoint_note;
-};
-
-Result<TrustedState> ReadTrusted(const std::string& path) {
+Result<tlog::TrustedLog> ReadTrusted(const std::string& path) {
   VIGIL_ASSIGN_OR_RETURN(Bytes bytes, ReadFile(path, kMaxTrustedFileSize));
-  std::string text(bytes.begin(), bytes.end());
-  const std::size_t newline = text.find('\n');
-  TrustedState state;
-  state.vkey = text.substr(0, newline);
-  if (newline != std::string::npos) {
-    state.checkpoint_note = text.substr(newline + 1);
-  }
-  if (state.vkey.starts_with("PRIVATE+KEY+")) {
-    return Error::BadInput(path +
-                           " holds a private key: --trusted wants the ledger's public verifier "
-                           "key (its log.vkey, printed by `vigil log vkey DIR`) on its first "
-                           "line; keep the private key secret");
-  }
-  if (state.vkey.empty()) {
-    return Error::BadInput(path + ": the first line must be the ledger's verifier key " +
-                           "(`vigil log vkey DIR` prints it)");
-  }
-  return state;
+  return tlog::ParseTrustedLog(AsText(bytes), path);
 }
 
 int Verify(const VerifyArgs& args) {
   auto trusted = ReadTrusted(args.trusted);
   if (!trusted.ok()) return ReportError(trusted.error());
-  auto verifier = tlog::NoteVerifier::Parse(trusted->vkey);
-  if (!verifier.ok()) return ReportError(verifier.error().WithContext(args.trusted));
-  const std::string origin = verifier->name();
-  std::optional<tlog::Checkpoint> old_checkpoint;
-  if (!trusted->checkpoint_note.empty()) {
-    auto opened = tlog::OpenCheckpoint(trusted->checkpoint_note, *verifier, origin);
-    if (!opened.ok()) return ReportError(opened.error().WithContext(args.trusted));
-    old_checkpoint = *opened;
-  }
+  const tlog::NoteVerifier& verifier = trusted->verifier;
+  const std::string origin = verifier.name();
+  const std::optional<tlog::Checkpoint>& old_checkpoint = trusted->checkpoint;
   std::optional<tlog::Receipt> receipt;
   if (!args.proof.empty()) {
     auto bytes = ReadFile(args.proof, 1 << 20);
@@ -79,7 +50,7 @@ int Verify(const VerifyArgs& args) {
   if (!fetch.ok()) return ReportError(fetch.error());
 
   std::string note;
-  auto latest = tlog::FetchCheckpoint(*fetch, *verifier, origin, &note);
+  auto latest = tlog::FetchCheckpoint(*fetch, verifier, origin, &note);
   if (!latest.ok()) return ReportError(latest.error());
   if (old_checkpoint) {
     Status consistent = tlog::CheckExtends(*fetch, *old_checkpoint, *latest);
@@ -90,7 +61,7 @@ int Verify(const VerifyArgs& args) {
            {"root", Base64Encode(latest->root)},
            {"trusted_size", old_checkpoint ? Json(old_checkpoint->size) : Json(nullptr)}};
   if (receipt) {
-    auto proven = tlog::VerifyReceipt(*receipt, *verifier, origin);
+    auto proven = tlog::VerifyReceipt(*receipt, verifier, origin);
     if (!proven.ok()) return ReportError(proven.error().WithContext(args.proof));
     Status consistent = tlog::CheckExtends(*fetch, *proven, *latest);
     if (!consistent.ok()) {
@@ -99,8 +70,8 @@ int Verify(const VerifyArgs& args) {
     out["proof"] = {{"index", receipt->index}, {"checkpoint_size", proven->size}};
   }
   // Only a fully verified checkpoint becomes the new trusted state.
-  const std::string updated = trusted->vkey + "\n" + note;
-  Status saved = WriteFileAtomic(args.trusted, AsBytes(updated), 0644);
+  Status saved =
+      WriteFileAtomic(args.trusted, AsBytes(tlog::FormatTrustedLog(*trusted, note)), 0644);
   if (!saved.ok()) return ReportError(saved.error());
   if (args.json) {
     PrintJson(out);
