@@ -4,12 +4,9 @@
 #include <set>
 
 #include "tlog/receipt.h"
-#include "tlog/verify.h"
 
 namespace vigil::signer {
 namespace {
-
-constexpr std::size_t kMaxCachedCheckpoints = 64;
 
 Verdict Refuse(std::string check, std::string reason) {
   Verdict verdict;
@@ -26,19 +23,6 @@ bool SameIdentity(const provenance::LoggedBuild& build, const rpc::CallIdentity&
 
 }  // namespace
 
-Result<tlog::Checkpoint> Approver::OpenCheckpoint(const std::string& note) {
-  {
-    std::lock_guard lock(mutex_);
-    if (auto it = verified_.find(note); it != verified_.end()) return it->second;
-  }
-  VIGIL_ASSIGN_OR_RETURN(tlog::Checkpoint checkpoint,
-                         tlog::OpenCheckpoint(note, trust_.verifier, trust_.origin));
-  std::lock_guard lock(mutex_);
-  if (verified_.size() >= kMaxCachedCheckpoints) verified_.clear();
-  verified_.emplace(note, checkpoint);
-  return checkpoint;
-}
-
 Verdict Approver::Check(const provenance::SignRequest& request, const rpc::CallIdentity& caller,
                         std::int64_t now) {
   auto receipt = tlog::ParseReceipt(request.receipt);
@@ -46,16 +30,13 @@ Verdict Approver::Check(const provenance::SignRequest& request, const rpc::CallI
   if (!receipt->extra) {
     return Refuse("receipt", "the receipt does not carry the entry (no extra line)");
   }
-  auto checkpoint = OpenCheckpoint(receipt->checkpoint);
+  auto checkpoint = receipts_.OpenCheckpoint(receipt->checkpoint);
   if (!checkpoint.ok()) return Refuse("checkpoint", checkpoint.error().message());
 
   const ByteView entry = *receipt->extra;
-  Status included = tlog::VerifyInclusion(receipt->index, checkpoint->size, tlog::LeafHash(entry),
-                                          receipt->proof, checkpoint->root);
+  Status included = tlog::VerifyReceiptInclusion(*receipt, entry, *checkpoint);
   if (!included.ok()) {
-    return Refuse("inclusion", "the entry is not in the ledger at index " +
-                                   std::to_string(receipt->index) + ": " +
-                                   included.error().message());
+    return Refuse("inclusion", "the entry is not in the ledger: " + included.error().message());
   }
 
   auto build = provenance::ParseBuildLogEntry(entry);

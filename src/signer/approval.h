@@ -11,8 +11,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -21,6 +19,7 @@
 #include "rpc/policy.h"
 #include "tlog/checkpoint.h"
 #include "tlog/note.h"
+#include "tlog/receipt_verifier.h"
 
 namespace vigil::signer {
 
@@ -49,22 +48,22 @@ struct Verdict {
 
 class Approver {
  public:
-  explicit Approver(LedgerTrust trust) : trust_(std::move(trust)) {}
+  explicit Approver(LedgerTrust trust)
+      : trust_(std::move(trust)), receipts_(trust_.verifier, trust_.origin) {}
 
   // `now` in seconds since the epoch. Thread-safe.
   Verdict Check(const provenance::SignRequest& request, const rpc::CallIdentity& caller,
                 std::int64_t now);
 
   const LedgerTrust& trust() const { return trust_; }
+  // The ledger's receipts, checked with the pinned key. Builds closed in one batch share a
+  // checkpoint, so its signature is verified once for all of them (and for the signer's
+  // own signature records).
+  const tlog::ReceiptVerifier& receipts() const { return receipts_; }
 
  private:
-  // Opens a checkpoint note, remembering verified notes: builds closed in one batch share a
-  // checkpoint, and its signature need not be verified again for each of them.
-  Result<tlog::Checkpoint> OpenCheckpoint(const std::string& note);
-
   LedgerTrust trust_;
-  std::mutex mutex_;
-  std::map<std::string, tlog::Checkpoint> verified_;
+  tlog::ReceiptVerifier receipts_;
 };
 
 }  // namespace vigil::signer

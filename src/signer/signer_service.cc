@@ -29,6 +29,33 @@ void SignerService::RegisterWith(rpc::ServiceHost& host) {
   host.Register("vigil.Sign", [this](rpc::Call& call) { return Sign(call); });
 }
 
+asio::awaitable<Result<std::string>> SignerService::ReadRequest(rpc::Call& call) {
+  std::string body;
+  while (true) {
+    auto chunk = co_await call.Read();
+    if (!chunk.ok()) co_return chunk.error();
+    if (!chunk->has_value()) co_return body;
+    body += **chunk;
+    if (body.size() > provenance::kMaxSignRequestSize) {
+      co_return Error::BadInput("the request is over " +
+                                std::to_string(provenance::kMaxSignRequestSize) + " bytes");
+    }
+  }
+}
+
+Result<std::string> SignerService::SignStatement(SigningKey& key, const std::string& key_id,
+                                                 const Approval& approval) const {
+  provenance::ProvenanceFacts facts{approval.build, approval.subjects, approver_.trust().origin,
+                                    approval.ledger_index};
+  const std::string statement = provenance::MakeStatement(facts);
+  provenance::DsseEnvelope envelope{
+      std::string(provenance::kInTotoPayloadType), Bytes(statement.begin(), statement.end()), {}};
+  VIGIL_ASSIGN_OR_RETURN(Bytes signature, key.Sign(provenance::PreAuthEncoding(
+                                              envelope.payload_type, envelope.payload)));
+  envelope.signatures.push_back({key_id, std::move(signature)});
+  return provenance::SerializeEnvelope(envelope);
+}
+
 asio::awaitable<Status> SignerService::Sign(rpc::Call& call) {
   Json audit{{"event", "sign"},
              {"caller", call.caller().name},
@@ -51,19 +78,9 @@ asio::awaitable<Status> SignerService::Sign(rpc::Call& call) {
   const std::string key_id = signing_key.public_key().KeyId();
   audit["key_id"] = key_id;
 
-  std::string body;
-  while (true) {
-    auto chunk = co_await call.Read();
-    if (!chunk.ok()) co_return refuse("request", chunk.error());
-    if (!chunk->has_value()) break;
-    body += **chunk;
-    if (body.size() > provenance::kMaxSignRequestSize) {
-      co_return refuse("request",
-                       Error::BadInput("the request is over " +
-                                       std::to_string(provenance::kMaxSignRequestSize) + " bytes"));
-    }
-  }
-  auto request = provenance::ParseSignRequest(body);
+  auto body = co_await ReadRequest(call);
+  if (!body.ok()) co_return refuse("request", body.error());
+  auto request = provenance::ParseSignRequest(*body);
   if (!request.ok()) co_return refuse("request", request.error());
   audit["digests"] = request->digests;
 
@@ -81,20 +98,12 @@ asio::awaitable<Status> SignerService::Sign(rpc::Call& call) {
     co_return refuse("replay", Error::Failed("refused (replay): " + reserved.error().message()));
   }
 
-  provenance::ProvenanceFacts facts{approval.build, approval.subjects, approver_.trust().origin,
-                                    approval.ledger_index};
-  const std::string statement = provenance::MakeStatement(facts);
-  provenance::DsseEnvelope envelope{
-      std::string(provenance::kInTotoPayloadType), Bytes(statement.begin(), statement.end()), {}};
-  auto signature =
-      signing_key.Sign(provenance::PreAuthEncoding(envelope.payload_type, envelope.payload));
-  if (!signature.ok()) {
+  auto envelope_text = SignStatement(signing_key, key_id, approval);
+  if (!envelope_text.ok()) {
     (void)replay_.Release(key_id, approval.build.build_id);
-    co_return refuse("sign", signature.error());
+    co_return refuse("sign", envelope_text.error());
   }
-  envelope.signatures.push_back({key_id, std::move(signature).value()});
-  const std::string envelope_text = provenance::SerializeEnvelope(envelope);
-  const std::string envelope_sha256 = HexEncode(crypto::Sha256(AsBytes(envelope_text)));
+  const std::string envelope_sha256 = HexEncode(crypto::Sha256(AsBytes(*envelope_text)));
 
   // Nothing leaves the signer unless the ledger has the record of it.
   const std::string record = provenance::SerializeSignatureRecord(
@@ -115,7 +124,7 @@ asio::awaitable<Status> SignerService::Sign(rpc::Call& call) {
   audit["envelope_sha256"] = envelope_sha256;
   audit["record_index"] = *record_index;
   audit_.Record(audit);
-  co_return co_await call.Write(envelope_text + "\n");
+  co_return co_await call.Write(*envelope_text + "\n");
 }
 
 asio::awaitable<Result<std::uint64_t>> SignerService::AppendRecord(
@@ -132,8 +141,7 @@ asio::awaitable<Result<std::uint64_t>> SignerService::AppendRecord(
   }
   auto receipt = tlog::ParseReceipt(outcome->output);
   if (!receipt.ok()) co_return receipt.error().WithContext("the ledger's receipt");
-  const LedgerTrust& trust = approver_.trust();
-  auto proven = tlog::VerifyReceipt(*receipt, trust.verifier, trust.origin);
+  auto proven = approver_.receipts().Verify(*receipt);
   if (!proven.ok()) co_return proven.error().WithContext("the ledger's receipt");
   if (!receipt->extra) co_return Error::Failed("the ledger's receipt does not carry the record");
   const auto logged = provenance::ParseLoggedSignature(*receipt->extra);

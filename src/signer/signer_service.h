@@ -38,6 +38,11 @@ class SignerService {
 
  private:
   asio::awaitable<Status> Sign(rpc::Call& call);
+  // The request's body, at most provenance::kMaxSignRequestSize bytes.
+  static asio::awaitable<Result<std::string>> ReadRequest(rpc::Call& call);
+  // The DSSE envelope of the approved build's statement, signed with `key`.
+  Result<std::string> SignStatement(SigningKey& key, const std::string& key_id,
+                                    const Approval& approval) const;
   // Appends the signature record; returns its ledger index once the ledger's receipt for it
   // verifies against the pinned key. The caller keeps the arguments alive (it awaits).
   asio::awaitable<Result<std::uint64_t>> AppendRecord(const std::string& record,

@@ -103,15 +103,13 @@ Result<Receipt> ParseReceipt(std::string_view text) {
   return receipt;
 }
 
-Result<Checkpoint> VerifyReceipt(const Receipt& receipt, ByteView entry,
-                                 const NoteVerifier& verifier, std::string_view origin) {
+Status VerifyReceiptInclusion(const Receipt& receipt, ByteView entry,
+                              const Checkpoint& checkpoint) {
   if (receipt.extra.has_value() &&
       !std::equal(receipt.extra->begin(), receipt.extra->end(), entry.begin(), entry.end())) {
     return Error::Failed(
         "the receipt's extra data is not the entry; this receipt is for another entry");
   }
-  VIGIL_ASSIGN_OR_RETURN(Checkpoint checkpoint,
-                         OpenCheckpoint(receipt.checkpoint, verifier, origin));
   const Status included = VerifyInclusion(receipt.index, checkpoint.size, LeafHash(entry),
                                           receipt.proof, checkpoint.root);
   if (!included.ok()) {
@@ -119,6 +117,14 @@ Result<Checkpoint> VerifyReceipt(const Receipt& receipt, ByteView entry,
                                         std::to_string(receipt.index) + ", tree size " +
                                         std::to_string(checkpoint.size) + ") does not verify");
   }
+  return OkStatus();
+}
+
+Result<Checkpoint> VerifyReceipt(const Receipt& receipt, ByteView entry,
+                                 const NoteVerifier& verifier, std::string_view origin) {
+  VIGIL_ASSIGN_OR_RETURN(Checkpoint checkpoint,
+                         OpenCheckpoint(receipt.checkpoint, verifier, origin));
+  VIGIL_RETURN_IF_ERROR(VerifyReceiptInclusion(receipt, entry, checkpoint));
   return checkpoint;
 }
 

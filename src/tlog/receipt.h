@@ -56,6 +56,11 @@ Result<Receipt> ParseReceipt(std::string_view text);
 Result<Checkpoint> VerifyReceipt(const Receipt& receipt, ByteView entry,
                                  const NoteVerifier& verifier, std::string_view origin);
 
+// The inclusion half of VerifyReceipt, for a caller that opened the checkpoint itself
+// (ReceiptVerifier, which caches them): `entry`, and the receipt's extra data if it has
+// any, is at the receipt's index in `checkpoint`'s tree.
+Status VerifyReceiptInclusion(const Receipt& receipt, ByteView entry, const Checkpoint& checkpoint);
+
 // The same with the entry taken from the receipt's extra data, as Vigil's receipts carry it
 // (BadInput if the receipt has no extra line).
 Result<Checkpoint> VerifyReceipt(const Receipt& receipt, const NoteVerifier& verifier,

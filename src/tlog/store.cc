@@ -7,17 +7,14 @@
 #include <array>
 #include <cassert>
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <map>
 #include <mutex>
 #include <system_error>
 
 #include "base/file.h"
-#include "base/secret_file_mode.h"
-#include "base/strict_number.h"
-#include "crypto/secret.h"
 #include "tlog/checkpoint.h"
+#include "tlog/checkpoint_publisher.h"
 #include "tlog/entry_index.h"
 #include "tlog/note.h"
 #include "tlog/prove.h"
@@ -28,27 +25,12 @@
 namespace vigil::tlog {
 namespace {
 
-// The "time" extension of a checkpoint signed now.
-std::string TimeNow() {
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
-  return TimeExtension(std::chrono::duration_cast<std::chrono::seconds>(now).count());
-}
-
-constexpr std::uint64_t kTileWidth = 256;
-// Tile levels 0..7 hold tree levels 0, 8, ..., 56: enough for any 64-bit size.
-constexpr int kTileLevels = 8;
+constexpr std::uint64_t kTileWidth = kFullTileWidth;
+constexpr int kTileLevels = kStoredTileLevels;
 constexpr std::uint64_t kMaxKeyFileSize = 4096;
 constexpr std::uint64_t kMaxCheckpointSize = 64 * 1024;
-constexpr std::uint64_t kMaxHashTileSize = kTileWidth * 32;
-constexpr std::uint64_t kMaxBundleSize = kTileWidth * (2 + kMaxStoredEntrySize);
 // Entries re-indexed per transaction when the index catches up.
 constexpr std::uint64_t kIndexChunk = 4096;
-
-// The number of complete tree nodes at tile level `level` (tree level 8*level).
-std::uint64_t NodesAtTileLevel(std::uint64_t size, int level) {
-  const int shift = kTileHeight * level;
-  return shift >= 64 ? 0 : size >> shift;
-}
 
 Bytes ConcatHashes(std::span<const Hash> hashes) {
   Bytes out;
@@ -59,16 +41,14 @@ Bytes ConcatHashes(std::span<const Hash> hashes) {
   return out;
 }
 
-// The origin is the verifier key's name: everything before its first '+'.
-std::string NameOfVerifierKey(const std::string& vkey) { return vkey.substr(0, vkey.find('+')); }
-
 Result<std::string> ReadText(const fs::path& path, std::uint64_t max_size) {
   VIGIL_ASSIGN_OR_RETURN(Bytes bytes, ReadFile(path, max_size, /*allow_symlink=*/false));
   return std::string(bytes.begin(), bytes.end());
 }
 
-std::uint64_t FullTiles(std::uint64_t size, int level) {
-  return NodesAtTileLevel(size, level) / kTileWidth;
+std::optional<std::string> OptionalLabelPart(const std::optional<EntryLabel>& label,
+                                             std::string EntryLabel::*part) {
+  return label ? std::optional((*label).*part) : std::nullopt;
 }
 
 // What every reader needs before anything is opened: the tiles, the checkpoint and the
@@ -107,10 +87,12 @@ struct LogStore::State {
   std::string checkpoint;
 };
 
-LogStore::LogStore(fs::path dir, std::string origin, std::string verifier_key)
+LogStore::LogStore(fs::path dir, std::string origin, std::string verifier_key, bool read_only)
     : dir_(std::move(dir)),
+      read_only_(read_only),
       origin_(std::move(origin)),
       verifier_key_(std::move(verifier_key)),
+      tiles_(dir_, read_only),
       state_(std::make_unique<State>()) {}
 
 LogStore::~LogStore() = default;
@@ -131,7 +113,6 @@ Status LogStore::Init(const fs::path& dir, const std::string& origin) {
                            std::to_string(kMaxOriginBytes) +
                            " (a schema-less URL such as example.com/vigil)");
   }
-  VIGIL_ASSIGN_OR_RETURN(NoteSigner signer, NoteSigner::Create(origin));
   const bool created = fs::create_directories(dir, ec);
   if (ec) {
     return Error::Failed("cannot create " + dir.string() + ": " + ec.message());
@@ -150,23 +131,9 @@ Status LogStore::Init(const fs::path& dir, const std::string& origin) {
   if (ec) {
     return undo(Error::Failed("cannot create " + (dir / "tile").string() + ": " + ec.message()));
   }
-  const crypto::SecretBytes private_key = signer.PrivateKeyText();
-  Status written = CreateFileAtomic(dir / "log.key", private_key.view(), 0600);
-  if (!written.ok()) {
-    return undo(written.error());
-  }
-  const std::string vkey = signer.VerifierKey() + "\n";
-  written = CreateFileAtomic(dir / "log.vkey", AsBytes(vkey), 0644);
-  if (!written.ok()) {
-    return undo(written.error());
-  }
-  auto note = signer.Sign(FormatCheckpointText(Checkpoint{origin, 0, EmptyRoot(), {TimeNow()}}));
-  if (!note.ok()) {
-    return undo(note.error());
-  }
-  written = CreateFileAtomic(dir / "checkpoint", AsBytes(*note), 0644);
-  if (!written.ok()) {
-    return undo(written.error());
+  Status published = CheckpointPublisher::Create(dir, origin);
+  if (!published.ok()) {
+    return undo(published.error());
   }
   return OkStatus();
 }
@@ -180,7 +147,6 @@ Result<std::unique_ptr<LogStore>> LogStore::Open(const fs::path& dir, EntryClass
                            "key, can be appended to (a copy of a log can be read: `vigil log "
                            "prove`, `consistency`, `fsck`)");
   }
-  VIGIL_RETURN_IF_ERROR(CheckSecretFileMode(dir / "log.key"));
   UniqueFd lock(::open((dir / "lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   if (lock.get() < 0) {
     return Error::Failed("cannot open " + (dir / "lock").string() + ": " + std::strerror(errno));
@@ -190,29 +156,18 @@ Result<std::unique_ptr<LogStore>> LogStore::Open(const fs::path& dir, EntryClass
                          " is in use by another process (a running vigil-ledger?): read it " +
                          "over HTTP, or stop that process first");
   }
-  VIGIL_ASSIGN_OR_RETURN(std::string key_text, ReadText(dir / "log.key", kMaxKeyFileSize));
-  auto signer = NoteSigner::FromText(key_text);
-  crypto::Wipe({reinterpret_cast<std::uint8_t*>(key_text.data()), key_text.size()});
-  if (!signer.ok()) {
-    return signer.error().WithContext((dir / "log.key").string());
-  }
-  VIGIL_ASSIGN_OR_RETURN(std::string vkey, ReadText(dir / "log.vkey", kMaxKeyFileSize));
-  while (!vkey.empty() && vkey.back() == '\n') {
-    vkey.pop_back();
-  }
-  if (vkey != signer->VerifierKey()) {
-    return Error::Failed((dir / "log.vkey").string() + " does not belong to log.key");
-  }
-  std::unique_ptr<LogStore> store(new LogStore(dir, NameOfVerifierKey(vkey), vkey));
+  VIGIL_ASSIGN_OR_RETURN(CheckpointPublisher publisher, CheckpointPublisher::Open(dir));
+  std::unique_ptr<LogStore> store(
+      new LogStore(dir, publisher.origin(), publisher.verifier_key(), /*read_only=*/false));
   store->lock_ = std::move(lock);
   store->classifier_ = std::move(classifier);
-  store->signer_ = std::make_unique<NoteSigner>(std::move(signer).value());
+  store->publisher_ = std::make_unique<CheckpointPublisher>(std::move(publisher));
   VIGIL_ASSIGN_OR_RETURN(store->index_, EntryIndex::Open(dir / "index.db"));
   VIGIL_RETURN_IF_ERROR(store->Recover());
   // An append builds on the right edge only; the last full tile of each level and the last
   // full bundle are checked too, since damage is likeliest in what was written last.
   VIGIL_RETURN_IF_ERROR(store->CheckLastFullTiles(*store->state_));
-  VIGIL_RETURN_IF_ERROR(store->RemoveLeftovers());
+  VIGIL_RETURN_IF_ERROR(store->tiles_.RemoveBeyond(store->state_->size));
   VIGIL_RETURN_IF_ERROR(store->CatchUpIndex());
   return store;
 }
@@ -227,88 +182,9 @@ Result<std::unique_ptr<LogStore>> LogStore::OpenReadOnly(const fs::path& dir) {
   if (!verifier.ok()) {
     return verifier.error().WithContext((dir / "log.vkey").string());
   }
-  std::unique_ptr<LogStore> store(new LogStore(dir, verifier->name(), vkey));
-  store->read_only_ = true;
+  std::unique_ptr<LogStore> store(new LogStore(dir, verifier->name(), vkey, /*read_only=*/true));
   VIGIL_RETURN_IF_ERROR(store->Recover());
   return store;
-}
-
-Error LogStore::Damaged(const std::string& file, const std::string& what) const {
-  return Error::Failed("the log " + dir_.string() + " is damaged: " + file + " " + what +
-                       "; restore it from a good copy of the log (`vigil log fsck " +
-                       dir_.string() + "` checks every file)");
-}
-
-Result<Bytes> LogStore::ReadLogFile(const std::string& file, std::uint64_t max_size) const {
-  const fs::path path = dir_ / file;
-  auto bytes = ReadFile(path, max_size);
-  if (bytes.ok()) {
-    return bytes;
-  }
-  std::error_code ec;
-  if (!fs::exists(path, ec)) {
-    return Damaged(file, "is missing (the checkpoint covers it)");
-  }
-  return Damaged(file, "cannot be read: " + bytes.error().message());
-}
-
-Result<std::vector<Hash>> LogStore::ReadFullTile(int level, std::uint64_t index) const {
-  const std::string file = TilePath(level, index, 256);
-  VIGIL_ASSIGN_OR_RETURN(Bytes tile, ReadLogFile(file, kMaxHashTileSize));
-  auto hashes = DecodeHashTile(tile, 256);
-  if (!hashes.ok()) {
-    return Damaged(file, "is malformed: " + hashes.error().message());
-  }
-  return hashes;
-}
-
-Result<std::vector<Hash>> LogStore::ReadPartialTile(int level, std::uint64_t index,
-                                                    int width) const {
-  const std::string file = TilePath(level, index, width);
-  std::error_code ec;
-  if (read_only_ && !fs::exists(dir_ / file, ec) &&
-      fs::exists(dir_ / TilePath(level, index, 256), ec)) {
-    // A writer completed the tile since the checkpoint was read and deleted the partial one.
-    VIGIL_ASSIGN_OR_RETURN(std::vector<Hash> full, ReadFullTile(level, index));
-    full.resize(static_cast<std::size_t>(width));
-    return full;
-  }
-  VIGIL_ASSIGN_OR_RETURN(Bytes tile, ReadLogFile(file, kMaxHashTileSize));
-  auto hashes = DecodeHashTile(tile, width);
-  if (!hashes.ok()) {
-    return Damaged(file, "is malformed: " + hashes.error().message());
-  }
-  return hashes;
-}
-
-Result<std::vector<Bytes>> LogStore::ReadBundle(std::uint64_t index, int width) const {
-  std::string file = EntryBundlePath(index, width);
-  int stored_width = width;
-  std::error_code ec;
-  if (width < 256 && read_only_ && !fs::exists(dir_ / file, ec) &&
-      fs::exists(dir_ / EntryBundlePath(index, 256), ec)) {
-    file = EntryBundlePath(index, 256);
-    stored_width = 256;
-  }
-  VIGIL_ASSIGN_OR_RETURN(Bytes bundle, ReadLogFile(file, kMaxBundleSize));
-  auto entries = DecodeEntryBundle(bundle, static_cast<std::size_t>(stored_width));
-  if (!entries.ok()) {
-    return Damaged(file, "is malformed: " + entries.error().message());
-  }
-  entries->resize(static_cast<std::size_t>(width));
-  return entries;
-}
-
-Status LogStore::CheckBundle(std::uint64_t index, std::span<const Bytes> entries,
-                             std::span<const Hash> leaves, const std::string& tile) const {
-  for (std::size_t i = 0; i < entries.size() && i < leaves.size(); ++i) {
-    if (LeafHash(entries[i]) != leaves[i]) {
-      return Damaged(EntryBundlePath(index, static_cast<int>(entries.size())),
-                     "holds entry " + std::to_string(index * kTileWidth + i) +
-                         " with bytes that do not match its leaf hash in " + tile);
-    }
-  }
-  return OkStatus();
 }
 
 // Checks a full tile against its hash in the tile above, itself checked the same way, up to
@@ -324,11 +200,11 @@ Status LogStore::VerifyFullTile(const State& state, const TileKey& tile,
   const std::uint64_t parent_index = index / kTileWidth;
   const std::size_t slot = static_cast<std::size_t>(index % kTileWidth);
   if (parent_level >= kTileLevels) {
-    return Damaged(TilePath(level, index, 256), "lies beyond any possible tree");
+    return tiles_.Damaged(TilePath(level, index, 256), "lies beyond any possible tree");
   }
   Hash expected{};
   std::string parent_file;
-  if (parent_index < FullTiles(state.size, parent_level)) {
+  if (parent_index < FullTileCount(state.size, parent_level)) {
     const TileKey parent{parent_level, parent_index};
     VIGIL_RETURN_IF_ERROR(VerifyFullTile(state, parent, verified));
     expected = verified->at(parent)[slot];
@@ -336,16 +212,17 @@ Status LogStore::VerifyFullTile(const State& state, const TileKey& tile,
   } else {
     const std::vector<Hash>& partial = state.partial_tiles[parent_level];
     if (slot >= partial.size()) {
-      return Damaged(TilePath(level, index, 256), "is not covered by the checkpoint");
+      return tiles_.Damaged(TilePath(level, index, 256), "is not covered by the checkpoint");
     }
     expected = partial[slot];
     parent_file = TilePath(parent_level, parent_index, static_cast<int>(partial.size()));
   }
-  VIGIL_ASSIGN_OR_RETURN(std::vector<Hash> hashes, ReadFullTile(level, index));
+  VIGIL_ASSIGN_OR_RETURN(std::vector<Hash> hashes, tiles_.ReadFullTile(level, index));
   VIGIL_ASSIGN_OR_RETURN(Hash root, SubtreeHashFromTile(hashes, kTileHeight, 0));
   if (root != expected) {
-    return Damaged(TilePath(level, index, 256), "does not hash to its hash in " + parent_file +
-                                                    " (checked up to the " + "checkpoint's root)");
+    return tiles_.Damaged(TilePath(level, index, 256), "does not hash to its hash in " +
+                                                           parent_file + " (checked up to the " +
+                                                           "checkpoint's root)");
   }
   (*verified)[tile] = std::move(hashes);
   return OkStatus();
@@ -354,14 +231,14 @@ Status LogStore::VerifyFullTile(const State& state, const TileKey& tile,
 Status LogStore::CheckLastFullTiles(const State& state) const {
   std::map<TileKey, std::vector<Hash>> verified;
   for (int level = kTileLevels - 1; level >= 0; --level) {
-    if (const std::uint64_t full = FullTiles(state.size, level); full > 0) {
+    if (const std::uint64_t full = FullTileCount(state.size, level); full > 0) {
       VIGIL_RETURN_IF_ERROR(VerifyFullTile(state, {level, full - 1}, &verified));
     }
   }
-  if (const std::uint64_t full = FullTiles(state.size, 0); full > 0) {
-    VIGIL_ASSIGN_OR_RETURN(std::vector<Bytes> entries, ReadBundle(full - 1, 256));
-    VIGIL_RETURN_IF_ERROR(
-        CheckBundle(full - 1, entries, verified.at({0, full - 1}), TilePath(0, full - 1, 256)));
+  if (const std::uint64_t full = FullTileCount(state.size, 0); full > 0) {
+    VIGIL_ASSIGN_OR_RETURN(std::vector<Bytes> entries, tiles_.ReadBundle(full - 1, 256));
+    VIGIL_RETURN_IF_ERROR(tiles_.CheckBundle(full - 1, entries, verified.at({0, full - 1}),
+                                             TilePath(0, full - 1, 256)));
   }
   return OkStatus();
 }
@@ -379,13 +256,13 @@ Status LogStore::Recover() {
   state.checkpoint = note;
   std::string edge_files;
   for (int level = 0; level < kTileLevels; ++level) {
-    const std::uint64_t nodes = NodesAtTileLevel(state.size, level);
+    const std::uint64_t nodes = TileLevelNodes(state.size, level);
     const int width = static_cast<int>(nodes % kTileWidth);
     if (width == 0) {
       continue;
     }
     VIGIL_ASSIGN_OR_RETURN(state.partial_tiles[level],
-                           ReadPartialTile(level, nodes / kTileWidth, width));
+                           tiles_.ReadPartialTile(level, nodes / kTileWidth, width));
     edge_files += (edge_files.empty() ? "" : ", ") + TilePath(level, nodes / kTileWidth, width);
   }
   auto range = CompactRange::Resume(state.size, [&](int level, std::uint64_t index) {
@@ -403,49 +280,9 @@ Status LogStore::Recover() {
   }
   if (const int width = static_cast<int>(state.size % kTileWidth); width > 0) {
     const std::uint64_t index = state.size / kTileWidth;
-    VIGIL_ASSIGN_OR_RETURN(state.partial_bundle, ReadBundle(index, width));
-    VIGIL_RETURN_IF_ERROR(CheckBundle(index, state.partial_bundle, state.partial_tiles[0],
-                                      TilePath(0, index, width)));
-  }
-  return OkStatus();
-}
-
-// Removes tiles and bundles beyond the checkpoint: an interrupted batch wrote them, and
-// nothing may ever serve them, since later appends put other entries at those positions.
-Status LogStore::RemoveLeftovers() {
-  const std::uint64_t size = state_->size;
-  std::error_code ec;
-  auto remove_beyond = [&](auto path_of, std::uint64_t nodes) {
-    const std::uint64_t index = nodes / kTileWidth;
-    const int width = static_cast<int>(nodes % kTileWidth);
-    fs::remove(dir_ / path_of(index, 256), ec);
-    const fs::path partials = (dir_ / path_of(index, 1)).parent_path();
-    if (fs::is_directory(partials, ec)) {
-      for (const auto& file : fs::directory_iterator(partials, ec)) {
-        const std::string name = file.path().filename().string();
-        if (!ScanUnsigned(name, 0, static_cast<std::uint64_t>(width)).ok()) {
-          fs::remove(file.path(), ec);
-        }
-      }
-    }
-    for (std::uint64_t next = index + 1;; ++next) {
-      const fs::path full = dir_ / path_of(next, 256);
-      const fs::path next_partials = (dir_ / path_of(next, 1)).parent_path();
-      if (!fs::exists(full, ec) && !fs::exists(next_partials, ec)) {
-        break;
-      }
-      fs::remove(full, ec);
-      fs::remove_all(next_partials, ec);
-    }
-  };
-  for (int level = 0; level < kTileLevels; ++level) {
-    remove_beyond([level](std::uint64_t index, int width) { return TilePath(level, index, width); },
-                  NodesAtTileLevel(size, level));
-  }
-  remove_beyond([](std::uint64_t index, int width) { return EntryBundlePath(index, width); }, size);
-  if (ec) {
-    return Error::Failed("cannot clean up after an interrupted append in " + dir_.string() + ": " +
-                         ec.message());
+    VIGIL_ASSIGN_OR_RETURN(state.partial_bundle, tiles_.ReadBundle(index, width));
+    VIGIL_RETURN_IF_ERROR(tiles_.CheckBundle(index, state.partial_bundle, state.partial_tiles[0],
+                                             TilePath(0, index, width)));
   }
   return OkStatus();
 }
@@ -466,14 +303,76 @@ Status LogStore::CatchUpIndex() {
     std::vector<IndexedEntry> rows;
     for (std::uint64_t i = indexed; i < end; ++i) {
       VIGIL_ASSIGN_OR_RETURN(Bytes entry, ReadEntryLocked(state, i));
-      auto label = Classify(entry);
-      rows.push_back({i, LeafHash(entry), label ? std::optional(label->kind) : std::nullopt,
-                      label ? std::optional(label->key) : std::nullopt});
+      const auto label = Classify(entry);
+      rows.push_back({i, LeafHash(entry), OptionalLabelPart(label, &EntryLabel::kind),
+                      OptionalLabelPart(label, &EntryLabel::key)});
     }
     VIGIL_RETURN_IF_ERROR(index_->Add(indexed, rows));
     indexed = end;
   }
   return OkStatus();
+}
+
+// A batch prepared in memory: the state after it, the files it writes and the index rows
+// of its entries. Nothing is on disk yet.
+struct LogStore::Batch {
+  std::unique_ptr<State> next;
+  std::map<std::string, Bytes> files;  // path under the directory -> bytes
+  std::vector<std::string> now_full;   // full tiles and bundles whose partials can go
+  std::vector<IndexedEntry> rows;
+};
+
+LogStore::Batch LogStore::StageBatch(std::span<const Bytes> entries) const {
+  // Work on a copy: if any write fails, the published state stays as it was.
+  Batch batch{std::make_unique<State>(*state_), {}, {}, {}};
+  State& next = *batch.next;
+  std::array<bool, kTileLevels> tile_changed{};
+  batch.rows.reserve(entries.size());
+  for (const Bytes& entry : entries) {
+    const Hash leaf = LeafHash(entry);
+    const auto label = Classify(entry);
+    batch.rows.push_back({next.size, leaf, OptionalLabelPart(label, &EntryLabel::kind),
+                          OptionalLabelPart(label, &EntryLabel::key)});
+    next.range.Append(leaf, [&](int level, std::uint64_t index, const Hash& hash) {
+      if (level % kTileHeight != 0) {
+        return;
+      }
+      const int tile_level = level / kTileHeight;
+      auto& tile = next.partial_tiles[tile_level];
+      assert(tile.size() == index % kTileWidth);
+      tile.push_back(hash);
+      tile_changed[tile_level] = true;
+      if (tile.size() == kTileWidth) {
+        const std::string full = TilePath(tile_level, index / kTileWidth, 256);
+        batch.files[full] = ConcatHashes(tile);
+        batch.now_full.push_back(full);
+        tile.clear();
+      }
+    });
+    next.partial_bundle.push_back(entry);
+    if (next.partial_bundle.size() == kTileWidth) {
+      const std::string full = EntryBundlePath(next.size / kTileWidth, 256);
+      batch.files[full] = EncodeEntryBundle(next.partial_bundle);
+      batch.now_full.push_back(full);
+      next.partial_bundle.clear();
+    }
+    ++next.size;
+  }
+  for (int level = 0; level < kTileLevels; ++level) {
+    const auto& tile = next.partial_tiles[level];
+    if (tile_changed[level] && !tile.empty()) {
+      const std::uint64_t nodes = TileLevelNodes(next.size, level);
+      batch.files[TilePath(level, nodes / kTileWidth, static_cast<int>(tile.size()))] =
+          ConcatHashes(tile);
+    }
+  }
+  if (!next.partial_bundle.empty()) {
+    batch.files[EntryBundlePath(next.size / kTileWidth,
+                                static_cast<int>(next.partial_bundle.size()))] =
+        EncodeEntryBundle(next.partial_bundle);
+  }
+  next.root = next.range.Root();
+  return batch;
 }
 
 Result<std::uint64_t> LogStore::AppendBatch(std::span<const Bytes> entries) {
@@ -490,78 +389,19 @@ Result<std::uint64_t> LogStore::AppendBatch(std::span<const Bytes> entries) {
   if (entries.empty()) {
     return first;
   }
-  // Work on a copy: if any write fails, the published state stays as it was.
-  auto next = std::make_unique<State>(*state_);
-  std::map<std::string, Bytes> files;
-  std::vector<fs::path> completed_partials;
-  std::array<bool, kTileLevels> tile_changed{};
-  std::vector<IndexedEntry> rows;
-  rows.reserve(entries.size());
-  for (const Bytes& entry : entries) {
-    const Hash leaf = LeafHash(entry);
-    auto label = Classify(entry);
-    rows.push_back({next->size, leaf, label ? std::optional(label->kind) : std::nullopt,
-                    label ? std::optional(label->key) : std::nullopt});
-    next->range.Append(leaf, [&](int level, std::uint64_t index, const Hash& hash) {
-      if (level % kTileHeight != 0) {
-        return;
-      }
-      const int tile_level = level / kTileHeight;
-      auto& tile = next->partial_tiles[tile_level];
-      assert(tile.size() == index % kTileWidth);
-      tile.push_back(hash);
-      tile_changed[tile_level] = true;
-      if (tile.size() == kTileWidth) {
-        const std::uint64_t tile_index = index / kTileWidth;
-        files[TilePath(tile_level, tile_index, 256)] = ConcatHashes(tile);
-        completed_partials.push_back((dir_ / TilePath(tile_level, tile_index, 1)).parent_path());
-        tile.clear();
-      }
-    });
-    next->partial_bundle.push_back(entry);
-    if (next->partial_bundle.size() == kTileWidth) {
-      const std::uint64_t bundle_index = next->size / kTileWidth;
-      files[EntryBundlePath(bundle_index, 256)] = EncodeEntryBundle(next->partial_bundle);
-      completed_partials.push_back((dir_ / EntryBundlePath(bundle_index, 1)).parent_path());
-      next->partial_bundle.clear();
-    }
-    ++next->size;
-  }
-  for (int level = 0; level < kTileLevels; ++level) {
-    const auto& tile = next->partial_tiles[level];
-    if (tile_changed[level] && !tile.empty()) {
-      const std::uint64_t nodes = NodesAtTileLevel(next->size, level);
-      files[TilePath(level, nodes / kTileWidth, static_cast<int>(tile.size()))] =
-          ConcatHashes(tile);
-    }
-  }
-  if (!next->partial_bundle.empty()) {
-    files[EntryBundlePath(next->size / kTileWidth, static_cast<int>(next->partial_bundle.size()))] =
-        EncodeEntryBundle(next->partial_bundle);
-  }
-  std::error_code ec;
-  for (const auto& [path, bytes] : files) {
-    const fs::path file = dir_ / path;
-    fs::create_directories(file.parent_path(), ec);
-    VIGIL_RETURN_IF_ERROR(WriteFileAtomic(file, bytes));
-  }
+  Batch batch = StageBatch(entries);
+  VIGIL_RETURN_IF_ERROR(tiles_.Write(batch.files));
   // The commit point: the checkpoint covering the batch, written only once every tile and
   // bundle it covers is on disk.
-  next->root = next->range.Root();
-  VIGIL_ASSIGN_OR_RETURN(next->checkpoint, signer_->Sign(FormatCheckpointText(Checkpoint{
-                                               origin_, next->size, next->root, {TimeNow()}})));
-  VIGIL_RETURN_IF_ERROR(WriteFileAtomic(dir_ / "checkpoint", AsBytes(next->checkpoint)));
+  VIGIL_ASSIGN_OR_RETURN(batch.next->checkpoint,
+                         publisher_->Publish(batch.next->size, batch.next->root));
   {
     std::unique_lock lock(mutex_);
-    state_ = std::move(next);
-    // Partial tiles are no longer needed once the full tile exists (C2SP tlog-tiles lets
-    // logs delete them; clients fall back to the full tile).
-    for (const fs::path& partials : completed_partials) {
-      fs::remove_all(partials, ec);
-    }
+    state_ = std::move(batch.next);
+    tiles_.RemovePartials(batch.now_full);
   }
   // The index is derived data: if it fails now, it catches up on the next batch or start.
-  Status indexed = index_->Add(first, rows);
+  Status indexed = index_->Add(first, batch.rows);
   if (!indexed.ok()) {
     (void)CatchUpIndex();
   }
@@ -588,10 +428,10 @@ Result<Hash> LogStore::ReadSubtreeHash(const State& state, int level, std::uint6
   const int height = level % kTileHeight;
   const std::uint64_t per_tile = kTileWidth >> height;
   const std::uint64_t tile_index = index / per_tile;
-  if (tile_index >= FullTiles(state.size, tile_level)) {
+  if (tile_index >= FullTileCount(state.size, tile_level)) {
     return SubtreeHashFromTile(state.partial_tiles[tile_level], height, index % per_tile);
   }
-  VIGIL_ASSIGN_OR_RETURN(std::vector<Hash> hashes, ReadFullTile(tile_level, tile_index));
+  VIGIL_ASSIGN_OR_RETURN(std::vector<Hash> hashes, tiles_.ReadFullTile(tile_level, tile_index));
   return SubtreeHashFromTile(hashes, height, index % per_tile);
 }
 
@@ -601,7 +441,7 @@ HashReader LogStore::TrackingReader(const State& state, std::set<TileKey>* used)
     if (level >= 0 && level < 64 && index < (state.size >> level)) {
       const int tile_level = level / kTileHeight;
       const std::uint64_t tile_index = index / (kTileWidth >> (level % kTileHeight));
-      if (tile_index < FullTiles(state.size, tile_level)) {
+      if (tile_index < FullTileCount(state.size, tile_level)) {
         used->insert({tile_level, tile_index});
       }
     }
@@ -653,10 +493,10 @@ Error LogStore::Diagnose(const State& state, const std::set<TileKey>& used,
       leaf = verified.at({0, bundle})[index % kTileWidth];
     }
     if (LeafHash(bytes) != leaf) {
-      return Damaged(EntryBundlePath(bundle, width),
-                     "holds entry " + std::to_string(index) +
-                         " with bytes that do not match its leaf hash in " +
-                         TilePath(0, bundle, width));
+      return tiles_.Damaged(EntryBundlePath(bundle, width),
+                            "holds entry " + std::to_string(index) +
+                                " with bytes that do not match its leaf hash in " +
+                                TilePath(0, bundle, width));
     }
   }
   return Error::Failed("the log " + dir_.string() + " is damaged: " + failed.message() +
@@ -672,7 +512,7 @@ Result<Bytes> LogStore::ReadEntryLocked(const State& state, std::uint64_t index)
   if (bundle_index == state.size / kTileWidth) {
     return state.partial_bundle[index % kTileWidth];
   }
-  VIGIL_ASSIGN_OR_RETURN(std::vector<Bytes> entries, ReadBundle(bundle_index, 256));
+  VIGIL_ASSIGN_OR_RETURN(std::vector<Bytes> entries, tiles_.ReadBundle(bundle_index, 256));
   return std::move(entries[index % kTileWidth]);
 }
 
@@ -755,16 +595,17 @@ Result<LogStore::FsckReport> LogStore::Fsck(
   // (or a partial tile, checked against the root at open). Only the current parent tile is
   // kept, so memory stays small however big the log is.
   for (int level = kTileLevels - 1; level >= 0; --level) {
-    const std::uint64_t full = FullTiles(state.size, level);
+    const std::uint64_t full = FullTileCount(state.size, level);
     std::optional<std::pair<std::uint64_t, std::vector<Hash>>> parent;
     for (std::uint64_t index = 0; index < full; ++index) {
       const std::uint64_t parent_index = index / kTileWidth;
       const std::size_t slot = static_cast<std::size_t>(index % kTileWidth);
       Hash expected{};
       std::string parent_file;
-      if (parent_index < FullTiles(state.size, level + 1)) {
+      if (parent_index < FullTileCount(state.size, level + 1)) {
         if (!parent || parent->first != parent_index) {
-          VIGIL_ASSIGN_OR_RETURN(std::vector<Hash> hashes, ReadFullTile(level + 1, parent_index));
+          VIGIL_ASSIGN_OR_RETURN(std::vector<Hash> hashes,
+                                 tiles_.ReadFullTile(level + 1, parent_index));
           parent.emplace(parent_index, std::move(hashes));
         }
         expected = parent->second[slot];
@@ -774,16 +615,17 @@ Result<LogStore::FsckReport> LogStore::Fsck(
         expected = partial[slot];
         parent_file = TilePath(level + 1, parent_index, static_cast<int>(partial.size()));
       }
-      VIGIL_ASSIGN_OR_RETURN(std::vector<Hash> hashes, ReadFullTile(level, index));
+      VIGIL_ASSIGN_OR_RETURN(std::vector<Hash> hashes, tiles_.ReadFullTile(level, index));
       VIGIL_ASSIGN_OR_RETURN(Hash root, SubtreeHashFromTile(hashes, kTileHeight, 0));
       if (root != expected) {
-        return Damaged(TilePath(level, index, 256), "does not hash to its hash in " + parent_file +
-                                                        " (checked up to the checkpoint's root)");
+        return tiles_.Damaged(TilePath(level, index, 256),
+                              "does not hash to its hash in " + parent_file +
+                                  " (checked up to the checkpoint's root)");
       }
       ++report.tiles;
       if (level == 0) {
-        VIGIL_ASSIGN_OR_RETURN(std::vector<Bytes> entries, ReadBundle(index, 256));
-        VIGIL_RETURN_IF_ERROR(CheckBundle(index, entries, hashes, TilePath(0, index, 256)));
+        VIGIL_ASSIGN_OR_RETURN(std::vector<Bytes> entries, tiles_.ReadBundle(index, 256));
+        VIGIL_RETURN_IF_ERROR(tiles_.CheckBundle(index, entries, hashes, TilePath(0, index, 256)));
         ++report.bundles;
         if (progress) {
           progress((index + 1) * kTileWidth);
@@ -797,8 +639,8 @@ Result<LogStore::FsckReport> LogStore::Fsck(
   if (!state.partial_bundle.empty()) {
     const std::uint64_t index = state.size / kTileWidth;
     VIGIL_RETURN_IF_ERROR(
-        CheckBundle(index, state.partial_bundle, state.partial_tiles[0],
-                    TilePath(0, index, static_cast<int>(state.partial_bundle.size()))));
+        tiles_.CheckBundle(index, state.partial_bundle, state.partial_tiles[0],
+                           TilePath(0, index, static_cast<int>(state.partial_bundle.size()))));
     ++report.bundles;
   }
   if (progress) {
@@ -808,25 +650,7 @@ Result<LogStore::FsckReport> LogStore::Fsck(
 }
 
 Result<Bytes> LogStore::ReadTile(std::string_view path) const {
-  VIGIL_ASSIGN_OR_RETURN(TileRef ref, ParseTilePath(path));
-  std::shared_lock lock(mutex_);
-  const std::uint64_t nodes =
-      ref.entries ? state_->size : NodesAtTileLevel(state_->size, ref.level);
-  const std::uint64_t full_tiles = nodes / kTileWidth;
-  const bool within =
-      ref.width == 256
-          ? ref.index < full_tiles
-          : ref.index == full_tiles && static_cast<std::uint64_t>(ref.width) <= nodes % kTileWidth;
-  if (!within) {
-    return Error::Failed("not found: " + std::string(path) + " is beyond the tree of size " +
-                         std::to_string(state_->size));
-  }
-  auto bytes = ReadFile(dir_ / std::string(path), ref.entries ? kMaxBundleSize : kMaxHashTileSize,
-                        /*allow_symlink=*/false);
-  if (!bytes.ok()) {
-    return Error::Failed("not found: " + std::string(path));
-  }
-  return bytes;
+  return tiles_.ReadServed(path, size());
 }
 
 Status LogStore::NeedIndex() const {

@@ -1,5 +1,8 @@
 // The durable log: entries and Merkle hashes in the C2SP tlog-tiles layout under a
-// directory, a signed checkpoint, and an SQLite index for lookups.
+// directory, a signed checkpoint, and an SQLite index for lookups. LogStore keeps the tree
+// (its right edge, proofs, damage diagnosis) and composes the three parts the way Tessera
+// separates them: TileFiles (tile storage), CheckpointPublisher (the key and the commit
+// point) and EntryIndex (derived lookups).
 //
 // Directory layout:
 //   log.key         the checkpoint signing key (note private key text, mode 0600)
@@ -40,6 +43,7 @@
 #include "base/unique_fd.h"
 #include "tlog/hash.h"
 #include "tlog/prove.h"
+#include "tlog/tile_files.h"
 
 namespace vigil::tlog {
 
@@ -55,8 +59,8 @@ using EntryClassifier = std::function<std::optional<EntryLabel>(ByteView entry)>
 // Largest entry the tiles format can hold (uint16 length prefix in entry bundles).
 inline constexpr std::size_t kMaxStoredEntrySize = 65535;
 
+class CheckpointPublisher;
 class EntryIndex;
-class NoteSigner;
 
 class LogStore {
  public:
@@ -127,19 +131,13 @@ class LogStore {
 
  private:
   struct State;
+  struct Batch;
   using TileKey = std::pair<int, std::uint64_t>;  // (tile level, tile index) of a full tile
-  LogStore(fs::path dir, std::string origin, std::string verifier_key);
+  LogStore(fs::path dir, std::string origin, std::string verifier_key, bool read_only);
   Status Recover();
   Status CheckLastFullTiles(const State& state) const;
-  Status RemoveLeftovers();
   Status CatchUpIndex();
-  Error Damaged(const std::string& file, const std::string& what) const;
-  Result<Bytes> ReadLogFile(const std::string& file, std::uint64_t max_size) const;
-  Result<std::vector<Hash>> ReadFullTile(int level, std::uint64_t index) const;
-  Result<std::vector<Hash>> ReadPartialTile(int level, std::uint64_t index, int width) const;
-  Result<std::vector<Bytes>> ReadBundle(std::uint64_t index, int width) const;
-  Status CheckBundle(std::uint64_t index, std::span<const Bytes> entries,
-                     std::span<const Hash> leaves, const std::string& tile) const;
+  Batch StageBatch(std::span<const Bytes> entries) const;
   Status VerifyFullTile(const State& state, const TileKey& tile,
                         std::map<TileKey, std::vector<Hash>>* verified) const;
   Result<Hash> CheckedRoot(const State& state, std::uint64_t size, const HashReader& read) const;
@@ -153,14 +151,15 @@ class LogStore {
   std::optional<EntryLabel> Classify(ByteView entry) const;
 
   const fs::path dir_;
-  bool read_only_ = false;
+  const bool read_only_;
   UniqueFd lock_{-1};
   const std::string origin_;
   const std::string verifier_key_;
   EntryClassifier classifier_;
-  std::unique_ptr<NoteSigner> signer_;
-  std::unique_ptr<EntryIndex> index_;
-  mutable std::shared_mutex mutex_;  // guards state_ (files follow it)
+  TileFiles tiles_;
+  std::unique_ptr<CheckpointPublisher> publisher_;  // none when read-only
+  std::unique_ptr<EntryIndex> index_;               // none when read-only
+  mutable std::shared_mutex mutex_;                 // guards state_ (files follow it)
   std::unique_ptr<State> state_;
 };
 

@@ -42,13 +42,6 @@ Error BadPath(const std::string& what) {
                          " (expected tile/<L>/<N>[.p/<W>] or tile/entries/<N>[.p/<W>])");
 }
 
-// The tile level as the exponent of 256, or the size shifted right by it.
-std::uint64_t LeavesAtLevel(std::uint64_t size, int level) {
-  if (level < 0 || level > kMaxTileLevel) std::abort();
-  const int shift = level * kTileHeight;
-  return shift >= 64 ? 0 : size >> shift;
-}
-
 }  // namespace
 
 std::string TilePath(int level, std::uint64_t index, int width) {
@@ -190,12 +183,18 @@ Result<std::vector<Hash>> DecodeHashTile(ByteView tile, int expected_width) {
   return hashes;
 }
 
+std::uint64_t TileLevelNodes(std::uint64_t size, int level) {
+  if (level < 0 || level > kMaxTileLevel) std::abort();
+  const int shift = level * kTileHeight;
+  return shift >= 64 ? 0 : size >> shift;
+}
+
 std::uint64_t FullTileCount(std::uint64_t size, int level) {
-  return LeavesAtLevel(size, level) >> kTileHeight;
+  return TileLevelNodes(size, level) >> kTileHeight;
 }
 
 int PartialTileWidth(std::uint64_t size, int level) {
-  return static_cast<int>(LeavesAtLevel(size, level) & (kFullTileWidth - 1));
+  return static_cast<int>(TileLevelNodes(size, level) & (kFullTileWidth - 1));
 }
 
 int TileWidth(std::uint64_t size, int level, std::uint64_t index) {

@@ -67,6 +67,10 @@ Result<std::vector<Hash>> DecodeHashTile(ByteView tile, int expected_width);
 
 // Tile math. A `level` outside 0..63 is a programming error and aborts.
 
+// Returns the number of complete tree nodes at tile level `level` (tree level 8 * level) in a
+// tree of `size` leaves: the hashes that level's tiles hold, full and partial.
+std::uint64_t TileLevelNodes(std::uint64_t size, int level);
+
 // Returns the number of full tiles at `level` in a tree of `size` leaves.
 std::uint64_t FullTileCount(std::uint64_t size, int level);
 
