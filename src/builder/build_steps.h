@@ -5,8 +5,8 @@
 //   run the sandbox       SandboxFor, then RunSandboxed: the build's output reported line by
 //                         line, its exit judged against the limits
 //   declare artifacts     CollectArtifacts: the files of /out/dist, hashed here
-//   close and prove       ProveLog: the ledger's receipt verified and shown to be this
-//                         build's closed log
+//   close and prove       CloseAndProve (builder/close_and_prove.h), then ProveLog: the
+//                         ledger's receipt verified and shown to be this build's closed log
 //   sign                  SignRequestFor, then CheckSignerAnswer
 //   publish               PublicationFor, then Publisher::Publish; ResultFor answers
 // A step's error is the build's: its message says what failed and what was not done.

@@ -17,6 +17,7 @@
 #include "base/time.h"
 #include "builder/build_answer.h"
 #include "builder/build_steps.h"
+#include "builder/close_and_prove.h"
 #include "builder/sandbox.h"
 #include "crypto/random.h"
 #include "ledger/build_log_client.h"
@@ -195,38 +196,6 @@ asio::awaitable<std::optional<std::string>> StreamLog(Job& job, ledger::BuildLog
   co_return broke;
 }
 
-// Declares the artifacts of a build that succeeded, closes the log (a failed build is
-// logged too: closed, with no artifacts) and verifies the ledger's receipt.
-asio::awaitable<Result<ProvenLog>> CloseAndProve(ledger::BuildLogClient& log, const Job& job,
-                                                 const std::string& id,
-                                                 const tlog::NoteVerifier& ledger) {
-  const bool built = job.status.ok();
-  std::string declare_failure;
-  if (built) {
-    for (const PublishedArtifact& artifact : job.artifacts) {
-      const ledger::Artifact declared_artifact{artifact.name, artifact.sha256};
-      Status declared = co_await log.Declare(declared_artifact);
-      if (!declared.ok()) declare_failure = declared.error().message();
-    }
-  }
-  auto receipt = co_await log.Close();
-  if (!built) {
-    co_return job.status.error().WithContext("build " + id +
-                                             " failed; nothing was signed or published");
-  }
-  const bool not_closed = !receipt.ok() && receipt.error().code() == ErrorCode::kFailed;
-  if (not_closed || !declare_failure.empty()) {
-    co_return Error::Failed("the ledger did not close the log of build " + id + " (" +
-                            declare_failure + (not_closed ? receipt.error().message() : "") +
-                            "); nothing was signed or published");
-  }
-  if (!receipt.ok()) {
-    co_return receipt.error().WithContext("the ledger's receipt for build " + id +
-                                          " does not verify; nothing was signed or published");
-  }
-  co_return ProveLog(*receipt, ledger, id);
-}
-
 // Has the signer sign the build's provenance (vigil.Sign+KEY).
 asio::awaitable<Result<SignedProvenance>> Sign(rpc::Peer& signer, const std::string& key,
                                                const ProvenLog& log, const Job& job,
@@ -309,7 +278,7 @@ asio::awaitable<Status> BuilderService::TriggerBuild(rpc::Call& call) {
                                          "); nothing was signed or published"));
   }
   // Steps: declare the artifacts, close and prove.
-  auto proven = co_await CloseAndProve(**log, *job, id, ledger_verifier_);
+  auto proven = co_await CloseAndProve(**log, job->status, job->artifacts, id, ledger_verifier_);
   if (!proven.ok()) co_return audit.Failed(proven.error());
   const std::string proof_line =
       FormatBuildLog("ledger: build-log entry " + std::to_string(proven->index) +
