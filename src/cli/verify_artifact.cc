@@ -1,20 +1,18 @@
-#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <optional>
 
 #include "base/file.h"
-#include "base/hex.h"
 #include "base/printable.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/ledger_fetch.h"
 #include "crypto/file_hash.h"
-#include "crypto/hash.h"
 #include "http/client.h"
 #include "provenance/dsse.h"
 #include "provenance/ledger_check.h"
 #include "provenance/provenance.h"
+#include "provenance/signed_artifact.h"
 #include "tlog/note.h"
 
 namespace vigil::cli {
@@ -26,13 +24,6 @@ struct VerifyArtifactArgs {
   std::string file, envelope, key, ledger, ledger_key;
   double timeout = 60;
   bool json = false;
-};
-
-// What was checked without the ledger: the envelope's signature and that the file is one
-// of its subjects.
-struct Verified {
-  provenance::SignedArtifact artifact;
-  std::string subject;
 };
 
 Result<std::string> ReadVerifierKey(const std::string& file_or_text) {
@@ -71,7 +62,7 @@ Result<crypto::PublicKey> ReadKey(const std::string& path) {
   return key;
 }
 
-Result<Verified> VerifySignature(const VerifyArtifactArgs& args) {
+Result<provenance::VerifiedArtifact> VerifySignature(const VerifyArtifactArgs& args) {
   VIGIL_ASSIGN_OR_RETURN(Bytes envelope_bytes,
                          ReadFile(args.envelope, provenance::kMaxEnvelopeSize));
   std::string envelope_text(AsText(envelope_bytes));
@@ -80,29 +71,9 @@ Result<Verified> VerifySignature(const VerifyArtifactArgs& args) {
   auto envelope = provenance::ParseEnvelope(envelope_text);
   if (!envelope.ok()) return envelope.error().WithContext(args.envelope);
   VIGIL_ASSIGN_OR_RETURN(crypto::PublicKey key, ReadKey(args.key));
-  VIGIL_RETURN_IF_ERROR(provenance::VerifyEnvelope(*envelope, key));
-  if (envelope->payload_type != provenance::kInTotoPayloadType) {
-    return Error::Failed("the envelope's payload type is '" + envelope->payload_type +
-                         "', not an in-toto statement");
-  }
-  Verified out;
-  VIGIL_ASSIGN_OR_RETURN(out.artifact.statement, provenance::ParseStatement(envelope->payload));
-  VIGIL_ASSIGN_OR_RETURN(out.artifact.sha256, crypto::Sha256OfFile(args.file, kMaxArtifactSize));
-  const auto& subjects = out.artifact.statement.subjects;
-  auto subject = std::find_if(subjects.begin(), subjects.end(),
-                              [&](const auto& s) { return s.sha256 == out.artifact.sha256; });
-  if (subject == subjects.end()) {
-    return Error::Failed(args.file + " (sha256 " + out.artifact.sha256 +
-                         ") is not a subject of the envelope: it is not the artifact that was "
-                         "signed");
-  }
-  out.subject = subject->name;
-  out.artifact.key_id = key.KeyId();
-  out.artifact.envelope_sha256 = HexEncode(crypto::Sha256(AsBytes(envelope_text)));
-  // The same envelope in the signer's encoding, to tell a re-encoded envelope apart.
-  out.artifact.canonical_sha256 =
-      HexEncode(crypto::Sha256(AsBytes(provenance::SerializeEnvelope(*envelope))));
-  return out;
+  return provenance::VerifySignedArtifact(
+      *envelope, envelope_text, key,
+      [&args] { return crypto::Sha256OfFile(args.file, kMaxArtifactSize); }, args.file);
 }
 
 Result<provenance::LedgerProof> ProveInLedger(const VerifyArtifactArgs& args,
@@ -117,7 +88,7 @@ Result<provenance::LedgerProof> ProveInLedger(const VerifyArtifactArgs& args,
   return provenance::CheckLedger(fetch, *verifier, artifact);
 }
 
-void Print(const VerifyArtifactArgs& args, const Verified& verified,
+void Print(const VerifyArtifactArgs& args, const provenance::VerifiedArtifact& verified,
            const std::optional<provenance::LedgerProof>& proof) {
   const provenance::StatementSummary& statement = verified.artifact.statement;
   if (args.json) {

@@ -9,20 +9,11 @@
 #include <string>
 
 #include "base/result.h"
-#include "provenance/provenance.h"
+#include "provenance/signed_artifact.h"
 #include "tlog/note.h"
 #include "tlog/tile_reader.h"
 
 namespace vigil::provenance {
-
-// What was verified offline: the envelope's statement, the artifact and the envelope.
-struct SignedArtifact {
-  StatementSummary statement;
-  std::string sha256;            // the artifact's
-  std::string key_id;            // the key the envelope's signature verified with
-  std::string envelope_sha256;   // of the exact envelope bytes
-  std::string canonical_sha256;  // of the same envelope in the signer's encoding
-};
 
 // What the ledger proved: the build entry and the signature record, both in its tree.
 struct LedgerProof {
