@@ -2,7 +2,6 @@
 
 #include "image/cpio.h"
 #include "image/layout.h"
-#include "init/protocol.h"
 
 namespace vigil::image {
 namespace {
@@ -18,7 +17,7 @@ CpioEntry File(std::string path, std::uint32_t permissions, ByteView data) {
           .data = data};
 }
 
-// The target's argv as NUL-terminated strings (see init/protocol.h).
+// The target's argv as NUL-terminated strings (see image/layout.h).
 Bytes TargetArgv(const ImageSpec& spec) {
   Bytes out;
   auto put = [&out](const std::string& s) {
@@ -44,19 +43,19 @@ Result<Bytes> BuildInitramfs(const ImageSpec& spec, const LoadedInputs& inputs) 
                      .rdev_minor = 1});
   entries.push_back(File("init", 0755, inputs.init));
   Bytes argv = TargetArgv(spec);
-  entries.push_back(File(init::kTargetArgvPath + 1, 0444, argv));
+  entries.push_back(File(kTargetArgvPath + 1, 0444, argv));
   entries.push_back(File(spec.target_destination.substr(1), 0755, inputs.target));
   for (std::size_t i = 0; i < spec.files.size(); ++i) {
     entries.push_back(
         File(spec.files[i].destination.substr(1), spec.files[i].mode, inputs.files[i]));
   }
   if (spec.debug && inputs.busybox) {
-    entries.push_back(File(init::kBusyboxPath + 1, 0755, *inputs.busybox));
+    entries.push_back(File(kBusyboxPath + 1, 0755, *inputs.busybox));
     entries.push_back({.path = "bin/sh",
                        .type = CpioType::kSymlink,
                        .permissions = 0777,
                        .data = AsBytes("busybox")});
-    entries.push_back(File(init::kDebugMarkerPath + 1, 0444, {}));
+    entries.push_back(File(kDebugMarkerPath + 1, 0444, {}));
   }
   AddParentDirectories(entries);
   return WriteCpioNewc(std::move(entries), spec.source_date_epoch);

@@ -20,7 +20,7 @@
 #include "crypto/file_hash.h"
 #include "crypto/hash.h"
 #include "encoding/sha256sums.h"
-#include "init/protocol.h"
+#include "image/layout.h"
 
 namespace vigil::image {
 namespace {
@@ -158,10 +158,10 @@ class ConsoleScanner {
   void EndLine() {
     while (!line_.empty() && line_.back() == '\r') line_.pop_back();
     // The target's own output may lack a final newline, so the prefix can start mid-line.
-    std::size_t at = line_.rfind(init::kExitStatusPrefix);
+    std::size_t at = line_.rfind(kExitStatusPrefix);
     if (at != std::string::npos) {
-      std::string_view value = std::string_view(line_).substr(
-          at + std::char_traits<char>::length(init::kExitStatusPrefix));
+      std::string_view value =
+          std::string_view(line_).substr(at + std::char_traits<char>::length(kExitStatusPrefix));
       int status = 0;
       if (ParseExitStatus(value, &status)) {
         exit_status_ = status;

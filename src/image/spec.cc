@@ -13,7 +13,6 @@
 #include "base/strict_number.h"
 #include "image/layout.h"
 #include "image/spec_reader.h"
-#include "init/protocol.h"
 
 namespace vigil::image {
 namespace {
@@ -86,7 +85,7 @@ Status CheckCollisions(const ImageSpec& spec) {
   all.push_back(spec.target_destination.substr(1));
   for (const auto& f : spec.files) all.push_back(f.destination.substr(1));
   if (spec.debug) {
-    all.push_back(std::string(init::kBusyboxPath + 1));
+    all.push_back(std::string(kBusyboxPath + 1));
     all.push_back("bin/sh");
   }
   for (const auto& path : all) {

@@ -5,8 +5,8 @@
 #include "base/strict_number.h"
 #include "crypto/hash.h"
 #include "image/cpio.h"
+#include "image/layout.h"
 #include "image/spec_reader.h"
-#include "init/protocol.h"
 
 namespace vigil::image {
 namespace {
@@ -59,7 +59,7 @@ Status ReadTargetArgs(const toml::table& target, const SpecReader& reader, Image
       spec.target_args.push_back(std::move(value));
     }
   }
-  if (argv_bytes > init::kMaxTargetArgvBytes) {
+  if (argv_bytes > kMaxTargetArgvBytes) {
     return reader.Fail(&target, "target path and args exceed 64 KiB");
   }
   return OkStatus();

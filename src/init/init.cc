@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "base/result.h"
+#include "image/layout.h"
 #include "init/console.h"
 #include "init/mounts.h"
-#include "init/protocol.h"
 #include "init/target_argv.h"
 
 namespace vigil::init {
@@ -43,7 +43,7 @@ char* const kEnvironment[] = {kPath, kHome, kTerm, nullptr};
 }
 
 void PrintExitStatus(int status) {
-  WriteConsole(std::string(kExitStatusPrefix) + std::to_string(status) + "\n");
+  WriteConsole(std::string(image::kExitStatusPrefix) + std::to_string(status) + "\n");
 }
 
 [[noreturn]] void Fail(const Error& error) {
@@ -114,7 +114,7 @@ void RunDebugShell() {
   std::vector<std::string> argv = {"sh"};
   Result<pid_t> shell = Spawn(kShellPath, argv);
   // /bin/sh may be absent when busybox was installed without its links.
-  if (!shell.ok()) shell = Spawn(kBusyboxPath, argv);
+  if (!shell.ok()) shell = Spawn(image::kBusyboxPath, argv);
   if (!shell.ok()) {
     Say(shell.error().message());
     return;
@@ -130,9 +130,9 @@ void RunDebugShell() {
   if (!mounted.ok()) Fail(mounted.error());
   Status console = OpenConsole();
   if (!console.ok()) Fail(console.error());
-  WriteConsole(kStartedLine);
+  WriteConsole(image::kStartedLine);
 
-  Result<std::vector<std::string>> argv = ReadTargetArgv(kTargetArgvPath);
+  Result<std::vector<std::string>> argv = ReadTargetArgv(image::kTargetArgvPath);
   if (!argv.ok()) Fail(argv.error().WithContext("cannot start the target"));
   Result<pid_t> target = Spawn((*argv)[0].c_str(), *argv);
   if (!target.ok()) Fail(target.error().WithContext("cannot start the target"));
@@ -140,7 +140,7 @@ void RunDebugShell() {
   if (!status.ok()) Fail(status.error());
   PrintExitStatus(*status);
 
-  if (::access(kDebugMarkerPath, F_OK) == 0) RunDebugShell();
+  if (::access(image::kDebugMarkerPath, F_OK) == 0) RunDebugShell();
   PowerOff();
 }
 

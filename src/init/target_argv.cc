@@ -38,7 +38,7 @@ Result<std::vector<std::string>> ReadTargetArgv(const char* path) {
     return Error::BadInput(std::string(path) + " is not a regular file");
   }
   // Read one byte past the bound so an oversized file is caught even if it grew.
-  std::string data(kMaxTargetArgvBytes + 1, '\0');
+  std::string data(image::kMaxTargetArgvBytes + 1, '\0');
   std::size_t used = 0;
   while (used < data.size()) {
     ssize_t n = ::read(fd, data.data() + used, data.size() - used);
@@ -52,7 +52,7 @@ Result<std::vector<std::string>> ReadTargetArgv(const char* path) {
     used += static_cast<std::size_t>(n);
   }
   ::close(fd);
-  if (used > kMaxTargetArgvBytes) {
+  if (used > image::kMaxTargetArgvBytes) {
     return Error::BadInput(std::string(path) + " is larger than 64 KiB");
   }
   data.resize(used);

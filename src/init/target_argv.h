@@ -1,4 +1,4 @@
-// Reading and checking the target's argv file (protocol::kTargetArgvPath).
+// Reading and checking the target's argv file (image::kTargetArgvPath, image/layout.h).
 #pragma once
 
 #include <cstddef>
@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "base/result.h"
-#include "init/protocol.h"
+#include "image/layout.h"
 
 namespace vigil::init {
 
@@ -15,7 +15,7 @@ namespace vigil::init {
 // argv[0] an absolute path; later arguments may be empty.
 Result<std::vector<std::string>> ParseTargetArgv(std::string_view data);
 
-// Reads `path` (a regular file of at most kMaxTargetArgvBytes) and parses it.
+// Reads `path` (a regular file of at most image::kMaxTargetArgvBytes) and parses it.
 Result<std::vector<std::string>> ReadTargetArgv(const char* path);
 
 }  // namespace vigil::init

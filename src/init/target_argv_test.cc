@@ -42,7 +42,7 @@ TEST(TargetArgv, RejectsRelativeOrEmptyProgram) {
 TEST(TargetArgv, ReadRejectsMissingAndOversizedFiles) {
   EXPECT_FALSE(ReadTargetArgv("/nonexistent/vigil/target").ok());
   std::string path = ::testing::TempDir() + "vigil_target_argv_big";
-  std::string big = "/bin/x\0"s + std::string(kMaxTargetArgvBytes, 'a') + "\0"s;
+  std::string big = "/bin/x\0"s + std::string(image::kMaxTargetArgvBytes, 'a') + "\0"s;
   FILE* f = std::fopen(path.c_str(), "wb");
   ASSERT_NE(f, nullptr);
   std::fwrite(big.data(), 1, big.size(), f);

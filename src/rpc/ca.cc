@@ -13,9 +13,15 @@
 
 #include "base/file.h"
 #include "crypto/openssl_util.h"
-#include "rpc/pem_files.h"
+#include "crypto/pem_files.h"
 
 namespace vigil::rpc {
+
+// Certificates and keys are read by crypto/ (one reader for the TLS files and the signer's).
+using crypto::CertPtr;
+using crypto::KeyPtr;
+using crypto::ReadCertificatePem;
+using crypto::ReadPrivateKeyPem;
 namespace {
 
 namespace fs = std::filesystem;

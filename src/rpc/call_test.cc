@@ -20,13 +20,19 @@
 #include <thread>
 
 #include "base/file.h"
+#include "crypto/pem_files.h"
 #include "rpc/ca.h"
 #include "rpc/call_client.h"
 #include "rpc/frame.h"
-#include "rpc/pem_files.h"
 #include "rpc/service_host.h"
 
 namespace vigil::rpc {
+
+// Certificates and keys are read by crypto/ (one reader for the TLS files and the signer's).
+using crypto::CertPtr;
+using crypto::KeyPtr;
+using crypto::ReadCertificatePem;
+using crypto::ReadPrivateKeyPem;
 namespace {
 
 namespace fs = std::filesystem;

@@ -4,10 +4,16 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "crypto/pem_files.h"
 #include "rpc/ca.h"
-#include "rpc/pem_files.h"
 
 namespace vigil::rpc {
+
+// Certificates and keys are read by crypto/ (one reader for the TLS files and the signer's).
+using crypto::CertPtr;
+using crypto::KeyPtr;
+using crypto::ReadCertificatePem;
+using crypto::ReadPrivateKeyPem;
 namespace {
 
 using crypto::OpenSslError;

@@ -10,8 +10,8 @@
 #include "base/file.h"
 #include "crypto/hash.h"
 #include "crypto/openssl_util.h"
+#include "crypto/pem_files.h"
 #include "crypto/secret.h"
-#include "rpc/pem_files.h"
 
 namespace vigil::signer {
 namespace {
@@ -104,7 +104,7 @@ Result<std::unique_ptr<SigningKey>> OpenFileKey(const std::filesystem::path& pat
                            ": no such key file (create it with `vigil-signer --init-key NAME`)");
   }
   // Owner-only permissions, a bounded read and a wiped buffer: the CA's key reader.
-  VIGIL_ASSIGN_OR_RETURN(PkeyPtr key, rpc::ReadPrivateKeyPem(path));
+  VIGIL_ASSIGN_OR_RETURN(PkeyPtr key, crypto::ReadPrivateKeyPem(path));
   VIGIL_ASSIGN_OR_RETURN(crypto::PublicKey public_key, PublicKeyOf(key.get()));
   if (public_key.algorithm() != algorithm) {
     return Error::BadInput(path.string() + ": the key is " +

@@ -1,4 +1,4 @@
-#include "rpc/pem_files.h"
+#include "crypto/pem_files.h"
 
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
@@ -9,10 +9,10 @@
 #include "base/file.h"
 #include "base/secret_file_mode.h"
 
-namespace vigil::rpc {
+namespace vigil::crypto {
 namespace {
 
-using BioPtr = crypto::OpenSslPtr<BIO, BIO_free>;
+using BioPtr = OpenSslPtr<BIO, BIO_free>;
 constexpr std::size_t kMaxPemFile = 64 * 1024;
 
 }  // namespace
@@ -39,4 +39,4 @@ Result<KeyPtr> ReadPrivateKeyPem(const std::filesystem::path& path) {
   return key;
 }
 
-}  // namespace vigil::rpc
+}  // namespace vigil::crypto
