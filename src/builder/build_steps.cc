@@ -126,11 +126,10 @@ Result<std::vector<PublishedArtifact>> CollectArtifacts(const fs::path& dist, co
   return artifacts;
 }
 
-Result<ProvenLog> ProveLog(const std::string& receipt, const tlog::NoteVerifier& ledger,
+Result<ProvenLog> ProveLog(const std::string& receipt, const tlog::ReceiptVerifier& ledger,
                            const std::string& build_id) {
   auto parsed = tlog::ParseReceipt(receipt);
-  Result<tlog::Checkpoint> proven =
-      parsed.ok() ? tlog::VerifyReceipt(*parsed, ledger, ledger.name()) : parsed.error();
+  Result<tlog::Checkpoint> proven = parsed.ok() ? ledger.Verify(*parsed) : parsed.error();
   if (!proven.ok()) {
     return proven.error().WithContext("the ledger's receipt for build " + build_id +
                                       " does not verify; nothing was signed or published");

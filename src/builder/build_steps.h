@@ -26,7 +26,7 @@
 #include "builder/publisher.h"
 #include "builder/sandbox.h"
 #include "builder/source.h"
-#include "tlog/note.h"
+#include "tlog/receipt_verifier.h"
 
 namespace vigil::builder {
 
@@ -69,7 +69,7 @@ struct ProvenLog {
 
 // Parses the receipt, verifies it against the ledger's key and checks that its entry is
 // the closed log of `build_id`.
-Result<ProvenLog> ProveLog(const std::string& receipt, const tlog::NoteVerifier& ledger,
+Result<ProvenLog> ProveLog(const std::string& receipt, const tlog::ReceiptVerifier& ledger,
                            const std::string& build_id);
 
 // The body of vigil.Sign+KEY: the receipt and the artifacts' digests.

@@ -183,26 +183,35 @@ TEST_F(BuildStepsTest, TheReceiptMustVerifyAndBeThisBuildsClosedLog) {
   LedgerFixture ledger(dir() / "log");
   (void)ledger.Log("warmup");
   const std::string receipt = ledger.Log("b1");
-  auto proven = ProveLog(receipt, ledger.verifier(), "b1");
+  auto proven = ProveLog(receipt, tlog::ReceiptVerifier(ledger.verifier()), "b1");
   ASSERT_TRUE(proven.ok()) << proven.error().message();
   EXPECT_EQ(proven->index, 1u);
   EXPECT_EQ(proven->checkpoint_size, 2u);
   EXPECT_EQ(proven->receipt, receipt);
 
-  EXPECT_EQ(ProveLog(receipt, ledger.verifier(), "b2").error().message(),
+  EXPECT_EQ(ProveLog(receipt, tlog::ReceiptVerifier(ledger.verifier()), "b2").error().message(),
             "the ledger's receipt is not for build b2");
-  EXPECT_EQ(ProveLog(ledger.Log("b3", /*closed=*/false), ledger.verifier(), "b3").error().message(),
-            "the ledger's receipt is not for build b3");
+  EXPECT_EQ(
+      ProveLog(ledger.Log("b3", /*closed=*/false), tlog::ReceiptVerifier(ledger.verifier()), "b3")
+          .error()
+          .message(),
+      "the ledger's receipt is not for build b3");
   const std::string refused =
       "the ledger's receipt for build b1 does not verify; nothing was signed or published: ";
   LedgerFixture other(dir() / "other");
-  EXPECT_TRUE(ProveLog(receipt, other.verifier(), "b1").error().message().starts_with(refused));
-  EXPECT_TRUE(ProveLog("garbage", ledger.verifier(), "b1").error().message().starts_with(refused));
+  EXPECT_TRUE(ProveLog(receipt, tlog::ReceiptVerifier(other.verifier()), "b1")
+                  .error()
+                  .message()
+                  .starts_with(refused));
+  EXPECT_TRUE(ProveLog("garbage", tlog::ReceiptVerifier(ledger.verifier()), "b1")
+                  .error()
+                  .message()
+                  .starts_with(refused));
 }
 
 TEST_F(BuildStepsTest, TheSignRequestCarriesTheReceiptAndTheDigests) {
   LedgerFixture ledger(dir() / "log");
-  auto proven = ProveLog(ledger.Log("b1"), ledger.verifier(), "b1");
+  auto proven = ProveLog(ledger.Log("b1"), tlog::ReceiptVerifier(ledger.verifier()), "b1");
   ASSERT_TRUE(proven.ok());
   auto request = provenance::ParseSignRequest(
       SignRequestFor(*proven, {{"a", std::string(64, 'a')}, {"b", std::string(64, 'b')}}));
@@ -229,7 +238,8 @@ TEST_F(BuildStepsTest, OnlyAnEnvelopeIsPublished) {
 
 TEST_F(BuildStepsTest, PublishingPutsTheBuildInTheTestingChannelAndAnswersItsResult) {
   LedgerFixture ledger(dir() / "log");
-  auto proven = ProveLog(ledger.Log("hello-1"), ledger.verifier(), "hello-1");
+  auto proven =
+      ProveLog(ledger.Log("hello-1"), tlog::ReceiptVerifier(ledger.verifier()), "hello-1");
   ASSERT_TRUE(proven.ok());
   const fs::path dist = dir() / "work" / "out" / "dist";
   Write(dist / "hello.eif", "image");

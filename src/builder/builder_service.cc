@@ -221,7 +221,7 @@ BuilderService::BuilderService(fs::path config_path, BuilderConfig config, rpc::
     : config_path_(std::move(config_path)),
       config_(std::move(config)),
       ledger_(std::move(ledger)),
-      ledger_verifier_(std::move(ledger_verifier)),
+      ledger_receipts_(std::move(ledger_verifier)),
       signer_(std::move(signer)),
       audit_(audit),
       publisher_(config_.repository),
@@ -278,7 +278,7 @@ asio::awaitable<Status> BuilderService::TriggerBuild(rpc::Call& call) {
                                          "); nothing was signed or published"));
   }
   // Steps: declare the artifacts, close and prove.
-  auto proven = co_await CloseAndProve(**log, job->status, job->artifacts, id, ledger_verifier_);
+  auto proven = co_await CloseAndProve(**log, job->status, job->artifacts, id, ledger_receipts_);
   if (!proven.ok()) co_return audit.Failed(proven.error());
   const std::string proof_line =
       FormatBuildLog("ledger: build-log entry " + std::to_string(proven->index) +

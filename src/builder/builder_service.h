@@ -21,7 +21,7 @@
 #include "rpc/audit_log.h"
 #include "rpc/call_client.h"
 #include "rpc/service_host.h"
-#include "tlog/note.h"
+#include "tlog/receipt_verifier.h"
 
 namespace vigil::builder {
 
@@ -40,7 +40,7 @@ class BuilderService {
   std::filesystem::path config_path_;
   BuilderConfig config_;  // service settings; components are re-read for every build
   rpc::Peer ledger_;
-  tlog::NoteVerifier ledger_verifier_;
+  tlog::ReceiptVerifier ledger_receipts_;  // the ledger's receipts, checked with its pinned key
   rpc::Peer signer_;
   rpc::AuditLog& audit_;
   Publisher publisher_;

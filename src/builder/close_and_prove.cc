@@ -5,7 +5,7 @@ namespace vigil::builder {
 asio::awaitable<Result<ProvenLog>> CloseAndProve(ledger::BuildLogClient& log, const Status& built,
                                                  const std::vector<PublishedArtifact>& artifacts,
                                                  const std::string& build_id,
-                                                 const tlog::NoteVerifier& ledger) {
+                                                 const tlog::ReceiptVerifier& ledger) {
   std::string declare_failure;
   if (built.ok()) {
     for (const PublishedArtifact& artifact : artifacts) {

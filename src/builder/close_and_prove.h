@@ -10,7 +10,7 @@
 #include "builder/build_steps.h"
 #include "builder/publisher.h"
 #include "ledger/build_log_client.h"
-#include "tlog/note.h"
+#include "tlog/receipt_verifier.h"
 
 namespace vigil::builder {
 
@@ -21,6 +21,6 @@ namespace vigil::builder {
 asio::awaitable<Result<ProvenLog>> CloseAndProve(ledger::BuildLogClient& log, const Status& built,
                                                  const std::vector<PublishedArtifact>& artifacts,
                                                  const std::string& build_id,
-                                                 const tlog::NoteVerifier& ledger);
+                                                 const tlog::ReceiptVerifier& ledger);
 
 }  // namespace vigil::builder

@@ -118,7 +118,7 @@ class CloseAndProveTest : public ::testing::Test {
   std::unique_ptr<ledger::BuildLogs> logs_;
   std::unique_ptr<tlog::Sequencer> sequencer_;
   std::unique_ptr<ledger::LedgerService> service_;
-  std::optional<tlog::NoteVerifier> verifier_;
+  std::optional<tlog::ReceiptVerifier> verifier_;
   std::unique_ptr<rpc::ServiceHost> host_;
   std::thread thread_;
   rpc::Peer peer_;

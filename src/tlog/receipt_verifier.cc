@@ -5,6 +5,9 @@ namespace vigil::tlog {
 ReceiptVerifier::ReceiptVerifier(NoteVerifier verifier, std::string origin, std::size_t cache_size)
     : verifier_(std::move(verifier)), origin_(std::move(origin)), cache_size_(cache_size) {}
 
+ReceiptVerifier::ReceiptVerifier(NoteVerifier verifier)
+    : ReceiptVerifier(verifier, verifier.name()) {}
+
 Result<Checkpoint> ReceiptVerifier::OpenCheckpoint(std::string_view note) const {
   {
     std::lock_guard lock(mutex_);

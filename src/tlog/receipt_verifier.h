@@ -21,6 +21,8 @@ class ReceiptVerifier {
  public:
   // Checkpoints of `origin` signed by `verifier`; at most `cache_size` remembered.
   ReceiptVerifier(NoteVerifier verifier, std::string origin, std::size_t cache_size = 64);
+  // A log whose origin is its key's name, as Vigil's ledger is.
+  explicit ReceiptVerifier(NoteVerifier verifier);
 
   const NoteVerifier& verifier() const { return verifier_; }
   const std::string& origin() const { return origin_; }
