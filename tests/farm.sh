@@ -45,7 +45,7 @@ refused_build() {  # refused_build NAME EXIT PATTERN WHAT [after-log]: after-log
 clone() { git clone -q "$SRC/hello" "$WORK/$1"; git -C "$WORK/$1" tag -d v0.1.0 >/dev/null; git -C "$WORK/$1" config user.email m@example.org; git -C "$WORK/$1" config user.name M; }
 clone unsigned; git -C "$WORK/unsigned" tag -a v1 -m "not signed"
 component unsigned "$WORK/unsigned"
-refused_build unsigned 1 "tag v1 is not signed" "an unsigned tag"
+refused_build unsigned 1 "tag v1: not signed" "an unsigned tag"
 
 export GNUPGHOME="$WORK/stranger-gnupg"; mkdir -m 700 "$GNUPGHOME"
 gpg --batch --passphrase '' --quick-gen-key "Stranger <s@example.org>" ed25519 sign never 2>/dev/null

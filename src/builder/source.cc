@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <map>
 #include <memory>
-#include <variant>
 
 #include "base/file.h"
 #include "base/hex.h"
 #include "crypto/hash.h"
 #include "git/git.h"
 #include "release/detached_verifier.h"
+#include "release/threshold.h"
 
 namespace vigil::builder {
 namespace {
@@ -66,6 +66,35 @@ bool SplitSignedTag(std::string_view raw, std::string_view* payload, std::string
   *payload = raw.substr(0, at);
   *signature = raw.substr(at);
   return true;
+}
+
+// Each tag as a signature to count: its signed payload and detached signature, or why it
+// has none.
+Result<std::vector<release::LabelledSignature>> ReadSignedTags(
+    git_repository* repo, const std::map<std::string, git_oid>& tags) {
+  git_odb* raw_odb = nullptr;
+  if (git_repository_odb(&raw_odb, repo) != 0) return Error::Failed(ErrorMessage("odb"));
+  OdbPtr odb(raw_odb);
+  std::vector<release::LabelledSignature> signed_tags;
+  for (const auto& [name, oid] : tags) {
+    git_odb_object* raw_object = nullptr;
+    if (git_odb_read(&raw_object, odb.get(), &oid) != 0) {
+      return Error::Failed(ErrorMessage("reading tag " + name));
+    }
+    OdbObjectPtr object(raw_object);
+    const std::string_view raw(static_cast<const char*>(git_odb_object_data(object.get())),
+                               git_odb_object_size(object.get()));
+    release::LabelledSignature& tag = signed_tags.emplace_back();
+    tag.label = name;
+    std::string_view payload, signature;
+    if (!SplitSignedTag(raw, &payload, &signature)) {
+      tag.unreadable = "not signed";
+      continue;
+    }
+    tag.text = std::string(signature);
+    tag.signed_data = std::string(payload);
+  }
+  return signed_tags;
 }
 
 // Opens the bare mirror of `url` under `dir`, creating it the first time, and brings its
@@ -215,46 +244,21 @@ Status SourceCache::VerifyTags(git_repository* repo, const git_oid& head,
     }
     entry = {sha256, std::move(created).value()};
   }
-  auto& verifier = entry.verifier;
-  git_odb* raw_odb = nullptr;
-  if (git_repository_odb(&raw_odb, repo) != 0) return Error::Failed(ErrorMessage("odb"));
-  OdbPtr odb(raw_odb);
-  for (const auto& [name, oid] : tags) {
-    git_odb_object* raw_object = nullptr;
-    if (git_odb_read(&raw_object, odb.get(), &oid) != 0) {
-      return Error::Failed(ErrorMessage("reading tag " + name));
-    }
-    OdbObjectPtr object(raw_object);
-    const std::string_view raw(static_cast<const char*>(git_odb_object_data(object.get())),
-                               git_odb_object_size(object.get()));
-    std::string_view payload, signature;
-    if (!SplitSignedTag(raw, &payload, &signature)) {
-      source->refused.push_back("tag " + name + " is not signed");
-      continue;
-    }
-    VIGIL_ASSIGN_OR_RETURN(auto verdicts, verifier->Verify(signature, payload, name));
-    if (verdicts.empty()) source->refused.push_back("tag " + name + ": malformed signature");
-    for (auto& verdict : verdicts) {
-      if (auto* reason = std::get_if<std::string>(&verdict)) {
-        source->refused.push_back("tag " + name + ": " + *reason);
-        continue;
-      }
-      const auto& signer = std::get<release::ValidSigner>(verdict);
-      if (std::find(policy.maintainers.begin(), policy.maintainers.end(), signer.fingerprint) ==
-          policy.maintainers.end()) {
-        source->refused.push_back("tag " + name + ": key " + signer.fingerprint +
-                                  " is not a pinned maintainer");
-        continue;
-      }
-      const bool counted =
-          std::any_of(source->signers.begin(), source->signers.end(),
-                      [&](const TagSigner& s) { return s.fingerprint == signer.fingerprint; });
-      if (counted) continue;  // one maintainer counts once, however many tags they signed
-      if (source->signers.empty()) source->version = name;
-      source->signers.push_back({name, signer.fingerprint, signer.uid});
-    }
+  VIGIL_ASSIGN_OR_RETURN(std::vector<release::LabelledSignature> signed_tags,
+                         ReadSignedTags(repo, tags));
+  // The M-of-N rule of every release signature (release/threshold.h): each pinned
+  // maintainer counts once, however many tags they signed.
+  VIGIL_ASSIGN_OR_RETURN(release::VerifyReport report,
+                         release::CountSignatures(*entry.verifier, signed_tags, {},
+                                                  policy.threshold, policy.maintainers));
+  for (const release::RejectedSignature& rejected : report.invalid) {
+    source->refused.push_back("tag " + rejected.file + ": " + rejected.reason);
   }
-  if (static_cast<int>(source->signers.size()) < policy.threshold) {
+  for (const release::ValidSigner& signer : report.valid) {
+    if (source->signers.empty()) source->version = signer.file;
+    source->signers.push_back({signer.file, signer.fingerprint, signer.uid});
+  }
+  if (!report.ok()) {
     std::string reasons;
     for (const std::string& reason : source->refused) reasons += "; " + reason;
     return Error::Failed("commit " + source->commit + " is signed by " +

@@ -54,7 +54,8 @@ Result<VerifyReport> VerifyRelease(const fs::path& dist, const fs::path& keyring
 
 Result<VerifyReport> CountSignatures(DetachedVerifier& verifier,
                                      const std::vector<LabelledSignature>& signatures,
-                                     std::string_view data, int threshold) {
+                                     std::string_view data, int threshold,
+                                     const std::vector<std::string>& pinned) {
   VerifyReport report;
   report.threshold = threshold;
   std::map<std::string, std::string> counted;  // primary fingerprint -> label
@@ -65,7 +66,9 @@ Result<VerifyReport> CountSignatures(DetachedVerifier& verifier,
       reject(signature.unreadable);
       continue;
     }
-    auto verdicts = verifier.Verify(signature.text, data, file);
+    auto verdicts = verifier.Verify(
+        signature.text, signature.signed_data ? std::string_view(*signature.signed_data) : data,
+        file);
     if (!verdicts.ok()) return verdicts.error();
     if (verdicts->empty()) {
       reject("malformed: no OpenPGP signature");
@@ -77,6 +80,11 @@ Result<VerifyReport> CountSignatures(DetachedVerifier& verifier,
         continue;
       }
       auto& signer = std::get<ValidSigner>(judged);
+      if (!pinned.empty() &&
+          std::find(pinned.begin(), pinned.end(), signer.fingerprint) == pinned.end()) {
+        reject("key " + signer.fingerprint + " is not a pinned maintainer");
+        continue;
+      }
       auto [it, inserted] = counted.emplace(signer.fingerprint, file);
       if (!inserted) {
         reject("key " + signer.fingerprint + " already counted for " + it->second +

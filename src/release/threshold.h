@@ -3,7 +3,9 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -41,13 +43,19 @@ struct LabelledSignature {
   std::string label;
   std::string text;
   std::string unreadable;  // non-empty: rejected with this reason, text ignored
+  // The bytes this signature signs, when each signature signs its own (signed git tags);
+  // otherwise the `data` given to CountSignatures.
+  std::optional<std::string> signed_data;
 };
 
-// Judges each signature over `data` with `verifier` and counts valid ones by distinct
-// primary keys: the M-of-N rule shared by DIST signatures and git notes.
+// Judges each signature over `data` (or its own signed_data) with `verifier` and counts
+// valid ones by distinct primary keys: the M-of-N rule shared by DIST signatures, git notes
+// and the builder's signed tags. With `pinned` non-empty, only keys whose primary
+// fingerprint is listed count; the others are rejected as not pinned.
 Result<VerifyReport> CountSignatures(DetachedVerifier& verifier,
                                      const std::vector<LabelledSignature>& signatures,
-                                     std::string_view data, int threshold);
+                                     std::string_view data, int threshold,
+                                     const std::vector<std::string>& pinned = {});
 
 // Checks DIST's manifest (kFailed naming the files when it does not match), imports the
 // public keys of `keyring` into a fresh temporary GNUPGHOME (never the user's), and checks
