@@ -9,6 +9,7 @@
 
 #include <array>
 
+#include "base/file.h"
 #include "base/hex.h"
 #include "crypto/hash.h"
 #include "crypto/openssl_util.h"
@@ -85,6 +86,13 @@ Result<PublicKey> PublicKey::FromDer(ByteView der) {
   OPENSSL_free(encoded);
   if (!canonical) return Error::BadInput("the public key's DER is not canonical");
   return PublicKey(algorithm, Bytes(der.begin(), der.end()));
+}
+
+Result<PublicKey> PublicKey::FromPemFile(const std::filesystem::path& path) {
+  VIGIL_ASSIGN_OR_RETURN(Bytes bytes, ReadFile(path, 64 * 1024));
+  auto key = FromPem(AsText(bytes));
+  if (!key.ok()) return key.error().WithContext(path.string());
+  return key;
 }
 
 Result<PublicKey> PublicKey::FromPem(std::string_view pem) {

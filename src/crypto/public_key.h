@@ -4,6 +4,7 @@
 //   ecdsa-p256  a DER ECDSA-Sig-Value over SHA-256 of the message
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -25,6 +26,8 @@ class PublicKey {
   // anything else, including other algorithms and curves and points not on the curve.
   static Result<PublicKey> FromDer(ByteView der);
   static Result<PublicKey> FromPem(std::string_view pem);
+  // The PEM in the file `path` (at most 64 KiB); a key error names the file.
+  static Result<PublicKey> FromPemFile(const std::filesystem::path& path);
 
   KeyAlgorithm algorithm() const { return algorithm_; }
   const Bytes& der() const { return der_; }

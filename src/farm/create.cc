@@ -87,4 +87,15 @@ Status CreateFarm(const FarmLayout& farm, const fs::path& bin) {
   return WriteText(farm.builder_config(), BuilderConfigText(farm, vkey));
 }
 
+Result<bool> PrepareFarm(const FarmLayout& farm, const fs::path& bin) {
+  if (fs::exists(farm.dir) && !fs::is_directory(farm.dir)) {
+    return Error::BadInput(farm.dir.string() + " exists and is not a directory");
+  }
+  const bool first = !fs::exists(farm.builder_config());
+  if (!first) VIGIL_RETURN_IF_ERROR(CheckFarm(farm));
+  Status created = CreateFarm(farm, bin);
+  if (!created.ok()) return created.error().WithContext("cannot create the farm");
+  return first;
+}
+
 }  // namespace vigil::farm

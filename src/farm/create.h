@@ -14,4 +14,9 @@ namespace vigil::farm {
 // `bin` holds vigil-signer (which creates the signing key).
 Status CreateFarm(const FarmLayout& farm, const std::filesystem::path& bin);
 
+// What `vigil farm up` starts from: the farm already in DIR, checked with CheckFarm, or one
+// CreateFarm makes now (then true). BadInput when DIR exists and is not a directory; a
+// failure to create is "cannot create the farm: ...".
+Result<bool> PrepareFarm(const FarmLayout& farm, const std::filesystem::path& bin);
+
 }  // namespace vigil::farm

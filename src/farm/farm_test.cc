@@ -130,6 +130,38 @@ TEST_F(FarmTest, CreateFarmMakesEveryPartOnceAndCheckFarmAcceptsIt) {
   EXPECT_EQ(Text(farm.builder_config()), config);
 }
 
+TEST_F(FarmTest, PrepareFarmCreatesOnceThenChecksAndRefusesAFile) {
+  FakeProgram("signer",
+              "[ \"$3\" = --init-key ] && [ \"$4\" = release ] || exit 2\n"
+              "touch \"$(dirname \"$2\")/release.key\"; echo PUBLIC-KEY");
+  const FarmLayout farm = Farm();
+  auto first = PrepareFarm(farm, bin_);
+  ASSERT_TRUE(first.ok()) << first.error().message();
+  EXPECT_TRUE(*first);
+  auto again = PrepareFarm(farm, bin_);
+  ASSERT_TRUE(again.ok()) << again.error().message();
+  EXPECT_FALSE(*again);
+  // A builder.toml alone is not a farm.
+  fs::remove(farm.signer_config());
+  auto damaged = PrepareFarm(farm, bin_);
+  ASSERT_FALSE(damaged.ok());
+  EXPECT_EQ(damaged.error().code(), ErrorCode::kBadInput);
+
+  const FarmLayout file(farm.dir.parent_path() / "a-file");
+  ASSERT_TRUE(WriteFileAtomic(file.dir, AsBytes(std::string_view("x"))).ok());
+  auto refused = PrepareFarm(file, bin_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message().find("is not a directory"), std::string::npos);
+}
+
+TEST_F(FarmTest, PrepareFarmSaysWhatItCouldNotCreate) {
+  FakeProgram("signer", "exit 1");
+  auto prepared = PrepareFarm(Farm(), bin_);
+  ASSERT_FALSE(prepared.ok());
+  EXPECT_EQ(prepared.error().message().rfind("cannot create the farm: ", 0), 0u)
+      << prepared.error().message();
+}
+
 TEST_F(FarmTest, CreateFarmFailsWhenTheSignerCannotMakeItsKey) {
   FakeProgram("signer", "exit 1");
   Status created = CreateFarm(Farm(), bin_);

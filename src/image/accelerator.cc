@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace vigil::image {
@@ -55,6 +56,15 @@ std::string_view AcceleratorName(Accelerator accelerator) {
       return "tcg";
   }
   return "auto";
+}
+
+Result<Accelerator> ChooseAccelerator(std::string_view flag) {
+  if (!flag.empty()) return ParseAccelerator(flag);
+  const char* env = std::getenv("VIGIL_ACCEL");
+  if (env == nullptr || *env == '\0') return Accelerator::kAuto;
+  auto parsed = ParseAccelerator(env);
+  if (!parsed.ok()) return parsed.error().WithContext("VIGIL_ACCEL");
+  return parsed;
 }
 
 std::optional<std::string> KvmUnavailableReason() {

@@ -21,6 +21,10 @@ enum class Accelerator {
 Result<Accelerator> ParseAccelerator(std::string_view word);
 std::string_view AcceleratorName(Accelerator accelerator);
 
+// The accelerator asked for: `flag` (--accel) when given, else $VIGIL_ACCEL when set and
+// not empty, else auto. A bad word is BadInput, naming VIGIL_ACCEL when it came from there.
+Result<Accelerator> ChooseAccelerator(std::string_view flag);
+
 // A KVM boot whose guest printed nothing on its console for this long is taken for a KVM
 // that cannot run it (vigil-init prints a line as soon as it starts).
 inline constexpr std::chrono::seconds kDefaultKvmSilenceLimit{10};

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 namespace vigil::image {
 namespace {
 
@@ -16,6 +18,26 @@ TEST(Accelerator, ParsesTheThreeChoicesOnly) {
     EXPECT_NE(parsed.error().message().find("auto"), std::string::npos);
   }
   EXPECT_EQ(AcceleratorName(Accelerator::kTcg), "tcg");
+}
+
+TEST(Accelerator, ChoosesTheFlagThenVigilAccelThenAuto) {
+  ::unsetenv("VIGIL_ACCEL");
+  EXPECT_EQ(*ChooseAccelerator(""), Accelerator::kAuto);
+  ::setenv("VIGIL_ACCEL", "", 1);
+  EXPECT_EQ(*ChooseAccelerator(""), Accelerator::kAuto);
+  ::setenv("VIGIL_ACCEL", "tcg", 1);
+  EXPECT_EQ(*ChooseAccelerator(""), Accelerator::kTcg);
+  EXPECT_EQ(*ChooseAccelerator("kvm"), Accelerator::kKvm);  // the flag wins
+  ::setenv("VIGIL_ACCEL", "hvf", 1);
+  auto bad = ChooseAccelerator("");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code(), ErrorCode::kBadInput);
+  EXPECT_EQ(bad.error().message().rfind("VIGIL_ACCEL: ", 0), 0u) << bad.error().message();
+  EXPECT_EQ(*ChooseAccelerator("auto"), Accelerator::kAuto);  // a good flag hides it
+  auto bad_flag = ChooseAccelerator("fast");
+  ASSERT_FALSE(bad_flag.ok());
+  EXPECT_EQ(bad_flag.error().message().find("VIGIL_ACCEL"), std::string::npos);
+  ::unsetenv("VIGIL_ACCEL");
 }
 
 TEST(KvmFailureDetector, RecognisesQemusKvmErrorsAcrossChunks) {

@@ -6,6 +6,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <set>
 
@@ -227,6 +228,25 @@ Result<ImageSpec> ParseSpec(std::string_view text, const std::filesystem::path& 
   } catch (const std::exception& e) {
     return Error::BadInput(origin + ": cannot read the spec: " + e.what());
   }
+}
+
+std::optional<std::string> EpochFromEnvironment() {
+  const char* value = std::getenv("SOURCE_DATE_EPOCH");
+  if (value == nullptr) return std::nullopt;
+  return std::string(value);
+}
+
+Result<std::filesystem::path> DefaultInit(
+    const ImageSpec& spec, const std::function<Result<std::filesystem::path>()>& bin_dir) {
+  if (spec.init && !spec.init->path.empty()) return std::filesystem::path();
+  VIGIL_ASSIGN_OR_RETURN(std::filesystem::path dir, bin_dir());
+  std::filesystem::path init = dir / "vigil-init";
+  std::error_code ec;
+  if (!std::filesystem::exists(init, ec)) {
+    return Error::MissingEnv("vigil-init is not installed beside vigil (" + init.string() +
+                             "); run `make build`, or name one with [init] path in the spec");
+  }
+  return init;
 }
 
 Result<ImageSpec> LoadSpec(const std::filesystem::path& spec_path,

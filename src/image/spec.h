@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,6 +52,16 @@ struct ImageSpec {
 // value. Does not read the inputs: the builder hashes and checks them.
 Result<ImageSpec> LoadSpec(const std::filesystem::path& spec_path,
                            const std::optional<std::string>& epoch_override);
+
+// $SOURCE_DATE_EPOCH as `epoch_override` takes it: its text when the variable is set (even
+// empty, which the spec reader refuses), nothing when it is not.
+std::optional<std::string> EpochFromEnvironment();
+
+// The vigil-init to boot when the spec names none ([init] path): `bin_dir()`/vigil-init,
+// which must exist (MissingEnv, saying how to get one). Empty when the spec names its own;
+// `bin_dir` (where vigil is installed) is then not asked.
+Result<std::filesystem::path> DefaultInit(
+    const ImageSpec& spec, const std::function<Result<std::filesystem::path>()>& bin_dir);
 
 // Parses a spec from text; `base_dir` resolves relative paths; `origin` names the text
 // in error messages.

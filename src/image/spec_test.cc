@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
+#include "base/file.h"
+
 namespace vigil::image {
 namespace {
 
@@ -25,6 +29,48 @@ void ExpectBadInput(const std::string& text, const std::string& fragment) {
   ASSERT_FALSE(spec.ok()) << text;
   EXPECT_EQ(spec.error().code(), ErrorCode::kBadInput);
   EXPECT_NE(spec.error().message().find(fragment), std::string::npos) << spec.error().message();
+}
+
+TEST(Spec, TakesSourceDateEpochFromTheEnvironmentWhenSet) {
+  ::unsetenv("SOURCE_DATE_EPOCH");
+  EXPECT_EQ(EpochFromEnvironment(), std::nullopt);
+  EXPECT_EQ(Parse(ValidSpec(), EpochFromEnvironment())->source_date_epoch, 1700000000u);
+  ::setenv("SOURCE_DATE_EPOCH", "42", 1);
+  EXPECT_EQ(EpochFromEnvironment(), std::optional<std::string>("42"));
+  EXPECT_EQ(Parse(ValidSpec(), EpochFromEnvironment())->source_date_epoch, 42u);
+  ::setenv("SOURCE_DATE_EPOCH", "", 1);  // set but empty: refused, not ignored
+  EXPECT_EQ(EpochFromEnvironment(), std::optional<std::string>(""));
+  EXPECT_FALSE(Parse(ValidSpec(), EpochFromEnvironment()).ok());
+  ::unsetenv("SOURCE_DATE_EPOCH");
+}
+
+TEST(Spec, TheDefaultInitIsBesideVigilUnlessTheSpecNamesOne) {
+  auto dir = TempDir::Create(std::filesystem::temp_directory_path(), "vigil-default-init-");
+  ASSERT_TRUE(dir.ok());
+  ImageSpec spec;
+  int asked = 0;
+  auto bin_dir = [&]() -> Result<std::filesystem::path> {
+    ++asked;
+    return dir->path();
+  };
+  auto missing = DefaultInit(spec, bin_dir);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code(), ErrorCode::kMissingEnv);
+  EXPECT_NE(missing.error().message().find("[init] path"), std::string::npos);
+  ASSERT_TRUE(WriteFileAtomic(dir->path() / "vigil-init", AsBytes(std::string_view("x"))).ok());
+  auto found = DefaultInit(spec, bin_dir);
+  ASSERT_TRUE(found.ok()) << found.error().message();
+  EXPECT_EQ(*found, dir->path() / "vigil-init");
+  EXPECT_EQ(asked, 2);
+  spec.init.emplace();
+  spec.init->path = "my-init";
+  auto own = DefaultInit(spec, [&]() -> Result<std::filesystem::path> {
+    ++asked;
+    return Error::MissingEnv("no /proc");
+  });
+  ASSERT_TRUE(own.ok()) << own.error().message();
+  EXPECT_TRUE(own->empty());
+  EXPECT_EQ(asked, 2);  // not asked where vigil is
 }
 
 TEST(Spec, ParsesAValidSpec) {

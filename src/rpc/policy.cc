@@ -238,4 +238,27 @@ PolicyDecision Policy::Evaluate(const std::string& service, const std::string& a
   return {.allow = false, .rule = nullptr, .target = target.name};
 }
 
+Status CheckPossibleCall(const std::string& service, const std::string& argument,
+                         const CallIdentity& source, const CallIdentity& target) {
+  if (!IsServiceName(service)) {
+    return Error::BadInput("--service '" + service + "' is not a service name (like vigil.Echo)");
+  }
+  if (!argument.empty() && !IsCallArgument(argument)) {
+    return Error::BadInput("--argument '" + argument + "' is not a call argument");
+  }
+  for (const auto& [option, identity] : {std::pair{"--source", &source}, {"--target", &target}}) {
+    if (!IsRoleName(identity->name)) {
+      return Error::BadInput(std::string(option) + " '" + identity->name +
+                             "' is not a role name (1-63 of a-z 0-9 . -; @any and @tag: belong "
+                             "in rules, a call comes from one named role)");
+    }
+  }
+  for (const CallIdentity* identity : {&source, &target}) {
+    for (const std::string& tag : identity->tags) {
+      if (!IsRoleName(tag)) return Error::BadInput("tag '" + tag + "' is not a valid tag");
+    }
+  }
+  return OkStatus();
+}
+
 }  // namespace vigil::rpc

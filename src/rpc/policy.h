@@ -48,6 +48,13 @@ struct PolicyDecision {
   std::string Explain() const;
 };
 
+// Whether a call is one a host could receive, before a policy is asked about it: a service
+// name, an argument as requests carry it, names and tags as certificates carry them.
+// BadInput otherwise (a mistake, not a decision), naming the part as `vigil policy eval`'s
+// options do (--service, --argument, --source, --target).
+Status CheckPossibleCall(const std::string& service, const std::string& argument,
+                         const CallIdentity& source, const CallIdentity& target);
+
 class Policy {
  public:
   // Loads DIR/*.policy in lexical order. Any syntax error fails the load with

@@ -211,5 +211,22 @@ TEST_F(PolicyDirTest, IncludeCyclesAreRefused) {
       << policy.error().message();
 }
 
+TEST(Policy, CheckPossibleCallNamesThePartThatNoCallCouldCarry) {
+  EXPECT_TRUE(CheckPossibleCall("vigil.Echo", "", kBuilder, kSigner).ok());
+  EXPECT_TRUE(CheckPossibleCall("vigil.Echo", "v1.0", kBuilder, kLedger).ok());
+  const std::pair<Status, std::string> refused[] = {
+      {CheckPossibleCall("not a service", "", kBuilder, kSigner), "--service 'not a service'"},
+      {CheckPossibleCall("vigil.Echo", "a b", kBuilder, kSigner), "--argument 'a b'"},
+      {CheckPossibleCall("vigil.Echo", "", {"@any", {}}, kSigner), "--source '@any'"},
+      {CheckPossibleCall("vigil.Echo", "", kBuilder, {"Signer", {}}), "--target 'Signer'"},
+      {CheckPossibleCall("vigil.Echo", "", {"builder", {"bad tag"}}, kSigner), "tag 'bad tag'"},
+  };
+  for (const auto& [status, says] : refused) {
+    ASSERT_FALSE(status.ok()) << says;
+    EXPECT_EQ(status.error().code(), ErrorCode::kBadInput);
+    EXPECT_EQ(status.error().message().rfind(says, 0), 0u) << status.error().message();
+  }
+}
+
 }  // namespace
 }  // namespace vigil::rpc

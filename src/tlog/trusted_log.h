@@ -4,6 +4,7 @@
 // and that extends this one, may replace it.
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,6 +12,7 @@
 #include "base/result.h"
 #include "tlog/checkpoint.h"
 #include "tlog/note.h"
+#include "tlog/receipt.h"
 
 namespace vigil::tlog {
 
@@ -24,6 +26,17 @@ struct TrustedLog {
 // private key or an empty first line, the verifier key's or the checkpoint's own error
 // (the checkpoint must be signed by that key) otherwise.
 Result<TrustedLog> ParseTrustedLog(std::string_view text, const std::string& name);
+
+// Reads and parses the trusted file `path` (at most 64 KiB).
+Result<TrustedLog> ReadTrustedLog(const std::filesystem::path& path);
+
+// A verifier key given as its text (NAME+KEYID+BASE64, when no file of that name exists)
+// or as a file whose first line is it (`vigil log vkey DIR > FILE`).
+Result<NoteVerifier> ReadVerifierKey(const std::string& file_or_text);
+
+// Reads and parses a receipt (C2SP tlog-proof) file of at most 1 MiB to check as well; a
+// parse error names the file.
+Result<Receipt> ReadReceiptFile(const std::filesystem::path& path);
 
 // The trusted file's text once the checkpoint `note` of the log is verified.
 std::string FormatTrustedLog(const TrustedLog& trusted, std::string_view note);

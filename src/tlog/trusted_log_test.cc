@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "base/file.h"
+
 namespace vigil::tlog {
 namespace {
 
@@ -57,6 +59,39 @@ TEST_F(TrustedLogTest, APrivateKeyAnEmptyKeyAndAForeignCheckpointAreRefused) {
   auto foreign = ParseTrustedLog(other->VerifierKey() + "\n" + Note(1), "t");
   EXPECT_FALSE(foreign.ok());
   EXPECT_FALSE(ParseTrustedLog("not a key\n", "t").ok());
+}
+
+TEST_F(TrustedLogTest, ReadsTheFileAndAVerifierKeyAsTextOrFile) {
+  auto dir = TempDir::Create(std::filesystem::temp_directory_path(), "vigil-trusted-log-");
+  ASSERT_TRUE(dir.ok());
+  const std::string vkey = signer_->VerifierKey();
+  const auto trusted_file = dir->path() / "trusted";
+  ASSERT_TRUE(WriteFileAtomic(trusted_file, AsBytes(vkey + "\n" + Note(3))).ok());
+  auto trusted = ReadTrustedLog(trusted_file);
+  ASSERT_TRUE(trusted.ok()) << trusted.error().message();
+  ASSERT_TRUE(trusted->checkpoint.has_value());
+  EXPECT_EQ(trusted->checkpoint->size, 3u);
+  EXPECT_FALSE(ReadTrustedLog(dir->path() / "absent").ok());
+
+  auto from_text = ReadVerifierKey(vkey);
+  ASSERT_TRUE(from_text.ok()) << from_text.error().message();
+  EXPECT_EQ(from_text->name(), "example.com/log");
+  // A file: only its first line counts.
+  const auto key_file = dir->path() / "log.vkey";
+  ASSERT_TRUE(WriteFileAtomic(key_file, AsBytes(vkey + "\nanything else\n")).ok());
+  auto from_file = ReadVerifierKey(key_file.string());
+  ASSERT_TRUE(from_file.ok()) << from_file.error().message();
+  EXPECT_EQ(from_file->name(), "example.com/log");
+  // No '+': a file name, which must exist.
+  EXPECT_FALSE(ReadVerifierKey((dir->path() / "nothing").string()).ok());
+  EXPECT_FALSE(ReadVerifierKey("example.com/log+00000000+notbase64!").ok());
+
+  const auto receipt_file = dir->path() / "receipt";
+  ASSERT_TRUE(WriteFileAtomic(receipt_file, AsBytes(std::string_view("not a receipt"))).ok());
+  auto receipt = ReadReceiptFile(receipt_file);
+  ASSERT_FALSE(receipt.ok());
+  EXPECT_EQ(receipt.error().message().rfind(receipt_file.string() + ": ", 0), 0u);
+  EXPECT_FALSE(ReadReceiptFile(dir->path() / "absent").ok());
 }
 
 }  // namespace
