@@ -1,7 +1,6 @@
 #include <unistd.h>
 
 #include <iostream>
-#include <memory>
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
@@ -52,12 +51,11 @@ Result<CallSetup> PrepareCall(const CallArgs& args) {
   return setup;
 }
 
-int RunCall(const CallArgs& args) {
-  auto setup = PrepareCall(args);
-  if (!setup.ok()) return ReportError(setup.error());
-  const rpc::CallRequest& request = setup->request;
-  auto exit = rpc::PipeCall(setup->peer, request, STDIN_FILENO, STDOUT_FILENO);
-  if (!exit.ok()) return ReportError(exit.error().WithContext(request.ToString()));
+Result<int> RunCall(const CallArgs& args) {
+  VIGIL_ASSIGN_OR_RETURN(CallSetup setup, PrepareCall(args));
+  const rpc::CallRequest& request = setup.request;
+  auto exit = rpc::PipeCall(setup.peer, request, STDIN_FILENO, STDOUT_FILENO);
+  if (!exit.ok()) return exit.error().WithContext(request.ToString());
   if (exit->exit_code != 0) {
     std::cerr << "vigil: " << request.service << " exited " << exit->exit_code
               << (exit->message.empty() ? "" : ": " + exit->message) << "\n";
@@ -68,9 +66,9 @@ int RunCall(const CallArgs& args) {
 }  // namespace
 
 void AddCallCommand(CLI::App& app, int* exit_code) {
-  auto args = std::make_shared<CallArgs>();
-  CLI::App* c = app.add_subcommand(
-      "call", "Call a service: stdin goes to it, its output to stdout; exits with its status");
+  auto [c, args] = AddCommand<CallArgs>(
+      app, "call", "Call a service: stdin goes to it, its output to stdout; exits with its status",
+      exit_code, RunCall);
   c->add_option("ADDRESS", args->address, "unix:/path/to.sock or tcp:HOST:PORT")->required();
   c->add_option("SERVICE", args->request, "SERVICE or SERVICE+ARGUMENT")->required();
   c->add_option("--cert", args->cert, "Our certificate (vigil ca issue)")->required();
@@ -85,7 +83,6 @@ void AddCallCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   c->add_option("--timeout", args->total_timeout, "Seconds the whole call may take")
       ->capture_default_str();
-  c->callback([args, exit_code] { *exit_code = RunCall(*args); });
 }
 
 }  // namespace vigil::cli

@@ -18,6 +18,10 @@ int ReportError(const Error& error) {
   return error.exit_code();
 }
 
+int ExitCode(const Status& status) { return status.ok() ? 0 : ReportError(status.error()); }
+
+int ExitCode(const Result<int>& code) { return code.ok() ? *code : ReportError(code.error()); }
+
 void PrintJson(const Json& json) {
   // Paths need not be UTF-8; replace invalid bytes rather than throw.
   std::cout << json.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";

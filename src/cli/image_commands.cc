@@ -1,7 +1,5 @@
-#include <cstdlib>
+#include <cstdio>
 #include <iostream>
-#include <memory>
-#include <optional>
 
 #include "base/file.h"
 #include "base/hex.h"
@@ -37,12 +35,6 @@ struct RunArgs {
   bool json = false;
 };
 
-std::optional<std::string> EpochFromEnvironment() {
-  const char* value = std::getenv("SOURCE_DATE_EPOCH");
-  if (value == nullptr) return std::nullopt;
-  return std::string(value);
-}
-
 Json PcrsJson(const image::Pcrs& pcrs) {
   return Json{{"HashAlgorithm", "Sha384 { ... }"},
               {"PCR0", HexEncode(pcrs.pcr0)},
@@ -50,55 +42,42 @@ Json PcrsJson(const image::Pcrs& pcrs) {
               {"PCR2", HexEncode(pcrs.pcr2)}};
 }
 
-int RunBuild(const BuildArgs& args) {
-  auto spec = image::LoadSpec(args.spec, EpochFromEnvironment());
-  if (!spec.ok()) return ReportError(spec.error());
-  // The default vigil-init is the one installed beside this vigil; a spec naming its own
-  // [init] path does not need it.
-  std::filesystem::path default_init;
-  if (!spec->init || spec->init->path.empty()) {
-    auto dir = ExecutableDir();
-    if (!dir.ok()) return ReportError(dir.error());
-    default_init = *dir / "vigil-init";
-    std::error_code ec;
-    if (!std::filesystem::exists(default_init, ec)) {
-      return ReportError(
-          Error::MissingEnv("vigil-init is not installed beside vigil (" + default_init.string() +
-                            "); run `make build`, or name one with [init] path in the spec"));
-    }
-  }
+Status RunBuild(const BuildArgs& args) {
+  VIGIL_ASSIGN_OR_RETURN(image::ImageSpec spec,
+                         image::LoadSpec(args.spec, image::EpochFromEnvironment()));
+  // The default vigil-init is the one installed beside this vigil.
+  VIGIL_ASSIGN_OR_RETURN(std::filesystem::path default_init,
+                         image::DefaultInit(spec, ExecutableDir));
   image::BuildOptions options{
       .out_dir = args.out, .default_init = default_init, .on_step = ShowProgress};
-  auto summary = image::BuildImage(*spec, options);
-  if (!summary.ok()) return ReportError(summary.error());
+  VIGIL_ASSIGN_OR_RETURN(auto summary, image::BuildImage(spec, options));
 
   if (args.json) {
     Json files = Json::array();
-    for (const auto& f : summary->files) {
+    for (const auto& f : summary.files) {
       files.push_back({{"name", f.name}, {"size", f.size}, {"sha256", f.sha256}});
     }
-    Json out{{"name", summary->name},
-             {"out", summary->out_dir.string()},
-             {"initramfs_uncompressed_size", summary->initramfs_uncompressed},
+    Json out{{"name", summary.name},
+             {"out", summary.out_dir.string()},
+             {"initramfs_uncompressed_size", summary.initramfs_uncompressed},
              {"files", files}};
-    if (summary->pcrs) out["Measurements"] = PcrsJson(*summary->pcrs);
+    if (summary.pcrs) out["Measurements"] = PcrsJson(*summary.pcrs);
     PrintJson(out);
-    return 0;
+    return OkStatus();
   }
-  std::cout << "built " << summary->name << " in " << summary->out_dir.string() << "\n";
-  for (const auto& f : summary->files) {
+  std::cout << "built " << summary.name << " in " << summary.out_dir.string() << "\n";
+  for (const auto& f : summary.files) {
     std::printf("  %-28s %10llu  %s\n", f.name.c_str(), static_cast<unsigned long long>(f.size),
                 f.sha256.c_str());
   }
-  if (summary->pcrs) std::cout << image::FormatPcrs(*summary->pcrs);
-  return 0;
+  if (summary.pcrs) std::cout << image::FormatPcrs(*summary.pcrs);
+  return OkStatus();
 }
 
-int RunDescribe(const DescribeArgs& args) {
-  auto data = ReadFile(args.eif, image::kMaxEifFileSize);
-  if (!data.ok()) return ReportError(data.error());
-  auto info = image::ParseEif(*data);
-  if (!info.ok()) return ReportError(info.error().WithContext(args.eif));
+Status RunDescribe(const DescribeArgs& args) {
+  VIGIL_ASSIGN_OR_RETURN(Bytes data, ReadFile(args.eif, image::kMaxEifFileSize));
+  auto info = image::ParseEif(data);
+  if (!info.ok()) return info.error().WithContext(args.eif);
 
   if (args.json) {
     Json sections = Json::array();
@@ -117,7 +96,7 @@ int RunDescribe(const DescribeArgs& args) {
       out["Metadata"] = Json::parse(info->metadata_json, nullptr, /*allow_exceptions=*/false);
     }
     PrintJson(out);
-    return 0;
+    return OkStatus();
   }
   std::cout << "EIF version " << info->version << ", CRC32 " << std::hex << info->crc32 << std::dec
             << " (checked)\n";
@@ -130,26 +109,14 @@ int RunDescribe(const DescribeArgs& args) {
                 static_cast<unsigned long long>(s.offset), static_cast<unsigned long long>(s.size));
   }
   std::cout << image::FormatPcrs(info->pcrs);
-  return 0;
+  return OkStatus();
 }
 
-// --accel, else VIGIL_ACCEL, else auto; a bad word says where it came from.
-Result<image::Accelerator> ChosenAccelerator(const std::string& flag) {
-  if (!flag.empty()) return image::ParseAccelerator(flag);
-  const char* env = std::getenv("VIGIL_ACCEL");
-  if (env == nullptr || *env == '\0') return image::Accelerator::kAuto;
-  auto parsed = image::ParseAccelerator(env);
-  if (!parsed.ok()) return parsed.error().WithContext("VIGIL_ACCEL");
-  return parsed;
-}
-
-int RunRun(const RunArgs& args) {
-  if (args.timeout <= 0) return ReportError(Error::BadInput("--timeout must be positive"));
-  auto accelerator = ChosenAccelerator(args.accel);
-  if (!accelerator.ok()) return ReportError(accelerator.error());
+Result<int> RunRun(const RunArgs& args) {
+  if (args.timeout <= 0) return Error::BadInput("--timeout must be positive");
   image::QemuOptions options;
+  VIGIL_ASSIGN_OR_RETURN(options.accelerator, image::ChooseAccelerator(args.accel));
   options.timeout = std::chrono::seconds(args.timeout);
-  options.accelerator = *accelerator;
   options.kvm_silence_limit = std::chrono::seconds(args.kvm_silence);
   options.memory_mib = args.memory;
   options.interactive = args.interactive;
@@ -157,25 +124,24 @@ int RunRun(const RunArgs& args) {
   if (args.json) {
     options.on_console = [](std::string_view text) { std::cerr.write(text.data(), text.size()); };
   }
-  auto result = image::RunInQemu(args.dir, options);
-  if (!result.ok()) return ReportError(result.error());
-  if (!result->kvm_unusable.empty()) {
+  VIGIL_ASSIGN_OR_RETURN(auto result, image::RunInQemu(args.dir, options));
+  if (!result.kvm_unusable.empty()) {
     // Exit 3 like any missing device; --json tells it apart from a target that exits 3.
-    if (args.json) PrintJson({{"error", "kvm-unusable"}, {"reason", result->kvm_unusable}});
-    return ReportError(Error::MissingEnv("KVM cannot run this image (" + result->kvm_unusable +
-                                         "); use --accel auto or tcg to emulate instead"));
+    if (args.json) PrintJson({{"error", "kvm-unusable"}, {"reason", result.kvm_unusable}});
+    return Error::MissingEnv("KVM cannot run this image (" + result.kvm_unusable +
+                             "); use --accel auto or tcg to emulate instead");
   }
-  const bool kvm = result->accelerator == image::Accelerator::kKvm;
+  const bool kvm = result.accelerator == image::Accelerator::kKvm;
   if (args.json) {
-    Json out{{"target_exit_status", result->target_exit_status},
-             {"accelerator", image::AcceleratorName(result->accelerator)}};
-    if (result->fell_back) out["fallback_reason"] = result->tcg_reason;
+    Json out{{"target_exit_status", result.target_exit_status},
+             {"accelerator", image::AcceleratorName(result.accelerator)}};
+    if (result.fell_back) out["fallback_reason"] = result.tcg_reason;
     PrintJson(out);
-    return result->target_exit_status;
+    return result.target_exit_status;
   }
-  std::cerr << "vigil: target exited with status " << result->target_exit_status
-            << (kvm ? " (KVM)" : " (TCG: " + result->tcg_reason + ")") << "\n";
-  return result->target_exit_status;
+  std::cerr << "vigil: target exited with status " << result.target_exit_status
+            << (kvm ? " (KVM)" : " (TCG: " + result.tcg_reason + ")") << "\n";
+  return result.target_exit_status;
 }
 
 }  // namespace
@@ -184,24 +150,23 @@ void AddImageCommands(CLI::App& app, int* exit_code) {
   CLI::App* image = app.add_subcommand("image", "Build, inspect and boot images");
   image->require_subcommand(1);
 
-  auto build = std::make_shared<BuildArgs>();
-  CLI::App* b =
-      image->add_subcommand("build", "Build an image from a spec into a new output directory");
+  auto [b, build] = AddCommand<BuildArgs>(*image, "build",
+                                          "Build an image from a spec into a new output directory",
+                                          exit_code, RunBuild);
   b->add_option("SPEC", build->spec, "The image spec (TOML)")->required();
   b->add_option("--out", build->out, "Output directory (must not exist)")->required();
   b->add_flag("--json", build->json, "Print the summary as JSON");
-  b->callback([build, exit_code] { *exit_code = RunBuild(*build); });
 
-  auto describe = std::make_shared<DescribeArgs>();
-  CLI::App* d = image->add_subcommand(
-      "describe", "Check an EIF (magic, version, bounds, CRC) and print its sections and PCRs");
+  auto [d, describe] = AddCommand<DescribeArgs>(
+      *image, "describe",
+      "Check an EIF (magic, version, bounds, CRC) and print its sections and PCRs", exit_code,
+      RunDescribe);
   d->add_option("EIF", describe->eif, "The .eif file")->required();
   d->add_flag("--json", describe->json, "Print as JSON (keys as nitro-cli describe-eif)");
-  d->callback([describe, exit_code] { *exit_code = RunDescribe(*describe); });
 
-  auto run = std::make_shared<RunArgs>();
-  CLI::App* r = image->add_subcommand(
-      "run", "Boot a generic image in QEMU; exit with the target's exit status");
+  auto [r, run] = AddCommand<RunArgs>(
+      *image, "run", "Boot a generic image in QEMU; exit with the target's exit status", exit_code,
+      RunRun);
   r->add_option("DIR", run->dir, "An output directory of `vigil image build`")->required();
   r->add_option("--accel", run->accel,
                 "auto (KVM, and TCG when KVM is absent or fails), kvm (fail with exit 3 "
@@ -222,7 +187,6 @@ void AddImageCommands(CLI::App& app, int* exit_code) {
   r->add_flag("--json", run->json,
               "Print the result as JSON on stdout (the console goes to stderr); a target's "
               "status is then told apart from vigil's own exit codes");
-  r->callback([run, exit_code] { *exit_code = RunRun(*run); });
 }
 
 }  // namespace vigil::cli

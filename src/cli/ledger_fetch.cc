@@ -1,5 +1,7 @@
 #include "cli/ledger_fetch.h"
 
+#include <chrono>
+
 #include "http/client.h"
 
 namespace vigil::cli {
@@ -9,12 +11,22 @@ constexpr std::size_t kMaxResponseSize = 17u << 20;  // a full entry bundle fits
 
 }  // namespace
 
-Result<tlog::TileFetcher> LedgerFetcher(const std::string& url, std::chrono::milliseconds timeout) {
-  auto parsed = http::ParseUrl(url);
+CLI::Option* AddLedgerOptions(CLI::App& command, LedgerOptions& ledger) {
+  CLI::Option* url =
+      command.add_option("--ledger", ledger.url, "The ledger's HTTP address, http://HOST:PORT");
+  command
+      .add_option("--timeout", ledger.timeout,
+                  "Seconds each fetch from the ledger may take in all (default 60)")
+      ->check(CLI::Range(0.1, 3600.0));
+  return url;
+}
+
+Result<tlog::TileFetcher> LedgerFetcher(const LedgerOptions& ledger) {
+  auto parsed = http::ParseUrl(ledger.url);
   if (!parsed.ok()) return parsed.error().WithContext("--ledger");
   http::ClientLimits limits;
   limits.max_body = kMaxResponseSize;
-  limits.deadline = timeout;
+  limits.deadline = std::chrono::milliseconds(static_cast<std::int64_t>(ledger.timeout * 1000));
   return tlog::TileFetcher(
       [base = std::move(parsed).value(), limits](const std::string& path) -> Result<Bytes> {
         auto response = http::Get(base, "/" + path, limits);

@@ -1,10 +1,7 @@
 #include <iostream>
-#include <memory>
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
-#include "rpc/ca.h"
-#include "rpc/call_request.h"
 #include "rpc/policy.h"
 
 namespace vigil::cli {
@@ -46,39 +43,13 @@ int Check(const CheckArgs& args) {
   return 0;
 }
 
-// The call must be one a host could receive: names and tags as certificates carry them, a
-// service and argument as requests do. Anything else is bad input, not a decision.
-Status CheckCall(const EvalArgs& args) {
-  if (!rpc::IsServiceName(args.service)) {
-    return Error::BadInput("--service '" + args.service +
-                           "' is not a service name (like vigil.Echo)");
-  }
-  if (!args.argument.empty() && !rpc::IsCallArgument(args.argument)) {
-    return Error::BadInput("--argument '" + args.argument + "' is not a call argument");
-  }
-  for (const auto& [option, name] :
-       {std::pair{"--source", &args.source}, {"--target", &args.target}}) {
-    if (!rpc::IsRoleName(*name)) {
-      return Error::BadInput(std::string(option) + " '" + *name +
-                             "' is not a role name (1-63 of a-z 0-9 . -; @any and @tag: belong "
-                             "in rules, a call comes from one named role)");
-    }
-  }
-  for (const auto* tags : {&args.source_tags, &args.target_tags}) {
-    for (const std::string& tag : *tags) {
-      if (!rpc::IsRoleName(tag)) return Error::BadInput("tag '" + tag + "' is not a valid tag");
-    }
-  }
-  return OkStatus();
-}
-
-int Eval(const EvalArgs& args) {
-  if (Status valid = CheckCall(args); !valid.ok()) return ReportError(valid.error());
+Result<int> Eval(const EvalArgs& args) {
+  const rpc::CallIdentity source{args.source, args.source_tags};
+  const rpc::CallIdentity target{args.target, args.target_tags};
+  VIGIL_RETURN_IF_ERROR(rpc::CheckPossibleCall(args.service, args.argument, source, target));
   auto policy = rpc::Policy::Load(args.dir);
-  if (!policy.ok()) return ReportError(policy.error().WithContext("policy invalid"));
-  rpc::PolicyDecision decision =
-      policy->Evaluate(args.service, args.argument, {args.source, args.source_tags},
-                       {args.target, args.target_tags});
+  if (!policy.ok()) return policy.error().WithContext("policy invalid");
+  rpc::PolicyDecision decision = policy->Evaluate(args.service, args.argument, source, target);
   if (args.json) {
     Json out{{"allow", decision.AllowedHere()}, {"target", decision.target}};
     if (decision.redirected) out["redirected"] = true;
@@ -98,15 +69,14 @@ void AddPolicyCommands(CLI::App& app, int* exit_code) {
   CLI::App* policy = app.add_subcommand("policy", "qrexec-style call policies (DIR/*.policy)");
   policy->require_subcommand(1);
 
-  auto check = std::make_shared<CheckArgs>();
-  CLI::App* c = policy->add_subcommand("check", "Check a policy directory: OK or exit 2");
+  auto [c, check] = AddCommand<CheckArgs>(
+      *policy, "check", "Check a policy directory: OK or exit 2", exit_code, Check);
   c->add_option("DIR", check->dir, "The policy directory")->required();
   c->add_flag("--json", check->json, "Print {valid, rules | error} as JSON");
-  c->callback([check, exit_code] { *exit_code = Check(*check); });
 
-  auto args = std::make_shared<EvalArgs>();
-  CLI::App* e = policy->add_subcommand(
-      "eval", "Decide one call: prints the decision and the rule; exit 0 allow, 1 deny");
+  auto [e, args] = AddCommand<EvalArgs>(
+      *policy, "eval", "Decide one call: prints the decision and the rule; exit 0 allow, 1 deny",
+      exit_code, Eval);
   e->add_option("DIR", args->dir, "The policy directory")->required();
   e->add_option("--service", args->service, "The service called")->required();
   e->add_option("--argument", args->argument, "The call's argument (default: empty)");
@@ -115,7 +85,6 @@ void AddPolicyCommands(CLI::App& app, int* exit_code) {
   e->add_option("--target", args->target, "The callee's name")->required();
   e->add_option("--target-tag", args->target_tags, "A tag of the callee (repeatable)");
   e->add_flag("--json", args->json, "Print the decision as JSON");
-  e->callback([args, exit_code] { *exit_code = Eval(*args); });
 }
 
 }  // namespace vigil::cli

@@ -1,6 +1,5 @@
+#include <filesystem>
 #include <iostream>
-#include <memory>
-#include <optional>
 
 #include "base/printable.h"
 #include "cli/cli_util.h"
@@ -20,36 +19,51 @@ struct Target {
 };
 
 // Exactly one of DIST and --git.
-std::optional<Error> CheckTarget(const Target& target) {
+Status CheckTarget(const Target& target) {
   if (target.dist.empty() == target.git_revision.empty()) {
     return Error::BadInput("give either DIST or --git REVISION (exactly one)");
   }
-  return std::nullopt;
+  return OkStatus();
 }
 
-int Sign(const Target& target, const release::SignOptions& options) {
-  if (auto bad = CheckTarget(target)) return ReportError(*bad);
+struct SignArgs {
+  Target target;
+  release::SignOptions options;
+};
+
+struct VerifyArgs {
+  Target target;
+  std::string keyring;
+  int threshold = 0;
+  bool json = false;
+};
+
+Status Sign(const SignArgs& args) {
+  const Target& target = args.target;
+  VIGIL_RETURN_IF_ERROR(CheckTarget(target));
   if (!target.git_revision.empty()) {
-    auto signed_revision = release::SignGitRevision(target.repo, target.git_revision, options);
-    if (!signed_revision.ok()) return ReportError(signed_revision.error());
-    std::cout << "signed tree " << signed_revision->tree << " of commit " << signed_revision->commit
+    VIGIL_ASSIGN_OR_RETURN(
+        auto signed_revision,
+        release::SignGitRevision(target.repo, target.git_revision, args.options));
+    std::cout << "signed tree " << signed_revision.tree << " of commit " << signed_revision.commit
               << " in " << release::kSignaturesNotesRef << "\n";
-    return 0;
+    return OkStatus();
   }
-  auto written = release::SignRelease(target.dist, options);
-  if (!written.ok()) return ReportError(written.error());
-  std::cout << written->string() << "\n";
-  return 0;
+  VIGIL_ASSIGN_OR_RETURN(std::filesystem::path written,
+                         release::SignRelease(target.dist, args.options));
+  std::cout << written.string() << "\n";
+  return OkStatus();
 }
 
-int Verify(const Target& target, const std::string& keyring, int threshold, bool json) {
-  if (auto bad = CheckTarget(target)) return ReportError(*bad);
-  auto report =
-      target.git_revision.empty()
-          ? release::VerifyRelease(target.dist, keyring, threshold)
-          : release::VerifyGitRevision(target.repo, target.git_revision, keyring, threshold);
-  if (!report.ok()) return ReportError(report.error());
-  if (json) {
+Status Verify(const VerifyArgs& args) {
+  const Target& target = args.target;
+  VIGIL_RETURN_IF_ERROR(CheckTarget(target));
+  auto report = target.git_revision.empty()
+                    ? release::VerifyRelease(target.dist, args.keyring, args.threshold)
+                    : release::VerifyGitRevision(target.repo, target.git_revision, args.keyring,
+                                                 args.threshold);
+  if (!report.ok()) return report.error();
+  if (args.json) {
     Json valid = Json::array();
     for (const auto& s : report->valid) {
       valid.push_back({{"fingerprint", s.fingerprint}, {"uid", s.uid}, {"file", s.file}});
@@ -73,11 +87,11 @@ int Verify(const Target& target, const std::string& keyring, int threshold, bool
               << " required: " << (report->ok() ? "OK" : "NOT ENOUGH") << "\n";
   }
   if (!report->ok()) {
-    return ReportError(Error::Failed(std::to_string(report->valid.size()) +
-                                     " distinct valid signer(s), fewer than the threshold " +
-                                     std::to_string(report->threshold)));
+    return Error::Failed(std::to_string(report->valid.size()) +
+                         " distinct valid signer(s), fewer than the threshold " +
+                         std::to_string(report->threshold));
   }
-  return 0;
+  return OkStatus();
 }
 
 }  // namespace
@@ -96,34 +110,23 @@ void AddReleaseCommands(CLI::App& app, int* exit_code) {
         ->capture_default_str()
         ->needs(git);
   };
-  struct SignArgs {
-    Target target;
-    release::SignOptions options;
-  };
-  auto sign = std::make_shared<SignArgs>();
-  CLI::App* s = rel->add_subcommand(
-      "sign",
+  auto [s, sign] = AddCommand<SignArgs>(
+      *rel, "sign",
       "Sign DIST/SHA256SUMS (detached, armoured) into DIST/signatures/<FINGERPRINT>.asc, or "
-      "with --git a commit's tree hash into its note in refs/notes/signatures");
+      "with --git a commit's tree hash into its note in refs/notes/signatures",
+      exit_code, Sign);
   add_target(s, sign->target);
   s->add_option("--key", sign->options.fingerprint,
                 "Full fingerprint (40 hex digits) of the signer's primary key")
       ->required();
   s->add_option("--gnupg-home", sign->options.gnupg_home,
                 "GnuPG home holding the secret key (default: the usual GNUPGHOME)");
-  s->callback([sign, exit_code] { *exit_code = Sign(sign->target, sign->options); });
 
-  struct VerifyArgs {
-    Target target;
-    std::string keyring;
-    int threshold = 0;
-    bool json = false;
-  };
-  auto verify = std::make_shared<VerifyArgs>();
-  CLI::App* v = rel->add_subcommand(
-      "verify",
+  auto [v, verify] = AddCommand<VerifyArgs>(
+      *rel, "verify",
       "Check DIST against SHA256SUMS (or with --git take a commit's tree) and count distinct "
-      "valid signers; exit 0 if >= N");
+      "valid signers; exit 0 if >= N",
+      exit_code, Verify);
   add_target(v, verify->target);
   v->add_option("--keyring", verify->keyring,
                 "Exported public keyring (armoured or binary): the only keys that count")
@@ -131,9 +134,6 @@ void AddReleaseCommands(CLI::App& app, int* exit_code) {
   v->add_option("--threshold", verify->threshold, "Distinct valid signers required (>= 1)")
       ->required();
   v->add_flag("--json", verify->json, "Print the result as JSON");
-  v->callback([verify, exit_code] {
-    *exit_code = Verify(verify->target, verify->keyring, verify->threshold, verify->json);
-  });
 }
 
 }  // namespace vigil::cli

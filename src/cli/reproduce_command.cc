@@ -1,5 +1,4 @@
 #include <iostream>
-#include <memory>
 
 #include "base/printable.h"
 #include "base/subprocess.h"
@@ -24,59 +23,57 @@ std::string Join(const std::vector<std::string>& items) {
   return out;
 }
 
-int RunReproduce(const ReproduceArgs& args) {
-  auto dir = ExecutableDir();
-  if (!dir.ok()) return ReportError(dir.error());
+Result<int> RunReproduce(const ReproduceArgs& args) {
+  VIGIL_ASSIGN_OR_RETURN(std::filesystem::path dir, ExecutableDir());
   image::ReproduceOptions options{.dist = args.dist,
                                   .spec_dir = args.spec_dir,
                                   .inputs_root = args.inputs_root,
-                                  .vigil = *dir / "vigil",
+                                  .vigil = dir / "vigil",
                                   .keep = args.keep};
   ShowProgress("rebuilding " + args.dist + " in a fresh tree under varied conditions");
-  auto result = image::Reproduce(options);
-  if (!result.ok()) return ReportError(result.error());
+  VIGIL_ASSIGN_OR_RETURN(image::ReproduceResult result, image::Reproduce(options));
 
   if (args.json) {
     Json differences = Json::array();
-    for (const auto& d : result->differences) {
+    for (const auto& d : result.differences) {
       differences.push_back({{"file", d.file}, {"details", d.details}});
     }
-    Json out{{"identical", result->differences.empty()},
+    Json out{{"identical", result.differences.empty()},
              {"differences", differences},
-             {"variations", result->variations},
-             {"skipped", result->skipped}};
-    if (!result->kept_tree.empty()) out["kept"] = result->kept_tree.string();
+             {"variations", result.variations},
+             {"skipped", result.skipped}};
+    if (!result.kept_tree.empty()) out["kept"] = result.kept_tree.string();
     PrintJson(out);
-    return result->differences.empty() ? 0 : 1;
+    return result.differences.empty() ? 0 : 1;
   }
-  for (const auto& d : result->differences) {
+  for (const auto& d : result.differences) {
     std::cout << "DIFFERS " << Printable(d.file) << "\n";
     for (const auto& detail : d.details) std::cout << "  " << Printable(detail) << "\n";
   }
-  if (!result->differences.empty() && !FindExecutable("diffoscope").empty()) {
-    if (result->kept_tree.empty()) {
+  if (!result.differences.empty() && !FindExecutable("diffoscope").empty()) {
+    if (result.kept_tree.empty()) {
       std::cout << "for a full comparison with diffoscope, rerun with --keep\n";
     } else {
-      for (const auto& d : result->differences) {
+      for (const auto& d : result.differences) {
         std::cout << "compare: diffoscope " << (std::filesystem::path(args.dist) / d.file).string()
-                  << " " << (result->kept_tree / "out" / d.file).string() << "\n";
+                  << " " << (result.kept_tree / "out" / d.file).string() << "\n";
       }
     }
   }
-  if (!result->kept_tree.empty()) std::cout << "kept " << result->kept_tree.string() << "\n";
-  if (!result->skipped.empty()) std::cout << "not varied: " << Join(result->skipped) << "\n";
-  std::cout << (result->differences.empty() ? "REPRODUCED: identical" : "NOT REPRODUCED")
-            << "; varied: " << Join(result->variations) << "\n";
-  return result->differences.empty() ? 0 : 1;
+  if (!result.kept_tree.empty()) std::cout << "kept " << result.kept_tree.string() << "\n";
+  if (!result.skipped.empty()) std::cout << "not varied: " << Join(result.skipped) << "\n";
+  std::cout << (result.differences.empty() ? "REPRODUCED: identical" : "NOT REPRODUCED")
+            << "; varied: " << Join(result.variations) << "\n";
+  return result.differences.empty() ? 0 : 1;
 }
 
 }  // namespace
 
 void AddReproduceCommand(CLI::App& app, int* exit_code) {
-  auto args = std::make_shared<ReproduceArgs>();
-  CLI::App* r = app.add_subcommand(
-      "reproduce",
-      "Rebuild a release from its recorded spec under varied conditions; exit 0 if identical");
+  auto [r, args] = AddCommand<ReproduceArgs>(
+      app, "reproduce",
+      "Rebuild a release from its recorded spec under varied conditions; exit 0 if identical",
+      exit_code, RunReproduce);
   r->add_option("DIST", args->dist, "An output directory of `vigil image build`")->required();
   r->add_option("--spec-dir", args->spec_dir,
                 "Where the original spec was: its relative input paths start there")
@@ -86,7 +83,6 @@ void AddReproduceCommand(CLI::App& app, int* exit_code) {
                 "spec may name no absolute path and no path leading outside it");
   r->add_flag("--keep", args->keep, "Keep the rebuild tree and say where it is");
   r->add_flag("--json", args->json, "Print the result as JSON");
-  r->callback([args, exit_code] { *exit_code = RunReproduce(*args); });
 }
 
 }  // namespace vigil::cli

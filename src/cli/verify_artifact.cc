@@ -1,5 +1,4 @@
 #include <iostream>
-#include <memory>
 #include <optional>
 
 #include "base/file.h"
@@ -14,6 +13,7 @@
 #include "provenance/provenance.h"
 #include "provenance/signed_artifact.h"
 #include "tlog/note.h"
+#include "tlog/trusted_log.h"
 
 namespace vigil::cli {
 namespace {
@@ -21,45 +21,29 @@ namespace {
 constexpr std::uint64_t kMaxArtifactSize = 8ull << 30;
 
 struct VerifyArtifactArgs {
-  std::string file, envelope, key, ledger, ledger_key;
-  double timeout = 60;
+  std::string file, envelope, key, ledger_key;
+  LedgerOptions ledger;
   bool json = false;
 };
 
-Result<std::string> ReadVerifierKey(const std::string& file_or_text) {
-  if (file_or_text.find('+') != std::string::npos && !fs::exists(file_or_text)) {
-    return file_or_text;
-  }
-  VIGIL_ASSIGN_OR_RETURN(Bytes bytes, ReadFile(file_or_text, 64 * 1024));
-  std::string text(bytes.begin(), bytes.end());
-  return text.substr(0, text.find('\n'));
-}
-
 Status CheckArguments(const VerifyArtifactArgs& args) {
-  if (!args.ledger.empty() && args.ledger_key.empty()) {
+  if (!args.ledger.url.empty() && args.ledger_key.empty()) {
     return Error::BadInput(
         "--ledger needs --ledger-key (the ledger's verifier key "
         "or a file holding it: `vigil log vkey DIR`)");
   }
   // A ledger key alone would check nothing: refuse rather than let the caller believe the
   // build and its signature record were proved.
-  if (args.ledger.empty() && !args.ledger_key.empty()) {
+  if (args.ledger.url.empty() && !args.ledger_key.empty()) {
     return Error::BadInput(
         "--ledger-key needs --ledger (the ledger's URL) to prove the build and its signature "
         "record; without both, only the signature is checked");
   }
-  if (!args.ledger.empty()) {
-    if (auto url = http::ParseUrl(args.ledger); !url.ok())
+  if (!args.ledger.url.empty()) {
+    if (auto url = http::ParseUrl(args.ledger.url); !url.ok())
       return url.error().WithContext("--ledger");
   }
   return OkStatus();
-}
-
-Result<crypto::PublicKey> ReadKey(const std::string& path) {
-  VIGIL_ASSIGN_OR_RETURN(Bytes bytes, ReadFile(path, 64 * 1024));
-  auto key = crypto::PublicKey::FromPem(AsText(bytes));
-  if (!key.ok()) return key.error().WithContext(path);
-  return key;
 }
 
 Result<provenance::VerifiedArtifact> VerifySignature(const VerifyArtifactArgs& args) {
@@ -70,7 +54,7 @@ Result<provenance::VerifiedArtifact> VerifySignature(const VerifyArtifactArgs& a
   if (!envelope_text.empty() && envelope_text.back() == '\n') envelope_text.pop_back();
   auto envelope = provenance::ParseEnvelope(envelope_text);
   if (!envelope.ok()) return envelope.error().WithContext(args.envelope);
-  VIGIL_ASSIGN_OR_RETURN(crypto::PublicKey key, ReadKey(args.key));
+  VIGIL_ASSIGN_OR_RETURN(crypto::PublicKey key, crypto::PublicKey::FromPemFile(args.key));
   return provenance::VerifySignedArtifact(
       *envelope, envelope_text, key,
       [&args] { return crypto::Sha256OfFile(args.file, kMaxArtifactSize); }, args.file);
@@ -78,13 +62,9 @@ Result<provenance::VerifiedArtifact> VerifySignature(const VerifyArtifactArgs& a
 
 Result<provenance::LedgerProof> ProveInLedger(const VerifyArtifactArgs& args,
                                               const provenance::SignedArtifact& artifact) {
-  VIGIL_ASSIGN_OR_RETURN(std::string vkey, ReadVerifierKey(args.ledger_key));
-  auto verifier = tlog::NoteVerifier::Parse(vkey);
+  auto verifier = tlog::ReadVerifierKey(args.ledger_key);
   if (!verifier.ok()) return verifier.error().WithContext("--ledger-key");
-  VIGIL_ASSIGN_OR_RETURN(
-      tlog::TileFetcher fetch,
-      LedgerFetcher(args.ledger,
-                    std::chrono::milliseconds(static_cast<std::int64_t>(args.timeout * 1000))));
+  VIGIL_ASSIGN_OR_RETURN(tlog::TileFetcher fetch, LedgerFetcher(args.ledger));
   return provenance::CheckLedger(fetch, *verifier, artifact);
 }
 
@@ -118,41 +98,33 @@ void Print(const VerifyArtifactArgs& args, const provenance::VerifiedArtifact& v
   }
 }
 
-int VerifyArtifact(const VerifyArtifactArgs& args) {
-  if (Status checked = CheckArguments(args); !checked.ok()) return ReportError(checked.error());
-  auto verified = VerifySignature(args);
-  if (!verified.ok()) return ReportError(verified.error());
+Status VerifyArtifact(const VerifyArtifactArgs& args) {
+  VIGIL_RETURN_IF_ERROR(CheckArguments(args));
+  VIGIL_ASSIGN_OR_RETURN(provenance::VerifiedArtifact verified, VerifySignature(args));
   std::optional<provenance::LedgerProof> proof;
-  if (!args.ledger.empty()) {
-    auto proven = ProveInLedger(args, verified->artifact);
-    if (!proven.ok()) return ReportError(proven.error());
-    proof = *proven;
+  if (!args.ledger.url.empty()) {
+    VIGIL_ASSIGN_OR_RETURN(proof, ProveInLedger(args, verified.artifact));
   }
-  Print(args, *verified, proof);
-  return 0;
+  Print(args, verified, proof);
+  return OkStatus();
 }
 
 }  // namespace
 
 void AddVerifyArtifactCommand(CLI::App& app, int* exit_code) {
-  auto args = std::make_shared<VerifyArtifactArgs>();
-  CLI::App* command = app.add_subcommand(
-      "verify-artifact",
+  auto [command, args] = AddCommand<VerifyArtifactArgs>(
+      app, "verify-artifact",
       "Verify a signed artifact: the DSSE envelope's signature, that FILE is one of its "
-      "subjects, and with --ledger that the build and the signature are in the ledger");
+      "subjects, and with --ledger that the build and the signature are in the ledger",
+      exit_code, VerifyArtifact);
   command->add_option("file", args->file, "The artifact")->required();
   command->add_option("--envelope", args->envelope, "The DSSE envelope from the signer")
       ->required();
   command->add_option("--key", args->key, "The signer's public key (PEM)")->required();
-  command->add_option("--ledger", args->ledger, "The ledger's HTTP address, http://HOST:PORT");
+  AddLedgerOptions(*command, args->ledger);
   command->add_option("--ledger-key", args->ledger_key,
                       "The ledger's verifier key, or a file whose first line is it");
-  command
-      ->add_option("--timeout", args->timeout,
-                   "Seconds each fetch from the ledger may take in all (default 60)")
-      ->check(CLI::Range(0.1, 3600.0));
   command->add_flag("--json", args->json, "Print the result as JSON");
-  command->callback([args, exit_code] { *exit_code = VerifyArtifact(*args); });
 }
 
 }  // namespace vigil::cli
