@@ -201,4 +201,41 @@ expect_stderr "fork" "the error says fork"
 kill -TERM $ledger; status=0; wait $ledger || status=$?
 if [ "$status" = 0 ]; then pass "SIGTERM stops the ledger cleanly"; else fail "ledger exited $status"; fi
 ledger=""
+
+# The same [service] table as the signer's and the builder's; a flag given overrides the
+# file (here --http over the file's unusable port).
+LOG="$WORK/log"
+cat > "$WORK/ledger.toml" <<TOML
+[service]
+listen = ["unix:$SOCK"]
+cert = "ca/ledger.crt"
+key = "ca/ledger.key"
+ca = "ca/ca.crt"
+policy = "policy"
+audit_log = "audit.log"
+dir = "log"
+http = "127.0.0.1:1"
+idle_timeout_seconds = 30
+TOML
+"$BIN/vigil-ledger" --config "$WORK/ledger.toml" --http 127.0.0.1:0 > "$WORK/ledger.out" 2>> "$WORK/ledger.err" &
+ledger=$!
+URL=""
+for _ in $(seq 200); do
+  URL=$(sed -n 's/.* on \(http:.*\)$/\1/p' "$WORK/ledger.out")
+  [ -n "$URL" ] && break
+  sleep 0.05
+done
+if [ -n "$URL" ] && [ "$(curl -sf "$URL/checkpoint" | head -1)" = vigil.test/ledger ]; then
+  pass "vigil-ledger starts from --config FILE, --http overriding the file"
+else fail "config start: $(tail -3 "$WORK/ledger.err")"; fi
+# shellcheck disable=SC2046
+expect_exit 0 "a call reaches the ledger started from its file" -- "$VIGIL" call "unix:$SOCK" vigil.Ping $(as builder)
+kill -TERM $ledger; wait $ledger || true
+ledger=""
+sed -i '/^dir = /d' "$WORK/ledger.toml"
+expect_exit 2 "a file without dir is refused" -- "$BIN/vigil-ledger" --config "$WORK/ledger.toml"
+expect_stderr "ledger.toml" "the error names the file"
+expect_stderr "service.dir" "and the missing key"
+expect_exit 2 "no file and no flags: refused" -- "$BIN/vigil-ledger"
+expect_stderr "missing --dir (service.dir), --listen (service.listen)" "the error names what is missing"
 finish
