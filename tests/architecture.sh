@@ -25,6 +25,22 @@ if [ -z "$violations" ]; then pass "every include edge in src/ is allowed ($(awk
   done <<<"$violations"
 fi
 
+# Third-party types stay inside: a header includes asio, OpenSSL, toml++, nlohmann, CLI11,
+# SQLite, libgit2 or httplib only where ARCHITECTURE.md's third-party block allows it.
+sed -n '/^```third-party$/,/^```$/p' "$DOC" | grep -E '^[a-z_*/.]+ [a-zA-Z0-9+]+$' > "$WORK/third_party"
+leaks=0
+while IFS= read -r file; do
+  header=${file#src/}
+  for library in $(grep -oE '^#include <(asio|openssl|toml\+\+|nlohmann|CLI|sqlite3|git2|httplib)[^>]*>' "$ROOT/$file" |
+                   sed -E 's/^#include <([^/.>]*).*/\1/' | sort -u); do
+    if ! grep -qxF "$header $library" "$WORK/third_party" && ! grep -qxF "${header%%/*}/* $library" "$WORK/third_party"; then
+      fail "$file includes $library, which ARCHITECTURE.md's third-party block does not allow there"
+      leaks=$((leaks + 1))
+    fi
+  done
+done < <(cd "$ROOT" && git ls-files 'src/*.h' | grep -v '/test_util\.h$')
+if [ "$leaks" = 0 ]; then pass "third-party includes in headers are only those ARCHITECTURE.md allows ($(wc -l < "$WORK/third_party") listed)"; fi
+
 # The allowed edges form a DAG (tsort reports a cycle on stderr).
 if awk '{print $1, $3}' "$WORK/allowed" | tsort > /dev/null 2> "$WORK/tsort.err"; then pass "the allowed edges have no cycle"; else
   fail "the allowed edges have a cycle: $(cat "$WORK/tsort.err")"; fi
