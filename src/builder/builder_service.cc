@@ -203,8 +203,7 @@ asio::awaitable<Result<SignedProvenance>> Sign(rpc::Peer& signer, const std::str
   auto executor = co_await asio::this_coro::executor;
   const rpc::CallRequest sign_call{"vigil.Sign", key};
   const std::string sign_body = SignRequestFor(log, job.artifacts);
-  auto outcome = co_await rpc::CallServiceAsync(executor, signer.address, sign_call, signer.tls,
-                                                signer.options, sign_body);
+  auto outcome = co_await signer.CallAsync(executor, sign_call, sign_body);
   if (!outcome.ok() || outcome->exit_code != 0) {
     const std::string why = outcome.ok() ? outcome->message : outcome.error().message();
     co_return Error::Failed("the signer did not sign build " + id + " (" + why +

@@ -26,8 +26,7 @@ asio::awaitable<Result<BuildCallEnd>> Call(
     asio::io_context& io, const FarmLayout& farm, const rpc::Peer& builder,
     const std::string& component, const std::function<Status(std::string_view)>& on_output) {
   const rpc::CallRequest request{"vigil.TriggerBuild", component};
-  auto call = co_await rpc::ClientCall::Open(io.get_executor(), builder.address, request,
-                                             builder.tls, builder.options);
+  auto call = co_await builder.Open(io.get_executor(), request);
   if (!call.ok()) {
     if (call.error().code() != ErrorCode::kMissingEnv) co_return call.error();
     co_return call.error().WithContext(

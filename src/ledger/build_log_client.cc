@@ -7,8 +7,7 @@ namespace vigil::ledger {
 asio::awaitable<Result<std::unique_ptr<BuildLogClient>>> BuildLogClient::Open(
     asio::any_io_executor executor, const rpc::Peer& ledger, std::string build_id) {
   const rpc::CallRequest request{"vigil.BuildLog", std::move(build_id)};
-  auto call =
-      co_await rpc::ClientCall::Open(executor, ledger.address, request, ledger.tls, ledger.options);
+  auto call = co_await ledger.Open(executor, request);
   if (!call.ok()) co_return call.error();
   co_return std::unique_ptr<BuildLogClient>(new BuildLogClient(std::move(call).value()));
 }

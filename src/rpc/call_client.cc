@@ -225,6 +225,18 @@ asio::awaitable<Result<CallOutcome>> CallServiceAsync(asio::any_io_executor exec
   co_return outcome;
 }
 
+// The members are passed as lvalues (copies): see CallServiceAsync on GCC 12.
+asio::awaitable<Result<std::unique_ptr<ClientCall>>> Peer::Open(asio::any_io_executor executor,
+                                                                CallRequest request) const {
+  co_return co_await ClientCall::Open(executor, address, request, tls, options);
+}
+
+asio::awaitable<Result<CallOutcome>> Peer::CallAsync(asio::any_io_executor executor,
+                                                     CallRequest request, std::string input,
+                                                     std::size_t max_output) const {
+  co_return co_await CallServiceAsync(executor, address, request, tls, options, input, max_output);
+}
+
 Result<Peer> MakePeer(std::string_view address, const TlsFiles& tls, const std::string& name) {
   Peer peer;
   VIGIL_ASSIGN_OR_RETURN(peer.address, ParseAddress(address));

@@ -78,11 +78,19 @@ asio::awaitable<Result<CallOutcome>> CallServiceAsync(asio::any_io_executor exec
                                                       std::size_t max_output = 16 << 20);
 
 // Another role this one calls: where it is, how we authenticate to it, and the TLS context
-// made once for every call to it.
+// made once for every call to it. The peer opens its own calls, so callers do not unpack it.
 struct Peer {
   Address address;
   ClientOptions options;
   std::shared_ptr<asio::ssl::context> tls;
+
+  // ClientCall::Open to this peer, on `executor`. The peer must outlive the co_await.
+  asio::awaitable<Result<std::unique_ptr<ClientCall>>> Open(asio::any_io_executor executor,
+                                                            CallRequest request) const;
+  // CallServiceAsync to this peer: the whole of one call on `executor`.
+  asio::awaitable<Result<CallOutcome>> CallAsync(asio::any_io_executor executor,
+                                                 CallRequest request, std::string input,
+                                                 std::size_t max_output = 16 << 20) const;
 };
 
 // A peer at `address` (unix:PATH or tcp:HOST:PORT), reached with `tls`; when `name` is not

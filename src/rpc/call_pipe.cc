@@ -145,8 +145,7 @@ asio::awaitable<void> ReceiveOutput(ClientCall& call, int fd, Outcome& outcome) 
 
 asio::awaitable<void> Pipe(asio::io_context& io, const Peer& peer, const CallRequest& request,
                            int output_fd, Chunks& chunks, Outcome& outcome) {
-  auto opened =
-      co_await ClientCall::Open(io.get_executor(), peer.address, request, peer.tls, peer.options);
+  auto opened = co_await peer.Open(io.get_executor(), request);
   if (!opened.ok()) {
     outcome.failure = opened.error();
     chunks.cancel();  // a send waiting for room ends too

@@ -133,8 +133,7 @@ asio::awaitable<Result<std::uint64_t>> SignerService::AppendRecord(
   // Named lvalues only: GCC 12 destroys a temporary passed to a coroutine's by-value
   // parameter twice.
   const rpc::CallRequest request{"vigil.Append", "signature"};
-  auto outcome = co_await rpc::CallServiceAsync(executor, ledger_.address, request, ledger_.tls,
-                                                ledger_.options, record, tlog::kMaxReceiptSize);
+  auto outcome = co_await ledger_.CallAsync(executor, request, record, tlog::kMaxReceiptSize);
   if (!outcome.ok()) co_return outcome.error();
   if (outcome->exit_code != 0) {
     co_return Error::Failed("the ledger refused the record: " + outcome->message);
