@@ -200,8 +200,10 @@ std::string NoteVerifier::Text() const {
   return name_ + "+" + KeyIdHex(key_id_) + "+" + Base64Encode(typed_key);
 }
 
-bool NoteVerifier::Verify(std::string_view text, ByteView signature) const {
-  return crypto::Ed25519Verify(public_key_, AsBytes(text), signature);
+Status NoteVerifier::Verify(std::string_view text, ByteView signature) const {
+  if (crypto::Ed25519Verify(public_key_, AsBytes(text), signature)) return OkStatus();
+  return Error::Failed("the signature by " + name_ + " (key ID " + KeyIdHex(key_id_) +
+                       ") does not verify: the note was altered or signed by another key");
 }
 
 // ---- NoteSigner ----
@@ -327,10 +329,7 @@ Result<std::string> OpenNote(std::string_view signed_note, const NoteVerifier& v
     if (name != verifier.name() || key_id != verifier.key_id()) continue;  // another key
     Bytes raw(signature->begin() + kKeyIdSize, signature->end());
     if (std::find(good.begin(), good.end(), raw) != good.end()) continue;
-    if (!verifier.Verify(text, raw)) {
-      return Error::Failed("the signature by " + verifier.name() + " (key ID " + KeyIdHex(key_id) +
-                           ") does not verify: the note was altered or signed by another key");
-    }
+    VIGIL_RETURN_IF_ERROR(verifier.Verify(text, raw));
     good.push_back(std::move(raw));
     verified = true;
   }

@@ -60,8 +60,9 @@ class NoteVerifier {
   // The verifier key text "NAME+KEYID+BASE64", which Parse reads back.
   std::string Text() const;
 
-  // True if `signature` (without the key ID) is this key's signature of `text`.
-  bool Verify(std::string_view text, ByteView signature) const;
+  // OK if `signature` (without the key ID) is this key's signature of `text`; Failed
+  // naming the key otherwise.
+  Status Verify(std::string_view text, ByteView signature) const;
 
  private:
   friend class NoteSigner;
