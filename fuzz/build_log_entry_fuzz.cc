@@ -43,7 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (build->artifacts.size() > vigil::encoding::kMaxBuildArtifacts) __builtin_trap();
   for (const auto& artifact : build->artifacts) {
     if (!vigil::encoding::IsValidArtifactName(artifact.name) ||
-        !vigil::provenance::IsSha256Hex(artifact.sha256)) {
+        !vigil::provenance::IsSha256Hex(artifact.hex())) {
       __builtin_trap();
     }
   }

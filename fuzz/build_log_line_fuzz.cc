@@ -45,7 +45,7 @@ void CheckLine(std::string_view line) {
   const std::string expected = line == "log" ? "log \n" : std::string(line) + "\n";
   if (Formatted(*parsed) != expected) __builtin_trap();
   if (parsed->kind == BuildLogLineKind::kArtifact &&
-      (!vigil::crypto::IsSha256Hex(parsed->artifact.sha256) ||
+      (!vigil::crypto::IsSha256Hex(parsed->artifact.hex()) ||
        !vigil::encoding::IsValidArtifactName(parsed->artifact.name))) {
     __builtin_trap();
   }

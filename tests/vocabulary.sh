@@ -67,4 +67,22 @@ if [ -z "$copies" ]; then pass "no second 64-lowercase-hex-digit check (use cryp
   fail "a second 64-lowercase-hex-digit check (use crypto::IsSha256Hex):"
   sed 's/^/    /' <<<"$copies"
 fi
+# The (name, SHA-256) pair: one struct (crypto::NamedDigest) holds a name and a sha256; the
+# image's files, SHA256SUMS entries, logged and published artifacts and statement subjects
+# are it (aliases or a derived type with more members), never a second struct.
+pairs=$(while IFS= read -r file; do
+  [ -f "$file" ] || continue
+  awk -v file="$file" '
+    /^[[:space:]]*struct [A-Za-z0-9_]+[^;]*\{[[:space:]]*$/ { name = $2; line = NR; has_name = 0; has_sha = 0; depth = 1; next }
+    depth > 0 && /^[[:space:]]+[A-Za-z_:<>]+[[:space:]]+name( = [^;]*)?;/ { has_name = 1 }
+    depth > 0 && /^[[:space:]]+[A-Za-z_:<>0-9]+[[:space:]]+sha256(\{\}| = [^;]*)?;/ { has_sha = 1 }
+    depth > 0 && /^[[:space:]]*\};/ { if (has_name && has_sha) print file ":" line ": struct " name; depth = 0 }
+  ' "$file"
+done < "$WORK/files")
+if [ "$pairs" = "src/crypto/named_digest.h:$(grep -n '^struct NamedDigest {' src/crypto/named_digest.h | cut -d: -f1): struct NamedDigest" ]; then
+  pass "the (name, sha256) pair is defined once: crypto::NamedDigest"
+else
+  fail "the (name, sha256) pair must be defined once, as crypto::NamedDigest; found:"
+  sed 's/^/    /' <<<"${pairs:-none}"
+fi
 finish

@@ -111,7 +111,7 @@ Result<std::vector<PublishedArtifact>> CollectArtifacts(const fs::path& dist, co
   }
   std::sort(files.begin(), files.end());
   // In parallel: images are large.
-  std::vector<std::future<Result<std::string>>> hashes;
+  std::vector<std::future<Result<crypto::Sha256Digest>>> hashes;
   for (const fs::path& file : files) {
     hashes.push_back(std::async(std::launch::async,
                                 [file] { return crypto::Sha256OfFile(file, kMaxArtifactSize); }));
@@ -121,7 +121,7 @@ Result<std::vector<PublishedArtifact>> CollectArtifacts(const fs::path& dist, co
     auto sha256 = hashes[i].get();
     if (!sha256.ok()) return sha256.error();
     artifacts.push_back({files[i].filename().string(), *sha256});
-    say("artifact: " + files[i].filename().string() + " sha256 " + *sha256);
+    say("artifact: " + files[i].filename().string() + " sha256 " + artifacts.back().hex());
   }
   return artifacts;
 }
@@ -143,7 +143,7 @@ Result<ProvenLog> ProveLog(const std::string& receipt, const tlog::ReceiptVerifi
 
 std::string SignRequestFor(const ProvenLog& log, const std::vector<PublishedArtifact>& artifacts) {
   provenance::SignRequest request{log.receipt, {}};
-  for (const PublishedArtifact& artifact : artifacts) request.digests.push_back(artifact.sha256);
+  for (const PublishedArtifact& artifact : artifacts) request.digests.push_back(artifact.hex());
   return provenance::FormatSignRequest(request);
 }
 

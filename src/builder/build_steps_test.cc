@@ -8,6 +8,7 @@
 
 #include "base/file.h"
 #include "crypto/file_hash.h"
+#include "crypto/test_util.h"
 #include "ledger/build_entry.h"
 #include "provenance/dsse.h"
 #include "provenance/sign_request.h"
@@ -73,7 +74,7 @@ class LedgerFixture {
     entry.lines = 2;
     entry.log_sha256 = std::string(64, 'd');
     entry.closed = closed;
-    entry.artifacts = {{"hello.eif", std::string(64, 'a')}};
+    entry.artifacts = {{"hello.eif", crypto::FilledDigest(0xaa)}};
     const Bytes bytes = ledger::SerializeBuildEntry(entry);
     auto index = store_->AppendBatch(std::span<const Bytes>(&bytes, 1));
     EXPECT_TRUE(index.ok());
@@ -166,8 +167,8 @@ TEST_F(BuildStepsTest, DeclaredArtifactsAreTheRegularFilesOfDistHashedHere) {
   EXPECT_EQ((*artifacts)[0].name, "a.eif");
   EXPECT_EQ((*artifacts)[1].name, "b.img");
   EXPECT_EQ((*artifacts)[0].sha256, *crypto::Sha256OfFile(dist / "a.eif", 1024));
-  EXPECT_EQ(said_, (std::vector<std::string>{"artifact: a.eif sha256 " + (*artifacts)[0].sha256,
-                                             "artifact: b.img sha256 " + (*artifacts)[1].sha256}));
+  EXPECT_EQ(said_, (std::vector<std::string>{"artifact: a.eif sha256 " + (*artifacts)[0].hex(),
+                                             "artifact: b.img sha256 " + (*artifacts)[1].hex()}));
 }
 
 TEST_F(BuildStepsTest, NoArtifactsOrTooManyFailTheBuild) {
@@ -213,8 +214,8 @@ TEST_F(BuildStepsTest, TheSignRequestCarriesTheReceiptAndTheDigests) {
   LedgerFixture ledger(dir() / "log");
   auto proven = ProveLog(ledger.Log("b1"), tlog::ReceiptVerifier(ledger.verifier()), "b1");
   ASSERT_TRUE(proven.ok());
-  auto request = provenance::ParseSignRequest(
-      SignRequestFor(*proven, {{"a", std::string(64, 'a')}, {"b", std::string(64, 'b')}}));
+  auto request = provenance::ParseSignRequest(SignRequestFor(
+      *proven, {{"a", crypto::FilledDigest(0xaa)}, {"b", crypto::FilledDigest(0xbb)}}));
   ASSERT_TRUE(request.ok()) << request.error().message();
   EXPECT_EQ(request->receipt, proven->receipt);
   EXPECT_EQ(request->digests,

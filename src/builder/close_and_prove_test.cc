@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "base/file.h"
+#include "crypto/test_util.h"
 #include "ledger/build_entry.h"
 #include "ledger/build_logs.h"
 #include "ledger/ledger_service.h"
@@ -25,7 +26,7 @@
 namespace vigil::builder {
 namespace {
 
-const std::string kSha(64, 'a');
+const crypto::Sha256Digest kSha = crypto::FilledDigest(0xaa);
 
 class CloseAndProveTest : public ::testing::Test {
  protected:

@@ -16,13 +16,11 @@
 #include <vector>
 
 #include "base/result.h"
+#include "crypto/named_digest.h"
 
 namespace vigil::builder {
 
-struct PublishedArtifact {
-  std::string name;
-  std::string sha256;
-};
+using PublishedArtifact = crypto::NamedDigest;
 
 struct Publication {
   std::string component;

@@ -55,7 +55,7 @@ Status RunBuild(const BuildArgs& args) {
   if (args.json) {
     Json files = Json::array();
     for (const auto& f : summary.files) {
-      files.push_back({{"name", f.name}, {"size", f.size}, {"sha256", f.sha256}});
+      files.push_back({{"name", f.name}, {"size", f.size}, {"sha256", f.hex()}});
     }
     Json out{{"name", summary.name},
              {"out", summary.out_dir.string()},
@@ -68,7 +68,7 @@ Status RunBuild(const BuildArgs& args) {
   std::cout << "built " << summary.name << " in " << summary.out_dir.string() << "\n";
   for (const auto& f : summary.files) {
     std::printf("  %-28s %10llu  %s\n", f.name.c_str(), static_cast<unsigned long long>(f.size),
-                f.sha256.c_str());
+                f.hex().c_str());
   }
   if (summary.pcrs) std::cout << image::FormatPcrs(*summary.pcrs);
   return OkStatus();

@@ -73,7 +73,7 @@ void Print(const VerifyArtifactArgs& args, const provenance::VerifiedArtifact& v
   const provenance::StatementSummary& statement = verified.artifact.statement;
   if (args.json) {
     Json out{{"file", args.file},
-             {"sha256", verified.artifact.sha256},
+             {"sha256", crypto::Sha256Hex(verified.artifact.sha256)},
              {"subject", verified.subject},
              {"key_id", verified.artifact.key_id},
              {"build_id", statement.build_id},

@@ -3,12 +3,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
 
 #include "base/file.h"
-#include "base/hex.h"
 #include "base/unique_fd.h"
 #include "crypto/hash.h"
 
@@ -26,10 +26,16 @@ Status WriteAll(int fd, const std::uint8_t* data, std::size_t size) {
   return OkStatus();
 }
 
+Sha256Digest ToSha256Digest(const Bytes& bytes) {
+  Sha256Digest digest{};
+  std::copy(bytes.begin(), bytes.end(), digest.begin());
+  return digest;
+}
+
 }  // namespace
 
-Result<std::string> Sha256OfFile(const std::filesystem::path& path, std::uint64_t max_size,
-                                 const std::filesystem::path& copy_to) {
+Result<Sha256Digest> Sha256OfFile(const std::filesystem::path& path, std::uint64_t max_size,
+                                  const std::filesystem::path& copy_to) {
   VIGIL_ASSIGN_OR_RETURN(InputFile input, OpenInputFile(path, max_size, /*allow_symlink=*/false));
   UniqueFd& in = input.fd;
   UniqueFd out(copy_to.empty()
@@ -53,10 +59,10 @@ Result<std::string> Sha256OfFile(const std::filesystem::path& path, std::uint64_
       VIGIL_RETURN_IF_ERROR(WriteAll(out.get(), buffer.data(), static_cast<std::size_t>(n)));
     }
   }
-  return HexEncode(hasher.Finish());
+  return ToSha256Digest(hasher.Finish());
 }
 
-Result<std::string> Sha256OfFd(int fd) {
+Result<Sha256Digest> Sha256OfFd(int fd) {
   Hasher hasher(HashAlgorithm::kSha256);
   std::vector<std::uint8_t> buffer(1 << 20);
   off_t offset = 0;
@@ -68,7 +74,7 @@ Result<std::string> Sha256OfFd(int fd) {
     offset += n;
     hasher.Update({buffer.data(), static_cast<std::size_t>(n)});
   }
-  return HexEncode(hasher.Finish());
+  return ToSha256Digest(hasher.Finish());
 }
 
 }  // namespace vigil::crypto

@@ -7,16 +7,17 @@
 #include <string>
 
 #include "base/result.h"
+#include "crypto/hash.h"
 
 namespace vigil::crypto {
 
 // Hashes the regular file `path` (symlinks refused, at most `max_size` bytes); with
-// `copy_to`, also writes the same bytes there (no fsync: for scratch trees). Returns hex.
-Result<std::string> Sha256OfFile(const std::filesystem::path& path, std::uint64_t max_size,
-                                 const std::filesystem::path& copy_to = {});
+// `copy_to`, also writes the same bytes there (no fsync: for scratch trees).
+Result<Sha256Digest> Sha256OfFile(const std::filesystem::path& path, std::uint64_t max_size,
+                                  const std::filesystem::path& copy_to = {});
 
 // Hashes everything readable from `fd` from offset 0 (pread: the descriptor's offset is
-// left alone), for example a SealedCopy. Returns hex.
-Result<std::string> Sha256OfFd(int fd);
+// left alone), for example a SealedCopy.
+Result<Sha256Digest> Sha256OfFd(int fd);
 
 }  // namespace vigil::crypto

@@ -2,8 +2,11 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
+
+#include "base/hex.h"
 
 namespace vigil::crypto {
 namespace {
@@ -38,6 +41,18 @@ bool IsSha256Hex(std::string_view text) {
   return text.size() == 2 * std::tuple_size_v<Sha256Digest> &&
          text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
 }
+
+Result<Sha256Digest> ParseSha256Hex(std::string_view text, std::string_view what) {
+  if (!IsSha256Hex(text)) {
+    return Error::BadInput(std::string(what) + " must be 64 lowercase hex digits");
+  }
+  VIGIL_ASSIGN_OR_RETURN(Bytes bytes, HexDecode(text));
+  Sha256Digest digest{};
+  std::copy(bytes.begin(), bytes.end(), digest.begin());
+  return digest;
+}
+
+std::string Sha256Hex(const Sha256Digest& digest) { return HexEncode(digest); }
 
 struct Hasher::Ctx {
   EVP_MD_CTX* md = EVP_MD_CTX_new();

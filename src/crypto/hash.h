@@ -4,9 +4,11 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "base/bytes.h"
+#include "base/result.h"
 
 namespace vigil::crypto {
 
@@ -22,6 +24,10 @@ Sha384Digest Sha384(ByteView data);
 // digests travel between specs, SHA256SUMS, the ledger and provenance (no uppercase, no
 // prefix such as "sha256:", no whitespace).
 bool IsSha256Hex(std::string_view text);
+
+// Reads a digest in that form (BadInput naming `what` otherwise) and writes one back.
+Result<Sha256Digest> ParseSha256Hex(std::string_view text, std::string_view what = "a SHA-256");
+std::string Sha256Hex(const Sha256Digest& digest);
 
 // An incremental hash. Copying it forks the running state, so a common prefix is hashed
 // once (the EIF PCRs share kernel and cmdline).

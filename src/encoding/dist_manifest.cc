@@ -83,10 +83,9 @@ Result<std::string> CheckDistManifest(const fs::path& dist) {
       problems.push_back("unreadable file '" + name + "': " + hashed.error().message());
       continue;
     }
-    const std::string& actual = *hashed;
-    if (actual != listed->second) {
-      problems.push_back("modified file '" + name + "' (SHA-256 " + actual + ", listed " +
-                         listed->second + ")");
+    if (*hashed != listed->second) {
+      problems.push_back("modified file '" + name + "' (SHA-256 " + crypto::Sha256Hex(*hashed) +
+                         ", listed " + crypto::Sha256Hex(listed->second) + ")");
     }
   }
   if (!problems.empty()) {

@@ -29,7 +29,7 @@ class ManifestTest : public ::testing::Test {
     for (const auto& name : {"a", "b.eif"}) {
       auto data = ReadFile(dist() / name, 1 << 20);
       ASSERT_TRUE(data.ok());
-      entries.push_back({name, HexEncode(crypto::Sha256(*data))});
+      entries.push_back({name, crypto::Sha256(*data)});
     }
     Put("SHA256SUMS", FormatSums(entries));
   }

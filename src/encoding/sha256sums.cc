@@ -15,12 +15,12 @@ constexpr std::uint64_t kMaxSumsSize = 1 << 20;
 
 std::string FormatSums(const std::vector<SumEntry>& entries) {
   std::string out;
-  for (const auto& e : entries) out += e.sha256 + "  " + e.name + "\n";
+  for (const auto& e : entries) out += e.hex() + "  " + e.name + "\n";
   return out;
 }
 
-Result<std::map<std::string, std::string>> ParseSums(std::string_view text) {
-  std::map<std::string, std::string> sums;
+Result<Sums> ParseSums(std::string_view text) {
+  Sums sums;
   std::string previous;
   std::size_t line_number = 0;
   while (!text.empty()) {
@@ -58,7 +58,7 @@ Result<std::map<std::string, std::string>> ParseSums(std::string_view text) {
       return bad("names must be sorted and unique ('" + name + "' after '" + previous + "')");
     }
     previous = name;
-    sums.emplace(name, std::string(line.substr(0, 64)));
+    sums.emplace(name, *crypto::ParseSha256Hex(line.substr(0, 64)));
   }
   return sums;
 }
@@ -70,14 +70,14 @@ Result<Sums> ReadSums(const std::filesystem::path& dir) {
 }
 
 Status CheckListed(const Sums& sums, const std::filesystem::path& dir, const std::string& name,
-                   const std::string& actual) {
+                   const crypto::Sha256Digest& actual) {
   auto listed = sums.find(name);
   if (listed == sums.end()) {
     return Error::BadInput(name + " is not listed in " + (dir / "SHA256SUMS").string());
   }
   if (actual != listed->second) {
-    return Error::Failed((dir / name).string() + " has SHA-256 " + actual +
-                         " but SHA256SUMS lists " + listed->second +
+    return Error::Failed((dir / name).string() + " has SHA-256 " + crypto::Sha256Hex(actual) +
+                         " but SHA256SUMS lists " + crypto::Sha256Hex(listed->second) +
                          "; the directory was modified after it was built");
   }
   return OkStatus();

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "base/file.h"
+#include "crypto/hash.h"
 
 namespace vigil::encoding {
 namespace {
@@ -13,11 +14,12 @@ const std::string kHashB(64, 'b');
 const std::string kHashX = "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881";
 
 TEST(Sums, FormatsAndParsesBack) {
-  std::string text = FormatSums({{"a", kHashA}, {"b.eif", kHashB}});
+  std::string text = FormatSums(
+      {{"a", *crypto::ParseSha256Hex(kHashA)}, {"b.eif", *crypto::ParseSha256Hex(kHashB)}});
   EXPECT_EQ(text, kHashA + "  a\n" + kHashB + "  b.eif\n");
   auto sums = ParseSums(text);
   ASSERT_TRUE(sums.ok());
-  EXPECT_EQ(sums->at("b.eif"), kHashB);
+  EXPECT_EQ(crypto::Sha256Hex(sums->at("b.eif")), kHashB);
 }
 
 TEST(Sums, ParsesStrictly) {
@@ -52,11 +54,11 @@ TEST(Sums, ReadSumsAndCheckListedFindTampering) {
   ASSERT_TRUE(WriteFileAtomic(dir / "SHA256SUMS", AsBytes(kHashX + "  f\n")).ok());
   auto sums = ReadSums(dir);
   ASSERT_TRUE(sums.ok()) << sums.error().message();
-  EXPECT_TRUE(CheckListed(*sums, dir, "f", kHashX).ok());
-  auto unlisted = CheckListed(*sums, dir, "g", kHashX);
+  EXPECT_TRUE(CheckListed(*sums, dir, "f", *crypto::ParseSha256Hex(kHashX)).ok());
+  auto unlisted = CheckListed(*sums, dir, "g", *crypto::ParseSha256Hex(kHashX));
   ASSERT_FALSE(unlisted.ok());
   EXPECT_EQ(unlisted.error().code(), ErrorCode::kBadInput);
-  auto tampered = CheckListed(*sums, dir, "f", kHashA);
+  auto tampered = CheckListed(*sums, dir, "f", *crypto::ParseSha256Hex(kHashA));
   ASSERT_FALSE(tampered.ok());
   EXPECT_EQ(tampered.error().code(), ErrorCode::kFailed);
   EXPECT_NE(tampered.error().message().find("modified after it was built"), std::string::npos);

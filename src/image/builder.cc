@@ -51,12 +51,17 @@ class OutputWriter {
     VIGIL_RETURN_IF_ERROR(WriteFileAtomic(dir_ / name, pieces, 0644));
     std::uint64_t size = 0;
     for (ByteView piece : pieces) size += piece.size();
-    if (!known_sha256) {
+    BuiltFile& file = files_.emplace_back();
+    file.name = name;
+    file.size = size;
+    if (known_sha256) {
+      VIGIL_ASSIGN_OR_RETURN(file.sha256, crypto::ParseSha256Hex(*known_sha256));
+    } else {
       crypto::Hasher hasher(crypto::HashAlgorithm::kSha256);
       for (ByteView piece : pieces) hasher.Update(piece);
-      known_sha256 = HexEncode(hasher.Finish());
+      const Bytes digest = hasher.Finish();
+      std::copy(digest.begin(), digest.end(), file.sha256.begin());
     }
-    files_.push_back({name, size, *known_sha256});
     return OkStatus();
   }
   Status Write(const std::string& name, ByteView data,
@@ -70,7 +75,7 @@ class OutputWriter {
     auto by_name = [](const BuiltFile& a, const BuiltFile& b) { return a.name < b.name; };
     std::sort(files_.begin(), files_.end(), by_name);
     std::vector<encoding::SumEntry> entries;
-    for (const auto& f : files_) entries.push_back({f.name, f.sha256});
+    for (const auto& f : files_) entries.push_back(f);
     VIGIL_RETURN_IF_ERROR(Write(kSumsFile, AsBytes(encoding::FormatSums(entries))));
     // SHA256SUMS sorts before every lowercase name; keep the list in order anyway.
     std::sort(files_.begin(), files_.end(), by_name);

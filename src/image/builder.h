@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "crypto/named_digest.h"
 #include "image/eif.h"
 #include "image/spec.h"
 
@@ -24,10 +25,9 @@ struct BuildOptions {
   std::function<void(const std::string&)> on_step;
 };
 
-struct BuiltFile {
-  std::string name;
+// A file of the output directory: its name and digest (as SHA256SUMS lists it) and size.
+struct BuiltFile : crypto::NamedDigest {
   std::uint64_t size = 0;
-  std::string sha256;  // hex
 };
 
 struct BuildSummary {

@@ -68,8 +68,8 @@ TEST_F(BuilderTest, WritesEveryOutputAndSums) {
     if (f.name == "SHA256SUMS") continue;
     auto data = ReadFile(dir_.path() / "out" / f.name, 1 << 20);
     ASSERT_TRUE(data.ok());
-    EXPECT_EQ(HexEncode(crypto::Sha256(*data)), f.sha256);
-    EXPECT_NE(AsText(*sums).find(f.sha256 + "  " + f.name + "\n"), std::string::npos);
+    EXPECT_EQ(crypto::Sha256(*data), f.sha256);
+    EXPECT_NE(AsText(*sums).find(f.hex() + "  " + f.name + "\n"), std::string::npos);
   }
   ASSERT_TRUE(summary->pcrs.has_value());
   auto pcrs = ReadFile(dir_.path() / "out/demo.pcrs", 4096);
@@ -149,7 +149,7 @@ TEST_F(BuilderTest, EpochChangesOutputs) {
   ASSERT_TRUE(a.ok() && b.ok());
   auto find = [](const BuildSummary& s, const std::string& name) {
     for (const auto& f : s.files) {
-      if (f.name == name) return f.sha256;
+      if (f.name == name) return f.hex();
     }
     return std::string();
   };

@@ -54,7 +54,7 @@ Error NotGenericOutput(const fs::path& dir, const std::string& missing) {
 Result<SealedCopy> CheckedCopy(const fs::path& dir, const std::string& name,
                                const encoding::Sums& sums) {
   VIGIL_ASSIGN_OR_RETURN(SealedCopy copy, SealedCopy::Create(dir / name, kMaxBootFileBytes));
-  VIGIL_ASSIGN_OR_RETURN(std::string sha256, crypto::Sha256OfFd(copy.fd()));
+  VIGIL_ASSIGN_OR_RETURN(crypto::Sha256Digest sha256, crypto::Sha256OfFd(copy.fd()));
   VIGIL_RETURN_IF_ERROR(encoding::CheckListed(sums, dir, name, sha256));
   return copy;
 }
@@ -89,8 +89,7 @@ Result<BootFiles> FindBootFiles(const fs::path& dir) {
   VIGIL_ASSIGN_OR_RETURN(files.initramfs, CheckedCopy(dir, initramfs, sums));
   VIGIL_ASSIGN_OR_RETURN(Bytes cmdline,
                          ReadFile(cmdline_path, kMaxCmdlineBytes, /*allow_symlink=*/false));
-  VIGIL_RETURN_IF_ERROR(
-      encoding::CheckListed(sums, dir, "cmdline", HexEncode(crypto::Sha256(cmdline))));
+  VIGIL_RETURN_IF_ERROR(encoding::CheckListed(sums, dir, "cmdline", crypto::Sha256(cmdline)));
   files.cmdline.assign(AsText(cmdline));
   if (!files.cmdline.empty() && files.cmdline.back() == '\n') files.cmdline.pop_back();
   if (files.cmdline.empty() || files.cmdline.find_first_of("\r\n") != std::string::npos ||

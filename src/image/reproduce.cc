@@ -143,10 +143,10 @@ Status CopyInputs(const ImageSpec& spec, const ReproduceOptions& options,
                        "--spec-dir, the directory the original spec was in: now '" +
                        options.spec_dir.string() + "')");
     }
-    if (input.pin->sha256 && *input.pin->sha256 != *actual) {
+    if (input.pin->sha256 && *input.pin->sha256 != crypto::Sha256Hex(*actual)) {
       return Error::BadInput(input.what + " " + (options.spec_dir / path).string() +
-                             " has SHA-256 " + *actual + " but the release pins " +
-                             *input.pin->sha256 +
+                             " has SHA-256 " + crypto::Sha256Hex(*actual) +
+                             " but the release pins " + *input.pin->sha256 +
                              "; reproduce needs the exact inputs of the release");
     }
   }

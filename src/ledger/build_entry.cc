@@ -23,13 +23,12 @@ Bytes SerializeBuildEntry(const BuildEntry& entry) {
 }
 
 Result<Artifact> ParseArtifact(std::string_view sha256, std::string_view name) {
-  if (!crypto::IsSha256Hex(sha256)) {
-    return Error::BadInput("an artifact's SHA-256 must be 64 lowercase hex digits");
-  }
+  VIGIL_ASSIGN_OR_RETURN(crypto::Sha256Digest digest,
+                         crypto::ParseSha256Hex(sha256, "an artifact's SHA-256"));
   if (!encoding::IsValidArtifactName(name)) {
     return Error::BadInput("invalid artifact name: use 1-255 of A-Z a-z 0-9 . _ + / -, no '..'");
   }
-  return Artifact{std::string(name), std::string(sha256)};
+  return Artifact{std::string(name), digest};
 }
 
 Result<Bytes> PrepareRecord(std::string_view type, std::string_view json_text,

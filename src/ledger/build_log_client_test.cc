@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "base/file.h"
+#include "crypto/test_util.h"
 #include "ledger/build_logs.h"
 #include "ledger/ledger_service.h"
 #include "provenance/build_record.h"
@@ -26,7 +27,7 @@
 namespace vigil::ledger {
 namespace {
 
-const std::string kSha(64, 'a');
+const crypto::Sha256Digest kSha = crypto::FilledDigest(0xaa);
 
 class BuildLogClientTest : public ::testing::Test {
  protected:

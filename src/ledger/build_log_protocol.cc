@@ -32,7 +32,7 @@ std::string FormatLogLine(std::string_view text) { return "log " + std::string(t
 std::string FormatSyncLine() { return "sync\n"; }
 
 std::string FormatArtifactLine(const Artifact& artifact) {
-  return "artifact " + artifact.sha256 + " " + artifact.name + "\n";
+  return "artifact " + artifact.hex() + " " + artifact.name + "\n";
 }
 
 std::string FormatCloseLine() { return "close\n"; }

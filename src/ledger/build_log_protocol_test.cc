@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "crypto/test_util.h"
 #include "tlog/receipt.h"
 
 namespace vigil::ledger {
@@ -45,7 +46,8 @@ std::string Again(const BuildLogLine& line) {
 TEST(BuildLogProtocol, WritesTheBuildersLines) {
   EXPECT_EQ(FormatLogLine("compiling"), "log compiling\n");
   EXPECT_EQ(FormatSyncLine(), "sync\n");
-  EXPECT_EQ(FormatArtifactLine({"dist/hello.eif", kSha}), "artifact " + kSha + " dist/hello.eif\n");
+  EXPECT_EQ(FormatArtifactLine({"dist/hello.eif", crypto::FilledDigest(0xaa)}),
+            "artifact " + kSha + " dist/hello.eif\n");
   EXPECT_EQ(FormatCloseLine(), "close\n");
   EXPECT_EQ(FormatAck(12), "ack 12\n");
   EXPECT_EQ(FormatReceiptAnswer("proof\nlines\n"), "receipt\nproof\nlines\n");
@@ -63,7 +65,7 @@ TEST(BuildLogProtocol, RoundTrips) {
   ASSERT_TRUE(artifact.ok());
   EXPECT_EQ(artifact->kind, BuildLogLineKind::kArtifact);
   EXPECT_EQ(artifact->artifact.name, "a/b+c_1.0-x");
-  EXPECT_EQ(artifact->artifact.sha256, kSha);
+  EXPECT_EQ(artifact->artifact.hex(), kSha);
 }
 
 TEST(BuildLogProtocol, ABareLogIsAnEmptyLine) {

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "base/file.h"
+#include "crypto/test_util.h"
 #include "ledger/build_entry.h"
 
 namespace vigil::ledger {
@@ -53,7 +54,7 @@ TEST(BuildEntry, IsCanonicalJson) {
   entry.lines = 2;
   entry.log_sha256 = std::string(64, 'a');
   entry.closed = true;
-  entry.artifacts.push_back({"hello.eif", std::string(64, 'b')});
+  entry.artifacts.push_back({"hello.eif", crypto::FilledDigest(0xbb)});
   const Bytes bytes = SerializeBuildEntry(entry);
   EXPECT_EQ(AsText(bytes),
             "{\"artifacts\":[{\"name\":\"hello.eif\",\"sha256\":\"" + std::string(64, 'b') +

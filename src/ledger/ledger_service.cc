@@ -186,8 +186,9 @@ Result<BuildEntry> EntryOf(BuildLogs& logs, Stream& stream, const rpc::CallIdent
   entry.lines = stream.lines;
   entry.closed = closed;
   entry.artifacts = std::move(stream.artifacts);
-  VIGIL_ASSIGN_OR_RETURN(entry.log_sha256,
+  VIGIL_ASSIGN_OR_RETURN(const crypto::Sha256Digest log_sha256,
                          crypto::Sha256OfFile(logs.LogPath(stream.id), kMaxLogSize));
+  entry.log_sha256 = crypto::Sha256Hex(log_sha256);
   return entry;
 }
 
@@ -274,7 +275,9 @@ Result<std::size_t> LedgerService::RecoverInterruptedBuilds() {
     std::ifstream in(log, std::ios::binary);
     entry.lines = static_cast<std::uint64_t>(
         std::count(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>(), '\n'));
-    VIGIL_ASSIGN_OR_RETURN(entry.log_sha256, crypto::Sha256OfFile(log, kMaxLogSize));
+    VIGIL_ASSIGN_OR_RETURN(const crypto::Sha256Digest log_sha256,
+                           crypto::Sha256OfFile(log, kMaxLogSize));
+    entry.log_sha256 = crypto::Sha256Hex(log_sha256);
     VIGIL_RETURN_IF_ERROR(sequencer_.Append(SerializeBuildEntry(entry)).status());
     ++recovered;
   }

@@ -12,16 +12,14 @@
 #include "base/bytes.h"
 #include "base/result.h"
 #include "crypto/hash.h"
+#include "crypto/named_digest.h"
 #include "encoding/build_log_limits.h"
 
 namespace vigil::provenance {
 
 inline constexpr std::size_t kMaxLoggedArtifacts = encoding::kMaxBuildArtifacts;
 
-struct LoggedArtifact {
-  std::string name;
-  std::string sha256;  // 64 lowercase hex digits
-};
+using LoggedArtifact = crypto::NamedDigest;
 
 struct LoggedBuild {
   std::string build_id;

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "crypto/test_util.h"
+
 namespace vigil::provenance {
 namespace {
 
@@ -17,8 +19,8 @@ LoggedBuild Example() {
   build.lines = 42;
   build.log_sha256 = std::string(64, 'd');
   build.status = "closed";
-  build.artifacts = {{"dist/hello.eif", std::string(64, 'a')},
-                     {"SHA256SUMS", std::string(64, 'b')}};
+  build.artifacts = {{"dist/hello.eif", crypto::FilledDigest(0xaa)},
+                     {"SHA256SUMS", crypto::FilledDigest(0xbb)}};
   return build;
 }
 
@@ -46,7 +48,7 @@ TEST(BuildLogEntryTest, WritesCanonicalJsonAndReadsItBack) {
   EXPECT_EQ(read->status, build.status);
   ASSERT_EQ(read->artifacts.size(), 2u);
   EXPECT_EQ(read->artifacts[1].name, "SHA256SUMS");
-  EXPECT_EQ(read->artifacts[1].sha256, std::string(64, 'b'));
+  EXPECT_EQ(read->artifacts[1].sha256, crypto::FilledDigest(0xbb));
   EXPECT_EQ(SerializeBuildLogEntry(*read), bytes);
 }
 

@@ -5,6 +5,7 @@
 
 #include "crypto/ed25519.h"
 #include "crypto/public_key.h"
+#include "crypto/test_util.h"
 #include "provenance/provenance.h"
 
 namespace vigil::provenance {
@@ -98,7 +99,7 @@ TEST(StatementTest, RoundTripsTheFactsAVerifierNeeds) {
   facts.build.log_sha256 = std::string(64, 'd');
   facts.build.start = "2026-11-22T10:00:00.000000Z";
   facts.build.end = "2026-11-22T10:01:00.000000Z";
-  facts.subjects = {{"out/kernel", std::string(64, 'a')}};
+  facts.subjects = {{"out/kernel", crypto::FilledDigest(0xaa)}};
   facts.ledger_origin = "example.com/ledger";
   facts.ledger_index = 7;
   const std::string statement = MakeStatement(facts);
@@ -109,7 +110,7 @@ TEST(StatementTest, RoundTripsTheFactsAVerifierNeeds) {
   EXPECT_EQ(summary->ledger_index, 7u);
   EXPECT_EQ(summary->ledger_origin, "example.com/ledger");
   ASSERT_EQ(summary->subjects.size(), 1u);
-  EXPECT_EQ(summary->subjects[0].sha256, std::string(64, 'a'));
+  EXPECT_EQ(summary->subjects[0].sha256, crypto::FilledDigest(0xaa));
   EXPECT_FALSE(ParseStatement(AsBytes(std::string(R"({"_type":"x"})"))).ok());
   // A second "subject" would be read by some verifiers and not others.
   const std::string twice = "{\"subject\":[]," + statement.substr(1);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "base/file.h"
+#include "crypto/test_util.h"
 #include "provenance/build_record.h"
 #include "provenance/signature_record.h"
 #include "tlog/store.h"
@@ -26,14 +27,19 @@ Bytes BuildEntry(const std::string& status) {
   build.lines = 3;
   build.log_sha256 = Digest('d');
   build.status = status;
-  build.artifacts = {{"dist/hello.eif", Digest('a')}, {"SHA256SUMS", Digest('b')}};
+  build.artifacts = {{"dist/hello.eif", crypto::FilledDigest(0xaa)},
+                     {"SHA256SUMS", crypto::FilledDigest(0xbb)}};
   return SerializeBuildLogEntry(build);
 }
 
 // A signature record as the ledger stores it (the signer's record and its submitter).
 Bytes SignatureEntry(const std::string& key_id, const std::string& envelope_sha256) {
-  std::string record = SerializeSignatureRecord(
-      {kBuildId, 1, envelope_sha256, key_id, "release", {{"dist/hello.eif", Digest('a')}}});
+  std::string record = SerializeSignatureRecord({kBuildId,
+                                                 1,
+                                                 envelope_sha256,
+                                                 key_id,
+                                                 "release",
+                                                 {{"dist/hello.eif", crypto::FilledDigest(0xaa)}}});
   record.insert(record.find(",\"type\""),
                 ",\"submitter\":{\"name\":\"signer\",\"tags\":[\"sign\"]}");
   return ToBytes(record);
@@ -57,7 +63,7 @@ class LedgerCheckTest : public ::testing::Test {
     artifact_.statement.log_sha256 = Digest('d');
     artifact_.statement.ledger_origin = "vigil.farm/ledger";
     artifact_.statement.ledger_index = 1;
-    artifact_.sha256 = Digest('a');
+    artifact_.sha256 = crypto::FilledDigest(0xaa);
     artifact_.key_id = Digest('k');
     artifact_.envelope_sha256 = Digest('e');
     artifact_.canonical_sha256 = Digest('c');
@@ -98,7 +104,7 @@ TEST_F(LedgerCheckTest, FindsTheBuildAndTheRecordOfTheseEnvelopeBytes) {
 
 TEST_F(LedgerCheckTest, AnArtifactTheBuildDidNotDeclareIsRefused) {
   Log({SignatureEntry(Digest('k'), Digest('e'))});
-  artifact_.sha256 = Digest('9');
+  artifact_.sha256 = crypto::FilledDigest(0x99);
   EXPECT_EQ(Failure(),
             "ledger entry 1 does not match the provenance: it must be the closed build " +
                 std::string(kBuildId) + " with this log and declaring this artifact");

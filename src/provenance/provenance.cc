@@ -23,7 +23,7 @@ Result<std::string> StringAt(const Json& json, const char* pointer) {
 std::string MakeStatement(const ProvenanceFacts& facts) {
   Json subjects = Json::array();
   for (const LoggedArtifact& subject : facts.subjects) {
-    subjects.push_back({{"digest", {{"sha256", subject.sha256}}}, {"name", subject.name}});
+    subjects.push_back({{"digest", {{"sha256", subject.hex()}}}, {"name", subject.name}});
   }
   const LoggedBuild& build = facts.build;
   Json byproduct{{"annotations",
@@ -80,10 +80,8 @@ Result<StatementSummary> ParseStatement(ByteView payload) {
   for (const Json& subject : *subjects) {
     LoggedArtifact artifact;
     VIGIL_ASSIGN_OR_RETURN(artifact.name, StringAt(subject, "/name"));
-    VIGIL_ASSIGN_OR_RETURN(artifact.sha256, StringAt(subject, "/digest/sha256"));
-    if (!IsSha256Hex(artifact.sha256)) {
-      return Error::BadInput("a subject's sha256 digest is not 64 lowercase hex digits");
-    }
+    VIGIL_ASSIGN_OR_RETURN(std::string sha256, StringAt(subject, "/digest/sha256"));
+    VIGIL_ASSIGN_OR_RETURN(artifact.sha256, crypto::ParseSha256Hex(sha256, "a subject's sha256"));
     summary.subjects.push_back(std::move(artifact));
   }
   return summary;

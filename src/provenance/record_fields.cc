@@ -53,14 +53,12 @@ Result<std::vector<LoggedArtifact>> ArtifactsMember(const Json& object, const ch
     VIGIL_RETURN_IF_ERROR(CheckMemberCount(artifact, 2, "an artifact"));
     LoggedArtifact logged;
     VIGIL_ASSIGN_OR_RETURN(logged.name, StringMember(artifact, "name"));
-    VIGIL_ASSIGN_OR_RETURN(logged.sha256, StringMember(artifact, "sha256"));
+    VIGIL_ASSIGN_OR_RETURN(const std::string sha256, StringMember(artifact, "sha256"));
     if (!encoding::IsValidArtifactName(logged.name)) {
       return Error::BadInput(
           "an artifact's name is not 1-255 of A-Z a-z 0-9 . _ + / - without '..'");
     }
-    if (!crypto::IsSha256Hex(logged.sha256)) {
-      return Error::BadInput("an artifact's sha256 is not 64 lowercase hex digits");
-    }
+    VIGIL_ASSIGN_OR_RETURN(logged.sha256, crypto::ParseSha256Hex(sha256, "an artifact's sha256"));
     artifacts.push_back(std::move(logged));
   }
   return artifacts;
@@ -69,7 +67,7 @@ Result<std::vector<LoggedArtifact>> ArtifactsMember(const Json& object, const ch
 Json ArtifactsJson(const std::vector<LoggedArtifact>& artifacts) {
   Json list = Json::array();
   for (const LoggedArtifact& artifact : artifacts) {
-    list.push_back({{"name", artifact.name}, {"sha256", artifact.sha256}});
+    list.push_back({{"name", artifact.name}, {"sha256", artifact.hex()}});
   }
   return list;
 }

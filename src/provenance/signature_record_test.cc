@@ -4,12 +4,18 @@
 
 #include <gtest/gtest.h>
 
+#include "crypto/test_util.h"
+
 namespace vigil::provenance {
 namespace {
 
 SignatureRecord Example() {
-  return {"hello-20261122T100000Z-0a1b2c3d", 7,         std::string(64, 'e'),
-          "vigil-release+0f1e2d3c",          "release", {{"dist/hello.eif", std::string(64, 'a')}}};
+  return {"hello-20261122T100000Z-0a1b2c3d",
+          7,
+          std::string(64, 'e'),
+          "vigil-release+0f1e2d3c",
+          "release",
+          {{"dist/hello.eif", crypto::FilledDigest(0xaa)}}};
 }
 
 // The record as the ledger stores it: the submitter inserted in key order.

@@ -9,7 +9,8 @@ namespace vigil::provenance {
 
 Result<VerifiedArtifact> VerifySignedArtifact(
     const DsseEnvelope& envelope, std::string_view envelope_text, const crypto::PublicKey& key,
-    const std::function<Result<std::string>()>& hash_artifact, const std::string& artifact_name) {
+    const std::function<Result<crypto::Sha256Digest>()>& hash_artifact,
+    const std::string& artifact_name) {
   VIGIL_RETURN_IF_ERROR(VerifyEnvelope(envelope, key));
   if (envelope.payload_type != kInTotoPayloadType) {
     return Error::Failed("the envelope's payload type is '" + envelope.payload_type +
@@ -23,7 +24,7 @@ Result<VerifiedArtifact> VerifySignedArtifact(
   auto subject = std::find_if(subjects.begin(), subjects.end(),
                               [&](const auto& s) { return s.sha256 == artifact.sha256; });
   if (subject == subjects.end()) {
-    return Error::Failed(artifact_name + " (sha256 " + artifact.sha256 +
+    return Error::Failed(artifact_name + " (sha256 " + crypto::Sha256Hex(artifact.sha256) +
                          ") is not a subject of the envelope: it is not the artifact that was "
                          "signed");
   }

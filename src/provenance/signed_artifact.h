@@ -17,10 +17,10 @@ namespace vigil::provenance {
 // What was verified offline: the envelope's statement, the artifact and the envelope.
 struct SignedArtifact {
   StatementSummary statement;
-  std::string sha256;            // the artifact's
-  std::string key_id;            // the key the envelope's signature verified with
-  std::string envelope_sha256;   // of the exact envelope bytes
-  std::string canonical_sha256;  // of the same envelope in the signer's encoding
+  crypto::Sha256Digest sha256{};  // the artifact's
+  std::string key_id;             // the key the envelope's signature verified with
+  std::string envelope_sha256;    // of the exact envelope bytes
+  std::string canonical_sha256;   // of the same envelope in the signer's encoding
 };
 
 struct VerifiedArtifact {
@@ -35,6 +35,7 @@ struct VerifiedArtifact {
 // Failed when the signature, the payload or the subject does not match.
 Result<VerifiedArtifact> VerifySignedArtifact(
     const DsseEnvelope& envelope, std::string_view envelope_text, const crypto::PublicKey& key,
-    const std::function<Result<std::string>()>& hash_artifact, const std::string& artifact_name);
+    const std::function<Result<crypto::Sha256Digest>()>& hash_artifact,
+    const std::string& artifact_name);
 
 }  // namespace vigil::provenance

@@ -6,6 +6,7 @@
 #include "crypto/ed25519.h"
 #include "crypto/hash.h"
 #include "crypto/secret.h"
+#include "crypto/test_util.h"
 
 namespace vigil::provenance {
 namespace {
@@ -31,7 +32,7 @@ class SignedArtifactTest : public ::testing::Test {
     facts.build.log_sha256 = std::string(64, 'd');
     facts.build.start = "2026-11-22T10:00:00.000000Z";
     facts.build.end = "2026-11-22T10:01:00.000000Z";
-    facts.subjects = {{"dist/hello.eif", std::string(64, 'a')}};
+    facts.subjects = {{"dist/hello.eif", crypto::FilledDigest(0xaa)}};
     facts.ledger_origin = "example.com/ledger";
     facts.ledger_index = 7;
     const std::string statement = MakeStatement(facts);
@@ -42,8 +43,10 @@ class SignedArtifactTest : public ::testing::Test {
     envelope.signatures.push_back({key_->KeyId(), Bytes(sig->begin(), sig->end())});
     return envelope;
   }
-  static std::function<Result<std::string>()> Hash(char c) {
-    return [c]() -> Result<std::string> { return std::string(64, c); };
+  static std::function<Result<crypto::Sha256Digest>()> Hash(char c) {
+    return [c]() -> Result<crypto::Sha256Digest> {
+      return crypto::ParseSha256Hex(std::string(64, c));
+    };
   }
   std::optional<crypto::SecretBytes> seed_;
   std::optional<crypto::PublicKey> key_;
@@ -57,7 +60,7 @@ TEST_F(SignedArtifactTest, ASubjectSignedByTheKeyIsVerified) {
       VerifySignedArtifact(*ParseEnvelope(reindented), reindented, *key_, Hash('a'), "hello.eif");
   ASSERT_TRUE(verified.ok()) << verified.error().message();
   EXPECT_EQ(verified->subject, "dist/hello.eif");
-  EXPECT_EQ(verified->artifact.sha256, std::string(64, 'a'));
+  EXPECT_EQ(verified->artifact.sha256, crypto::FilledDigest(0xaa));
   EXPECT_EQ(verified->artifact.key_id, key_->KeyId());
   EXPECT_EQ(verified->artifact.statement.build_id, "b1");
   EXPECT_EQ(verified->artifact.statement.ledger_index, 7u);
@@ -77,9 +80,9 @@ TEST_F(SignedArtifactTest, AnotherArtifactIsNotASubject) {
 
 TEST_F(SignedArtifactTest, ABadSignatureOrPayloadTypeIsRefusedBeforeHashing) {
   bool hashed = false;
-  auto hash = [&hashed]() -> Result<std::string> {
+  auto hash = [&hashed]() -> Result<crypto::Sha256Digest> {
     hashed = true;
-    return std::string(64, 'a');
+    return crypto::FilledDigest(0xaa);
   };
   DsseEnvelope altered = Sign(kInTotoPayloadType);
   altered.payload.back() ^= 1;
@@ -91,7 +94,7 @@ TEST_F(SignedArtifactTest, ABadSignatureOrPayloadTypeIsRefusedBeforeHashing) {
   EXPECT_FALSE(hashed);
   auto unreadable = VerifySignedArtifact(
       Sign(kInTotoPayloadType), "{}", *key_,
-      [] { return Result<std::string>(Error::MissingEnv("no such file")); }, "a");
+      [] { return Result<crypto::Sha256Digest>(Error::MissingEnv("no such file")); }, "a");
   ASSERT_FALSE(unreadable.ok());
   EXPECT_EQ(unreadable.error().code(), ErrorCode::kMissingEnv);
 }

@@ -56,14 +56,14 @@ Verdict Approver::Check(const provenance::SignRequest& request, const rpc::CallI
   for (const std::string& digest : request.digests) {
     auto declared =
         std::find_if(build->artifacts.begin(), build->artifacts.end(),
-                     [&](const provenance::LoggedArtifact& a) { return a.sha256 == digest; });
+                     [&](const provenance::LoggedArtifact& a) { return a.hex() == digest; });
     if (declared == build->artifacts.end()) {
       return Refuse("digests", "build " + build->build_id + " did not declare an artifact " +
                                    "with SHA-256 " + digest);
     }
   }
   for (const provenance::LoggedArtifact& artifact : build->artifacts) {
-    if (std::find(request.digests.begin(), request.digests.end(), artifact.sha256) !=
+    if (std::find(request.digests.begin(), request.digests.end(), artifact.hex()) !=
         request.digests.end()) {
       subjects.push_back(artifact);
     }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "base/file.h"
+#include "crypto/test_util.h"
 #include "ledger/build_entry.h"
 #include "tlog/store.h"
 
@@ -43,7 +44,8 @@ class ApprovalTest : public ::testing::Test {
     entry.lines = 3;
     entry.log_sha256 = std::string(64, 'd');
     entry.closed = closed;
-    entry.artifacts = {{"out/kernel", kDigestA}, {"out/initramfs", kDigestB}};
+    entry.artifacts = {{"out/kernel", crypto::FilledDigest(0xaa)},
+                       {"out/initramfs", crypto::FilledDigest(0xbb)}};
     const Bytes bytes = ledger::SerializeBuildEntry(entry);
     auto index = store_->AppendBatch(std::span<const Bytes>(&bytes, 1));
     EXPECT_TRUE(index.ok());
