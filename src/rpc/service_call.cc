@@ -4,9 +4,16 @@
 #include "rpc/service_host.h"
 
 namespace vigil::rpc {
+namespace {
+
+// The end of the caller's input, built outside the coroutine: GCC 12 at -O1 with ASan warns
+// (-Wmaybe-uninitialized, wrongly) on an empty optional<string> made in the coroutine frame.
+Result<std::optional<std::string>> EndOfInput() { return std::optional<std::string>(); }
+
+}  // namespace
 
 asio::awaitable<Result<std::optional<std::string>>> Call::Read() {
-  if (caller_closed_) co_return std::optional<std::string>();
+  if (caller_closed_) co_return EndOfInput();
   if (broken_) co_return Error::BadInput(broken_message_);
   FrameFailure failure = FrameFailure::kNone;
   auto frame = co_await connection_.ReadFrame(&failure);
@@ -19,7 +26,7 @@ asio::awaitable<Result<std::optional<std::string>>> Call::Read() {
   }
   if (frame->type == FrameType::kEof && frame->payload.empty()) {
     caller_closed_ = true;
-    co_return std::optional<std::string>();
+    co_return EndOfInput();
   }
   if (frame->type == FrameType::kData && !frame->payload.empty()) {
     co_return std::optional<std::string>(std::move(frame->payload));
