@@ -17,6 +17,7 @@
 #include "base/file.h"
 #include "base/hex.h"
 #include "crypto/hash.h"
+#include "crypto/test_util.h"
 #include "ledger/build_entry.h"
 #include "provenance/dsse.h"
 #include "provenance/provenance.h"
@@ -53,7 +54,8 @@ Bytes BuildEntry(int i) {
   entry.lines = 1234;
   entry.log_sha256 = std::string(64, 'd');
   entry.closed = true;
-  entry.artifacts = {{"hello.eif", std::string(64, 'a')}, {"initramfs", std::string(64, 'b')}};
+  entry.artifacts = {{"hello.eif", crypto::FilledDigest(0xaa)},
+                     {"initramfs", crypto::FilledDigest(0xbb)}};
   return ledger::SerializeBuildEntry(entry);
 }
 
