@@ -51,8 +51,7 @@ TEST_F(LedgerConfigTest, DefaultsTheOptionalKeys) {
 
 TEST_F(LedgerConfigTest, RefusesUnknownKeysWithTheirLine) {
   auto typo = Load(std::string(kService) + "drr = \"x\"\n");
-  EXPECT_NE(MessageOf(typo).find("ledger.toml:9: unknown key 'drr' in service"),
-            std::string::npos)
+  EXPECT_NE(MessageOf(typo).find("ledger.toml:9: unknown key 'drr' in service"), std::string::npos)
       << MessageOf(typo);
   auto table = Load(std::string(kService) + "[ledger]\naddress = \"unix:x\"\n");
   EXPECT_NE(MessageOf(table).find("unknown key 'ledger'"), std::string::npos) << MessageOf(table);
