@@ -130,6 +130,12 @@ wait $streamer || fail "the live build's call failed: $(cat "$WORK/live.out")"
 # Crash safety: SIGKILL while builds stream and records are appended; after each restart
 # every acknowledged line and entry is there and the tree extends every checkpoint seen.
 ROUNDS=${LEDGER_KILL_ROUNDS:-3}
+# For a failure after a restart: whether the ledger still runs, and the end of its stderr
+# (a rare "connection refused" under heavy load is not yet explained).
+ledger_state() {
+  if kill -0 "$ledger" 2>/dev/null; then echo "the ledger runs"; else
+    echo "the ledger has exited: $(tail -3 "$WORK/ledger.err" | tr '\n' ' ')"; fi
+}
 mkdir "$WORK/acked"
 for round in $(seq 1 "$ROUNDS"); do
   # An endless build: it is still streaming when the ledger is killed.
@@ -171,9 +177,9 @@ for round in $(seq 1 "$ROUNDS"); do
   appended=$(cat "$WORK/acked/append$round".* | grep -c . || true)
   if [ "$lost" = 0 ] && [ "${last_ack:-0}" -le "$logged" ]; then
     pass "round $round: $appended acknowledged appends and $((${last_ack:-0})) acknowledged lines ($acked acks) survived SIGKILL"
-  else fail "round $round: $lost appends lost, last ack ${last_ack:-0} > $logged lines"; fi
+  else fail "round $round: $lost appends lost, last ack ${last_ack:-0} > $logged lines ($(ledger_state))"; fi
   if [ "$(curl -sf "$URL/builds" | jq -r ".[] | select(.build_id == \"kill$round\") | .status")" = truncated ]; then
-    pass "round $round: the interrupted build is logged as truncated"; else fail "round $round: kill$round not truncated"; fi
+    pass "round $round: the interrupted build is logged as truncated"; else fail "round $round: kill$round not truncated ($(ledger_state))"; fi
   expect_exit 0 "round $round: the tree extends every checkpoint seen" -- "$VIGIL" log verify --ledger "$URL" --trusted "$WORK/trusted"
 done
 for seen in "$WORK"/seen.*; do
