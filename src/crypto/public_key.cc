@@ -128,7 +128,7 @@ std::string PublicKey::Pem() const {
 PublicKey::PublicKey(KeyAlgorithm algorithm, Bytes der)
     : algorithm_(algorithm), der_(std::move(der)), key_id_(HexEncode(Sha256(der_))) {}
 
-bool PublicKey::Verify(ByteView message, ByteView signature) const {
+Status PublicKey::Verify(ByteView message, ByteView signature) const {
   const unsigned char* p = der_.data();
   PkeyPtr key(d2i_PUBKEY(nullptr, &p, static_cast<long>(der_.size())));
   MdCtxPtr ctx(EVP_MD_CTX_new());
@@ -138,7 +138,8 @@ bool PublicKey::Verify(ByteView message, ByteView signature) const {
                   EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), message.data(),
                                    message.size()) == 1;
   ERR_clear_error();  // a rejected signature must not be blamed on the next failure
-  return ok;
+  if (!ok) return Error::Failed("the signature does not verify with key " + key_id_);
+  return OkStatus();
 }
 
 Result<Bytes> PublicKeyDerFromRaw(KeyAlgorithm algorithm, ByteView raw) {

@@ -34,8 +34,9 @@ class PublicKey {
   std::string Pem() const;
   // Lowercase hex SHA-256 of the DER: the key id in envelopes and ledger records.
   const std::string& KeyId() const { return key_id_; }
-  // True only for a well-formed, valid signature of `message` under the convention above.
-  bool Verify(ByteView message, ByteView signature) const;
+  // OK only for a well-formed, valid signature of `message` under the convention above;
+  // Failed naming the key otherwise.
+  Status Verify(ByteView message, ByteView signature) const;
 
  private:
   PublicKey(KeyAlgorithm algorithm, Bytes der);

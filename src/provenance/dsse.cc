@@ -88,7 +88,7 @@ Status VerifyEnvelope(const DsseEnvelope& envelope, const crypto::PublicKey& key
   for (const DsseSignature& signature : envelope.signatures) {
     if (signature.keyid != keyid) continue;
     named = true;
-    if (key.Verify(pae, signature.sig)) return OkStatus();
+    if (key.Verify(pae, signature.sig).ok()) return OkStatus();
   }
   if (!named) {
     return Error::Failed("the envelope has no signature by key " + keyid.substr(0, 16) + "...");

@@ -167,7 +167,7 @@ Result<std::unique_ptr<SigningKey>> OpenPkcs11Key(const Pkcs11KeyConfig& config)
   // belongs to the private key, before anything is signed with a wrong key id.
   constexpr std::string_view kProbe = "vigil PKCS#11 key check";
   VIGIL_ASSIGN_OR_RETURN(Bytes signature, key->Sign(AsBytes(kProbe)));
-  if (!public_key.Verify(AsBytes(kProbe), signature)) {
+  if (!public_key.Verify(AsBytes(kProbe), signature).ok()) {
     return Error::BadInput("the PKCS#11 public key labelled " + Quoted(config.key_label) +
                            " does not belong to the private key of that label");
   }

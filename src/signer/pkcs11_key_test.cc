@@ -195,13 +195,13 @@ class Pkcs11KeyTest : public ::testing::Test {
     if (algorithm == KeyAlgorithm::kEd25519) {
       EXPECT_EQ(signature->size(), 64u);
     }
-    EXPECT_TRUE(public_key.Verify(AsBytes(message), *signature));
-    EXPECT_FALSE(public_key.Verify(AsBytes("an in-toto statemenT"), *signature));
+    EXPECT_TRUE(public_key.Verify(AsBytes(message), *signature).ok());
+    EXPECT_FALSE(public_key.Verify(AsBytes("an in-toto statemenT"), *signature).ok());
     ExpectOpensslVerifies(public_key, message, *signature);
 
     auto empty = (*key)->Sign({});
     ASSERT_TRUE(empty.ok()) << empty.error().message();
-    EXPECT_TRUE(public_key.Verify({}, *empty));
+    EXPECT_TRUE(public_key.Verify({}, *empty).ok());
   }
 
   std::optional<TempDir> dir_;
@@ -236,7 +236,7 @@ TEST_F(Pkcs11KeyTest, SignsFromSeveralThreads) {
       for (int i = 0; i < 10; ++i) {
         const std::string message = "thread " + std::to_string(t) + " message " + std::to_string(i);
         auto signature = (*key)->Sign(AsBytes(message));
-        if (signature.ok() && (*key)->public_key().Verify(AsBytes(message), *signature)) {
+        if (signature.ok() && (*key)->public_key().Verify(AsBytes(message), *signature).ok()) {
           ++verified[t];
         }
       }
@@ -259,7 +259,7 @@ TEST_F(Pkcs11KeyTest, SeveralKeysMayBeOpenAtOnce) {
   a->reset();
   auto signature = (*b)->Sign(AsBytes("still here"));
   ASSERT_TRUE(signature.ok()) << signature.error().message();
-  EXPECT_TRUE((*b)->public_key().Verify(AsBytes("still here"), *signature));
+  EXPECT_TRUE((*b)->public_key().Verify(AsBytes("still here"), *signature).ok());
   b->reset();
   // And the module can be initialized again after the last key closed.
   auto c = OpenPkcs11Key(Config(KeyAlgorithm::kEd25519, "c"));
@@ -356,7 +356,7 @@ TEST_F(Pkcs11KeyTest, OpensKeysMadeByPkcs11ToolAndRefusesDuplicates) {
   ASSERT_TRUE(ec.ok()) << ec.error().message();
   auto signature = (*ec)->Sign(AsBytes("m"));
   ASSERT_TRUE(signature.ok()) << signature.error().message();
-  EXPECT_TRUE((*ec)->public_key().Verify(AsBytes("m"), *signature));
+  EXPECT_TRUE((*ec)->public_key().Verify(AsBytes("m"), *signature).ok());
   ec->reset();
   auto ed = OpenPkcs11Key(Config(KeyAlgorithm::kEd25519, "tool-ed"));
   ASSERT_TRUE(ed.ok()) << ed.error().message();
