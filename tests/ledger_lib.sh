@@ -2,12 +2,15 @@
 # deployment CA holding a "ledger" certificate), LOG (the log directory), SOCK (its call
 # socket) and WORK/policy (its policy directory) set.
 
-# start_ledger: starts vigil-ledger in the background (pid in $ledger) and waits for its
-# HTTP address ($URL); fails if it does not come up.
+# start_ledger [ARGS...]: starts vigil-ledger in the background (pid in $ledger) with ARGS,
+# by default the flags for LOG, SOCK, CA and WORK/policy, and waits for its HTTP address
+# ($URL); fails if it does not come up.
 start_ledger() {
-  "$BIN/vigil-ledger" --dir "$LOG" --listen "unix:$SOCK" --http 127.0.0.1:0 --cert "$CA/ledger.crt" \
-    --key "$CA/ledger.key" --ca "$CA/ca.crt" --policy "$WORK/policy" \
-    --audit-log "$WORK/audit.log" > "$WORK/ledger.out" 2>> "$WORK/ledger.err" &
+  if [ $# -eq 0 ]; then
+    set -- --dir "$LOG" --listen "unix:$SOCK" --http 127.0.0.1:0 --cert "$CA/ledger.crt" \
+      --key "$CA/ledger.key" --ca "$CA/ca.crt" --policy "$WORK/policy" --audit-log "$WORK/audit.log"
+  fi
+  "$BIN/vigil-ledger" "$@" > "$WORK/ledger.out" 2>> "$WORK/ledger.err" &
   ledger=$!
   URL=""
   for _ in $(seq 200); do

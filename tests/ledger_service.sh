@@ -223,15 +223,8 @@ dir = "log"
 http = "127.0.0.1:1"
 idle_timeout_seconds = 30
 TOML
-"$BIN/vigil-ledger" --config "$WORK/ledger.toml" --http 127.0.0.1:0 > "$WORK/ledger.out" 2>> "$WORK/ledger.err" &
-ledger=$!
-URL=""
-for _ in $(seq 200); do
-  URL=$(sed -n 's/.* on \(http:.*\)$/\1/p' "$WORK/ledger.out")
-  [ -n "$URL" ] && break
-  sleep 0.05
-done
-if [ -n "$URL" ] && [ "$(curl -sf "$URL/checkpoint" | head -1)" = vigil.test/ledger ]; then
+if start_ledger --config "$WORK/ledger.toml" --http 127.0.0.1:0 &&
+  [ "$(curl -sf "$URL/checkpoint" | head -1)" = vigil.test/ledger ]; then
   pass "vigil-ledger starts from --config FILE, --http overriding the file"
 else fail "config start: $(tail -3 "$WORK/ledger.err")"; fi
 # shellcheck disable=SC2046
