@@ -9,19 +9,13 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
-#include <fstream>
 #include <functional>
-#include <thread>
 
 #include "base/file.h"
 #include "crypto/test_util.h"
-#include "ledger/build_logs.h"
-#include "ledger/ledger_service.h"
+#include "ledger/test_util.h"
 #include "provenance/build_record.h"
-#include "rpc/ca.h"
-#include "rpc/service_host.h"
 #include "tlog/receipt.h"
-#include "tlog/sequencer.h"
 #include "tlog/store.h"
 
 namespace vigil::ledger {
@@ -35,49 +29,7 @@ class BuildLogClientTest : public ::testing::Test {
     auto temp = TempDir::Create(fs::temp_directory_path(), "vigil-build-log-client-test.");
     ASSERT_TRUE(temp.ok());
     temp_ = std::make_unique<TempDir>(std::move(temp).value());
-    const fs::path ca = dir() / "ca";
-    ASSERT_TRUE(rpc::InitCa(ca, 1).ok());
-    ASSERT_TRUE(rpc::IssueCertificate(ca, "ledger", {"log"}, 1).ok());
-    ASSERT_TRUE(rpc::IssueCertificate(ca, "builder", {"build"}, 1).ok());
-    fs::create_directories(dir() / "policy");
-    std::ofstream(dir() / "policy" / "10-ledger.policy")
-        << "vigil.BuildLog * @tag:build @any allow\n";
-
-    ASSERT_TRUE(tlog::LogStore::Init(dir() / "log", "example.com/ledger").ok());
-    auto store = tlog::LogStore::Open(dir() / "log", LabelEntry);
-    ASSERT_TRUE(store.ok()) << store.error().message();
-    store_ = std::move(store).value();
-    auto logs = BuildLogs::Open(dir() / "log");
-    ASSERT_TRUE(logs.ok()) << logs.error().message();
-    logs_ = std::move(logs).value();
-    sequencer_ = std::make_unique<tlog::Sequencer>(*store_);
-    service_ = std::make_unique<LedgerService>(*store_, *sequencer_, *logs_);
-
-    rpc::ServiceHostOptions options;
-    options.tls = {ca / "ledger.crt", ca / "ledger.key", ca / "ca.crt"};
-    options.policy_dir = dir() / "policy";
-    options.audit_log = dir() / "audit.log";
-    options.handle_signals = false;
-    auto host = rpc::ServiceHost::Create(options);
-    ASSERT_TRUE(host.ok()) << host.error().message();
-    host_ = std::move(host).value();
-    service_->RegisterWith(*host_);
-    const std::string address = "unix:" + (dir() / "ledger.sock").string();
-    auto listening = host_->Listen(*rpc::ParseAddress(address));
-    ASSERT_TRUE(listening.ok()) << listening.error().message();
-    thread_ = std::thread([this] { (void)host_->Run(); });
-    auto peer =
-        rpc::MakePeer(address, {ca / "builder.crt", ca / "builder.key", ca / "ca.crt"}, "ledger");
-    ASSERT_TRUE(peer.ok()) << peer.error().message();
-    peer_ = std::move(peer).value();
-  }
-
-  void TearDown() override {
-    if (host_) {
-      host_->Stop();
-      thread_.join();
-    }
-    if (sequencer_) sequencer_->Stop();
+    ASSERT_NO_FATAL_FAILURE(ledger_.Start(dir()));
   }
 
   const fs::path& dir() const { return temp_->path(); }
@@ -89,7 +41,7 @@ class BuildLogClientTest : public ::testing::Test {
     asio::io_context io;
     Result<std::string> closed = Error::Failed("not run");
     auto run = [&]() -> asio::awaitable<void> {
-      auto client = co_await BuildLogClient::Open(io.get_executor(), peer_, id);
+      auto client = co_await BuildLogClient::Open(io.get_executor(), ledger_.peer(), id);
       if (!client.ok()) {
         closed = client.error();
         co_return;
@@ -103,13 +55,7 @@ class BuildLogClientTest : public ::testing::Test {
   }
 
   std::unique_ptr<TempDir> temp_;
-  std::unique_ptr<tlog::LogStore> store_;
-  std::unique_ptr<BuildLogs> logs_;
-  std::unique_ptr<tlog::Sequencer> sequencer_;
-  std::unique_ptr<LedgerService> service_;
-  std::unique_ptr<rpc::ServiceHost> host_;
-  std::thread thread_;
-  rpc::Peer peer_;
+  InProcessLedger ledger_;  // after temp_: stops before its directory goes
 };
 
 TEST_F(BuildLogClientTest, ClosingALogReturnsAReceiptOfIt) {
@@ -123,7 +69,7 @@ TEST_F(BuildLogClientTest, ClosingALogReturnsAReceiptOfIt) {
   ASSERT_TRUE(receipt.ok()) << receipt.error().message();
   auto parsed = tlog::ParseReceipt(*receipt);
   ASSERT_TRUE(parsed.ok()) << parsed.error().message();
-  auto verifier = tlog::NoteVerifier::Parse(store_->verifier_key());
+  auto verifier = tlog::NoteVerifier::Parse(ledger_.store().verifier_key());
   ASSERT_TRUE(verifier.ok());
   EXPECT_TRUE(tlog::VerifyReceipt(*parsed, *verifier, "example.com/ledger").ok());
   auto entry = provenance::ParseBuildLogEntry(*parsed->extra);
