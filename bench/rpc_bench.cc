@@ -151,7 +151,7 @@ Status VigilEcho(const Address& address, const ClientOptions& options, std::stri
 // The same call with the TLS context made once, as a service calls another (rpc::Peer), and
 // as the baseline does: the call itself, not loading certificates and keys from disk.
 Status VigilEchoSharedContext(const Address& address, const ClientOptions& options,
-                              const std::shared_ptr<asio::ssl::context>& tls,
+                              const std::shared_ptr<rpc::TlsContext>& tls,
                               const std::string& input) {
   asio::io_context io;
   std::optional<Result<CallOutcome>> outcome;
@@ -172,7 +172,7 @@ Status VigilEchoSharedContext(const Address& address, const ClientOptions& optio
 // Streams `chunks` copies of `chunk` to bench.Sink; the seconds from the first write until
 // the service's count arrived (connecting and the handshake come before).
 asio::awaitable<Result<double>> StreamToSink(const Address& address, const ClientOptions& options,
-                                             std::shared_ptr<asio::ssl::context> tls,
+                                             std::shared_ptr<rpc::TlsContext> tls,
                                              std::string_view chunk, std::size_t chunks) {
   auto executor = co_await asio::this_coro::executor;
   VIGIL_CO_ASSIGN_OR_RETURN(

@@ -69,7 +69,7 @@ std::vector<std::string> SharedCheckpointRequests(tlog::LogStore& store) {
   for (int i = 0; i < kBuilds; ++i) {
     auto receipt = store.Receipt(first + i);
     if (!receipt.ok()) std::abort();
-    requests.push_back(provenance::FormatSignRequest({*receipt, {std::string(64, 'a')}}));
+    requests.push_back(provenance::FormatSignRequest({*receipt, {crypto::FilledDigest(0xaa)}}));
   }
   return requests;
 }
@@ -87,7 +87,7 @@ std::vector<std::string> DistinctCheckpointRequests(const fs::path& dir) {
     if (!index.ok()) std::abort();
     auto receipt = (*store)->Receipt(*index);
     if (!receipt.ok()) std::abort();
-    requests.push_back(provenance::FormatSignRequest({*receipt, {std::string(64, 'a')}}));
+    requests.push_back(provenance::FormatSignRequest({*receipt, {crypto::FilledDigest(0xaa)}}));
   }
   return requests;
 }

@@ -41,6 +41,27 @@ while IFS= read -r file; do
 done < <(cd "$ROOT" && git ls-files 'src/*.h' | grep -v '/test_util\.h$')
 if [ "$leaks" = 0 ]; then pass "third-party includes in headers are only those ARCHITECTURE.md allows ($(wc -l < "$WORK/third_party") listed)"; fi
 
+# ...nor through a header that carries them: a header that includes an allowed carrier
+# (base/sqlite.h, crypto/pem_files.h, ...) must be allowed the same library itself.
+relays=0
+while read -r carrier library; do
+  case "$carrier" in *'*'*) continue ;; esac
+  while IFS= read -r file; do
+    header=${file#src/}
+    [ "$header" = "$carrier" ] && continue
+    if ! grep -qxF "$header $library" "$WORK/third_party" && ! grep -qxF "${header%%/*}/* $library" "$WORK/third_party"; then
+      fail "$file includes $carrier, which carries $library types into a header not allowed them (include it from the .cc)"
+      relays=$((relays + 1))
+    fi
+  done < <(cd "$ROOT" && git grep -lF "#include \"$carrier\"" -- 'src/*.h' | grep -v '/test_util\.h$' || true)
+done < "$WORK/third_party"
+if [ "$relays" = 0 ]; then pass "no header passes a third-party type on by including a header that carries it"; fi
+
+# rpc's transport headers (Asio's sockets and OpenSSL's SSL) are internal to rpc/.
+outside=$(cd "$ROOT" && git grep -lE '#include "rpc/(connection|tls|service_host_impl)\.h"' -- src bench | grep -v '^src/rpc/' || true)
+if [ -z "$outside" ]; then pass "rpc's transport headers are included only inside rpc/"; else
+  fail "rpc's transport headers included outside rpc/: $(paste -sd' ' <<<"$outside") (use rpc/tls_context.h, rpc/call_limits.h)"; fi
+
 # The allowed edges form a DAG (tsort reports a cycle on stderr).
 if awk '{print $1, $3}' "$WORK/allowed" | tsort > /dev/null 2> "$WORK/tsort.err"; then pass "the allowed edges have no cycle"; else
   fail "the allowed edges have a cycle: $(cat "$WORK/tsort.err")"; fi

@@ -5,7 +5,7 @@
 
 #include "crypto/file_hash.h"
 #include "encoding/build_log_limits.h"
-#include "provenance/build_record.h"
+#include "provenance/build_log_entry.h"
 #include "provenance/dsse.h"
 #include "provenance/sign_request.h"
 #include "tlog/receipt.h"
@@ -143,7 +143,7 @@ Result<ProvenLog> ProveLog(const std::string& receipt, const tlog::ReceiptVerifi
 
 std::string SignRequestFor(const ProvenLog& log, const std::vector<PublishedArtifact>& artifacts) {
   provenance::SignRequest request{log.receipt, {}};
-  for (const PublishedArtifact& artifact : artifacts) request.digests.push_back(artifact.hex());
+  for (const PublishedArtifact& artifact : artifacts) request.digests.push_back(artifact.sha256);
   return provenance::FormatSignRequest(request);
 }
 

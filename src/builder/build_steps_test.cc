@@ -218,8 +218,8 @@ TEST_F(BuildStepsTest, TheSignRequestCarriesTheReceiptAndTheDigests) {
       *proven, {{"a", crypto::FilledDigest(0xaa)}, {"b", crypto::FilledDigest(0xbb)}}));
   ASSERT_TRUE(request.ok()) << request.error().message();
   EXPECT_EQ(request->receipt, proven->receipt);
-  EXPECT_EQ(request->digests,
-            (std::vector<std::string>{std::string(64, 'a'), std::string(64, 'b')}));
+  EXPECT_EQ(request->digests, (std::vector<crypto::Sha256Digest>{crypto::FilledDigest(0xaa),
+                                                                 crypto::FilledDigest(0xbb)}));
 }
 
 TEST_F(BuildStepsTest, OnlyAnEnvelopeIsPublished) {

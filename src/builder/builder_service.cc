@@ -21,6 +21,7 @@
 #include "builder/sandbox.h"
 #include "crypto/random.h"
 #include "ledger/build_log_client.h"
+#include "rpc/audit_log.h"
 
 namespace vigil::builder {
 namespace {

@@ -18,10 +18,13 @@
 #include "builder/publisher.h"
 #include "builder/source.h"
 #include "rpc/address.h"
-#include "rpc/audit_log.h"
 #include "rpc/call_client.h"
 #include "rpc/service_host.h"
 #include "tlog/receipt_verifier.h"
+
+namespace vigil::rpc {
+class AuditLog;  // rpc/audit_log.h
+}  // namespace vigil::rpc
 
 namespace vigil::builder {
 

@@ -13,7 +13,7 @@
 #include "crypto/test_util.h"
 #include "ledger/build_entry.h"
 #include "ledger/test_util.h"
-#include "provenance/build_record.h"
+#include "provenance/build_log_entry.h"
 #include "tlog/receipt.h"
 #include "tlog/store.h"
 

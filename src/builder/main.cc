@@ -11,7 +11,7 @@
 #include "builder/builder_service.h"
 #include "rpc/audit_log.h"
 #include "rpc/service_host.h"
-#include "rpc/tls.h"
+#include "rpc/tls_context.h"
 
 namespace {
 

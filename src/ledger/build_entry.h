@@ -1,6 +1,6 @@
 // The ledger's entries: canonical JSON (RFC 8785 for the values used here: objects with
 // sorted keys, strings, integers, no whitespace).
-//   build-log: written by provenance/build_record.h's codec, the one every reader uses;
+//   build-log: written by provenance/build_log_entry.h's codec, the one every reader uses;
 //              BuildEntry adds the builder's call identity.
 //   other records appended through vigil.Append carry "type" and a "submitter".
 #pragma once
@@ -13,7 +13,7 @@
 #include "base/bytes.h"
 #include "base/result.h"
 #include "encoding/build_log_limits.h"
-#include "provenance/build_record.h"
+#include "provenance/build_log_entry.h"
 #include "rpc/policy.h"
 #include "tlog/store.h"
 

@@ -14,7 +14,7 @@
 #include "base/file.h"
 #include "crypto/test_util.h"
 #include "ledger/test_util.h"
-#include "provenance/build_record.h"
+#include "provenance/build_log_entry.h"
 #include "tlog/receipt.h"
 #include "tlog/store.h"
 

@@ -26,7 +26,7 @@
 #include "ledger/live_follower.h"
 #include "ledger/log_file.h"
 #include "ledger/web_page.h"
-#include "provenance/build_record.h"
+#include "provenance/build_log_entry.h"
 #include "tlog/tile.h"
 
 namespace vigil::ledger {

@@ -3,6 +3,8 @@
 #include "base/file.h"
 #include "base/strict_number.h"
 #include "encoding/toml_reader.h"
+#include "rpc/service_config_reader.h"
+#include "rpc/service_host.h"
 
 namespace vigil::ledger {
 namespace {

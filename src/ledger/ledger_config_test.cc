@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "base/file.h"
+#include "rpc/service_host.h"
 
 namespace vigil::ledger {
 namespace {

@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "ledger/log_file.h"
-#include "provenance/build_record.h"
+#include "provenance/build_log_entry.h"
 
 namespace vigil::ledger {
 namespace {

@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "provenance/build_record.h"
+#include "provenance/build_log_entry.h"
 #include "provenance/signature_record.h"
 #include "tlog/tile_client.h"
 

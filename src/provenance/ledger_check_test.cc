@@ -4,7 +4,7 @@
 
 #include "base/file.h"
 #include "crypto/test_util.h"
-#include "provenance/build_record.h"
+#include "provenance/build_log_entry.h"
 #include "provenance/signature_record.h"
 #include "tlog/store.h"
 

@@ -20,7 +20,7 @@
 
 #include "base/bytes.h"
 #include "base/result.h"
-#include "provenance/build_record.h"
+#include "provenance/build_log_entry.h"
 
 namespace vigil::provenance {
 

@@ -4,12 +4,16 @@
 #include <set>
 
 #include "encoding/strict_json.h"
-#include "provenance/build_record.h"
+#include "provenance/build_log_entry.h"
 
 namespace vigil::provenance {
 
 std::string FormatSignRequest(const SignRequest& request) {
-  return nlohmann::json{{"digests", request.digests}, {"receipt", request.receipt}}.dump();
+  nlohmann::json digests = nlohmann::json::array();
+  for (const crypto::Sha256Digest& digest : request.digests) {
+    digests.push_back(crypto::Sha256Hex(digest));
+  }
+  return nlohmann::json{{"digests", std::move(digests)}, {"receipt", request.receipt}}.dump();
 }
 
 Result<SignRequest> ParseSignRequest(std::string_view text) {
@@ -35,15 +39,16 @@ Result<SignRequest> ParseSignRequest(std::string_view text) {
   }
   SignRequest request;
   request.receipt = json["receipt"].get<std::string>();
-  std::set<std::string> seen;
+  std::set<crypto::Sha256Digest> seen;
   for (const auto& digest : digests) {
-    if (!digest.is_string() || !IsSha256Hex(digest.get_ref<const std::string&>())) {
-      return Error::BadInput("each digest must be 64 lowercase hex digits (SHA-256)");
+    if (!digest.is_string()) return Error::BadInput("each digest must be a string");
+    const std::string& hex = digest.get_ref<const std::string&>();
+    VIGIL_ASSIGN_OR_RETURN(crypto::Sha256Digest parsed,
+                           crypto::ParseSha256Hex(hex, "each digest (SHA-256)"));
+    if (!seen.insert(parsed).second) {
+      return Error::BadInput("digest " + hex + " is requested twice");
     }
-    if (!seen.insert(digest.get<std::string>()).second) {
-      return Error::BadInput("digest " + digest.get<std::string>() + " is requested twice");
-    }
-    request.digests.push_back(digest.get<std::string>());
+    request.digests.push_back(parsed);
   }
   return request;
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "crypto/hash.h"
 
 namespace vigil::provenance {
 
@@ -15,8 +16,8 @@ inline constexpr std::size_t kMaxSignRequestSize = 2 << 20;
 inline constexpr std::size_t kMaxRequestedDigests = 1000;
 
 struct SignRequest {
-  std::string receipt;               // C2SP tlog-proof text
-  std::vector<std::string> digests;  // lowercase hex SHA-256, no duplicates
+  std::string receipt;                        // C2SP tlog-proof text
+  std::vector<crypto::Sha256Digest> digests;  // no duplicates; lowercase hex on the wire
 };
 
 std::string FormatSignRequest(const SignRequest& request);

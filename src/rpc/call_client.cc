@@ -9,6 +9,9 @@
 #include <asio/local/stream_protocol.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include "rpc/connection.h"
+#include "rpc/tls.h"
+
 namespace vigil::rpc {
 namespace {
 
@@ -64,12 +67,12 @@ Error ErrorFromService(CallError error, const std::string& message) {
 
 asio::awaitable<Result<std::unique_ptr<ClientCall>>> ClientCall::Open(
     asio::any_io_executor executor, Address address, CallRequest request,
-    std::shared_ptr<asio::ssl::context> tls, ClientOptions options) {
+    std::shared_ptr<TlsContext> tls, ClientOptions options) {
   // The service sends frames of up to kMinMaxFrame bytes: we must accept them.
   VIGIL_CO_RETURN_IF_ERROR(CheckMaxFrame(options.limits.max_frame));
   // The connect deadline covers the TCP connect too: the watchdog closes the socket.
   Socket unconnected(executor);
-  auto connection = std::make_shared<Connection>(std::move(unconnected), *tls, options.limits);
+  auto connection = std::make_shared<Connection>(std::move(unconnected), tls->ssl, options.limits);
   std::unique_ptr<ClientCall> call(new ClientCall(connection));
   connection->StartWatchdog();
   auto socket = co_await ConnectSocket(executor, address);
@@ -181,7 +184,7 @@ asio::awaitable<void> ClientCall::Close() { co_await connection_->Shutdown(); }
 
 asio::awaitable<Result<CallOutcome>> CallServiceAsync(asio::any_io_executor executor,
                                                       Address address, CallRequest request,
-                                                      std::shared_ptr<asio::ssl::context> tls,
+                                                      std::shared_ptr<TlsContext> tls,
                                                       ClientOptions options, std::string input,
                                                       std::size_t max_output) {
   // Copies, not moves: GCC 12 destroys a coroutine parameter moved into another coroutine's

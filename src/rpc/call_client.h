@@ -12,11 +12,14 @@
 
 #include "base/result.h"
 #include "rpc/address.h"
+#include "rpc/call_limits.h"
 #include "rpc/call_request.h"
-#include "rpc/connection.h"
-#include "rpc/tls.h"
+#include "rpc/policy.h"
+#include "rpc/tls_context.h"
 
 namespace vigil::rpc {
+
+class Connection;
 
 struct ClientOptions {
   TlsFiles tls;
@@ -38,9 +41,11 @@ class ClientCall {
   // Connects and waits until the service accepts the call. Errors: kMissingEnv when
   // nothing answers at the address; kFailed for TLS failures, denials, unknown services
   // and timeouts; kBadInput when the service says our request or frames were malformed.
-  static asio::awaitable<Result<std::unique_ptr<ClientCall>>> Open(
-      asio::any_io_executor executor, Address address, CallRequest request,
-      std::shared_ptr<asio::ssl::context> tls, ClientOptions options);
+  static asio::awaitable<Result<std::unique_ptr<ClientCall>>> Open(asio::any_io_executor executor,
+                                                                   Address address,
+                                                                   CallRequest request,
+                                                                   std::shared_ptr<TlsContext> tls,
+                                                                   ClientOptions options);
   ~ClientCall();
 
   const CallIdentity& service_identity() const { return service_; }
@@ -73,7 +78,7 @@ Result<CallOutcome> CallService(const Address& address, const CallRequest& reque
 // answer exceeds `max_output` bytes.
 asio::awaitable<Result<CallOutcome>> CallServiceAsync(asio::any_io_executor executor,
                                                       Address address, CallRequest request,
-                                                      std::shared_ptr<asio::ssl::context> tls,
+                                                      std::shared_ptr<TlsContext> tls,
                                                       ClientOptions options, std::string input,
                                                       std::size_t max_output = 16 << 20);
 
@@ -82,7 +87,7 @@ asio::awaitable<Result<CallOutcome>> CallServiceAsync(asio::any_io_executor exec
 struct Peer {
   Address address;
   ClientOptions options;
-  std::shared_ptr<asio::ssl::context> tls;
+  std::shared_ptr<TlsContext> tls;
 
   // ClientCall::Open to this peer, on `executor`. The peer must outlive the co_await.
   asio::awaitable<Result<std::unique_ptr<ClientCall>>> Open(asio::any_io_executor executor,

@@ -23,6 +23,7 @@
 #include "crypto/pem_files.h"
 #include "rpc/ca.h"
 #include "rpc/call_client.h"
+#include "rpc/connection.h"
 #include "rpc/frame.h"
 #include "rpc/service_host.h"
 

@@ -19,23 +19,13 @@
 #include <string_view>
 
 #include "base/result.h"
+#include "rpc/call_limits.h"
 #include "rpc/frame.h"
 #include "rpc/tls.h"
 
 namespace vigil::rpc {
 
 using Socket = asio::generic::stream_protocol::socket;
-
-struct CallLimits {
-  // TCP connect, TLS handshake and the request/accept exchange must fit in this.
-  std::chrono::milliseconds connect_timeout{10'000};
-  // The call ends when no frame went either way for this long...
-  std::chrono::milliseconds idle_timeout{60'000};
-  // ...and at the latest this long after it was accepted.
-  std::chrono::milliseconds total_timeout{3'600'000};
-  // Payload bytes we accept in one frame: kMinMaxFrame to kMaxFrameLimit (CheckMaxFrame).
-  std::size_t max_frame = kDefaultMaxFrame;
-};
 
 // A TLS alert from the service (it refused our certificate), explained for the caller.
 Error ExplainTlsRefusal(const std::string& detail);

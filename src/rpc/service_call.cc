@@ -1,6 +1,7 @@
 // The handler's view of one accepted call: data frames in and out, and the half-closes.
 #include <utility>
 
+#include "rpc/connection.h"
 #include "rpc/service_host.h"
 
 namespace vigil::rpc {

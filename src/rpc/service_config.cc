@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "rpc/service_config_reader.h"
+#include "rpc/service_host.h"
+
 namespace vigil::rpc {
 namespace {
 

@@ -14,16 +14,14 @@
 #pragma once
 
 #include <filesystem>
-#include <initializer_list>
 #include <string>
-#include <string_view>
 #include <vector>
 
-#include "encoding/toml_reader.h"
-#include "rpc/service_host.h"
-#include "rpc/tls.h"
+#include "rpc/tls_context.h"
 
 namespace vigil::rpc {
+
+struct ServiceHostOptions;  // rpc/service_host.h
 
 struct ServiceConfig {
   std::vector<std::string> listen;
@@ -34,11 +32,5 @@ struct ServiceConfig {
   // The host options these settings give (limits left at their defaults).
   ServiceHostOptions HostOptions() const;
 };
-
-// Reads `service`, allowing the binary's `own_keys` beside the common ones. BadInput with
-// file and line for an unknown or missing key.
-Result<ServiceConfig> ReadServiceConfig(const TomlReader& reader, const toml::table& service,
-                                        const std::filesystem::path& base,
-                                        std::initializer_list<std::string_view> own_keys);
 
 }  // namespace vigil::rpc

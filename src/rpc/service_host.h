@@ -18,7 +18,6 @@
 #pragma once
 
 #include <asio/awaitable.hpp>
-#include <asio/io_context.hpp>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -32,13 +31,14 @@
 #include "base/connection_gate.h"
 #include "base/result.h"
 #include "rpc/address.h"
+#include "rpc/call_limits.h"
 #include "rpc/call_request.h"
-#include "rpc/connection.h"
 #include "rpc/policy.h"
-#include "rpc/tls.h"
+#include "rpc/tls_context.h"
 
 namespace vigil::rpc {
 
+class Connection;
 class ServiceHostImpl;
 
 // A handler's view of one accepted call.

@@ -18,7 +18,9 @@
 
 #include "base/connection_gate.h"
 #include "rpc/audit_log.h"
+#include "rpc/connection.h"
 #include "rpc/service_host.h"
+#include "rpc/tls.h"
 
 namespace vigil::rpc {
 
@@ -31,8 +33,7 @@ struct PolicyState {
 
 class ServiceHostImpl {
  public:
-  ServiceHostImpl(ServiceHostOptions options, std::shared_ptr<asio::ssl::context> tls,
-                  AuditLog audit)
+  ServiceHostImpl(ServiceHostOptions options, std::shared_ptr<TlsContext> tls, AuditLog audit)
       : options_(std::move(options)),
         tls_(std::move(tls)),
         audit_(std::move(audit)),
@@ -40,7 +41,7 @@ class ServiceHostImpl {
 
   asio::io_context io;
   ServiceHostOptions options_;
-  std::shared_ptr<asio::ssl::context> tls_;
+  std::shared_ptr<TlsContext> tls_;
   AuditLog audit_;
   ConnectionGate gate_;
   CallIdentity self_;

@@ -133,7 +133,7 @@ asio::awaitable<void> ServiceHostImpl::Accept(Acceptor& acceptor) {
     if (!source.empty()) socket.set_option(asio::ip::tcp::no_delay(true), error);
     CallLimits limits = options_.limits;
     limits.connect_timeout = std::min(limits.connect_timeout, options_.pre_auth_timeout);
-    auto connection = std::make_shared<Connection>(std::move(socket), *tls_, limits);
+    auto connection = std::make_shared<Connection>(std::move(socket), tls_->ssl, limits);
     Admit(std::move(connection), peer, source);
   }
 }

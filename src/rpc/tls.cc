@@ -69,11 +69,12 @@ Status ConfigureContext(SSL_CTX* ctx, const TlsFiles& files, TlsSide side) {
 
 }  // namespace
 
-Result<std::shared_ptr<asio::ssl::context>> MakeTlsContext(const TlsFiles& files, TlsSide side) {
+Result<std::shared_ptr<TlsContext>> MakeTlsContext(const TlsFiles& files, TlsSide side) {
   try {
-    auto context = std::make_shared<asio::ssl::context>(
-        side == TlsSide::kServer ? asio::ssl::context::tls_server : asio::ssl::context::tls_client);
-    VIGIL_RETURN_IF_ERROR(ConfigureContext(context->native_handle(), files, side));
+    auto context = std::make_shared<TlsContext>(
+        TlsContext{asio::ssl::context(side == TlsSide::kServer ? asio::ssl::context::tls_server
+                                                               : asio::ssl::context::tls_client)});
+    VIGIL_RETURN_IF_ERROR(ConfigureContext(context->ssl.native_handle(), files, side));
     return context;
   } catch (const std::exception& e) {
     return Error::Failed(std::string("creating a TLS context: ") + e.what());

@@ -9,21 +9,13 @@
 
 #include "base/result.h"
 #include "rpc/policy.h"
+#include "rpc/tls_context.h"
 
 namespace vigil::rpc {
 
-// A role's certificate and key (from `vigil ca issue`) and the deployment CA certificate.
-struct TlsFiles {
-  std::filesystem::path certificate;
-  std::filesystem::path key;
-  std::filesystem::path ca;
+struct TlsContext {
+  asio::ssl::context ssl;
 };
-
-enum class TlsSide { kServer, kClient };
-
-// TLS 1.3 only; the peer must present a certificate that chains to `files.ca` (a server
-// requires one from every client); no session tickets. kBadInput names the file at fault.
-Result<std::shared_ptr<asio::ssl::context>> MakeTlsContext(const TlsFiles& files, TlsSide side);
 
 // The identity in a certificate: its CN and its "vigil:tag:T" subjectAltName URIs. Fails
 // when the CN is missing or not a role name (see IsRoleName) or a tag is malformed.

@@ -53,17 +53,17 @@ Verdict Approver::Check(const provenance::SignRequest& request, const rpc::CallI
   }
 
   std::vector<provenance::LoggedArtifact> subjects;
-  for (const std::string& digest : request.digests) {
+  for (const crypto::Sha256Digest& digest : request.digests) {
     auto declared =
         std::find_if(build->artifacts.begin(), build->artifacts.end(),
-                     [&](const provenance::LoggedArtifact& a) { return a.hex() == digest; });
+                     [&](const provenance::LoggedArtifact& a) { return a.sha256 == digest; });
     if (declared == build->artifacts.end()) {
       return Refuse("digests", "build " + build->build_id + " did not declare an artifact " +
-                                   "with SHA-256 " + digest);
+                                   "with SHA-256 " + crypto::Sha256Hex(digest));
     }
   }
   for (const provenance::LoggedArtifact& artifact : build->artifacts) {
-    if (std::find(request.digests.begin(), request.digests.end(), artifact.hex()) !=
+    if (std::find(request.digests.begin(), request.digests.end(), artifact.sha256) !=
         request.digests.end()) {
       subjects.push_back(artifact);
     }

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "provenance/build_record.h"
+#include "provenance/build_log_entry.h"
 #include "provenance/sign_request.h"
 #include "rpc/policy.h"
 #include "tlog/checkpoint.h"

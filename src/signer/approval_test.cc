@@ -12,9 +12,9 @@
 namespace vigil::signer {
 namespace {
 
-constexpr char kDigestA[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-constexpr char kDigestB[] = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
-constexpr char kDigestC[] = "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc";
+const crypto::Sha256Digest kDigestA = crypto::FilledDigest(0xaa);
+const crypto::Sha256Digest kDigestB = crypto::FilledDigest(0xbb);
+const crypto::Sha256Digest kDigestC = crypto::FilledDigest(0xcc);
 
 class ApprovalTest : public ::testing::Test {
  protected:
@@ -34,7 +34,7 @@ class ApprovalTest : public ::testing::Test {
   }
 
   // Logs a build and returns the request a builder would send for `digests`.
-  provenance::SignRequest Logged(const std::string& id, std::vector<std::string> digests,
+  provenance::SignRequest Logged(const std::string& id, std::vector<crypto::Sha256Digest> digests,
                                  const rpc::CallIdentity& builder, bool closed = true) {
     ledger::BuildEntry entry;
     entry.build_id = id;
@@ -131,7 +131,7 @@ TEST_F(ApprovalTest, RefusesATruncatedBuildAnotherBuilderAndUndeclaredDigests) {
 
   Verdict undeclared = approver_->Check(Logged("u", {kDigestA, kDigestC}, caller_), caller_, Now());
   EXPECT_EQ(undeclared.check, "digests");
-  EXPECT_NE(undeclared.reason.find(kDigestC), std::string::npos);
+  EXPECT_NE(undeclared.reason.find(crypto::Sha256Hex(kDigestC)), std::string::npos);
 }
 
 TEST_F(ApprovalTest, RefusesAReceiptOfAnotherRecordType) {

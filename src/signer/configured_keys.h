@@ -2,7 +2,7 @@
 #pragma once
 
 #include "signer/signer_config.h"
-#include "signer/signer_service.h"
+#include "signer/signing_key.h"
 
 namespace vigil::signer {
 

@@ -2,7 +2,13 @@
 
 #include <chrono>
 
+#include "base/sqlite.h"
+
 namespace vigil::signer {
+
+ReplayStore::ReplayStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+ReplayStore::~ReplayStore() = default;
+
 namespace {
 
 std::uint64_t NowSeconds() {

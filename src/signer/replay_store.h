@@ -11,7 +11,10 @@
 #include <string>
 
 #include "base/result.h"
-#include "base/sqlite.h"
+
+namespace vigil {
+class SqliteDb;  // base/sqlite.h: SQLite's types stay in the .cc
+}  // namespace vigil
 
 namespace vigil::signer {
 
@@ -30,8 +33,10 @@ class ReplayStore {
   // Reservations never completed (left by a crash).
   Result<std::uint64_t> PendingCount();
 
+  ~ReplayStore();
+
  private:
-  explicit ReplayStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+  explicit ReplayStore(std::unique_ptr<SqliteDb> db);
   std::unique_ptr<SqliteDb> db_;
 };
 

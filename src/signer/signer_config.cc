@@ -2,6 +2,7 @@
 
 #include "base/file.h"
 #include "encoding/toml_reader.h"
+#include "rpc/service_config_reader.h"
 #include "tlog/note.h"
 
 namespace vigil::signer {

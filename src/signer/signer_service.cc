@@ -10,6 +10,7 @@
 #include "provenance/provenance.h"
 #include "provenance/sign_request.h"
 #include "provenance/signature_record.h"
+#include "rpc/audit_log.h"
 #include "tlog/receipt.h"
 
 namespace vigil::signer {
@@ -82,7 +83,10 @@ asio::awaitable<Status> SignerService::Sign(rpc::Call& call) {
   if (!body.ok()) co_return refuse("request", body.error());
   auto request = provenance::ParseSignRequest(*body);
   if (!request.ok()) co_return refuse("request", request.error());
-  audit["digests"] = request->digests;
+  audit["digests"] = nlohmann::json::array();
+  for (const crypto::Sha256Digest& digest : request->digests) {
+    audit["digests"].push_back(crypto::Sha256Hex(digest));
+  }
 
   Verdict verdict = approver_.Check(*request, call.caller(), NowSeconds());
   if (!verdict.approved()) {

@@ -13,16 +13,17 @@
 #include <string>
 
 #include "rpc/address.h"
-#include "rpc/audit_log.h"
 #include "rpc/call_client.h"
 #include "rpc/service_host.h"
 #include "signer/approval.h"
 #include "signer/replay_store.h"
 #include "signer/signing_key.h"
 
-namespace vigil::signer {
+namespace vigil::rpc {
+class AuditLog;  // rpc/audit_log.h
+}  // namespace vigil::rpc
 
-using SigningKeys = std::map<std::string, std::unique_ptr<SigningKey>>;
+namespace vigil::signer {
 
 class SignerService {
  public:

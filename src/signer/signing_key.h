@@ -2,6 +2,10 @@
 // conventions in crypto/public_key.h, so PublicKey::Verify checks them.
 #pragma once
 
+#include <map>
+#include <memory>
+#include <string>
+
 #include "base/bytes.h"
 #include "base/result.h"
 #include "crypto/public_key.h"
@@ -16,5 +20,8 @@ class SigningKey {
   // Thread-safe.
   virtual Result<Bytes> Sign(ByteView message) = 0;
 };
+
+// The signer's keys by key id.
+using SigningKeys = std::map<std::string, std::unique_ptr<SigningKey>>;
 
 }  // namespace vigil::signer

@@ -2,7 +2,13 @@
 
 #include <memory>
 
+#include "base/sqlite.h"
+
 namespace vigil::tlog {
+
+EntryIndex::EntryIndex(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+EntryIndex::~EntryIndex() = default;
+
 Result<std::unique_ptr<EntryIndex>> EntryIndex::Open(const std::filesystem::path& file) {
   VIGIL_ASSIGN_OR_RETURN(auto db, SqliteDb::Open(file, "index database"));
   std::unique_ptr<EntryIndex> index(new EntryIndex(std::move(db)));

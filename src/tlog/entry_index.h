@@ -11,8 +11,11 @@
 #include <vector>
 
 #include "base/result.h"
-#include "base/sqlite.h"
 #include "tlog/hash.h"
+
+namespace vigil {
+class SqliteDb;  // base/sqlite.h: SQLite's types stay in the .cc
+}  // namespace vigil
 
 namespace vigil::tlog {
 
@@ -39,8 +42,10 @@ class EntryIndex {
   Result<std::vector<std::uint64_t>> FindByLabel(const std::string& kind, const std::string& key);
   Result<std::vector<std::uint64_t>> ListKind(const std::string& kind, std::size_t limit);
 
+  ~EntryIndex();
+
  private:
-  explicit EntryIndex(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+  explicit EntryIndex(std::unique_ptr<SqliteDb> db);
   std::unique_ptr<SqliteDb> db_;
 };
 

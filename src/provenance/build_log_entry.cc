@@ -1,4 +1,4 @@
-#include "provenance/build_record.h"
+#include "provenance/build_log_entry.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,6 +1,6 @@
 // The build-log entry codec: what the ledger writes is read back to the same values, and
 // only an entry spelt exactly as the writer spells it is read.
-#include "provenance/build_record.h"
+#include "provenance/build_log_entry.h"
 
 #include <gtest/gtest.h>
 
