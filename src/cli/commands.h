@@ -15,6 +15,8 @@ void AddCallCommand(CLI::App& app, int* exit_code);
 void AddFarmCommands(CLI::App& app, int* exit_code);
 // `vigil image build | describe | run`.
 void AddImageCommands(CLI::App& app, int* exit_code);
+// `vigil kernel build SPEC --out DIR`: our own kernel from pinned Debian source.
+void AddKernelCommands(CLI::App& app, int* exit_code);
 // `vigil key generate | public` and `vigil p256 sign | verify | encrypt | decrypt`:
 // QuorumOS-compatible P-256 key pairs, signatures and envelopes.
 void AddKeyCommands(CLI::App& app, int* exit_code);

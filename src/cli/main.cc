@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = 0;
   vigil::cli::AddImageCommands(app, &exit_code);
+  vigil::cli::AddKernelCommands(app, &exit_code);
   vigil::cli::AddReproduceCommand(app, &exit_code);
   vigil::cli::AddKeyCommands(app, &exit_code);
   vigil::cli::AddP256Commands(app, &exit_code);

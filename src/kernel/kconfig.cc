@@ -1,0 +1,212 @@
+#include "kernel/kconfig.h"
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+
+namespace vigil::kernel {
+namespace {
+
+bool IsSymbolChar(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; }
+
+bool IsSymbol(std::string_view name) {
+  return name.size() > 7 && name.size() <= 128 && name.starts_with("CONFIG_") &&
+         std::all_of(name.begin() + 7, name.end(), IsSymbolChar);
+}
+
+// A value as Kconfig writes it: y, m, a decimal or hex number, or a double-quoted string.
+bool IsValue(std::string_view value) {
+  if (value == "y" || value == "m") return true;
+  if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+    for (std::size_t i = 1; i + 1 < value.size(); ++i) {
+      const unsigned char c = static_cast<unsigned char>(value[i]);
+      if (c < 0x20 || c == 0x7f) return false;
+      if (value[i] == '\\')
+        ++i;  // an escaped character
+      else if (value[i] == '"')
+        return false;
+    }
+    return true;
+  }
+  std::string_view digits = value;
+  if (digits.starts_with("-")) digits.remove_prefix(1);
+  if (digits.starts_with("0x")) {
+    digits.remove_prefix(2);
+    return !digits.empty() && digits.size() <= 16 &&
+           std::all_of(digits.begin(), digits.end(), [](char c) {
+             return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+           });
+  }
+  return !digits.empty() && digits.size() <= 20 &&
+         std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+constexpr std::string_view kNotSetSuffix = " is not set";
+
+std::string_view Trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+}  // namespace
+
+Result<KconfigValues> ParseKconfig(std::string_view text, const std::string& origin) {
+  if (text.size() > kMaxConfigSize) {
+    return Error::BadInput(origin + " is over " + std::to_string(kMaxConfigSize) + " bytes");
+  }
+  KconfigValues values;
+  std::size_t number = 0;
+  for (std::size_t start = 0; start < text.size();) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view line = text.substr(start, end - start);
+    start = end + 1;
+    ++number;
+    const std::string where = origin + ":" + std::to_string(number) + ": ";
+    std::string symbol;
+    std::string value;
+    if (line.starts_with("# CONFIG_") && line.ends_with(kNotSetSuffix)) {
+      symbol = std::string(line.substr(2, line.size() - 2 - kNotSetSuffix.size()));
+      value = "n";
+    } else if (line.empty() || line.starts_with("#")) {
+      continue;
+    } else if (const std::size_t equals = line.find('='); equals != std::string_view::npos) {
+      symbol = std::string(line.substr(0, equals));
+      value = std::string(line.substr(equals + 1));
+      if (!IsValue(value)) {
+        return Error::BadInput(where + "the value of " + symbol +
+                               " must be y, m, a number or a double-quoted string");
+      }
+    } else {
+      return Error::BadInput(where + "expected CONFIG_NAME=VALUE, \"# CONFIG_NAME is not set\" " +
+                             "or a comment, got '" + std::string(Trim(line)) + "'");
+    }
+    if (!IsSymbol(symbol)) {
+      return Error::BadInput(where + "'" + symbol +
+                             "' is not a Kconfig symbol (CONFIG_ then A-Z, 0-9, _)");
+    }
+    if (!values.emplace(symbol, value).second) {
+      return Error::BadInput(where + symbol + " is set twice");
+    }
+  }
+  return values;
+}
+
+Result<KconfigValues> MergeFragments(
+    const std::vector<std::pair<std::string, KconfigValues>>& fragments) {
+  KconfigValues merged;
+  std::map<std::string, std::string> origin_of;
+  for (const auto& [origin, values] : fragments) {
+    for (const auto& [symbol, value] : values) {
+      auto [it, added] = merged.emplace(symbol, value);
+      if (!added && it->second != value) {
+        return Error::BadInput(origin + " sets " + symbol + "=" + value + " but " +
+                               origin_of[symbol] + " sets it " + it->second +
+                               ": fragments may not override each other; change one of them");
+      }
+      if (added) origin_of[symbol] = origin;
+    }
+  }
+  return merged;
+}
+
+std::vector<Deviation> FindDeviations(
+    const std::vector<std::pair<std::string, KconfigValues>>& requested_by_origin,
+    const KconfigValues& resolved) {
+  std::vector<Deviation> deviations;
+  std::set<std::string> reported;
+  for (const auto& [origin, requested] : requested_by_origin) {
+    for (const auto& [symbol, value] : requested) {
+      auto found = resolved.find(symbol);
+      const std::string actual = found == resolved.end() ? "n" : found->second;
+      if (actual != value && reported.insert(symbol).second) {
+        deviations.push_back({symbol, value, actual, origin});
+      }
+    }
+  }
+  return deviations;
+}
+
+Result<KconfigIndex> KconfigIndex::Load(const std::filesystem::path& source) {
+  KconfigIndex index;
+  std::error_code error;
+  std::filesystem::recursive_directory_iterator it(source, error);
+  if (error) return Error::Failed("cannot read " + source.string() + ": " + error.message());
+  for (; it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
+    if (error) return Error::Failed("cannot read " + source.string() + ": " + error.message());
+    if (it->is_directory() && it->path().filename() == "Documentation") {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (!it->is_regular_file() || !it->path().filename().string().starts_with("Kconfig")) continue;
+    std::ifstream in(it->path());
+    std::vector<std::string> conditions;  // enclosing "if" blocks
+    std::string current;
+    for (std::string raw; std::getline(in, raw);) {
+      const std::string_view line = Trim(raw);
+      auto word_after = [&line](std::string_view keyword) -> std::string {
+        if (!line.starts_with(keyword)) return {};
+        return std::string(Trim(line.substr(keyword.size())));
+      };
+      if (std::string name = word_after("config "); !name.empty()) {
+        current = "CONFIG_" + name;
+      } else if (std::string menu = word_after("menuconfig "); !menu.empty()) {
+        current = "CONFIG_" + menu;
+      } else if (std::string condition = word_after("if "); !condition.empty()) {
+        conditions.push_back(condition);
+        current.clear();
+        continue;
+      } else if (line == "endif") {
+        if (!conditions.empty()) conditions.pop_back();
+        current.clear();
+        continue;
+      } else if (line.starts_with("choice") || line.starts_with("endchoice") ||
+                 line.starts_with("menu ") || line.starts_with("endmenu") ||
+                 line.starts_with("comment ") || line.starts_with("source ")) {
+        current.clear();
+        continue;
+      } else if (std::string depends = word_after("depends on "); !depends.empty()) {
+        if (!current.empty()) index.dependencies_[current].push_back("depends on " + depends);
+        continue;
+      } else {
+        continue;
+      }
+      auto& lines = index.dependencies_[current];
+      for (const std::string& condition : conditions) lines.push_back("inside if " + condition);
+    }
+  }
+  return index;
+}
+
+std::string KconfigIndex::DependsOn(const std::string& symbol) const {
+  auto found = dependencies_.find(symbol);
+  if (found == dependencies_.end()) return {};
+  std::vector<std::string> unique;
+  for (const std::string& line : found->second) {
+    if (std::find(unique.begin(), unique.end(), line) == unique.end()) unique.push_back(line);
+  }
+  std::string joined;
+  for (const std::string& line : unique) joined += (joined.empty() ? "" : "; ") + line;
+  return joined;
+}
+
+std::string DescribeDeviations(const std::vector<Deviation>& deviations,
+                               const KconfigIndex& index) {
+  std::string text;
+  for (const Deviation& d : deviations) {
+    text += "  " + d.symbol + ": " + d.origin + " requests " + d.requested + ", Kconfig resolved " +
+            d.resolved;
+    if (!index.Defines(d.symbol)) {
+      text += " (no Kconfig file in this source defines it: misspelt, or gone in this version)";
+    } else if (std::string depends = index.DependsOn(d.symbol); !depends.empty()) {
+      text += " (" + depends + ")";
+    }
+    text += "\n";
+  }
+  return text;
+}
+
+}  // namespace vigil::kernel
