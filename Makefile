@@ -13,7 +13,7 @@ endif
 CCACHE := $(shell command -v ccache 2>/dev/null)
 CONFIGURE_FLAGS := -DCMAKE_C_COMPILER_LAUNCHER=$(CCACHE) -DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE)
 
-.PHONY: all setup build build-bench dev asan run test bench fuzz fuzz-build format tidy clean
+.PHONY: all setup build build-bench dev asan kernel run test bench fuzz fuzz-build format tidy clean
 
 all: build
 
@@ -47,8 +47,15 @@ dev: build/.setup-all
 	cmake --preset dev $(CONFIGURE_FLAGS) >/dev/null
 	cmake --build --preset dev -j $(JOBS)
 
+# Our kernel (kernel/vigil.toml) into build/kernel/vigil: a cold build takes minutes on 2
+# cores; afterwards it comes from the cache (~/.cache/vigil/kernels) keyed by its inputs.
+KERNEL_PHASE = @$(PHASE) "kernel: vigil kernel build kernel/vigil.toml (cold: about 5 minutes on 2 cores; cached afterwards)"
+kernel: build
+	$(KERNEL_PHASE)
+	scripts/build-kernel build/bin/vigil
+
 # The main job: the farm builds the example image from a signed tag and boots it in QEMU.
-run: build
+run: build kernel
 	scripts/run-example
 	@$(PHASE) "make run: done"
 
@@ -57,6 +64,8 @@ run: build
 # summary (with each suite's time) stays the last lines.
 FUZZ_SMOKE_SECONDS ?= 8
 test: asan fuzz-build
+	$(KERNEL_PHASE)
+	scripts/build-kernel build/asan/bin/vigil
 	@$(PHASE) "fuzz: each target for $(FUZZ_SMOKE_SECONDS) s"
 	scripts/run-fuzzers $(FUZZ_SMOKE_SECONDS)
 	@$(PHASE) "tests: unit (ASan+UBSan) and integration"
@@ -64,6 +73,8 @@ test: asan fuzz-build
 	@$(PHASE) "make test: done"
 
 bench: build-bench
+	$(KERNEL_PHASE)
+	scripts/build-kernel build/bin/vigil
 	scripts/bench
 
 # Builds only the libFuzzer targets (and the code they link) with clang.

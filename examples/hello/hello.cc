@@ -1,14 +1,19 @@
 // hello: the reference target of a Vigil image. Greets with its arguments, shows the kernel
-// it runs on (proof that it runs inside the VM) and exits with 0, or with N given
+// it runs on (proof that it runs inside the VM) and what that kernel refuses it (IPv4
+// sockets, module loading), and exits with 0, or with N given
 // `--exit N`, so tests can check that the exit status reaches the host. `--show-mounts`
 // prints the mount table vigil-init set up; `--abort` ends by SIGABRT.
 
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -19,6 +24,22 @@ bool ParseStatus(std::string_view text, int* status) {
   if (text.empty() || text.size() > 3) return false;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *status);
   return ec == std::errc() && end == text.data() + text.size() && *status >= 0 && *status <= 255;
+}
+
+// What the kernel refuses this program: an IPv4 socket, loading a module.
+void ShowKernelRefusals() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd >= 0) {
+    std::printf("hello: socket(AF_INET) succeeded: this kernel has IPv4\n");
+    ::close(fd);
+  } else {
+    std::printf("hello: socket(AF_INET) failed: %s\n", std::strerror(errno));
+  }
+  if (::syscall(SYS_init_module, nullptr, 0UL, "") < 0 && errno == ENOSYS) {
+    std::printf("hello: init_module failed: %s\n", std::strerror(errno));
+  } else {
+    std::printf("hello: init_module is available: this kernel loads modules\n");
+  }
 }
 
 }  // namespace
@@ -51,6 +72,7 @@ int main(int argc, char** argv) {
     std::printf("hello: running on Linux %s (%s), pid %d\n", uts.release, uts.machine,
                 static_cast<int>(::getpid()));
   }
+  ShowKernelRefusals();
   if (show_mounts) {
     if (std::FILE* mounts = std::fopen("/proc/self/mounts", "r")) {
       char line[512];

@@ -28,6 +28,7 @@ struct DescribeArgs {
 struct RunArgs {
   std::string dir;
   std::string accel;  // empty: VIGIL_ACCEL, else auto
+  std::string machine = "pc";
   int kvm_silence = static_cast<int>(image::kDefaultKvmSilenceLimit.count());
   int timeout = 120;
   int memory = 256;
@@ -119,6 +120,7 @@ Result<int> RunRun(const RunArgs& args) {
   options.timeout = std::chrono::seconds(args.timeout);
   options.kvm_silence_limit = std::chrono::seconds(args.kvm_silence);
   options.memory_mib = args.memory;
+  options.machine = args.machine == "microvm" ? image::Machine::kMicrovm : image::Machine::kPc;
   options.interactive = args.interactive;
   // With --json, stdout carries only the result, so the console goes to stderr.
   if (args.json) {
@@ -179,6 +181,9 @@ void AddImageCommands(CLI::App& app, int* exit_code) {
   r->add_option("--timeout", run->timeout,
                 "Seconds before the boot is abandoned (a failed KVM attempt does not count)")
       ->capture_default_str();
+  r->add_option("--machine", run->machine,
+                "pc (QEMU's default PC) or microvm (no PCI, virtio-mmio: like a Nitro enclave)")
+      ->check(CLI::IsMember({"pc", "microvm"}));
   r->add_option("--memory", run->memory, "Guest memory in MiB")
       ->check(CLI::Range(64, 65536))
       ->capture_default_str();

@@ -11,7 +11,12 @@
 
 namespace vigil::image {
 
+// QEMU's default PC (i440fx, ISA serial, ACPI), or microvm: no PCI, virtio-mmio, ACPI and
+// a 16550 serial port, the machine closest to a Nitro enclave that QEMU has.
+enum class Machine { kPc, kMicrovm };
+
 struct QemuOptions {
+  Machine machine = Machine::kPc;
   // For the boot that runs the target; a KVM attempt that failed does not use it up.
   std::chrono::seconds timeout{120};
   Accelerator accelerator = Accelerator::kAuto;

@@ -17,6 +17,7 @@
 #include "base/result.h"
 #include "image/layout.h"
 #include "init/console.h"
+#include "init/kernel_report.h"
 #include "init/mounts.h"
 #include "init/target_argv.h"
 
@@ -131,6 +132,8 @@ void RunDebugShell() {
   Status console = OpenConsole();
   if (!console.ok()) Fail(console.error());
   WriteConsole(image::kStartedLine);
+  ReportKernel();
+  if (!NitroHeartbeat()) Fail(Error::Failed("a Nitro enclave must answer its heartbeat"));
 
   Result<std::vector<std::string>> argv = ReadTargetArgv(image::kTargetArgvPath);
   if (!argv.ok()) Fail(argv.error().WithContext("cannot start the target"));
