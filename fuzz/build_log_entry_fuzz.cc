@@ -13,7 +13,7 @@
 #include "base/bytes.h"
 #include "encoding/build_log_limits.h"
 #include "ledger/build_entry.h"
-#include "provenance/build_record.h"
+#include "provenance/build_log_entry.h"
 #include "provenance/signature_record.h"
 
 namespace {

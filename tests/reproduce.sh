@@ -8,7 +8,7 @@ cp "$KERNEL" "$BIN/hello" "$BIN/vigil-init" "$WORK/inputs/"
 # Relative input paths, as in examples/: reproduce must find them from --spec-dir. They
 # climb out of it, so the tests name the tree that holds them with --inputs-root.
 write_spec "$WORK/spec/image.toml"
-sed -i "s#path = \"$KERNEL\"#path = \"../inputs/vmlinuz\"#; s#path = \"$BIN/hello\"#path = \"../inputs/hello\"#; s#path = \"$BIN/vigil-init\"#path = \"../inputs/vigil-init\"#" "$WORK/spec/image.toml"
+sed -i "s#path = \"$KERNEL\"#path = \"../inputs/bzImage\"#; s#path = \"$BIN/hello\"#path = \"../inputs/hello\"#; s#path = \"$BIN/vigil-init\"#path = \"../inputs/vigil-init\"#" "$WORK/spec/image.toml"
 "$VIGIL" image build "$WORK/spec/image.toml" --out "$WORK/dist" >/dev/null
 before=$(cd "$WORK/dist" && sha256sum ./* | sort)
 
