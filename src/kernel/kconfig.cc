@@ -95,6 +95,14 @@ Result<KconfigValues> ParseKconfig(std::string_view text, const std::string& ori
   return values;
 }
 
+std::string FormatKconfig(const KconfigValues& values) {
+  std::string text;
+  for (const auto& [symbol, value] : values) {
+    text += value == "n" ? "# " + symbol + " is not set\n" : symbol + "=" + value + "\n";
+  }
+  return text;
+}
+
 Result<KconfigValues> MergeFragments(
     const std::vector<std::pair<std::string, KconfigValues>>& fragments) {
   KconfigValues merged;

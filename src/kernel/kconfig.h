@@ -24,6 +24,10 @@ using KconfigValues = std::map<std::string, std::string>;
 // naming `origin` and the line.
 Result<KconfigValues> ParseKconfig(std::string_view text, const std::string& origin);
 
+// The values in Kconfig's own form, one per line, sorted by symbol ("CONFIG_X=y",
+// "# CONFIG_Y is not set"): what ParseKconfig reads back to the same values.
+std::string FormatKconfig(const KconfigValues& values);
+
 // A symbol a fragment asked for and what the resolved config has instead ("n" when absent).
 struct Deviation {
   std::string symbol;

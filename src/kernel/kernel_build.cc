@@ -148,11 +148,8 @@ Result<KconfigValues> ResolveConfig(const KernelSpec& spec, const Fragments& fra
                            ": misspelt, or renamed in this version; fix the fragment");
   }
   VIGIL_ASSIGN_OR_RETURN(const KconfigValues merged, MergeFragments(fragments));
-  std::string merged_text;
-  for (const auto& [symbol, value] : merged) {
-    merged_text += value == "n" ? "# " + symbol + " is not set\n" : symbol + "=" + value + "\n";
-  }
-  VIGIL_RETURN_IF_ERROR(WriteFileAtomic(source / "vigil-fragments.config", AsBytes(merged_text)));
+  VIGIL_RETURN_IF_ERROR(
+      WriteFileAtomic(source / "vigil-fragments.config", AsBytes(FormatKconfig(merged))));
   const std::vector<std::vector<std::string>> steps = {
       {"make", "-C", source.string(), "ARCH=x86_64", "tinyconfig"},
       {"scripts/kconfig/merge_config.sh", "-m", "-O", ".", ".config", "vigil-fragments.config"},
