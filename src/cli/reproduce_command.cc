@@ -5,6 +5,8 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "image/reproduce.h"
+#include "kernel/kernel_reproduce.h"
+#include "kernel/kernel_source.h"
 
 namespace vigil::cli {
 namespace {
@@ -23,8 +25,37 @@ std::string Join(const std::vector<std::string>& items) {
   return out;
 }
 
+// A kernel output directory: rebuilt without the cache, as another user, elsewhere.
+Result<int> RunReproduceKernel(const ReproduceArgs& args, const std::filesystem::path& vigil) {
+  kernel::KernelReproduceOptions options{
+      .dir = args.dist, .spec_dir = args.spec_dir, .vigil = vigil, .keep = args.keep};
+  VIGIL_ASSIGN_OR_RETURN(options.cache_dir, kernel::DefaultCacheDir());
+  ShowProgress("rebuilding the kernel in " + args.dist +
+               " without the cache, in a fresh tree (a cold build: minutes)");
+  VIGIL_ASSIGN_OR_RETURN(const kernel::KernelReproduceResult result,
+                         kernel::ReproduceKernel(options));
+  if (args.json) {
+    Json out{{"identical", result.differing.empty()},
+             {"differences", result.differing},
+             {"variations", result.variations},
+             {"skipped", result.skipped},
+             {"notes", result.notes}};
+    if (!result.kept_tree.empty()) out["kept"] = result.kept_tree.string();
+    PrintJson(out);
+    return result.differing.empty() ? 0 : 1;
+  }
+  for (const auto& file : result.differing) std::cout << "DIFFERS " << Printable(file) << "\n";
+  for (const auto& note : result.notes) std::cout << "note: " << note << "\n";
+  if (!result.kept_tree.empty()) std::cout << "kept " << result.kept_tree.string() << "\n";
+  if (!result.skipped.empty()) std::cout << "not varied: " << Join(result.skipped) << "\n";
+  std::cout << (result.differing.empty() ? "REPRODUCED: identical" : "NOT REPRODUCED")
+            << "; varied: " << Join(result.variations) << "\n";
+  return result.differing.empty() ? 0 : 1;
+}
+
 Result<int> RunReproduce(const ReproduceArgs& args) {
   VIGIL_ASSIGN_OR_RETURN(std::filesystem::path dir, ExecutableDir());
+  if (kernel::IsKernelDir(args.dist)) return RunReproduceKernel(args, dir / "vigil");
   image::ReproduceOptions options{.dist = args.dist,
                                   .spec_dir = args.spec_dir,
                                   .inputs_root = args.inputs_root,
@@ -74,9 +105,11 @@ void AddReproduceCommand(CLI::App& app, int* exit_code) {
       app, "reproduce",
       "Rebuild a release from its recorded spec under varied conditions; exit 0 if identical",
       exit_code, RunReproduce);
-  r->add_option("DIST", args->dist, "An output directory of `vigil image build`")->required();
+  r->add_option("DIST", args->dist,
+                "An output directory of `vigil image build` or `vigil kernel build`")
+      ->required();
   r->add_option("--spec-dir", args->spec_dir,
-                "Where the original spec was: its relative input paths start there")
+                "Where the original spec was: its relative input (or fragment) paths start there")
       ->capture_default_str();
   r->add_option("--inputs-root", args->inputs_root,
                 "The only directory inputs are read from (default: --spec-dir); the release's "

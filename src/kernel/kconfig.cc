@@ -138,54 +138,135 @@ std::vector<Deviation> FindDeviations(
   return deviations;
 }
 
-Result<KconfigIndex> KconfigIndex::Load(const std::filesystem::path& source) {
-  KconfigIndex index;
-  std::error_code error;
-  std::filesystem::recursive_directory_iterator it(source, error);
-  if (error) return Error::Failed("cannot read " + source.string() + ": " + error.message());
-  for (; it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
-    if (error) return Error::Failed("cannot read " + source.string() + ": " + error.message());
-    if (it->is_directory() && it->path().filename() == "Documentation") {
-      it.disable_recursion_pending();
-      continue;
+namespace {
+
+// The word after `keyword` at the start of `line`, or empty.
+std::string After(std::string_view line, std::string_view keyword) {
+  if (!line.starts_with(keyword)) return {};
+  return std::string(Trim(line.substr(keyword.size())));
+}
+
+// `keyword` alone on the line, or followed by a comment.
+bool IsKeyword(std::string_view line, std::string_view keyword) {
+  if (!line.starts_with(keyword)) return false;
+  const std::string_view rest = Trim(line.substr(keyword.size()));
+  return rest.empty() || rest.front() == '#';
+}
+
+std::size_t Indent(std::string_view line) {
+  std::size_t columns = 0;
+  for (char c : line) {
+    if (c == ' ')
+      ++columns;
+    else if (c == '\t')
+      columns = (columns / 8 + 1) * 8;
+    else
+      break;
+  }
+  return columns;
+}
+
+// A help text: from the line after "help" to the first line indented less than its first
+// line (Kconfig's rule); its words ("if", "source", ...) are not statements.
+class HelpText {
+ public:
+  void Begin(std::string_view keyword_line) {
+    active_ = true;
+    keyword_indent_ = Indent(keyword_line);
+    text_indent_ = 0;
+  }
+  // True when `raw` belongs to the help text being read.
+  bool Skips(std::string_view raw) {
+    if (!active_) return false;
+    if (Trim(raw).empty()) return true;
+    const std::size_t indent = Indent(raw);
+    if (text_indent_ == 0) {
+      if (indent <= keyword_indent_) return active_ = false;
+      text_indent_ = indent;
+      return true;
     }
-    if (!it->is_regular_file() || !it->path().filename().string().starts_with("Kconfig")) continue;
-    std::ifstream in(it->path());
-    std::vector<std::string> conditions;  // enclosing "if" blocks
+    if (indent < text_indent_) return active_ = false;
+    return true;
+  }
+
+ private:
+  bool active_ = false;
+  std::size_t keyword_indent_ = 0;
+  std::size_t text_indent_ = 0;
+};
+
+// Reads one Kconfig file and, depth first, the files it sources, carrying the enclosing
+// "if" conditions into them (net/Kconfig's "if NET" covers every file sourced inside it).
+class KconfigWalker {
+ public:
+  KconfigWalker(std::filesystem::path source,
+                std::map<std::string, std::vector<std::string>>& dependencies)
+      : source_(std::move(source)), dependencies_(dependencies) {}
+
+  void Walk(const std::string& relative, std::vector<std::string> conditions) {
+    if (++files_ > 5000 || !seen_.insert(relative).second) return;
+    std::ifstream in(source_ / relative);
     std::string current;
+    HelpText help;
     for (std::string raw; std::getline(in, raw);) {
+      if (help.Skips(raw)) continue;
       const std::string_view line = Trim(raw);
-      auto word_after = [&line](std::string_view keyword) -> std::string {
-        if (!line.starts_with(keyword)) return {};
-        return std::string(Trim(line.substr(keyword.size())));
-      };
-      if (std::string name = word_after("config "); !name.empty()) {
-        current = "CONFIG_" + name;
-      } else if (std::string menu = word_after("menuconfig "); !menu.empty()) {
-        current = "CONFIG_" + menu;
-      } else if (std::string condition = word_after("if "); !condition.empty()) {
-        conditions.push_back(condition);
+      std::string word;
+      if (!(word = After(line, "config ")).empty() ||
+          !(word = After(line, "menuconfig ")).empty()) {
+        current = "CONFIG_" + word;
+        auto& lines = dependencies_[current];
+        for (const std::string& condition : conditions) lines.push_back("inside if " + condition);
+      } else if (!(word = After(line, "depends on ")).empty()) {
+        if (!current.empty()) dependencies_[current].push_back("depends on " + word);
+      } else if (!(word = After(line, "if ")).empty()) {
+        conditions.push_back(word.substr(0, word.find('#')));
+        while (!conditions.back().empty() && conditions.back().back() == ' ')
+          conditions.back().pop_back();
         current.clear();
-        continue;
-      } else if (line == "endif") {
+      } else if (IsKeyword(line, "endif")) {
         if (!conditions.empty()) conditions.pop_back();
         current.clear();
-        continue;
+      } else if (!(word = After(line, "source ")).empty()) {
+        Walk(SourcedPath(word), conditions);
+        current.clear();
+      } else if (IsKeyword(line, "help") || IsKeyword(line, "---help---")) {
+        help.Begin(raw);
       } else if (line.starts_with("choice") || line.starts_with("endchoice") ||
                  line.starts_with("menu ") || line.starts_with("endmenu") ||
-                 line.starts_with("comment ") || line.starts_with("source ")) {
+                 line.starts_with("comment ")) {
         current.clear();
-        continue;
-      } else if (std::string depends = word_after("depends on "); !depends.empty()) {
-        if (!current.empty()) index.dependencies_[current].push_back("depends on " + depends);
-        continue;
-      } else {
-        continue;
       }
-      auto& lines = index.dependencies_[current];
-      for (const std::string& condition : conditions) lines.push_back("inside if " + condition);
     }
   }
+
+ private:
+  // "arch/$(SRCARCH)/Kconfig" -> arch/x86/Kconfig (we build x86_64 only).
+  static std::string SourcedPath(std::string quoted) {
+    if (quoted.size() >= 2 && quoted.front() == '"') quoted = quoted.substr(1, quoted.size() - 2);
+    for (const std::string variable : {"$(SRCARCH)", "$(HEADER_ARCH)"}) {
+      for (std::size_t at; (at = quoted.find(variable)) != std::string::npos;) {
+        quoted.replace(at, variable.size(), "x86");
+      }
+    }
+    return quoted;
+  }
+
+  std::filesystem::path source_;
+  std::map<std::string, std::vector<std::string>>& dependencies_;
+  std::set<std::string> seen_;
+  std::size_t files_ = 0;
+};
+
+}  // namespace
+
+Result<KconfigIndex> KconfigIndex::Load(const std::filesystem::path& source) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(source / "Kconfig", error)) {
+    return Error::BadInput(source.string() + " has no top-level Kconfig: not a kernel tree");
+  }
+  KconfigIndex index;
+  KconfigWalker(source, index.dependencies_).Walk("Kconfig", {});
   return index;
 }
 

@@ -78,13 +78,16 @@ TEST(KconfigTest, TheIndexExplainsADroppedSymbolByItsDependencies) {
   auto dir = TempDir::Create(std::filesystem::temp_directory_path(), "kconfig-test-");
   ASSERT_TRUE(dir.ok());
   std::filesystem::create_directories(dir->path() / "net" / "vsock");
+  std::filesystem::create_directories(dir->path() / "arch" / "x86");
   std::filesystem::create_directories(dir->path() / "Documentation");
+  std::ofstream(dir->path() / "Kconfig") << "source \"arch/$(SRCARCH)/Kconfig\"\n"
+                                            "menuconfig NET\n\tbool \"net\"\n"
+                                            "if NET\nsource \"net/vsock/Kconfig\"\nendif # NET\n"
+                                            "config AFTER\n\tbool \"after\"\n";
+  std::ofstream(dir->path() / "arch" / "x86" / "Kconfig") << "config LONE\n\tbool \"lone\"\n";
   std::ofstream(dir->path() / "net" / "vsock" / "Kconfig")
-      << "if NET\n"
-         "config VSOCKETS\n\tbool \"vsock\"\n\n"
-         "config VIRTIO_VSOCKETS\n\tbool \"virtio\"\n\tdepends on VSOCKETS && VIRTIO\n"
-         "endif\n"
-         "menuconfig LONE\n\tbool \"lone\"\n";
+      << "config VSOCKETS\n\tbool \"vsock\"\n\thelp\n\t  if unsure, say Y\n\n"
+         "config VIRTIO_VSOCKETS\n\tbool \"virtio\"\n\tdepends on VSOCKETS && VIRTIO\n";
   std::ofstream(dir->path() / "Documentation" / "Kconfig") << "config ONLY_IN_DOCS\n";
   auto index = KconfigIndex::Load(dir->path());
   ASSERT_TRUE(index.ok()) << index.error().message();
@@ -94,6 +97,9 @@ TEST(KconfigTest, TheIndexExplainsADroppedSymbolByItsDependencies) {
   EXPECT_EQ(index->DependsOn("CONFIG_VIRTIO_VSOCKETS"),
             "inside if NET; depends on VSOCKETS && VIRTIO");
   EXPECT_EQ(index->DependsOn("CONFIG_LONE"), "");
+  EXPECT_EQ(index->DependsOn("CONFIG_VSOCKETS"), "inside if NET");  // help text is no "if"
+  EXPECT_EQ(index->DependsOn("CONFIG_AFTER"), "");                  // "endif # NET" ends it
+  EXPECT_FALSE(KconfigIndex::Load(dir->path() / "net").ok());
   const std::string text = DescribeDeviations({{"CONFIG_VIRTIO_VSOCKETS", "y", "n", "aws.config"},
                                                {"CONFIG_MISSPELT", "y", "n", "base.config"}},
                                               *index);

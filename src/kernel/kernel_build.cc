@@ -24,7 +24,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // Bumped whenever the recipe below changes what a build produces.
-constexpr char kRecipe[] = "vigil-kernel-build 1";
+constexpr char kRecipe[] = "vigil-kernel-build 2";
 constexpr std::uint64_t kMaxOutputFile = 64 << 20;
 constexpr auto kToolTimeout = std::chrono::seconds(30);
 constexpr auto kConfigTimeout = std::chrono::minutes(5);
@@ -83,8 +83,8 @@ Result<std::string> CacheKeyText(const KernelSpec& spec, const Toolchain& toolch
           crypto::Sha256Hex(spec.source.deb_sha256) + "\n";
   for (const fs::path& path : spec.fragments) {
     VIGIL_ASSIGN_OR_RETURN(const Bytes bytes, ReadFile(path, kMaxConfigSize));
-    text += "fragment " + path.filename().string() + " " +
-            crypto::Sha256Hex(crypto::Sha256(bytes)) + "\n";
+    text += "fragment " + spec.FragmentName(path) + " " + crypto::Sha256Hex(crypto::Sha256(bytes)) +
+            "\n";
   }
   for (Target target : spec.targets) text += "target " + TargetName(target) + "\n";
   text += "source_date_epoch " + std::to_string(spec.source_date_epoch) + "\n";
@@ -108,7 +108,7 @@ std::string ResolvedSpecToml(const KernelSpec& spec, const KernelBuildSummary& s
                                    {"sha256", crypto::Sha256Hex(spec.source.deb_sha256)}});
   toml::array fragment_list;
   for (const auto& fragment : fragments) {
-    fragment_list.push_back(toml::table{{"name", fragment.name}, {"sha256", fragment.hex()}});
+    fragment_list.push_back(toml::table{{"path", fragment.name}, {"sha256", fragment.hex()}});
   }
   doc.insert("fragments", fragment_list);
   doc.insert("toolchain", toml::table{{"gcc", summary.toolchain.gcc},
@@ -268,7 +268,7 @@ Status BuildFresh(const KernelSpec& spec, const Fragments& fragments,
   std::vector<crypto::NamedDigest> fragment_digests;
   for (const fs::path& path : spec.fragments) {
     VIGIL_ASSIGN_OR_RETURN(const Bytes bytes, ReadFile(path, kMaxConfigSize));
-    fragment_digests.push_back({path.filename().string(), crypto::Sha256(bytes)});
+    fragment_digests.push_back({spec.FragmentName(path), crypto::Sha256(bytes)});
   }
   VIGIL_ASSIGN_OR_RETURN(Bytes bzimage, ReadFile(source / "arch/x86/boot/bzImage", kMaxOutputFile));
   VIGIL_ASSIGN_OR_RETURN(Bytes config, ReadFile(source / ".config", kMaxConfigSize));

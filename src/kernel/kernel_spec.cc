@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <sstream>
 
 #include "base/file.h"
 #include "encoding/toml_reader.h"
@@ -115,6 +116,7 @@ Result<KernelSpec> ParseKernelSpec(std::string_view text, const std::filesystem:
                                  " config fragment files");
   }
   const std::filesystem::path base = file.parent_path();
+  spec.spec_dir = base;
   std::set<std::filesystem::path> seen;
   for (const std::string& fragment : fragments) {
     std::filesystem::path path = std::filesystem::path(fragment).is_absolute()
@@ -134,6 +136,28 @@ Result<KernelSpec> ParseKernelSpec(std::string_view text, const std::filesystem:
   }
   VIGIL_ASSIGN_OR_RETURN(spec.source, ReadSource(reader, doc));
   return spec;
+}
+
+std::string KernelSpec::FragmentName(const std::filesystem::path& fragment) const {
+  return fragment.lexically_relative(spec_dir).generic_string();
+}
+
+std::string FormatKernelSpec(const KernelSpec& spec) {
+  toml::table doc;
+  doc.insert("name", spec.name);
+  doc.insert("source_date_epoch", static_cast<std::int64_t>(spec.source_date_epoch));
+  toml::array targets;
+  for (Target target : spec.targets) targets.push_back(TargetName(target));
+  doc.insert("targets", targets);
+  toml::array fragments;
+  for (const auto& fragment : spec.fragments) fragments.push_back(spec.FragmentName(fragment));
+  doc.insert("fragments", fragments);
+  doc.insert("source", toml::table{{"package", spec.source.package},
+                                   {"version", spec.source.version},
+                                   {"sha256", crypto::Sha256Hex(spec.source.deb_sha256)}});
+  std::ostringstream text;
+  text << doc << "\n";
+  return text.str();
 }
 
 Result<KernelSpec> ReadKernelSpec(const std::filesystem::path& file) {

@@ -40,9 +40,16 @@ struct KernelSpec {
   std::string name;
   std::uint32_t source_date_epoch = 0;
   std::vector<Target> targets;
+  std::filesystem::path spec_dir;                // where the spec file is
   std::vector<std::filesystem::path> fragments;  // absolute
   SourcePin source;
+
+  // A fragment's path as the spec names it: relative to spec_dir.
+  std::string FragmentName(const std::filesystem::path& fragment) const;
 };
+
+// The spec as TOML (fragments relative to spec_dir), which ParseKernelSpec reads back.
+std::string FormatKernelSpec(const KernelSpec& spec);
 
 // Reads and checks a spec file; relative fragment paths are relative to it. BadInput with
 // file and line for anything wrong; a fragment that does not exist is BadInput too.
