@@ -109,10 +109,13 @@ std::vector<std::string> QemuArgv(const BootFiles& files, const QemuOptions& opt
       // The guest powering off (or panicking, with panic=-1) ends QEMU.
       "-no-reboot", "-m", std::to_string(options.memory_mib), "-smp", "1", "-kernel",
       files.kernel->ChildPath(), "-initrd", files.initramfs->ChildPath(), "-append",
-      // Under TCG the IO-APIC timer check cannot see the emulated PIT tick in time on microvm
-      // and the boot hangs there; the check is for broken firmware, not needed here.
-      options.machine == Machine::kMicrovm && !kvm ? files.cmdline + " no_timer_check"
-                                                   : files.cmdline};
+      // microvm has no HPET or ACPI PM timer, so the kernel calibrates the TSC against the
+      // PIT, which under TCG on a busy host fails or hangs the boot: tell it the TSC rate
+      // (emulated, so any plausible value) and skip the IO-APIC timer check meant for
+      // broken firmware. Only for QEMU runs; the image's own command line is unchanged.
+      options.machine == Machine::kMicrovm && !kvm
+          ? files.cmdline + " no_timer_check tsc_early_khz=2000000"
+          : files.cmdline};
   if (options.machine == Machine::kMicrovm) {
     argv.insert(argv.end(), {"-M", "microvm,acpi=on,rtc=on,pit=on,x-option-roms=off"});
   }

@@ -17,7 +17,6 @@ namespace vigil::kernel {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr std::uint64_t kMaxFile = 64 << 20;
 constexpr char kRebuildUser[] = "65534";  // nobody
 
 // The recorded spec as a spec file: the resolved keys dropped, fragments by path.
