@@ -179,14 +179,49 @@ Result<KconfigValues> ResolveConfig(const KernelSpec& spec, const Fragments& fra
   return resolved;
 }
 
+// `make bzImage`, its output kept for the log, with a progress line every 20 s (the number of
+// files compiled so far) so a cold build of minutes never looks hung.
+Result<RunOutput> MakeWithProgress(const fs::path& source,
+                                   const std::map<std::string, std::string>& env,
+                                   const KernelBuildOptions& options) {
+  RunOutput built;
+  std::size_t compiled = 0;
+  auto last = std::chrono::steady_clock::now();
+  Watch watch;
+  std::size_t scanned = 0;
+  watch.on_output = [&](Stream, std::string_view chunk) {
+    // Make writes a line at a time: look for a line start across chunks, in what we kept.
+    built.output.append(chunk);
+    for (std::size_t at; (at = built.output.find("\n  CC ", scanned)) != std::string::npos;) {
+      ++compiled;
+      scanned = at + 1;
+    }
+    scanned = std::max(scanned, built.output.size() < 5 ? 0 : built.output.size() - 5);
+    return true;
+  };
+  watch.on_tick = [&] {
+    if (std::chrono::steady_clock::now() - last >= std::chrono::seconds(20)) {
+      last = std::chrono::steady_clock::now();
+      options.say("compiling: " + std::to_string(compiled) + " files so far");
+    }
+    return true;
+  };
+  watch.tick = std::chrono::seconds(1);
+  VIGIL_ASSIGN_OR_RETURN(
+      built.exit, RunWatched(Command{.argv = {"make", "-C", source.string(), "ARCH=x86_64",
+                                              "-j" + std::to_string(options.jobs), "bzImage"},
+                                     .env = env,
+                                     .capture_stderr = true},
+                             options.timeout, watch));
+  return built;
+}
+
 Result<std::string> CompileBzImage(const fs::path& source,
                                    const std::map<std::string, std::string>& env,
                                    const KernelBuildOptions& options) {
   options.say("compiling bzImage with " + std::to_string(options.jobs) +
               " jobs (a cold build takes minutes)");
-  VIGIL_ASSIGN_OR_RETURN(
-      RunOutput built,
-      Make(source, env, {"-j" + std::to_string(options.jobs), "bzImage"}, options.timeout));
+  VIGIL_ASSIGN_OR_RETURN(RunOutput built, MakeWithProgress(source, env, options));
   VIGIL_RETURN_IF_ERROR(WriteFileAtomic(source / "vigil-build.log", AsBytes(built.output)));
   if (built.exit.timed_out) {
     return Error::Failed("the kernel build took over " + std::to_string(options.timeout.count()) +
