@@ -42,8 +42,9 @@ Result<fs::path> FindResolvedSpec(const fs::path& dist) {
   }
   if (found.empty()) {
     return Error::BadInput(dist.string() +
-                           " has no recorded spec (<name>.resolved.toml); only a directory "
-                           "made by `vigil image build` can be reproduced");
+                           " has no recorded spec (<name>.resolved.toml, or kernel.toml for a "
+                           "kernel); only a directory made by `vigil image build` or "
+                           "`vigil kernel build` can be reproduced");
   }
   return found.front();
 }

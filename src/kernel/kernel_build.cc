@@ -65,26 +65,34 @@ std::map<std::string, std::string> BuildEnvironment(const KernelSpec& spec, cons
           {"KCONFIG_NOTIMESTAMP", "1"}};
 }
 
-Result<Fragments> ReadFragments(const KernelSpec& spec) {
-  Fragments fragments;
+// The spec's fragments, each read once: its values (named by file name, for messages) and
+// its digest (by path, for the cache key and the resolved spec), so what is hashed is what
+// is built.
+struct LoadedFragments {
+  Fragments values;
+  std::vector<crypto::NamedDigest> digests;
+};
+
+Result<LoadedFragments> ReadFragments(const KernelSpec& spec) {
+  LoadedFragments fragments;
   for (const fs::path& path : spec.fragments) {
     VIGIL_ASSIGN_OR_RETURN(const Bytes text, ReadFile(path, kMaxConfigSize));
     VIGIL_ASSIGN_OR_RETURN(KconfigValues values,
                            ParseKconfig(AsText(text), path.filename().string()));
-    fragments.emplace_back(path.filename().string(), std::move(values));
+    fragments.values.emplace_back(path.filename().string(), std::move(values));
+    fragments.digests.push_back({spec.FragmentName(path), crypto::Sha256(text)});
   }
   return fragments;
 }
 
 // Every input of a build, one per line; its SHA-256 is the cache key.
-Result<std::string> CacheKeyText(const KernelSpec& spec, const Toolchain& toolchain) {
+std::string CacheKeyText(const KernelSpec& spec, const LoadedFragments& fragments,
+                         const Toolchain& toolchain) {
   std::string text = std::string(kRecipe) + "\n";
   text += "source " + spec.source.package + " " + spec.source.version + " " +
           crypto::Sha256Hex(spec.source.deb_sha256) + "\n";
-  for (const fs::path& path : spec.fragments) {
-    VIGIL_ASSIGN_OR_RETURN(const Bytes bytes, ReadFile(path, kMaxConfigSize));
-    text += "fragment " + spec.FragmentName(path) + " " + crypto::Sha256Hex(crypto::Sha256(bytes)) +
-            "\n";
+  for (const crypto::NamedDigest& fragment : fragments.digests) {
+    text += "fragment " + fragment.name + " " + fragment.hex() + "\n";
   }
   for (Target target : spec.targets) text += "target " + TargetName(target) + "\n";
   text += "source_date_epoch " + std::to_string(spec.source_date_epoch) + "\n";
@@ -93,30 +101,24 @@ Result<std::string> CacheKeyText(const KernelSpec& spec, const Toolchain& toolch
   return text;
 }
 
-std::string ResolvedSpecToml(const KernelSpec& spec, const KernelBuildSummary& summary,
-                             const std::vector<crypto::NamedDigest>& fragments) {
-  toml::table doc;
-  doc.insert("name", spec.name);
-  doc.insert("source_date_epoch", static_cast<std::int64_t>(spec.source_date_epoch));
-  toml::array targets;
-  for (Target target : spec.targets) targets.push_back(TargetName(target));
-  doc.insert("targets", targets);
-  doc.insert("kernel_release", summary.kernel_release);
-  doc.insert("cache_key", summary.cache_key);
-  doc.insert("source", toml::table{{"package", spec.source.package},
-                                   {"version", spec.source.version},
-                                   {"sha256", crypto::Sha256Hex(spec.source.deb_sha256)}});
+// The spec as written (FormatKernelSpec), with each fragment's hash and what the build found.
+Result<std::string> ResolvedSpecToml(const KernelSpec& spec, const KernelBuildSummary& summary,
+                                     const std::vector<crypto::NamedDigest>& fragments) {
+  VIGIL_ASSIGN_OR_RETURN(toml::table doc, ParseToml(FormatKernelSpec(spec), kResolvedSpecFile));
   toml::array fragment_list;
   for (const auto& fragment : fragments) {
     fragment_list.push_back(toml::table{{"path", fragment.name}, {"sha256", fragment.hex()}});
   }
-  doc.insert("fragments", fragment_list);
+  doc.insert_or_assign("fragments", fragment_list);
+  doc.insert("kernel_release", summary.kernel_release);
+  doc.insert("cache_key", summary.cache_key);
   doc.insert("toolchain", toml::table{{"gcc", summary.toolchain.gcc},
                                       {"binutils", summary.toolchain.binutils},
                                       {"make", summary.toolchain.make}});
   toml::table cmdlines;
-  for (Target target : spec.targets)
+  for (Target target : spec.targets) {
     cmdlines.insert(TargetName(target), RecommendedCmdline(target));
+  }
   doc.insert("cmdline", cmdlines);
   std::ostringstream text;
   text << "# Resolved by vigil kernel build: every input of this kernel, pinned.\n" << doc << "\n";
@@ -131,10 +133,9 @@ Result<RunOutput> Make(const fs::path& source, const std::map<std::string, std::
 }
 
 // tinyconfig, the fragments through merge_config.sh, olddefconfig; then every requested
-// symbol and every target's guarantee must have survived.
-Result<KconfigValues> ResolveConfig(const KernelSpec& spec, const Fragments& fragments,
-                                    const fs::path& source,
-                                    const std::map<std::string, std::string>& env) {
+// symbol and every target's guarantee must have survived. Returns the resolved .config.
+Result<Bytes> ResolveConfig(const KernelSpec& spec, const Fragments& fragments,
+                            const fs::path& source, const std::map<std::string, std::string>& env) {
   VIGIL_ASSIGN_OR_RETURN(KconfigIndex index, KconfigIndex::Load(source));
   std::string unknown;
   for (const auto& [origin, values] : fragments) {
@@ -164,8 +165,8 @@ Result<KconfigValues> ResolveConfig(const KernelSpec& spec, const Fragments& fra
       return Error::Failed(argv[argv.size() - 1] + " failed:\n" + Tail(ran.output, 20));
     }
   }
-  VIGIL_ASSIGN_OR_RETURN(const Bytes config, ReadFile(source / ".config", kMaxConfigSize));
-  VIGIL_ASSIGN_OR_RETURN(KconfigValues resolved, ParseKconfig(AsText(config), ".config"));
+  VIGIL_ASSIGN_OR_RETURN(Bytes config, ReadFile(source / ".config", kMaxConfigSize));
+  VIGIL_ASSIGN_OR_RETURN(const KconfigValues resolved, ParseKconfig(AsText(config), ".config"));
   Fragments wanted = fragments;
   for (Target target : spec.targets) {
     wanted.emplace_back("target " + TargetName(target), TargetRequirements(target));
@@ -176,7 +177,7 @@ Result<KconfigValues> ResolveConfig(const KernelSpec& spec, const Fragments& fra
                            " requested value(s):\n" + DescribeDeviations(deviations, index) +
                            "enable what they depend on in a fragment, or drop the request");
   }
-  return resolved;
+  return config;
 }
 
 // `make bzImage`, its output kept for the log, with a progress line every 20 s (the number of
@@ -283,7 +284,7 @@ namespace {
 
 // A miss: unpack the source, resolve and check the config, compile; the outputs go to
 // `staging` and a copy to the cache.
-Status BuildFresh(const KernelSpec& spec, const Fragments& fragments,
+Status BuildFresh(const KernelSpec& spec, const LoadedFragments& fragments,
                   const KernelBuildOptions& options, const fs::path& staging,
                   KernelBuildSummary& summary) {
   std::error_code error;
@@ -296,18 +297,13 @@ Status BuildFresh(const KernelSpec& spec, const Fragments& fragments,
   options.say("unpacking " + deb.filename().string());
   VIGIL_ASSIGN_OR_RETURN(const fs::path source, ExtractSource(deb, work.path()));
   const auto env = BuildEnvironment(spec, work.path());
-  options.say("resolving the config: tinyconfig, " + std::to_string(fragments.size()) +
+  options.say("resolving the config: tinyconfig, " + std::to_string(fragments.values.size()) +
               " fragment(s), olddefconfig");
-  VIGIL_RETURN_IF_ERROR(ResolveConfig(spec, fragments, source, env).status());
+  VIGIL_ASSIGN_OR_RETURN(Bytes config, ResolveConfig(spec, fragments.values, source, env));
   VIGIL_ASSIGN_OR_RETURN(summary.kernel_release, CompileBzImage(source, env, options));
-  std::vector<crypto::NamedDigest> fragment_digests;
-  for (const fs::path& path : spec.fragments) {
-    VIGIL_ASSIGN_OR_RETURN(const Bytes bytes, ReadFile(path, kMaxConfigSize));
-    fragment_digests.push_back({spec.FragmentName(path), crypto::Sha256(bytes)});
-  }
   VIGIL_ASSIGN_OR_RETURN(Bytes bzimage, ReadFile(source / "arch/x86/boot/bzImage", kMaxOutputFile));
-  VIGIL_ASSIGN_OR_RETURN(Bytes config, ReadFile(source / ".config", kMaxConfigSize));
-  const std::string resolved = ResolvedSpecToml(spec, summary, fragment_digests);
+  VIGIL_ASSIGN_OR_RETURN(const std::string resolved,
+                         ResolvedSpecToml(spec, summary, fragments.digests));
   std::vector<std::pair<std::string, Bytes>> outputs;
   outputs.emplace_back(kBzImageFile, std::move(bzimage));
   outputs.emplace_back(kConfigFile, std::move(config));
@@ -364,10 +360,10 @@ Result<KernelBuildSummary> BuildKernel(const KernelSpec& spec, const fs::path& o
     return Error::BadInput("the parent of --out, " + parent.string() + ", is not a directory");
   }
   KernelBuildSummary summary;
-  VIGIL_ASSIGN_OR_RETURN(const Fragments fragments, ReadFragments(spec));
-  VIGIL_RETURN_IF_ERROR(MergeFragments(fragments).status());
+  VIGIL_ASSIGN_OR_RETURN(const LoadedFragments fragments, ReadFragments(spec));
+  VIGIL_RETURN_IF_ERROR(MergeFragments(fragments.values).status());
   VIGIL_ASSIGN_OR_RETURN(summary.toolchain, DetectToolchain());
-  VIGIL_ASSIGN_OR_RETURN(const std::string key_text, CacheKeyText(spec, summary.toolchain));
+  const std::string key_text = CacheKeyText(spec, fragments, summary.toolchain);
   summary.cache_key = crypto::Sha256Hex(crypto::Sha256(AsBytes(key_text)));
   const fs::path cached = options.cache_dir / "kernels" / summary.cache_key;
   fs::create_directories(cached.parent_path(), error);
