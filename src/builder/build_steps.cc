@@ -55,18 +55,49 @@ Result<VerifiedSource> FetchSource(SourceCache& sources, const SourcePolicy& pol
   return source;
 }
 
+std::vector<std::string> BuildCommandOf(const ComponentConfig& component) {
+  if (!component.command.empty()) return component.command;
+  return {"vigil", "image", "build", component.spec, "--out", "/out/dist"};
+}
+
+Result<std::vector<MountedInput>> EnsureInputs(const InputStore& store,
+                                               const ComponentConfig& component, const Say& say) {
+  std::vector<MountedInput> mounted;
+  for (const ExternalInput& input : component.inputs) {
+    VIGIL_ASSIGN_OR_RETURN(const InputStore::Found found, store.Ensure(input));
+    say("input: " + input.name + " from " + input.Source() + " sha256 " +
+        crypto::Sha256Hex(input.sha256) +
+        (found.fetched ? " (fetched, verified)" : " (in the builder's store, verified)") +
+        ", read-only at /inputs/" + input.name);
+    mounted.emplace_back(found.file, input.name);
+  }
+  return mounted;
+}
+
+Result<CacheInputs> CacheInputsFor(const BuilderConfig& config, const ComponentConfig& component,
+                                   const VerifiedSource& source) {
+  CacheInputs inputs{.component = component.name,
+                     .signing_key = component.key,
+                     .command = BuildCommandOf(component),
+                     .tree_id = source.tree_id,
+                     .source_date_epoch = source.commit_time,
+                     .inputs = component.inputs};
+  VIGIL_ASSIGN_OR_RETURN(inputs.tools_sha256, DirectoryDigest(config.tools));
+  VIGIL_ASSIGN_OR_RETURN(inputs.packages_sha256, InstalledPackagesDigest());
+  return inputs;
+}
+
 SandboxSpec SandboxFor(const BuilderConfig& config, const ComponentConfig& component,
-                       const VerifiedSource& source, const fs::path& out_dir) {
+                       const VerifiedSource& source, const fs::path& out_dir,
+                       std::vector<MountedInput> inputs) {
   SandboxSpec sandbox;
   sandbox.source_dir = source.tree;
   sandbox.tools_dir = config.tools;
   sandbox.out_dir = out_dir;
   sandbox.source_date_epoch = source.commit_time;
   sandbox.max_file_size = config.max_file_bytes;
-  sandbox.argv = component.command;
-  if (sandbox.argv.empty()) {
-    sandbox.argv = {"vigil", "image", "build", component.spec, "--out", "/out/dist"};
-  }
+  sandbox.inputs = std::move(inputs);
+  sandbox.argv = BuildCommandOf(component);
   return sandbox;
 }
 

@@ -2,6 +2,9 @@
 // function of its inputs so that it can be tried on its own:
 //   open the log          at the ledger (ledger::BuildLogClient, in builder_service.cc)
 //   fetch the source      FetchSource: fetched, verified, who signed it reported
+//   take from the cache   (cache = true) CacheInputsFor, BuildCache, Publisher::Reread: a
+//                         hit skips the sandbox and the signer (builder/build_cache.h)
+//   fetch the inputs      EnsureInputs: each pinned input verified and reported
 //   run the sandbox       SandboxFor, then RunSandboxed: the build's output reported line by
 //                         line, its exit judged against the limits
 //   declare artifacts     CollectArtifacts: the files of /out/dist, hashed here
@@ -22,7 +25,9 @@
 #include "base/result.h"
 #include "base/subprocess.h"
 #include "builder/build_answer.h"
+#include "builder/build_cache.h"
 #include "builder/builder_config.h"
+#include "builder/external_input.h"
 #include "builder/publisher.h"
 #include "builder/sandbox.h"
 #include "builder/source.h"
@@ -37,10 +42,28 @@ using Say = std::function<bool(const std::string& line)>;
 Result<VerifiedSource> FetchSource(SourceCache& sources, const SourcePolicy& policy,
                                    const Say& say);
 
-// The sandbox for building `source` into `out_dir` (the component's command, or `vigil
-// image build SPEC --out /out/dist`).
+// The command run in the sandbox: the component's, or `vigil image build SPEC --out
+// /out/dist`.
+std::vector<std::string> BuildCommandOf(const ComponentConfig& component);
+
+// A verified external input, as the sandbox mounts it: (file outside, NAME under /inputs).
+using MountedInput = std::pair<std::filesystem::path, std::string>;
+
+// The component's pinned inputs, each verified (fetched into `store` first when missing)
+// and reported as "input: NAME from SOURCE sha256 HEX (...)". BadInput when one does not
+// match its pin, MissingEnv when one cannot be fetched: nothing is built then.
+Result<std::vector<MountedInput>> EnsureInputs(const InputStore& store,
+                                               const ComponentConfig& component, const Say& say);
+
+// Everything the build cache's key covers for this build (hashes the tools directory and
+// lists the installed packages).
+Result<CacheInputs> CacheInputsFor(const BuilderConfig& config, const ComponentConfig& component,
+                                   const VerifiedSource& source);
+
+// The sandbox for building `source` into `out_dir` with the component's command.
 SandboxSpec SandboxFor(const BuilderConfig& config, const ComponentConfig& component,
-                       const VerifiedSource& source, const std::filesystem::path& out_dir);
+                       const VerifiedSource& source, const std::filesystem::path& out_dir,
+                       std::vector<MountedInput> inputs = {});
 // The line that announces the sandbox's command.
 std::string DescribeSandbox(const SandboxSpec& sandbox);
 

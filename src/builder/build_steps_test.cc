@@ -262,11 +262,11 @@ TEST_F(BuildStepsTest, PublishingPutsTheBuildInTheTestingChannelAndAnswersItsRes
   Publisher publisher(dir() / "repo");
   auto published = publisher.Publish(publication, dist);
   ASSERT_TRUE(published.ok()) << published.error().message();
-  EXPECT_TRUE(fs::exists(*published / "hello.eif"));
+  EXPECT_TRUE(fs::exists(published->dir / "hello.eif"));
   EXPECT_TRUE(fs::exists(dir() / "repo" / "testing" / "index.json"));
-  const BuildResult result = ResultFor(publication, *published);
+  const BuildResult result = ResultFor(publication, published->dir);
   EXPECT_EQ(result, (BuildResult{"hello-1", "hello", "v1.0", std::string(40, 'c'), proven->index,
-                                 published->string(), "SHA256:key"}));
+                                 published->dir.string(), "SHA256:key"}));
 }
 
 }  // namespace

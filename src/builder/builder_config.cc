@@ -1,5 +1,8 @@
 #include "builder/builder_config.h"
 
+#include <algorithm>
+
+#include "base/debian_package.h"
 #include "base/file.h"
 #include "encoding/toml_reader.h"
 #include "release/gpg.h"
@@ -17,14 +20,82 @@ bool IsName(std::string_view name, std::size_t max) {
              std::string_view::npos;
 }
 
+// [components.NAME.inputs.FILE]: exactly one source and its SHA-256.
+Result<ExternalInput> ReadInput(const TomlReader& reader, const std::string& where,
+                                const std::string& name, const toml::node& node) {
+  if (!IsInputName(name)) {
+    return reader.Fail(
+        &node, "input name '" + name + "' must be 1-128 of A-Z a-z 0-9 . _ + ~ - (a file name)");
+  }
+  if (!node.is_table()) return reader.Fail(&node, "'" + where + "' must be a table");
+  const toml::table& table = *node.as_table();
+  VIGIL_RETURN_IF_ERROR(reader.CheckKeys(table, where, {"debian", "url", "sha256"}));
+  ExternalInput input;
+  input.name = name;
+  VIGIL_ASSIGN_OR_RETURN(std::string debian,
+                         reader.String(table, "debian", where + ".debian", false));
+  VIGIL_ASSIGN_OR_RETURN(input.url, reader.String(table, "url", where + ".url", false));
+  if (debian.empty() == input.url.empty()) {
+    return reader.Fail(&table, "'" + where +
+                                   "' needs exactly one source: debian = \"PACKAGE=VERSION\" "
+                                   "or url = \"https://...\"");
+  }
+  if (!debian.empty()) {
+    const auto equals = debian.find('=');
+    input.package = debian.substr(0, equals);
+    if (equals != std::string::npos) input.version = debian.substr(equals + 1);
+    if (!IsDebianPackageName(input.package) || !IsDebianVersion(input.version)) {
+      return reader.Fail(table.get("debian"),
+                         "'" + where + ".debian' must be PACKAGE=VERSION, exactly as pinned");
+    }
+  } else if (!input.url.starts_with("https://") && !input.url.starts_with("http://")) {
+    return reader.Fail(table.get("url"), "'" + where + ".url' must be an http(s) URL");
+  }
+  VIGIL_ASSIGN_OR_RETURN(std::string sha256,
+                         reader.String(table, "sha256", where + ".sha256", true));
+  auto digest = crypto::ParseSha256Hex(sha256, where + ".sha256");
+  if (!digest.ok()) return reader.Fail(table.get("sha256"), digest.error().message());
+  input.sha256 = *digest;
+  return input;
+}
+
+// What a component may set besides its source: inputs, its own time limit, the cache.
+Status ReadComponentOptions(const TomlReader& reader, const std::string& where,
+                            const toml::table& table, std::chrono::seconds default_timeout,
+                            ComponentConfig& component) {
+  VIGIL_ASSIGN_OR_RETURN(auto seconds,
+                         reader.Integer(table, "build_seconds", where + ".build_seconds",
+                                        default_timeout.count(), 1, 86400));
+  component.build_timeout = std::chrono::seconds(seconds);
+  VIGIL_ASSIGN_OR_RETURN(component.cache, reader.Bool(table, "cache", where + ".cache", false));
+  VIGIL_ASSIGN_OR_RETURN(const toml::table* inputs, reader.Table(table, "inputs"));
+  if (inputs == nullptr) return OkStatus();
+  if (inputs->size() > kMaxInputs) {
+    return reader.Fail(
+        inputs, "'" + where + ".inputs' has more than " + std::to_string(kMaxInputs) + " inputs");
+  }
+  for (const auto& [name, node] : *inputs) {
+    const std::string input_name(name.str());
+    VIGIL_ASSIGN_OR_RETURN(ExternalInput input,
+                           ReadInput(reader, where + ".inputs." + input_name, input_name, node));
+    component.inputs.push_back(std::move(input));
+  }
+  std::sort(component.inputs.begin(), component.inputs.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  return OkStatus();
+}
+
 Result<ComponentConfig> ReadComponent(const TomlReader& reader, const std::string& name,
-                                      const toml::table& table, const fs::path& base) {
+                                      const toml::table& table, const fs::path& base,
+                                      std::chrono::seconds default_timeout) {
   const std::string where = "components." + name;
-  VIGIL_RETURN_IF_ERROR(reader.CheckKeys(table, where,
-                                         {"repository", "branch", "spec", "keyring", "maintainers",
-                                          "threshold", "key", "commit", "command"}));
+  VIGIL_RETURN_IF_ERROR(
+      reader.CheckKeys(table, where,
+                       {"repository", "branch", "spec", "keyring", "maintainers", "threshold",
+                        "key", "commit", "command", "build_seconds", "cache", "inputs"}));
   ComponentConfig component;
   component.name = name;
+  VIGIL_RETURN_IF_ERROR(ReadComponentOptions(reader, where, table, default_timeout, component));
   SourcePolicy& source = component.source;
   VIGIL_ASSIGN_OR_RETURN(source.repository,
                          reader.String(table, "repository", where + ".repository", true));
@@ -147,8 +218,9 @@ Result<BuilderConfig> LoadBuilderConfig(const fs::path& path, const fs::path& de
       }
       if (!node.is_table())
         return reader.Fail(&node, "components." + component + " must be a table");
-      VIGIL_ASSIGN_OR_RETURN(ComponentConfig parsed,
-                             ReadComponent(reader, component, *node.as_table(), base));
+      VIGIL_ASSIGN_OR_RETURN(
+          ComponentConfig parsed,
+          ReadComponent(reader, component, *node.as_table(), base, config.build_timeout));
       config.components.emplace(component, std::move(parsed));
     }
   }

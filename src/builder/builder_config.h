@@ -37,6 +37,13 @@
 //   key = "release"                        # the signer's key for this component
 //   commit = "40-hex"                      # optional: build this pinned commit instead
 //   command = ["vigil", "image", "build", ...]   # optional: the build command in the sandbox
+//   build_seconds = 1800                   # optional: this component's time limit
+//   cache = true                           # optional: reuse a published build of the same
+//                                          # inputs (default false: always build)
+//
+//   [components.NAME.inputs.FILE]          # optional: a pinned external input, mounted
+//   debian = "PACKAGE=VERSION"             # read-only at /inputs/FILE (or url = "https://...")
+//   sha256 = "64-hex"
 #pragma once
 
 #include <chrono>
@@ -48,6 +55,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "builder/external_input.h"
 #include "builder/source.h"
 #include "rpc/service_config.h"
 #include "tlog/note.h"
@@ -59,7 +67,10 @@ struct ComponentConfig {
   SourcePolicy source;
   std::string spec;
   std::string key;
-  std::vector<std::string> command;  // empty: vigil image build SPEC --out /out/dist
+  std::vector<std::string> command;         // empty: vigil image build SPEC --out /out/dist
+  std::vector<ExternalInput> inputs;        // sorted by name
+  std::chrono::seconds build_timeout{900};  // [limits] build_seconds unless its own
+  bool cache = false;
 };
 
 struct BuilderConfig {

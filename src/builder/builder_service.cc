@@ -16,6 +16,7 @@
 #include "base/hex.h"
 #include "base/time.h"
 #include "builder/build_answer.h"
+#include "builder/build_cache.h"
 #include "builder/build_steps.h"
 #include "builder/close_and_prove.h"
 #include "builder/sandbox.h"
@@ -41,6 +42,8 @@ struct Job {
   Status status = OkStatus();
   VerifiedSource source;
   std::vector<PublishedArtifact> artifacts;
+  std::string cache_key, cache_key_text;  // cache = true only
+  std::optional<PublishedBuild> cached;   // a cache hit: published again, not built
 };
 
 // Hands a line to the event loop and waits until it took it (so a build never runs ahead
@@ -97,20 +100,65 @@ std::string BuildId(const std::string& component) {
   return component + "-" + stamp + "-" + (drawn ? HexEncode(random) : "0000");
 }
 
-// The worker's steps: fetch and verify the source, run the sandbox, collect the artifacts.
+// Looks the build's inputs up in the builder's cache (cache = true). A hit's publication is
+// checked and kept in the job; a miss keeps the key, to record what this build publishes.
+Status LookUpCache(Job& job, const BuilderConfig& config, const ComponentConfig& component,
+                   const Say& say) {
+  VIGIL_ASSIGN_OR_RETURN(const CacheInputs inputs, CacheInputsFor(config, component, job.source));
+  job.cache_key_text = CacheKeyText(inputs);
+  job.cache_key = CacheKey(job.cache_key_text);
+  say("cache: key " + job.cache_key + " (tree " + inputs.tree_id + ", SOURCE_DATE_EPOCH " +
+      std::to_string(inputs.source_date_epoch) + ", " + std::to_string(inputs.inputs.size()) +
+      " pinned input(s), tools " + inputs.tools_sha256 + ", packages " + inputs.packages_sha256 +
+      ")");
+  const BuildCache cache(config.work_dir / "cache");
+  const std::optional<std::string> entry = cache.Find(job.cache_key);
+  if (!entry) {
+    say("cache: miss: building");
+    return OkStatus();
+  }
+  auto cached = Publisher(config.repository).Reread(*entry);
+  if (!cached.ok()) {
+    say("cache: the cached build cannot be used (" + cached.error().message() + "): building");
+    cache.Forget(job.cache_key);
+    return OkStatus();
+  }
+  const Publication& earlier = cached->publication;
+  say("cache: hit: build " + earlier.build_id + " (ledger entry " +
+      std::to_string(earlier.ledger_index) + ", commit " + earlier.commit +
+      ") had the same inputs; its signed artifacts are published again, nothing is built or "
+      "signed");
+  for (const PublishedArtifact& artifact : earlier.artifacts) {
+    say("artifact: " + artifact.name + " sha256 " + artifact.hex());
+  }
+  job.artifacts = earlier.artifacts;
+  job.cached = std::move(cached).value();
+  return OkStatus();
+}
+
+// The worker's steps: fetch and verify the source, look it up in the cache, fetch the
+// pinned inputs, run the sandbox, collect the artifacts.
 Status BuildInSandbox(Job& job, SourceCache& sources, const BuilderConfig& config,
                       const ComponentConfig& component, const fs::path& dir) {
   const Say say = [&job](const std::string& line) { return Send(job, {}, line); };
   VIGIL_ASSIGN_OR_RETURN(job.source, FetchSource(sources, component.source, say));
+  if (component.cache) {
+    VIGIL_RETURN_IF_ERROR(LookUpCache(job, config, component, say));
+    if (job.cached) return OkStatus();
+  }
+  VIGIL_ASSIGN_OR_RETURN(auto inputs,
+                         EnsureInputs(InputStore(config.work_dir / "inputs"), component, say));
   std::error_code ec;
   fs::create_directories(dir / "out", ec);
   if (ec) return Error::Failed("cannot create the output directory: " + ec.message());
-  const SandboxSpec sandbox = SandboxFor(config, component, job.source, dir / "out");
+  const SandboxSpec sandbox =
+      SandboxFor(config, component, job.source, dir / "out", std::move(inputs));
   say(DescribeSandbox(sandbox));
   Status ran = OkStatus();
   {
     Keepalive keepalive(job);
-    ran = RunSandboxed(SandboxCommand(sandbox), {config.build_timeout, config.max_log_lines}, say);
+    ran =
+        RunSandboxed(SandboxCommand(sandbox), {component.build_timeout, config.max_log_lines}, say);
   }
   // An abandoned build fails for that reason, whatever the sandbox did.
   if (job.abandoned) return Error::Failed("abandoned");
@@ -213,6 +261,22 @@ asio::awaitable<Result<SignedProvenance>> Sign(rpc::Peer& signer, const std::str
   co_return CheckSignerAnswer(std::move(outcome->output), id);
 }
 
+// A cache hit's answer once its log is closed and proven: the cached build published again.
+asio::awaitable<Status> AnswerCached(Publisher& publisher, rpc::Call& call, BuildAudit& audit,
+                                     const Job& job, const std::string& id,
+                                     const ProvenLog& proven) {
+  const PublishedBuild& cached = *job.cached;
+  Status republished = publisher.Republish(cached);
+  if (!republished.ok()) {
+    co_return audit.Failed(republished.error().WithContext("publishing build " + id + " again"));
+  }
+  audit.Published(proven.index, cached.dir);
+  BuildResult result = ResultFor(cached.publication, cached.dir);
+  result.build_id = id;  // this build's log entry; the provenance stays the cached build's
+  result.ledger_index = proven.index;
+  co_return co_await call.Write(FormatBuildResult(result));
+}
+
 }  // namespace
 
 BuilderService::BuilderService(fs::path config_path, BuilderConfig config, rpc::Peer ledger,
@@ -285,6 +349,7 @@ asio::awaitable<Status> BuilderService::TriggerBuild(rpc::Call& call) {
                      " (receipt verified against the checkpoint of size " +
                      std::to_string(proven->checkpoint_size) + ")");
   (void)co_await call.Write(proof_line);
+  if (job->cached) co_return co_await AnswerCached(publisher_, call, audit, *job, id, *proven);
   // Step: sign.
   auto provenance = co_await Sign(signer_, component.key, *proven, *job, id);
   if (!provenance.ok()) co_return audit.Failed(provenance.error());
@@ -294,8 +359,12 @@ asio::awaitable<Status> BuilderService::TriggerBuild(rpc::Call& call) {
   auto published = publisher_.Publish(publication, dir.path / "out" / "dist");
   if (!published.ok())
     co_return audit.Failed(published.error().WithContext("publishing build " + id));
-  audit.Published(publication.ledger_index, *published);
-  const std::string answer = FormatBuildResult(ResultFor(publication, *published));
+  audit.Published(publication.ledger_index, published->dir);
+  // A failure to remember it only costs the next build its hit.
+  if (component.cache)
+    (void)BuildCache(config.work_dir / "cache")
+        .Store(job->cache_key, job->cache_key_text, published->entry);
+  const std::string answer = FormatBuildResult(ResultFor(publication, published->dir));
   co_return co_await call.Write(answer);  // the work directory goes after the answer
 }
 

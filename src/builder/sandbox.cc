@@ -14,7 +14,11 @@ Command SandboxCommand(const SandboxSpec& spec) {
       "--proc", "/proc", "--dev", "/dev", "--chdir", "/src", "--clearenv", "--setenv", "PATH",
       "/tools:/usr/bin:/bin", "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp", "--setenv",
       "LANG", "C.UTF-8", "--setenv", "TZ", "UTC", "--setenv", "SOURCE_DATE_EPOCH",
-      std::to_string(spec.source_date_epoch), "--"};
+      std::to_string(spec.source_date_epoch)};
+  for (const auto& [file, name] : spec.inputs) {
+    argv.insert(argv.end(), {"--ro-bind", file.string(), "/inputs/" + name});
+  }
+  argv.push_back("--");
   if (spec.max_file_size > 0) {
     argv.insert(argv.end(), {"prlimit", "--fsize=" + std::to_string(spec.max_file_size), "--"});
   }

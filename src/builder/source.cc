@@ -221,6 +221,7 @@ Result<VerifiedSource> SourceCache::Fetch(const SourcePolicy& policy) {
   }
   // Only a verified commit's files are written out.
   VIGIL_ASSIGN_OR_RETURN(source.tree, MaterializeTree(repo.get(), commit.get(), root_ / "trees"));
+  source.tree_id = source.tree.filename().string();  // trees are named by their id
   return source;
 }
 

@@ -35,6 +35,7 @@ struct TagSigner {
 
 struct VerifiedSource {
   std::filesystem::path tree;      // the commit's files, read-only from now on
+  std::string tree_id;             // the git tree id of those files (hex)
   std::string commit;              // the verified commit id (hex)
   std::int64_t commit_time;        // committer time, seconds since the epoch
   std::string version;             // the first verified tag's name, or the commit's first 12 digits

@@ -14,6 +14,7 @@ struct BuildArgs {
   std::string spec;
   std::string out;
   std::string cache;  // empty: $XDG_CACHE_HOME/vigil or ~/.cache/vigil
+  std::string source_deb;
   int jobs = 2;
   int timeout = 3600;
   bool no_cache = false;
@@ -28,6 +29,7 @@ Status RunBuild(const BuildArgs& args) {
   } else {
     options.cache_dir = std::filesystem::absolute(args.cache);
   }
+  if (!args.source_deb.empty()) options.source_deb = std::filesystem::absolute(args.source_deb);
   options.jobs = args.jobs;
   options.use_cache = !args.no_cache;
   options.timeout = std::chrono::seconds(args.timeout);
@@ -69,6 +71,9 @@ void AddKernelCommands(CLI::App& app, int* exit_code) {
   b->add_option("--cache", build->cache,
                 "Cache of source packages and finished builds (default $XDG_CACHE_HOME/vigil "
                 "or ~/.cache/vigil)");
+  b->add_option("--source-deb", build->source_deb,
+                "Build from this source package (checked against the spec's pin) instead of "
+                "the cache or apt: e.g. a farm's pinned input");
   b->add_option("--jobs", build->jobs, "Parallel compile jobs")->check(CLI::Range(1, 256));
   b->add_option("--timeout", build->timeout, "Seconds the compile may take")
       ->check(CLI::Range(60, 86400));

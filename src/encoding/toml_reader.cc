@@ -92,4 +92,12 @@ Result<std::int64_t> TomlReader::Integer(const toml::table& table, std::string_v
   return value;
 }
 
+Result<bool> TomlReader::Bool(const toml::table& table, std::string_view key,
+                              const std::string& where, bool fallback) const {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return fallback;
+  if (!node->is_boolean()) return Fail(node, "'" + where + "' must be true or false");
+  return node->as_boolean()->get();
+}
+
 }  // namespace vigil

@@ -44,6 +44,9 @@ class TomlReader {
   Result<std::int64_t> Integer(const toml::table& table, std::string_view key,
                                const std::string& where, std::int64_t fallback, std::int64_t min,
                                std::int64_t max) const;
+  // The boolean at `key`; `fallback` when absent.
+  Result<bool> Bool(const toml::table& table, std::string_view key, const std::string& where,
+                    bool fallback) const;
 
  private:
   std::string origin_;

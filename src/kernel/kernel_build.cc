@@ -289,7 +289,9 @@ Status BuildFresh(const KernelSpec& spec, const LoadedFragments& fragments,
                   KernelBuildSummary& summary) {
   std::error_code error;
   VIGIL_ASSIGN_OR_RETURN(const fs::path deb,
-                         EnsureSourceDeb(spec.source, options.cache_dir, options.say));
+                         options.source_deb.empty()
+                             ? EnsureSourceDeb(spec.source, options.cache_dir, options.say)
+                             : CheckSourceDeb(spec.source, options.source_deb));
   const fs::path work_parent =
       options.work_dir.empty() ? options.cache_dir / "work" : options.work_dir;
   fs::create_directories(work_parent, error);

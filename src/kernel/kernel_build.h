@@ -29,6 +29,9 @@ struct KernelBuildOptions {
   std::chrono::seconds timeout{3600};
   // Where the build happens (its source tree is unpacked there); default CACHE/work.
   std::filesystem::path work_dir;
+  // When set: the source package to build from (checked against the spec's pin) instead of
+  // the cache or apt, e.g. a farm's pinned input mounted read-only in its sandbox.
+  std::filesystem::path source_deb;
   std::function<void(const std::string&)> say = [](const std::string&) {};
 };
 

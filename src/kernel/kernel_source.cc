@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "base/debian_package.h"
 #include "base/file.h"
 #include "base/subprocess.h"
 #include "crypto/file_hash.h"
@@ -49,28 +50,36 @@ Result<fs::path> EnsureSourceDeb(const SourcePin& pin, const fs::path& cache_dir
 
   say("downloading " + pin.package + "=" + pin.version + " with apt-get");
   VIGIL_ASSIGN_OR_RETURN(TempDir download, TempDir::Create(debs, ".download-"));
-  Command fetch{.argv = {"apt-get", "download", "-q", pin.package + "=" + pin.version},
-                .working_dir = download.path().string(),
-                .capture_stderr = true};
-  VIGIL_ASSIGN_OR_RETURN(RunOutput fetched, Run(fetch, kDownloadTimeout));
-  const fs::path got = download.path() / pin.DebFileName();
-  if (!fetched.exit.ok() || !fs::is_regular_file(got, error)) {
+  auto got = DownloadDebianPackage(pin.package, pin.version, download.path(), kDownloadTimeout);
+  if (!got.ok()) {
     return Error::MissingEnv(pin.package + "=" + pin.version + " is neither in " + debs.string() +
-                             " nor in the package archive (apt-get said: " + Tail(fetched.output) +
+                             " nor in the package archive (" + got.error().message() +
                              "). Run 'apt-get update'; if Debian has moved on, run "
                              "scripts/kernel-pin-update and review the new pin");
   }
-  VIGIL_ASSIGN_OR_RETURN(const crypto::Sha256Digest digest, crypto::Sha256OfFile(got, kMaxDebSize));
+  VIGIL_ASSIGN_OR_RETURN(const crypto::Sha256Digest digest,
+                         crypto::Sha256OfFile(*got, kMaxDebSize));
   if (digest != pin.deb_sha256) {
     return Error::BadInput(pin.DebFileName() + " has SHA-256 " + crypto::Sha256Hex(digest) +
                            ", but the spec pins " + crypto::Sha256Hex(pin.deb_sha256) +
                            ": the pin is wrong or the archive changed; "
                            "scripts/kernel-pin-update prints the current pin");
   }
-  fs::rename(got, cached, error);
+  fs::rename(*got, cached, error);
   if (error) return Error::Failed("cannot move the package into " + debs.string());
   VIGIL_RETURN_IF_ERROR(FsyncDirectory(debs));
   return cached;
+}
+
+Result<fs::path> CheckSourceDeb(const SourcePin& pin, const fs::path& deb) {
+  auto digest = crypto::Sha256OfFile(deb, kMaxDebSize);
+  if (!digest.ok()) return digest.error().WithContext("the source package " + deb.string());
+  if (*digest != pin.deb_sha256) {
+    return Error::BadInput(deb.string() + " has SHA-256 " + crypto::Sha256Hex(*digest) +
+                           ", but the spec pins " + crypto::Sha256Hex(pin.deb_sha256) + " for " +
+                           pin.DebFileName() + ": it is another package or version");
+  }
+  return deb;
 }
 
 Result<fs::path> ExtractSource(const fs::path& deb, const fs::path& dir) {

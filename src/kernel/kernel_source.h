@@ -22,6 +22,10 @@ Result<std::filesystem::path> EnsureSourceDeb(const SourcePin& pin,
                                               const std::filesystem::path& cache_dir,
                                               const std::function<void(const std::string&)>& say);
 
+// `deb` when it is the pinned package (its SHA-256 matches); BadInput saying so otherwise.
+Result<std::filesystem::path> CheckSourceDeb(const SourcePin& pin,
+                                             const std::filesystem::path& deb);
+
 // Unpacks the kernel tree the .deb holds (usr/src/linux-source-*.tar.xz) under `dir`;
 // returns the tree's root.
 Result<std::filesystem::path> ExtractSource(const std::filesystem::path& deb,

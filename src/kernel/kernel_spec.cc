@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "base/debian_package.h"
 #include "base/file.h"
 #include "encoding/toml_reader.h"
 
@@ -13,24 +14,6 @@ namespace vigil::kernel {
 namespace {
 
 constexpr std::uint64_t kMaxSpecSize = 64 << 10;
-
-bool IsPackageName(std::string_view name) {
-  return name.size() >= 2 && name.size() <= 100 &&
-         std::isalnum(static_cast<unsigned char>(name[0])) &&
-         std::all_of(name.begin(), name.end(), [](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '-' ||
-                  c == '.';
-         });
-}
-
-bool IsDebianVersion(std::string_view version) {
-  return !version.empty() && version.size() <= 100 &&
-         std::isdigit(static_cast<unsigned char>(version[0])) &&
-         std::all_of(version.begin(), version.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '+' || c == '~' ||
-                  c == '-' || c == ':';
-         });
-}
 
 bool IsName(std::string_view name) {
   return !name.empty() && name.size() <= 63 && name.front() != '.' && name.front() != '-' &&
@@ -53,7 +36,7 @@ Result<SourcePin> ReadSource(const TomlReader& reader, const toml::table& doc) {
   VIGIL_ASSIGN_OR_RETURN(pin.version, reader.String(*table, "version", "source.version", true));
   VIGIL_ASSIGN_OR_RETURN(const std::string sha256,
                          reader.String(*table, "sha256", "source.sha256", true));
-  if (!IsPackageName(pin.package)) {
+  if (!IsDebianPackageName(pin.package)) {
     return reader.Fail(table->get("package"),
                        "source.package '" + pin.package + "' is not a Debian package name");
   }
