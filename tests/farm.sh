@@ -1,6 +1,8 @@
 #!/bin/bash
-# The farm end to end: make run's flow (vigil farm up, a signed tag, vigil build, ledger
-# entry, receipt, signature, boot of the published image), then every bad source (unsigned
+# The farm end to end: make run's flow (vigil farm up, our kernel built as its own component
+# from a pinned input, the example image against it from a signed tag, ledger entry,
+# receipt, signature, boot of the published image), the kernel again from the builder's
+# cache, pinned inputs from a URL and wrong or missing ones, then every bad source (unsigned
 # tag, unknown key, unpinned key, too few maintainers), an unknown component, a config with
 # mistakes, a build reaching for the network, builds over their limits, the ledger killed
 # mid-build (truncated, nothing signed or published), and two components built at once.
@@ -8,9 +10,15 @@
 FARM="$WORK/farm"
 SRC="$FARM-sources"
 listener=""
-trap '"$VIGIL" farm down "$FARM" >/dev/null 2>&1 || true; [ -n "$listener" ] && kill $listener 2>/dev/null; rm -rf "$WORK"' EXIT
+server=""
+trap '"$VIGIL" farm down "$FARM" >/dev/null 2>&1 || true; for p in $listener $server; do kill $p 2>/dev/null; done; rm -rf "$WORK"' EXIT
 
-# make run's flow, on this build's binaries.
+# make run's flow, on this build's binaries. The kernel's source package is already in
+# make's kernel cache (scripts/build-kernel): the builder's input store is seeded with it
+# (content-addressed, and verified again before use), so the test does not download it.
+DEB_SHA256=$(awk '/^\[source\]/ {s=1} s && $1 == "sha256" {gsub(/"/, "", $3); print $3; exit}' "$ROOT/kernel/vigil.toml")
+DEB=$(ls "${XDG_CACHE_HOME:-$HOME/.cache}"/vigil/debs/linux-source-*.deb 2>/dev/null | head -1 || true)
+if [ -n "$DEB" ]; then mkdir -p "$FARM/work/inputs" && cp "$DEB" "$FARM/work/inputs/$DEB_SHA256"; fi
 if VIGIL_BIN="$BIN" VIGIL_FARM_DIR="$FARM" bash "$ROOT/scripts/run-example" > "$WORK/run.out" 2>&1; then
   pass "make run's flow: farm up, build, entry, receipt, signature, boot"; else fail "run-example: $(tail -20 "$WORK/run.out")"; fi
 for want in "started ledger" "started signer" "started builder" "the ledger's web page is http://" \
@@ -25,6 +33,60 @@ published() { [ -d "$FARM/repo/testing/$1" ]; }
 granted() { grep -c "\"build_id\":\"$1\".*\"decision\":\"granted\"\|\"decision\":\"granted\".*\"build_id\":\"$1\"" "$FARM/logs/signer-audit.log" || true; }
 log_of() { curl -sf "$URL/builds/$1/log"; }
 status_of() { curl -sf "$URL/builds" | jq -r --arg id "$1" '.[] | select(.build_id == $id) | .status'; }
+index_of() { jq -r ".components[\"$1\"].$2" "$FARM/repo/testing/index.json"; }
+
+# Our kernel, built by the farm as its own component.
+KERNEL_ID=$(index_of kernel build_id)
+KDIR="$FARM/repo/testing/$(index_of kernel path)"
+for want in "input: linux-source-6.12.deb from debian:linux-source-6.12=" "cache: miss: building" \
+            "artifact: bzImage sha256 $KERNEL_SHA256" "VIGIL-INIT: kernel ipv4=absent modules=absent"; do
+  if grep -q "$want" "$WORK/run.out"; then pass "make run shows: $want"; else fail "make run lacks '$want'"; fi
+done
+if [ "$(sha256sum < "$KDIR/bzImage" | cut -d' ' -f1)" = "$KERNEL_SHA256" ]; then
+  pass "the farm's sandboxed kernel build has the bytes of make's direct build and of the example's pin"; else fail "farm kernel: $(sha256sum "$KDIR/bzImage")"; fi
+log_of "$KERNEL_ID" > "$WORK/kernel.log" || true
+compiled=$(grep -c "  CC  " "$WORK/kernel.log" || true)
+if grep -q "input: linux-source-6.12.deb from debian:.* sha256 $DEB_SHA256 .*verified), read-only at /inputs/" "$WORK/kernel.log" && [ "$compiled" -gt 300 ]; then
+  pass "the kernel's ledger log names its pinned input and holds the whole compile ($compiled files)"; else fail "kernel log: $compiled files; $(grep input: "$WORK/kernel.log")"; fi
+expect_exit 0 "the farm's kernel verifies against its signed provenance and the ledger" -- "$VIGIL" verify-artifact "$KDIR/bzImage" \
+  --envelope "$KDIR/provenance.dsse.json" --key "$FARM/release.pub" --ledger "$URL" --ledger-key "$FARM/ledger/log.vkey"
+
+# The same inputs again: a cache hit logs a new entry naming the cached build, and its
+# signed artifacts are published again; nothing is built or signed.
+first_index=$(index_of kernel ledger_index)
+expect_exit 0 "the kernel again" -- "$VIGIL" build kernel --farm "$FARM"
+AGAIN=$(build_id)
+again_index=$(sed -n 's/^built kernel .*: ledger entry \([0-9]*\), signed artifacts in \(.*\)$/\1/p' "$WORK/stdout")
+if grep -q "^cache: hit: build $KERNEL_ID (ledger entry $first_index, " "$WORK/stdout" && ! grep -q "^build: " "$WORK/stdout" \
+   && [ "${again_index:-0}" -gt "$first_index" ] && grep -q "signed artifacts in $KDIR$" "$WORK/stdout" \
+   && [ "$(index_of kernel build_id)" = "$KERNEL_ID" ] && [ "$(granted "$AGAIN")" = 0 ]; then
+  pass "a cache hit: new ledger entry, the first build published again, no sandbox, no signature"; else fail "cache hit: $(tail -5 "$WORK/stdout")"; fi
+if [ "$(status_of "$AGAIN")" = closed ] && log_of "$AGAIN" | grep -q "cache: hit: build $KERNEL_ID"; then
+  pass "the hit's own log is closed in the ledger and names the cached build"; else fail "hit log: $(status_of "$AGAIN")"; fi
+
+# Pinned inputs from a URL: fetched outside the sandbox, verified, mounted read-only.
+mkdir -p "$WORK/served" && echo "pinned data" > "$WORK/served/data.txt"
+DATA_SHA256=$(sha256sum < "$WORK/served/data.txt" | cut -d' ' -f1)
+python3 -m http.server --bind 127.0.0.1 --directory "$WORK/served" 0 > "$WORK/http.out" 2>&1 &
+server=$!
+for _ in $(seq 100); do grep -q "port" "$WORK/http.out" && break; sleep 0.1; done
+HTTP_PORT=$(sed -n 's/.* port \([0-9]*\) .*/\1/p' "$WORK/http.out" | head -1)
+input_component() {  # input_component NAME SOURCE_TOML SHA256 COMMAND
+  component "$1" "$SRC/hello" "command = $4"
+  printf '[components.%s.inputs."data.txt"]\n%s\nsha256 = "%s"\n' "$1" "$2" "$3" >> "$FARM/builder.toml"
+}
+input_component urlinput "url = \"http://127.0.0.1:$HTTP_PORT/data.txt\"" "$DATA_SHA256" \
+  '["sh", "-c", "cat /inputs/data.txt; if echo x >> /inputs/data.txt; then exit 9; fi; mkdir -p /out/dist; cp /inputs/data.txt /out/dist/"]'
+expect_exit 0 "a component with a pinned URL input" -- "$VIGIL" build urlinput --farm "$FARM"
+if grep -q "input: data.txt from http://127.0.0.1:$HTTP_PORT/data.txt sha256 $DATA_SHA256 (fetched, verified), read-only at /inputs/data.txt" "$WORK/stdout" \
+   && grep -q "^pinned data$" "$WORK/stdout" && [ "$(cat "$FARM/repo/testing/$(index_of urlinput path)/data.txt")" = "pinned data" ]; then
+  pass "the URL input was fetched, verified, logged and read (read-only) in the sandbox"; else fail "urlinput: $(tail -5 "$WORK/stdout")"; fi
+input_component badpin "url = \"http://127.0.0.1:$HTTP_PORT/data.txt\"" "$(printf '%064d' 0)" '["sh", "-c", "echo SANDBOX RAN"]'
+refused_build badpin 1 "but the component pins 0000" "an input that does not match its pin"
+if ! grep -q "SANDBOX RAN" "$WORK/stdout"; then pass "a wrong pin: the sandbox never ran"; else fail "badpin: the sandbox ran"; fi
+input_component noversion 'debian = "linux-source-6.12=0.0-not-in-the-archive"' "$DEB_SHA256" '["sh", "-c", "echo SANDBOX RAN"]'
+refused_build noversion 1 "apt-get could not download linux-source-6.12=0.0-not-in-the-archive" "a pinned Debian version not in the archive"
+kill $server 2>/dev/null || true
 
 component() {  # component NAME REPO [EXTRA_TOML]
   printf '\n[components.%s]\nrepository = "%s"\nbranch = "main"\nspec = "image.toml"\nkeyring = "%s"\nmaintainers = ["%s"]\nthreshold = 1\nkey = "release"\n%s\n' \

@@ -65,7 +65,7 @@ Status ReadComponentOptions(const TomlReader& reader, const std::string& where,
                             ComponentConfig& component) {
   VIGIL_ASSIGN_OR_RETURN(auto seconds,
                          reader.Integer(table, "build_seconds", where + ".build_seconds",
-                                        default_timeout.count(), 1, 86400));
+                                        default_timeout.count(), 1, kMaxBuildTimeout.count()));
   component.build_timeout = std::chrono::seconds(seconds);
   VIGIL_ASSIGN_OR_RETURN(component.cache, reader.Bool(table, "cache", where + ".cache", false));
   VIGIL_ASSIGN_OR_RETURN(const toml::table* inputs, reader.Table(table, "inputs"));
@@ -195,8 +195,9 @@ Result<BuilderConfig> LoadBuilderConfig(const fs::path& path, const fs::path& de
   if (limits != nullptr) {
     VIGIL_RETURN_IF_ERROR(
         reader.CheckKeys(*limits, "limits", {"build_seconds", "max_file_bytes", "max_log_lines"}));
-    VIGIL_ASSIGN_OR_RETURN(auto seconds, reader.Integer(*limits, "build_seconds",
-                                                        "limits.build_seconds", 900, 1, 86400));
+    VIGIL_ASSIGN_OR_RETURN(auto seconds,
+                           reader.Integer(*limits, "build_seconds", "limits.build_seconds", 900, 1,
+                                          kMaxBuildTimeout.count()));
     config.build_timeout = std::chrono::seconds(seconds);
     VIGIL_ASSIGN_OR_RETURN(auto bytes_limit,
                            reader.Integer(*limits, "max_file_bytes", "limits.max_file_bytes",

@@ -62,6 +62,9 @@
 
 namespace vigil::builder {
 
+// The longest build_seconds ([limits] or a component's).
+inline constexpr std::chrono::seconds kMaxBuildTimeout{86400};
+
 struct ComponentConfig {
   std::string name;
   SourcePolicy source;

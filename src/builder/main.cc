@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -56,14 +55,11 @@ int main(int argc, char** argv) {
   if (!signer.ok()) return Fail(signer.error().WithContext("signer"));
 
   vigil::rpc::ServiceHostOptions options = config->service.HostOptions();
-  // A build call lasts as long as the longest build allowed when the builder started (a
-  // component given a longer build_seconds later takes effect after a restart).
-  std::chrono::seconds longest = config->build_timeout;
-  for (const auto& [name, component] : config->components) {
-    longest = std::max(longest, component.build_timeout);
-  }
-  options.limits.total_timeout = longest + std::chrono::minutes(5);
-  options.limits.idle_timeout = longest + std::chrono::minutes(5);
+  // A build call may last as long as the longest build any component may be given (each
+  // build's own limit is its sandbox's timeout), so that components can be added or given
+  // more time without a restart; only callers the policy allows reach it.
+  options.limits.total_timeout = vigil::builder::kMaxBuildTimeout + std::chrono::minutes(5);
+  options.limits.idle_timeout = vigil::builder::kMaxBuildTimeout + std::chrono::minutes(5);
   auto host = vigil::rpc::ServiceHost::Create(options);
   if (!host.ok()) return Fail(host.error());
   vigil::builder::BuilderService service(config_path, *config, *ledger, *config->ledger_verifier,

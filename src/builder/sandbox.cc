@@ -9,12 +9,14 @@ Command SandboxCommand(const SandboxSpec& spec) {
       // Debian's merged /usr.
       "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin", "--symlink", "usr/lib",
       "/lib", "--symlink", "usr/lib64", "/lib64", "--ro-bind", "/etc/ld.so.cache",
-      "/etc/ld.so.cache", "--ro-bind", spec.tools_dir.string(), "/tools", "--ro-bind",
-      spec.source_dir.string(), "/src", "--bind", spec.out_dir.string(), "/out", "--tmpfs", "/tmp",
-      "--proc", "/proc", "--dev", "/dev", "--chdir", "/src", "--clearenv", "--setenv", "PATH",
-      "/tools:/usr/bin:/bin", "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp", "--setenv",
-      "LANG", "C.UTF-8", "--setenv", "TZ", "UTC", "--setenv", "SOURCE_DATE_EPOCH",
-      std::to_string(spec.source_date_epoch)};
+      "/etc/ld.so.cache",
+      // Debian's alternatives: /usr/bin/awk, cc, ld ... are symlinks through it.
+      "--ro-bind", "/etc/alternatives", "/etc/alternatives", "--ro-bind", spec.tools_dir.string(),
+      "/tools", "--ro-bind", spec.source_dir.string(), "/src", "--bind", spec.out_dir.string(),
+      "/out", "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev", "--chdir", "/src",
+      "--clearenv", "--setenv", "PATH", "/tools:/usr/bin:/bin", "--setenv", "HOME", "/tmp",
+      "--setenv", "TMPDIR", "/tmp", "--setenv", "LANG", "C.UTF-8", "--setenv", "TZ", "UTC",
+      "--setenv", "SOURCE_DATE_EPOCH", std::to_string(spec.source_date_epoch)};
   for (const auto& [file, name] : spec.inputs) {
     argv.insert(argv.end(), {"--ro-bind", file.string(), "/inputs/" + name});
   }

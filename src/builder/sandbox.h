@@ -1,8 +1,8 @@
 // The build sandbox: bubblewrap with every namespace unshared (so no network: only a
-// private loopback), the system's /usr and the Vigil tools read-only, the source
-// read-only, the component's pinned inputs read-only under /inputs, a private /tmp, the output
-// directory the only writable place, a fixed environment, and no way back to the builder (new
-// session, dies with it).
+// private loopback), the system's /usr (with /etc/alternatives, its symlinks), the Vigil
+// tools, the source and the component's pinned inputs (under /inputs) read-only, a private
+// /tmp, the output directory the only writable place, a fixed environment, and no way back
+// to the builder (new session, dies with it).
 #pragma once
 
 #include <cstdint>

@@ -30,8 +30,11 @@ void PrintJson(const Json& json) {
 bool ProgressWanted() { return ::isatty(STDERR_FILENO) == 1; }
 
 void ShowProgress(const std::string& step) {
+  if (ProgressWanted()) ShowStep(step);
+}
+
+void ShowStep(const std::string& step) {
   static const auto start = std::chrono::steady_clock::now();
-  if (!ProgressWanted()) return;
   auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start);
   char stamp[32];
   std::snprintf(stamp, sizeof(stamp), "[%6.2f s] ", elapsed.count());

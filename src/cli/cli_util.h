@@ -43,6 +43,8 @@ bool ProgressWanted();
 
 // Prints a progress line to stderr when it is a terminal.
 void ShowProgress(const std::string& step);
+// Prints it always, stamped with the seconds since the first.
+void ShowStep(const std::string& step);
 
 // For every integer option that is a count, index or size (with `->transform(...)`): only
 // decimal digits, at most 2^64 - 1. CLI11 alone parses with strtoull in base 0, so "-1"

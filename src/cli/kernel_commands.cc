@@ -18,6 +18,7 @@ struct BuildArgs {
   int jobs = 2;
   int timeout = 3600;
   bool no_cache = false;
+  bool verbose = false;
   bool json = false;
 };
 
@@ -33,7 +34,11 @@ Status RunBuild(const BuildArgs& args) {
   options.jobs = args.jobs;
   options.use_cache = !args.no_cache;
   options.timeout = std::chrono::seconds(args.timeout);
-  options.say = ShowProgress;
+  // Always: a cold build takes minutes, and its progress belongs in any log of it (a farm's).
+  options.say = ShowStep;
+  if (args.verbose) {
+    options.make_output = [](std::string_view chunk) { std::cerr << chunk << std::flush; };
+  }
   VIGIL_ASSIGN_OR_RETURN(const kernel::KernelBuildSummary summary,
                          kernel::BuildKernel(spec, args.out, options));
   if (args.json) {
@@ -79,6 +84,8 @@ void AddKernelCommands(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(60, 86400));
   b->add_flag("--no-cache", build->no_cache,
               "Build even when the cache holds this kernel, and do not store it");
+  b->add_flag("--verbose", build->verbose,
+              "Print make's whole output as it comes (to stderr), e.g. for a farm's build log");
   b->add_flag("--json", build->json, "Print the summary as JSON");
 }
 

@@ -193,6 +193,7 @@ Result<RunOutput> MakeWithProgress(const fs::path& source,
   watch.on_output = [&](Stream, std::string_view chunk) {
     // Make writes a line at a time: look for a line start across chunks, in what we kept.
     built.output.append(chunk);
+    if (options.make_output) options.make_output(chunk);
     for (std::size_t at; (at = built.output.find("\n  CC ", scanned)) != std::string::npos;) {
       ++compiled;
       scanned = at + 1;

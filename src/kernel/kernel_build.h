@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -33,6 +34,8 @@ struct KernelBuildOptions {
   // the cache or apt, e.g. a farm's pinned input mounted read-only in its sandbox.
   std::filesystem::path source_deb;
   std::function<void(const std::string&)> say = [](const std::string&) {};
+  // Each chunk of make's output as it comes (a farm's build log keeps all of it).
+  std::function<void(std::string_view)> make_output;
 };
 
 // The compiler, assembler/linker and make the kernel is built with: the banner embeds the
