@@ -9,6 +9,9 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
 #include <functional>
 
 #include "base/file.h"
@@ -57,6 +60,23 @@ class BuildLogClientTest : public ::testing::Test {
   std::unique_ptr<TempDir> temp_;
   InProcessLedger ledger_;  // after temp_: stops before its directory goes
 };
+
+// The ledger's acks are read while the build goes on, not only at Close(): a long build's
+// unread acks once filled the connection until neither side could write (a kernel build
+// through the farm broke after minutes with "Broken pipe").
+TEST_F(BuildLogClientTest, AcksAreReadAsTheyCome) {
+  auto receipt = Stream("acks", [](BuildLogClient& log) -> asio::awaitable<void> {
+    for (int i = 0; i < 100; ++i) EXPECT_TRUE((co_await log.Log("line")).ok());
+    EXPECT_TRUE((co_await log.Sync()).ok());
+    asio::steady_timer pause(co_await asio::this_coro::executor);
+    for (int waited = 0; log.acked() < 100 && waited < 500; ++waited) {
+      pause.expires_after(std::chrono::milliseconds(10));
+      co_await pause.async_wait(asio::use_awaitable);
+    }
+    EXPECT_EQ(log.acked(), 100u);
+  });
+  ASSERT_TRUE(receipt.ok()) << receipt.error().message();
+}
 
 TEST_F(BuildLogClientTest, ClosingALogReturnsAReceiptOfIt) {
   auto receipt = Stream("b1", [](BuildLogClient& log) -> asio::awaitable<void> {

@@ -182,6 +182,8 @@ asio::awaitable<Result<CallEvent>> ClientCall::Read() {
 
 asio::awaitable<void> ClientCall::Close() { co_await connection_->Shutdown(); }
 
+void ClientCall::Abort() { connection_->Close(); }
+
 asio::awaitable<Result<CallOutcome>> CallServiceAsync(asio::any_io_executor executor,
                                                       Address address, CallRequest request,
                                                       std::shared_ptr<TlsContext> tls,

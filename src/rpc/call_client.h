@@ -55,6 +55,8 @@ class ClientCall {
   asio::awaitable<Result<CallEvent>> Read();
   // Ends the connection (after kExit, or to abandon the call).
   asio::awaitable<void> Close();
+  // Ends it at once, without a clean shutdown: a pending Read or Write fails.
+  void Abort();
 
  private:
   explicit ClientCall(std::shared_ptr<Connection> connection)
