@@ -42,6 +42,11 @@ Result<fs::path> DownloadDebianPackage(const std::string& package, const std::st
   if (!fetched.exit.ok() || error || debs.size() != 1) {
     std::string said = fetched.output;
     if (said.size() > 2000) said = said.substr(said.size() - 2000);
+    while (!said.empty() && said.back() == '\n') said.pop_back();
+    // One line: the message travels in logs and answers made of lines.
+    for (char& c : said) {
+      if (c == '\n') c = ' ';
+    }
     return Error::MissingEnv("apt-get could not download " + wanted + " (apt-get said: " + said +
                              ")");
   }

@@ -30,7 +30,7 @@ std::string CacheKeyText(const CacheInputs& in) {
   text +=
       "\ntree " + in.tree_id + "\nsource_date_epoch " + std::to_string(in.source_date_epoch) + "\n";
   for (const ExternalInput& input : in.inputs) {
-    text += "input " + input.name + " " + crypto::Sha256Hex(input.sha256) + "\n";
+    text += "input " + input.pinned.name + " " + input.pinned.hex() + "\n";
   }
   text += "tools " + in.tools_sha256 + "\npackages " + in.packages_sha256 + "\n";
   return text;

@@ -62,7 +62,7 @@ TEST_F(BuildCacheTest, EveryInputChangesTheKey) {
                    .command = {"vigil", "kernel", "build"},
                    .tree_id = std::string(40, 't'),
                    .source_date_epoch = 1,
-                   .inputs = {{.name = "src.deb", .package = "p", .version = "1"}},
+                   .inputs = {{.pinned = {"src.deb", {}}, .package = "p", .version = "1"}},
                    .tools_sha256 = "tools",
                    .packages_sha256 = "packages"};
   const std::string key = CacheKey(CacheKeyText(base));
@@ -73,7 +73,7 @@ TEST_F(BuildCacheTest, EveryInputChangesTheKey) {
   changed[2].command.push_back("--jobs");
   changed[3].tree_id = std::string(40, 'u');
   changed[4].source_date_epoch = 2;
-  changed[5].inputs[0].sha256[0] = 1;
+  changed[5].inputs[0].pinned.sha256[0] = 1;
   changed[6].tools_sha256 = "other";
   changed[7].packages_sha256 = "other";
   for (const CacheInputs& one : changed) EXPECT_NE(CacheKey(CacheKeyText(one)), key);
@@ -139,11 +139,10 @@ TEST_F(BuildCacheTest, InputsComeFromTheStoreOnlyWhenTheyMatchTheirPin) {
   EXPECT_FALSE(IsInputName(".hidden"));
   EXPECT_FALSE(IsInputName("a/b"));
   EXPECT_FALSE(IsInputName(""));
-  const ExternalInput input{.name = "src.tar",
-                            .url = "http://127.0.0.1:9/src.tar",  // discard port: refused
-                            .sha256 = DigestOf("source")};
+  const ExternalInput input{.pinned = {"src.tar", DigestOf("source")},
+                            .url = "http://127.0.0.1:9/src.tar"};  // discard port: refused
   const InputStore store(dir() / "inputs");
-  Write(dir() / "inputs" / crypto::Sha256Hex(input.sha256), "source");
+  Write(dir() / "inputs" / input.pinned.hex(), "source");
   auto found = store.Ensure(input);
   ASSERT_TRUE(found.ok()) << found.error().message();
   EXPECT_FALSE(found->fetched);
@@ -158,16 +157,15 @@ TEST_F(BuildCacheTest, InputsComeFromTheStoreOnlyWhenTheyMatchTheirPin) {
   ASSERT_TRUE(mounted.ok());
   EXPECT_EQ(mounted->at(0).second, "src.tar");
   ASSERT_EQ(said.size(), 1u);
-  EXPECT_EQ(said[0], "input: src.tar from http://127.0.0.1:9/src.tar sha256 " +
-                         crypto::Sha256Hex(input.sha256) +
+  EXPECT_EQ(said[0], "input: src.tar from http://127.0.0.1:9/src.tar sha256 " + input.pinned.hex() +
                          " (in the builder's store, verified), read-only at /inputs/src.tar");
 
   // A damaged copy is dropped and fetched again; here the source is unreachable.
-  Write(dir() / "inputs" / crypto::Sha256Hex(input.sha256), "damaged");
+  Write(dir() / "inputs" / input.pinned.hex(), "damaged");
   auto refetched = store.Ensure(input);
   ASSERT_FALSE(refetched.ok());
   EXPECT_EQ(refetched.error().code(), ErrorCode::kMissingEnv);
-  EXPECT_FALSE(fs::exists(dir() / "inputs" / crypto::Sha256Hex(input.sha256)));
+  EXPECT_FALSE(fs::exists(dir() / "inputs" / input.pinned.hex()));
 }
 
 TEST_F(BuildCacheTest, TheConfigurationPinsInputsStrictly) {

@@ -65,11 +65,11 @@ Result<std::vector<MountedInput>> EnsureInputs(const InputStore& store,
   std::vector<MountedInput> mounted;
   for (const ExternalInput& input : component.inputs) {
     VIGIL_ASSIGN_OR_RETURN(const InputStore::Found found, store.Ensure(input));
-    say("input: " + input.name + " from " + input.Source() + " sha256 " +
-        crypto::Sha256Hex(input.sha256) +
+    say("input: " + input.pinned.name + " from " + input.Source() + " sha256 " +
+        input.pinned.hex() +
         (found.fetched ? " (fetched, verified)" : " (in the builder's store, verified)") +
-        ", read-only at /inputs/" + input.name);
-    mounted.emplace_back(found.file, input.name);
+        ", read-only at /inputs/" + input.pinned.name);
+    mounted.emplace_back(found.file, input.pinned.name);
   }
   return mounted;
 }

@@ -31,7 +31,7 @@ Result<ExternalInput> ReadInput(const TomlReader& reader, const std::string& whe
   const toml::table& table = *node.as_table();
   VIGIL_RETURN_IF_ERROR(reader.CheckKeys(table, where, {"debian", "url", "sha256"}));
   ExternalInput input;
-  input.name = name;
+  input.pinned.name = name;
   VIGIL_ASSIGN_OR_RETURN(std::string debian,
                          reader.String(table, "debian", where + ".debian", false));
   VIGIL_ASSIGN_OR_RETURN(input.url, reader.String(table, "url", where + ".url", false));
@@ -55,7 +55,7 @@ Result<ExternalInput> ReadInput(const TomlReader& reader, const std::string& whe
                          reader.String(table, "sha256", where + ".sha256", true));
   auto digest = crypto::ParseSha256Hex(sha256, where + ".sha256");
   if (!digest.ok()) return reader.Fail(table.get("sha256"), digest.error().message());
-  input.sha256 = *digest;
+  input.pinned.sha256 = *digest;
   return input;
 }
 
@@ -81,7 +81,7 @@ Status ReadComponentOptions(const TomlReader& reader, const std::string& where,
     component.inputs.push_back(std::move(input));
   }
   std::sort(component.inputs.begin(), component.inputs.end(),
-            [](const auto& a, const auto& b) { return a.name < b.name; });
+            [](const auto& a, const auto& b) { return a.pinned.name < b.pinned.name; });
   return OkStatus();
 }
 

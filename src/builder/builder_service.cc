@@ -49,6 +49,11 @@ struct Job {
 // Hands a line to the event loop and waits until it took it (so a build never runs ahead
 // of its log by more than the channel holds).
 bool Send(Job& job, asio::error_code code, std::string line) {
+  // A message of several lines (an error quoting a tool's output) goes as several: the log
+  // and the answer are made of lines.
+  if (const auto newline = line.find('\n'); newline != std::string::npos) {
+    return Send(job, code, line.substr(0, newline)) && Send(job, code, line.substr(newline + 1));
+  }
   auto taken = std::make_shared<std::promise<bool>>();
   std::future<bool> done = taken->get_future();
   job.lines.async_send(code, std::move(line),

@@ -48,29 +48,31 @@ Result<fs::path> InputStore::Fetch(const ExternalInput& input, const fs::path& d
 }
 
 Result<InputStore::Found> InputStore::Ensure(const ExternalInput& input) const {
-  const std::string hex = crypto::Sha256Hex(input.sha256);
+  const std::string hex = input.pinned.hex();
   const fs::path kept = dir_ / hex;
   std::error_code error;
   if (fs::is_regular_file(kept, error)) {
     auto digest = crypto::Sha256OfFile(kept, kMaxInputSize);
-    if (digest.ok() && *digest == input.sha256) return Found{kept, false};
+    if (digest.ok() && *digest == input.pinned.sha256) return Found{kept, false};
     fs::remove(kept, error);  // damaged: fetch it again
   }
   fs::create_directories(dir_, error);
   if (error) return Error::Failed("cannot create " + dir_.string() + ": " + error.message());
   VIGIL_ASSIGN_OR_RETURN(TempDir download, TempDir::Create(dir_, ".fetch-"));
   auto file = Fetch(input, download.path());
-  if (!file.ok()) return file.error().WithContext("input " + input.name);
+  if (!file.ok()) return file.error().WithContext("input " + input.pinned.name);
   VIGIL_ASSIGN_OR_RETURN(const crypto::Sha256Digest digest,
                          crypto::Sha256OfFile(*file, kMaxInputSize));
-  if (digest != input.sha256) {
-    return Error::BadInput("input " + input.name + " from " + input.Source() + " has SHA-256 " +
-                           crypto::Sha256Hex(digest) + ", but the component pins " + hex +
+  if (digest != input.pinned.sha256) {
+    return Error::BadInput("input " + input.pinned.name + " from " + input.Source() +
+                           " has SHA-256 " + crypto::Sha256Hex(digest) +
+                           ", but the component pins " + hex +
                            ": nothing was built (check the pin in the builder's configuration)");
   }
   ::chmod(file->c_str(), 0444);
   fs::rename(*file, kept, error);
-  if (error) return Error::Failed("cannot keep input " + input.name + ": " + error.message());
+  if (error)
+    return Error::Failed("cannot keep input " + input.pinned.name + ": " + error.message());
   return Found{kept, true};
 }
 

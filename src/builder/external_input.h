@@ -10,7 +10,7 @@
 #include <string>
 
 #include "base/result.h"
-#include "crypto/hash.h"
+#include "crypto/named_digest.h"
 
 namespace vigil::builder {
 
@@ -18,12 +18,11 @@ inline constexpr std::uint64_t kMaxInputSize = 4ull << 30;
 inline constexpr std::size_t kMaxInputs = 32;
 
 struct ExternalInput {
-  std::string name;  // its file name under /inputs in the sandbox
+  crypto::NamedDigest pinned;  // its file name under /inputs in the sandbox, its SHA-256
   // Exactly one source: a Debian package (apt-get download checks the archive's signed
   // index) or an http(s) URL.
   std::string package, version;
   std::string url;
-  crypto::Sha256Digest sha256{};
 
   // "debian:PACKAGE=VERSION" or the URL.
   std::string Source() const;
