@@ -11,7 +11,7 @@ FARM="$WORK/farm"
 SRC="$FARM-sources"
 listener=""
 server=""
-trap '"$VIGIL" farm down "$FARM" >/dev/null 2>&1 || true; for p in $listener $server; do kill $p 2>/dev/null; done; rm -rf "$WORK"' EXIT
+trap '"$VIGIL" farm down "$FARM" >/dev/null 2>&1 || true; for p in $listener $server; do kill $p 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
 
 # make run's flow, on this build's binaries. The kernel's source package is already in
 # make's kernel cache (scripts/build-kernel): the builder's input store is seeded with it
