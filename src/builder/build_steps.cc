@@ -130,6 +130,10 @@ Status RunSandboxed(const Command& command, const BuildLimits& limits, const Say
   return JudgeExit(*exit, too_much, limits);
 }
 
+std::string ArtifactLine(const PublishedArtifact& artifact) {
+  return "artifact: " + artifact.name + " sha256 " + artifact.hex();
+}
+
 Result<std::vector<PublishedArtifact>> CollectArtifacts(const fs::path& dist, const Say& say) {
   std::error_code ec;
   std::vector<fs::path> files;
@@ -152,7 +156,7 @@ Result<std::vector<PublishedArtifact>> CollectArtifacts(const fs::path& dist, co
     auto sha256 = hashes[i].get();
     if (!sha256.ok()) return sha256.error();
     artifacts.push_back({files[i].filename().string(), *sha256});
-    say("artifact: " + files[i].filename().string() + " sha256 " + artifacts.back().hex());
+    say(ArtifactLine(artifacts.back()));
   }
   return artifacts;
 }

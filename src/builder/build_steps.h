@@ -77,6 +77,9 @@ struct BuildLimits {
 // Failed, saying which limit or status.
 Status RunSandboxed(const Command& command, const BuildLimits& limits, const Say& say);
 
+// The log line that declares an artifact: "artifact: NAME sha256 HEX".
+std::string ArtifactLine(const PublishedArtifact& artifact);
+
 // The regular files of `dist` (not symlinks, not in subdirectories), sorted, each hashed
 // here rather than trusting the build's own sums, each reported as "artifact: NAME sha256
 // HEX". Failed when there are none or more than the BuildLog protocol takes.

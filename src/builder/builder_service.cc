@@ -1,5 +1,6 @@
 #include "builder/builder_service.h"
 
+#include <algorithm>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/concurrent_channel.hpp>
 #include <asio/this_coro.hpp>
@@ -52,7 +53,12 @@ bool Send(Job& job, asio::error_code code, std::string line) {
   // A message of several lines (an error quoting a tool's output) goes as several: the log
   // and the answer are made of lines.
   if (const auto newline = line.find('\n'); newline != std::string::npos) {
-    return Send(job, code, line.substr(0, newline)) && Send(job, code, line.substr(newline + 1));
+    for (std::size_t start = 0; start <= line.size();) {
+      const std::size_t end = std::min(line.find('\n', start), line.size());
+      if (!Send(job, code, line.substr(start, end - start))) return false;
+      start = end + 1;
+    }
+    return true;
   }
   auto taken = std::make_shared<std::promise<bool>>();
   std::future<bool> done = taken->get_future();
@@ -134,7 +140,7 @@ Status LookUpCache(Job& job, const BuilderConfig& config, const ComponentConfig&
       ") had the same inputs; its signed artifacts are published again, nothing is built or "
       "signed");
   for (const PublishedArtifact& artifact : earlier.artifacts) {
-    say("artifact: " + artifact.name + " sha256 " + artifact.hex());
+    say(ArtifactLine(artifact));
   }
   job.artifacts = earlier.artifacts;
   job.cached = std::move(cached).value();
