@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   vigil::cli::AddReproduceCommand(app, &exit_code);
   vigil::cli::AddKeyCommands(app, &exit_code);
   vigil::cli::AddP256Commands(app, &exit_code);
+  vigil::cli::AddQuorumCommands(app, &exit_code);
   vigil::cli::AddReleaseCommands(app, &exit_code);
   vigil::cli::AddShamirCommands(app, &exit_code);
   vigil::cli::AddPolicyCommands(app, &exit_code);

@@ -1,0 +1,54 @@
+#!/bin/bash
+# vigil quorum pivot-hash | display | verify-envelope over QuorumOS's golden artifacts
+# (tests/data/qos/golden, from tkhq/qos's qos_client tests): the manifest hash QuorumOS
+# computes, the approvals it accepts, and clear refusals of what it would not accept.
+. "$(dirname "$0")/lib.sh"
+GOLDEN="$ROOT/tests/data/qos/golden"
+HASH=f06b3417893b3c2648b36d25134c3d854405db7a609cc1d41b86c4f63fd476fd
+
+printf 'mono compat pivot bytes' > "$WORK/pivot"
+expect_exit 0 "pivot-hash hashes the pivot" -- "$VIGIL" quorum pivot-hash --pivot-path "$WORK/pivot"
+if grep -qx "6851e7d5d3200c971307b7f3d02c35dc685413215392f1b35fa5ecb53264d963" "$WORK/stdout"; then pass "it is the golden manifest's pivot hash"; else fail "pivot hash: $(cat "$WORK/stdout")"; fi
+expect_exit 0 "pivot-hash writes --output-path" -- "$VIGIL" quorum pivot-hash --pivot-path "$WORK/pivot" --output-path "$WORK/pivot.hash"
+if [ "$(cat "$WORK/pivot.hash")" = "6851e7d5d3200c971307b7f3d02c35dc685413215392f1b35fa5ecb53264d963" ]; then pass "the file holds the hex alone"; else fail "pivot.hash: $(cat "$WORK/pivot.hash")"; fi
+
+expect_exit 0 "display reads qos_client's V1 manifest" -- "$VIGIL" quorum display "$GOLDEN/manifest.json"
+if grep -q "^manifest, version 1$" "$WORK/stdout" && grep -q "^manifest hash: $HASH$" "$WORK/stdout"; then pass "it shows version 1 and QuorumOS's manifest hash"; else fail "display: $(head -3 "$WORK/stdout")"; fi
+expect_exit 0 "display --json" -- "$VIGIL" quorum display "$GOLDEN/manifest_envelope.json" --json
+if jq -e --arg h "$HASH" '.version == "1" and .manifest_hash == $h and .kind == "manifest envelope" and (.envelope.manifestSetApprovals | length) == 1' "$WORK/stdout" >/dev/null; then pass "--json has the version, the hash and the approvals"; else fail "--json: $(head -c 300 "$WORK/stdout")"; fi
+expect_exit 0 "display reads an old V0 Borsh manifest" -- "$VIGIL" quorum display "$GOLDEN/old_manifest_v0.borsh"
+if grep -q "^manifest, version 0$" "$WORK/stdout" && grep -q "^namespace: quit-coding-to-vape, nonce 2$" "$WORK/stdout"; then pass "V0: namespace and nonce shown"; else fail "V0: $(head -4 "$WORK/stdout")"; fi
+
+expect_exit 0 "the golden envelope's approvals meet the threshold" -- "$VIGIL" quorum verify-envelope "$GOLDEN/manifest_envelope.json"
+if grep -q "^ok: 1 of 1 manifest-set approvals (threshold 1) over manifest hash $HASH$" "$WORK/stdout"; then pass "it says which hash was approved"; else fail "verify: $(cat "$WORK/stdout")"; fi
+
+# A forged signature, an approver who is not a member, no approvals, approvals from the share set.
+sig=$(jq -r '.manifestSetApprovals[0].signature' "$GOLDEN/manifest_envelope.json")
+forged="${sig:0:10}$(printf '%x' $(( (0x${sig:10:1} + 1) % 16 )))${sig:11}"
+jq -c --arg s "$forged" '.manifestSetApprovals[0].signature = $s' "$GOLDEN/manifest_envelope.json" > "$WORK/forged.json"
+expect_exit 1 "a forged approval fails" -- "$VIGIL" quorum verify-envelope "$WORK/forged.json"
+expect_stderr "InvalidManifestApproval" "it names QuorumOS's check"
+jq -c '.manifestSetApprovals[0].member.alias = "mallory"' "$GOLDEN/manifest_envelope.json" > "$WORK/stranger.json"
+expect_exit 1 "an approver who is not a member fails" -- "$VIGIL" quorum verify-envelope "$WORK/stranger.json"
+expect_stderr "NotManifestSetMember" "it says not a member"
+jq -c '.manifestSetApprovals = []' "$GOLDEN/manifest_envelope.json" > "$WORK/none.json"
+expect_exit 1 "an envelope without approvals fails" -- "$VIGIL" quorum verify-envelope "$WORK/none.json"
+expect_stderr "NotEnoughApprovals" "it says not enough approvals"
+jq -c '.manifestSetApprovals += .manifestSetApprovals' "$GOLDEN/manifest_envelope.json" > "$WORK/twice.json"
+expect_exit 1 "one member approving twice fails" -- "$VIGIL" quorum verify-envelope "$WORK/twice.json"
+expect_stderr "DuplicateApproval" "it says duplicate approval"
+jq -c '.shareSetApprovals = .manifestSetApprovals' "$GOLDEN/manifest_envelope.json" > "$WORK/share.json"
+expect_exit 1 "share-set approvals in a boot envelope fail" -- "$VIGIL" quorum verify-envelope "$WORK/share.json"
+expect_stderr "BadShareSetApprovals" "it says so"
+
+# Bad input: exit 2, naming the problem.
+expect_exit 2 "a manifest is not an envelope" -- "$VIGIL" quorum verify-envelope "$GOLDEN/manifest.json"
+expect_stderr "not an envelope" "it says the file carries no approvals"
+jq -c '.pivot.surprise = 1' "$GOLDEN/manifest.json" > "$WORK/unknown.json"
+expect_exit 2 "an unknown key is refused" -- "$VIGIL" quorum display "$WORK/unknown.json"
+expect_stderr 'unknown key "surprise"' "it names the key"
+head -c 700 "$GOLDEN/old_manifest_v0.borsh" > "$WORK/cut.borsh"
+expect_exit 2 "a truncated Borsh manifest is refused" -- "$VIGIL" quorum display "$WORK/cut.borsh"
+expect_stderr "truncated" "it says truncated"
+expect_exit 2 "a missing file is refused" -- "$VIGIL" quorum display "$WORK/nothing"
+finish
