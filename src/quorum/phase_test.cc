@@ -1,0 +1,75 @@
+#include "quorum/phase.h"
+
+#include <gtest/gtest.h>
+
+namespace vigil::quorum {
+namespace {
+
+TEST(PhaseTest, NamesAndIndicesRoundTrip) {
+  for (int i = 0; i < 6; ++i) {
+    const ProtocolPhase phase = *PhaseFromIndex(i);
+    EXPECT_EQ(PhaseFromName(PhaseName(phase)), phase);
+  }
+  for (int i = 0; i < kMessageKinds; ++i) {
+    const MessageKind kind = *MessageFromIndex(i);
+    EXPECT_EQ(MessageFromName(MessageName(kind)), kind);
+  }
+  EXPECT_EQ(PhaseName(ProtocolPhase::kWaitingForBootInstruction), "WaitingForBootInstruction");
+  EXPECT_EQ(MessageName(MessageKind::kBootStandardJsonEnvelopeRequest),
+            "bootStandardJsonEnvelopeRequest");
+  EXPECT_FALSE(PhaseFromIndex(6).has_value());
+  EXPECT_FALSE(MessageFromIndex(24).has_value());
+  EXPECT_FALSE(MessageFromName("BootStandardRequest").has_value());
+}
+
+TEST(PhaseTest, EachPhaseRoutesOnlyItsMessages) {
+  using P = ProtocolPhase;
+  using M = MessageKind;
+  EXPECT_TRUE(PhaseAccepts(P::kWaitingForBootInstruction, M::kBootStandardRequest));
+  EXPECT_TRUE(PhaseAccepts(P::kWaitingForBootInstruction, M::kBootGenesisRequest));
+  EXPECT_FALSE(PhaseAccepts(P::kWaitingForBootInstruction, M::kProvisionRequest));
+  EXPECT_FALSE(PhaseAccepts(P::kWaitingForBootInstruction, M::kLiveAttestationDocRequest));
+  EXPECT_TRUE(PhaseAccepts(P::kWaitingForQuorumShards, M::kProvisionRequest));
+  EXPECT_FALSE(PhaseAccepts(P::kWaitingForQuorumShards, M::kBootStandardRequest));
+  EXPECT_TRUE(PhaseAccepts(P::kWaitingForForwardedKey, M::kInjectKeyRequest));
+  EXPECT_TRUE(PhaseAccepts(P::kQuorumKeyProvisioned, M::kExportKeyRequest));
+  EXPECT_FALSE(PhaseAccepts(P::kQuorumKeyProvisioned, M::kProvisionRequest));
+  EXPECT_FALSE(PhaseAccepts(P::kGenesisBooted, M::kLiveAttestationDocRequest));
+  EXPECT_TRUE(PhaseAccepts(P::kUnrecoverableError, M::kManifestEnvelopeRequest));
+  EXPECT_FALSE(PhaseAccepts(P::kUnrecoverableError, M::kBootStandardRequest));
+  for (int p = 0; p < 6; ++p) {
+    EXPECT_TRUE(PhaseAccepts(*PhaseFromIndex(p), M::kStatusRequest));
+    EXPECT_TRUE(PhaseAccepts(*PhaseFromIndex(p), M::kVersionRequest));
+    EXPECT_FALSE(PhaseAccepts(*PhaseFromIndex(p), M::kProxyRequest));
+    EXPECT_FALSE(PhaseAccepts(*PhaseFromIndex(p), M::kStatusResponse));
+  }
+}
+
+TEST(PhaseTest, TransitionsFollowOutcomes) {
+  using P = ProtocolPhase;
+  using M = MessageKind;
+  EXPECT_EQ(NextPhase(P::kWaitingForBootInstruction, M::kBootStandardRequest, true),
+            P::kWaitingForQuorumShards);
+  EXPECT_EQ(NextPhase(P::kWaitingForBootInstruction, M::kBootStandardRequest, false),
+            P::kUnrecoverableError);
+  EXPECT_EQ(NextPhase(P::kWaitingForBootInstruction, M::kBootGenesisRequest, true),
+            P::kGenesisBooted);
+  EXPECT_EQ(NextPhase(P::kWaitingForBootInstruction, M::kBootKeyForwardRequest, true),
+            P::kWaitingForForwardedKey);
+  EXPECT_EQ(NextPhase(P::kWaitingForQuorumShards, M::kProvisionRequest, true, false),
+            P::kWaitingForQuorumShards);
+  EXPECT_EQ(NextPhase(P::kWaitingForQuorumShards, M::kProvisionRequest, true, true),
+            P::kQuorumKeyProvisioned);
+  // A refused share keeps the enclave waiting (QuorumOS would brick it).
+  EXPECT_EQ(NextPhase(P::kWaitingForQuorumShards, M::kProvisionRequest, false),
+            P::kWaitingForQuorumShards);
+  EXPECT_EQ(NextPhase(P::kWaitingForForwardedKey, M::kInjectKeyRequest, false),
+            P::kUnrecoverableError);
+  EXPECT_EQ(NextPhase(P::kQuorumKeyProvisioned, M::kExportKeyRequest, false),
+            P::kQuorumKeyProvisioned);
+  // An unrouted message changes nothing.
+  EXPECT_EQ(NextPhase(P::kGenesisBooted, M::kBootStandardRequest, true), P::kGenesisBooted);
+}
+
+}  // namespace
+}  // namespace vigil::quorum
