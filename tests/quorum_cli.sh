@@ -51,4 +51,29 @@ head -c 700 "$GOLDEN/old_manifest_v0.borsh" > "$WORK/cut.borsh"
 expect_exit 2 "a truncated Borsh manifest is refused" -- "$VIGIL" quorum display "$WORK/cut.borsh"
 expect_stderr "truncated" "it says truncated"
 expect_exit 2 "a missing file is refused" -- "$VIGIL" quorum display "$WORK/nothing"
+# The manifest-set ceremony: a 2-of-3 set (boot-e2e's users) approves, the envelope is made.
+E2E="$ROOT/tests/data/qos/boot-e2e"
+mkdir -p "$WORK/keys" "$WORK/approvals"
+for n in 1 2 3; do install -m 600 "$E2E/user$n.secret" "$WORK/keys/user$n.secret"; done
+jq -c --arg k1 "$(tr -d '\n' < "$E2E/user1.pub")" --arg k2 "$(tr -d '\n' < "$E2E/user2.pub")" --arg k3 "$(tr -d '\n' < "$E2E/user3.pub")" \
+  '.manifestSet = {threshold: 2, members: [{alias: "user1", pubKey: $k1}, {alias: "user2", pubKey: $k2}, {alias: "user3", pubKey: $k3}]}' \
+  "$GOLDEN/manifest.json" > "$WORK/m.json"
+expect_exit 1 "a refusal at the prompt approves nothing" -- bash -c "echo n | '$VIGIL' quorum approve-manifest --secret-path '$WORK/keys/user1.secret' --alias user1 --manifest-path '$WORK/m.json' --manifest-approvals-dir '$WORK/approvals'"
+if [ -z "$(ls "$WORK/approvals")" ]; then pass "no approval file after a no"; else fail "approval written: $(ls "$WORK/approvals")"; fi
+expect_exit 1 "a key under another member's alias approves nothing" -- "$VIGIL" quorum approve-manifest --secret-path "$WORK/keys/user2.secret" --alias user1 --manifest-path "$WORK/m.json" --manifest-approvals-dir "$WORK/approvals" --yes
+expect_stderr "NotManifestSetMember" "it says not a member"
+expect_exit 0 "user1 approves" -- "$VIGIL" quorum approve-manifest --secret-path "$WORK/keys/user1.secret" --alias user1 --manifest-path "$WORK/m.json" --manifest-approvals-dir "$WORK/approvals" --yes
+if [ -f "$WORK/approvals/user1-production-signer-31.approval" ]; then pass "qos_client's file name: ALIAS-NAMESPACE-NONCE.approval"; else fail "approvals: $(ls "$WORK/approvals")"; fi
+expect_exit 1 "one approval of two needed makes no envelope" -- "$VIGIL" quorum generate-manifest-envelope --manifest-approvals-dir "$WORK/approvals" --manifest-path "$WORK/m.json" --manifest-envelope-path "$WORK/envelope"
+expect_stderr "NotEnoughApprovals" "it says not enough approvals"
+if [ ! -e "$WORK/envelope" ]; then pass "no envelope written"; else fail "envelope written"; fi
+expect_exit 0 "user2 approves" -- "$VIGIL" quorum approve-manifest --secret-path "$WORK/keys/user2.secret" --alias user2 --manifest-path "$WORK/m.json" --manifest-approvals-dir "$WORK/approvals" --yes
+expect_exit 2 "approving twice does not overwrite" -- "$VIGIL" quorum approve-manifest --secret-path "$WORK/keys/user2.secret" --alias user2 --manifest-path "$WORK/m.json" --manifest-approvals-dir "$WORK/approvals" --yes
+expect_exit 0 "two approvals make the envelope" -- "$VIGIL" quorum generate-manifest-envelope --manifest-approvals-dir "$WORK/approvals" --manifest-path "$WORK/m.json" --manifest-envelope-path "$WORK/envelope"
+expect_exit 0 "the envelope verifies" -- "$VIGIL" quorum verify-envelope "$WORK/envelope"
+if grep -q "^ok: 2 of 3 manifest-set approvals (threshold 2)" "$WORK/stdout"; then pass "2 of 3, threshold 2"; else fail "verify: $(cat "$WORK/stdout")"; fi
+cp "$WORK/approvals/user1-production-signer-31.approval" "$WORK/approvals/zz-tampered.approval"
+sed -i 's/"signature":"\(..\)/"signature":"00/' "$WORK/approvals/zz-tampered.approval"
+expect_exit 1 "a tampered approval file stops the envelope" -- "$VIGIL" quorum generate-manifest-envelope --manifest-approvals-dir "$WORK/approvals" --manifest-path "$WORK/m.json" --manifest-envelope-path "$WORK/envelope2"
+expect_stderr "zz-tampered.approval" "it names the file"
 finish

@@ -30,7 +30,8 @@ void AddLogCommands(CLI::App& app, int* exit_code);
 void AddLogVerifyCommand(CLI::App& log, int* exit_code);
 // `vigil policy check | eval`: qrexec-style call policies.
 void AddPolicyCommands(CLI::App& app, int* exit_code);
-// `vigil quorum pivot-hash | display | verify-envelope`: QuorumOS manifests and approvals.
+// `vigil quorum pivot-hash | display | verify-envelope | approve-manifest |
+// generate-manifest-envelope`: QuorumOS manifests and approvals.
 void AddQuorumCommands(CLI::App& app, int* exit_code);
 // `vigil release sign | verify`: maintainers' detached OpenPGP signatures over a release's
 // SHA256SUMS, and M-of-N verification against a pinned keyring.

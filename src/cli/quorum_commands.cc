@@ -1,6 +1,8 @@
 // `vigil quorum`: QuorumOS's operator and share-holder commands, with qos_client's names
-// (docs/SPEC-quorum.md). So far the ones over manifests and envelopes.
+// (docs/SPEC-quorum.md). So far the ones over manifests, approvals and envelopes.
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <variant>
@@ -11,6 +13,8 @@
 #include "cli/commands.h"
 #include "crypto/file_hash.h"
 #include "crypto/hash.h"
+#include "crypto/p256.h"
+#include "crypto/p256_key_files.h"
 #include "quorum/approvals.h"
 #include "quorum/manifest_borsh.h"
 #include "quorum/manifest_json.h"
@@ -153,6 +157,86 @@ Status RunVerifyEnvelope(const VerifyEnvelopeArgs& args) {
   return OkStatus();
 }
 
+struct ApproveArgs {
+  std::string secret;
+  std::string alias;
+  std::string manifest;
+  std::string approvals_dir;
+  bool yes = false;
+};
+
+// qos_client's file name: ALIAS-NAMESPACE-NONCE.approval, with '/' in the namespace as '-'.
+std::string ApprovalFileName(const std::string& alias, const Manifest& manifest) {
+  std::string ns = manifest.name_space.name;
+  std::replace(ns.begin(), ns.end(), '/', '-');
+  return alias + "-" + ns + "-" + std::to_string(manifest.name_space.nonce) + ".approval";
+}
+
+Status RunApprove(const ApproveArgs& args) {
+  VIGIL_ASSIGN_OR_RETURN(Bytes text, ReadFile(args.manifest, quorum::kMaxManifestJsonBytes));
+  VIGIL_ASSIGN_OR_RETURN(Manifest manifest, quorum::ParseManifestJson(AsText(text)));
+  VIGIL_ASSIGN_OR_RETURN(crypto::qos::P256Pair pair, crypto::ReadP256Pair(args.secret));
+  quorum::Approval approval;
+  approval.member = {args.alias, pair.public_key()};
+  const auto& members = manifest.manifest_set.members;
+  if (std::find(members.begin(), members.end(), approval.member) == members.end()) {
+    return Error::Failed("NotManifestSetMember: " + args.alias +
+                         " with this key is not in the manifest set; nothing approved");
+  }
+  VIGIL_ASSIGN_OR_RETURN(crypto::Sha256Digest hash, quorum::ManifestHash(manifest));
+  if (!args.yes) {
+    VIGIL_RETURN_IF_ERROR(RunDisplay(DisplayArgs{args.manifest, false}));
+    std::cout << "Approve manifest " << crypto::Sha256Hex(hash) << " as " << args.alias
+              << "? [y/N] " << std::flush;
+    std::string answer;
+    if (!std::getline(std::cin, answer) || (answer != "y" && answer != "yes")) {
+      return Error::Failed("not approved: nothing written");
+    }
+  }
+  VIGIL_ASSIGN_OR_RETURN(approval.signature, pair.Sign(hash));
+  const std::filesystem::path out =
+      std::filesystem::path(args.approvals_dir) / ApprovalFileName(args.alias, manifest);
+  VIGIL_RETURN_IF_ERROR(CreateFileAtomic(out, AsBytes(quorum::ApprovalJson(approval)), 0644));
+  std::printf("approved manifest %s as %s: %s\n", crypto::Sha256Hex(hash).c_str(),
+              args.alias.c_str(), out.c_str());
+  return OkStatus();
+}
+
+struct EnvelopeArgs {
+  std::string approvals_dir;
+  std::string manifest;
+  std::string out;
+};
+
+Status RunGenerateEnvelope(const EnvelopeArgs& args) {
+  VIGIL_ASSIGN_OR_RETURN(Bytes text, ReadFile(args.manifest, quorum::kMaxManifestJsonBytes));
+  ManifestEnvelope envelope;
+  VIGIL_ASSIGN_OR_RETURN(envelope.manifest, quorum::ParseManifestJson(AsText(text)));
+  VIGIL_ASSIGN_OR_RETURN(crypto::Sha256Digest hash, quorum::ManifestHash(envelope.manifest));
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(args.approvals_dir, ec)) {
+    if (entry.path().extension() == ".approval") files.push_back(entry.path());
+  }
+  if (ec) return Error::BadInput("cannot list " + args.approvals_dir + ": " + ec.message());
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) {
+    VIGIL_ASSIGN_OR_RETURN(Bytes json, ReadFile(file, quorum::kMaxManifestJsonBytes));
+    Result<quorum::Approval> approval = quorum::ParseApprovalJson(AsText(json));
+    if (!approval.ok()) return approval.error().WithContext(file.string());
+    Status valid = quorum::CheckMemberApproval(envelope.manifest.manifest_set, hash, *approval);
+    if (!valid.ok()) return valid.error().WithContext(file.string());
+    envelope.manifest_set_approvals.push_back(std::move(*approval));
+  }
+  VIGIL_RETURN_IF_ERROR(
+      quorum::CheckApprovals(envelope.manifest, hash, envelope.manifest_set_approvals));
+  VIGIL_ASSIGN_OR_RETURN(std::string out, quorum::EnvelopeJson(envelope));
+  VIGIL_RETURN_IF_ERROR(CreateFileAtomic(args.out, AsBytes(out), 0644));
+  std::printf("manifest envelope %s: %zu approvals over manifest hash %s\n", args.out.c_str(),
+              envelope.manifest_set_approvals.size(), crypto::Sha256Hex(hash).c_str());
+  return OkStatus();
+}
+
 }  // namespace
 
 void AddQuorumCommands(CLI::App& app, int* exit_code) {
@@ -173,6 +257,26 @@ void AddQuorumCommands(CLI::App& app, int* exit_code) {
       "Exit 0 when the envelope's manifest-set approvals meet the threshold, 1 naming what fails",
       exit_code, RunVerifyEnvelope);
   v->add_option("ENVELOPE", verify->file, "The manifest envelope")->required();
+  auto [a, approve] = AddCommand<ApproveArgs>(
+      *q, "approve-manifest",
+      "Sign a manifest's hash as a manifest-set member, after showing what is approved", exit_code,
+      RunApprove);
+  a->add_option("--secret-path", approve->secret, "Your key's .secret file")->required();
+  a->add_option("--alias", approve->alias, "Your alias in the manifest set")->required();
+  a->add_option("--manifest-path", approve->manifest, "The manifest (JSON)")->required();
+  a->add_option("--manifest-approvals-dir", approve->approvals_dir,
+                "Where ALIAS-NAMESPACE-NONCE.approval is written")
+      ->required();
+  a->add_flag("--yes", approve->yes, "Approve without asking (scripts)");
+  auto [e, envelope] = AddCommand<EnvelopeArgs>(
+      *q, "generate-manifest-envelope",
+      "Put a manifest and its approvals (each checked, at least the threshold) in an envelope",
+      exit_code, RunGenerateEnvelope);
+  e->add_option("--manifest-approvals-dir", envelope->approvals_dir, "The *.approval files")
+      ->required();
+  e->add_option("--manifest-path", envelope->manifest, "The manifest (JSON)")->required();
+  e->add_option("--manifest-envelope-path", envelope->out, "The envelope to write (must not exist)")
+      ->required();
 }
 
 }  // namespace vigil::cli
