@@ -277,6 +277,7 @@ void AddQuorumCommands(CLI::App& app, int* exit_code) {
   e->add_option("--manifest-path", envelope->manifest, "The manifest (JSON)")->required();
   e->add_option("--manifest-envelope-path", envelope->out, "The envelope to write (must not exist)")
       ->required();
+  AddVerifyAttestationCommand(*q, exit_code);
 }
 
 }  // namespace vigil::cli

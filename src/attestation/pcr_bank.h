@@ -11,7 +11,7 @@
 #include "base/result.h"
 #include "crypto/hash.h"
 
-namespace vigil::quorum {
+namespace vigil::attestation {
 
 inline constexpr std::size_t kPcrCount = 32;
 // Largest piece of data one ExtendPCR takes.
@@ -40,4 +40,4 @@ class PcrBank {
   std::array<PcrState, kPcrCount> pcrs_{};
 };
 
-}  // namespace vigil::quorum
+}  // namespace vigil::attestation

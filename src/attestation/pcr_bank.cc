@@ -1,9 +1,9 @@
-#include "quorum/pcr_bank.h"
+#include "attestation/pcr_bank.h"
 
 #include <algorithm>
 #include <string>
 
-namespace vigil::quorum {
+namespace vigil::attestation {
 namespace {
 
 Status CheckIndex(int index) {
@@ -65,4 +65,4 @@ Result<PcrState> PcrBank::Describe(int index) const {
   return pcrs_[static_cast<std::size_t>(index)];
 }
 
-}  // namespace vigil::quorum
+}  // namespace vigil::attestation

@@ -1,10 +1,10 @@
-#include "quorum/pcr_bank.h"
+#include "attestation/pcr_bank.h"
 
 #include <gtest/gtest.h>
 
 #include "base/hex.h"
 
-namespace vigil::quorum {
+namespace vigil::attestation {
 namespace {
 
 TEST(PcrBankTest, ExtendIsSha384OfValueAndData) {
@@ -52,4 +52,4 @@ TEST(PcrBankTest, RefusesIndexesOutOfRange) {
 }
 
 }  // namespace
-}  // namespace vigil::quorum
+}  // namespace vigil::attestation

@@ -1,0 +1,296 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "attestation/cbor_writer.h"
+#include "attestation/document_reader.h"
+#include "attestation/document_verifier.h"
+#include "attestation/document_writer.h"
+#include "attestation/mock_nsm.h"
+#include "attestation/mock_pki.h"
+#include "base/hex.h"
+#include "crypto/es384.h"
+#include "crypto/hash.h"
+
+namespace vigil::attestation {
+namespace {
+
+// The real AWS document of tests/data/nitro (July 2022) and the time it was valid.
+constexpr std::int64_t kAwsDocTime = 1657117192;
+constexpr std::int64_t kDay = 24 * 3600;
+
+Bytes ReadData(const std::string& name) {
+  std::ifstream in("tests/data/nitro/" + name, std::ios::binary);
+  return Bytes(std::istreambuf_iterator<char>(in), {});
+}
+
+Bytes Filled(std::size_t size, std::uint8_t byte) { return Bytes(size, byte); }
+
+VerifyOptions AwsAt(std::int64_t time) {
+  return VerifyOptions{.root_der = AwsRootDer(), .time_seconds = time};
+}
+
+VerifyOptions MockNow() {
+  return VerifyOptions{
+      .root_der = MockRootDer(), .time_seconds = std::time(nullptr), .trust_mock_root = true};
+}
+
+std::string FailedCheck(const Result<AttestationDocument>& result) {
+  if (result.ok()) return "ok";
+  EXPECT_EQ(result.error().code(), ErrorCode::kFailed) << result.error().message();
+  const std::string& message = result.error().message();
+  return message.substr(0, message.find(':'));
+}
+
+TEST(CborWriterTest, ShortestHeads) {
+  CborWriter out;
+  out.Unsigned(23);
+  out.Unsigned(24);
+  out.Unsigned(256);
+  out.Unsigned(65536);
+  out.Unsigned(1657117102484);
+  out.Negative(-35);
+  out.Text("a");
+  out.Null();
+  EXPECT_EQ(HexEncode(out.bytes()),
+            "171818190100"
+            "1a00010000"
+            "1b00000181d3e05194"
+            "3822"
+            "6161"
+            "f6");
+}
+
+TEST(CborWriterTest, SigStructureMatchesRfc9052Shape) {
+  // ["Signature1", h'a1013822', h'', h'01']
+  EXPECT_EQ(HexEncode(SigStructure(Es384ProtectedHeader(), Bytes{1})),
+            "846a5369676e61747572653144a101382240"
+            "4101");
+}
+
+TEST(Es384Test, SignsAndVerifiesWithTheMockLeaf) {
+  Result<MockPki> pki = LoadMockPki();
+  ASSERT_TRUE(pki.ok()) << pki.error().message();
+  Result<Bytes> signature = pki->leaf_key.Sign(AsBytes("message"));
+  ASSERT_TRUE(signature.ok());
+  EXPECT_EQ(signature->size(), crypto::kEs384SignatureSize);
+  EXPECT_TRUE(crypto::Es384VerifyWithCertificate(pki->leaf, AsBytes("message"), *signature).ok());
+  Status wrong = crypto::Es384VerifyWithCertificate(pki->leaf, AsBytes("massage"), *signature);
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().code(), ErrorCode::kFailed);
+}
+
+TEST(AwsDocumentTest, VerifiesAgainstTheAwsRootWhenItWasValid) {
+  EXPECT_EQ(HexEncode(crypto::Sha256(AwsRootDer())),
+            "641a0321a3e244efe456463195d606317ed7cdcc3c1756e09893f3c68f79bb5b");
+  Result<AttestationDocument> doc =
+      VerifyDocument(ReadData("aws_attestation_doc_2022.cbor"), AwsAt(kAwsDocTime));
+  ASSERT_TRUE(doc.ok()) << doc.error().message();
+  EXPECT_EQ(doc->module_id, "i-07e25f3bada361dec-enc0181d3dff86da785");
+  EXPECT_EQ(doc->timestamp_ms, 1657117102484u);
+  EXPECT_EQ(doc->pcrs.size(), 16u);
+  EXPECT_EQ(doc->cabundle.size(), 4u);
+  EXPECT_EQ(doc->public_key->size(), 800u);
+  EXPECT_EQ(HexEncode(*doc->user_data).substr(0, 8), "a2ec4272");
+  EXPECT_FALSE(doc->nonce.has_value());
+  EXPECT_FALSE(IsMockDocument(*doc));
+}
+
+TEST(AwsDocumentTest, FailsADayEarlierOrLaterAndWithTheMockRoot) {
+  const Bytes doc = ReadData("aws_attestation_doc_2022.cbor");
+  EXPECT_EQ(FailedCheck(VerifyDocument(doc, AwsAt(kAwsDocTime + kDay))), "chain");
+  EXPECT_EQ(FailedCheck(VerifyDocument(doc, AwsAt(kAwsDocTime - kDay))), "chain");
+  VerifyOptions mock = MockNow();
+  mock.time_seconds = kAwsDocTime;
+  EXPECT_EQ(FailedCheck(VerifyDocument(doc, mock)), "root");
+}
+
+TEST(AwsDocumentTest, ChecksExpectations) {
+  const Bytes doc = ReadData("aws_attestation_doc_2022.cbor");
+  VerifyOptions options = AwsAt(kAwsDocTime);
+  options.expect.user_data = Filled(32, 0);
+  EXPECT_EQ(FailedCheck(VerifyDocument(doc, options)), "user_data");
+  options = AwsAt(kAwsDocTime);
+  options.expect.pcrs[20] = Filled(48, 0);
+  EXPECT_EQ(FailedCheck(VerifyDocument(doc, options)), "pcr20");
+  options = AwsAt(kAwsDocTime);
+  options.expect.no_nonce = true;
+  EXPECT_TRUE(VerifyDocument(doc, options).ok());
+}
+
+TEST(AwsDocumentTest, TamperingIsCaught) {
+  Bytes doc = ReadData("aws_attestation_doc_2022.cbor");
+  doc[doc.size() - 5] ^= 1;  // inside the signature
+  EXPECT_EQ(FailedCheck(VerifyDocument(doc, AwsAt(kAwsDocTime))), "signature");
+  doc = ReadData("aws_attestation_doc_2022.cbor");
+  doc.push_back(0);
+  EXPECT_EQ(FailedCheck(VerifyDocument(doc, AwsAt(kAwsDocTime))), "syntax");
+  doc.resize(doc.size() - 20);
+  EXPECT_EQ(FailedCheck(VerifyDocument(doc, AwsAt(kAwsDocTime))), "syntax");
+}
+
+std::unique_ptr<MockNsm> Mock() {
+  std::map<int, Bytes> boot{{0, Filled(48, 0xa0)}, {1, Filled(48, 0xa1)}, {2, Filled(48, 0xa2)}};
+  Result<std::unique_ptr<MockNsm>> nsm = MockNsm::Create(boot);
+  EXPECT_TRUE(nsm.ok());
+  return std::move(*nsm);
+}
+
+TEST(MockNsmTest, DescribesItselfAndItsLockedRegisters) {
+  auto nsm = Mock();
+  Result<NsmDescription> description = nsm->Describe();
+  ASSERT_TRUE(description.ok());
+  EXPECT_EQ(description->max_pcrs, 32);
+  EXPECT_EQ(description->digest, "SHA384");
+  EXPECT_EQ(description->locked_pcrs, (std::set<std::uint16_t>{0, 1, 2}));
+  EXPECT_FALSE(nsm->ExtendPcr(1, AsBytes("x")).ok());
+  ASSERT_TRUE(nsm->ExtendPcr(16, AsBytes("x")).ok());
+  ASSERT_TRUE(nsm->LockPcrs(32).ok());
+  EXPECT_EQ(nsm->Describe()->locked_pcrs.size(), 32u);
+  Result<crypto::Sha384Digest> after = nsm->ExtendPcr(16, AsBytes("y"));
+  ASSERT_FALSE(after.ok());
+}
+
+TEST(MockNsmTest, DocumentsVerifyWithTheMockRootOnlyWhenTrusted) {
+  auto nsm = Mock();
+  ASSERT_TRUE(nsm->ExtendPcr(16, AsBytes("setup")).ok());
+  const Bytes user_data = Filled(32, 7);
+  const Bytes public_key = Filled(130, 4);
+  Result<Bytes> doc = nsm->Attest({.user_data = user_data, .public_key = public_key});
+  ASSERT_TRUE(doc.ok()) << doc.error().message();
+
+  VerifyOptions options = MockNow();
+  options.expect.user_data = user_data;
+  options.expect.public_key = public_key;
+  options.expect.no_nonce = true;
+  options.expect.pcrs[0] = Filled(48, 0xa0);
+  const crypto::Sha384Digest pcr16 = nsm->DescribePcr(16)->value;
+  options.expect.pcrs[16] = Bytes(pcr16.begin(), pcr16.end());
+  Result<AttestationDocument> verified = VerifyDocument(*doc, options);
+  ASSERT_TRUE(verified.ok()) << verified.error().message();
+  EXPECT_TRUE(IsMockDocument(*verified));
+  EXPECT_EQ(verified->pcrs.size(), 32u);
+  const auto now_ms = static_cast<std::uint64_t>(std::time(nullptr)) * 1000;
+  EXPECT_LE(verified->timestamp_ms, now_ms + 1000);
+  EXPECT_GE(verified->timestamp_ms + 60'000, now_ms);
+
+  options.trust_mock_root = false;
+  EXPECT_EQ(FailedCheck(VerifyDocument(*doc, options)), "root");
+  EXPECT_EQ(FailedCheck(VerifyDocument(*doc, AwsAt(std::time(nullptr)))), "root");
+  options = MockNow();
+  options.expect.public_key = Filled(130, 5);
+  EXPECT_EQ(FailedCheck(VerifyDocument(*doc, options)), "public_key");
+}
+
+TEST(MockNsmTest, RefusesOversizeFields) {
+  auto nsm = Mock();
+  EXPECT_FALSE(nsm->Attest({.user_data = Filled(513, 0)}).ok());
+  EXPECT_FALSE(nsm->Attest({.nonce = Filled(513, 0)}).ok());
+  EXPECT_FALSE(nsm->Attest({.public_key = Filled(1025, 0)}).ok());
+}
+
+// A mock document whose payload is `payload`, properly signed: only the syntax check can
+// refuse it.
+Bytes SignedMockWithPayload(const Bytes& payload) {
+  Result<MockPki> pki = LoadMockPki();
+  const Bytes header = Es384ProtectedHeader();
+  Bytes signature = pki->leaf_key.Sign(SigStructure(header, payload)).value();
+  CborWriter out;
+  out.ArrayHeader(4);
+  out.ByteString(header);
+  out.MapHeader(0);
+  out.ByteString(payload);
+  out.ByteString(signature);
+  return out.Take();
+}
+
+AttestationDocument MockFields() {
+  Result<MockPki> pki = LoadMockPki();
+  AttestationDocument doc;
+  doc.module_id = std::string(kMockModuleId);
+  doc.timestamp_ms = 1;
+  doc.pcrs[0] = Filled(48, 0);
+  doc.certificate = pki->leaf;
+  doc.cabundle = {pki->root, pki->intermediate};
+  return doc;
+}
+
+TEST(DocumentReaderTest, AcceptsTheWriterAndTag18) {
+  const Bytes payload = EncodePayload(MockFields());
+  Result<AttestationDocument> read = ReadPayload(payload);
+  ASSERT_TRUE(read.ok()) << read.error().message();
+  EXPECT_EQ(*read, MockFields());
+  Bytes tagged{0xd2};  // tag 18
+  const Bytes doc = SignedMockWithPayload(payload);
+  tagged.insert(tagged.end(), doc.begin(), doc.end());
+  Result<CoseSign1> cose = ReadCoseSign1(tagged);
+  EXPECT_TRUE(cose.ok()) << cose.error().message();
+  tagged[0] = 0xd3;  // tag 19
+  EXPECT_FALSE(ReadCoseSign1(tagged).ok());
+}
+
+TEST(DocumentReaderTest, RefusesDuplicateUnknownAndMissingKeys) {
+  Bytes payload = EncodePayload(MockFields());
+  // "nonce" -> "nonde": an unknown key.
+  Bytes unknown = payload;
+  unknown[unknown.size() - 3] = 'd';
+  EXPECT_EQ(FailedCheck(VerifyDocument(SignedMockWithPayload(unknown), MockNow())), "syntax");
+  CborWriter twice;
+  twice.MapHeader(2);
+  twice.Text("module_id");
+  twice.Text("a");
+  twice.Text("module_id");
+  twice.Text("b");
+  Result<AttestationDocument> read = ReadPayload(twice.bytes());
+  ASSERT_FALSE(read.ok());
+  EXPECT_NE(read.error().message().find("twice"), std::string::npos);
+  CborWriter missing;
+  missing.MapHeader(1);
+  missing.Text("module_id");
+  missing.Text("a");
+  EXPECT_FALSE(ReadPayload(missing.bytes()).ok());
+}
+
+TEST(DocumentReaderTest, RefusesIndefiniteLengthsAndBadValues) {
+  // {"module_id": (_ "a")}: an indefinite-length text string.
+  const Bytes indefinite = HexDecode(
+                               "a1"
+                               "696d6f64756c655f6964"
+                               "7f6161ff")
+                               .value();
+  Result<AttestationDocument> read = ReadPayload(indefinite);
+  ASSERT_FALSE(read.ok());
+  EXPECT_NE(read.error().message().find("indefinite"), std::string::npos);
+  AttestationDocument bad = MockFields();
+  bad.pcrs[40] = Filled(48, 0);
+  EXPECT_FALSE(ReadPayload(EncodePayload(bad)).ok());
+  bad = MockFields();
+  bad.pcrs[1] = Filled(47, 0);
+  EXPECT_FALSE(ReadPayload(EncodePayload(bad)).ok());
+  bad = MockFields();
+  bad.digest = "SHA256";
+  EXPECT_FALSE(ReadPayload(EncodePayload(bad)).ok());
+  bad = MockFields();
+  bad.timestamp_ms = 0;
+  EXPECT_FALSE(ReadPayload(EncodePayload(bad)).ok());
+  bad = MockFields();
+  bad.user_data = Filled(513, 0);
+  EXPECT_FALSE(ReadPayload(EncodePayload(bad)).ok());
+  EXPECT_FALSE(ReadCoseSign1(Filled(kMaxDocumentBytes + 1, 0)).ok());
+}
+
+TEST(DocumentVerifierTest, RefusesAChainFromAnotherRootEntry) {
+  AttestationDocument doc = MockFields();
+  doc.cabundle[0] = AwsRootDer();
+  EXPECT_EQ(FailedCheck(VerifyDocument(SignedMockWithPayload(EncodePayload(doc)), MockNow())),
+            "root");
+  doc = MockFields();
+  doc.cabundle = {MockRootDer()};  // no intermediate: the leaf cannot chain
+  EXPECT_EQ(FailedCheck(VerifyDocument(SignedMockWithPayload(EncodePayload(doc)), MockNow())),
+            "chain");
+}
+
+}  // namespace
+}  // namespace vigil::attestation

@@ -1,0 +1,52 @@
+// Verifies a signed attestation document as a relying party must (AWS's "Verifying the root
+// of trust", QuorumOS's attestation_doc_from_der and its user-input checks), each failure
+// named by its check:
+//   syntax      the document or its payload is malformed (document_reader.h)
+//   root        the pinned root is the mock PKI's and trust_mock_root is not set, or the
+//               document is the mock's and the root is not; or cabundle[0] is not the root
+//   chain       the leaf does not chain through cabundle[1..] to the pinned root at `time`
+//               (every certificate ECDSA P-384 with SHA-384, CA constraints as X.509 says)
+//   signature   the COSE_Sign1 signature does not verify with the leaf's key
+//   user_data, public_key, nonce, pcrN   a value differs from the caller's expectation
+// Every failure is Failed (exit 1); a malformed root is BadInput.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+
+#include "attestation/document.h"
+#include "base/bytes.h"
+#include "base/result.h"
+
+namespace vigil::attestation {
+
+struct Expectations {
+  std::optional<Bytes> user_data;
+  std::optional<Bytes> public_key;
+  std::optional<Bytes> nonce;
+  // Required: the document's nonce must be absent (QuorumOS's documents carry none).
+  bool no_nonce = false;
+  std::map<int, Bytes> pcrs;
+};
+
+struct VerifyOptions {
+  Bytes root_der;                 // the pinned root (AwsRootDer() by default)
+  std::int64_t time_seconds = 0;  // when the chain must be valid (Unix seconds)
+  bool trust_mock_root = false;   // accept the mock PKI's root; for tests and QEMU only
+  Expectations expect;
+};
+
+// AWS's Nitro Enclaves root (CN=aws.nitro-enclaves), DER; SHA-256 641a0321...79bb5b.
+Bytes AwsRootDer();
+
+// Reads a root certificate file, PEM or DER (BadInput for anything else).
+Result<Bytes> ReadRootCertificate(ByteView file_contents);
+
+// The document's payload once every check passed.
+Result<AttestationDocument> VerifyDocument(ByteView document, const VerifyOptions& options);
+
+// True when the document comes from the mock NSM (its module id says so).
+bool IsMockDocument(const AttestationDocument& document);
+
+}  // namespace vigil::attestation
