@@ -155,7 +155,9 @@ Result<T> DecodeEitherVersion(ByteView data, std::string_view what, ReadFn read)
                          "; as V0, " + v0.error().message());
 }
 
-Result<ManifestEnvelope> ReadEnvelope(BorshReader& in, ManifestVersion version) {
+}  // namespace
+
+Result<ManifestEnvelope> ReadEnvelopeBorsh(BorshReader& in, ManifestVersion version) {
   ManifestEnvelope envelope;
   VIGIL_ASSIGN_OR_RETURN(envelope.manifest, ReadManifestBorsh(in, version));
   for (auto* approvals : {&envelope.manifest_set_approvals, &envelope.share_set_approvals}) {
@@ -167,8 +169,6 @@ Result<ManifestEnvelope> ReadEnvelope(BorshReader& in, ManifestVersion version) 
   }
   return envelope;
 }
-
-}  // namespace
 
 Status WriteManifestBorsh(BorshWriter& out, const Manifest& manifest) {
   if (manifest.version == ManifestVersion::kV2) {
@@ -236,7 +236,7 @@ Result<Manifest> DecodeManifestBorsh(ByteView data) {
 }
 
 Result<ManifestEnvelope> DecodeEnvelopeBorsh(ByteView data) {
-  return DecodeEitherVersion<ManifestEnvelope>(data, "manifest envelope", ReadEnvelope);
+  return DecodeEitherVersion<ManifestEnvelope>(data, "manifest envelope", ReadEnvelopeBorsh);
 }
 
 Result<Bytes> EncodeManifestBorsh(const Manifest& manifest) {

@@ -19,6 +19,9 @@ Status WriteApprovalBorsh(BorshWriter& out, const Approval& approval);
 // Reads one manifest of the given version (V0 or V1) from `in`.
 Result<Manifest> ReadManifestBorsh(BorshReader& in, ManifestVersion version);
 Result<Approval> ReadApprovalBorsh(BorshReader& in);
+// Reads one envelope whose manifest has the given version (V0 or V1) from `in`: a protocol
+// message carries it among other fields.
+Result<ManifestEnvelope> ReadEnvelopeBorsh(BorshReader& in, ManifestVersion version);
 
 // The whole of `data` as a manifest or an envelope. QuorumOS's Borsh carries no version tag:
 // both layouts are tried, and bytes that read completely as both (or as neither) are refused.

@@ -12,80 +12,23 @@
 #include "base/strict_number.h"
 #include "encoding/qos_json.h"
 #include "encoding/strict_json.h"
+#include "quorum/json_fields.h"
 
 namespace vigil::quorum {
 namespace {
 
+using json_fields::BadAt;
+using json_fields::CheckKeys;
+using json_fields::Flag;
+using json_fields::HexField;
+using json_fields::Keys;
+using json_fields::Strings;
+using json_fields::Text;
+using json_fields::Unsigned;
 using nlohmann::json;
-using Keys = std::initializer_list<std::string_view>;
 
 // V2's environment as a whole (env.rs): names plus values, at most 512 KiB.
 constexpr std::size_t kMaxEnvTotalBytes = 512 * 1024;
-
-Error BadAt(const std::string& path, const std::string& problem) {
-  return Error::BadInput("manifest JSON: " + path + ": " + problem);
-}
-
-// `value` must be an object with every `required` key and nothing outside required+optional.
-Status CheckKeys(const json& value, const std::string& path, Keys required, Keys optional = {}) {
-  if (!value.is_object()) return BadAt(path, "must be an object");
-  for (std::string_view key : required) {
-    if (!value.contains(std::string(key))) return BadAt(path, "lacks \"" + std::string(key) + "\"");
-  }
-  for (const auto& item : value.items()) {
-    const std::string& key = item.key();
-    auto known = [&](Keys keys) { return std::find(keys.begin(), keys.end(), key) != keys.end(); };
-    if (!known(required) && !known(optional)) return BadAt(path, "unknown key \"" + key + "\"");
-  }
-  return OkStatus();
-}
-
-// An integer as a JSON number or a decimal string (QuorumOS writes both), within `max`.
-Result<std::uint64_t> Unsigned(const json& value, const std::string& path, std::uint64_t max) {
-  if (value.is_number_unsigned()) {
-    if (value.get<std::uint64_t>() > max) return BadAt(path, "is over " + std::to_string(max));
-    return value.get<std::uint64_t>();
-  }
-  if (value.is_string()) {
-    auto scanned =
-        ScanUnsigned(value.get_ref<const std::string&>(), 0, max, LeadingZeros::kRefused);
-    if (scanned.ok()) return scanned.value;
-  }
-  return BadAt(path, "must be an integer from 0 to " + std::to_string(max));
-}
-
-Result<std::string> Text(const json& value, const std::string& path, std::size_t max) {
-  if (!value.is_string()) return BadAt(path, "must be a string");
-  const std::string& text = value.get_ref<const std::string&>();
-  if (text.size() > max) return BadAt(path, "is longer than " + std::to_string(max) + " bytes");
-  return text;
-}
-
-Result<Bytes> HexField(const json& value, const std::string& path, std::size_t max) {
-  VIGIL_ASSIGN_OR_RETURN(std::string text, Text(value, path, 2 * max));
-  Result<Bytes> bytes = HexDecode(text);
-  if (!bytes.ok()) return BadAt(path, "must be hex");
-  return bytes;
-}
-
-Result<bool> Flag(const json& value, const std::string& path) {
-  if (!value.is_boolean()) return BadAt(path, "must be true or false");
-  return value.get<bool>();
-}
-
-Result<std::vector<std::string>> Strings(const json& value, const std::string& path,
-                                         std::size_t max_count, std::size_t max_bytes) {
-  if (!value.is_array() || value.size() > max_count) {
-    return BadAt(path, "must be an array of at most " + std::to_string(max_count) + " strings");
-  }
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    VIGIL_ASSIGN_OR_RETURN(std::string text,
-                           Text(value[i], path + "[" + std::to_string(i) + "]", max_bytes));
-    out.push_back(std::move(text));
-  }
-  return out;
-}
 
 Result<QuorumMember> ReadMember(const json& value, const std::string& path) {
   VIGIL_RETURN_IF_ERROR(CheckKeys(value, path, {"alias", "pubKey"}));
@@ -441,8 +384,7 @@ Result<Manifest> ParseManifestJson(std::string_view text) {
   return ReadManifest(value);
 }
 
-Result<ManifestEnvelope> ParseEnvelopeJson(std::string_view text) {
-  VIGIL_ASSIGN_OR_RETURN(json value, Parse(text, "a manifest envelope"));
+Result<ManifestEnvelope> ReadEnvelopeJsonValue(const json& value) {
   if (!value.is_object() || !value.contains("manifest")) return BadAt("$", "lacks \"manifest\"");
   ManifestEnvelope envelope;
   VIGIL_ASSIGN_OR_RETURN(envelope.manifest, ReadManifest(value["manifest"]));
@@ -455,6 +397,25 @@ Result<ManifestEnvelope> ParseEnvelopeJson(std::string_view text) {
   VIGIL_ASSIGN_OR_RETURN(envelope.share_set_approvals,
                          ReadApprovals(value[share_key], "$." + share_key));
   return envelope;
+}
+
+Result<Approval> ReadApprovalJsonValue(const json& value, const std::string& path) {
+  return ReadApproval(value, path);
+}
+
+Result<QuorumMember> ReadMemberJsonValue(const json& value, const std::string& path) {
+  return ReadMember(value, path);
+}
+
+json EnvelopeJsonValue(const ManifestEnvelope& envelope) { return EnvelopeToJson<json>(envelope); }
+
+json ApprovalJsonValue(const Approval& approval) { return ApprovalToJson<json>(approval); }
+
+json MemberJsonValue(const QuorumMember& member) { return MemberJson<json>(member); }
+
+Result<ManifestEnvelope> ParseEnvelopeJson(std::string_view text) {
+  VIGIL_ASSIGN_OR_RETURN(json value, Parse(text, "a manifest envelope"));
+  return ReadEnvelopeJsonValue(value);
 }
 
 Result<Approval> ParseApprovalJson(std::string_view text) {

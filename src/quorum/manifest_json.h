@@ -5,6 +5,7 @@
 // refused, naming the path.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
@@ -25,5 +26,14 @@ Result<Approval> ParseApprovalJson(std::string_view text);
 Result<std::string> ManifestJson(const Manifest& manifest);
 Result<std::string> EnvelopeJson(const ManifestEnvelope& envelope);
 std::string ApprovalJson(const Approval& approval);
+
+// The same over parsed JSON values, for the protocol messages that carry envelopes,
+// approvals and members (protocol_json.cc). Writers give sorted objects, for canonical JSON.
+Result<ManifestEnvelope> ReadEnvelopeJsonValue(const nlohmann::json& value);
+Result<Approval> ReadApprovalJsonValue(const nlohmann::json& value, const std::string& path);
+Result<QuorumMember> ReadMemberJsonValue(const nlohmann::json& value, const std::string& path);
+nlohmann::json EnvelopeJsonValue(const ManifestEnvelope& envelope);
+nlohmann::json ApprovalJsonValue(const Approval& approval);
+nlohmann::json MemberJsonValue(const QuorumMember& member);
 
 }  // namespace vigil::quorum
