@@ -4,9 +4,9 @@
 #include <cstdint>
 #include <string_view>
 
-#include "encoding/qos_json.h"
+#include "quorum/qos_json.h"
 
-namespace qos_json = vigil::encoding::qos_json;
+namespace qos_json = vigil::quorum::qos_json;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);

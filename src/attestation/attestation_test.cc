@@ -262,7 +262,7 @@ TEST(DocumentReaderTest, RefusesIndefiniteLengthsAndBadValues) {
                                .value();
   Result<AttestationDocument> read = ReadPayload(indefinite);
   ASSERT_FALSE(read.ok());
-  EXPECT_NE(read.error().message().find("indefinite"), std::string::npos);
+  EXPECT_NE(read.error().message().find("indefinite"), std::string::npos) << read.error().message();
   AttestationDocument bad = MockFields();
   bad.pcrs[40] = Filled(48, 0);
   EXPECT_FALSE(ReadPayload(EncodePayload(bad)).ok());
@@ -279,6 +279,20 @@ TEST(DocumentReaderTest, RefusesIndefiniteLengthsAndBadValues) {
   bad.user_data = Filled(513, 0);
   EXPECT_FALSE(ReadPayload(EncodePayload(bad)).ok());
   EXPECT_FALSE(ReadCoseSign1(Filled(kMaxDocumentBytes + 1, 0)).ok());
+}
+
+TEST(DocumentReaderTest, RefusesCountsBeyondTheBytesBeforeAllocating) {
+  // A map claiming 2^60 entries and an array claiming 2^32 elements: libcbor 0.8 would
+  // allocate storage for them before reading a single element.
+  for (const char* hex : {"bb1000000000000000a0", "9b0000000100000000a0", "5a00010000ff"}) {
+    Result<AttestationDocument> read = ReadPayload(HexDecode(hex).value());
+    ASSERT_FALSE(read.ok()) << hex;
+    EXPECT_NE(read.error().message().find("malformed"), std::string::npos)
+        << read.error().message();
+  }
+  Bytes deep(40, 0x81);  // [[[[...]]]] forty levels deep
+  deep.push_back(0);
+  EXPECT_FALSE(ReadPayload(deep).ok());
 }
 
 TEST(DocumentVerifierTest, RefusesAChainFromAnotherRootEntry) {

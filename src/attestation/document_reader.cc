@@ -22,8 +22,55 @@ using Item = std::unique_ptr<cbor_item_t, ItemDeleter>;
 
 Error Bad(std::string_view what) { return Error::Failed("syntax: " + std::string(what)); }
 
+constexpr int kMaxDepth = 16;
+
+// Walks the heads of one item before libcbor sees it: every length and count must fit in the
+// bytes left (an element takes at least one byte), nothing may be indefinite-length (libcbor
+// 0.8 accepts that) and nesting stops at kMaxDepth. libcbor 0.8 allocates an array's or a
+// map's storage from its declared count before reading any element, so an unchecked count
+// of 2^60 is an allocation of that size.
+Status WalkHeads(ByteView bytes, std::size_t& pos, int depth) {
+  if (depth > kMaxDepth) return Error::Failed("nesting deeper than " + std::to_string(kMaxDepth));
+  if (pos >= bytes.size()) return Error::Failed("truncated CBOR");
+  const std::uint8_t initial = bytes[pos++];
+  const int major = initial >> 5, info = initial & 31;
+  std::uint64_t value = info;
+  if (info >= 24 && info <= 27) {
+    const std::size_t size = std::size_t{1} << (info - 24);
+    if (bytes.size() - pos < size) return Error::Failed("truncated CBOR");
+    value = 0;
+    for (std::size_t i = 0; i < size; ++i) value = value << 8 | bytes[pos++];
+  } else if (info > 27) {
+    return Error::Failed(info == 31 ? "an indefinite length" : "a reserved CBOR head");
+  }
+  const std::uint64_t left = bytes.size() - pos;
+  switch (major) {
+    case 2:
+    case 3:
+      if (value > left) return Error::Failed("a string longer than the bytes left");
+      pos += static_cast<std::size_t>(value);
+      return OkStatus();
+    case 4:
+    case 5: {
+      const std::uint64_t items = major == 5 ? 2 * value : value;
+      if (value > left || items > left) return Error::Failed("more elements than bytes left");
+      for (std::uint64_t i = 0; i < items; ++i) {
+        VIGIL_RETURN_IF_ERROR(WalkHeads(bytes, pos, depth + 1));
+      }
+      return OkStatus();
+    }
+    case 6:
+      return WalkHeads(bytes, pos, depth + 1);
+    default:  // integers, simple values, floats
+      return OkStatus();
+  }
+}
+
 // One complete, definite-length item using every byte.
 Result<Item> Load(ByteView bytes, std::string_view what) {
+  std::size_t end = 0;
+  Status heads = WalkHeads(bytes, end, 0);
+  if (!heads.ok()) return Bad(std::string(what) + " is malformed: " + heads.error().message());
   cbor_load_result result{};
   Item item(cbor_load(bytes.data(), bytes.size(), &result));
   if (!item || result.error.code != CBOR_ERR_NONE) {
@@ -35,35 +82,6 @@ Result<Item> Load(ByteView bytes, std::string_view what) {
                " bytes after its end");
   }
   return item;
-}
-
-// Rejects indefinite lengths anywhere, which libcbor 0.8 accepts.
-bool Definite(const cbor_item_t* item) {
-  switch (cbor_typeof(item)) {
-    case CBOR_TYPE_BYTESTRING:
-      return cbor_bytestring_is_definite(item);
-    case CBOR_TYPE_STRING:
-      return cbor_string_is_definite(item);
-    case CBOR_TYPE_ARRAY:
-      if (!cbor_array_is_definite(item)) return false;
-      for (std::size_t i = 0; i < cbor_array_size(item); ++i) {
-        if (!Definite(cbor_array_handle(item)[i])) return false;
-      }
-      return true;
-    case CBOR_TYPE_MAP:
-      if (!cbor_map_is_definite(item)) return false;
-      for (std::size_t i = 0; i < cbor_map_size(item); ++i) {
-        const cbor_pair& pair = cbor_map_handle(item)[i];
-        if (!Definite(pair.key) || !Definite(pair.value)) return false;
-      }
-      return true;
-    case CBOR_TYPE_TAG: {
-      Item inner(cbor_tag_item(item));
-      return Definite(inner.get());
-    }
-    default:
-      return true;
-  }
 }
 
 Result<Bytes> ByteString(const cbor_item_t* item, std::size_t min, std::size_t max,
@@ -183,7 +201,6 @@ Result<CoseSign1> ReadCoseSign1(ByteView document) {
     document = document.subspan(1);
   }
   VIGIL_ASSIGN_OR_RETURN(Item array, Load(document, "the document"));
-  if (!Definite(array.get())) return Bad("the document uses an indefinite length");
   if (!cbor_isa_array(array.get()) || cbor_array_size(array.get()) != 4) {
     return Bad("the document is not a COSE_Sign1 (an array of 4)");
   }
@@ -204,7 +221,6 @@ Result<CoseSign1> ReadCoseSign1(ByteView document) {
 
 Result<AttestationDocument> ReadPayload(ByteView payload) {
   VIGIL_ASSIGN_OR_RETURN(Item map, Load(payload, "the payload"));
-  if (!Definite(map.get())) return Bad("the payload uses an indefinite length");
   if (!cbor_isa_map(map.get())) return Bad("the payload is not a map");
   AttestationDocument out;
   out.digest.clear();

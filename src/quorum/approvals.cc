@@ -4,7 +4,7 @@
 #include <string>
 
 #include "crypto/p256.h"
-#include "encoding/qos_json.h"
+#include "quorum/qos_json.h"
 #include "quorum/manifest_borsh.h"
 #include "quorum/manifest_json.h"
 

@@ -10,7 +10,7 @@
 
 #include "base/hex.h"
 #include "base/strict_number.h"
-#include "encoding/qos_json.h"
+#include "quorum/qos_json.h"
 #include "encoding/strict_json.h"
 #include "quorum/json_fields.h"
 
@@ -425,14 +425,14 @@ Result<Approval> ParseApprovalJson(std::string_view text) {
 
 Result<std::string> ManifestJson(const Manifest& manifest) {
   if (manifest.version == ManifestVersion::kV2) {
-    return encoding::qos_json::Serialize(ManifestToJson<json>(manifest));
+    return quorum::qos_json::Serialize(ManifestToJson<json>(manifest));
   }
   return ManifestToJson<nlohmann::ordered_json>(manifest).dump();
 }
 
 Result<std::string> EnvelopeJson(const ManifestEnvelope& envelope) {
   if (envelope.manifest.version == ManifestVersion::kV2) {
-    return encoding::qos_json::Serialize(EnvelopeToJson<json>(envelope));
+    return quorum::qos_json::Serialize(EnvelopeToJson<json>(envelope));
   }
   return EnvelopeToJson<nlohmann::ordered_json>(envelope).dump();
 }

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "base/hex.h"
-#include "encoding/qos_json.h"
+#include "quorum/qos_json.h"
 #include "encoding/strict_json.h"
 #include "quorum/frame.h"
 #include "quorum/json_fields.h"
@@ -489,7 +489,7 @@ Result<std::string> EncodeJsonMsg(const ProtocolMsg& msg) {
     VIGIL_ASSIGN_OR_RETURN(json fields, Fields(msg));
     value = json{{MessageName(msg.kind), std::move(fields)}};
   }
-  return encoding::qos_json::Serialize(value);
+  return quorum::qos_json::Serialize(value);
 }
 
 Result<ProtocolMsg> DecodeJsonMsg(std::string_view text) {

@@ -1,4 +1,4 @@
-#include "encoding/qos_json.h"
+#include "quorum/qos_json.h"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@
 #include "base/hex.h"
 #include "crypto/hash.h"
 
-namespace vigil::encoding::qos_json {
+namespace vigil::quorum::qos_json {
 namespace {
 
 using Json = nlohmann::json;
@@ -271,9 +271,9 @@ TEST(QosJsonParse, RoundTripsRandomValues) {
 }
 
 }  // namespace
-}  // namespace vigil::encoding::qos_json
+}  // namespace vigil::quorum::qos_json
 
-namespace vigil::encoding::qos_json {
+namespace vigil::quorum::qos_json {
 namespace {
 
 // Parse errors say where and what, never quote the input (it may hold secrets).
@@ -289,4 +289,4 @@ TEST(QosJsonErrors, DoNotEchoTheInput) {
 }
 
 }  // namespace
-}  // namespace vigil::encoding::qos_json
+}  // namespace vigil::quorum::qos_json

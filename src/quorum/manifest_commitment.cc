@@ -1,4 +1,4 @@
-#include "encoding/manifest_commitment.h"
+#include "quorum/manifest_commitment.h"
 
 #include <array>
 #include <cstdint>
@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "crypto/hash.h"
-#include "encoding/qos_json.h"
+#include "quorum/qos_json.h"
 
-namespace vigil::encoding {
+namespace vigil::quorum {
 namespace {
 
 constexpr std::size_t kSec1PointSize = 65;
@@ -68,4 +68,4 @@ Bytes ManifestPcr(ByteView commitment) {
   return hasher.Finish();
 }
 
-}  // namespace vigil::encoding
+}  // namespace vigil::quorum

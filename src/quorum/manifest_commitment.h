@@ -10,7 +10,7 @@
 #include "base/bytes.h"
 #include "base/result.h"
 
-namespace vigil::encoding {
+namespace vigil::quorum {
 
 enum class ManifestPhase { kSetup, kLive };
 
@@ -38,4 +38,4 @@ Result<Bytes> ManifestCommitment(ManifestPhase phase, ByteView manifest_hash,
 // SHA-384(48 zero bytes || commitment).
 Bytes ManifestPcr(ByteView commitment);
 
-}  // namespace vigil::encoding
+}  // namespace vigil::quorum

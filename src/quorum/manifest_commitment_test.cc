@@ -1,4 +1,4 @@
-#include "encoding/manifest_commitment.h"
+#include "quorum/manifest_commitment.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 
 #include "base/hex.h"
 
-namespace vigil::encoding {
+namespace vigil::quorum {
 namespace {
 
 // shared/vectors/README.md, qos/ (qos_nsm's manifest_commitment_pcr_test_vectors).
@@ -83,4 +83,4 @@ TEST(ManifestCommitment, RejectsWrongSizes) {
 }
 
 }  // namespace
-}  // namespace vigil::encoding
+}  // namespace vigil::quorum

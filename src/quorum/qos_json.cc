@@ -1,4 +1,4 @@
-#include "encoding/qos_json.h"
+#include "quorum/qos_json.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -9,7 +9,7 @@
 #include "base/utf8.h"
 #include "encoding/strict_json.h"
 
-namespace vigil::encoding::qos_json {
+namespace vigil::quorum::qos_json {
 namespace {
 
 using Json = nlohmann::json;
@@ -245,7 +245,7 @@ class CanonicalSax : public nlohmann::json_sax<Json> {
 
   bool parse_error(std::size_t position, const std::string& /*last_token*/,
                    const nlohmann::json::exception& error) override {
-    return Fail(DescribeJsonParseError(position, error));
+    return Fail(encoding::DescribeJsonParseError(position, error));
   }
 
   Json TakeRoot() { return std::move(root_); }
@@ -363,4 +363,4 @@ Result<Json> ParseCanonical(std::string_view text) {
   return value;
 }
 
-}  // namespace vigil::encoding::qos_json
+}  // namespace vigil::quorum::qos_json

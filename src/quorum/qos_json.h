@@ -14,7 +14,7 @@
 
 #include "base/result.h"
 
-namespace vigil::encoding::qos_json {
+namespace vigil::quorum::qos_json {
 
 // qos_json::MAX_DEPTH: the root is at depth 0 and no value may be deeper than 8.
 inline constexpr std::size_t kMaxDepth = 8;
@@ -34,4 +34,4 @@ Result<std::string> Serialize(const nlohmann::json& value);
 // BadInput otherwise, with a message naming the problem and where it is.
 Result<nlohmann::json> ParseCanonical(std::string_view text);
 
-}  // namespace vigil::encoding::qos_json
+}  // namespace vigil::quorum::qos_json
