@@ -31,3 +31,12 @@ target_link_libraries(asio INTERFACE Threads::Threads)
 if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
   target_compile_definitions(asio INTERFACE ASIO_HAS_CO_AWAIT=1)
 endif()
+
+# libcrypto for vigil_crypto: the shared library, except in executables that set the target
+# property VIGIL_STATIC (vigil-enclave runs inside images, which hold no shared libraries).
+# The generator expression is evaluated for the executable being linked.
+find_library(VIGIL_LIBCRYPTO_STATIC NAMES libcrypto.a REQUIRED)
+add_library(vigil_libcrypto INTERFACE)
+target_link_libraries(vigil_libcrypto INTERFACE
+  "$<IF:$<BOOL:$<TARGET_PROPERTY:VIGIL_STATIC>>,${VIGIL_LIBCRYPTO_STATIC},OpenSSL::Crypto>"
+  "$<$<BOOL:$<TARGET_PROPERTY:VIGIL_STATIC>>:${CMAKE_DL_LIBS}>")

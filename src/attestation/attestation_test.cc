@@ -10,6 +10,7 @@
 #include "attestation/document_writer.h"
 #include "attestation/mock_nsm.h"
 #include "attestation/mock_pki.h"
+#include "attestation/pcrs_file.h"
 #include "base/hex.h"
 #include "crypto/es384.h"
 #include "crypto/hash.h"
@@ -304,6 +305,25 @@ TEST(DocumentVerifierTest, RefusesAChainFromAnotherRootEntry) {
   doc.cabundle = {MockRootDer()};  // no intermediate: the leaf cannot chain
   EXPECT_EQ(FailedCheck(VerifyDocument(SignedMockWithPayload(EncodePayload(doc)), MockNow())),
             "chain");
+}
+
+}  // namespace
+}  // namespace vigil::attestation
+
+namespace vigil::attestation {
+namespace {
+
+TEST(PcrsFileTest, ReadsQuorumOsLines) {
+  const std::string a(96, 'a'), b(96, 'b');
+  Result<std::map<int, Bytes>> pcrs = ParsePcrsFile(a + " PCR0\n" + b + " PCR2\n\n");
+  ASSERT_TRUE(pcrs.ok()) << pcrs.error().message();
+  EXPECT_EQ(pcrs->size(), 2u);
+  EXPECT_EQ(pcrs->at(2), Bytes(48, 0xbb));
+  EXPECT_FALSE(ParsePcrsFile(a + " PCR0\n" + b + " PCR0\n").ok());
+  EXPECT_FALSE(ParsePcrsFile(a + " PCR32\n").ok());
+  EXPECT_FALSE(ParsePcrsFile(a + " PCR01\n").ok());
+  EXPECT_FALSE(ParsePcrsFile(a.substr(2) + " PCR1\n").ok());
+  EXPECT_FALSE(ParsePcrsFile(a + "\tPCR1\n").ok());
 }
 
 }  // namespace

@@ -119,7 +119,7 @@ MemoryLog BuildLog(std::uint64_t size) {
 
 // Relative to the project root, where ctest runs the tests. (__FILE__ cannot help: the build
 // maps the source directory away with -ffile-prefix-map.)
-constexpr char kVectorDir[] = "../shared/vectors/rfc6962";
+constexpr char kVectorDir[] = "tests/data/rfc6962";
 
 // Proof and leaf hashes must decode to exactly 32 bytes: the verifier takes Hash, so
 // anything else is refused here, and that refusal counts as rejecting the vector.

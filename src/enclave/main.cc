@@ -1,0 +1,92 @@
+// vigil-enclave: the QuorumOS protocol inside an image (docs/SPEC-enclave.md). vigil-init
+// starts it when the image spec has a [quorum] table; tests run it as a process on a Unix
+// socket.
+//
+//   vigil-enclave (--usock PATH | --serial-port NAME) --mock-nsm [--boot-pcrs FILE]
+//                 [--state-dir DIR] [--image-pivot PATH]
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "attestation/mock_nsm.h"
+#include "attestation/pcrs_file.h"
+#include "base/file.h"
+#include "enclave/processor.h"
+#include "enclave/server.h"
+
+namespace {
+
+using namespace vigil;  // NOLINT: a binary's entry point
+
+struct Options {
+  std::string usock, serial_port, boot_pcrs, image_pivot, state_dir = "/";
+  bool mock_nsm = false;
+};
+
+constexpr char kUsage[] =
+    "usage: vigil-enclave (--usock PATH | --serial-port NAME) --mock-nsm [--boot-pcrs FILE]\n"
+    "                     [--state-dir DIR] [--image-pivot PATH]\n";
+
+Result<Options> ParseOptions(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view flag = argv[i];
+    if (flag == "--mock-nsm") {
+      options.mock_nsm = true;
+      continue;
+    }
+    if (i + 1 >= argc) return Error::BadInput(std::string(flag) + " needs a value\n" + kUsage);
+    std::string* target = flag == "--usock"         ? &options.usock
+                          : flag == "--serial-port" ? &options.serial_port
+                          : flag == "--boot-pcrs"   ? &options.boot_pcrs
+                          : flag == "--image-pivot" ? &options.image_pivot
+                          : flag == "--state-dir"   ? &options.state_dir
+                                                    : nullptr;
+    if (target == nullptr)
+      return Error::BadInput("unknown option " + std::string(flag) + "\n" + kUsage);
+    *target = argv[++i];
+  }
+  if (options.usock.empty() == options.serial_port.empty()) {
+    return Error::BadInput(std::string("give exactly one of --usock and --serial-port\n") + kUsage);
+  }
+  if (!options.mock_nsm) {
+    return Error::MissingEnv(
+        "only --mock-nsm is available: the Nitro Secure Module provider (/dev/nsm) is not "
+        "built yet");
+  }
+  return options;
+}
+
+Result<std::unique_ptr<attestation::AttestationProvider>> MockProvider(const Options& options) {
+  std::map<int, Bytes> boot;
+  if (!options.boot_pcrs.empty()) {
+    VIGIL_ASSIGN_OR_RETURN(Bytes text, ReadFile(options.boot_pcrs, 64 * 1024));
+    VIGIL_ASSIGN_OR_RETURN(boot, attestation::ParsePcrsFile(AsText(text)));
+  }
+  VIGIL_ASSIGN_OR_RETURN(auto nsm, attestation::MockNsm::Create(boot));
+  std::fprintf(stderr,
+               "vigil-enclave: attestation by the MOCK NSM: its documents prove nothing (PCR0-2 "
+               "are what the host said they are)\n");
+  return std::unique_ptr<attestation::AttestationProvider>(std::move(nsm));
+}
+
+Status Run(int argc, char** argv) {
+  VIGIL_ASSIGN_OR_RETURN(Options options, ParseOptions(argc, argv));
+  VIGIL_ASSIGN_OR_RETURN(auto provider, MockProvider(options));
+  enclave::EnclaveConfig config{
+      .state_dir = options.state_dir, .version = VIGIL_VERSION, .commit = "unknown"};
+  if (!options.image_pivot.empty()) config.image_pivot = options.image_pivot;
+  enclave::EnclaveProcessor processor(std::move(config), std::move(provider));
+  if (!options.usock.empty()) return enclave::ServeUnixSocket(options.usock, processor);
+  return enclave::ServeSerialPort(options.serial_port, processor);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Status status = Run(argc, argv);
+  if (status.ok()) return 0;
+  std::fprintf(stderr, "vigil-enclave: %s\n", status.error().message().c_str());
+  return status.error().exit_code();
+}

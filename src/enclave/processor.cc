@@ -1,0 +1,198 @@
+#include "enclave/processor.h"
+
+#include <string>
+
+#include "base/file.h"
+#include "base/hex.h"
+#include "crypto/envelope.h"
+#include "crypto/shamir.h"
+#include "enclave/refusal.h"
+#include "enclave/seed_file.h"
+#include "quorum/approvals.h"
+#include "quorum/manifest_commitment.h"
+#include "quorum/manifest_json.h"
+
+namespace vigil::enclave {
+namespace {
+
+using quorum::MessageKind;
+using quorum::ProtocolErrorKind;
+using quorum::ProtocolMsg;
+using quorum::ProtocolPhase;
+
+// The ProtocolError for a refusal: the kind its message names, else `fallback` with the
+// message as its text where the kind carries one.
+quorum::ProtocolError ToProtocolError(const Error& error, ProtocolErrorKind fallback) {
+  const std::string& message = error.message();
+  const std::string name = message.substr(0, message.find(':'));
+  std::optional<ProtocolErrorKind> kind = quorum::ProtocolErrorFromName(name);
+  if (kind && quorum::ProtocolErrorShapeOf(*kind) == quorum::ProtocolErrorShape::kUnit) {
+    return quorum::MakeProtocolError(*kind);
+  }
+  // "Name: expected X, actual Y" for the variants that carry both.
+  const auto expected = message.find(": expected "), actual = message.find(", actual ");
+  if (kind && quorum::ProtocolErrorShapeOf(*kind) == quorum::ProtocolErrorShape::kExpectedActual &&
+      expected != std::string::npos && actual != std::string::npos && expected < actual) {
+    return quorum::MakeProtocolError(*kind, message.substr(expected + 11, actual - expected - 11),
+                                     message.substr(actual + 9));
+  }
+  return quorum::MakeProtocolError(fallback, message);
+}
+
+ProtocolErrorKind FallbackFor(MessageKind kind) {
+  return kind == MessageKind::kProvisionRequest ? ProtocolErrorKind::kQosCrypto
+                                                : ProtocolErrorKind::kQosAttestError;
+}
+
+}  // namespace
+
+EnclaveProcessor::EnclaveProcessor(EnclaveConfig config,
+                                   std::unique_ptr<attestation::AttestationProvider> nsm)
+    : config_(std::move(config)), nsm_(std::move(nsm)) {}
+
+EnclaveProcessor::~EnclaveProcessor() = default;
+
+ProtocolMsg EnclaveProcessor::Handle(const ProtocolMsg& request) {
+  if (!quorum::PhaseAccepts(phase_, request.kind)) {
+    return quorum::ErrorResponse(quorum::NoMatchingRoute(phase_));
+  }
+  bool complete = true;
+  Result<ProtocolMsg> answer = Route(request, complete);
+  phase_ = quorum::NextPhase(phase_, request.kind, answer.ok(), complete);
+  if (answer.ok()) return std::move(*answer);
+  return quorum::ErrorResponse(ToProtocolError(answer.error(), FallbackFor(request.kind)));
+}
+
+std::optional<PivotLaunch> EnclaveProcessor::TakePivot() {
+  std::optional<PivotLaunch> pivot = std::move(pivot_);
+  pivot_.reset();
+  return pivot;
+}
+
+Result<ProtocolMsg> EnclaveProcessor::Route(const ProtocolMsg& request, bool& complete) {
+  switch (request.kind) {
+    case MessageKind::kStatusRequest: {
+      ProtocolMsg answer = quorum::Request(MessageKind::kStatusResponse);
+      answer.phase = phase_;
+      return answer;
+    }
+    case MessageKind::kVersionRequest: {
+      ProtocolMsg answer = quorum::Request(MessageKind::kVersionResponse);
+      answer.version = config_.version;
+      answer.commit = config_.commit;
+      return answer;
+    }
+    case MessageKind::kManifestEnvelopeRequest: {
+      ProtocolMsg answer = quorum::Request(MessageKind::kManifestEnvelopeResponse);
+      answer.envelope = envelope_;
+      return answer;
+    }
+    case MessageKind::kBootStandardRequest:
+    case MessageKind::kBootStandardJsonEnvelopeRequest:
+      return BootStandard(request);
+    case MessageKind::kProvisionRequest:
+      return Provision(request, complete);
+    case MessageKind::kLiveAttestationDocRequest:
+      return LiveAttestation();
+    default:
+      // Genesis and key forwarding come with the quorum runtime's part 2.
+      return Refuse(ProtocolErrorKind::kInvalidMsg,
+                    std::string(quorum::MessageName(request.kind)) + " is not supported yet");
+  }
+}
+
+Result<Bytes> EnclaveProcessor::CheckPivot(const ProtocolMsg& request) {
+  Bytes pivot = request.pivot;
+  if (pivot.empty()) {
+    if (!config_.image_pivot) {
+      return Refuse(ProtocolErrorKind::kFailedToPutPivot,
+                    "the request carries no pivot and the image has no target");
+    }
+    VIGIL_ASSIGN_OR_RETURN(pivot, ReadFile(*config_.image_pivot, 1ull << 30));
+  }
+  const crypto::Sha256Digest actual = crypto::Sha256(pivot);
+  const Bytes& expected = envelope_->manifest.pivot.hash;
+  if (Bytes(actual.begin(), actual.end()) != expected) {
+    return Refuse(ProtocolErrorKind::kInvalidPivotHash,
+                  "expected " + HexEncode(expected) + ", actual " + HexEncode(actual));
+  }
+  return pivot;
+}
+
+Result<ProtocolMsg> EnclaveProcessor::BootStandard(const ProtocolMsg& request) {
+  if (!request.envelope) return Refuse(ProtocolErrorKind::kInvalidMsg, "no manifest envelope");
+  envelope_ = *request.envelope;
+  VIGIL_ASSIGN_OR_RETURN(manifest_hash_, quorum::ManifestHash(envelope_->manifest));
+  VIGIL_RETURN_IF_ERROR(quorum::CheckApprovals(envelope_->manifest, manifest_hash_,
+                                               envelope_->manifest_set_approvals));
+  if (!envelope_->share_set_approvals.empty()) {
+    return Refuse(ProtocolErrorKind::kBadShareSetApprovals);
+  }
+  VIGIL_ASSIGN_OR_RETURN(Bytes pivot, CheckPivot(request));
+  VIGIL_ASSIGN_OR_RETURN(setup_key_, crypto::qos::P256Pair::Generate());
+  VIGIL_ASSIGN_OR_RETURN(live_key_, crypto::qos::P256Pair::Generate());
+  VIGIL_RETURN_IF_ERROR(CommitToPcrs());
+  pivot_path_ = config_.state_dir / "qos.pivot.bin";
+  VIGIL_RETURN_IF_ERROR(WriteFileAtomic(pivot_path_, pivot, 0700));
+  VIGIL_ASSIGN_OR_RETURN(std::string envelope_json, quorum::EnvelopeJson(*envelope_));
+  VIGIL_RETURN_IF_ERROR(
+      WriteFileAtomic(config_.state_dir / "qos.manifest", AsBytes(envelope_json), 0644));
+  VIGIL_RETURN_IF_ERROR(WriteSeedFile(config_.state_dir / "qos.ephemeral.key", setup_key_->seed()));
+  return Attested(MessageKind::kBootStandardResponse, *setup_key_);
+}
+
+// PCR16 and PCR17 must be unlocked and zero; they take the setup and live commitments, then
+// every PCR is locked and the values checked again (QuorumOS's boot standard, step 2).
+Status EnclaveProcessor::CommitToPcrs() {
+  VIGIL_ASSIGN_OR_RETURN(attestation::NsmDescription nsm, nsm_->Describe());
+  if (nsm.digest != "SHA384" || nsm.max_pcrs < 32) {
+    return Refuse(ProtocolErrorKind::kQosAttestError, "the NSM does not offer 32 SHA-384 PCRs");
+  }
+  const std::pair<quorum::ManifestPhase, const crypto::qos::P256Pair*> commitments[] = {
+      {quorum::ManifestPhase::kSetup, &*setup_key_}, {quorum::ManifestPhase::kLive, &*live_key_}};
+  for (const auto& [phase, key] : commitments) {
+    const int index = quorum::ManifestCommitmentPcrIndex(phase);
+    VIGIL_ASSIGN_OR_RETURN(attestation::PcrState before, nsm_->DescribePcr(index));
+    if (before.locked || before.value != crypto::Sha384Digest{}) {
+      return Refuse(ProtocolErrorKind::kQosAttestError,
+                    "PCR" + std::to_string(index) + " is not fresh: locked or extended before");
+    }
+    VIGIL_ASSIGN_OR_RETURN(Bytes commitment,
+                           quorum::ManifestCommitment(phase, manifest_hash_, key->public_key()));
+    VIGIL_RETURN_IF_ERROR(nsm_->ExtendPcr(index, commitment).status());
+    VIGIL_ASSIGN_OR_RETURN(attestation::PcrState after, nsm_->DescribePcr(index));
+    if (Bytes(after.value.begin(), after.value.end()) != quorum::ManifestPcr(commitment)) {
+      return Refuse(ProtocolErrorKind::kQosAttestError,
+                    "PCR" + std::to_string(index) + " does not hold its commitment");
+    }
+  }
+  VIGIL_RETURN_IF_ERROR(nsm_->LockPcrs(nsm.max_pcrs));
+  VIGIL_ASSIGN_OR_RETURN(attestation::NsmDescription locked, nsm_->Describe());
+  if (locked.locked_pcrs.size() < 32) {
+    return Refuse(ProtocolErrorKind::kQosAttestError, "the PCRs did not lock");
+  }
+  return OkStatus();
+}
+
+Result<ProtocolMsg> EnclaveProcessor::Attested(MessageKind kind, const crypto::qos::P256Pair& key) {
+  attestation::AttestationRequest request;
+  request.user_data = Bytes(manifest_hash_.begin(), manifest_hash_.end());
+  request.public_key = key.public_key();
+  VIGIL_ASSIGN_OR_RETURN(Bytes document, nsm_->Attest(request));
+  ProtocolMsg answer = quorum::Request(kind);
+  quorum::NsmResponse nsm;
+  nsm.kind = quorum::NsmResponse::Kind::kAttestation;
+  nsm.data = std::move(document);
+  answer.nsm = std::move(nsm);
+  return answer;
+}
+
+Result<ProtocolMsg> EnclaveProcessor::LiveAttestation() {
+  if (!envelope_) return Refuse(ProtocolErrorKind::kFailedToGetManifestEnvelope);
+  VIGIL_ASSIGN_OR_RETURN(ProtocolMsg answer, Attested(MessageKind::kLiveAttestationDocResponse,
+                                                      rotated_ ? *live_key_ : *setup_key_));
+  answer.envelope = envelope_;
+  return answer;
+}
+
+}  // namespace vigil::enclave

@@ -1,0 +1,206 @@
+#include "enclave/processor.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "attestation/document_verifier.h"
+#include "attestation/mock_nsm.h"
+#include "base/hex.h"
+#include "crypto/envelope.h"
+#include "crypto/p256_key_files.h"
+#include "quorum/approvals.h"
+#include "quorum/manifest_commitment.h"
+#include "quorum/manifest_json.h"
+
+namespace vigil::enclave {
+namespace {
+
+namespace fs = std::filesystem;
+using quorum::MessageKind;
+using quorum::ProtocolErrorKind;
+using quorum::ProtocolMsg;
+using quorum::ProtocolPhase;
+
+const std::string kE2e = "tests/data/qos/boot-e2e/";
+const Bytes kPivot = {'#', '!', 'p', 'i', 'v', 'o', 't'};
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+// The test data's secrets are world-readable, which ReadP256Pair refuses; read the seed.
+crypto::qos::P256Pair User(int n) {
+  const Bytes seed = HexDecode(ReadText(kE2e + "user" + std::to_string(n) + ".secret")).value();
+  return crypto::qos::P256Pair::FromSeed(crypto::SecretBytes(seed)).value();
+}
+
+quorum::QuorumMember Member(int n) {
+  return {"user" + std::to_string(n),
+          HexDecode(ReadText(kE2e + "user" + std::to_string(n) + ".pub")).value()};
+}
+
+// The golden manifest, re-aimed at boot-e2e's 2-of-3 sets, quorum key and our pivot.
+quorum::Manifest TestManifest() {
+  quorum::Manifest manifest =
+      quorum::ParseManifestJson(ReadText("tests/data/qos/golden/manifest.json")).value();
+  manifest.name_space.name = "quit-coding-to-vape";
+  manifest.name_space.quorum_key = HexDecode(ReadText(kE2e + "quorum_key.pub")).value();
+  const crypto::Sha256Digest pivot_hash = crypto::Sha256(kPivot);
+  manifest.pivot.hash = Bytes(pivot_hash.begin(), pivot_hash.end());
+  manifest.pivot.args = {"--challenge", "c0ffee"};
+  manifest.manifest_set = {.threshold = 2, .members = {Member(1), Member(2), Member(3)}};
+  manifest.share_set = manifest.manifest_set;
+  return manifest;
+}
+
+quorum::Approval Approve(int n, const crypto::Sha256Digest& hash) {
+  return {.signature = User(n).Sign(hash).value(), .member = Member(n)};
+}
+
+class ProcessorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("vigil-enclave-test-" + std::to_string(getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    auto nsm = attestation::MockNsm::Create({{0, Bytes(48, 0xa0)}}).value();
+    processor_ = std::make_unique<EnclaveProcessor>(
+        EnclaveConfig{.state_dir = dir_, .version = "test", .commit = "c"}, std::move(nsm));
+    manifest_ = TestManifest();
+    hash_ = quorum::ManifestHash(manifest_).value();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  ProtocolMsg Boot(std::vector<int> approvers, Bytes pivot = kPivot) {
+    ProtocolMsg request = quorum::Request(MessageKind::kBootStandardRequest);
+    request.envelope = quorum::ManifestEnvelope{.manifest = manifest_};
+    for (int n : approvers) request.envelope->manifest_set_approvals.push_back(Approve(n, hash_));
+    request.pivot = std::move(pivot);
+    return processor_->Handle(request);
+  }
+
+  // The share holder's side: its share decrypted with its own key, encrypted to `to`.
+  ProtocolMsg Provision(int n, const Bytes& to) {
+    std::ifstream in(kE2e + "user" + std::to_string(n) + ".share", std::ios::binary);
+    const Bytes sealed((std::istreambuf_iterator<char>(in)), {});
+    crypto::SecretBytes share = crypto::qos::Decrypt(User(n), sealed).value();
+    ProtocolMsg request = quorum::Request(MessageKind::kProvisionRequest);
+    request.share =
+        crypto::qos::Encrypt(crypto::qos::P256Public::FromBytes(to).value(), share.view()).value();
+    request.approval = Approve(n, hash_);
+    return processor_->Handle(request);
+  }
+
+  attestation::AttestationDocument Verify(const ProtocolMsg& answer) {
+    EXPECT_TRUE(answer.nsm.has_value());
+    attestation::VerifyOptions options{.root_der = attestation::MockRootDer(),
+                                       .time_seconds = std::time(nullptr),
+                                       .trust_mock_root = true};
+    options.expect.user_data = Bytes(hash_.begin(), hash_.end());
+    options.expect.no_nonce = true;
+    Result<attestation::AttestationDocument> doc =
+        attestation::VerifyDocument(answer.nsm->data, options);
+    EXPECT_TRUE(doc.ok()) << doc.error().message();
+    return *doc;
+  }
+
+  fs::path dir_;
+  std::unique_ptr<EnclaveProcessor> processor_;
+  quorum::Manifest manifest_;
+  crypto::Sha256Digest hash_{};
+};
+
+ProtocolErrorKind ErrorOf(const ProtocolMsg& answer) {
+  EXPECT_EQ(answer.kind, MessageKind::kProtocolErrorResponse);
+  return answer.error.kind;
+}
+
+TEST_F(ProcessorTest, BootsProvisionsAndHandsOverThePivot) {
+  EXPECT_EQ(ErrorOf(Provision(1, User(3).public_key())), ProtocolErrorKind::kNoMatchingRoute);
+  ProtocolMsg booted = Boot({1, 2});
+  ASSERT_EQ(booted.kind, MessageKind::kBootStandardResponse)
+      << quorum::DescribeProtocolError(booted.error);
+  EXPECT_EQ(processor_->phase(), ProtocolPhase::kWaitingForQuorumShards);
+  attestation::AttestationDocument doc = Verify(booted);
+  const Bytes setup_key = *doc.public_key;
+  // PCR16 commits to the manifest and the setup key; every PCR is locked.
+  const Bytes commitment =
+      quorum::ManifestCommitment(quorum::ManifestPhase::kSetup, hash_, setup_key).value();
+  EXPECT_EQ(doc.pcrs.at(16), quorum::ManifestPcr(commitment));
+  EXPECT_EQ(doc.pcrs.at(0), Bytes(48, 0xa0));
+
+  ProtocolMsg first = Provision(1, setup_key);
+  ASSERT_EQ(first.kind, MessageKind::kProvisionResponse);
+  EXPECT_FALSE(first.reconstructed);
+  EXPECT_EQ(ErrorOf(Provision(1, setup_key)), ProtocolErrorKind::kDuplicateApproval);
+  EXPECT_EQ(ErrorOf(Provision(3, User(3).public_key())), ProtocolErrorKind::kDecryptionFailed);
+  EXPECT_EQ(processor_->phase(), ProtocolPhase::kWaitingForQuorumShards) << "still waiting";
+  EXPECT_FALSE(fs::exists(dir_ / "qos.quorum.key"));
+
+  ProtocolMsg second = Provision(2, setup_key);
+  ASSERT_EQ(second.kind, MessageKind::kProvisionResponse)
+      << quorum::DescribeProtocolError(second.error);
+  EXPECT_TRUE(second.reconstructed);
+  EXPECT_EQ(processor_->phase(), ProtocolPhase::kQuorumKeyProvisioned);
+  crypto::qos::P256Pair quorum_key = crypto::ReadP256Pair(dir_ / "qos.quorum.key").value();
+  EXPECT_EQ(quorum_key.public_key(), manifest_.name_space.quorum_key);
+  EXPECT_EQ(fs::status(dir_ / "qos.quorum.key").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  std::optional<PivotLaunch> pivot = processor_->TakePivot();
+  ASSERT_TRUE(pivot.has_value());
+  EXPECT_EQ(pivot->args, manifest_.pivot.args);
+  EXPECT_FALSE(processor_->TakePivot().has_value()) << "started once";
+
+  // The live attestation now carries the live key, committed in PCR17.
+  ProtocolMsg live = processor_->Handle(quorum::Request(MessageKind::kLiveAttestationDocRequest));
+  attestation::AttestationDocument live_doc = Verify(live);
+  EXPECT_NE(*live_doc.public_key, setup_key);
+  EXPECT_EQ(live_doc.pcrs.at(17),
+            quorum::ManifestPcr(quorum::ManifestCommitment(quorum::ManifestPhase::kLive, hash_,
+                                                           *live_doc.public_key)
+                                    .value()));
+  EXPECT_EQ(ErrorOf(Provision(3, setup_key)), ProtocolErrorKind::kNoMatchingRoute);
+}
+
+TEST_F(ProcessorTest, TooFewApprovalsBrickTheBootAsQuorumOsDoes) {
+  EXPECT_EQ(ErrorOf(Boot({1})), ProtocolErrorKind::kNotEnoughApprovals);
+  EXPECT_EQ(processor_->phase(), ProtocolPhase::kUnrecoverableError);
+  EXPECT_EQ(ErrorOf(Boot({1, 2})), ProtocolErrorKind::kNoMatchingRoute);
+}
+
+TEST_F(ProcessorTest, APivotThatIsNotTheManifestsIsRefused) {
+  ProtocolMsg answer = Boot({1, 2}, Bytes{'x'});
+  EXPECT_EQ(ErrorOf(answer), ProtocolErrorKind::kInvalidPivotHash);
+  EXPECT_EQ(answer.error.text, HexEncode(manifest_.pivot.hash));
+  EXPECT_EQ(answer.error.actual, HexEncode(crypto::Sha256(Bytes{'x'})));
+  EXPECT_FALSE(fs::exists(dir_ / "qos.pivot.bin"));
+}
+
+TEST_F(ProcessorTest, AShareFromOutsideTheShareSetIsRefused) {
+  manifest_.share_set.members.pop_back();  // user3 holds a share but is not in the set
+  hash_ = quorum::ManifestHash(manifest_).value();
+  ProtocolMsg booted = Boot({1, 2});
+  ASSERT_EQ(booted.kind, MessageKind::kBootStandardResponse);
+  EXPECT_EQ(ErrorOf(Provision(3, *Verify(booted).public_key)),
+            ProtocolErrorKind::kNotShareSetMember);
+  EXPECT_EQ(processor_->phase(), ProtocolPhase::kWaitingForQuorumShards);
+}
+
+TEST_F(ProcessorTest, StatusVersionAndEnvelopeAnswerInEveryPhase) {
+  ProtocolMsg status = processor_->Handle(quorum::Request(MessageKind::kStatusRequest));
+  EXPECT_EQ(status.phase, ProtocolPhase::kWaitingForBootInstruction);
+  EXPECT_EQ(processor_->Handle(quorum::Request(MessageKind::kVersionRequest)).version, "test");
+  EXPECT_FALSE(processor_->Handle(quorum::Request(MessageKind::kManifestEnvelopeRequest)).envelope);
+  ASSERT_EQ(Boot({2, 3}).kind, MessageKind::kBootStandardResponse);
+  EXPECT_TRUE(processor_->Handle(quorum::Request(MessageKind::kManifestEnvelopeRequest)).envelope);
+}
+
+}  // namespace
+}  // namespace vigil::enclave

@@ -1,0 +1,159 @@
+#include "enclave/server.h"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "base/unique_fd.h"
+#include "enclave/pivot_launcher.h"
+#include "quorum/frame.h"
+
+namespace vigil::enclave {
+namespace {
+
+using quorum::WireEncoding;
+
+Error Sys(const std::string& what) { return Error::Failed(what + ": " + std::strerror(errno)); }
+
+Status WriteAll(int fd, ByteView bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return Sys("writing the answer");
+    bytes = bytes.subspan(static_cast<std::size_t>(n));
+  }
+  return OkStatus();
+}
+
+Bytes JsonError(quorum::ProtocolError error) {
+  Result<Bytes> bytes =
+      quorum::EncodeWire(quorum::ErrorResponse(std::move(error)), WireEncoding::kJson);
+  return bytes.ok() ? *bytes : Bytes();
+}
+
+void StartPivotIfReady(EnclaveProcessor& processor) {
+  std::optional<PivotLaunch> pivot = processor.TakePivot();
+  if (!pivot) return;
+  Result<pid_t> started = LaunchPivot(*pivot);
+  if (started.ok()) {
+    std::fprintf(stderr, "vigil-enclave: quorum key in place; started the pivot %s\n",
+                 pivot->program.c_str());
+  } else {
+    std::fprintf(stderr, "vigil-enclave: %s\n", started.error().message().c_str());
+  }
+}
+
+}  // namespace
+
+Bytes Answer(EnclaveProcessor& processor, ByteView request) {
+  quorum::DecodeFailure failure{};
+  Result<quorum::DecodedMsg> decoded = quorum::DecodeWire(request, &failure);
+  if (!decoded.ok()) {
+    std::fprintf(stderr, "vigil-enclave: refused an undecodable message: %s\n",
+                 failure.reason.c_str());
+    return JsonError(quorum::MakeProtocolError(failure.error_kind));
+  }
+  const quorum::ProtocolMsg answer = processor.Handle(decoded->msg);
+  if (answer.kind == quorum::MessageKind::kProtocolErrorResponse) {
+    std::fprintf(stderr, "vigil-enclave: %s refused: %s\n",
+                 std::string(quorum::MessageName(decoded->msg.kind)).c_str(),
+                 quorum::DescribeProtocolError(answer.error).c_str());
+  }
+  Result<Bytes> bytes = quorum::EncodeWire(answer, decoded->encoding);
+  if (!bytes.ok()) {
+    return JsonError(quorum::MakeProtocolError(quorum::ProtocolErrorKind::kInvalidMsg));
+  }
+  return std::move(*bytes);
+}
+
+Status ServeStream(int fd, EnclaveProcessor& processor) {
+  quorum::FrameReader frames;
+  Bytes buffer(64 * 1024);
+  while (true) {
+    const ssize_t n = read(fd, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return OkStatus();  // the peer went away; a partial frame goes with it
+    if (Status fed = frames.Feed(ByteView(buffer.data(), static_cast<std::size_t>(n))); !fed.ok()) {
+      Result<Bytes> frame = quorum::EncodeFrame(
+          JsonError(quorum::MakeProtocolError(quorum::ProtocolErrorKind::kOversizedPayload)));
+      if (frame.ok()) (void)WriteAll(fd, *frame);
+      return fed;
+    }
+    while (std::optional<Bytes> request = frames.Next()) {
+      VIGIL_ASSIGN_OR_RETURN(Bytes frame, quorum::EncodeFrame(Answer(processor, *request)));
+      VIGIL_RETURN_IF_ERROR(WriteAll(fd, frame));
+      StartPivotIfReady(processor);
+    }
+  }
+}
+
+Status ServeUnixSocket(const std::filesystem::path& path, EnclaveProcessor& processor) {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (path.native().size() >= sizeof(address.sun_path)) {
+    return Error::BadInput("the socket path is too long: " + path.string());
+  }
+  std::memcpy(address.sun_path, path.c_str(), path.native().size());
+  UniqueFd listener(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (listener.get() < 0) return Sys("socket");
+  std::error_code ignored;
+  std::filesystem::remove(path, ignored);
+  const mode_t old_mask = umask(0177);
+  const int bound = bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof address);
+  umask(old_mask);
+  if (bound != 0) return Sys("binding " + path.string());
+  if (listen(listener.get(), 4) != 0) return Sys("listen");
+  std::fprintf(stderr, "vigil-enclave: serving the QuorumOS protocol on %s\n", path.c_str());
+  while (true) {
+    UniqueFd connection(accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    if (connection.get() < 0) {
+      if (errno == EINTR) continue;
+      return Sys("accept");
+    }
+    Status served = ServeStream(connection.get(), processor);
+    if (!served.ok()) {
+      std::fprintf(stderr, "vigil-enclave: connection closed: %s\n",
+                   served.error().message().c_str());
+    }
+  }
+}
+
+Status ServeSerialPort(const std::string& name, EnclaveProcessor& processor) {
+  std::filesystem::path device;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/sys/class/virtio-ports", error)) {
+    std::ifstream in(entry.path() / "name");
+    std::string port_name;
+    std::getline(in, port_name);
+    if (port_name == name) device = "/dev" / entry.path().filename();
+  }
+  if (device.empty()) {
+    return Error::MissingEnv("no virtio serial port named '" + name +
+                             "' (under /sys/class/virtio-ports); QEMU needs -device "
+                             "virtserialport,name=" +
+                             name);
+  }
+  std::fprintf(stderr, "vigil-enclave: serving the QuorumOS protocol on %s (%s)\n", device.c_str(),
+               name.c_str());
+  while (true) {
+    UniqueFd port(open(device.c_str(), O_RDWR | O_CLOEXEC | O_NOCTTY));
+    if (port.get() < 0) return Sys("opening " + device.string());
+    Status served = ServeStream(port.get(), processor);
+    if (!served.ok()) {
+      std::fprintf(stderr, "vigil-enclave: %s\n", served.error().message().c_str());
+    }
+    // No host on the other end: wait for one (a read would return at once).
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+}  // namespace vigil::enclave
