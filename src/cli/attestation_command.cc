@@ -9,6 +9,7 @@
 #include "base/file.h"
 #include "base/hex.h"
 #include "base/strict_number.h"
+#include "cli/attestation_trust.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 
@@ -19,14 +20,13 @@ using attestation::AttestationDocument;
 
 struct VerifyAttestationArgs {
   std::string document;
-  std::string root;
+  AttestationTrust trust;
   std::int64_t time = -1;
   std::string user_data;
   std::string public_key;
   std::string nonce;
   bool no_nonce = false;
   std::vector<std::string> pcrs;
-  bool trust_mock = false;
   bool json = false;
 };
 
@@ -54,15 +54,8 @@ Status ParsePcrs(const std::vector<std::string>& specs, std::map<int, Bytes>& ou
 }
 
 Result<attestation::VerifyOptions> Options(const VerifyAttestationArgs& args) {
-  attestation::VerifyOptions options;
-  if (args.root.empty()) {
-    options.root_der = attestation::AwsRootDer();
-  } else {
-    VIGIL_ASSIGN_OR_RETURN(Bytes file, ReadFile(args.root, 64 * 1024));
-    VIGIL_ASSIGN_OR_RETURN(options.root_der, attestation::ReadRootCertificate(file));
-  }
-  options.time_seconds = args.time >= 0 ? args.time : std::time(nullptr);
-  options.trust_mock_root = args.trust_mock;
+  VIGIL_ASSIGN_OR_RETURN(attestation::VerifyOptions options, TrustOptions(args.trust));
+  if (args.time >= 0) options.time_seconds = args.time;
   VIGIL_ASSIGN_OR_RETURN(options.expect.user_data, OptionalHex(args.user_data, "--user-data"));
   VIGIL_ASSIGN_OR_RETURN(options.expect.public_key, OptionalHex(args.public_key, "--public-key"));
   VIGIL_ASSIGN_OR_RETURN(options.expect.nonce, OptionalHex(args.nonce, "--nonce"));
@@ -125,7 +118,6 @@ void AddVerifyAttestationCommand(CLI::App& quorum, int* exit_code) {
       "at a time, and the values it must carry",
       exit_code, RunVerifyAttestation);
   c->add_option("DOC", args->document, "The document (COSE_Sign1, CBOR)")->required();
-  c->add_option("--root", args->root, "The pinned root, PEM or DER (default: AWS's Nitro root)");
   c->add_option("--time", args->time,
                 "Unix seconds at which the chain must be valid (default: now)")
       ->check(NonNegativeInteger());
@@ -134,8 +126,7 @@ void AddVerifyAttestationCommand(CLI::App& quorum, int* exit_code) {
   c->add_option("--nonce", args->nonce, "Expected nonce (hex)");
   c->add_flag("--no-nonce", args->no_nonce, "Require that the document carries no nonce");
   c->add_option("--pcr", args->pcrs, "Expected PCR value, N=HEX (repeatable)");
-  c->add_flag("--trust-mock", args->trust_mock,
-              "Accept the mock NSM's test root (tests and QEMU only: it proves nothing)");
+  AddTrustOptions(c, args->trust);
   c->add_flag("--json", args->json, "Print the result as JSON");
 }
 

@@ -36,6 +36,9 @@ void AddQuorumCommands(CLI::App& app, int* exit_code);
 // `vigil quorum verify-attestation DOC` under `quorum`: a Nitro attestation document checked
 // against a pinned root at a time and the values it must carry.
 void AddVerifyAttestationCommand(CLI::App& quorum, int* exit_code);
+// `vigil quorum enclave-status | boot-standard | get-attestation-doc | proxy-re-encrypt-share
+// | post-share` under `quorum`: the commands that talk to an enclave.
+void AddQuorumEnclaveCommands(CLI::App& quorum, int* exit_code);
 // `vigil release sign | verify`: maintainers' detached OpenPGP signatures over a release's
 // SHA256SUMS, and M-of-N verification against a pinned keyring.
 void AddReleaseCommands(CLI::App& app, int* exit_code);

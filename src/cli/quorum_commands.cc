@@ -278,6 +278,7 @@ void AddQuorumCommands(CLI::App& app, int* exit_code) {
   e->add_option("--manifest-envelope-path", envelope->out, "The envelope to write (must not exist)")
       ->required();
   AddVerifyAttestationCommand(*q, exit_code);
+  AddQuorumEnclaveCommands(*q, exit_code);
 }
 
 }  // namespace vigil::cli

@@ -4,9 +4,9 @@
 #include <string>
 
 #include "crypto/p256.h"
-#include "quorum/qos_json.h"
 #include "quorum/manifest_borsh.h"
 #include "quorum/manifest_json.h"
+#include "quorum/qos_json.h"
 
 namespace vigil::quorum {
 namespace {

@@ -10,9 +10,9 @@
 
 #include "base/hex.h"
 #include "base/strict_number.h"
-#include "quorum/qos_json.h"
 #include "encoding/strict_json.h"
 #include "quorum/json_fields.h"
+#include "quorum/qos_json.h"
 
 namespace vigil::quorum {
 namespace {

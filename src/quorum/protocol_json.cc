@@ -4,12 +4,12 @@
 #include <string>
 
 #include "base/hex.h"
-#include "quorum/qos_json.h"
 #include "encoding/strict_json.h"
 #include "quorum/frame.h"
 #include "quorum/json_fields.h"
 #include "quorum/manifest_json.h"
 #include "quorum/protocol_codec.h"
+#include "quorum/qos_json.h"
 
 namespace vigil::quorum {
 namespace {

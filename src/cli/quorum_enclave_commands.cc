@@ -1,0 +1,231 @@
+// `vigil quorum enclave-status | boot-standard | get-attestation-doc | proxy-re-encrypt-share
+// | post-share`: the operator's and share holders' commands that talk to an enclave, with
+// qos_client's names and files (docs/SPEC-quorum.md). For now over the enclave's Unix socket
+// (--usock); through vigil-host's HTTP comes with it.
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <string>
+
+#include "attestation/document_verifier.h"
+#include "base/file.h"
+#include "base/hex.h"
+#include "cli/attestation_trust.h"
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "cli/enclave_client.h"
+#include "crypto/envelope.h"
+#include "crypto/p256_key_files.h"
+#include "quorum/approvals.h"
+#include "quorum/manifest_attestation.h"
+#include "quorum/manifest_json.h"
+
+namespace vigil::cli {
+namespace {
+
+using quorum::MessageKind;
+using quorum::ProtocolMsg;
+
+constexpr std::uint64_t kMaxPivotBytes = 1ull << 30;
+
+Result<quorum::ManifestEnvelope> ReadEnvelope(const std::string& path) {
+  VIGIL_ASSIGN_OR_RETURN(Bytes text, ReadFile(path, quorum::kMaxManifestJsonBytes));
+  Result<quorum::ManifestEnvelope> envelope = quorum::ParseEnvelopeJson(AsText(text));
+  if (!envelope.ok()) return envelope.error().WithContext(path);
+  return envelope;
+}
+
+// ---- enclave-status ----
+
+struct StatusArgs {
+  std::string usock;
+};
+
+Status RunStatus(const StatusArgs& args) {
+  VIGIL_ASSIGN_OR_RETURN(ProtocolMsg answer,
+                         Exchange(args.usock, quorum::Request(MessageKind::kStatusRequest)));
+  std::printf("%s\n", std::string(quorum::PhaseName(answer.phase)).c_str());
+  return OkStatus();
+}
+
+// ---- boot-standard ----
+
+struct BootArgs {
+  std::string usock, envelope, pivot, attestation_out;
+  AttestationTrust trust;
+};
+
+Status RunBoot(const BootArgs& args) {
+  ProtocolMsg request = quorum::Request(MessageKind::kBootStandardRequest);
+  VIGIL_ASSIGN_OR_RETURN(request.envelope, ReadEnvelope(args.envelope));
+  if (!args.pivot.empty()) {
+    VIGIL_ASSIGN_OR_RETURN(request.pivot, ReadFile(args.pivot, kMaxPivotBytes));
+  }
+  VIGIL_ASSIGN_OR_RETURN(attestation::VerifyOptions options, TrustOptions(args.trust));
+  VIGIL_ASSIGN_OR_RETURN(ProtocolMsg answer, Exchange(args.usock, request));
+  if (!answer.nsm || answer.nsm->kind != quorum::NsmResponse::Kind::kAttestation) {
+    return Error::Failed("the enclave did not answer with an attestation document");
+  }
+  Result<attestation::AttestationDocument> doc = quorum::VerifyAgainstManifest(
+      answer.nsm->data, request.envelope->manifest, quorum::ManifestPhase::kSetup, options);
+  if (!doc.ok()) return doc.error().WithContext("the enclave booted, but its attestation fails");
+  if (!args.attestation_out.empty()) {
+    VIGIL_RETURN_IF_ERROR(CreateFileAtomic(args.attestation_out, answer.nsm->data, 0644));
+  }
+  std::printf("booted: %s attestation verified against the manifest; setup key %s\n",
+              attestation::IsMockDocument(*doc) ? "MOCK" : "Nitro",
+              HexEncode(*doc->public_key).c_str());
+  return OkStatus();
+}
+
+// ---- get-attestation-doc ----
+
+struct AttestationDocArgs {
+  std::string usock, doc_out, envelope_out;
+};
+
+Status RunGetAttestationDoc(const AttestationDocArgs& args) {
+  VIGIL_ASSIGN_OR_RETURN(
+      ProtocolMsg answer,
+      Exchange(args.usock, quorum::Request(MessageKind::kLiveAttestationDocRequest)));
+  if (!answer.nsm || !answer.envelope) {
+    return Error::Failed("the enclave's answer lacks the document or the envelope");
+  }
+  VIGIL_ASSIGN_OR_RETURN(std::string envelope, quorum::EnvelopeJson(*answer.envelope));
+  VIGIL_RETURN_IF_ERROR(CreateFileAtomic(args.doc_out, answer.nsm->data, 0644));
+  VIGIL_RETURN_IF_ERROR(CreateFileAtomic(args.envelope_out, AsBytes(envelope), 0644));
+  std::printf("attestation document: %s\nmanifest envelope: %s\n", args.doc_out.c_str(),
+              args.envelope_out.c_str());
+  return OkStatus();
+}
+
+// ---- proxy-re-encrypt-share ----
+
+struct ReEncryptArgs {
+  std::string share, secret, doc, envelope, alias, approval_out, wrapped_out;
+  AttestationTrust trust;
+  bool yes = false;
+};
+
+// The share holder's checks before anything is encrypted to the enclave.
+Result<attestation::AttestationDocument> CheckEnclave(const ReEncryptArgs& args,
+                                                      const quorum::ManifestEnvelope& envelope,
+                                                      const quorum::QuorumMember& me) {
+  VIGIL_ASSIGN_OR_RETURN(attestation::VerifyOptions options, TrustOptions(args.trust));
+  VIGIL_ASSIGN_OR_RETURN(Bytes document, ReadFile(args.doc, attestation::kMaxDocumentBytes));
+  VIGIL_ASSIGN_OR_RETURN(crypto::Sha256Digest hash, quorum::ManifestHash(envelope.manifest));
+  VIGIL_RETURN_IF_ERROR(
+      quorum::CheckApprovals(envelope.manifest, hash, envelope.manifest_set_approvals));
+  const auto& members = envelope.manifest.share_set.members;
+  if (std::find(members.begin(), members.end(), me) == members.end()) {
+    return Error::Failed("NotShareSetMember: " + me.alias +
+                         " with this key is not in the manifest's share set; nothing encrypted");
+  }
+  return quorum::VerifyAgainstManifest(document, envelope.manifest, quorum::ManifestPhase::kSetup,
+                                       options);
+}
+
+Status RunReEncrypt(const ReEncryptArgs& args) {
+  VIGIL_ASSIGN_OR_RETURN(quorum::ManifestEnvelope envelope, ReadEnvelope(args.envelope));
+  VIGIL_ASSIGN_OR_RETURN(crypto::qos::P256Pair me, crypto::ReadP256Pair(args.secret));
+  const quorum::QuorumMember member{args.alias, me.public_key()};
+  VIGIL_ASSIGN_OR_RETURN(attestation::AttestationDocument doc,
+                         CheckEnclave(args, envelope, member));
+  VIGIL_ASSIGN_OR_RETURN(crypto::Sha256Digest hash, quorum::ManifestHash(envelope.manifest));
+  if (!args.yes) {
+    const quorum::Manifest& m = envelope.manifest;
+    std::cout << "Send your share of namespace " << m.name_space.name << " (nonce "
+              << m.name_space.nonce << ", manifest " << crypto::Sha256Hex(hash) << ", "
+              << envelope.manifest_set_approvals.size() << " approvals) to the "
+              << (attestation::IsMockDocument(doc) ? "MOCK" : "Nitro") << " enclave with key "
+              << HexEncode(*doc.public_key).substr(0, 16) << "...? [y/N] " << std::flush;
+    std::string answer;
+    if (!std::getline(std::cin, answer) || (answer != "y" && answer != "yes")) {
+      return Error::Failed("not confirmed: nothing written");
+    }
+  }
+  VIGIL_ASSIGN_OR_RETURN(Bytes sealed, ReadFile(args.share, 4096));
+  VIGIL_ASSIGN_OR_RETURN(crypto::SecretBytes share, crypto::qos::Decrypt(me, sealed));
+  VIGIL_ASSIGN_OR_RETURN(crypto::qos::P256Public enclave,
+                         crypto::qos::P256Public::FromBytes(*doc.public_key));
+  VIGIL_ASSIGN_OR_RETURN(Bytes wrapped, crypto::qos::Encrypt(enclave, share.view()));
+  quorum::Approval approval{.signature = {}, .member = member};
+  VIGIL_ASSIGN_OR_RETURN(approval.signature, me.Sign(hash));
+  VIGIL_RETURN_IF_ERROR(CreateFileAtomic(args.wrapped_out, wrapped, 0600));
+  Status approved =
+      CreateFileAtomic(args.approval_out, AsBytes(quorum::ApprovalJson(approval)), 0644);
+  if (!approved.ok()) {
+    std::error_code ignored;
+    std::filesystem::remove(args.wrapped_out, ignored);
+    return approved;
+  }
+  std::printf("share re-encrypted to the enclave's setup key: %s\napproval: %s\n",
+              args.wrapped_out.c_str(), args.approval_out.c_str());
+  return OkStatus();
+}
+
+// ---- post-share ----
+
+struct PostShareArgs {
+  std::string usock, wrapped, approval;
+};
+
+Status RunPostShare(const PostShareArgs& args) {
+  ProtocolMsg request = quorum::Request(MessageKind::kProvisionRequest);
+  VIGIL_ASSIGN_OR_RETURN(request.share, ReadFile(args.wrapped, 4096));
+  VIGIL_ASSIGN_OR_RETURN(Bytes approval, ReadFile(args.approval, 64 * 1024));
+  VIGIL_ASSIGN_OR_RETURN(request.approval, quorum::ParseApprovalJson(AsText(approval)));
+  VIGIL_ASSIGN_OR_RETURN(ProtocolMsg answer, Exchange(args.usock, request));
+  std::printf("%s\n", answer.reconstructed ? "share accepted: the quorum key is reconstructed"
+                                           : "share accepted: the enclave waits for more shares");
+  return OkStatus();
+}
+
+}  // namespace
+
+void AddQuorumEnclaveCommands(CLI::App& q, int* exit_code) {
+  auto [s, status] =
+      AddCommand<StatusArgs>(q, "enclave-status", "The enclave's phase", exit_code, RunStatus);
+  s->add_option("--usock", status->usock, "The enclave's Unix socket")->required();
+  auto [b, boot] = AddCommand<BootArgs>(
+      q, "boot-standard",
+      "Boot an enclave with an approved manifest envelope and check the attestation it answers",
+      exit_code, RunBoot);
+  b->add_option("--usock", boot->usock, "The enclave's Unix socket")->required();
+  b->add_option("--manifest-envelope-path", boot->envelope, "The envelope")->required();
+  b->add_option("--pivot-path", boot->pivot,
+                "The pivot binary (default: none sent; the enclave boots its image's target)");
+  b->add_option("--attestation-doc-path", boot->attestation_out,
+                "Also write the attestation document here (must not exist)");
+  AddTrustOptions(b, boot->trust);
+  auto [g, get] = AddCommand<AttestationDocArgs>(
+      q, "get-attestation-doc", "Fetch the enclave's live attestation document and envelope",
+      exit_code, RunGetAttestationDoc);
+  g->add_option("--usock", get->usock, "The enclave's Unix socket")->required();
+  g->add_option("--attestation-doc-path", get->doc_out, "Where the document goes")->required();
+  g->add_option("--manifest-envelope-path", get->envelope_out, "Where the envelope goes")
+      ->required();
+  auto [r, re] = AddCommand<ReEncryptArgs>(
+      q, "proxy-re-encrypt-share",
+      "Check the enclave's attestation, the manifest's approvals and your membership, then "
+      "re-encrypt your share to the enclave",
+      exit_code, RunReEncrypt);
+  r->add_option("--share-path", re->share, "Your share (encrypted to your key)")->required();
+  r->add_option("--secret-path", re->secret, "Your key's .secret file")->required();
+  r->add_option("--attestation-doc-path", re->doc, "The enclave's attestation")->required();
+  r->add_option("--manifest-envelope-path", re->envelope, "The envelope it booted")->required();
+  r->add_option("--alias", re->alias, "Your alias in the share set")->required();
+  r->add_option("--approval-path", re->approval_out, "The approval to write")->required();
+  r->add_option("--eph-wrapped-share-path", re->wrapped_out, "The re-encrypted share to write")
+      ->required();
+  r->add_flag("--yes", re->yes, "Do not ask (scripts)");
+  AddTrustOptions(r, re->trust);
+  auto [p, post] = AddCommand<PostShareArgs>(q, "post-share", "Send a re-encrypted share",
+                                             exit_code, RunPostShare);
+  p->add_option("--usock", post->usock, "The enclave's Unix socket")->required();
+  p->add_option("--eph-wrapped-share-path", post->wrapped, "The re-encrypted share")->required();
+  p->add_option("--approval-path", post->approval, "Your approval")->required();
+}
+
+}  // namespace vigil::cli

@@ -1,0 +1,39 @@
+#include "quorum/manifest_attestation.h"
+
+#include <string>
+
+#include "quorum/approvals.h"
+
+namespace vigil::quorum {
+
+Result<attestation::AttestationDocument> VerifyAgainstManifest(ByteView document,
+                                                               const Manifest& manifest,
+                                                               ManifestPhase phase,
+                                                               attestation::VerifyOptions options) {
+  VIGIL_ASSIGN_OR_RETURN(crypto::Sha256Digest hash, ManifestHash(manifest));
+  options.expect = {};
+  options.expect.user_data = Bytes(hash.begin(), hash.end());
+  options.expect.no_nonce = true;
+  const Bytes* pcrs[] = {&manifest.enclave.pcr0, &manifest.enclave.pcr1, &manifest.enclave.pcr2,
+                         &manifest.enclave.pcr3};
+  for (int i = 0; i < 4; ++i) options.expect.pcrs[i] = *pcrs[i];
+  VIGIL_ASSIGN_OR_RETURN(attestation::AttestationDocument doc,
+                         attestation::VerifyDocument(document, options));
+  for (int i = 0; i < 32; ++i) {
+    if (!doc.pcrs.contains(i)) {
+      return Error::Failed("pcr" + std::to_string(i) + ": the document lacks PCR" +
+                           std::to_string(i));
+    }
+  }
+  if (!doc.public_key) return Error::Failed("public_key: the document carries no ephemeral key");
+  VIGIL_ASSIGN_OR_RETURN(Bytes commitment, ManifestCommitment(phase, hash, *doc.public_key));
+  const int index = ManifestCommitmentPcrIndex(phase);
+  if (doc.pcrs.at(index) != ManifestPcr(commitment)) {
+    return Error::Failed("pcr" + std::to_string(index) + ": PCR" + std::to_string(index) +
+                         " is not the " + (phase == ManifestPhase::kSetup ? "setup" : "live") +
+                         " commitment to this manifest and the document's key");
+  }
+  return doc;
+}
+
+}  // namespace vigil::quorum
