@@ -36,9 +36,14 @@ done
 
 setsid "$ENCLAVE" --usock "$SOCK" --mock-nsm --boot-pcrs "$WORK/boot.pcrs" --state-dir "$WORK/state" > "$WORK/enclave.out" 2> "$WORK/enclave.log" &
 enclave_pid=$!
+"$BIN/vigil-host" --usock "$SOCK" --host-port 0 > "$WORK/host.port" 2> "$WORK/host.log" &
+host_pid=$!
 # The enclave leads its own process group, with the pivot and its supervisor.
-trap 'kill -- -$enclave_pid 2>/dev/null; rm -rf "$WORK"' EXIT
-for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+trap 'kill -- -$enclave_pid $host_pid 2>/dev/null; rm -rf "$WORK"' EXIT
+for _ in $(seq 100); do [ -S "$SOCK" ] && [ -s "$WORK/host.port" ] && break; sleep 0.05; done
+PORT=$(cat "$WORK/host.port")
+HOST="http://127.0.0.1:$PORT"
+VIA_HOST="--host-ip 127.0.0.1 --host-port $PORT"
 
 expect_exit 3 "the enclave refuses to start without an attestation provider" -- "$ENCLAVE" --usock "$WORK/other.sock"
 expect_stderr "mock-nsm" "it names the only provider"
@@ -51,7 +56,15 @@ expect_exit 0 "boot-standard boots and the setup attestation checks out" -- "$VI
 expect_exit 0 "the boot document verifies with the mock root when trusted" -- "$VIGIL" quorum verify-attestation "$WORK/boot.doc" --root "$MOCK_ROOT" --trust-mock --pcr 0="$(pcr 0)" --no-nonce
 expect_exit 1 "and is refused against AWS's root" -- "$VIGIL" quorum verify-attestation "$WORK/boot.doc"
 expect_stderr "root: the document comes from the mock NSM" "it says mock"
-expect_exit 0 "get-attestation-doc" -- "$VIGIL" quorum get-attestation-doc --usock "$SOCK" --attestation-doc-path "$WORK/live.doc" --manifest-envelope-path "$WORK/live-envelope.json"
+expect_exit 0 "get-attestation-doc through vigil-host" -- "$VIGIL" quorum get-attestation-doc $VIA_HOST --attestation-doc-path "$WORK/live.doc" --manifest-envelope-path "$WORK/live-envelope.json"
+if [ "$(curl -s "$HOST/qos/host-health")" = "Ok!" ] && [ "$(curl -s "$HOST/healthz")" = ok ]; then pass "host-health and healthz"; else fail "host health"; fi
+code=$(curl -s -o "$WORK/health" -w '%{http_code}' "$HOST/qos/enclave-health")
+if [ "$code" = 503 ] && [ "$(cat "$WORK/health")" = WaitingForQuorumShards ]; then pass "enclave-health: 503 while waiting for shares"; else fail "enclave-health: $code $(cat "$WORK/health")"; fi
+curl -s "$HOST/qos/enclave-info" > "$WORK/info.json"
+if jq -e '.phase == "WaitingForQuorumShards" and (.ephemeralKey | length) == 260 and .manifestEnvelope.manifest.namespace.name == "quit-coding-to-vape"' "$WORK/info.json" >/dev/null; then pass "enclave-info: phase, ephemeral key, envelope"; else fail "enclave-info: $(head -c 300 "$WORK/info.json")"; fi
+curl -s -X POST --data-binary 'not a message' "$HOST/qos/message" > "$WORK/garbage"
+if [ "$(tail -c +9 "$WORK/garbage")" = '{"protocolErrorResponse":"ProtocolMsgDeserialization"}' ] || grep -q ProtocolMsgDeserialization "$WORK/garbage"; then pass "an undecodable message: ProtocolMsgDeserialization"; else fail "garbage: $(cat "$WORK/garbage")"; fi
+if [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary @/dev/null "$HOST/qos/host-health")" = 405 ]; then pass "POST where GET is meant: 405"; else fail "405"; fi
 
 # share.sh N [FLAG...]: user N checks the enclave and re-encrypts its share to it.
 cat > "$WORK/share.sh" <<SCRIPT
@@ -83,13 +96,18 @@ if grep -qx WaitingForQuorumShards "$WORK/stdout"; then pass "WaitingForQuorumSh
 if [ ! -e "$WORK/state/qos.quorum.key" ]; then pass "no quorum key yet"; else fail "quorum key before the threshold"; fi
 
 "$WORK/share.sh" 2 --yes --trust-mock >/dev/null
-expect_exit 0 "user2 re-encrypts and posts its share" -- "$VIGIL" quorum post-share --usock "$SOCK" --eph-wrapped-share-path "$WORK/shares/user2.wrapped" --approval-path "$WORK/shares/user2.approval"
+expect_exit 0 "user2 re-encrypts and posts its share through vigil-host" -- "$VIGIL" quorum post-share $VIA_HOST --eph-wrapped-share-path "$WORK/shares/user2.wrapped" --approval-path "$WORK/shares/user2.approval"
 if grep -q "the quorum key is reconstructed" "$WORK/stdout"; then pass "two of two: reconstructed"; else fail "post: $(cat "$WORK/stdout")"; fi
 expect_exit 0 "enclave-status" -- "$VIGIL" quorum enclave-status --usock "$SOCK"
 if grep -qx QuorumKeyProvisioned "$WORK/stdout"; then pass "QuorumKeyProvisioned"; else fail "status: $(cat "$WORK/stdout")"; fi
+code=$(curl -s -o "$WORK/health" -w '%{http_code}' "$HOST/qos/enclave-health")
+if [ "$code" = 200 ] && [ "$(cat "$WORK/health")" = QuorumKeyProvisioned ]; then pass "enclave-health: 200 once provisioned"; else fail "enclave-health: $code"; fi
 if [ "$(stat -c %a "$WORK/state/qos.quorum.key")" = 600 ] && [ "$("$VIGIL" key public "$WORK/state/qos.quorum.key")" = "$(tr -d '\n' < "$E2E/quorum_key.pub")" ]; then
   pass "qos.quorum.key (0600) is the manifest's quorum key"; else fail "quorum key: $(stat -c %a "$WORK/state/qos.quorum.key")"; fi
 for _ in $(seq 100); do [ -s "$WORK/pivot.out" ] && break; sleep 0.05; done
 if grep -qx "pivot: --challenge c0ffee" "$WORK/pivot.out" 2>/dev/null; then pass "the pivot started with the manifest's arguments"; else fail "pivot: $(cat "$WORK/pivot.out" 2>&1)"; fi
 if grep -q "refused: DuplicateApproval" "$WORK/enclave.log" && grep -q "started the pivot" "$WORK/enclave.log"; then pass "the enclave logs each refusal and the pivot's start"; else fail "log: $(cat "$WORK/enclave.log")"; fi
+kill -- -$enclave_pid 2>/dev/null; sleep 0.3
+code=$(curl -s -o "$WORK/down" -w '%{http_code}' -X POST --data-binary '"statusRequest"' "$HOST/qos/message")
+if [ "$code" = 500 ] && grep -q EnclaveClient "$WORK/down"; then pass "an enclave that is gone: 500 EnclaveClient"; else fail "down: $code $(cat "$WORK/down")"; fi
 finish

@@ -128,7 +128,7 @@ TEST(AwsDocumentTest, TamperingIsCaught) {
   doc = ReadData("aws_attestation_doc_2022.cbor");
   doc.push_back(0);
   EXPECT_EQ(FailedCheck(VerifyDocument(doc, AwsAt(kAwsDocTime))), "syntax");
-  doc.resize(doc.size() - 20);
+  doc = Bytes(doc.begin(), doc.begin() + 3000);  // cut short
   EXPECT_EQ(FailedCheck(VerifyDocument(doc, AwsAt(kAwsDocTime))), "syntax");
 }
 

@@ -1,7 +1,7 @@
 // `vigil quorum enclave-status | boot-standard | get-attestation-doc | proxy-re-encrypt-share
 // | post-share`: the operator's and share holders' commands that talk to an enclave, with
 // qos_client's names and files (docs/SPEC-quorum.md). For now over the enclave's Unix socket
-// (--usock); through vigil-host's HTTP comes with it.
+// (--usock) or through a host relay (--host-ip, --host-port).
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
@@ -39,12 +39,12 @@ Result<quorum::ManifestEnvelope> ReadEnvelope(const std::string& path) {
 // ---- enclave-status ----
 
 struct StatusArgs {
-  std::string usock;
+  EnclaveAddress enclave;
 };
 
 Status RunStatus(const StatusArgs& args) {
   VIGIL_ASSIGN_OR_RETURN(ProtocolMsg answer,
-                         Exchange(args.usock, quorum::Request(MessageKind::kStatusRequest)));
+                         Exchange(args.enclave, quorum::Request(MessageKind::kStatusRequest)));
   std::printf("%s\n", std::string(quorum::PhaseName(answer.phase)).c_str());
   return OkStatus();
 }
@@ -52,7 +52,8 @@ Status RunStatus(const StatusArgs& args) {
 // ---- boot-standard ----
 
 struct BootArgs {
-  std::string usock, envelope, pivot, attestation_out;
+  EnclaveAddress enclave;
+  std::string envelope, pivot, attestation_out;
   AttestationTrust trust;
 };
 
@@ -63,7 +64,7 @@ Status RunBoot(const BootArgs& args) {
     VIGIL_ASSIGN_OR_RETURN(request.pivot, ReadFile(args.pivot, kMaxPivotBytes));
   }
   VIGIL_ASSIGN_OR_RETURN(attestation::VerifyOptions options, TrustOptions(args.trust));
-  VIGIL_ASSIGN_OR_RETURN(ProtocolMsg answer, Exchange(args.usock, request));
+  VIGIL_ASSIGN_OR_RETURN(ProtocolMsg answer, Exchange(args.enclave, request));
   if (!answer.nsm || answer.nsm->kind != quorum::NsmResponse::Kind::kAttestation) {
     return Error::Failed("the enclave did not answer with an attestation document");
   }
@@ -82,13 +83,14 @@ Status RunBoot(const BootArgs& args) {
 // ---- get-attestation-doc ----
 
 struct AttestationDocArgs {
-  std::string usock, doc_out, envelope_out;
+  EnclaveAddress enclave;
+  std::string doc_out, envelope_out;
 };
 
 Status RunGetAttestationDoc(const AttestationDocArgs& args) {
   VIGIL_ASSIGN_OR_RETURN(
       ProtocolMsg answer,
-      Exchange(args.usock, quorum::Request(MessageKind::kLiveAttestationDocRequest)));
+      Exchange(args.enclave, quorum::Request(MessageKind::kLiveAttestationDocRequest)));
   if (!answer.nsm || !answer.envelope) {
     return Error::Failed("the enclave's answer lacks the document or the envelope");
   }
@@ -168,7 +170,8 @@ Status RunReEncrypt(const ReEncryptArgs& args) {
 // ---- post-share ----
 
 struct PostShareArgs {
-  std::string usock, wrapped, approval;
+  EnclaveAddress enclave;
+  std::string wrapped, approval;
 };
 
 Status RunPostShare(const PostShareArgs& args) {
@@ -176,7 +179,7 @@ Status RunPostShare(const PostShareArgs& args) {
   VIGIL_ASSIGN_OR_RETURN(request.share, ReadFile(args.wrapped, 4096));
   VIGIL_ASSIGN_OR_RETURN(Bytes approval, ReadFile(args.approval, 64 * 1024));
   VIGIL_ASSIGN_OR_RETURN(request.approval, quorum::ParseApprovalJson(AsText(approval)));
-  VIGIL_ASSIGN_OR_RETURN(ProtocolMsg answer, Exchange(args.usock, request));
+  VIGIL_ASSIGN_OR_RETURN(ProtocolMsg answer, Exchange(args.enclave, request));
   std::printf("%s\n", answer.reconstructed ? "share accepted: the quorum key is reconstructed"
                                            : "share accepted: the enclave waits for more shares");
   return OkStatus();
@@ -187,12 +190,12 @@ Status RunPostShare(const PostShareArgs& args) {
 void AddQuorumEnclaveCommands(CLI::App& q, int* exit_code) {
   auto [s, status] =
       AddCommand<StatusArgs>(q, "enclave-status", "The enclave's phase", exit_code, RunStatus);
-  s->add_option("--usock", status->usock, "The enclave's Unix socket")->required();
+  AddEnclaveAddressOptions(s, status->enclave);
   auto [b, boot] = AddCommand<BootArgs>(
       q, "boot-standard",
       "Boot an enclave with an approved manifest envelope and check the attestation it answers",
       exit_code, RunBoot);
-  b->add_option("--usock", boot->usock, "The enclave's Unix socket")->required();
+  AddEnclaveAddressOptions(b, boot->enclave);
   b->add_option("--manifest-envelope-path", boot->envelope, "The envelope")->required();
   b->add_option("--pivot-path", boot->pivot,
                 "The pivot binary (default: none sent; the enclave boots its image's target)");
@@ -202,7 +205,7 @@ void AddQuorumEnclaveCommands(CLI::App& q, int* exit_code) {
   auto [g, get] = AddCommand<AttestationDocArgs>(
       q, "get-attestation-doc", "Fetch the enclave's live attestation document and envelope",
       exit_code, RunGetAttestationDoc);
-  g->add_option("--usock", get->usock, "The enclave's Unix socket")->required();
+  AddEnclaveAddressOptions(g, get->enclave);
   g->add_option("--attestation-doc-path", get->doc_out, "Where the document goes")->required();
   g->add_option("--manifest-envelope-path", get->envelope_out, "Where the envelope goes")
       ->required();
@@ -223,7 +226,7 @@ void AddQuorumEnclaveCommands(CLI::App& q, int* exit_code) {
   AddTrustOptions(r, re->trust);
   auto [p, post] = AddCommand<PostShareArgs>(q, "post-share", "Send a re-encrypted share",
                                              exit_code, RunPostShare);
-  p->add_option("--usock", post->usock, "The enclave's Unix socket")->required();
+  AddEnclaveAddressOptions(p, post->enclave);
   p->add_option("--eph-wrapped-share-path", post->wrapped, "The re-encrypted share")->required();
   p->add_option("--approval-path", post->approval, "Your approval")->required();
 }

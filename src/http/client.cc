@@ -221,15 +221,27 @@ Result<Url> ParseUrl(const std::string& text) {
   return url;
 }
 
-Result<Reply> Get(const Url& url, const std::string& path, const ClientLimits& limits) {
+namespace {
+
+// One exchange: `method` with `body` (sent with Content-Length when the method is POST).
+Result<Reply> Perform(const Url& url, const std::string& method, const std::string& path,
+                      ByteView body, const ClientLimits& limits) {
   Exchange exchange(url, Clock::now() + limits.deadline, limits.deadline);
   VIGIL_RETURN_IF_ERROR(exchange.Connect());
   const std::string host =
       url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
-  VIGIL_RETURN_IF_ERROR(exchange.Send("GET " + path + " HTTP/1.1\r\nHost: " + host + ":" +
-                                      std::to_string(url.port) +
-                                      "\r\nUser-Agent: vigil\r\nAccept-Encoding: identity\r\n"
-                                      "Connection: close\r\n\r\n"));
+  std::string request = method + " " + path + " HTTP/1.1\r\nHost: " + host + ":" +
+                        std::to_string(url.port) +
+                        "\r\nUser-Agent: vigil\r\nAccept-Encoding: identity\r\n"
+                        "Connection: close\r\n";
+  if (method == "POST") {
+    request +=
+        "Content-Type: application/octet-stream\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\n";
+  }
+  request += "\r\n";
+  request.append(AsText(body));
+  VIGIL_RETURN_IF_ERROR(exchange.Send(request));
   const std::string where = url.ToString() + path;
   std::string raw;
   std::optional<std::size_t> head_end;
@@ -288,6 +300,17 @@ Result<Reply> Get(const Url& url, const std::string& path, const ClientLimits& l
   raw.resize(length.value_or(raw.size()));
   response.body.assign(raw.begin(), raw.end());
   return response;
+}
+
+}  // namespace
+
+Result<Reply> Get(const Url& url, const std::string& path, const ClientLimits& limits) {
+  return Perform(url, "GET", path, {}, limits);
+}
+
+Result<Reply> Post(const Url& url, const std::string& path, ByteView body,
+                   const ClientLimits& limits) {
+  return Perform(url, "POST", path, body, limits);
 }
 
 }  // namespace vigil::http

@@ -1,9 +1,9 @@
-// A bounded HTTP/1.1 GET client for talking to servers we do not trust (a ledger's read
-// API, a mirror): the whole exchange has one deadline, the response head and body have
-// size limits, and nothing a server sends can make it wait or grow without end (finding D4:
-// endless headers grew cpp-httplib's client to 10.8 GiB; a dripped body kept it waiting
-// forever). Plain http:// only: what it fetches is signed, so it needs integrity from
-// signatures, not from the transport. Spec: docs/SPEC-ledger.md ("HTTP limits").
+// A bounded HTTP/1.1 client (GET, and POST for vigil quorum's requests to vigil-host) for talking
+// to servers we do not trust (a ledger's read API, a mirror): the whole exchange has one deadline,
+// the response head and body have size limits, and nothing a server sends can make it wait or grow
+// without end (finding D4: endless headers grew cpp-httplib's client to 10.8 GiB; a dripped body
+// kept it waiting forever). Plain http:// only: what it fetches is signed, so it needs integrity
+// from signatures, not from the transport. Spec: docs/SPEC-ledger.md ("HTTP limits").
 #pragma once
 
 #include <chrono>
@@ -41,5 +41,8 @@ struct Reply {
 // deadline passes (the message says which and how long), Failed when the server breaks
 // HTTP or a limit.
 Result<Reply> Get(const Url& url, const std::string& path, const ClientLimits& limits);
+// POSTs `body` (application/octet-stream, with Content-Length) to `path`; errors as Get.
+Result<Reply> Post(const Url& url, const std::string& path, ByteView body,
+                   const ClientLimits& limits);
 
 }  // namespace vigil::http

@@ -51,7 +51,12 @@ class HttpTest : public ::testing::Test {
     ServerLimits limits;
     limits.head_timeout = 500ms;
     limits.gate = {.max_connections = 8, .max_per_source = 4};
+    limits.max_body = 1000;
+    limits.body_timeout = 500ms;
     server_ = std::make_unique<Server>(limits);
+    server_->Post("/echo", [](const Request& req, Response& res) {
+      res.SetContent("got " + req.body, "text/plain");
+    });
     server_->Get("/hello",
                  [](const Request&, Response& res) { res.SetContent("hello\n", "text/plain"); });
     server_->Get("/stream", [](const Request&, Response& res) {
@@ -81,6 +86,34 @@ TEST_F(HttpTest, ServesAndFetches) {
   auto missing = Get(url_, "/nothing", {});
   ASSERT_TRUE(missing.ok());
   EXPECT_EQ(missing->status, 404);
+}
+
+TEST_F(HttpTest, PostRoutesTakeBoundedBodies) {
+  auto echoed = Post(url_, "/echo", AsBytes("ping"), {});
+  ASSERT_TRUE(echoed.ok()) << echoed.error().message();
+  EXPECT_EQ(echoed->status, 200);
+  EXPECT_EQ(std::string(echoed->body.begin(), echoed->body.end()), "got ping");
+  EXPECT_EQ(Post(url_, "/echo", Bytes(1001, 'x'), {})->status, 413);
+  EXPECT_EQ(Post(url_, "/hello", AsBytes("x"), {})->status, 405);
+  EXPECT_EQ(Post(url_, "/nothing", AsBytes("x"), {})->status, 405);
+  UniqueFd chunked = ConnectTo(port_);
+  const std::string request =
+      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nping\r\n0\r\n\r\n";
+  ::send(chunked.get(), request.data(), request.size(), MSG_NOSIGNAL);
+  EXPECT_NE(ReadAll(chunked.get()).find("411"), std::string::npos);
+  UniqueFd get_body = ConnectTo(port_);
+  const std::string get = "GET /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi";
+  ::send(get_body.get(), get.data(), get.size(), MSG_NOSIGNAL);
+  EXPECT_NE(ReadAll(get_body.get()).find("413"), std::string::npos);
+}
+
+TEST_F(HttpTest, ABodyThatNeverArrivesIsCutAtItsDeadline) {
+  UniqueFd slow = ConnectTo(port_);
+  const std::string head = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc";
+  ::send(slow.get(), head.data(), head.size(), MSG_NOSIGNAL);
+  const auto start = std::chrono::steady_clock::now();
+  ReadAll(slow.get());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
 }
 
 TEST_F(HttpTest, StreamsChunkedBodies) {

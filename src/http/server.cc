@@ -44,6 +44,8 @@ const char* Reason(int status) {
       return "Method Not Allowed";
     case 408:
       return "Request Timeout";
+    case 411:
+      return "Length Required";
     case 413:
       return "Content Too Large";
     case 416:
@@ -134,6 +136,8 @@ struct Server::Impl {
   std::unique_ptr<tcp::acceptor> acceptor;
   std::thread thread;
   std::map<std::string, Handler> exact;
+  std::map<std::string, Handler> posts;
+  std::string not_found = "not found: see / for the builds, or /checkpoint and /tile/...";
   std::vector<std::pair<std::string, Handler>> prefixes;
   std::vector<std::pair<std::string, std::string>> default_headers;
   std::chrono::milliseconds poll_interval{250};
@@ -156,7 +160,11 @@ struct Server::Impl {
         asio::use_awaitable);
   }
 
-  const Handler* Route(const std::string& path) const {
+  const Handler* Route(const std::string& method, const std::string& path) const {
+    if (method == "POST") {
+      auto post = posts.find(path);
+      return post == posts.end() ? nullptr : &post->second;
+    }
     auto found = exact.find(path);
     if (found != exact.end()) return &found->second;
     for (const auto& [prefix, handler] : prefixes) {
@@ -275,17 +283,9 @@ struct Server::Impl {
         co_await Send(conn, ErrorResponse(400, head.error().message()), false, false);
         co_return;
       }
-      if (head->method != "GET" && head->method != "HEAD") {
-        Response refused = ErrorResponse(
-            405, "method " + head->method + " not allowed: this API is read-only (GET)");
-        refused.SetHeader("Allow", "GET, HEAD");
-        co_await Send(conn, std::move(refused), false, false);
-        co_return;
-      }
-      const std::string* length = head->fields.Find("content-length");
-      if (head->fields.Find("transfer-encoding") != nullptr ||
-          (length != nullptr && *length != "0")) {
-        co_await Send(conn, ErrorResponse(413, "requests to this API carry no body"), false, false);
+      std::string body;
+      if (std::optional<Response> refused = co_await ReadBody(conn, *head, buffer, body)) {
+        co_await Send(conn, std::move(*refused), false, false);
         co_return;
       }
       const std::string* connection = head->fields.Find("connection");
@@ -294,12 +294,11 @@ struct Server::Impl {
                               served + 1 < limits.max_requests_per_connection;
       const bool head_only = head->method == "HEAD";
 
-      Request request{head->method, head->path, &head->fields};
-      const Handler* handler = Route(request.path);
+      Request request{head->method, head->path, &head->fields, std::move(body)};
+      const Handler* handler = Route(request.method, request.path);
       Response response;
       if (handler == nullptr) {
-        response =
-            ErrorResponse(404, "not found: see / for the builds, or /checkpoint and /tile/...");
+        response = ErrorResponse(404, not_found);
       } else {
         const auto handle = [handler, &request]() {
           Response r;
@@ -318,6 +317,46 @@ struct Server::Impl {
       }
       if (!co_await Send(conn, std::move(response), keep_alive, head_only)) co_return;
     }
+  }
+
+  // The request's body: none for GET and HEAD; for a POST route, exactly Content-Length
+  // bytes, at most limits.max_body, arriving within limits.body_timeout. A refusal to send
+  // instead (the connection is closed after it).
+  asio::awaitable<std::optional<Response>> ReadBody(Conn& conn, const RequestHead& head,
+                                                    std::string& buffer, std::string& body) {
+    const std::string* length = head.fields.Find("content-length");
+    const bool chunked = head.fields.Find("transfer-encoding") != nullptr;
+    if (head.method == "GET" || head.method == "HEAD") {
+      if (chunked || (length != nullptr && *length != "0")) {
+        co_return ErrorResponse(413, "GET and HEAD requests carry no body");
+      }
+      co_return std::nullopt;
+    }
+    const bool postable = posts.contains(head.path);
+    if (head.method != "POST" || !postable) {
+      Response refused =
+          ErrorResponse(405, "method " + head.method + " not allowed on " + head.path);
+      refused.SetHeader("Allow", postable ? "POST" : "GET, HEAD");
+      co_return refused;
+    }
+    if (chunked || length == nullptr) {
+      co_return ErrorResponse(411, "send the body with Content-Length (not chunked)");
+    }
+    auto size = ParseContentLength(*length, limits.max_body);
+    if (!size.ok()) {
+      co_return ErrorResponse(
+          413, "the body is over the limit of " + std::to_string(limits.max_body) + " bytes");
+    }
+    conn.deadline = Clock::now() + limits.body_timeout;
+    std::vector<char> chunk(64 << 10);
+    while (buffer.size() < *size) {
+      auto [error, n] = co_await conn.socket.async_read_some(asio::buffer(chunk), kNoThrow);
+      if (error) co_return ErrorResponse(408, "the body did not arrive in time");
+      buffer.append(chunk.data(), n);
+    }
+    body = buffer.substr(0, *size);
+    buffer.erase(0, *size);
+    co_return std::nullopt;
   }
 
   static Response Unsatisfiable(std::size_t size) {
@@ -416,6 +455,12 @@ Server::~Server() { Stop(); }
 void Server::Get(std::string path, Handler handler) {
   impl_->exact[std::move(path)] = std::move(handler);
 }
+
+void Server::Post(std::string path, Handler handler) {
+  impl_->posts[std::move(path)] = std::move(handler);
+}
+
+void Server::SetNotFoundMessage(std::string message) { impl_->not_found = std::move(message); }
 
 void Server::GetPrefix(std::string prefix, Handler handler) {
   impl_->prefixes.emplace_back(std::move(prefix), std::move(handler));
