@@ -1,14 +1,21 @@
+#include <stdlib.h>
+
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 
 #include "base/file.h"
 #include "base/hex.h"
 #include "base/printable.h"
+#include "base/strict_number.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "image/builder.h"
 #include "image/eif.h"
 #include "image/qemu_runner.h"
+#include "image/quorum_host.h"
 #include "image/spec.h"
 
 namespace vigil::cli {
@@ -34,6 +41,8 @@ struct RunArgs {
   int memory = 256;
   bool interactive = false;
   bool json = false;
+  std::string host;  // IP:PORT: a quorum image behind vigil-host
+  std::string channel = "vigil-quorum";
 };
 
 Json PcrsJson(const image::Pcrs& pcrs) {
@@ -113,6 +122,42 @@ Status RunDescribe(const DescribeArgs& args) {
   return OkStatus();
 }
 
+std::atomic<bool> g_stop{false};
+extern "C" void RequestStop(int) { g_stop = true; }
+
+// --host IP:PORT: the image's PCR file (exactly one *.pcrs in DIR), vigil-host beside vigil.
+Result<std::unique_ptr<image::QuorumHost>> QuorumHostFor(const RunArgs& args) {
+  const auto colon = args.host.rfind(':');
+  const ScannedNumber<std::uint64_t> port =
+      ScanUnsigned(colon == std::string::npos ? "" : args.host.substr(colon + 1), 1, 65535);
+  if (colon == std::string::npos || colon == 0 || !port.ok()) {
+    return Error::BadInput("--host takes IP:PORT (for example 127.0.0.1:3000), not '" + args.host +
+                           "'");
+  }
+  std::vector<std::filesystem::path> pcrs;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(args.dir, ec)) {
+    if (entry.path().extension() == ".pcrs") pcrs.push_back(entry.path());
+  }
+  if (pcrs.size() != 1) {
+    return Error::BadInput(args.dir +
+                           " must hold exactly one .pcrs file (an image built with "
+                           "the \"aws\" output): the mock NSM reports those PCRs");
+  }
+  VIGIL_ASSIGN_OR_RETURN(Bytes pcrs_text, ReadFile(pcrs[0], 64 * 1024));
+  VIGIL_ASSIGN_OR_RETURN(std::filesystem::path bin, ExecutableDir());
+  char work_template[] = "/tmp/vigil-host.XXXXXX";
+  if (::mkdtemp(work_template) == nullptr) return Error::Failed("cannot create a work directory");
+  image::QuorumHostOptions options{.host_binary = bin / "vigil-host",
+                                   .ip = args.host.substr(0, colon),
+                                   .port = static_cast<int>(port.value),
+                                   .boot_pcrs = std::move(pcrs_text),
+                                   .work_dir = work_template,
+                                   .channel = args.channel,
+                                   .microvm = args.machine == "microvm"};
+  return std::make_unique<image::QuorumHost>(std::move(options));
+}
+
 Result<int> RunRun(const RunArgs& args) {
   if (args.timeout <= 0) return Error::BadInput("--timeout must be positive");
   image::QemuOptions options;
@@ -122,16 +167,36 @@ Result<int> RunRun(const RunArgs& args) {
   options.memory_mib = args.memory;
   options.machine = args.machine == "microvm" ? image::Machine::kMicrovm : image::Machine::kPc;
   options.interactive = args.interactive;
+  std::unique_ptr<image::QuorumHost> quorum_host;
+  if (!args.host.empty()) {
+    VIGIL_ASSIGN_OR_RETURN(quorum_host, QuorumHostFor(args));
+    options.quorum_host = quorum_host.get();
+    options.stop = &g_stop;
+    options.timeout = std::chrono::hours(24 * 365);  // it serves until stopped
+    std::signal(SIGTERM, RequestStop);
+    std::signal(SIGINT, RequestStop);
+  }
   // With --json, stdout carries only the result, so the console goes to stderr.
   if (args.json) {
     options.on_console = [](std::string_view text) { std::cerr.write(text.data(), text.size()); };
   }
-  VIGIL_ASSIGN_OR_RETURN(auto result, image::RunInQemu(args.dir, options));
+  Result<image::QemuResult> ran = image::RunInQemu(args.dir, options);
+  if (quorum_host) {
+    const std::filesystem::path work = quorum_host->socket_path().parent_path();
+    quorum_host.reset();  // stops vigil-host
+    std::error_code ignored;
+    std::filesystem::remove_all(work, ignored);
+  }
+  VIGIL_ASSIGN_OR_RETURN(auto result, std::move(ran));
   if (!result.kvm_unusable.empty()) {
     // Exit 3 like any missing device; --json tells it apart from a target that exits 3.
     if (args.json) PrintJson({{"error", "kvm-unusable"}, {"reason", result.kvm_unusable}});
     return Error::MissingEnv("KVM cannot run this image (" + result.kvm_unusable +
                              "); use --accel auto or tcg to emulate instead");
+  }
+  if (result.stopped) {
+    std::cerr << "vigil: stopped on request\n";
+    return 0;
   }
   const bool kvm = result.accelerator == image::Accelerator::kKvm;
   if (args.json) {
@@ -187,6 +252,10 @@ void AddImageCommands(CLI::App& app, int* exit_code) {
   r->add_option("--memory", run->memory, "Guest memory in MiB")
       ->check(CLI::Range(64, 65536))
       ->capture_default_str();
+  r->add_option("--host", run->host,
+                "IP:PORT: a quorum image's channel behind vigil-host there (its boot PCRs are "
+                "handed to the mock NSM first); runs until SIGTERM or SIGINT");
+  r->add_option("--channel", run->channel, "The quorum channel's port name")->capture_default_str();
   r->add_flag("--interactive", run->interactive,
               "Connect standard input to the serial console (for debug images' shell)");
   r->add_flag("--json", run->json,

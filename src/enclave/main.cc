@@ -2,8 +2,9 @@
 // starts it when the image spec has a [quorum] table; tests run it as a process on a Unix
 // socket.
 //
-//   vigil-enclave (--usock PATH | --serial-port NAME) --mock-nsm [--boot-pcrs FILE]
-//                 [--state-dir DIR] [--image-pivot PATH]
+//   vigil-enclave (--usock PATH | --serial-port NAME) --mock-nsm
+//                 [--boot-pcrs FILE | --boot-pcrs-from-host] [--state-dir DIR]
+//                 [--image-pivot PATH]
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -22,18 +23,20 @@ using namespace vigil;  // NOLINT: a binary's entry point
 struct Options {
   std::string usock, serial_port, boot_pcrs, image_pivot, state_dir = "/";
   bool mock_nsm = false;
+  bool pcrs_from_host = false;
 };
 
 constexpr char kUsage[] =
-    "usage: vigil-enclave (--usock PATH | --serial-port NAME) --mock-nsm [--boot-pcrs FILE]\n"
-    "                     [--state-dir DIR] [--image-pivot PATH]\n";
+    "usage: vigil-enclave (--usock PATH | --serial-port NAME) --mock-nsm\n"
+    "                     [--boot-pcrs FILE | --boot-pcrs-from-host] [--state-dir DIR]\n"
+    "                     [--image-pivot PATH]\n";
 
 Result<Options> ParseOptions(int argc, char** argv) {
   Options options;
   for (int i = 1; i < argc; ++i) {
     const std::string_view flag = argv[i];
-    if (flag == "--mock-nsm") {
-      options.mock_nsm = true;
+    if (flag == "--mock-nsm" || flag == "--boot-pcrs-from-host") {
+      (flag == "--mock-nsm" ? options.mock_nsm : options.pcrs_from_host) = true;
       continue;
     }
     if (i + 1 >= argc) return Error::BadInput(std::string(flag) + " needs a value\n" + kUsage);
@@ -50,6 +53,9 @@ Result<Options> ParseOptions(int argc, char** argv) {
   if (options.usock.empty() == options.serial_port.empty()) {
     return Error::BadInput(std::string("give exactly one of --usock and --serial-port\n") + kUsage);
   }
+  if (options.pcrs_from_host && (options.serial_port.empty() || !options.boot_pcrs.empty())) {
+    return Error::BadInput("--boot-pcrs-from-host needs --serial-port and no --boot-pcrs");
+  }
   if (!options.mock_nsm) {
     return Error::MissingEnv(
         "only --mock-nsm is available: the Nitro Secure Module provider (/dev/nsm) is not "
@@ -58,10 +64,17 @@ Result<Options> ParseOptions(int argc, char** argv) {
   return options;
 }
 
-Result<std::unique_ptr<attestation::AttestationProvider>> MockProvider(const Options& options) {
+Result<std::unique_ptr<attestation::AttestationProvider>> MockProvider(const Options& options,
+                                                                       int port) {
   std::map<int, Bytes> boot;
+  Bytes text;
   if (!options.boot_pcrs.empty()) {
-    VIGIL_ASSIGN_OR_RETURN(Bytes text, ReadFile(options.boot_pcrs, 64 * 1024));
+    VIGIL_ASSIGN_OR_RETURN(text, ReadFile(options.boot_pcrs, 64 * 1024));
+  } else if (options.pcrs_from_host) {
+    std::fprintf(stderr, "vigil-enclave: waiting for the host to hand over the boot PCRs\n");
+    VIGIL_ASSIGN_OR_RETURN(text, enclave::ReceiveHandover(port));
+  }
+  if (!text.empty()) {
     VIGIL_ASSIGN_OR_RETURN(boot, attestation::ParsePcrsFile(AsText(text)));
   }
   VIGIL_ASSIGN_OR_RETURN(auto nsm, attestation::MockNsm::Create(boot));
@@ -73,13 +86,17 @@ Result<std::unique_ptr<attestation::AttestationProvider>> MockProvider(const Opt
 
 Status Run(int argc, char** argv) {
   VIGIL_ASSIGN_OR_RETURN(Options options, ParseOptions(argc, argv));
-  VIGIL_ASSIGN_OR_RETURN(auto provider, MockProvider(options));
+  UniqueFd port(-1);
+  if (!options.serial_port.empty()) {
+    VIGIL_ASSIGN_OR_RETURN(port, enclave::OpenSerialPort(options.serial_port));
+  }
+  VIGIL_ASSIGN_OR_RETURN(auto provider, MockProvider(options, port.get()));
   enclave::EnclaveConfig config{
       .state_dir = options.state_dir, .version = VIGIL_VERSION, .commit = "unknown"};
   if (!options.image_pivot.empty()) config.image_pivot = options.image_pivot;
   enclave::EnclaveProcessor processor(std::move(config), std::move(provider));
   if (!options.usock.empty()) return enclave::ServeUnixSocket(options.usock, processor);
-  return enclave::ServeSerialPort(options.serial_port, processor);
+  return enclave::ServeSerialPort(port.get(), processor);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "enclave/server.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -75,6 +76,23 @@ Bytes Answer(EnclaveProcessor& processor, ByteView request) {
   return std::move(*bytes);
 }
 
+// Feeds what arrived and answers every complete request. Fails when the framing breaks
+// (the oversize request is answered first) or an answer cannot be written.
+Status Pump(int fd, quorum::FrameReader& frames, EnclaveProcessor& processor, ByteView data) {
+  if (Status fed = frames.Feed(data); !fed.ok()) {
+    Result<Bytes> frame = quorum::EncodeFrame(
+        JsonError(quorum::MakeProtocolError(quorum::ProtocolErrorKind::kOversizedPayload)));
+    if (frame.ok()) (void)WriteAll(fd, *frame);
+    return fed;
+  }
+  while (std::optional<Bytes> request = frames.Next()) {
+    VIGIL_ASSIGN_OR_RETURN(Bytes frame, quorum::EncodeFrame(Answer(processor, *request)));
+    VIGIL_RETURN_IF_ERROR(WriteAll(fd, frame));
+    StartPivotIfReady(processor);
+  }
+  return OkStatus();
+}
+
 Status ServeStream(int fd, EnclaveProcessor& processor) {
   quorum::FrameReader frames;
   Bytes buffer(64 * 1024);
@@ -82,17 +100,8 @@ Status ServeStream(int fd, EnclaveProcessor& processor) {
     const ssize_t n = read(fd, buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return OkStatus();  // the peer went away; a partial frame goes with it
-    if (Status fed = frames.Feed(ByteView(buffer.data(), static_cast<std::size_t>(n))); !fed.ok()) {
-      Result<Bytes> frame = quorum::EncodeFrame(
-          JsonError(quorum::MakeProtocolError(quorum::ProtocolErrorKind::kOversizedPayload)));
-      if (frame.ok()) (void)WriteAll(fd, *frame);
-      return fed;
-    }
-    while (std::optional<Bytes> request = frames.Next()) {
-      VIGIL_ASSIGN_OR_RETURN(Bytes frame, quorum::EncodeFrame(Answer(processor, *request)));
-      VIGIL_RETURN_IF_ERROR(WriteAll(fd, frame));
-      StartPivotIfReady(processor);
-    }
+    VIGIL_RETURN_IF_ERROR(
+        Pump(fd, frames, processor, ByteView(buffer.data(), static_cast<std::size_t>(n))));
   }
 }
 
@@ -127,32 +136,82 @@ Status ServeUnixSocket(const std::filesystem::path& path, EnclaveProcessor& proc
   }
 }
 
-Status ServeSerialPort(const std::string& name, EnclaveProcessor& processor) {
-  std::filesystem::path device;
+Result<std::filesystem::path> FindSerialPort(const std::string& name) {
   std::error_code error;
   for (const auto& entry : std::filesystem::directory_iterator("/sys/class/virtio-ports", error)) {
     std::ifstream in(entry.path() / "name");
     std::string port_name;
     std::getline(in, port_name);
-    if (port_name == name) device = "/dev" / entry.path().filename();
+    if (port_name == name) return "/dev" / entry.path().filename();
   }
-  if (device.empty()) {
-    return Error::MissingEnv("no virtio serial port named '" + name +
-                             "' (under /sys/class/virtio-ports); QEMU needs -device "
-                             "virtserialport,name=" +
-                             name);
+  return Error::MissingEnv("no virtio serial port named '" + name +
+                           "' (under /sys/class/virtio-ports); QEMU needs -device "
+                           "virtserialport,name=" +
+                           name);
+}
+
+namespace {
+
+// Waits until the port has data (true) or has no host (false: the host went away, or has not
+// come yet). The port stays open throughout: a guest that closes it makes QEMU stop
+// forwarding what the host sends.
+bool WaitForData(int fd) {
+  pollfd p{.fd = fd, .events = POLLIN, .revents = 0};
+  while (::poll(&p, 1, -1) < 0 && errno == EINTR) {
   }
-  std::fprintf(stderr, "vigil-enclave: serving the QuorumOS protocol on %s (%s)\n", device.c_str(),
+  if (p.revents & POLLIN) return true;
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  return false;
+}
+
+}  // namespace
+
+Result<UniqueFd> OpenSerialPort(const std::string& name) {
+  VIGIL_ASSIGN_OR_RETURN(std::filesystem::path device, FindSerialPort(name));
+  UniqueFd port(open(device.c_str(), O_RDWR | O_CLOEXEC | O_NOCTTY));
+  if (port.get() < 0) return Sys("opening " + device.string());
+  std::fprintf(stderr, "vigil-enclave: the host channel is %s (%s)\n", device.c_str(),
                name.c_str());
+  return port;
+}
+
+Result<Bytes> ReceiveHandover(int port) {
+  quorum::FrameReader frames(kMaxHandoverBytes);
+  Bytes buffer(4096);
   while (true) {
-    UniqueFd port(open(device.c_str(), O_RDWR | O_CLOEXEC | O_NOCTTY));
-    if (port.get() < 0) return Sys("opening " + device.string());
-    Status served = ServeStream(port.get(), processor);
-    if (!served.ok()) {
-      std::fprintf(stderr, "vigil-enclave: %s\n", served.error().message().c_str());
+    if (!WaitForData(port)) {
+      frames.Reset();
+      continue;
     }
-    // No host on the other end: wait for one (a read would return at once).
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const ssize_t n = read(port, buffer.data(), buffer.size());
+    if (n <= 0) continue;
+    VIGIL_RETURN_IF_ERROR(frames.Feed(ByteView(buffer.data(), static_cast<std::size_t>(n))));
+    if (std::optional<Bytes> message = frames.Next()) {
+      VIGIL_ASSIGN_OR_RETURN(Bytes ack, quorum::EncodeFrame(AsBytes("ok")));
+      VIGIL_RETURN_IF_ERROR(WriteAll(port, ack));
+      return std::move(*message);
+    }
+  }
+}
+
+Status ServeSerialPort(int port, EnclaveProcessor& processor) {
+  std::fprintf(stderr, "vigil-enclave: serving the QuorumOS protocol on the host channel\n");
+  quorum::FrameReader frames;
+  Bytes buffer(64 * 1024);
+  while (true) {
+    if (!WaitForData(port)) {
+      frames.Reset();  // no host: a partial frame is dropped
+      continue;
+    }
+    const ssize_t n = read(port, buffer.data(), buffer.size());
+    if (n <= 0) continue;
+    Status pumped =
+        Pump(port, frames, processor, ByteView(buffer.data(), static_cast<std::size_t>(n)));
+    if (!pumped.ok()) {
+      std::fprintf(stderr, "vigil-enclave: %s; waiting for the host again\n",
+                   pumped.error().message().c_str());
+      frames.Reset();
+    }
   }
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "base/result.h"
+#include "base/unique_fd.h"
 #include "enclave/processor.h"
 
 namespace vigil::enclave {
@@ -23,8 +24,18 @@ Status ServeStream(int fd, EnclaveProcessor& processor);
 // and serves one connection at a time, as QuorumOS does, until the process ends.
 Status ServeUnixSocket(const std::filesystem::path& path, EnclaveProcessor& processor);
 
-// Serves the virtio serial port named `name` (under /sys/class/virtio-ports/*/name): the
-// host may connect and disconnect; each disconnection drops a partial frame.
-Status ServeSerialPort(const std::string& name, EnclaveProcessor& processor);
+// The mock NSM's boot measurements under QEMU, as the host hands them over: the first frame
+// on the serial port named `name` (a "<hex> PCRn" file, at most kMaxHandoverBytes), answered
+// with the frame "ok". Mock only: it is exactly as trustworthy as the host.
+inline constexpr std::uint64_t kMaxHandoverBytes = 64 * 1024;
+Result<Bytes> ReceiveHandover(int port);
+
+// Opens the virtio serial port named `name` (under /sys/class/virtio-ports/*/name). It stays
+// open for the enclave's life: QEMU forwards what the host sends only to an open port.
+Result<UniqueFd> OpenSerialPort(const std::string& name);
+
+// Serves the open port: the host may connect and disconnect; each disconnection drops a
+// partial frame.
+Status ServeSerialPort(int port, EnclaveProcessor& processor);
 
 }  // namespace vigil::enclave

@@ -29,6 +29,22 @@ Bytes TargetArgv(const ImageSpec& spec) {
   return out;
 }
 
+// The enclave's argv: it serves the channel, boots the target as the pivot.
+Bytes EnclaveArgv(const ImageSpec& spec) {
+  Bytes out;
+  auto put = [&out](const std::string& s) {
+    out.insert(out.end(), s.begin(), s.end());
+    out.push_back(0);
+  };
+  for (const std::string& arg :
+       {std::string(kEnclavePath), std::string("--serial-port"), spec.quorum->channel,
+        std::string("--mock-nsm"), std::string("--boot-pcrs-from-host"), std::string("--state-dir"),
+        std::string("/"), std::string("--image-pivot"), spec.target_destination}) {
+    put(arg);
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<Bytes> BuildInitramfs(const ImageSpec& spec, const LoadedInputs& inputs) {
@@ -48,6 +64,12 @@ Result<Bytes> BuildInitramfs(const ImageSpec& spec, const LoadedInputs& inputs) 
   for (std::size_t i = 0; i < spec.files.size(); ++i) {
     entries.push_back(
         File(spec.files[i].destination.substr(1), spec.files[i].mode, inputs.files[i]));
+  }
+  Bytes enclave_argv;
+  if (spec.quorum && inputs.enclave) {
+    enclave_argv = EnclaveArgv(spec);
+    entries.push_back(File(kEnclavePath + 1, 0755, *inputs.enclave));
+    entries.push_back(File(kEnclaveArgvPath + 1, 0444, enclave_argv));
   }
   if (spec.debug && inputs.busybox) {
     entries.push_back(File(kBusyboxPath + 1, 0755, *inputs.busybox));

@@ -77,6 +77,9 @@ Result<LoadedInputs> LoadPayload(ImageSpec& resolved, const std::filesystem::pat
   if (resolved.busybox) {
     VIGIL_ASSIGN_OR_RETURN(inputs.busybox, load(*resolved.busybox, "busybox"));
   }
+  if (resolved.quorum) {
+    VIGIL_ASSIGN_OR_RETURN(inputs.enclave, load(resolved.quorum->enclave, "quorum enclave"));
+  }
   return inputs;
 }
 

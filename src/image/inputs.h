@@ -17,6 +17,7 @@ struct LoadedInputs {
   Bytes target;
   std::vector<Bytes> files;  // in spec order
   std::optional<Bytes> busybox;
+  std::optional<Bytes> enclave;  // [quorum]
 };
 
 // Reads the initramfs inputs of `spec` (symlinks refused, sizes bounded) and checks each

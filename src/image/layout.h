@@ -16,6 +16,10 @@ namespace vigil::image {
 inline constexpr char kTargetArgvPath[] = "/etc/vigil/target";
 // The argv file is tiny; a bound keeps a broken image from exhausting memory.
 inline constexpr std::size_t kMaxTargetArgvBytes = 64 * 1024;
+// Images with a [quorum] table: vigil-enclave, and its argv (as the target's), which
+// vigil-init runs instead of the target.
+inline constexpr char kEnclavePath[] = "/bin/vigil-enclave";
+inline constexpr char kEnclaveArgvPath[] = "/etc/vigil/quorum";
 // Present only in debug images: after the target ends, start /bin/sh (busybox) on the
 // console instead of powering off.
 inline constexpr char kDebugMarkerPath[] = "/etc/vigil/debug";
@@ -43,6 +47,6 @@ inline constexpr LayoutDirectory kLayoutDirectories[] = {
 
 // Files the builder writes itself (archive paths); a spec may not use these paths.
 inline constexpr std::string_view kLayoutReservedFiles[] = {
-    "init", "dev/console", kTargetArgvPath + 1, kDebugMarkerPath + 1};
+    "init", "dev/console", kTargetArgvPath + 1, kDebugMarkerPath + 1, kEnclaveArgvPath + 1};
 
 }  // namespace vigil::image

@@ -21,6 +21,7 @@
 #include "crypto/hash.h"
 #include "encoding/sha256sums.h"
 #include "image/layout.h"
+#include "image/quorum_host.h"
 
 namespace vigil::image {
 namespace {
@@ -118,6 +119,10 @@ std::vector<std::string> QemuArgv(const BootFiles& files, const QemuOptions& opt
           : files.cmdline};
   if (options.machine == Machine::kMicrovm) {
     argv.insert(argv.end(), {"-M", "microvm,acpi=on,rtc=on,pit=on,x-option-roms=off"});
+  }
+  if (options.quorum_host != nullptr) {
+    const std::vector<std::string> channel = options.quorum_host->QemuArgs();
+    argv.insert(argv.end(), channel.begin(), channel.end());
   }
   if (kvm) {
     argv.insert(argv.end(), {"-enable-kvm", "-cpu", "host"});
@@ -224,6 +229,7 @@ struct Boot {
   std::string qemu_first_line;  // QEMU's first line on stderr (why it could not start)
   // KVM boots only: why KVM is taken to have failed; empty when it ran the guest.
   std::string kvm_failure;
+  bool stopped = false;  // QemuOptions::stop was set
 };
 
 // Runs QEMU once. The console (QEMU's stdout) goes to `sink` and the scanner; QEMU's own
@@ -266,14 +272,20 @@ Result<Boot> BootOnce(const BootFiles& files, const QemuOptions& options, bool k
     sink(chunk);
     return true;
   };
-  if (kvm) {
-    watch.on_tick = [&] {
+  watch.on_tick = [&] {
+    if (options.stop != nullptr && options.stop->load()) {
+      boot.stopped = true;
+      return false;
+    }
+    if (options.quorum_host != nullptr && !options.quorum_host->Tick()) return false;
+    if (!kvm) return true;
+    {
       if (console_seen || Clock::now() - start < options.kvm_silence_limit) return true;
       boot.kvm_failure = "the guest printed nothing on its console for " +
                          std::to_string(options.kvm_silence_limit.count()) + " s";
       return false;
-    };
-  }
+    }
+  };
   Result<Exit> exit = RunWatched(command, options.timeout, watch);
   if (!exit.ok()) {
     if (exit.error().code() == ErrorCode::kMissingEnv) {
@@ -297,6 +309,14 @@ Result<Boot> BootOnce(const BootFiles& files, const QemuOptions& options, bool k
 // Turns a finished boot into the target's status, or explains why there is none.
 Result<QemuResult> Conclude(const fs::path& dir, const QemuOptions& options, const Boot& boot,
                             QemuResult result) {
+  if (boot.stopped) {
+    result.stopped = true;
+    return result;
+  }
+  if (options.quorum_host != nullptr && !options.quorum_host->failure().empty()) {
+    return Error::Failed("the quorum channel: " + options.quorum_host->failure() +
+                         "; last console lines:\n" + boot.scanner.Tail());
+  }
   // A guest that never printed may simply have had too little memory to unpack itself.
   const std::string memory_hint = options.memory_mib < 128
                                       ? " (--memory " + std::to_string(options.memory_mib) +

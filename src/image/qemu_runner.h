@@ -1,6 +1,7 @@
 // Boots a generic image output directory in QEMU with its serial console on stdout.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -29,6 +30,10 @@ struct QemuOptions {
   std::function<void(std::string_view)> on_console;
   // Receives one-line notices (KVM failed, booting again with TCG); defaults to stderr.
   std::function<void(std::string_view)> on_notice;
+  // A quorum image's channel and relay (quorum_host.h), stepped while QEMU runs.
+  class QuorumHost* quorum_host = nullptr;
+  // Set (by a signal handler) to stop QEMU; the run then ends with `stopped`.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 struct QemuResult {
@@ -39,6 +44,8 @@ struct QemuResult {
   // With Accelerator::kKvm only: why KVM could not run the guest. The target did not
   // run; target_exit_status means nothing.
   std::string kvm_unusable;
+  // QemuOptions::stop was set: QEMU was stopped on request; target_exit_status means nothing.
+  bool stopped = false;
 };
 
 // Boots DIR/kernel + DIR/initramfs with DIR/cmdline. kAuto tries KVM when /dev/kvm opens

@@ -68,6 +68,7 @@ std::vector<Input> Inputs(const ImageSpec& spec) {
   std::vector<Input> inputs = {{&spec.kernel, "kernel"}, {&spec.target, "target"}};
   if (spec.init && !spec.init->path.empty()) inputs.push_back({&*spec.init, "init"});
   if (spec.busybox) inputs.push_back({&*spec.busybox, "busybox"});
+  if (spec.quorum) inputs.push_back({&spec.quorum->enclave, "quorum enclave"});
   for (const auto& f : spec.files) inputs.push_back({&f.source, "file for " + f.destination});
   return inputs;
 }

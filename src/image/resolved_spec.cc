@@ -56,6 +56,13 @@ std::string ResolvedSpecToml(const ImageSpec& spec) {
     }
     doc.insert("files", std::move(files));
   }
+  if (spec.quorum) {
+    toml::table quorum;
+    PutInput(quorum, "path", spec.quorum->enclave);
+    quorum.insert("attestation", spec.quorum->attestation);
+    quorum.insert("channel", spec.quorum->channel);
+    doc.insert("quorum", std::move(quorum));
+  }
   if (spec.busybox) {
     toml::table busybox;
     PutInput(busybox, "path", *spec.busybox);

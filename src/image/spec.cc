@@ -89,6 +89,7 @@ Status CheckCollisions(const ImageSpec& spec) {
     all.push_back(std::string(kBusyboxPath + 1));
     all.push_back("bin/sh");
   }
+  if (spec.quorum) all.push_back(std::string(kEnclavePath + 1));
   for (const auto& path : all) {
     VIGIL_RETURN_IF_ERROR(CheckNotReserved(path));
     if (!files.insert(path).second) {
@@ -198,7 +199,7 @@ Result<ImageSpec> ParseDocument(const toml::table& doc, const std::filesystem::p
   VIGIL_RETURN_IF_ERROR(
       reader.CheckKeys(doc, "the spec",
                        {"name", "version", "source_date_epoch", "compression", "outputs", "debug",
-                        "kernel", "init", "target", "files", "busybox"}));
+                        "kernel", "init", "target", "files", "busybox", "quorum"}));
   ImageSpec spec;
   VIGIL_RETURN_IF_ERROR(ReadIdentity(doc, reader, spec));
   VIGIL_RETURN_IF_ERROR(ReadEpoch(doc, reader, epoch_override, spec));
@@ -209,6 +210,7 @@ Result<ImageSpec> ParseDocument(const toml::table& doc, const std::filesystem::p
   VIGIL_RETURN_IF_ERROR(ReadTargetTable(doc, reader, base_dir, spec));
   VIGIL_RETURN_IF_ERROR(ReadFilesTables(doc, reader, base_dir, spec));
   VIGIL_RETURN_IF_ERROR(ReadBusyboxTable(doc, reader, base_dir, spec));
+  VIGIL_RETURN_IF_ERROR(ReadQuorumTable(doc, reader, base_dir, spec));
   Status collisions = CheckCollisions(spec);
   if (!collisions.ok()) return reader.Fail(nullptr, collisions.error().message());
   return spec;

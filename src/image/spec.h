@@ -29,6 +29,14 @@ struct PlacedFile {
 
 enum class Output { kGeneric, kAws };
 
+// [quorum]: the image runs vigil-enclave (docs/SPEC-enclave.md) instead of its target; the
+// enclave starts the target as the pivot once its quorum key is provisioned.
+struct QuorumSpec {
+  PinnedInput enclave;                   // the vigil-enclave binary (static)
+  std::string attestation = "mock-nsm";  // only the mock NSM is built so far
+  std::string channel = "vigil-quorum";  // the virtio serial port's name
+};
+
 struct ImageSpec {
   std::string name;
   std::string version;  // optional; "0" when absent
@@ -44,6 +52,7 @@ struct ImageSpec {
   std::uint32_t source_date_epoch = 0;
   bool debug = false;
   std::optional<PinnedInput> busybox;  // debug images only
+  std::optional<QuorumSpec> quorum;
 };
 
 // Reads and validates a spec file: TOML syntax, no unknown keys, types, names,

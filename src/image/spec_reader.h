@@ -38,6 +38,8 @@ Status ReadKernelTable(const toml::table& doc, const SpecReader& reader,
 Status ReadInitTable(const toml::table& doc, const SpecReader& reader,
                      const std::filesystem::path& base_dir, ImageSpec& spec);
 // [target] (path, sha256, destination, args): required.
+Status ReadQuorumTable(const toml::table& doc, const SpecReader& reader,
+                       const std::filesystem::path& base_dir, ImageSpec& spec);
 Status ReadTargetTable(const toml::table& doc, const SpecReader& reader,
                        const std::filesystem::path& base_dir, ImageSpec& spec);
 // [[files]] (source, destination, mode, sha256): optional, at most kMaxFiles.

@@ -2,6 +2,9 @@
 // [busybox]); see docs/SPEC-image.md.
 #include <toml++/toml.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "base/strict_number.h"
 #include "crypto/hash.h"
 #include "image/cpio.h"
@@ -128,6 +131,38 @@ Status ReadInitTable(const toml::table& doc, const SpecReader& reader,
   if (init == nullptr) return OkStatus();
   VIGIL_RETURN_IF_ERROR(reader.CheckKeys(*init, "[init]", {"path", "sha256"}));
   VIGIL_ASSIGN_OR_RETURN(spec.init, reader.Input(*init, "path", "init", false, false, base_dir));
+  return OkStatus();
+}
+
+Status ReadQuorumTable(const toml::table& doc, const SpecReader& reader,
+                       const std::filesystem::path& base_dir, ImageSpec& spec) {
+  VIGIL_ASSIGN_OR_RETURN(const toml::table* quorum, reader.Table(doc, "quorum"));
+  if (quorum == nullptr) return OkStatus();
+  VIGIL_RETURN_IF_ERROR(
+      reader.CheckKeys(*quorum, "[quorum]", {"path", "sha256", "attestation", "channel"}));
+  QuorumSpec q;
+  VIGIL_ASSIGN_OR_RETURN(q.enclave,
+                         reader.Input(*quorum, "path", "quorum enclave", true, false, base_dir));
+  VIGIL_ASSIGN_OR_RETURN(std::string attestation,
+                         reader.String(*quorum, "attestation", "quorum.attestation", true));
+  if (attestation != "mock-nsm") {
+    return reader.Fail(quorum->get("attestation"),
+                       "quorum.attestation must be \"mock-nsm\": the Nitro Secure Module "
+                       "provider (\"nsm\") is not built yet");
+  }
+  q.attestation = attestation;
+  VIGIL_ASSIGN_OR_RETURN(std::string channel,
+                         reader.String(*quorum, "channel", "quorum.channel", false));
+  if (!channel.empty()) q.channel = channel;
+  const bool channel_ok =
+      q.channel.size() <= 64 && std::all_of(q.channel.begin(), q.channel.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
+      });
+  if (!channel_ok) {
+    return reader.Fail(quorum->get("channel"),
+                       "quorum.channel must be 1 to 64 of [A-Za-z0-9._-] (a virtio port name)");
+  }
+  spec.quorum = std::move(q);
   return OkStatus();
 }
 

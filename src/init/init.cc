@@ -135,7 +135,12 @@ void RunDebugShell() {
   ReportKernel();
   if (!NitroHeartbeat()) Fail(Error::Failed("a Nitro enclave must answer its heartbeat"));
 
-  Result<std::vector<std::string>> argv = ReadTargetArgv(image::kTargetArgvPath);
+  // A quorum image runs vigil-enclave, which starts the target once the quorum key is in
+  // place (docs/SPEC-enclave.md); its exit ends the image as the target's would.
+  const bool quorum = ::access(image::kEnclaveArgvPath, F_OK) == 0;
+  if (quorum) Say("quorum image: starting vigil-enclave; it starts the target when provisioned");
+  Result<std::vector<std::string>> argv =
+      ReadTargetArgv(quorum ? image::kEnclaveArgvPath : image::kTargetArgvPath);
   if (!argv.ok()) Fail(argv.error().WithContext("cannot start the target"));
   Result<pid_t> target = Spawn((*argv)[0].c_str(), *argv);
   if (!target.ok()) Fail(target.error().WithContext("cannot start the target"));
