@@ -187,3 +187,45 @@ TEST(Spec, ResolvedSpecIsParsableAndStable) {
 
 }  // namespace
 }  // namespace vigil::image
+
+namespace vigil::image {
+namespace {
+
+TEST(QuorumSpec, ATableMakesAnEnclaveImage) {
+  auto spec =
+      Parse(ValidSpec("", "[quorum]\npath = \"bin/vigil-enclave\"\nattestation = \"mock-nsm\"\n"));
+  ASSERT_TRUE(spec.ok()) << spec.error().message();
+  ASSERT_TRUE(spec->quorum.has_value());
+  EXPECT_EQ(spec->quorum->enclave.resolved, "/base/bin/vigil-enclave");
+  EXPECT_EQ(spec->quorum->channel, "vigil-quorum");
+  EXPECT_FALSE(Parse(ValidSpec()).value().quorum.has_value());
+  // The resolved spec keeps the table, so reproduce builds the same image.
+  spec->quorum->enclave.sha256 = std::string(64, 'a');
+  auto again = Parse(ResolvedSpecToml(*spec));
+  ASSERT_TRUE(again.ok()) << again.error().message();
+  ASSERT_TRUE(again->quorum.has_value());
+  EXPECT_EQ(again->quorum->enclave.sha256, std::string(64, 'a'));
+  EXPECT_EQ(again->quorum->attestation, "mock-nsm");
+}
+
+TEST(QuorumSpec, RefusesWhatIsNotBuiltOrNotValid) {
+  ExpectBadInput(ValidSpec("", "[quorum]\npath = \"e\"\nattestation = \"nsm\"\n"), "not built yet");
+  ExpectBadInput(ValidSpec("", "[quorum]\npath = \"e\"\n"), "attestation");
+  ExpectBadInput(ValidSpec("", "[quorum]\nattestation = \"mock-nsm\"\n"), "path");
+  ExpectBadInput(
+      ValidSpec("", "[quorum]\npath = \"e\"\nattestation = \"mock-nsm\"\nchannel = \"a b\"\n"),
+      "virtio port name");
+  ExpectBadInput(
+      ValidSpec("", "[quorum]\npath = \"e\"\nattestation = \"mock-nsm\"\nsurprise = 1\n"),
+      "surprise");
+  // The enclave's place is reserved.
+  ExpectBadInput(ValidSpec("",
+                           "[quorum]\npath = \"e\"\nattestation = \"mock-nsm\"\n"
+                           "[[files]]\nsource = \"x\"\ndestination = \"/bin/vigil-enclave\"\n"),
+                 "/bin/vigil-enclave");
+  ExpectBadInput(ValidSpec("", "[[files]]\nsource = \"x\"\ndestination = \"/etc/vigil/quorum\"\n"),
+                 "reserved");
+}
+
+}  // namespace
+}  // namespace vigil::image
