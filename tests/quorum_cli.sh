@@ -76,4 +76,26 @@ cp "$WORK/approvals/user1-production-signer-31.approval" "$WORK/approvals/zz-tam
 sed -i 's/"signature":"\(..\)/"signature":"00/' "$WORK/approvals/zz-tampered.approval"
 expect_exit 1 "a tampered approval file stops the envelope" -- "$VIGIL" quorum generate-manifest-envelope --manifest-approvals-dir "$WORK/approvals" --manifest-path "$WORK/m.json" --manifest-envelope-path "$WORK/envelope2"
 expect_stderr "zz-tampered.approval" "it names the file"
+# generate-manifest: qos_client's inputs taken apart from the golden manifest give back its
+# very bytes (V1), and its hash.
+W="$WORK/gen"
+mkdir -p "$W/mset" "$W/pset" "$W/release"
+jq -r '.manifestSet.members[0].pubKey' "$GOLDEN/manifest.json" > "$W/mset/dev.pub"; echo 1 > "$W/mset/quorum_threshold"
+jq -r '.patchSet.members[0].pubKey' "$GOLDEN/manifest.json" > "$W/pset/dev.pub"; echo 1 > "$W/pset/quorum_threshold"
+jq -r '.namespace.quorumKey' "$GOLDEN/manifest.json" > "$W/quorum.pub"
+jq -r '.pivot.hash' "$GOLDEN/manifest.json" > "$W/pivot.hash"
+for i in 0 1 2; do echo "$(jq -r ".enclave.pcr$i" "$GOLDEN/manifest.json") PCR$i"; done > "$W/release/aws-x86_64.pcrs"
+echo "arn:aws:iam::123456789012:role/Webserver" > "$W/role"
+gen() { "$VIGIL" quorum generate-manifest --nonce 31 --namespace production/signer --restart-policy always --pivot-hash-path "$W/pivot.hash" --qos-release-dir "$W/release" --pcr3-preimage-path "$W/role" --manifest-set-dir "$W/mset" --share-set-dir "$W/mset" --quorum-key-path "$W/quorum.pub" "$@"; }
+expect_exit 0 "generate-manifest --use-manifest-version 1" -- gen --manifest-path "$W/v1.json" --patch-set-dir "$W/pset" --pivot-args "[--config,/etc/config.json]" --bridge-config '[{"type":"server","port":3000,"host":"0.0.0.0"}]' --debug-mode --use-manifest-version 1
+if cmp -s "$W/v1.json" <(printf '%s' "$(cat "$GOLDEN/manifest.json")"); then pass "byte for byte qos_client's golden manifest (PCR3 from the role's ARN)"; else fail "v1 differs: $(head -c 200 "$W/v1.json")"; fi
+if grep -q "hash $HASH" "$WORK/stdout"; then pass "it prints QuorumOS's manifest hash"; else fail "stdout: $(cat "$WORK/stdout")"; fi
+expect_exit 0 "generate-manifest writes V2 by default" -- gen --manifest-path "$W/v2.json" --dns-resolvers "[1.1.1.1,2001:db8::1]"
+if "$VIGIL" quorum display "$W/v2.json" --json | jq -e '.version == "2" and .manifest.dns.resolvers == ["1.1.1.1", "2001:db8::1"]' >/dev/null; then pass "V2, canonical, with its resolvers"; else fail "v2: $(head -c 200 "$W/v2.json")"; fi
+expect_exit 2 "never over an existing manifest" -- gen --manifest-path "$W/v2.json"
+expect_exit 2 "V1 needs a patch set" -- gen --manifest-path "$W/v1b.json" --use-manifest-version 1
+expect_exit 2 "resolvers need V2" -- gen --manifest-path "$W/v1c.json" --patch-set-dir "$W/pset" --use-manifest-version 1 --dns-resolvers "[1.1.1.1]"
+echo "not-hex" > "$W/bad.pub"
+expect_exit 2 "a quorum key that is not hex is refused" -- gen --manifest-path "$W/v2d.json" --quorum-key-path "$W/bad.pub"
+if [ ! -e "$W/v2d.json" ] && [ ! -e "$W/v1b.json" ]; then pass "nothing written on refusals"; else fail "a refused manifest was written"; fi
 finish

@@ -39,6 +39,8 @@ void AddVerifyAttestationCommand(CLI::App& quorum, int* exit_code);
 // `vigil quorum enclave-status | boot-standard | get-attestation-doc | proxy-re-encrypt-share
 // | post-share` under `quorum`: the commands that talk to an enclave.
 void AddQuorumEnclaveCommands(CLI::App& quorum, int* exit_code);
+// `vigil quorum generate-manifest` under `quorum`.
+void AddGenerateManifestCommand(CLI::App& quorum, int* exit_code);
 // `vigil release sign | verify`: maintainers' detached OpenPGP signatures over a release's
 // SHA256SUMS, and M-of-N verification against a pinned keyring.
 void AddReleaseCommands(CLI::App& app, int* exit_code);

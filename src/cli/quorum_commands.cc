@@ -279,6 +279,7 @@ void AddQuorumCommands(CLI::App& app, int* exit_code) {
       ->required();
   AddVerifyAttestationCommand(*q, exit_code);
   AddQuorumEnclaveCommands(*q, exit_code);
+  AddGenerateManifestCommand(*q, exit_code);
 }
 
 }  // namespace vigil::cli
