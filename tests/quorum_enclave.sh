@@ -45,8 +45,10 @@ PORT=$(cat "$WORK/host.port")
 HOST="http://127.0.0.1:$PORT"
 VIA_HOST="--host-ip 127.0.0.1 --host-port $PORT"
 
-expect_exit 3 "the enclave refuses to start without an attestation provider" -- "$ENCLAVE" --usock "$WORK/other.sock"
-expect_stderr "mock-nsm" "it names the only provider"
+expect_exit 2 "the enclave refuses to start without an attestation provider" -- "$ENCLAVE" --usock "$WORK/other.sock"
+expect_stderr "choose the attestation provider: --nsm" "it names both"
+expect_exit 3 "--nsm outside a Nitro enclave: no /dev/nsm" -- "$ENCLAVE" --usock "$WORK/other.sock" --nsm
+expect_stderr "no Nitro Secure Module at /dev/nsm" "it says so"
 expect_exit 0 "enclave-status" -- "$VIGIL" quorum enclave-status --usock "$SOCK"
 if grep -qx WaitingForBootInstruction "$WORK/stdout"; then pass "it waits for a boot instruction"; else fail "status: $(cat "$WORK/stdout")"; fi
 expect_exit 1 "a share before the boot has no route" -- "$VIGIL" quorum post-share --usock "$SOCK" --eph-wrapped-share-path "$E2E/user1.share" --approval-path "$GOLDEN/approval.json"

@@ -10,6 +10,7 @@
 #include "attestation/document_writer.h"
 #include "attestation/mock_nsm.h"
 #include "attestation/mock_pki.h"
+#include "attestation/nsm_device.h"
 #include "attestation/pcrs_file.h"
 #include "base/hex.h"
 #include "crypto/es384.h"
@@ -324,6 +325,140 @@ TEST(PcrsFileTest, ReadsQuorumOsLines) {
   EXPECT_FALSE(ParsePcrsFile(a + " PCR01\n").ok());
   EXPECT_FALSE(ParsePcrsFile(a.substr(2) + " PCR1\n").ok());
   EXPECT_FALSE(ParsePcrsFile(a + "\tPCR1\n").ok());
+}
+
+}  // namespace
+}  // namespace vigil::attestation
+
+namespace vigil::attestation {
+namespace {
+
+// Answers as the NSM does on the wire, from a MockNsm's state: what NsmDevice must speak.
+NsmTransport EmulatedNsm(MockNsm& nsm) {
+  return [&nsm](ByteView request) -> Result<Bytes> {
+    VIGIL_ASSIGN_OR_RETURN(CborValue req, ReadCbor(request));
+    CborWriter out;
+    auto error = [&out](const char* code) {
+      out.MapHeader(1);
+      out.Text("Error");
+      out.Text(code);
+      return out.Take();
+    };
+    if (req.kind == CborValue::Kind::kText && req.text() == "DescribeNSM") {
+      NsmDescription d = nsm.Describe().value();
+      out.MapHeader(1);
+      out.Text("DescribeNSM");
+      out.MapHeader(7);
+      for (auto [key, value] :
+           {std::pair<const char*, std::uint64_t>{"version_major", d.version_major},
+            {"version_minor", d.version_minor},
+            {"version_patch", d.version_patch},
+            {"max_pcrs", d.max_pcrs}}) {
+        out.Text(key);
+        out.Unsigned(value);
+      }
+      out.Text("module_id");
+      out.Text(d.module_id);
+      out.Text("locked_pcrs");
+      out.ArrayHeader(d.locked_pcrs.size());
+      for (std::uint16_t pcr : d.locked_pcrs) out.Unsigned(pcr);
+      out.Text("digest");
+      out.Text(d.digest);
+      return out.Take();
+    }
+    const std::string variant = req.keys.at(0).text();
+    const CborValue& p = req.values.at(0);
+    const int index = p.Find("index") ? static_cast<int>(p.Find("index")->number) : 0;
+    if (variant == "DescribePCR") {
+      Result<PcrState> state = nsm.DescribePcr(index);
+      if (!state.ok()) return error("InvalidIndex");
+      out.MapHeader(1);
+      out.Text("DescribePCR");
+      out.MapHeader(2);
+      out.Text("lock");
+      out.Bool(state->locked);
+      out.Text("data");
+      out.ByteString(state->value);
+      return out.Take();
+    }
+    if (variant == "ExtendPCR") {
+      Result<crypto::Sha384Digest> value = nsm.ExtendPcr(index, p.Find("data")->bytes);
+      if (!value.ok()) return error("ReadOnlyIndex");
+      out.MapHeader(1);
+      out.Text("ExtendPCR");
+      out.MapHeader(1);
+      out.Text("data");
+      out.ByteString(*value);
+      return out.Take();
+    }
+    if (variant == "LockPCRs") {
+      if (!nsm.LockPcrs(static_cast<int>(p.Find("range")->number)).ok()) {
+        return error("InvalidArgument");
+      }
+      out.Text("LockPCRs");
+      return out.Take();
+    }
+    if (variant == "Attestation") {
+      auto field = [&p](const char* key) -> std::optional<Bytes> {
+        const CborValue* v = p.Find(key);
+        if (v == nullptr || v->kind == CborValue::Kind::kNull) return std::nullopt;
+        return v->bytes;
+      };
+      Bytes doc = nsm.Attest({.user_data = field("user_data"),
+                              .nonce = field("nonce"),
+                              .public_key = field("public_key")})
+                      .value();
+      out.MapHeader(1);
+      out.Text("Attestation");
+      out.MapHeader(1);
+      out.Text("document");
+      out.ByteString(doc);
+      return out.Take();
+    }
+    return error("InvalidOperation");
+  };
+}
+
+TEST(NsmDeviceTest, RequestsAreEncodedAsTheNsmApiDoes) {
+  EXPECT_EQ(HexEncode(NsmDescribeRequest()), "6b44657363726962654e534d");  // "DescribeNSM"
+  // {"LockPCRs": {"range": 32}}
+  EXPECT_EQ(HexEncode(NsmLockPcrsRequest(32)), "a1684c6f636b50435273a16572616e67651820");
+  // {"Attestation": {"user_data": h'01', "nonce": null, "public_key": null}}
+  EXPECT_EQ(HexEncode(NsmAttestationRequest({.user_data = Bytes{1}})),
+            "a16b4174746573746174696f6ea369757365725f6461746141016"
+            "56e6f6e6365f66a7075626c69635f6b6579f6");
+}
+
+TEST(NsmDeviceTest, SpeaksTheNsmProtocol) {
+  auto mock = MockNsm::Create({{0, Bytes(48, 0xa0)}}).value();
+  NsmDevice nsm(EmulatedNsm(*mock));
+  Result<NsmDescription> d = nsm.Describe();
+  ASSERT_TRUE(d.ok()) << d.error().message();
+  EXPECT_EQ(d->max_pcrs, 32);
+  EXPECT_EQ(d->locked_pcrs, std::set<std::uint16_t>{0});
+  Result<crypto::Sha384Digest> pcr16 = nsm.ExtendPcr(16, AsBytes("x"));
+  ASSERT_TRUE(pcr16.ok()) << pcr16.error().message();
+  EXPECT_EQ(nsm.DescribePcr(16)->value, *pcr16);
+  Result<crypto::Sha384Digest> refused = nsm.ExtendPcr(0, AsBytes("x"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message().find("ReadOnlyIndex"), std::string::npos);
+  ASSERT_TRUE(nsm.LockPcrs(32).ok());
+  EXPECT_TRUE(nsm.DescribePcr(16)->locked);
+  Result<Bytes> doc = nsm.Attest({.user_data = Bytes(32, 1)});
+  ASSERT_TRUE(doc.ok()) << doc.error().message();
+  VerifyOptions options = MockNow();
+  options.expect.user_data = Bytes(32, 1);
+  EXPECT_TRUE(VerifyDocument(*doc, options).ok());
+}
+
+TEST(NsmDeviceTest, RefusesAnswersOutsideTheApi) {
+  for (const char* hex : {"f6", "a1654f7468657201", "6b44657363726962654e534d00", "7f61ff"}) {
+    NsmDevice nsm([hex](ByteView) -> Result<Bytes> { return HexDecode(hex).value(); });
+    EXPECT_FALSE(nsm.Describe().ok()) << hex;
+  }
+  EXPECT_FALSE(ReadCbor(HexDecode("a2616101616102").value()).ok()) << "a key twice";
+  EXPECT_FALSE(ReadCbor(HexDecode("9b00000001000000000a").value()).ok()) << "a count too large";
+  EXPECT_EQ(OpenNsmDevice("/nonexistent/nsm").error().code(), ErrorCode::kMissingEnv);
 }
 
 }  // namespace

@@ -23,6 +23,8 @@ class CborWriter {
   void MapHeader(std::size_t count) { Head(5, count); }
   void Tag(std::uint64_t tag) { Head(6, tag); }
   void Null() { out_.push_back(0xf6); }
+  // Major type 7, simple values 20 (false) and 21 (true).
+  void Bool(bool value) { out_.push_back(static_cast<std::uint8_t>(0xe0 | (value ? 21 : 20))); }
 
   const Bytes& bytes() const { return out_; }
   Bytes Take() { return std::move(out_); }

@@ -2,17 +2,19 @@
 // starts it when the image spec has a [quorum] table; tests run it as a process on a Unix
 // socket.
 //
-//   vigil-enclave (--usock PATH | --serial-port NAME) --mock-nsm
-//                 [--boot-pcrs FILE | --boot-pcrs-from-host] [--state-dir DIR]
-//                 [--image-pivot PATH]
+//   vigil-enclave (--usock PATH | --serial-port NAME | --vsock-port N)
+//                 (--nsm | --mock-nsm [--boot-pcrs FILE | --boot-pcrs-from-host])
+//                 [--state-dir DIR] [--image-pivot PATH]
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <string_view>
 
 #include "attestation/mock_nsm.h"
+#include "attestation/nsm_device.h"
 #include "attestation/pcrs_file.h"
 #include "base/file.h"
+#include "base/strict_number.h"
 #include "enclave/processor.h"
 #include "enclave/server.h"
 
@@ -21,27 +23,31 @@ namespace {
 using namespace vigil;  // NOLINT: a binary's entry point
 
 struct Options {
-  std::string usock, serial_port, boot_pcrs, image_pivot, state_dir = "/";
+  std::string usock, serial_port, vsock_port, boot_pcrs, image_pivot, state_dir = "/";
   bool mock_nsm = false;
+  bool nsm = false;
   bool pcrs_from_host = false;
 };
 
 constexpr char kUsage[] =
-    "usage: vigil-enclave (--usock PATH | --serial-port NAME) --mock-nsm\n"
-    "                     [--boot-pcrs FILE | --boot-pcrs-from-host] [--state-dir DIR]\n"
-    "                     [--image-pivot PATH]\n";
+    "usage: vigil-enclave (--usock PATH | --serial-port NAME | --vsock-port N)\n"
+    "                     (--nsm | --mock-nsm [--boot-pcrs FILE | --boot-pcrs-from-host])\n"
+    "                     [--state-dir DIR] [--image-pivot PATH]\n";
 
 Result<Options> ParseOptions(int argc, char** argv) {
   Options options;
   for (int i = 1; i < argc; ++i) {
     const std::string_view flag = argv[i];
-    if (flag == "--mock-nsm" || flag == "--boot-pcrs-from-host") {
-      (flag == "--mock-nsm" ? options.mock_nsm : options.pcrs_from_host) = true;
+    if (flag == "--mock-nsm" || flag == "--nsm" || flag == "--boot-pcrs-from-host") {
+      (flag == "--mock-nsm" ? options.mock_nsm
+       : flag == "--nsm"    ? options.nsm
+                            : options.pcrs_from_host) = true;
       continue;
     }
     if (i + 1 >= argc) return Error::BadInput(std::string(flag) + " needs a value\n" + kUsage);
     std::string* target = flag == "--usock"         ? &options.usock
                           : flag == "--serial-port" ? &options.serial_port
+                          : flag == "--vsock-port"  ? &options.vsock_port
                           : flag == "--boot-pcrs"   ? &options.boot_pcrs
                           : flag == "--image-pivot" ? &options.image_pivot
                           : flag == "--state-dir"   ? &options.state_dir
@@ -50,16 +56,20 @@ Result<Options> ParseOptions(int argc, char** argv) {
       return Error::BadInput("unknown option " + std::string(flag) + "\n" + kUsage);
     *target = argv[++i];
   }
-  if (options.usock.empty() == options.serial_port.empty()) {
-    return Error::BadInput(std::string("give exactly one of --usock and --serial-port\n") + kUsage);
+  if (!options.usock.empty() + !options.serial_port.empty() + !options.vsock_port.empty() != 1) {
+    return Error::BadInput(
+        std::string("give exactly one of --usock, --serial-port and --vsock-port\n") + kUsage);
+  }
+  if (options.nsm && (options.mock_nsm || !options.boot_pcrs.empty() || options.pcrs_from_host)) {
+    return Error::BadInput("--nsm takes no mock options");
   }
   if (options.pcrs_from_host && (options.serial_port.empty() || !options.boot_pcrs.empty())) {
     return Error::BadInput("--boot-pcrs-from-host needs --serial-port and no --boot-pcrs");
   }
-  if (!options.mock_nsm) {
-    return Error::MissingEnv(
-        "only --mock-nsm is available: the Nitro Secure Module provider (/dev/nsm) is not "
-        "built yet");
+  if (!options.mock_nsm && !options.nsm) {
+    return Error::BadInput(std::string("choose the attestation provider: --nsm (a Nitro "
+                                       "enclave's /dev/nsm) or --mock-nsm (QEMU, tests)\n") +
+                           kUsage);
   }
   return options;
 }
@@ -90,12 +100,23 @@ Status Run(int argc, char** argv) {
   if (!options.serial_port.empty()) {
     VIGIL_ASSIGN_OR_RETURN(port, enclave::OpenSerialPort(options.serial_port));
   }
-  VIGIL_ASSIGN_OR_RETURN(auto provider, MockProvider(options, port.get()));
+  std::unique_ptr<attestation::AttestationProvider> provider;
+  if (options.nsm) {
+    VIGIL_ASSIGN_OR_RETURN(attestation::NsmTransport device, attestation::OpenNsmDevice());
+    provider = std::make_unique<attestation::NsmDevice>(std::move(device));
+  } else {
+    VIGIL_ASSIGN_OR_RETURN(provider, MockProvider(options, port.get()));
+  }
   enclave::EnclaveConfig config{
       .state_dir = options.state_dir, .version = VIGIL_VERSION, .commit = "unknown"};
   if (!options.image_pivot.empty()) config.image_pivot = options.image_pivot;
   enclave::EnclaveProcessor processor(std::move(config), std::move(provider));
   if (!options.usock.empty()) return enclave::ServeUnixSocket(options.usock, processor);
+  if (!options.vsock_port.empty()) {
+    VIGIL_ASSIGN_OR_RETURN(std::uint64_t vsock,
+                           ParseUnsigned(options.vsock_port, "--vsock-port", 1, 0xffffffffu - 1));
+    return enclave::ServeVsock(static_cast<unsigned>(vsock), processor);
+  }
   return enclave::ServeSerialPort(port.get(), processor);
 }
 

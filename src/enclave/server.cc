@@ -1,6 +1,7 @@
 #include "enclave/server.h"
 
 #include <fcntl.h>
+#include <linux/vm_sockets.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -105,6 +106,27 @@ Status ServeStream(int fd, EnclaveProcessor& processor) {
   }
 }
 
+namespace {
+
+// Serves a listening socket, one connection at a time, as QuorumOS does.
+Status ServeListener(int listener, EnclaveProcessor& processor) {
+  if (listen(listener, 4) != 0) return Sys("listen");
+  while (true) {
+    UniqueFd connection(accept4(listener, nullptr, nullptr, SOCK_CLOEXEC));
+    if (connection.get() < 0) {
+      if (errno == EINTR) continue;
+      return Sys("accept");
+    }
+    Status served = ServeStream(connection.get(), processor);
+    if (!served.ok()) {
+      std::fprintf(stderr, "vigil-enclave: connection closed: %s\n",
+                   served.error().message().c_str());
+    }
+  }
+}
+
+}  // namespace
+
 Status ServeUnixSocket(const std::filesystem::path& path, EnclaveProcessor& processor) {
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
@@ -120,20 +142,22 @@ Status ServeUnixSocket(const std::filesystem::path& path, EnclaveProcessor& proc
   const int bound = bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof address);
   umask(old_mask);
   if (bound != 0) return Sys("binding " + path.string());
-  if (listen(listener.get(), 4) != 0) return Sys("listen");
   std::fprintf(stderr, "vigil-enclave: serving the QuorumOS protocol on %s\n", path.c_str());
-  while (true) {
-    UniqueFd connection(accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
-    if (connection.get() < 0) {
-      if (errno == EINTR) continue;
-      return Sys("accept");
-    }
-    Status served = ServeStream(connection.get(), processor);
-    if (!served.ok()) {
-      std::fprintf(stderr, "vigil-enclave: connection closed: %s\n",
-                   served.error().message().c_str());
-    }
+  return ServeListener(listener.get(), processor);
+}
+
+Status ServeVsock(unsigned port, EnclaveProcessor& processor) {
+  UniqueFd listener(socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (listener.get() < 0) return Sys("a vsock socket (no vsock transport here?)");
+  sockaddr_vm address{};
+  address.svm_family = AF_VSOCK;
+  address.svm_cid = VMADDR_CID_ANY;
+  address.svm_port = port;
+  if (bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    return Sys("binding vsock port " + std::to_string(port));
   }
+  std::fprintf(stderr, "vigil-enclave: serving the QuorumOS protocol on vsock port %u\n", port);
+  return ServeListener(listener.get(), processor);
 }
 
 Result<std::filesystem::path> FindSerialPort(const std::string& name) {

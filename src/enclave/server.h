@@ -24,6 +24,10 @@ Status ServeStream(int fd, EnclaveProcessor& processor);
 // and serves one connection at a time, as QuorumOS does, until the process ends.
 Status ServeUnixSocket(const std::filesystem::path& path, EnclaveProcessor& processor);
 
+// Listens on vsock `port` (3 in a Nitro enclave, as QuorumOS) of the enclave's own CID and
+// serves one connection at a time.
+Status ServeVsock(unsigned port, EnclaveProcessor& processor);
+
 // The mock NSM's boot measurements under QEMU, as the host hands them over: the first frame
 // on the serial port named `name` (a "<hex> PCRn" file, at most kMaxHandoverBytes), answered
 // with the frame "ok". Mock only: it is exactly as trustworthy as the host.

@@ -29,19 +29,24 @@ Bytes TargetArgv(const ImageSpec& spec) {
   return out;
 }
 
-// The enclave's argv: it serves the channel, boots the target as the pivot.
+// The enclave's argv: on Nitro, vsock port 3 and the NSM; under QEMU, the virtio serial
+// channel and the mock NSM, whose boot PCRs the host hands over. Either way the target is
+// the pivot.
 Bytes EnclaveArgv(const ImageSpec& spec) {
   Bytes out;
   auto put = [&out](const std::string& s) {
     out.insert(out.end(), s.begin(), s.end());
     out.push_back(0);
   };
-  for (const std::string& arg :
-       {std::string(kEnclavePath), std::string("--serial-port"), spec.quorum->channel,
-        std::string("--mock-nsm"), std::string("--boot-pcrs-from-host"), std::string("--state-dir"),
-        std::string("/"), std::string("--image-pivot"), spec.target_destination}) {
-    put(arg);
+  std::vector<std::string> argv = {kEnclavePath};
+  if (spec.quorum->attestation == "nsm") {
+    argv.insert(argv.end(), {"--vsock-port", "3", "--nsm"});
+  } else {
+    argv.insert(argv.end(),
+                {"--serial-port", spec.quorum->channel, "--mock-nsm", "--boot-pcrs-from-host"});
   }
+  argv.insert(argv.end(), {"--state-dir", "/", "--image-pivot", spec.target_destination});
+  for (const std::string& arg : argv) put(arg);
   return out;
 }
 

@@ -208,8 +208,10 @@ TEST(QuorumSpec, ATableMakesAnEnclaveImage) {
   EXPECT_EQ(again->quorum->attestation, "mock-nsm");
 }
 
-TEST(QuorumSpec, RefusesWhatIsNotBuiltOrNotValid) {
-  ExpectBadInput(ValidSpec("", "[quorum]\npath = \"e\"\nattestation = \"nsm\"\n"), "not built yet");
+TEST(QuorumSpec, RefusesWhatIsNotValid) {
+  EXPECT_TRUE(Parse(ValidSpec("", "[quorum]\npath = \"e\"\nattestation = \"nsm\"\n")).ok());
+  ExpectBadInput(ValidSpec("", "[quorum]\npath = \"e\"\nattestation = \"tpm\"\n"),
+                 "quorum.attestation must be");
   ExpectBadInput(ValidSpec("", "[quorum]\npath = \"e\"\n"), "attestation");
   ExpectBadInput(ValidSpec("", "[quorum]\nattestation = \"mock-nsm\"\n"), "path");
   ExpectBadInput(
