@@ -19,7 +19,8 @@ trap '"$VIGIL" farm down "$FARM" >/dev/null 2>&1 || true; for p in $listener $se
 DEB_SHA256=$(awk '/^\[source\]/ {s=1} s && $1 == "sha256" {gsub(/"/, "", $3); print $3; exit}' "$ROOT/kernel/vigil.toml")
 DEB=$(ls "${XDG_CACHE_HOME:-$HOME/.cache}"/vigil/debs/linux-source-*.deb 2>/dev/null | head -1 || true)
 if [ -n "$DEB" ]; then mkdir -p "$FARM/work/inputs" && cp "$DEB" "$FARM/work/inputs/$DEB_SHA256"; fi
-if VIGIL_BIN="$BIN" VIGIL_FARM_DIR="$FARM" bash "$ROOT/scripts/run-example" > "$WORK/run.out" 2>&1; then
+# The quorum image's own binaries are static: the release build's (make test builds them).
+if VIGIL_BIN="$BIN" VIGIL_ENCLAVE_BIN="$ROOT/build/bin" VIGIL_FARM_DIR="$FARM" bash "$ROOT/scripts/run-example" > "$WORK/run.out" 2>&1; then
   pass "make run's flow: farm up, build, entry, receipt, signature, boot"; else fail "run-example: $(tail -20 "$WORK/run.out")"; fi
 for want in "started ledger" "started signer" "started builder" "the ledger's web page is http://" \
             "tag v0.1.0 signed by" "build-log entry [0-9]" "signature record (entry [0-9]*)" "hello from vigil: world"; do
