@@ -196,16 +196,7 @@ TEST(MockNsmTest, RefusesOversizeFields) {
 // A mock document whose payload is `payload`, properly signed: only the syntax check can
 // refuse it.
 Bytes SignedMockWithPayload(const Bytes& payload) {
-  Result<MockPki> pki = LoadMockPki();
-  const Bytes header = Es384ProtectedHeader();
-  Bytes signature = pki->leaf_key.Sign(SigStructure(header, payload)).value();
-  CborWriter out;
-  out.ArrayHeader(4);
-  out.ByteString(header);
-  out.MapHeader(0);
-  out.ByteString(payload);
-  out.ByteString(signature);
-  return out.Take();
+  return SignPayload(payload, LoadMockPki().value().leaf_key).value();
 }
 
 AttestationDocument MockFields() {

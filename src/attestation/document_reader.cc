@@ -200,6 +200,12 @@ Result<CoseSign1> ReadCoseSign1(ByteView document) {
     }
     document = document.subspan(1);
   }
+  // Checked first, so that another file is named as such rather than as broken CBOR.
+  if (document.empty() || document[0] != 0x84) {
+    return Bad(
+        "the document is not a COSE_Sign1 (a CBOR array of 4, tagged 18 or not): "
+        "is this file an attestation document?");
+  }
   VIGIL_ASSIGN_OR_RETURN(Item array, Load(document, "the document"));
   if (!cbor_isa_array(array.get()) || cbor_array_size(array.get()) != 4) {
     return Bad("the document is not a COSE_Sign1 (an array of 4)");

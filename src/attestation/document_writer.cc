@@ -65,8 +65,7 @@ Bytes SigStructure(ByteView protected_header, ByteView payload) {
   return out.Take();
 }
 
-Result<Bytes> SignDocument(const AttestationDocument& document, const crypto::Es384Signer& signer) {
-  const Bytes payload = EncodePayload(document);
+Result<Bytes> SignPayload(ByteView payload, const crypto::Es384Signer& signer) {
   const Bytes header = Es384ProtectedHeader();
   VIGIL_ASSIGN_OR_RETURN(Bytes signature, signer.Sign(SigStructure(header, payload)));
   CborWriter out;
@@ -76,6 +75,10 @@ Result<Bytes> SignDocument(const AttestationDocument& document, const crypto::Es
   out.ByteString(payload);
   out.ByteString(signature);
   return out.Take();
+}
+
+Result<Bytes> SignDocument(const AttestationDocument& document, const crypto::Es384Signer& signer) {
+  return SignPayload(EncodePayload(document), signer);
 }
 
 }  // namespace vigil::attestation

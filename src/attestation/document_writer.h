@@ -18,6 +18,9 @@ Bytes Es384ProtectedHeader();
 // COSE's Sig_structure ["Signature1", protected, h'', payload]: the bytes ES384 signs.
 Bytes SigStructure(ByteView protected_header, ByteView payload);
 
+// An already encoded payload, signed with `signer` and wrapped in the COSE_Sign1.
+Result<Bytes> SignPayload(ByteView payload, const crypto::Es384Signer& signer);
+
 // The signed document: payload encoded, signed with `signer`, wrapped.
 Result<Bytes> SignDocument(const AttestationDocument& document, const crypto::Es384Signer& signer);
 

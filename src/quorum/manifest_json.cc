@@ -403,15 +403,15 @@ Result<Approval> ReadApprovalJsonValue(const json& value, const std::string& pat
   return ReadApproval(value, path);
 }
 
-Result<QuorumMember> ReadMemberJsonValue(const json& value, const std::string& path) {
-  return ReadMember(value, path);
+Result<MemberSet> ReadMemberSetJsonValue(const json& value, const std::string& path) {
+  return ReadMemberSet(value, path);
 }
 
 json EnvelopeJsonValue(const ManifestEnvelope& envelope) { return EnvelopeToJson<json>(envelope); }
 
 json ApprovalJsonValue(const Approval& approval) { return ApprovalToJson<json>(approval); }
 
-json MemberJsonValue(const QuorumMember& member) { return MemberJson<json>(member); }
+json MemberSetJsonValue(const MemberSet& set) { return MemberSetJson<json>(set); }
 
 Result<ManifestEnvelope> ParseEnvelopeJson(std::string_view text) {
   VIGIL_ASSIGN_OR_RETURN(json value, Parse(text, "a manifest envelope"));

@@ -31,9 +31,9 @@ std::string ApprovalJson(const Approval& approval);
 // approvals and members (protocol_json.cc). Writers give sorted objects, for canonical JSON.
 Result<ManifestEnvelope> ReadEnvelopeJsonValue(const nlohmann::json& value);
 Result<Approval> ReadApprovalJsonValue(const nlohmann::json& value, const std::string& path);
-Result<QuorumMember> ReadMemberJsonValue(const nlohmann::json& value, const std::string& path);
+Result<MemberSet> ReadMemberSetJsonValue(const nlohmann::json& value, const std::string& path);
 nlohmann::json EnvelopeJsonValue(const ManifestEnvelope& envelope);
 nlohmann::json ApprovalJsonValue(const Approval& approval);
-nlohmann::json MemberJsonValue(const QuorumMember& member);
+nlohmann::json MemberSetJsonValue(const MemberSet& set);
 
 }  // namespace vigil::quorum

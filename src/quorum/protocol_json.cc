@@ -118,9 +118,8 @@ Result<json> Fields(const ProtocolMsg& msg) {
       return json{{"nsm_response", nsm}};
     }
     case MessageKind::kBootGenesisRequest: {
-      json members = json::array();
-      for (const QuorumMember& m : msg.genesis_set.members) members.push_back(MemberJsonValue(m));
-      json out{{"set", {{"members", members}, {"threshold", msg.genesis_set.threshold}}}};
+      json out{{"set", MemberSetJsonValue({.threshold = msg.genesis_set.threshold,
+                                           .members = msg.genesis_set.members})}};
       if (msg.dr_key) out["dr_key"] = HexEncode(*msg.dr_key);
       return out;
     }
@@ -339,22 +338,10 @@ Result<ManifestEnvelope> ReadEnvelope(const json& value) {
   return envelope;
 }
 
+// A genesis set has a member set's fields (its Borsh order differs; genesis is JSON-only).
 Result<GenesisSet> ReadGenesisSet(const json& value, const std::string& path) {
-  VIGIL_RETURN_IF_ERROR(CheckKeys(value, path, {"members", "threshold"}));
-  GenesisSet set;
-  const json& members = value["members"];
-  if (!members.is_array() || members.size() > kMaxMembers) {
-    return BadAt(path + ".members", "must be a list of at most 255 members");
-  }
-  for (std::size_t i = 0; i < members.size(); ++i) {
-    VIGIL_ASSIGN_OR_RETURN(
-        QuorumMember member,
-        ReadMemberJsonValue(members[i], path + ".members[" + std::to_string(i) + "]"));
-    set.members.push_back(std::move(member));
-  }
-  VIGIL_ASSIGN_OR_RETURN(auto threshold, Unsigned(value["threshold"], path, UINT32_MAX));
-  set.threshold = static_cast<std::uint32_t>(threshold);
-  return set;
+  VIGIL_ASSIGN_OR_RETURN(MemberSet set, ReadMemberSetJsonValue(value, path));
+  return GenesisSet{.members = std::move(set.members), .threshold = set.threshold};
 }
 
 // The rest of ReadFields.
