@@ -77,6 +77,17 @@ expect_exit 3 "more guest memory than the host gives is exit 3" -- env PATH="$RO
   VIGIL_QEMU_VMEM_KB=1500000 "$VIGIL" image run "$WORK/dist" --accel tcg --memory 4096 --timeout 240
 expect_stderr "QEMU could not start the guest" "it says QEMU could not start the guest"
 expect_stderr "Cannot allocate memory" "it quotes QEMU"
+# The spec's memory_mib is what run gives the guest; --memory overrides it.
+write_spec "$WORK/big.toml" '["world"]' 'memory_mib = 4096'
+"$VIGIL" image build "$WORK/big.toml" --out "$WORK/big" >/dev/null
+expect_exit 3 "run gives the guest the spec's memory_mib (4096 MiB, more than this host gives)" -- \
+  env PATH="$ROOT/tests/data/small-host-qemu:$PATH" VIGIL_QEMU_VMEM_KB=1500000 "$VIGIL" image run "$WORK/big" --accel tcg --timeout 240
+expect_stderr "Cannot allocate memory" "QEMU was asked for the spec's memory"
+expect_exit 0 "--memory overrides the spec's memory_mib" -- \
+  env PATH="$ROOT/tests/data/small-host-qemu:$PATH" VIGIL_QEMU_VMEM_KB=1500000 "$VIGIL" image run "$WORK/big" --accel tcg --memory 128 --timeout 240
+sed -i 's/^memory_mib = 4096$/memory_mib = 4095/' "$WORK/big/hello.resolved.toml"
+expect_exit 1 "a recorded spec changed after the build is refused" -- "$VIGIL" image run "$WORK/big" --accel tcg --timeout 240
+expect_stderr "SHA256SUMS" "the mismatch names SHA256SUMS"
 rm -rf "$WORK/fifo" && cp -r "$WORK/dist" "$WORK/fifo" && rm "$WORK/fifo/vmlinuz" && mkfifo "$WORK/fifo/vmlinuz"
 expect_exit 2 "a FIFO in place of vmlinuz is named as such" -- timeout 60 "$VIGIL" image run "$WORK/fifo"
 expect_stderr "is not a regular file" "the FIFO is not waited on, and is named"

@@ -38,7 +38,7 @@ struct RunArgs {
   std::string machine = "pc";
   int kvm_silence = static_cast<int>(image::kDefaultKvmSilenceLimit.count());
   int timeout = 120;
-  int memory = 256;
+  int memory = 0;  // the image's memory_mib, else image::kDefaultMemoryMib
   bool interactive = false;
   bool json = false;
   std::string host;  // IP:PORT: a quorum image behind vigil-host
@@ -249,9 +249,9 @@ void AddImageCommands(CLI::App& app, int* exit_code) {
   r->add_option("--machine", run->machine,
                 "pc (QEMU's default PC) or microvm (no PCI, virtio-mmio: like a Nitro enclave)")
       ->check(CLI::IsMember({"pc", "microvm"}));
-  r->add_option("--memory", run->memory, "Guest memory in MiB")
-      ->check(CLI::Range(64, 65536))
-      ->capture_default_str();
+  r->add_option("--memory", run->memory,
+                "Guest memory in MiB (default: the spec's memory_mib, else 256)")
+      ->check(CLI::Range(image::kMinMemoryMib, image::kMaxMemoryMib));
   r->add_option("--host", run->host,
                 "IP:PORT: a quorum image's channel behind vigil-host there (its boot PCRs are "
                 "handed to the mock NSM first); runs until SIGTERM or SIGINT");

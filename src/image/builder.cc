@@ -93,6 +93,23 @@ std::string ResolvedSpecFile(const std::string& image_name) {
   return image_name + ".resolved.toml";
 }
 std::string EifFile(const std::string& image_name) { return image_name + ".eif"; }
+
+Result<std::optional<fs::path>> FindRecordedSpec(const fs::path& dist) {
+  constexpr std::string_view kSuffix = ".resolved.toml";
+  std::vector<fs::path> found;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dist, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() > kSuffix.size() && name.ends_with(kSuffix)) found.push_back(entry.path());
+  }
+  if (ec) return Error::BadInput("cannot read " + dist.string() + ": " + ec.message());
+  if (found.size() > 1) {
+    return Error::BadInput(dist.string() + " holds " + std::to_string(found.size()) +
+                           " recorded specs (*.resolved.toml); an image directory has exactly one");
+  }
+  if (found.empty()) return std::optional<fs::path>();
+  return std::optional<fs::path>(found.front());
+}
 std::string PcrsFile(const std::string& image_name) { return image_name + ".pcrs"; }
 
 std::string FormatPcrs(const Pcrs& pcrs) {

@@ -47,6 +47,10 @@ std::string ResolvedSpecFile(const std::string& image_name);  // "<name>.resolve
 std::string EifFile(const std::string& image_name);           // "<name>.eif"
 std::string PcrsFile(const std::string& image_name);          // "<name>.pcrs"
 
+// The one `*.resolved.toml` in an output directory; nullopt when there is none, an error
+// when there are several or the directory cannot be read.
+Result<std::optional<std::filesystem::path>> FindRecordedSpec(const std::filesystem::path& dist);
+
 // Builds `spec`. On any error nothing is left at options.out_dir.
 Result<BuildSummary> BuildImage(const ImageSpec& spec, const BuildOptions& options);
 

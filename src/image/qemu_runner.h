@@ -23,7 +23,8 @@ struct QemuOptions {
   Accelerator accelerator = Accelerator::kAuto;
   // A KVM boot silent on the console this long is stopped as failed. Never for TCG.
   std::chrono::seconds kvm_silence_limit = kDefaultKvmSilenceLimit;
-  int memory_mib = 256;
+  // In MiB; 0: the image's recorded memory_mib (image/spec.h), else kDefaultMemoryMib.
+  int memory_mib = 0;
   // Connect our standard input to the serial console (debug images drop to a shell).
   bool interactive = false;
   // Receives console output as it arrives; defaults to writing it to stdout.

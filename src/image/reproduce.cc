@@ -17,6 +17,7 @@
 #include "base/subprocess.h"
 #include "crypto/file_hash.h"
 #include "encoding/dist_manifest.h"
+#include "image/builder.h"
 #include "image/spec.h"
 
 namespace vigil::image {
@@ -27,26 +28,14 @@ namespace fs = std::filesystem;
 constexpr std::uint64_t kMaxInput = 512ull << 20;
 
 Result<fs::path> FindResolvedSpec(const fs::path& dist) {
-  std::vector<fs::path> found;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dist, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.size() > 14 && name.compare(name.size() - 14, 14, ".resolved.toml") == 0) {
-      found.push_back(entry.path());
-    }
-  }
-  if (ec) return Error::BadInput("cannot read " + dist.string() + ": " + ec.message());
-  if (found.size() > 1) {
-    return Error::BadInput(dist.string() + " holds " + std::to_string(found.size()) +
-                           " recorded specs (*.resolved.toml); an image directory has exactly one");
-  }
-  if (found.empty()) {
+  VIGIL_ASSIGN_OR_RETURN(std::optional<fs::path> found, FindRecordedSpec(dist));
+  if (!found) {
     return Error::BadInput(dist.string() +
                            " has no recorded spec (<name>.resolved.toml, or kernel.toml for a "
                            "kernel); only a directory made by `vigil image build` or "
                            "`vigil kernel build` can be reproduced");
   }
-  return found.front();
+  return *found;
 }
 
 // How many leading ".." a relative path climbs.

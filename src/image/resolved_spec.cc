@@ -26,6 +26,7 @@ std::string ResolvedSpecToml(const ImageSpec& spec) {
   for (Output o : spec.outputs) outputs.push_back(OutputName(o));
   doc.insert("outputs", std::move(outputs));
   doc.insert("debug", spec.debug);
+  if (spec.memory_mib) doc.insert("memory_mib", static_cast<std::int64_t>(*spec.memory_mib));
 
   toml::table kernel;
   PutInput(kernel, "path", spec.kernel);

@@ -150,7 +150,7 @@ Status ReadEpoch(const toml::table& doc, const SpecReader& reader,
   return OkStatus();
 }
 
-// compression (default gzip) and debug (default false).
+// compression (default gzip), debug (default false) and memory_mib (optional).
 Status ReadBuildOptions(const toml::table& doc, const SpecReader& reader, ImageSpec& spec) {
   VIGIL_ASSIGN_OR_RETURN(std::string compression,
                          reader.String(doc, "compression", "compression", false));
@@ -162,6 +162,11 @@ Status ReadBuildOptions(const toml::table& doc, const SpecReader& reader, ImageS
   if (const toml::node* debug = doc.get("debug")) {
     if (!debug->is_boolean()) return reader.Fail(debug, "debug must be true or false");
     spec.debug = debug->as_boolean()->get();
+  }
+  if (doc.contains("memory_mib")) {
+    VIGIL_ASSIGN_OR_RETURN(std::int64_t memory, reader.Integer(doc, "memory_mib", "memory_mib", 0,
+                                                               kMinMemoryMib, kMaxMemoryMib));
+    spec.memory_mib = static_cast<int>(memory);
   }
   return OkStatus();
 }
@@ -199,7 +204,7 @@ Result<ImageSpec> ParseDocument(const toml::table& doc, const std::filesystem::p
   VIGIL_RETURN_IF_ERROR(
       reader.CheckKeys(doc, "the spec",
                        {"name", "version", "source_date_epoch", "compression", "outputs", "debug",
-                        "kernel", "init", "target", "files", "busybox", "quorum"}));
+                        "memory_mib", "kernel", "init", "target", "files", "busybox", "quorum"}));
   ImageSpec spec;
   VIGIL_RETURN_IF_ERROR(ReadIdentity(doc, reader, spec));
   VIGIL_RETURN_IF_ERROR(ReadEpoch(doc, reader, epoch_override, spec));

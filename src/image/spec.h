@@ -53,7 +53,15 @@ struct ImageSpec {
   bool debug = false;
   std::optional<PinnedInput> busybox;  // debug images only
   std::optional<QuorumSpec> quorum;
+  // The guest memory `vigil image run` gives the image unless --memory says otherwise;
+  // absent: 256 MiB. Not part of any output's bytes (an enclave's memory is chosen at
+  // launch), but recorded in the resolved spec.
+  std::optional<int> memory_mib;
 };
+
+inline constexpr int kDefaultMemoryMib = 256;
+inline constexpr int kMinMemoryMib = 64;
+inline constexpr int kMaxMemoryMib = 65536;
 
 // Reads and validates a spec file: TOML syntax, no unknown keys, types, names,
 // destinations (absolute, clean, not reserved, no collisions), cmdline, outputs.

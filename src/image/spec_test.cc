@@ -185,6 +185,23 @@ TEST(Spec, ResolvedSpecIsParsableAndStable) {
   EXPECT_EQ(ResolvedSpecToml(*again), text);
 }
 
+TEST(Spec, MemoryIsOptionalBoundedAndRecorded) {
+  auto absent = Parse(ValidSpec());
+  ASSERT_TRUE(absent.ok());
+  EXPECT_EQ(absent->memory_mib, std::nullopt);
+  EXPECT_EQ(ResolvedSpecToml(*absent).find("memory_mib"), std::string::npos);
+  auto spec = Parse(ValidSpec("memory_mib = 128\n"));
+  ASSERT_TRUE(spec.ok()) << spec.error().message();
+  EXPECT_EQ(spec->memory_mib, 128);
+  auto again = ParseSpec(ResolvedSpecToml(*spec), "/base", "resolved", std::nullopt);
+  ASSERT_TRUE(again.ok()) << again.error().message();
+  EXPECT_EQ(again->memory_mib, 128);
+  ExpectBadInput(ValidSpec("memory_mib = 63\n"),
+                 "spec.toml:4: 'memory_mib' must be between 64 and 65536");
+  ExpectBadInput(ValidSpec("memory_mib = 65537\n"), "must be between 64 and 65536");
+  ExpectBadInput(ValidSpec("memory_mib = \"128M\"\n"), "'memory_mib' must be an integer");
+}
+
 }  // namespace
 }  // namespace vigil::image
 
