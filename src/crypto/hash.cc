@@ -37,6 +37,15 @@ std::array<std::uint8_t, N> OneShot(HashAlgorithm algorithm, ByteView data) {
 
 }  // namespace
 
+Sha512Digest Sha512(ByteView data) {
+  static EVP_MD* const sha512 = EVP_MD_fetch(nullptr, "SHA2-512", nullptr);
+  if (sha512 == nullptr) std::abort();
+  Sha512Digest out{};
+  unsigned int len = 0;
+  Check(EVP_Digest(data.data(), data.size(), out.data(), &len, sha512, nullptr));
+  return out;
+}
+
 bool IsSha256Hex(std::string_view text) {
   return text.size() == 2 * std::tuple_size_v<Sha256Digest> &&
          text.find_first_not_of("0123456789abcdef") == std::string_view::npos;

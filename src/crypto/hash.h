@@ -16,9 +16,12 @@ enum class HashAlgorithm { kSha256, kSha384 };
 
 using Sha256Digest = std::array<std::uint8_t, 32>;
 using Sha384Digest = std::array<std::uint8_t, 48>;
+using Sha512Digest = std::array<std::uint8_t, 64>;
 
 Sha256Digest Sha256(ByteView data);
 Sha384Digest Sha384(ByteView data);
+// QuorumOS hashes shares and the quorum key's seed with SHA-512.
+Sha512Digest Sha512(ByteView data);
 
 // True for a SHA-256 digest written as exactly 64 lowercase hex digits, the one form in which
 // digests travel between specs, SHA256SUMS, the ledger and provenance (no uppercase, no

@@ -15,6 +15,8 @@ Error Named(std::string_view name, const std::string& detail) {
   return Error::Failed(std::string(name) + ": " + detail);
 }
 
+}  // namespace
+
 Status CheckUniqueMembers(const MemberSet& set) {
   std::set<std::string> aliases;
   // Keys as strings: GCC 12 at -O3 warns falsely (stringop-overread) on std::set<Bytes>.
@@ -32,6 +34,8 @@ Status CheckUniqueMembers(const MemberSet& set) {
   }
   return OkStatus();
 }
+
+namespace {
 
 Status CheckSignature(const crypto::Sha256Digest& hash, const Approval& approval) {
   Result<crypto::qos::P256Public> key = crypto::qos::P256Public::FromBytes(approval.member.pub_key);

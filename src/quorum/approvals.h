@@ -26,6 +26,10 @@ Result<crypto::Sha256Digest> ManifestHash(const Manifest& manifest);
 Status CheckApprovals(const Manifest& manifest, const crypto::Sha256Digest& hash,
                       const std::vector<Approval>& approvals);
 
+// DuplicateQuorumMember unless every member has a 130-byte key and no two share an alias, a
+// signing key or an encryption key (QuorumOS's ensure_unique_members).
+Status CheckUniqueMembers(const MemberSet& set);
+
 // Every approval verified and from a distinct member of `set`: the share-set approvals a
 // provisioned enclave has collected. Errors as above.
 Status CheckMemberApproval(const MemberSet& set, const crypto::Sha256Digest& hash,

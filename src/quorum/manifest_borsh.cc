@@ -3,11 +3,24 @@
 #include <string>
 
 namespace vigil::quorum {
+namespace {}  // namespace
+
+Status WriteMemberBorsh(BorshWriter& out, const QuorumMember& member) {
+  VIGIL_RETURN_IF_ERROR(out.String(member.alias));
+  return out.Bytes(member.pub_key);
+}
+
+Result<QuorumMember> ReadMemberBorsh(BorshReader& in) {
+  QuorumMember member;
+  VIGIL_ASSIGN_OR_RETURN(member.alias, in.String(kMaxNameBytes, "member alias"));
+  VIGIL_ASSIGN_OR_RETURN(member.pub_key, in.Bytes(kMaxKeyBytes, "member public key"));
+  return member;
+}
+
 namespace {
 
 Status WriteMember(BorshWriter& out, const QuorumMember& member) {
-  VIGIL_RETURN_IF_ERROR(out.String(member.alias));
-  return out.Bytes(member.pub_key);
+  return WriteMemberBorsh(out, member);
 }
 
 Status WriteMemberSet(BorshWriter& out, const MemberSet& set) {
@@ -51,12 +64,7 @@ Status WritePivot(BorshWriter& out, const PivotConfig& pivot, ManifestVersion ve
   return OkStatus();
 }
 
-Result<QuorumMember> ReadMember(BorshReader& in) {
-  QuorumMember member;
-  VIGIL_ASSIGN_OR_RETURN(member.alias, in.String(kMaxNameBytes, "member alias"));
-  VIGIL_ASSIGN_OR_RETURN(member.pub_key, in.Bytes(kMaxKeyBytes, "member public key"));
-  return member;
-}
+Result<QuorumMember> ReadMember(BorshReader& in) { return ReadMemberBorsh(in); }
 
 Result<MemberSet> ReadMemberSet(BorshReader& in, std::string_view what) {
   MemberSet set;

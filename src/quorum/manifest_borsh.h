@@ -15,6 +15,8 @@ namespace vigil::quorum {
 Status WriteManifestBorsh(BorshWriter& out, const Manifest& manifest);
 Status WriteEnvelopeBorsh(BorshWriter& out, const ManifestEnvelope& envelope);
 Status WriteApprovalBorsh(BorshWriter& out, const Approval& approval);
+Status WriteMemberBorsh(BorshWriter& out, const QuorumMember& member);
+Result<QuorumMember> ReadMemberBorsh(BorshReader& in);
 
 // Reads one manifest of the given version (V0 or V1) from `in`.
 Result<Manifest> ReadManifestBorsh(BorshReader& in, ManifestVersion version);

@@ -412,6 +412,10 @@ json EnvelopeJsonValue(const ManifestEnvelope& envelope) { return EnvelopeToJson
 json ApprovalJsonValue(const Approval& approval) { return ApprovalToJson<json>(approval); }
 
 json MemberSetJsonValue(const MemberSet& set) { return MemberSetJson<json>(set); }
+json MemberJsonValue(const QuorumMember& member) { return MemberJson<json>(member); }
+Result<QuorumMember> ReadMemberJsonValue(const json& value, const std::string& path) {
+  return ReadMember(value, path);
+}
 
 Result<ManifestEnvelope> ParseEnvelopeJson(std::string_view text) {
   VIGIL_ASSIGN_OR_RETURN(json value, Parse(text, "a manifest envelope"));

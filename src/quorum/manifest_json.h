@@ -35,5 +35,7 @@ Result<MemberSet> ReadMemberSetJsonValue(const nlohmann::json& value, const std:
 nlohmann::json EnvelopeJsonValue(const ManifestEnvelope& envelope);
 nlohmann::json ApprovalJsonValue(const Approval& approval);
 nlohmann::json MemberSetJsonValue(const MemberSet& set);
+nlohmann::json MemberJsonValue(const QuorumMember& member);
+Result<QuorumMember> ReadMemberJsonValue(const nlohmann::json& value, const std::string& path);
 
 }  // namespace vigil::quorum

@@ -118,10 +118,15 @@ Result<json> Fields(const ProtocolMsg& msg) {
       return json{{"nsm_response", nsm}};
     }
     case MessageKind::kBootGenesisRequest: {
-      json out{{"set", MemberSetJsonValue({.threshold = msg.genesis_set.threshold,
-                                           .members = msg.genesis_set.members})}};
+      json out{{"set", GenesisSetJsonValue(msg.genesis_set)}};
       if (msg.dr_key) out["dr_key"] = HexEncode(*msg.dr_key);
       return out;
+    }
+    case MessageKind::kBootGenesisResponse: {
+      VIGIL_ASSIGN_OR_RETURN(json nsm, need_nsm());
+      if (!msg.genesis_output) return Error::BadInput("a BootGenesisResponse lacks its output");
+      return json{{"nsm_response", nsm},
+                  {"genesis_output", GenesisOutputJsonValue(*msg.genesis_output)}};
     }
     case MessageKind::kProvisionRequest:
       if (!msg.approval) return Error::BadInput("a ProvisionRequest lacks its approval");
@@ -338,12 +343,6 @@ Result<ManifestEnvelope> ReadEnvelope(const json& value) {
   return envelope;
 }
 
-// A genesis set has a member set's fields (its Borsh order differs; genesis is JSON-only).
-Result<GenesisSet> ReadGenesisSet(const json& value, const std::string& path) {
-  VIGIL_ASSIGN_OR_RETURN(MemberSet set, ReadMemberSetJsonValue(value, path));
-  return GenesisSet{.members = std::move(set.members), .threshold = set.threshold};
-}
-
 // The rest of ReadFields.
 Status ReadMoreFields(const json& v, const std::string& p, ProtocolMsg& msg) {
   switch (msg.kind) {
@@ -407,10 +406,17 @@ Status ReadFields(const json& v, const std::string& p, ProtocolMsg& msg) {
     }
     case MessageKind::kBootGenesisRequest: {
       VIGIL_RETURN_IF_ERROR(CheckKeys(v, p, {"set"}, {"dr_key"}));
-      VIGIL_ASSIGN_OR_RETURN(msg.genesis_set, ReadGenesisSet(v["set"], p + ".set"));
+      VIGIL_ASSIGN_OR_RETURN(msg.genesis_set, ReadGenesisSetJsonValue(v["set"], p + ".set"));
       if (v.contains("dr_key") && !v["dr_key"].is_null()) {
         VIGIL_ASSIGN_OR_RETURN(msg.dr_key, HexField(v["dr_key"], p + ".dr_key", kMaxKeyBytes));
       }
+      return OkStatus();
+    }
+    case MessageKind::kBootGenesisResponse: {
+      VIGIL_RETURN_IF_ERROR(CheckKeys(v, p, {"nsm_response", "genesis_output"}));
+      VIGIL_ASSIGN_OR_RETURN(msg.nsm, ReadNsm(v["nsm_response"], p + ".nsm_response"));
+      VIGIL_ASSIGN_OR_RETURN(msg.genesis_output, ReadGenesisOutputJsonValue(v["genesis_output"],
+                                                                            p + ".genesis_output"));
       return OkStatus();
     }
     case MessageKind::kProvisionRequest: {
@@ -454,8 +460,6 @@ Result<ProtocolMsg> ReadMsg(const json& value) {
     VIGIL_ASSIGN_OR_RETURN(msg.error, ReadError(payload, path));
   } else if (*kind == MessageKind::kStatusResponse) {
     VIGIL_ASSIGN_OR_RETURN(msg.phase, ReadPhase(payload, path));
-  } else if (*kind == MessageKind::kBootGenesisResponse) {
-    return BadAt(path, "genesis output is not read yet (issue: the quorum runtime, part 2)");
   } else {
     VIGIL_RETURN_IF_ERROR(ReadFields(payload, path, msg));
   }

@@ -17,6 +17,7 @@
 
 #include "base/bytes.h"
 #include "base/result.h"
+#include "quorum/genesis_output.h"
 #include "quorum/manifest.h"
 #include "quorum/phase.h"
 #include "quorum/protocol_error.h"
@@ -63,13 +64,6 @@ struct NsmResponse {
   bool operator==(const NsmResponse&) const = default;
 };
 
-// The share set a genesis ceremony creates.
-struct GenesisSet {
-  std::vector<QuorumMember> members;
-  std::uint32_t threshold = 0;
-  bool operator==(const GenesisSet&) const = default;
-};
-
 // One message: `kind`, and the fields that kind carries (the others stay empty).
 struct ProtocolMsg {
   MessageKind kind = MessageKind::kStatusRequest;
@@ -86,6 +80,7 @@ struct ProtocolMsg {
   std::string version, commit;               // VersionResponse
   GenesisSet genesis_set;                    // BootGenesisRequest
   std::optional<Bytes> dr_key;               // BootGenesisRequest
+  std::optional<GenesisOutput> genesis_output;  // BootGenesisResponse
   bool operator==(const ProtocolMsg&) const = default;
 };
 
@@ -108,8 +103,7 @@ Result<ProtocolMsg> DecodeJsonMsg(std::string_view text);
 Result<ProtocolMsg> DecodeBorshMsg(ByteView bytes);
 
 // Encodes a message. BadInput when the encoding cannot carry it (a V2 envelope or a genesis
-// message in Borsh; BootStandardJsonEnvelopeRequest in JSON; BootGenesisResponse, whose
-// genesis output comes with genesis).
+// message in Borsh; BootStandardJsonEnvelopeRequest in JSON).
 Result<Bytes> EncodeWire(const ProtocolMsg& msg, WireEncoding encoding);
 
 // Convenience constructors.
