@@ -29,6 +29,18 @@ quorum::ProtocolError ToProtocolError(const Error& error, ProtocolErrorKind fall
   if (kind && quorum::ProtocolErrorShapeOf(*kind) == quorum::ProtocolErrorShape::kUnit) {
     return quorum::MakeProtocolError(*kind);
   }
+  const std::string detail =
+      name.size() + 2 <= message.size() ? message.substr(name.size() + 2) : "";
+  if (kind && quorum::ProtocolErrorShapeOf(*kind) == quorum::ProtocolErrorShape::kText) {
+    return quorum::MakeProtocolError(*kind, detail);
+  }
+  if (kind && quorum::ProtocolErrorShapeOf(*kind) == quorum::ProtocolErrorShape::kP256) {
+    if (std::optional<int> p256 = quorum::P256ErrorFromName(detail)) {
+      quorum::ProtocolError p256_error = quorum::MakeProtocolError(*kind);
+      p256_error.p256_kind = *p256;
+      return p256_error;
+    }
+  }
   // "Name: expected X, actual Y" for the variants that carry both.
   const auto expected = message.find(": expected "), actual = message.find(", actual ");
   if (kind && quorum::ProtocolErrorShapeOf(*kind) == quorum::ProtocolErrorShape::kExpectedActual &&
@@ -40,8 +52,9 @@ quorum::ProtocolError ToProtocolError(const Error& error, ProtocolErrorKind fall
 }
 
 ProtocolErrorKind FallbackFor(MessageKind kind) {
-  return kind == MessageKind::kProvisionRequest ? ProtocolErrorKind::kQosCrypto
-                                                : ProtocolErrorKind::kQosAttestError;
+  return kind == MessageKind::kProvisionRequest || kind == MessageKind::kBootGenesisRequest
+             ? ProtocolErrorKind::kQosCrypto
+             : ProtocolErrorKind::kQosAttestError;
 }
 
 }  // namespace
@@ -94,8 +107,10 @@ Result<ProtocolMsg> EnclaveProcessor::Route(const ProtocolMsg& request, bool& co
       return Provision(request, complete);
     case MessageKind::kLiveAttestationDocRequest:
       return LiveAttestation();
+    case MessageKind::kBootGenesisRequest:
+      return Genesis(request);
     default:
-      // Genesis and key forwarding come with the quorum runtime's part 2.
+      // Key forwarding comes with the quorum runtime's part 2.
       return Refuse(ProtocolErrorKind::kInvalidMsg,
                     std::string(quorum::MessageName(request.kind)) + " is not supported yet");
   }

@@ -54,6 +54,7 @@ class EnclaveProcessor {
   Result<quorum::ProtocolMsg> Route(const quorum::ProtocolMsg& request, bool& complete);
   Result<quorum::ProtocolMsg> BootStandard(const quorum::ProtocolMsg& request);
   Result<quorum::ProtocolMsg> Provision(const quorum::ProtocolMsg& request, bool& complete);
+  Result<quorum::ProtocolMsg> Genesis(const quorum::ProtocolMsg& request);
   Result<quorum::ProtocolMsg> LiveAttestation();
   Result<quorum::ProtocolMsg> Attested(quorum::MessageKind kind, const crypto::qos::P256Pair& key);
   Result<Bytes> CheckPivot(const quorum::ProtocolMsg& request);

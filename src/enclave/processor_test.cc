@@ -12,6 +12,7 @@
 #include "base/hex.h"
 #include "crypto/envelope.h"
 #include "crypto/p256_key_files.h"
+#include "crypto/shamir.h"
 #include "quorum/approvals.h"
 #include "quorum/manifest_commitment.h"
 #include "quorum/manifest_json.h"
@@ -200,6 +201,67 @@ TEST_F(ProcessorTest, StatusVersionAndEnvelopeAnswerInEveryPhase) {
   EXPECT_FALSE(processor_->Handle(quorum::Request(MessageKind::kManifestEnvelopeRequest)).envelope);
   ASSERT_EQ(Boot({2, 3}).kind, MessageKind::kBootStandardResponse);
   EXPECT_TRUE(processor_->Handle(quorum::Request(MessageKind::kManifestEnvelopeRequest)).envelope);
+}
+
+ProtocolMsg GenesisRequest(std::vector<int> members, std::uint32_t threshold,
+                           std::optional<Bytes> dr_key = std::nullopt) {
+  ProtocolMsg request = quorum::Request(MessageKind::kBootGenesisRequest);
+  for (int n : members) request.genesis_set.members.push_back(Member(n));
+  request.genesis_set.threshold = threshold;
+  request.dr_key = std::move(dr_key);
+  return request;
+}
+
+TEST_F(ProcessorTest, GenesisSplitsAFreshKeyAmongTheMembersAndAttestsToTheOutput) {
+  crypto::qos::P256Pair dr = crypto::qos::P256Pair::Generate().value();
+  ProtocolMsg answer = processor_->Handle(GenesisRequest({1, 2, 3}, 2, dr.public_key()));
+  ASSERT_EQ(answer.kind, MessageKind::kBootGenesisResponse) << answer.error.text;
+  EXPECT_EQ(processor_->phase(), ProtocolPhase::kGenesisBooted);
+  ASSERT_TRUE(answer.genesis_output && answer.nsm);
+  const quorum::GenesisOutput& output = *answer.genesis_output;
+  // The attestation commits to the output: user_data = SHA-256 of its Borsh form.
+  const crypto::Sha256Digest output_hash = quorum::GenesisOutputHash(output).value();
+  hash_ = output_hash;
+  attestation::AttestationDocument doc = Verify(answer);
+  EXPECT_FALSE(doc.public_key.has_value());
+  // Any two members' shares rebuild the seed whose key the output names.
+  std::vector<crypto::SecretBytes> shares;
+  for (int n : {1, 3}) {
+    const quorum::GenesisMemberOutput& member = output.member_outputs[n - 1];
+    EXPECT_EQ(member.share_set_member, Member(n));
+    shares.push_back(crypto::qos::Decrypt(User(n), member.encrypted_quorum_key_share).value());
+    EXPECT_EQ(crypto::Sha512(shares.back().view()), member.share_hash);
+  }
+  crypto::SecretBytes seed =
+      crypto::shamir::Reconstruct({shares[0].view(), shares[1].view()}).value();
+  crypto::qos::P256Pair quorum_key = crypto::qos::P256Pair::FromSeed(seed).value();
+  EXPECT_EQ(quorum_key.public_key(), output.quorum_key);
+  EXPECT_EQ(crypto::Sha512(AsBytes(HexEncode(seed.view()))), output.quorum_key_hash);
+  // The DR key unwraps the same seed; the test message decrypts and verifies.
+  EXPECT_EQ(HexEncode(crypto::qos::Decrypt(dr, *output.dr_key_wrapped_quorum_key)->view()),
+            HexEncode(seed.view()));
+  EXPECT_EQ(AsText(crypto::qos::Decrypt(quorum_key, output.test_message_ciphertext)->view()),
+            "qos-test-message");
+  EXPECT_TRUE(
+      quorum_key.public_part().Verify(output.test_message, output.test_message_signature).ok());
+  // Nothing was written, and a second ceremony is refused.
+  EXPECT_TRUE(fs::is_empty(dir_));
+  EXPECT_EQ(ErrorOf(processor_->Handle(GenesisRequest({1, 2, 3}, 2))),
+            ProtocolErrorKind::kNoMatchingRoute);
+}
+
+TEST_F(ProcessorTest, GenesisRefusesABadSetAndEndsUnrecoverableAsQuorumOsDoes) {
+  ProtocolMsg answer = processor_->Handle(GenesisRequest({1, 2, 2}, 2));
+  EXPECT_EQ(ErrorOf(answer), ProtocolErrorKind::kDuplicateQuorumMember);
+  EXPECT_EQ(processor_->phase(), ProtocolPhase::kUnrecoverableError);
+  SetUp();
+  answer = processor_->Handle(GenesisRequest({1, 2, 3}, 4));
+  EXPECT_EQ(ErrorOf(answer), ProtocolErrorKind::kQosCrypto);
+  EXPECT_NE(answer.error.text.find("threshold of 4 for 3"), std::string::npos) << answer.error.text;
+  SetUp();
+  answer = processor_->Handle(GenesisRequest({1, 2, 3}, 2, Bytes(130, 7)));
+  EXPECT_EQ(ErrorOf(answer), ProtocolErrorKind::kInvalidP256DRKey);
+  EXPECT_EQ(quorum::P256ErrorName(answer.error.p256_kind), "FailedToDeserializePublicKey");
 }
 
 }  // namespace

@@ -1,0 +1,90 @@
+// Genesis (QuorumOS services/genesis.rs): the enclave makes a fresh quorum key, splits its
+// seed among the share set in member order, encrypts each share to its member, wraps the
+// seed to the disaster-recovery key when one is given, proves the key works with a test
+// message, and attests to the whole output. Nothing is written: the key exists only in the
+// shares, the DR wrapping and this process until it ends (phase GenesisBooted).
+#include <string>
+
+#include "base/hex.h"
+#include "crypto/envelope.h"
+#include "crypto/shamir.h"
+#include "enclave/processor.h"
+#include "enclave/refusal.h"
+
+namespace vigil::enclave {
+namespace {
+
+using quorum::ProtocolErrorKind;
+using quorum::ProtocolMsg;
+
+// SHA-512 of the seed as lowercase hex, as QuorumOS commits to it; the hex is wiped.
+crypto::Sha512Digest SeedHexHash(const crypto::SecretBytes& seed) {
+  std::string hex = HexEncode(seed.view());
+  const crypto::Sha512Digest digest = crypto::Sha512(AsBytes(hex));
+  crypto::Wipe(std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(hex.data()), hex.size()));
+  return digest;
+}
+
+// Each member's share, encrypted to the member, with its SHA-512.
+Result<std::vector<quorum::GenesisMemberOutput>> MemberOutputs(
+    const quorum::GenesisSet& set, const std::vector<crypto::SecretBytes>& shares) {
+  std::vector<quorum::GenesisMemberOutput> outputs;
+  for (std::size_t i = 0; i < set.members.size(); ++i) {
+    Result<crypto::qos::P256Public> member =
+        crypto::qos::P256Public::FromBytes(set.members[i].pub_key);
+    if (!member.ok()) {
+      return Refuse(ProtocolErrorKind::kQosCrypto,
+                    "member " + set.members[i].alias + "'s key: " + member.error().message());
+    }
+    quorum::GenesisMemberOutput output{.share_set_member = set.members[i]};
+    VIGIL_ASSIGN_OR_RETURN(output.encrypted_quorum_key_share,
+                           crypto::qos::Encrypt(*member, shares[i].view()));
+    output.share_hash = crypto::Sha512(shares[i].view());
+    outputs.push_back(std::move(output));
+  }
+  return outputs;
+}
+
+}  // namespace
+
+Result<ProtocolMsg> EnclaveProcessor::Genesis(const ProtocolMsg& request) {
+  const quorum::GenesisSet& set = request.genesis_set;
+  VIGIL_RETURN_IF_ERROR(quorum::CheckGenesisSet(set));
+  std::optional<crypto::qos::P256Public> dr;
+  if (request.dr_key) {
+    Result<crypto::qos::P256Public> parsed = crypto::qos::P256Public::FromBytes(*request.dr_key);
+    if (!parsed.ok()) {
+      return Refuse(ProtocolErrorKind::kInvalidP256DRKey, "FailedToDeserializePublicKey");
+    }
+    dr = std::move(*parsed);
+  }
+  VIGIL_ASSIGN_OR_RETURN(crypto::qos::P256Pair quorum_key, crypto::qos::P256Pair::Generate());
+  VIGIL_ASSIGN_OR_RETURN(
+      std::vector<crypto::SecretBytes> shares,
+      crypto::shamir::Split(quorum_key.seed().view(), set.threshold, set.members.size()));
+  quorum::GenesisOutput output{.set = set, .dr_key = request.dr_key};
+  output.quorum_key = quorum_key.public_key();
+  VIGIL_ASSIGN_OR_RETURN(output.member_outputs, MemberOutputs(set, shares));
+  if (dr) {
+    VIGIL_ASSIGN_OR_RETURN(output.dr_key_wrapped_quorum_key,
+                           crypto::qos::Encrypt(*dr, quorum_key.seed().view()));
+  }
+  output.quorum_key_hash = SeedHexHash(quorum_key.seed());
+  output.test_message =
+      Bytes(quorum::kGenesisTestMessage.begin(), quorum::kGenesisTestMessage.end());
+  VIGIL_ASSIGN_OR_RETURN(output.test_message_ciphertext,
+                         crypto::qos::Encrypt(quorum_key.public_part(), output.test_message));
+  VIGIL_ASSIGN_OR_RETURN(output.test_message_signature, quorum_key.Sign(output.test_message));
+
+  VIGIL_ASSIGN_OR_RETURN(crypto::Sha256Digest hash, quorum::GenesisOutputHash(output));
+  attestation::AttestationRequest attest;
+  attest.user_data = Bytes(hash.begin(), hash.end());
+  VIGIL_ASSIGN_OR_RETURN(Bytes document, nsm_->Attest(attest));
+  ProtocolMsg answer = quorum::Request(quorum::MessageKind::kBootGenesisResponse);
+  answer.nsm = quorum::NsmResponse{.kind = quorum::NsmResponse::Kind::kAttestation,
+                                   .data = std::move(document)};
+  answer.genesis_output = std::move(output);
+  return answer;
+}
+
+}  // namespace vigil::enclave
