@@ -70,3 +70,8 @@ expect_exit() {
 expect_stderr() {
   if grep -qF -- "$1" "$WORK/stderr"; then pass "$2"; else fail "$2: stderr lacks '$1': $(head -c 400 "$WORK/stderr")"; fi
 }
+
+# expect_stdout TEXT DESCRIPTION: the last command's stdout contains TEXT.
+expect_stdout() {
+  if grep -qF -- "$1" "$WORK/stdout"; then pass "$2"; else fail "$2: stdout lacks '$1': $(head -c 400 "$WORK/stdout")"; fi
+}

@@ -3,6 +3,9 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <string>
+
+#include "base/result.h"
 
 namespace vigil::cli {
 
@@ -39,6 +42,10 @@ void AddVerifyAttestationCommand(CLI::App& quorum, int* exit_code);
 // `vigil quorum enclave-status | boot-standard | get-attestation-doc | proxy-re-encrypt-share
 // | post-share` under `quorum`: the commands that talk to an enclave.
 void AddQuorumEnclaveCommands(CLI::App& quorum, int* exit_code);
+// `vigil quorum boot-genesis | after-genesis | verify-genesis` under `quorum`.
+void AddQuorumGenesisCommands(CLI::App& quorum, int* exit_code);
+// `vigil quorum display` of a Borsh genesis output (qos_client's genesis_output file).
+Status DisplayGenesisOutput(const std::string& file, bool json);
 // `vigil quorum generate-manifest` under `quorum`.
 void AddGenerateManifestCommand(CLI::App& quorum, int* exit_code);
 // `vigil release sign | verify`: maintainers' detached OpenPGP signatures over a release's

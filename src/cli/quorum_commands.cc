@@ -84,6 +84,7 @@ Status RunPivotHash(const PivotHashArgs& args) {
 
 struct DisplayArgs {
   std::string file;
+  std::string type;  // qos_client's --display-type; empty: a manifest or an envelope
   bool json = false;
 };
 
@@ -95,7 +96,14 @@ void PrintMembers(const char* title, const quorum::MemberSet& set) {
 }
 
 Status RunDisplay(const DisplayArgs& args) {
+  if (args.type == "genesis-output") return DisplayGenesisOutput(args.file, args.json);
   VIGIL_ASSIGN_OR_RETURN(auto value, ReadManifestFile(args.file));
+  if (args.type == "manifest" && std::holds_alternative<ManifestEnvelope>(value)) {
+    return Error::BadInput(args.file + " is a manifest envelope, not a manifest");
+  }
+  if (args.type == "manifest-envelope" && !std::holds_alternative<ManifestEnvelope>(value)) {
+    return Error::BadInput(args.file + " is a manifest, not a manifest envelope");
+  }
   const Manifest& manifest = ManifestOf(value);
   VIGIL_ASSIGN_OR_RETURN(crypto::Sha256Digest hash, quorum::ManifestHash(manifest));
   const auto* envelope = std::get_if<ManifestEnvelope>(&value);
@@ -185,7 +193,7 @@ Status RunApprove(const ApproveArgs& args) {
   }
   VIGIL_ASSIGN_OR_RETURN(crypto::Sha256Digest hash, quorum::ManifestHash(manifest));
   if (!args.yes) {
-    VIGIL_RETURN_IF_ERROR(RunDisplay(DisplayArgs{args.manifest, false}));
+    VIGIL_RETURN_IF_ERROR(RunDisplay(DisplayArgs{.file = args.manifest}));
     std::cout << "Approve manifest " << crypto::Sha256Hex(hash) << " as " << args.alias
               << "? [y/N] " << std::flush;
     std::string answer;
@@ -252,6 +260,9 @@ void AddQuorumCommands(CLI::App& app, int* exit_code) {
       RunDisplay);
   d->add_option("FILE", display->file, "The manifest or envelope")->required();
   d->add_flag("--json", display->json, "Print JSON with the version and the manifest hash");
+  d->add_option("--display-type", display->type,
+                "manifest, manifest-envelope or genesis-output (default: a manifest or envelope)")
+      ->check(CLI::IsMember({"manifest", "manifest-envelope", "genesis-output"}));
   auto [v, verify] = AddCommand<VerifyEnvelopeArgs>(
       *q, "verify-envelope",
       "Exit 0 when the envelope's manifest-set approvals meet the threshold, 1 naming what fails",
@@ -279,6 +290,7 @@ void AddQuorumCommands(CLI::App& app, int* exit_code) {
       ->required();
   AddVerifyAttestationCommand(*q, exit_code);
   AddQuorumEnclaveCommands(*q, exit_code);
+  AddQuorumGenesisCommands(*q, exit_code);
   AddGenerateManifestCommand(*q, exit_code);
 }
 

@@ -15,6 +15,7 @@
 #include "base/strict_number.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/qos_files.h"
 #include "crypto/hash.h"
 #include "encoding/strict_json.h"
 #include "quorum/approvals.h"
@@ -35,62 +36,6 @@ struct GenerateArgs {
   int version = 2;
 };
 
-Result<std::string> FirstLine(const std::string& path, std::size_t max) {
-  VIGIL_ASSIGN_OR_RETURN(Bytes text, ReadFile(path, max));
-  std::string line(AsText(text));
-  line = line.substr(0, line.find('\n'));
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  if (line.empty()) return Error::BadInput(path + ": the first line is empty");
-  return line;
-}
-
-// A qos_client set directory: ALIAS.pub files (alias = the name before the first '.') and
-// quorum_threshold; members sorted by alias.
-Result<ordered_json> ReadSetDir(const std::string& dir, bool with_alias) {
-  std::vector<std::pair<std::string, std::string>> members;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    const std::string file = entry.path().filename().string();
-    if (entry.path().extension() != ".pub") continue;
-    VIGIL_ASSIGN_OR_RETURN(std::string key, FirstLine(entry.path().string(), 4096));
-    members.emplace_back(file.substr(0, file.find('.')), key);
-  }
-  if (ec) return Error::BadInput("cannot list " + dir + ": " + ec.message());
-  if (members.empty()) return Error::BadInput(dir + " holds no ALIAS.pub files");
-  std::sort(members.begin(), members.end());
-  VIGIL_ASSIGN_OR_RETURN(std::string threshold_text, FirstLine(dir + "/quorum_threshold", 64));
-  VIGIL_ASSIGN_OR_RETURN(std::uint64_t threshold,
-                         ParseUnsigned(threshold_text, dir + "/quorum_threshold", 1, 255));
-  ordered_json set{{"threshold", threshold}, {"members", ordered_json::array()}};
-  for (const auto& [alias, key] : members) {
-    set["members"].push_back(with_alias ? ordered_json{{"alias", alias}, {"pubKey", key}}
-                                        : ordered_json{{"pubKey", key}});
-  }
-  return set;
-}
-
-// PCR0-2 from QuorumOS's aws-x86_64.pcrs, else Vigil's one NAME.pcrs.
-Result<std::map<int, Bytes>> ReleasePcrs(const std::string& dir) {
-  fs::path file = fs::path(dir) / "aws-x86_64.pcrs";
-  std::error_code ec;
-  if (!fs::exists(file, ec)) {
-    std::vector<fs::path> found;
-    for (const auto& entry : fs::directory_iterator(dir, ec)) {
-      if (entry.path().extension() == ".pcrs") found.push_back(entry.path());
-    }
-    if (found.size() != 1) {
-      return Error::BadInput(dir + " must hold aws-x86_64.pcrs or exactly one NAME.pcrs");
-    }
-    file = found[0];
-  }
-  VIGIL_ASSIGN_OR_RETURN(Bytes text, ReadFile(file, 64 * 1024));
-  VIGIL_ASSIGN_OR_RETURN(auto pcrs, attestation::ParsePcrsFile(AsText(text)));
-  for (int i = 0; i < 3; ++i) {
-    if (!pcrs.contains(i)) return Error::BadInput(file.string() + " lacks PCR" + std::to_string(i));
-  }
-  return pcrs;
-}
-
 // "[a,b]" as qos_client takes pivot arguments; also a bare "a,b".
 std::vector<std::string> PivotArgs(std::string text) {
   if (text.size() >= 2 && text.front() == '[' && text.back() == ']') {
@@ -110,11 +55,8 @@ std::vector<std::string> PivotArgs(std::string text) {
 Result<ordered_json> ManifestObject(const GenerateArgs& args) {
   VIGIL_ASSIGN_OR_RETURN(std::string quorum_key, FirstLine(args.quorum_key_path, 4096));
   VIGIL_ASSIGN_OR_RETURN(std::string pivot_hash, FirstLine(args.pivot_hash_path, 4096));
-  VIGIL_ASSIGN_OR_RETURN(std::string role, FirstLine(args.pcr3_preimage, 4096));
+  VIGIL_ASSIGN_OR_RETURN(Bytes pcr3, Pcr3FromPreimage(args.pcr3_preimage));
   VIGIL_ASSIGN_OR_RETURN(auto pcrs, ReleasePcrs(args.release_dir));
-  Bytes pcr3_input(48, 0);  // PCR3 = SHA-384(48 zero bytes || the role's ARN)
-  pcr3_input.insert(pcr3_input.end(), role.begin(), role.end());
-  const crypto::Sha384Digest pcr3 = crypto::Sha384(pcr3_input);
   ordered_json pivot{{"hash", pivot_hash},
                      {"restart", args.restart == "always" ? "Always" : "Never"},
                      {"bridgeConfig", ordered_json::array()},

@@ -1,0 +1,32 @@
+// The files and directories qos_client reads, shared by `vigil quorum` commands: key-set
+// directories (ALIAS.pub files and quorum_threshold), a release directory's PCRs, and the
+// IAM role that is PCR3's preimage.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "base/bytes.h"
+#include "base/result.h"
+#include "quorum/manifest.h"
+
+namespace vigil::cli {
+
+// The first line of a small text file, without its line end; BadInput when empty.
+Result<std::string> FirstLine(const std::string& path, std::size_t max);
+
+// A set directory as manifest JSON ({"threshold", "members": [{"alias", "pubKey"}]}, members
+// sorted by alias; the alias is the file name before its first '.'); without aliases for a
+// patch set.
+Result<nlohmann::ordered_json> ReadSetDir(const std::string& dir, bool with_alias);
+// The same, read into a member set (keys checked as hex).
+Result<quorum::MemberSet> ReadMemberSetDir(const std::string& dir);
+
+// PCR0-2 from QuorumOS's aws-x86_64.pcrs, else Vigil's one NAME.pcrs.
+Result<std::map<int, Bytes>> ReleasePcrs(const std::string& dir);
+
+// PCR3 = SHA-384(48 zero bytes || the role's ARN, the file's first line).
+Result<Bytes> Pcr3FromPreimage(const std::string& path);
+
+}  // namespace vigil::cli
