@@ -19,7 +19,7 @@
 #include "cli/qos_files.h"
 #include "crypto/envelope.h"
 #include "crypto/p256_key_files.h"
-#include "quorum/genesis_output.h"
+#include "quorum/genesis_json.h"
 
 namespace vigil::cli {
 namespace {

@@ -7,7 +7,6 @@
 
 #include <array>
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -62,14 +61,5 @@ Result<Bytes> EncodeGenesisOutputBorsh(const GenesisOutput& output);
 Result<GenesisOutput> DecodeGenesisOutputBorsh(ByteView bytes);
 // What the genesis attestation's user_data holds: SHA-256 of the Borsh form.
 Result<crypto::Sha256Digest> GenesisOutputHash(const GenesisOutput& output);
-
-// QuorumOS's JSON (serde): snake_case keys, member outputs camelCase, bytes as hex; sorted
-// objects for canonical output.
-nlohmann::json GenesisOutputJsonValue(const GenesisOutput& output);
-Result<GenesisOutput> ReadGenesisOutputJsonValue(const nlohmann::json& value,
-                                                 const std::string& path);
-// The share set's JSON form: a member set's fields.
-nlohmann::json GenesisSetJsonValue(const GenesisSet& set);
-Result<GenesisSet> ReadGenesisSetJsonValue(const nlohmann::json& value, const std::string& path);
 
 }  // namespace vigil::quorum

@@ -1,5 +1,3 @@
-#include "quorum/genesis_output.h"
-
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -9,6 +7,7 @@
 #include "base/hex.h"
 #include "crypto/envelope.h"
 #include "crypto/p256_key_files.h"
+#include "quorum/genesis_json.h"
 
 namespace vigil::quorum {
 namespace {

@@ -6,6 +6,7 @@
 #include "base/hex.h"
 #include "encoding/strict_json.h"
 #include "quorum/frame.h"
+#include "quorum/genesis_json.h"
 #include "quorum/json_fields.h"
 #include "quorum/manifest_json.h"
 #include "quorum/protocol_codec.h"
