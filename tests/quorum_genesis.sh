@@ -44,6 +44,8 @@ expect_stderr "threshold of 4 for 3 members" "it names the threshold"
 cp -r "$WORK/share-set" "$WORK/twice" && cp "$E2E/user1.pub" "$WORK/twice/user4.pub"
 expect_exit 2 "a member twice (one key, two aliases) is refused" -- "$VIGIL" quorum boot-genesis "${VIA_HOST[@]}" --namespace-dir "$WORK/ns" --share-set-dir "$WORK/twice" "${CHECKS[@]}"
 expect_stderr "DuplicateQuorumMember" "in QuorumOS's words"
+expect_exit 2 "no PCR3 to check against is refused before the enclave is asked" -- "$VIGIL" quorum boot-genesis "${VIA_HOST[@]}" --namespace-dir "$WORK/ns" --share-set-dir "$WORK/share-set" --qos-release-dir "$WORK/release" --trust-mock
+expect_stderr "give PCR3 as --pcr3-preimage-path or --pcr3" "it says how"
 expect_exit 0 "the enclave was not asked: it still waits" -- "$VIGIL" quorum enclave-status --usock "$WORK/one.sock"
 if grep -qx WaitingForBootInstruction "$WORK/stdout"; then pass "phase WaitingForBootInstruction"; else fail "status: $(cat "$WORK/stdout")"; fi
 

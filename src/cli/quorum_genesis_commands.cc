@@ -39,7 +39,7 @@ constexpr char kDrWrappedFile[] = "dr_wrapped_quorum_key";
 // user_data, no nonce and no public key (QuorumOS's genesis attests to the output alone).
 struct GenesisChecks {
   AttestationTrust trust;
-  std::string release_dir, pcr3_preimage;
+  std::string release_dir, pcr3_preimage, pcr3;
   std::int64_t time = -1;
 };
 
@@ -48,25 +48,40 @@ void AddGenesisCheckOptions(CLI::App* command, GenesisChecks& checks) {
       ->add_option("--qos-release-dir", checks.release_dir,
                    "Holds aws-x86_64.pcrs or NAME.pcrs (PCR0-2 the enclave must show)")
       ->required();
-  command
-      ->add_option("--pcr3-preimage-path", checks.pcr3_preimage,
-                   "The IAM role's ARN (PCR3's preimage)")
-      ->required();
+  CLI::Option* preimage = command->add_option("--pcr3-preimage-path", checks.pcr3_preimage,
+                                              "The IAM role's ARN (PCR3's preimage)");
+  CLI::Option* value = command->add_option(
+      "--pcr3", checks.pcr3, "PCR3 itself, hex (outside AWS a mock NSM shows 48 zero bytes)");
+  preimage->excludes(value);
   command->add_option("--time", checks.time,
                       "Check the certificate chain at this Unix time (default: now)");
   AddTrustOptions(command, checks.trust);
 }
 
-Result<attestation::AttestationDocument> VerifyGenesisDocument(const GenesisChecks& checks,
-                                                               ByteView document,
-                                                               const GenesisOutput& output) {
+// Checked before anything is sent: a ceremony whose answer cannot be verified is wasted.
+Result<attestation::VerifyOptions> GenesisOptions(const GenesisChecks& checks) {
   VIGIL_ASSIGN_OR_RETURN(attestation::VerifyOptions options, TrustOptions(checks.trust));
   if (checks.time >= 0) options.time_seconds = checks.time;
   VIGIL_ASSIGN_OR_RETURN(options.expect.pcrs, ReleasePcrs(checks.release_dir));
-  VIGIL_ASSIGN_OR_RETURN(options.expect.pcrs[3], Pcr3FromPreimage(checks.pcr3_preimage));
+  if (checks.pcr3_preimage.empty() == checks.pcr3.empty()) {
+    return Error::BadInput("give PCR3 as --pcr3-preimage-path or --pcr3");
+  }
+  if (!checks.pcr3.empty()) {
+    Result<Bytes> pcr3 = HexDecode(checks.pcr3);
+    if (!pcr3.ok() || pcr3->size() != 48) return Error::BadInput("--pcr3 must be 48 bytes of hex");
+    options.expect.pcrs[3] = std::move(*pcr3);
+  } else {
+    VIGIL_ASSIGN_OR_RETURN(options.expect.pcrs[3], Pcr3FromPreimage(checks.pcr3_preimage));
+  }
+  options.expect.no_nonce = true;
+  return options;
+}
+
+Result<attestation::AttestationDocument> VerifyGenesisDocument(attestation::VerifyOptions options,
+                                                               ByteView document,
+                                                               const GenesisOutput& output) {
   VIGIL_ASSIGN_OR_RETURN(crypto::Sha256Digest hash, quorum::GenesisOutputHash(output));
   options.expect.user_data = Bytes(hash.begin(), hash.end());
-  options.expect.no_nonce = true;
   Result<attestation::AttestationDocument> doc = attestation::VerifyDocument(document, options);
   if (!doc.ok()) return doc.error().WithContext("the genesis attestation");
   if (doc->public_key) {
@@ -154,6 +169,7 @@ Result<ProtocolMsg> GenesisRequest(const BootGenesisArgs& args) {
 
 Status RunBootGenesis(const BootGenesisArgs& args) {
   VIGIL_ASSIGN_OR_RETURN(ProtocolMsg request, GenesisRequest(args));
+  VIGIL_ASSIGN_OR_RETURN(attestation::VerifyOptions options, GenesisOptions(args.checks));
   std::error_code ec;
   if (!fs::is_directory(args.namespace_dir, ec)) {
     return Error::BadInput("--namespace-dir " + args.namespace_dir + " is not a directory");
@@ -173,7 +189,7 @@ Status RunBootGenesis(const BootGenesisArgs& args) {
   const GenesisOutput& output = *answer.genesis_output;
   VIGIL_RETURN_IF_ERROR(CheckAnswersRequest(output, request));
   VIGIL_ASSIGN_OR_RETURN(attestation::AttestationDocument doc,
-                         VerifyGenesisDocument(args.checks, answer.nsm->data, output));
+                         VerifyGenesisDocument(options, answer.nsm->data, output));
   VIGIL_ASSIGN_OR_RETURN(Bytes borsh, quorum::EncodeGenesisOutputBorsh(output));
   std::vector<std::pair<std::string, Bytes>> files = {
       {kOutputFile, borsh},
@@ -209,7 +225,8 @@ Status RunAfterGenesis(const AfterGenesisArgs& args) {
   const fs::path dir = args.namespace_dir;
   VIGIL_ASSIGN_OR_RETURN(GenesisOutput output, ReadGenesisOutput(dir / kOutputFile));
   VIGIL_ASSIGN_OR_RETURN(Bytes document, ReadFile(dir / kDocFile, attestation::kMaxDocumentBytes));
-  VIGIL_RETURN_IF_ERROR(VerifyGenesisDocument(args.checks, document, output).status());
+  VIGIL_ASSIGN_OR_RETURN(attestation::VerifyOptions options, GenesisOptions(args.checks));
+  VIGIL_RETURN_IF_ERROR(VerifyGenesisDocument(options, document, output).status());
   VIGIL_ASSIGN_OR_RETURN(crypto::qos::P256Pair me, crypto::ReadP256Pair(args.secret));
   const quorum::GenesisMemberOutput* mine = nullptr;
   for (const auto& member : output.member_outputs) {
