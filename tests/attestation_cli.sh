@@ -13,8 +13,15 @@ expect_exit 0 "with the root given as a file, expectations met, --json" -- "$VIG
   --user-data "$(jq -r .user_data < <("$VIGIL" quorum verify-attestation "$DOC" --time $T --json))" --pcr 1=bcdf05fefccaa8e55bf2c8d6dee9e79bbff31e34bf28a99aa19e6b29c37ee80b214a414b7607236edf26fcb78654e63f --json
 if jq -e '.valid == true and .mock == false and (.pcrs | length) == 16 and .nonce == null and (.user_data | startswith("a2ec4272"))' "$WORK/stdout" >/dev/null; then pass "--json carries the fields"; else fail "--json: $(head -c 300 "$WORK/stdout")"; fi
 
-expect_exit 1 "a day later the leaf certificate has expired" -- "$VIGIL" quorum verify-attestation "$DOC" --time $((T + 86400))
-expect_stderr "certificate has expired" "it names the chain check"
+expect_exit 1 "a day later the document is too old" -- "$VIGIL" quorum verify-attestation "$DOC" --time $((T + 86400))
+expect_stderr "error: time: the document was made at 1657117102, 86490 s before the verifier's clock; it may be at most 600 s old" "it names the time check"
+expect_exit 1 "older than --max-age (made 90 s before T)" -- "$VIGIL" quorum verify-attestation "$DOC" --time $T --max-age 89
+expect_stderr "at most 89 s old" "it names the bound"
+expect_exit 0 "within --max-age" -- "$VIGIL" quorum verify-attestation "$DOC" --time $T --max-age 90
+expect_exit 0 "a day later with --max-age a day and more: the chain holds at the document's own time" -- "$VIGIL" quorum verify-attestation "$DOC" --time $((T + 86400)) --max-age 86490
+expect_exit 1 "a day earlier it comes from the future" -- "$VIGIL" quorum verify-attestation "$DOC" --time $((T - 86400))
+expect_stderr "s after the verifier's clock" "it says so"
+expect_exit 2 "a negative --max-age is bad usage" -- "$VIGIL" quorum verify-attestation "$DOC" --max-age -1
 expect_exit 1 "today (no --time) it has expired too" -- "$VIGIL" quorum verify-attestation "$DOC"
 expect_exit 1 "a PCR that differs fails" -- "$VIGIL" quorum verify-attestation "$DOC" --time $T --pcr 0=00
 expect_stderr "error: pcr0: the document holds" "it names the register"

@@ -79,6 +79,10 @@ for n in 1 2 3; do
   expect_exit 0 "after-genesis: user$n checks the attestation and the share" -- "$VIGIL" quorum after-genesis --secret-path "$WORK/keys/user$n.secret" --alias user$n --share-path "$WORK/user$n.share" --namespace-dir "$WORK/ns" "${CHECKS[@]}"
   if [ "$(wc -c < "$WORK/user$n.share")" = 130 ]; then pass "user$n.share is 130 bytes: still encrypted"; else fail "user$n.share: $(wc -c < "$WORK/user$n.share") bytes"; fi
 done
+later=$(( $(date +%s) + 7200 ))
+expect_exit 0 "after-genesis two hours later: the document is the ceremony's record, any age" -- "$VIGIL" quorum after-genesis --secret-path "$WORK/keys/user1.secret" --alias user1 --share-path "$WORK/late.share" --namespace-dir "$WORK/ns" "${CHECKS[@]}" --time "$later"
+expect_exit 1 "unless --max-age bounds it" -- "$VIGIL" quorum after-genesis --secret-path "$WORK/keys/user1.secret" --alias user1 --share-path "$WORK/late2.share" --namespace-dir "$WORK/ns" "${CHECKS[@]}" --time "$later" --max-age 600
+expect_stderr "error: the genesis attestation: time: " "it names the time check"
 expect_exit 1 "after-genesis with another member's alias" -- "$VIGIL" quorum after-genesis --secret-path "$WORK/keys/user1.secret" --alias user2 --share-path "$WORK/wrong.share" --namespace-dir "$WORK/ns" "${CHECKS[@]}"
 expect_stderr "no share for user2 with this key" "it says whose"
 if [ ! -e "$WORK/wrong.share" ]; then pass "nothing written"; else fail "wrong.share exists"; fi

@@ -102,11 +102,25 @@ TEST(AwsDocumentTest, VerifiesAgainstTheAwsRootWhenItWasValid) {
 
 TEST(AwsDocumentTest, FailsADayEarlierOrLaterAndWithTheMockRoot) {
   const Bytes doc = ReadData("aws_attestation_doc_2022.cbor");
-  EXPECT_EQ(FailedCheck(VerifyDocument(doc, AwsAt(kAwsDocTime + kDay))), "chain");
-  EXPECT_EQ(FailedCheck(VerifyDocument(doc, AwsAt(kAwsDocTime - kDay))), "chain");
+  // A day later it is too old; a day earlier it comes from the future.
+  EXPECT_EQ(FailedCheck(VerifyDocument(doc, AwsAt(kAwsDocTime + kDay))), "time");
+  EXPECT_EQ(FailedCheck(VerifyDocument(doc, AwsAt(kAwsDocTime - kDay))), "time");
   VerifyOptions mock = MockNow();
   mock.time_seconds = kAwsDocTime;
   EXPECT_EQ(FailedCheck(VerifyDocument(doc, mock)), "root");
+}
+
+TEST(AwsDocumentTest, TheAgeBoundIsAPolicyAndTheChainIsCheckedAtTheDocumentsTime) {
+  const Bytes doc = ReadData("aws_attestation_doc_2022.cbor");  // made 90 s before kAwsDocTime
+  VerifyOptions options = AwsAt(kAwsDocTime);
+  options.max_age_seconds = 89;
+  EXPECT_EQ(FailedCheck(VerifyDocument(doc, options)), "time");
+  options.max_age_seconds = 90;
+  EXPECT_TRUE(VerifyDocument(doc, options).ok());
+  // A kept record: any age, and the chain still holds at the document's own time.
+  options = AwsAt(kAwsDocTime + 365 * kDay);
+  options.max_age_seconds.reset();
+  EXPECT_TRUE(VerifyDocument(doc, options).ok());
 }
 
 TEST(AwsDocumentTest, ChecksExpectations) {
@@ -203,7 +217,7 @@ AttestationDocument MockFields() {
   Result<MockPki> pki = LoadMockPki();
   AttestationDocument doc;
   doc.module_id = std::string(kMockModuleId);
-  doc.timestamp_ms = 1;
+  doc.timestamp_ms = static_cast<std::uint64_t>(std::time(nullptr)) * 1000;
   doc.pcrs[0] = Filled(48, 0);
   doc.certificate = pki->leaf;
   doc.cabundle = {pki->root, pki->intermediate};
@@ -296,6 +310,15 @@ TEST(DocumentVerifierTest, RefusesAChainFromAnotherRootEntry) {
   doc = MockFields();
   doc.cabundle = {MockRootDer()};  // no intermediate: the leaf cannot chain
   EXPECT_EQ(FailedCheck(VerifyDocument(SignedMockWithPayload(EncodePayload(doc)), MockNow())),
+            "chain");
+}
+
+TEST(DocumentVerifierTest, AMockDocumentDatedBeforeItsChainFailsTheChainCheck) {
+  AttestationDocument doc = MockFields();
+  doc.timestamp_ms = 1'000'000'000'000;  // 2001: before the mock PKI's certificates
+  VerifyOptions options = MockNow();
+  options.time_seconds = 1'000'000'000;
+  EXPECT_EQ(FailedCheck(VerifyDocument(SignedMockWithPayload(EncodePayload(doc)), options)),
             "chain");
 }
 

@@ -73,7 +73,26 @@ bool IsP384Sha384(X509* cert) {
          std::strcmp(group, "secp384r1") == 0;
 }
 
+// The document's own time against the verifier's clock; the chain is checked at the former.
+Status CheckTime(const AttestationDocument& doc, const VerifyOptions& options) {
+  const std::int64_t made = static_cast<std::int64_t>(doc.timestamp_ms / 1000);
+  if (made > options.time_seconds + kMaxClockSkewSeconds) {
+    return Check("time", "the document was made at " + std::to_string(made) + ", " +
+                             std::to_string(made - options.time_seconds) +
+                             " s after the verifier's clock (" +
+                             std::to_string(options.time_seconds) + ")");
+  }
+  if (options.max_age_seconds && options.time_seconds - made > *options.max_age_seconds) {
+    return Check("time", "the document was made at " + std::to_string(made) + ", " +
+                             std::to_string(options.time_seconds - made) +
+                             " s before the verifier's clock; it may be at most " +
+                             std::to_string(*options.max_age_seconds) + " s old (--max-age)");
+  }
+  return OkStatus();
+}
+
 Status VerifyChain(const AttestationDocument& doc, const VerifyOptions& options) {
+  const auto made = static_cast<time_t>(doc.timestamp_ms / 1000);
   VIGIL_ASSIGN_OR_RETURN(X509Ptr root, ParseDer(options.root_der, "the pinned root"));
   VIGIL_ASSIGN_OR_RETURN(X509Ptr leaf, ParseDer(doc.certificate, "the certificate"));
   StackPtr intermediates(sk_X509_new_null());
@@ -89,13 +108,14 @@ Status VerifyChain(const AttestationDocument& doc, const VerifyOptions& options)
     return crypto::OpenSslError("setting up the chain check");
   }
   X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
-  X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(options.time_seconds));
+  X509_VERIFY_PARAM_set_time(param, made);
   if (X509_verify_cert(ctx.get()) != 1) {
     const int error = X509_STORE_CTX_get_error(ctx.get());
     ERR_clear_error();
-    return Check("chain", std::string("the certificate does not chain to the pinned root at ") +
-                              std::to_string(options.time_seconds) + ": " +
-                              X509_verify_cert_error_string(error));
+    return Check("chain",
+                 "the certificate does not chain to the pinned root at the document's "
+                 "time (" +
+                     std::to_string(made) + "): " + X509_verify_cert_error_string(error));
   }
   STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get());
   for (int i = 0; i < sk_X509_num(chain); ++i) {
@@ -185,6 +205,7 @@ Result<AttestationDocument> VerifyDocument(ByteView document, const VerifyOption
   VIGIL_ASSIGN_OR_RETURN(CoseSign1 cose, ReadCoseSign1(document));
   VIGIL_ASSIGN_OR_RETURN(AttestationDocument doc, ReadPayload(cose.payload));
   VIGIL_RETURN_IF_ERROR(CheckRoot(doc, options));
+  VIGIL_RETURN_IF_ERROR(CheckTime(doc, options));
   VIGIL_RETURN_IF_ERROR(VerifyChain(doc, options));
   const Status signature = crypto::Es384VerifyWithCertificate(
       doc.certificate, SigStructure(cose.protected_header, cose.payload), cose.signature);

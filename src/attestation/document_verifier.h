@@ -4,8 +4,11 @@
 //   syntax      the document or its payload is malformed (document_reader.h)
 //   root        the pinned root is the mock PKI's and trust_mock_root is not set, or the
 //               document is the mock's and the root is not; or cabundle[0] is not the root
-//   chain       the leaf does not chain through cabundle[1..] to the pinned root at `time`
-//               (every certificate ECDSA P-384 with SHA-384, CA constraints as X.509 says)
+//   time        the document's own timestamp is more than max_age before the verifier's
+//               clock, or more than kMaxClockSkewSeconds after it
+//   chain       the leaf does not chain through cabundle[1..] to the pinned root at the
+//               document's own time (every certificate ECDSA P-384 with SHA-384, CA
+//               constraints as X.509 says)
 //   signature   the COSE_Sign1 signature does not verify with the leaf's key
 //   user_data, public_key, nonce, pcrN   a value differs from the caller's expectation
 // Every failure is Failed (exit 1); a malformed root is BadInput.
@@ -30,10 +33,17 @@ struct Expectations {
   std::map<int, Bytes> pcrs;
 };
 
+// A document may be this far ahead of the verifier's clock (clocks drift).
+inline constexpr std::int64_t kMaxClockSkewSeconds = 60;
+inline constexpr std::int64_t kDefaultMaxAgeSeconds = 600;
+
 struct VerifyOptions {
   Bytes root_der;                 // the pinned root (AwsRootDer() by default)
-  std::int64_t time_seconds = 0;  // when the chain must be valid (Unix seconds)
-  bool trust_mock_root = false;   // accept the mock PKI's root; for tests and QEMU only
+  std::int64_t time_seconds = 0;  // the verifier's clock (Unix seconds)
+  // How old the document may be against that clock. Unset: any age, for a document kept as
+  // the record of a past event, whose chain is still checked at the document's own time.
+  std::optional<std::int64_t> max_age_seconds = kDefaultMaxAgeSeconds;
+  bool trust_mock_root = false;  // accept the mock PKI's root; for tests and QEMU only
   Expectations expect;
 };
 

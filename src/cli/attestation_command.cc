@@ -21,7 +21,6 @@ using attestation::AttestationDocument;
 struct VerifyAttestationArgs {
   std::string document;
   AttestationTrust trust;
-  std::int64_t time = -1;
   std::string user_data;
   std::string public_key;
   std::string nonce;
@@ -55,7 +54,6 @@ Status ParsePcrs(const std::vector<std::string>& specs, std::map<int, Bytes>& ou
 
 Result<attestation::VerifyOptions> Options(const VerifyAttestationArgs& args) {
   VIGIL_ASSIGN_OR_RETURN(attestation::VerifyOptions options, TrustOptions(args.trust));
-  if (args.time >= 0) options.time_seconds = args.time;
   VIGIL_ASSIGN_OR_RETURN(options.expect.user_data, OptionalHex(args.user_data, "--user-data"));
   VIGIL_ASSIGN_OR_RETURN(options.expect.public_key, OptionalHex(args.public_key, "--public-key"));
   VIGIL_ASSIGN_OR_RETURN(options.expect.nonce, OptionalHex(args.nonce, "--nonce"));
@@ -118,9 +116,6 @@ void AddVerifyAttestationCommand(CLI::App& quorum, int* exit_code) {
       "at a time, and the values it must carry",
       exit_code, RunVerifyAttestation);
   c->add_option("DOC", args->document, "The document (COSE_Sign1, CBOR)")->required();
-  c->add_option("--time", args->time,
-                "Unix seconds at which the chain must be valid (default: now)")
-      ->check(NonNegativeInteger());
   c->add_option("--user-data", args->user_data, "Expected user_data (hex)");
   c->add_option("--public-key", args->public_key, "Expected public_key (hex)");
   c->add_option("--nonce", args->nonce, "Expected nonce (hex)");

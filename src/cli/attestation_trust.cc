@@ -4,10 +4,20 @@
 
 #include "attestation/mock_pki.h"
 #include "base/file.h"
+#include "cli/cli_util.h"
 
 namespace vigil::cli {
 
-void AddTrustOptions(CLI::App* command, AttestationTrust& trust) {
+void AddTrustOptions(CLI::App* command, AttestationTrust& trust, bool record) {
+  trust.record = record;
+  command->add_option("--time", trust.time, "The verifier's clock, Unix seconds (default: now)")
+      ->check(NonNegativeInteger());
+  command
+      ->add_option("--max-age", trust.max_age,
+                   record ? "How old the document may be, in seconds (default: any age; its "
+                            "chain is checked at its own time)"
+                          : "How old the document may be, in seconds (default 600)")
+      ->check(NonNegativeInteger());
   command->add_option("--root", trust.root,
                       "The attestation root, PEM or DER (default: AWS's Nitro root)");
   command->add_flag("--trust-mock", trust.trust_mock,
@@ -17,7 +27,12 @@ void AddTrustOptions(CLI::App* command, AttestationTrust& trust) {
 
 Result<attestation::VerifyOptions> TrustOptions(const AttestationTrust& trust) {
   attestation::VerifyOptions options;
-  options.time_seconds = std::time(nullptr);
+  options.time_seconds = trust.time >= 0 ? trust.time : std::time(nullptr);
+  if (trust.max_age >= 0) {
+    options.max_age_seconds = trust.max_age;
+  } else if (trust.record) {
+    options.max_age_seconds.reset();
+  }
   options.trust_mock_root = trust.trust_mock;
   if (!trust.root.empty()) {
     VIGIL_ASSIGN_OR_RETURN(Bytes file, ReadFile(trust.root, 64 * 1024));

@@ -40,10 +40,10 @@ constexpr char kDrWrappedFile[] = "dr_wrapped_quorum_key";
 struct GenesisChecks {
   AttestationTrust trust;
   std::string release_dir, pcr3_preimage, pcr3;
-  std::int64_t time = -1;
 };
 
-void AddGenesisCheckOptions(CLI::App* command, GenesisChecks& checks) {
+// `record`: the document is the ceremony's kept record (after-genesis), not a fresh answer.
+void AddGenesisCheckOptions(CLI::App* command, GenesisChecks& checks, bool record) {
   command
       ->add_option("--qos-release-dir", checks.release_dir,
                    "Holds aws-x86_64.pcrs or NAME.pcrs (PCR0-2 the enclave must show)")
@@ -53,15 +53,12 @@ void AddGenesisCheckOptions(CLI::App* command, GenesisChecks& checks) {
   CLI::Option* value = command->add_option(
       "--pcr3", checks.pcr3, "PCR3 itself, hex (outside AWS a mock NSM shows 48 zero bytes)");
   preimage->excludes(value);
-  command->add_option("--time", checks.time,
-                      "Check the certificate chain at this Unix time (default: now)");
-  AddTrustOptions(command, checks.trust);
+  AddTrustOptions(command, checks.trust, record);
 }
 
 // Checked before anything is sent: a ceremony whose answer cannot be verified is wasted.
 Result<attestation::VerifyOptions> GenesisOptions(const GenesisChecks& checks) {
   VIGIL_ASSIGN_OR_RETURN(attestation::VerifyOptions options, TrustOptions(checks.trust));
-  if (checks.time >= 0) options.time_seconds = checks.time;
   VIGIL_ASSIGN_OR_RETURN(options.expect.pcrs, ReleasePcrs(checks.release_dir));
   if (checks.pcr3_preimage.empty() == checks.pcr3.empty()) {
     return Error::BadInput("give PCR3 as --pcr3-preimage-path or --pcr3");
@@ -345,7 +342,7 @@ void AddQuorumGenesisCommands(CLI::App& q, int* exit_code) {
   b->add_option("--share-set-dir", boot->share_set_dir, "ALIAS.pub files, quorum_threshold")
       ->required();
   b->add_option("--dr-key-path", boot->dr_key, "The disaster-recovery key's .pub");
-  AddGenesisCheckOptions(b, boot->checks);
+  AddGenesisCheckOptions(b, boot->checks, /*record=*/false);
   auto [a, after] = AddCommand<AfterGenesisArgs>(
       q, "after-genesis",
       "Check the genesis attestation and your share; keep the share encrypted to your key",
@@ -355,7 +352,7 @@ void AddQuorumGenesisCommands(CLI::App& q, int* exit_code) {
       ->required();
   a->add_option("--alias", after->alias, "Your alias in the share set")->required();
   a->add_option("--namespace-dir", after->namespace_dir, "boot-genesis's files")->required();
-  AddGenesisCheckOptions(a, after->checks);
+  AddGenesisCheckOptions(a, after->checks, /*record=*/true);
   auto [v, verify] = AddCommand<VerifyGenesisArgs>(
       q, "verify-genesis",
       "Disaster recovery's check: the seed behind the DR key (or a master seed file) is the "
