@@ -181,10 +181,28 @@ Status EnclaveProcessor::CommitToPcrs() {
                     "PCR" + std::to_string(index) + " does not hold its commitment");
     }
   }
+  VIGIL_RETURN_IF_ERROR(CommitManifestOnly());
   VIGIL_RETURN_IF_ERROR(nsm_->LockPcrs(nsm.max_pcrs));
   VIGIL_ASSIGN_OR_RETURN(attestation::NsmDescription locked, nsm_->Describe());
   if (locked.locked_pcrs.size() < 32) {
     return Refuse(ProtocolErrorKind::kQosAttestError, "the PCRs did not lock");
+  }
+  return OkStatus();
+}
+
+// PCR18: Vigil's commitment to the manifest alone, which a relying party can pin across boots.
+Status EnclaveProcessor::CommitManifestOnly() {
+  const int index = quorum::kManifestOnlyPcrIndex;
+  VIGIL_ASSIGN_OR_RETURN(attestation::PcrState before, nsm_->DescribePcr(index));
+  if (before.locked || before.value != crypto::Sha384Digest{}) {
+    return Refuse(ProtocolErrorKind::kQosAttestError,
+                  "PCR18 is not fresh: locked or extended before");
+  }
+  VIGIL_ASSIGN_OR_RETURN(Bytes commitment, quorum::ManifestOnlyCommitment(manifest_hash_));
+  VIGIL_RETURN_IF_ERROR(nsm_->ExtendPcr(index, commitment).status());
+  VIGIL_ASSIGN_OR_RETURN(attestation::PcrState after, nsm_->DescribePcr(index));
+  if (Bytes(after.value.begin(), after.value.end()) != quorum::ManifestPcr(commitment)) {
+    return Refuse(ProtocolErrorKind::kQosAttestError, "PCR18 does not hold its commitment");
   }
   return OkStatus();
 }

@@ -59,6 +59,7 @@ class EnclaveProcessor {
   Result<quorum::ProtocolMsg> Attested(quorum::MessageKind kind, const crypto::qos::P256Pair& key);
   Result<Bytes> CheckPivot(const quorum::ProtocolMsg& request);
   Status CommitToPcrs();
+  Status CommitManifestOnly();
   Status FinishProvisioning(crypto::SecretBytes seed);
 
   EnclaveConfig config_;

@@ -135,6 +135,10 @@ TEST_F(ProcessorTest, BootsProvisionsAndHandsOverThePivot) {
   const Bytes commitment =
       quorum::ManifestCommitment(quorum::ManifestPhase::kSetup, hash_, setup_key).value();
   EXPECT_EQ(doc.pcrs.at(16), quorum::ManifestPcr(commitment));
+  // PCR18: the manifest alone, the same on every boot of this manifest.
+  EXPECT_EQ(doc.pcrs.at(18),
+            quorum::ManifestPcr(
+                quorum::ManifestOnlyCommitment(Bytes(hash_.begin(), hash_.end())).value()));
   EXPECT_EQ(doc.pcrs.at(0), Bytes(48, 0xa0));
 
   ProtocolMsg first = Provision(1, setup_key);

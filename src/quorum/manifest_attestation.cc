@@ -33,6 +33,10 @@ Result<attestation::AttestationDocument> VerifyAgainstManifest(ByteView document
                          " is not the " + (phase == ManifestPhase::kSetup ? "setup" : "live") +
                          " commitment to this manifest and the document's key");
   }
+  VIGIL_ASSIGN_OR_RETURN(Bytes manifest_only, ManifestOnlyCommitment(hash));
+  if (doc.pcrs.at(kManifestOnlyPcrIndex) != ManifestPcr(manifest_only)) {
+    return Error::Failed("pcr18: PCR18 is not Vigil's commitment to this manifest alone");
+  }
   return doc;
 }
 

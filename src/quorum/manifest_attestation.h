@@ -4,7 +4,9 @@
 // (attestation/document_verifier.h), its user_data is the manifest hash, it carries no
 // nonce, PCR0-3 are the manifest's, all 32 PCRs are present, it carries a public key, and
 // PCR16 (setup) or PCR17 (live) is exactly one extend of the commitment to the manifest hash
-// and that key. Failures are Failed, naming the check.
+// and that key, and PCR18 one extend of Vigil's commitment to the manifest alone (so a
+// document from QuorumOS's own qos_core, which leaves PCR18 zero, fails: `pcr18`). Failures
+// are Failed, naming the check.
 #pragma once
 
 #include "attestation/document.h"

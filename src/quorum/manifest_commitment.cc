@@ -60,6 +60,22 @@ Result<Bytes> ManifestCommitment(ManifestPhase phase, ByteView manifest_hash,
   return Bytes(digest.begin(), digest.end());
 }
 
+Result<std::string> ManifestOnlyCommitmentPreimage(ByteView manifest_hash) {
+  if (manifest_hash.size() != kManifestHashSize) {
+    return Error::BadInput("manifest hash is " + std::to_string(manifest_hash.size()) +
+                           " bytes; a SHA-256 manifest hash is 32");
+  }
+  nlohmann::json preimage = {{"domain", std::string(kManifestOnlyDomain)},
+                             {"manifestHash", Binary(manifest_hash)}};
+  return qos_json::Serialize(preimage);
+}
+
+Result<Bytes> ManifestOnlyCommitment(ByteView manifest_hash) {
+  VIGIL_ASSIGN_OR_RETURN(std::string preimage, ManifestOnlyCommitmentPreimage(manifest_hash));
+  const crypto::Sha384Digest digest = crypto::Sha384(AsBytes(preimage));
+  return Bytes(digest.begin(), digest.end());
+}
+
 Bytes ManifestPcr(ByteView commitment) {
   static constexpr std::array<std::uint8_t, kPcrSize> kInitialPcr{};
   crypto::Hasher hasher(crypto::HashAlgorithm::kSha384);

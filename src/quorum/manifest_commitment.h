@@ -34,6 +34,16 @@ Result<std::string> ManifestCommitmentPreimage(ManifestPhase phase, ByteView man
 Result<Bytes> ManifestCommitment(ManifestPhase phase, ByteView manifest_hash,
                                  ByteView ephemeral_public_key);
 
+// Vigil's commitment to the manifest alone, extended into PCR18 at boot beside QuorumOS's
+// two: PCR16/17 change with every boot's ephemeral keys, PCR18 does not, so a relying party
+// can pin "this manifest" (what tkhq/qos #803/#804 ask for). Preimage: the canonical JSON
+// {"domain":"vigil-manifest-pcr-commitment-v1","manifestHash":"<hex>"}; the commitment is
+// its SHA-384. BadInput unless `manifest_hash` is 32 bytes.
+inline constexpr int kManifestOnlyPcrIndex = 18;
+inline constexpr std::string_view kManifestOnlyDomain = "vigil-manifest-pcr-commitment-v1";
+Result<std::string> ManifestOnlyCommitmentPreimage(ByteView manifest_hash);
+Result<Bytes> ManifestOnlyCommitment(ByteView manifest_hash);
+
 // The value of a PCR that starts as 48 zero bytes after one extend with `commitment`:
 // SHA-384(48 zero bytes || commitment).
 Bytes ManifestPcr(ByteView commitment);

@@ -82,5 +82,21 @@ TEST(ManifestCommitment, RejectsWrongSizes) {
   EXPECT_FALSE(ManifestCommitment(ManifestPhase::kLive, kManifestHash, {}).ok());
 }
 
+// Values computed independently (Python's hashlib over the preimage written out by hand).
+TEST(ManifestCommitment, ManifestOnlyPcr18Vector) {
+  EXPECT_EQ(*ManifestOnlyCommitmentPreimage(kManifestHash),
+            "{\"domain\":\"vigil-manifest-pcr-commitment-v1\",\"manifestHash\":\"" +
+                HexEncode(kManifestHash) + "\"}");
+  Result<Bytes> commitment = ManifestOnlyCommitment(kManifestHash);
+  ASSERT_TRUE(commitment.ok());
+  EXPECT_EQ(HexEncode(*commitment),
+            "1db0e4f2203c63c512267d4ed5bf32cc75132e22af3d1e9eaff76835523c0804df348ad551c52821c5f6e7"
+            "06e139ecbe");
+  EXPECT_EQ(HexEncode(ManifestPcr(*commitment)),
+            "b20ea30f922f3f1f71cbe423563dab7110d5a09e97cbdd52d98502ec4cd400795edcd4d5a3823db96e17cf"
+            "1dbfad41f9");
+  EXPECT_FALSE(ManifestOnlyCommitment(Bytes(31, 1)).ok());
+}
+
 }  // namespace
 }  // namespace vigil::quorum
