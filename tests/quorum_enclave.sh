@@ -86,6 +86,22 @@ expect_exit 1 "a tampered attestation stops the share holder" -- "$VIGIL" quorum
 expect_exit 1 "a key under another alias is not in the share set" -- "$VIGIL" quorum proxy-re-encrypt-share --share-path "$E2E/user1.share" --secret-path "$WORK/keys/user1.secret" --attestation-doc-path "$WORK/live.doc" --manifest-envelope-path "$WORK/live-envelope.json" --alias user2 --approval-path "$WORK/x.approval" --eph-wrapped-share-path "$WORK/x.wrapped" --trust-mock --yes
 expect_stderr "NotShareSetMember" "it says not a member"
 
+# Vigil's live attestation with the caller's nonce (variant 24).
+NONCE=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+expect_exit 0 "get-attestation-doc --nonce: the document carries this caller's nonce" -- "$VIGIL" quorum get-attestation-doc $VIA_HOST --nonce "$NONCE" --attestation-doc-path "$WORK/nonce.doc" --manifest-envelope-path "$WORK/nonce-envelope.json"
+expect_exit 0 "verify-attestation finds the nonce in it" -- "$VIGIL" quorum verify-attestation "$WORK/nonce.doc" --trust-mock --nonce "$NONCE"
+expect_exit 2 "an empty or odd --nonce is bad input" -- "$VIGIL" quorum get-attestation-doc --usock "$SOCK" --nonce abc --attestation-doc-path "$WORK/n2.doc" --manifest-envelope-path "$WORK/n2.json"
+nonce_share() {  # DOC [FLAG...]: user1 re-encrypts to the enclave of DOC, outputs kept apart
+  local doc=$1; shift
+  rm -f "$WORK/n.approval" "$WORK/n.wrapped"
+  "$VIGIL" quorum proxy-re-encrypt-share --share-path "$E2E/user1.share" --secret-path "$WORK/keys/user1.secret" --attestation-doc-path "$doc" --manifest-envelope-path "$WORK/nonce-envelope.json" --alias user1 --approval-path "$WORK/n.approval" --eph-wrapped-share-path "$WORK/n.wrapped" --trust-mock --yes "$@"
+}
+expect_exit 0 "a share holder checks its own nonce in the document" -- nonce_share "$WORK/nonce.doc" --nonce "$NONCE"
+expect_exit 1 "another nonce fails the share holder's check" -- nonce_share "$WORK/nonce.doc" --nonce 00ff
+expect_stderr "nonce: the document holds $NONCE, expected 00ff" "it names the nonce"
+expect_exit 1 "a document without the nonce asked for fails" -- nonce_share "$WORK/live.doc" --nonce "$NONCE"
+expect_exit 1 "a nonce where none was asked for fails" -- nonce_share "$WORK/nonce.doc"
+
 expect_exit 0 "user1 checks the enclave and re-encrypts its share" -- "$WORK/share.sh" 1 --yes --trust-mock
 expect_exit 0 "user1 posts its share" -- "$VIGIL" quorum post-share --usock "$SOCK" --eph-wrapped-share-path "$WORK/shares/user1.wrapped" --approval-path "$WORK/shares/user1.approval"
 if grep -q "waits for more shares" "$WORK/stdout"; then pass "one of two: the enclave waits"; else fail "post: $(cat "$WORK/stdout")"; fi

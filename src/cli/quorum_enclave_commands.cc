@@ -8,6 +8,7 @@
 #include <iostream>
 #include <string>
 
+#include "attestation/document_reader.h"
 #include "attestation/document_verifier.h"
 #include "base/file.h"
 #include "base/hex.h"
@@ -84,15 +85,36 @@ Status RunBoot(const BootArgs& args) {
 
 struct AttestationDocArgs {
   EnclaveAddress enclave;
-  std::string doc_out, envelope_out;
+  std::string doc_out, envelope_out, nonce;
 };
 
+Result<Bytes> NonceArgument(const std::string& hex) {
+  Result<Bytes> nonce = HexDecode(hex);
+  if (!nonce.ok() || nonce->empty() || nonce->size() > quorum::kMaxNonceBytes) {
+    return Error::BadInput("--nonce must be 1 to 512 bytes of hex");
+  }
+  return nonce;
+}
+
 Status RunGetAttestationDoc(const AttestationDocArgs& args) {
-  VIGIL_ASSIGN_OR_RETURN(
-      ProtocolMsg answer,
-      Exchange(args.enclave, quorum::Request(MessageKind::kLiveAttestationDocRequest)));
+  ProtocolMsg request = quorum::Request(MessageKind::kLiveAttestationDocRequest);
+  if (!args.nonce.empty()) {
+    request.kind = MessageKind::kLiveAttestationDocWithNonceRequest;
+    VIGIL_ASSIGN_OR_RETURN(request.nonce, NonceArgument(args.nonce));
+  }
+  VIGIL_ASSIGN_OR_RETURN(ProtocolMsg answer, Exchange(args.enclave, request));
   if (!answer.nsm || !answer.envelope) {
     return Error::Failed("the enclave's answer lacks the document or the envelope");
+  }
+  if (!request.nonce.empty()) {
+    // The document must be this request's: its payload carries the nonce sent.
+    VIGIL_ASSIGN_OR_RETURN(attestation::CoseSign1 cose,
+                           attestation::ReadCoseSign1(answer.nsm->data));
+    VIGIL_ASSIGN_OR_RETURN(attestation::AttestationDocument doc,
+                           attestation::ReadPayload(cose.payload));
+    if (doc.nonce != request.nonce) {
+      return Error::Failed("nonce: the document does not carry the nonce sent; nothing written");
+    }
   }
   VIGIL_ASSIGN_OR_RETURN(std::string envelope, quorum::EnvelopeJson(*answer.envelope));
   VIGIL_RETURN_IF_ERROR(CreateFileAtomic(args.doc_out, answer.nsm->data, 0644));
@@ -105,7 +127,7 @@ Status RunGetAttestationDoc(const AttestationDocArgs& args) {
 // ---- proxy-re-encrypt-share ----
 
 struct ReEncryptArgs {
-  std::string share, secret, doc, envelope, alias, approval_out, wrapped_out;
+  std::string share, secret, doc, envelope, alias, approval_out, wrapped_out, nonce;
   AttestationTrust trust;
   bool yes = false;
 };
@@ -115,6 +137,9 @@ Result<attestation::AttestationDocument> CheckEnclave(const ReEncryptArgs& args,
                                                       const quorum::ManifestEnvelope& envelope,
                                                       const quorum::QuorumMember& me) {
   VIGIL_ASSIGN_OR_RETURN(attestation::VerifyOptions options, TrustOptions(args.trust));
+  if (!args.nonce.empty()) {
+    VIGIL_ASSIGN_OR_RETURN(options.expect.nonce, NonceArgument(args.nonce));
+  }
   VIGIL_ASSIGN_OR_RETURN(Bytes document, ReadFile(args.doc, attestation::kMaxDocumentBytes));
   VIGIL_ASSIGN_OR_RETURN(crypto::Sha256Digest hash, quorum::ManifestHash(envelope.manifest));
   VIGIL_RETURN_IF_ERROR(
@@ -209,6 +234,9 @@ void AddQuorumEnclaveCommands(CLI::App& q, int* exit_code) {
   g->add_option("--attestation-doc-path", get->doc_out, "Where the document goes")->required();
   g->add_option("--manifest-envelope-path", get->envelope_out, "Where the envelope goes")
       ->required();
+  g->add_option("--nonce", get->nonce,
+                "HEX: ask for a document carrying this nonce (Vigil's request, variant 24) and "
+                "check it does");
   auto [r, re] = AddCommand<ReEncryptArgs>(
       q, "proxy-re-encrypt-share",
       "Check the enclave's attestation, the manifest's approvals and your membership, then "
@@ -223,6 +251,8 @@ void AddQuorumEnclaveCommands(CLI::App& q, int* exit_code) {
   r->add_option("--eph-wrapped-share-path", re->wrapped_out, "The re-encrypted share to write")
       ->required();
   r->add_flag("--yes", re->yes, "Do not ask (scripts)");
+  r->add_option("--nonce", re->nonce,
+                "HEX: the document must carry this nonce (from get-attestation-doc --nonce)");
   AddTrustOptions(r, re->trust);
   auto [p, post] = AddCommand<PostShareArgs>(q, "post-share", "Send a re-encrypted share",
                                              exit_code, RunPostShare);

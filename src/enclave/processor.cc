@@ -106,7 +106,9 @@ Result<ProtocolMsg> EnclaveProcessor::Route(const ProtocolMsg& request, bool& co
     case MessageKind::kProvisionRequest:
       return Provision(request, complete);
     case MessageKind::kLiveAttestationDocRequest:
-      return LiveAttestation();
+      return LiveAttestation({});
+    case MessageKind::kLiveAttestationDocWithNonceRequest:
+      return LiveAttestation(request.nonce);
     case MessageKind::kBootGenesisRequest:
       return Genesis(request);
     default:
@@ -207,10 +209,12 @@ Status EnclaveProcessor::CommitManifestOnly() {
   return OkStatus();
 }
 
-Result<ProtocolMsg> EnclaveProcessor::Attested(MessageKind kind, const crypto::qos::P256Pair& key) {
+Result<ProtocolMsg> EnclaveProcessor::Attested(MessageKind kind, const crypto::qos::P256Pair& key,
+                                               const Bytes& nonce) {
   attestation::AttestationRequest request;
   request.user_data = Bytes(manifest_hash_.begin(), manifest_hash_.end());
   request.public_key = key.public_key();
+  if (!nonce.empty()) request.nonce = nonce;
   VIGIL_ASSIGN_OR_RETURN(Bytes document, nsm_->Attest(request));
   ProtocolMsg answer = quorum::Request(kind);
   quorum::NsmResponse nsm;
@@ -220,10 +224,10 @@ Result<ProtocolMsg> EnclaveProcessor::Attested(MessageKind kind, const crypto::q
   return answer;
 }
 
-Result<ProtocolMsg> EnclaveProcessor::LiveAttestation() {
+Result<ProtocolMsg> EnclaveProcessor::LiveAttestation(const Bytes& nonce) {
   if (!envelope_) return Refuse(ProtocolErrorKind::kFailedToGetManifestEnvelope);
   VIGIL_ASSIGN_OR_RETURN(ProtocolMsg answer, Attested(MessageKind::kLiveAttestationDocResponse,
-                                                      rotated_ ? *live_key_ : *setup_key_));
+                                                      rotated_ ? *live_key_ : *setup_key_, nonce));
   answer.envelope = envelope_;
   return answer;
 }

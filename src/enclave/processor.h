@@ -55,8 +55,10 @@ class EnclaveProcessor {
   Result<quorum::ProtocolMsg> BootStandard(const quorum::ProtocolMsg& request);
   Result<quorum::ProtocolMsg> Provision(const quorum::ProtocolMsg& request, bool& complete);
   Result<quorum::ProtocolMsg> Genesis(const quorum::ProtocolMsg& request);
-  Result<quorum::ProtocolMsg> LiveAttestation();
-  Result<quorum::ProtocolMsg> Attested(quorum::MessageKind kind, const crypto::qos::P256Pair& key);
+  // With a nonce (Vigil's variant 24) the document carries it; QuorumOS's request has none.
+  Result<quorum::ProtocolMsg> LiveAttestation(const Bytes& nonce);
+  Result<quorum::ProtocolMsg> Attested(quorum::MessageKind kind, const crypto::qos::P256Pair& key,
+                                       const Bytes& nonce = {});
   Result<Bytes> CheckPivot(const quorum::ProtocolMsg& request);
   Status CommitToPcrs();
   Status CommitManifestOnly();

@@ -11,9 +11,13 @@ Result<attestation::AttestationDocument> VerifyAgainstManifest(ByteView document
                                                                ManifestPhase phase,
                                                                attestation::VerifyOptions options) {
   VIGIL_ASSIGN_OR_RETURN(crypto::Sha256Digest hash, ManifestHash(manifest));
+  // The caller's nonce when it asked with one (Vigil's variant 24); otherwise none, as
+  // QuorumOS's documents carry.
+  const std::optional<Bytes> nonce = options.expect.nonce;
   options.expect = {};
   options.expect.user_data = Bytes(hash.begin(), hash.end());
-  options.expect.no_nonce = true;
+  options.expect.nonce = nonce;
+  options.expect.no_nonce = !nonce.has_value();
   const Bytes* pcrs[] = {&manifest.enclave.pcr0, &manifest.enclave.pcr1, &manifest.enclave.pcr2,
                          &manifest.enclave.pcr3};
   for (int i = 0; i < 4; ++i) options.expect.pcrs[i] = *pcrs[i];

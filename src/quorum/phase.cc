@@ -35,6 +35,7 @@ constexpr std::array<std::string_view, kMessageKinds> kMessageNames = {
     "versionRequest",
     "versionResponse",
     "bootStandardJsonEnvelopeRequest",
+    "liveAttestationDocWithNonceRequest",
 };
 
 bool IsBootInstruction(MessageKind kind) {
@@ -76,7 +77,8 @@ std::optional<MessageKind> MessageFromName(std::string_view name) {
 bool PhaseAccepts(ProtocolPhase phase, MessageKind kind) {
   if (kind == MessageKind::kStatusRequest || kind == MessageKind::kVersionRequest) return true;
   const bool reads = kind == MessageKind::kManifestEnvelopeRequest ||
-                     kind == MessageKind::kLiveAttestationDocRequest;
+                     kind == MessageKind::kLiveAttestationDocRequest ||
+                     kind == MessageKind::kLiveAttestationDocWithNonceRequest;
   switch (phase) {
     case ProtocolPhase::kWaitingForBootInstruction:
       return IsBootInstruction(kind) || kind == MessageKind::kManifestEnvelopeRequest;

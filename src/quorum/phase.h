@@ -44,8 +44,12 @@ enum class MessageKind {
   kVersionRequest = 21,
   kVersionResponse = 22,
   kBootStandardJsonEnvelopeRequest = 23,
+  // Vigil's own, from 24 on (docs/SPEC-quorum.md): QuorumOS's LiveAttestationDocRequest has
+  // no fields, so a caller cannot bind the document to its own nonce. The answer is a
+  // LiveAttestationDocResponse whose document carries the nonce.
+  kLiveAttestationDocWithNonceRequest = 24,
 };
-inline constexpr int kMessageKinds = 24;
+inline constexpr int kMessageKinds = 25;
 
 // PascalCase, as QuorumOS writes a phase in JSON ("WaitingForBootInstruction").
 std::string_view PhaseName(ProtocolPhase phase);

@@ -18,7 +18,8 @@ TEST(PhaseTest, NamesAndIndicesRoundTrip) {
   EXPECT_EQ(MessageName(MessageKind::kBootStandardJsonEnvelopeRequest),
             "bootStandardJsonEnvelopeRequest");
   EXPECT_FALSE(PhaseFromIndex(6).has_value());
-  EXPECT_FALSE(MessageFromIndex(24).has_value());
+  EXPECT_EQ(MessageName(*MessageFromIndex(24)), "liveAttestationDocWithNonceRequest");
+  EXPECT_FALSE(MessageFromIndex(25).has_value());
   EXPECT_FALSE(MessageFromName("BootStandardRequest").has_value());
 }
 

@@ -131,6 +131,11 @@ Status WriteFields(BorshWriter& out, const ProtocolMsg& msg) {
     case MessageKind::kVersionResponse:
       VIGIL_RETURN_IF_ERROR(out.String(msg.version));
       return out.String(msg.commit);
+    case MessageKind::kLiveAttestationDocWithNonceRequest:
+      if (msg.nonce.empty() || msg.nonce.size() > kMaxNonceBytes) {
+        return Error::BadInput("a nonce of 1 to 512 bytes");
+      }
+      return out.Bytes(msg.nonce);
     case MessageKind::kBootStandardJsonEnvelopeRequest: {
       if (!msg.envelope) return Error::BadInput("the message lacks its manifest envelope");
       VIGIL_ASSIGN_OR_RETURN(std::string json, EnvelopeJson(*msg.envelope));
@@ -341,6 +346,12 @@ Status ReadFields(BorshReader& in, ProtocolMsg& msg, ManifestVersion version) {
     }
     case MessageKind::kBootStandardJsonEnvelopeRequest:
       return ReadJsonEnvelopeRequest(in, msg);
+    case MessageKind::kLiveAttestationDocWithNonceRequest: {
+      VIGIL_ASSIGN_OR_RETURN(msg.nonce, in.Bytes(kMaxNonceBytes, "nonce"));
+      if (msg.nonce.empty())
+        return Error::BadInput("a LiveAttestationDocWithNonceRequest's nonce is empty");
+      return OkStatus();
+    }
     default:  // the unit variants
       return OkStatus();
   }

@@ -159,6 +159,11 @@ Result<json> Fields(const ProtocolMsg& msg) {
     }
     case MessageKind::kVersionResponse:
       return json{{"version", msg.version}, {"commit", msg.commit}};
+    case MessageKind::kLiveAttestationDocWithNonceRequest:
+      if (msg.nonce.empty() || msg.nonce.size() > kMaxNonceBytes) {
+        return Error::BadInput("a nonce of 1 to 512 bytes");
+      }
+      return json{{"nonce", HexEncode(msg.nonce)}};
     default:
       return Error::BadInput(std::string(MessageName(msg.kind)) + " has no JSON form here");
   }
@@ -376,6 +381,12 @@ Status ReadMoreFields(const json& v, const std::string& p, ProtocolMsg& msg) {
       if (v.contains("manifest_envelope") && !v["manifest_envelope"].is_null()) {
         VIGIL_ASSIGN_OR_RETURN(msg.envelope, ReadEnvelope(v["manifest_envelope"]));
       }
+      return OkStatus();
+    }
+    case MessageKind::kLiveAttestationDocWithNonceRequest: {
+      VIGIL_RETURN_IF_ERROR(CheckKeys(v, p, {"nonce"}));
+      VIGIL_ASSIGN_OR_RETURN(msg.nonce, HexField(v["nonce"], p + ".nonce", kMaxNonceBytes));
+      if (msg.nonce.empty()) return BadAt(p + ".nonce", "must not be empty");
       return OkStatus();
     }
     case MessageKind::kVersionResponse: {

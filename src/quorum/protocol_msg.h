@@ -26,6 +26,9 @@ namespace vigil::quorum {
 
 enum class WireEncoding { kJson, kBorsh };
 
+// The NSM takes a nonce of at most 512 bytes.
+inline constexpr std::size_t kMaxNonceBytes = 512;
+
 // qos_nsm's NsmDigest and NsmErrorCode (Borsh index = value).
 enum class NsmDigest { kSha256 = 0, kSha384 = 1, kSha512 = 2 };
 enum class NsmErrorCode {
@@ -67,20 +70,21 @@ struct NsmResponse {
 // One message: `kind`, and the fields that kind carries (the others stay empty).
 struct ProtocolMsg {
   MessageKind kind = MessageKind::kStatusRequest;
-  ProtocolError error;                       // ProtocolErrorResponse
-  ProtocolPhase phase{};                     // StatusResponse
-  std::optional<ManifestEnvelope> envelope;  // boot, key forward, export, live, envelope resp.
-  Bytes pivot;                               // BootStandard, BootKeyForward, JsonEnvelope
-  std::optional<NsmResponse> nsm;            // *Response carrying nsm_response
-  Bytes share;                               // Provision
-  std::optional<Approval> approval;          // Provision
-  bool reconstructed = false;                // ProvisionResponse
-  Bytes data;                                // Proxy; ExportKey's cose_sign1_attestation_doc
-  Bytes encrypted_quorum_key, signature;     // ExportKeyResponse, InjectKeyRequest
-  std::string version, commit;               // VersionResponse
-  GenesisSet genesis_set;                    // BootGenesisRequest
-  std::optional<Bytes> dr_key;               // BootGenesisRequest
+  ProtocolError error;                          // ProtocolErrorResponse
+  ProtocolPhase phase{};                        // StatusResponse
+  std::optional<ManifestEnvelope> envelope;     // boot, key forward, export, live, envelope resp.
+  Bytes pivot;                                  // BootStandard, BootKeyForward, JsonEnvelope
+  std::optional<NsmResponse> nsm;               // *Response carrying nsm_response
+  Bytes share;                                  // Provision
+  std::optional<Approval> approval;             // Provision
+  bool reconstructed = false;                   // ProvisionResponse
+  Bytes data;                                   // Proxy; ExportKey's cose_sign1_attestation_doc
+  Bytes encrypted_quorum_key, signature;        // ExportKeyResponse, InjectKeyRequest
+  std::string version, commit;                  // VersionResponse
+  GenesisSet genesis_set;                       // BootGenesisRequest
+  std::optional<Bytes> dr_key;                  // BootGenesisRequest
   std::optional<GenesisOutput> genesis_output;  // BootGenesisResponse
+  Bytes nonce;                                  // LiveAttestationDocWithNonceRequest
   bool operator==(const ProtocolMsg&) const = default;
 };
 

@@ -47,6 +47,15 @@ NsmResponse Attestation(Bytes document) {
   return nsm;
 }
 
+// QuorumOS's own genesis output (tests/data/qos/genesis).
+GenesisOutput QosGenesisOutput() {
+  std::ifstream in("tests/data/qos/genesis/genesis_output", std::ios::binary);
+  const Bytes bytes((std::istreambuf_iterator<char>(in)), {});
+  Result<GenesisOutput> output = DecodeGenesisOutputBorsh(bytes);
+  EXPECT_TRUE(output.ok()) << output.error().message();
+  return output.ok() ? *output : GenesisOutput{};
+}
+
 // One message of every kind, with each field its kind carries.
 std::vector<ProtocolMsg> EveryMessage(const ManifestEnvelope& envelope) {
   std::vector<ProtocolMsg> out;
@@ -66,6 +75,8 @@ std::vector<ProtocolMsg> EveryMessage(const ManifestEnvelope& envelope) {
     msg.phase = ProtocolPhase::kWaitingForQuorumShards;
     msg.error = MakeProtocolError(ProtocolErrorKind::kDifferentPcr3, "aa", "bb");
     msg.genesis_set = {.members = {envelope.manifest.manifest_set.members}, .threshold = 1};
+    msg.genesis_output = QosGenesisOutput();
+    msg.nonce = Bytes(32, 0x6e);
     out.push_back(std::move(msg));
   }
   return out;
@@ -125,10 +136,6 @@ TEST(ProtocolMsgTest, EveryVariantRoundTripsInEachEncodingItHas) {
                          full.kind == MessageKind::kBootGenesisResponse;
     const bool json_only = genesis;
     const bool borsh_only = full.kind == MessageKind::kBootStandardJsonEnvelopeRequest;
-    if (full.kind == MessageKind::kBootGenesisResponse) {
-      EXPECT_FALSE(EncodeWire(full, WireEncoding::kJson).ok()) << "not until genesis lands";
-      continue;
-    }
     for (WireEncoding encoding : {WireEncoding::kJson, WireEncoding::kBorsh}) {
       const bool allowed = encoding == WireEncoding::kJson ? !borsh_only : !json_only;
       Result<Bytes> bytes = EncodeWire(full, encoding);
@@ -143,6 +150,20 @@ TEST(ProtocolMsgTest, EveryVariantRoundTripsInEachEncodingItHas) {
       EXPECT_EQ(*again, *bytes) << name << " does not encode again to the same bytes";
     }
   }
+}
+
+TEST(ProtocolMsgTest, TheNonceRequestIsVigilsVariant24InBothEncodings) {
+  ProtocolMsg request = Request(MessageKind::kLiveAttestationDocWithNonceRequest);
+  request.nonce = {0xab, 0xcd};
+  EXPECT_EQ(Json(request), R"({"liveAttestationDocWithNonceRequest":{"nonce":"abcd"}})");
+  EXPECT_EQ(BorshHex(request), "1802000000abcd");
+  EXPECT_EQ(Normalised(request, WireEncoding::kBorsh), request);
+  request.nonce.clear();
+  EXPECT_FALSE(EncodeWire(request, WireEncoding::kJson).ok());
+  request.nonce = Bytes(kMaxNonceBytes + 1, 1);
+  EXPECT_FALSE(EncodeWire(request, WireEncoding::kBorsh).ok());
+  EXPECT_FALSE(DecodeJsonMsg(R"({"liveAttestationDocWithNonceRequest":{"nonce":""}})").ok());
+  EXPECT_FALSE(DecodeBorshMsg(HexDecode("1800000000").value()).ok());
 }
 
 TEST(ProtocolMsgTest, TheEnvelopeSurvivesEveryCarrier) {
