@@ -10,8 +10,6 @@ pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
 pkg_check_modules(GPGME REQUIRED IMPORTED_TARGET gpgme)
 pkg_check_modules(P11KIT REQUIRED IMPORTED_TARGET p11-kit-1)
-# libcbor: shared only in Debian, so only the attestation verifier links it.
-pkg_check_modules(LIBCBOR REQUIRED IMPORTED_TARGET libcbor)
 if(VIGIL_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()
