@@ -20,39 +20,9 @@ using quorum::ProtocolErrorKind;
 using quorum::ProtocolMsg;
 using quorum::ProtocolPhase;
 
-// The ProtocolError for a refusal: the kind its message names, else `fallback` with the
-// message as its text where the kind carries one.
-quorum::ProtocolError ToProtocolError(const Error& error, ProtocolErrorKind fallback) {
-  const std::string& message = error.message();
-  const std::string name = message.substr(0, message.find(':'));
-  std::optional<ProtocolErrorKind> kind = quorum::ProtocolErrorFromName(name);
-  if (kind && quorum::ProtocolErrorShapeOf(*kind) == quorum::ProtocolErrorShape::kUnit) {
-    return quorum::MakeProtocolError(*kind);
-  }
-  const std::string detail =
-      name.size() + 2 <= message.size() ? message.substr(name.size() + 2) : "";
-  if (kind && quorum::ProtocolErrorShapeOf(*kind) == quorum::ProtocolErrorShape::kText) {
-    return quorum::MakeProtocolError(*kind, detail);
-  }
-  if (kind && quorum::ProtocolErrorShapeOf(*kind) == quorum::ProtocolErrorShape::kP256) {
-    if (std::optional<int> p256 = quorum::P256ErrorFromName(detail)) {
-      quorum::ProtocolError p256_error = quorum::MakeProtocolError(*kind);
-      p256_error.p256_kind = *p256;
-      return p256_error;
-    }
-  }
-  // "Name: expected X, actual Y" for the variants that carry both.
-  const auto expected = message.find(": expected "), actual = message.find(", actual ");
-  if (kind && quorum::ProtocolErrorShapeOf(*kind) == quorum::ProtocolErrorShape::kExpectedActual &&
-      expected != std::string::npos && actual != std::string::npos && expected < actual) {
-    return quorum::MakeProtocolError(*kind, message.substr(expected + 11, actual - expected - 11),
-                                     message.substr(actual + 9));
-  }
-  return quorum::MakeProtocolError(fallback, message);
-}
-
 ProtocolErrorKind FallbackFor(MessageKind kind) {
-  return kind == MessageKind::kProvisionRequest || kind == MessageKind::kBootGenesisRequest
+  return kind == MessageKind::kProvisionRequest || kind == MessageKind::kBootGenesisRequest ||
+                 kind == MessageKind::kInjectKeyRequest
              ? ProtocolErrorKind::kQosCrypto
              : ProtocolErrorKind::kQosAttestError;
 }
@@ -111,10 +81,15 @@ Result<ProtocolMsg> EnclaveProcessor::Route(const ProtocolMsg& request, bool& co
       return LiveAttestation(request.nonce);
     case MessageKind::kBootGenesisRequest:
       return Genesis(request);
+    case MessageKind::kBootKeyForwardRequest:
+      return BootStandard(request);
+    case MessageKind::kExportKeyRequest:
+      return ExportKey(request);
+    case MessageKind::kInjectKeyRequest:
+      return InjectKey(request, complete);
     default:
-      // Key forwarding comes with the quorum runtime's part 2.
       return Refuse(ProtocolErrorKind::kInvalidMsg,
-                    std::string(quorum::MessageName(request.kind)) + " is not supported yet");
+                    std::string(quorum::MessageName(request.kind)) + " is not a request");
   }
 }
 
@@ -155,7 +130,10 @@ Result<ProtocolMsg> EnclaveProcessor::BootStandard(const ProtocolMsg& request) {
   VIGIL_RETURN_IF_ERROR(
       WriteFileAtomic(config_.state_dir / "qos.manifest", AsBytes(envelope_json), 0644));
   VIGIL_RETURN_IF_ERROR(WriteSeedFile(config_.state_dir / "qos.ephemeral.key", setup_key_->seed()));
-  return Attested(MessageKind::kBootStandardResponse, *setup_key_);
+  return Attested(request.kind == MessageKind::kBootKeyForwardRequest
+                      ? MessageKind::kBootKeyForwardResponse
+                      : MessageKind::kBootStandardResponse,
+                  *setup_key_);
 }
 
 // PCR16 and PCR17 must be unlocked and zero; they take the setup and live commitments, then

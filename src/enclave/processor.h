@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "attestation/document_verifier.h"
 #include "attestation/provider.h"
 #include "crypto/hash.h"
 #include "crypto/p256.h"
@@ -55,6 +56,9 @@ class EnclaveProcessor {
   Result<quorum::ProtocolMsg> BootStandard(const quorum::ProtocolMsg& request);
   Result<quorum::ProtocolMsg> Provision(const quorum::ProtocolMsg& request, bool& complete);
   Result<quorum::ProtocolMsg> Genesis(const quorum::ProtocolMsg& request);
+  Result<quorum::ProtocolMsg> ExportKey(const quorum::ProtocolMsg& request);
+  Result<quorum::ProtocolMsg> InjectKey(const quorum::ProtocolMsg& request, bool& complete);
+  Result<attestation::VerifyOptions> OwnTrust();
   // With a nonce (Vigil's variant 24) the document carries it; QuorumOS's request has none.
   Result<quorum::ProtocolMsg> LiveAttestation(const Bytes& nonce);
   Result<quorum::ProtocolMsg> Attested(quorum::MessageKind kind, const crypto::qos::P256Pair& key,
@@ -63,6 +67,8 @@ class EnclaveProcessor {
   Status CommitToPcrs();
   Status CommitManifestOnly();
   Status FinishProvisioning(crypto::SecretBytes seed);
+  // Rotates to the live key, writes the quorum key and readies the pivot.
+  Status InstallQuorumKey(crypto::qos::P256Pair quorum_key);
 
   EnclaveConfig config_;
   std::unique_ptr<attestation::AttestationProvider> nsm_;
@@ -76,6 +82,7 @@ class EnclaveProcessor {
   std::vector<crypto::SecretBytes> shares_;
   std::vector<std::string> share_members_;  // aliases that provided a share
   std::optional<PivotLaunch> pivot_;
+  std::optional<crypto::qos::P256Pair> quorum_key_;  // once provisioned or injected
 };
 
 }  // namespace vigil::enclave

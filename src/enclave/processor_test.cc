@@ -207,6 +207,126 @@ TEST_F(ProcessorTest, StatusVersionAndEnvelopeAnswerInEveryPhase) {
   EXPECT_TRUE(processor_->Handle(quorum::Request(MessageKind::kManifestEnvelopeRequest)).envelope);
 }
 
+// Key forwarding: an old enclave provisioned with `manifest`, a new one booted with
+// `next`, each on its own mock NSM with the same boot measurements.
+class KeyForwardTest : public ProcessorTest {
+ protected:
+  void SetUp() override {
+    ProcessorTest::SetUp();
+    manifest_.enclave = {.pcr0 = Bytes(48, 0xa0),
+                         .pcr1 = Bytes(48, 0),
+                         .pcr2 = Bytes(48, 0),
+                         .pcr3 = Bytes(48, 0),
+                         .aws_root_certificate = attestation::MockRootDer(),
+                         .qos_commit = ""};
+    hash_ = quorum::ManifestHash(manifest_).value();
+    ProtocolMsg booted = Boot({1, 2});
+    ASSERT_EQ(booted.kind, MessageKind::kBootStandardResponse) << booted.error.text;
+    const Bytes setup = *Verify(booted).public_key;
+    ASSERT_EQ(Provision(1, setup).kind, MessageKind::kProvisionResponse);
+    ASSERT_TRUE(Provision(2, setup).reconstructed);
+    ASSERT_EQ(processor_->phase(), ProtocolPhase::kQuorumKeyProvisioned);
+    next_dir_ = dir_.string() + "-next";
+    fs::remove_all(next_dir_);
+    fs::create_directories(next_dir_);
+    next_ = std::make_unique<EnclaveProcessor>(
+        EnclaveConfig{.state_dir = next_dir_, .version = "test", .commit = "c"},
+        attestation::MockNsm::Create({{0, Bytes(48, 0xa0)}}).value());
+    next_manifest_ = manifest_;
+    next_manifest_.name_space.nonce += 1;
+    next_manifest_.pivot.args = {"--challenge", "upgraded"};
+  }
+  void TearDown() override {
+    fs::remove_all(next_dir_);
+    ProcessorTest::TearDown();
+  }
+  quorum::ManifestEnvelope Approved(const quorum::Manifest& manifest) {
+    const crypto::Sha256Digest hash = quorum::ManifestHash(manifest).value();
+    return {.manifest = manifest, .manifest_set_approvals = {Approve(1, hash), Approve(2, hash)}};
+  }
+  // The new enclave boots for forwarding; its setup document.
+  Bytes BootNext() {
+    ProtocolMsg request = quorum::Request(MessageKind::kBootKeyForwardRequest);
+    request.envelope = Approved(next_manifest_);
+    request.pivot = kPivot;
+    ProtocolMsg answer = next_->Handle(request);
+    EXPECT_EQ(answer.kind, MessageKind::kBootKeyForwardResponse) << answer.error.text;
+    EXPECT_EQ(next_->phase(), ProtocolPhase::kWaitingForForwardedKey);
+    return answer.nsm ? answer.nsm->data : Bytes{};
+  }
+  ProtocolMsg Export(const quorum::Manifest& manifest, const Bytes& document) {
+    ProtocolMsg request = quorum::Request(MessageKind::kExportKeyRequest);
+    request.envelope = Approved(manifest);
+    request.data = document;
+    return processor_->Handle(request);
+  }
+  fs::path next_dir_;
+  std::unique_ptr<EnclaveProcessor> next_;
+  quorum::Manifest next_manifest_;
+};
+
+TEST_F(KeyForwardTest, TheOldEnclaveHandsTheKeyToTheNewOneWhichStartsItsPivot) {
+  const Bytes document = BootNext();
+  ProtocolMsg exported = Export(next_manifest_, document);
+  ASSERT_EQ(exported.kind, MessageKind::kExportKeyResponse) << exported.error.text;
+  EXPECT_EQ(exported.encrypted_quorum_key.size(), 129u);
+  EXPECT_EQ(processor_->phase(), ProtocolPhase::kQuorumKeyProvisioned);
+  ProtocolMsg inject = quorum::Request(MessageKind::kInjectKeyRequest);
+  inject.encrypted_quorum_key = exported.encrypted_quorum_key;
+  inject.signature = exported.signature;
+  ProtocolMsg injected = next_->Handle(inject);
+  ASSERT_EQ(injected.kind, MessageKind::kInjectKeyResponse) << injected.error.text;
+  EXPECT_EQ(next_->phase(), ProtocolPhase::kQuorumKeyProvisioned);
+  EXPECT_TRUE(fs::exists(next_dir_ / "qos.quorum.key"));
+  std::optional<PivotLaunch> pivot = next_->TakePivot();
+  ASSERT_TRUE(pivot.has_value());
+  EXPECT_EQ(pivot->args, next_manifest_.pivot.args);
+}
+
+TEST_F(KeyForwardTest, TheOldEnclaveRefusesWhatWouldMoveTheKeyElsewhere) {
+  const Bytes document = BootNext();
+  quorum::Manifest lower = next_manifest_;
+  lower.name_space.nonce = manifest_.name_space.nonce - 1;
+  ProtocolMsg answer = Export(lower, document);
+  EXPECT_EQ(ErrorOf(answer), ProtocolErrorKind::kLowNonce);
+  EXPECT_EQ(answer.error.expected_nonce, manifest_.name_space.nonce);
+  quorum::Manifest renamed = next_manifest_;
+  renamed.name_space.name = "elsewhere";
+  EXPECT_EQ(ErrorOf(Export(renamed, document)), ProtocolErrorKind::kDifferentNamespaceName);
+  quorum::Manifest same_nonce = next_manifest_;
+  same_nonce.name_space.nonce = manifest_.name_space.nonce;
+  EXPECT_EQ(ErrorOf(Export(same_nonce, document)), ProtocolErrorKind::kDifferentManifest);
+  quorum::Manifest other_role = next_manifest_;
+  other_role.enclave.pcr3 = Bytes(48, 3);
+  EXPECT_EQ(ErrorOf(Export(other_role, document)), ProtocolErrorKind::kDifferentPcr3);
+  quorum::Manifest smaller_set = next_manifest_;
+  smaller_set.manifest_set.members.pop_back();
+  EXPECT_EQ(ErrorOf(Export(smaller_set, document)), ProtocolErrorKind::kDifferentManifestSet);
+  // The new enclave's document commits to its own manifest, not to another approved one.
+  quorum::Manifest other_args = next_manifest_;
+  other_args.pivot.args = {"--challenge", "other"};
+  answer = Export(other_args, document);
+  EXPECT_EQ(ErrorOf(answer), ProtocolErrorKind::kQosAttestError);
+  EXPECT_NE(answer.error.text.find("user_data"), std::string::npos) << answer.error.text;
+  Bytes tampered = document;
+  tampered[tampered.size() - 10] ^= 1;
+  EXPECT_EQ(ErrorOf(Export(next_manifest_, tampered)), ProtocolErrorKind::kQosAttestError);
+  EXPECT_EQ(processor_->phase(), ProtocolPhase::kQuorumKeyProvisioned) << "errors keep the phase";
+}
+
+TEST_F(KeyForwardTest, TheNewEnclaveRefusesAForgedKeyAndEndsUnrecoverable) {
+  const Bytes document = BootNext();
+  ProtocolMsg exported = Export(next_manifest_, document);
+  ASSERT_EQ(exported.kind, MessageKind::kExportKeyResponse) << exported.error.text;
+  ProtocolMsg inject = quorum::Request(MessageKind::kInjectKeyRequest);
+  inject.encrypted_quorum_key = exported.encrypted_quorum_key;
+  inject.signature = exported.signature;
+  inject.signature[5] ^= 1;
+  EXPECT_EQ(ErrorOf(next_->Handle(inject)), ProtocolErrorKind::kInvalidEncryptedQuorumKeySignature);
+  EXPECT_EQ(next_->phase(), ProtocolPhase::kUnrecoverableError);
+  EXPECT_FALSE(fs::exists(next_dir_ / "qos.quorum.key"));
+}
+
 ProtocolMsg GenesisRequest(std::vector<int> members, std::uint32_t threshold,
                            std::optional<Bytes> dr_key = std::nullopt) {
   ProtocolMsg request = quorum::Request(MessageKind::kBootGenesisRequest);

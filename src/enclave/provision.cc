@@ -83,9 +83,14 @@ Status EnclaveProcessor::FinishProvisioning(crypto::SecretBytes seed) {
                   "the rebuilt key is not the manifest's quorum key");
   }
   shares_.clear();  // wiped as they go
+  return InstallQuorumKey(std::move(quorum_key));
+}
+
+Status EnclaveProcessor::InstallQuorumKey(crypto::qos::P256Pair quorum_key) {
   VIGIL_RETURN_IF_ERROR(WriteSeedFile(config_.state_dir / "qos.ephemeral.key", live_key_->seed()));
   rotated_ = true;
   VIGIL_RETURN_IF_ERROR(WriteSeedFile(config_.state_dir / "qos.quorum.key", quorum_key.seed()));
+  quorum_key_ = std::move(quorum_key);
   const quorum::PivotConfig& pivot = envelope_->manifest.pivot;
   pivot_ = PivotLaunch{.program = pivot_path_,
                        .args = pivot.args,

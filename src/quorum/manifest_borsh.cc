@@ -10,6 +10,15 @@ Status WriteMemberBorsh(BorshWriter& out, const QuorumMember& member) {
   return out.Bytes(member.pub_key);
 }
 
+Status WriteMemberSetBorsh(BorshWriter& out, const MemberSet& set) {
+  out.U32(set.threshold);
+  VIGIL_RETURN_IF_ERROR(out.Length(set.members.size()));
+  for (const QuorumMember& member : set.members) {
+    VIGIL_RETURN_IF_ERROR(WriteMemberBorsh(out, member));
+  }
+  return OkStatus();
+}
+
 Result<QuorumMember> ReadMemberBorsh(BorshReader& in) {
   QuorumMember member;
   VIGIL_ASSIGN_OR_RETURN(member.alias, in.String(kMaxNameBytes, "member alias"));
@@ -24,10 +33,7 @@ Status WriteMember(BorshWriter& out, const QuorumMember& member) {
 }
 
 Status WriteMemberSet(BorshWriter& out, const MemberSet& set) {
-  out.U32(set.threshold);
-  VIGIL_RETURN_IF_ERROR(out.Length(set.members.size()));
-  for (const QuorumMember& member : set.members) VIGIL_RETURN_IF_ERROR(WriteMember(out, member));
-  return OkStatus();
+  return WriteMemberSetBorsh(out, set);
 }
 
 Status WriteBridge(BorshWriter& out, const BridgeConfig& bridge) {

@@ -16,6 +16,7 @@ Status WriteManifestBorsh(BorshWriter& out, const Manifest& manifest);
 Status WriteEnvelopeBorsh(BorshWriter& out, const ManifestEnvelope& envelope);
 Status WriteApprovalBorsh(BorshWriter& out, const Approval& approval);
 Status WriteMemberBorsh(BorshWriter& out, const QuorumMember& member);
+Status WriteMemberSetBorsh(BorshWriter& out, const MemberSet& set);
 Result<QuorumMember> ReadMemberBorsh(BorshReader& in);
 
 // Reads one manifest of the given version (V0 or V1) from `in`.
