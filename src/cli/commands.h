@@ -44,6 +44,8 @@ void AddVerifyAttestationCommand(CLI::App& quorum, int* exit_code);
 void AddQuorumEnclaveCommands(CLI::App& quorum, int* exit_code);
 // `vigil quorum boot-genesis | after-genesis | verify-genesis` under `quorum`.
 void AddQuorumGenesisCommands(CLI::App& quorum, int* exit_code);
+// `vigil quorum boot-key-fwd | export-key | inject-key` under `quorum`.
+void AddQuorumForwardCommands(CLI::App& quorum, int* exit_code);
 // `vigil quorum display` of a Borsh genesis output (qos_client's genesis_output file).
 Status DisplayGenesisOutput(const std::string& file, bool json);
 // `vigil quorum generate-manifest` under `quorum`.

@@ -291,6 +291,7 @@ void AddQuorumCommands(CLI::App& app, int* exit_code) {
   AddVerifyAttestationCommand(*q, exit_code);
   AddQuorumEnclaveCommands(*q, exit_code);
   AddQuorumGenesisCommands(*q, exit_code);
+  AddQuorumForwardCommands(*q, exit_code);
   AddGenerateManifestCommand(*q, exit_code);
 }
 
