@@ -44,4 +44,68 @@ for n in 1 2 3; do
 done
 expect_exit 0 "disaster recovery: the DR key unwraps the quorum key the ceremony attested" -- \
   "$VIGIL" quorum verify-genesis --namespace-dir "$WORK/ns" --dr-secret-path "$WORK/keys/dr.secret"
+kill -TERM $run_pid 2>/dev/null; wait $run_pid 2>/dev/null
+
+# Key forwarding between two QEMU enclaves: the old one is provisioned by share holders and
+# runs quorum-hello; the new one boots with an upgraded manifest (nonce 2, another
+# challenge), gets the key from the old one and runs quorum-hello with it.
+E2E="$ROOT/tests/data/qos/boot-e2e"
+pcr() { awk -v n="PCR$1" '$2 == n { print $1 }' "$WORK/dist/hello-quorum.pcrs"; }
+members=$(jq -c -n --arg k1 "$(tr -d '\n' < "$E2E/user1.pub")" --arg k2 "$(tr -d '\n' < "$E2E/user2.pub")" --arg k3 "$(tr -d '\n' < "$E2E/user3.pub")" \
+  '[{alias: "user1", pubKey: $k1}, {alias: "user2", pubKey: $k2}, {alias: "user3", pubKey: $k3}]')
+envelope() {  # NONCE CHALLENGE NAME
+  jq -c --argjson m "$members" --arg q "$(tr -d '\n' < "$E2E/quorum_key.pub")" --arg h "$(sha256sum "$STATIC_BIN/quorum-hello" | cut -d' ' -f1)" \
+    --argjson nonce "$1" --arg c "$2" --arg p0 "$(pcr 0)" --arg p1 "$(pcr 1)" --arg p2 "$(pcr 2)" --arg p3 "$(printf '0%.0s' $(seq 96))" \
+    --arg root "$(xxd -p "$ROOT/tests/data/nitro/mock_pki/root.der" | tr -d '\n')" \
+    '.namespace = {name: "quit-coding-to-vape", nonce: $nonce, quorumKey: $q}
+     | .pivot = {hash: $h, restart: "Never", bridgeConfig: [], debugMode: true, args: ["--challenge", $c]}
+     | .manifestSet = {threshold: 2, members: $m} | .shareSet = {threshold: 2, members: $m}
+     | .enclave = {pcr0: $p0, pcr1: $p1, pcr2: $p2, pcr3: $p3, awsRootCertificate: $root, qosCommit: ""}' \
+    "$ROOT/tests/data/qos/golden/manifest.json" > "$WORK/$3.manifest.json"
+  mkdir -p "$WORK/$3.approvals"
+  for n in 1 2; do
+    "$VIGIL" quorum approve-manifest --secret-path "$WORK/keys/user$n.secret" --alias user$n --manifest-path "$WORK/$3.manifest.json" --manifest-approvals-dir "$WORK/$3.approvals" --yes > /dev/null
+  done
+  "$VIGIL" quorum generate-manifest-envelope --manifest-approvals-dir "$WORK/$3.approvals" --manifest-path "$WORK/$3.manifest.json" --manifest-envelope-path "$WORK/$3.json" > /dev/null
+}
+old_challenge=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n') new_challenge=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+envelope 1 "$old_challenge" old
+envelope 2 "$new_challenge" new
+old_port=$(shuf -i 20000-29999 -n 1) new_port=$(shuf -i 30000-40000 -n 1)
+"$VIGIL" image run "$WORK/dist" --machine microvm --host "127.0.0.1:$old_port" > "$WORK/old-console.log" 2>&1 &
+old_pid=$!
+"$VIGIL" image run "$WORK/dist" --machine microvm --host "127.0.0.1:$new_port" > "$WORK/new-console.log" 2>&1 &
+new_pid=$!
+trap 'kill -TERM $old_pid $new_pid 2>/dev/null; wait $old_pid $new_pid 2>/dev/null; rm -rf "$WORK"' EXIT
+OLD=(--host-ip 127.0.0.1 --host-port "$old_port") NEW=(--host-ip 127.0.0.1 --host-port "$new_port")
+for _ in $(seq 600); do
+  "$VIGIL" quorum enclave-status "${OLD[@]}" > /dev/null 2>&1 && "$VIGIL" quorum enclave-status "${NEW[@]}" > /dev/null 2>&1 && break
+  sleep 0.5
+done
+"$VIGIL" quorum boot-standard "${OLD[@]}" --manifest-envelope-path "$WORK/old.json" --trust-mock > /dev/null
+"$VIGIL" quorum get-attestation-doc "${OLD[@]}" --attestation-doc-path "$WORK/old.doc" --manifest-envelope-path "$WORK/old-live.json" > /dev/null
+for n in 1 2; do
+  "$VIGIL" quorum proxy-re-encrypt-share --share-path "$E2E/user$n.share" --secret-path "$WORK/keys/user$n.secret" --attestation-doc-path "$WORK/old.doc" \
+    --manifest-envelope-path "$WORK/old-live.json" --alias user$n --approval-path "$WORK/old.$n.approval" --eph-wrapped-share-path "$WORK/old.$n.wrapped" --trust-mock --yes > /dev/null
+  "$VIGIL" quorum post-share "${OLD[@]}" --eph-wrapped-share-path "$WORK/old.$n.wrapped" --approval-path "$WORK/old.$n.approval" > /dev/null
+done
+expect_exit 0 "QEMU: the old enclave is provisioned" -- "$VIGIL" quorum enclave-status "${OLD[@]}"
+expect_stdout "QuorumKeyProvisioned" "old: QuorumKeyProvisioned"
+expect_exit 0 "QEMU: boot-key-fwd on the new enclave, its attestation checked" -- \
+  "$VIGIL" quorum boot-key-fwd "${NEW[@]}" --manifest-envelope-path "$WORK/new.json" --attestation-doc-path "$WORK/new.doc" --trust-mock
+expect_exit 0 "QEMU: the old enclave exports the key to the new one" -- \
+  "$VIGIL" quorum export-key "${OLD[@]}" --manifest-envelope-path "$WORK/new.json" --attestation-doc-path "$WORK/new.doc" --encrypted-quorum-key-path "$WORK/fwd.key" --trust-mock
+expect_exit 0 "QEMU: the new enclave takes the key" -- "$VIGIL" quorum inject-key "${NEW[@]}" --encrypted-quorum-key-path "$WORK/fwd.key"
+line=""
+for _ in $(seq 600); do
+  line=$(grep -a "QUORUM-HELLO: challenge $new_challenge" "$WORK/new-console.log" | tr -d '\r' || true)
+  [ -n "$line" ] && break
+  sleep 0.05
+done
+printf '%s' "$new_challenge" > "$WORK/new.challenge"
+if [ -n "$line" ] && "$VIGIL" p256 verify --pub "$E2E/quorum_key.pub" --signature "$(echo "$line" | awk '{print $5}')" --in "$WORK/new.challenge" > /dev/null 2>&1; then
+  pass "QEMU: the new enclave's quorum-hello signed the upgraded challenge with the forwarded quorum key"
+else
+  fail "QEMU: no verified signature from the new enclave: $(tail -5 "$WORK/new-console.log")"
+fi
 finish
