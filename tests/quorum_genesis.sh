@@ -110,6 +110,10 @@ expect_stdout "verify-genesis successful" "the rebuilt seed is the quorum key"
 expect_exit 0 "verify-genesis with the DR key" -- "$VIGIL" quorum verify-genesis --namespace-dir "$WORK/ns" --dr-secret-path "$WORK/keys/dr.secret"
 expect_stdout "genesis_dr_artifacts matches the genesis output" "the DR artifacts match"
 expect_stdout "reproduced exactly" "the test signature is reproduced (RFC 6979)"
+expect_exit 0 "disaster recovery: --recover-to writes the quorum key after the checks" -- "$VIGIL" quorum verify-genesis --namespace-dir "$WORK/ns" --dr-secret-path "$WORK/keys/dr.secret" --recover-to "$WORK/recovered.secret"
+if [ "$(stat -c %a "$WORK/recovered.secret")" = 600 ] && [ "$("$VIGIL" key public "$WORK/recovered.secret")" = "$(cat "$WORK/ns/quorum_key.pub")" ]; then
+  pass "the recovered key (0600) is the ceremony's quorum key"; else fail "recovered: $(stat -c %a "$WORK/recovered.secret" 2>&1)"; fi
+expect_exit 2 "a recovered key is never written over a file" -- "$VIGIL" quorum verify-genesis --namespace-dir "$WORK/ns" --dr-secret-path "$WORK/keys/dr.secret" --recover-to "$WORK/recovered.secret"
 expect_exit 1 "verify-genesis with another key as DR key" -- "$VIGIL" quorum verify-genesis --namespace-dir "$WORK/ns" --dr-secret-path "$WORK/keys/user1.secret"
 expect_exit 2 "verify-genesis needs exactly one seed source" -- "$VIGIL" quorum verify-genesis --namespace-dir "$WORK/ns"
 

@@ -18,6 +18,7 @@
 #include "cli/enclave_client.h"
 #include "cli/qos_files.h"
 #include "crypto/envelope.h"
+#include "crypto/key_file.h"
 #include "crypto/p256_key_files.h"
 #include "quorum/genesis_json.h"
 
@@ -252,7 +253,7 @@ Status RunAfterGenesis(const AfterGenesisArgs& args) {
 // ---- verify-genesis ----
 
 struct VerifyGenesisArgs {
-  std::string namespace_dir, master_seed, dr_secret;
+  std::string namespace_dir, master_seed, dr_secret, recover_to;
 };
 
 // The quorum key from its seed: a master seed file, or the DR-wrapped seed and the DR key.
@@ -302,6 +303,12 @@ Status RunVerifyGenesis(const VerifyGenesisArgs& args) {
       return Error::Failed(artifacts.string() + " does not match the genesis output");
     }
     std::printf("%s matches the genesis output\n", kDrArtifactsFile);
+  }
+  if (!args.recover_to.empty()) {
+    // Disaster recovery: the quorum key as a .secret file (never over an existing file),
+    // only once every check held.
+    VIGIL_RETURN_IF_ERROR(crypto::WriteSecretHexFile(args.recover_to, pair.seed()));
+    std::printf("the quorum key's seed is in %s (0600)\n", args.recover_to.c_str());
   }
   std::printf("verify-genesis successful\n");
   return OkStatus();
@@ -362,6 +369,9 @@ void AddQuorumGenesisCommands(CLI::App& q, int* exit_code) {
   v->add_option("--master-seed-path", verify->master_seed, "The quorum key's seed (hex)");
   v->add_option("--dr-secret-path", verify->dr_secret,
                 "The DR key's .secret: unwraps dr_wrapped_quorum_key");
+  v->add_option("--recover-to", verify->recover_to,
+                "Disaster recovery: after every check, write the quorum key's seed here as a "
+                ".secret file (0600; must not exist)");
 }
 
 }  // namespace vigil::cli
