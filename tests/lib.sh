@@ -75,3 +75,27 @@ expect_stderr() {
 expect_stdout() {
   if grep -qF -- "$1" "$WORK/stdout"; then pass "$2"; else fail "$2: stdout lacks '$1': $(head -c 400 "$WORK/stdout")"; fi
 }
+
+# quorum_envelope NAME NONCE CHALLENGE PIVOT_HASH PCR0 PCR1 PCR2 PCR3: an approved manifest
+# envelope at $WORK/NAME.json for the boot-e2e users (2-of-3 sets; users 1 and 2 approve, with
+# their keys installed in $WORK/keys), namespace quit-coding-to-vape, the pivot's arguments
+# --challenge CHALLENGE, the mock NSM's root as the attestation root.
+quorum_envelope() {
+  local e2e="$ROOT/tests/data/qos/boot-e2e" members n
+  members=$(jq -c -n --arg k1 "$(tr -d '\n' < "$e2e/user1.pub")" --arg k2 "$(tr -d '\n' < "$e2e/user2.pub")" --arg k3 "$(tr -d '\n' < "$e2e/user3.pub")" \
+    '[{alias: "user1", pubKey: $k1}, {alias: "user2", pubKey: $k2}, {alias: "user3", pubKey: $k3}]')
+  jq -c --argjson m "$members" --arg q "$(tr -d '\n' < "$e2e/quorum_key.pub")" --argjson nonce "$2" --arg c "$3" --arg h "$4" \
+    --arg p0 "$5" --arg p1 "$6" --arg p2 "$7" --arg p3 "$8" --arg root "$(xxd -p "$ROOT/tests/data/nitro/mock_pki/root.der" | tr -d '\n')" \
+    '.namespace = {name: "quit-coding-to-vape", nonce: $nonce, quorumKey: $q}
+     | .pivot = {hash: $h, restart: "Never", bridgeConfig: [], debugMode: true, args: ["--challenge", $c]}
+     | .manifestSet = {threshold: 2, members: $m} | .shareSet = {threshold: 2, members: $m}
+     | .enclave = {pcr0: $p0, pcr1: $p1, pcr2: $p2, pcr3: $p3, awsRootCertificate: $root, qosCommit: ""}' \
+    "$ROOT/tests/data/qos/golden/manifest.json" > "$WORK/$1.manifest.json"
+  mkdir -p "$WORK/$1.approvals"
+  for n in 1 2; do
+    "$VIGIL" quorum approve-manifest --secret-path "$WORK/keys/user$n.secret" --alias user$n --manifest-path "$WORK/$1.manifest.json" \
+      --manifest-approvals-dir "$WORK/$1.approvals" --yes > /dev/null
+  done
+  "$VIGIL" quorum generate-manifest-envelope --manifest-approvals-dir "$WORK/$1.approvals" --manifest-path "$WORK/$1.manifest.json" \
+    --manifest-envelope-path "$WORK/$1.json" > /dev/null
+}

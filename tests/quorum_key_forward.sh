@@ -6,7 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 ENCLAVE="$BIN/vigil-enclave"
 E2E="$ROOT/tests/data/qos/boot-e2e"
-GOLDEN="$ROOT/tests/data/qos/golden"
 mkdir -p "$WORK/keys"
 for n in 1 2 3; do install -m 600 "$E2E/user$n.secret" "$WORK/keys/user$n.secret"; done
 # The pivot writes next to itself: each enclave runs its own copy from its state directory.
@@ -15,23 +14,8 @@ pivot_hash=$(sha256sum "$WORK/pivot" | cut -d' ' -f1)
 for i in 0 1 2 3; do printf '%s PCR%d\n' "$(printf "%02x" $((0xc0 + i)) | sed 's/.*/&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&/')" $i; done > "$WORK/boot.pcrs"
 sed 's/^c3c3[0-9a-f]* PCR3$/'"$(printf 'd3%.0s' $(seq 48))"' PCR3/' "$WORK/boot.pcrs" > "$WORK/other-role.pcrs"
 pcr() { sed -n "$(( $1 + 1 ))p" "$WORK/boot.pcrs" | cut -d' ' -f1; }
-members=$(jq -c -n --arg k1 "$(tr -d '\n' < "$E2E/user1.pub")" --arg k2 "$(tr -d '\n' < "$E2E/user2.pub")" --arg k3 "$(tr -d '\n' < "$E2E/user3.pub")" \
-  '[{alias: "user1", pubKey: $k1}, {alias: "user2", pubKey: $k2}, {alias: "user3", pubKey: $k3}]')
-manifest() {  # NONCE CHALLENGE OUT: an approved envelope (users 1 and 2)
-  jq -c --argjson m "$members" --arg q "$(tr -d '\n' < "$E2E/quorum_key.pub")" --arg h "$pivot_hash" --argjson nonce "$1" --arg c "$2" \
-    --arg p0 "$(pcr 0)" --arg p1 "$(pcr 1)" --arg p2 "$(pcr 2)" --arg p3 "$(pcr 3)" --arg root "$(xxd -p "$ROOT/tests/data/nitro/mock_pki/root.der" | tr -d '\n')" \
-    '.namespace = {name: "quit-coding-to-vape", nonce: $nonce, quorumKey: $q} | .pivot.hash = $h | .pivot.args = ["--challenge", $c]
-     | .pivot.restart = "Never" | .manifestSet = {threshold: 2, members: $m} | .shareSet = {threshold: 2, members: $m}
-     | .enclave = {pcr0: $p0, pcr1: $p1, pcr2: $p2, pcr3: $p3, awsRootCertificate: $root, qosCommit: ""}' \
-    "$GOLDEN/manifest.json" > "$WORK/$3.manifest.json"
-  mkdir -p "$WORK/$3.approvals"
-  for n in 1 2; do
-    "$VIGIL" quorum approve-manifest --secret-path "$WORK/keys/user$n.secret" --alias user$n --manifest-path "$WORK/$3.manifest.json" --manifest-approvals-dir "$WORK/$3.approvals" --yes >/dev/null
-  done
-  "$VIGIL" quorum generate-manifest-envelope --manifest-approvals-dir "$WORK/$3.approvals" --manifest-path "$WORK/$3.manifest.json" --manifest-envelope-path "$WORK/$3.json" >/dev/null
-}
-manifest 1 first old
-manifest 2 upgraded new
+quorum_envelope old 1 first "$pivot_hash" "$(pcr 0)" "$(pcr 1)" "$(pcr 2)" "$(pcr 3)"
+quorum_envelope new 2 upgraded "$pivot_hash" "$(pcr 0)" "$(pcr 1)" "$(pcr 2)" "$(pcr 3)"
 
 pids=()
 trap 'for p in "${pids[@]}"; do kill -- -"$p" 2>/dev/null; done; rm -rf "$WORK"' EXIT

@@ -51,26 +51,10 @@ kill -TERM $run_pid 2>/dev/null; wait $run_pid 2>/dev/null
 # challenge), gets the key from the old one and runs quorum-hello with it.
 E2E="$ROOT/tests/data/qos/boot-e2e"
 pcr() { awk -v n="PCR$1" '$2 == n { print $1 }' "$WORK/dist/hello-quorum.pcrs"; }
-members=$(jq -c -n --arg k1 "$(tr -d '\n' < "$E2E/user1.pub")" --arg k2 "$(tr -d '\n' < "$E2E/user2.pub")" --arg k3 "$(tr -d '\n' < "$E2E/user3.pub")" \
-  '[{alias: "user1", pubKey: $k1}, {alias: "user2", pubKey: $k2}, {alias: "user3", pubKey: $k3}]')
-envelope() {  # NONCE CHALLENGE NAME
-  jq -c --argjson m "$members" --arg q "$(tr -d '\n' < "$E2E/quorum_key.pub")" --arg h "$(sha256sum "$STATIC_BIN/quorum-hello" | cut -d' ' -f1)" \
-    --argjson nonce "$1" --arg c "$2" --arg p0 "$(pcr 0)" --arg p1 "$(pcr 1)" --arg p2 "$(pcr 2)" --arg p3 "$(printf '0%.0s' $(seq 96))" \
-    --arg root "$(xxd -p "$ROOT/tests/data/nitro/mock_pki/root.der" | tr -d '\n')" \
-    '.namespace = {name: "quit-coding-to-vape", nonce: $nonce, quorumKey: $q}
-     | .pivot = {hash: $h, restart: "Never", bridgeConfig: [], debugMode: true, args: ["--challenge", $c]}
-     | .manifestSet = {threshold: 2, members: $m} | .shareSet = {threshold: 2, members: $m}
-     | .enclave = {pcr0: $p0, pcr1: $p1, pcr2: $p2, pcr3: $p3, awsRootCertificate: $root, qosCommit: ""}' \
-    "$ROOT/tests/data/qos/golden/manifest.json" > "$WORK/$3.manifest.json"
-  mkdir -p "$WORK/$3.approvals"
-  for n in 1 2; do
-    "$VIGIL" quorum approve-manifest --secret-path "$WORK/keys/user$n.secret" --alias user$n --manifest-path "$WORK/$3.manifest.json" --manifest-approvals-dir "$WORK/$3.approvals" --yes > /dev/null
-  done
-  "$VIGIL" quorum generate-manifest-envelope --manifest-approvals-dir "$WORK/$3.approvals" --manifest-path "$WORK/$3.manifest.json" --manifest-envelope-path "$WORK/$3.json" > /dev/null
-}
 old_challenge=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n') new_challenge=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
-envelope 1 "$old_challenge" old
-envelope 2 "$new_challenge" new
+hello_hash=$(sha256sum "$STATIC_BIN/quorum-hello" | cut -d' ' -f1) zeros=$(printf '0%.0s' $(seq 96))
+quorum_envelope old 1 "$old_challenge" "$hello_hash" "$(pcr 0)" "$(pcr 1)" "$(pcr 2)" "$zeros"
+quorum_envelope new 2 "$new_challenge" "$hello_hash" "$(pcr 0)" "$(pcr 1)" "$(pcr 2)" "$zeros"
 old_port=$(shuf -i 20000-29999 -n 1) new_port=$(shuf -i 30000-40000 -n 1)
 "$VIGIL" image run "$WORK/dist" --machine microvm --host "127.0.0.1:$old_port" > "$WORK/old-console.log" 2>&1 &
 old_pid=$!

@@ -112,8 +112,8 @@ Status RunVerifyAttestation(const VerifyAttestationArgs& args) {
 void AddVerifyAttestationCommand(CLI::App& quorum, int* exit_code) {
   auto [c, args] = AddCommand<VerifyAttestationArgs>(
       quorum, "verify-attestation",
-      "Check a Nitro attestation document: signature, certificate chain from the pinned root "
-      "at a time, and the values it must carry",
+      "Check a Nitro attestation document: its age, the certificate chain from the pinned root "
+      "at the document's own time, the signature, and the values it must carry",
       exit_code, RunVerifyAttestation);
   c->add_option("DOC", args->document, "The document (COSE_Sign1, CBOR)")->required();
   c->add_option("--user-data", args->user_data, "Expected user_data (hex)");

@@ -39,12 +39,12 @@ void AddQuorumCommands(CLI::App& app, int* exit_code);
 // `vigil quorum verify-attestation DOC` under `quorum`: a Nitro attestation document checked
 // against a pinned root at a time and the values it must carry.
 void AddVerifyAttestationCommand(CLI::App& quorum, int* exit_code);
-// `vigil quorum enclave-status | boot-standard | get-attestation-doc | proxy-re-encrypt-share
-// | post-share` under `quorum`: the commands that talk to an enclave.
+// `vigil quorum enclave-status | boot-standard | boot-key-fwd | get-attestation-doc |
+// proxy-re-encrypt-share | post-share` under `quorum`: the commands that talk to an enclave.
 void AddQuorumEnclaveCommands(CLI::App& quorum, int* exit_code);
 // `vigil quorum boot-genesis | after-genesis | verify-genesis` under `quorum`.
 void AddQuorumGenesisCommands(CLI::App& quorum, int* exit_code);
-// `vigil quorum boot-key-fwd | export-key | inject-key` under `quorum`.
+// `vigil quorum export-key | inject-key` under `quorum`.
 void AddQuorumForwardCommands(CLI::App& quorum, int* exit_code);
 // `vigil quorum display` of a Borsh genesis output (qos_client's genesis_output file).
 Status DisplayGenesisOutput(const std::string& file, bool json);

@@ -79,6 +79,13 @@ Result<quorum::MemberSet> ReadMemberSetDir(const std::string& dir) {
   return members;
 }
 
+Result<quorum::ManifestEnvelope> ReadEnvelopeFile(const std::string& path) {
+  VIGIL_ASSIGN_OR_RETURN(Bytes text, ReadFile(path, quorum::kMaxManifestJsonBytes));
+  Result<quorum::ManifestEnvelope> envelope = quorum::ParseEnvelopeJson(AsText(text));
+  if (!envelope.ok()) return envelope.error().WithContext(path);
+  return envelope;
+}
+
 Result<Bytes> Pcr3FromPreimage(const std::string& path) {
   VIGIL_ASSIGN_OR_RETURN(std::string role, FirstLine(path, 4096));
   Bytes input(48, 0);

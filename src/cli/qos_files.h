@@ -26,6 +26,9 @@ Result<quorum::MemberSet> ReadMemberSetDir(const std::string& dir);
 // PCR0-2 from QuorumOS's aws-x86_64.pcrs, else Vigil's one NAME.pcrs.
 Result<std::map<int, Bytes>> ReleasePcrs(const std::string& dir);
 
+// A manifest envelope file (qos_client's JSON), errors naming the file.
+Result<quorum::ManifestEnvelope> ReadEnvelopeFile(const std::string& path);
+
 // PCR3 = SHA-384(48 zero bytes || the role's ARN, the file's first line).
 Result<Bytes> Pcr3FromPreimage(const std::string& path);
 

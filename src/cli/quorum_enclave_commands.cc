@@ -16,6 +16,7 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/enclave_client.h"
+#include "cli/qos_files.h"
 #include "crypto/envelope.h"
 #include "crypto/p256_key_files.h"
 #include "quorum/approvals.h"
@@ -30,13 +31,6 @@ using quorum::ProtocolMsg;
 
 constexpr std::uint64_t kMaxPivotBytes = 1ull << 30;
 
-Result<quorum::ManifestEnvelope> ReadEnvelope(const std::string& path) {
-  VIGIL_ASSIGN_OR_RETURN(Bytes text, ReadFile(path, quorum::kMaxManifestJsonBytes));
-  Result<quorum::ManifestEnvelope> envelope = quorum::ParseEnvelopeJson(AsText(text));
-  if (!envelope.ok()) return envelope.error().WithContext(path);
-  return envelope;
-}
-
 // ---- enclave-status ----
 
 struct StatusArgs {
@@ -50,17 +44,20 @@ Status RunStatus(const StatusArgs& args) {
   return OkStatus();
 }
 
-// ---- boot-standard ----
+// ---- boot-standard, boot-key-fwd ----
 
 struct BootArgs {
+  MessageKind kind = MessageKind::kBootStandardRequest;  // or kBootKeyForwardRequest
   EnclaveAddress enclave;
   std::string envelope, pivot, attestation_out;
   AttestationTrust trust;
 };
 
+// Boots with an approved envelope and keeps the setup document only if it checks out
+// against the manifest. For key forwarding the enclave then waits for the key.
 Status RunBoot(const BootArgs& args) {
-  ProtocolMsg request = quorum::Request(MessageKind::kBootStandardRequest);
-  VIGIL_ASSIGN_OR_RETURN(request.envelope, ReadEnvelope(args.envelope));
+  ProtocolMsg request = quorum::Request(args.kind);
+  VIGIL_ASSIGN_OR_RETURN(request.envelope, ReadEnvelopeFile(args.envelope));
   if (!args.pivot.empty()) {
     VIGIL_ASSIGN_OR_RETURN(request.pivot, ReadFile(args.pivot, kMaxPivotBytes));
   }
@@ -75,7 +72,8 @@ Status RunBoot(const BootArgs& args) {
   if (!args.attestation_out.empty()) {
     VIGIL_RETURN_IF_ERROR(CreateFileAtomic(args.attestation_out, answer.nsm->data, 0644));
   }
-  std::printf("booted: %s attestation verified against the manifest; setup key %s\n",
+  std::printf("booted%s: %s attestation verified against the manifest; setup key %s\n",
+              args.kind == MessageKind::kBootKeyForwardRequest ? " for key forwarding" : "",
               attestation::IsMockDocument(*doc) ? "MOCK" : "Nitro",
               HexEncode(*doc->public_key).c_str());
   return OkStatus();
@@ -154,7 +152,7 @@ Result<attestation::AttestationDocument> CheckEnclave(const ReEncryptArgs& args,
 }
 
 Status RunReEncrypt(const ReEncryptArgs& args) {
-  VIGIL_ASSIGN_OR_RETURN(quorum::ManifestEnvelope envelope, ReadEnvelope(args.envelope));
+  VIGIL_ASSIGN_OR_RETURN(quorum::ManifestEnvelope envelope, ReadEnvelopeFile(args.envelope));
   VIGIL_ASSIGN_OR_RETURN(crypto::qos::P256Pair me, crypto::ReadP256Pair(args.secret));
   const quorum::QuorumMember member{args.alias, me.public_key()};
   VIGIL_ASSIGN_OR_RETURN(attestation::AttestationDocument doc,
@@ -227,6 +225,18 @@ void AddQuorumEnclaveCommands(CLI::App& q, int* exit_code) {
   b->add_option("--attestation-doc-path", boot->attestation_out,
                 "Also write the attestation document here (must not exist)");
   AddTrustOptions(b, boot->trust);
+  auto [k, forward] = AddCommand<BootArgs>(
+      q, "boot-key-fwd",
+      "Boot a new enclave that waits for its quorum key from another; check its attestation",
+      exit_code, RunBoot);
+  forward->kind = MessageKind::kBootKeyForwardRequest;
+  AddEnclaveAddressOptions(k, forward->enclave);
+  k->add_option("--manifest-envelope-path", forward->envelope, "The new envelope")->required();
+  k->add_option("--pivot-path", forward->pivot, "The pivot (default: the image's target)");
+  k->add_option("--attestation-doc-path", forward->attestation_out,
+                "Where its setup attestation goes, for export-key (must not exist)")
+      ->required();
+  AddTrustOptions(k, forward->trust);
   auto [g, get] = AddCommand<AttestationDocArgs>(
       q, "get-attestation-doc", "Fetch the enclave's live attestation document and envelope",
       exit_code, RunGetAttestationDoc);

@@ -1,6 +1,6 @@
-// `vigil quorum boot-key-fwd | export-key | inject-key`: key forwarding from the operator's
-// side, with qos_client's names and files (docs/SPEC-quorum.md, "Key forwarding"). A new
-// enclave boots for forwarding and attests; the operator checks that document and asks the
+// `vigil quorum export-key | inject-key`: key forwarding from the operator's side, with
+// qos_client's names and files (docs/SPEC-quorum.md, "Key forwarding"). Once a new enclave
+// has booted for forwarding (boot-key-fwd, beside boot-standard), the operator asks the
 // enclave that holds the quorum key to export it to the new one; the answer (the seed
 // encrypted to the new enclave's setup key, signed with the quorum key) is injected.
 #include <cstdio>
@@ -13,10 +13,10 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/enclave_client.h"
+#include "cli/qos_files.h"
 #include "encoding/strict_json.h"
 #include "quorum/json_fields.h"
 #include "quorum/manifest_attestation.h"
-#include "quorum/manifest_json.h"
 
 namespace vigil::cli {
 namespace {
@@ -24,43 +24,7 @@ namespace {
 using quorum::MessageKind;
 using quorum::ProtocolMsg;
 
-constexpr std::uint64_t kMaxPivotBytes = 1ull << 30;
 constexpr std::size_t kMaxKeyFileBytes = 64 * 1024;
-
-Result<quorum::ManifestEnvelope> ReadEnvelopeFile(const std::string& path) {
-  VIGIL_ASSIGN_OR_RETURN(Bytes text, ReadFile(path, quorum::kMaxManifestJsonBytes));
-  Result<quorum::ManifestEnvelope> envelope = quorum::ParseEnvelopeJson(AsText(text));
-  if (!envelope.ok()) return envelope.error().WithContext(path);
-  return envelope;
-}
-
-// ---- boot-key-fwd ----
-
-struct BootForwardArgs {
-  EnclaveAddress enclave;
-  std::string envelope, pivot, attestation_out;
-  AttestationTrust trust;
-};
-
-Status RunBootForward(const BootForwardArgs& args) {
-  ProtocolMsg request = quorum::Request(MessageKind::kBootKeyForwardRequest);
-  VIGIL_ASSIGN_OR_RETURN(request.envelope, ReadEnvelopeFile(args.envelope));
-  if (!args.pivot.empty()) {
-    VIGIL_ASSIGN_OR_RETURN(request.pivot, ReadFile(args.pivot, kMaxPivotBytes));
-  }
-  VIGIL_ASSIGN_OR_RETURN(attestation::VerifyOptions options, TrustOptions(args.trust));
-  VIGIL_ASSIGN_OR_RETURN(ProtocolMsg answer, Exchange(args.enclave, request));
-  if (!answer.nsm || answer.nsm->kind != quorum::NsmResponse::Kind::kAttestation) {
-    return Error::Failed("the enclave did not answer with an attestation document");
-  }
-  Result<attestation::AttestationDocument> doc = quorum::VerifyAgainstManifest(
-      answer.nsm->data, request.envelope->manifest, quorum::ManifestPhase::kSetup, options);
-  if (!doc.ok()) return doc.error().WithContext("the enclave booted, but its attestation fails");
-  VIGIL_RETURN_IF_ERROR(CreateFileAtomic(args.attestation_out, answer.nsm->data, 0644));
-  std::printf("booted for key forwarding: %s attestation verified; it waits for the key\n",
-              attestation::IsMockDocument(*doc) ? "MOCK" : "Nitro");
-  return OkStatus();
-}
 
 // ---- export-key ----
 
@@ -126,17 +90,6 @@ Status RunInject(const InjectArgs& args) {
 }  // namespace
 
 void AddQuorumForwardCommands(CLI::App& q, int* exit_code) {
-  auto [b, boot] = AddCommand<BootForwardArgs>(
-      q, "boot-key-fwd",
-      "Boot a new enclave that waits for its quorum key from another; check its attestation",
-      exit_code, RunBootForward);
-  AddEnclaveAddressOptions(b, boot->enclave);
-  b->add_option("--manifest-envelope-path", boot->envelope, "The new envelope")->required();
-  b->add_option("--pivot-path", boot->pivot, "The pivot (default: the image's target)");
-  b->add_option("--attestation-doc-path", boot->attestation_out,
-                "Where its setup attestation goes (must not exist)")
-      ->required();
-  AddTrustOptions(b, boot->trust);
   auto [e, exp] = AddCommand<ExportArgs>(
       q, "export-key", "Ask the enclave that holds the quorum key to export it to a new enclave",
       exit_code, RunExport);

@@ -274,10 +274,8 @@ Status RunVerifyGenesis(const VerifyGenesisArgs& args) {
   const fs::path dir = args.namespace_dir;
   VIGIL_ASSIGN_OR_RETURN(GenesisOutput output, ReadGenesisOutput(dir / kOutputFile));
   VIGIL_ASSIGN_OR_RETURN(crypto::qos::P256Pair pair, GenesisKey(args));
-  std::string hex = HexEncode(pair.seed().view());
-  const bool hash_ok = crypto::Sha512(AsBytes(hex)) == output.quorum_key_hash;
-  crypto::Wipe({reinterpret_cast<std::uint8_t*>(hex.data()), hex.size()});
-  if (!hash_ok) return Error::Failed("SecretDoesNotMatch: the seed's hash is not quorum_key_hash");
+  if (quorum::QuorumKeyHash(pair.seed().view()) != output.quorum_key_hash)
+    return Error::Failed("SecretDoesNotMatch: the seed's hash is not quorum_key_hash");
   if (pair.public_key() != output.quorum_key) {
     return Error::Failed("the seed's public key is not the output's quorum key");
   }

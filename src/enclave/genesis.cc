@@ -5,7 +5,6 @@
 // shares, the DR wrapping and this process until it ends (phase GenesisBooted).
 #include <string>
 
-#include "base/hex.h"
 #include "crypto/envelope.h"
 #include "crypto/shamir.h"
 #include "enclave/processor.h"
@@ -16,14 +15,6 @@ namespace {
 
 using quorum::ProtocolErrorKind;
 using quorum::ProtocolMsg;
-
-// SHA-512 of the seed as lowercase hex, as QuorumOS commits to it; the hex is wiped.
-crypto::Sha512Digest SeedHexHash(const crypto::SecretBytes& seed) {
-  std::string hex = HexEncode(seed.view());
-  const crypto::Sha512Digest digest = crypto::Sha512(AsBytes(hex));
-  crypto::Wipe(std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(hex.data()), hex.size()));
-  return digest;
-}
 
 // Each member's share, encrypted to the member, with its SHA-512.
 Result<std::vector<quorum::GenesisMemberOutput>> MemberOutputs(
@@ -69,7 +60,7 @@ Result<ProtocolMsg> EnclaveProcessor::Genesis(const ProtocolMsg& request) {
     VIGIL_ASSIGN_OR_RETURN(output.dr_key_wrapped_quorum_key,
                            crypto::qos::Encrypt(*dr, quorum_key.seed().view()));
   }
-  output.quorum_key_hash = SeedHexHash(quorum_key.seed());
+  output.quorum_key_hash = quorum::QuorumKeyHash(quorum_key.seed().view());
   output.test_message =
       Bytes(quorum::kGenesisTestMessage.begin(), quorum::kGenesisTestMessage.end());
   VIGIL_ASSIGN_OR_RETURN(output.test_message_ciphertext,

@@ -41,7 +41,8 @@ Result<attestation::VerifyOptions> EnclaveProcessor::OwnTrust() {
 
 Result<ProtocolMsg> EnclaveProcessor::ExportKey(const ProtocolMsg& request) {
   if (!request.envelope) return Refuse(ProtocolErrorKind::kInvalidMsg, "no manifest envelope");
-  if (!quorum_key_) return Refuse(ProtocolErrorKind::kMissingEphemeralKey);
+  // QuorumKeyProvisioned routes here only once the key is in place.
+  if (!quorum_key_) return Refuse(ProtocolErrorKind::kFailedToGetQuorumKey, "IOError");
   const quorum::Manifest& next = request.envelope->manifest;
   VIGIL_ASSIGN_OR_RETURN(attestation::VerifyOptions options, OwnTrust());
   if (next.enclave.aws_root_certificate != options.root_der) {

@@ -46,6 +46,7 @@ struct BootFiles {
   std::optional<SealedCopy> kernel;
   std::optional<SealedCopy> initramfs;
   std::string cmdline;
+  int memory_mib = kDefaultMemoryMib;  // what the image's recorded spec asks for
 };
 
 Error NotGenericOutput(const fs::path& dir, const std::string& missing) {
@@ -60,6 +61,20 @@ Result<SealedCopy> CheckedCopy(const fs::path& dir, const std::string& name,
   VIGIL_ASSIGN_OR_RETURN(crypto::Sha256Digest sha256, crypto::Sha256OfFd(copy.fd()));
   VIGIL_RETURN_IF_ERROR(encoding::CheckListed(sums, dir, name, sha256));
   return copy;
+}
+
+// The memory the image asks for in its recorded spec (checked against SHA256SUMS like the
+// boot files), or the default when it names none or the directory records no spec.
+Result<int> ImageMemory(const fs::path& dir, const encoding::Sums& sums) {
+  VIGIL_ASSIGN_OR_RETURN(std::optional<fs::path> recorded, FindRecordedSpec(dir));
+  if (!recorded) return kDefaultMemoryMib;
+  constexpr std::uint64_t kMaxSpecBytes = 1 << 20;
+  VIGIL_ASSIGN_OR_RETURN(Bytes text, ReadFile(*recorded, kMaxSpecBytes, /*allow_symlink=*/false));
+  VIGIL_RETURN_IF_ERROR(
+      encoding::CheckListed(sums, dir, recorded->filename().string(), crypto::Sha256(text)));
+  VIGIL_ASSIGN_OR_RETURN(ImageSpec spec,
+                         ParseSpec(AsText(text), dir, recorded->string(), std::nullopt));
+  return spec.memory_mib.value_or(kDefaultMemoryMib);
 }
 
 Result<BootFiles> FindBootFiles(const fs::path& dir) {
@@ -99,6 +114,7 @@ Result<BootFiles> FindBootFiles(const fs::path& dir) {
       files.cmdline.find('\0') != std::string::npos) {
     return Error::BadInput(cmdline_path.string() + " must hold exactly one non-empty line");
   }
+  VIGIL_ASSIGN_OR_RETURN(files.memory_mib, ImageMemory(dir, sums));
   return files;
 }
 
@@ -312,21 +328,6 @@ Result<Boot> BootOnce(const BootFiles& files, const QemuOptions& options, bool k
   return boot;
 }
 
-// The memory the image asks for in its recorded spec (checked against SHA256SUMS like the
-// boot files), or the default when it names none or the directory records no spec.
-Result<int> ImageMemory(const fs::path& dir) {
-  VIGIL_ASSIGN_OR_RETURN(std::optional<fs::path> recorded, FindRecordedSpec(dir));
-  if (!recorded) return kDefaultMemoryMib;
-  constexpr std::uint64_t kMaxSpecBytes = 1 << 20;
-  VIGIL_ASSIGN_OR_RETURN(Bytes text, ReadFile(*recorded, kMaxSpecBytes, /*allow_symlink=*/false));
-  VIGIL_ASSIGN_OR_RETURN(encoding::Sums sums, encoding::ReadSums(dir));
-  VIGIL_RETURN_IF_ERROR(
-      encoding::CheckListed(sums, dir, recorded->filename().string(), crypto::Sha256(text)));
-  VIGIL_ASSIGN_OR_RETURN(ImageSpec spec,
-                         ParseSpec(AsText(text), dir, recorded->string(), std::nullopt));
-  return spec.memory_mib.value_or(kDefaultMemoryMib);
-}
-
 // Turns a finished boot into the target's status, or explains why there is none.
 Result<QemuResult> Conclude(const fs::path& dir, const QemuOptions& options, const Boot& boot,
                             QemuResult result) {
@@ -384,9 +385,7 @@ Result<QemuResult> RunInQemu(const fs::path& dir, const QemuOptions& requested) 
     return Error::BadInput("the KVM silence limit must be positive");
   }
   VIGIL_ASSIGN_OR_RETURN(BootFiles files, FindBootFiles(dir));
-  if (options.memory_mib == 0) {
-    VIGIL_ASSIGN_OR_RETURN(options.memory_mib, ImageMemory(dir));
-  }
+  if (options.memory_mib == 0) options.memory_mib = files.memory_mib;
   const Sink sink = options.on_console ? options.on_console : Sink(WriteToStdout);
   const Sink notice = options.on_notice ? options.on_notice : Sink(WriteNotice);
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "base/hex.h"
+#include "crypto/secret.h"
 #include "crypto/shamir.h"
 #include "quorum/approvals.h"
 #include "quorum/borsh.h"
@@ -56,6 +57,13 @@ Result<GenesisMemberOutput> ReadMemberOutputBorsh(BorshReader& in) {
 }
 
 }  // namespace
+
+crypto::Sha512Digest QuorumKeyHash(ByteView seed) {
+  std::string hex = HexEncode(seed);
+  const crypto::Sha512Digest digest = crypto::Sha512(AsBytes(hex));
+  crypto::Wipe(std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(hex.data()), hex.size()));
+  return digest;
+}
 
 Status CheckGenesisSet(const GenesisSet& set) {
   if (set.threshold < crypto::shamir::kMinThreshold || set.threshold > set.members.size()) {

@@ -48,6 +48,10 @@ struct GenesisOutput {
   bool operator==(const GenesisOutput&) const = default;
 };
 
+// The output's quorum_key_hash: SHA-512 of the seed written as 64 lowercase hex characters
+// (the hex is wiped).
+crypto::Sha512Digest QuorumKeyHash(ByteView seed);
+
 // The message QuorumOS encrypts and signs with a new quorum key.
 inline constexpr std::string_view kGenesisTestMessage = "qos-test-message";
 inline constexpr std::size_t kMaxGenesisOutputBytes = 1 << 20;
