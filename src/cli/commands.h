@@ -46,6 +46,9 @@ void AddQuorumEnclaveCommands(CLI::App& quorum, int* exit_code);
 void AddQuorumGenesisCommands(CLI::App& quorum, int* exit_code);
 // `vigil quorum export-key | inject-key` under `quorum`.
 void AddQuorumForwardCommands(CLI::App& quorum, int* exit_code);
+// `vigil quorum generate-reshard-manifest | approve-reshard | generate-reshard-envelope |
+// boot-reshard | get-reshard-output | after-reshard`: resharding a quorum key.
+void AddQuorumReshardCommands(CLI::App& quorum, int* exit_code);
 // `vigil quorum display` of a Borsh genesis output (qos_client's genesis_output file).
 Status DisplayGenesisOutput(const std::string& file, bool json);
 // `vigil quorum generate-manifest` under `quorum`.

@@ -7,8 +7,10 @@
 #include "attestation/pcrs_file.h"
 #include "base/file.h"
 #include "base/strict_number.h"
+#include "crypto/envelope.h"
 #include "crypto/hash.h"
 #include "quorum/manifest_json.h"
+#include "quorum/reshard_json.h"
 
 namespace vigil::cli {
 
@@ -86,12 +88,46 @@ Result<quorum::ManifestEnvelope> ReadEnvelopeFile(const std::string& path) {
   return envelope;
 }
 
+Result<CheckedReshard> ReadReshardEnvelopeFile(const std::string& path) {
+  VIGIL_ASSIGN_OR_RETURN(Bytes text, ReadFile(path, quorum::kMaxManifestJsonBytes));
+  CheckedReshard checked;
+  Result<quorum::ReshardEnvelope> envelope = quorum::ParseReshardEnvelopeJson(AsText(text));
+  if (!envelope.ok()) return envelope.error().WithContext(path);
+  checked.envelope = std::move(*envelope);
+  Status valid = quorum::CheckReshardManifest(checked.envelope.reshard);
+  if (!valid.ok()) return valid.error().WithContext(path);
+  VIGIL_ASSIGN_OR_RETURN(checked.hash, quorum::ReshardHash(checked.envelope.reshard));
+  Status approved = quorum::CheckReshardApprovals(checked.envelope, checked.hash);
+  if (!approved.ok()) return approved.error().WithContext(path);
+  return checked;
+}
+
 Result<Bytes> Pcr3FromPreimage(const std::string& path) {
   VIGIL_ASSIGN_OR_RETURN(std::string role, FirstLine(path, 4096));
   Bytes input(48, 0);
   input.insert(input.end(), role.begin(), role.end());
   const crypto::Sha384Digest pcr3 = crypto::Sha384(input);
   return Bytes(pcr3.begin(), pcr3.end());
+}
+
+Status KeepOwnShare(const std::vector<quorum::GenesisMemberOutput>& outputs,
+                    const crypto::qos::P256Pair& me, const std::string& alias,
+                    const std::string& out, const std::string& what) {
+  const quorum::GenesisMemberOutput* mine = nullptr;
+  for (const auto& member : outputs) {
+    if (member.share_set_member.alias == alias && member.share_set_member.pub_key == me.public_key()) {
+      mine = &member;
+    }
+  }
+  if (mine == nullptr) {
+    return Error::Failed(what + " holds no share for " + alias + " with this key; nothing written");
+  }
+  VIGIL_ASSIGN_OR_RETURN(crypto::SecretBytes share,
+                         crypto::qos::Decrypt(me, mine->encrypted_quorum_key_share));
+  if (crypto::Sha512(share.view()) != mine->share_hash) {
+    return Error::Failed("the decrypted share does not match its share_hash; nothing written");
+  }
+  return CreateFileAtomic(out, mine->encrypted_quorum_key_share, 0600);
 }
 
 }  // namespace vigil::cli

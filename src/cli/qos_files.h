@@ -9,7 +9,10 @@
 
 #include "base/bytes.h"
 #include "base/result.h"
+#include "crypto/p256.h"
+#include "quorum/genesis_output.h"
 #include "quorum/manifest.h"
+#include "quorum/reshard.h"
 
 namespace vigil::cli {
 
@@ -28,6 +31,22 @@ Result<std::map<int, Bytes>> ReleasePcrs(const std::string& dir);
 
 // A manifest envelope file (qos_client's JSON), errors naming the file.
 Result<quorum::ManifestEnvelope> ReadEnvelopeFile(const std::string& path);
+
+// A share holder's own share from a genesis or reshard output: the member output for
+// `alias` with `me`'s key, decrypted, its SHA-512 checked against share_hash, then written
+// to `out` still encrypted to `me` (130 bytes, as qos_client keeps ALIAS.share): never a
+// plaintext share on disk. `what` names the output in errors ("the genesis output").
+Status KeepOwnShare(const std::vector<quorum::GenesisMemberOutput>& outputs,
+                    const crypto::qos::P256Pair& me, const std::string& alias,
+                    const std::string& out, const std::string& what);
+
+// A reshard envelope file, checked as the enclave will check it: a new share set Shamir can
+// serve, the manifest set's approvals over the reshard's hash. Errors name the file.
+struct CheckedReshard {
+  quorum::ReshardEnvelope envelope;
+  crypto::Sha256Digest hash{};
+};
+Result<CheckedReshard> ReadReshardEnvelopeFile(const std::string& path);
 
 // PCR3 = SHA-384(48 zero bytes || the role's ARN, the file's first line).
 Result<Bytes> Pcr3FromPreimage(const std::string& path);

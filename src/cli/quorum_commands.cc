@@ -292,6 +292,7 @@ void AddQuorumCommands(CLI::App& app, int* exit_code) {
   AddQuorumEnclaveCommands(*q, exit_code);
   AddQuorumGenesisCommands(*q, exit_code);
   AddQuorumForwardCommands(*q, exit_code);
+  AddQuorumReshardCommands(*q, exit_code);
   AddGenerateManifestCommand(*q, exit_code);
 }
 

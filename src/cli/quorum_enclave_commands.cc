@@ -125,58 +125,97 @@ Status RunGetAttestationDoc(const AttestationDocArgs& args) {
 // ---- proxy-re-encrypt-share ----
 
 struct ReEncryptArgs {
-  std::string share, secret, doc, envelope, alias, approval_out, wrapped_out, nonce;
+  std::string share, secret, doc, envelope, reshard, alias, approval_out, wrapped_out, nonce;
   AttestationTrust trust;
   bool yes = false;
 };
 
-// The share holder's checks before anything is encrypted to the enclave.
+// What a share holder sends its share for and approves: a manifest (boot standard), or a
+// reshard (the manifest's enclave and share set, the reshard's hash and new share set).
+struct ShareTarget {
+  quorum::Manifest manifest;
+  crypto::Sha256Digest hash{};
+  std::size_t approvals = 0;
+  std::optional<quorum::MemberSet> new_share_set;
+};
+
+// Checked before anything is decrypted: the manifest set's approvals over the hash.
+Result<ShareTarget> ReadShareTarget(const ReEncryptArgs& args) {
+  if (args.envelope.empty() == args.reshard.empty()) {
+    return Error::BadInput("give --manifest-envelope-path or --reshard-envelope-path");
+  }
+  ShareTarget target;
+  if (!args.reshard.empty()) {
+    VIGIL_ASSIGN_OR_RETURN(CheckedReshard reshard, ReadReshardEnvelopeFile(args.reshard));
+    target.manifest = std::move(reshard.envelope.reshard.manifest);
+    target.hash = reshard.hash;
+    target.approvals = reshard.envelope.manifest_set_approvals.size();
+    target.new_share_set = std::move(reshard.envelope.reshard.new_share_set);
+    return target;
+  }
+  VIGIL_ASSIGN_OR_RETURN(quorum::ManifestEnvelope envelope, ReadEnvelopeFile(args.envelope));
+  VIGIL_ASSIGN_OR_RETURN(target.hash, quorum::ManifestHash(envelope.manifest));
+  VIGIL_RETURN_IF_ERROR(
+      quorum::CheckApprovals(envelope.manifest, target.hash, envelope.manifest_set_approvals));
+  target.manifest = std::move(envelope.manifest);
+  target.approvals = envelope.manifest_set_approvals.size();
+  return target;
+}
+
+// The share holder's checks of the enclave before anything is encrypted to it.
 Result<attestation::AttestationDocument> CheckEnclave(const ReEncryptArgs& args,
-                                                      const quorum::ManifestEnvelope& envelope,
+                                                      const ShareTarget& target,
                                                       const quorum::QuorumMember& me) {
   VIGIL_ASSIGN_OR_RETURN(attestation::VerifyOptions options, TrustOptions(args.trust));
   if (!args.nonce.empty()) {
     VIGIL_ASSIGN_OR_RETURN(options.expect.nonce, NonceArgument(args.nonce));
   }
   VIGIL_ASSIGN_OR_RETURN(Bytes document, ReadFile(args.doc, attestation::kMaxDocumentBytes));
-  VIGIL_ASSIGN_OR_RETURN(crypto::Sha256Digest hash, quorum::ManifestHash(envelope.manifest));
-  VIGIL_RETURN_IF_ERROR(
-      quorum::CheckApprovals(envelope.manifest, hash, envelope.manifest_set_approvals));
-  const auto& members = envelope.manifest.share_set.members;
+  const auto& members = target.manifest.share_set.members;
   if (std::find(members.begin(), members.end(), me) == members.end()) {
     return Error::Failed("NotShareSetMember: " + me.alias +
                          " with this key is not in the manifest's share set; nothing encrypted");
   }
-  return quorum::VerifyAgainstManifest(document, envelope.manifest, quorum::ManifestPhase::kSetup,
-                                       options);
+  return quorum::VerifyAgainstManifestHash(document, target.manifest, target.hash,
+                                           quorum::ManifestPhase::kSetup, options);
+}
+
+Status Confirm(const ShareTarget& target, const attestation::AttestationDocument& doc) {
+  const quorum::Manifest& m = target.manifest;
+  std::cout << (target.new_share_set ? "Reshard" : "Send your share of") << " namespace "
+            << m.name_space.name << " (nonce " << m.name_space.nonce << ", "
+            << (target.new_share_set ? "reshard " : "manifest ") << crypto::Sha256Hex(target.hash)
+            << ", " << target.approvals << " approvals)";
+  if (target.new_share_set) {
+    std::cout << " to a new share set of " << target.new_share_set->threshold << " of";
+    for (const quorum::QuorumMember& member : target.new_share_set->members) {
+      std::cout << " " << member.alias;
+    }
+    std::cout << ", sending your share";
+  }
+  std::cout << " to the " << (attestation::IsMockDocument(doc) ? "MOCK" : "Nitro")
+            << " enclave with key " << HexEncode(*doc.public_key).substr(0, 16) << "...? [y/N] "
+            << std::flush;
+  std::string answer;
+  if (!std::getline(std::cin, answer) || (answer != "y" && answer != "yes")) {
+    return Error::Failed("not confirmed: nothing written");
+  }
+  return OkStatus();
 }
 
 Status RunReEncrypt(const ReEncryptArgs& args) {
-  VIGIL_ASSIGN_OR_RETURN(quorum::ManifestEnvelope envelope, ReadEnvelopeFile(args.envelope));
+  VIGIL_ASSIGN_OR_RETURN(ShareTarget target, ReadShareTarget(args));
   VIGIL_ASSIGN_OR_RETURN(crypto::qos::P256Pair me, crypto::ReadP256Pair(args.secret));
   const quorum::QuorumMember member{args.alias, me.public_key()};
-  VIGIL_ASSIGN_OR_RETURN(attestation::AttestationDocument doc,
-                         CheckEnclave(args, envelope, member));
-  VIGIL_ASSIGN_OR_RETURN(crypto::Sha256Digest hash, quorum::ManifestHash(envelope.manifest));
-  if (!args.yes) {
-    const quorum::Manifest& m = envelope.manifest;
-    std::cout << "Send your share of namespace " << m.name_space.name << " (nonce "
-              << m.name_space.nonce << ", manifest " << crypto::Sha256Hex(hash) << ", "
-              << envelope.manifest_set_approvals.size() << " approvals) to the "
-              << (attestation::IsMockDocument(doc) ? "MOCK" : "Nitro") << " enclave with key "
-              << HexEncode(*doc.public_key).substr(0, 16) << "...? [y/N] " << std::flush;
-    std::string answer;
-    if (!std::getline(std::cin, answer) || (answer != "y" && answer != "yes")) {
-      return Error::Failed("not confirmed: nothing written");
-    }
-  }
+  VIGIL_ASSIGN_OR_RETURN(attestation::AttestationDocument doc, CheckEnclave(args, target, member));
+  if (!args.yes) VIGIL_RETURN_IF_ERROR(Confirm(target, doc));
   VIGIL_ASSIGN_OR_RETURN(Bytes sealed, ReadFile(args.share, 4096));
   VIGIL_ASSIGN_OR_RETURN(crypto::SecretBytes share, crypto::qos::Decrypt(me, sealed));
   VIGIL_ASSIGN_OR_RETURN(crypto::qos::P256Public enclave,
                          crypto::qos::P256Public::FromBytes(*doc.public_key));
   VIGIL_ASSIGN_OR_RETURN(Bytes wrapped, crypto::qos::Encrypt(enclave, share.view()));
   quorum::Approval approval{.signature = {}, .member = member};
-  VIGIL_ASSIGN_OR_RETURN(approval.signature, me.Sign(hash));
+  VIGIL_ASSIGN_OR_RETURN(approval.signature, me.Sign(target.hash));
   VIGIL_RETURN_IF_ERROR(CreateFileAtomic(args.wrapped_out, wrapped, 0600));
   Status approved =
       CreateFileAtomic(args.approval_out, AsBytes(quorum::ApprovalJson(approval)), 0644);
@@ -255,7 +294,11 @@ void AddQuorumEnclaveCommands(CLI::App& q, int* exit_code) {
   r->add_option("--share-path", re->share, "Your share (encrypted to your key)")->required();
   r->add_option("--secret-path", re->secret, "Your key's .secret file")->required();
   r->add_option("--attestation-doc-path", re->doc, "The enclave's attestation")->required();
-  r->add_option("--manifest-envelope-path", re->envelope, "The envelope it booted")->required();
+  CLI::Option* envelope_option =
+      r->add_option("--manifest-envelope-path", re->envelope, "The envelope it booted");
+  r->add_option("--reshard-envelope-path", re->reshard,
+                "Or the reshard envelope it booted (vigil quorum boot-reshard)")
+      ->excludes(envelope_option);
   r->add_option("--alias", re->alias, "Your alias in the share set")->required();
   r->add_option("--approval-path", re->approval_out, "The approval to write")->required();
   r->add_option("--eph-wrapped-share-path", re->wrapped_out, "The re-encrypted share to write")

@@ -226,24 +226,8 @@ Status RunAfterGenesis(const AfterGenesisArgs& args) {
   VIGIL_ASSIGN_OR_RETURN(attestation::VerifyOptions options, GenesisOptions(args.checks));
   VIGIL_RETURN_IF_ERROR(VerifyGenesisDocument(options, document, output).status());
   VIGIL_ASSIGN_OR_RETURN(crypto::qos::P256Pair me, crypto::ReadP256Pair(args.secret));
-  const quorum::GenesisMemberOutput* mine = nullptr;
-  for (const auto& member : output.member_outputs) {
-    if (member.share_set_member.alias == args.alias &&
-        member.share_set_member.pub_key == me.public_key()) {
-      mine = &member;
-    }
-  }
-  if (mine == nullptr) {
-    return Error::Failed("the genesis output holds no share for " + args.alias +
-                         " with this key; nothing written");
-  }
-  VIGIL_ASSIGN_OR_RETURN(crypto::SecretBytes share,
-                         crypto::qos::Decrypt(me, mine->encrypted_quorum_key_share));
-  if (crypto::Sha512(share.view()) != mine->share_hash) {
-    return Error::Failed("the decrypted share does not match its share_hash; nothing written");
-  }
-  // Kept encrypted to the member's own key, as qos_client does: never a plaintext share.
-  VIGIL_RETURN_IF_ERROR(CreateFileAtomic(args.share_out, mine->encrypted_quorum_key_share, 0600));
+  VIGIL_RETURN_IF_ERROR(
+      KeepOwnShare(output.member_outputs, me, args.alias, args.share_out, "the genesis output"));
   std::printf(
       "share of %s checked (SHA-512 matches) and written, still encrypted to your key: %s\n",
       args.alias.c_str(), args.share_out.c_str());

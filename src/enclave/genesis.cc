@@ -9,34 +9,11 @@
 #include "crypto/shamir.h"
 #include "enclave/processor.h"
 #include "enclave/refusal.h"
+#include "enclave/share_outputs.h"
 
 namespace vigil::enclave {
-namespace {
-
 using quorum::ProtocolErrorKind;
 using quorum::ProtocolMsg;
-
-// Each member's share, encrypted to the member, with its SHA-512.
-Result<std::vector<quorum::GenesisMemberOutput>> MemberOutputs(
-    const quorum::GenesisSet& set, const std::vector<crypto::SecretBytes>& shares) {
-  std::vector<quorum::GenesisMemberOutput> outputs;
-  for (std::size_t i = 0; i < set.members.size(); ++i) {
-    Result<crypto::qos::P256Public> member =
-        crypto::qos::P256Public::FromBytes(set.members[i].pub_key);
-    if (!member.ok()) {
-      return Refuse(ProtocolErrorKind::kQosCrypto,
-                    "member " + set.members[i].alias + "'s key: " + member.error().message());
-    }
-    quorum::GenesisMemberOutput output{.share_set_member = set.members[i]};
-    VIGIL_ASSIGN_OR_RETURN(output.encrypted_quorum_key_share,
-                           crypto::qos::Encrypt(*member, shares[i].view()));
-    output.share_hash = crypto::Sha512(shares[i].view());
-    outputs.push_back(std::move(output));
-  }
-  return outputs;
-}
-
-}  // namespace
 
 Result<ProtocolMsg> EnclaveProcessor::Genesis(const ProtocolMsg& request) {
   const quorum::GenesisSet& set = request.genesis_set;
@@ -55,7 +32,7 @@ Result<ProtocolMsg> EnclaveProcessor::Genesis(const ProtocolMsg& request) {
       crypto::shamir::Split(quorum_key.seed().view(), set.threshold, set.members.size()));
   quorum::GenesisOutput output{.set = set, .dr_key = request.dr_key};
   output.quorum_key = quorum_key.public_key();
-  VIGIL_ASSIGN_OR_RETURN(output.member_outputs, MemberOutputs(set, shares));
+  VIGIL_ASSIGN_OR_RETURN(output.member_outputs, EncryptShares(set.members, shares));
   if (dr) {
     VIGIL_ASSIGN_OR_RETURN(output.dr_key_wrapped_quorum_key,
                            crypto::qos::Encrypt(*dr, quorum_key.seed().view()));

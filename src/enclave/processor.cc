@@ -87,6 +87,10 @@ Result<ProtocolMsg> EnclaveProcessor::Route(const ProtocolMsg& request, bool& co
       return ExportKey(request);
     case MessageKind::kInjectKeyRequest:
       return InjectKey(request, complete);
+    case MessageKind::kBootReshardRequest:
+      return BootReshard(request);
+    case MessageKind::kReshardOutputRequest:
+      return ReshardOutputAnswer();
     default:
       return Refuse(ProtocolErrorKind::kInvalidMsg,
                     std::string(quorum::MessageName(request.kind)) + " is not a request");
@@ -206,7 +210,7 @@ Result<ProtocolMsg> EnclaveProcessor::LiveAttestation(const Bytes& nonce) {
   if (!envelope_) return Refuse(ProtocolErrorKind::kFailedToGetManifestEnvelope);
   VIGIL_ASSIGN_OR_RETURN(ProtocolMsg answer, Attested(MessageKind::kLiveAttestationDocResponse,
                                                       rotated_ ? *live_key_ : *setup_key_, nonce));
-  answer.envelope = envelope_;
+  if (!reshard_) answer.envelope = envelope_;  // a reshard has no manifest envelope to show
   return answer;
 }
 

@@ -3,7 +3,8 @@
 // approvals and pivot, commits the manifest and two fresh ephemeral keys to PCR16/17, locks
 // the PCRs and attests; provisioning collects share holders' shares until the share set's
 // threshold rebuilds the quorum key that the manifest names; then the key is written where
-// QuorumOS apps expect it and the pivot may start. Every refusal is a ProtocolError.
+// QuorumOS apps expect it and the pivot may start. Genesis, key forwarding and resharding
+// (Vigil's own) have their own files. Every refusal is a ProtocolError.
 #pragma once
 
 #include <filesystem>
@@ -58,6 +59,10 @@ class EnclaveProcessor {
   Result<quorum::ProtocolMsg> Genesis(const quorum::ProtocolMsg& request);
   Result<quorum::ProtocolMsg> ExportKey(const quorum::ProtocolMsg& request);
   Result<quorum::ProtocolMsg> InjectKey(const quorum::ProtocolMsg& request, bool& complete);
+  Result<quorum::ProtocolMsg> BootReshard(const quorum::ProtocolMsg& request);
+  Result<quorum::ProtocolMsg> ReshardOutputAnswer();
+  // Splits the rebuilt key to the new share set and attests to the output.
+  Status Reshard(const crypto::qos::P256Pair& quorum_key);
   Result<attestation::VerifyOptions> OwnTrust();
   // With a nonce (Vigil's variant 24) the document carries it; QuorumOS's request has none.
   Result<quorum::ProtocolMsg> LiveAttestation(const Bytes& nonce);
@@ -83,6 +88,8 @@ class EnclaveProcessor {
   std::vector<std::string> share_members_;  // aliases that provided a share
   std::optional<PivotLaunch> pivot_;
   std::optional<crypto::qos::P256Pair> quorum_key_;  // once provisioned or injected
+  std::optional<quorum::ReshardEnvelope> reshard_;   // booted to reshard
+  Bytes reshard_output_, reshard_document_;          // once resharded
 };
 
 }  // namespace vigil::enclave

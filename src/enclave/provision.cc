@@ -83,6 +83,7 @@ Status EnclaveProcessor::FinishProvisioning(crypto::SecretBytes seed) {
                   "the rebuilt key is not the manifest's quorum key");
   }
   shares_.clear();  // wiped as they go
+  if (reshard_) return Reshard(quorum_key);
   return InstallQuorumKey(std::move(quorum_key));
 }
 

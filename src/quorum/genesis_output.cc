@@ -47,6 +47,15 @@ Result<GenesisSet> ReadSetBorsh(BorshReader& in) {
   return set;
 }
 
+}  // namespace
+
+Status WriteMemberOutputBorsh(BorshWriter& out, const GenesisMemberOutput& member) {
+  VIGIL_RETURN_IF_ERROR(WriteMemberBorsh(out, member.share_set_member));
+  VIGIL_RETURN_IF_ERROR(out.Bytes(member.encrypted_quorum_key_share));
+  out.Fixed(member.share_hash);
+  return OkStatus();
+}
+
 Result<GenesisMemberOutput> ReadMemberOutputBorsh(BorshReader& in) {
   GenesisMemberOutput member;
   VIGIL_ASSIGN_OR_RETURN(member.share_set_member, ReadMemberBorsh(in));
@@ -55,8 +64,6 @@ Result<GenesisMemberOutput> ReadMemberOutputBorsh(BorshReader& in) {
   VIGIL_ASSIGN_OR_RETURN(member.share_hash, ReadDigest(in, "share_hash"));
   return member;
 }
-
-}  // namespace
 
 crypto::Sha512Digest QuorumKeyHash(ByteView seed) {
   std::string hex = HexEncode(seed);
@@ -83,9 +90,7 @@ Result<Bytes> EncodeGenesisOutputBorsh(const GenesisOutput& output) {
   VIGIL_RETURN_IF_ERROR(out.Bytes(output.quorum_key));
   VIGIL_RETURN_IF_ERROR(out.Length(output.member_outputs.size()));
   for (const GenesisMemberOutput& member : output.member_outputs) {
-    VIGIL_RETURN_IF_ERROR(WriteMemberBorsh(out, member.share_set_member));
-    VIGIL_RETURN_IF_ERROR(out.Bytes(member.encrypted_quorum_key_share));
-    out.Fixed(member.share_hash);
+    VIGIL_RETURN_IF_ERROR(WriteMemberOutputBorsh(out, member));
   }
   VIGIL_RETURN_IF_ERROR(out.Length(0));  // recovery_permutations
   VIGIL_RETURN_IF_ERROR(WriteOptionalBytes(out, output.dr_key_wrapped_quorum_key));

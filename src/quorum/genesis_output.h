@@ -14,6 +14,7 @@
 #include "base/bytes.h"
 #include "base/result.h"
 #include "crypto/hash.h"
+#include "quorum/borsh.h"
 #include "quorum/manifest.h"
 
 namespace vigil::quorum {
@@ -63,6 +64,10 @@ Status CheckGenesisSet(const GenesisSet& set);
 Result<Bytes> EncodeGenesisOutputBorsh(const GenesisOutput& output);
 // Strict: every byte read, the bounds of quorum/manifest.h, an empty recovery list.
 Result<GenesisOutput> DecodeGenesisOutputBorsh(ByteView bytes);
+// One member's output in Borsh (member, encrypted share, share hash), as genesis writes it
+// and resharding reuses.
+Status WriteMemberOutputBorsh(BorshWriter& out, const GenesisMemberOutput& member);
+Result<GenesisMemberOutput> ReadMemberOutputBorsh(BorshReader& in);
 // What the genesis attestation's user_data holds: SHA-256 of the Borsh form.
 Result<crypto::Sha256Digest> GenesisOutputHash(const GenesisOutput& output);
 

@@ -11,6 +11,12 @@ Result<attestation::AttestationDocument> VerifyAgainstManifest(ByteView document
                                                                ManifestPhase phase,
                                                                attestation::VerifyOptions options) {
   VIGIL_ASSIGN_OR_RETURN(crypto::Sha256Digest hash, ManifestHash(manifest));
+  return VerifyAgainstManifestHash(document, manifest, hash, phase, std::move(options));
+}
+
+Result<attestation::AttestationDocument> VerifyAgainstManifestHash(
+    ByteView document, const Manifest& manifest, const crypto::Sha256Digest& hash,
+    ManifestPhase phase, attestation::VerifyOptions options) {
   // The caller's nonce when it asked with one (Vigil's variant 24); otherwise none, as
   // QuorumOS's documents carry.
   const std::optional<Bytes> nonce = options.expect.nonce;

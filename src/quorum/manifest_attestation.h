@@ -11,6 +11,7 @@
 
 #include "attestation/document.h"
 #include "attestation/document_verifier.h"
+#include "crypto/hash.h"
 #include "quorum/manifest.h"
 #include "quorum/manifest_commitment.h"
 
@@ -21,5 +22,11 @@ Result<attestation::AttestationDocument> VerifyAgainstManifest(ByteView document
                                                                const Manifest& manifest,
                                                                ManifestPhase phase,
                                                                attestation::VerifyOptions options);
+
+// The same with the hash the enclave committed to given: a reshard enclave commits to its
+// reshard manifest's hash (quorum/reshard.h) and runs on `manifest`'s measurements.
+Result<attestation::AttestationDocument> VerifyAgainstManifestHash(
+    ByteView document, const Manifest& manifest, const crypto::Sha256Digest& hash,
+    ManifestPhase phase, attestation::VerifyOptions options);
 
 }  // namespace vigil::quorum

@@ -407,6 +407,9 @@ Result<MemberSet> ReadMemberSetJsonValue(const json& value, const std::string& p
   return ReadMemberSet(value, path);
 }
 
+Result<Manifest> ReadManifestJsonValue(const json& value) { return ReadManifest(value); }
+json ManifestJsonValue(const Manifest& manifest) { return ManifestToJson<json>(manifest); }
+
 json EnvelopeJsonValue(const ManifestEnvelope& envelope) { return EnvelopeToJson<json>(envelope); }
 
 json ApprovalJsonValue(const Approval& approval) { return ApprovalToJson<json>(approval); }

@@ -30,6 +30,8 @@ std::string ApprovalJson(const Approval& approval);
 // The same over parsed JSON values, for the protocol messages that carry envelopes,
 // approvals and members (protocol_json.cc). Writers give sorted objects, for canonical JSON.
 Result<ManifestEnvelope> ReadEnvelopeJsonValue(const nlohmann::json& value);
+Result<Manifest> ReadManifestJsonValue(const nlohmann::json& value);
+nlohmann::json ManifestJsonValue(const Manifest& manifest);
 Result<Approval> ReadApprovalJsonValue(const nlohmann::json& value, const std::string& path);
 Result<MemberSet> ReadMemberSetJsonValue(const nlohmann::json& value, const std::string& path);
 nlohmann::json EnvelopeJsonValue(const ManifestEnvelope& envelope);

@@ -5,9 +5,10 @@
 namespace vigil::quorum {
 namespace {
 
-constexpr std::array<std::string_view, 6> kPhaseNames = {
+constexpr std::array<std::string_view, 8> kPhaseNames = {
     "UnrecoverableError",     "WaitingForBootInstruction", "GenesisBooted",
     "WaitingForQuorumShards", "QuorumKeyProvisioned",      "WaitingForForwardedKey",
+    "WaitingForReshardShares", "ReshardBooted",
 };
 
 constexpr std::array<std::string_view, kMessageKinds> kMessageNames = {
@@ -36,15 +37,25 @@ constexpr std::array<std::string_view, kMessageKinds> kMessageNames = {
     "versionResponse",
     "bootStandardJsonEnvelopeRequest",
     "liveAttestationDocWithNonceRequest",
+    "bootReshardRequest",
+    "bootReshardResponse",
+    "reshardOutputRequest",
+    "reshardOutputResponse",
 };
 
 bool IsBootInstruction(MessageKind kind) {
   return kind == MessageKind::kBootStandardRequest || kind == MessageKind::kBootGenesisRequest ||
          kind == MessageKind::kBootKeyForwardRequest ||
-         kind == MessageKind::kBootStandardJsonEnvelopeRequest;
+         kind == MessageKind::kBootStandardJsonEnvelopeRequest ||
+         kind == MessageKind::kBootReshardRequest;
 }
 
 }  // namespace
+
+bool IsReshardMessage(MessageKind kind) {
+  return kind == MessageKind::kBootReshardRequest || kind == MessageKind::kBootReshardResponse ||
+         kind == MessageKind::kReshardOutputRequest || kind == MessageKind::kReshardOutputResponse;
+}
 
 std::string_view PhaseName(ProtocolPhase phase) { return kPhaseNames[static_cast<int>(phase)]; }
 
@@ -92,6 +103,13 @@ bool PhaseAccepts(ProtocolPhase phase, MessageKind kind) {
       return reads;
     case ProtocolPhase::kGenesisBooted:
       return false;
+    case ProtocolPhase::kWaitingForReshardShares:
+      // No envelope to read: the enclave booted a reshard manifest, not a manifest envelope.
+      return kind == MessageKind::kProvisionRequest ||
+             kind == MessageKind::kLiveAttestationDocRequest ||
+             kind == MessageKind::kLiveAttestationDocWithNonceRequest;
+    case ProtocolPhase::kReshardBooted:
+      return kind == MessageKind::kReshardOutputRequest;
   }
   return false;
 }
@@ -106,9 +124,14 @@ ProtocolPhase NextPhase(ProtocolPhase phase, MessageKind kind, bool ok, bool com
       return ok ? ProtocolPhase::kGenesisBooted : ProtocolPhase::kUnrecoverableError;
     case MessageKind::kBootKeyForwardRequest:
       return ok ? ProtocolPhase::kWaitingForForwardedKey : ProtocolPhase::kUnrecoverableError;
+    case MessageKind::kBootReshardRequest:
+      return ok ? ProtocolPhase::kWaitingForReshardShares : ProtocolPhase::kUnrecoverableError;
     case MessageKind::kProvisionRequest:
       // QuorumOS ends here on a bad share; Vigil refuses the share and keeps waiting.
-      return ok && complete ? ProtocolPhase::kQuorumKeyProvisioned : phase;
+      if (!ok || !complete) return phase;
+      return phase == ProtocolPhase::kWaitingForReshardShares
+                 ? ProtocolPhase::kReshardBooted
+                 : ProtocolPhase::kQuorumKeyProvisioned;
     case MessageKind::kInjectKeyRequest:
       return ok ? ProtocolPhase::kQuorumKeyProvisioned : ProtocolPhase::kUnrecoverableError;
     default:

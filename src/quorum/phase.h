@@ -16,6 +16,10 @@ enum class ProtocolPhase {
   kWaitingForQuorumShards = 3,
   kQuorumKeyProvisioned = 4,
   kWaitingForForwardedKey = 5,
+  // Vigil's own (docs/SPEC-quorum.md, "Resharding"): booted with a reshard manifest and
+  // collecting the old share set's shares; then resharded, holding the output to hand out.
+  kWaitingForReshardShares = 6,
+  kReshardBooted = 7,
 };
 
 // The ProtocolMsg variants (Borsh index = value).
@@ -48,8 +52,17 @@ enum class MessageKind {
   // no fields, so a caller cannot bind the document to its own nonce. The answer is a
   // LiveAttestationDocResponse whose document carries the nonce.
   kLiveAttestationDocWithNonceRequest = 24,
+  // Resharding: boot with an approved reshard envelope (answered with the setup
+  // attestation); once the old threshold of shares came in, fetch the attested output.
+  kBootReshardRequest = 25,
+  kBootReshardResponse = 26,
+  kReshardOutputRequest = 27,
+  kReshardOutputResponse = 28,
 };
-inline constexpr int kMessageKinds = 25;
+inline constexpr int kMessageKinds = 29;
+
+// The four reshard variants, which exist in JSON only.
+bool IsReshardMessage(MessageKind kind);
 
 // PascalCase, as QuorumOS writes a phase in JSON ("WaitingForBootInstruction").
 std::string_view PhaseName(ProtocolPhase phase);

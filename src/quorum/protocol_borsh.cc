@@ -106,6 +106,11 @@ Status WriteFields(BorshWriter& out, const ProtocolMsg& msg) {
     case MessageKind::kBootGenesisRequest:
     case MessageKind::kBootGenesisResponse:
       return Error::BadInput("genesis messages exist in JSON only (LegacyGenesisNotSupported)");
+    case MessageKind::kBootReshardRequest:
+    case MessageKind::kBootReshardResponse:
+    case MessageKind::kReshardOutputRequest:
+    case MessageKind::kReshardOutputResponse:
+      return Error::BadInput("reshard messages exist in JSON only");
     case MessageKind::kProvisionRequest:
       VIGIL_RETURN_IF_ERROR(out.Bytes(msg.share));
       if (!msg.approval) return Error::BadInput("a ProvisionRequest lacks its approval");
@@ -396,6 +401,7 @@ Result<ProtocolMsg> DecodeBorshMsg(ByteView bytes) {
   if (*kind == MessageKind::kBootGenesisRequest || *kind == MessageKind::kBootGenesisResponse) {
     return Error::BadInput("genesis messages exist in JSON only (LegacyGenesisNotSupported)");
   }
+  if (IsReshardMessage(*kind)) return Error::BadInput("reshard messages exist in JSON only");
   if (!HoldsBorshEnvelope(*kind)) return ReadAs(bytes, *kind, ManifestVersion::kV1);
   Result<ProtocolMsg> v1 = ReadAs(bytes, *kind, ManifestVersion::kV1);
   Result<ProtocolMsg> v0 = ReadAs(bytes, *kind, ManifestVersion::kV0);

@@ -7,6 +7,7 @@
 #include "encoding/strict_json.h"
 #include "quorum/frame.h"
 #include "quorum/genesis_json.h"
+#include "quorum/reshard_json.h"
 #include "quorum/json_fields.h"
 #include "quorum/manifest_json.h"
 #include "quorum/protocol_codec.h"
@@ -98,6 +99,32 @@ json NsmJson(const NsmResponse& nsm) {
   }
 }
 
+// Vigil's own variants (24 and up; docs/SPEC-quorum.md).
+Result<json> VigilFields(const ProtocolMsg& msg) {
+  switch (msg.kind) {
+    case MessageKind::kLiveAttestationDocWithNonceRequest:
+      if (msg.nonce.empty() || msg.nonce.size() > kMaxNonceBytes) {
+        return Error::BadInput("a nonce of 1 to 512 bytes");
+      }
+      return json{{"nonce", HexEncode(msg.nonce)}};
+    case MessageKind::kBootReshardRequest:
+      if (!msg.reshard_envelope) return Error::BadInput("a BootReshardRequest lacks its envelope");
+      return json{{"reshard_envelope", ReshardEnvelopeJsonValue(*msg.reshard_envelope)}};
+    case MessageKind::kBootReshardResponse:
+    case MessageKind::kReshardOutputResponse: {
+      if (!msg.nsm) return Error::BadInput("the message lacks its nsm_response");
+      json out{{"nsm_response", NsmJson(*msg.nsm)}};
+      if (msg.kind == MessageKind::kReshardOutputResponse) {
+        if (msg.reshard_output.empty()) return Error::BadInput("a ReshardOutputResponse lacks its output");
+        out["reshard_output"] = HexEncode(msg.reshard_output);
+      }
+      return out;
+    }
+    default:
+      return Error::BadInput(std::string(MessageName(msg.kind)) + " has no JSON form here");
+  }
+}
+
 Result<json> Fields(const ProtocolMsg& msg) {
   auto need_nsm = [&]() -> Result<json> {
     if (!msg.nsm) return Error::BadInput("the message lacks its nsm_response");
@@ -159,13 +186,8 @@ Result<json> Fields(const ProtocolMsg& msg) {
     }
     case MessageKind::kVersionResponse:
       return json{{"version", msg.version}, {"commit", msg.commit}};
-    case MessageKind::kLiveAttestationDocWithNonceRequest:
-      if (msg.nonce.empty() || msg.nonce.size() > kMaxNonceBytes) {
-        return Error::BadInput("a nonce of 1 to 512 bytes");
-      }
-      return json{{"nonce", HexEncode(msg.nonce)}};
     default:
-      return Error::BadInput(std::string(MessageName(msg.kind)) + " has no JSON form here");
+      return VigilFields(msg);
   }
 }
 
@@ -176,6 +198,7 @@ bool IsUnit(MessageKind kind) {
     case MessageKind::kInjectKeyResponse:
     case MessageKind::kManifestEnvelopeRequest:
     case MessageKind::kVersionRequest:
+    case MessageKind::kReshardOutputRequest:
       return true;
     default:
       return false;
@@ -349,6 +372,40 @@ Result<ManifestEnvelope> ReadEnvelope(const json& value) {
   return envelope;
 }
 
+// Vigil's own variants (24 and up).
+Status ReadVigilFields(const json& v, const std::string& p, ProtocolMsg& msg) {
+  switch (msg.kind) {
+    case MessageKind::kLiveAttestationDocWithNonceRequest: {
+      VIGIL_RETURN_IF_ERROR(CheckKeys(v, p, {"nonce"}));
+      VIGIL_ASSIGN_OR_RETURN(msg.nonce, HexField(v["nonce"], p + ".nonce", kMaxNonceBytes));
+      if (msg.nonce.empty()) return BadAt(p + ".nonce", "must not be empty");
+      return OkStatus();
+    }
+    case MessageKind::kBootReshardRequest: {
+      VIGIL_RETURN_IF_ERROR(CheckKeys(v, p, {"reshard_envelope"}));
+      VIGIL_ASSIGN_OR_RETURN(msg.reshard_envelope,
+                             ReadReshardEnvelopeJsonValue(v["reshard_envelope"],
+                                                          p + ".reshard_envelope"));
+      return OkStatus();
+    }
+    case MessageKind::kBootReshardResponse: {
+      VIGIL_RETURN_IF_ERROR(CheckKeys(v, p, {"nsm_response"}));
+      VIGIL_ASSIGN_OR_RETURN(msg.nsm, ReadNsm(v["nsm_response"], p + ".nsm_response"));
+      return OkStatus();
+    }
+    case MessageKind::kReshardOutputResponse: {
+      VIGIL_RETURN_IF_ERROR(CheckKeys(v, p, {"nsm_response", "reshard_output"}));
+      VIGIL_ASSIGN_OR_RETURN(msg.nsm, ReadNsm(v["nsm_response"], p + ".nsm_response"));
+      VIGIL_ASSIGN_OR_RETURN(msg.reshard_output, HexField(v["reshard_output"], p + ".reshard_output",
+                                                          kMaxReshardOutputBytes));
+      if (msg.reshard_output.empty()) return BadAt(p + ".reshard_output", "must not be empty");
+      return OkStatus();
+    }
+    default:
+      return BadAt(p, std::string(MessageName(msg.kind)) + " is not a JSON message");
+  }
+}
+
 // The rest of ReadFields.
 Status ReadMoreFields(const json& v, const std::string& p, ProtocolMsg& msg) {
   switch (msg.kind) {
@@ -383,12 +440,6 @@ Status ReadMoreFields(const json& v, const std::string& p, ProtocolMsg& msg) {
       }
       return OkStatus();
     }
-    case MessageKind::kLiveAttestationDocWithNonceRequest: {
-      VIGIL_RETURN_IF_ERROR(CheckKeys(v, p, {"nonce"}));
-      VIGIL_ASSIGN_OR_RETURN(msg.nonce, HexField(v["nonce"], p + ".nonce", kMaxNonceBytes));
-      if (msg.nonce.empty()) return BadAt(p + ".nonce", "must not be empty");
-      return OkStatus();
-    }
     case MessageKind::kVersionResponse: {
       VIGIL_RETURN_IF_ERROR(CheckKeys(v, p, {"version", "commit"}));
       VIGIL_ASSIGN_OR_RETURN(msg.version, Text(v["version"], p + ".version", kMaxText));
@@ -396,7 +447,7 @@ Status ReadMoreFields(const json& v, const std::string& p, ProtocolMsg& msg) {
       return OkStatus();
     }
     default:
-      return BadAt(p, std::string(MessageName(msg.kind)) + " is not a JSON message");
+      return ReadVigilFields(v, p, msg);
   }
 }
 

@@ -21,6 +21,7 @@
 #include "quorum/manifest.h"
 #include "quorum/phase.h"
 #include "quorum/protocol_error.h"
+#include "quorum/reshard.h"
 
 namespace vigil::quorum {
 
@@ -85,6 +86,8 @@ struct ProtocolMsg {
   std::optional<Bytes> dr_key;                  // BootGenesisRequest
   std::optional<GenesisOutput> genesis_output;  // BootGenesisResponse
   Bytes nonce;                                  // LiveAttestationDocWithNonceRequest
+  std::optional<ReshardEnvelope> reshard_envelope;  // BootReshardRequest
+  Bytes reshard_output;                         // ReshardOutputResponse: the Borsh ReshardOutput
   bool operator==(const ProtocolMsg&) const = default;
 };
 
