@@ -16,6 +16,7 @@
 #include "quorum/approvals.h"
 #include "quorum/manifest_commitment.h"
 #include "quorum/manifest_json.h"
+#include "quorum/reshard.h"
 
 namespace vigil::enclave {
 namespace {
@@ -386,6 +387,107 @@ TEST_F(ProcessorTest, GenesisRefusesABadSetAndEndsUnrecoverableAsQuorumOsDoes) {
   answer = processor_->Handle(GenesisRequest({1, 2, 3}, 2, Bytes(130, 7)));
   EXPECT_EQ(ErrorOf(answer), ProtocolErrorKind::kInvalidP256DRKey);
   EXPECT_EQ(quorum::P256ErrorName(answer.error.p256_kind), "FailedToDeserializePublicKey");
+}
+
+// ---- resharding ----
+
+class ReshardTest : public ProcessorTest {
+ protected:
+  // The new set: user3 and two fresh holders, 2 of 3.
+  void SetUp() override {
+    ProcessorTest::SetUp();
+    fresh_.clear();
+    for (int i = 0; i < 2; ++i) fresh_.push_back(crypto::qos::P256Pair::Generate().value());
+    reshard_.manifest = manifest_;
+    reshard_.new_share_set = {.threshold = 2,
+                              .members = {Member(3),
+                                          {"fresh0", fresh_[0].public_key()},
+                                          {"fresh1", fresh_[1].public_key()}}};
+    manifest_hash_ = hash_;
+    hash_ = quorum::ReshardHash(reshard_).value();  // what approvals and attestations cover
+  }
+
+  ProtocolMsg BootReshard(std::vector<int> approvers, const crypto::Sha256Digest& over) {
+    ProtocolMsg request = quorum::Request(MessageKind::kBootReshardRequest);
+    request.reshard_envelope = quorum::ReshardEnvelope{.reshard = reshard_};
+    for (int n : approvers) {
+      request.reshard_envelope->manifest_set_approvals.push_back(Approve(n, over));
+    }
+    return processor_->Handle(request);
+  }
+
+  std::vector<crypto::qos::P256Pair> fresh_;
+  quorum::ReshardManifest reshard_;
+  crypto::Sha256Digest manifest_hash_{};
+};
+
+TEST_F(ReshardTest, TheKeyGoesToTheNewSetAndTheOutputIsAttested) {
+  ProtocolMsg booted = BootReshard({1, 2}, hash_);
+  ASSERT_EQ(booted.kind, MessageKind::kBootReshardResponse)
+      << quorum::DescribeProtocolError(booted.error);
+  EXPECT_EQ(processor_->phase(), ProtocolPhase::kWaitingForReshardShares);
+  attestation::AttestationDocument doc = Verify(booted);  // user_data: the reshard hash
+  EXPECT_EQ(doc.pcrs.at(18),
+            quorum::ManifestPcr(
+                quorum::ManifestOnlyCommitment(Bytes(hash_.begin(), hash_.end())).value()));
+  EXPECT_EQ(ErrorOf(processor_->Handle(quorum::Request(MessageKind::kReshardOutputRequest))),
+            ProtocolErrorKind::kNoMatchingRoute);
+  ASSERT_EQ(Provision(1, *doc.public_key).kind, MessageKind::kProvisionResponse);
+  ProtocolMsg last = Provision(2, *doc.public_key);
+  ASSERT_TRUE(last.reconstructed) << quorum::DescribeProtocolError(last.error);
+  EXPECT_EQ(processor_->phase(), ProtocolPhase::kReshardBooted);
+
+  ProtocolMsg answer = processor_->Handle(quorum::Request(MessageKind::kReshardOutputRequest));
+  ASSERT_EQ(answer.kind, MessageKind::kReshardOutputResponse);
+  const quorum::ReshardOutput output =
+      quorum::DecodeReshardOutputBorsh(answer.reshard_output).value();
+  EXPECT_TRUE(quorum::CheckReshardOutput(output, reshard_).ok());
+  hash_ = crypto::Sha256(answer.reshard_output);
+  EXPECT_FALSE(Verify(answer).public_key.has_value());
+  // Two of the new holders rebuild the namespace's key; nothing was written.
+  crypto::SecretBytes a =
+      crypto::qos::Decrypt(User(3), output.member_outputs[0].encrypted_quorum_key_share).value();
+  crypto::SecretBytes b =
+      crypto::qos::Decrypt(fresh_[1], output.member_outputs[2].encrypted_quorum_key_share).value();
+  EXPECT_EQ(crypto::Sha512(b.view()), output.member_outputs[2].share_hash);
+  crypto::SecretBytes seed = crypto::shamir::Reconstruct({a.view(), b.view()}).value();
+  EXPECT_EQ(crypto::qos::P256Pair::FromSeed(seed)->public_key(), manifest_.name_space.quorum_key);
+  EXPECT_TRUE(fs::is_empty(dir_));
+  EXPECT_FALSE(processor_->TakePivot().has_value()) << "a reshard starts no pivot";
+}
+
+TEST_F(ReshardTest, ApprovalsOfAnotherHashOrABadNewSetAreRefused) {
+  // The manifest set approved the plain manifest, not this reshard.
+  ProtocolMsg refused = BootReshard({1, 2}, manifest_hash_);
+  EXPECT_EQ(ErrorOf(refused), ProtocolErrorKind::kQosAttestError);
+  EXPECT_NE(refused.error.text.find("InvalidManifestApproval"), std::string::npos)
+      << refused.error.text;
+  EXPECT_EQ(processor_->phase(), ProtocolPhase::kUnrecoverableError);
+  SetUp();
+  EXPECT_EQ(ErrorOf(BootReshard({1}, hash_)), ProtocolErrorKind::kNotEnoughApprovals);
+  SetUp();
+  reshard_.new_share_set.threshold = 1;
+  hash_ = quorum::ReshardHash(reshard_).value();
+  ProtocolMsg answer = BootReshard({1, 2}, hash_);
+  EXPECT_EQ(ErrorOf(answer), ProtocolErrorKind::kQosCrypto);
+  EXPECT_NE(answer.error.text.find("threshold of 1 for 3"), std::string::npos) << answer.error.text;
+}
+
+TEST_F(ReshardTest, AShareApprovingThePlainManifestIsRefusedAndTheEnclaveKeepsWaiting) {
+  ProtocolMsg booted = BootReshard({1, 2}, hash_);
+  ASSERT_EQ(booted.kind, MessageKind::kBootReshardResponse);
+  const Bytes setup_key = *Verify(booted).public_key;
+  const crypto::Sha256Digest reshard_hash = hash_;
+  hash_ = manifest_hash_;  // the holder's approval covers the manifest, not the reshard
+  EXPECT_EQ(ErrorOf(Provision(1, setup_key)), ProtocolErrorKind::kCouldNotVerifyApproval);
+  EXPECT_EQ(processor_->phase(), ProtocolPhase::kWaitingForReshardShares);
+  hash_ = reshard_hash;
+  EXPECT_FALSE(Provision(1, setup_key).reconstructed);
+  EXPECT_TRUE(Provision(3, setup_key).reconstructed);
+  // Only the output and the phase answer now.
+  EXPECT_EQ(ErrorOf(Boot({1, 2})), ProtocolErrorKind::kNoMatchingRoute);
+  EXPECT_EQ(ErrorOf(processor_->Handle(quorum::Request(MessageKind::kLiveAttestationDocRequest))),
+            ProtocolErrorKind::kNoMatchingRoute);
 }
 
 }  // namespace

@@ -17,9 +17,11 @@ TEST(PhaseTest, NamesAndIndicesRoundTrip) {
   EXPECT_EQ(PhaseName(ProtocolPhase::kWaitingForBootInstruction), "WaitingForBootInstruction");
   EXPECT_EQ(MessageName(MessageKind::kBootStandardJsonEnvelopeRequest),
             "bootStandardJsonEnvelopeRequest");
-  EXPECT_FALSE(PhaseFromIndex(6).has_value());
+  EXPECT_EQ(PhaseName(*PhaseFromIndex(7)), "ReshardBooted");
+  EXPECT_FALSE(PhaseFromIndex(8).has_value());
   EXPECT_EQ(MessageName(*MessageFromIndex(24)), "liveAttestationDocWithNonceRequest");
-  EXPECT_FALSE(MessageFromIndex(25).has_value());
+  EXPECT_EQ(MessageName(*MessageFromIndex(28)), "reshardOutputResponse");
+  EXPECT_FALSE(MessageFromIndex(29).has_value());
   EXPECT_FALSE(MessageFromName("BootStandardRequest").has_value());
 }
 
@@ -38,7 +40,14 @@ TEST(PhaseTest, EachPhaseRoutesOnlyItsMessages) {
   EXPECT_FALSE(PhaseAccepts(P::kGenesisBooted, M::kLiveAttestationDocRequest));
   EXPECT_TRUE(PhaseAccepts(P::kUnrecoverableError, M::kManifestEnvelopeRequest));
   EXPECT_FALSE(PhaseAccepts(P::kUnrecoverableError, M::kBootStandardRequest));
-  for (int p = 0; p < 6; ++p) {
+  EXPECT_TRUE(PhaseAccepts(P::kWaitingForBootInstruction, M::kBootReshardRequest));
+  EXPECT_TRUE(PhaseAccepts(P::kWaitingForReshardShares, M::kProvisionRequest));
+  EXPECT_FALSE(PhaseAccepts(P::kWaitingForReshardShares, M::kManifestEnvelopeRequest));
+  EXPECT_FALSE(PhaseAccepts(P::kWaitingForReshardShares, M::kReshardOutputRequest));
+  EXPECT_TRUE(PhaseAccepts(P::kReshardBooted, M::kReshardOutputRequest));
+  EXPECT_FALSE(PhaseAccepts(P::kReshardBooted, M::kProvisionRequest));
+  EXPECT_FALSE(PhaseAccepts(P::kQuorumKeyProvisioned, M::kReshardOutputRequest));
+  for (int p = 0; p < 8; ++p) {
     EXPECT_TRUE(PhaseAccepts(*PhaseFromIndex(p), M::kStatusRequest));
     EXPECT_TRUE(PhaseAccepts(*PhaseFromIndex(p), M::kVersionRequest));
     EXPECT_FALSE(PhaseAccepts(*PhaseFromIndex(p), M::kProxyRequest));
@@ -68,6 +77,16 @@ TEST(PhaseTest, TransitionsFollowOutcomes) {
             P::kUnrecoverableError);
   EXPECT_EQ(NextPhase(P::kQuorumKeyProvisioned, M::kExportKeyRequest, false),
             P::kQuorumKeyProvisioned);
+  EXPECT_EQ(NextPhase(P::kWaitingForBootInstruction, M::kBootReshardRequest, true),
+            P::kWaitingForReshardShares);
+  EXPECT_EQ(NextPhase(P::kWaitingForBootInstruction, M::kBootReshardRequest, false),
+            P::kUnrecoverableError);
+  EXPECT_EQ(NextPhase(P::kWaitingForReshardShares, M::kProvisionRequest, true, false),
+            P::kWaitingForReshardShares);
+  EXPECT_EQ(NextPhase(P::kWaitingForReshardShares, M::kProvisionRequest, false),
+            P::kWaitingForReshardShares);
+  EXPECT_EQ(NextPhase(P::kWaitingForReshardShares, M::kProvisionRequest, true, true),
+            P::kReshardBooted);
   // An unrouted message changes nothing.
   EXPECT_EQ(NextPhase(P::kGenesisBooted, M::kBootStandardRequest, true), P::kGenesisBooted);
 }

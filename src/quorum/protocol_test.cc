@@ -77,6 +77,10 @@ std::vector<ProtocolMsg> EveryMessage(const ManifestEnvelope& envelope) {
     msg.genesis_set = {.members = {envelope.manifest.manifest_set.members}, .threshold = 1};
     msg.genesis_output = QosGenesisOutput();
     msg.nonce = Bytes(32, 0x6e);
+    msg.reshard_envelope = ReshardEnvelope{
+        .reshard = {.manifest = envelope.manifest, .new_share_set = envelope.manifest.share_set},
+        .manifest_set_approvals = envelope.manifest_set_approvals};
+    msg.reshard_output = {0x52, 0x53};
     out.push_back(std::move(msg));
   }
   return out;
@@ -134,7 +138,7 @@ TEST(ProtocolMsgTest, EveryVariantRoundTripsInEachEncodingItHas) {
     const std::string name(MessageName(full.kind));
     const bool genesis = full.kind == MessageKind::kBootGenesisRequest ||
                          full.kind == MessageKind::kBootGenesisResponse;
-    const bool json_only = genesis;
+    const bool json_only = genesis || IsReshardMessage(full.kind);
     const bool borsh_only = full.kind == MessageKind::kBootStandardJsonEnvelopeRequest;
     for (WireEncoding encoding : {WireEncoding::kJson, WireEncoding::kBorsh}) {
       const bool allowed = encoding == WireEncoding::kJson ? !borsh_only : !json_only;
@@ -164,6 +168,24 @@ TEST(ProtocolMsgTest, TheNonceRequestIsVigilsVariant24InBothEncodings) {
   EXPECT_FALSE(EncodeWire(request, WireEncoding::kBorsh).ok());
   EXPECT_FALSE(DecodeJsonMsg(R"({"liveAttestationDocWithNonceRequest":{"nonce":""}})").ok());
   EXPECT_FALSE(DecodeBorshMsg(HexDecode("1800000000").value()).ok());
+}
+
+TEST(ProtocolMsgTest, ReshardVariantsAre25To28InJsonOnly) {
+  ProtocolMsg fetch = Request(MessageKind::kReshardOutputRequest);
+  EXPECT_EQ(Json(fetch), R"("reshardOutputRequest")");
+  EXPECT_FALSE(EncodeWire(fetch, WireEncoding::kBorsh).ok());
+  EXPECT_FALSE(DecodeBorshMsg(HexDecode("1b").value()).ok());
+  ProtocolMsg output = Request(MessageKind::kReshardOutputResponse);
+  output.nsm = Attestation({0xab});
+  output.reshard_output = {0xcd};
+  EXPECT_EQ(Json(output), R"({"reshardOutputResponse":{"nsm_response":{"attestation":)"
+                          R"({"document":"ab"}},"reshard_output":"cd"}})");
+  EXPECT_EQ(Normalised(output, WireEncoding::kJson), output);
+  output.reshard_output.clear();
+  EXPECT_FALSE(EncodeWire(output, WireEncoding::kJson).ok()) << "an output is never empty";
+  ProtocolMsg boot = Request(MessageKind::kBootReshardRequest);
+  EXPECT_FALSE(EncodeWire(boot, WireEncoding::kJson).ok()) << "no envelope";
+  EXPECT_FALSE(DecodeJsonMsg(R"({"bootReshardRequest":{"reshard_envelope":{}}})").ok());
 }
 
 TEST(ProtocolMsgTest, TheEnvelopeSurvivesEveryCarrier) {
