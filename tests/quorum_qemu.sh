@@ -92,4 +92,46 @@ if [ -n "$line" ] && "$VIGIL" p256 verify --pub "$E2E/quorum_key.pub" --signatur
 else
   fail "QEMU: no verified signature from the new enclave: $(tail -5 "$WORK/new-console.log")"
 fi
+kill -TERM $old_pid $new_pid 2>/dev/null; wait $old_pid $new_pid 2>/dev/null
+
+# Resharding in QEMU: a third boot of the image takes the old manifest's quorum key from
+# user1 and user2 (2 of 3) and hands it to user3, new1 and new2 (2 of 3); new1 and new2
+# check their shares, which rebuild the namespace's quorum key.
+mkdir -p "$WORK/new-set" "$WORK/reshard.approvals" "$WORK/out"
+cp "$E2E/user3.pub" "$WORK/new-set/"
+for n in 1 2; do "$VIGIL" key generate "$WORK/keys/new$n" > /dev/null 2>&1; cp "$WORK/keys/new$n.pub" "$WORK/new-set/"; done
+echo 2 > "$WORK/new-set/quorum_threshold"
+"$VIGIL" quorum generate-reshard-manifest --manifest-path "$WORK/old.manifest.json" --new-share-set-dir "$WORK/new-set" --reshard-manifest-path "$WORK/reshard.json" > /dev/null
+for n in 1 2; do "$VIGIL" quorum approve-reshard --reshard-manifest-path "$WORK/reshard.json" --secret-path "$WORK/keys/user$n.secret" --alias user$n --reshard-approvals-dir "$WORK/reshard.approvals" --yes > /dev/null; done
+"$VIGIL" quorum generate-reshard-envelope --reshard-manifest-path "$WORK/reshard.json" --reshard-approvals-dir "$WORK/reshard.approvals" --reshard-envelope-path "$WORK/reshard.envelope.json" > /dev/null
+re_port=$(shuf -i 20000-40000 -n 1)
+"$VIGIL" image run "$WORK/dist" --machine microvm --host "127.0.0.1:$re_port" > "$WORK/re-console.log" 2>&1 &
+re_pid=$!
+trap 'kill -TERM $re_pid 2>/dev/null; wait $re_pid 2>/dev/null; rm -rf "$WORK"' EXIT
+RE=(--host-ip 127.0.0.1 --host-port "$re_port")
+for _ in $(seq 600); do "$VIGIL" quorum enclave-status "${RE[@]}" > /dev/null 2>&1 && break; sleep 0.5; done
+expect_exit 0 "QEMU: boot-reshard, its attestation checked against the image's PCRs and the reshard" -- \
+  "$VIGIL" quorum boot-reshard "${RE[@]}" --reshard-envelope-path "$WORK/reshard.envelope.json" --attestation-doc-path "$WORK/re.doc" --trust-mock
+for n in 1 2; do
+  "$VIGIL" quorum proxy-re-encrypt-share --share-path "$E2E/user$n.share" --secret-path "$WORK/keys/user$n.secret" --attestation-doc-path "$WORK/re.doc" \
+    --reshard-envelope-path "$WORK/reshard.envelope.json" --alias user$n --approval-path "$WORK/re.$n.approval" --eph-wrapped-share-path "$WORK/re.$n.wrapped" --trust-mock --yes > /dev/null
+  "$VIGIL" quorum post-share "${RE[@]}" --eph-wrapped-share-path "$WORK/re.$n.wrapped" --approval-path "$WORK/re.$n.approval" > /dev/null
+done
+expect_exit 0 "QEMU: the enclave resharded" -- "$VIGIL" quorum enclave-status "${RE[@]}"
+expect_stdout "ReshardBooted" "phase ReshardBooted"
+expect_exit 0 "QEMU: get-reshard-output, verified" -- "$VIGIL" quorum get-reshard-output "${RE[@]}" --reshard-envelope-path "$WORK/reshard.envelope.json" \
+  --reshard-output-path "$WORK/out/reshard_output" --attestation-doc-path "$WORK/out/reshard_attestation_doc" --trust-mock
+for n in 1 2; do
+  "$VIGIL" quorum after-reshard --reshard-envelope-path "$WORK/reshard.envelope.json" --reshard-output-path "$WORK/out/reshard_output" --attestation-doc-path "$WORK/out/reshard_attestation_doc" \
+    --secret-path "$WORK/keys/new$n.secret" --alias new$n --share-path "$WORK/out/new$n.share" --trust-mock > /dev/null
+  "$VIGIL" p256 decrypt --secret "$WORK/keys/new$n.secret" --in "$WORK/out/new$n.share" --out "$WORK/out/new$n.bin"
+  (umask 077; xxd -p "$WORK/out/new$n.bin" | tr -d '\n' > "$WORK/out/new$n.hex")
+done
+"$VIGIL" shamir reconstruct "$WORK/out/new1.hex" "$WORK/out/new2.hex" --out "$WORK/out/seed.bin" > /dev/null
+(umask 077; xxd -p "$WORK/out/seed.bin" | tr -d '\n' > "$WORK/out/quorum.secret")
+if [ "$("$VIGIL" key public "$WORK/out/quorum.secret")" = "$(tr -d '\n' < "$E2E/quorum_key.pub")" ]; then
+  pass "QEMU: the new holders' shares rebuild the namespace's quorum key"
+else
+  fail "QEMU: the new shares do not rebuild the quorum key"
+fi
 finish
