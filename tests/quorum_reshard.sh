@@ -96,6 +96,11 @@ expect_stdout "waits for more shares" "one of two"
 expect_exit 0 "user2 sends its share" -- send_share re user2 "$E2E/user2.share" "$WORK/keys/user2.secret" "$WORK/re.doc" --reshard-envelope-path "$WORK/reshard.envelope.json"
 expect_stdout "the quorum key is reconstructed" "two of two"
 status_is re ReshardBooted
+setsid "$BIN/vigil-host" --usock "$WORK/re.sock" --host-port 0 > "$WORK/host.port" 2> "$WORK/host.log" &
+pids+=($!)
+for _ in $(seq 100); do [ -s "$WORK/host.port" ] && break; sleep 0.05; done
+code=$(curl -s -o "$WORK/health" -w '%{http_code}' "http://127.0.0.1:$(cat "$WORK/host.port")/qos/enclave-health")
+if [ "$code" = 200 ] && [ "$(cat "$WORK/health")" = ReshardBooted ]; then pass "the host relay: enclave-health 200 ReshardBooted"; else fail "enclave-health: $code $(cat "$WORK/health")"; fi
 if [ -z "$(ls -A "$WORK/re")" ]; then pass "the reshard enclave wrote nothing: no key, no pivot"; else fail "state: $(ls "$WORK/re")"; fi
 expect_exit 1 "a resharded enclave boots nothing else" -- "$VIGIL" quorum boot-standard --usock "$WORK/re.sock" --manifest-envelope-path "$WORK/old.json" --pivot-path "$WORK/pivot" --trust-mock
 expect_stderr "NoMatchingRoute(ReshardBooted)" "in QuorumOS's words"

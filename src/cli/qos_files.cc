@@ -115,7 +115,8 @@ Status KeepOwnShare(const std::vector<quorum::GenesisMemberOutput>& outputs,
                     const std::string& out, const std::string& what) {
   const quorum::GenesisMemberOutput* mine = nullptr;
   for (const auto& member : outputs) {
-    if (member.share_set_member.alias == alias && member.share_set_member.pub_key == me.public_key()) {
+    if (member.share_set_member.alias == alias &&
+        member.share_set_member.pub_key == me.public_key()) {
       mine = &member;
     }
   }

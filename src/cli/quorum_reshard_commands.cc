@@ -143,8 +143,8 @@ Status RunEnvelope(const EnvelopeArgs& args) {
     VIGIL_ASSIGN_OR_RETURN(Bytes json, ReadFile(file, quorum::kMaxManifestJsonBytes));
     Result<quorum::Approval> approval = quorum::ParseApprovalJson(AsText(json));
     if (!approval.ok()) return approval.error().WithContext(file.string());
-    Status valid = quorum::CheckMemberApproval(envelope.reshard.manifest.manifest_set, hash,
-                                               *approval);
+    Status valid =
+        quorum::CheckMemberApproval(envelope.reshard.manifest.manifest_set, hash, *approval);
     if (!valid.ok()) return valid.error().WithContext(file.string());
     envelope.manifest_set_approvals.push_back(std::move(*approval));
   }
@@ -174,9 +174,9 @@ Status RunBoot(const BootArgs& args) {
       answer.nsm->kind != quorum::NsmResponse::Kind::kAttestation) {
     return Error::Failed("the enclave did not answer with an attestation document");
   }
-  Result<attestation::AttestationDocument> doc = quorum::VerifyAgainstManifestHash(
-      answer.nsm->data, reshard.envelope.reshard.manifest, reshard.hash,
-      quorum::ManifestPhase::kSetup, options);
+  Result<attestation::AttestationDocument> doc =
+      quorum::VerifyAgainstManifestHash(answer.nsm->data, reshard.envelope.reshard.manifest,
+                                        reshard.hash, quorum::ManifestPhase::kSetup, options);
   if (!doc.ok()) return doc.error().WithContext("the enclave booted, but its attestation fails");
   VIGIL_RETURN_IF_ERROR(CreateFileAtomic(args.attestation_out, answer.nsm->data, 0644));
   std::printf("booted to reshard %s: %s attestation verified; setup key %s\n",
@@ -214,9 +214,8 @@ Status RunGetOutput(const OutputArgs& args) {
     fs::remove(args.doc_out, ignored);
     return written;
   }
-  std::printf("reshard output verified: %u of %zu new shares of quorum key %s\n",
-              output.threshold, output.member_outputs.size(),
-              HexEncode(output.quorum_key).substr(0, 16).c_str());
+  std::printf("reshard output verified: %u of %zu new shares of quorum key %s\n", output.threshold,
+              output.member_outputs.size(), HexEncode(output.quorum_key).substr(0, 16).c_str());
   return OkStatus();
 }
 
@@ -256,8 +255,8 @@ void AddPreparation(CLI::App& q, int* exit_code) {
   g->add_option("--reshard-manifest-path", generate->out, "Where it goes (must not exist)")
       ->required();
   auto [a, approve] = AddCommand<ApproveArgs>(
-      q, "approve-reshard", "Approve a reshard manifest as a member of the manifest set",
-      exit_code, RunApprove);
+      q, "approve-reshard", "Approve a reshard manifest as a member of the manifest set", exit_code,
+      RunApprove);
   a->add_option("--reshard-manifest-path", approve->reshard, "The reshard manifest")->required();
   a->add_option("--secret-path", approve->secret, "Your key's .secret file")->required();
   a->add_option("--alias", approve->alias, "Your alias in the manifest set")->required();
@@ -267,8 +266,8 @@ void AddPreparation(CLI::App& q, int* exit_code) {
   a->add_flag("--yes", approve->yes, "Approve without asking (scripts)");
   auto [e, envelope] = AddCommand<EnvelopeArgs>(
       q, "generate-reshard-envelope",
-      "Gather the manifest set's reshard approvals into the envelope an enclave boots",
-      exit_code, RunEnvelope);
+      "Gather the manifest set's reshard approvals into the envelope an enclave boots", exit_code,
+      RunEnvelope);
   e->add_option("--reshard-manifest-path", envelope->reshard, "The reshard manifest")->required();
   e->add_option("--reshard-approvals-dir", envelope->approvals_dir, "The *.reshard-approval files")
       ->required();

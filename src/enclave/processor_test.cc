@@ -399,10 +399,10 @@ class ReshardTest : public ProcessorTest {
     fresh_.clear();
     for (int i = 0; i < 2; ++i) fresh_.push_back(crypto::qos::P256Pair::Generate().value());
     reshard_.manifest = manifest_;
-    reshard_.new_share_set = {.threshold = 2,
-                              .members = {Member(3),
-                                          {"fresh0", fresh_[0].public_key()},
-                                          {"fresh1", fresh_[1].public_key()}}};
+    reshard_.new_share_set = {
+        .threshold = 2,
+        .members = {
+            Member(3), {"fresh0", fresh_[0].public_key()}, {"fresh1", fresh_[1].public_key()}}};
     manifest_hash_ = hash_;
     hash_ = quorum::ReshardHash(reshard_).value();  // what approvals and attestations cover
   }

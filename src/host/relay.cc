@@ -39,7 +39,8 @@ void EnclaveHealth(const RelayConfig& config, http::Response& res) {
     return;
   }
   const bool healthy = status->phase == quorum::ProtocolPhase::kQuorumKeyProvisioned ||
-                       status->phase == quorum::ProtocolPhase::kGenesisBooted;
+                       status->phase == quorum::ProtocolPhase::kGenesisBooted ||
+                       status->phase == quorum::ProtocolPhase::kReshardBooted;
   res.status = healthy ? 200 : 503;
   res.SetContent(std::string(quorum::PhaseName(status->phase)), "text/plain");
 }

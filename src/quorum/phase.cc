@@ -6,8 +6,9 @@ namespace vigil::quorum {
 namespace {
 
 constexpr std::array<std::string_view, 8> kPhaseNames = {
-    "UnrecoverableError",     "WaitingForBootInstruction", "GenesisBooted",
-    "WaitingForQuorumShards", "QuorumKeyProvisioned",      "WaitingForForwardedKey",
+    "UnrecoverableError",      "WaitingForBootInstruction",
+    "GenesisBooted",           "WaitingForQuorumShards",
+    "QuorumKeyProvisioned",    "WaitingForForwardedKey",
     "WaitingForReshardShares", "ReshardBooted",
 };
 

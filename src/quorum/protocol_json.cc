@@ -7,11 +7,11 @@
 #include "encoding/strict_json.h"
 #include "quorum/frame.h"
 #include "quorum/genesis_json.h"
-#include "quorum/reshard_json.h"
 #include "quorum/json_fields.h"
 #include "quorum/manifest_json.h"
 #include "quorum/protocol_codec.h"
 #include "quorum/qos_json.h"
+#include "quorum/reshard_json.h"
 
 namespace vigil::quorum {
 namespace {
@@ -115,7 +115,8 @@ Result<json> VigilFields(const ProtocolMsg& msg) {
       if (!msg.nsm) return Error::BadInput("the message lacks its nsm_response");
       json out{{"nsm_response", NsmJson(*msg.nsm)}};
       if (msg.kind == MessageKind::kReshardOutputResponse) {
-        if (msg.reshard_output.empty()) return Error::BadInput("a ReshardOutputResponse lacks its output");
+        if (msg.reshard_output.empty())
+          return Error::BadInput("a ReshardOutputResponse lacks its output");
         out["reshard_output"] = HexEncode(msg.reshard_output);
       }
       return out;
@@ -383,9 +384,9 @@ Status ReadVigilFields(const json& v, const std::string& p, ProtocolMsg& msg) {
     }
     case MessageKind::kBootReshardRequest: {
       VIGIL_RETURN_IF_ERROR(CheckKeys(v, p, {"reshard_envelope"}));
-      VIGIL_ASSIGN_OR_RETURN(msg.reshard_envelope,
-                             ReadReshardEnvelopeJsonValue(v["reshard_envelope"],
-                                                          p + ".reshard_envelope"));
+      VIGIL_ASSIGN_OR_RETURN(
+          msg.reshard_envelope,
+          ReadReshardEnvelopeJsonValue(v["reshard_envelope"], p + ".reshard_envelope"));
       return OkStatus();
     }
     case MessageKind::kBootReshardResponse: {
@@ -396,8 +397,9 @@ Status ReadVigilFields(const json& v, const std::string& p, ProtocolMsg& msg) {
     case MessageKind::kReshardOutputResponse: {
       VIGIL_RETURN_IF_ERROR(CheckKeys(v, p, {"nsm_response", "reshard_output"}));
       VIGIL_ASSIGN_OR_RETURN(msg.nsm, ReadNsm(v["nsm_response"], p + ".nsm_response"));
-      VIGIL_ASSIGN_OR_RETURN(msg.reshard_output, HexField(v["reshard_output"], p + ".reshard_output",
-                                                          kMaxReshardOutputBytes));
+      VIGIL_ASSIGN_OR_RETURN(
+          msg.reshard_output,
+          HexField(v["reshard_output"], p + ".reshard_output", kMaxReshardOutputBytes));
       if (msg.reshard_output.empty()) return BadAt(p + ".reshard_output", "must not be empty");
       return OkStatus();
     }

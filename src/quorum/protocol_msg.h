@@ -87,7 +87,7 @@ struct ProtocolMsg {
   std::optional<GenesisOutput> genesis_output;  // BootGenesisResponse
   Bytes nonce;                                  // LiveAttestationDocWithNonceRequest
   std::optional<ReshardEnvelope> reshard_envelope;  // BootReshardRequest
-  Bytes reshard_output;                         // ReshardOutputResponse: the Borsh ReshardOutput
+  Bytes reshard_output;  // ReshardOutputResponse: the Borsh ReshardOutput
   bool operator==(const ProtocolMsg&) const = default;
 };
 

@@ -20,10 +20,9 @@ Result<crypto::Sha256Digest> ReshardHash(const ReshardManifest& reshard) {
 Status CheckReshardManifest(const ReshardManifest& reshard) {
   const MemberSet& next = reshard.new_share_set;
   if (next.threshold < crypto::shamir::kMinThreshold || next.threshold > next.members.size()) {
-    return Error::BadInput("QosCrypto: the new share set's threshold of " +
-                           std::to_string(next.threshold) + " for " +
-                           std::to_string(next.members.size()) +
-                           " members; Shamir needs 2 <= threshold <= members");
+    return Error::BadInput(
+        "QosCrypto: the new share set's threshold of " + std::to_string(next.threshold) + " for " +
+        std::to_string(next.members.size()) + " members; Shamir needs 2 <= threshold <= members");
   }
   VIGIL_RETURN_IF_ERROR(CheckUniqueMembers(next));
   if (!crypto::qos::P256Public::FromBytes(reshard.manifest.name_space.quorum_key).ok()) {

@@ -36,9 +36,9 @@ struct ReshardEnvelope {
 // What the enclave answers once the key is resharded. Borsh: reshard_hash [u8;32],
 // quorum_key Vec<u8>, threshold u32, member_outputs Vec<GenesisMemberOutput> (as genesis).
 struct ReshardOutput {
-  crypto::Sha256Digest reshard_hash{};  // the approved reshard manifest this answers
-  Bytes quorum_key;                     // the namespace's quorum key, unchanged
-  std::uint32_t threshold = 0;          // the new share set's
+  crypto::Sha256Digest reshard_hash{};              // the approved reshard manifest this answers
+  Bytes quorum_key;                                 // the namespace's quorum key, unchanged
+  std::uint32_t threshold = 0;                      // the new share set's
   std::vector<GenesisMemberOutput> member_outputs;  // in the new set's member order
   bool operator==(const ReshardOutput&) const = default;
 };

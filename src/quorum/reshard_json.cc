@@ -44,7 +44,8 @@ Result<json> Parse(std::string_view text, std::string_view what) {
 
 json ReshardEnvelopeJsonValue(const ReshardEnvelope& envelope) {
   json approvals = json::array();
-  for (const Approval& a : envelope.manifest_set_approvals) approvals.push_back(ApprovalJsonValue(a));
+  for (const Approval& a : envelope.manifest_set_approvals)
+    approvals.push_back(ApprovalJsonValue(a));
   return json{{"reshardManifest", ReshardManifestJsonValue(envelope.reshard)},
               {"manifestSetApprovals", std::move(approvals)}};
 }

@@ -30,7 +30,8 @@ ReshardManifest GoldenReshard() {
 
 TEST(ReshardTest, TheHashCoversTheManifestAndTheNewSetAndRoundTrips) {
   const ReshardManifest reshard = GoldenReshard();
-  ASSERT_TRUE(CheckReshardManifest(reshard).ok()) << CheckReshardManifest(reshard).error().message();
+  ASSERT_TRUE(CheckReshardManifest(reshard).ok())
+      << CheckReshardManifest(reshard).error().message();
   const std::string json = ReshardManifestJson(reshard).value();
   EXPECT_EQ(json.rfind(R"({"manifest":{)", 0), 0u) << json.substr(0, 40);
   EXPECT_NE(json.find(R"("version":"vigil-reshard-v1")"), std::string::npos);
