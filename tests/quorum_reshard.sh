@@ -34,9 +34,9 @@ status_is() {  # NAME PHASE
   expect_exit 0 "$1: enclave-status" -- "$VIGIL" quorum enclave-status --usock "$WORK/$1.sock"
   if grep -qx "$2" "$WORK/stdout"; then pass "$1 is $2"; else fail "$1: $(cat "$WORK/stdout")"; fi
 }
-# send_share ENCLAVE ALIAS SHARE SECRET DOC (--manifest-envelope-path F | --reshard-envelope-path F)
+# send_share ENCLAVE ALIAS SHARE SECRET DOC (--manifest-envelope-path F | --reshard-envelope-path F) [--nonce HEX]
 send_share() {
-  "$VIGIL" quorum proxy-re-encrypt-share --share-path "$3" --secret-path "$4" --attestation-doc-path "$5" "$6" "$7" \
+  "$VIGIL" quorum proxy-re-encrypt-share --share-path "$3" --secret-path "$4" --attestation-doc-path "$5" "${@:6}" \
     --alias "$2" --approval-path "$WORK/$1.$2.approval" --eph-wrapped-share-path "$WORK/$1.$2.wrapped" --trust-mock --yes >/dev/null &&
   "$VIGIL" quorum post-share --usock "$WORK/$1.sock" --eph-wrapped-share-path "$WORK/$1.$2.wrapped" --approval-path "$WORK/$1.$2.approval" > "$WORK/stdout" 2> "$WORK/stderr"
 }
@@ -93,7 +93,11 @@ expect_stderr "CouldNotVerifyApproval" "in QuorumOS's words"
 status_is re WaitingForReshardShares
 expect_exit 0 "user1 sends its share" -- send_share re user1 "$E2E/user1.share" "$WORK/keys/user1.secret" "$WORK/re.doc" --reshard-envelope-path "$WORK/reshard.envelope.json"
 expect_stdout "waits for more shares" "one of two"
-expect_exit 0 "user2 sends its share" -- send_share re user2 "$E2E/user2.share" "$WORK/keys/user2.secret" "$WORK/re.doc" --reshard-envelope-path "$WORK/reshard.envelope.json"
+# user2 asks for a fresh document with its own nonce and requires it.
+expect_exit 0 "a nonce-bound document from the resharding enclave (no envelope to write)" -- "$VIGIL" quorum get-attestation-doc --usock "$WORK/re.sock" --attestation-doc-path "$WORK/re.nonce.doc" --nonce 5eed5eed
+expect_exit 1 "a share holder requiring another nonce refuses it" -- "$VIGIL" quorum proxy-re-encrypt-share --share-path "$E2E/user2.share" --secret-path "$WORK/keys/user2.secret" --attestation-doc-path "$WORK/re.nonce.doc" --reshard-envelope-path "$WORK/reshard.envelope.json" --alias user2 --approval-path "$WORK/x.approval" --eph-wrapped-share-path "$WORK/x.wrapped" --trust-mock --yes --nonce 5eed
+expect_stderr "nonce" "it names the nonce"
+expect_exit 0 "user2 sends its share, checked against its nonce" -- send_share re user2 "$E2E/user2.share" "$WORK/keys/user2.secret" "$WORK/re.nonce.doc" --reshard-envelope-path "$WORK/reshard.envelope.json" --nonce 5eed5eed
 expect_stdout "the quorum key is reconstructed" "two of two"
 status_is re ReshardBooted
 setsid "$BIN/vigil-host" --usock "$WORK/re.sock" --host-port 0 > "$WORK/host.port" 2> "$WORK/host.log" &

@@ -101,8 +101,11 @@ Status RunGetAttestationDoc(const AttestationDocArgs& args) {
     VIGIL_ASSIGN_OR_RETURN(request.nonce, NonceArgument(args.nonce));
   }
   VIGIL_ASSIGN_OR_RETURN(ProtocolMsg answer, Exchange(args.enclave, request));
-  if (!answer.nsm || !answer.envelope) {
-    return Error::Failed("the enclave's answer lacks the document or the envelope");
+  if (!answer.nsm) return Error::Failed("the enclave's answer lacks the document");
+  if (!args.envelope_out.empty() && !answer.envelope) {
+    return Error::Failed(
+        "the enclave shows no manifest envelope (a resharding enclave has none): leave out "
+        "--manifest-envelope-path; nothing written");
   }
   if (!request.nonce.empty()) {
     // The document must be this request's: its payload carries the nonce sent.
@@ -114,9 +117,19 @@ Status RunGetAttestationDoc(const AttestationDocArgs& args) {
       return Error::Failed("nonce: the document does not carry the nonce sent; nothing written");
     }
   }
+  if (args.envelope_out.empty()) {
+    VIGIL_RETURN_IF_ERROR(CreateFileAtomic(args.doc_out, answer.nsm->data, 0644));
+    std::printf("attestation document: %s\n", args.doc_out.c_str());
+    return OkStatus();
+  }
   VIGIL_ASSIGN_OR_RETURN(std::string envelope, quorum::EnvelopeJson(*answer.envelope));
   VIGIL_RETURN_IF_ERROR(CreateFileAtomic(args.doc_out, answer.nsm->data, 0644));
-  VIGIL_RETURN_IF_ERROR(CreateFileAtomic(args.envelope_out, AsBytes(envelope), 0644));
+  Status written = CreateFileAtomic(args.envelope_out, AsBytes(envelope), 0644);
+  if (!written.ok()) {
+    std::error_code ignored;
+    std::filesystem::remove(args.doc_out, ignored);
+    return written;
+  }
   std::printf("attestation document: %s\nmanifest envelope: %s\n", args.doc_out.c_str(),
               args.envelope_out.c_str());
   return OkStatus();
@@ -281,8 +294,8 @@ void AddQuorumEnclaveCommands(CLI::App& q, int* exit_code) {
       exit_code, RunGetAttestationDoc);
   AddEnclaveAddressOptions(g, get->enclave);
   g->add_option("--attestation-doc-path", get->doc_out, "Where the document goes")->required();
-  g->add_option("--manifest-envelope-path", get->envelope_out, "Where the envelope goes")
-      ->required();
+  g->add_option("--manifest-envelope-path", get->envelope_out,
+                "Where the envelope goes (a resharding enclave has none: leave it out)");
   g->add_option("--nonce", get->nonce,
                 "HEX: ask for a document carrying this nonce (Vigil's request, variant 24) and "
                 "check it does");
