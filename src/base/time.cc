@@ -43,7 +43,47 @@ std::pair<std::int64_t, std::int64_t> SplitMicros(std::chrono::system_clock::tim
   return {seconds, rest};
 }
 
+// Days since 1970-01-01 of a civil date: H. Hinnant's days_from_civil.
+std::int64_t DaysFromCivil(std::int64_t year, unsigned month, unsigned day) {
+  year -= month <= 2 ? 1 : 0;
+  const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const std::int64_t yoe = year - era * 400;
+  const std::int64_t mp = month > 2 ? month - 3 : month + 9;
+  const std::int64_t doy = (153 * mp + 2) / 5 + day - 1;
+  const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+// The digits at text[at, at + count) as a number, or nullopt.
+std::optional<unsigned> Digits(std::string_view text, std::size_t at, std::size_t count) {
+  unsigned value = 0;
+  for (std::size_t i = at; i < at + count; ++i) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    value = value * 10 + static_cast<unsigned>(text[i] - '0');
+  }
+  return value;
+}
+
 }  // namespace
+
+std::optional<std::int64_t> ParseRfc3339UtcSeconds(std::string_view text) {
+  if (text.size() != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' ||
+      text[13] != ':' || text[16] != ':' || text[19] != 'Z') {
+    return std::nullopt;
+  }
+  const auto year = Digits(text, 0, 4), month = Digits(text, 5, 2), day = Digits(text, 8, 2);
+  const auto hour = Digits(text, 11, 2), minute = Digits(text, 14, 2),
+             second = Digits(text, 17, 2);
+  if (!year || !month || !day || !hour || !minute || !second) return std::nullopt;
+  if (*month < 1 || *month > 12 || *day < 1 || *hour > 23 || *minute > 59 || *second > 59) {
+    return std::nullopt;
+  }
+  const std::int64_t days = DaysFromCivil(*year, *month, *day);
+  // A day past the month's end (Feb 30) comes back as another date.
+  const UtcDateTime check = UtcFromUnixSeconds(days * kSecondsPerDay);
+  if (check.day != *day || check.month != *month) return std::nullopt;
+  return days * kSecondsPerDay + *hour * 3600 + *minute * 60 + *second;
+}
 
 // Days to a civil date is H. Hinnant's civil_from_days.
 UtcDateTime UtcFromUnixSeconds(std::int64_t unix_seconds) {

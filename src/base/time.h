@@ -5,7 +5,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace vigil {
 
@@ -33,6 +35,10 @@ std::string FormatRfc3339Utc(std::chrono::system_clock::time_point when, SubSeco
 // DateTime<Utc>::to_rfc3339 writes it: "2023-11-14T22:13:20+00:00". Years outside 0000-9999
 // are written with a sign and at least four digits ("+10000", "-0001"), as chrono does.
 std::string FormatRfc3339Offset(std::int64_t unix_seconds);
+
+// Whole seconds since the epoch for exactly "YYYY-MM-DDTHH:MM:SSZ" (years 0000-9999, a real
+// calendar date, no leap second, no fraction, no offset but Z); nullopt for anything else.
+std::optional<std::int64_t> ParseRfc3339UtcSeconds(std::string_view text);
 
 // The compact (basic) ISO 8601 form, whole seconds: "20231114T221320Z".
 std::string FormatCompactUtc(std::chrono::system_clock::time_point when);

@@ -70,5 +70,21 @@ TEST(FormatCompactUtc, BasicForm) {
   EXPECT_EQ(FormatCompactUtc(At(0)), "19700101T000000Z");
 }
 
+TEST(ParseRfc3339UtcSeconds, ExactFormOnly) {
+  EXPECT_EQ(ParseRfc3339UtcSeconds("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(ParseRfc3339UtcSeconds("2023-11-14T22:13:20Z"), 1700000000);
+  EXPECT_EQ(ParseRfc3339UtcSeconds("2024-02-29T00:00:00Z"), 1709164800);
+  EXPECT_EQ(ParseRfc3339UtcSeconds("1969-12-31T23:59:59Z"), -1);
+  for (std::int64_t t : {0ll, 951782400ll, 4102444799ll, 1700000000ll}) {
+    EXPECT_EQ(ParseRfc3339UtcSeconds(FormatRfc3339Utc(At(t), SubSecond::kNone)), t);
+  }
+  for (const char* bad :
+       {"2023-02-29T00:00:00Z", "2023-13-01T00:00:00Z", "2023-11-14T24:00:00Z",
+        "2023-11-14T22:13:60Z", "2023-11-14T22:13:20+00:00", "2023-11-14T22:13:20.1Z",
+        "2023-11-14 22:13:20Z", "2023-11-14T22:13:20z", "+2023-11-14T22:13:2Z", ""}) {
+    EXPECT_FALSE(ParseRfc3339UtcSeconds(bad).has_value()) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace vigil

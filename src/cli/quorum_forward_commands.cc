@@ -15,7 +15,7 @@
 #include "cli/enclave_client.h"
 #include "cli/qos_files.h"
 #include "encoding/strict_json.h"
-#include "quorum/json_fields.h"
+#include "encoding/json_fields.h"
 #include "quorum/manifest_attestation.h"
 
 namespace vigil::cli {
@@ -65,8 +65,8 @@ Result<ProtocolMsg> InjectRequest(const std::string& path) {
   VIGIL_ASSIGN_OR_RETURN(Bytes text, ReadFile(path, kMaxKeyFileBytes));
   VIGIL_ASSIGN_OR_RETURN(nlohmann::json value, encoding::ParseStrictJson(AsText(text), path, 4));
   ProtocolMsg request = quorum::Request(MessageKind::kInjectKeyRequest);
-  using quorum::json_fields::HexField;
-  Status keys = quorum::json_fields::CheckKeys(value, "$", {"encrypted_quorum_key", "signature"});
+  using encoding::json_fields::HexField;
+  Status keys = encoding::json_fields::CheckKeys(value, "$", {"encrypted_quorum_key", "signature"});
   if (!keys.ok()) return keys.error().WithContext(path);
   Result<Bytes> key = HexField(value["encrypted_quorum_key"], "$.encrypted_quorum_key", 4096);
   Result<Bytes> signature = HexField(value["signature"], "$.signature", 4096);

@@ -3,15 +3,15 @@
 #include <algorithm>
 
 #include "base/hex.h"
-#include "quorum/json_fields.h"
+#include "encoding/json_fields.h"
 #include "quorum/manifest_json.h"
 
 namespace vigil::quorum {
 namespace {
 
-using json_fields::BadAt;
-using json_fields::CheckKeys;
-using json_fields::HexField;
+using encoding::json_fields::BadAt;
+using encoding::json_fields::CheckKeys;
+using encoding::json_fields::HexField;
 using nlohmann::json;
 
 constexpr std::size_t kMaxBlob = 64 * 1024;

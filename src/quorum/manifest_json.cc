@@ -11,20 +11,20 @@
 #include "base/hex.h"
 #include "base/strict_number.h"
 #include "encoding/strict_json.h"
-#include "quorum/json_fields.h"
+#include "encoding/json_fields.h"
 #include "quorum/qos_json.h"
 
 namespace vigil::quorum {
 namespace {
 
-using json_fields::BadAt;
-using json_fields::CheckKeys;
-using json_fields::Flag;
-using json_fields::HexField;
-using json_fields::Keys;
-using json_fields::Strings;
-using json_fields::Text;
-using json_fields::Unsigned;
+using encoding::json_fields::BadAt;
+using encoding::json_fields::CheckKeys;
+using encoding::json_fields::Flag;
+using encoding::json_fields::HexField;
+using encoding::json_fields::Keys;
+using encoding::json_fields::Strings;
+using encoding::json_fields::Text;
+using encoding::json_fields::Unsigned;
 using nlohmann::json;
 
 // V2's environment as a whole (env.rs): names plus values, at most 512 KiB.

@@ -7,7 +7,7 @@
 #include "encoding/strict_json.h"
 #include "quorum/frame.h"
 #include "quorum/genesis_json.h"
-#include "quorum/json_fields.h"
+#include "encoding/json_fields.h"
 #include "quorum/manifest_json.h"
 #include "quorum/protocol_codec.h"
 #include "quorum/qos_json.h"
@@ -16,12 +16,12 @@
 namespace vigil::quorum {
 namespace {
 
-using json_fields::BadAt;
-using json_fields::CheckKeys;
-using json_fields::Flag;
-using json_fields::HexField;
-using json_fields::Text;
-using json_fields::Unsigned;
+using encoding::json_fields::BadAt;
+using encoding::json_fields::CheckKeys;
+using encoding::json_fields::Flag;
+using encoding::json_fields::HexField;
+using encoding::json_fields::Text;
+using encoding::json_fields::Unsigned;
 using nlohmann::json;
 using Shape = ProtocolErrorShape;
 

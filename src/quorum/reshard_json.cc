@@ -1,15 +1,15 @@
 #include "quorum/reshard_json.h"
 
 #include "encoding/strict_json.h"
-#include "quorum/json_fields.h"
+#include "encoding/json_fields.h"
 #include "quorum/manifest_json.h"
 #include "quorum/qos_json.h"
 
 namespace vigil::quorum {
 namespace {
 
-using json_fields::BadAt;
-using json_fields::CheckKeys;
+using encoding::json_fields::BadAt;
+using encoding::json_fields::CheckKeys;
 using nlohmann::json;
 
 json ReshardManifestJsonValue(const ReshardManifest& reshard) {

@@ -1,11 +1,11 @@
-#include "quorum/json_fields.h"
+#include "encoding/json_fields.h"
 
 #include <algorithm>
 
 #include "base/hex.h"
 #include "base/strict_number.h"
 
-namespace vigil::quorum::json_fields {
+namespace vigil::encoding::json_fields {
 
 Error BadAt(const std::string& path, const std::string& problem) {
   return Error::BadInput("JSON at " + path + ": " + problem);
@@ -26,14 +26,13 @@ Status CheckKeys(const nlohmann::json& value, const std::string& path, Keys requ
   return OkStatus();
 }
 
-// An integer as a JSON number or a decimal string (QuorumOS writes both), within `max`.
 Result<std::uint64_t> Unsigned(const nlohmann::json& value, const std::string& path,
-                               std::uint64_t max) {
+                               std::uint64_t max, bool numbers_only) {
   if (value.is_number_unsigned()) {
     if (value.get<std::uint64_t>() > max) return BadAt(path, "is over " + std::to_string(max));
     return value.get<std::uint64_t>();
   }
-  if (value.is_string()) {
+  if (value.is_string() && !numbers_only) {
     auto scanned =
         ScanUnsigned(value.get_ref<const std::string&>(), 0, max, LeadingZeros::kRefused);
     if (scanned.ok()) return scanned.value;
@@ -74,4 +73,4 @@ Result<std::vector<std::string>> Strings(const nlohmann::json& value, const std:
   return out;
 }
 
-}  // namespace vigil::quorum::json_fields
+}  // namespace vigil::encoding::json_fields

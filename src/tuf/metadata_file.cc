@@ -1,0 +1,112 @@
+// Metadata files: {"signatures":[...],"signed":...}, read strictly and written canonically.
+#include <set>
+
+#include "base/hex.h"
+#include "crypto/ed25519.h"
+#include "encoding/json_fields.h"
+#include "encoding/strict_json.h"
+#include "tuf/canonical_json.h"
+#include "tuf/metadata.h"
+#include "tuf/metadata_json.h"
+
+namespace vigil::tuf {
+namespace {
+
+using encoding::json_fields::BadAt;
+using encoding::json_fields::CheckKeys;
+using encoding::json_fields::HexField;
+using encoding::json_fields::Text;
+using nlohmann::json;
+
+struct Parsed {
+  json signed_value;
+  std::string signed_bytes;
+  std::vector<Signature> signatures;
+};
+
+Result<Parsed> Parse(std::string_view text) {
+  if (text.size() > kMaxMetadataBytes) {
+    return Error::BadInput("TUF metadata over " + std::to_string(kMaxMetadataBytes) + " bytes");
+  }
+  VIGIL_ASSIGN_OR_RETURN(json value, encoding::ParseStrictJson(text, "TUF metadata", 16));
+  VIGIL_RETURN_IF_ERROR(CheckKeys(value, "$", {"signatures", "signed"}));
+  Parsed parsed;
+  const json& signatures = value["signatures"];
+  if (!signatures.is_array() || signatures.size() > kMaxKeys) {
+    return BadAt("$.signatures", "must be an array of at most 256 signatures");
+  }
+  std::set<std::string> keyids;
+  for (std::size_t i = 0; i < signatures.size(); ++i) {
+    const std::string path = "$.signatures[" + std::to_string(i) + "]";
+    VIGIL_RETURN_IF_ERROR(CheckKeys(signatures[i], path, {"keyid", "sig"}));
+    Signature signature;
+    VIGIL_ASSIGN_OR_RETURN(signature.keyid, Text(signatures[i]["keyid"], path + ".keyid", 64));
+    VIGIL_ASSIGN_OR_RETURN(signature.sig, HexField(signatures[i]["sig"], path + ".sig", 64));
+    if (!keyids.insert(signature.keyid).second) {
+      return BadAt(path + ".keyid", "signs twice");
+    }
+    parsed.signatures.push_back(std::move(signature));
+  }
+  Result<std::string> canonical = CanonicalJson(value["signed"]);
+  if (!canonical.ok()) return BadAt("$.signed", canonical.error().message());
+  parsed.signed_bytes = std::move(*canonical);
+  parsed.signed_value = std::move(value["signed"]);
+  return parsed;
+}
+
+template <typename Role, typename Reader>
+Result<SignedFile<Role>> ReadAs(std::string_view text, Reader read) {
+  VIGIL_ASSIGN_OR_RETURN(Parsed parsed, Parse(text));
+  VIGIL_ASSIGN_OR_RETURN(Role role, read(parsed.signed_value));
+  return SignedFile<Role>{.role = std::move(role),
+                          .signed_bytes = std::move(parsed.signed_bytes),
+                          .signatures = std::move(parsed.signatures)};
+}
+
+Result<std::string> Write(const json& signed_value, const std::vector<const SigningKey*>& keys) {
+  VIGIL_ASSIGN_OR_RETURN(std::string signed_bytes, CanonicalJson(signed_value));
+  std::map<std::string, Bytes> signatures;  // keyid order
+  for (const SigningKey* key : keys) {
+    VIGIL_ASSIGN_OR_RETURN(crypto::Ed25519Signature sig,
+                           crypto::Ed25519Sign(key->seed, AsBytes(signed_bytes)));
+    signatures[key->keyid] = Bytes(sig.begin(), sig.end());
+  }
+  json file{{"signatures", json::array()}, {"signed", signed_value}};
+  for (const auto& [keyid, sig] : signatures) {
+    file["signatures"].push_back(json{{"keyid", keyid}, {"sig", HexEncode(sig)}});
+  }
+  return CanonicalJson(file);
+}
+
+}  // namespace
+
+Result<SignedFile<Root>> ReadRoot(std::string_view text) {
+  return ReadAs<Root>(text, ReadRootJson);
+}
+Result<SignedFile<Targets>> ReadTargets(std::string_view text) {
+  return ReadAs<Targets>(text, ReadTargetsJson);
+}
+Result<SignedFile<Snapshot>> ReadSnapshot(std::string_view text) {
+  return ReadAs<Snapshot>(text, ReadSnapshotJson);
+}
+Result<SignedFile<Timestamp>> ReadTimestamp(std::string_view text) {
+  return ReadAs<Timestamp>(text, ReadTimestampJson);
+}
+
+Result<std::string> WriteRoot(const Root& root, const std::vector<const SigningKey*>& keys) {
+  return Write(RootJson(root), keys);
+}
+Result<std::string> WriteTargets(const Targets& targets,
+                                 const std::vector<const SigningKey*>& keys) {
+  return Write(TargetsJson(targets), keys);
+}
+Result<std::string> WriteSnapshot(const Snapshot& snapshot,
+                                  const std::vector<const SigningKey*>& keys) {
+  return Write(SnapshotJson(snapshot), keys);
+}
+Result<std::string> WriteTimestamp(const Timestamp& timestamp,
+                                   const std::vector<const SigningKey*>& keys) {
+  return Write(TimestampJson(timestamp), keys);
+}
+
+}  // namespace vigil::tuf
