@@ -1,0 +1,197 @@
+#include "tuf/repository.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+
+#include "base/file.h"
+#include "base/hex.h"
+#include "base/unique_fd.h"
+#include "crypto/hash.h"
+
+namespace vigil::tuf {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::uint64_t kMaxTargetBytes = 4ull << 30;
+
+fs::path MetadataPath(const fs::path& dir, std::uint64_t version, const std::string& role) {
+  return dir / "metadata" / (std::to_string(version) + "." + role + ".json");
+}
+
+Status WriteNew(const fs::path& path, const std::string& text) {
+  return CreateFileAtomic(path, AsBytes(text), 0644);
+}
+
+Result<std::string> ReadText(const fs::path& path) {
+  VIGIL_ASSIGN_OR_RETURN(Bytes bytes, ReadFile(path, kMaxMetadataBytes));
+  return std::string(AsText(bytes));
+}
+
+// One writer at a time: an exclusive lock on DIR/.lock for the call.
+Result<UniqueFd> Lock(const fs::path& dir) {
+  UniqueFd fd(::open((dir / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (fd.get() < 0 || ::flock(fd.get(), LOCK_EX) != 0) {
+    return Error::Failed("cannot lock " + (dir / ".lock").string());
+  }
+  return fd;
+}
+
+// The repository as its timestamp names it.
+struct State {
+  Timestamp timestamp;
+  Snapshot snapshot;
+};
+
+Result<State> LoadState(const fs::path& dir) {
+  State state;
+  VIGIL_ASSIGN_OR_RETURN(std::string text, ReadText(dir / "metadata" / "timestamp.json"));
+  VIGIL_ASSIGN_OR_RETURN(SignedFile<Timestamp> timestamp, ReadTimestamp(text));
+  state.timestamp = std::move(timestamp.role);
+  VIGIL_ASSIGN_OR_RETURN(text, ReadText(MetadataPath(dir, state.timestamp.snapshot.version,
+                                                     "snapshot")));
+  VIGIL_ASSIGN_OR_RETURN(SignedFile<Snapshot> snapshot, ReadSnapshot(text));
+  state.snapshot = std::move(snapshot.role);
+  return state;
+}
+
+// New snapshot (with `changed` roles' versions) and timestamp, timestamp.json last.
+Status Publish(const fs::path& dir, State state, const std::map<std::string, std::uint64_t>& changed,
+               const SigningKey& snapshot_key, const SigningKey& timestamp_key,
+               const Expiry& expiry) {
+  for (const auto& [role, version] : changed) state.snapshot.meta[role + ".json"].version = version;
+  state.snapshot.version += 1;
+  state.snapshot.expires = expiry.now + expiry.snapshot;
+  VIGIL_ASSIGN_OR_RETURN(std::string snapshot, WriteSnapshot(state.snapshot, {&snapshot_key}));
+  VIGIL_RETURN_IF_ERROR(WriteNew(MetadataPath(dir, state.snapshot.version, "snapshot"), snapshot));
+  const crypto::Sha256Digest hash = crypto::Sha256(AsBytes(snapshot));
+  state.timestamp.version += 1;
+  state.timestamp.expires = expiry.now + expiry.timestamp;
+  state.timestamp.snapshot = MetaFile{.version = state.snapshot.version,
+                                      .length = snapshot.size(),
+                                      .hashes = {{"sha256", Bytes(hash.begin(), hash.end())}}};
+  VIGIL_ASSIGN_OR_RETURN(std::string timestamp, WriteTimestamp(state.timestamp, {&timestamp_key}));
+  return WriteFileAtomic(dir / "metadata" / "timestamp.json", AsBytes(timestamp));
+}
+
+Root MakeRoot(const RepositoryRoles& roles, const Expiry& expiry) {
+  Root root{.version = 1, .expires = expiry.now + expiry.root, .consistent_snapshot = true,
+            .keys = {}, .roles = {}};
+  for (const char* name : {"root", "targets", "snapshot", "timestamp"}) {
+    RoleKeys role;
+    for (const Key& key : roles.keys.at(name)) {
+      root.keys[KeyId(key)] = key;
+      role.keyids.push_back(KeyId(key));
+    }
+    auto threshold = roles.thresholds.find(name);
+    role.threshold = threshold == roles.thresholds.end() ? 1 : threshold->second;
+    root.roles[name] = std::move(role);
+  }
+  return root;
+}
+
+Targets MakeTargets(const RepositoryRoles& roles, const Expiry& expiry) {
+  Delegations delegations;
+  for (const char* name : {kTestingRole, kCurrentRole}) {
+    DelegatedRole role{.name = name, .keys = {}, .paths = {std::string(name) + "/*/*/*"},
+                       .terminating = true};
+    for (const Key& key : roles.keys.at(name)) {
+      delegations.keys[KeyId(key)] = key;
+      role.keys.keyids.push_back(KeyId(key));
+    }
+    auto threshold = roles.thresholds.find(name);
+    role.keys.threshold = threshold == roles.thresholds.end() ? 1 : threshold->second;
+    delegations.roles.push_back(std::move(role));
+  }
+  return Targets{.version = 1, .expires = expiry.now + expiry.targets, .targets = {},
+                 .delegations = std::move(delegations)};
+}
+
+}  // namespace
+
+Status InitRepository(const fs::path& dir, const RepositoryRoles& roles,
+                      const InitSigners& signers, const Expiry& expiry) {
+  for (const char* name : {"root", "targets", "snapshot", "timestamp", kTestingRole, kCurrentRole}) {
+    if (!roles.keys.contains(name) || roles.keys.at(name).empty()) {
+      return Error::BadInput(std::string("the ") + name + " role has no key");
+    }
+  }
+  std::error_code ec;
+  if (fs::exists(dir / "metadata", ec)) {
+    return Error::BadInput(dir.string() + " already holds a repository (metadata/)");
+  }
+  fs::create_directories(dir / "metadata", ec);
+  fs::create_directories(dir / "targets", ec);
+  if (ec) return Error::Failed("cannot create " + dir.string() + ": " + ec.message());
+  VIGIL_ASSIGN_OR_RETURN(std::string root, WriteRoot(MakeRoot(roles, expiry), signers.root));
+  VIGIL_RETURN_IF_ERROR(WriteNew(MetadataPath(dir, 1, "root"), root));
+  VIGIL_ASSIGN_OR_RETURN(std::string targets,
+                         WriteTargets(MakeTargets(roles, expiry), signers.targets));
+  VIGIL_RETURN_IF_ERROR(WriteNew(MetadataPath(dir, 1, "targets"), targets));
+  State state{.timestamp = {.version = 0, .expires = 0, .snapshot = {}},
+              .snapshot = {.version = 0, .expires = 0, .meta = {}}};
+  const Targets empty{.version = 1, .expires = expiry.now + expiry.delegated, .targets = {},
+                      .delegations = std::nullopt};
+  for (const auto& [name, keys] : {std::pair{kTestingRole, &signers.testing},
+                                   std::pair{kCurrentRole, &signers.current}}) {
+    VIGIL_ASSIGN_OR_RETURN(std::string text, WriteTargets(empty, *keys));
+    VIGIL_RETURN_IF_ERROR(WriteNew(MetadataPath(dir, 1, name), text));
+  }
+  if (signers.snapshot.empty() || signers.timestamp.empty()) {
+    return Error::BadInput("init needs the snapshot and timestamp keys");
+  }
+  return Publish(dir, std::move(state), {{"targets", 1}, {kTestingRole, 1}, {kCurrentRole, 1}},
+                 *signers.snapshot.front(), *signers.timestamp.front(), expiry);
+}
+
+Status AddTargets(const fs::path& dir, const std::string& role,
+                  const std::vector<NewTarget>& targets,
+                  const std::vector<const SigningKey*>& role_keys, const SigningKey& snapshot_key,
+                  const SigningKey& timestamp_key, const Expiry& expiry) {
+  if (role != kTestingRole && role != kCurrentRole) {
+    return Error::BadInput("targets go to testing or current, not " + role);
+  }
+  VIGIL_ASSIGN_OR_RETURN(UniqueFd lock, Lock(dir));
+  VIGIL_ASSIGN_OR_RETURN(State state, LoadState(dir));
+  const std::uint64_t version = state.snapshot.meta[role + ".json"].version;
+  VIGIL_ASSIGN_OR_RETURN(std::string text, ReadText(MetadataPath(dir, version, role)));
+  VIGIL_ASSIGN_OR_RETURN(SignedFile<Targets> current, ReadTargets(text));
+  Targets next = std::move(current.role);
+  for (const NewTarget& target : targets) {
+    if (!PathMatches(role + "/*/*/*", target.path)) {
+      return Error::BadInput(target.path + " is not under " + role + "/NAME/BUILD_ID/FILE");
+    }
+    VIGIL_ASSIGN_OR_RETURN(Bytes bytes, ReadFile(target.file, kMaxTargetBytes));
+    const crypto::Sha256Digest hash = crypto::Sha256(bytes);
+    TargetFile file{.length = bytes.size(), .hashes = {{"sha256", Bytes(hash.begin(), hash.end())}},
+                    .custom = target.custom};
+    auto existing = next.targets.find(target.path);
+    if (existing != next.targets.end() && existing->second.hashes != file.hashes) {
+      return Error::BadInput(target.path + " is already in " + role + " with other bytes");
+    }
+    const fs::path stored = dir / "targets" / fs::path(target.path).parent_path() /
+                            (HexEncode(hash) + "." + fs::path(target.path).filename().string());
+    std::error_code ec;
+    fs::create_directories(stored.parent_path(), ec);
+    if (!fs::exists(stored, ec)) VIGIL_RETURN_IF_ERROR(CreateFileAtomic(stored, bytes, 0644));
+    next.targets[target.path] = std::move(file);
+  }
+  next.version += 1;
+  next.expires = expiry.now + expiry.delegated;
+  VIGIL_ASSIGN_OR_RETURN(std::string role_text, WriteTargets(next, role_keys));
+  VIGIL_RETURN_IF_ERROR(WriteNew(MetadataPath(dir, next.version, role), role_text));
+  return Publish(dir, std::move(state), {{role, next.version}}, snapshot_key, timestamp_key,
+                 expiry);
+}
+
+Status RefreshTimestamp(const fs::path& dir, const SigningKey& timestamp_key,
+                        const Expiry& expiry) {
+  VIGIL_ASSIGN_OR_RETURN(UniqueFd lock, Lock(dir));
+  VIGIL_ASSIGN_OR_RETURN(State state, LoadState(dir));
+  state.timestamp.version += 1;
+  state.timestamp.expires = expiry.now + expiry.timestamp;
+  VIGIL_ASSIGN_OR_RETURN(std::string timestamp, WriteTimestamp(state.timestamp, {&timestamp_key}));
+  return WriteFileAtomic(dir / "metadata" / "timestamp.json", AsBytes(timestamp));
+}
+
+}  // namespace vigil::tuf
