@@ -56,6 +56,8 @@ void AddGenerateManifestCommand(CLI::App& quorum, int* exit_code);
 // `vigil release sign | verify`: maintainers' detached OpenPGP signatures over a release's
 // SHA256SUMS, and M-of-N verification against a pinned keyring.
 void AddReleaseCommands(CLI::App& app, int* exit_code);
+// `vigil repo keygen | init | add | timestamp | fetch`: the channels' TUF repository.
+void AddRepoCommands(CLI::App& app, int* exit_code);
 // `vigil reproduce DIST`: rebuild a release under varied conditions and compare.
 void AddReproduceCommand(CLI::App& app, int* exit_code);
 // `vigil shamir split | reconstruct`: QuorumOS-compatible Shamir shares as hex files.

@@ -29,8 +29,7 @@ Status CheckFresh(std::string_view role, std::int64_t expires, std::int64_t now)
   return OkStatus();
 }
 
-Result<std::string> Required(const Result<std::optional<Bytes>>& fetched,
-                             const std::string& path) {
+Result<std::string> Required(const Result<std::optional<Bytes>>& fetched, const std::string& path) {
   if (!fetched.ok()) return fetched.error().WithContext(path);
   if (!fetched->has_value()) return Error::Failed(path + " is missing from the repository");
   return std::string(AsText(**fetched));
@@ -71,8 +70,8 @@ Status Client::Refresh() {
 
 Status Client::UpdateRoot() {
   VIGIL_ASSIGN_OR_RETURN(SignedFile<Root> trusted, ReadRoot(state_.root));
-  Status self = VerifyThreshold("root", trusted.signed_bytes, trusted.signatures,
-                                trusted.role.keys, trusted.role.roles.at("root"));
+  Status self = VerifyThreshold("root", trusted.signed_bytes, trusted.signatures, trusted.role.keys,
+                                trusted.role.roles.at("root"));
   if (!self.ok()) return self.error().WithContext("the trusted root");
   root_ = std::move(trusted.role);
   const RoleKeys first_timestamp = root_.roles.at("timestamp");
@@ -158,8 +157,7 @@ Status Client::UpdateSnapshot() {
   return OkStatus();
 }
 
-Result<Targets> Client::LoadTargets(const std::string& role,
-                                    const std::map<std::string, Key>& keys,
+Result<Targets> Client::LoadTargets(const std::string& role, const std::map<std::string, Key>& keys,
                                     const RoleKeys& role_keys) {
   auto listed = snapshot_->meta.find(role + ".json");
   if (listed == snapshot_->meta.end()) {
@@ -205,15 +203,37 @@ Result<ResolvedTarget> Client::Find(const std::string& path) {
   return Error::Failed(path + " is not in the repository");
 }
 
+Result<std::vector<ResolvedTarget>> Client::ListRole(const std::string& role) {
+  if (!targets_ || !targets_->delegations) return Error::Failed("no delegations to list");
+  for (const DelegatedRole& delegated : targets_->delegations->roles) {
+    if (delegated.name != role) continue;
+    if (!delegated_.contains(role)) {
+      VIGIL_ASSIGN_OR_RETURN(delegated_[role],
+                             LoadTargets(role, targets_->delegations->keys, delegated.keys));
+    }
+    std::vector<ResolvedTarget> out;
+    for (const auto& entry : delegated_.at(role).targets) {
+      // A listed path outside the delegation's patterns is not the role's to vouch for.
+      const std::string& path = entry.first;
+      const bool allowed =
+          std::any_of(delegated.paths.begin(), delegated.paths.end(),
+                      [&](const std::string& pattern) { return PathMatches(pattern, path); });
+      if (allowed) out.push_back({.path = path, .role = role, .file = entry.second});
+    }
+    return out;
+  }
+  return Error::Failed("the targets role delegates nothing named " + role);
+}
+
 Result<Bytes> Client::Download(const ResolvedTarget& target) {
   const auto sha256 = target.file.hashes.find("sha256");
   if (sha256 == target.file.hashes.end()) return Error::Failed(target.path + " has no sha256");
   const std::filesystem::path path(target.path);
   const std::string stored = "targets/" + path.parent_path().string() + "/" +
                              HexEncode(sha256->second) + "." + path.filename().string();
-  VIGIL_ASSIGN_OR_RETURN(std::string text,
-                         Required(fetch_(stored, static_cast<std::size_t>(target.file.length)),
-                                  stored));
+  VIGIL_ASSIGN_OR_RETURN(
+      std::string text,
+      Required(fetch_(stored, static_cast<std::size_t>(target.file.length)), stored));
   const Bytes bytes(text.begin(), text.end());
   if (bytes.size() != target.file.length) {
     return Error::Failed("length: " + target.path + " is " + std::to_string(bytes.size()) +

@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/bytes.h"
 #include "base/result.h"
@@ -43,6 +44,8 @@ class Client {
   Status Refresh();
   // The target as the first matching delegation lists it (after Refresh).
   Result<ResolvedTarget> Find(const std::string& path);
+  // Every target a delegated role lists (after Refresh), checked as Find checks one.
+  Result<std::vector<ResolvedTarget>> ListRole(const std::string& role);
   // Its bytes, checked against its length and hashes.
   Result<Bytes> Download(const ResolvedTarget& target);
 

@@ -40,8 +40,7 @@ Status VerifyThreshold(std::string_view role_name, const std::string& signed_byt
   }
   if (role.threshold == 0 || counted.size() < role.threshold) {
     return Error::Failed(std::string(role_name) + ": " + std::to_string(counted.size()) +
-                         " valid signatures of the threshold of " +
-                         std::to_string(role.threshold));
+                         " valid signatures of the threshold of " + std::to_string(role.threshold));
   }
   return OkStatus();
 }

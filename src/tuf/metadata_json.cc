@@ -270,9 +270,9 @@ json RootJson(const Root& root) {
 Result<Root> ReadRootJson(const json& v) {
   Root root;
   VIGIL_RETURN_IF_ERROR(ReadCommon(v, "root", root.version, root.expires));
-  VIGIL_RETURN_IF_ERROR(CheckKeys(v, "$.signed",
-                                  {"_type", "spec_version", "version", "expires",
-                                   "consistent_snapshot", "keys", "roles"}));
+  VIGIL_RETURN_IF_ERROR(CheckKeys(
+      v, "$.signed",
+      {"_type", "spec_version", "version", "expires", "consistent_snapshot", "keys", "roles"}));
   VIGIL_ASSIGN_OR_RETURN(root.consistent_snapshot,
                          Flag(v["consistent_snapshot"], "$.signed.consistent_snapshot"));
   VIGIL_ASSIGN_OR_RETURN(root.keys, ReadKeys(v["keys"], "$.signed.keys"));
@@ -348,9 +348,8 @@ json TargetsJson(const Targets& targets) {
 Result<Targets> ReadTargetsJson(const json& v) {
   Targets targets;
   VIGIL_RETURN_IF_ERROR(ReadCommon(v, "targets", targets.version, targets.expires));
-  VIGIL_RETURN_IF_ERROR(CheckKeys(v, "$.signed",
-                                  {"_type", "spec_version", "version", "expires", "targets"},
-                                  {"delegations"}));
+  VIGIL_RETURN_IF_ERROR(CheckKeys(
+      v, "$.signed", {"_type", "spec_version", "version", "expires", "targets"}, {"delegations"}));
   const json& files = v["targets"];
   if (!files.is_object() || files.size() > kMaxTargets) {
     return BadAt("$.signed.targets", "must be an object of target files");

@@ -21,8 +21,8 @@ TEST(CanonicalJsonTest, SortedCompactOnlyQuotesAndBackslashesEscaped) {
 
 TEST(MetadataTest, EveryRoleRoundTripsAndVerifiesAtItsThreshold) {
   const SigningKey a = NewKey(), b = NewKey(), c = NewKey();
-  Root root{.version = 3, .expires = 1893456000, .consistent_snapshot = true, .keys = {},
-            .roles = {}};
+  Root root{
+      .version = 3, .expires = 1893456000, .consistent_snapshot = true, .keys = {}, .roles = {}};
   for (const SigningKey* k : {&a, &b, &c}) root.keys[k->keyid] = k->key;
   for (const char* name : {"root", "targets", "snapshot", "timestamp"}) {
     root.roles[name] = RoleKeys{.keyids = {a.keyid, b.keyid, c.keyid}, .threshold = 2};
@@ -37,8 +37,8 @@ TEST(MetadataTest, EveryRoleRoundTripsAndVerifiesAtItsThreshold) {
           .ok());
   // One key signing is below the threshold; a changed byte verifies with nobody.
   const SignedFile<Root> one = ReadRoot(WriteRoot(root, {&b}).value()).value();
-  Status below = VerifyThreshold("root", one.signed_bytes, one.signatures, root.keys,
-                                 root.roles["root"]);
+  Status below =
+      VerifyThreshold("root", one.signed_bytes, one.signatures, root.keys, root.roles["root"]);
   ASSERT_FALSE(below.ok());
   EXPECT_NE(below.error().message().find("1 valid signatures of the threshold of 2"),
             std::string::npos);
@@ -50,25 +50,28 @@ TEST(MetadataTest, EveryRoleRoundTripsAndVerifiesAtItsThreshold) {
   Targets targets{.version = 2, .expires = 1893456000, .targets = {}, .delegations = {}};
   targets.targets["testing/hello/1/hello.eif"] = {
       .length = 5, .hashes = {{"sha256", Bytes(32, 1)}}, .custom = {{"commit", "abc"}}};
-  targets.delegations = Delegations{
-      .keys = {{a.keyid, a.key}},
-      .roles = {{.name = "testing",
-                 .keys = {.keyids = {a.keyid}, .threshold = 1},
-                 .paths = {"testing/*/*/*"},
-                 .terminating = true}}};
+  targets.delegations = Delegations{.keys = {{a.keyid, a.key}},
+                                    .roles = {{.name = "testing",
+                                               .keys = {.keyids = {a.keyid}, .threshold = 1},
+                                               .paths = {"testing/*/*/*"},
+                                               .terminating = true}}};
   EXPECT_EQ(ReadTargets(WriteTargets(targets, {&b}).value())->role, targets);
   Snapshot snapshot{.version = 7, .expires = 1893456000, .meta = {}};
   snapshot.meta["targets.json"] = {.version = 2, .length = std::nullopt, .hashes = {}};
-  snapshot.meta["testing.json"] = {.version = 4, .length = 10, .hashes = {{"sha256", Bytes(32, 2)}}};
+  snapshot.meta["testing.json"] = {
+      .version = 4, .length = 10, .hashes = {{"sha256", Bytes(32, 2)}}};
   EXPECT_EQ(ReadSnapshot(WriteSnapshot(snapshot, {&b}).value())->role, snapshot);
-  Timestamp timestamp{.version = 9, .expires = 1893456000, .snapshot = {.version = 7, .length = 99,
-                                                                          .hashes = {}}};
+  Timestamp timestamp{
+      .version = 9, .expires = 1893456000, .snapshot = {.version = 7, .length = 99, .hashes = {}}};
   EXPECT_EQ(ReadTimestamp(WriteTimestamp(timestamp, {&b}).value())->role, timestamp);
 }
 
 TEST(MetadataTest, StrictReadersNameWhatTheyRefuse) {
   const SigningKey a = NewKey();
-  Root root{.version = 1, .expires = 0, .consistent_snapshot = true, .keys = {{a.keyid, a.key}},
+  Root root{.version = 1,
+            .expires = 0,
+            .consistent_snapshot = true,
+            .keys = {{a.keyid, a.key}},
             .roles = {}};
   for (const char* name : {"root", "targets", "snapshot", "timestamp"}) {
     root.roles[name] = RoleKeys{.keyids = {a.keyid}, .threshold = 1};

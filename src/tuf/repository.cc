@@ -48,17 +48,17 @@ Result<State> LoadState(const fs::path& dir) {
   VIGIL_ASSIGN_OR_RETURN(std::string text, ReadText(dir / "metadata" / "timestamp.json"));
   VIGIL_ASSIGN_OR_RETURN(SignedFile<Timestamp> timestamp, ReadTimestamp(text));
   state.timestamp = std::move(timestamp.role);
-  VIGIL_ASSIGN_OR_RETURN(text, ReadText(MetadataPath(dir, state.timestamp.snapshot.version,
-                                                     "snapshot")));
+  VIGIL_ASSIGN_OR_RETURN(text,
+                         ReadText(MetadataPath(dir, state.timestamp.snapshot.version, "snapshot")));
   VIGIL_ASSIGN_OR_RETURN(SignedFile<Snapshot> snapshot, ReadSnapshot(text));
   state.snapshot = std::move(snapshot.role);
   return state;
 }
 
 // New snapshot (with `changed` roles' versions) and timestamp, timestamp.json last.
-Status Publish(const fs::path& dir, State state, const std::map<std::string, std::uint64_t>& changed,
-               const SigningKey& snapshot_key, const SigningKey& timestamp_key,
-               const Expiry& expiry) {
+Status Publish(const fs::path& dir, State state,
+               const std::map<std::string, std::uint64_t>& changed, const SigningKey& snapshot_key,
+               const SigningKey& timestamp_key, const Expiry& expiry) {
   for (const auto& [role, version] : changed) state.snapshot.meta[role + ".json"].version = version;
   state.snapshot.version += 1;
   state.snapshot.expires = expiry.now + expiry.snapshot;
@@ -75,8 +75,11 @@ Status Publish(const fs::path& dir, State state, const std::map<std::string, std
 }
 
 Root MakeRoot(const RepositoryRoles& roles, const Expiry& expiry) {
-  Root root{.version = 1, .expires = expiry.now + expiry.root, .consistent_snapshot = true,
-            .keys = {}, .roles = {}};
+  Root root{.version = 1,
+            .expires = expiry.now + expiry.root,
+            .consistent_snapshot = true,
+            .keys = {},
+            .roles = {}};
   for (const char* name : {"root", "targets", "snapshot", "timestamp"}) {
     RoleKeys role;
     for (const Key& key : roles.keys.at(name)) {
@@ -93,8 +96,8 @@ Root MakeRoot(const RepositoryRoles& roles, const Expiry& expiry) {
 Targets MakeTargets(const RepositoryRoles& roles, const Expiry& expiry) {
   Delegations delegations;
   for (const char* name : {kTestingRole, kCurrentRole}) {
-    DelegatedRole role{.name = name, .keys = {}, .paths = {std::string(name) + "/*/*/*"},
-                       .terminating = true};
+    DelegatedRole role{
+        .name = name, .keys = {}, .paths = {std::string(name) + "/*/*/*"}, .terminating = true};
     for (const Key& key : roles.keys.at(name)) {
       delegations.keys[KeyId(key)] = key;
       role.keys.keyids.push_back(KeyId(key));
@@ -103,15 +106,18 @@ Targets MakeTargets(const RepositoryRoles& roles, const Expiry& expiry) {
     role.keys.threshold = threshold == roles.thresholds.end() ? 1 : threshold->second;
     delegations.roles.push_back(std::move(role));
   }
-  return Targets{.version = 1, .expires = expiry.now + expiry.targets, .targets = {},
+  return Targets{.version = 1,
+                 .expires = expiry.now + expiry.targets,
+                 .targets = {},
                  .delegations = std::move(delegations)};
 }
 
 }  // namespace
 
-Status InitRepository(const fs::path& dir, const RepositoryRoles& roles,
-                      const InitSigners& signers, const Expiry& expiry) {
-  for (const char* name : {"root", "targets", "snapshot", "timestamp", kTestingRole, kCurrentRole}) {
+Status InitRepository(const fs::path& dir, const RepositoryRoles& roles, const InitSigners& signers,
+                      const Expiry& expiry) {
+  for (const char* name :
+       {"root", "targets", "snapshot", "timestamp", kTestingRole, kCurrentRole}) {
     if (!roles.keys.contains(name) || roles.keys.at(name).empty()) {
       return Error::BadInput(std::string("the ") + name + " role has no key");
     }
@@ -130,10 +136,12 @@ Status InitRepository(const fs::path& dir, const RepositoryRoles& roles,
   VIGIL_RETURN_IF_ERROR(WriteNew(MetadataPath(dir, 1, "targets"), targets));
   State state{.timestamp = {.version = 0, .expires = 0, .snapshot = {}},
               .snapshot = {.version = 0, .expires = 0, .meta = {}}};
-  const Targets empty{.version = 1, .expires = expiry.now + expiry.delegated, .targets = {},
+  const Targets empty{.version = 1,
+                      .expires = expiry.now + expiry.delegated,
+                      .targets = {},
                       .delegations = std::nullopt};
-  for (const auto& [name, keys] : {std::pair{kTestingRole, &signers.testing},
-                                   std::pair{kCurrentRole, &signers.current}}) {
+  for (const auto& [name, keys] :
+       {std::pair{kTestingRole, &signers.testing}, std::pair{kCurrentRole, &signers.current}}) {
     VIGIL_ASSIGN_OR_RETURN(std::string text, WriteTargets(empty, *keys));
     VIGIL_RETURN_IF_ERROR(WriteNew(MetadataPath(dir, 1, name), text));
   }
@@ -163,7 +171,8 @@ Status AddTargets(const fs::path& dir, const std::string& role,
     }
     VIGIL_ASSIGN_OR_RETURN(Bytes bytes, ReadFile(target.file, kMaxTargetBytes));
     const crypto::Sha256Digest hash = crypto::Sha256(bytes);
-    TargetFile file{.length = bytes.size(), .hashes = {{"sha256", Bytes(hash.begin(), hash.end())}},
+    TargetFile file{.length = bytes.size(),
+                    .hashes = {{"sha256", Bytes(hash.begin(), hash.end())}},
                     .custom = target.custom};
     auto existing = next.targets.find(target.path);
     if (existing != next.targets.end() && existing->second.hashes != file.hashes) {

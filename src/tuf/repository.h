@@ -23,8 +23,8 @@ inline constexpr char kCurrentRole[] = "current";
 
 // Public keys and thresholds of each role at creation.
 struct RepositoryRoles {
-  std::map<std::string, std::vector<Key>> keys;  // root, targets, snapshot, timestamp,
-                                                 // testing, current
+  std::map<std::string, std::vector<Key>> keys;     // root, targets, snapshot, timestamp,
+                                                    // testing, current
   std::map<std::string, std::uint32_t> thresholds;  // default 1
 };
 

@@ -115,11 +115,10 @@ TEST_F(RepositoryTest, RollbackFreezeAndChangedBytesAreRefused) {
 
 TEST_F(RepositoryTest, MetadataSignedByTheWrongKeyIsRefused) {
   // The testing key signs for current: the delegation names another key.
-  ASSERT_TRUE(AddTargets(dir_ / "repo", "current",
-                         {{"current/hello/7/hello.eif", dir_ / "hello.eif", {}}},
-                         {&keys_.at("testing")}, keys_.at("snapshot"), keys_.at("timestamp"),
-                         expiry_)
-                  .ok());
+  ASSERT_TRUE(
+      AddTargets(dir_ / "repo", "current", {{"current/hello/7/hello.eif", dir_ / "hello.eif", {}}},
+                 {&keys_.at("testing")}, keys_.at("snapshot"), keys_.at("timestamp"), expiry_)
+          .ok());
   Client client(FromDir(), {.root = root_text_}, kNow + 60);
   ASSERT_TRUE(client.Refresh().ok());
   Result<ResolvedTarget> found = client.Find("current/hello/7/hello.eif");

@@ -1,0 +1,86 @@
+#!/bin/bash
+# The channels' TUF repository against an independent client: vigil repo writes it (keygen,
+# init, add to testing, promote to current), tuf-js 4 (npm, pinned by tests/tuf-js's
+# package-lock.json) fetches and verifies targets over HTTP, and so does vigil repo fetch;
+# then tampered bytes, expired metadata, a rollback and a wrong root are refused by both.
+. "$(dirname "$0")/lib.sh"
+node_major=$(node --version 2>/dev/null | sed -n 's/^v\([0-9]*\)\..*/\1/p')
+if [ -z "$node_major" ] || [ "$node_major" -lt 20 ]; then
+  fail "tuf-js 4 needs Node.js >= 20 (found ${node_major:-none}); see scripts/setup"
+  finish
+fi
+# tuf-js installed once per lock file, outside the clone.
+lock_hash=$(sha256sum "$ROOT/tests/tuf-js/package-lock.json" | cut -c1-16)
+TUFJS="${XDG_CACHE_HOME:-$HOME/.cache}/vigil/tuf-js-$lock_hash"
+if [ ! -d "$TUFJS/node_modules/tuf-js" ]; then
+  mkdir -p "$TUFJS"
+  cp "$ROOT/tests/tuf-js/package.json" "$ROOT/tests/tuf-js/package-lock.json" "$TUFJS/"
+  (cd "$TUFJS" && npm ci --no-audit --no-fund >/dev/null 2>&1) || { fail "npm ci of tuf-js"; finish; }
+fi
+cp "$ROOT/tests/tuf-js/verify.mjs" "$TUFJS/verify.mjs"
+tufjs() { node "$TUFJS/verify.mjs" "$@"; }
+
+cd "$WORK"
+expect_exit 0 "repo keygen" -- "$VIGIL" repo keygen --keys-dir keys
+if [ "$(stat -c %a keys/root.secret)" = 600 ]; then pass "role secrets are 0600"; else fail "mode $(stat -c %a keys/root.secret)"; fi
+expect_exit 0 "repo init" -- "$VIGIL" repo init repo --keys-dir keys
+expect_exit 2 "init refuses a directory that holds a repository" -- "$VIGIL" repo init repo --keys-dir keys
+printf 'an image' > hello.eif
+printf 'its provenance' > hello.dsse.json
+expect_exit 0 "repo add: a build to testing" -- "$VIGIL" repo add repo --keys-dir keys --channel testing \
+  --target testing/hello/7/hello.eif=hello.eif --target testing/hello/7/hello.dsse.json=hello.dsse.json --custom commit=0123abcd
+expect_exit 2 "a path outside the channel's pattern is refused" -- "$VIGIL" repo add repo --keys-dir keys --channel testing --target current/hello/7/hello.eif=hello.eif
+printf 'another image' > other.eif
+expect_exit 2 "a path already listed with other bytes is refused" -- "$VIGIL" repo add repo --keys-dir keys --channel testing --target testing/hello/7/hello.eif=other.eif
+
+port=$(shuf -i 20000-40000 -n 1)
+python3 -m http.server "$port" --bind 127.0.0.1 --directory "$WORK/repo" > http.log 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; rm -rf "$WORK"' EXIT
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/metadata/timestamp.json" >/dev/null && break; sleep 0.1; done
+URL="http://127.0.0.1:$port"
+
+expect_exit 0 "tuf-js verifies a testing target" -- tufjs "$URL" repo/metadata/1.root.json testing/hello/7/hello.eif out/tufjs/hello.eif state/tufjs
+expect_stdout "verified testing/hello/7/hello.eif 8" "tuf-js names the target and its length"
+if [ "$(cat out/tufjs/hello.eif)" = "an image" ]; then pass "tuf-js wrote the image"; else fail "tuf-js's file"; fi
+expect_exit 1 "tuf-js: nothing in current yet" -- tufjs "$URL" repo/metadata/1.root.json current/hello/7/hello.eif out/tufjs/current.eif state/tufjs
+expect_exit 0 "vigil repo fetch over HTTP: the newest testing build" -- "$VIGIL" repo fetch "$URL" hello --channel testing --root repo/metadata/1.root.json --out out/vigil --state state/vigil
+expect_stdout "hello build 7 from testing: 2 files verified" "both files"
+if cmp -s out/vigil/hello.eif hello.eif && cmp -s out/vigil/hello.dsse.json hello.dsse.json; then pass "the files are the build's"; else fail "fetched files differ"; fi
+
+# Promotion: current lists the same bytes.
+expect_exit 0 "repo add: the build to current" -- "$VIGIL" repo add repo --keys-dir keys --channel current \
+  --target current/hello/7/hello.eif=hello.eif --target current/hello/7/hello.dsse.json=hello.dsse.json --custom commit=0123abcd
+expect_exit 0 "tuf-js verifies the current target" -- tufjs "$URL" repo/metadata/1.root.json current/hello/7/hello.eif out/tufjs/current.eif state/tufjs
+expect_exit 0 "vigil repo fetch from the directory: current" -- "$VIGIL" repo fetch repo hello --channel current --root repo/metadata/1.root.json --out out/current --state state/vigil
+expect_exit 2 "fetch never writes over a file" -- "$VIGIL" repo fetch repo hello --channel current --root repo/metadata/1.root.json --out out/current
+expect_exit 1 "a component with no build in the channel" -- "$VIGIL" repo fetch repo nothing --channel current --root repo/metadata/1.root.json --out out/nothing
+expect_stderr "nothing has no build in current" "it says so"
+
+# Refusals, by both clients.
+cp repo/metadata/timestamp.json old-timestamp.json
+expect_exit 0 "timestamp re-signed" -- "$VIGIL" repo timestamp repo --keys-dir keys
+"$VIGIL" repo fetch "$URL" hello --channel current --root repo/metadata/1.root.json --out out/seen --state state/vigil >/dev/null
+tufjs "$URL" repo/metadata/1.root.json current/hello/7/hello.eif out/tufjs/seen.eif state/tufjs >/dev/null
+cp repo/metadata/timestamp.json new-timestamp.json
+cp old-timestamp.json repo/metadata/timestamp.json
+expect_exit 1 "vigil: a rolled-back timestamp is refused" -- "$VIGIL" repo fetch "$URL" hello --channel current --root repo/metadata/1.root.json --out out/rolled --state state/vigil
+expect_stderr "rollback: timestamp version" "named rollback"
+expect_exit 1 "tuf-js: the same rollback is refused" -- tufjs "$URL" repo/metadata/1.root.json current/hello/7/hello.eif out/tufjs/rolled.eif state/tufjs
+cp new-timestamp.json repo/metadata/timestamp.json
+later=$(( $(date +%s) + 3 * 86400 ))
+expect_exit 1 "vigil: past the timestamp's expiry (a freeze) is refused" -- "$VIGIL" repo fetch "$URL" hello --channel current --root repo/metadata/1.root.json --out out/frozen --time "$later"
+expect_stderr "freeze: timestamp expired" "named freeze"
+"$VIGIL" repo timestamp repo --keys-dir keys --now $(( $(date +%s) - 2 * 86400 )) >/dev/null 2>&1 || true
+expect_exit 1 "tuf-js: an expired timestamp is refused" -- tufjs "$URL" repo/metadata/1.root.json current/hello/7/hello.eif out/tufjs/expired.eif state/tufjs-fresh
+expect_stdout "xpired" "tuf-js says expired"
+"$VIGIL" repo timestamp repo --keys-dir keys >/dev/null
+for f in repo/targets/current/hello/7/*.hello.eif; do printf 'an imagE' > "$f"; done
+expect_exit 1 "vigil: changed target bytes are refused" -- "$VIGIL" repo fetch "$URL" hello --channel current --root repo/metadata/1.root.json --out out/changed
+expect_stderr "hashes" "named hashes"
+if [ ! -e out/changed/hello.eif ] && [ ! -e out/changed/hello.dsse.json ]; then pass "nothing written"; else fail "files written"; fi
+expect_exit 1 "tuf-js: changed target bytes are refused" -- tufjs "$URL" repo/metadata/1.root.json current/hello/7/hello.eif out/tufjs/changed.eif state/tufjs-changed
+mkdir -p other && "$VIGIL" repo keygen --keys-dir other/keys >/dev/null && "$VIGIL" repo init other/repo --keys-dir other/keys >/dev/null
+expect_exit 1 "vigil: another repository's root does not verify this one" -- "$VIGIL" repo fetch "$URL" hello --channel testing --root other/repo/metadata/1.root.json --out out/other
+expect_stderr "threshold: timestamp" "named threshold"
+finish
