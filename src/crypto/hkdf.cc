@@ -74,22 +74,35 @@ Result<SecretBytes> HkdfSha512(ByteView ikm, ByteView salt, ByteView info, std::
   return out;
 }
 
-Result<SecretBytes> HmacSha512(ByteView key, ByteView message) {
+namespace {
+
+Result<SecretBytes> Hmac(const char* digest_name, std::size_t size, ByteView key,
+                         ByteView message) {
   if (HmacAlgorithm() == nullptr) return OpenSslError("fetching HMAC");
   std::unique_ptr<EVP_MAC_CTX, MacCtxFree> ctx(EVP_MAC_CTX_new(HmacAlgorithm()));
   if (!ctx) return OpenSslError("HMAC context allocation");
-  char digest[] = "SHA512";
-  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+  std::string digest(digest_name);
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest.data(), 0),
                          OSSL_PARAM_construct_end()};
-  SecretBytes out(kSha512Size);
+  SecretBytes out(size);
   std::size_t written = 0;
   if (EVP_MAC_init(ctx.get(), static_cast<const unsigned char*>(ParamData(key)), key.size(),
                    params) != 1 ||
       (!message.empty() && EVP_MAC_update(ctx.get(), message.data(), message.size()) != 1) ||
-      EVP_MAC_final(ctx.get(), out.data(), &written, out.size()) != 1 || written != kSha512Size) {
-    return OpenSslError("HMAC-SHA512");
+      EVP_MAC_final(ctx.get(), out.data(), &written, out.size()) != 1 || written != size) {
+    return OpenSslError(std::string("HMAC-") + digest_name);
   }
   return out;
+}
+
+}  // namespace
+
+Result<SecretBytes> HmacSha512(ByteView key, ByteView message) {
+  return Hmac("SHA512", kSha512Size, key, message);
+}
+
+Result<SecretBytes> HmacSha256(ByteView key, ByteView message) {
+  return Hmac("SHA256", 32, key, message);
 }
 
 }  // namespace vigil::crypto

@@ -1,4 +1,4 @@
-// HKDF-SHA512 (RFC 5869) and HMAC-SHA512 through OpenSSL 3's EVP_KDF and EVP_MAC. Both
+// HKDF-SHA512 (RFC 5869), HMAC-SHA512 and HMAC-SHA256 through OpenSSL 3's EVP_KDF and EVP_MAC. Both
 // return secret bytes: their outputs are keys.
 #pragma once
 
@@ -16,5 +16,8 @@ Result<SecretBytes> HkdfSha512(ByteView ikm, ByteView salt, ByteView info, std::
 
 // HMAC-SHA512 of `message` under `key` (64 bytes).
 Result<SecretBytes> HmacSha512(ByteView key, ByteView message);
+
+// HMAC-SHA256 of `message` under `key` (32 bytes): webhook signatures.
+Result<SecretBytes> HmacSha256(ByteView key, ByteView message);
 
 }  // namespace vigil::crypto

@@ -62,5 +62,16 @@ TEST(Hmac, Sha512KnownAnswers) {
             "1d69402e53dfb49ad7381eb067b338fd7b0cb22247225d47");
 }
 
+TEST(Hmac, Sha256KnownAnswers) {
+  // RFC 4231 test case 2.
+  EXPECT_EQ(HexEncode(HmacSha256(AsBytes("Jefe"), AsBytes("what do ya want for nothing?"))->view()),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  // GitHub's webhook documentation's example (X-Hub-Signature-256).
+  EXPECT_EQ(
+      HexEncode(
+          HmacSha256(AsBytes("It's a Secret to Everybody"), AsBytes("Hello, World!"))->view()),
+      "757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17");
+}
+
 }  // namespace
 }  // namespace vigil::crypto

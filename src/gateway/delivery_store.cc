@@ -1,0 +1,71 @@
+#include "gateway/delivery_store.h"
+
+#include <chrono>
+
+namespace vigil::gateway {
+namespace {
+
+std::uint64_t NowSeconds() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+}  // namespace
+
+Result<std::unique_ptr<DeliveryStore>> DeliveryStore::Open(const std::filesystem::path& file) {
+  VIGIL_ASSIGN_OR_RETURN(auto db, SqliteDb::Open(file, "delivery database"));
+  // A delivery is answered only once it is on disk.
+  VIGIL_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL"));
+  VIGIL_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));
+  VIGIL_RETURN_IF_ERROR(
+      db->Exec("CREATE TABLE IF NOT EXISTS deliveries ("
+               " provider TEXT NOT NULL, delivery_id TEXT NOT NULL,"
+               " received_at INTEGER NOT NULL, verdict TEXT NOT NULL,"
+               " repository TEXT NOT NULL, ref TEXT NOT NULL, git_commit TEXT NOT NULL,"
+               " component TEXT NOT NULL, body_sha256 TEXT NOT NULL,"
+               " queued INTEGER NOT NULL, dispatched_at INTEGER,"
+               " PRIMARY KEY (provider, delivery_id))"));
+  return std::unique_ptr<DeliveryStore>(new DeliveryStore(std::move(db)));
+}
+
+Result<Recorded> DeliveryStore::Record(const Delivery& d) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  SqliteStatement insert(db_->get(),
+                         "INSERT INTO deliveries (provider, delivery_id, received_at, verdict,"
+                         " repository, ref, git_commit, component, body_sha256, queued)"
+                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  if (!insert.ok()) return db_->LastError("record");
+  insert.BindText(1, d.provider);
+  insert.BindText(2, d.delivery_id);
+  insert.BindInt(3, NowSeconds());
+  insert.BindText(4, d.verdict);
+  insert.BindText(5, d.repository);
+  insert.BindText(6, d.ref);
+  insert.BindText(7, d.commit);
+  insert.BindText(8, d.component);
+  insert.BindText(9, d.body_sha256);
+  insert.BindInt(10, d.queue ? 1 : 0);
+  const int rc = insert.Step();
+  if (rc == SQLITE_DONE) return Recorded{.duplicate = false, .verdict = d.verdict};
+  if (rc != SQLITE_CONSTRAINT) return db_->LastError("record");
+  SqliteStatement query(db_->get(),
+                        "SELECT verdict FROM deliveries WHERE provider = ? AND delivery_id = ?");
+  if (!query.ok()) return db_->LastError("lookup");
+  query.BindText(1, d.provider);
+  query.BindText(2, d.delivery_id);
+  if (query.Step() != SQLITE_ROW) return db_->LastError("lookup");
+  return Recorded{.duplicate = true, .verdict = query.ColumnText(0)};
+}
+
+Result<std::uint64_t> DeliveryStore::QueuedCount() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  SqliteStatement count(db_->get(),
+                        "SELECT COUNT(*) FROM deliveries WHERE queued = 1"
+                        " AND dispatched_at IS NULL");
+  if (!count.ok()) return db_->LastError("count");
+  VIGIL_ASSIGN_OR_RETURN(std::vector<std::uint64_t> rows, db_->Integers(count));
+  return rows.empty() ? 0 : rows.front();
+}
+
+}  // namespace vigil::gateway

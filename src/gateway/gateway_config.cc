@@ -1,0 +1,83 @@
+#include "gateway/gateway_config.h"
+
+#include "base/file.h"
+#include "encoding/toml_reader.h"
+
+namespace vigil::gateway {
+namespace {
+
+constexpr std::size_t kMaxSecretBytes = 4096;
+
+Result<Provider> ProviderNamed(const std::string& name) {
+  std::optional<Provider> provider = ProviderFromPath("/hooks/" + name);
+  if (!provider) return Error::BadInput("unknown provider " + name);
+  return *provider;
+}
+
+// The secret: the file's bytes without one final newline; at least 16 bytes.
+Result<crypto::SecretBytes> ReadSecret(const std::filesystem::path& file) {
+  VIGIL_ASSIGN_OR_RETURN(Bytes bytes, ReadFile(file, kMaxSecretBytes));
+  if (!bytes.empty() && bytes.back() == '\n') bytes.pop_back();
+  if (bytes.size() < 16) {
+    return Error::BadInput(file.string() + ": a webhook secret must be at least 16 bytes");
+  }
+  crypto::SecretBytes secret(bytes.size());
+  std::copy(bytes.begin(), bytes.end(), secret.data());
+  crypto::Wipe(bytes);
+  return secret;
+}
+
+}  // namespace
+
+Result<GatewayConfig> ReadGatewayConfig(const std::filesystem::path& file) {
+  VIGIL_ASSIGN_OR_RETURN(Bytes text, ReadFile(file, 1 << 20));
+  VIGIL_ASSIGN_OR_RETURN(toml::table doc, ParseToml(AsText(text), file.string()));
+  const TomlReader r(file.string());
+  const std::filesystem::path base = file.parent_path();
+  VIGIL_RETURN_IF_ERROR(r.CheckKeys(doc, "the file", {"gateway", "secrets", "repository"}));
+  GatewayConfig config;
+  VIGIL_ASSIGN_OR_RETURN(const toml::table* gateway, r.Table(doc, "gateway"));
+  if (gateway == nullptr) return r.Fail(&doc, "no [gateway] table");
+  VIGIL_RETURN_IF_ERROR(
+      r.CheckKeys(*gateway, "[gateway]", {"listen_host", "listen_port", "state_dir", "audit_log"}));
+  VIGIL_ASSIGN_OR_RETURN(config.listen_host,
+                         r.String(*gateway, "listen_host", "listen_host", false));
+  if (config.listen_host.empty()) config.listen_host = "127.0.0.1";
+  VIGIL_ASSIGN_OR_RETURN(std::int64_t port,
+                         r.Integer(*gateway, "listen_port", "listen_port", 8080, 0, 65535));
+  config.listen_port = static_cast<int>(port);
+  VIGIL_ASSIGN_OR_RETURN(config.state_dir, r.Path(*gateway, "state_dir", "state_dir", base, true));
+  VIGIL_ASSIGN_OR_RETURN(config.audit_log, r.Path(*gateway, "audit_log", "audit_log", base, true));
+  VIGIL_ASSIGN_OR_RETURN(const toml::table* secrets, r.Table(doc, "secrets"));
+  if (secrets != nullptr) {
+    VIGIL_RETURN_IF_ERROR(
+        r.CheckKeys(*secrets, "[secrets]", {"github", "gitlab", "gitea", "forgejo"}));
+    for (const auto& [key, node] : *secrets) {
+      const std::string name(key.str());
+      VIGIL_ASSIGN_OR_RETURN(std::filesystem::path path,
+                             r.Path(*secrets, name, "secrets." + name, base, true));
+      VIGIL_ASSIGN_OR_RETURN(Provider provider, ProviderNamed(name));
+      VIGIL_ASSIGN_OR_RETURN(config.secrets[provider], ReadSecret(path));
+    }
+  }
+  const toml::array* rules = doc["repository"].as_array();
+  if (doc.contains("repository") && rules == nullptr) {
+    return r.Fail(doc.get("repository"), "repository must be an array of tables ([[repository]])");
+  }
+  for (std::size_t i = 0; rules != nullptr && i < rules->size(); ++i) {
+    const toml::table* rule = rules->get(i)->as_table();
+    if (rule == nullptr) return r.Fail(rules->get(i), "each [[repository]] must be a table");
+    VIGIL_RETURN_IF_ERROR(r.CheckKeys(*rule, "[[repository]]", {"provider", "name", "component"}));
+    RepositoryRule entry;
+    VIGIL_ASSIGN_OR_RETURN(std::string provider, r.String(*rule, "provider", "provider", true));
+    Result<Provider> parsed = ProviderNamed(provider);
+    if (!parsed.ok()) return r.Fail(rule, parsed.error().message());
+    entry.provider = *parsed;
+    VIGIL_ASSIGN_OR_RETURN(entry.name, r.String(*rule, "name", "name", true));
+    VIGIL_ASSIGN_OR_RETURN(entry.component, r.String(*rule, "component", "component", true));
+    config.repositories.push_back(std::move(entry));
+  }
+  return config;
+}
+
+}  // namespace vigil::gateway

@@ -1,0 +1,36 @@
+// vigil-gateway's configuration (docs/SPEC-gateway.md), a TOML file read strictly:
+//   [gateway]  listen_host, listen_port, state_dir (deliveries.db), audit_log
+//   [secrets]  github | gitlab | gitea | forgejo = FILE holding that hook's secret
+//   [[repository]]  provider, name ("owner/repo"), component
+// Relative paths are relative to the file. A provider without a secret has no hook.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "crypto/secret.h"
+#include "gateway/webhook.h"
+
+namespace vigil::gateway {
+
+struct RepositoryRule {
+  Provider provider = Provider::kGitHub;
+  std::string name;
+  std::string component;
+};
+
+struct GatewayConfig {
+  std::string listen_host = "127.0.0.1";
+  int listen_port = 8080;
+  std::filesystem::path state_dir;
+  std::filesystem::path audit_log;
+  std::map<Provider, crypto::SecretBytes> secrets;
+  std::vector<RepositoryRule> repositories;
+};
+
+Result<GatewayConfig> ReadGatewayConfig(const std::filesystem::path& file);
+
+}  // namespace vigil::gateway

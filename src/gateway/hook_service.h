@@ -1,0 +1,36 @@
+// The webhook routes of vigil-gateway (docs/SPEC-gateway.md): POST /hooks/PROVIDER.
+//   401  the signature or token is missing or wrong (audit log only, rate-limited)
+//   404  no secret is configured for this provider
+//   413  a body over kMaxDeliveryBytes (the HTTP server's bound)
+//   202  recorded: {"delivery","verdict"} with "queued", "ignored: ..." or "rejected: ..."
+//        (GitLab disables a hook that gets 4xx, so a choice not to act is never one)
+//   200  a repeat of a recorded delivery: its first verdict, nothing done again
+#pragma once
+
+#include <memory>
+
+#include "base/result.h"
+#include "gateway/delivery_store.h"
+#include "gateway/gateway_config.h"
+#include "http/server.h"
+#include "rpc/audit_log.h"
+
+namespace vigil::gateway {
+
+class HookService {
+ public:
+  static Result<std::unique_ptr<HookService>> Create(GatewayConfig config);
+  void AddRoutes(http::Server& server);
+  void Handle(Provider provider, const http::Request& request, http::Response& response);
+
+ private:
+  HookService(GatewayConfig config, std::unique_ptr<DeliveryStore> store, rpc::AuditLog audit);
+  const RepositoryRule* FindRule(Provider provider, const std::string& repository) const;
+
+  GatewayConfig config_;
+  std::unique_ptr<DeliveryStore> store_;
+  std::mutex audit_mutex_;
+  rpc::AuditLog audit_;
+};
+
+}  // namespace vigil::gateway

@@ -1,0 +1,57 @@
+// vigil-gateway: receives code hosts' webhooks (docs/SPEC-gateway.md).
+//
+//   vigil-gateway --config GATEWAY.toml
+// Prints the port it listens on, then serves until SIGTERM or SIGINT.
+#include <csignal>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include "gateway/gateway_config.h"
+#include "gateway/hook_service.h"
+#include "http/server.h"
+
+namespace {
+
+using namespace vigil;  // NOLINT: a binary's entry point
+
+Status Run(int argc, char** argv) {
+  if (argc != 3 || std::string_view(argv[1]) != "--config") {
+    return Error::BadInput("usage: vigil-gateway --config GATEWAY.toml");
+  }
+  VIGIL_ASSIGN_OR_RETURN(gateway::GatewayConfig config, gateway::ReadGatewayConfig(argv[2]));
+  const std::string host = config.listen_host;
+  const int port = config.listen_port;
+  VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<gateway::HookService> hooks,
+                         gateway::HookService::Create(std::move(config)));
+  http::ServerLimits limits;
+  limits.max_body = gateway::kMaxDeliveryBytes;
+  limits.body_timeout = std::chrono::seconds(30);
+  http::Server server(limits);
+  hooks->AddRoutes(server);
+  server.Get("/healthz", [](const http::Request&, http::Response& response) {
+    response.SetContent("ok\n", "text/plain");
+  });
+  VIGIL_ASSIGN_OR_RETURN(int bound, server.Start(host, port));
+  std::fprintf(stderr, "vigil-gateway: listening on http://%s:%d/hooks/\n", host.c_str(), bound);
+  std::printf("%d\n", bound);
+  std::fflush(stdout);
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigprocmask(SIG_BLOCK, &signals, nullptr);
+  int received = 0;
+  sigwait(&signals, &received);
+  server.Stop();
+  return OkStatus();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Status status = Run(argc, argv);
+  if (status.ok()) return 0;
+  std::fprintf(stderr, "vigil-gateway: %s\n", status.error().message().c_str());
+  return status.error().exit_code();
+}
