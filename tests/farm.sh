@@ -136,6 +136,12 @@ COMMIT=$(git -C "$SRC/hello" rev-parse HEAD)
 printf '\n[components.pinned]\nrepository = "%s"\nspec = "image.toml"\ncommit = "%s"\nkey = "release"\n' "$SRC/hello" "$COMMIT" >> "$FARM/builder.toml"
 expect_exit 0 "a pinned commit builds without a signed tag" -- "$VIGIL" build pinned --farm "$FARM"
 if grep -q "pinned in the builder's configuration" "$WORK/stdout" && published pinned; then pass "the pinned build is logged as such and published"; else fail "pinned: $(tail -3 "$WORK/stdout")"; fi
+# A build request can name the commit it wants (the gateway's pushes do): built only if
+# the source rule approves exactly that commit.
+expect_exit 1 "a requested commit the source rule does not approve is refused" -- "$VIGIL" build pinned --farm "$FARM" --commit "$(printf 'ab%.0s' $(seq 20))"
+expect_stderr "is not the commit the source rule approves ($COMMIT); nothing was built" "it names both commits"
+expect_exit 2 "a malformed --commit is bad input" -- "$VIGIL" build pinned --farm "$FARM" --commit "${COMMIT:0:39}"
+expect_exit 0 "the approved commit, requested, builds" -- "$VIGIL" build pinned --farm "$FARM" --commit "$COMMIT"
 
 # The network: a build that connects to a server on the host's loopback.
 python3 -c 'import socket,sys

@@ -43,8 +43,9 @@ struct Job {
   Status status = OkStatus();
   VerifiedSource source;
   std::vector<PublishedArtifact> artifacts;
-  std::string cache_key, cache_key_text;  // cache = true only
-  std::optional<PublishedBuild> cached;   // a cache hit: published again, not built
+  std::string cache_key, cache_key_text;     // cache = true only
+  std::optional<PublishedBuild> cached;      // a cache hit: published again, not built
+  std::optional<std::string> pinned_commit;  // the caller's `commit SHA40` line
 };
 
 // Hands a line to the event loop and waits until it took it (so a build never runs ahead
@@ -153,6 +154,11 @@ Status BuildInSandbox(Job& job, SourceCache& sources, const BuilderConfig& confi
                       const ComponentConfig& component, const fs::path& dir) {
   const Say say = [&job](const std::string& line) { return Send(job, {}, line); };
   VIGIL_ASSIGN_OR_RETURN(job.source, FetchSource(sources, component.source, say));
+  if (job.pinned_commit && job.source.commit != *job.pinned_commit) {
+    return Error::Failed("source: the requested commit " + *job.pinned_commit +
+                         " is not the commit the source rule approves (" + job.source.commit +
+                         "); nothing was built");
+  }
   if (component.cache) {
     VIGIL_RETURN_IF_ERROR(LookUpCache(job, config, component, say));
     if (job.cached) return OkStatus();
@@ -183,6 +189,29 @@ void RunBuild(std::shared_ptr<Job> job, std::shared_ptr<SourceCache> sources, Bu
   job->status = BuildInSandbox(*job, *sources, config, component, dir);
   if (!job->status.ok()) Send(*job, {}, "build failed: " + job->status.error().message());
   Send(*job, asio::error::eof, {});
+}
+
+// The caller's input: nothing (build what the source rule approves) or exactly one line
+// `commit SHA40` (build only if that is the approved commit), read to its end.
+asio::awaitable<Result<std::optional<std::string>>> ReadPinnedCommit(rpc::Call& call) {
+  constexpr std::size_t kMax = 64;
+  std::string input;
+  while (true) {
+    auto chunk = co_await call.Read();
+    if (!chunk.ok()) co_return chunk.error();
+    if (!chunk->has_value()) break;
+    input += **chunk;
+    if (input.size() > kMax)
+      co_return Error::BadInput("the build request's input is over 64 bytes");
+  }
+  if (input.empty()) co_return std::optional<std::string>();
+  if (!input.empty() && input.back() == '\n') input.pop_back();
+  const std::string_view prefix = "commit ";
+  const std::string commit = input.rfind(prefix, 0) == 0 ? input.substr(prefix.size()) : "";
+  const bool hex =
+      commit.size() == 40 && commit.find_first_not_of("0123456789abcdef") == std::string::npos;
+  if (!hex) co_return Error::BadInput("the build request's input must be one line: commit SHA40");
+  co_return std::optional<std::string>(commit);
 }
 
 // The audit record of one build call, written once: when it fails or is published.
@@ -326,6 +355,8 @@ Result<std::pair<BuilderConfig, ComponentConfig>> BuilderService::LoadComponent(
 
 asio::awaitable<Status> BuilderService::TriggerBuild(rpc::Call& call) {
   BuildAudit audit(audit_, call);
+  auto pinned = co_await ReadPinnedCommit(call);
+  if (!pinned.ok()) co_return audit.Failed(pinned.error());
   auto loaded = LoadComponent(call.argument());
   if (!loaded.ok()) co_return audit.Failed(loaded.error());
   const BuilderConfig& config = loaded->first;
@@ -345,6 +376,7 @@ asio::awaitable<Status> BuilderService::TriggerBuild(rpc::Call& call) {
   // Steps on the worker: fetch and verify the source, run the sandbox, collect artifacts.
   const WorkDir dir(config_.work_dir / id);
   auto job = std::make_shared<Job>(executor);
+  job->pinned_commit = *pinned;
   std::thread(RunBuild, job, sources_, config, component, dir.path).detach();
   auto broke = co_await StreamLog(*job, **log, call);
   if (broke) {

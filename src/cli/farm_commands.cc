@@ -67,6 +67,7 @@ Status Down(const std::string& dir) {
 
 struct BuildArgs {
   std::string component;
+  std::string commit;
   std::string farm = DefaultFarmDir();
   bool json = false;
 };
@@ -111,11 +112,19 @@ Result<int> Build(const BuildArgs& args) {
   if (!fs::exists(farm.builder_config())) {
     return Error::BadInput(args.farm + " is not a farm: run `vigil farm up " + args.farm + "`");
   }
+  if (!args.commit.empty() &&
+      (args.commit.size() != 40 ||
+       args.commit.find_first_not_of("0123456789abcdef") != std::string::npos)) {
+    return Error::BadInput("--commit must be 40 lowercase hex digits");
+  }
   AnswerPrinter printer(args, farm::LedgerUrl(farm).value_or(""));
-  auto end = farm::TriggerBuild(farm, args.component, [&printer](std::string_view chunk) {
-    Status printed = printer.Print(chunk);
-    return printed.ok() ? printed : printed.error().WithContext("the builder's answer");
-  });
+  auto end = farm::TriggerBuild(
+      farm, args.component,
+      [&printer](std::string_view chunk) {
+        Status printed = printer.Print(chunk);
+        return printed.ok() ? printed : printed.error().WithContext("the builder's answer");
+      },
+      args.commit);
   if (!end.ok()) return end.error();
   if (end->exit_code != 0) {
     std::cerr << "vigil: build failed: " << end->message << "\n";
@@ -159,6 +168,8 @@ void AddFarmCommands(CLI::App& app, int* exit_code) {
       ->required();
   build->add_option("--farm", args->farm, "The farm's directory")->capture_default_str();
   build->add_flag("--json", args->json, "Print only the result, as JSON");
+  build->add_option("--commit", args->commit,
+                    "Build only if the source rule approves exactly this commit (40 hex)");
 }
 
 }  // namespace vigil::cli

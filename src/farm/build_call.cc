@@ -22,9 +22,10 @@ Result<rpc::Peer> BuilderPeer(const FarmLayout& farm) {
   return builder;
 }
 
-asio::awaitable<Result<BuildCallEnd>> Call(
-    asio::io_context& io, const FarmLayout& farm, const rpc::Peer& builder,
-    const std::string& component, const std::function<Status(std::string_view)>& on_output) {
+asio::awaitable<Result<BuildCallEnd>> Call(asio::io_context& io, const FarmLayout& farm,
+                                           const rpc::Peer& builder, const std::string& component,
+                                           const std::function<Status(std::string_view)>& on_output,
+                                           const std::string& commit) {
   const rpc::CallRequest request{"vigil.TriggerBuild", component};
   auto call = co_await builder.Open(io.get_executor(), request);
   if (!call.ok()) {
@@ -34,6 +35,7 @@ asio::awaitable<Result<BuildCallEnd>> Call(
         "farm up " +
         farm.dir.string() + "`)");
   }
+  if (!commit.empty()) (void)co_await (*call)->Write("commit " + commit + "\n");
   (void)co_await (*call)->CloseWrite();
   Result<BuildCallEnd> end = Error::Failed("the builder's answer ended without an exit");
   while (true) {
@@ -60,12 +62,13 @@ asio::awaitable<Result<BuildCallEnd>> Call(
 }  // namespace
 
 Result<BuildCallEnd> TriggerBuild(const FarmLayout& farm, const std::string& component,
-                                  const std::function<Status(std::string_view)>& on_output) {
+                                  const std::function<Status(std::string_view)>& on_output,
+                                  const std::string& commit) {
   VIGIL_ASSIGN_OR_RETURN(rpc::Peer builder, BuilderPeer(farm));
   asio::io_context io;
   Result<BuildCallEnd> end = Error::Failed("the call did not run");
   auto run = [&]() -> asio::awaitable<void> {
-    end = co_await Call(io, farm, builder, component, on_output);
+    end = co_await Call(io, farm, builder, component, on_output, commit);
   };
   try {
     asio::co_spawn(io, run(), asio::detached);

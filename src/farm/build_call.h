@@ -18,10 +18,12 @@ struct BuildCallEnd {
   std::string message;
 };
 
-// Calls the farm's builder and hands each chunk of its answer to `on_output` as it arrives
-// (a build streams its log for as long as it runs, up to a day); an error from `on_output`
+// Calls the farm's builder (with `commit`, non-empty: build only that commit, sent as the
+// call's one input line `commit SHA40`) and hands each chunk of its answer to `on_output` as it
+// arrives (a build streams its log for as long as it runs, up to a day); an error from `on_output`
 // ends the call with that error. MissingEnv, saying so, when the builder is not running.
 Result<BuildCallEnd> TriggerBuild(const FarmLayout& farm, const std::string& component,
-                                  const std::function<Status(std::string_view)>& on_output);
+                                  const std::function<Status(std::string_view)>& on_output,
+                                  const std::string& commit = {});
 
 }  // namespace vigil::farm
