@@ -66,6 +66,10 @@ std::optional<unsigned> Digits(std::string_view text, std::size_t at, std::size_
 
 }  // namespace
 
+std::string FormatRfc3339UtcSeconds(std::int64_t unix_seconds) {
+  return DateAndTime(UtcFromUnixSeconds(unix_seconds), "-", ":") + "Z";
+}
+
 std::optional<std::int64_t> ParseRfc3339UtcSeconds(std::string_view text) {
   if (text.size() != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
       text[16] != ':' || text[19] != 'Z') {

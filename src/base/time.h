@@ -36,6 +36,10 @@ std::string FormatRfc3339Utc(std::chrono::system_clock::time_point when, SubSeco
 // are written with a sign and at least four digits ("+10000", "-0001"), as chrono does.
 std::string FormatRfc3339Offset(std::int64_t unix_seconds);
 
+// "YYYY-MM-DDTHH:MM:SSZ" for whole seconds (any year ParseRfc3339UtcSeconds reads; a
+// system_clock time point in nanoseconds could not reach past 2262).
+std::string FormatRfc3339UtcSeconds(std::int64_t unix_seconds);
+
 // Whole seconds since the epoch for exactly "YYYY-MM-DDTHH:MM:SSZ" (years 0000-9999, a real
 // calendar date, no leap second, no fraction, no offset but Z); nullopt for anything else.
 std::optional<std::int64_t> ParseRfc3339UtcSeconds(std::string_view text);

@@ -78,6 +78,10 @@ TEST(ParseRfc3339UtcSeconds, ExactFormOnly) {
   for (std::int64_t t : {0ll, 951782400ll, 4102444799ll, 1700000000ll}) {
     EXPECT_EQ(ParseRfc3339UtcSeconds(FormatRfc3339Utc(At(t), SubSecond::kNone)), t);
   }
+  EXPECT_EQ(FormatRfc3339UtcSeconds(*ParseRfc3339UtcSeconds("6949-12-11T23:41:54Z")),
+            "6949-12-11T23:41:54Z");
+  EXPECT_EQ(FormatRfc3339UtcSeconds(*ParseRfc3339UtcSeconds("9999-12-31T23:59:59Z")),
+            "9999-12-31T23:59:59Z");
   for (const char* bad :
        {"2023-02-29T00:00:00Z", "2023-13-01T00:00:00Z", "2023-11-14T24:00:00Z",
         "2023-11-14T22:13:60Z", "2023-11-14T22:13:20+00:00", "2023-11-14T22:13:20.1Z",

@@ -17,10 +17,7 @@ constexpr std::size_t kMaxTimestampBytes = 64 * 1024;
 constexpr std::size_t kMaxSnapshotBytes = 4 * 1024 * 1024;
 constexpr std::uint64_t kMaxRootUpdates = 1024;
 
-std::string Time(std::int64_t seconds) {
-  return FormatRfc3339Utc(std::chrono::system_clock::time_point(std::chrono::seconds(seconds)),
-                          SubSecond::kNone);
-}
+std::string Time(std::int64_t seconds) { return FormatRfc3339UtcSeconds(seconds); }
 
 Status CheckFresh(std::string_view role, std::int64_t expires, std::int64_t now) {
   if (expires <= now) {

@@ -23,7 +23,6 @@ using nlohmann::json;
 
 // JavaScript's largest exact integer: what tuf-js can hold.
 constexpr std::uint64_t kMaxInteger = (1ull << 53) - 1;
-constexpr std::size_t kMaxText = 4096;
 constexpr std::size_t kMaxHash = 64;
 constexpr std::size_t kMaxPath = 1024;
 constexpr std::size_t kMaxRoles = 64;
@@ -36,10 +35,7 @@ Result<std::uint64_t> Integer(const json& value, const std::string& path) {
   return Unsigned(value, path, kMaxInteger, /*numbers_only=*/true);
 }
 
-std::string Expires(std::int64_t seconds) {
-  return FormatRfc3339Utc(std::chrono::system_clock::time_point(std::chrono::seconds(seconds)),
-                          SubSecond::kNone);
-}
+std::string Expires(std::int64_t seconds) { return FormatRfc3339UtcSeconds(seconds); }
 
 // The fields every role has; `type` is its `_type`.
 json Common(std::string_view type, std::uint64_t version, std::int64_t expires) {
@@ -53,6 +49,9 @@ Status ReadCommon(const json& v, std::string_view type, std::uint64_t& version,
                   std::int64_t& expires) {
   if (!v.is_object() || !v.contains("_type") || v["_type"] != type) {
     return BadAt("$.signed._type", "must be \"" + std::string(type) + "\"");
+  }
+  for (const char* key : {"spec_version", "version", "expires"}) {
+    if (!v.contains(key)) return BadAt("$.signed", "lacks \"" + std::string(key) + "\"");
   }
   VIGIL_ASSIGN_OR_RETURN(std::string spec, Text(v["spec_version"], "$.signed.spec_version", 32));
   if (spec.rfind("1.", 0) != 0) return BadAt("$.signed.spec_version", "must be 1.x");
