@@ -11,7 +11,8 @@ FARM="$WORK/farm"
 SRC="$FARM-sources"
 listener=""
 server=""
-trap '"$VIGIL" farm down "$FARM" >/dev/null 2>&1 || true; for p in $listener $server; do kill $p 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
+gateway=""
+trap '"$VIGIL" farm down "$FARM" >/dev/null 2>&1 || true; for p in $listener $server $gateway; do kill $p 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
 
 # make run's flow, on this build's binaries. The kernel's source package is already in
 # make's kernel cache (scripts/build-kernel): the builder's input store is seeded with it
@@ -142,6 +143,53 @@ expect_exit 1 "a requested commit the source rule does not approve is refused" -
 expect_stderr "is not the commit the source rule approves ($COMMIT); nothing was built" "it names both commits"
 expect_exit 2 "a malformed --commit is bad input" -- "$VIGIL" build pinned --farm "$FARM" --commit "${COMMIT:0:39}"
 expect_exit 0 "the approved commit, requested, builds" -- "$VIGIL" build pinned --farm "$FARM" --commit "$COMMIT"
+
+# The gateway hands a pushed commit to the builder: a signed GitHub push of the approved
+# commit is built; a push of another commit is refused by the builder, and both outcomes
+# are recorded with the delivery.
+GW="$WORK/gateway"
+mkdir -p "$GW" && printf 'secret-of-the-github-hook' > "$GW/secret"
+cat > "$GW/gateway.toml" <<TOML
+[gateway]
+listen_port = 0
+state_dir = "state"
+audit_log = "audit.jsonl"
+[secrets]
+github = "secret"
+[[repository]]
+provider = "github"
+name = "example/pinned"
+component = "pinned"
+[builder]
+address = "unix:$FARM/run/builder.sock"
+certificate = "$FARM/ca/operator.crt"
+key = "$FARM/ca/operator.key"
+ca = "$FARM/ca/ca.crt"
+TOML
+"$BIN/vigil-gateway" --config "$GW/gateway.toml" > "$GW/port" 2> "$GW/log" &
+gateway=$!
+for _ in $(seq 100); do [ -s "$GW/port" ] && break; sleep 0.05; done
+gateway_push() {  # DELIVERY COMMIT
+  local body
+  body=$(printf '{"ref":"refs/heads/main","after":"%s","repository":{"full_name":"example/pinned"}}' "$2")
+  curl -s -X POST "http://127.0.0.1:$(cat "$GW/port")/hooks/github" -H 'X-GitHub-Event: push' -H "X-GitHub-Delivery: $1" \
+    -H "X-Hub-Signature-256: sha256=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$(cat "$GW/secret")" -hex | sed 's/.*= //')" --data-binary "$body"
+}
+outcome_of() {
+  for _ in $(seq 600); do
+    out=$(sqlite3 "$GW/state/deliveries.db" "SELECT outcome FROM deliveries WHERE delivery_id = '$1' AND outcome IS NOT NULL")
+    [ -n "$out" ] && { printf '%s' "$out"; return; }
+    sleep 0.2
+  done
+}
+if gateway_push push-approved "$COMMIT" | grep -q '"verdict":"queued"'; then pass "the gateway queues a signed push"; else fail "push not queued: $(cat "$GW/log")"; fi
+out=$(outcome_of push-approved)
+if [[ "$out" == "built: build pinned-"* ]]; then pass "the gateway's dispatch built the pushed commit: $out"; else fail "dispatch: $out"; fi
+gateway_push push-other "$(printf 'cd%.0s' $(seq 20))" > /dev/null
+out=$(outcome_of push-other)
+if [[ "$out" == *"is not the commit the source rule approves ($COMMIT)"* ]]; then pass "a pushed commit the source rule does not approve is refused by the builder, and recorded"; else fail "dispatch of another commit: $out"; fi
+if grep -q '"event":"build dispatched"' "$GW/audit.jsonl"; then pass "dispatches are audited"; else fail "no dispatch in the audit log"; fi
+kill $gateway 2>/dev/null; wait $gateway 2>/dev/null || true; gateway=""
 
 # The network: a build that connects to a server on the host's loopback.
 python3 -c 'import socket,sys

@@ -24,7 +24,7 @@ Result<std::unique_ptr<DeliveryStore>> DeliveryStore::Open(const std::filesystem
                " received_at INTEGER NOT NULL, verdict TEXT NOT NULL,"
                " repository TEXT NOT NULL, ref TEXT NOT NULL, git_commit TEXT NOT NULL,"
                " component TEXT NOT NULL, body_sha256 TEXT NOT NULL,"
-               " queued INTEGER NOT NULL, dispatched_at INTEGER,"
+               " queued INTEGER NOT NULL, dispatched_at INTEGER, outcome TEXT,"
                " PRIMARY KEY (provider, delivery_id))"));
   return std::unique_ptr<DeliveryStore>(new DeliveryStore(std::move(db)));
 }
@@ -66,6 +66,48 @@ Result<std::uint64_t> DeliveryStore::QueuedCount() {
   if (!count.ok()) return db_->LastError("count");
   VIGIL_ASSIGN_OR_RETURN(std::vector<std::uint64_t> rows, db_->Integers(count));
   return rows.empty() ? 0 : rows.front();
+}
+
+Result<std::optional<Delivery>> DeliveryStore::TakeQueued() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  SqliteStatement next(db_->get(),
+                       "SELECT provider, delivery_id, repository, ref, git_commit, component"
+                       " FROM deliveries WHERE queued = 1 AND dispatched_at IS NULL"
+                       " ORDER BY received_at, rowid LIMIT 1");
+  if (!next.ok()) return db_->LastError("take");
+  const int rc = next.Step();
+  if (rc == SQLITE_DONE) return std::optional<Delivery>();
+  if (rc != SQLITE_ROW) return db_->LastError("take");
+  Delivery d{.provider = next.ColumnText(0),
+             .delivery_id = next.ColumnText(1),
+             .verdict = "queued",
+             .repository = next.ColumnText(2),
+             .ref = next.ColumnText(3),
+             .commit = next.ColumnText(4),
+             .component = next.ColumnText(5),
+             .body_sha256 = {},
+             .queue = true};
+  SqliteStatement mark(db_->get(),
+                       "UPDATE deliveries SET dispatched_at = ? WHERE provider = ? AND"
+                       " delivery_id = ? AND dispatched_at IS NULL");
+  if (!mark.ok()) return db_->LastError("take");
+  mark.BindInt(1, NowSeconds());
+  mark.BindText(2, d.provider);
+  mark.BindText(3, d.delivery_id);
+  if (mark.Step() != SQLITE_DONE) return db_->LastError("take");
+  return std::optional<Delivery>(std::move(d));
+}
+
+Status DeliveryStore::RecordOutcome(const Delivery& d, const std::string& outcome) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  SqliteStatement update(
+      db_->get(), "UPDATE deliveries SET outcome = ? WHERE provider = ? AND delivery_id = ?");
+  if (!update.ok()) return db_->LastError("outcome");
+  update.BindText(1, outcome);
+  update.BindText(2, d.provider);
+  update.BindText(3, d.delivery_id);
+  if (update.Step() != SQLITE_DONE) return db_->LastError("outcome");
+  return OkStatus();
 }
 
 }  // namespace vigil::gateway

@@ -37,6 +37,11 @@ class DeliveryStore {
   Result<Recorded> Record(const Delivery& delivery);
   // Build requests not yet dispatched.
   Result<std::uint64_t> QueuedCount();
+  // The oldest build request not yet dispatched, marked dispatched (at most once: a crash
+  // during its build does not start it again), or nullopt.
+  Result<std::optional<Delivery>> TakeQueued();
+  // What the builder answered for a dispatched delivery.
+  Status RecordOutcome(const Delivery& delivery, const std::string& outcome);
 
  private:
   explicit DeliveryStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}

@@ -27,6 +27,23 @@ Result<crypto::SecretBytes> ReadSecret(const std::filesystem::path& file) {
   return secret;
 }
 
+Result<std::optional<BuilderTarget>> ReadBuilder(const toml::table& doc, const TomlReader& r,
+                                                 const std::filesystem::path& base) {
+  VIGIL_ASSIGN_OR_RETURN(const toml::table* table, r.Table(doc, "builder"));
+  if (table == nullptr) return std::optional<BuilderTarget>();
+  VIGIL_RETURN_IF_ERROR(
+      r.CheckKeys(*table, "[builder]", {"address", "certificate", "key", "ca", "name"}));
+  BuilderTarget target;
+  VIGIL_ASSIGN_OR_RETURN(target.address, r.String(*table, "address", "builder.address", true));
+  VIGIL_ASSIGN_OR_RETURN(target.certificate,
+                         r.Path(*table, "certificate", "builder.certificate", base, true));
+  VIGIL_ASSIGN_OR_RETURN(target.key, r.Path(*table, "key", "builder.key", base, true));
+  VIGIL_ASSIGN_OR_RETURN(target.ca, r.Path(*table, "ca", "builder.ca", base, true));
+  VIGIL_ASSIGN_OR_RETURN(std::string name, r.String(*table, "name", "builder.name", false));
+  if (!name.empty()) target.name = name;
+  return std::optional<BuilderTarget>(std::move(target));
+}
+
 }  // namespace
 
 Result<GatewayConfig> ReadGatewayConfig(const std::filesystem::path& file) {
@@ -34,7 +51,8 @@ Result<GatewayConfig> ReadGatewayConfig(const std::filesystem::path& file) {
   VIGIL_ASSIGN_OR_RETURN(toml::table doc, ParseToml(AsText(text), file.string()));
   const TomlReader r(file.string());
   const std::filesystem::path base = file.parent_path();
-  VIGIL_RETURN_IF_ERROR(r.CheckKeys(doc, "the file", {"gateway", "secrets", "repository"}));
+  VIGIL_RETURN_IF_ERROR(
+      r.CheckKeys(doc, "the file", {"gateway", "secrets", "repository", "builder"}));
   GatewayConfig config;
   VIGIL_ASSIGN_OR_RETURN(const toml::table* gateway, r.Table(doc, "gateway"));
   if (gateway == nullptr) return r.Fail(&doc, "no [gateway] table");
@@ -77,6 +95,7 @@ Result<GatewayConfig> ReadGatewayConfig(const std::filesystem::path& file) {
     VIGIL_ASSIGN_OR_RETURN(entry.component, r.String(*rule, "component", "component", true));
     config.repositories.push_back(std::move(entry));
   }
+  VIGIL_ASSIGN_OR_RETURN(config.builder, ReadBuilder(doc, r, base));
   return config;
 }
 

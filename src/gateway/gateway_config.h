@@ -2,11 +2,14 @@
 //   [gateway]  listen_host, listen_port, state_dir (deliveries.db), audit_log
 //   [secrets]  github | gitlab | gitea | forgejo = FILE holding that hook's secret
 //   [[repository]]  provider, name ("owner/repo"), component
+//   [builder]  address, certificate, key, ca, name (optional: without it, build requests are
+//              recorded and queued but not dispatched)
 // Relative paths are relative to the file. A provider without a secret has no hook.
 #pragma once
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +25,13 @@ struct RepositoryRule {
   std::string component;
 };
 
+// Where queued builds go, and the gateway's certificate for calling there.
+struct BuilderTarget {
+  std::string address;  // "unix:PATH" or "HOST:PORT"
+  std::filesystem::path certificate, key, ca;
+  std::string name = "builder";  // the builder's certificate must name this role
+};
+
 struct GatewayConfig {
   std::string listen_host = "127.0.0.1";
   int listen_port = 8080;
@@ -29,6 +39,7 @@ struct GatewayConfig {
   std::filesystem::path audit_log;
   std::map<Provider, crypto::SecretBytes> secrets;
   std::vector<RepositoryRule> repositories;
+  std::optional<BuilderTarget> builder;
 };
 
 Result<GatewayConfig> ReadGatewayConfig(const std::filesystem::path& file);

@@ -25,9 +25,24 @@ Result<std::unique_ptr<HookService>> HookService::Create(GatewayConfig config) {
   VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<DeliveryStore> store,
                          DeliveryStore::Open(config.state_dir / "deliveries.db"));
   VIGIL_ASSIGN_OR_RETURN(rpc::AuditLog audit, rpc::AuditLog::Open(config.audit_log));
-  return std::unique_ptr<HookService>(
+  std::optional<BuilderTarget> builder = config.builder;
+  std::unique_ptr<HookService> service(
       new HookService(std::move(config), std::move(store), std::move(audit)));
+  if (builder) {
+    Result<rpc::Peer> peer = rpc::MakePeer(
+        builder->address, {builder->certificate, builder->key, builder->ca}, builder->name);
+    if (!peer.ok()) return peer.error().WithContext("[builder]");
+    // A build streams its log for as long as it runs.
+    peer->options.limits.idle_timeout = std::chrono::hours(2);
+    peer->options.limits.total_timeout = std::chrono::hours(24);
+    service->dispatcher_ = std::make_unique<Dispatcher>(*service->store_, std::move(*peer),
+                                                        service->audit_, service->audit_mutex_);
+    service->dispatcher_->Start();
+  }
+  return service;
 }
+
+HookService::~HookService() = default;
 
 void HookService::AddRoutes(http::Server& server) {
   for (Provider provider :
@@ -103,6 +118,7 @@ void HookService::Handle(Provider provider, const http::Request& request,
                    {"component", delivery.component},
                    {"body_sha256", delivery.body_sha256}});
   }
+  if (!recorded->duplicate && delivery.queue && dispatcher_) dispatcher_->Wake();
   Answer(response, recorded->duplicate ? 200 : 202,
          {{"delivery", delivery.delivery_id},
           {"verdict", recorded->verdict},

@@ -11,6 +11,7 @@
 
 #include "base/result.h"
 #include "gateway/delivery_store.h"
+#include "gateway/dispatcher.h"
 #include "gateway/gateway_config.h"
 #include "http/server.h"
 #include "rpc/audit_log.h"
@@ -19,7 +20,9 @@ namespace vigil::gateway {
 
 class HookService {
  public:
+  // With config.builder, queued builds are dispatched to it (gateway/dispatcher.h).
   static Result<std::unique_ptr<HookService>> Create(GatewayConfig config);
+  ~HookService();
   void AddRoutes(http::Server& server);
   void Handle(Provider provider, const http::Request& request, http::Response& response);
 
@@ -31,6 +34,7 @@ class HookService {
   std::unique_ptr<DeliveryStore> store_;
   std::mutex audit_mutex_;
   rpc::AuditLog audit_;
+  std::unique_ptr<Dispatcher> dispatcher_;  // last: stopped first
 };
 
 }  // namespace vigil::gateway
