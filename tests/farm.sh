@@ -148,18 +148,8 @@ expect_exit 0 "the approved commit, requested, builds" -- "$VIGIL" build pinned 
 # commit is built; a push of another commit is refused by the builder, and both outcomes
 # are recorded with the delivery.
 GW="$WORK/gateway"
-mkdir -p "$GW" && printf 'secret-of-the-github-hook' > "$GW/secret"
-cat > "$GW/gateway.toml" <<TOML
-[gateway]
-listen_port = 0
-state_dir = "state"
-audit_log = "audit.jsonl"
-[secrets]
-github = "secret"
-[[repository]]
-provider = "github"
-name = "example/pinned"
-component = "pinned"
+github_gateway "$GW" example/pinned pinned
+cat >> "$GW/gateway.toml" <<TOML
 [builder]
 address = "unix:$FARM/run/builder.sock"
 certificate = "$FARM/ca/operator.crt"

@@ -7,19 +7,7 @@
 GATEWAY="$BIN/vigil-gateway"
 COUNT=${GATEWAY_DELIVERIES:-2000}
 cd "$WORK"
-printf 'secret-of-the-github-hook' > secret
-cat > gateway.toml <<TOML
-[gateway]
-listen_port = 0
-state_dir = "state"
-audit_log = "audit.jsonl"
-[secrets]
-github = "secret"
-[[repository]]
-provider = "github"
-name = "example/hello"
-component = "hello"
-TOML
+github_gateway . example/hello hello
 start_gateway() {
   rm -f port.next
   "$GATEWAY" --config gateway.toml > port.next 2>> gateway.log &

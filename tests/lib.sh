@@ -99,3 +99,12 @@ quorum_envelope() {
   "$VIGIL" quorum generate-manifest-envelope --manifest-approvals-dir "$WORK/$1.approvals" --manifest-path "$WORK/$1.manifest.json" \
     --manifest-envelope-path "$WORK/$1.json" > /dev/null
 }
+
+# github_gateway DIR REPOSITORY COMPONENT: DIR/gateway.toml for a vigil-gateway with one
+# GitHub hook (its secret in DIR/secret) and one repository; more tables may be appended.
+github_gateway() {
+  mkdir -p "$1"
+  printf 'secret-of-the-github-hook' > "$1/secret"
+  printf '[gateway]\nlisten_port = 0\nstate_dir = "state"\naudit_log = "audit.jsonl"\n[secrets]\ngithub = "secret"\n' > "$1/gateway.toml"
+  printf '[[repository]]\nprovider = "github"\nname = "%s"\ncomponent = "%s"\n' "$2" "$3" >> "$1/gateway.toml"
+}

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "base/sqlite.h"
+
 namespace vigil::gateway {
 namespace {
 
@@ -12,6 +14,9 @@ std::uint64_t NowSeconds() {
 }
 
 }  // namespace
+
+DeliveryStore::DeliveryStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+DeliveryStore::~DeliveryStore() = default;
 
 Result<std::unique_ptr<DeliveryStore>> DeliveryStore::Open(const std::filesystem::path& file) {
   VIGIL_ASSIGN_OR_RETURN(auto db, SqliteDb::Open(file, "delivery database"));

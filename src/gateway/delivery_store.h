@@ -11,7 +11,10 @@
 #include <string>
 
 #include "base/result.h"
-#include "base/sqlite.h"
+
+namespace vigil {
+class SqliteDb;
+}  // namespace vigil
 
 namespace vigil::gateway {
 
@@ -31,6 +34,7 @@ struct Recorded {
 class DeliveryStore {
  public:
   static Result<std::unique_ptr<DeliveryStore>> Open(const std::filesystem::path& file);
+  ~DeliveryStore();
 
   // Records `delivery` (queued when delivery.queue); a repeat of its (provider, id) returns
   // the first verdict and changes nothing. Safe from any thread.
@@ -44,7 +48,7 @@ class DeliveryStore {
   Status RecordOutcome(const Delivery& delivery, const std::string& outcome);
 
  private:
-  explicit DeliveryStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+  explicit DeliveryStore(std::unique_ptr<SqliteDb> db);
   std::unique_ptr<SqliteDb> db_;
   std::mutex mutex_;
 };

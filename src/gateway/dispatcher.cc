@@ -6,6 +6,9 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "rpc/audit_log.h"
+#include "rpc/call_client.h"
+
 namespace vigil::gateway {
 namespace {
 
@@ -54,8 +57,8 @@ asio::awaitable<Result<Answer>> Call(asio::io_context& io, const rpc::Peer& buil
 
 }  // namespace
 
-Dispatcher::Dispatcher(DeliveryStore& store, rpc::Peer builder, rpc::AuditLog& audit,
-                       std::mutex& audit_mutex)
+Dispatcher::Dispatcher(DeliveryStore& store, std::unique_ptr<rpc::Peer> builder,
+                       rpc::AuditLog& audit, std::mutex& audit_mutex)
     : store_(store), builder_(std::move(builder)), audit_(audit), audit_mutex_(audit_mutex) {}
 
 Dispatcher::~Dispatcher() {
@@ -108,7 +111,7 @@ void Dispatcher::Run() {
 std::string Dispatcher::Dispatch(const Delivery& delivery) {
   asio::io_context io;
   Result<Answer> answer = Error::Failed("the call did not run");
-  auto run = [&]() -> asio::awaitable<void> { answer = co_await Call(io, builder_, delivery); };
+  auto run = [&]() -> asio::awaitable<void> { answer = co_await Call(io, *builder_, delivery); };
   try {
     asio::co_spawn(io, run(), asio::detached);
     io.run();

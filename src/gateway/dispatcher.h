@@ -12,14 +12,17 @@
 #include <thread>
 
 #include "gateway/delivery_store.h"
-#include "rpc/audit_log.h"
-#include "rpc/call_client.h"
+
+namespace vigil::rpc {
+class AuditLog;
+struct Peer;
+}  // namespace vigil::rpc
 
 namespace vigil::gateway {
 
 class Dispatcher {
  public:
-  Dispatcher(DeliveryStore& store, rpc::Peer builder, rpc::AuditLog& audit,
+  Dispatcher(DeliveryStore& store, std::unique_ptr<rpc::Peer> builder, rpc::AuditLog& audit,
              std::mutex& audit_mutex);
   ~Dispatcher();  // stops after the build in progress, if any, is answered
   void Start();
@@ -31,7 +34,7 @@ class Dispatcher {
   std::string Dispatch(const Delivery& delivery);
 
   DeliveryStore& store_;
-  rpc::Peer builder_;
+  std::unique_ptr<rpc::Peer> builder_;
   rpc::AuditLog& audit_;
   std::mutex& audit_mutex_;
   std::mutex mutex_;

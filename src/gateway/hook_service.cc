@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "crypto/hash.h"
+#include "rpc/audit_log.h"
+#include "rpc/call_client.h"
 
 namespace vigil::gateway {
 namespace {
@@ -15,7 +17,7 @@ void Answer(http::Response& response, int status, const nlohmann::json& body) {
 }  // namespace
 
 HookService::HookService(GatewayConfig config, std::unique_ptr<DeliveryStore> store,
-                         rpc::AuditLog audit)
+                         std::unique_ptr<rpc::AuditLog> audit)
     : config_(std::move(config)), store_(std::move(store)), audit_(std::move(audit)) {}
 
 Result<std::unique_ptr<HookService>> HookService::Create(GatewayConfig config) {
@@ -26,8 +28,8 @@ Result<std::unique_ptr<HookService>> HookService::Create(GatewayConfig config) {
                          DeliveryStore::Open(config.state_dir / "deliveries.db"));
   VIGIL_ASSIGN_OR_RETURN(rpc::AuditLog audit, rpc::AuditLog::Open(config.audit_log));
   std::optional<BuilderTarget> builder = config.builder;
-  std::unique_ptr<HookService> service(
-      new HookService(std::move(config), std::move(store), std::move(audit)));
+  std::unique_ptr<HookService> service(new HookService(
+      std::move(config), std::move(store), std::make_unique<rpc::AuditLog>(std::move(audit))));
   if (builder) {
     Result<rpc::Peer> peer = rpc::MakePeer(
         builder->address, {builder->certificate, builder->key, builder->ca}, builder->name);
@@ -35,8 +37,9 @@ Result<std::unique_ptr<HookService>> HookService::Create(GatewayConfig config) {
     // A build streams its log for as long as it runs.
     peer->options.limits.idle_timeout = std::chrono::hours(2);
     peer->options.limits.total_timeout = std::chrono::hours(24);
-    service->dispatcher_ = std::make_unique<Dispatcher>(*service->store_, std::move(*peer),
-                                                        service->audit_, service->audit_mutex_);
+    service->dispatcher_ = std::make_unique<Dispatcher>(
+        *service->store_, std::make_unique<rpc::Peer>(std::move(*peer)), *service->audit_,
+        service->audit_mutex_);
     service->dispatcher_->Start();
   }
   return service;
@@ -77,7 +80,7 @@ void HookService::Handle(Provider provider, const http::Request& request,
   if (!who.ok()) {
     {
       std::lock_guard<std::mutex> lock(audit_mutex_);
-      audit_.RecordUnauthenticated(
+      audit_->RecordUnauthenticated(
           {{"event", "webhook refused"}, {"provider", name}, {"reason", who.error().message()}});
     }
     Answer(response, 401, {{"error", who.error().message()}});
@@ -108,15 +111,15 @@ void HookService::Handle(Provider provider, const http::Request& request,
   }
   {
     std::lock_guard<std::mutex> lock(audit_mutex_);
-    audit_.Record({{"event", recorded->duplicate ? "webhook repeated" : "webhook"},
-                   {"provider", name},
-                   {"delivery", delivery.delivery_id},
-                   {"provider_event", who->event},
-                   {"verdict", recorded->verdict},
-                   {"repository", delivery.repository},
-                   {"commit", delivery.commit},
-                   {"component", delivery.component},
-                   {"body_sha256", delivery.body_sha256}});
+    audit_->Record({{"event", recorded->duplicate ? "webhook repeated" : "webhook"},
+                    {"provider", name},
+                    {"delivery", delivery.delivery_id},
+                    {"provider_event", who->event},
+                    {"verdict", recorded->verdict},
+                    {"repository", delivery.repository},
+                    {"commit", delivery.commit},
+                    {"component", delivery.component},
+                    {"body_sha256", delivery.body_sha256}});
   }
   if (!recorded->duplicate && delivery.queue && dispatcher_) dispatcher_->Wake();
   Answer(response, recorded->duplicate ? 200 : 202,

@@ -14,7 +14,10 @@
 #include "gateway/dispatcher.h"
 #include "gateway/gateway_config.h"
 #include "http/server.h"
-#include "rpc/audit_log.h"
+
+namespace vigil::rpc {
+class AuditLog;
+}  // namespace vigil::rpc
 
 namespace vigil::gateway {
 
@@ -27,13 +30,14 @@ class HookService {
   void Handle(Provider provider, const http::Request& request, http::Response& response);
 
  private:
-  HookService(GatewayConfig config, std::unique_ptr<DeliveryStore> store, rpc::AuditLog audit);
+  HookService(GatewayConfig config, std::unique_ptr<DeliveryStore> store,
+              std::unique_ptr<rpc::AuditLog> audit);
   const RepositoryRule* FindRule(Provider provider, const std::string& repository) const;
 
   GatewayConfig config_;
   std::unique_ptr<DeliveryStore> store_;
   std::mutex audit_mutex_;
-  rpc::AuditLog audit_;
+  std::unique_ptr<rpc::AuditLog> audit_;
   std::unique_ptr<Dispatcher> dispatcher_;  // last: stopped first
 };
 
