@@ -14,8 +14,8 @@
 #include "cli/commands.h"
 #include "cli/enclave_client.h"
 #include "cli/qos_files.h"
-#include "encoding/strict_json.h"
 #include "encoding/json_fields.h"
+#include "encoding/strict_json.h"
 #include "quorum/manifest_attestation.h"
 
 namespace vigil::cli {

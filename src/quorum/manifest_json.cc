@@ -10,8 +10,8 @@
 
 #include "base/hex.h"
 #include "base/strict_number.h"
-#include "encoding/strict_json.h"
 #include "encoding/json_fields.h"
+#include "encoding/strict_json.h"
 #include "quorum/qos_json.h"
 
 namespace vigil::quorum {

@@ -4,10 +4,10 @@
 #include <string>
 
 #include "base/hex.h"
+#include "encoding/json_fields.h"
 #include "encoding/strict_json.h"
 #include "quorum/frame.h"
 #include "quorum/genesis_json.h"
-#include "encoding/json_fields.h"
 #include "quorum/manifest_json.h"
 #include "quorum/protocol_codec.h"
 #include "quorum/qos_json.h"

@@ -1,7 +1,7 @@
 #include "quorum/reshard_json.h"
 
-#include "encoding/strict_json.h"
 #include "encoding/json_fields.h"
+#include "encoding/strict_json.h"
 #include "quorum/manifest_json.h"
 #include "quorum/qos_json.h"
 
