@@ -2,11 +2,11 @@
 //
 //   vigil-gateway --config GATEWAY.toml
 // Prints the port it listens on, then serves until SIGTERM or SIGINT.
-#include <csignal>
 #include <cstdio>
 #include <string>
 #include <string_view>
 
+#include "base/signal_block.h"
 #include "gateway/gateway_config.h"
 #include "gateway/hook_service.h"
 #include "http/server.h"
@@ -16,6 +16,7 @@ namespace {
 using namespace vigil;  // NOLINT: a binary's entry point
 
 Status Run(int argc, char** argv) {
+  BlockStopSignals();  // before the server's and the dispatcher's threads
   if (argc != 3 || std::string_view(argv[1]) != "--config") {
     return Error::BadInput("usage: vigil-gateway --config GATEWAY.toml");
   }
@@ -36,13 +37,7 @@ Status Run(int argc, char** argv) {
   std::fprintf(stderr, "vigil-gateway: listening on http://%s:%d/hooks/\n", host.c_str(), bound);
   std::printf("%d\n", bound);
   std::fflush(stdout);
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  sigprocmask(SIG_BLOCK, &signals, nullptr);
-  int received = 0;
-  sigwait(&signals, &received);
+  WaitForStopSignal();
   server.Stop();
   return OkStatus();
 }

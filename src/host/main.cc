@@ -1,11 +1,11 @@
 // vigil-host: QuorumOS's qos_host, an HTTP relay in front of an enclave's channel.
 //
 //   vigil-host --usock ENCLAVE_SOCKET [--host-ip ADDR] [--host-port PORT]
-#include <csignal>
 #include <cstdio>
 #include <string>
 #include <string_view>
 
+#include "base/signal_block.h"
 #include "base/strict_number.h"
 #include "host/relay.h"
 #include "http/server.h"
@@ -18,6 +18,7 @@ constexpr char kUsage[] =
     "usage: vigil-host --usock ENCLAVE_SOCKET [--host-ip ADDR] [--host-port PORT]\n";
 
 Status Run(int argc, char** argv) {
+  BlockStopSignals();  // before the server's threads
   std::string usock, ip = "127.0.0.1", port_text = "3000";
   for (int i = 1; i < argc; ++i) {
     const std::string_view flag = argv[i];
@@ -43,13 +44,7 @@ Status Run(int argc, char** argv) {
                bound, usock.c_str());
   std::printf("%d\n", bound);
   std::fflush(stdout);
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  sigprocmask(SIG_BLOCK, &signals, nullptr);
-  int received = 0;
-  sigwait(&signals, &received);
+  WaitForStopSignal();
   server.Stop();
   return OkStatus();
 }

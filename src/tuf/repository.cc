@@ -3,6 +3,9 @@
 #include <fcntl.h>
 #include <sys/file.h>
 
+#include <utility>
+#include <vector>
+
 #include "base/file.h"
 #include "base/hex.h"
 #include "base/unique_fd.h"
@@ -165,6 +168,8 @@ Status AddTargets(const fs::path& dir, const std::string& role,
   VIGIL_ASSIGN_OR_RETURN(std::string text, ReadText(MetadataPath(dir, version, role)));
   VIGIL_ASSIGN_OR_RETURN(SignedFile<Targets> current, ReadTargets(text));
   Targets next = std::move(current.role);
+  // Every target is checked before any file is written: a refused one leaves nothing.
+  std::vector<std::pair<fs::path, Bytes>> files;
   for (const NewTarget& target : targets) {
     if (!PathMatches(role + "/*/*/*", target.path)) {
       return Error::BadInput(target.path + " is not under " + role + "/NAME/BUILD_ID/FILE");
@@ -178,12 +183,15 @@ Status AddTargets(const fs::path& dir, const std::string& role,
     if (existing != next.targets.end() && existing->second.hashes != file.hashes) {
       return Error::BadInput(target.path + " is already in " + role + " with other bytes");
     }
-    const fs::path stored = dir / "targets" / fs::path(target.path).parent_path() /
-                            (HexEncode(hash) + "." + fs::path(target.path).filename().string());
+    files.emplace_back(dir / "targets" / fs::path(target.path).parent_path() /
+                           (HexEncode(hash) + "." + fs::path(target.path).filename().string()),
+                       std::move(bytes));
+    next.targets[target.path] = std::move(file);
+  }
+  for (const auto& [stored, bytes] : files) {
     std::error_code ec;
     fs::create_directories(stored.parent_path(), ec);
     if (!fs::exists(stored, ec)) VIGIL_RETURN_IF_ERROR(CreateFileAtomic(stored, bytes, 0644));
-    next.targets[target.path] = std::move(file);
   }
   next.version += 1;
   next.expires = expiry.now + expiry.delegated;
