@@ -66,6 +66,13 @@ echo "$(cat "$WORK/vkey")" > "$WORK/trusted"
 expect_exit 0 "vigil log verify checks the receipt" -- "$VIGIL" log verify --ledger "$URL" --trusted "$WORK/trusted" --proof "$WORK/b1.proof"
 expect_exit 0 "vigil.Append of a signature record" -- sh -c "printf '{\"build_id\":\"b1\",\"type\":\"signature\"}' | \"$VIGIL\" call unix:$SOCK vigil.Append+signature $(as signer)"
 if [ "$(head -1 "$WORK/stdout")" = "c2sp.org/tlog-proof@v1" ]; then pass "the append answers a receipt"; else fail "append: $(cat "$WORK/stdout")"; fi
+# A record with a record_id is appended once: the retry gets the first one's receipt.
+rec='{"record_id":"sig-1","type":"signature"}'
+r1=$(printf '%s' "$rec" | "$VIGIL" call "unix:$SOCK" vigil.Append+signature $(as signer) | sed -n 3p)
+size_once=$(size)
+r2=$(printf '%s' "$rec" | "$VIGIL" call "unix:$SOCK" vigil.Append+signature $(as signer) | sed -n 3p)
+if [ -n "$r1" ] && [ "$r1" = "$r2" ] && [ "$(size)" = "$size_once" ]; then pass "a repeated record_id is answered with the first entry, nothing appended"; else fail "record_id: '$r1' vs '$r2', size $size_once -> $(size)"; fi
+expect_exit 2 "a record_id that is not a string" -- sh -c "printf '{\"record_id\":7,\"type\":\"signature\"}' | \"$VIGIL\" call unix:$SOCK vigil.Append+signature $(as signer)"
 expect_exit 0 "verify again: consistent with the trusted checkpoint" -- "$VIGIL" log verify --ledger "$URL" --trusted "$WORK/trusted"
 if grep -q "consistent with the trusted size 1" "$WORK/stdout"; then pass "the trusted size moved from 1"; else fail "verify said: $(cat "$WORK/stdout")"; fi
 

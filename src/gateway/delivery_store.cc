@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "base/sqlite.h"
+#include "gateway/verdict_record.h"
 
 namespace vigil::gateway {
 namespace {
@@ -31,11 +32,32 @@ Result<std::unique_ptr<DeliveryStore>> DeliveryStore::Open(const std::filesystem
                " component TEXT NOT NULL, body_sha256 TEXT NOT NULL,"
                " queued INTEGER NOT NULL, dispatched_at INTEGER, outcome TEXT,"
                " PRIMARY KEY (provider, delivery_id))"));
+  VIGIL_RETURN_IF_ERROR(
+      db->Exec("CREATE TABLE IF NOT EXISTS records ("
+               " seq INTEGER PRIMARY KEY AUTOINCREMENT, record_id TEXT NOT NULL UNIQUE,"
+               " body TEXT NOT NULL, ledger_index INTEGER)"));
+  VIGIL_RETURN_IF_ERROR(db->Exec(
+      "CREATE INDEX IF NOT EXISTS records_pending ON records (seq) WHERE ledger_index IS NULL"));
   return std::unique_ptr<DeliveryStore>(new DeliveryStore(std::move(db)));
 }
 
-Result<Recorded> DeliveryStore::Record(const Delivery& d) {
+Result<Recorded> DeliveryStore::Record(const Delivery& d, const std::string& ledger_record) {
   std::lock_guard<std::mutex> lock(mutex_);
+  VIGIL_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+  Result<Recorded> recorded = InsertDelivery(d);
+  if (recorded.ok() && !recorded->duplicate) {
+    Status kept = InsertRecord(VerdictRecordId(d), ledger_record);
+    if (!kept.ok()) recorded = kept.error();
+  }
+  Status ended = db_->Exec(recorded.ok() ? "COMMIT" : "ROLLBACK");
+  if (!ended.ok()) {
+    (void)db_->Exec("ROLLBACK");
+    return ended.error();
+  }
+  return recorded;
+}
+
+Result<Recorded> DeliveryStore::InsertDelivery(const Delivery& d) {
   SqliteStatement insert(db_->get(),
                          "INSERT INTO deliveries (provider, delivery_id, received_at, verdict,"
                          " repository, ref, git_commit, component, body_sha256, queued)"
@@ -61,6 +83,56 @@ Result<Recorded> DeliveryStore::Record(const Delivery& d) {
   query.BindText(2, d.delivery_id);
   if (query.Step() != SQLITE_ROW) return db_->LastError("lookup");
   return Recorded{.duplicate = true, .verdict = query.ColumnText(0)};
+}
+
+Status DeliveryStore::InsertRecord(const std::string& record_id, const std::string& body) {
+  SqliteStatement insert(db_->get(),
+                         "INSERT INTO records (record_id, body) VALUES (?, ?)"
+                         " ON CONFLICT (record_id) DO NOTHING");
+  if (!insert.ok()) return db_->LastError("keep a record");
+  insert.BindText(1, record_id);
+  insert.BindText(2, body);
+  if (insert.Step() != SQLITE_DONE) return db_->LastError("keep a record");
+  return OkStatus();
+}
+
+Status DeliveryStore::AddRecord(const std::string& record_id, const std::string& body) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return InsertRecord(record_id, body);
+}
+
+Result<std::vector<PendingRecord>> DeliveryStore::PendingRecords(std::size_t limit) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  SqliteStatement query(db_->get(),
+                        "SELECT seq, record_id, body FROM records WHERE ledger_index IS NULL"
+                        " ORDER BY seq LIMIT ?");
+  if (!query.ok()) return db_->LastError("pending records");
+  query.BindInt(1, limit);
+  std::vector<PendingRecord> records;
+  int rc;
+  while ((rc = query.Step()) == SQLITE_ROW) {
+    records.push_back({query.ColumnInt(0), query.ColumnText(1), query.ColumnText(2)});
+  }
+  if (rc != SQLITE_DONE) return db_->LastError("pending records");
+  return records;
+}
+
+Status DeliveryStore::MarkRecorded(std::uint64_t seq, std::uint64_t index) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  SqliteStatement update(db_->get(), "UPDATE records SET ledger_index = ? WHERE seq = ?");
+  if (!update.ok()) return db_->LastError("mark a record");
+  update.BindInt(1, index);
+  update.BindInt(2, seq);
+  if (update.Step() != SQLITE_DONE) return db_->LastError("mark a record");
+  return OkStatus();
+}
+
+Result<std::uint64_t> DeliveryStore::PendingCount() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  SqliteStatement count(db_->get(), "SELECT COUNT(*) FROM records WHERE ledger_index IS NULL");
+  if (!count.ok()) return db_->LastError("count");
+  VIGIL_ASSIGN_OR_RETURN(std::vector<std::uint64_t> rows, db_->Integers(count));
+  return rows.empty() ? 0 : rows.front();
 }
 
 Result<std::uint64_t> DeliveryStore::QueuedCount() {

@@ -1,7 +1,8 @@
 // The gateway's durable record of authenticated deliveries (docs/SPEC-gateway.md): each
-// (provider, delivery id) once with its verdict, and the build requests queued until a
-// dispatcher takes them. SQLite, WAL, synchronous=FULL: a delivery the gateway answered
-// survives a crash, and a repeat (a redelivery, a replay) is recognised and changes nothing.
+// (provider, delivery id) once with its verdict, the build requests queued until a
+// dispatcher takes them, and the verdict records waiting to be appended to the ledger.
+// SQLite, WAL, synchronous=FULL: a delivery the gateway answered survives a crash, and a
+// repeat (a redelivery, a replay) is recognised and changes nothing.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 
@@ -26,6 +28,13 @@ struct Delivery {
   bool queue = false;  // a build request to dispatch
 };
 
+// A verdict record for the ledger (gateway/verdict_record.h), kept until the ledger took it.
+struct PendingRecord {
+  std::uint64_t seq = 0;
+  std::string record_id;
+  std::string body;  // canonical JSON
+};
+
 struct Recorded {
   bool duplicate = false;
   std::string verdict;  // the first delivery's, for a duplicate
@@ -36,9 +45,18 @@ class DeliveryStore {
   static Result<std::unique_ptr<DeliveryStore>> Open(const std::filesystem::path& file);
   ~DeliveryStore();
 
-  // Records `delivery` (queued when delivery.queue); a repeat of its (provider, id) returns
-  // the first verdict and changes nothing. Safe from any thread.
-  Result<Recorded> Record(const Delivery& delivery);
+  // Records `delivery` (queued when delivery.queue) and, in the same transaction, its
+  // verdict record for the ledger; a repeat of its (provider, id) returns the first verdict
+  // and changes nothing. Safe from any thread.
+  Result<Recorded> Record(const Delivery& delivery, const std::string& ledger_record);
+  // Keeps a verdict record for the ledger; a record_id kept before is not kept again.
+  Status AddRecord(const std::string& record_id, const std::string& body);
+  // Up to `limit` records the ledger has not yet taken, oldest first.
+  Result<std::vector<PendingRecord>> PendingRecords(std::size_t limit);
+  // The ledger took record `seq` as its entry `index`.
+  Status MarkRecorded(std::uint64_t seq, std::uint64_t index);
+  // How many records the ledger has not yet taken.
+  Result<std::uint64_t> PendingCount();
   // Build requests not yet dispatched.
   Result<std::uint64_t> QueuedCount();
   // The oldest build request not yet dispatched, marked dispatched (at most once: a crash
@@ -49,6 +67,8 @@ class DeliveryStore {
 
  private:
   explicit DeliveryStore(std::unique_ptr<SqliteDb> db);
+  Result<Recorded> InsertDelivery(const Delivery& delivery);
+  Status InsertRecord(const std::string& record_id, const std::string& body);
   std::unique_ptr<SqliteDb> db_;
   std::mutex mutex_;
 };

@@ -2,6 +2,7 @@
 
 #include "base/file.h"
 #include "encoding/toml_reader.h"
+#include "tlog/note.h"
 
 namespace vigil::gateway {
 namespace {
@@ -27,21 +28,43 @@ Result<crypto::SecretBytes> ReadSecret(const std::filesystem::path& file) {
   return secret;
 }
 
-Result<std::optional<BuilderTarget>> ReadBuilder(const toml::table& doc, const TomlReader& r,
-                                                 const std::filesystem::path& base) {
-  VIGIL_ASSIGN_OR_RETURN(const toml::table* table, r.Table(doc, "builder"));
-  if (table == nullptr) return std::optional<BuilderTarget>();
+// [TABLE]: a peer's address, the gateway's TLS files for it and the role it must be.
+Result<std::optional<PeerTarget>> ReadPeer(const toml::table& doc, const TomlReader& r,
+                                           const std::filesystem::path& base,
+                                           const std::string& table_name,
+                                           bool has_verifier_key = false) {
+  VIGIL_ASSIGN_OR_RETURN(const toml::table* table, r.Table(doc, table_name));
+  if (table == nullptr) return std::optional<PeerTarget>();
+  const std::string where = "[" + table_name + "]";
   VIGIL_RETURN_IF_ERROR(
-      r.CheckKeys(*table, "[builder]", {"address", "certificate", "key", "ca", "name"}));
-  BuilderTarget target;
-  VIGIL_ASSIGN_OR_RETURN(target.address, r.String(*table, "address", "builder.address", true));
+      has_verifier_key
+          ? r.CheckKeys(*table, where,
+                        {"address", "certificate", "key", "ca", "name", "verifier_key"})
+          : r.CheckKeys(*table, where, {"address", "certificate", "key", "ca", "name"}));
+  const std::string prefix = table_name + ".";
+  PeerTarget target;
+  VIGIL_ASSIGN_OR_RETURN(target.address, r.String(*table, "address", prefix + "address", true));
   VIGIL_ASSIGN_OR_RETURN(target.certificate,
-                         r.Path(*table, "certificate", "builder.certificate", base, true));
-  VIGIL_ASSIGN_OR_RETURN(target.key, r.Path(*table, "key", "builder.key", base, true));
-  VIGIL_ASSIGN_OR_RETURN(target.ca, r.Path(*table, "ca", "builder.ca", base, true));
-  VIGIL_ASSIGN_OR_RETURN(std::string name, r.String(*table, "name", "builder.name", false));
-  if (!name.empty()) target.name = name;
-  return std::optional<BuilderTarget>(std::move(target));
+                         r.Path(*table, "certificate", prefix + "certificate", base, true));
+  VIGIL_ASSIGN_OR_RETURN(target.key, r.Path(*table, "key", prefix + "key", base, true));
+  VIGIL_ASSIGN_OR_RETURN(target.ca, r.Path(*table, "ca", prefix + "ca", base, true));
+  VIGIL_ASSIGN_OR_RETURN(target.name, r.String(*table, "name", prefix + "name", false));
+  if (target.name.empty()) target.name = table_name;
+  return std::optional<PeerTarget>(std::move(target));
+}
+
+Result<std::optional<LedgerTarget>> ReadLedger(const toml::table& doc, const TomlReader& r,
+                                               const std::filesystem::path& base) {
+  VIGIL_ASSIGN_OR_RETURN(std::optional<PeerTarget> peer,
+                         ReadPeer(doc, r, base, "ledger", /*has_verifier_key=*/true));
+  if (!peer) return std::optional<LedgerTarget>();
+  const toml::table& table = *doc.get("ledger")->as_table();
+  LedgerTarget ledger{std::move(*peer), {}};
+  VIGIL_ASSIGN_OR_RETURN(ledger.verifier_key,
+                         r.String(table, "verifier_key", "ledger.verifier_key", true));
+  Result<tlog::NoteVerifier> verifier = tlog::NoteVerifier::Parse(ledger.verifier_key);
+  if (!verifier.ok()) return r.Fail(table.get("verifier_key"), verifier.error().message());
+  return std::optional<LedgerTarget>(std::move(ledger));
 }
 
 }  // namespace
@@ -52,7 +75,7 @@ Result<GatewayConfig> ReadGatewayConfig(const std::filesystem::path& file) {
   const TomlReader r(file.string());
   const std::filesystem::path base = file.parent_path();
   VIGIL_RETURN_IF_ERROR(
-      r.CheckKeys(doc, "the file", {"gateway", "secrets", "repository", "builder"}));
+      r.CheckKeys(doc, "the file", {"gateway", "secrets", "repository", "builder", "ledger"}));
   GatewayConfig config;
   VIGIL_ASSIGN_OR_RETURN(const toml::table* gateway, r.Table(doc, "gateway"));
   if (gateway == nullptr) return r.Fail(&doc, "no [gateway] table");
@@ -95,7 +118,8 @@ Result<GatewayConfig> ReadGatewayConfig(const std::filesystem::path& file) {
     VIGIL_ASSIGN_OR_RETURN(entry.component, r.String(*rule, "component", "component", true));
     config.repositories.push_back(std::move(entry));
   }
-  VIGIL_ASSIGN_OR_RETURN(config.builder, ReadBuilder(doc, r, base));
+  VIGIL_ASSIGN_OR_RETURN(config.builder, ReadPeer(doc, r, base, "builder"));
+  VIGIL_ASSIGN_OR_RETURN(config.ledger, ReadLedger(doc, r, base));
   return config;
 }
 

@@ -4,6 +4,8 @@
 //   [[repository]]  provider, name ("owner/repo"), component
 //   [builder]  address, certificate, key, ca, name (optional: without it, build requests are
 //              recorded and queued but not dispatched)
+//   [ledger]   address, certificate, key, ca, name, verifier_key (optional: without it,
+//              verdict records wait in the gateway's store until one is configured)
 // Relative paths are relative to the file. A provider without a secret has no hook.
 #pragma once
 
@@ -25,11 +27,17 @@ struct RepositoryRule {
   std::string component;
 };
 
-// Where queued builds go, and the gateway's certificate for calling there.
-struct BuilderTarget {
+// Another role the gateway calls, and the gateway's certificate for calling it.
+struct PeerTarget {
   std::string address;  // "unix:PATH" or "HOST:PORT"
   std::filesystem::path certificate, key, ca;
-  std::string name = "builder";  // the builder's certificate must name this role
+  std::string name;  // the peer's certificate must name this role
+};
+
+// Where verdicts are recorded: the ledger, whose receipts are checked with its key.
+struct LedgerTarget {
+  PeerTarget peer;
+  std::string verifier_key;  // the ledger's note verifier key (`vigil log vkey`)
 };
 
 struct GatewayConfig {
@@ -39,7 +47,8 @@ struct GatewayConfig {
   std::filesystem::path audit_log;
   std::map<Provider, crypto::SecretBytes> secrets;
   std::vector<RepositoryRule> repositories;
-  std::optional<BuilderTarget> builder;
+  std::optional<PeerTarget> builder;  // where queued builds go
+  std::optional<LedgerTarget> ledger;
 };
 
 Result<GatewayConfig> ReadGatewayConfig(const std::filesystem::path& file);

@@ -3,11 +3,19 @@
 #include <nlohmann/json.hpp>
 
 #include "crypto/hash.h"
+#include "gateway/verdict_record.h"
 #include "rpc/audit_log.h"
 #include "rpc/call_client.h"
+#include "tlog/receipt_verifier.h"
 
 namespace vigil::gateway {
 namespace {
+
+std::int64_t UnixSecondsNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 void Answer(http::Response& response, int status, const nlohmann::json& body) {
   response.status = status;
@@ -27,22 +35,40 @@ Result<std::unique_ptr<HookService>> HookService::Create(GatewayConfig config) {
   VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<DeliveryStore> store,
                          DeliveryStore::Open(config.state_dir / "deliveries.db"));
   VIGIL_ASSIGN_OR_RETURN(rpc::AuditLog audit, rpc::AuditLog::Open(config.audit_log));
-  std::optional<BuilderTarget> builder = config.builder;
+  std::optional<PeerTarget> builder = config.builder;
+  std::optional<LedgerTarget> ledger = config.ledger;
   std::unique_ptr<HookService> service(new HookService(
       std::move(config), std::move(store), std::make_unique<rpc::AuditLog>(std::move(audit))));
-  if (builder) {
-    Result<rpc::Peer> peer = rpc::MakePeer(
-        builder->address, {builder->certificate, builder->key, builder->ca}, builder->name);
-    if (!peer.ok()) return peer.error().WithContext("[builder]");
-    // A build streams its log for as long as it runs.
-    peer->options.limits.idle_timeout = std::chrono::hours(2);
-    peer->options.limits.total_timeout = std::chrono::hours(24);
-    service->dispatcher_ = std::make_unique<Dispatcher>(
-        *service->store_, std::make_unique<rpc::Peer>(std::move(*peer)), *service->audit_,
-        service->audit_mutex_);
-    service->dispatcher_->Start();
-  }
+  if (ledger) VIGIL_RETURN_IF_ERROR(service->StartRecorder(*ledger));
+  if (builder) VIGIL_RETURN_IF_ERROR(service->StartDispatcher(*builder));
   return service;
+}
+
+Status HookService::StartRecorder(const LedgerTarget& ledger) {
+  Result<rpc::Peer> peer =
+      rpc::MakePeer(ledger.peer.address, {ledger.peer.certificate, ledger.peer.key, ledger.peer.ca},
+                    ledger.peer.name);
+  if (!peer.ok()) return peer.error().WithContext("[ledger]");
+  VIGIL_ASSIGN_OR_RETURN(tlog::NoteVerifier verifier,
+                         tlog::NoteVerifier::Parse(ledger.verifier_key));
+  recorder_ = std::make_unique<LedgerRecorder>(
+      *store_, std::make_unique<rpc::Peer>(std::move(*peer)),
+      std::make_unique<tlog::ReceiptVerifier>(std::move(verifier)), *audit_, audit_mutex_);
+  recorder_->Start();
+  return OkStatus();
+}
+
+Status HookService::StartDispatcher(const PeerTarget& builder) {
+  Result<rpc::Peer> peer =
+      rpc::MakePeer(builder.address, {builder.certificate, builder.key, builder.ca}, builder.name);
+  if (!peer.ok()) return peer.error().WithContext("[builder]");
+  // A build streams its log for as long as it runs.
+  peer->options.limits.idle_timeout = std::chrono::hours(2);
+  peer->options.limits.total_timeout = std::chrono::hours(24);
+  dispatcher_ = std::make_unique<Dispatcher>(*store_, std::make_unique<rpc::Peer>(std::move(*peer)),
+                                             *audit_, audit_mutex_);
+  dispatcher_->Start();
+  return OkStatus();
 }
 
 HookService::~HookService() = default;
@@ -103,7 +129,8 @@ void HookService::Handle(Provider provider, const http::Request& request,
   } else {
     delivery.verdict = "rejected: unknown repository " + asked.repository;
   }
-  Result<Recorded> recorded = store_->Record(delivery);
+  const std::string record = DeliveryRecord(delivery, who->event, UnixSecondsNow());
+  Result<Recorded> recorded = store_->Record(delivery, record);
   if (!recorded.ok()) {
     // Not recorded, so not acknowledged: the sender retries with the same id.
     Answer(response, 503, {{"error", recorded.error().message()}});
@@ -121,6 +148,7 @@ void HookService::Handle(Provider provider, const http::Request& request,
                     {"component", delivery.component},
                     {"body_sha256", delivery.body_sha256}});
   }
+  if (!recorded->duplicate && recorder_) recorder_->Wake();
   if (!recorded->duplicate && delivery.queue && dispatcher_) dispatcher_->Wake();
   Answer(response, recorded->duplicate ? 200 : 202,
          {{"delivery", delivery.delivery_id},

@@ -13,6 +13,7 @@
 #include "gateway/delivery_store.h"
 #include "gateway/dispatcher.h"
 #include "gateway/gateway_config.h"
+#include "gateway/ledger_recorder.h"
 #include "http/server.h"
 
 namespace vigil::rpc {
@@ -23,7 +24,8 @@ namespace vigil::gateway {
 
 class HookService {
  public:
-  // With config.builder, queued builds are dispatched to it (gateway/dispatcher.h).
+  // With config.builder, queued builds are dispatched to it (gateway/dispatcher.h); with
+  // config.ledger, every verdict is appended there (gateway/ledger_recorder.h).
   static Result<std::unique_ptr<HookService>> Create(GatewayConfig config);
   ~HookService();
   void AddRoutes(http::Server& server);
@@ -32,12 +34,15 @@ class HookService {
  private:
   HookService(GatewayConfig config, std::unique_ptr<DeliveryStore> store,
               std::unique_ptr<rpc::AuditLog> audit);
+  Status StartRecorder(const LedgerTarget& ledger);
+  Status StartDispatcher(const PeerTarget& builder);
   const RepositoryRule* FindRule(Provider provider, const std::string& repository) const;
 
   GatewayConfig config_;
   std::unique_ptr<DeliveryStore> store_;
   std::mutex audit_mutex_;
   std::unique_ptr<rpc::AuditLog> audit_;
+  std::unique_ptr<LedgerRecorder> recorder_;
   std::unique_ptr<Dispatcher> dispatcher_;  // last: stopped first
 };
 

@@ -31,6 +31,14 @@ Result<Artifact> ParseArtifact(std::string_view sha256, std::string_view name) {
   return Artifact{std::string(name), digest};
 }
 
+std::optional<std::string> RecordId(ByteView record) {
+  Json json = Json::parse(AsText(record), nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object()) return std::nullopt;
+  auto id = json.find("record_id");
+  if (id == json.end() || !id->is_string()) return std::nullopt;
+  return id->get<std::string>();
+}
+
 Result<Bytes> PrepareRecord(std::string_view type, std::string_view json_text,
                             const rpc::CallIdentity& submitter) {
   if (type.empty() || type.size() > 32 ||
@@ -56,6 +64,11 @@ Result<Bytes> PrepareRecord(std::string_view type, std::string_view json_text,
     return Error::BadInput("the record's \"type\" must be \"" + std::string(type) +
                            "\", the call's argument");
   }
+  if (auto id = json.find("record_id"); id != json.end()) {
+    if (!id->is_string() || id->get<std::string>().empty() || id->get<std::string>().size() > 200) {
+      return Error::BadInput("\"record_id\" must be a string of 1-200 bytes");
+    }
+  }
   if (json.contains("submitter")) {
     return Error::BadInput("\"submitter\" is set by the ledger, not the caller");
   }
@@ -73,7 +86,9 @@ std::optional<tlog::EntryLabel> LabelEntry(ByteView entry) {
   if (json.is_discarded() || !json.is_object()) return std::nullopt;
   auto type = json.find("type");
   if (type == json.end() || !type->is_string()) return std::nullopt;
-  auto id = json.find("build_id");
+  // A record's own id when it has one (appended once per type and id), else its build.
+  auto id = json.find("record_id");
+  if (id == json.end() || !id->is_string()) id = json.find("build_id");
   return tlog::EntryLabel{type->get<std::string>(),
                           id != json.end() && id->is_string() ? id->get<std::string>() : ""};
 }

@@ -51,7 +51,10 @@ Result<Artifact> ParseArtifact(std::string_view sha256, std::string_view name);
 Result<Bytes> PrepareRecord(std::string_view type, std::string_view json,
                             const rpc::CallIdentity& submitter);
 
-// The index label of an entry: (type, build_id) when it has them.
+// The record's "record_id", if it has one: a record is appended once per (type, record_id).
+std::optional<std::string> RecordId(ByteView record);
+
+// The index label of an entry: (type, record_id), else (type, build_id), when it has them.
 std::optional<tlog::EntryLabel> LabelEntry(ByteView entry);
 
 }  // namespace vigil::ledger

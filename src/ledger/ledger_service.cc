@@ -239,12 +239,36 @@ asio::awaitable<Status> LedgerService::Append(rpc::Call& call) {
   }
   auto record = PrepareRecord(call.argument(), body, call.caller());
   VIGIL_CO_RETURN_IF_ERROR(record.status());
-  auto index = co_await AppendEntry(sequencer_, std::move(record).value());
+  // A record with an id is appended once: a retry (its first answer was lost) gets the
+  // first one's receipt.
+  const std::optional<std::string> id = RecordId(*record);
+  const std::string key = call.argument() + "\n" + id.value_or("");
+  if (id) {
+    std::lock_guard<std::mutex> lock(appending_mutex_);
+    if (!appending_.insert(key).second) {
+      co_return Error::Failed("record " + *id + " is being appended now: retry");
+    }
+  }
+  auto index = co_await AppendOnce(call.argument(), id, std::move(record).value());
+  if (id) {
+    std::lock_guard<std::mutex> lock(appending_mutex_);
+    appending_.erase(key);
+  }
   VIGIL_CO_RETURN_IF_ERROR(index.status());
   auto receipt = store_.Receipt(*index);
   VIGIL_CO_RETURN_IF_ERROR(receipt.status());
   VIGIL_CO_RETURN_IF_ERROR(co_await call.Write(*receipt));
   co_return OkStatus();
+}
+
+asio::awaitable<Result<std::uint64_t>> LedgerService::AppendOnce(
+    const std::string& type, const std::optional<std::string>& id, Bytes record) {
+  if (id) {
+    auto logged = store_.FindByLabel({type, *id});
+    if (!logged.ok()) co_return logged.error();
+    if (!logged->empty()) co_return logged->front();
+  }
+  co_return co_await AppendEntry(sequencer_, std::move(record));
 }
 
 Result<std::size_t> LedgerService::RecoverInterruptedBuilds() {

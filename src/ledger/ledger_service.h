@@ -8,9 +8,15 @@
 //     "receipt" followed by the tlog-proof of the build-log entry. A stream that breaks
 //     or ends without close is logged with status "truncated".
 //   vigil.Append+TYPE  appends one canonical JSON record of that type (e.g. the signer's
-//     "signature" records); answers its tlog-proof.
+//     "signature" records); answers its tlog-proof. A record with a "record_id" is appended
+//     once per (TYPE, record_id): a repeat is answered with the first one's tlog-proof.
 // Spec: docs/SPEC-ledger.md.
 #pragma once
+
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
 
 #include "ledger/build_logs.h"
 #include "rpc/service_host.h"
@@ -33,10 +39,16 @@ class LedgerService {
  private:
   asio::awaitable<Status> BuildLog(rpc::Call& call);
   asio::awaitable<Status> Append(rpc::Call& call);
+  // The index of the entry (type, id) if there is one, else of `record`, appended now.
+  asio::awaitable<Result<std::uint64_t>> AppendOnce(const std::string& type,
+                                                    const std::optional<std::string>& id,
+                                                    Bytes record);
 
   tlog::LogStore& store_;
   tlog::Sequencer& sequencer_;
   BuildLogs& logs_;
+  std::mutex appending_mutex_;
+  std::set<std::string> appending_;  // "TYPE\nRECORD_ID" of records being appended
 };
 
 }  // namespace vigil::ledger

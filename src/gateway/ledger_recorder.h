@@ -1,0 +1,56 @@
+// Appends the gateway's verdict records to the ledger (docs/SPEC-gateway.md, "Verdicts in
+// the ledger"): oldest first, one vigil.Append+gateway-verdict call each, checking the
+// ledger's receipt against its pinned key before the record counts as logged. A record is
+// kept in the gateway's store until then, so a ledger that is down, or a gateway killed
+// mid-call, delays records but loses none; the record's id makes a retry append nothing
+// new (the ledger answers the first entry's receipt).
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "base/result.h"
+#include "gateway/delivery_store.h"
+
+namespace vigil::rpc {
+class AuditLog;
+struct Peer;
+}  // namespace vigil::rpc
+
+namespace vigil::tlog {
+class ReceiptVerifier;
+}  // namespace vigil::tlog
+
+namespace vigil::gateway {
+
+class LedgerRecorder {
+ public:
+  LedgerRecorder(DeliveryStore& store, std::unique_ptr<rpc::Peer> ledger,
+                 std::unique_ptr<tlog::ReceiptVerifier> receipts, rpc::AuditLog& audit,
+                 std::mutex& audit_mutex);
+  ~LedgerRecorder();  // stops after the call in progress
+  void Start();
+  // A record was kept: send it now rather than at the next poll.
+  void Wake();
+
+ private:
+  void Run();
+  // Appends one record; the ledger's index for it.
+  Result<std::uint64_t> Append(const PendingRecord& record);
+  bool WaitFor(std::chrono::milliseconds delay);  // false once stopping
+
+  DeliveryStore& store_;
+  std::unique_ptr<rpc::Peer> ledger_;
+  std::unique_ptr<tlog::ReceiptVerifier> receipts_;
+  rpc::AuditLog& audit_;
+  std::mutex& audit_mutex_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false, woken_ = false;
+  std::thread thread_;
+};
+
+}  // namespace vigil::gateway
