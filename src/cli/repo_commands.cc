@@ -26,10 +26,7 @@ namespace fs = std::filesystem;
 const char* const kRoles[] = {"root", "targets", "snapshot", "timestamp", "testing", "current"};
 
 Result<tuf::SigningKey> ReadRoleKey(const std::string& keys_dir, const std::string& role) {
-  const fs::path path = fs::path(keys_dir) / (role + ".secret");
-  VIGIL_ASSIGN_OR_RETURN(crypto::SecretBytes seed,
-                         crypto::ReadSecretHexFile(path, crypto::kEd25519SeedSize));
-  return tuf::SigningKeyFromSeed(std::move(seed));
+  return tuf::ReadSigningKeyFile(fs::path(keys_dir) / (role + ".secret"));
 }
 
 Result<tuf::Expiry> ExpiryAt(std::int64_t now) {

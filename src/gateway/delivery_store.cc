@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "base/sqlite.h"
+#include "gateway/record_outbox.h"
 #include "gateway/verdict_record.h"
 
 namespace vigil::gateway {
@@ -32,12 +33,7 @@ Result<std::unique_ptr<DeliveryStore>> DeliveryStore::Open(const std::filesystem
                " component TEXT NOT NULL, body_sha256 TEXT NOT NULL,"
                " queued INTEGER NOT NULL, dispatched_at INTEGER, outcome TEXT,"
                " PRIMARY KEY (provider, delivery_id))"));
-  VIGIL_RETURN_IF_ERROR(
-      db->Exec("CREATE TABLE IF NOT EXISTS records ("
-               " seq INTEGER PRIMARY KEY AUTOINCREMENT, record_id TEXT NOT NULL UNIQUE,"
-               " body TEXT NOT NULL, ledger_index INTEGER)"));
-  VIGIL_RETURN_IF_ERROR(db->Exec(
-      "CREATE INDEX IF NOT EXISTS records_pending ON records (seq) WHERE ledger_index IS NULL"));
+  VIGIL_RETURN_IF_ERROR(CreateRecordTable(*db));
   return std::unique_ptr<DeliveryStore>(new DeliveryStore(std::move(db)));
 }
 
@@ -46,7 +42,7 @@ Result<Recorded> DeliveryStore::Record(const Delivery& d, const std::string& led
   VIGIL_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
   Result<Recorded> recorded = InsertDelivery(d);
   if (recorded.ok() && !recorded->duplicate) {
-    Status kept = InsertRecord(VerdictRecordId(d), ledger_record);
+    Status kept = KeepRecord(*db_, VerdictRecordId(d), ledger_record);
     if (!kept.ok()) recorded = kept.error();
   }
   Status ended = db_->Exec(recorded.ok() ? "COMMIT" : "ROLLBACK");
@@ -85,20 +81,9 @@ Result<Recorded> DeliveryStore::InsertDelivery(const Delivery& d) {
   return Recorded{.duplicate = true, .verdict = query.ColumnText(0)};
 }
 
-Status DeliveryStore::InsertRecord(const std::string& record_id, const std::string& body) {
-  SqliteStatement insert(db_->get(),
-                         "INSERT INTO records (record_id, body) VALUES (?, ?)"
-                         " ON CONFLICT (record_id) DO NOTHING");
-  if (!insert.ok()) return db_->LastError("keep a record");
-  insert.BindText(1, record_id);
-  insert.BindText(2, body);
-  if (insert.Step() != SQLITE_DONE) return db_->LastError("keep a record");
-  return OkStatus();
-}
-
 Status DeliveryStore::AddRecord(const std::string& record_id, const std::string& body) {
   std::lock_guard<std::mutex> lock(mutex_);
-  return InsertRecord(record_id, body);
+  return KeepRecord(*db_, record_id, body);
 }
 
 Result<std::vector<PendingRecord>> DeliveryStore::PendingRecords(std::size_t limit) {

@@ -68,7 +68,6 @@ class DeliveryStore {
  private:
   explicit DeliveryStore(std::unique_ptr<SqliteDb> db);
   Result<Recorded> InsertDelivery(const Delivery& delivery);
-  Status InsertRecord(const std::string& record_id, const std::string& body);
   std::unique_ptr<SqliteDb> db_;
   std::mutex mutex_;
 };

@@ -2,6 +2,8 @@
 
 #include "base/file.h"
 #include "encoding/toml_reader.h"
+#include "release/gpg.h"
+#include "rpc/service_config_reader.h"
 #include "tlog/note.h"
 
 namespace vigil::gateway {
@@ -67,6 +69,87 @@ Result<std::optional<LedgerTarget>> ReadLedger(const toml::table& doc, const Tom
   return std::optional<LedgerTarget>(std::move(ledger));
 }
 
+Result<std::optional<ChannelsConfig>> ReadChannels(const toml::table& doc, const TomlReader& r,
+                                                   const std::filesystem::path& base) {
+  VIGIL_ASSIGN_OR_RETURN(const toml::table* table, r.Table(doc, "channels"));
+  if (table == nullptr) return std::optional<ChannelsConfig>();
+  VIGIL_RETURN_IF_ERROR(r.CheckKeys(*table, "[channels]",
+                                    {"repository", "keys", "source", "release_key",
+                                     "min_testing_seconds", "timestamp_seconds"}));
+  ChannelsConfig channels;
+  VIGIL_ASSIGN_OR_RETURN(channels.repository,
+                         r.Path(*table, "repository", "channels.repository", base, true));
+  VIGIL_ASSIGN_OR_RETURN(channels.keys, r.Path(*table, "keys", "channels.keys", base, true));
+  VIGIL_ASSIGN_OR_RETURN(channels.source, r.Path(*table, "source", "channels.source", base, true));
+  VIGIL_ASSIGN_OR_RETURN(channels.release_key,
+                         r.Path(*table, "release_key", "channels.release_key", base, true));
+  VIGIL_ASSIGN_OR_RETURN(channels.min_testing_seconds,
+                         r.Integer(*table, "min_testing_seconds", "channels.min_testing_seconds",
+                                   5 * 86400, 0, 365 * 86400));
+  VIGIL_ASSIGN_OR_RETURN(channels.timestamp_seconds,
+                         r.Integer(*table, "timestamp_seconds", "channels.timestamp_seconds",
+                                   86400, 60, 365 * 86400));
+  return std::optional<ChannelsConfig>(std::move(channels));
+}
+
+Result<MaintainerRule> ReadMaintainer(const toml::table& rule, const TomlReader& r) {
+  VIGIL_RETURN_IF_ERROR(
+      r.CheckKeys(rule, "[[maintainer]]", {"fingerprint", "components", "channels"}));
+  MaintainerRule maintainer;
+  VIGIL_ASSIGN_OR_RETURN(std::string fingerprint,
+                         r.String(rule, "fingerprint", "maintainer.fingerprint", true));
+  Result<std::string> normalized = release::NormalizeFingerprint(fingerprint);
+  if (!normalized.ok()) return r.Fail(rule.get("fingerprint"), normalized.error().message());
+  maintainer.fingerprint = *normalized;
+  VIGIL_ASSIGN_OR_RETURN(maintainer.components,
+                         r.StringList(rule, "components", "maintainer.components"));
+  VIGIL_ASSIGN_OR_RETURN(maintainer.channels,
+                         r.StringList(rule, "channels", "maintainer.channels"));
+  for (const std::string& channel : maintainer.channels) {
+    if (channel != "testing" && channel != "current" && channel != "*") {
+      return r.Fail(rule.get("channels"), "a channel is testing, current or *");
+    }
+  }
+  if (maintainer.components.empty() || maintainer.channels.empty()) {
+    return r.Fail(&rule, "a maintainer needs components and channels");
+  }
+  return maintainer;
+}
+
+Result<std::optional<CommandsConfig>> ReadCommands(const toml::table& doc, const TomlReader& r,
+                                                   const std::filesystem::path& base) {
+  VIGIL_ASSIGN_OR_RETURN(const toml::table* table, r.Table(doc, "commands"));
+  if (table == nullptr) {
+    if (doc.contains("maintainer")) return r.Fail(doc.get("maintainer"), "[[maintainer]] needs [commands]");
+    return std::optional<CommandsConfig>();
+  }
+  VIGIL_RETURN_IF_ERROR(
+      r.CheckKeys(*table, "[commands]", {"keyring", "threshold", "max_validity_seconds"}));
+  CommandsConfig commands;
+  VIGIL_ASSIGN_OR_RETURN(commands.keyring,
+                         r.Path(*table, "keyring", "commands.keyring", base, true));
+  VIGIL_ASSIGN_OR_RETURN(std::int64_t threshold,
+                         r.Integer(*table, "threshold", "commands.threshold", 2, 1, 100));
+  commands.threshold = static_cast<std::uint32_t>(threshold);
+  VIGIL_ASSIGN_OR_RETURN(commands.max_validity_seconds,
+                         r.Integer(*table, "max_validity_seconds", "commands.max_validity_seconds",
+                                   7 * 86400, 60, 90 * 86400));
+  const toml::array* rules = doc["maintainer"].as_array();
+  if (doc.contains("maintainer") && rules == nullptr) {
+    return r.Fail(doc.get("maintainer"), "maintainer must be an array of tables ([[maintainer]])");
+  }
+  for (std::size_t i = 0; rules != nullptr && i < rules->size(); ++i) {
+    const toml::table* rule = rules->get(i)->as_table();
+    if (rule == nullptr) return r.Fail(rules->get(i), "each [[maintainer]] must be a table");
+    VIGIL_ASSIGN_OR_RETURN(MaintainerRule maintainer, ReadMaintainer(*rule, r));
+    commands.maintainers.push_back(std::move(maintainer));
+  }
+  if (commands.maintainers.size() < commands.threshold) {
+    return r.Fail(table, "the threshold is more than the maintainers configured");
+  }
+  return std::optional<CommandsConfig>(std::move(commands));
+}
+
 }  // namespace
 
 Result<GatewayConfig> ReadGatewayConfig(const std::filesystem::path& file) {
@@ -75,7 +158,8 @@ Result<GatewayConfig> ReadGatewayConfig(const std::filesystem::path& file) {
   const TomlReader r(file.string());
   const std::filesystem::path base = file.parent_path();
   VIGIL_RETURN_IF_ERROR(
-      r.CheckKeys(doc, "the file", {"gateway", "secrets", "repository", "builder", "ledger"}));
+      r.CheckKeys(doc, "the file", {"gateway", "secrets", "repository", "builder", "ledger", "service", "channels",
+                            "commands", "maintainer"}));
   GatewayConfig config;
   VIGIL_ASSIGN_OR_RETURN(const toml::table* gateway, r.Table(doc, "gateway"));
   if (gateway == nullptr) return r.Fail(&doc, "no [gateway] table");
@@ -120,6 +204,15 @@ Result<GatewayConfig> ReadGatewayConfig(const std::filesystem::path& file) {
   }
   VIGIL_ASSIGN_OR_RETURN(config.builder, ReadPeer(doc, r, base, "builder"));
   VIGIL_ASSIGN_OR_RETURN(config.ledger, ReadLedger(doc, r, base));
+  VIGIL_ASSIGN_OR_RETURN(const toml::table* service, r.Table(doc, "service"));
+  if (service != nullptr) {
+    VIGIL_ASSIGN_OR_RETURN(config.service, rpc::ReadServiceConfig(r, *service, base, {}));
+  }
+  VIGIL_ASSIGN_OR_RETURN(config.channels, ReadChannels(doc, r, base));
+  VIGIL_ASSIGN_OR_RETURN(config.commands, ReadCommands(doc, r, base));
+  if (config.channels && !config.ledger) {
+    return r.Fail(&doc, "[channels] needs [ledger]: builds are checked against its receipts");
+  }
   return config;
 }
 

@@ -6,6 +6,10 @@
 //              recorded and queued but not dispatched)
 //   [ledger]   address, certificate, key, ca, name, verifier_key (optional: without it,
 //              verdict records wait in the gateway's store until one is configured)
+//   [service]  listen, cert, key, ca, policy, audit_log: where builders call vigil.Publish
+//   [channels] repository, keys, source, release_key, min_testing_seconds, timestamp_seconds
+//   [commands] keyring, threshold, max_validity_seconds; [[maintainer]] fingerprint,
+//              components, channels
 // Relative paths are relative to the file. A provider without a secret has no hook.
 #pragma once
 
@@ -17,7 +21,10 @@
 
 #include "base/result.h"
 #include "crypto/secret.h"
+#include "gateway/channels.h"
+#include "gateway/command_service.h"
 #include "gateway/webhook.h"
+#include "rpc/service_config.h"
 
 namespace vigil::gateway {
 
@@ -49,6 +56,9 @@ struct GatewayConfig {
   std::vector<RepositoryRule> repositories;
   std::optional<PeerTarget> builder;  // where queued builds go
   std::optional<LedgerTarget> ledger;
+  std::optional<rpc::ServiceConfig> service;  // vigil.Publish+COMPONENT, from builders
+  std::optional<ChannelsConfig> channels;
+  std::optional<CommandsConfig> commands;
 };
 
 Result<GatewayConfig> ReadGatewayConfig(const std::filesystem::path& file);

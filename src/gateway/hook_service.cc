@@ -5,8 +5,6 @@
 #include "crypto/hash.h"
 #include "gateway/verdict_record.h"
 #include "rpc/audit_log.h"
-#include "rpc/call_client.h"
-#include "tlog/receipt_verifier.h"
 
 namespace vigil::gateway {
 namespace {
@@ -24,54 +22,14 @@ void Answer(http::Response& response, int status, const nlohmann::json& body) {
 
 }  // namespace
 
-HookService::HookService(GatewayConfig config, std::unique_ptr<DeliveryStore> store,
-                         std::unique_ptr<rpc::AuditLog> audit)
-    : config_(std::move(config)), store_(std::move(store)), audit_(std::move(audit)) {}
-
-Result<std::unique_ptr<HookService>> HookService::Create(GatewayConfig config) {
-  std::error_code ec;
-  std::filesystem::create_directories(config.state_dir, ec);
-  if (ec) return Error::Failed("cannot create " + config.state_dir.string() + ": " + ec.message());
-  VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<DeliveryStore> store,
-                         DeliveryStore::Open(config.state_dir / "deliveries.db"));
-  VIGIL_ASSIGN_OR_RETURN(rpc::AuditLog audit, rpc::AuditLog::Open(config.audit_log));
-  std::optional<PeerTarget> builder = config.builder;
-  std::optional<LedgerTarget> ledger = config.ledger;
-  std::unique_ptr<HookService> service(new HookService(
-      std::move(config), std::move(store), std::make_unique<rpc::AuditLog>(std::move(audit))));
-  if (ledger) VIGIL_RETURN_IF_ERROR(service->StartRecorder(*ledger));
-  if (builder) VIGIL_RETURN_IF_ERROR(service->StartDispatcher(*builder));
-  return service;
-}
-
-Status HookService::StartRecorder(const LedgerTarget& ledger) {
-  Result<rpc::Peer> peer =
-      rpc::MakePeer(ledger.peer.address, {ledger.peer.certificate, ledger.peer.key, ledger.peer.ca},
-                    ledger.peer.name);
-  if (!peer.ok()) return peer.error().WithContext("[ledger]");
-  VIGIL_ASSIGN_OR_RETURN(tlog::NoteVerifier verifier,
-                         tlog::NoteVerifier::Parse(ledger.verifier_key));
-  recorder_ = std::make_unique<LedgerRecorder>(
-      *store_, std::make_unique<rpc::Peer>(std::move(*peer)),
-      std::make_unique<tlog::ReceiptVerifier>(std::move(verifier)), *audit_, audit_mutex_);
-  recorder_->Start();
-  return OkStatus();
-}
-
-Status HookService::StartDispatcher(const PeerTarget& builder) {
-  Result<rpc::Peer> peer =
-      rpc::MakePeer(builder.address, {builder.certificate, builder.key, builder.ca}, builder.name);
-  if (!peer.ok()) return peer.error().WithContext("[builder]");
-  // A build streams its log for as long as it runs.
-  peer->options.limits.idle_timeout = std::chrono::hours(2);
-  peer->options.limits.total_timeout = std::chrono::hours(24);
-  dispatcher_ = std::make_unique<Dispatcher>(*store_, std::make_unique<rpc::Peer>(std::move(*peer)),
-                                             *audit_, audit_mutex_);
-  dispatcher_->Start();
-  return OkStatus();
-}
-
-HookService::~HookService() = default;
+HookService::HookService(const GatewayConfig& config, DeliveryStore& store, rpc::AuditLog& audit,
+                         std::mutex& audit_mutex, LedgerRecorder* recorder, Dispatcher* dispatcher)
+    : config_(config),
+      store_(store),
+      audit_(audit),
+      audit_mutex_(audit_mutex),
+      recorder_(recorder),
+      dispatcher_(dispatcher) {}
 
 void HookService::AddRoutes(http::Server& server) {
   for (Provider provider :
@@ -106,7 +64,7 @@ void HookService::Handle(Provider provider, const http::Request& request,
   if (!who.ok()) {
     {
       std::lock_guard<std::mutex> lock(audit_mutex_);
-      audit_->RecordUnauthenticated(
+      audit_.RecordUnauthenticated(
           {{"event", "webhook refused"}, {"provider", name}, {"reason", who.error().message()}});
     }
     Answer(response, 401, {{"error", who.error().message()}});
@@ -130,7 +88,7 @@ void HookService::Handle(Provider provider, const http::Request& request,
     delivery.verdict = "rejected: unknown repository " + asked.repository;
   }
   const std::string record = DeliveryRecord(delivery, who->event, UnixSecondsNow());
-  Result<Recorded> recorded = store_->Record(delivery, record);
+  Result<Recorded> recorded = store_.Record(delivery, record);
   if (!recorded.ok()) {
     // Not recorded, so not acknowledged: the sender retries with the same id.
     Answer(response, 503, {{"error", recorded.error().message()}});
@@ -138,7 +96,7 @@ void HookService::Handle(Provider provider, const http::Request& request,
   }
   {
     std::lock_guard<std::mutex> lock(audit_mutex_);
-    audit_->Record({{"event", recorded->duplicate ? "webhook repeated" : "webhook"},
+    audit_.Record({{"event", recorded->duplicate ? "webhook repeated" : "webhook"},
                     {"provider", name},
                     {"delivery", delivery.delivery_id},
                     {"provider_event", who->event},

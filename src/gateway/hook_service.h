@@ -24,26 +24,21 @@ namespace vigil::gateway {
 
 class HookService {
  public:
-  // With config.builder, queued builds are dispatched to it (gateway/dispatcher.h); with
-  // config.ledger, every verdict is appended there (gateway/ledger_recorder.h).
-  static Result<std::unique_ptr<HookService>> Create(GatewayConfig config);
-  ~HookService();
+  // Recorded deliveries wake `recorder` and queued ones `dispatcher` (either may be null).
+  HookService(const GatewayConfig& config, DeliveryStore& store, rpc::AuditLog& audit,
+              std::mutex& audit_mutex, LedgerRecorder* recorder, Dispatcher* dispatcher);
   void AddRoutes(http::Server& server);
   void Handle(Provider provider, const http::Request& request, http::Response& response);
 
  private:
-  HookService(GatewayConfig config, std::unique_ptr<DeliveryStore> store,
-              std::unique_ptr<rpc::AuditLog> audit);
-  Status StartRecorder(const LedgerTarget& ledger);
-  Status StartDispatcher(const PeerTarget& builder);
   const RepositoryRule* FindRule(Provider provider, const std::string& repository) const;
 
-  GatewayConfig config_;
-  std::unique_ptr<DeliveryStore> store_;
-  std::mutex audit_mutex_;
-  std::unique_ptr<rpc::AuditLog> audit_;
-  std::unique_ptr<LedgerRecorder> recorder_;
-  std::unique_ptr<Dispatcher> dispatcher_;  // last: stopped first
+  const GatewayConfig& config_;
+  DeliveryStore& store_;
+  rpc::AuditLog& audit_;
+  std::mutex& audit_mutex_;
+  LedgerRecorder* recorder_;
+  Dispatcher* dispatcher_;
 };
 
 }  // namespace vigil::gateway

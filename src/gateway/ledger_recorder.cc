@@ -19,7 +19,7 @@ constexpr std::chrono::milliseconds kLastRetry(30000);
 }  // namespace
 
 LedgerRecorder::LedgerRecorder(DeliveryStore& store, std::unique_ptr<rpc::Peer> ledger,
-                               std::unique_ptr<tlog::ReceiptVerifier> receipts,
+                               std::shared_ptr<tlog::ReceiptVerifier> receipts,
                                rpc::AuditLog& audit, std::mutex& audit_mutex)
     : store_(store),
       ledger_(std::move(ledger)),
@@ -86,6 +86,11 @@ void LedgerRecorder::Run() {
     if (!WaitFor(retry)) return;
     retry = std::min(retry * 2, kLastRetry);
   }
+}
+
+Result<std::uint64_t> LedgerRecorder::AppendNow(const std::string& record_id,
+                                                const std::string& body) {
+  return Append(PendingRecord{.seq = 0, .record_id = record_id, .body = body});
 }
 
 Result<std::uint64_t> LedgerRecorder::Append(const PendingRecord& record) {

@@ -29,12 +29,15 @@ namespace vigil::gateway {
 class LedgerRecorder {
  public:
   LedgerRecorder(DeliveryStore& store, std::unique_ptr<rpc::Peer> ledger,
-                 std::unique_ptr<tlog::ReceiptVerifier> receipts, rpc::AuditLog& audit,
+                 std::shared_ptr<tlog::ReceiptVerifier> receipts, rpc::AuditLog& audit,
                  std::mutex& audit_mutex);
   ~LedgerRecorder();  // stops after the call in progress
   void Start();
   // A record was kept: send it now rather than at the next poll.
   void Wake();
+  // Appends a record at once (from any thread), for a decision that must be in the ledger
+  // before it takes effect (a promotion); the ledger's index for it.
+  Result<std::uint64_t> AppendNow(const std::string& record_id, const std::string& body);
 
  private:
   void Run();
@@ -44,7 +47,7 @@ class LedgerRecorder {
 
   DeliveryStore& store_;
   std::unique_ptr<rpc::Peer> ledger_;
-  std::unique_ptr<tlog::ReceiptVerifier> receipts_;
+  std::shared_ptr<tlog::ReceiptVerifier> receipts_;
   rpc::AuditLog& audit_;
   std::mutex& audit_mutex_;
   std::mutex mutex_;

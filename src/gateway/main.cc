@@ -8,7 +8,7 @@
 
 #include "base/signal_block.h"
 #include "gateway/gateway_config.h"
-#include "gateway/hook_service.h"
+#include "gateway/gateway.h"
 #include "http/server.h"
 
 namespace {
@@ -23,16 +23,14 @@ Status Run(int argc, char** argv) {
   VIGIL_ASSIGN_OR_RETURN(gateway::GatewayConfig config, gateway::ReadGatewayConfig(argv[2]));
   const std::string host = config.listen_host;
   const int port = config.listen_port;
-  VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<gateway::HookService> hooks,
-                         gateway::HookService::Create(std::move(config)));
+  VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<gateway::Gateway> gateway,
+                         gateway::Gateway::Create(std::move(config)));
   http::ServerLimits limits;
   limits.max_body = gateway::kMaxDeliveryBytes;
   limits.body_timeout = std::chrono::seconds(30);
   http::Server server(limits);
-  hooks->AddRoutes(server);
-  server.Get("/healthz", [](const http::Request&, http::Response& response) {
-    response.SetContent("ok\n", "text/plain");
-  });
+  gateway->AddRoutes(server);
+  VIGIL_RETURN_IF_ERROR(gateway->StartServices());
   VIGIL_ASSIGN_OR_RETURN(int bound, server.Start(host, port));
   std::fprintf(stderr, "vigil-gateway: listening on http://%s:%d/hooks/\n", host.c_str(), bound);
   std::printf("%d\n", bound);

@@ -7,6 +7,7 @@
 #include "base/hex.h"
 #include "crypto/ed25519.h"
 #include "crypto/hash.h"
+#include "crypto/key_file.h"
 #include "tuf/canonical_json.h"
 #include "tuf/metadata_json.h"
 
@@ -23,6 +24,12 @@ Result<SigningKey> SigningKeyFromSeed(crypto::SecretBytes seed) {
   SigningKey key{.seed = std::move(seed), .key = {Bytes(pub.begin(), pub.end())}, .keyid = {}};
   key.keyid = KeyId(key.key);
   return key;
+}
+
+Result<SigningKey> ReadSigningKeyFile(const std::filesystem::path& file) {
+  VIGIL_ASSIGN_OR_RETURN(crypto::SecretBytes seed,
+                         crypto::ReadSecretHexFile(file, crypto::kEd25519SeedSize));
+  return SigningKeyFromSeed(std::move(seed));
 }
 
 Status VerifyThreshold(std::string_view role_name, const std::string& signed_bytes,

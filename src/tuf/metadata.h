@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -126,6 +127,8 @@ struct SigningKey {
   std::string keyid;
 };
 Result<SigningKey> SigningKeyFromSeed(crypto::SecretBytes seed);
+// A key from a file holding its 32-byte seed in hex (`vigil repo keygen`'s ROLE.secret).
+Result<SigningKey> ReadSigningKeyFile(const std::filesystem::path& file);
 
 // The file's text: {"signatures":[...],"signed":...} in canonical JSON, one signature per
 // key, in keyid order.

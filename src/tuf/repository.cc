@@ -155,6 +155,23 @@ Status InitRepository(const fs::path& dir, const RepositoryRoles& roles, const I
                  *signers.snapshot.front(), *signers.timestamp.front(), expiry);
 }
 
+namespace {
+
+// Signs `next` as the role's next version, then snapshot and timestamp.
+Status SignNextVersion(const fs::path& dir, State state, const std::string& role, Targets next,
+                       const std::vector<const SigningKey*>& role_keys,
+                       const SigningKey& snapshot_key, const SigningKey& timestamp_key,
+                       const Expiry& expiry) {
+  next.version += 1;
+  next.expires = expiry.now + expiry.delegated;
+  VIGIL_ASSIGN_OR_RETURN(std::string role_text, WriteTargets(next, role_keys));
+  VIGIL_RETURN_IF_ERROR(WriteNew(MetadataPath(dir, next.version, role), role_text));
+  return Publish(dir, std::move(state), {{role, next.version}}, snapshot_key, timestamp_key,
+                 expiry);
+}
+
+}  // namespace
+
 Status AddTargets(const fs::path& dir, const std::string& role,
                   const std::vector<NewTarget>& targets,
                   const std::vector<const SigningKey*>& role_keys, const SigningKey& snapshot_key,
@@ -193,12 +210,49 @@ Status AddTargets(const fs::path& dir, const std::string& role,
     fs::create_directories(stored.parent_path(), ec);
     if (!fs::exists(stored, ec)) VIGIL_RETURN_IF_ERROR(CreateFileAtomic(stored, bytes, 0644));
   }
-  next.version += 1;
-  next.expires = expiry.now + expiry.delegated;
-  VIGIL_ASSIGN_OR_RETURN(std::string role_text, WriteTargets(next, role_keys));
-  VIGIL_RETURN_IF_ERROR(WriteNew(MetadataPath(dir, next.version, role), role_text));
-  return Publish(dir, std::move(state), {{role, next.version}}, snapshot_key, timestamp_key,
-                 expiry);
+  return SignNextVersion(dir, std::move(state), role, std::move(next), role_keys, snapshot_key,
+                         timestamp_key, expiry);
+}
+
+Result<Targets> RoleTargets(const fs::path& dir, const std::string& role) {
+  if (role != kTestingRole && role != kCurrentRole) {
+    return Error::BadInput("a channel is testing or current, not " + role);
+  }
+  VIGIL_ASSIGN_OR_RETURN(State state, LoadState(dir));
+  const std::uint64_t version = state.snapshot.meta[role + ".json"].version;
+  VIGIL_ASSIGN_OR_RETURN(std::string text, ReadText(MetadataPath(dir, version, role)));
+  VIGIL_ASSIGN_OR_RETURN(SignedFile<Targets> targets, ReadTargets(text));
+  return std::move(targets.role);
+}
+
+fs::path StoredTargetPath(const fs::path& dir, const std::string& path, const TargetFile& file) {
+  auto hash = file.hashes.find("sha256");
+  const std::string hex = hash != file.hashes.end() ? HexEncode(hash->second) : "";
+  return dir / "targets" / fs::path(path).parent_path() /
+         (hex + "." + fs::path(path).filename().string());
+}
+
+Status RemoveTargets(const fs::path& dir, const std::string& role, const std::string& prefix,
+                     const std::vector<const SigningKey*>& role_keys,
+                     const SigningKey& snapshot_key, const SigningKey& timestamp_key,
+                     const Expiry& expiry) {
+  if (role != kTestingRole && role != kCurrentRole) {
+    return Error::BadInput("targets are removed from testing or current, not " + role);
+  }
+  VIGIL_ASSIGN_OR_RETURN(UniqueFd lock, Lock(dir));
+  VIGIL_ASSIGN_OR_RETURN(State state, LoadState(dir));
+  const std::uint64_t version = state.snapshot.meta[role + ".json"].version;
+  VIGIL_ASSIGN_OR_RETURN(std::string text, ReadText(MetadataPath(dir, version, role)));
+  VIGIL_ASSIGN_OR_RETURN(SignedFile<Targets> current, ReadTargets(text));
+  Targets next = std::move(current.role);
+  const std::size_t before = next.targets.size();
+  std::erase_if(next.targets, [&prefix](const auto& target) {
+    return target.first.compare(0, prefix.size(), prefix) == 0;
+  });
+  if (next.targets.size() == before) return Error::BadInput("no target under " + prefix);
+  // The files stay: older metadata versions, still served, name them.
+  return SignNextVersion(dir, std::move(state), role, std::move(next), role_keys, snapshot_key,
+                         timestamp_key, expiry);
 }
 
 Status RefreshTimestamp(const fs::path& dir, const SigningKey& timestamp_key,

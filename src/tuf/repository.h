@@ -57,6 +57,20 @@ Status AddTargets(const std::filesystem::path& dir, const std::string& role,
                   const std::vector<const SigningKey*>& role_keys, const SigningKey& snapshot_key,
                   const SigningKey& timestamp_key, const Expiry& expiry);
 
+// The role's (testing's or current's) targets as the repository serves them now.
+Result<Targets> RoleTargets(const std::filesystem::path& dir, const std::string& role);
+
+// Where the repository keeps the bytes of target `path` (targets/.../SHA256.FILE).
+std::filesystem::path StoredTargetPath(const std::filesystem::path& dir, const std::string& path,
+                                       const TargetFile& file);
+
+// Removes every target whose path starts with `prefix` (e.g. "current/NAME/BUILD_ID/") from
+// `role`: a new role version, then snapshot and timestamp. kBadInput when none matches.
+Status RemoveTargets(const std::filesystem::path& dir, const std::string& role,
+                     const std::string& prefix, const std::vector<const SigningKey*>& role_keys,
+                     const SigningKey& snapshot_key, const SigningKey& timestamp_key,
+                     const Expiry& expiry);
+
 // Re-signs timestamp.json with a new version and expiry (the freeze bound).
 Status RefreshTimestamp(const std::filesystem::path& dir, const SigningKey& timestamp_key,
                         const Expiry& expiry);

@@ -1,0 +1,95 @@
+#include "gateway/command_store.h"
+
+#include <chrono>
+
+#include "base/sqlite.h"
+#include "gateway/record_outbox.h"
+
+namespace vigil::gateway {
+namespace {
+
+std::uint64_t NowSeconds() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+}  // namespace
+
+CommandStore::CommandStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+CommandStore::~CommandStore() = default;
+
+Result<std::unique_ptr<CommandStore>> CommandStore::Open(const std::filesystem::path& file) {
+  VIGIL_ASSIGN_OR_RETURN(auto db, SqliteDb::Open(file, "command database"));
+  VIGIL_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL"));
+  VIGIL_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));
+  VIGIL_RETURN_IF_ERROR(CreateRecordTable(*db));
+  VIGIL_RETURN_IF_ERROR(
+      db->Exec("CREATE TABLE IF NOT EXISTS approvals ("
+               " line TEXT NOT NULL, fingerprint TEXT NOT NULL, signed_text TEXT NOT NULL,"
+               " received_at INTEGER NOT NULL, PRIMARY KEY (line, fingerprint))"));
+  VIGIL_RETURN_IF_ERROR(
+      db->Exec("CREATE TABLE IF NOT EXISTS commands ("
+               " line TEXT PRIMARY KEY, state TEXT NOT NULL, verdict TEXT NOT NULL,"
+               " decided_at INTEGER NOT NULL)"));
+  return std::unique_ptr<CommandStore>(new CommandStore(std::move(db)));
+}
+
+Result<std::optional<std::string>> CommandStore::FinalVerdict(const std::string& line) {
+  SqliteStatement query(db_->get(), "SELECT verdict FROM commands WHERE line = ?");
+  if (!query.ok()) return db_->LastError("look up a command");
+  query.BindText(1, line);
+  const int rc = query.Step();
+  if (rc == SQLITE_DONE) return std::optional<std::string>();
+  if (rc != SQLITE_ROW) return db_->LastError("look up a command");
+  return std::optional<std::string>(query.ColumnText(0));
+}
+
+Result<std::vector<Approval>> CommandStore::Approvals(const std::string& line) {
+  SqliteStatement query(db_->get(),
+                        "SELECT fingerprint, signed_text FROM approvals WHERE line = ?"
+                        " ORDER BY received_at, rowid");
+  if (!query.ok()) return db_->LastError("approvals");
+  query.BindText(1, line);
+  std::vector<Approval> approvals;
+  int rc;
+  while ((rc = query.Step()) == SQLITE_ROW) {
+    approvals.push_back({query.ColumnText(0), query.ColumnText(1)});
+  }
+  if (rc != SQLITE_DONE) return db_->LastError("approvals");
+  return approvals;
+}
+
+Status CommandStore::Commit(const SubmissionOutcome& outcome) {
+  VIGIL_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+  auto step = [this](const char* sql, auto bind) -> Status {
+    SqliteStatement statement(db_->get(), sql);
+    if (!statement.ok()) return db_->LastError("commit a command");
+    bind(statement);
+    if (statement.Step() != SQLITE_DONE) return db_->LastError("commit a command");
+    return OkStatus();
+  };
+  Status written = OkStatus();
+  if (outcome.approval) {
+    written = step("INSERT INTO approvals VALUES (?, ?, ?, ?)", [&](SqliteStatement& s) {
+      s.BindText(1, outcome.line);
+      s.BindText(2, outcome.approval->fingerprint);
+      s.BindText(3, outcome.approval->signed_text);
+      s.BindInt(4, NowSeconds());
+    });
+  }
+  if (written.ok() && outcome.final_state) {
+    written = step("INSERT INTO commands VALUES (?, ?, ?, ?)", [&](SqliteStatement& s) {
+      s.BindText(1, outcome.line);
+      s.BindText(2, *outcome.final_state);
+      s.BindText(3, outcome.verdict);
+      s.BindInt(4, NowSeconds());
+    });
+  }
+  if (written.ok()) written = KeepRecord(*db_, outcome.record_id, outcome.record);
+  Status ended = db_->Exec(written.ok() ? "COMMIT" : "ROLLBACK");
+  if (!written.ok()) return written;
+  return ended;
+}
+
+}  // namespace vigil::gateway

@@ -1,0 +1,191 @@
+#include "gateway/gateway.h"
+
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "base/time.h"
+#include "gateway/channels.h"
+#include "gateway/command_service.h"
+#include "gateway/delivery_store.h"
+#include "gateway/dispatcher.h"
+#include "gateway/hook_service.h"
+#include "gateway/ledger_recorder.h"
+#include "gateway/verdict_record.h"
+#include "rpc/audit_log.h"
+#include "rpc/call_client.h"
+#include "rpc/service_host.h"
+#include "tlog/receipt_verifier.h"
+
+namespace vigil::gateway {
+namespace {
+
+void Answer(http::Response& response, int status, const nlohmann::json& body) {
+  response.status = status;
+  response.SetContent(body.dump() + "\n", "application/json");
+}
+
+Result<rpc::Peer> PeerFor(const PeerTarget& target) {
+  Result<rpc::Peer> peer =
+      rpc::MakePeer(target.address, {target.certificate, target.key, target.ca}, target.name);
+  if (!peer.ok()) return peer.error().WithContext("[" + target.name + "]");
+  return peer;
+}
+
+// "build BUILD_ID" and "commit SHA40", one line each, as vigil.Publish's input.
+Result<std::pair<std::string, std::string>> ParsePublishInput(const std::string& input) {
+  const std::size_t newline = input.find('\n');
+  const std::string build = input.substr(0, newline);
+  const std::string commit = newline == std::string::npos ? "" : input.substr(newline + 1);
+  if (build.rfind("build ", 0) != 0 || commit.rfind("commit ", 0) != 0 || commit.size() != 48 ||
+      commit.back() != '\n') {
+    return Error::BadInput("vigil.Publish takes two lines: build BUILD_ID, commit SHA40");
+  }
+  return std::make_pair(build.substr(6), commit.substr(7, 40));
+}
+
+}  // namespace
+
+Gateway::Gateway(GatewayConfig config) : config_(std::move(config)) {}
+
+Gateway::~Gateway() {
+  {
+    std::lock_guard<std::mutex> lock(stop_mutex_);
+    stopping_ = true;
+  }
+  stop_.notify_all();
+  if (host_) host_->Stop();
+  if (host_thread_.joinable()) host_thread_.join();
+  if (timestamp_thread_.joinable()) timestamp_thread_.join();
+}
+
+Result<std::unique_ptr<Gateway>> Gateway::Create(GatewayConfig config) {
+  std::unique_ptr<Gateway> gateway(new Gateway(std::move(config)));
+  VIGIL_RETURN_IF_ERROR(gateway->Assemble());
+  return gateway;
+}
+
+Status Gateway::Assemble() {
+  std::error_code ec;
+  std::filesystem::create_directories(config_.state_dir, ec);
+  if (ec) return Error::Failed("cannot create " + config_.state_dir.string() + ": " + ec.message());
+  VIGIL_ASSIGN_OR_RETURN(store_, DeliveryStore::Open(config_.state_dir / "deliveries.db"));
+  VIGIL_ASSIGN_OR_RETURN(rpc::AuditLog audit, rpc::AuditLog::Open(config_.audit_log));
+  audit_ = std::make_unique<rpc::AuditLog>(std::move(audit));
+  std::shared_ptr<tlog::ReceiptVerifier> receipts;
+  if (config_.ledger) {
+    VIGIL_ASSIGN_OR_RETURN(rpc::Peer peer, PeerFor(config_.ledger->peer));
+    VIGIL_ASSIGN_OR_RETURN(tlog::NoteVerifier verifier,
+                           tlog::NoteVerifier::Parse(config_.ledger->verifier_key));
+    receipts = std::make_shared<tlog::ReceiptVerifier>(std::move(verifier));
+    recorder_ = std::make_unique<LedgerRecorder>(
+        *store_, std::make_unique<rpc::Peer>(std::move(peer)),
+        receipts, *audit_, audit_mutex_);
+    recorder_->Start();
+  }
+  if (config_.builder) {
+    VIGIL_ASSIGN_OR_RETURN(rpc::Peer peer, PeerFor(*config_.builder));
+    // A build streams its log for as long as it runs.
+    peer.options.limits.idle_timeout = std::chrono::hours(2);
+    peer.options.limits.total_timeout = std::chrono::hours(24);
+    dispatcher_ = std::make_unique<Dispatcher>(
+        *store_, std::make_unique<rpc::Peer>(std::move(peer)), *audit_, audit_mutex_);
+    dispatcher_->Start();
+  }
+  if (config_.channels) {
+    auto channels = Channels::Open(*config_.channels, receipts);
+    if (!channels.ok()) return channels.error().WithContext("[channels]");
+    channels_ = std::move(channels).value();
+  }
+  if (config_.commands) {
+    CommandTargets targets{.deliveries = store_.get(),
+                           .wake_dispatcher = [this] { if (dispatcher_) dispatcher_->Wake(); },
+                           .channels = channels_.get(),
+                           .ledger = recorder_.get(),
+                           .wake_recorder = [this] { if (recorder_) recorder_->Wake(); }};
+    auto commands = CommandService::Create(*config_.commands, config_.state_dir,
+                                           std::move(targets), *audit_, audit_mutex_);
+    if (!commands.ok()) return commands.error().WithContext("[commands]");
+    commands_ = std::move(commands).value();
+  }
+  hooks_ = std::make_unique<HookService>(config_, *store_, *audit_, audit_mutex_, recorder_.get(),
+                                         dispatcher_.get());
+  return OkStatus();
+}
+
+void Gateway::AddRoutes(http::Server& server) {
+  hooks_->AddRoutes(server);
+  server.Post("/commands", [this](const http::Request& request, http::Response& response) {
+    if (!commands_) {
+      Answer(response, 404, {{"error", "this gateway takes no commands (no [commands])"}});
+      return;
+    }
+    const CommandVerdict verdict = commands_->Submit(request.body);
+    Answer(response, verdict.http_status, {{"verdict", verdict.verdict}});
+  });
+  server.Get("/healthz", [](const http::Request&, http::Response& response) {
+    response.SetContent("ok\n", "text/plain");
+  });
+}
+
+asio::awaitable<Status> Gateway::Publish(rpc::Call& call) {
+  std::string input;
+  while (true) {
+    auto chunk = co_await call.Read();
+    VIGIL_CO_RETURN_IF_ERROR(chunk.status());
+    if (!chunk->has_value()) break;
+    input += **chunk;
+    if (input.size() > 4096) co_return Error::BadInput("vigil.Publish's input is two short lines");
+  }
+  if (!channels_) co_return Error::BadInput("this gateway has no [channels]");
+  auto asked = ParsePublishInput(input);
+  VIGIL_CO_RETURN_IF_ERROR(asked.status());
+  const auto& [build_id, commit] = *asked;
+  const std::string component = call.argument();
+  Status published = channels_->PublishTesting(component, build_id, commit);
+  const std::string verdict =
+      published.ok() ? "accepted: " + build_id + " published to testing"
+                     : "rejected: " + published.error().message();
+  const std::string record_id = "publish:" + component + ":" + build_id;
+  const nlohmann::json record{{"type", kVerdictRecordType}, {"record_id", record_id},
+                              {"kind", "publish"},          {"component", component},
+                              {"build_id", build_id},       {"commit", commit},
+                              {"caller", call.caller().name},
+                              {"verdict", verdict},
+                              {"time", FormatRfc3339UtcSeconds(std::time(nullptr))}};
+  (void)store_->AddRecord(record_id + (published.ok() ? "" : ":rejected"), record.dump());
+  if (recorder_) recorder_->Wake();
+  {
+    std::lock_guard<std::mutex> lock(audit_mutex_);
+    audit_->Record({{"event", "publish"}, {"component", component}, {"build_id", build_id},
+                    {"verdict", verdict}});
+  }
+  VIGIL_CO_RETURN_IF_ERROR(published);
+  co_return co_await call.Write(verdict + "\n");
+}
+
+void Gateway::RefreshTimestamps() {
+  const auto period = std::chrono::seconds(config_.channels->timestamp_seconds / 2);
+  while (true) {
+    std::unique_lock<std::mutex> lock(stop_mutex_);
+    if (stop_.wait_for(lock, period, [this] { return stopping_; })) return;
+    lock.unlock();
+    Status refreshed = channels_->RefreshTimestamp();
+    std::lock_guard<std::mutex> audit_lock(audit_mutex_);
+    audit_->Record({{"event", "timestamp refreshed"},
+                    {"error", refreshed.ok() ? "" : refreshed.error().message()}});
+  }
+}
+
+Status Gateway::StartServices() {
+  if (channels_) timestamp_thread_ = std::thread([this] { RefreshTimestamps(); });
+  if (!config_.service) return OkStatus();
+  rpc::ServiceHostOptions options = config_.service->HostOptions();
+  options.handle_signals = false;  // the gateway's main thread waits for them
+  VIGIL_ASSIGN_OR_RETURN(host_, rpc::ServiceHost::Create(options));
+  host_->Register("vigil.Publish", [this](rpc::Call& call) { return Publish(call); });
+  VIGIL_RETURN_IF_ERROR(rpc::ListenAndAnnounce(*host_, config_.service->listen, "vigil-gateway"));
+  host_thread_ = std::thread([this] { (void)host_->Run(); });
+  return OkStatus();
+}
+
+}  // namespace vigil::gateway

@@ -1,0 +1,61 @@
+// vigil-gateway's parts, put together from its configuration (docs/SPEC-gateway.md): the
+// delivery store and audit log; the ledger recorder ([ledger]) and dispatcher ([builder]);
+// the webhook routes; the channels ([channels]) with vigil.Publish+COMPONENT for builders
+// ([service]) and the timestamp timer; and signed commands ([commands]) at POST /commands.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "base/result.h"
+#include "gateway/gateway_config.h"
+#include "http/server.h"
+#include "rpc/service_host.h"
+
+namespace vigil::rpc {
+class AuditLog;
+}  // namespace vigil::rpc
+
+namespace vigil::gateway {
+
+class Channels;
+class CommandService;
+class DeliveryStore;
+class Dispatcher;
+class HookService;
+class LedgerRecorder;
+
+class Gateway {
+ public:
+  static Result<std::unique_ptr<Gateway>> Create(GatewayConfig config);
+  ~Gateway();  // stops everything started
+
+  void AddRoutes(http::Server& server);
+  // Starts the call host ([service]) and the timestamp timer ([channels]).
+  Status StartServices();
+
+ private:
+  explicit Gateway(GatewayConfig config);
+  Status Assemble();
+  asio::awaitable<Status> Publish(rpc::Call& call);
+  void RefreshTimestamps();
+
+  GatewayConfig config_;
+  std::unique_ptr<DeliveryStore> store_;
+  std::mutex audit_mutex_;
+  std::unique_ptr<rpc::AuditLog> audit_;
+  std::unique_ptr<LedgerRecorder> recorder_;
+  std::unique_ptr<Channels> channels_;
+  std::unique_ptr<CommandService> commands_;
+  std::unique_ptr<HookService> hooks_;
+  std::unique_ptr<rpc::ServiceHost> host_;
+  std::thread host_thread_, timestamp_thread_;
+  std::mutex stop_mutex_;
+  std::condition_variable stop_;
+  bool stopping_ = false;
+  std::unique_ptr<Dispatcher> dispatcher_;  // last: stopped first
+};
+
+}  // namespace vigil::gateway
