@@ -58,6 +58,7 @@ void AddGenerateManifestCommand(CLI::App& quorum, int* exit_code);
 void AddReleaseCommands(CLI::App& app, int* exit_code);
 // `vigil repo keygen | init | add | timestamp | fetch`: the channels' TUF repository.
 void AddRepoCommands(CLI::App& app, int* exit_code);
+void AddCommandCommands(CLI::App& app, int* exit_code);
 // `vigil reproduce DIST`: rebuild a release under varied conditions and compare.
 void AddReproduceCommand(CLI::App& app, int* exit_code);
 // `vigil shamir split | reconstruct`: QuorumOS-compatible Shamir shares as hex files.

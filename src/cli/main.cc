@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   vigil::cli::AddQuorumCommands(app, &exit_code);
   vigil::cli::AddReleaseCommands(app, &exit_code);
   vigil::cli::AddRepoCommands(app, &exit_code);
+  vigil::cli::AddCommandCommands(app, &exit_code);
   vigil::cli::AddShamirCommands(app, &exit_code);
   vigil::cli::AddPolicyCommands(app, &exit_code);
   vigil::cli::AddCaCommands(app, &exit_code);

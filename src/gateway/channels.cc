@@ -51,9 +51,9 @@ Result<std::unique_ptr<Channels>> Channels::Open(ChannelsConfig config,
   VIGIL_ASSIGN_OR_RETURN(tuf::SigningKey timestamp, key("timestamp"));
   VIGIL_ASSIGN_OR_RETURN(crypto::PublicKey release,
                          crypto::PublicKey::FromPemFile(config.release_key));
-  auto keys = std::make_unique<Keys>(Keys{std::move(testing), std::move(current),
-                                          std::move(snapshot), std::move(timestamp),
-                                          std::move(release)});
+  auto keys =
+      std::make_unique<Keys>(Keys{std::move(testing), std::move(current), std::move(snapshot),
+                                  std::move(timestamp), std::move(release)});
   return std::unique_ptr<Channels>(
       new Channels(std::move(config), std::move(keys), std::move(ledger)));
 }
@@ -152,7 +152,8 @@ Result<TestingBuild> Channels::CheckTesting(const std::string& component,
     stored[name] = bytes;
   }
   if (build.files.empty()) {
-    return Error::BadInput("build " + build_id + " is not in testing (not published, or withdrawn)");
+    return Error::BadInput("build " + build_id +
+                           " is not in testing (not published, or withdrawn)");
   }
   if (!stored.contains(kEnvelopeFile) || !stored.contains(kReceiptFile)) {
     return Error::BadInput("build " + build_id + " has no envelope or receipt in testing");
@@ -192,8 +193,8 @@ Status Channels::Promote(const std::string& component, const std::string& build_
     if (file == testing.targets.end() || HexEncode(file->second.hashes.at("sha256")) != sha256) {
       return Error::BadInput(name + " changed in testing during the promotion");
     }
-    targets.push_back({prefix + name, tuf::StoredTargetPath(config_.repository, from, file->second),
-                       custom});
+    targets.push_back(
+        {prefix + name, tuf::StoredTargetPath(config_.repository, from, file->second), custom});
   }
   tuf::Expiry expiry{.now = std::time(nullptr)};
   expiry.timestamp = config_.timestamp_seconds;

@@ -22,11 +22,11 @@ class ReceiptVerifier;
 namespace vigil::gateway {
 
 struct ChannelsConfig {
-  std::filesystem::path repository;  // the TUF repository (`vigil repo init`)
-  std::filesystem::path keys;        // testing.secret, current.secret, snapshot.secret,
-                                     // timestamp.secret
-  std::filesystem::path source;      // the builder's repository: testing/NAME/BUILD_ID
-  std::filesystem::path release_key; // the signer's public key (PEM)
+  std::filesystem::path repository;   // the TUF repository (`vigil repo init`)
+  std::filesystem::path keys;         // testing.secret, current.secret, snapshot.secret,
+                                      // timestamp.secret
+  std::filesystem::path source;       // the builder's repository: testing/NAME/BUILD_ID
+  std::filesystem::path release_key;  // the signer's public key (PEM)
   std::int64_t min_testing_seconds = 5 * 86400;
   std::int64_t timestamp_seconds = 86400;
 };

@@ -30,14 +30,14 @@ std::vector<std::string> NormalizedLines(std::string_view text) {
 }
 
 bool IsCommandCharacter(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         c == ' ' || c == '.' || c == '_' || c == ':' || c == '+' || c == '-' || c == '/';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == ' ' ||
+         c == '.' || c == '_' || c == ':' || c == '+' || c == '-' || c == '/';
 }
 
 Status CheckLine(const std::string& line) {
   if (line.empty() || line.size() > kMaxCommandLine) {
-    return Error::BadInput("the command must be one line of 1-" +
-                           std::to_string(kMaxCommandLine) + " bytes");
+    return Error::BadInput("the command must be one line of 1-" + std::to_string(kMaxCommandLine) +
+                           " bytes");
   }
   for (char c : line) {
     if (!IsCommandCharacter(c)) {
@@ -100,7 +100,8 @@ Status CheckSignaturePacket(const Bytes& packet, int hash) {
     }
     for (std::size_t i = 0; i < octets; ++i) length = (length << 8) | packet[at++];
   }
-  if (tag != 2) return Error::BadInput("the signature block holds a packet that is not a signature");
+  if (tag != 2)
+    return Error::BadInput("the signature block holds a packet that is not a signature");
   if (at + length != packet.size()) {
     return Error::BadInput("the signature block must hold exactly one signature packet");
   }

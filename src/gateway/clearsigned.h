@@ -26,9 +26,9 @@ inline constexpr std::size_t kMaxSignedCommand = 16 * 1024;
 inline constexpr std::size_t kMaxCommandLine = 200;
 
 struct ClearSigned {
-  std::string line;       // what was signed
-  std::string signature;  // the armored signature block, as gpg reads a detached one
-  std::string normalized; // the whole text after normalisation (its hash names a submission)
+  std::string line;        // what was signed
+  std::string signature;   // the armored signature block, as gpg reads a detached one
+  std::string normalized;  // the whole text after normalisation (its hash names a submission)
 };
 
 // kBadInput naming what is wrong.

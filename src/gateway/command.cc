@@ -38,7 +38,8 @@ Result<std::string> BuildId(std::string_view word, const std::string& component)
   const std::string prefix = component + "-";
   if (word.size() <= prefix.size() || word.size() > prefix.size() + 100 ||
       word.substr(0, prefix.size()) != prefix || !OnlyOf(word, kBuildIdChars)) {
-    return Error::BadInput("BUILD_ID must be " + prefix + " followed by 1-100 of A-Z a-z 0-9 . _ -");
+    return Error::BadInput("BUILD_ID must be " + prefix +
+                           " followed by 1-100 of A-Z a-z 0-9 . _ -");
   }
   return std::string(word);
 }

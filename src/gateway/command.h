@@ -18,10 +18,10 @@ namespace vigil::gateway {
 struct Command {
   enum class Verb { kBuild, kPromote, kWithdraw } verb = Verb::kBuild;
   std::string component;
-  std::string commit;    // Build
-  std::string build_id;  // Promote, Withdraw
-  std::string from;      // Promote
-  std::string channel;   // Promote: TO; Withdraw: CHANNEL
+  std::string commit;          // Build
+  std::string build_id;        // Promote, Withdraw
+  std::string from;            // Promote
+  std::string channel;         // Promote: TO; Withdraw: CHANNEL
   std::int64_t not_after = 0;  // Promote, Withdraw (Unix seconds); 0 for Build
 };
 

@@ -166,7 +166,8 @@ SubmissionOutcome CommandService::Decide(std::string_view text, std::string& sig
   if (!command.ok()) return reject(command.error());
   Result<std::optional<std::string>> final_verdict = store_->FinalVerdict(message->line);
   if (!final_verdict.ok()) return reject(final_verdict.error());
-  if (*final_verdict) return reject(Error::BadInput("this command was used already: " + **final_verdict));
+  if (*final_verdict)
+    return reject(Error::BadInput("this command was used already: " + **final_verdict));
   const std::int64_t now = std::time(nullptr);
   if (command->verb != Command::Verb::kBuild && now > command->not_after) {
     return reject(Error::BadInput("the command expired at its NOT_AFTER"));
@@ -188,8 +189,8 @@ SubmissionOutcome CommandService::Decide(std::string_view text, std::string& sig
   approvals->push_back({signer, message->normalized});
   if (approvals->size() < config_.threshold) {
     outcome.approval = approvals->back();
-    outcome.verdict = "waiting for " + std::to_string(config_.threshold - approvals->size()) +
-                      " more";
+    outcome.verdict =
+        "waiting for " + std::to_string(config_.threshold - approvals->size()) + " more";
     return outcome;
   }
   Result<std::string> done = Execute(*command, message->line, *approvals);

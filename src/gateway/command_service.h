@@ -55,8 +55,8 @@ struct CommandVerdict {
 struct CommandTargets {
   DeliveryStore* deliveries = nullptr;  // Build: queued as a delivery from "command"
   std::function<void()> wake_dispatcher;
-  Channels* channels = nullptr;         // Promote, Withdraw
-  LedgerRecorder* ledger = nullptr;     // the promotion record, before current is signed
+  Channels* channels = nullptr;      // Promote, Withdraw
+  LedgerRecorder* ledger = nullptr;  // the promotion record, before current is signed
   std::function<void()> wake_recorder;
 };
 

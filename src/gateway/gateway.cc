@@ -1,9 +1,12 @@
 #include "gateway/gateway.h"
 
+#include <array>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "base/hex.h"
 #include "base/time.h"
+#include "crypto/random.h"
 #include "gateway/channels.h"
 #include "gateway/command_service.h"
 #include "gateway/delivery_store.h"
@@ -43,6 +46,64 @@ Result<std::pair<std::string, std::string>> ParsePublishInput(const std::string&
   return std::make_pair(build.substr(6), commit.substr(7, 40));
 }
 
+std::string NewRandomHex() {
+  std::array<std::uint8_t, 8> bytes{};
+  (void)crypto::RandomBytes(bytes);
+  return HexEncode(ByteView(bytes.data(), bytes.size()));
+}
+
+struct PublishParts {
+  Channels* channels;
+  DeliveryStore* store;
+  LedgerRecorder* recorder;
+  rpc::AuditLog* audit;
+  std::mutex* audit_mutex;
+};
+
+// vigil.Publish+COMPONENT: a builder's published build, checked and added to testing; the
+// verdict is answered, audited and recorded for the ledger.
+asio::awaitable<Status> ServePublish(rpc::Call& call, PublishParts parts) {
+  std::string input;
+  while (true) {
+    auto chunk = co_await call.Read();
+    VIGIL_CO_RETURN_IF_ERROR(chunk.status());
+    if (!chunk->has_value()) break;
+    input += **chunk;
+    if (input.size() > 4096) co_return Error::BadInput("vigil.Publish's input is two short lines");
+  }
+  if (parts.channels == nullptr) co_return Error::BadInput("this gateway has no [channels]");
+  auto asked = ParsePublishInput(input);
+  VIGIL_CO_RETURN_IF_ERROR(asked.status());
+  const auto& [build_id, commit] = *asked;
+  const std::string component = call.argument();
+  Status published = parts.channels->PublishTesting(component, build_id, commit);
+  const std::string verdict = published.ok() ? "accepted: " + build_id + " published to testing"
+                                             : "rejected: " + published.error().message();
+  // A refusal and a publication of the same build are different records.
+  const std::string record_id =
+      "publish:" + component + ":" + build_id + (published.ok() ? "" : ":" + NewRandomHex());
+  const nlohmann::json record{{"type", kVerdictRecordType},
+                              {"record_id", record_id},
+                              {"kind", "publish"},
+                              {"component", component},
+                              {"build_id", build_id},
+                              {"commit", commit},
+                              {"caller", call.caller().name},
+                              {"verdict", verdict},
+                              {"time", FormatRfc3339UtcSeconds(std::time(nullptr))}};
+  (void)parts.store->AddRecord(record_id, record.dump());
+  if (parts.recorder) parts.recorder->Wake();
+  {
+    std::lock_guard<std::mutex> lock(*parts.audit_mutex);
+    parts.audit->Record({{"event", "publish"},
+                         {"component", component},
+                         {"build_id", build_id},
+                         {"verdict", verdict}});
+  }
+  VIGIL_CO_RETURN_IF_ERROR(published);
+  co_return co_await call.Write(verdict + "\n");
+}
+
 }  // namespace
 
 Gateway::Gateway(GatewayConfig config) : config_(std::move(config)) {}
@@ -78,8 +139,7 @@ Status Gateway::Assemble() {
                            tlog::NoteVerifier::Parse(config_.ledger->verifier_key));
     receipts = std::make_shared<tlog::ReceiptVerifier>(std::move(verifier));
     recorder_ = std::make_unique<LedgerRecorder>(
-        *store_, std::make_unique<rpc::Peer>(std::move(peer)),
-        receipts, *audit_, audit_mutex_);
+        *store_, std::make_unique<rpc::Peer>(std::move(peer)), receipts, *audit_, audit_mutex_);
     recorder_->Start();
   }
   if (config_.builder) {
@@ -98,12 +158,18 @@ Status Gateway::Assemble() {
   }
   if (config_.commands) {
     CommandTargets targets{.deliveries = store_.get(),
-                           .wake_dispatcher = [this] { if (dispatcher_) dispatcher_->Wake(); },
+                           .wake_dispatcher =
+                               [this] {
+                                 if (dispatcher_) dispatcher_->Wake();
+                               },
                            .channels = channels_.get(),
                            .ledger = recorder_.get(),
-                           .wake_recorder = [this] { if (recorder_) recorder_->Wake(); }};
-    auto commands = CommandService::Create(*config_.commands, config_.state_dir,
-                                           std::move(targets), *audit_, audit_mutex_);
+                           .wake_recorder =
+                               [this] {
+                                 if (recorder_) recorder_->Wake();
+                               }};
+    auto commands = CommandService::Create(*config_.commands, config_.state_dir, std::move(targets),
+                                           *audit_, audit_mutex_);
     if (!commands.ok()) return commands.error().WithContext("[commands]");
     commands_ = std::move(commands).value();
   }
@@ -127,42 +193,6 @@ void Gateway::AddRoutes(http::Server& server) {
   });
 }
 
-asio::awaitable<Status> Gateway::Publish(rpc::Call& call) {
-  std::string input;
-  while (true) {
-    auto chunk = co_await call.Read();
-    VIGIL_CO_RETURN_IF_ERROR(chunk.status());
-    if (!chunk->has_value()) break;
-    input += **chunk;
-    if (input.size() > 4096) co_return Error::BadInput("vigil.Publish's input is two short lines");
-  }
-  if (!channels_) co_return Error::BadInput("this gateway has no [channels]");
-  auto asked = ParsePublishInput(input);
-  VIGIL_CO_RETURN_IF_ERROR(asked.status());
-  const auto& [build_id, commit] = *asked;
-  const std::string component = call.argument();
-  Status published = channels_->PublishTesting(component, build_id, commit);
-  const std::string verdict =
-      published.ok() ? "accepted: " + build_id + " published to testing"
-                     : "rejected: " + published.error().message();
-  const std::string record_id = "publish:" + component + ":" + build_id;
-  const nlohmann::json record{{"type", kVerdictRecordType}, {"record_id", record_id},
-                              {"kind", "publish"},          {"component", component},
-                              {"build_id", build_id},       {"commit", commit},
-                              {"caller", call.caller().name},
-                              {"verdict", verdict},
-                              {"time", FormatRfc3339UtcSeconds(std::time(nullptr))}};
-  (void)store_->AddRecord(record_id + (published.ok() ? "" : ":rejected"), record.dump());
-  if (recorder_) recorder_->Wake();
-  {
-    std::lock_guard<std::mutex> lock(audit_mutex_);
-    audit_->Record({{"event", "publish"}, {"component", component}, {"build_id", build_id},
-                    {"verdict", verdict}});
-  }
-  VIGIL_CO_RETURN_IF_ERROR(published);
-  co_return co_await call.Write(verdict + "\n");
-}
-
 void Gateway::RefreshTimestamps() {
   const auto period = std::chrono::seconds(config_.channels->timestamp_seconds / 2);
   while (true) {
@@ -182,7 +212,9 @@ Status Gateway::StartServices() {
   rpc::ServiceHostOptions options = config_.service->HostOptions();
   options.handle_signals = false;  // the gateway's main thread waits for them
   VIGIL_ASSIGN_OR_RETURN(host_, rpc::ServiceHost::Create(options));
-  host_->Register("vigil.Publish", [this](rpc::Call& call) { return Publish(call); });
+  const PublishParts parts{channels_.get(), store_.get(), recorder_.get(), audit_.get(),
+                           &audit_mutex_};
+  host_->Register("vigil.Publish", [parts](rpc::Call& call) { return ServePublish(call, parts); });
   VIGIL_RETURN_IF_ERROR(rpc::ListenAndAnnounce(*host_, config_.service->listen, "vigil-gateway"));
   host_thread_ = std::thread([this] { (void)host_->Run(); });
   return OkStatus();

@@ -12,10 +12,10 @@
 #include "base/result.h"
 #include "gateway/gateway_config.h"
 #include "http/server.h"
-#include "rpc/service_host.h"
 
 namespace vigil::rpc {
 class AuditLog;
+class ServiceHost;
 }  // namespace vigil::rpc
 
 namespace vigil::gateway {
@@ -39,7 +39,6 @@ class Gateway {
  private:
   explicit Gateway(GatewayConfig config);
   Status Assemble();
-  asio::awaitable<Status> Publish(rpc::Call& call);
   void RefreshTimestamps();
 
   GatewayConfig config_;

@@ -73,9 +73,9 @@ Result<std::optional<ChannelsConfig>> ReadChannels(const toml::table& doc, const
                                                    const std::filesystem::path& base) {
   VIGIL_ASSIGN_OR_RETURN(const toml::table* table, r.Table(doc, "channels"));
   if (table == nullptr) return std::optional<ChannelsConfig>();
-  VIGIL_RETURN_IF_ERROR(r.CheckKeys(*table, "[channels]",
-                                    {"repository", "keys", "source", "release_key",
-                                     "min_testing_seconds", "timestamp_seconds"}));
+  VIGIL_RETURN_IF_ERROR(r.CheckKeys(
+      *table, "[channels]",
+      {"repository", "keys", "source", "release_key", "min_testing_seconds", "timestamp_seconds"}));
   ChannelsConfig channels;
   VIGIL_ASSIGN_OR_RETURN(channels.repository,
                          r.Path(*table, "repository", "channels.repository", base, true));
@@ -86,9 +86,9 @@ Result<std::optional<ChannelsConfig>> ReadChannels(const toml::table& doc, const
   VIGIL_ASSIGN_OR_RETURN(channels.min_testing_seconds,
                          r.Integer(*table, "min_testing_seconds", "channels.min_testing_seconds",
                                    5 * 86400, 0, 365 * 86400));
-  VIGIL_ASSIGN_OR_RETURN(channels.timestamp_seconds,
-                         r.Integer(*table, "timestamp_seconds", "channels.timestamp_seconds",
-                                   86400, 60, 365 * 86400));
+  VIGIL_ASSIGN_OR_RETURN(
+      channels.timestamp_seconds,
+      r.Integer(*table, "timestamp_seconds", "channels.timestamp_seconds", 86400, 60, 365 * 86400));
   return std::optional<ChannelsConfig>(std::move(channels));
 }
 
@@ -120,7 +120,8 @@ Result<std::optional<CommandsConfig>> ReadCommands(const toml::table& doc, const
                                                    const std::filesystem::path& base) {
   VIGIL_ASSIGN_OR_RETURN(const toml::table* table, r.Table(doc, "commands"));
   if (table == nullptr) {
-    if (doc.contains("maintainer")) return r.Fail(doc.get("maintainer"), "[[maintainer]] needs [commands]");
+    if (doc.contains("maintainer"))
+      return r.Fail(doc.get("maintainer"), "[[maintainer]] needs [commands]");
     return std::optional<CommandsConfig>();
   }
   VIGIL_RETURN_IF_ERROR(
@@ -157,9 +158,9 @@ Result<GatewayConfig> ReadGatewayConfig(const std::filesystem::path& file) {
   VIGIL_ASSIGN_OR_RETURN(toml::table doc, ParseToml(AsText(text), file.string()));
   const TomlReader r(file.string());
   const std::filesystem::path base = file.parent_path();
-  VIGIL_RETURN_IF_ERROR(
-      r.CheckKeys(doc, "the file", {"gateway", "secrets", "repository", "builder", "ledger", "service", "channels",
-                            "commands", "maintainer"}));
+  VIGIL_RETURN_IF_ERROR(r.CheckKeys(doc, "the file",
+                                    {"gateway", "secrets", "repository", "builder", "ledger",
+                                     "service", "channels", "commands", "maintainer"}));
   GatewayConfig config;
   VIGIL_ASSIGN_OR_RETURN(const toml::table* gateway, r.Table(doc, "gateway"));
   if (gateway == nullptr) return r.Fail(&doc, "no [gateway] table");

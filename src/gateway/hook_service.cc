@@ -97,14 +97,14 @@ void HookService::Handle(Provider provider, const http::Request& request,
   {
     std::lock_guard<std::mutex> lock(audit_mutex_);
     audit_.Record({{"event", recorded->duplicate ? "webhook repeated" : "webhook"},
-                    {"provider", name},
-                    {"delivery", delivery.delivery_id},
-                    {"provider_event", who->event},
-                    {"verdict", recorded->verdict},
-                    {"repository", delivery.repository},
-                    {"commit", delivery.commit},
-                    {"component", delivery.component},
-                    {"body_sha256", delivery.body_sha256}});
+                   {"provider", name},
+                   {"delivery", delivery.delivery_id},
+                   {"provider_event", who->event},
+                   {"verdict", recorded->verdict},
+                   {"repository", delivery.repository},
+                   {"commit", delivery.commit},
+                   {"component", delivery.component},
+                   {"body_sha256", delivery.body_sha256}});
   }
   if (!recorded->duplicate && recorder_) recorder_->Wake();
   if (!recorded->duplicate && delivery.queue && dispatcher_) dispatcher_->Wake();

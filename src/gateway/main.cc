@@ -7,8 +7,8 @@
 #include <string_view>
 
 #include "base/signal_block.h"
-#include "gateway/gateway_config.h"
 #include "gateway/gateway.h"
+#include "gateway/gateway_config.h"
 #include "http/server.h"
 
 namespace {

@@ -52,7 +52,10 @@ bool SignedByKey(gpgme_key_t key, const char* fpr) {
 
 }  // namespace
 
-Result<std::string> SignDetached(std::string_view data, const SignOptions& options) {
+namespace {
+
+Result<std::string> SignWithMode(std::string_view data, const SignOptions& options,
+                                 gpgme_sig_mode_t mode) {
   VIGIL_ASSIGN_OR_RETURN(std::string fingerprint, NormalizeFingerprint(options.fingerprint));
   VIGIL_ASSIGN_OR_RETURN(CtxPtr ctx, NewContext(options.gnupg_home));
   VIGIL_ASSIGN_OR_RETURN(KeyPtr key, FindSigningKey(ctx.get(), fingerprint, options.gnupg_home));
@@ -62,7 +65,7 @@ Result<std::string> SignDetached(std::string_view data, const SignOptions& optio
   if (err) return Error::Failed("cannot select signer " + fingerprint + ": " + GpgErrorText(err));
   VIGIL_ASSIGN_OR_RETURN(DataPtr in, DataFromBytes(data));
   VIGIL_ASSIGN_OR_RETURN(DataPtr out, NewOutputData());
-  err = gpgme_op_sign(ctx.get(), in.get(), out.get(), GPGME_SIG_MODE_DETACH);
+  err = gpgme_op_sign(ctx.get(), in.get(), out.get(), mode);
   if (err) return Error::Failed("signing with " + fingerprint + " failed: " + GpgErrorText(err));
   gpgme_sign_result_t result = gpgme_op_sign_result(ctx.get());
   if (result == nullptr || result->invalid_signers != nullptr || result->signatures == nullptr ||
@@ -70,6 +73,16 @@ Result<std::string> SignDetached(std::string_view data, const SignOptions& optio
     return Error::Failed("gpg did not make exactly one signature by " + fingerprint);
   }
   return DataContents(out.get());
+}
+
+}  // namespace
+
+Result<std::string> SignDetached(std::string_view data, const SignOptions& options) {
+  return SignWithMode(data, options, GPGME_SIG_MODE_DETACH);
+}
+
+Result<std::string> SignClear(std::string_view text, const SignOptions& options) {
+  return SignWithMode(text, options, GPGME_SIG_MODE_CLEAR);
 }
 
 Result<fs::path> SignRelease(const fs::path& dist, const SignOptions& options) {

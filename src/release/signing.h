@@ -25,5 +25,7 @@ Result<std::filesystem::path> SignRelease(const std::filesystem::path& dist,
 // A detached, armoured signature over `data` by the usable secret key whose primary
 // fingerprint is options.fingerprint (the same refusals as SignRelease).
 Result<std::string> SignDetached(std::string_view data, const SignOptions& options);
+// `text` clear-signed (RFC 4880 section 7) by the same key, with the same refusals.
+Result<std::string> SignClear(std::string_view text, const SignOptions& options);
 
 }  // namespace vigil::release

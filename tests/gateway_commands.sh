@@ -1,0 +1,197 @@
+#!/bin/bash
+# vigil-gateway's channels and signed commands, against a real ledger and signer: a build
+# logged and signed there is published to testing through vigil.Publish (TUF metadata the
+# gateway signs with its online keys); maintainers' clear-signed commands (real gpg keys)
+# promote it to current only when two allowed maintainers signed the same line, the first
+# answered "waiting for 1 more"; every bad command is refused with its reason and changes
+# nothing; every verdict reaches the ledger; vigil repo fetch gets the build from current.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/ledger_lib.sh"
+cd "$WORK"
+CA="$WORK/ca" LOG="$WORK/log" SOCK="$WORK/ledger.sock"
+"$VIGIL" ca init "$CA" >/dev/null
+for role in "ledger --tag log" "signer --tag sign" "builder --tag build" "gateway --tag gateway"; do
+  # shellcheck disable=SC2086
+  "$VIGIL" ca issue "$CA" $role >/dev/null
+done
+mkdir policy signer-policy gateway-policy
+printf 'vigil.BuildLog * @tag:build @any allow\nvigil.Append +signature @tag:sign @any allow\nvigil.Append +gateway-verdict @tag:gateway @any allow\n' > policy/10.policy
+printf 'vigil.Sign +release @tag:build @any allow\n' > signer-policy/10.policy
+printf 'vigil.Publish * @tag:build @any allow\n' > gateway-policy/10.policy
+"$VIGIL" log init "$LOG" --origin vigil.test/ledger > vkey
+ledger="" signer="" gateway=""
+trap 'kill -9 $ledger $signer $gateway 2>/dev/null; gpgconf --homedir "$WORK/gpg" --kill all 2>/dev/null; rm -rf "$WORK"' EXIT
+start_ledger || { fail "ledger: $(cat ledger.err)"; finish; exit 1; }
+cat > signer.toml <<CONFIG
+[service]
+listen = ["unix:$WORK/signer.sock"]
+cert = "ca/signer.crt"
+key = "ca/signer.key"
+ca = "ca/ca.crt"
+policy = "signer-policy"
+audit_log = "signer-audit.log"
+state_dir = "signer-state"
+[ledger]
+address = "unix:$SOCK"
+verifier_key = "$(cat vkey)"
+name = "ledger"
+[keys.release]
+algorithm = "ed25519"
+file = "release.key"
+CONFIG
+"$BIN/vigil-signer" --config signer.toml --init-key release > release.pub 2>/dev/null
+"$BIN/vigil-signer" --config signer.toml > signer.out 2> signer.err &
+signer=$!
+for _ in $(seq 200); do grep -q "listening on" signer.out && break; sleep 0.05; done
+
+# A build as the builder leaves it: logged (receipt), signed (envelope), in its testing dir.
+B=hello-20261205T000000Z-0000000a
+mkdir -p "source/testing/hello/$B"
+printf 'the hello image\n' > "source/testing/hello/$B/hello.eif"
+SHA=$(sha256sum < "source/testing/hello/$B/hello.eif" | cut -d' ' -f1)
+printf 'log building\nartifact %s hello.eif\nclose\n' "$SHA" > stream
+# shellcheck disable=SC2046
+"$VIGIL" call "unix:$SOCK" "vigil.BuildLog+$B" $(as builder) < stream | sed -n '/^receipt$/,$p' | tail -n +2 > "source/testing/hello/$B/build.tlog-proof"
+jq -cn --rawfile r "source/testing/hello/$B/build.tlog-proof" --arg d "$SHA" '{digests: [$d], receipt: $r}' > sign.req
+# shellcheck disable=SC2046
+"$VIGIL" call "unix:$WORK/signer.sock" vigil.Sign+release $(as builder) < sign.req > "source/testing/hello/$B/provenance.dsse.json"
+if [ -s "source/testing/hello/$B/provenance.dsse.json" ]; then pass "the build is logged and signed"; else fail "signing: $(cat signer.err)"; fi
+
+# The channels' repository: offline root and targets keys; the gateway gets the online ones.
+"$VIGIL" repo keygen --keys-dir keys >/dev/null
+"$VIGIL" repo init tuf --keys-dir keys >/dev/null
+mkdir online && cp keys/testing.secret keys/current.secret keys/snapshot.secret keys/timestamp.secret online/
+
+# Maintainers: alice and bob may promote hello to current; carol only testing; mallory is
+# not in the keyring.
+export GNUPGHOME="$WORK/gpg"
+mkdir -m 700 "$GNUPGHOME"
+for who in alice bob carol mallory; do
+  gpg --batch --quiet --passphrase '' --quick-gen-key "$who <$who@example.org>" ed25519 sign never 2>/dev/null
+done
+fpr() { gpg --with-colons --list-keys "$1@example.org" | awk -F: '/^fpr:/ {print $10; exit}'; }
+gpg --armor --export alice@example.org bob@example.org carol@example.org > keyring.asc 2>/dev/null
+github_gateway . example/hello hello
+cat >> gateway.toml <<TOML
+[ledger]
+address = "unix:$SOCK"
+certificate = "ca/gateway.crt"
+key = "ca/gateway.key"
+ca = "ca/ca.crt"
+verifier_key = "$(cat vkey)"
+[service]
+listen = ["unix:$WORK/gateway.sock"]
+cert = "ca/gateway.crt"
+key = "ca/gateway.key"
+ca = "ca/ca.crt"
+policy = "gateway-policy"
+audit_log = "gateway-calls.log"
+[channels]
+repository = "tuf"
+keys = "online"
+source = "source"
+release_key = "release.pub"
+min_testing_seconds = 0
+[commands]
+keyring = "keyring.asc"
+threshold = 2
+[[maintainer]]
+fingerprint = "$(fpr alice)"
+components = ["hello"]
+channels = ["testing", "current"]
+[[maintainer]]
+fingerprint = "$(fpr bob)"
+components = ["hello"]
+channels = ["testing", "current"]
+[[maintainer]]
+fingerprint = "$(fpr carol)"
+components = ["hello"]
+channels = ["testing"]
+TOML
+"$BIN/vigil-gateway" --config gateway.toml > gateway.out 2> gateway.err &
+gateway=$!
+for _ in $(seq 200); do [ "$(wc -l < gateway.out)" -ge 2 ] && break; sleep 0.05; done
+GW="http://127.0.0.1:$(tail -1 gateway.out)"
+if curl -sf "$GW/healthz" >/dev/null; then pass "the gateway runs with channels and commands"; else fail "gateway: $(cat gateway.err)"; finish; exit 1; fi
+
+# Publishing: the builder's call; a stranger's build id or a tampered build is refused.
+publish() {  # BUILD_ID COMMIT
+  # shellcheck disable=SC2046
+  printf 'build %s\ncommit %s\n' "$1" "$2" | "$VIGIL" call "unix:$WORK/gateway.sock" vigil.Publish+hello $(as builder)
+}
+COMMIT=$(printf 'ab%.0s' $(seq 20))
+expect_exit 2 "publishing a build that is not there is refused" -- publish hello-20261205T000000Z-0000000b "$COMMIT"
+cp -r "source/testing/hello/$B" "source/testing/hello/$B.bak"
+printf 'tampered\n' > "source/testing/hello/$B/hello.eif"
+expect_exit 2 "a build whose artifact is not what its envelope names is refused" -- publish "$B" "$COMMIT"
+expect_stderr "not what its envelope names" "the refusal names the artifact"
+rm -r "source/testing/hello/$B" && mv "source/testing/hello/$B.bak" "source/testing/hello/$B"
+expect_exit 0 "the builder publishes the build to testing" -- publish "$B" "$COMMIT"
+expect_exit 0 "vigil repo fetch gets it from testing" -- "$VIGIL" repo fetch tuf hello --channel testing --root tuf/metadata/1.root.json --out fetched-testing --state state-testing
+if cmp -s fetched-testing/hello.eif "source/testing/hello/$B/hello.eif" 2>/dev/null || cmp -s "$(find fetched-testing -name hello.eif | head -1)" "source/testing/hello/$B/hello.eif"; then
+  pass "the fetched artifact is the build's"; else fail "fetched: $(find fetched-testing)"; fi
+
+# Commands.
+NOT_AFTER=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
+LINE="Promote hello $B testing current $NOT_AFTER"
+sign() {  # WHO LINE FILE
+  "$VIGIL" command sign "$2" --key "$(fpr "$1")" --out "$3"
+}
+submit() { "$VIGIL" command submit "$1" --gateway "$GW"; }
+expect_exit 0 "alice signs the promotion" -- sign alice "$LINE" alice.asc
+if head -1 alice.asc | grep -q "BEGIN PGP SIGNED MESSAGE" && grep -qx "$LINE" alice.asc; then pass "the signed text is a clear-signed message of the line"; else fail "$(cat alice.asc)"; fi
+expect_exit 2 "a line outside the grammar is not signed" -- sign alice "Upload-component hello $B current" bad.asc
+expect_exit 0 "alice's signature is counted" -- submit alice.asc
+expect_stdout "waiting for 1 more" "the first is answered: waiting for 1 more"
+expect_exit 1 "alice twice is refused" -- submit alice.asc
+expect_stdout "has signed this command already" "the reason names the repeat"
+# Code hosts pad comments and use CRLF: the normalised text is the same message.
+sed 's/$/  \r/' alice.asc > padded.asc
+expect_exit 1 "a padded copy of alice's is still alice's, refused as a repeat" -- submit padded.asc
+expect_stdout "has signed this command already" "padding does not make a new signature"
+sign carol "$LINE" carol.asc
+expect_exit 1 "carol may not promote to current" -- submit carol.asc
+expect_stdout "may not act on hello in current" "the reason names the right she lacks"
+sign mallory "$LINE" mallory.asc
+expect_exit 1 "a key outside the keyring is refused" -- submit mallory.asc
+expect_stdout "does not count" "the reason says the signature does not count"
+sed "s/^Promote hello .*/Promote hello $B testing current $(date -u -d '+2 day' +%Y-%m-%dT%H:%M:%SZ)/" alice.asc > changed.asc
+expect_exit 1 "a changed line under alice's signature is refused" -- submit changed.asc
+sign bob "Promote hello $B testing current 2020-01-01T00:00:00Z" expired.asc
+expect_exit 1 "a command past its NOT_AFTER is refused" -- submit expired.asc
+expect_stdout "expired" "the reason says expired"
+sign bob "Promote hello $B testing current $(date -u -d '+30 day' +%Y-%m-%dT%H:%M:%SZ)" far.asc
+expect_exit 1 "a NOT_AFTER too far ahead is refused" -- submit far.asc
+printf 'not a signed message\n' > junk.asc
+expect_exit 1 "junk is refused" -- submit junk.asc
+if [ -z "$(find tuf/metadata -name '*.current.json' -newer alice.asc)" ]; then pass "nothing was promoted so far"; else fail "current changed"; fi
+
+sign bob "$LINE" bob.asc
+expect_exit 0 "bob's signature reaches the threshold" -- submit bob.asc
+expect_stdout "accepted: promoted $B to current" "the verdict says promoted"
+expect_exit 1 "a replay after use is refused" -- submit bob.asc
+expect_stdout "used already" "the reason says used"
+expect_exit 0 "vigil repo fetch gets it from current" -- "$VIGIL" repo fetch tuf hello --channel current --root tuf/metadata/1.root.json --out fetched-current --state state-current
+current=$(ls tuf/metadata/*.current.json | sort -V | tail -1)
+if jq -e --arg b "$B" '.signed.targets | to_entries[] | select(.key == "current/hello/\($b)/hello.eif") | .value.custom.promotion_index' "$current" >/dev/null; then
+  pass "current's target carries the promotion's ledger index"; else fail "current: $(cat "$current")"; fi
+
+# Withdrawal from current: two maintainers again.
+W="Withdraw hello $B current $NOT_AFTER"
+sign alice "$W" w-alice.asc; sign bob "$W" w-bob.asc
+submit w-alice.asc >/dev/null
+expect_exit 0 "a withdrawal signed by two maintainers is accepted" -- submit w-bob.asc
+expect_exit 1 "current no longer serves the build" -- "$VIGIL" repo fetch tuf hello --channel current --root tuf/metadata/1.root.json --out fetched-after --state state-current
+
+# Every verdict is in the ledger.
+for _ in $(seq 100); do
+  [ "$(sqlite3 state/deliveries.db "SELECT COUNT(*) FROM records WHERE ledger_index IS NULL")" = 0 ] && break
+  sleep 0.1
+done
+python3 "$ROOT/tests/ledger_entries.py" "$LOG" > entries
+commands=$(jq -r 'select(.type == "gateway-verdict" and .kind == "command") | .verdict' entries)
+if [ "$(grep -c . <<< "$commands")" = "$(grep -c '"event":"command"' audit.jsonl)" ] && grep -q "^rejected: .*may not act" <<< "$commands"; then
+  pass "every command verdict, rejections included, is in the ledger ($(grep -c . <<< "$commands"))"; else fail "ledger verdicts: $commands"; fi
+if jq -s -e 'any(.[]; .kind == "promotion" and (.approvals | length) == 2)' entries >/dev/null; then pass "the promotion record carries both signed commands"; else fail "no promotion record"; fi
+if jq -s -e 'any(.[]; .kind == "publish" and (.verdict | startswith("accepted")))' entries >/dev/null; then pass "the publication is in the ledger"; else fail "no publish record"; fi
+finish
