@@ -91,10 +91,10 @@ repository = "tuf"
 keys = "online"
 source = "source"
 release_key = "release.pub"
-min_testing_seconds = 0
 [commands]
 keyring = "keyring.asc"
 threshold = 2
+min_testing_seconds = 0
 [[maintainer]]
 fingerprint = "$(fpr alice)"
 components = ["hello"]

@@ -157,8 +157,9 @@ Result<BuilderConfig> LoadBuilderConfig(const fs::path& path, const fs::path& de
   VIGIL_ASSIGN_OR_RETURN(toml::table doc, ParseToml(AsText(bytes), origin));
   const fs::path base = path.has_parent_path() ? path.parent_path() : ".";
   TomlReader reader(origin);
-  VIGIL_RETURN_IF_ERROR(reader.CheckKeys(doc, "the builder configuration",
-                                         {"service", "ledger", "signer", "limits", "components"}));
+  VIGIL_RETURN_IF_ERROR(
+      reader.CheckKeys(doc, "the builder configuration",
+                       {"service", "ledger", "signer", "gateway", "limits", "components"}));
   VIGIL_ASSIGN_OR_RETURN(const toml::table* service, reader.Table(doc, "service"));
   VIGIL_ASSIGN_OR_RETURN(const toml::table* ledger, reader.Table(doc, "ledger"));
   VIGIL_ASSIGN_OR_RETURN(const toml::table* signer, reader.Table(doc, "signer"));
@@ -190,6 +191,14 @@ Result<BuilderConfig> LoadBuilderConfig(const fs::path& path, const fs::path& de
   VIGIL_ASSIGN_OR_RETURN(config.signer_address,
                          reader.String(*signer, "address", "signer.address", true));
   VIGIL_ASSIGN_OR_RETURN(config.signer_name, reader.String(*signer, "name", "signer.name", false));
+  VIGIL_ASSIGN_OR_RETURN(const toml::table* gateway, reader.Table(doc, "gateway"));
+  if (gateway != nullptr) {
+    VIGIL_RETURN_IF_ERROR(reader.CheckKeys(*gateway, "gateway", {"address", "name"}));
+    VIGIL_ASSIGN_OR_RETURN(config.gateway_address,
+                           reader.String(*gateway, "address", "gateway.address", true));
+    VIGIL_ASSIGN_OR_RETURN(config.gateway_name,
+                           reader.String(*gateway, "name", "gateway.name", false));
+  }
 
   VIGIL_ASSIGN_OR_RETURN(const toml::table* limits, reader.Table(doc, "limits"));
   if (limits != nullptr) {

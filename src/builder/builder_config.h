@@ -82,6 +82,8 @@ struct BuilderConfig {
   std::string ledger_address, ledger_name;
   std::optional<tlog::NoteVerifier> ledger_verifier;  // always set once loaded
   std::string signer_address, signer_name;
+  // Optional: the gateway told of each published build (vigil.Publish+COMPONENT).
+  std::string gateway_address, gateway_name;
   std::chrono::seconds build_timeout{900};
   std::uint64_t max_file_bytes = 256ull << 20;
   std::uint64_t max_log_lines = 200'000;

@@ -301,6 +301,25 @@ asio::awaitable<Result<SignedProvenance>> Sign(rpc::Peer& signer, const std::str
   co_return CheckSignerAnswer(std::move(outcome->output), id);
 }
 
+// Tells the gateway a build was published (vigil.Publish+COMPONENT), so that the testing
+// channel's TUF metadata lists it; the build stands either way. The log line to answer.
+asio::awaitable<std::string> TellGateway(const rpc::Peer& gateway, const std::string& component,
+                                         const std::string& id, const std::string& commit) {
+  auto executor = co_await asio::this_coro::executor;
+  const rpc::CallRequest request{"vigil.Publish", component};
+  const std::string input = "build " + id + "\ncommit " + commit + "\n";
+  auto outcome = co_await gateway.CallAsync(executor, request, input, 4096);
+  if (!outcome.ok()) {
+    co_return FormatBuildLog("gateway: not told (" + outcome.error().message() + ")");
+  }
+  if (outcome->exit_code != 0) {
+    co_return FormatBuildLog("gateway: refused (" + outcome->message + ")");
+  }
+  std::string answer = outcome->output;
+  while (!answer.empty() && answer.back() == '\n') answer.pop_back();
+  co_return FormatBuildLog("gateway: " + answer);
+}
+
 // A cache hit's answer once its log is closed and proven: the cached build published again.
 asio::awaitable<Status> AnswerCached(Publisher& publisher, rpc::Call& call, BuildAudit& audit,
                                      const Job& job, const std::string& id,
@@ -321,12 +340,13 @@ asio::awaitable<Status> AnswerCached(Publisher& publisher, rpc::Call& call, Buil
 
 BuilderService::BuilderService(fs::path config_path, BuilderConfig config, rpc::Peer ledger,
                                tlog::NoteVerifier ledger_verifier, rpc::Peer signer,
-                               rpc::AuditLog& audit)
+                               rpc::AuditLog& audit, std::optional<rpc::Peer> gateway)
     : config_path_(std::move(config_path)),
       config_(std::move(config)),
       ledger_(std::move(ledger)),
       ledger_receipts_(std::move(ledger_verifier)),
       signer_(std::move(signer)),
+      gateway_(std::move(gateway)),
       audit_(audit),
       publisher_(config_.repository),
       sources_(std::make_shared<SourceCache>(config_.work_dir / "sources")) {}
@@ -407,6 +427,11 @@ asio::awaitable<Status> BuilderService::TriggerBuild(rpc::Call& call) {
   if (component.cache)
     (void)BuildCache(config.work_dir / "cache")
         .Store(job->cache_key, job->cache_key_text, published->entry);
+  if (gateway_) {
+    const std::string told =
+        co_await TellGateway(*gateway_, component.name, id, publication.commit);
+    (void)co_await call.Write(told);
+  }
   const std::string answer = FormatBuildResult(ResultFor(publication, published->dir));
   co_return co_await call.Write(answer);  // the work directory goes after the answer
 }

@@ -31,7 +31,8 @@ namespace vigil::builder {
 class BuilderService {
  public:
   BuilderService(std::filesystem::path config_path, BuilderConfig config, rpc::Peer ledger,
-                 tlog::NoteVerifier ledger_verifier, rpc::Peer signer, rpc::AuditLog& audit);
+                 tlog::NoteVerifier ledger_verifier, rpc::Peer signer, rpc::AuditLog& audit,
+                 std::optional<rpc::Peer> gateway = std::nullopt);
 
   void RegisterWith(rpc::ServiceHost& host);
 
@@ -45,6 +46,7 @@ class BuilderService {
   rpc::Peer ledger_;
   tlog::ReceiptVerifier ledger_receipts_;  // the ledger's receipts, checked with its pinned key
   rpc::Peer signer_;
+  std::optional<rpc::Peer> gateway_;  // told of each published build, when configured
   rpc::AuditLog& audit_;
   Publisher publisher_;
   std::shared_ptr<SourceCache> sources_;  // shared with the build threads, which may outlive us

@@ -54,6 +54,12 @@ int main(int argc, char** argv) {
   auto signer = vigil::rpc::MakePeer(config->signer_address, tls, config->signer_name);
   if (!signer.ok()) return Fail(signer.error().WithContext("signer"));
 
+  std::optional<vigil::rpc::Peer> gateway;
+  if (!config->gateway_address.empty()) {
+    auto peer = vigil::rpc::MakePeer(config->gateway_address, tls, config->gateway_name);
+    if (!peer.ok()) return Fail(peer.error().WithContext("gateway"));
+    gateway = std::move(peer).value();
+  }
   vigil::rpc::ServiceHostOptions options = config->service.HostOptions();
   // A build call may last as long as the longest build any component may be given (each
   // build's own limit is its sandbox's timeout), so that components can be added or given
@@ -63,7 +69,7 @@ int main(int argc, char** argv) {
   auto host = vigil::rpc::ServiceHost::Create(options);
   if (!host.ok()) return Fail(host.error());
   vigil::builder::BuilderService service(config_path, *config, *ledger, *config->ledger_verifier,
-                                         *signer, *audit);
+                                         *signer, *audit, std::move(gateway));
   service.RegisterWith(**host);
   vigil::Status listening =
       vigil::rpc::ListenAndAnnounce(**host, config->service.listen, "vigil-builder");

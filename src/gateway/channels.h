@@ -27,7 +27,6 @@ struct ChannelsConfig {
                                       // timestamp.secret
   std::filesystem::path source;       // the builder's repository: testing/NAME/BUILD_ID
   std::filesystem::path release_key;  // the signer's public key (PEM)
-  std::int64_t min_testing_seconds = 5 * 86400;
   std::int64_t timestamp_seconds = 86400;
 };
 

@@ -95,10 +95,10 @@ Result<std::string> CommandService::Promote(const Command& command, const std::s
   VIGIL_ASSIGN_OR_RETURN(TestingBuild build,
                          channels.CheckTesting(command.component, command.build_id));
   const std::int64_t age = std::time(nullptr) - build.published;
-  if (age < channels.config().min_testing_seconds) {
+  if (age < config_.min_testing_seconds) {
     return Error::BadInput("build " + command.build_id + " has been in testing for " +
                            std::to_string(age) + " s; promotion needs " +
-                           std::to_string(channels.config().min_testing_seconds) + " s");
+                           std::to_string(config_.min_testing_seconds) + " s");
   }
   // The promotion and every signature over it are in the ledger before current is signed.
   nlohmann::json signed_by = nlohmann::json::array();

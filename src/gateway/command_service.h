@@ -43,6 +43,7 @@ struct CommandsConfig {
   std::filesystem::path keyring;  // the maintainers' public keys
   std::uint32_t threshold = 2;
   std::int64_t max_validity_seconds = 7 * 86400;  // NOT_AFTER at most this far ahead
+  std::int64_t min_testing_seconds = 5 * 86400;   // a build's age in testing to promote it
   std::vector<MaintainerRule> maintainers;
 };
 

@@ -1,7 +1,8 @@
+#include "gateway/command.h"
+
 #include <gtest/gtest.h>
 
 #include "gateway/clearsigned.h"
-#include "gateway/command.h"
 
 namespace vigil::gateway {
 namespace {
@@ -16,8 +17,8 @@ const std::string kSignature =
     "hO+0+g+aWjf2XhG2OoFqZe1PWJpxIgI=\n"
     "=MRfp\n"
     "-----END PGP SIGNATURE-----\n";
-const std::string kSigned = "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n" + kLine +
-                            "\n" + kSignature;
+const std::string kSigned =
+    "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n" + kLine + "\n" + kSignature;
 
 std::string Replace(std::string text, const std::string& from, const std::string& to) {
   text.replace(text.find(from), from.size(), to);
@@ -71,8 +72,8 @@ TEST(CommandTest, ParsesTheGrammar) {
   ASSERT_TRUE(build.ok()) << build.error().message();
   EXPECT_EQ(build->verb, Command::Verb::kBuild);
   EXPECT_EQ(CommandChannel(*build), "testing");
-  Result<Command> promote =
-      ParseCommand("Promote hello hello-20261205T000000Z-0000000a testing current 2026-12-31T00:00:00Z");
+  Result<Command> promote = ParseCommand(
+      "Promote hello hello-20261205T000000Z-0000000a testing current 2026-12-31T00:00:00Z");
   ASSERT_TRUE(promote.ok()) << promote.error().message();
   EXPECT_EQ(promote->build_id, "hello-20261205T000000Z-0000000a");
   EXPECT_EQ(CommandChannel(*promote), "current");

@@ -74,8 +74,7 @@ Result<std::optional<ChannelsConfig>> ReadChannels(const toml::table& doc, const
   VIGIL_ASSIGN_OR_RETURN(const toml::table* table, r.Table(doc, "channels"));
   if (table == nullptr) return std::optional<ChannelsConfig>();
   VIGIL_RETURN_IF_ERROR(r.CheckKeys(
-      *table, "[channels]",
-      {"repository", "keys", "source", "release_key", "min_testing_seconds", "timestamp_seconds"}));
+      *table, "[channels]", {"repository", "keys", "source", "release_key", "timestamp_seconds"}));
   ChannelsConfig channels;
   VIGIL_ASSIGN_OR_RETURN(channels.repository,
                          r.Path(*table, "repository", "channels.repository", base, true));
@@ -83,9 +82,6 @@ Result<std::optional<ChannelsConfig>> ReadChannels(const toml::table& doc, const
   VIGIL_ASSIGN_OR_RETURN(channels.source, r.Path(*table, "source", "channels.source", base, true));
   VIGIL_ASSIGN_OR_RETURN(channels.release_key,
                          r.Path(*table, "release_key", "channels.release_key", base, true));
-  VIGIL_ASSIGN_OR_RETURN(channels.min_testing_seconds,
-                         r.Integer(*table, "min_testing_seconds", "channels.min_testing_seconds",
-                                   5 * 86400, 0, 365 * 86400));
   VIGIL_ASSIGN_OR_RETURN(
       channels.timestamp_seconds,
       r.Integer(*table, "timestamp_seconds", "channels.timestamp_seconds", 86400, 60, 365 * 86400));
@@ -125,7 +121,8 @@ Result<std::optional<CommandsConfig>> ReadCommands(const toml::table& doc, const
     return std::optional<CommandsConfig>();
   }
   VIGIL_RETURN_IF_ERROR(
-      r.CheckKeys(*table, "[commands]", {"keyring", "threshold", "max_validity_seconds"}));
+      r.CheckKeys(*table, "[commands]",
+                  {"keyring", "threshold", "max_validity_seconds", "min_testing_seconds"}));
   CommandsConfig commands;
   VIGIL_ASSIGN_OR_RETURN(commands.keyring,
                          r.Path(*table, "keyring", "commands.keyring", base, true));
@@ -135,6 +132,9 @@ Result<std::optional<CommandsConfig>> ReadCommands(const toml::table& doc, const
   VIGIL_ASSIGN_OR_RETURN(commands.max_validity_seconds,
                          r.Integer(*table, "max_validity_seconds", "commands.max_validity_seconds",
                                    7 * 86400, 60, 90 * 86400));
+  VIGIL_ASSIGN_OR_RETURN(commands.min_testing_seconds,
+                         r.Integer(*table, "min_testing_seconds", "commands.min_testing_seconds",
+                                   5 * 86400, 0, 365 * 86400));
   const toml::array* rules = doc["maintainer"].as_array();
   if (doc.contains("maintainer") && rules == nullptr) {
     return r.Fail(doc.get("maintainer"), "maintainer must be an array of tables ([[maintainer]])");

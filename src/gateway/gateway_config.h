@@ -7,9 +7,9 @@
 //   [ledger]   address, certificate, key, ca, name, verifier_key (optional: without it,
 //              verdict records wait in the gateway's store until one is configured)
 //   [service]  listen, cert, key, ca, policy, audit_log: where builders call vigil.Publish
-//   [channels] repository, keys, source, release_key, min_testing_seconds, timestamp_seconds
-//   [commands] keyring, threshold, max_validity_seconds; [[maintainer]] fingerprint,
-//              components, channels
+//   [channels] repository, keys, source, release_key, timestamp_seconds
+//   [commands] keyring, threshold, max_validity_seconds, min_testing_seconds;
+//              [[maintainer]] fingerprint, components, channels
 // Relative paths are relative to the file. A provider without a secret has no hook.
 #pragma once
 
