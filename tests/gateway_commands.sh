@@ -172,6 +172,23 @@ expect_stdout "accepted: promoted $B to current" "the verdict says promoted"
 expect_exit 1 "a replay after use is refused" -- submit bob.asc
 expect_stdout "used already" "the reason says used"
 expect_exit 0 "vigil repo fetch gets it from current" -- "$VIGIL" repo fetch tuf hello --channel current --root tuf/metadata/1.root.json --out fetched-current --state state-current
+# Beyond TUF: the envelope and the ledger, and the promotion's signatures in the ledger.
+BEYOND=(--ledger "$URL" --ledger-key vkey --release-key release.pub)
+expect_exit 0 "repo fetch checks the build's envelope and ledger entry, and the promotion's signatures" -- \
+  "$VIGIL" repo fetch tuf hello --channel current --root tuf/metadata/1.root.json --out checked-current "${BEYOND[@]}" --maintainers keyring.asc
+expect_stdout "promoted by 2 maintainers" "it says who promoted it"
+expect_exit 1 "a threshold the promotion does not reach is refused" -- \
+  "$VIGIL" repo fetch tuf hello --channel current --root tuf/metadata/1.root.json --out checked-3 "${BEYOND[@]}" --maintainers keyring.asc --threshold 3
+expect_stderr "3 are needed" "the refusal counts the signatures"
+if [ ! -e checked-3 ] || [ -z "$(ls -A checked-3)" ]; then pass "nothing was written"; else fail "checked-3: $(ls checked-3)"; fi
+gpg --armor --export alice@example.org > alice-only.asc 2>/dev/null
+expect_exit 1 "a keyring pinning only alice does not accept the promotion" -- \
+  "$VIGIL" repo fetch tuf hello --channel current --root tuf/metadata/1.root.json --out checked-alice "${BEYOND[@]}" --maintainers alice-only.asc
+expect_exit 0 "repo fetch of testing checks the envelope and the ledger" -- \
+  "$VIGIL" repo fetch tuf hello --channel testing --root tuf/metadata/1.root.json --out checked-testing "${BEYOND[@]}"
+expect_stdout "1 signed artifact(s) logged in the ledger" "it says what it proved"
+expect_exit 2 "current with --ledger but no --maintainers is bad input" -- \
+  "$VIGIL" repo fetch tuf hello --channel current --root tuf/metadata/1.root.json --out x "${BEYOND[@]}"
 current=$(ls tuf/metadata/*.current.json | sort -V | tail -1)
 if jq -e --arg b "$B" '.signed.targets | to_entries[] | select(.key == "current/hello/\($b)/hello.eif") | .value.custom.promotion_index' "$current" >/dev/null; then
   pass "current's target carries the promotion's ledger index"; else fail "current: $(cat "$current")"; fi
@@ -182,6 +199,17 @@ sign alice "$W" w-alice.asc; sign bob "$W" w-bob.asc
 submit w-alice.asc >/dev/null
 expect_exit 0 "a withdrawal signed by two maintainers is accepted" -- submit w-bob.asc
 expect_exit 1 "current no longer serves the build" -- "$VIGIL" repo fetch tuf hello --channel current --root tuf/metadata/1.root.json --out fetched-after --state state-current
+
+# A gateway that went rogue holds the online current key: it can sign current, but not a
+# promotion record with the maintainers' signatures.
+expect_exit 0 "the current key alone puts the build back into current" -- "$VIGIL" repo add tuf --keys-dir online --channel current \
+  --target "current/hello/$B/hello.eif=source/testing/hello/$B/hello.eif" \
+  --target "current/hello/$B/provenance.dsse.json=source/testing/hello/$B/provenance.dsse.json" \
+  --target "current/hello/$B/build.tlog-proof=source/testing/hello/$B/build.tlog-proof" --custom promotion_index=2
+expect_exit 0 "plain TUF accepts it (the key is the current role's)" -- "$VIGIL" repo fetch tuf hello --channel current --root tuf/metadata/1.root.json --out rogue-tuf
+expect_exit 1 "repo fetch with the maintainers' keyring refuses it" -- \
+  "$VIGIL" repo fetch tuf hello --channel current --root tuf/metadata/1.root.json --out rogue "${BEYOND[@]}" --maintainers keyring.asc
+expect_stderr "not a promotion record" "the refusal says the named entry is no promotion"
 
 # Every verdict is in the ledger.
 for _ in $(seq 100); do

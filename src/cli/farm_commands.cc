@@ -32,6 +32,8 @@ Status Up(const std::string& dir) {
   }
   std::cout << "farm: the ledger's web page is " << farm::LedgerUrl(farm).value_or("unknown")
             << "\n";
+  std::cout << "farm: the gateway is " << farm::GatewayUrl(farm).value_or("unknown")
+            << " (webhooks at /hooks/github, commands at /commands)\n";
   std::cout << "farm: components go in " << farm.builder_config().string()
             << "; build one with `vigil build NAME --farm " << dir << "`\n";
   return OkStatus();
@@ -59,7 +61,7 @@ Status Down(const std::string& dir) {
   if (!fs::exists(farm.builder_config())) {
     return Error::BadInput(dir + " is not a farm (no builder.toml there)");
   }
-  for (const std::string role : {"builder", "signer", "ledger"}) {
+  for (const std::string role : {"builder", "gateway", "signer", "ledger"}) {
     if (farm::StopRole(farm, role)) std::cout << "farm: stopped " << role << "\n";
   }
   return OkStatus();

@@ -13,7 +13,10 @@
 #include "base/strict_number.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/fetched_build_check.h"
+#include "cli/ledger_fetch.h"
 #include "http/client.h"
+#include "tlog/trusted_log.h"
 #include "tuf/client.h"
 
 namespace vigil::cli {
@@ -24,7 +27,48 @@ namespace fs = std::filesystem;
 struct FetchArgs {
   std::string source, name, channel, root, out, build, state;
   std::int64_t time = -1;
+  // Beyond TUF: the signer's key, the ledger, and for current the maintainers.
+  std::string release_key, ledger_key, maintainers;
+  LedgerOptions ledger;
+  std::uint32_t threshold = 2;
 };
+
+Status CheckArguments(const FetchArgs& args) {
+  const bool any = !args.ledger.url.empty() || !args.ledger_key.empty() ||
+                   !args.release_key.empty() || !args.maintainers.empty();
+  if (any && (args.ledger.url.empty() || args.ledger_key.empty() || args.release_key.empty())) {
+    return Error::BadInput(
+        "checking the build beyond TUF needs --ledger, --ledger-key and --release-key together");
+  }
+  if (any && args.channel == "current" && args.maintainers.empty()) {
+    return Error::BadInput(
+        "--channel current with --ledger needs --maintainers (the keyring whose signatures "
+        "the promotion must carry)");
+  }
+  if (!args.maintainers.empty() && args.channel != "current") {
+    return Error::BadInput("--maintainers checks a promotion: only with --channel current");
+  }
+  return OkStatus();
+}
+
+// The checks beyond TUF that the arguments ask for; what was proved, for the summary.
+Result<std::string> CheckBeyondTuf(const FetchArgs& args, const FetchedBuild& build) {
+  if (args.ledger.url.empty()) return std::string("TUF metadata only (no --ledger)");
+  auto verifier = tlog::ReadVerifierKey(args.ledger_key);
+  if (!verifier.ok()) return verifier.error().WithContext("--ledger-key");
+  VIGIL_ASSIGN_OR_RETURN(tlog::TileFetcher ledger, LedgerFetcher(args.ledger));
+  VIGIL_ASSIGN_OR_RETURN(std::size_t subjects,
+                         CheckBuildEvidence(build, args.release_key, ledger, *verifier));
+  std::string proved = std::to_string(subjects) + " signed artifact(s) logged in the ledger";
+  if (args.channel == "current") {
+    VIGIL_ASSIGN_OR_RETURN(
+        std::vector<std::string> signers,
+        CheckPromotion(build, args.maintainers, args.threshold, ledger, *verifier));
+    proved += "; promoted by " + std::to_string(signers.size()) + " maintainers (ledger entry " +
+              build.custom.at("promotion_index") + ")";
+  }
+  return proved;
+}
 
 Result<tuf::Fetch> Fetcher(const std::string& source) {
   if (source.rfind("http://", 0) == 0) {
@@ -116,6 +160,7 @@ Result<std::string> ChooseBuild(const std::vector<tuf::ResolvedTarget>& targets,
 }
 
 Status RunFetch(const FetchArgs& args) {
+  VIGIL_RETURN_IF_ERROR(CheckArguments(args));
   VIGIL_ASSIGN_OR_RETURN(tuf::Fetch fetch, Fetcher(args.source));
   VIGIL_ASSIGN_OR_RETURN(tuf::TrustedState state, LoadState(args));
   const std::int64_t now =
@@ -125,12 +170,15 @@ Status RunFetch(const FetchArgs& args) {
   VIGIL_ASSIGN_OR_RETURN(std::vector<tuf::ResolvedTarget> listed, client.ListRole(args.channel));
   VIGIL_ASSIGN_OR_RETURN(std::string build, ChooseBuild(listed, args));
   const std::string prefix = args.channel + "/" + args.name + "/" + build + "/";
-  std::vector<std::pair<std::string, Bytes>> files;
+  FetchedBuild fetched{.component = args.name, .build_id = build, .files = {}, .custom = {}};
   for (const auto& target : listed) {
     if (target.path.rfind(prefix, 0) != 0) continue;
     VIGIL_ASSIGN_OR_RETURN(Bytes bytes, client.Download(target));
-    files.emplace_back(target.path.substr(prefix.size()), std::move(bytes));
+    fetched.files.emplace(target.path.substr(prefix.size()), std::move(bytes));
+    fetched.custom = target.file.custom;
   }
+  VIGIL_ASSIGN_OR_RETURN(const std::string proved, CheckBeyondTuf(args, fetched));
+  const auto& files = fetched.files;
   std::error_code ec;
   fs::create_directories(args.out, ec);
   std::vector<fs::path> written;
@@ -143,9 +191,10 @@ Status RunFetch(const FetchArgs& args) {
     written.push_back(fs::path(args.out) / name);
   }
   VIGIL_RETURN_IF_ERROR(SaveState(args.state, client.state()));
-  std::printf("%s build %s from %s: %zu files verified (root v%llu) into %s\n", args.name.c_str(),
-              build.c_str(), args.channel.c_str(), files.size(),
-              static_cast<unsigned long long>(client.root().version), args.out.c_str());
+  std::printf("%s build %s from %s: %zu files verified (root v%llu) into %s; %s\n",
+              args.name.c_str(), build.c_str(), args.channel.c_str(), files.size(),
+              static_cast<unsigned long long>(client.root().version), args.out.c_str(),
+              proved.c_str());
   return OkStatus();
 }
 
@@ -168,6 +217,15 @@ void AddRepoFetchCommand(CLI::App& repo, int* exit_code) {
                 "Keep the trusted root, timestamp and snapshot here between runs (rollback "
                 "checks)");
   f->add_option("--time", fetch->time, "Unix time to check expiry against (default: now)");
+  AddLedgerOptions(*f, fetch->ledger);
+  f->add_option("--ledger-key", fetch->ledger_key,
+                "The ledger's verifier key, or a file whose first line is it");
+  f->add_option("--release-key", fetch->release_key,
+                "The signer's public key (PEM): the build's envelope must verify under it");
+  f->add_option("--maintainers", fetch->maintainers,
+                "For current: the keyring whose keys must have signed the promotion");
+  f->add_option("--threshold", fetch->threshold, "How many of them (default 2)")
+      ->check(CLI::Range(1, 100));
 }
 
 }  // namespace vigil::cli

@@ -25,6 +25,18 @@ class FarmTest : public ::testing::Test {
     temp_ = std::make_unique<TempDir>(std::move(temp).value());
     bin_ = temp_->path() / "bin";
     fs::create_directories(bin_);
+    // A stand-in for bin/vigil's `repo keygen` and `repo init` (the channels' TUF files).
+    ASSERT_TRUE(WriteFileAtomic(bin_ / "vigil",
+                                AsBytes("#!/bin/sh\n"
+                                        "case \"$2\" in\n"
+                                        "keygen) mkdir -p \"$4\"; for r in root targets snapshot "
+                                        "timestamp testing current; do printf '%064d\\n' 1 > "
+                                        "\"$4/$r.secret\"; done ;;\n"
+                                        "init) mkdir -p \"$3/metadata\"; echo '{}' > "
+                                        "\"$3/metadata/timestamp.json\" ;;\n"
+                                        "esac\n"),
+                                0755)
+                    .ok());
   }
   void TearDown() override {
     for (const char* role : kRoles) StopRole(Farm(), role, std::chrono::milliseconds(2000));

@@ -29,12 +29,22 @@ Status CheckFarm(const FarmLayout& farm) {
   return OkStatus();
 }
 
-std::optional<std::string> LedgerUrl(const FarmLayout& farm) {
-  auto bytes = ReadFile(farm.ledger_url(), 1024);
+namespace {
+
+std::optional<std::string> ReadUrl(const fs::path& file) {
+  auto bytes = ReadFile(file, 1024);
   if (!bytes.ok()) return std::nullopt;
   std::string url(bytes->begin(), bytes->end());
   while (!url.empty() && url.back() == '\n') url.pop_back();
   return url;
+}
+
+}  // namespace
+
+std::optional<std::string> LedgerUrl(const FarmLayout& farm) { return ReadUrl(farm.ledger_url()); }
+
+std::optional<std::string> GatewayUrl(const FarmLayout& farm) {
+  return ReadUrl(farm.gateway_url());
 }
 
 }  // namespace vigil::farm

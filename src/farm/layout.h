@@ -27,6 +27,15 @@ struct FarmLayout {
   std::filesystem::path signing_public_key() const { return dir / "release.pub"; }
   std::filesystem::path ledger_url() const { return run() / "ledger.url"; }
   std::filesystem::path repository() const { return dir / "repo"; }
+  // The gateway: its configuration, web address, webhook secret, the channels' TUF
+  // repository, every TUF role key (root and targets belong offline: move them off this
+  // machine) and the copies of the online ones the gateway signs with.
+  std::filesystem::path gateway_config() const { return dir / "gateway.toml"; }
+  std::filesystem::path gateway_url() const { return run() / "gateway.url"; }
+  std::filesystem::path webhook_secret() const { return dir / "gateway-secrets" / "github"; }
+  std::filesystem::path tuf() const { return dir / "tuf"; }
+  std::filesystem::path tuf_keys() const { return dir / "tuf-keys"; }
+  std::filesystem::path gateway_keys() const { return dir / "gateway-keys"; }
 };
 
 // For a DIR whose builder.toml exists: that DIR holds every file and directory CreateFarm
@@ -37,5 +46,7 @@ Status CheckFarm(const FarmLayout& farm);
 // The ledger's web address the running ledger announced (run/ledger.url, without its
 // newline); nullopt when the farm has not started its ledger yet.
 std::optional<std::string> LedgerUrl(const FarmLayout& farm);
+// The same for the gateway's (run/gateway.url).
+std::optional<std::string> GatewayUrl(const FarmLayout& farm);
 
 }  // namespace vigil::farm

@@ -18,6 +18,9 @@ class TomlSection {
   TomlSection& SetPath(std::string_view key, const std::filesystem::path& value) {
     return Set(key, std::string_view(value.string()));
   }
+  TomlSection& SetInteger(std::string_view key, std::int64_t value) {
+    return Put(key, toml::value<std::int64_t>(value));
+  }
   TomlSection& SetList(std::string_view key, std::string_view only) {
     toml::array list;
     list.push_back(std::string(only));
@@ -80,7 +83,41 @@ std::string BuilderConfigText(const FarmLayout& farm, std::string_view ledger_vk
              .SetPath("repository", farm.repository())
              .str() +
          Ledger(farm, ledger_vkey) +
-         TomlSection("signer").Set("address", Address(farm, "signer")).Set("name", "signer").str();
+         TomlSection("signer").Set("address", Address(farm, "signer")).Set("name", "signer").str() +
+         TomlSection("gateway")
+             .Set("address", Address(farm, "gateway"))
+             .Set("name", "gateway")
+             .str();
+}
+
+std::string GatewayConfigText(const FarmLayout& farm, std::string_view ledger_vkey) {
+  const std::filesystem::path ca = farm.ca();
+  auto peer = [&](const char* table, const std::string& role) {
+    TomlSection section(table);
+    section.Set("address", Address(farm, role))
+        .SetPath("certificate", ca / "gateway.crt")
+        .SetPath("key", ca / "gateway.key")
+        .SetPath("ca", ca / "ca.crt")
+        .Set("name", role);
+    return section;
+  };
+  return "# vigil-gateway (docs/SPEC-gateway.md), made by vigil farm up. Add [[repository]]\n"
+         "# tables, and [commands] with [[maintainer]] tables, after it.\n" +
+         TomlSection("gateway")
+             .Set("listen_host", "127.0.0.1")
+             .SetInteger("listen_port", 0)
+             .SetPath("state_dir", farm.dir / "gateway-state")
+             .SetPath("audit_log", farm.logs() / "gateway-hooks-audit.log")
+             .str() +
+         TomlSection("secrets").SetPath("github", farm.webhook_secret()).str() +
+         peer("ledger", "ledger").Set("verifier_key", ledger_vkey).str() +
+         peer("builder", "builder").str() + Service(farm, "gateway").str() +
+         TomlSection("channels")
+             .SetPath("repository", farm.tuf())
+             .SetPath("keys", farm.gateway_keys())
+             .SetPath("source", farm.repository())
+             .SetPath("release_key", farm.signing_public_key())
+             .str();
 }
 
 }  // namespace vigil::farm

@@ -19,4 +19,10 @@ std::string SignerConfigText(const FarmLayout& farm, std::string_view ledger_vke
 // hand as [components.NAME] tables after it.
 std::string BuilderConfigText(const FarmLayout& farm, std::string_view ledger_vkey);
 
+// gateway.toml: the gateway on 127.0.0.1 (any free port) with the farm's GitHub hook secret,
+// the ledger (its verdicts, pinned to `ledger_vkey`), the builder (dispatch), its call host
+// on run/gateway.sock (vigil.Publish from the builder) and the channels' TUF repository
+// with its online keys. Repositories, [commands] and maintainers are added after it.
+std::string GatewayConfigText(const FarmLayout& farm, std::string_view ledger_vkey);
+
 }  // namespace vigil::farm

@@ -22,6 +22,10 @@ struct RoleCommand {
 };
 
 RoleCommand CommandFor(const FarmLayout& farm, const fs::path& bin, const std::string& role) {
+  if (role == "gateway") {
+    return {{(bin / "vigil-gateway").string(), "--config", farm.gateway_config().string()},
+            " on http://"};
+  }
   if (role != "ledger") {
     return {{(bin / ("vigil-" + role)).string(), "--config",
              (role == "signer" ? farm.signer_config() : farm.builder_config()).string()},
@@ -101,9 +105,13 @@ Result<std::string> StartRole(const FarmLayout& farm, const fs::path& bin, const
   VIGIL_RETURN_IF_ERROR(WriteFileAtomic(farm.pid_file(role), AsBytes(std::to_string(*pid))));
   VIGIL_ASSIGN_OR_RETURN(std::string line,
                          AwaitReady(farm, role, *pid, command.ready, offset, timeout));
-  if (role == "ledger") {
-    const std::string url = line.substr(line.find("http://"));
-    VIGIL_RETURN_IF_ERROR(WriteFileAtomic(farm.ledger_url(), AsBytes(url + "\n")));
+  if (role == "ledger" || role == "gateway") {
+    std::string url = line.substr(line.find("http://"));
+    if (const std::size_t hooks = url.find("/hooks/"); hooks != std::string::npos) {
+      url.resize(hooks);  // the gateway names its hook path
+    }
+    VIGIL_RETURN_IF_ERROR(WriteFileAtomic(role == "ledger" ? farm.ledger_url() : farm.gateway_url(),
+                                          AsBytes(url + "\n")));
   }
   return line;
 }

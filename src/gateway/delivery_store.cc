@@ -120,6 +120,31 @@ Result<std::uint64_t> DeliveryStore::PendingCount() {
   return rows.empty() ? 0 : rows.front();
 }
 
+Result<std::optional<std::pair<Delivery, std::string>>> DeliveryStore::Find(
+    const std::string& provider, const std::string& delivery_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  SqliteStatement query(db_->get(),
+                        "SELECT verdict, repository, ref, git_commit, component, body_sha256,"
+                        " queued, COALESCE(outcome, '') FROM deliveries"
+                        " WHERE provider = ? AND delivery_id = ?");
+  if (!query.ok()) return db_->LastError("find");
+  query.BindText(1, provider);
+  query.BindText(2, delivery_id);
+  const int rc = query.Step();
+  if (rc == SQLITE_DONE) return std::optional<std::pair<Delivery, std::string>>();
+  if (rc != SQLITE_ROW) return db_->LastError("find");
+  Delivery d{.provider = provider,
+             .delivery_id = delivery_id,
+             .verdict = query.ColumnText(0),
+             .repository = query.ColumnText(1),
+             .ref = query.ColumnText(2),
+             .commit = query.ColumnText(3),
+             .component = query.ColumnText(4),
+             .body_sha256 = query.ColumnText(5),
+             .queue = query.ColumnInt(6) != 0};
+  return std::optional<std::pair<Delivery, std::string>>(std::pair(d, query.ColumnText(7)));
+}
+
 Result<std::uint64_t> DeliveryStore::QueuedCount() {
   std::lock_guard<std::mutex> lock(mutex_);
   SqliteStatement count(db_->get(),

@@ -57,6 +57,9 @@ class DeliveryStore {
   Status MarkRecorded(std::uint64_t seq, std::uint64_t index);
   // How many records the ledger has not yet taken.
   Result<std::uint64_t> PendingCount();
+  // A recorded delivery with its verdict and, once dispatched, the builder's outcome.
+  Result<std::optional<std::pair<Delivery, std::string>>> Find(const std::string& provider,
+                                                               const std::string& delivery_id);
   // Build requests not yet dispatched.
   Result<std::uint64_t> QueuedCount();
   // The oldest build request not yet dispatched, marked dispatched (at most once: a crash

@@ -39,6 +39,29 @@ void HookService::AddRoutes(http::Server& server) {
                   Handle(provider, request, response);
                 });
   }
+  // GET /deliveries/PROVIDER/ID: a delivery's verdict and, once built, the outcome.
+  server.GetPrefix("/deliveries/", [this](const http::Request& request, http::Response& response) {
+    const std::string rest = request.path.substr(std::string("/deliveries/").size());
+    const std::size_t slash = rest.find('/');
+    auto found = slash == std::string::npos
+                     ? Result<std::optional<std::pair<Delivery, std::string>>>(std::nullopt)
+                     : store_.Find(rest.substr(0, slash), rest.substr(slash + 1));
+    if (!found.ok()) {
+      Answer(response, 503, {{"error", found.error().message()}});
+    } else if (!found->has_value()) {
+      Answer(response, 404, {{"error", "no such delivery"}});
+    } else {
+      const auto& [d, outcome] = **found;
+      Answer(response, 200,
+             {{"provider", d.provider},
+              {"delivery", d.delivery_id},
+              {"verdict", d.verdict},
+              {"repository", d.repository},
+              {"commit", d.commit},
+              {"component", d.component},
+              {"outcome", outcome}});
+    }
+  });
 }
 
 const RepositoryRule* HookService::FindRule(Provider provider,
