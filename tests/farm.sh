@@ -23,8 +23,10 @@ if [ -n "$DEB" ]; then mkdir -p "$FARM/work/inputs" && cp "$DEB" "$FARM/work/inp
 # The quorum image's own binaries are static: the release build's (make test builds them).
 if VIGIL_BIN="$BIN" VIGIL_ENCLAVE_BIN="$ROOT/build/bin" VIGIL_FARM_DIR="$FARM" bash "$ROOT/scripts/run-example" > "$WORK/run.out" 2>&1; then
   pass "make run's flow: farm up, build, entry, receipt, signature, boot"; else fail "run-example: $(tail -20 "$WORK/run.out")"; fi
-for want in "started ledger" "started signer" "started builder" "the ledger's web page is http://" \
-            "tag v0.1.0 signed by" "build-log entry [0-9]" "signature record (entry [0-9]*)" "hello from vigil: world"; do
+for want in "started ledger" "started signer" "started gateway" "started builder" "the ledger's web page is http://" \
+            "tag v0.1.0 signed by" "build-log entry [0-9]" "the gateway's dispatch: built: build hello-" \
+            "signature record (entry [0-9]*)" "waiting for 1 more" "accepted: promoted hello-" \
+            "promoted by 2 maintainers" "hello from vigil: world"; do
   if grep -q "$want" "$WORK/run.out"; then pass "make run shows: $want"; else fail "make run lacks '$want'"; fi
 done
 expect_exit 0 "vigil farm status: every role runs" -- "$VIGIL" farm status "$FARM"

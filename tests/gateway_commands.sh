@@ -4,7 +4,10 @@
 # gateway signs with its online keys); maintainers' clear-signed commands (real gpg keys)
 # promote it to current only when two allowed maintainers signed the same line, the first
 # answered "waiting for 1 more"; every bad command is refused with its reason and changes
-# nothing; every verdict reaches the ledger; vigil repo fetch gets the build from current.
+# nothing; every verdict reaches the ledger; vigil repo fetch gets the build from current,
+# proving the envelope, the ledger entries and the promotion's signatures; a gateway gone
+# rogue cannot promote alone; the status page, the Atom feed and Standard Webhooks
+# notifications (retried with the same id) show every event.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ledger_lib.sh"
 cd "$WORK"
@@ -20,7 +23,8 @@ printf 'vigil.Sign +release @tag:build @any allow\n' > signer-policy/10.policy
 printf 'vigil.Publish * @tag:build @any allow\n' > gateway-policy/10.policy
 "$VIGIL" log init "$LOG" --origin vigil.test/ledger > vkey
 ledger="" signer="" gateway=""
-trap 'kill -9 $ledger $signer $gateway 2>/dev/null; gpgconf --homedir "$WORK/gpg" --kill all 2>/dev/null; rm -rf "$WORK"' EXIT
+receiver=""
+trap 'kill -9 $ledger $signer $gateway $receiver 2>/dev/null; gpgconf --homedir "$WORK/gpg" --kill all 2>/dev/null; rm -rf "$WORK"' EXIT
 start_ledger || { fail "ledger: $(cat ledger.err)"; finish; exit 1; }
 cat > signer.toml <<CONFIG
 [service]
@@ -71,8 +75,16 @@ for who in alice bob carol mallory; do
 done
 fpr() { gpg --with-colons --list-keys "$1@example.org" | awk -F: '/^fpr:/ {print $10; exit}'; }
 gpg --armor --export alice@example.org bob@example.org carol@example.org > keyring.asc 2>/dev/null
+printf 'whsec_%s\n' "$(head -c 32 /dev/urandom | base64)" > notify.secret
+python3 "$ROOT/tests/webhook_receiver.py" notify.secret receiver.port received.jsonl &
+receiver=$!
+for _ in $(seq 100); do [ -s receiver.port ] && break; sleep 0.05; done
 github_gateway . example/hello hello
 cat >> gateway.toml <<TOML
+[[notify]]
+url = "http://127.0.0.1:$(cat receiver.port)"
+path = "/vigil-events"
+secret = "notify.secret"
 [ledger]
 address = "unix:$SOCK"
 certificate = "ca/gateway.crt"
@@ -222,4 +234,31 @@ if [ "$(grep -c . <<< "$commands")" = "$(grep -c '"event":"command"' audit.jsonl
   pass "every command verdict, rejections included, is in the ledger ($(grep -c . <<< "$commands"))"; else fail "ledger verdicts: $commands"; fi
 if jq -s -e 'any(.[]; .kind == "promotion" and (.approvals | length) == 2)' entries >/dev/null; then pass "the promotion record carries both signed commands"; else fail "no promotion record"; fi
 if jq -s -e 'any(.[]; .kind == "publish" and (.verdict | startswith("accepted")))' entries >/dev/null; then pass "the publication is in the ledger"; else fail "no publish record"; fi
+
+# What anyone can see: the status page and the Atom feed.
+if [ "$(curl -sf "$GW/status.json" | jq -r .components.hello.testing.version)" = "$B" ]; then
+  pass "status.json shows the build in testing"; else fail "status: $(curl -s "$GW/status.json")"; fi
+if curl -sf "$GW/status" | grep -q "<pre>"; then pass "the status page is served"; else fail "no status page"; fi
+curl -sf "$GW/feed.atom" > feed.atom
+if python3 -c '
+import sys, xml.etree.ElementTree as ET
+ns = {"a": "http://www.w3.org/2005/Atom"}
+feed = ET.parse("feed.atom").getroot()
+entries = feed.findall("a:entry", ns)
+assert feed.find("a:id", ns) is not None and feed.find("a:updated", ns) is not None
+assert all(e.find("a:id", ns) is not None and e.find("a:updated", ns) is not None for e in entries)
+assert any("rejected" in e.find("a:title", ns).text for e in entries)
+assert any("promotion" in e.find("a:title", ns).text for e in entries)
+print(len(entries))' > feed.count; then pass "the Atom feed parses, with rejections and the promotion ($(cat feed.count) entries)"; else fail "feed: $(head -c 600 feed.atom)"; fi
+
+# Outbound notifications: every record, signed, the first retried with the same id.
+records=$(sqlite3 state/deliveries.db "SELECT COUNT(*) FROM records")
+for _ in $(seq 150); do
+  [ "$(jq -r .id received.jsonl 2>/dev/null | sort -u | wc -l)" -ge "$records" ] && break
+  sleep 0.2
+done
+if [ "$(jq -r .id received.jsonl | sort -u | wc -l)" = "$records" ]; then pass "every one of the $records records was notified"; else fail "notified $(jq -r .id received.jsonl | sort -u | wc -l) of $records"; fi
+first=$(head -1 received.jsonl | jq -r .id)
+if [ "$(jq -r .id received.jsonl | grep -cxF "$first")" -ge 2 ]; then pass "the refused first notification was retried with the same webhook-id"; else fail "no retry of $first"; fi
+if [ "$(jq -r .valid received.jsonl | sort -u)" = true ]; then pass "every webhook-signature verifies"; else fail "bad signatures: $(jq -c 'select(.valid != true)' received.jsonl | head -2)"; fi
 finish

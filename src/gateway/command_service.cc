@@ -114,8 +114,14 @@ Result<std::string> CommandService::Promote(const Command& command, const std::s
                                    {"build_id", command.build_id},
                                    {"files", build.files},
                                    {"approvals", signed_by},
+                                   {"verdict", "promoted to current"},
                                    {"time", FormatRfc3339UtcSeconds(std::time(nullptr))}});
   Result<std::uint64_t> index = targets_.ledger->AppendNow(record_id, record);
+  // Also with the other records, for the feed and notifications (the ledger appends a
+  // record_id once, so the recorder's copy appends nothing).
+  if (index.ok() && targets_.deliveries != nullptr) {
+    (void)targets_.deliveries->AddRecord(record_id, record);
+  }
   if (!index.ok()) {
     return Error::Failed("the ledger did not take the promotion record, so nothing was promoted: " +
                          index.error().message());

@@ -15,6 +15,16 @@ std::uint64_t NowSeconds() {
                                         .count());
 }
 
+Result<std::vector<PendingRecord>> ReadRecords(SqliteDb& db, SqliteStatement& query) {
+  std::vector<PendingRecord> records;
+  int rc;
+  while ((rc = query.Step()) == SQLITE_ROW) {
+    records.push_back({query.ColumnInt(0), query.ColumnText(1), query.ColumnText(2)});
+  }
+  if (rc != SQLITE_DONE) return db.LastError("records");
+  return records;
+}
+
 }  // namespace
 
 DeliveryStore::DeliveryStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
@@ -34,6 +44,9 @@ Result<std::unique_ptr<DeliveryStore>> DeliveryStore::Open(const std::filesystem
                " queued INTEGER NOT NULL, dispatched_at INTEGER, outcome TEXT,"
                " PRIMARY KEY (provider, delivery_id))"));
   VIGIL_RETURN_IF_ERROR(CreateRecordTable(*db));
+  VIGIL_RETURN_IF_ERROR(
+      db->Exec("CREATE TABLE IF NOT EXISTS notified ("
+               " target TEXT PRIMARY KEY, seq INTEGER NOT NULL)"));
   return std::unique_ptr<DeliveryStore>(new DeliveryStore(std::move(db)));
 }
 
@@ -93,13 +106,7 @@ Result<std::vector<PendingRecord>> DeliveryStore::PendingRecords(std::size_t lim
                         " ORDER BY seq LIMIT ?");
   if (!query.ok()) return db_->LastError("pending records");
   query.BindInt(1, limit);
-  std::vector<PendingRecord> records;
-  int rc;
-  while ((rc = query.Step()) == SQLITE_ROW) {
-    records.push_back({query.ColumnInt(0), query.ColumnText(1), query.ColumnText(2)});
-  }
-  if (rc != SQLITE_DONE) return db_->LastError("pending records");
-  return records;
+  return ReadRecords(*db_, query);
 }
 
 Status DeliveryStore::MarkRecorded(std::uint64_t seq, std::uint64_t index) {
@@ -109,6 +116,48 @@ Status DeliveryStore::MarkRecorded(std::uint64_t seq, std::uint64_t index) {
   update.BindInt(1, index);
   update.BindInt(2, seq);
   if (update.Step() != SQLITE_DONE) return db_->LastError("mark a record");
+  return OkStatus();
+}
+
+Result<std::vector<PendingRecord>> DeliveryStore::RecordsAfter(std::uint64_t seq,
+                                                               std::size_t limit) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  SqliteStatement query(db_->get(),
+                        "SELECT seq, record_id, body FROM records WHERE seq > ?"
+                        " ORDER BY seq LIMIT ?");
+  if (!query.ok()) return db_->LastError("records");
+  query.BindInt(1, seq);
+  query.BindInt(2, limit);
+  return ReadRecords(*db_, query);
+}
+
+Result<std::vector<PendingRecord>> DeliveryStore::NewestRecords(std::size_t limit) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  SqliteStatement query(db_->get(),
+                        "SELECT seq, record_id, body FROM records ORDER BY seq DESC LIMIT ?");
+  if (!query.ok()) return db_->LastError("records");
+  query.BindInt(1, limit);
+  return ReadRecords(*db_, query);
+}
+
+Result<std::uint64_t> DeliveryStore::NotifiedUpTo(const std::string& target) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  SqliteStatement query(db_->get(), "SELECT seq FROM notified WHERE target = ?");
+  if (!query.ok()) return db_->LastError("notified");
+  query.BindText(1, target);
+  VIGIL_ASSIGN_OR_RETURN(std::vector<std::uint64_t> rows, db_->Integers(query));
+  return rows.empty() ? 0 : rows.front();
+}
+
+Status DeliveryStore::SetNotifiedUpTo(const std::string& target, std::uint64_t seq) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  SqliteStatement upsert(db_->get(),
+                         "INSERT INTO notified VALUES (?, ?)"
+                         " ON CONFLICT (target) DO UPDATE SET seq = excluded.seq");
+  if (!upsert.ok()) return db_->LastError("notified");
+  upsert.BindText(1, target);
+  upsert.BindInt(2, seq);
+  if (upsert.Step() != SQLITE_DONE) return db_->LastError("notified");
   return OkStatus();
 }
 

@@ -57,6 +57,13 @@ class DeliveryStore {
   Status MarkRecorded(std::uint64_t seq, std::uint64_t index);
   // How many records the ledger has not yet taken.
   Result<std::uint64_t> PendingCount();
+  // Records kept after `seq`, oldest first (notifications), or the newest `limit` records,
+  // newest first (the feed and the status page).
+  Result<std::vector<PendingRecord>> RecordsAfter(std::uint64_t seq, std::size_t limit);
+  Result<std::vector<PendingRecord>> NewestRecords(std::size_t limit);
+  // How far outbound notifications to `target` have been answered (the record seq).
+  Result<std::uint64_t> NotifiedUpTo(const std::string& target);
+  Status SetNotifiedUpTo(const std::string& target, std::uint64_t seq);
   // A recorded delivery with its verdict and, once dispatched, the builder's outcome.
   Result<std::optional<std::pair<Delivery, std::string>>> Find(const std::string& provider,
                                                                const std::string& delivery_id);

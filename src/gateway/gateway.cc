@@ -6,6 +6,7 @@
 
 #include "base/hex.h"
 #include "base/time.h"
+#include "crypto/hash.h"
 #include "crypto/random.h"
 #include "gateway/channels.h"
 #include "gateway/command_service.h"
@@ -13,6 +14,8 @@
 #include "gateway/dispatcher.h"
 #include "gateway/hook_service.h"
 #include "gateway/ledger_recorder.h"
+#include "gateway/notifier.h"
+#include "gateway/status_page.h"
 #include "gateway/verdict_record.h"
 #include "rpc/audit_log.h"
 #include "rpc/call_client.h"
@@ -175,11 +178,21 @@ Status Gateway::Assemble() {
   }
   hooks_ = std::make_unique<HookService>(config_, *store_, *audit_, audit_mutex_, recorder_.get(),
                                          dispatcher_.get());
+  const std::string where = std::filesystem::absolute(config_.state_dir).string();
+  status_ = std::make_unique<StatusPage>(
+      *store_, channels_.get(),
+      "urn:vigil:gateway:" + crypto::Sha256Hex(crypto::Sha256(AsBytes(where))));
+  if (!config_.notify.empty()) {
+    notifier_ =
+        std::make_unique<Notifier>(*store_, std::move(config_.notify), *audit_, audit_mutex_);
+    notifier_->Start();
+  }
   return OkStatus();
 }
 
 void Gateway::AddRoutes(http::Server& server) {
   hooks_->AddRoutes(server);
+  status_->AddRoutes(server);
   server.Post("/commands", [this](const http::Request& request, http::Response& response) {
     if (!commands_) {
       Answer(response, 404, {{"error", "this gateway takes no commands (no [commands])"}});

@@ -1,7 +1,8 @@
 // vigil-gateway's parts, put together from its configuration (docs/SPEC-gateway.md): the
 // delivery store and audit log; the ledger recorder ([ledger]) and dispatcher ([builder]);
 // the webhook routes; the channels ([channels]) with vigil.Publish+COMPONENT for builders
-// ([service]) and the timestamp timer; and signed commands ([commands]) at POST /commands.
+// ([service]) and the timestamp timer; signed commands ([commands]) at POST /commands; the
+// status page, the Atom feed and outbound notifications ([[notify]]).
 #pragma once
 
 #include <condition_variable>
@@ -26,6 +27,8 @@ class DeliveryStore;
 class Dispatcher;
 class HookService;
 class LedgerRecorder;
+class Notifier;
+class StatusPage;
 
 class Gateway {
  public:
@@ -49,6 +52,8 @@ class Gateway {
   std::unique_ptr<Channels> channels_;
   std::unique_ptr<CommandService> commands_;
   std::unique_ptr<HookService> hooks_;
+  std::unique_ptr<StatusPage> status_;
+  std::unique_ptr<Notifier> notifier_;
   std::unique_ptr<rpc::ServiceHost> host_;
   std::thread host_thread_, timestamp_thread_;
   std::mutex stop_mutex_;

@@ -2,6 +2,7 @@
 
 #include "base/file.h"
 #include "encoding/toml_reader.h"
+#include "http/client.h"
 #include "release/gpg.h"
 #include "rpc/service_config_reader.h"
 #include "tlog/note.h"
@@ -151,6 +152,41 @@ Result<std::optional<CommandsConfig>> ReadCommands(const toml::table& doc, const
   return std::optional<CommandsConfig>(std::move(commands));
 }
 
+Result<std::vector<NotifyTarget>> ReadNotify(const toml::table& doc, const TomlReader& r,
+                                             const std::filesystem::path& base) {
+  std::vector<NotifyTarget> targets;
+  const toml::array* list = doc["notify"].as_array();
+  if (doc.contains("notify") && list == nullptr) {
+    return r.Fail(doc.get("notify"), "notify must be an array of tables ([[notify]])");
+  }
+  for (std::size_t i = 0; list != nullptr && i < list->size(); ++i) {
+    const toml::table* table = list->get(i)->as_table();
+    if (table == nullptr) return r.Fail(list->get(i), "each [[notify]] must be a table");
+    VIGIL_RETURN_IF_ERROR(r.CheckKeys(*table, "[[notify]]", {"url", "path", "secret"}));
+    NotifyTarget target;
+    VIGIL_ASSIGN_OR_RETURN(target.url, r.String(*table, "url", "notify.url", true));
+    if (auto url = http::ParseUrl(target.url); !url.ok()) {
+      return r.Fail(table->get("url"), url.error().message());
+    }
+    VIGIL_ASSIGN_OR_RETURN(target.path, r.String(*table, "path", "notify.path", false));
+    if (target.path.empty()) target.path = "/";
+    if (target.path.front() != '/' || target.path.find_first_of(" \r\n") != std::string::npos) {
+      return r.Fail(table->get("path"), "path must start with / and hold no spaces");
+    }
+    VIGIL_ASSIGN_OR_RETURN(std::filesystem::path secret,
+                           r.Path(*table, "secret", "notify.secret", base, true));
+    VIGIL_ASSIGN_OR_RETURN(Bytes text, ReadFile(secret, kMaxSecretBytes));
+    Result<crypto::SecretBytes> key = ParseWebhookSecret(AsText(text));
+    crypto::Wipe(text);
+    if (!key.ok()) {
+      return r.Fail(table->get("secret"), secret.string() + ": " + key.error().message());
+    }
+    target.key = std::move(key).value();
+    targets.push_back(std::move(target));
+  }
+  return targets;
+}
+
 }  // namespace
 
 Result<GatewayConfig> ReadGatewayConfig(const std::filesystem::path& file) {
@@ -160,7 +196,7 @@ Result<GatewayConfig> ReadGatewayConfig(const std::filesystem::path& file) {
   const std::filesystem::path base = file.parent_path();
   VIGIL_RETURN_IF_ERROR(r.CheckKeys(doc, "the file",
                                     {"gateway", "secrets", "repository", "builder", "ledger",
-                                     "service", "channels", "commands", "maintainer"}));
+                                     "service", "channels", "commands", "maintainer", "notify"}));
   GatewayConfig config;
   VIGIL_ASSIGN_OR_RETURN(const toml::table* gateway, r.Table(doc, "gateway"));
   if (gateway == nullptr) return r.Fail(&doc, "no [gateway] table");
@@ -211,6 +247,7 @@ Result<GatewayConfig> ReadGatewayConfig(const std::filesystem::path& file) {
   }
   VIGIL_ASSIGN_OR_RETURN(config.channels, ReadChannels(doc, r, base));
   VIGIL_ASSIGN_OR_RETURN(config.commands, ReadCommands(doc, r, base));
+  VIGIL_ASSIGN_OR_RETURN(config.notify, ReadNotify(doc, r, base));
   if (config.channels && !config.ledger) {
     return r.Fail(&doc, "[channels] needs [ledger]: builds are checked against its receipts");
   }

@@ -10,6 +10,7 @@
 //   [channels] repository, keys, source, release_key, timestamp_seconds
 //   [commands] keyring, threshold, max_validity_seconds, min_testing_seconds;
 //              [[maintainer]] fingerprint, components, channels
+//   [[notify]] url (http://HOST:PORT), path, secret (a file: whsec_BASE64)
 // Relative paths are relative to the file. A provider without a secret has no hook.
 #pragma once
 
@@ -23,6 +24,7 @@
 #include "crypto/secret.h"
 #include "gateway/channels.h"
 #include "gateway/command_service.h"
+#include "gateway/notifier.h"
 #include "gateway/webhook.h"
 #include "rpc/service_config.h"
 
@@ -59,6 +61,7 @@ struct GatewayConfig {
   std::optional<rpc::ServiceConfig> service;  // vigil.Publish+COMPONENT, from builders
   std::optional<ChannelsConfig> channels;
   std::optional<CommandsConfig> commands;
+  std::vector<NotifyTarget> notify;
 };
 
 Result<GatewayConfig> ReadGatewayConfig(const std::filesystem::path& file);

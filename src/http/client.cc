@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -225,7 +226,17 @@ namespace {
 
 // One exchange: `method` with `body` (sent with Content-Length when the method is POST).
 Result<Reply> Perform(const Url& url, const std::string& method, const std::string& path,
-                      ByteView body, const ClientLimits& limits) {
+                      ByteView body, const ClientLimits& limits, const HeaderList& headers = {}) {
+  bool typed = false;
+  for (const auto& [name, value] : headers) {
+    if (name.empty() || name.find_first_of(":\r\n ") != std::string::npos ||
+        value.find_first_of("\r\n") != std::string::npos) {
+      return Error::BadInput("a request header must be one line: " + name.substr(0, 40));
+    }
+    std::string lower = name;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    typed = typed || lower == "content-type";
+  }
   Exchange exchange(url, Clock::now() + limits.deadline, limits.deadline);
   VIGIL_RETURN_IF_ERROR(exchange.Connect());
   const std::string host =
@@ -235,10 +246,10 @@ Result<Reply> Perform(const Url& url, const std::string& method, const std::stri
                         "\r\nUser-Agent: vigil\r\nAccept-Encoding: identity\r\n"
                         "Connection: close\r\n";
   if (method == "POST") {
-    request +=
-        "Content-Type: application/octet-stream\r\nContent-Length: " + std::to_string(body.size()) +
-        "\r\n";
+    if (!typed) request += "Content-Type: application/octet-stream\r\n";
+    request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   }
+  for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
   request += "\r\n";
   request.append(AsText(body));
   VIGIL_RETURN_IF_ERROR(exchange.Send(request));
@@ -311,6 +322,11 @@ Result<Reply> Get(const Url& url, const std::string& path, const ClientLimits& l
 Result<Reply> Post(const Url& url, const std::string& path, ByteView body,
                    const ClientLimits& limits) {
   return Perform(url, "POST", path, body, limits);
+}
+
+Result<Reply> Post(const Url& url, const std::string& path, ByteView body,
+                   const ClientLimits& limits, const HeaderList& headers) {
+  return Perform(url, "POST", path, body, limits, headers);
 }
 
 }  // namespace vigil::http

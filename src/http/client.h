@@ -9,6 +9,8 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "base/bytes.h"
 #include "base/result.h"
@@ -44,5 +46,10 @@ Result<Reply> Get(const Url& url, const std::string& path, const ClientLimits& l
 // POSTs `body` (application/octet-stream, with Content-Length) to `path`; errors as Get.
 Result<Reply> Post(const Url& url, const std::string& path, ByteView body,
                    const ClientLimits& limits);
+// The same with more header fields (a Content-Type among them replaces the default);
+// BadInput for a name or value that is not one line.
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+Result<Reply> Post(const Url& url, const std::string& path, ByteView body,
+                   const ClientLimits& limits, const HeaderList& headers);
 
 }  // namespace vigil::http
