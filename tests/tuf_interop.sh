@@ -2,7 +2,8 @@
 # The channels' TUF repository against an independent client: vigil repo writes it (keygen,
 # init, add to testing, promote to current), tuf-js 4 (npm, pinned by tests/tuf-js's
 # package-lock.json) fetches and verifies targets over HTTP, and so does vigil repo fetch;
-# then tampered bytes, expired metadata, a rollback and a wrong root are refused by both.
+# then tampered bytes, expired metadata, a rollback and a wrong root are refused by both;
+# a root rotation (new root and timestamp keys) is followed by both, and the old key refused.
 . "$(dirname "$0")/lib.sh"
 node_major=$(node --version 2>/dev/null | sed -n 's/^v\([0-9]*\)\..*/\1/p')
 if [ -z "$node_major" ] || [ "$node_major" -lt 20 ]; then
@@ -85,4 +86,20 @@ expect_exit 1 "tuf-js: changed target bytes are refused" -- tufjs "$URL" repo/me
 mkdir -p other && "$VIGIL" repo keygen --keys-dir other/keys >/dev/null && "$VIGIL" repo init other/repo --keys-dir other/keys >/dev/null
 expect_exit 1 "vigil: another repository's root does not verify this one" -- "$VIGIL" repo fetch "$URL" hello --channel testing --root other/repo/metadata/1.root.json --out out/other
 expect_stderr "threshold: timestamp" "named threshold"
+
+# Key rotation: a new root key and a new timestamp key (the online key a thief would hold).
+"$VIGIL" repo keygen --keys-dir new >/dev/null
+rm new/targets.* new/snapshot.* new/testing.* new/current.*
+expect_exit 2 "rotate-root needs a new key" -- "$VIGIL" repo rotate-root repo --keys-dir keys --new-keys-dir other
+expect_exit 0 "rotate-root: root v2 trusts the new root and timestamp keys" -- "$VIGIL" repo rotate-root repo --keys-dir keys --new-keys-dir new
+if [ -e repo/metadata/2.root.json ] && [ ! -e repo/metadata/3.root.json ]; then pass "one new root version"; else fail "roots: $(ls repo/metadata)"; fi
+expect_exit 0 "vigil repo fetch follows the chain from root v1" -- "$VIGIL" repo fetch "$URL" hello --channel testing --root repo/metadata/1.root.json --out out/rotated --state state/vigil
+expect_stdout "(root v2)" "it trusts root v2 now"
+expect_exit 0 "tuf-js follows it too" -- tufjs "$URL" repo/metadata/1.root.json testing/hello/7/hello.eif out/tufjs/rotated.eif state/tufjs
+"$VIGIL" repo timestamp repo --keys-dir keys >/dev/null
+expect_exit 1 "vigil: a timestamp signed by the rotated-out key is refused" -- "$VIGIL" repo fetch "$URL" hello --channel testing --root repo/metadata/1.root.json --out out/old-key --state state/vigil
+expect_stderr "threshold: timestamp" "named threshold"
+expect_exit 1 "tuf-js: the same" -- tufjs "$URL" repo/metadata/1.root.json testing/hello/7/hello.eif out/tufjs/old-key.eif state/tufjs
+expect_exit 0 "re-signed with the new key, it is served again" -- "$VIGIL" repo timestamp repo --keys-dir new
+expect_exit 0 "vigil accepts it" -- "$VIGIL" repo fetch "$URL" hello --channel testing --root repo/metadata/1.root.json --out out/new-key --state state/vigil
 finish

@@ -135,6 +135,54 @@ Status RunTimestamp(const TimestampArgs& args) {
   return OkStatus();
 }
 
+// ---- rotate-root ----
+
+struct RotateArgs {
+  std::string repo, keys_dir, new_keys_dir;
+  std::int64_t now = -1;
+};
+
+Status RunRotate(const RotateArgs& args) {
+  VIGIL_ASSIGN_OR_RETURN(tuf::SigningKey old_root, ReadRoleKey(args.keys_dir, "root"));
+  std::map<std::string, tuf::SigningKey> fresh;
+  for (const char* role : {"root", "targets", "snapshot", "timestamp"}) {
+    std::error_code ec;
+    if (!fs::exists(fs::path(args.new_keys_dir) / (std::string(role) + ".secret"), ec)) continue;
+    VIGIL_ASSIGN_OR_RETURN(fresh[role], ReadRoleKey(args.new_keys_dir, role));
+  }
+  if (fresh.empty()) {
+    return Error::BadInput(args.new_keys_dir +
+                           " holds no new key (root, targets, snapshot or timestamp .secret)");
+  }
+  // Snapshot and timestamp are signed again with the keys the new root names.
+  std::map<std::string, tuf::SigningKey> kept;
+  for (const char* role : {"snapshot", "timestamp"}) {
+    if (fresh.contains(role)) continue;
+    VIGIL_ASSIGN_OR_RETURN(kept[role], ReadRoleKey(args.keys_dir, role));
+  }
+  auto online = [&](const char* role) {
+    return fresh.contains(role) ? &fresh.at(role) : &kept.at(role);
+  };
+  auto one = [&fresh](const char* role) {
+    return fresh.contains(role) ? std::vector<const tuf::SigningKey*>{&fresh.at(role)}
+                                : std::vector<const tuf::SigningKey*>{};
+  };
+  const tuf::RotationSigners signers{.old_root = {&old_root},
+                                     .new_root = one("root"),
+                                     .new_targets = one("targets"),
+                                     .new_snapshot = one("snapshot"),
+                                     .new_timestamp = one("timestamp"),
+                                     .snapshot = online("snapshot"),
+                                     .timestamp = online("timestamp")};
+  VIGIL_ASSIGN_OR_RETURN(tuf::Expiry expiry, ExpiryAt(args.now));
+  VIGIL_RETURN_IF_ERROR(tuf::RotateKeys(args.repo, signers, expiry));
+  std::string rotated;
+  for (const auto& [role, key] : fresh) rotated += " " + role;
+  std::printf("a new root trusts new keys for:%s; give the gateway its new online keys\n",
+              rotated.c_str());
+  return OkStatus();
+}
+
 void AddWriterCommands(CLI::App& repo, int* exit_code) {
   auto [k, keygen] = AddCommand<KeygenArgs>(
       repo, "keygen", "Make the six role keys that are missing in a directory", exit_code,
@@ -162,6 +210,17 @@ void AddWriterCommands(CLI::App& repo, int* exit_code) {
   t->add_option("repo", stamp->repo, "The repository directory")->required();
   t->add_option("--keys-dir", stamp->keys_dir, "Holds timestamp.secret")->required();
   t->add_option("--now", stamp->now, "Unix time to sign at (default: now)");
+  auto [r, rotate] = AddCommand<RotateArgs>(
+      repo, "rotate-root",
+      "A new root version trusting new keys (signed by the current and the new root keys)",
+      exit_code, RunRotate);
+  r->add_option("repo", rotate->repo, "The repository directory")->required();
+  r->add_option("--keys-dir", rotate->keys_dir, "The current keys (root.secret at least)")
+      ->required();
+  r->add_option("--new-keys-dir", rotate->new_keys_dir,
+                "The new keys: any of root, targets, snapshot, timestamp .secret")
+      ->required();
+  r->add_option("--now", rotate->now, "Unix time to sign at (default: now)");
 }
 
 }  // namespace

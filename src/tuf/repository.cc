@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -253,6 +254,78 @@ Status RemoveTargets(const fs::path& dir, const std::string& role, const std::st
   // The files stay: older metadata versions, still served, name them.
   return SignNextVersion(dir, std::move(state), role, std::move(next), role_keys, snapshot_key,
                          timestamp_key, expiry);
+}
+
+namespace {
+
+// The newest root version in DIR/metadata and its file.
+Result<std::pair<std::uint64_t, Root>> NewestRoot(const fs::path& dir) {
+  std::uint64_t version = 1;
+  std::error_code ec;
+  while (fs::exists(MetadataPath(dir, version + 1, "root"), ec)) ++version;
+  VIGIL_ASSIGN_OR_RETURN(std::string text, ReadText(MetadataPath(dir, version, "root")));
+  VIGIL_ASSIGN_OR_RETURN(SignedFile<Root> root, ReadRoot(text));
+  return std::make_pair(version, std::move(root.role));
+}
+
+// `role` in `root` trusts `keys` alone from now on (its threshold kept, at most the number of
+// keys); keys no role names any more are dropped.
+void ReplaceRoleKeys(Root& root, const std::string& role,
+                     const std::vector<const SigningKey*>& keys) {
+  RoleKeys& named = root.roles[role];
+  named.keyids.clear();
+  for (const SigningKey* key : keys) {
+    root.keys[key->keyid] = key->key;
+    named.keyids.push_back(key->keyid);
+  }
+  named.threshold = std::min<std::uint32_t>(std::max<std::uint32_t>(named.threshold, 1),
+                                            static_cast<std::uint32_t>(keys.size()));
+  std::erase_if(root.keys, [&root](const auto& entry) {
+    return std::none_of(root.roles.begin(), root.roles.end(), [&entry](const auto& other) {
+      const auto& ids = other.second.keyids;
+      return std::find(ids.begin(), ids.end(), entry.first) != ids.end();
+    });
+  });
+}
+
+}  // namespace
+
+Status RotateKeys(const fs::path& dir, const RotationSigners& signers, const Expiry& expiry) {
+  if (signers.old_root.empty()) return Error::BadInput("rotation needs the current root keys");
+  VIGIL_ASSIGN_OR_RETURN(UniqueFd lock, Lock(dir));
+  VIGIL_ASSIGN_OR_RETURN(auto newest, NewestRoot(dir));
+  Root next = newest.second;
+  next.version = newest.first + 1;
+  next.expires = expiry.now + expiry.root;
+  for (const auto& [role, keys] :
+       {std::pair{"root", &signers.new_root}, std::pair{"targets", &signers.new_targets},
+        std::pair{"snapshot", &signers.new_snapshot},
+        std::pair{"timestamp", &signers.new_timestamp}}) {
+    if (!keys->empty()) ReplaceRoleKeys(next, role, *keys);
+  }
+  // Signed by the old root's keys (so clients trusting it accept the step) and the new's.
+  std::vector<const SigningKey*> all = signers.old_root;
+  all.insert(all.end(), signers.new_root.begin(), signers.new_root.end());
+  VIGIL_ASSIGN_OR_RETURN(std::string root_text, WriteRoot(next, all));
+  VIGIL_RETURN_IF_ERROR(WriteNew(MetadataPath(dir, next.version, "root"), root_text));
+  VIGIL_ASSIGN_OR_RETURN(State state, LoadState(dir));
+  std::map<std::string, std::uint64_t> changed;
+  if (!signers.new_targets.empty()) {
+    const std::uint64_t version = state.snapshot.meta["targets.json"].version;
+    VIGIL_ASSIGN_OR_RETURN(std::string text, ReadText(MetadataPath(dir, version, "targets")));
+    VIGIL_ASSIGN_OR_RETURN(SignedFile<Targets> targets, ReadTargets(text));
+    targets.role.version = version + 1;
+    targets.role.expires = expiry.now + expiry.targets;
+    VIGIL_ASSIGN_OR_RETURN(std::string signed_text,
+                           WriteTargets(targets.role, signers.new_targets));
+    VIGIL_RETURN_IF_ERROR(WriteNew(MetadataPath(dir, version + 1, "targets"), signed_text));
+    changed["targets"] = version + 1;
+  }
+  // Snapshot and timestamp again, with their keys as the new root names them.
+  if (signers.snapshot == nullptr || signers.timestamp == nullptr) {
+    return Error::BadInput("rotation re-signs snapshot and timestamp: it needs their keys");
+  }
+  return Publish(dir, std::move(state), changed, *signers.snapshot, *signers.timestamp, expiry);
 }
 
 Status RefreshTimestamp(const fs::path& dir, const SigningKey& timestamp_key,

@@ -71,6 +71,19 @@ Status RemoveTargets(const std::filesystem::path& dir, const std::string& role,
                      const SigningKey& snapshot_key, const SigningKey& timestamp_key,
                      const Expiry& expiry);
 
+// A new root version (root keys stay offline: this runs where they are): each role with new
+// keys trusts those from now on, signed by the current root's keys and the new root keys,
+// so a client moves from one to the next; targets (when its keys change) is re-signed with
+// the new keys, then snapshot and timestamp with the keys the new root names for them.
+struct RotationSigners {
+  std::vector<const SigningKey*> old_root;
+  std::vector<const SigningKey*> new_root, new_targets, new_snapshot, new_timestamp;  // or none
+  const SigningKey* snapshot = nullptr;   // the snapshot key of the new root
+  const SigningKey* timestamp = nullptr;  // the timestamp key of the new root
+};
+Status RotateKeys(const std::filesystem::path& dir, const RotationSigners& signers,
+                  const Expiry& expiry);
+
 // Re-signs timestamp.json with a new version and expiry (the freeze bound).
 Status RefreshTimestamp(const std::filesystem::path& dir, const SigningKey& timestamp_key,
                         const Expiry& expiry);
