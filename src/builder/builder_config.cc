@@ -149,6 +149,18 @@ Result<ComponentConfig> ReadComponent(const TomlReader& reader, const std::strin
   return component;
 }
 
+// [gateway] (optional): address and name of the gateway told of each published build.
+Status ReadGateway(const toml::table& doc, const TomlReader& reader, BuilderConfig& config) {
+  VIGIL_ASSIGN_OR_RETURN(const toml::table* gateway, reader.Table(doc, "gateway"));
+  if (gateway == nullptr) return OkStatus();
+  VIGIL_RETURN_IF_ERROR(reader.CheckKeys(*gateway, "gateway", {"address", "name"}));
+  VIGIL_ASSIGN_OR_RETURN(config.gateway_address,
+                         reader.String(*gateway, "address", "gateway.address", true));
+  VIGIL_ASSIGN_OR_RETURN(config.gateway_name,
+                         reader.String(*gateway, "name", "gateway.name", false));
+  return OkStatus();
+}
+
 }  // namespace
 
 Result<BuilderConfig> LoadBuilderConfig(const fs::path& path, const fs::path& default_tools) {
@@ -191,14 +203,7 @@ Result<BuilderConfig> LoadBuilderConfig(const fs::path& path, const fs::path& de
   VIGIL_ASSIGN_OR_RETURN(config.signer_address,
                          reader.String(*signer, "address", "signer.address", true));
   VIGIL_ASSIGN_OR_RETURN(config.signer_name, reader.String(*signer, "name", "signer.name", false));
-  VIGIL_ASSIGN_OR_RETURN(const toml::table* gateway, reader.Table(doc, "gateway"));
-  if (gateway != nullptr) {
-    VIGIL_RETURN_IF_ERROR(reader.CheckKeys(*gateway, "gateway", {"address", "name"}));
-    VIGIL_ASSIGN_OR_RETURN(config.gateway_address,
-                           reader.String(*gateway, "address", "gateway.address", true));
-    VIGIL_ASSIGN_OR_RETURN(config.gateway_name,
-                           reader.String(*gateway, "name", "gateway.name", false));
-  }
+  VIGIL_RETURN_IF_ERROR(ReadGateway(doc, reader, config));
 
   VIGIL_ASSIGN_OR_RETURN(const toml::table* limits, reader.Table(doc, "limits"));
   if (limits != nullptr) {

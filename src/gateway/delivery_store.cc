@@ -50,20 +50,54 @@ Result<std::unique_ptr<DeliveryStore>> DeliveryStore::Open(const std::filesystem
   return std::unique_ptr<DeliveryStore>(new DeliveryStore(std::move(db)));
 }
 
+struct DeliveryStore::Write {
+  const Delivery& delivery;
+  const std::string& ledger_record;
+  Result<Recorded> result = Error::Failed("not written");
+  bool done = false;
+};
+
 Result<Recorded> DeliveryStore::Record(const Delivery& d, const std::string& ledger_record) {
+  Write write{d, ledger_record};
+  std::unique_lock<std::mutex> lock(queue_mutex_);
+  queue_.push_back(&write);
+  // Whoever finds no commit running commits everything queued; the others wait for it.
+  while (!write.done) {
+    if (committing_) {
+      queue_changed_.wait(lock);
+      continue;
+    }
+    committing_ = true;
+    std::vector<Write*> batch;
+    batch.swap(queue_);
+    lock.unlock();
+    CommitBatch(batch);
+    lock.lock();
+    for (Write* written : batch) written->done = true;
+    committing_ = false;
+    queue_changed_.notify_all();
+  }
+  return std::move(write.result);
+}
+
+void DeliveryStore::CommitBatch(const std::vector<Write*>& batch) {
   std::lock_guard<std::mutex> lock(mutex_);
-  VIGIL_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
-  Result<Recorded> recorded = InsertDelivery(d);
-  if (recorded.ok() && !recorded->duplicate) {
-    Status kept = KeepRecord(*db_, VerdictRecordId(d), ledger_record);
-    if (!kept.ok()) recorded = kept.error();
+  Status status = db_->Exec("BEGIN IMMEDIATE");
+  for (std::size_t i = 0; status.ok() && i < batch.size(); ++i) {
+    Write& write = *batch[i];
+    write.result = InsertDelivery(write.delivery);
+    if (!write.result.ok()) {
+      status = write.result.error();
+    } else if (!write.result->duplicate) {
+      status = KeepRecord(*db_, VerdictRecordId(write.delivery), write.ledger_record);
+    }
   }
-  Status ended = db_->Exec(recorded.ok() ? "COMMIT" : "ROLLBACK");
-  if (!ended.ok()) {
+  if (status.ok()) status = db_->Exec("COMMIT");
+  if (!status.ok()) {
+    // Nothing of the batch is kept: every write reports the failure (not acknowledged).
     (void)db_->Exec("ROLLBACK");
-    return ended.error();
+    for (Write* write : batch) write->result = status.error();
   }
-  return recorded;
 }
 
 Result<Recorded> DeliveryStore::InsertDelivery(const Delivery& d) {

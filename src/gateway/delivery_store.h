@@ -5,6 +5,7 @@
 // repeat (a redelivery, a replay) is recognised and changes nothing.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -47,7 +48,8 @@ class DeliveryStore {
 
   // Records `delivery` (queued when delivery.queue) and, in the same transaction, its
   // verdict record for the ledger; a repeat of its (provider, id) returns the first verdict
-  // and changes nothing. Safe from any thread.
+  // and changes nothing. Safe from any thread; concurrent calls are group-committed (one
+  // transaction and one fsync for all that wait), and each returns once its row is durable.
   Result<Recorded> Record(const Delivery& delivery, const std::string& ledger_record);
   // Keeps a verdict record for the ledger; a record_id kept before is not kept again.
   Status AddRecord(const std::string& record_id, const std::string& body);
@@ -76,10 +78,17 @@ class DeliveryStore {
   Status RecordOutcome(const Delivery& delivery, const std::string& outcome);
 
  private:
+  struct Write;
   explicit DeliveryStore(std::unique_ptr<SqliteDb> db);
+  // One transaction for the batch: every write gets its own result.
+  void CommitBatch(const std::vector<Write*>& batch);
   Result<Recorded> InsertDelivery(const Delivery& delivery);
   std::unique_ptr<SqliteDb> db_;
-  std::mutex mutex_;
+  std::mutex mutex_;  // the connection
+  std::mutex queue_mutex_;
+  std::condition_variable queue_changed_;
+  std::vector<Write*> queue_;
+  bool committing_ = false;
 };
 
 }  // namespace vigil::gateway

@@ -28,6 +28,11 @@ Status Run(int argc, char** argv) {
   http::ServerLimits limits;
   limits.max_body = gateway::kMaxDeliveryBytes;
   limits.body_timeout = std::chrono::seconds(30);
+  // Handlers wait for their delivery's group commit: more of them, more rows per fsync.
+  limits.worker_threads = 32;
+  // A code host delivers from a few addresses, many at once (GitHub: up to its timeout).
+  limits.gate.max_connections = 512;
+  limits.gate.max_per_source = 128;
   http::Server server(limits);
   gateway->AddRoutes(server);
   VIGIL_RETURN_IF_ERROR(gateway->StartServices());

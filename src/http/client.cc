@@ -225,8 +225,9 @@ Result<Url> ParseUrl(const std::string& text) {
 namespace {
 
 // One exchange: `method` with `body` (sent with Content-Length when the method is POST).
-Result<Reply> Perform(const Url& url, const std::string& method, const std::string& path,
-                      ByteView body, const ClientLimits& limits, const HeaderList& headers = {}) {
+// The request's bytes; BadInput for a header field that is not one line.
+Result<std::string> RequestBytes(const Url& url, const std::string& method, const std::string& path,
+                                 ByteView body, const HeaderList& headers) {
   bool typed = false;
   for (const auto& [name, value] : headers) {
     if (name.empty() || name.find_first_of(":\r\n ") != std::string::npos ||
@@ -237,8 +238,6 @@ Result<Reply> Perform(const Url& url, const std::string& method, const std::stri
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     typed = typed || lower == "content-type";
   }
-  Exchange exchange(url, Clock::now() + limits.deadline, limits.deadline);
-  VIGIL_RETURN_IF_ERROR(exchange.Connect());
   const std::string host =
       url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
   std::string request = method + " " + path + " HTTP/1.1\r\nHost: " + host + ":" +
@@ -252,6 +251,14 @@ Result<Reply> Perform(const Url& url, const std::string& method, const std::stri
   for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
   request += "\r\n";
   request.append(AsText(body));
+  return request;
+}
+
+Result<Reply> Perform(const Url& url, const std::string& method, const std::string& path,
+                      ByteView body, const ClientLimits& limits, const HeaderList& headers = {}) {
+  VIGIL_ASSIGN_OR_RETURN(const std::string request, RequestBytes(url, method, path, body, headers));
+  Exchange exchange(url, Clock::now() + limits.deadline, limits.deadline);
+  VIGIL_RETURN_IF_ERROR(exchange.Connect());
   VIGIL_RETURN_IF_ERROR(exchange.Send(request));
   const std::string where = url.ToString() + path;
   std::string raw;
