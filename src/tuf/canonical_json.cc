@@ -1,21 +1,33 @@
 #include "tuf/canonical_json.h"
 
 namespace vigil::tuf {
+namespace {}  // namespace
+
+Status AppendCanonicalString(const std::string& text, std::string& out) {
+  const std::size_t start = out.size();
+  out += '"';
+  std::size_t run = 0;  // the start of the bytes not yet appended
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c < 0x20 || c > 0x7e) {
+      out.resize(start);
+      return Error::BadInput("canonical JSON: a string holds a byte outside printable ASCII");
+    }
+    if (c == '"' || c == '\\') {
+      out.append(text, run, i - run);
+      out += '\\';
+      run = i;
+    }
+  }
+  out.append(text, run, std::string::npos);
+  out += '"';
+  return OkStatus();
+}
+
 namespace {
 
 Status AppendString(const std::string& text, std::string& out) {
-  for (char c : text) {
-    if (c < 0x20 || c > 0x7e) {
-      return Error::BadInput("canonical JSON: a string holds a byte outside printable ASCII");
-    }
-  }
-  out += '"';
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  out += '"';
-  return OkStatus();
+  return AppendCanonicalString(text, out);
 }
 
 Status Append(const nlohmann::json& value, std::string& out) {

@@ -16,4 +16,8 @@ namespace vigil::tuf {
 // BadInput for a float, or a string or key with a byte outside 0x20..0x7e.
 Result<std::string> CanonicalJson(const nlohmann::json& value);
 
+// Appends `text` as a canonical JSON string (for encoders that write large documents
+// directly); the same refusal.
+Status AppendCanonicalString(const std::string& text, std::string& out);
+
 }  // namespace vigil::tuf

@@ -133,6 +133,8 @@ Result<SigningKey> ReadSigningKeyFile(const std::filesystem::path& file);
 // The file's text: {"signatures":[...],"signed":...} in canonical JSON, one signature per
 // key, in keyid order.
 Result<std::string> WriteRoot(const Root& root, const std::vector<const SigningKey*>& keys);
+// The canonical bytes of targets metadata's signed part (what WriteTargets signs).
+Result<std::string> CanonicalTargets(const Targets& targets);
 Result<std::string> WriteTargets(const Targets& targets,
                                  const std::vector<const SigningKey*>& keys);
 Result<std::string> WriteSnapshot(const Snapshot& snapshot,

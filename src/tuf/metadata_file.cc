@@ -63,22 +63,84 @@ Result<SignedFile<Role>> ReadAs(std::string_view text, Reader read) {
                           .signatures = std::move(parsed.signatures)};
 }
 
-Result<std::string> Write(const json& signed_value, const std::vector<const SigningKey*>& keys) {
-  VIGIL_ASSIGN_OR_RETURN(std::string signed_bytes, CanonicalJson(signed_value));
+// The file around `signed_bytes` (the canonical form of the signed part), signed by `keys`.
+Result<std::string> SignedFileText(const std::string& signed_bytes,
+                                   const std::vector<const SigningKey*>& keys) {
   std::map<std::string, Bytes> signatures;  // keyid order
   for (const SigningKey* key : keys) {
     VIGIL_ASSIGN_OR_RETURN(crypto::Ed25519Signature sig,
                            crypto::Ed25519Sign(key->seed, AsBytes(signed_bytes)));
     signatures[key->keyid] = Bytes(sig.begin(), sig.end());
   }
-  json file{{"signatures", json::array()}, {"signed", signed_value}};
+  // The file's canonical form, without encoding the signed part a second time:
+  // "signatures" sorts before "signed", and each signature's keys are keyid, sig.
+  std::string file = "{\"signatures\":[";
   for (const auto& [keyid, sig] : signatures) {
-    file["signatures"].push_back(json{{"keyid", keyid}, {"sig", HexEncode(sig)}});
+    VIGIL_ASSIGN_OR_RETURN(std::string entry,
+                           CanonicalJson(json{{"keyid", keyid}, {"sig", HexEncode(sig)}}));
+    file += (file.back() == '[' ? "" : ",") + entry;
   }
-  return CanonicalJson(file);
+  return file + "],\"signed\":" + signed_bytes + "}";
+}
+
+Result<std::string> Write(const json& signed_value, const std::vector<const SigningKey*>& keys) {
+  VIGIL_ASSIGN_OR_RETURN(std::string signed_bytes, CanonicalJson(signed_value));
+  return SignedFileText(signed_bytes, keys);
+}
+
+// One target file's canonical form: {"custom":{...},"hashes":{...},"length":N}, keys sorted
+// (custom only when it has entries), as CanonicalJson(TargetJson(file)) writes it.
+Status AppendTargetFile(const TargetFile& file, std::string& out) {
+  out += '{';
+  if (!file.custom.empty()) {
+    out += "\"custom\":{";
+    bool first = true;
+    for (const auto& [key, value] : file.custom) {
+      if (!first) out += ',';
+      first = false;
+      VIGIL_RETURN_IF_ERROR(AppendCanonicalString(key, out));
+      out += ':';
+      VIGIL_RETURN_IF_ERROR(AppendCanonicalString(value, out));
+    }
+    out += "},";
+  }
+  out += "\"hashes\":{";
+  bool first = true;
+  for (const auto& [name, digest] : file.hashes) {
+    if (!first) out += ',';
+    first = false;
+    VIGIL_RETURN_IF_ERROR(AppendCanonicalString(name, out));
+    out += ":\"" + HexEncode(digest) + "\"";
+  }
+  out += "},\"length\":" + std::to_string(file.length) + "}";
+  return OkStatus();
 }
 
 }  // namespace
+
+Result<std::string> CanonicalTargets(const Targets& targets) {
+  // Everything but the files through the JSON tree (small), then the files written
+  // directly into its "targets":{} (with 10,000 files, the tree costs more than signing).
+  const Targets head{.version = targets.version,
+                     .expires = targets.expires,
+                     .targets = {},
+                     .delegations = targets.delegations};
+  VIGIL_ASSIGN_OR_RETURN(std::string text, CanonicalJson(TargetsJson(head)));
+  const std::string empty = "\"targets\":{},\"version\":";
+  const std::size_t at = text.rfind(empty);
+  if (at == std::string::npos) return Error::Failed("targets metadata without its targets");
+  std::string files = "{";
+  files.reserve(targets.targets.size() * 320);
+  for (const auto& [path, file] : targets.targets) {
+    if (files.size() > 1) files += ',';
+    VIGIL_RETURN_IF_ERROR(AppendCanonicalString(path, files));
+    files += ':';
+    VIGIL_RETURN_IF_ERROR(AppendTargetFile(file, files));
+  }
+  files += '}';
+  text.replace(at + std::string("\"targets\":").size(), 2, files);
+  return text;
+}
 
 Result<SignedFile<Root>> ReadRoot(std::string_view text) {
   return ReadAs<Root>(text, ReadRootJson);
@@ -98,7 +160,8 @@ Result<std::string> WriteRoot(const Root& root, const std::vector<const SigningK
 }
 Result<std::string> WriteTargets(const Targets& targets,
                                  const std::vector<const SigningKey*>& keys) {
-  return Write(TargetsJson(targets), keys);
+  VIGIL_ASSIGN_OR_RETURN(std::string signed_bytes, CanonicalTargets(targets));
+  return SignedFileText(signed_bytes, keys);
 }
 Result<std::string> WriteSnapshot(const Snapshot& snapshot,
                                   const std::vector<const SigningKey*>& keys) {

@@ -4,6 +4,7 @@
 
 #include "crypto/ed25519.h"
 #include "tuf/canonical_json.h"
+#include "tuf/metadata_json.h"
 
 namespace vigil::tuf {
 namespace {
@@ -64,6 +65,27 @@ TEST(MetadataTest, EveryRoleRoundTripsAndVerifiesAtItsThreshold) {
   Timestamp timestamp{
       .version = 9, .expires = 1893456000, .snapshot = {.version = 7, .length = 99, .hashes = {}}};
   EXPECT_EQ(ReadTimestamp(WriteTimestamp(timestamp, {&b}).value())->role, timestamp);
+}
+
+TEST(MetadataTest, TargetsEncodedDirectlyAreTheTreesCanonicalBytes) {
+  const SigningKey a = NewKey();
+  Targets targets{.version = 12, .expires = 1893456000, .targets = {}, .delegations = {}};
+  EXPECT_EQ(CanonicalTargets(targets).value(), CanonicalJson(TargetsJson(targets)).value());
+  targets.targets["testing/hello/1/hello.eif"] = {
+      .length = 5, .hashes = {{"sha256", Bytes(32, 1)}}, .custom = {{"commit", "a\"b\\c"}}};
+  targets.targets["testing/hello/1/SHA256SUMS"] = {
+      .length = 0, .hashes = {{"sha512", Bytes(64, 3)}, {"sha256", Bytes(32, 2)}}, .custom = {}};
+  targets.targets["testing/a/2/x"] = {
+      .length = 1u << 31, .hashes = {{"sha256", Bytes(32, 4)}}, .custom = {{"z", ""}, {"b", "1"}}};
+  EXPECT_EQ(CanonicalTargets(targets).value(), CanonicalJson(TargetsJson(targets)).value());
+  targets.delegations = Delegations{.keys = {{a.keyid, a.key}},
+                                    .roles = {{.name = "testing",
+                                               .keys = {.keyids = {a.keyid}, .threshold = 1},
+                                               .paths = {"testing/*/*/*"},
+                                               .terminating = true}}};
+  EXPECT_EQ(CanonicalTargets(targets).value(), CanonicalJson(TargetsJson(targets)).value());
+  targets.targets["testing/a/2/\xc3\xa9"] = {.length = 1, .hashes = {}, .custom = {}};
+  EXPECT_FALSE(CanonicalTargets(targets).ok());
 }
 
 TEST(MetadataTest, StrictReadersNameWhatTheyRefuse) {

@@ -4,6 +4,7 @@
 #include <sys/file.h>
 
 #include <algorithm>
+#include <mutex>
 #include <utility>
 #include <vector>
 
@@ -158,6 +159,44 @@ Status InitRepository(const fs::path& dir, const RepositoryRoles& roles, const I
 
 namespace {
 
+// The delegated role this process wrote last in each repository, so that the next change
+// does not read back and parse the megabytes it wrote itself (10,000 targets: 2.8 MB).
+// Versions are never rewritten (WriteNew), so a path names one content; the entry is taken
+// out while a change holds the repository's lock, and put back with the version it wrote.
+struct WrittenRole {
+  fs::path path;
+  Targets targets;
+};
+std::mutex written_mutex;
+std::map<std::string, WrittenRole> written_roles;  // by DIR/ROLE
+
+std::string RoleKey(const fs::path& path) {
+  const std::string name = path.filename().string();  // N.ROLE.json
+  return (path.parent_path() / name.substr(name.find('.') + 1)).string();
+}
+
+// The role's version `version`: the copy this process wrote, else read from its file.
+Result<Targets> TakeRole(const fs::path& dir, std::uint64_t version, const std::string& role) {
+  const fs::path path = MetadataPath(dir, version, role);
+  {
+    std::lock_guard<std::mutex> lock(written_mutex);
+    auto found = written_roles.find(RoleKey(path));
+    if (found != written_roles.end()) {
+      WrittenRole kept = std::move(found->second);
+      written_roles.erase(found);
+      if (kept.path == path) return std::move(kept.targets);
+    }
+  }
+  VIGIL_ASSIGN_OR_RETURN(std::string text, ReadText(path));
+  VIGIL_ASSIGN_OR_RETURN(SignedFile<Targets> file, ReadTargets(text));
+  return std::move(file.role);
+}
+
+void KeepRole(const fs::path& path, Targets targets) {
+  std::lock_guard<std::mutex> lock(written_mutex);
+  written_roles[RoleKey(path)] = WrittenRole{path, std::move(targets)};
+}
+
 // Signs `next` as the role's next version, then snapshot and timestamp.
 Status SignNextVersion(const fs::path& dir, State state, const std::string& role, Targets next,
                        const std::vector<const SigningKey*>& role_keys,
@@ -166,7 +205,9 @@ Status SignNextVersion(const fs::path& dir, State state, const std::string& role
   next.version += 1;
   next.expires = expiry.now + expiry.delegated;
   VIGIL_ASSIGN_OR_RETURN(std::string role_text, WriteTargets(next, role_keys));
-  VIGIL_RETURN_IF_ERROR(WriteNew(MetadataPath(dir, next.version, role), role_text));
+  const fs::path written = MetadataPath(dir, next.version, role);
+  VIGIL_RETURN_IF_ERROR(WriteNew(written, role_text));
+  KeepRole(written, std::move(next));
   return Publish(dir, std::move(state), {{role, next.version}}, snapshot_key, timestamp_key,
                  expiry);
 }
@@ -183,9 +224,7 @@ Status AddTargets(const fs::path& dir, const std::string& role,
   VIGIL_ASSIGN_OR_RETURN(UniqueFd lock, Lock(dir));
   VIGIL_ASSIGN_OR_RETURN(State state, LoadState(dir));
   const std::uint64_t version = state.snapshot.meta[role + ".json"].version;
-  VIGIL_ASSIGN_OR_RETURN(std::string text, ReadText(MetadataPath(dir, version, role)));
-  VIGIL_ASSIGN_OR_RETURN(SignedFile<Targets> current, ReadTargets(text));
-  Targets next = std::move(current.role);
+  VIGIL_ASSIGN_OR_RETURN(Targets next, TakeRole(dir, version, role));
   // Every target is checked before any file is written: a refused one leaves nothing.
   std::vector<std::pair<fs::path, Bytes>> files;
   for (const NewTarget& target : targets) {
@@ -243,9 +282,7 @@ Status RemoveTargets(const fs::path& dir, const std::string& role, const std::st
   VIGIL_ASSIGN_OR_RETURN(UniqueFd lock, Lock(dir));
   VIGIL_ASSIGN_OR_RETURN(State state, LoadState(dir));
   const std::uint64_t version = state.snapshot.meta[role + ".json"].version;
-  VIGIL_ASSIGN_OR_RETURN(std::string text, ReadText(MetadataPath(dir, version, role)));
-  VIGIL_ASSIGN_OR_RETURN(SignedFile<Targets> current, ReadTargets(text));
-  Targets next = std::move(current.role);
+  VIGIL_ASSIGN_OR_RETURN(Targets next, TakeRole(dir, version, role));
   const std::size_t before = next.targets.size();
   std::erase_if(next.targets, [&prefix](const auto& target) {
     return target.first.compare(0, prefix.size(), prefix) == 0;
