@@ -48,18 +48,23 @@ CONFIG
 signer=$!
 for _ in $(seq 200); do grep -q "listening on" signer.out && break; sleep 0.05; done
 
-# A build as the builder leaves it: logged (receipt), signed (envelope), in its testing dir.
+# make_build ID: a build as the builder leaves it: logged (receipt), signed (envelope), in
+# its testing directory.
+make_build() {
+  local dir="source/testing/hello/$1" sha
+  mkdir -p "$dir"
+  printf 'the hello image of %s\n' "$1" > "$dir/hello.eif"
+  sha=$(sha256sum < "$dir/hello.eif" | cut -d' ' -f1)
+  printf 'log building\nartifact %s hello.eif\nclose\n' "$sha" > stream
+  # shellcheck disable=SC2046
+  "$VIGIL" call "unix:$SOCK" "vigil.BuildLog+$1" $(as builder) < stream | sed -n '/^receipt$/,$p' | tail -n +2 > "$dir/build.tlog-proof"
+  jq -cn --rawfile r "$dir/build.tlog-proof" --arg d "$sha" '{digests: [$d], receipt: $r}' > sign.req
+  # shellcheck disable=SC2046
+  "$VIGIL" call "unix:$WORK/signer.sock" vigil.Sign+release $(as builder) < sign.req > "$dir/provenance.dsse.json"
+  [ -s "$dir/provenance.dsse.json" ]
+}
 B=hello-20261205T000000Z-0000000a
-mkdir -p "source/testing/hello/$B"
-printf 'the hello image\n' > "source/testing/hello/$B/hello.eif"
-SHA=$(sha256sum < "source/testing/hello/$B/hello.eif" | cut -d' ' -f1)
-printf 'log building\nartifact %s hello.eif\nclose\n' "$SHA" > stream
-# shellcheck disable=SC2046
-"$VIGIL" call "unix:$SOCK" "vigil.BuildLog+$B" $(as builder) < stream | sed -n '/^receipt$/,$p' | tail -n +2 > "source/testing/hello/$B/build.tlog-proof"
-jq -cn --rawfile r "source/testing/hello/$B/build.tlog-proof" --arg d "$SHA" '{digests: [$d], receipt: $r}' > sign.req
-# shellcheck disable=SC2046
-"$VIGIL" call "unix:$WORK/signer.sock" vigil.Sign+release $(as builder) < sign.req > "source/testing/hello/$B/provenance.dsse.json"
-if [ -s "source/testing/hello/$B/provenance.dsse.json" ]; then pass "the build is logged and signed"; else fail "signing: $(cat signer.err)"; fi
+if make_build "$B"; then pass "the build is logged and signed"; else fail "signing: $(cat signer.err)"; fi
 
 # The channels' repository: offline root and targets keys; the gateway gets the online ones.
 "$VIGIL" repo keygen --keys-dir keys >/dev/null
@@ -120,10 +125,13 @@ fingerprint = "$(fpr carol)"
 components = ["hello"]
 channels = ["testing"]
 TOML
-"$BIN/vigil-gateway" --config gateway.toml > gateway.out 2> gateway.err &
-gateway=$!
-for _ in $(seq 200); do [ "$(wc -l < gateway.out)" -ge 2 ] && break; sleep 0.05; done
-GW="http://127.0.0.1:$(tail -1 gateway.out)"
+start_gateway() {
+  "$BIN/vigil-gateway" --config gateway.toml > gateway.out 2>> gateway.err &
+  gateway=$!
+  for _ in $(seq 200); do [ "$(wc -l < gateway.out)" -ge 2 ] && break; sleep 0.05; done
+  GW="http://127.0.0.1:$(tail -1 gateway.out)"
+}
+start_gateway
 if curl -sf "$GW/healthz" >/dev/null; then pass "the gateway runs with channels and commands"; else fail "gateway: $(cat gateway.err)"; finish; exit 1; fi
 
 # Publishing: the builder's call; a stranger's build id or a tampered build is refused.
@@ -223,6 +231,45 @@ expect_exit 1 "repo fetch with the maintainers' keyring refuses it" -- \
   "$VIGIL" repo fetch tuf hello --channel current --root tuf/metadata/1.root.json --out rogue "${BEYOND[@]}" --maintainers keyring.asc
 expect_stderr "not a promotion record" "the refusal says the named entry is no promotion"
 
+# Promotions the build's state refuses, each with its reason, nothing promoted: too young
+# (the gateway restarted with an hour's minimum age), withdrawn from testing, a file that
+# changed since publication; and a revoked maintainer key.
+promote_both() {  # BUILD: alice and bob sign and submit; the second's verdict in stdout
+  local line="Promote hello $1 testing current $NOT_AFTER"
+  sign alice "$line" p-alice.asc; sign bob "$line" p-bob.asc
+  submit p-alice.asc >/dev/null
+  expect_exit 1 "$2" -- submit p-bob.asc
+}
+B2=hello-20261205T000000Z-0000000b B3=hello-20261205T000000Z-0000000c B4=hello-20261205T000000Z-0000000d
+for build in "$B2" "$B3" "$B4"; do make_build "$build" && publish "$build" "$COMMIT" >/dev/null; done
+kill $gateway; wait $gateway 2>/dev/null || true
+sed -i 's/^min_testing_seconds = 0$/min_testing_seconds = 3600/' gateway.toml
+start_gateway
+promote_both "$B2" "a build younger than the minimum age is not promoted"
+expect_stdout "promotion needs 3600 s" "the reason gives the minimum age"
+kill $gateway; wait $gateway 2>/dev/null || true
+sed -i 's/^min_testing_seconds = 3600$/min_testing_seconds = 0/' gateway.toml
+start_gateway
+W3="Withdraw hello $B3 testing $NOT_AFTER"
+sign alice "$W3" w3-alice.asc; sign bob "$W3" w3-bob.asc
+submit w3-alice.asc >/dev/null; submit w3-bob.asc >/dev/null
+promote_both "$B3" "a build withdrawn from testing is not promoted"
+expect_stdout "not in testing" "the reason says it is not in testing"
+for f in tuf/targets/testing/hello/"$B4"/*.hello.eif; do printf 'changed' > "$f"; done
+promote_both "$B4" "a build whose file changed since publication is not promoted"
+expect_stdout "changed since it was published" "the reason names the change"
+if ! grep -q "$B2\|$B3\|$B4" "$(ls tuf/metadata/*.current.json | sort -V | tail -1)"; then pass "none of them reached current"; else fail "current lists a refused build"; fi
+# bob's key revoked (gpg's own revocation certificate, made with the key): a command he
+# signed before is refused once the keyring the gateway pins carries the revocation.
+sign bob "Withdraw hello $B4 testing $NOT_AFTER" r-bob.asc
+sed 's/^:-----BEGIN/-----BEGIN/' "$GNUPGHOME/openpgp-revocs.d/$(fpr bob).rev" > bob.rev
+gpg --batch --import bob.rev 2>/dev/null
+gpg --armor --export alice@example.org bob@example.org carol@example.org > keyring.asc 2>/dev/null
+kill $gateway; wait $gateway 2>/dev/null || true
+start_gateway
+expect_exit 1 "a command signed by a key revoked since is refused" -- submit r-bob.asc
+expect_stdout "does not count" "the reason says the signature does not count"
+
 # Every verdict is in the ledger.
 for _ in $(seq 100); do
   [ "$(sqlite3 state/deliveries.db "SELECT COUNT(*) FROM records WHERE ledger_index IS NULL")" = 0 ] && break
@@ -236,8 +283,8 @@ if jq -s -e 'any(.[]; .kind == "promotion" and (.approvals | length) == 2)' entr
 if jq -s -e 'any(.[]; .kind == "publish" and (.verdict | startswith("accepted")))' entries >/dev/null; then pass "the publication is in the ledger"; else fail "no publish record"; fi
 
 # What anyone can see: the status page and the Atom feed.
-if [ "$(curl -sf "$GW/status.json" | jq -r .components.hello.testing.version)" = "$B" ]; then
-  pass "status.json shows the build in testing"; else fail "status: $(curl -s "$GW/status.json")"; fi
+if [ "$(curl -sf "$GW/status.json" | jq -r .components.hello.testing.version)" = "$B4" ]; then
+  pass "status.json shows the newest build in testing"; else fail "status: $(curl -s "$GW/status.json")"; fi
 if curl -sf "$GW/status" | grep -q "<pre>"; then pass "the status page is served"; else fail "no status page"; fi
 curl -sf "$GW/feed.atom" > feed.atom
 if python3 -c '
