@@ -259,6 +259,24 @@ for f in tuf/targets/testing/hello/"$B4"/*.hello.eif; do printf 'changed' > "$f"
 promote_both "$B4" "a build whose file changed since publication is not promoted"
 expect_stdout "changed since it was published" "the reason names the change"
 if ! grep -q "$B2\|$B3\|$B4" "$(ls tuf/metadata/*.current.json | sort -V | tail -1)"; then pass "none of them reached current"; else fail "current lists a refused build"; fi
+# A command as an issue comment: GitHub's webhook, the signed text among other words and
+# padded the way code hosts pad; a redelivery submits nothing again.
+W2="Withdraw hello $B2 testing $NOT_AFTER"
+sign alice "$W2" w2-alice.asc; sign bob "$W2" w2-bob.asc
+jq -cn --rawfile c <(printf 'Please withdraw it:\r\n\r\n'; sed 's/$/  \r/' w2-alice.asc; printf '\r\nThanks') \
+  '{action: "created", comment: {body: $c}, repository: {full_name: "example/hello"}}' > comment.json
+comment() {  # DELIVERY
+  curl -s -X POST "$GW/hooks/github" -H 'X-GitHub-Event: issue_comment' -H "X-GitHub-Delivery: $1" \
+    -H "X-Hub-Signature-256: sha256=$(openssl dgst -sha256 -hmac "$(cat secret)" -hex < comment.json | sed 's/.*= //')" \
+    --data-binary @comment.json
+}
+if comment comment-1 | jq -e '.verdict == "command: waiting for 1 more"' >/dev/null; then
+  pass "a signed command in an issue comment counts, answered with its verdict"; else fail "comment: $(comment comment-1)"; fi
+if comment comment-1 | jq -e '.duplicate and .verdict == "command: waiting for 1 more"' >/dev/null; then
+  pass "its redelivery is answered from the store, nothing submitted again"; else fail "redelivery: $(comment comment-1)"; fi
+expect_exit 0 "bob's signature over the same line completes it" -- submit w2-bob.asc
+expect_stdout "withdrew $B2 from testing" "the withdrawal took effect"
+
 # bob's key revoked (gpg's own revocation certificate, made with the key): a command he
 # signed before is refused once the keyring the gateway pins carries the revocation.
 sign bob "Withdraw hello $B4 testing $NOT_AFTER" r-bob.asc

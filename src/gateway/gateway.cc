@@ -177,7 +177,7 @@ Status Gateway::Assemble() {
     commands_ = std::move(commands).value();
   }
   hooks_ = std::make_unique<HookService>(config_, *store_, *audit_, audit_mutex_, recorder_.get(),
-                                         dispatcher_.get());
+                                         dispatcher_.get(), commands_.get());
   const std::string where = std::filesystem::absolute(config_.state_dir).string();
   status_ = std::make_unique<StatusPage>(
       *store_, channels_.get(),

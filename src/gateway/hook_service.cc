@@ -23,13 +23,15 @@ void Answer(http::Response& response, int status, const nlohmann::json& body) {
 }  // namespace
 
 HookService::HookService(const GatewayConfig& config, DeliveryStore& store, rpc::AuditLog& audit,
-                         std::mutex& audit_mutex, LedgerRecorder* recorder, Dispatcher* dispatcher)
+                         std::mutex& audit_mutex, LedgerRecorder* recorder, Dispatcher* dispatcher,
+                         CommandService* commands)
     : config_(config),
       store_(store),
       audit_(audit),
       audit_mutex_(audit_mutex),
       recorder_(recorder),
-      dispatcher_(dispatcher) {}
+      dispatcher_(dispatcher),
+      commands_(commands) {}
 
 void HookService::AddRoutes(http::Server& server) {
   for (Provider provider :
@@ -62,6 +64,36 @@ void HookService::AddRoutes(http::Server& server) {
               {"outcome", outcome}});
     }
   });
+}
+
+void HookService::Decide(Provider provider, const Request& asked, Delivery& delivery) {
+  if (asked.kind == Request::Kind::kIgnored) {
+    delivery.verdict = "ignored: " + asked.reason;
+    return;
+  }
+  if (asked.kind == Request::Kind::kRejected) {
+    delivery.verdict = "rejected: " + asked.reason;
+    return;
+  }
+  const RepositoryRule* rule = FindRule(provider, asked.repository);
+  if (rule == nullptr) {
+    delivery.verdict = "rejected: unknown repository " + asked.repository;
+    return;
+  }
+  delivery.component = rule->component;
+  if (asked.kind == Request::Kind::kBuild) {
+    delivery.queue = true;
+    delivery.verdict = "queued";
+    return;
+  }
+  // A comment's command: submitted once (a redelivery is answered from the store).
+  if (commands_ == nullptr) {
+    delivery.verdict = "ignored: this gateway takes no commands";
+    return;
+  }
+  auto seen = store_.Find(delivery.provider, delivery.delivery_id);
+  if (seen.ok() && seen->has_value()) return;  // Record answers the first verdict
+  delivery.verdict = "command: " + commands_->Submit(asked.command).verdict;
 }
 
 const RepositoryRule* HookService::FindRule(Provider provider,
@@ -99,17 +131,7 @@ void HookService::Handle(Provider provider, const http::Request& request,
   delivery.ref = asked.ref;
   delivery.commit = asked.commit;
   delivery.body_sha256 = crypto::Sha256Hex(crypto::Sha256(AsBytes(request.body)));
-  if (asked.kind == Request::Kind::kIgnored) {
-    delivery.verdict = "ignored: " + asked.reason;
-  } else if (asked.kind == Request::Kind::kRejected) {
-    delivery.verdict = "rejected: " + asked.reason;
-  } else if (const RepositoryRule* rule = FindRule(provider, asked.repository)) {
-    delivery.component = rule->component;
-    delivery.queue = true;
-    delivery.verdict = "queued";
-  } else {
-    delivery.verdict = "rejected: unknown repository " + asked.repository;
-  }
+  Decide(provider, asked, delivery);
   const std::string record = DeliveryRecord(delivery, who->event, UnixSecondsNow());
   Result<Recorded> recorded = store_.Record(delivery, record);
   if (!recorded.ok()) {

@@ -120,10 +120,59 @@ Result<Authenticated> Authenticate(Provider provider, const http::Fields& fields
   return Authenticated{.delivery_id = *delivery, .event = *event};
 }
 
+namespace {
+
+// A comment event's clear-signed message: from its BEGIN line to the END line, or ignored.
+Request ReadComment(bool gitlab, const nlohmann::json& v) {
+  const char* repo_object = gitlab ? "project" : "repository";
+  const char* repo_key = gitlab ? "path_with_namespace" : "full_name";
+  const nlohmann::json* text = nullptr;
+  if (gitlab) {
+    if (v.contains("object_attributes") && v["object_attributes"].is_object()) {
+      text = &v["object_attributes"]["note"];
+    }
+  } else {
+    if (!v.contains("action") || v["action"] != "created") {
+      return Request{.kind = Kind::kIgnored, .reason = "a comment that was not just created"};
+    }
+    if (v.contains("comment") && v["comment"].is_object()) text = &v["comment"]["body"];
+  }
+  if (text == nullptr || !text->is_string() || !v.contains(repo_object) ||
+      !v[repo_object].is_object() || !v[repo_object].contains(repo_key) ||
+      !v[repo_object][repo_key].is_string()) {
+    return Request{
+        .kind = Kind::kRejected,
+        .reason = std::string("a comment without its text or ") + repo_object + "." + repo_key};
+  }
+  const std::string& comment = text->get_ref<const std::string&>();
+  const std::size_t begin = comment.find("-----BEGIN PGP SIGNED MESSAGE-----");
+  constexpr std::string_view kEnd = "-----END PGP SIGNATURE-----";
+  const std::size_t end = begin == std::string::npos ? begin : comment.find(kEnd, begin);
+  if (end == std::string::npos) {
+    return Request{.kind = Kind::kIgnored, .reason = "a comment without a signed command"};
+  }
+  Request request{.kind = Kind::kCommand};
+  request.repository = v[repo_object][repo_key].get<std::string>();
+  if (!Printable(request.repository, 256)) {
+    return Request{.kind = Kind::kRejected, .reason = "a repository that is not printable"};
+  }
+  request.command = comment.substr(begin, end + kEnd.size() - begin);
+  return request;
+}
+
+}  // namespace
+
 Request ReadRequest(Provider provider, const std::string& event, std::string_view body) {
   const bool gitlab = provider == Provider::kGitLab;
   const bool push = gitlab ? (event == "Push Hook" || event == "Tag Push Hook") : event == "push";
-  if (!push) return Request{.kind = Kind::kIgnored, .reason = "event " + event};
+  const bool comment = gitlab ? event == "Note Hook" : event == "issue_comment";
+  if (!push && !comment) return Request{.kind = Kind::kIgnored, .reason = "event " + event};
+  if (comment) {
+    Result<nlohmann::json> parsed = encoding::ParseStrictJson(body, "the delivery", 64);
+    if (!parsed.ok()) return Request{.kind = Kind::kRejected, .reason = parsed.error().message()};
+    if (!parsed->is_object()) return Request{.kind = Kind::kRejected, .reason = "not an object"};
+    return ReadComment(gitlab, *parsed);
+  }
   Result<nlohmann::json> parsed = encoding::ParseStrictJson(body, "the delivery", 64);
   if (!parsed.ok()) return Request{.kind = Kind::kRejected, .reason = parsed.error().message()};
   const nlohmann::json& v = *parsed;

@@ -41,17 +41,20 @@ Result<Authenticated> Authenticate(Provider provider, const http::Fields& fields
 
 // What an authenticated delivery asks for.
 struct Request {
-  enum class Kind { kBuild, kIgnored, kRejected };
+  enum class Kind { kBuild, kCommand, kIgnored, kRejected };
   Kind kind = Kind::kIgnored;
   std::string repository;  // "owner/name" as the provider names it
   std::string ref;         // "refs/heads/main", "refs/tags/v1"
   std::string commit;      // 40 lowercase hex
   std::string reason;      // why ignored or rejected
+  std::string command;     // kCommand: the clear-signed message found in a comment
 };
 
 // A push (or tag push) that names a repository, a ref and a new commit asks for a build; a
-// ping and events the gateway does not act on are ignored; a body that is not JSON or lacks
-// those fields is rejected, with the reason.
+// new comment (GitHub, Gitea, Forgejo: issue_comment "created"; GitLab: Note Hook) holding a
+// clear-signed message carries a maintainer's command; a ping and events the gateway does
+// not act on are ignored; a body that is not JSON or lacks those fields is rejected, with
+// the reason.
 Request ReadRequest(Provider provider, const std::string& event, std::string_view body);
 
 }  // namespace vigil::gateway

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "base/hex.h"
 #include "crypto/hkdf.h"
 
@@ -100,6 +102,37 @@ TEST(WebhookTest, APushAsksForABuildOfItsCommit) {
   const std::string gitlab = R"({"ref":"refs/tags/v1","after":")" + commit +
                              R"(","project":{"path_with_namespace":"group/hello"}})";
   EXPECT_EQ(ReadRequest(Provider::kGitLab, "Tag Push Hook", gitlab).repository, "group/hello");
+}
+
+TEST(WebhookTest, ACommentCarriesTheSignedMessageItHolds) {
+  const std::string message =
+      "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nBuild hello x\n"
+      "-----BEGIN PGP SIGNATURE-----\n\nAAAA\n-----END PGP SIGNATURE-----";
+  nlohmann::json github = {{"action", "created"},
+                           {"comment", {{"body", "Ship it:\r\n" + message + "\r\nthanks"}}},
+                           {"repository", {{"full_name", "example/hello"}}}};
+  Request request = ReadRequest(Provider::kGitHub, "issue_comment", github.dump());
+  EXPECT_EQ(request.kind, Request::Kind::kCommand);
+  EXPECT_EQ(request.command, message);
+  EXPECT_EQ(request.repository, "example/hello");
+  github["action"] = "edited";
+  EXPECT_EQ(ReadRequest(Provider::kGitHub, "issue_comment", github.dump()).kind,
+            Request::Kind::kIgnored);
+  github["action"] = "created";
+  github["comment"]["body"] = "LGTM";
+  EXPECT_EQ(ReadRequest(Provider::kGitHub, "issue_comment", github.dump()).kind,
+            Request::Kind::kIgnored);
+  github.erase("repository");
+  EXPECT_EQ(ReadRequest(Provider::kGitHub, "issue_comment", github.dump()).kind,
+            Request::Kind::kRejected);
+  const nlohmann::json gitlab = {{"object_kind", "note"},
+                                 {"object_attributes", {{"note", message}}},
+                                 {"project", {{"path_with_namespace", "group/hello"}}}};
+  request = ReadRequest(Provider::kGitLab, "Note Hook", gitlab.dump());
+  EXPECT_EQ(request.kind, Request::Kind::kCommand);
+  EXPECT_EQ(request.repository, "group/hello");
+  EXPECT_EQ(ReadRequest(Provider::kGitLab, "issue_comment", gitlab.dump()).kind,
+            Request::Kind::kIgnored);
 }
 
 }  // namespace
