@@ -192,6 +192,16 @@ expect_stdout "accepted: promoted $B to current" "the verdict says promoted"
 expect_exit 1 "a replay after use is refused" -- submit bob.asc
 expect_stdout "used already" "the reason says used"
 expect_exit 0 "vigil repo fetch gets it from current" -- "$VIGIL" repo fetch tuf hello --channel current --root tuf/metadata/1.root.json --out fetched-current --state state-current
+# An independent TUF client agrees: tuf-js checks the metadata the gateway signed.
+tufjs_setup
+python3 -m http.server 0 --bind 127.0.0.1 --directory "$WORK/tuf" > tuf-http.log 2>&1 &
+tuf_server=$!
+for _ in $(seq 100); do grep -q "port" tuf-http.log && break; sleep 0.05; done
+TUF_URL="http://127.0.0.1:$(sed -n 's/.*port \([0-9]*\).*/\1/p' tuf-http.log | head -1)"
+expect_exit 0 "tuf-js verifies the promoted build in current" -- tufjs "$TUF_URL" tuf/metadata/1.root.json "current/hello/$B/hello.eif" tufjs-out/hello.eif tufjs-state
+if cmp -s tufjs-out/hello.eif "source/testing/hello/$B/hello.eif"; then pass "tuf-js wrote the build's bytes"; else fail "tuf-js's file differs"; fi
+kill $tuf_server 2>/dev/null || true
+
 # Beyond TUF: the envelope and the ledger, and the promotion's signatures in the ledger.
 BEYOND=(--ledger "$URL" --ledger-key vkey --release-key release.pub)
 expect_exit 0 "repo fetch checks the build's envelope and ledger entry, and the promotion's signatures" -- \

@@ -108,3 +108,24 @@ github_gateway() {
   printf '[gateway]\nlisten_port = 0\nstate_dir = "state"\naudit_log = "audit.jsonl"\n[secrets]\ngithub = "secret"\n' > "$1/gateway.toml"
   printf '[[repository]]\nprovider = "github"\nname = "%s"\ncomponent = "%s"\n' "$2" "$3" >> "$1/gateway.toml"
 }
+
+# tufjs_setup: tuf-js 4 (npm, pinned by tests/tuf-js's package-lock.json), installed once
+# per lock file outside the clone; defines tufjs URL ROOT TARGET OUT STATE. Fails (with a
+# failed check) without Node.js >= 20.
+tufjs_setup() {
+  local node_major lock_hash
+  node_major=$(node --version 2>/dev/null | sed -n 's/^v\([0-9]*\)\..*/\1/p')
+  if [ -z "$node_major" ] || [ "$node_major" -lt 20 ]; then
+    fail "tuf-js 4 needs Node.js >= 20 (found ${node_major:-none}); see scripts/setup"
+    return 1
+  fi
+  lock_hash=$(sha256sum "$ROOT/tests/tuf-js/package-lock.json" | cut -c1-16)
+  TUFJS="${XDG_CACHE_HOME:-$HOME/.cache}/vigil/tuf-js-$lock_hash"
+  if [ ! -d "$TUFJS/node_modules/tuf-js" ]; then
+    mkdir -p "$TUFJS"
+    cp "$ROOT/tests/tuf-js/package.json" "$ROOT/tests/tuf-js/package-lock.json" "$TUFJS/"
+    (cd "$TUFJS" && npm ci --no-audit --no-fund >/dev/null 2>&1) || { fail "npm ci of tuf-js"; return 1; }
+  fi
+  cp "$ROOT/tests/tuf-js/verify.mjs" "$TUFJS/verify.mjs"
+}
+tufjs() { node "$TUFJS/verify.mjs" "$@"; }

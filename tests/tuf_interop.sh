@@ -5,22 +5,7 @@
 # then tampered bytes, expired metadata, a rollback and a wrong root are refused by both;
 # a root rotation (new root and timestamp keys) is followed by both, and the old key refused.
 . "$(dirname "$0")/lib.sh"
-node_major=$(node --version 2>/dev/null | sed -n 's/^v\([0-9]*\)\..*/\1/p')
-if [ -z "$node_major" ] || [ "$node_major" -lt 20 ]; then
-  fail "tuf-js 4 needs Node.js >= 20 (found ${node_major:-none}); see scripts/setup"
-  finish
-fi
-# tuf-js installed once per lock file, outside the clone.
-lock_hash=$(sha256sum "$ROOT/tests/tuf-js/package-lock.json" | cut -c1-16)
-TUFJS="${XDG_CACHE_HOME:-$HOME/.cache}/vigil/tuf-js-$lock_hash"
-if [ ! -d "$TUFJS/node_modules/tuf-js" ]; then
-  mkdir -p "$TUFJS"
-  cp "$ROOT/tests/tuf-js/package.json" "$ROOT/tests/tuf-js/package-lock.json" "$TUFJS/"
-  (cd "$TUFJS" && npm ci --no-audit --no-fund >/dev/null 2>&1) || { fail "npm ci of tuf-js"; finish; }
-fi
-cp "$ROOT/tests/tuf-js/verify.mjs" "$TUFJS/verify.mjs"
-tufjs() { node "$TUFJS/verify.mjs" "$@"; }
-
+tufjs_setup || { finish; exit 1; }
 cd "$WORK"
 expect_exit 0 "repo keygen" -- "$VIGIL" repo keygen --keys-dir keys
 if [ "$(stat -c %a keys/root.secret)" = 600 ]; then pass "role secrets are 0600"; else fail "mode $(stat -c %a keys/root.secret)"; fi
