@@ -215,11 +215,21 @@ Status Channels::Withdraw(const std::string& component, const std::string& build
   return OkStatus();
 }
 
-Status Channels::RefreshTimestamp() {
+Result<std::string> Channels::Refresh() {
   std::lock_guard<std::mutex> lock(mutex_);
   tuf::Expiry expiry{.now = std::time(nullptr)};
   expiry.timestamp = config_.timestamp_seconds;
-  return tuf::RefreshTimestamp(config_.repository, keys_->timestamp, expiry);
+  VIGIL_ASSIGN_OR_RETURN(tuf::Expiries expiries, tuf::ReadExpiries(config_.repository));
+  if (expiries.snapshot - expiry.now < expiry.snapshot / 2 ||
+      expiries.delegated - expiry.now < expiry.delegated / 2) {
+    VIGIL_RETURN_IF_ERROR(tuf::ResignRoles(
+        config_.repository,
+        {{tuf::kTestingRole, {&keys_->testing}}, {tuf::kCurrentRole, {&keys_->current}}},
+        keys_->snapshot, keys_->timestamp, expiry));
+    return std::string("testing, current, snapshot and timestamp");
+  }
+  VIGIL_RETURN_IF_ERROR(tuf::RefreshTimestamp(config_.repository, keys_->timestamp, expiry));
+  return std::string("timestamp");
 }
 
 }  // namespace vigil::gateway

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "base/result.h"
+#include "tuf/repository.h"
 
 namespace vigil::tlog {
 class ReceiptVerifier;
@@ -61,8 +62,10 @@ class Channels {
                  const TestingBuild& build, const PromotionFacts& facts);
   Status Withdraw(const std::string& component, const std::string& build_id,
                   const std::string& channel);
-  // Re-signs timestamp.json (the freeze bound); the gateway does so on a timer.
-  Status RefreshTimestamp();
+  // What the gateway's timer does: re-signs timestamp.json (the freeze bound), and, when the
+  // snapshot or a channel's metadata is past half its lifetime, the channels and snapshot
+  // too, so that a quiet channel never expires. Returns what it re-signed.
+  Result<std::string> Refresh();
   const ChannelsConfig& config() const { return config_; }
 
  private:

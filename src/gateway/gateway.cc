@@ -119,7 +119,7 @@ Gateway::~Gateway() {
   stop_.notify_all();
   if (host_) host_->Stop();
   if (host_thread_.joinable()) host_thread_.join();
-  if (timestamp_thread_.joinable()) timestamp_thread_.join();
+  if (refresh_thread_.joinable()) refresh_thread_.join();
 }
 
 Result<std::unique_ptr<Gateway>> Gateway::Create(GatewayConfig config) {
@@ -206,21 +206,22 @@ void Gateway::AddRoutes(http::Server& server) {
   });
 }
 
-void Gateway::RefreshTimestamps() {
+void Gateway::RefreshMetadata() {
   const auto period = std::chrono::seconds(config_.channels->timestamp_seconds / 2);
   while (true) {
     std::unique_lock<std::mutex> lock(stop_mutex_);
     if (stop_.wait_for(lock, period, [this] { return stopping_; })) return;
     lock.unlock();
-    Status refreshed = channels_->RefreshTimestamp();
+    Result<std::string> refreshed = channels_->Refresh();
     std::lock_guard<std::mutex> audit_lock(audit_mutex_);
-    audit_->Record({{"event", "timestamp refreshed"},
+    audit_->Record({{"event", "metadata re-signed"},
+                    {"roles", refreshed.ok() ? *refreshed : ""},
                     {"error", refreshed.ok() ? "" : refreshed.error().message()}});
   }
 }
 
 Status Gateway::StartServices() {
-  if (channels_) timestamp_thread_ = std::thread([this] { RefreshTimestamps(); });
+  if (channels_) refresh_thread_ = std::thread([this] { RefreshMetadata(); });
   if (!config_.service) return OkStatus();
   rpc::ServiceHostOptions options = config_.service->HostOptions();
   options.handle_signals = false;  // the gateway's main thread waits for them

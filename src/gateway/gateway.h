@@ -42,7 +42,7 @@ class Gateway {
  private:
   explicit Gateway(GatewayConfig config);
   Status Assemble();
-  void RefreshTimestamps();
+  void RefreshMetadata();
 
   GatewayConfig config_;
   std::unique_ptr<DeliveryStore> store_;
@@ -55,7 +55,7 @@ class Gateway {
   std::unique_ptr<StatusPage> status_;
   std::unique_ptr<Notifier> notifier_;
   std::unique_ptr<rpc::ServiceHost> host_;
-  std::thread host_thread_, timestamp_thread_;
+  std::thread host_thread_, refresh_thread_;
   std::mutex stop_mutex_;
   std::condition_variable stop_;
   bool stopping_ = false;

@@ -272,6 +272,42 @@ fs::path StoredTargetPath(const fs::path& dir, const std::string& path, const Ta
          (hex + "." + fs::path(path).filename().string());
 }
 
+Status ResignRoles(const fs::path& dir, const std::vector<RoleSigner>& roles,
+                   const SigningKey& snapshot_key, const SigningKey& timestamp_key,
+                   const Expiry& expiry) {
+  VIGIL_ASSIGN_OR_RETURN(UniqueFd lock, Lock(dir));
+  VIGIL_ASSIGN_OR_RETURN(State state, LoadState(dir));
+  std::map<std::string, std::uint64_t> changed;
+  for (const RoleSigner& role : roles) {
+    if (role.name != kTestingRole && role.name != kCurrentRole) {
+      return Error::BadInput("only testing and current are re-signed online, not " + role.name);
+    }
+    const std::uint64_t version = state.snapshot.meta[role.name + ".json"].version;
+    VIGIL_ASSIGN_OR_RETURN(Targets next, TakeRole(dir, version, role.name));
+    next.version += 1;
+    next.expires = expiry.now + expiry.delegated;
+    VIGIL_ASSIGN_OR_RETURN(std::string text, WriteTargets(next, role.keys));
+    const fs::path written = MetadataPath(dir, next.version, role.name);
+    VIGIL_RETURN_IF_ERROR(WriteNew(written, text));
+    changed[role.name] = next.version;
+    KeepRole(written, std::move(next));
+  }
+  return Publish(dir, std::move(state), changed, snapshot_key, timestamp_key, expiry);
+}
+
+Result<Expiries> ReadExpiries(const fs::path& dir) {
+  VIGIL_ASSIGN_OR_RETURN(State state, LoadState(dir));
+  Expiries expiries{.timestamp = state.timestamp.expires, .snapshot = state.snapshot.expires};
+  for (const char* role : {kTestingRole, kCurrentRole}) {
+    const std::uint64_t version = state.snapshot.meta[std::string(role) + ".json"].version;
+    VIGIL_ASSIGN_OR_RETURN(std::string text, ReadText(MetadataPath(dir, version, role)));
+    VIGIL_ASSIGN_OR_RETURN(SignedFile<Targets> file, ReadTargets(text));
+    expiries.delegated = expiries.delegated == 0 ? file.role.expires
+                                                 : std::min(expiries.delegated, file.role.expires);
+  }
+  return expiries;
+}
+
 Status RemoveTargets(const fs::path& dir, const std::string& role, const std::string& prefix,
                      const std::vector<const SigningKey*>& role_keys,
                      const SigningKey& snapshot_key, const SigningKey& timestamp_key,

@@ -84,6 +84,24 @@ struct RotationSigners {
 Status RotateKeys(const std::filesystem::path& dir, const RotationSigners& signers,
                   const Expiry& expiry);
 
+// New versions of `roles` (testing, current) with the same targets and a new expiry, then
+// snapshot and timestamp: what keeps a quiet channel from expiring (delegated roles last 30
+// days, snapshot 7).
+struct RoleSigner {
+  std::string name;
+  std::vector<const SigningKey*> keys;
+};
+Status ResignRoles(const std::filesystem::path& dir, const std::vector<RoleSigner>& roles,
+                   const SigningKey& snapshot_key, const SigningKey& timestamp_key,
+                   const Expiry& expiry);
+
+// When the online metadata expires (Unix seconds; delegated: the sooner of testing's and
+// current's).
+struct Expiries {
+  std::int64_t timestamp = 0, snapshot = 0, delegated = 0;
+};
+Result<Expiries> ReadExpiries(const std::filesystem::path& dir);
+
 // Re-signs timestamp.json with a new version and expiry (the freeze bound).
 Status RefreshTimestamp(const std::filesystem::path& dir, const SigningKey& timestamp_key,
                         const Expiry& expiry);

@@ -79,6 +79,31 @@ TEST_F(RepositoryTest, AClientFindsAndChecksWhatTheChannelsServe) {
   EXPECT_EQ(later.Find("current/hello/7/hello.eif")->role, "current");
 }
 
+TEST_F(RepositoryTest, ReSigningKeepsAQuietChannelFromExpiring) {
+  ASSERT_TRUE(Add("testing", "testing/hello/7/hello.eif").ok());
+  // Eight days on, the snapshot (seven days) has expired: a client refuses the channels.
+  EXPECT_FALSE(Client(FromDir(), {.root = root_text_}, kNow + 8 * 86400).Refresh().ok());
+  Result<Expiries> before = ReadExpiries(dir_ / "repo");
+  ASSERT_TRUE(before.ok()) << before.error().message();
+  EXPECT_EQ(before->snapshot, kNow + 7 * 86400);
+  EXPECT_EQ(before->delegated, kNow + 30 * 86400);
+  const Expiry later{.now = kNow + 7 * 86400 + 43200};
+  ASSERT_TRUE(
+      ResignRoles(dir_ / "repo",
+                  {{"testing", {&keys_.at("testing")}}, {"current", {&keys_.at("current")}}},
+                  keys_.at("snapshot"), keys_.at("timestamp"), later)
+          .ok());
+  EXPECT_EQ(ReadExpiries(dir_ / "repo")->snapshot, later.now + 7 * 86400);
+  Client client(FromDir(), {.root = root_text_}, kNow + 8 * 86400);
+  ASSERT_TRUE(client.Refresh().ok());
+  EXPECT_EQ(AsText(client.Download(client.Find("testing/hello/7/hello.eif").value()).value()),
+            "an image");
+  EXPECT_FALSE(ResignRoles(dir_ / "repo", {{"targets", {&keys_.at("targets")}}},
+                           keys_.at("snapshot"), keys_.at("timestamp"), later)
+                   .ok())
+      << "the top-level targets role is offline";
+}
+
 TEST_F(RepositoryTest, RollbackFreezeAndChangedBytesAreRefused) {
   ASSERT_TRUE(Add("testing", "testing/hello/7/hello.eif").ok());
   const Bytes old_timestamp = ReadFile(dir_ / "repo/metadata/timestamp.json", 1 << 20).value();
