@@ -110,7 +110,13 @@ Status AppendTargetFile(const TargetFile& file, std::string& out) {
     if (!first) out += ',';
     first = false;
     VIGIL_RETURN_IF_ERROR(AppendCanonicalString(name, out));
-    out += ":\"" + HexEncode(digest) + "\"";
+    out += ":\"";
+    constexpr char kHex[] = "0123456789abcdef";
+    for (std::uint8_t byte : digest) {
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0x0f];
+    }
+    out += '"';
   }
   out += "},\"length\":" + std::to_string(file.length) + "}";
   return OkStatus();
