@@ -19,6 +19,14 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::filesystem::path& fi
   return std::unique_ptr<SqliteDb>(new SqliteDb(db, std::move(name)));
 }
 
+Result<std::unique_ptr<SqliteDb>> SqliteDb::OpenDurable(const std::filesystem::path& file,
+                                                        std::string name) {
+  VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, Open(file, std::move(name)));
+  VIGIL_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL"));
+  VIGIL_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));
+  return db;
+}
+
 SqliteDb::~SqliteDb() { sqlite3_close(db_); }
 
 Status SqliteDb::Exec(const char* sql) {

@@ -69,6 +69,10 @@ class SqliteDb {
   // a lock held by another connection.
   static Result<std::unique_ptr<SqliteDb>> Open(const std::filesystem::path& file,
                                                 std::string name);
+  // The same in WAL mode with synchronous=FULL: a commit is on disk when it returns (what a
+  // store that answers only after recording needs).
+  static Result<std::unique_ptr<SqliteDb>> OpenDurable(const std::filesystem::path& file,
+                                                       std::string name);
   ~SqliteDb();
   SqliteDb(const SqliteDb&) = delete;
   SqliteDb& operator=(const SqliteDb&) = delete;

@@ -1,14 +1,11 @@
 #include "gateway/command_service.h"
 
 #include <algorithm>
-#include <array>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
-#include "base/hex.h"
 #include "base/time.h"
 #include "crypto/hash.h"
-#include "crypto/random.h"
 #include "gateway/channels.h"
 #include "gateway/clearsigned.h"
 #include "gateway/ledger_recorder.h"
@@ -22,12 +19,6 @@ namespace {
 bool Allows(const std::vector<std::string>& allowed, const std::string& value) {
   return std::find(allowed.begin(), allowed.end(), value) != allowed.end() ||
          std::find(allowed.begin(), allowed.end(), "*") != allowed.end();
-}
-
-std::string NewRecordId() {
-  std::array<std::uint8_t, 16> bytes{};
-  (void)crypto::RandomBytes(bytes);
-  return "command:" + HexEncode(ByteView(bytes.data(), bytes.size()));
 }
 
 std::string Sha256Of(std::string_view text) {
@@ -214,7 +205,7 @@ CommandVerdict CommandService::Submit(std::string_view text) {
   std::string signer;
   SubmissionOutcome outcome = Decide(text, signer);
   const std::int64_t now = std::time(nullptr);
-  outcome.record_id = NewRecordId();
+  outcome.record_id = NewRecordId("command:");
   outcome.record = Json({{"type", kVerdictRecordType},
                          {"record_id", outcome.record_id},
                          {"kind", "command"},

@@ -1,28 +1,16 @@
 #include "gateway/command_store.h"
 
-#include <chrono>
+#include <ctime>
 
 #include "base/sqlite.h"
 #include "gateway/record_outbox.h"
 
 namespace vigil::gateway {
-namespace {
-
-std::uint64_t NowSeconds() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
-}
-
-}  // namespace
-
 CommandStore::CommandStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
 CommandStore::~CommandStore() = default;
 
 Result<std::unique_ptr<CommandStore>> CommandStore::Open(const std::filesystem::path& file) {
-  VIGIL_ASSIGN_OR_RETURN(auto db, SqliteDb::Open(file, "command database"));
-  VIGIL_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL"));
-  VIGIL_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));
+  VIGIL_ASSIGN_OR_RETURN(auto db, SqliteDb::OpenDurable(file, "command database"));
   VIGIL_RETURN_IF_ERROR(CreateRecordTable(*db));
   VIGIL_RETURN_IF_ERROR(
       db->Exec("CREATE TABLE IF NOT EXISTS approvals ("
@@ -75,7 +63,7 @@ Status CommandStore::Commit(const SubmissionOutcome& outcome) {
       s.BindText(1, outcome.line);
       s.BindText(2, outcome.approval->fingerprint);
       s.BindText(3, outcome.approval->signed_text);
-      s.BindInt(4, NowSeconds());
+      s.BindInt(4, static_cast<std::uint64_t>(std::time(nullptr)));
     });
   }
   if (written.ok() && outcome.final_state) {
@@ -83,7 +71,7 @@ Status CommandStore::Commit(const SubmissionOutcome& outcome) {
       s.BindText(1, outcome.line);
       s.BindText(2, *outcome.final_state);
       s.BindText(3, outcome.verdict);
-      s.BindInt(4, NowSeconds());
+      s.BindInt(4, static_cast<std::uint64_t>(std::time(nullptr)));
     });
   }
   if (written.ok()) written = KeepRecord(*db_, outcome.record_id, outcome.record);

@@ -1,6 +1,6 @@
 #include "gateway/delivery_store.h"
 
-#include <chrono>
+#include <ctime>
 
 #include "base/sqlite.h"
 #include "gateway/record_outbox.h"
@@ -8,12 +8,6 @@
 
 namespace vigil::gateway {
 namespace {
-
-std::uint64_t NowSeconds() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
-}
 
 Result<std::vector<PendingRecord>> ReadRecords(SqliteDb& db, SqliteStatement& query) {
   std::vector<PendingRecord> records;
@@ -31,10 +25,8 @@ DeliveryStore::DeliveryStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) 
 DeliveryStore::~DeliveryStore() = default;
 
 Result<std::unique_ptr<DeliveryStore>> DeliveryStore::Open(const std::filesystem::path& file) {
-  VIGIL_ASSIGN_OR_RETURN(auto db, SqliteDb::Open(file, "delivery database"));
+  VIGIL_ASSIGN_OR_RETURN(auto db, SqliteDb::OpenDurable(file, "delivery database"));
   // A delivery is answered only once it is on disk.
-  VIGIL_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL"));
-  VIGIL_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));
   VIGIL_RETURN_IF_ERROR(
       db->Exec("CREATE TABLE IF NOT EXISTS deliveries ("
                " provider TEXT NOT NULL, delivery_id TEXT NOT NULL,"
@@ -108,7 +100,7 @@ Result<Recorded> DeliveryStore::InsertDelivery(const Delivery& d) {
   if (!insert.ok()) return db_->LastError("record");
   insert.BindText(1, d.provider);
   insert.BindText(2, d.delivery_id);
-  insert.BindInt(3, NowSeconds());
+  insert.BindInt(3, static_cast<std::uint64_t>(std::time(nullptr)));
   insert.BindText(4, d.verdict);
   insert.BindText(5, d.repository);
   insert.BindText(6, d.ref);
@@ -261,7 +253,7 @@ Result<std::optional<Delivery>> DeliveryStore::TakeQueued() {
                        "UPDATE deliveries SET dispatched_at = ? WHERE provider = ? AND"
                        " delivery_id = ? AND dispatched_at IS NULL");
   if (!mark.ok()) return db_->LastError("take");
-  mark.BindInt(1, NowSeconds());
+  mark.BindInt(1, static_cast<std::uint64_t>(std::time(nullptr)));
   mark.BindText(2, d.provider);
   mark.BindText(3, d.delivery_id);
   if (mark.Step() != SQLITE_DONE) return db_->LastError("take");

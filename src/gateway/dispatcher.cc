@@ -62,11 +62,7 @@ Dispatcher::Dispatcher(DeliveryStore& store, std::unique_ptr<rpc::Peer> builder,
     : store_(store), builder_(std::move(builder)), audit_(audit), audit_mutex_(audit_mutex) {}
 
 Dispatcher::~Dispatcher() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
-  }
-  wake_.notify_all();
+  signal_.Stop();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -74,20 +70,11 @@ void Dispatcher::Start() {
   thread_ = std::thread([this] { Run(); });
 }
 
-void Dispatcher::Wake() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    woken_ = true;
-  }
-  wake_.notify_all();
-}
+void Dispatcher::Wake() { signal_.Wake(); }
 
 void Dispatcher::Run() {
-  while (true) {
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      if (stop_) return;
-    }
+  std::uint64_t seen = 0;
+  while (!signal_.stopped()) {
     Result<std::optional<Delivery>> next = store_.TakeQueued();
     if (next.ok() && next->has_value()) {
       const Delivery& delivery = **next;
@@ -102,9 +89,7 @@ void Dispatcher::Run() {
                      {"outcome", outcome}});
       continue;
     }
-    std::unique_lock<std::mutex> lock(mutex_);
-    wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_ || woken_; });
-    woken_ = false;
+    if (!signal_.WaitFor(std::chrono::seconds(1), seen)) return;
   }
 }
 

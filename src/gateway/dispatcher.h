@@ -5,13 +5,13 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 
 #include "gateway/delivery_store.h"
+#include "gateway/wake_signal.h"
 
 namespace vigil::rpc {
 class AuditLog;
@@ -37,9 +37,7 @@ class Dispatcher {
   std::unique_ptr<rpc::Peer> builder_;
   rpc::AuditLog& audit_;
   std::mutex& audit_mutex_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stop_ = false, woken_ = false;
+  WakeSignal signal_;
   std::thread thread_;
 };
 

@@ -1,13 +1,10 @@
 #include "gateway/gateway.h"
 
-#include <array>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
-#include "base/hex.h"
 #include "base/time.h"
 #include "crypto/hash.h"
-#include "crypto/random.h"
 #include "gateway/channels.h"
 #include "gateway/command_service.h"
 #include "gateway/delivery_store.h"
@@ -49,12 +46,6 @@ Result<std::pair<std::string, std::string>> ParsePublishInput(const std::string&
   return std::make_pair(build.substr(6), commit.substr(7, 40));
 }
 
-std::string NewRandomHex() {
-  std::array<std::uint8_t, 8> bytes{};
-  (void)crypto::RandomBytes(bytes);
-  return HexEncode(ByteView(bytes.data(), bytes.size()));
-}
-
 struct PublishParts {
   Channels* channels;
   DeliveryStore* store;
@@ -83,8 +74,9 @@ asio::awaitable<Status> ServePublish(rpc::Call& call, PublishParts parts) {
   const std::string verdict = published.ok() ? "accepted: " + build_id + " published to testing"
                                              : "rejected: " + published.error().message();
   // A refusal and a publication of the same build are different records.
-  const std::string record_id =
-      "publish:" + component + ":" + build_id + (published.ok() ? "" : ":" + NewRandomHex());
+  const std::string record_id = published.ok()
+                                    ? "publish:" + component + ":" + build_id
+                                    : NewRecordId("publish:" + component + ":" + build_id + ":");
   const nlohmann::json record{{"type", kVerdictRecordType},
                               {"record_id", record_id},
                               {"kind", "publish"},
@@ -112,11 +104,7 @@ asio::awaitable<Status> ServePublish(rpc::Call& call, PublishParts parts) {
 Gateway::Gateway(GatewayConfig config) : config_(std::move(config)) {}
 
 Gateway::~Gateway() {
-  {
-    std::lock_guard<std::mutex> lock(stop_mutex_);
-    stopping_ = true;
-  }
-  stop_.notify_all();
+  refresh_signal_.Stop();
   if (host_) host_->Stop();
   if (host_thread_.joinable()) host_thread_.join();
   if (refresh_thread_.joinable()) refresh_thread_.join();
@@ -208,10 +196,8 @@ void Gateway::AddRoutes(http::Server& server) {
 
 void Gateway::RefreshMetadata() {
   const auto period = std::chrono::seconds(config_.channels->timestamp_seconds / 2);
-  while (true) {
-    std::unique_lock<std::mutex> lock(stop_mutex_);
-    if (stop_.wait_for(lock, period, [this] { return stopping_; })) return;
-    lock.unlock();
+  std::uint64_t seen = 0;
+  while (refresh_signal_.WaitFor(period, seen, /*for_wakes=*/false)) {
     Result<std::string> refreshed = channels_->Refresh();
     std::lock_guard<std::mutex> audit_lock(audit_mutex_);
     audit_->Record({{"event", "metadata re-signed"},

@@ -5,13 +5,13 @@
 // status page, the Atom feed and outbound notifications ([[notify]]).
 #pragma once
 
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <thread>
 
 #include "base/result.h"
 #include "gateway/gateway_config.h"
+#include "gateway/wake_signal.h"
 #include "http/server.h"
 
 namespace vigil::rpc {
@@ -56,9 +56,7 @@ class Gateway {
   std::unique_ptr<Notifier> notifier_;
   std::unique_ptr<rpc::ServiceHost> host_;
   std::thread host_thread_, refresh_thread_;
-  std::mutex stop_mutex_;
-  std::condition_variable stop_;
-  bool stopping_ = false;
+  WakeSignal refresh_signal_;               // stops the metadata timer
   std::unique_ptr<Dispatcher> dispatcher_;  // last: stopped first
 };
 

@@ -1,5 +1,6 @@
 #include "gateway/hook_service.h"
 
+#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "crypto/hash.h"
@@ -8,12 +9,6 @@
 
 namespace vigil::gateway {
 namespace {
-
-std::int64_t UnixSecondsNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 void Answer(http::Response& response, int status, const nlohmann::json& body) {
   response.status = status;
@@ -132,7 +127,7 @@ void HookService::Handle(Provider provider, const http::Request& request,
   delivery.commit = asked.commit;
   delivery.body_sha256 = crypto::Sha256Hex(crypto::Sha256(AsBytes(request.body)));
   Decide(provider, asked, delivery);
-  const std::string record = DeliveryRecord(delivery, who->event, UnixSecondsNow());
+  const std::string record = DeliveryRecord(delivery, who->event, std::time(nullptr));
   Result<Recorded> recorded = store_.Record(delivery, record);
   if (!recorded.ok()) {
     // Not recorded, so not acknowledged: the sender retries with the same id.

@@ -28,11 +28,7 @@ LedgerRecorder::LedgerRecorder(DeliveryStore& store, std::unique_ptr<rpc::Peer> 
       audit_mutex_(audit_mutex) {}
 
 LedgerRecorder::~LedgerRecorder() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
-  }
-  wake_.notify_all();
+  signal_.Stop();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -40,29 +36,13 @@ void LedgerRecorder::Start() {
   thread_ = std::thread([this] { Run(); });
 }
 
-void LedgerRecorder::Wake() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    woken_ = true;
-  }
-  wake_.notify_all();
-}
-
-bool LedgerRecorder::WaitFor(std::chrono::milliseconds delay) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  wake_.wait_for(lock, delay, [this] { return stop_ || woken_; });
-  woken_ = false;
-  return !stop_;
-}
+void LedgerRecorder::Wake() { signal_.Wake(); }
 
 void LedgerRecorder::Run() {
   std::chrono::milliseconds retry = kFirstRetry;
   std::string last_error;
-  while (true) {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (stop_) return;
-    }
+  std::uint64_t seen = 0;
+  while (!signal_.stopped()) {
     Result<std::vector<PendingRecord>> pending = store_.PendingRecords(kBatch);
     Status failed = pending.ok() ? OkStatus() : Status(pending.error());
     for (std::size_t i = 0; failed.ok() && i < pending->size(); ++i) {
@@ -74,7 +54,7 @@ void LedgerRecorder::Run() {
       retry = kFirstRetry;
       last_error.clear();
       if (pending->size() == kBatch) continue;
-      if (!WaitFor(std::chrono::seconds(1))) return;
+      if (!signal_.WaitFor(std::chrono::seconds(1), seen)) return;
       continue;
     }
     // The ledger is down or refused: say so once per distinct error, then back off.
@@ -83,7 +63,7 @@ void LedgerRecorder::Run() {
       std::lock_guard<std::mutex> lock(audit_mutex_);
       audit_.Record({{"event", "ledger record delayed"}, {"error", last_error}});
     }
-    if (!WaitFor(retry)) return;
+    if (!signal_.WaitFor(retry, seen, /*for_wakes=*/false)) return;  // a backoff runs out
     retry = std::min(retry * 2, kLastRetry);
   }
 }

@@ -6,7 +6,6 @@
 // new (the ledger answers the first entry's receipt).
 #pragma once
 
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -14,6 +13,7 @@
 
 #include "base/result.h"
 #include "gateway/delivery_store.h"
+#include "gateway/wake_signal.h"
 
 namespace vigil::rpc {
 class AuditLog;
@@ -43,16 +43,13 @@ class LedgerRecorder {
   void Run();
   // Appends one record; the ledger's index for it.
   Result<std::uint64_t> Append(const PendingRecord& record);
-  bool WaitFor(std::chrono::milliseconds delay);  // false once stopping
 
   DeliveryStore& store_;
   std::unique_ptr<rpc::Peer> ledger_;
   std::shared_ptr<tlog::ReceiptVerifier> receipts_;
   rpc::AuditLog& audit_;
   std::mutex& audit_mutex_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stop_ = false, woken_ = false;
+  WakeSignal signal_;
   std::thread thread_;
 };
 

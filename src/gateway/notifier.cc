@@ -46,11 +46,7 @@ Notifier::Notifier(DeliveryStore& store, std::vector<NotifyTarget> targets, rpc:
     : store_(store), targets_(std::move(targets)), audit_(audit), audit_mutex_(audit_mutex) {}
 
 Notifier::~Notifier() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
-  }
-  wake_.notify_all();
+  signal_.Stop();
   for (std::thread& thread : threads_) thread.join();
 }
 
@@ -60,21 +56,7 @@ void Notifier::Start() {
   }
 }
 
-void Notifier::Wake() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    ++wakes_;
-  }
-  wake_.notify_all();
-}
-
-bool Notifier::WaitFor(std::chrono::milliseconds delay, bool for_records) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  const std::uint64_t seen = wakes_;
-  wake_.wait_for(lock, delay,
-                 [this, seen, for_records] { return stop_ || (for_records && wakes_ != seen); });
-  return !stop_;
-}
+void Notifier::Wake() { signal_.Wake(); }
 
 Status Notifier::Send(const NotifyTarget& target, const PendingRecord& record) {
   VIGIL_ASSIGN_OR_RETURN(http::Url url, http::ParseUrl(target.url));
@@ -99,13 +81,14 @@ void Notifier::Run(std::size_t index) {
   const NotifyTarget& target = targets_[index];
   const std::string name = target.url + target.path;
   std::chrono::milliseconds retry = kFirstRetry;
+  std::uint64_t seen = 0;
   while (true) {
     Result<std::uint64_t> done = store_.NotifiedUpTo(name);
     Result<std::vector<PendingRecord>> next =
         done.ok() ? store_.RecordsAfter(*done, 1)
                   : Result<std::vector<PendingRecord>>(done.error());
     if (next.ok() && next->empty()) {
-      if (!WaitFor(std::chrono::seconds(1), /*for_records=*/true)) return;
+      if (!signal_.WaitFor(std::chrono::seconds(1), seen)) return;
       continue;
     }
     Status sent = next.ok() ? Send(target, next->front()) : Status(next.error());
@@ -121,7 +104,7 @@ void Notifier::Run(std::size_t index) {
                      {"retry_in_ms", retry.count()},
                      {"error", sent.error().message()}});
     }
-    if (!WaitFor(retry, /*for_records=*/false)) return;  // a backoff is not cut short
+    if (!signal_.WaitFor(retry, seen, /*for_wakes=*/false)) return;  // a backoff runs out
     retry = std::min(retry * 2, kLastRetry);
   }
 }

@@ -9,7 +9,6 @@
 // restart resumes there (at least once).
 #pragma once
 
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -19,6 +18,7 @@
 #include "base/result.h"
 #include "crypto/secret.h"
 #include "gateway/delivery_store.h"
+#include "gateway/wake_signal.h"
 
 namespace vigil::rpc {
 class AuditLog;
@@ -49,17 +49,12 @@ class Notifier {
  private:
   void Run(std::size_t target);
   Status Send(const NotifyTarget& target, const PendingRecord& record);
-  // Waits `delay`, or less when a record is kept and `for_records`; false once stopping.
-  bool WaitFor(std::chrono::milliseconds delay, bool for_records);
 
   DeliveryStore& store_;
   std::vector<NotifyTarget> targets_;
   rpc::AuditLog& audit_;
   std::mutex& audit_mutex_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stop_ = false;
-  std::uint64_t wakes_ = 0;
+  WakeSignal signal_;
   std::vector<std::thread> threads_;
 };
 

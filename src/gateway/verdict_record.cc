@@ -1,8 +1,11 @@
 #include "gateway/verdict_record.h"
 
+#include <array>
 #include <nlohmann/json.hpp>
 
+#include "base/hex.h"
 #include "base/time.h"
+#include "crypto/random.h"
 
 namespace vigil::gateway {
 namespace {
@@ -11,6 +14,12 @@ namespace {
 std::string Bounded(const std::string& text) { return text.substr(0, 512); }
 
 }  // namespace
+
+std::string NewRecordId(std::string_view prefix) {
+  std::array<std::uint8_t, 16> bytes{};
+  (void)crypto::RandomBytes(bytes);
+  return std::string(prefix) + HexEncode(ByteView(bytes.data(), bytes.size()));
+}
 
 std::string VerdictRecordId(const Delivery& delivery) {
   return "delivery:" + delivery.provider + ":" + delivery.delivery_id;

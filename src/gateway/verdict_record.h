@@ -6,12 +6,17 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "gateway/delivery_store.h"
 
 namespace vigil::gateway {
 
 inline constexpr char kVerdictRecordType[] = "gateway-verdict";
+
+// PREFIX followed by 32 random hex digits: the id of a record that has no natural one (a
+// command submission, a refused publication).
+std::string NewRecordId(std::string_view prefix);
 
 // "delivery:PROVIDER:DELIVERY_ID".
 std::string VerdictRecordId(const Delivery& delivery);

@@ -24,10 +24,8 @@ Result<std::unique_ptr<ReplayStore>> ReplayStore::Open(const std::filesystem::pa
   std::filesystem::create_directories(dir, ec);
   if (ec)
     return Error::Failed("cannot create the state directory " + dir.string() + ": " + ec.message());
-  VIGIL_ASSIGN_OR_RETURN(auto db, SqliteDb::Open(dir / "signed.db", "replay database"));
+  VIGIL_ASSIGN_OR_RETURN(auto db, SqliteDb::OpenDurable(dir / "signed.db", "replay database"));
   // Every reservation must be on disk before the signature exists.
-  VIGIL_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL"));
-  VIGIL_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));
   VIGIL_RETURN_IF_ERROR(
       db->Exec("CREATE TABLE IF NOT EXISTS signed ("
                " key_id TEXT NOT NULL, build_id TEXT NOT NULL,"
