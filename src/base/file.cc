@@ -2,11 +2,14 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <system_error>
 #include <vector>
 
@@ -102,6 +105,87 @@ Status WriteFileAtomic(const fs::path& path, ByteView data, unsigned mode) {
 
 namespace {
 
+bool WriteAll(int fd, const std::uint8_t* data, std::size_t size) {
+  while (size > 0) {
+    ssize_t n = ::write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    data += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// Files this large are written with O_DIRECT through an aligned buffer: the bytes go from
+// memory the process already has to the device, instead of into new page-cache pages that
+// fsync must write out anyway (and that a VM reporting free pages to its host first faults
+// back in: 2.8 MB took 3 to 28 ms that way here, 1.5 ms direct).
+constexpr std::size_t kDirectWriteMin = 1 << 20;
+constexpr std::size_t kDirectAlign = 4096;
+constexpr std::size_t kDirectChunk = 1 << 20;
+
+// One buffer per thread, kept: a new one per file would cost the page faults saved.
+std::uint8_t* DirectBuffer() {
+  thread_local std::unique_ptr<std::uint8_t, decltype(&std::free)> buffer(
+      static_cast<std::uint8_t*>(std::aligned_alloc(kDirectAlign, kDirectChunk)), &std::free);
+  return buffer.get();
+}
+
+// The pieces through the aligned buffer with O_DIRECT, the last block padded and the file
+// then cut to `total`; false with errno set (EINVAL or EOPNOTSUPP: the file system refused
+// direct I/O).
+bool WritePiecesDirect(int fd, std::span<const ByteView> pieces, std::size_t total) {
+  std::uint8_t* buffer = DirectBuffer();
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (buffer == nullptr || flags < 0 || ::fcntl(fd, F_SETFL, flags | O_DIRECT) != 0) {
+    errno = EINVAL;
+    return false;
+  }
+  std::size_t filled = 0;
+  bool ok = true;
+  for (ByteView piece : pieces) {
+    for (std::size_t done = 0; ok && done < piece.size();) {
+      const std::size_t n = std::min(kDirectChunk - filled, piece.size() - done);
+      std::memcpy(buffer + filled, piece.data() + done, n);
+      filled += n;
+      done += n;
+      if (filled == kDirectChunk) {
+        ok = WriteAll(fd, buffer, filled);
+        filled = 0;
+      }
+    }
+  }
+  if (ok && filled > 0) {
+    const std::size_t padded = (filled + kDirectAlign - 1) / kDirectAlign * kDirectAlign;
+    std::memset(buffer + filled, 0, padded - filled);
+    ok = WriteAll(fd, buffer, padded);
+  }
+  const int err = errno;
+  ::explicit_bzero(buffer, kDirectChunk);  // what was written may have been secret
+  errno = err;
+  return ok && ::ftruncate(fd, static_cast<off_t>(total)) == 0 && ::fcntl(fd, F_SETFL, flags) == 0;
+}
+
+// Writes `pieces` in order to the empty file `fd`; false with errno set.
+bool WritePieces(int fd, std::span<const ByteView> pieces) {
+  std::size_t total = 0;
+  for (ByteView piece : pieces) total += piece.size();
+  if (total >= kDirectWriteMin) {
+    if (WritePiecesDirect(fd, pieces, total)) return true;
+    if (errno != EINVAL && errno != EOPNOTSUPP) return false;
+    // No direct I/O here: start again with plain writes.
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_DIRECT) != 0 || ::ftruncate(fd, 0) != 0 ||
+        ::lseek(fd, 0, SEEK_SET) != 0) {
+      return false;
+    }
+  }
+  for (ByteView piece : pieces) {
+    if (!WriteAll(fd, piece.data(), piece.size())) return false;
+  }
+  return true;
+}
+
 // Writes a temporary file beside `path`, fsyncs it and renames it onto `path`; with
 // `no_replace`, an existing `path` is an error and a file renamed into place is removed
 // again if the directory cannot be flushed.
@@ -128,15 +212,7 @@ Status WriteAtomic(const fs::path& path, std::span<const ByteView> pieces, unsig
     return Error::Failed(what + " " + path.string() + ": " + ErrnoText(err));
   };
   if (::fchmod(fd.get(), static_cast<mode_t>(mode)) != 0) return fail("cannot set the mode of");
-  for (ByteView data : pieces) {
-    std::size_t done = 0;
-    while (done < data.size()) {
-      ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return fail("cannot write");
-      done += static_cast<std::size_t>(n);
-    }
-  }
+  if (!WritePieces(fd.get(), pieces)) return fail("cannot write");
   if (::fsync(fd.get()) != 0) return fail("cannot fsync");
   if (::close(fd.release()) != 0) return fail("cannot close");
   if (no_replace) {
@@ -162,7 +238,11 @@ Status WriteFileAtomic(const fs::path& path, std::span<const ByteView> pieces, u
 }
 
 Status CreateFileAtomic(const fs::path& path, ByteView data, unsigned mode) {
-  return WriteAtomic(path, std::span<const ByteView>(&data, 1), mode, /*no_replace=*/true);
+  return CreateFileAtomic(path, std::span<const ByteView>(&data, 1), mode);
+}
+
+Status CreateFileAtomic(const fs::path& path, std::span<const ByteView> pieces, unsigned mode) {
+  return WriteAtomic(path, pieces, mode, /*no_replace=*/true);
 }
 
 Result<TempDir> TempDir::Create(const fs::path& parent, const std::string& prefix) {

@@ -39,6 +39,7 @@ Status WriteFileAtomic(const fs::path& path, std::span<const ByteView> pieces,
 // Like WriteFileAtomic, but never replaces an existing `path`, even one created meanwhile
 // (renameat2 RENAME_NOREPLACE): kBadInput when it exists. On any failure nothing is left.
 Status CreateFileAtomic(const fs::path& path, ByteView data, unsigned mode);
+Status CreateFileAtomic(const fs::path& path, std::span<const ByteView> pieces, unsigned mode);
 
 // Flushes a directory's entries to disk.
 Status FsyncDirectory(const fs::path& dir);

@@ -135,6 +135,25 @@ Result<SigningKey> ReadSigningKeyFile(const std::filesystem::path& file);
 Result<std::string> WriteRoot(const Root& root, const std::vector<const SigningKey*>& keys);
 // The canonical bytes of targets metadata's signed part (what WriteTargets signs).
 Result<std::string> CanonicalTargets(const Targets& targets);
+
+// Targets metadata's signed part in canonical form and where its "targets" object lies, so
+// that a new version with the same files re-encodes only the bytes around them (a quiet
+// channel with 10,000 targets re-signed: 2.8 MB kept, a few hundred bytes encoded).
+struct EncodedTargets {
+  std::string bytes;
+  std::size_t files_begin = 0;  // bytes[files_begin, files_end) is the "targets" object
+  std::size_t files_end = 0;
+};
+// All of `targets` into `out`, reusing its buffer; on failure `out` is left empty.
+Status EncodeTargets(const Targets& targets, EncodedTargets& out);
+// Everything but the files (version, expiry, delegations) into `out`, which must hold an
+// encoding of the same files as `targets`; on failure `out` is left empty.
+Status EncodeTargetsHead(const Targets& targets, EncodedTargets& out);
+// A metadata file's text up to its signed part, `{"signatures":[...],"signed":`, with one
+// signature per key over `signed_bytes` in keyid order. The file is this, `signed_bytes`
+// and "}", written as three pieces so that megabytes are not copied to be joined.
+Result<std::string> SignaturesOpening(std::string_view signed_bytes,
+                                      const std::vector<const SigningKey*>& keys);
 Result<std::string> WriteTargets(const Targets& targets,
                                  const std::vector<const SigningKey*>& keys);
 Result<std::string> WriteSnapshot(const Snapshot& snapshot,

@@ -63,24 +63,10 @@ Result<SignedFile<Role>> ReadAs(std::string_view text, Reader read) {
                           .signatures = std::move(parsed.signatures)};
 }
 
-// The file around `signed_bytes` (the canonical form of the signed part), signed by `keys`.
 Result<std::string> SignedFileText(const std::string& signed_bytes,
                                    const std::vector<const SigningKey*>& keys) {
-  std::map<std::string, Bytes> signatures;  // keyid order
-  for (const SigningKey* key : keys) {
-    VIGIL_ASSIGN_OR_RETURN(crypto::Ed25519Signature sig,
-                           crypto::Ed25519Sign(key->seed, AsBytes(signed_bytes)));
-    signatures[key->keyid] = Bytes(sig.begin(), sig.end());
-  }
-  // The file's canonical form, without encoding the signed part a second time:
-  // "signatures" sorts before "signed", and each signature's keys are keyid, sig.
-  std::string file = "{\"signatures\":[";
-  for (const auto& [keyid, sig] : signatures) {
-    VIGIL_ASSIGN_OR_RETURN(std::string entry,
-                           CanonicalJson(json{{"keyid", keyid}, {"sig", HexEncode(sig)}}));
-    file += (file.back() == '[' ? "" : ",") + entry;
-  }
-  return file + "],\"signed\":" + signed_bytes + "}";
+  VIGIL_ASSIGN_OR_RETURN(std::string file, SignaturesOpening(signed_bytes, keys));
+  return file + signed_bytes + "}";
 }
 
 Result<std::string> Write(const json& signed_value, const std::vector<const SigningKey*>& keys) {
@@ -124,28 +110,93 @@ Status AppendTargetFile(const TargetFile& file, std::string& out) {
 
 }  // namespace
 
-Result<std::string> CanonicalTargets(const Targets& targets) {
-  // Everything but the files through the JSON tree (small), then the files written
-  // directly into its "targets":{} (with 10,000 files, the tree costs more than signing).
+namespace {
+
+// The signed part with no files, split around its empty "targets" object.
+Result<std::pair<std::string, std::string>> HeadAround(const Targets& targets) {
   const Targets head{.version = targets.version,
                      .expires = targets.expires,
                      .targets = {},
                      .delegations = targets.delegations};
   VIGIL_ASSIGN_OR_RETURN(std::string text, CanonicalJson(TargetsJson(head)));
-  const std::string empty = "\"targets\":{},\"version\":";
-  const std::size_t at = text.rfind(empty);
+  // The last key but "version", whose value is a number: the match is the key itself, as
+  // a quote inside a string is escaped.
+  constexpr std::string_view kEmpty = "\"targets\":{}";
+  const std::size_t at = text.rfind(kEmpty);
   if (at == std::string::npos) return Error::Failed("targets metadata without its targets");
-  std::string files = "{";
-  files.reserve(targets.targets.size() * 320);
+  const std::size_t files = at + kEmpty.size() - 2;
+  return std::pair{text.substr(0, files), text.substr(files + 2)};
+}
+
+}  // namespace
+
+Status EncodeTargets(const Targets& targets, EncodedTargets& out) {
+  out.bytes.clear();
+  out.files_begin = out.files_end = 0;
+  Result<std::pair<std::string, std::string>> head = HeadAround(targets);
+  if (!head.ok()) return head.error();
+  out.bytes.reserve(head->first.size() + targets.targets.size() * 320 + head->second.size());
+  out.bytes += head->first;
+  const std::size_t files_begin = out.bytes.size();
+  out.bytes += '{';
   for (const auto& [path, file] : targets.targets) {
-    if (files.size() > 1) files += ',';
-    VIGIL_RETURN_IF_ERROR(AppendCanonicalString(path, files));
-    files += ':';
-    VIGIL_RETURN_IF_ERROR(AppendTargetFile(file, files));
+    if (out.bytes.size() > files_begin + 1) out.bytes += ',';
+    Status appended = AppendCanonicalString(path, out.bytes);
+    if (appended.ok()) {
+      out.bytes += ':';
+      appended = AppendTargetFile(file, out.bytes);
+    }
+    if (!appended.ok()) {
+      out.bytes.clear();
+      return appended;
+    }
   }
-  files += '}';
-  text.replace(at + std::string("\"targets\":").size(), 2, files);
-  return text;
+  out.bytes += '}';
+  out.files_begin = files_begin;
+  out.files_end = out.bytes.size();
+  out.bytes += head->second;
+  return OkStatus();
+}
+
+Status EncodeTargetsHead(const Targets& targets, EncodedTargets& out) {
+  Result<std::pair<std::string, std::string>> head = HeadAround(targets);
+  const bool encoded = out.files_begin < out.files_end && out.files_end <= out.bytes.size();
+  if (!head.ok() || !encoded) {
+    out = EncodedTargets{};
+    return head.ok() ? Error::Failed("the targets' files were not encoded") : head.error();
+  }
+  // The tail first, so that the files' position holds while the head is replaced; a head
+  // of the same length (the usual case: a new version and expiry) moves nothing.
+  out.bytes.replace(out.files_end, std::string::npos, head->second);
+  out.bytes.replace(0, out.files_begin, head->first);
+  const std::size_t files_size = out.files_end - out.files_begin;
+  out.files_begin = head->first.size();
+  out.files_end = out.files_begin + files_size;
+  return OkStatus();
+}
+
+Result<std::string> CanonicalTargets(const Targets& targets) {
+  EncodedTargets encoded;
+  VIGIL_RETURN_IF_ERROR(EncodeTargets(targets, encoded));
+  return std::move(encoded.bytes);
+}
+
+Result<std::string> SignaturesOpening(std::string_view signed_bytes,
+                                      const std::vector<const SigningKey*>& keys) {
+  std::map<std::string, Bytes> signatures;  // keyid order
+  for (const SigningKey* key : keys) {
+    VIGIL_ASSIGN_OR_RETURN(crypto::Ed25519Signature sig,
+                           crypto::Ed25519Sign(key->seed, AsBytes(signed_bytes)));
+    signatures[key->keyid] = Bytes(sig.begin(), sig.end());
+  }
+  // "signatures" sorts before "signed", and each signature's keys are keyid, sig.
+  std::string opening = "{\"signatures\":[";
+  for (const auto& [keyid, sig] : signatures) {
+    VIGIL_ASSIGN_OR_RETURN(std::string entry,
+                           CanonicalJson(json{{"keyid", keyid}, {"sig", HexEncode(sig)}}));
+    opening += (opening.back() == '[' ? "" : ",") + entry;
+  }
+  return opening + "],\"signed\":";
 }
 
 Result<SignedFile<Root>> ReadRoot(std::string_view text) {

@@ -88,6 +88,58 @@ TEST(MetadataTest, TargetsEncodedDirectlyAreTheTreesCanonicalBytes) {
   EXPECT_FALSE(CanonicalTargets(targets).ok());
 }
 
+TEST(MetadataTest, ReencodingTheHeadGivesTheBytesOfAFullEncoding) {
+  const SigningKey a = NewKey();
+  Targets targets{.version = 9, .expires = 1893456000, .targets = {}, .delegations = {}};
+  for (int i = 0; i < 50; ++i) {
+    targets.targets["testing/hello/" + std::to_string(i) + "/hello.eif"] = {
+        .length = 5, .hashes = {{"sha256", Bytes(32, 1)}}, .custom = {{"n", std::to_string(i)}}};
+  }
+  EncodedTargets encoded;
+  ASSERT_TRUE(EncodeTargets(targets, encoded).ok());
+  EXPECT_EQ(encoded.bytes, CanonicalJson(TargetsJson(targets)).value());
+  EXPECT_EQ(encoded.bytes.substr(encoded.files_begin, 2), "{\"");
+  EXPECT_EQ(encoded.bytes[encoded.files_end - 1], '}');
+  // A new version and expiry (9 -> 10 changes the tail's length), then a head of another
+  // length (delegations), then back: each time the bytes a full encoding writes.
+  targets.version = 10;
+  targets.expires = 1893459999;
+  ASSERT_TRUE(EncodeTargetsHead(targets, encoded).ok());
+  EXPECT_EQ(encoded.bytes, CanonicalTargets(targets).value());
+  targets.delegations = Delegations{.keys = {{a.keyid, a.key}},
+                                    .roles = {{.name = "testing",
+                                               .keys = {.keyids = {a.keyid}, .threshold = 1},
+                                               .paths = {"testing/*/*/*"},
+                                               .terminating = true}}};
+  ASSERT_TRUE(EncodeTargetsHead(targets, encoded).ok());
+  EXPECT_EQ(encoded.bytes, CanonicalTargets(targets).value());
+  targets.delegations.reset();
+  targets.version = 1000000;
+  ASSERT_TRUE(EncodeTargetsHead(targets, encoded).ok());
+  EXPECT_EQ(encoded.bytes, CanonicalTargets(targets).value());
+  // Nothing encoded yet, or a failed encoding: refused, and left empty.
+  EncodedTargets none;
+  EXPECT_FALSE(EncodeTargetsHead(targets, none).ok());
+  targets.targets["testing/a/2/\xc3\xa9"] = {.length = 1, .hashes = {}, .custom = {}};
+  EXPECT_FALSE(EncodeTargets(targets, encoded).ok());
+  EXPECT_TRUE(encoded.bytes.empty());
+  EXPECT_FALSE(EncodeTargetsHead(targets, encoded).ok());
+}
+
+TEST(MetadataTest, AFileWrittenInPiecesIsTheFileWrittenWhole) {
+  const SigningKey a = NewKey(), b = NewKey();
+  Targets targets{.version = 2, .expires = 1893456000, .targets = {}, .delegations = {}};
+  targets.targets["testing/hello/1/hello.eif"] = {
+      .length = 5, .hashes = {{"sha256", Bytes(32, 1)}}, .custom = {}};
+  const std::string signed_bytes = CanonicalTargets(targets).value();
+  const std::string whole = WriteTargets(targets, {&a, &b}).value();
+  EXPECT_EQ(SignaturesOpening(signed_bytes, {&b, &a}).value() + signed_bytes + "}", whole);
+  auto read = ReadTargets(whole);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->signed_bytes, signed_bytes);
+  EXPECT_EQ(read->signatures.size(), 2u);
+}
+
 TEST(MetadataTest, StrictReadersNameWhatTheyRefuse) {
   const SigningKey a = NewKey();
   Root root{.version = 1,

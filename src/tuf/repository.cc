@@ -159,13 +159,22 @@ Status InitRepository(const fs::path& dir, const RepositoryRoles& roles, const I
 
 namespace {
 
+// A delegated role's metadata as the next version starts from: its contents, and their
+// canonical encoding when it is known to match (then only the head is re-encoded).
+struct RoleState {
+  Targets targets;
+  EncodedTargets encoded;
+  bool encoded_matches = false;
+};
+
 // The delegated role this process wrote last in each repository, so that the next change
-// does not read back and parse the megabytes it wrote itself (10,000 targets: 2.8 MB).
-// Versions are never rewritten (WriteNew), so a path names one content; the entry is taken
-// out while a change holds the repository's lock, and put back with the version it wrote.
+// neither reads back and parses the megabytes it wrote itself (10,000 targets: 2.8 MB) nor
+// encodes them again when the files did not change. Versions are never rewritten
+// (WriteNew), so a path names one content; the entry is taken out while a change holds the
+// repository's lock, and put back with the version it wrote.
 struct WrittenRole {
   fs::path path;
-  Targets targets;
+  RoleState state;
 };
 std::mutex written_mutex;
 std::map<std::string, WrittenRole> written_roles;  // by DIR/ROLE
@@ -176,7 +185,7 @@ std::string RoleKey(const fs::path& path) {
 }
 
 // The role's version `version`: the copy this process wrote, else read from its file.
-Result<Targets> TakeRole(const fs::path& dir, std::uint64_t version, const std::string& role) {
+Result<RoleState> TakeRole(const fs::path& dir, std::uint64_t version, const std::string& role) {
   const fs::path path = MetadataPath(dir, version, role);
   {
     std::lock_guard<std::mutex> lock(written_mutex);
@@ -184,32 +193,46 @@ Result<Targets> TakeRole(const fs::path& dir, std::uint64_t version, const std::
     if (found != written_roles.end()) {
       WrittenRole kept = std::move(found->second);
       written_roles.erase(found);
-      if (kept.path == path) return std::move(kept.targets);
+      if (kept.path == path) return std::move(kept.state);
     }
   }
   VIGIL_ASSIGN_OR_RETURN(std::string text, ReadText(path));
   VIGIL_ASSIGN_OR_RETURN(SignedFile<Targets> file, ReadTargets(text));
-  return std::move(file.role);
+  return RoleState{.targets = std::move(file.role), .encoded = {}, .encoded_matches = false};
 }
 
-void KeepRole(const fs::path& path, Targets targets) {
+void KeepRole(const fs::path& path, RoleState state) {
   std::lock_guard<std::mutex> lock(written_mutex);
-  written_roles[RoleKey(path)] = WrittenRole{path, std::move(targets)};
+  written_roles[RoleKey(path)] = WrittenRole{path, std::move(state)};
+}
+
+// Signs and writes `next` as the role's next version, with a new expiry; its version.
+Result<std::uint64_t> WriteNextVersion(const fs::path& dir, const std::string& role, RoleState next,
+                                       const std::vector<const SigningKey*>& role_keys,
+                                       const Expiry& expiry) {
+  next.targets.version += 1;
+  next.targets.expires = expiry.now + expiry.delegated;
+  VIGIL_RETURN_IF_ERROR(next.encoded_matches ? EncodeTargetsHead(next.targets, next.encoded)
+                                             : EncodeTargets(next.targets, next.encoded));
+  next.encoded_matches = true;
+  const std::string& signed_bytes = next.encoded.bytes;
+  VIGIL_ASSIGN_OR_RETURN(std::string opening, SignaturesOpening(signed_bytes, role_keys));
+  const ByteView pieces[] = {AsBytes(opening), AsBytes(signed_bytes), AsBytes("}")};
+  const fs::path written = MetadataPath(dir, next.targets.version, role);
+  VIGIL_RETURN_IF_ERROR(CreateFileAtomic(written, pieces, 0644));
+  const std::uint64_t version = next.targets.version;
+  KeepRole(written, std::move(next));
+  return version;
 }
 
 // Signs `next` as the role's next version, then snapshot and timestamp.
-Status SignNextVersion(const fs::path& dir, State state, const std::string& role, Targets next,
+Status SignNextVersion(const fs::path& dir, State state, const std::string& role, RoleState next,
                        const std::vector<const SigningKey*>& role_keys,
                        const SigningKey& snapshot_key, const SigningKey& timestamp_key,
                        const Expiry& expiry) {
-  next.version += 1;
-  next.expires = expiry.now + expiry.delegated;
-  VIGIL_ASSIGN_OR_RETURN(std::string role_text, WriteTargets(next, role_keys));
-  const fs::path written = MetadataPath(dir, next.version, role);
-  VIGIL_RETURN_IF_ERROR(WriteNew(written, role_text));
-  KeepRole(written, std::move(next));
-  return Publish(dir, std::move(state), {{role, next.version}}, snapshot_key, timestamp_key,
-                 expiry);
+  VIGIL_ASSIGN_OR_RETURN(std::uint64_t version,
+                         WriteNextVersion(dir, role, std::move(next), role_keys, expiry));
+  return Publish(dir, std::move(state), {{role, version}}, snapshot_key, timestamp_key, expiry);
 }
 
 }  // namespace
@@ -224,7 +247,8 @@ Status AddTargets(const fs::path& dir, const std::string& role,
   VIGIL_ASSIGN_OR_RETURN(UniqueFd lock, Lock(dir));
   VIGIL_ASSIGN_OR_RETURN(State state, LoadState(dir));
   const std::uint64_t version = state.snapshot.meta[role + ".json"].version;
-  VIGIL_ASSIGN_OR_RETURN(Targets next, TakeRole(dir, version, role));
+  VIGIL_ASSIGN_OR_RETURN(RoleState next, TakeRole(dir, version, role));
+  next.encoded_matches = false;
   // Every target is checked before any file is written: a refused one leaves nothing.
   std::vector<std::pair<fs::path, Bytes>> files;
   for (const NewTarget& target : targets) {
@@ -236,14 +260,14 @@ Status AddTargets(const fs::path& dir, const std::string& role,
     TargetFile file{.length = bytes.size(),
                     .hashes = {{"sha256", Bytes(hash.begin(), hash.end())}},
                     .custom = target.custom};
-    auto existing = next.targets.find(target.path);
-    if (existing != next.targets.end() && existing->second.hashes != file.hashes) {
+    auto existing = next.targets.targets.find(target.path);
+    if (existing != next.targets.targets.end() && existing->second.hashes != file.hashes) {
       return Error::BadInput(target.path + " is already in " + role + " with other bytes");
     }
     files.emplace_back(dir / "targets" / fs::path(target.path).parent_path() /
                            (HexEncode(hash) + "." + fs::path(target.path).filename().string()),
                        std::move(bytes));
-    next.targets[target.path] = std::move(file);
+    next.targets.targets[target.path] = std::move(file);
   }
   for (const auto& [stored, bytes] : files) {
     std::error_code ec;
@@ -283,14 +307,9 @@ Status ResignRoles(const fs::path& dir, const std::vector<RoleSigner>& roles,
       return Error::BadInput("only testing and current are re-signed online, not " + role.name);
     }
     const std::uint64_t version = state.snapshot.meta[role.name + ".json"].version;
-    VIGIL_ASSIGN_OR_RETURN(Targets next, TakeRole(dir, version, role.name));
-    next.version += 1;
-    next.expires = expiry.now + expiry.delegated;
-    VIGIL_ASSIGN_OR_RETURN(std::string text, WriteTargets(next, role.keys));
-    const fs::path written = MetadataPath(dir, next.version, role.name);
-    VIGIL_RETURN_IF_ERROR(WriteNew(written, text));
-    changed[role.name] = next.version;
-    KeepRole(written, std::move(next));
+    VIGIL_ASSIGN_OR_RETURN(RoleState next, TakeRole(dir, version, role.name));
+    VIGIL_ASSIGN_OR_RETURN(changed[role.name],
+                           WriteNextVersion(dir, role.name, std::move(next), role.keys, expiry));
   }
   return Publish(dir, std::move(state), changed, snapshot_key, timestamp_key, expiry);
 }
@@ -318,12 +337,16 @@ Status RemoveTargets(const fs::path& dir, const std::string& role, const std::st
   VIGIL_ASSIGN_OR_RETURN(UniqueFd lock, Lock(dir));
   VIGIL_ASSIGN_OR_RETURN(State state, LoadState(dir));
   const std::uint64_t version = state.snapshot.meta[role + ".json"].version;
-  VIGIL_ASSIGN_OR_RETURN(Targets next, TakeRole(dir, version, role));
-  const std::size_t before = next.targets.size();
-  std::erase_if(next.targets, [&prefix](const auto& target) {
+  VIGIL_ASSIGN_OR_RETURN(RoleState next, TakeRole(dir, version, role));
+  const std::size_t before = next.targets.targets.size();
+  std::erase_if(next.targets.targets, [&prefix](const auto& target) {
     return target.first.compare(0, prefix.size(), prefix) == 0;
   });
-  if (next.targets.size() == before) return Error::BadInput("no target under " + prefix);
+  if (next.targets.targets.size() == before) {
+    KeepRole(MetadataPath(dir, version, role), std::move(next));  // unchanged: still current
+    return Error::BadInput("no target under " + prefix);
+  }
+  next.encoded_matches = false;
   // The files stay: older metadata versions, still served, name them.
   return SignNextVersion(dir, std::move(state), role, std::move(next), role_keys, snapshot_key,
                          timestamp_key, expiry);
