@@ -39,7 +39,8 @@ cp "$WORK/stderr" "$WORK/stdout"
 # vigil-init's mounts: nosuid, nodev, noexec wherever possible (/dev keeps its devices).
 for m in "proc /proc proc rw,nosuid,nodev,noexec" "sysfs /sys sysfs rw,nosuid,nodev,noexec" \
          "tmpfs /tmp tmpfs rw,nosuid,nodev,noexec" "tmpfs /run tmpfs rw,nosuid,nodev,noexec" \
-         "devtmpfs /dev devtmpfs rw,nosuid,noexec"; do
+         "devtmpfs /dev devtmpfs rw,nosuid,noexec" \
+         "securityfs /sys/kernel/security securityfs rw,nosuid,nodev,noexec"; do
   if grep -q "^mount: $m" "$WORK/stdout"; then pass "mounted: $m"; else fail "mount '$m' missing: $(grep '^mount:' "$WORK/stdout" | head -8)"; fi
 done
 

@@ -2,7 +2,9 @@
 // it runs on (proof that it runs inside the VM) and what that kernel refuses it (IPv4
 // sockets, module loading), and exits with 0, or with N given
 // `--exit N`, so tests can check that the exit status reaches the host. `--show-mounts`
-// prints the mount table vigil-init set up; `--abort` ends by SIGABRT.
+// prints the mount table vigil-init set up; `--show-tpm` what measured boot left in the
+// TPM (its SHA-256 PCRs 0-9 and the firmware's event log, as the kernel publishes them, for
+// the tpm output's boot test); `--abort` ends by SIGABRT.
 
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -42,12 +44,45 @@ void ShowKernelRefusals() {
   }
 }
 
+// "hello-tpm: PCRn HEX" for PCRs 0-9, then the event log as "hello-tpm: log HEX" lines of
+// 64 bytes each, and "hello-tpm: end".
+void ShowTpm() {
+  for (int pcr = 0; pcr <= 9; ++pcr) {
+    const std::string path = "/sys/class/tpm/tpm0/pcr-sha256/" + std::to_string(pcr);
+    char value[80] = {};
+    std::FILE* file = std::fopen(path.c_str(), "r");
+    if (file == nullptr || std::fgets(value, sizeof value, file) == nullptr) {
+      std::printf("hello-tpm: no TPM 2.0 PCRs (%s)\n", path.c_str());
+      if (file != nullptr) std::fclose(file);
+      return;
+    }
+    std::fclose(file);
+    value[std::strcspn(value, "\n")] = '\0';
+    std::printf("hello-tpm: PCR%d %s\n", pcr, value);
+  }
+  std::FILE* log = std::fopen("/sys/kernel/security/tpm0/binary_bios_measurements", "rb");
+  if (log == nullptr) {
+    std::printf("hello-tpm: no event log: %s\n", std::strerror(errno));
+    return;
+  }
+  unsigned char chunk[64];
+  std::size_t n = 0;
+  while ((n = std::fread(chunk, 1, sizeof chunk, log)) > 0) {
+    std::printf("hello-tpm: log ");
+    for (std::size_t i = 0; i < n; ++i) std::printf("%02x", chunk[i]);
+    std::printf("\n");
+  }
+  std::fclose(log);
+  std::printf("hello-tpm: end\n");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int status = 0;
   bool show_mounts = false;
   bool abort_at_end = false;
+  bool show_tpm = false;
   std::string args;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
@@ -57,6 +92,10 @@ int main(int argc, char** argv) {
         return 2;
       }
       ++i;
+      continue;
+    }
+    if (arg == "--show-tpm") {
+      show_tpm = true;
       continue;
     }
     if (arg == "--show-mounts" || arg == "--abort") {
@@ -80,6 +119,7 @@ int main(int argc, char** argv) {
       std::fclose(mounts);
     }
   }
+  if (show_tpm) ShowTpm();
   if (status != 0) std::printf("hello: exiting with status %d\n", status);
   std::fflush(stdout);
   if (abort_at_end) std::raise(SIGABRT);

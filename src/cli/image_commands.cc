@@ -6,6 +6,7 @@
 #include <iostream>
 #include <memory>
 
+#include "attestation/tpm_event_log.h"
 #include "base/file.h"
 #include "base/hex.h"
 #include "base/printable.h"
@@ -17,6 +18,8 @@
 #include "image/qemu_runner.h"
 #include "image/quorum_host.h"
 #include "image/spec.h"
+#include "image/swtpm.h"
+#include "image/tpm_output.h"
 
 namespace vigil::cli {
 namespace {
@@ -43,6 +46,8 @@ struct RunArgs {
   bool json = false;
   std::string host;  // IP:PORT: a quorum image behind vigil-host
   std::string channel = "vigil-quorum";
+  bool tpm = false;    // through OVMF with a fresh swtpm
+  std::string tpm_ca;  // the swtpm test CA's directory, kept; empty: a temporary one
 };
 
 Json PcrsJson(const image::Pcrs& pcrs) {
@@ -84,7 +89,40 @@ Status RunBuild(const BuildArgs& args) {
   return OkStatus();
 }
 
+// A tpm output directory: its predicted PCRs and the events behind them, made again from
+// the artifacts and checked against its NAME.tpm-pcrs.
+Status DescribeTpmOutput(const DescribeArgs& args) {
+  VIGIL_ASSIGN_OR_RETURN(image::TpmOutput output, image::ReadTpmOutput(args.eif));
+  const image::TpmPrediction& prediction = output.prediction;
+  if (args.json) {
+    Json events = Json::array();
+    for (const image::PredictedTpmEvent& event : prediction.events) {
+      events.push_back(
+          {{"pcr", event.pcr}, {"digest", HexEncode(event.digest)}, {"what", event.what}});
+    }
+    PrintJson({{"pcrs_file", output.pcrs_file},
+               {"memory_mib", output.memory_mib},
+               {"kernel_authenticode", HexEncode(output.kernel_authenticode)},
+               {"events", events},
+               {"PCR4", HexEncode(prediction.pcr4)},
+               {"PCR9", HexEncode(prediction.pcr9)}});
+    return OkStatus();
+  }
+  std::cout << output.pcrs_file << " matches the artifacts (QEMU q35 with OVMF, -m "
+            << output.memory_mib << ")\n"
+            << "kernel file's Authenticode SHA-256: " << HexEncode(output.kernel_authenticode)
+            << "\n";
+  for (const image::PredictedTpmEvent& event : prediction.events) {
+    std::cout << "  PCR" << event.pcr << " += " << HexEncode(event.digest) << "  " << event.what
+              << "\n";
+  }
+  std::cout << HexEncode(prediction.pcr4) << " PCR4\n" << HexEncode(prediction.pcr9) << " PCR9\n";
+  return OkStatus();
+}
+
 Status RunDescribe(const DescribeArgs& args) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(args.eif, ec)) return DescribeTpmOutput(args);
   VIGIL_ASSIGN_OR_RETURN(Bytes data, ReadFile(args.eif, image::kMaxEifFileSize));
   auto info = image::ParseEif(data);
   if (!info.ok()) return info.error().WithContext(args.eif);
@@ -119,6 +157,42 @@ Status RunDescribe(const DescribeArgs& args) {
                 static_cast<unsigned long long>(s.offset), static_cast<unsigned long long>(s.size));
   }
   std::cout << image::FormatPcrs(info->pcrs);
+  return OkStatus();
+}
+
+struct EventLogArgs {
+  std::string log;
+  bool json = false;
+};
+
+// A TPM event log (binary_bios_measurements): its events, then the PCRs it replays to.
+Status RunEventLog(const EventLogArgs& args) {
+  VIGIL_ASSIGN_OR_RETURN(Bytes data, ReadFile(args.log, attestation::kMaxEventLogBytes));
+  auto log = attestation::ParseTpmEventLog(data);
+  if (!log.ok()) return log.error().WithContext(args.log);
+  const attestation::TpmPcrValues pcrs = attestation::ReplayTpmEventLog(*log);
+  Json events = Json::array();
+  for (const attestation::TpmEvent& event : log->events) {
+    const std::string digest = event.sha256 ? HexEncode(*event.sha256) : "";
+    if (args.json) {
+      events.push_back({{"pcr", event.pcr},
+                        {"type", attestation::TpmEventTypeName(event.type)},
+                        {"sha256", digest},
+                        {"data", HexEncode(event.data)}});
+    } else {
+      std::cout << "PCR" << event.pcr << " " << attestation::TpmEventTypeName(event.type) << " "
+                << digest << " (" << event.data.size() << " bytes)\n";
+    }
+  }
+  Json replayed = Json::object();
+  for (std::size_t pcr = 0; pcr < pcrs.size(); ++pcr) {
+    if (args.json) {
+      replayed["PCR" + std::to_string(pcr)] = HexEncode(pcrs[pcr]);
+    } else {
+      std::cout << HexEncode(pcrs[pcr]) << " PCR" << pcr << "\n";
+    }
+  }
+  if (args.json) PrintJson({{"events", events}, {"pcrs", replayed}});
   return OkStatus();
 }
 
@@ -167,6 +241,19 @@ Result<int> RunRun(const RunArgs& args) {
   options.memory_mib = args.memory;
   options.machine = args.machine == "microvm" ? image::Machine::kMicrovm : image::Machine::kPc;
   options.interactive = args.interactive;
+  std::unique_ptr<TempDir> tpm_work;
+  std::unique_ptr<image::Swtpm> tpm;
+  if (args.tpm) {
+    if (args.machine != "pc") return Error::BadInput("--tpm boots q35; drop --machine");
+    VIGIL_ASSIGN_OR_RETURN(TempDir work, TempDir::Create("/tmp", "vigil-tpm."));
+    tpm_work = std::make_unique<TempDir>(std::move(work));
+    const std::filesystem::path ca =
+        args.tpm_ca.empty() ? tpm_work->path() / "ca" : std::filesystem::path(args.tpm_ca);
+    VIGIL_ASSIGN_OR_RETURN(tpm, image::Swtpm::Start({.work_dir = tpm_work->path(), .ca_dir = ca}));
+    options.tpm = tpm.get();
+  } else if (!args.tpm_ca.empty()) {
+    return Error::BadInput("--tpm-ca is for --tpm boots");
+  }
   std::unique_ptr<image::QuorumHost> quorum_host;
   if (!args.host.empty()) {
     VIGIL_ASSIGN_OR_RETURN(quorum_host, QuorumHostFor(args));
@@ -226,10 +313,19 @@ void AddImageCommands(CLI::App& app, int* exit_code) {
 
   auto [d, describe] = AddCommand<DescribeArgs>(
       *image, "describe",
-      "Check an EIF (magic, version, bounds, CRC) and print its sections and PCRs", exit_code,
-      RunDescribe);
-  d->add_option("EIF", describe->eif, "The .eif file")->required();
+      "Check an EIF (magic, version, bounds, CRC) and print its sections and PCRs; or check "
+      "a tpm output directory's PCR file against its artifacts and print its PCRs",
+      exit_code, RunDescribe);
+  d->add_option("EIF", describe->eif, "The .eif file, or a tpm output directory")->required();
   d->add_flag("--json", describe->json, "Print as JSON (keys as nitro-cli describe-eif)");
+
+  auto [l, event_log] = AddCommand<EventLogArgs>(
+      *image, "event-log",
+      "Read a TPM 2.0 event log (the kernel's binary_bios_measurements) strictly; print its "
+      "events and the SHA-256 PCRs it replays to",
+      exit_code, RunEventLog);
+  l->add_option("LOG", event_log->log, "The event log file")->required();
+  l->add_flag("--json", event_log->json, "Print as JSON");
 
   auto [r, run] = AddCommand<RunArgs>(
       *image, "run", "Boot a generic image in QEMU; exit with the target's exit status", exit_code,
@@ -256,6 +352,12 @@ void AddImageCommands(CLI::App& app, int* exit_code) {
                 "IP:PORT: a quorum image's channel behind vigil-host there (its boot PCRs are "
                 "handed to the mock NSM first); runs until SIGTERM or SIGINT");
   r->add_option("--channel", run->channel, "The quorum channel's port name")->capture_default_str();
+  r->add_flag("--tpm", run->tpm,
+              "Boot as a vTPM VM: through UEFI firmware (OVMF, q35) with a fresh software TPM "
+              "(swtpm) whose endorsement key a test CA certifies; needs the tpm output");
+  r->add_option("--tpm-ca", run->tpm_ca,
+                "With --tpm: keep the test CA in this directory (created on first use), so "
+                "verifiers can pin its root, swtpm-localca-rootca-cert.pem");
   r->add_flag("--interactive", run->interactive,
               "Connect standard input to the serial console (for debug images' shell)");
   r->add_flag("--json", run->json,

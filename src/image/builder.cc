@@ -15,6 +15,7 @@
 #include "image/compress.h"
 #include "image/initramfs.h"
 #include "image/inputs.h"
+#include "image/tpm_pcrs.h"
 
 namespace vigil::image {
 namespace {
@@ -111,6 +112,7 @@ Result<std::optional<fs::path>> FindRecordedSpec(const fs::path& dist) {
   return std::optional<fs::path>(found.front());
 }
 std::string PcrsFile(const std::string& image_name) { return image_name + ".pcrs"; }
+std::string TpmPcrsFile(const std::string& image_name) { return image_name + ".tpm-pcrs"; }
 
 std::string FormatPcrs(const Pcrs& pcrs) {
   return HexEncode(pcrs.pcr0) + " PCR0\n" + HexEncode(pcrs.pcr1) + " PCR1\n" +
@@ -152,6 +154,18 @@ class BackgroundCompression {
   std::future<Result<Bytes>> future_;
 };
 
+// The tpm output's PCR file: its PCRs follow from the kernel, the compressed initramfs, the
+// command line and the memory `vigil image run --tpm` gives the guest. A kernel without the
+// EFI stub is refused here, before anything is written.
+Result<std::string> TpmPcrsText(const ImageSpec& spec, ByteView kernel, ByteView initramfs) {
+  const int memory_mib = spec.memory_mib.value_or(kDefaultMemoryMib);
+  VIGIL_ASSIGN_OR_RETURN(TpmPrediction prediction, PredictTpmPcrs({.kernel = kernel,
+                                                                   .initrd = initramfs,
+                                                                   .cmdline = spec.cmdline,
+                                                                   .memory_mib = memory_mib}));
+  return FormatTpmPcrs(prediction, memory_mib);
+}
+
 // "out/" names the directory "out": drop trailing separators and "." components.
 std::filesystem::path CleanOutPath(const std::filesystem::path& out) {
   std::filesystem::path clean = out.lexically_normal();
@@ -159,13 +173,8 @@ std::filesystem::path CleanOutPath(const std::filesystem::path& out) {
   return clean;
 }
 
-}  // namespace
-
-Result<BuildSummary> BuildImage(const ImageSpec& spec, const BuildOptions& options) {
-  auto step = [&options](const std::string& text) {
-    if (options.on_step) options.on_step(text);
-  };
-  const std::filesystem::path out = CleanOutPath(options.out_dir);
+// The directory `out` will be created in; BadInput unless `out` is new and it exists.
+Result<std::filesystem::path> NewOutParent(const std::filesystem::path& out) {
   std::error_code ec;
   if (out.empty() || out == "." || out == "..") {
     return Error::BadInput("--out must name a new directory");
@@ -178,6 +187,17 @@ Result<BuildSummary> BuildImage(const ImageSpec& spec, const BuildOptions& optio
     return Error::BadInput("the parent of " + out.string() +
                            " is not a directory; create it first");
   }
+  return parent;
+}
+
+}  // namespace
+
+Result<BuildSummary> BuildImage(const ImageSpec& spec, const BuildOptions& options) {
+  auto step = [&options](const std::string& text) {
+    if (options.on_step) options.on_step(text);
+  };
+  const std::filesystem::path out = CleanOutPath(options.out_dir);
+  VIGIL_ASSIGN_OR_RETURN(const std::filesystem::path parent, NewOutParent(out));
 
   step("reading and checking the initramfs inputs");
   ImageSpec resolved = spec;
@@ -202,6 +222,10 @@ Result<BuildSummary> BuildImage(const ImageSpec& spec, const BuildOptions& optio
     if (Wants(spec, Output::kAws)) pcr_prefix = StartPcrs(kernel, spec.cmdline);
     VIGIL_ASSIGN_OR_RETURN(initramfs, compressing.Get());
   }
+  std::string tpm_pcrs;
+  if (Wants(spec, Output::kTpm)) {
+    VIGIL_ASSIGN_OR_RETURN(tpm_pcrs, TpmPcrsText(spec, kernel, initramfs));
+  }
 
   // Every input has been read and checked, everything computed in memory; only now is
   // anything written, into a temporary sibling of `out` that is renamed into place when
@@ -216,7 +240,7 @@ Result<BuildSummary> BuildImage(const ImageSpec& spec, const BuildOptions& optio
   OutputWriter writer(staging.path());
   std::string resolved_toml = ResolvedSpecToml(resolved);
   VIGIL_RETURN_IF_ERROR(writer.Write(ResolvedSpecFile(spec.name), AsBytes(resolved_toml)));
-  if (Wants(spec, Output::kGeneric)) {
+  if (Wants(spec, Output::kGeneric) || Wants(spec, Output::kTpm)) {
     VIGIL_RETURN_IF_ERROR(writer.Write(kKernelFile, kernel, resolved.kernel.sha256));
     VIGIL_RETURN_IF_ERROR(writer.Write(kCmdlineFile, AsBytes(spec.cmdline + "\n")));
     VIGIL_RETURN_IF_ERROR(
@@ -235,6 +259,9 @@ Result<BuildSummary> BuildImage(const ImageSpec& spec, const BuildOptions& optio
     EifLayout layout = LayoutEif(eif);
     VIGIL_RETURN_IF_ERROR(writer.Write(EifFile(spec.name), layout.pieces));
     VIGIL_RETURN_IF_ERROR(writer.Write(PcrsFile(spec.name), AsBytes(FormatPcrs(*summary.pcrs))));
+  }
+  if (Wants(spec, Output::kTpm)) {
+    VIGIL_RETURN_IF_ERROR(writer.Write(TpmPcrsFile(spec.name), AsBytes(tpm_pcrs)));
   }
   VIGIL_ASSIGN_OR_RETURN(summary.files, writer.Finish());
   VIGIL_RETURN_IF_ERROR(PublishDirectory(staging.path(), out));

@@ -46,6 +46,7 @@ inline constexpr char kSumsFile[] = "SHA256SUMS";
 std::string ResolvedSpecFile(const std::string& image_name);  // "<name>.resolved.toml"
 std::string EifFile(const std::string& image_name);           // "<name>.eif"
 std::string PcrsFile(const std::string& image_name);          // "<name>.pcrs"
+std::string TpmPcrsFile(const std::string& image_name);       // "<name>.tpm-pcrs"
 
 // The one `*.resolved.toml` in an output directory; nullopt when there is none, an error
 // when there are several or the directory cannot be read.

@@ -24,6 +24,7 @@
 #include "image/layout.h"
 #include "image/quorum_host.h"
 #include "image/spec.h"
+#include "image/swtpm.h"
 
 namespace vigil::image {
 namespace {
@@ -47,7 +48,28 @@ struct BootFiles {
   std::optional<SealedCopy> initramfs;
   std::string cmdline;
   int memory_mib = kDefaultMemoryMib;  // what the image's recorded spec asks for
+  // With a TPM: OVMF's code, and the private copy of its variables the firmware writes.
+  fs::path ovmf_code;
+  fs::path ovmf_vars;
 };
+
+// Debian's OVMF (package ovmf), built with TPM 2.0 support; the 4 MiB variable store.
+constexpr char kOvmfCode[] = "/usr/share/OVMF/OVMF_CODE_4M.fd";
+constexpr char kOvmfVars[] = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+
+Status PrepareUefi(const Swtpm& tpm, BootFiles& files) {
+  std::error_code ec;
+  if (!fs::exists(kOvmfCode, ec) || !fs::exists(kOvmfVars, ec)) {
+    return Error::MissingEnv(std::string(kOvmfCode) +
+                             " is missing: a boot with a TPM needs OVMF (Debian: ovmf); "
+                             "scripts/setup installs it");
+  }
+  files.ovmf_code = kOvmfCode;
+  files.ovmf_vars = tpm.work_dir() / "OVMF_VARS.fd";
+  fs::copy_file(kOvmfVars, files.ovmf_vars, fs::copy_options::overwrite_existing, ec);
+  if (ec) return Error::Failed("cannot copy " + std::string(kOvmfVars) + ": " + ec.message());
+  return OkStatus();
+}
 
 Error NotGenericOutput(const fs::path& dir, const std::string& missing) {
   return Error::BadInput(dir.string() + " is not a generic image output (no " + missing +
@@ -135,7 +157,15 @@ std::vector<std::string> QemuArgv(const BootFiles& files, const QemuOptions& opt
       options.machine == Machine::kMicrovm && !kvm
           ? files.cmdline + " no_timer_check tsc_early_khz=2000000"
           : files.cmdline};
-  if (options.machine == Machine::kMicrovm) {
+  if (options.tpm != nullptr) {
+    // No NIC (-nodefaults), so PCR2 holds no option ROM: only the firmware's separator.
+    argv.insert(argv.end(),
+                {"-M", "q35", "-drive",
+                 "if=pflash,format=raw,unit=0,readonly=on,file=" + files.ovmf_code.string(),
+                 "-drive", "if=pflash,format=raw,unit=1,file=" + files.ovmf_vars.string()});
+    const std::vector<std::string> tpm = options.tpm->QemuArgs();
+    argv.insert(argv.end(), tpm.begin(), tpm.end());
+  } else if (options.machine == Machine::kMicrovm) {
     argv.insert(argv.end(), {"-M", "microvm,acpi=on,rtc=on,pit=on,x-option-roms=off"});
   }
   if (options.quorum_host != nullptr) {
@@ -386,6 +416,7 @@ Result<QemuResult> RunInQemu(const fs::path& dir, const QemuOptions& requested) 
   }
   VIGIL_ASSIGN_OR_RETURN(BootFiles files, FindBootFiles(dir));
   if (options.memory_mib == 0) options.memory_mib = files.memory_mib;
+  if (options.tpm != nullptr) VIGIL_RETURN_IF_ERROR(PrepareUefi(*options.tpm, files));
   const Sink sink = options.on_console ? options.on_console : Sink(WriteToStdout);
   const Sink notice = options.on_notice ? options.on_notice : Sink(WriteNotice);
 

@@ -13,7 +13,8 @@
 namespace vigil::image {
 
 // QEMU's default PC (i440fx, ISA serial, ACPI), or microvm: no PCI, virtio-mmio, ACPI and
-// a 16550 serial port, the machine closest to a Nitro enclave that QEMU has.
+// a 16550 serial port, the machine closest to a Nitro enclave that QEMU has. A boot with a
+// TPM (QemuOptions::tpm) is always q35.
 enum class Machine { kPc, kMicrovm };
 
 struct QemuOptions {
@@ -33,6 +34,10 @@ struct QemuOptions {
   std::function<void(std::string_view)> on_notice;
   // A quorum image's channel and relay (quorum_host.h), stepped while QEMU runs.
   class QuorumHost* quorum_host = nullptr;
+  // Boot as a vTPM VM does: through UEFI firmware (OVMF, q35, a private copy of its
+  // variables beside the TPM's state) with this TPM (swtpm.h). The image needs the tpm
+  // output's EFI-stub kernel.
+  const class Swtpm* tpm = nullptr;
   // Set (by a signal handler) to stop QEMU; the run then ends with `stopped`.
   const std::atomic<bool>* stop = nullptr;
 };

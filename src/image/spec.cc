@@ -171,12 +171,15 @@ Status ReadBuildOptions(const toml::table& doc, const SpecReader& reader, ImageS
   return OkStatus();
 }
 
-// outputs: a non-empty list of "generic" and "aws", each once; kept sorted.
+// outputs: a non-empty list of "generic", "aws" and "tpm", each once; kept sorted.
 Status ReadOutputs(const toml::table& doc, const SpecReader& reader, ImageSpec& spec) {
   const toml::node* outputs = doc.get("outputs");
-  if (outputs == nullptr) return reader.Fail(&doc, "missing 'outputs' (\"generic\", \"aws\")");
+  if (outputs == nullptr) {
+    return reader.Fail(&doc, "missing 'outputs' (\"generic\", \"aws\", \"tpm\")");
+  }
   if (!outputs->is_array() || outputs->as_array()->empty()) {
-    return reader.Fail(outputs, "outputs must be a non-empty array of \"generic\" and \"aws\"");
+    return reader.Fail(outputs,
+                       "outputs must be a non-empty array of \"generic\", \"aws\" and \"tpm\"");
   }
   for (const auto& item : *outputs->as_array()) {
     std::string value = item.is_string() ? std::string(item.as_string()->get()) : "";
@@ -185,8 +188,10 @@ Status ReadOutputs(const toml::table& doc, const SpecReader& reader, ImageSpec& 
       output = Output::kGeneric;
     } else if (value == "aws") {
       output = Output::kAws;
+    } else if (value == "tpm") {
+      output = Output::kTpm;
     } else {
-      return reader.Fail(&item, "unknown output; use \"generic\" or \"aws\"");
+      return reader.Fail(&item, "unknown output; use \"generic\", \"aws\" or \"tpm\"");
     }
     if (std::find(spec.outputs.begin(), spec.outputs.end(), output) != spec.outputs.end()) {
       return reader.Fail(&item, "output '" + value + "' is listed twice");
@@ -223,7 +228,17 @@ Result<ImageSpec> ParseDocument(const toml::table& doc, const std::filesystem::p
 
 }  // namespace
 
-std::string OutputName(Output output) { return output == Output::kAws ? "aws" : "generic"; }
+std::string OutputName(Output output) {
+  switch (output) {
+    case Output::kAws:
+      return "aws";
+    case Output::kTpm:
+      return "tpm";
+    case Output::kGeneric:
+      break;
+  }
+  return "generic";
+}
 
 Result<ImageSpec> ParseSpec(std::string_view text, const std::filesystem::path& base_dir,
                             const std::string& origin,

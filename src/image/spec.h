@@ -27,7 +27,10 @@ struct PlacedFile {
   std::uint32_t mode = 0644;
 };
 
-enum class Output { kGeneric, kAws };
+// generic: kernel, initramfs and cmdline for QEMU's direct boot; aws: an EIF and its PCRs;
+// tpm: the same three files for UEFI firmware's direct boot, and the PCR values a vTPM will
+// hold (docs/SPEC-tpm.md).
+enum class Output { kGeneric, kAws, kTpm };
 
 // [quorum]: the image runs vigil-enclave (docs/SPEC-enclave.md) instead of its target; the
 // enclave starts the target as the pivot once its quorum key is provisioned.

@@ -16,6 +16,8 @@ struct Mount {
   const char* type;
   unsigned long flags;
   const char* data;
+  // Kernels without it (no such filesystem, or sysfs lacks its mount point) skip it.
+  bool optional = false;
 };
 
 // Device nodes must stay usable in /dev; nothing else needs devices, setuid or exec.
@@ -26,6 +28,9 @@ constexpr Mount kMounts[] = {
     {"devtmpfs", "/dev", "devtmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755"},
     {"tmpfs", "/tmp", "tmpfs", kLocked, "mode=1777"},
     {"tmpfs", "/run", "tmpfs", kLocked, "mode=0755"},
+    // The firmware's TPM event log (tpm0/binary_bios_measurements), read by vigil-enclave's
+    // tpm attestation; sysfs provides the directory when the kernel has SECURITYFS.
+    {"securityfs", "/sys/kernel/security", "securityfs", kLocked, nullptr, true},
 };
 
 Status EnsureDirectory(const char* path) {
@@ -37,12 +42,22 @@ Status EnsureDirectory(const char* path) {
   return Error::Failed(std::string("cannot create ") + path + ": " + std::strerror(errno));
 }
 
+Error MountFailed(const Mount& m) {
+  return Error::Failed(std::string("cannot mount ") + m.type + " on " + m.target + ": " +
+                       std::strerror(errno));
+}
+
 Status MountOne(const Mount& m) {
-  VIGIL_RETURN_IF_ERROR(EnsureDirectory(m.target));
-  if (::mount(m.source, m.target, m.type, m.flags, m.data) != 0) {
-    return Error::Failed(std::string("cannot mount ") + m.type + " on " + m.target + ": " +
-                         std::strerror(errno));
+  if (m.optional) {
+    struct stat st {};
+    if (::stat(m.target, &st) != 0) return OkStatus();
+    if (::mount(m.source, m.target, m.type, m.flags, m.data) == 0 || errno == ENODEV) {
+      return OkStatus();
+    }
+    return MountFailed(m);
   }
+  VIGIL_RETURN_IF_ERROR(EnsureDirectory(m.target));
+  if (::mount(m.source, m.target, m.type, m.flags, m.data) != 0) return MountFailed(m);
   return OkStatus();
 }
 

@@ -7,7 +7,11 @@
 namespace vigil::kernel {
 namespace {
 
-bool IsSymbolChar(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; }
+// Kconfig names are mostly upper case, but a few carry a device's own spelling
+// (CRYPTO_DEV_QAT_DH895xCC).
+bool IsSymbolChar(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
 
 bool IsSymbol(std::string_view name) {
   return name.size() > 7 && name.size() <= 128 && name.starts_with("CONFIG_") &&
@@ -86,7 +90,7 @@ Result<KconfigValues> ParseKconfig(std::string_view text, const std::string& ori
     }
     if (!IsSymbol(symbol)) {
       return Error::BadInput(where + "'" + symbol +
-                             "' is not a Kconfig symbol (CONFIG_ then A-Z, 0-9, _)");
+                             "' is not a Kconfig symbol (CONFIG_ then letters, digits, _)");
     }
     if (!values.emplace(symbol, value).second) {
       return Error::BadInput(where + symbol + " is set twice");

@@ -30,7 +30,7 @@ TEST(KconfigTest, RefusesWhatIsNotKconfigNamingTheLine) {
   const std::pair<const char*, const char*> cases[] = {
       {"CONFIG_A=y\nCONFIG_A=y\n", "f.config:2: CONFIG_A is set twice"},
       {"CONFIG_A=y\n# CONFIG_A is not set\n", "f.config:2: CONFIG_A is set twice"},
-      {"CONFIG_a=y\n", "is not a Kconfig symbol"},
+      {"CONFIG_A-B=y\n", "is not a Kconfig symbol"},
       {"A=y\n", "is not a Kconfig symbol"},
       {"CONFIG_A=yes\n", "f.config:1: the value of CONFIG_A must be"},
       {"CONFIG_A=\"open\n", "the value of CONFIG_A"},

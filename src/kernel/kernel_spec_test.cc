@@ -90,7 +90,7 @@ TEST_F(KernelSpecTest, RefusesBadSpecsNamingTheProblem) {
 }
 
 TEST(TargetTest, EveryTargetRequiresNoModulesAndNoTcpIp) {
-  for (Target target : {Target::kGeneric, Target::kAws}) {
+  for (Target target : {Target::kGeneric, Target::kAws, Target::kTpm}) {
     const KconfigValues required = TargetRequirements(target);
     EXPECT_EQ(required.at("CONFIG_MODULES"), "n");
     EXPECT_EQ(required.at("CONFIG_INET"), "n");
@@ -99,7 +99,11 @@ TEST(TargetTest, EveryTargetRequiresNoModulesAndNoTcpIp) {
   }
   EXPECT_EQ(TargetRequirements(Target::kAws).at("CONFIG_NSM"), "y");
   EXPECT_EQ(TargetRequirements(Target::kGeneric).at("CONFIG_VIRTIO_PCI"), "y");
+  EXPECT_EQ(TargetRequirements(Target::kTpm).at("CONFIG_EFI_STUB"), "y");
+  EXPECT_EQ(TargetRequirements(Target::kTpm).at("CONFIG_TCG_TPM2_HMAC"), "n");
   EXPECT_EQ(*ParseTarget("aws"), Target::kAws);
+  EXPECT_EQ(*ParseTarget("tpm"), Target::kTpm);
+  EXPECT_EQ(TargetName(Target::kTpm), "tpm");
   EXPECT_FALSE(ParseTarget("AWS").ok());
 }
 

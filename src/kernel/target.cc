@@ -5,10 +5,21 @@ namespace vigil::kernel {
 Result<Target> ParseTarget(std::string_view name) {
   if (name == "generic") return Target::kGeneric;
   if (name == "aws") return Target::kAws;
-  return Error::BadInput("unknown target '" + std::string(name) + "' (use generic or aws)");
+  if (name == "tpm") return Target::kTpm;
+  return Error::BadInput("unknown target '" + std::string(name) + "' (use generic, aws or tpm)");
 }
 
-std::string TargetName(Target target) { return target == Target::kAws ? "aws" : "generic"; }
+std::string TargetName(Target target) {
+  switch (target) {
+    case Target::kAws:
+      return "aws";
+    case Target::kTpm:
+      return "tpm";
+    case Target::kGeneric:
+      break;
+  }
+  return "generic";
+}
 
 KconfigValues TargetRequirements(Target target) {
   // Every target: 64-bit, nothing loadable, no TCP/IP, the console and the initramfs.
@@ -30,6 +41,19 @@ KconfigValues TargetRequirements(Target target) {
                      {"CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES", "y"},
                      {"CONFIG_VIRTIO_CONSOLE", "y"},
                      {"CONFIG_HW_RANDOM_VIRTIO", "y"}});
+  } else if (target == Target::kTpm) {
+    // A vTPM VM booted by UEFI firmware: the EFI stub (which measures the initrd and the
+    // command line), the TPM on TIS or CRB, its event log, virtio over PCI (q35).
+    required.insert({{"CONFIG_EFI", "y"},
+                     {"CONFIG_EFI_STUB", "y"},
+                     {"CONFIG_ACPI", "y"},
+                     {"CONFIG_TCG_TPM", "y"},
+                     {"CONFIG_TCG_TIS", "y"},
+                     {"CONFIG_TCG_CRB", "y"},
+                     {"CONFIG_SECURITYFS", "y"},
+                     {"CONFIG_TCG_TPM2_HMAC", "n"},
+                     {"CONFIG_VIRTIO_PCI", "y"},
+                     {"CONFIG_VIRTIO_CONSOLE", "y"}});
   } else {
     // Nitro: virtio-mmio found through ACPI, vsock to the parent, the NSM.
     required.insert({{"CONFIG_ACPI", "y"},

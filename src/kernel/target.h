@@ -12,7 +12,7 @@
 
 namespace vigil::kernel {
 
-enum class Target { kGeneric, kAws };
+enum class Target { kGeneric, kAws, kTpm };
 
 Result<Target> ParseTarget(std::string_view name);
 std::string TargetName(Target target);
