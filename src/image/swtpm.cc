@@ -88,10 +88,16 @@ Result<std::unique_ptr<Swtpm>> Swtpm::Start(const SwtpmOptions& options) {
                          "dir=" + (work / "state").string(), "--ctrl",
                          "type=unixio,path=" + tpm->socket_path().string(), "--log",
                          "level=1,file=" + (work / "swtpm.log").string()}};
+  if (options.serve_commands) {
+    serve.argv.insert(serve.argv.end(),
+                      {"--server", "type=unixio,path=" + tpm->command_socket().string(), "--flags",
+                       "not-need-init,startup-clear"});
+  }
   VIGIL_ASSIGN_OR_RETURN(tpm->pid_, StartDetached(serve, work / "swtpm.out"));
+  const fs::path ready = options.serve_commands ? tpm->command_socket() : tpm->socket_path();
   for (int i = 0; i < 100; ++i) {
     struct stat st {};
-    if (::stat(tpm->socket_path().c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) return tpm;
+    if (::stat(ready.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) return tpm;
     int status = 0;
     if (::waitpid(tpm->pid_, &status, WNOHANG) == tpm->pid_) {
       tpm->pid_ = -1;

@@ -20,6 +20,9 @@ namespace vigil::image {
 struct SwtpmOptions {
   std::filesystem::path work_dir;  // the TPM's state, socket, configuration and logs
   std::filesystem::path ca_dir;    // the test CA (created on first use)
+  // Serve the raw command stream on command_socket() (started, for host-side clients and
+  // tests) instead of QEMU's control channel.
+  bool serve_commands = false;
 };
 
 class Swtpm {
@@ -34,6 +37,7 @@ class Swtpm {
   // QEMU's arguments for a TPM TIS device backed by this swtpm.
   std::vector<std::string> QemuArgs() const;
   std::filesystem::path root_certificate() const;
+  std::filesystem::path command_socket() const { return options_.work_dir / "swtpm-cmd.sock"; }
   const std::filesystem::path& work_dir() const { return options_.work_dir; }
 
  private:
