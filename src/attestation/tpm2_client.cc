@@ -25,6 +25,19 @@ constexpr std::uint32_t kCcQuote = 0x158;
 constexpr std::uint32_t kCcNvReadPublic = 0x169;
 constexpr std::uint32_t kCcNvRead = 0x14E;
 constexpr std::uint32_t kCcFlushContext = 0x165;
+constexpr std::uint32_t kCcStartAuthSession = 0x176;
+constexpr std::uint32_t kCcPolicySecret = 0x151;
+constexpr std::uint32_t kCcActivateCredential = 0x147;
+constexpr std::uint32_t kRhNull = 0x40000007;
+constexpr std::uint16_t kAlgRsa = 0x0001;
+constexpr std::uint16_t kAlgAes = 0x0006;
+constexpr std::uint16_t kAlgCfb = 0x0043;
+// fixedTPM | fixedParent | sensitiveDataOrigin | adminWithPolicy | restricted | decrypt
+constexpr std::uint32_t kEndorsementKeyAttributes = 0x000300b2;
+// PolicySecret(TPM_RH_ENDORSEMENT): the EK profile's policy for EK templates L-1 and L-2.
+constexpr std::uint8_t kEndorsementPolicy[32] = {
+    0x83, 0x71, 0x97, 0x67, 0x44, 0x84, 0xb3, 0xf8, 0x1a, 0x90, 0xcc, 0x8d, 0x46, 0xa5, 0xd7, 0x24,
+    0xfd, 0x52, 0xd7, 0x6e, 0x06, 0x52, 0x0b, 0x64, 0xf2, 0xa1, 0xda, 0x1b, 0x33, 0x14, 0x69, 0xaa};
 constexpr std::uint16_t kAlgEcc = 0x0023;
 constexpr std::uint16_t kAlgEcdsa = 0x0018;
 constexpr std::uint16_t kEccNistP256 = 0x0003;
@@ -67,6 +80,18 @@ Bytes AttestationKeyTemplate() {
   area.U16(kAlgEcdsa).U16(tpm2::kAlgSha256);   // scheme
   area.U16(kEccNistP256).U16(tpm2::kAlgNull);  // curve, no KDF
   area.Sized({}).Sized({});                    // unique: empty point
+  return area.bytes();
+}
+
+// The EK profile's template L-1: RSA 2048, AES-128-CFB, a 256-byte zero unique field.
+Bytes EndorsementKeyTemplate() {
+  Writer area;
+  area.U16(kAlgRsa).U16(tpm2::kAlgSha256).U32(kEndorsementKeyAttributes);
+  area.Sized(ByteView(kEndorsementPolicy, sizeof kEndorsementPolicy));
+  area.U16(kAlgAes).U16(128).U16(kAlgCfb);  // symmetric
+  area.U16(tpm2::kAlgNull);                 // scheme
+  area.U16(2048).U32(0);                    // key bits, default exponent
+  area.Sized(Bytes(256, 0));
   return area.bytes();
 }
 
@@ -177,7 +202,7 @@ Status Tpm2Client::ExtendPcr(int pcr, const crypto::Sha256Digest& digest) {
   digests.U32(1).U16(tpm2::kAlgSha256).Raw(digest);
   const Bytes command = tpm2::Encode({.code = kCcPcrExtend,
                                       .handles = {static_cast<std::uint32_t>(pcr)},
-                                      .password_sessions = 1,
+                                      .sessions = {tpm2::kRsPassword},
                                       .parameters = digests.bytes()});
   VIGIL_ASSIGN_OR_RETURN(Bytes raw, Transact(command));
   VIGIL_ASSIGN_OR_RETURN(tpm2::Response response, tpm2::Decode(raw, 0, true));
@@ -185,15 +210,15 @@ Status Tpm2Client::ExtendPcr(int pcr, const crypto::Sha256Digest& digest) {
   return OkStatus();
 }
 
-Result<Tpm2Key> Tpm2Client::CreateAttestationKey() {
+Result<Tpm2Key> Tpm2Client::CreatePrimaryKey(ByteView key_template) {
   Writer parameters;
   parameters.U16(4).U16(0).U16(0);  // TPM2B_SENSITIVE_CREATE: no auth, no data
-  parameters.Sized(AttestationKeyTemplate());
+  parameters.Sized(key_template);
   parameters.Sized({});  // outsideInfo
   parameters.U32(0);     // creationPCR: none
   const Bytes command = tpm2::Encode({.code = kCcCreatePrimary,
                                       .handles = {tpm2::kRhEndorsement},
-                                      .password_sessions = 1,
+                                      .sessions = {tpm2::kRsPassword},
                                       .parameters = parameters.bytes()});
   VIGIL_ASSIGN_OR_RETURN(Bytes raw, Transact(command));
   VIGIL_ASSIGN_OR_RETURN(tpm2::Response response, tpm2::Decode(raw, 1, true));
@@ -216,6 +241,68 @@ Result<Tpm2Key> Tpm2Client::CreateAttestationKey() {
   return key;
 }
 
+Result<Tpm2Key> Tpm2Client::CreateAttestationKey() {
+  return CreatePrimaryKey(AttestationKeyTemplate());
+}
+
+Result<Tpm2Key> Tpm2Client::CreateEndorsementKey() {
+  return CreatePrimaryKey(EndorsementKeyTemplate());
+}
+
+// A policy session satisfied by PolicySecret(TPM_RH_ENDORSEMENT), the EK's policy.
+Result<std::uint32_t> Tpm2Client::EndorsementPolicySession() {
+  Writer start;
+  start.Sized(Bytes(16, 0x11));  // nonceCaller: nothing here rests on its freshness
+  start.Sized({});               // no salt
+  start.U8(0x01);                // TPM_SE_POLICY
+  start.U16(tpm2::kAlgNull);     // no parameter encryption
+  start.U16(tpm2::kAlgSha256);
+  VIGIL_ASSIGN_OR_RETURN(Bytes raw, Transact(tpm2::Encode({.code = kCcStartAuthSession,
+                                                           .handles = {kRhNull, kRhNull},
+                                                           .parameters = start.bytes()})));
+  VIGIL_ASSIGN_OR_RETURN(tpm2::Response started, tpm2::Decode(raw, 1, false));
+  if (started.code != 0) return TpmRefused("StartAuthSession", started.code);
+  const std::uint32_t session = started.handles.at(0);
+  Writer secret;
+  secret.Sized({}).Sized({}).Sized({}).U32(0);  // nonceTPM, cpHashA, policyRef, expiration
+  VIGIL_ASSIGN_OR_RETURN(Bytes raw_secret,
+                         Transact(tpm2::Encode({.code = kCcPolicySecret,
+                                                .handles = {tpm2::kRhEndorsement, session},
+                                                .sessions = {tpm2::kRsPassword},
+                                                .parameters = secret.bytes()})));
+  VIGIL_ASSIGN_OR_RETURN(tpm2::Response satisfied, tpm2::Decode(raw_secret, 0, true));
+  if (satisfied.code != 0) {
+    (void)FlushContext(session);
+    return TpmRefused("PolicySecret", satisfied.code);
+  }
+  return session;
+}
+
+Result<crypto::SecretBytes> Tpm2Client::ActivateCredential(const Tpm2Key& key, ByteView id_object,
+                                                           ByteView encrypted_secret) {
+  VIGIL_ASSIGN_OR_RETURN(Tpm2Key ek, CreateEndorsementKey());
+  Result<std::uint32_t> session = EndorsementPolicySession();
+  if (!session.ok()) {
+    (void)FlushContext(ek.handle);
+    return session.error();
+  }
+  Writer parameters;
+  parameters.Sized(id_object).Sized(encrypted_secret);
+  // The policy session ends with the command (continueSession clear).
+  Result<Bytes> raw = Transact(tpm2::Encode({.code = kCcActivateCredential,
+                                             .handles = {key.handle, ek.handle},
+                                             .sessions = {tpm2::kRsPassword, *session},
+                                             .parameters = parameters.bytes()}));
+  (void)FlushContext(ek.handle);
+  if (!raw.ok()) return raw.error();
+  VIGIL_ASSIGN_OR_RETURN(tpm2::Response response, tpm2::Decode(*raw, 0, true));
+  if (response.code != 0) return TpmRefused("ActivateCredential", response.code);
+  Reader in(response.parameters);
+  crypto::SecretBytes secret(in.Sized());
+  if (!in.done()) return Error::BadInput("malformed ActivateCredential response");
+  return secret;
+}
+
 Result<Tpm2Quote> Tpm2Client::Quote(const Tpm2Key& key, ByteView nonce,
                                     const std::vector<int>& pcrs) {
   if (nonce.size() > 64) return Error::BadInput("a quote's nonce is at most 64 bytes");
@@ -227,7 +314,7 @@ Result<Tpm2Quote> Tpm2Client::Quote(const Tpm2Key& key, ByteView nonce,
   parameters.Sized(nonce).U16(tpm2::kAlgNull).Raw(PcrSelection(pcrs));
   const Bytes command = tpm2::Encode({.code = kCcQuote,
                                       .handles = {key.handle},
-                                      .password_sessions = 1,
+                                      .sessions = {tpm2::kRsPassword},
                                       .parameters = parameters.bytes()});
   VIGIL_ASSIGN_OR_RETURN(Bytes raw, Transact(command));
   VIGIL_ASSIGN_OR_RETURN(tpm2::Response response, tpm2::Decode(raw, 0, true));
@@ -266,7 +353,7 @@ Result<Bytes> Tpm2Client::ReadNv(std::uint32_t index) {
     VIGIL_ASSIGN_OR_RETURN(Bytes read_raw,
                            Transact(tpm2::Encode({.code = kCcNvRead,
                                                   .handles = {index, index},
-                                                  .password_sessions = 1,
+                                                  .sessions = {tpm2::kRsPassword},
                                                   .parameters = parameters.bytes()})));
     VIGIL_ASSIGN_OR_RETURN(tpm2::Response read, tpm2::Decode(read_raw, 0, true));
     if (read.code != 0) return TpmRefused("NV_Read", read.code);

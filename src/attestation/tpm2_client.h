@@ -14,6 +14,7 @@
 #include "base/result.h"
 #include "base/unique_fd.h"
 #include "crypto/hash.h"
+#include "crypto/secret.h"
 
 namespace vigil::attestation {
 
@@ -43,6 +44,14 @@ class Tpm2Client {
   // A new attestation key under the endorsement hierarchy (its auth empty, as on swtpm and
   // the clouds' vTPMs), loaded until FlushContext.
   Result<Tpm2Key> CreateAttestationKey();
+  // The TCG EK profile's RSA 2048 endorsement key (template L-1), made again from the
+  // endorsement seed (the key swtpm_setup and the clouds certify), loaded until flushed.
+  Result<Tpm2Key> CreateEndorsementKey();
+  // The secret of a credential made for `key` to this TPM's EK (ActivateCredential, with
+  // the EK authorized by a PolicySecret(endorsement) session); Failed when it was made for
+  // another TPM's EK or another key.
+  Result<crypto::SecretBytes> ActivateCredential(const Tpm2Key& key, ByteView id_object,
+                                                 ByteView encrypted_secret);
   // A quote of `pcrs` (SHA-256 bank) with `nonce` as its qualifying data.
   Result<Tpm2Quote> Quote(const Tpm2Key& key, ByteView nonce, const std::vector<int>& pcrs);
   // The contents of an NV index (the EK certificate: 0x01c0000a for ECC, 0x01c00002 RSA).
@@ -55,6 +64,8 @@ class Tpm2Client {
  private:
   Tpm2Client(UniqueFd fd, bool stream) : fd_(std::move(fd)), stream_(stream) {}
   Result<Bytes> TransactOnce(ByteView command);
+  Result<Tpm2Key> CreatePrimaryKey(ByteView key_template);
+  Result<std::uint32_t> EndorsementPolicySession();
   UniqueFd fd_;
   bool stream_;  // a socket: the response is read by its header's size
 };

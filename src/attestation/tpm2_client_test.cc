@@ -4,9 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <memory>
 
+#include "attestation/tpm2_credential.h"
+#include "attestation/tpm2_ek_certificate.h"
 #include "attestation/tpm2_quote.h"
+#include "attestation/tpm2_wire.h"
 #include "base/file.h"
 #include "base/hex.h"
 #include "base/subprocess.h"
@@ -127,6 +131,76 @@ TEST_F(Tpm2ClientTest, ReadsTheEkCertificateFromNv) {
   auto absent = client_->ReadNv(0x01c0ffff);
   ASSERT_FALSE(absent.ok());
   EXPECT_NE(absent.error().message().find("NV_ReadPublic"), std::string::npos);
+}
+
+// The EK certificate chains to the test CA; a credential made in software to the EK in it
+// for the attestation key is recovered by this TPM, and by nobody for another key.
+TEST_F(Tpm2ClientTest, TheAttestationKeyIsBoundToTheCertifiedEk) {
+  auto certificate = client_->ReadNv(0x01c00002);
+  ASSERT_TRUE(certificate.ok()) << certificate.error().message();
+  const Bytes root = ReadFile(tpm_->root_certificate(), 1 << 20).value();
+  const Bytes issuer = ReadFile(dir_->path() / "ca" / "issuercert.pem", 1 << 20).value();
+  const EkTrust trust{.roots_pem = AsText(root), .intermediates_pem = AsText(issuer)};
+  auto ek = VerifyEkCertificate(*certificate, trust, std::time(nullptr));
+  ASSERT_TRUE(ek.ok()) << ek.error().message();
+  // Without the intermediate, or against another root (the intermediate itself), refused.
+  EXPECT_FALSE(
+      VerifyEkCertificate(*certificate, {.roots_pem = AsText(root)}, std::time(nullptr)).ok());
+  // A pinned root must be the self-signed anchor: the signing CA alone is not one.
+  EXPECT_FALSE(
+      VerifyEkCertificate(*certificate, {.roots_pem = AsText(issuer)}, std::time(nullptr)).ok());
+  EXPECT_FALSE(VerifyEkCertificate(Bytes(certificate->begin(), certificate->end() - 1), trust,
+                                   std::time(nullptr))
+                   .ok());
+
+  auto key = client_->CreateAttestationKey();
+  ASSERT_TRUE(key.ok()) << key.error().message();
+  const Bytes secret(32, 0x42);
+  auto credential = MakeTpm2Credential(*ek, key->name, secret);
+  ASSERT_TRUE(credential.ok()) << credential.error().message();
+  auto recovered =
+      client_->ActivateCredential(*key, credential->id_object, credential->encrypted_secret);
+  ASSERT_TRUE(recovered.ok()) << recovered.error().message();
+  EXPECT_EQ(Bytes(recovered->view().begin(), recovered->view().end()), secret);
+
+  // tpm2-tools makes the same kind of credential (tpm2_makecredential --tcti=none) and this
+  // TPM recovers it too: the file is 0xbadcc0de, version 1, TPM2B_ID_OBJECT,
+  // TPM2B_ENCRYPTED_SECRET.
+  const fs::path files = dir_->path() / "makecredential";
+  fs::create_directories(files);
+  ASSERT_TRUE(WriteFileAtomic(files / "ek.der", *ek).ok());
+  auto pem = vigil::Run({.argv = {"openssl", "pkey", "-pubin", "-inform", "DER", "-in",
+                                  (files / "ek.der").string(), "-out", (files / "ek.pem").string()},
+                         .capture_stderr = true});
+  ASSERT_TRUE(pem.ok() && pem->exit.ok());
+  ASSERT_TRUE(WriteFileAtomic(files / "secret", secret).ok());
+  auto made =
+      vigil::Run({.argv = {"tpm2_makecredential", "--tcti=none", "-u", (files / "ek.pem").string(),
+                           "-G", "rsa", "-s", (files / "secret").string(), "-n",
+                           HexEncode(key->name), "-o", (files / "credential").string()},
+                  .capture_stderr = true});
+  ASSERT_TRUE(made.ok() && made->exit.ok()) << (made.ok() ? made->output : "");
+  const Bytes file = ReadFile(files / "credential", 4096).value();
+  tpm2::Reader in(file);
+  ASSERT_EQ(in.U32(), 0xbadcc0deu);
+  ASSERT_EQ(in.U32(), 1u);
+  const ByteView id_object = in.Sized();
+  const ByteView encrypted_secret = in.Sized();
+  ASSERT_TRUE(in.done());
+  auto from_tools = client_->ActivateCredential(*key, id_object, encrypted_secret);
+  ASSERT_TRUE(from_tools.ok()) << from_tools.error().message();
+  EXPECT_EQ(Bytes(from_tools->view().begin(), from_tools->view().end()), secret);
+
+  // Made for another key's name: the TPM refuses it (the integrity check fails).
+  Bytes other_name = key->name;
+  other_name.back() ^= 1;
+  auto misdirected = MakeTpm2Credential(*ek, other_name, secret);
+  ASSERT_TRUE(misdirected.ok());
+  auto refused =
+      client_->ActivateCredential(*key, misdirected->id_object, misdirected->encrypted_secret);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message().find("ActivateCredential"), std::string::npos);
+  EXPECT_TRUE(client_->FlushContext(key->handle).ok());
 }
 
 TEST(Tpm2QuoteTest, RefusesWhatIsNotAQuoteOrAnAttestationKey) {

@@ -50,17 +50,14 @@ std::uint64_t Reader::U64() {
 ByteView Reader::Sized() { return Raw(U16()); }
 
 Bytes Encode(const Command& command) {
-  const bool sessions = command.password_sessions > 0 || !command.policy_sessions.empty();
+  const bool sessions = !command.sessions.empty();
   Writer body;
   body.U32(command.code);
   for (std::uint32_t handle : command.handles) body.U32(handle);
   if (sessions) {
     Writer auth;
-    for (std::uint32_t session : command.policy_sessions) {
-      auth.U32(session).U16(0).U8(0).U16(0);  // no nonce, attributes clear, no HMAC
-    }
-    for (std::size_t i = 0; i < command.password_sessions; ++i) {
-      auth.U32(kRsPassword).U16(0).U8(0).U16(0);  // empty password
+    for (std::uint32_t session : command.sessions) {
+      auth.U32(session).U16(0).U8(0).U16(0);  // no nonce, attributes clear, empty hmac
     }
     body.U32(static_cast<std::uint32_t>(auth.bytes().size())).Raw(auth.bytes());
   }

@@ -61,10 +61,10 @@ class Reader {
 struct Command {
   std::uint32_t code = 0;
   std::vector<std::uint32_t> handles;
-  // One password session per handle that needs authorization (empty passwords), or, when
-  // set, these sessions' handles in order (policy sessions, continueSession clear).
-  std::size_t password_sessions = 0;
-  std::vector<std::uint32_t> policy_sessions;
+  // The authorization of each handle that needs one, in handle order: kRsPassword (an
+  // empty password) or a policy session's handle (no nonce, no HMAC, continueSession
+  // clear). Empty: a command without sessions.
+  std::vector<std::uint32_t> sessions;
   Bytes parameters;
 };
 
