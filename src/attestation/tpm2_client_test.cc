@@ -84,6 +84,28 @@ TEST_F(Tpm2ClientTest, AQuoteVerifiesUnderItsKeyAndSaysWhatWasQuoted) {
   const crypto::Sha256Digest digest = Tpm2PcrDigest(*values);
   EXPECT_EQ(info->pcr_digest, Bytes(digest.begin(), digest.end()));
   EXPECT_TRUE(VerifyTpm2Signature(*parsed_key, quote->attest, quote->signature).ok());
+  // The whole check, and each refusal naming its check.
+  std::vector<std::pair<int, crypto::Sha256Digest>> expected_pcrs = {
+      {0, (*values)[0]}, {4, (*values)[1]}, {15, (*values)[2]}};
+  Tpm2QuoteExpectation expected{
+      .attestation_key = key->public_area, .nonce = nonce, .pcrs = expected_pcrs};
+  EXPECT_TRUE(VerifyTpm2Quote(quote->attest, quote->signature, expected).ok());
+  const Bytes old_nonce(32, 0x11);
+  expected.nonce = old_nonce;
+  EXPECT_NE(
+      VerifyTpm2Quote(quote->attest, quote->signature, expected).error().message().find("replayed"),
+      std::string::npos);
+  expected.nonce = nonce;
+  expected.pcrs[1].second[0] ^= 1;
+  EXPECT_NE(VerifyTpm2Quote(quote->attest, quote->signature, expected)
+                .error()
+                .message()
+                .find("PCR digest"),
+            std::string::npos);
+  expected.pcrs.pop_back();
+  EXPECT_NE(
+      VerifyTpm2Quote(quote->attest, quote->signature, expected).error().message().find("select"),
+      std::string::npos);
   // tpm2-tools agrees: the signature, the nonce.
   const fs::path files = dir_->path() / "checkquote";
   fs::create_directories(files);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "base/bytes.h"
@@ -42,6 +43,19 @@ Result<Tpm2AttestationKey> ParseTpm2AttestationKey(ByteView public_area);
 // Failed unless `signature` (a TPMT_SIGNATURE: ECDSA, SHA-256) verifies over `attest`
 // under `key`.
 Status VerifyTpm2Signature(const Tpm2AttestationKey& key, ByteView attest, ByteView signature);
+
+// What a verifier expects of a quote: made by this attestation key (its TPMT_PUBLIC), over
+// its nonce, of exactly these PCRs (SHA-256 bank) holding these values.
+struct Tpm2QuoteExpectation {
+  ByteView attestation_key;  // TPMT_PUBLIC
+  ByteView nonce;
+  std::vector<std::pair<int, crypto::Sha256Digest>> pcrs;  // ascending by index
+};
+
+// Every check, each failure naming its check: the key, the signature, the nonce ("a
+// replayed quote"), the PCR selection, the PCR digest. The quote read, when all hold.
+Result<Tpm2QuoteInfo> VerifyTpm2Quote(ByteView attest, ByteView signature,
+                                      const Tpm2QuoteExpectation& expected);
 
 // The pcrDigest a quote of these values carries: SHA-256 of their concatenation.
 crypto::Sha256Digest Tpm2PcrDigest(const std::vector<crypto::Sha256Digest>& values);
