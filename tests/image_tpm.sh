@@ -59,6 +59,11 @@ done
 kernel_event=$(jq -r '[.events[] | select(.pcr == 4 and .type == "EV_EFI_BOOT_SERVICES_APPLICATION")][0].sha256' "$WORK/replay.json")
 if [ "$kernel_event" = "$(jq -r '.events[0].digest' "$WORK/describe.json")" ]; then pass "the firmware measured the kernel as QEMU patched it, as predicted"; else fail "kernel event $kernel_event"; fi
 
+# The same boot without a TPM (--uefi, the figure's baseline): the guest finds none.
+expect_exit 0 "the image boots under OVMF without a TPM" -- "$VIGIL" image run "$WORK/dist" --uefi --accel tcg --timeout 300 --json
+if jq -e '.target_exit_status == 0 and .boot_seconds > 0' "$WORK/stdout" >/dev/null; then pass "run --json reports the boot's seconds"; else fail "run --json: $(cat "$WORK/stdout")"; fi
+if grep -q "hello-tpm: no TPM 2.0 PCRs" "$WORK/stderr"; then pass "without --tpm the guest has no TPM"; else fail "a TPM without --tpm: $(grep hello-tpm "$WORK/stderr" | head -3)"; fi
+
 # The test CA stays for verifiers to pin; swtpm and the run's files are gone.
 if openssl x509 -in "$WORK/ca/swtpm-localca-rootca-cert.pem" -noout 2>/dev/null; then pass "--tpm-ca keeps the test CA's root certificate"; else fail "no root certificate in $WORK/ca"; fi
 if ! pgrep -f "swtpm socket.*vigil-tpm\." >/dev/null; then pass "swtpm was stopped after the boot"; else fail "swtpm still runs"; fi

@@ -46,6 +46,7 @@ struct RunArgs {
   bool json = false;
   std::string host;  // IP:PORT: a quorum image behind vigil-host
   std::string channel = "vigil-quorum";
+  bool uefi = false;   // through OVMF
   bool tpm = false;    // through OVMF with a fresh swtpm
   std::string tpm_ca;  // the swtpm test CA's directory, kept; empty: a temporary one
 };
@@ -254,6 +255,8 @@ Result<int> RunRun(const RunArgs& args) {
   } else if (!args.tpm_ca.empty()) {
     return Error::BadInput("--tpm-ca is for --tpm boots");
   }
+  if (args.uefi && args.machine != "pc") return Error::BadInput("--uefi boots q35; drop --machine");
+  options.uefi = args.uefi;
   std::unique_ptr<image::QuorumHost> quorum_host;
   if (!args.host.empty()) {
     VIGIL_ASSIGN_OR_RETURN(quorum_host, QuorumHostFor(args));
@@ -288,7 +291,8 @@ Result<int> RunRun(const RunArgs& args) {
   const bool kvm = result.accelerator == image::Accelerator::kKvm;
   if (args.json) {
     Json out{{"target_exit_status", result.target_exit_status},
-             {"accelerator", image::AcceleratorName(result.accelerator)}};
+             {"accelerator", image::AcceleratorName(result.accelerator)},
+             {"boot_seconds", result.boot_seconds}};
     if (result.fell_back) out["fallback_reason"] = result.tcg_reason;
     PrintJson(out);
     return result.target_exit_status;
@@ -355,6 +359,8 @@ void AddImageCommands(CLI::App& app, int* exit_code) {
   r->add_flag("--tpm", run->tpm,
               "Boot as a vTPM VM: through UEFI firmware (OVMF, q35) with a fresh software TPM "
               "(swtpm) whose endorsement key a test CA certifies; needs the tpm output");
+  r->add_flag("--uefi", run->uefi,
+              "Boot through UEFI firmware (OVMF, q35) without a TPM: the --tpm boot's baseline");
   r->add_option("--tpm-ca", run->tpm_ca,
                 "With --tpm: keep the test CA in this directory (created on first use), so "
                 "verifiers can pin its root, swtpm-localca-rootca-cert.pem");

@@ -57,15 +57,16 @@ struct BootFiles {
 constexpr char kOvmfCode[] = "/usr/share/OVMF/OVMF_CODE_4M.fd";
 constexpr char kOvmfVars[] = "/usr/share/OVMF/OVMF_VARS_4M.fd";
 
-Status PrepareUefi(const Swtpm& tpm, BootFiles& files) {
+// OVMF's code, and a private copy of its variables in `work`.
+Status PrepareUefi(const fs::path& work, BootFiles& files) {
   std::error_code ec;
   if (!fs::exists(kOvmfCode, ec) || !fs::exists(kOvmfVars, ec)) {
     return Error::MissingEnv(std::string(kOvmfCode) +
-                             " is missing: a boot with a TPM needs OVMF (Debian: ovmf); "
+                             " is missing: a UEFI boot needs OVMF (Debian: ovmf); "
                              "scripts/setup installs it");
   }
   files.ovmf_code = kOvmfCode;
-  files.ovmf_vars = tpm.work_dir() / "OVMF_VARS.fd";
+  files.ovmf_vars = work / "OVMF_VARS.fd";
   fs::copy_file(kOvmfVars, files.ovmf_vars, fs::copy_options::overwrite_existing, ec);
   if (ec) return Error::Failed("cannot copy " + std::string(kOvmfVars) + ": " + ec.message());
   return OkStatus();
@@ -157,14 +158,16 @@ std::vector<std::string> QemuArgv(const BootFiles& files, const QemuOptions& opt
       options.machine == Machine::kMicrovm && !kvm
           ? files.cmdline + " no_timer_check tsc_early_khz=2000000"
           : files.cmdline};
-  if (options.tpm != nullptr) {
+  if (!files.ovmf_code.empty()) {
     // No NIC (-nodefaults), so PCR2 holds no option ROM: only the firmware's separator.
     argv.insert(argv.end(),
                 {"-M", "q35", "-drive",
                  "if=pflash,format=raw,unit=0,readonly=on,file=" + files.ovmf_code.string(),
                  "-drive", "if=pflash,format=raw,unit=1,file=" + files.ovmf_vars.string()});
-    const std::vector<std::string> tpm = options.tpm->QemuArgs();
-    argv.insert(argv.end(), tpm.begin(), tpm.end());
+    if (options.tpm != nullptr) {
+      const std::vector<std::string> tpm = options.tpm->QemuArgs();
+      argv.insert(argv.end(), tpm.begin(), tpm.end());
+    }
   } else if (options.machine == Machine::kMicrovm) {
     argv.insert(argv.end(), {"-M", "microvm,acpi=on,rtc=on,pit=on,x-option-roms=off"});
   }
@@ -416,7 +419,14 @@ Result<QemuResult> RunInQemu(const fs::path& dir, const QemuOptions& requested) 
   }
   VIGIL_ASSIGN_OR_RETURN(BootFiles files, FindBootFiles(dir));
   if (options.memory_mib == 0) options.memory_mib = files.memory_mib;
-  if (options.tpm != nullptr) VIGIL_RETURN_IF_ERROR(PrepareUefi(*options.tpm, files));
+  std::optional<TempDir> uefi_work;
+  if (options.tpm != nullptr) {
+    VIGIL_RETURN_IF_ERROR(PrepareUefi(options.tpm->work_dir(), files));
+  } else if (options.uefi) {
+    VIGIL_ASSIGN_OR_RETURN(TempDir work, TempDir::Create("/tmp", "vigil-uefi."));
+    uefi_work.emplace(std::move(work));
+    VIGIL_RETURN_IF_ERROR(PrepareUefi(uefi_work->path(), files));
+  }
   const Sink sink = options.on_console ? options.on_console : Sink(WriteToStdout);
   const Sink notice = options.on_notice ? options.on_notice : Sink(WriteNotice);
 
@@ -434,8 +444,10 @@ Result<QemuResult> RunInQemu(const fs::path& dir, const QemuOptions& requested) 
     }
   }
   if (try_kvm) {
+    const auto started = Clock::now();
     VIGIL_ASSIGN_OR_RETURN(Boot boot, BootOnce(files, options, /*kvm=*/true, sink));
     if (boot.kvm_failure.empty()) {
+      result.boot_seconds = std::chrono::duration<double>(Clock::now() - started).count();
       result.accelerator = Accelerator::kKvm;
       return Conclude(dir, options, boot, std::move(result));
     }
@@ -447,7 +459,9 @@ Result<QemuResult> RunInQemu(const fs::path& dir, const QemuOptions& requested) 
     result.fell_back = true;
     result.tcg_reason = "KVM failed: " + boot.kvm_failure;
   }
+  const auto started = Clock::now();
   VIGIL_ASSIGN_OR_RETURN(Boot boot, BootOnce(files, options, /*kvm=*/false, sink));
+  result.boot_seconds = std::chrono::duration<double>(Clock::now() - started).count();
   result.accelerator = Accelerator::kTcg;
   return Conclude(dir, options, boot, std::move(result));
 }

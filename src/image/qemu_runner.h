@@ -34,9 +34,10 @@ struct QemuOptions {
   std::function<void(std::string_view)> on_notice;
   // A quorum image's channel and relay (quorum_host.h), stepped while QEMU runs.
   class QuorumHost* quorum_host = nullptr;
-  // Boot as a vTPM VM does: through UEFI firmware (OVMF, q35, a private copy of its
-  // variables beside the TPM's state) with this TPM (swtpm.h). The image needs the tpm
-  // output's EFI-stub kernel.
+  // Boot through UEFI firmware (OVMF's direct kernel boot, q35, a private copy of its
+  // variables), with this TPM (swtpm.h) when set: as a vTPM VM does. The kernel must be an
+  // EFI application (the tpm output's).
+  bool uefi = false;
   const class Swtpm* tpm = nullptr;
   // Set (by a signal handler) to stop QEMU; the run then ends with `stopped`.
   const std::atomic<bool>* stop = nullptr;
@@ -52,6 +53,8 @@ struct QemuResult {
   std::string kvm_unusable;
   // QemuOptions::stop was set: QEMU was stopped on request; target_exit_status means nothing.
   bool stopped = false;
+  // From QEMU's start to its exit, for the boot that ran the target.
+  double boot_seconds = 0;
 };
 
 // Boots DIR/kernel + DIR/initramfs with DIR/cmdline. kAuto tries KVM when /dev/kvm opens
