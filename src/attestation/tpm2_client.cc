@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "attestation/tpm2_wire.h"
+#include "base/hex.h"
 
 namespace vigil::attestation {
 namespace {
@@ -35,9 +36,8 @@ constexpr std::uint16_t kAlgCfb = 0x0043;
 // fixedTPM | fixedParent | sensitiveDataOrigin | adminWithPolicy | restricted | decrypt
 constexpr std::uint32_t kEndorsementKeyAttributes = 0x000300b2;
 // PolicySecret(TPM_RH_ENDORSEMENT): the EK profile's policy for EK templates L-1 and L-2.
-constexpr std::uint8_t kEndorsementPolicy[32] = {
-    0x83, 0x71, 0x97, 0x67, 0x44, 0x84, 0xb3, 0xf8, 0x1a, 0x90, 0xcc, 0x8d, 0x46, 0xa5, 0xd7, 0x24,
-    0xfd, 0x52, 0xd7, 0x6e, 0x06, 0x52, 0x0b, 0x64, 0xf2, 0xa1, 0xda, 0x1b, 0x33, 0x14, 0x69, 0xaa};
+constexpr char kEndorsementPolicy[] =
+    "837197674484b3f81a90cc8d46a5d724fd52d76e06520b64f2a1da1b331469aa";
 constexpr std::uint16_t kAlgEcc = 0x0023;
 constexpr std::uint16_t kAlgEcdsa = 0x0018;
 constexpr std::uint16_t kEccNistP256 = 0x0003;
@@ -87,7 +87,7 @@ Bytes AttestationKeyTemplate() {
 Bytes EndorsementKeyTemplate() {
   Writer area;
   area.U16(kAlgRsa).U16(tpm2::kAlgSha256).U32(kEndorsementKeyAttributes);
-  area.Sized(ByteView(kEndorsementPolicy, sizeof kEndorsementPolicy));
+  area.Sized(HexDecode(kEndorsementPolicy).value());
   area.U16(kAlgAes).U16(128).U16(kAlgCfb);  // symmetric
   area.U16(tpm2::kAlgNull);                 // scheme
   area.U16(2048).U32(0);                    // key bits, default exponent
