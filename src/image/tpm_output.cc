@@ -1,5 +1,6 @@
 #include "image/tpm_output.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "base/file.h"
