@@ -1,5 +1,8 @@
 #include "attestation/document_verifier.h"
 
+#include "attestation/tpm_document.h"
+#include "attestation/tpm_document_verifier.h"
+
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -150,6 +153,8 @@ Status CheckField(std::string_view name, const std::optional<Bytes>& actual,
                          ", expected " + HexEncode(*expected));
 }
 
+}  // namespace
+
 Status CheckExpectations(const AttestationDocument& doc, const Expectations& expect) {
   VIGIL_RETURN_IF_ERROR(CheckField("user_data", doc.user_data, expect.user_data));
   VIGIL_RETURN_IF_ERROR(CheckField("public_key", doc.public_key, expect.public_key));
@@ -169,8 +174,6 @@ Status CheckExpectations(const AttestationDocument& doc, const Expectations& exp
   }
   return OkStatus();
 }
-
-}  // namespace
 
 Bytes AwsRootDer() { return ReadRootCertificate(AsBytes(kAwsRootPem)).value(); }
 
@@ -202,6 +205,7 @@ bool IsMockDocument(const AttestationDocument& document) {
 }
 
 Result<AttestationDocument> VerifyDocument(ByteView document, const VerifyOptions& options) {
+  if (LooksLikeTpmDocument(document)) return VerifyTpmDocument(document, options);
   VIGIL_ASSIGN_OR_RETURN(CoseSign1 cose, ReadCoseSign1(document));
   VIGIL_ASSIGN_OR_RETURN(AttestationDocument doc, ReadPayload(cose.payload));
   VIGIL_RETURN_IF_ERROR(CheckRoot(doc, options));

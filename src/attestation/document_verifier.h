@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <string>
 
 #include "attestation/document.h"
 #include "base/bytes.h"
@@ -37,6 +38,15 @@ struct Expectations {
 inline constexpr std::int64_t kMaxClockSkewSeconds = 60;
 inline constexpr std::int64_t kDefaultMaxAgeSeconds = 600;
 
+// What a TPM document (tpm_document.h) is checked against, in place of the Nitro root.
+struct TpmTrust {
+  std::string roots_pem;          // the EK manufacturers' roots
+  std::string intermediates_pem;  // CAs that may sign EK certificates under them
+  // The attestation key's name this verifier bound to the EK by its own credential
+  // activation; a document from any other key is refused ("activation").
+  std::optional<Bytes> activated_ak_name;
+};
+
 struct VerifyOptions {
   Bytes root_der;                 // the pinned root (AwsRootDer() by default)
   std::int64_t time_seconds = 0;  // the verifier's clock (Unix seconds)
@@ -44,6 +54,7 @@ struct VerifyOptions {
   // the record of a past event, whose chain is still checked at the document's own time.
   std::optional<std::int64_t> max_age_seconds = kDefaultMaxAgeSeconds;
   bool trust_mock_root = false;  // accept the mock PKI's root; for tests and QEMU only
+  std::optional<TpmTrust> tpm;   // required for TPM documents
   Expectations expect;
 };
 
@@ -53,8 +64,12 @@ Bytes AwsRootDer();
 // Reads a root certificate file, PEM or DER (BadInput for anything else).
 Result<Bytes> ReadRootCertificate(ByteView file_contents);
 
-// The document's payload once every check passed.
+// The document's payload once every check passed. A TPM document (tpm_document.h) goes to
+// VerifyTpmDocument.
 Result<AttestationDocument> VerifyDocument(ByteView document, const VerifyOptions& options);
+
+// The user_data, public_key, nonce and PCR checks against `expect`, each failure named.
+Status CheckExpectations(const AttestationDocument& doc, const Expectations& expect);
 
 // True when the document comes from the mock NSM (its module id says so).
 bool IsMockDocument(const AttestationDocument& document);

@@ -14,4 +14,9 @@ namespace vigil::attestation {
 // without leading zeros; blank lines are skipped; an index given twice is refused.
 Result<std::map<int, Bytes>> ParsePcrsFile(std::string_view text);
 
+// A TPM's SHA-256 PCR file (an image's NAME.tpm-pcrs, a platform's reference values,
+// docs/SPEC-tpm.md): the same lines with 64 hex digits and an index from 0 to 23, and lines
+// starting with '#' are comments.
+Result<std::map<int, Bytes>> ParseTpmPcrsFile(std::string_view text);
+
 }  // namespace vigil::attestation

@@ -1,6 +1,8 @@
 // Where an enclave's measurements and attestation documents come from: the Nitro Secure
 // Module (/dev/nsm) on Nitro, the mock NSM under QEMU. The operations are the NSM API's
-// (AWS's nsm-api, QuorumOS's NsmRequest), so the enclave's logic is the same on both.
+// (AWS's nsm-api, QuorumOS's NsmRequest), so the enclave's logic is the same on both. A TPM
+// 2.0 on vTPM VMs (tpm_provider.h) attests through the same Attest() and offers its own
+// operations through tpm().
 #pragma once
 
 #include <cstdint>
@@ -15,6 +17,8 @@
 #include "crypto/hash.h"
 
 namespace vigil::attestation {
+
+class TpmProvider;
 
 struct NsmDescription {
   std::uint16_t version_major = 0;
@@ -37,8 +41,10 @@ class AttestationProvider {
  public:
   virtual ~AttestationProvider() = default;
 
-  // "nsm" or "mock-nsm", for logs and errors.
+  // "nsm", "mock-nsm" or "tpm", for logs and errors.
   virtual std::string_view name() const = 0;
+  // The TPM's own operations when this is one (tpm_provider.h), else null.
+  virtual TpmProvider* tpm() { return nullptr; }
   virtual Result<NsmDescription> Describe() = 0;
   virtual Result<PcrState> DescribePcr(int index) = 0;
   virtual Result<crypto::Sha384Digest> ExtendPcr(int index, ByteView data) = 0;

@@ -3,7 +3,8 @@
 // and, without --root, pins it. The verifier's clock is now unless --time says otherwise;
 // the document may be at most --max-age seconds old against it (default 600; for a kept
 // record of a past event, no bound unless given). The chain is checked at the document's
-// own time.
+// own time. A TPM document (docs/SPEC-tpm.md) is checked against --tpm-roots (the EK
+// manufacturers' roots) and --tpm-intermediates.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -20,6 +21,7 @@ struct AttestationTrust {
   std::int64_t time = -1;     // -1: now
   std::int64_t max_age = -1;  // -1: the command's default
   bool record = false;        // a kept record: no age bound by default
+  std::string tpm_roots, tpm_intermediates;  // PEM files, for TPM documents
 };
 
 // `record`: the documents this command checks are kept records (a genesis attestation read

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <memory>
 
+#include "attestation/tpm_document.h"
 #include "attestation/tpm_event_log.h"
 #include "base/file.h"
 #include "base/hex.h"
@@ -164,14 +165,32 @@ Status RunDescribe(const DescribeArgs& args) {
 struct EventLogArgs {
   std::string log;
   bool json = false;
+  bool platform = false;
 };
+
+// A platform's reference values (docs/SPEC-tpm.md): PCRs 0-3 and 5-7 as the log replays them.
+void PrintPlatform(const attestation::TpmPcrValues& pcrs, const std::string& source) {
+  std::cout << "# SHA-256 PCRs 0-3 and 5-7 of a TPM boot: the firmware, its variables and "
+               "QEMU's options (docs/SPEC-tpm.md)\n# replayed from "
+            << source << "\n";
+  for (int pcr : {0, 1, 2, 3, 5, 6, 7}) std::cout << HexEncode(pcrs[pcr]) << " PCR" << pcr << "\n";
+}
 
 // A TPM event log (binary_bios_measurements): its events, then the PCRs it replays to.
 Status RunEventLog(const EventLogArgs& args) {
-  VIGIL_ASSIGN_OR_RETURN(Bytes data, ReadFile(args.log, attestation::kMaxEventLogBytes));
+  VIGIL_ASSIGN_OR_RETURN(Bytes data, ReadFile(args.log, attestation::kMaxTpmDocumentBytes));
+  if (attestation::LooksLikeTpmDocument(data)) {  // the log a TPM document carries
+    VIGIL_ASSIGN_OR_RETURN(attestation::TpmDocument document,
+                           attestation::DecodeTpmDocument(data));
+    data = std::move(document.event_log);
+  }
   auto log = attestation::ParseTpmEventLog(data);
   if (!log.ok()) return log.error().WithContext(args.log);
   const attestation::TpmPcrValues pcrs = attestation::ReplayTpmEventLog(*log);
+  if (args.platform) {
+    PrintPlatform(pcrs, std::filesystem::path(args.log).filename().string());
+    return OkStatus();
+  }
   Json events = Json::array();
   for (const attestation::TpmEvent& event : log->events) {
     const std::string digest = event.sha256 ? HexEncode(*event.sha256) : "";
@@ -209,17 +228,20 @@ Result<std::unique_ptr<image::QuorumHost>> QuorumHostFor(const RunArgs& args) {
     return Error::BadInput("--host takes IP:PORT (for example 127.0.0.1:3000), not '" + args.host +
                            "'");
   }
-  std::vector<std::filesystem::path> pcrs;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(args.dir, ec)) {
-    if (entry.path().extension() == ".pcrs") pcrs.push_back(entry.path());
+  std::optional<Bytes> pcrs_text;
+  if (!args.tpm) {  // a TPM enclave measures itself: no handover
+    std::vector<std::filesystem::path> pcrs;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(args.dir, ec)) {
+      if (entry.path().extension() == ".pcrs") pcrs.push_back(entry.path());
+    }
+    if (pcrs.size() != 1) {
+      return Error::BadInput(args.dir +
+                             " must hold exactly one .pcrs file (an image built with "
+                             "the \"aws\" output): the mock NSM reports those PCRs");
+    }
+    VIGIL_ASSIGN_OR_RETURN(pcrs_text, ReadFile(pcrs[0], 64 * 1024));
   }
-  if (pcrs.size() != 1) {
-    return Error::BadInput(args.dir +
-                           " must hold exactly one .pcrs file (an image built with "
-                           "the \"aws\" output): the mock NSM reports those PCRs");
-  }
-  VIGIL_ASSIGN_OR_RETURN(Bytes pcrs_text, ReadFile(pcrs[0], 64 * 1024));
   VIGIL_ASSIGN_OR_RETURN(std::filesystem::path bin, ExecutableDir());
   char work_template[] = "/tmp/vigil-host.XXXXXX";
   if (::mkdtemp(work_template) == nullptr) return Error::Failed("cannot create a work directory");
@@ -328,8 +350,13 @@ void AddImageCommands(CLI::App& app, int* exit_code) {
       "Read a TPM 2.0 event log (the kernel's binary_bios_measurements) strictly; print its "
       "events and the SHA-256 PCRs it replays to",
       exit_code, RunEventLog);
-  l->add_option("LOG", event_log->log, "The event log file")->required();
-  l->add_flag("--json", event_log->json, "Print as JSON");
+  l->add_option("LOG", event_log->log, "The event log file, or a TPM document carrying one")
+      ->required();
+  CLI::Option* json_flag = l->add_flag("--json", event_log->json, "Print as JSON");
+  l->add_flag("--platform", event_log->platform,
+              "Print only PCRs 0-3 and 5-7, as a platform's reference values "
+              "(verify-attestation --tpm-platform)")
+      ->excludes(json_flag);
 
   auto [r, run] = AddCommand<RunArgs>(
       *image, "run", "Boot a generic image in QEMU; exit with the target's exit status", exit_code,

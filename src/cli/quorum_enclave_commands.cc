@@ -10,6 +10,8 @@
 
 #include "attestation/document_reader.h"
 #include "attestation/document_verifier.h"
+#include "attestation/tpm_document.h"
+#include "attestation/tpm_document_verifier.h"
 #include "base/file.h"
 #include "base/hex.h"
 #include "cli/attestation_trust.h"
@@ -17,8 +19,10 @@
 #include "cli/commands.h"
 #include "cli/enclave_client.h"
 #include "cli/qos_files.h"
+#include "cli/tpm_activation.h"
 #include "crypto/envelope.h"
 #include "crypto/p256_key_files.h"
+#include "crypto/random.h"
 #include "quorum/approvals.h"
 #include "quorum/manifest_attestation.h"
 #include "quorum/manifest_json.h"
@@ -30,6 +34,12 @@ using quorum::MessageKind;
 using quorum::ProtocolMsg;
 
 constexpr std::uint64_t kMaxPivotBytes = 1ull << 30;
+
+const char* DocumentKind(const attestation::AttestationDocument& doc) {
+  return attestation::IsMockDocument(doc) ? "MOCK"
+         : attestation::IsTpmDocument(doc) ? "TPM"
+                                           : "Nitro";
+}
 
 // ---- enclave-status ----
 
@@ -66,6 +76,10 @@ Status RunBoot(const BootArgs& args) {
   if (!answer.nsm || answer.nsm->kind != quorum::NsmResponse::Kind::kAttestation) {
     return Error::Failed("the enclave did not answer with an attestation document");
   }
+  Status activated = ActivateTpmKey(args.enclave, answer.nsm->data, options);
+  if (!activated.ok()) {
+    return activated.error().WithContext("the enclave booted, but its attestation fails");
+  }
   Result<attestation::AttestationDocument> doc = quorum::VerifyAgainstManifest(
       answer.nsm->data, request.envelope->manifest, quorum::ManifestPhase::kSetup, options);
   if (!doc.ok()) return doc.error().WithContext("the enclave booted, but its attestation fails");
@@ -74,7 +88,7 @@ Status RunBoot(const BootArgs& args) {
   }
   std::printf("booted%s: %s attestation verified against the manifest; setup key %s\n",
               args.kind == MessageKind::kBootKeyForwardRequest ? " for key forwarding" : "",
-              attestation::IsMockDocument(*doc) ? "MOCK" : "Nitro",
+              DocumentKind(*doc),
               HexEncode(*doc->public_key).c_str());
   return OkStatus();
 }
@@ -108,12 +122,20 @@ Status RunGetAttestationDoc(const AttestationDocArgs& args) {
         "--manifest-envelope-path; nothing written");
   }
   if (!request.nonce.empty()) {
-    // The document must be this request's: its payload carries the nonce sent.
-    VIGIL_ASSIGN_OR_RETURN(attestation::CoseSign1 cose,
-                           attestation::ReadCoseSign1(answer.nsm->data));
-    VIGIL_ASSIGN_OR_RETURN(attestation::AttestationDocument doc,
-                           attestation::ReadPayload(cose.payload));
-    if (doc.nonce != request.nonce) {
+    // The document must be this request's: it carries the nonce sent.
+    std::optional<Bytes> nonce;
+    if (attestation::LooksLikeTpmDocument(answer.nsm->data)) {
+      VIGIL_ASSIGN_OR_RETURN(attestation::TpmDocument doc,
+                             attestation::DecodeTpmDocument(answer.nsm->data));
+      nonce = doc.nonce;
+    } else {
+      VIGIL_ASSIGN_OR_RETURN(attestation::CoseSign1 cose,
+                             attestation::ReadCoseSign1(answer.nsm->data));
+      VIGIL_ASSIGN_OR_RETURN(attestation::AttestationDocument doc,
+                             attestation::ReadPayload(cose.payload));
+      nonce = doc.nonce;
+    }
+    if (nonce != request.nonce) {
       return Error::Failed("nonce: the document does not carry the nonce sent; nothing written");
     }
   }
@@ -140,6 +162,7 @@ Status RunGetAttestationDoc(const AttestationDocArgs& args) {
 struct ReEncryptArgs {
   std::string share, secret, doc, envelope, reshard, alias, approval_out, wrapped_out, nonce;
   AttestationTrust trust;
+  EnclaveAddress enclave;  // TPM enclaves: for the activation and a fresh quote
   bool yes = false;
 };
 
@@ -175,6 +198,22 @@ Result<ShareTarget> ReadShareTarget(const ReEncryptArgs& args) {
   return target;
 }
 
+// A TPM enclave (docs/SPEC-tpm.md): bind the document's attestation key to its TPM by a
+// credential activation, then ask for a quote over this share holder's own fresh nonce,
+// which replaces the document read from the file.
+Status FreshTpmDocument(const ReEncryptArgs& args, attestation::VerifyOptions& options,
+                        Bytes& document) {
+  VIGIL_RETURN_IF_ERROR(ActivateTpmKey(args.enclave, document, options));
+  ProtocolMsg request = quorum::Request(MessageKind::kLiveAttestationDocWithNonceRequest);
+  request.nonce = Bytes(32);
+  VIGIL_RETURN_IF_ERROR(crypto::RandomBytes(request.nonce));
+  VIGIL_ASSIGN_OR_RETURN(ProtocolMsg answer, Exchange(args.enclave, request));
+  if (!answer.nsm) return Error::Failed("the enclave's answer lacks the document");
+  document = std::move(answer.nsm->data);
+  options.expect.nonce = std::move(request.nonce);
+  return OkStatus();
+}
+
 // The share holder's checks of the enclave before anything is encrypted to it.
 Result<attestation::AttestationDocument> CheckEnclave(const ReEncryptArgs& args,
                                                       const ShareTarget& target,
@@ -183,11 +222,18 @@ Result<attestation::AttestationDocument> CheckEnclave(const ReEncryptArgs& args,
   if (!args.nonce.empty()) {
     VIGIL_ASSIGN_OR_RETURN(options.expect.nonce, NonceArgument(args.nonce));
   }
-  VIGIL_ASSIGN_OR_RETURN(Bytes document, ReadFile(args.doc, attestation::kMaxDocumentBytes));
+  VIGIL_ASSIGN_OR_RETURN(Bytes document,
+                         ReadFile(args.doc, attestation::kMaxTpmDocumentBytes));
+  if (!attestation::LooksLikeTpmDocument(document) && document.size() > attestation::kMaxDocumentBytes) {
+    return Error::BadInput(args.doc + " is larger than an attestation document may be");
+  }
   const auto& members = target.manifest.share_set.members;
   if (std::find(members.begin(), members.end(), me) == members.end()) {
     return Error::Failed("NotShareSetMember: " + me.alias +
                          " with this key is not in the manifest's share set; nothing encrypted");
+  }
+  if (attestation::LooksLikeTpmDocument(document)) {
+    VIGIL_RETURN_IF_ERROR(FreshTpmDocument(args, options, document));
   }
   return quorum::VerifyAgainstManifestHash(document, target.manifest, target.hash,
                                            quorum::ManifestPhase::kSetup, options);
@@ -206,7 +252,7 @@ Status Confirm(const ShareTarget& target, const attestation::AttestationDocument
     }
     std::cout << ", sending your share";
   }
-  std::cout << " to the " << (attestation::IsMockDocument(doc) ? "MOCK" : "Nitro")
+  std::cout << " to the " << DocumentKind(doc)
             << " enclave with key " << HexEncode(*doc.public_key).substr(0, 16) << "...? [y/N] "
             << std::flush;
   std::string answer;
@@ -320,6 +366,7 @@ void AddQuorumEnclaveCommands(CLI::App& q, int* exit_code) {
   r->add_option("--nonce", re->nonce,
                 "HEX: the document must carry this nonce (from get-attestation-doc --nonce)");
   AddTrustOptions(r, re->trust);
+  AddEnclaveAddressOptions(r, re->enclave);
   auto [p, post] = AddCommand<PostShareArgs>(q, "post-share", "Send a re-encrypted share",
                                              exit_code, RunPostShare);
   AddEnclaveAddressOptions(p, post->enclave);

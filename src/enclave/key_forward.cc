@@ -27,6 +27,12 @@ constexpr std::size_t kSeedSize = 32;
 // on Nitro; and "now" is the time in a fresh document from that provider, not a clock the
 // host could set.
 Result<attestation::VerifyOptions> EnclaveProcessor::OwnTrust() {
+  if (nsm_->tpm() != nullptr) {
+    // A TPM's attestation key is bound to its EK only by an activation the verifier runs
+    // with the other enclave, which this protocol has no round trip for.
+    return Refuse(ProtocolErrorKind::kQosAttestError,
+                  "key forwarding is not offered between TPM enclaves (docs/SPEC-tpm.md)");
+  }
   const bool mock = nsm_->name() == "mock-nsm";
   attestation::VerifyOptions options{
       .root_der = mock ? attestation::MockRootDer() : attestation::AwsRootDer(),

@@ -3,7 +3,8 @@
 // socket.
 //
 //   vigil-enclave (--usock PATH | --serial-port NAME | --vsock-port N)
-//                 (--nsm | --mock-nsm [--boot-pcrs FILE | --boot-pcrs-from-host])
+//                 (--nsm | --mock-nsm [--boot-pcrs FILE | --boot-pcrs-from-host]
+//                  | --tpm [--tpm-socket PATH --tpm-event-log FILE])
 //                 [--state-dir DIR] [--image-pivot PATH]
 #include <cstdio>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include "attestation/mock_nsm.h"
 #include "attestation/nsm_device.h"
 #include "attestation/pcrs_file.h"
+#include "attestation/tpm_provider.h"
 #include "base/file.h"
 #include "base/strict_number.h"
 #include "enclave/processor.h"
@@ -24,6 +26,8 @@ using namespace vigil;  // NOLINT: a binary's entry point
 
 struct Options {
   std::string usock, serial_port, vsock_port, boot_pcrs, image_pivot, state_dir = "/";
+  std::string tpm_socket, tpm_event_log;
+  bool tpm = false;
   bool mock_nsm = false;
   bool nsm = false;
   bool pcrs_from_host = false;
@@ -31,16 +35,19 @@ struct Options {
 
 constexpr char kUsage[] =
     "usage: vigil-enclave (--usock PATH | --serial-port NAME | --vsock-port N)\n"
-    "                     (--nsm | --mock-nsm [--boot-pcrs FILE | --boot-pcrs-from-host])\n"
+    "                     (--nsm | --mock-nsm [--boot-pcrs FILE | --boot-pcrs-from-host]\n"
+    "                      | --tpm [--tpm-socket PATH --tpm-event-log FILE])\n"
     "                     [--state-dir DIR] [--image-pivot PATH]\n";
 
 Result<Options> ParseOptions(int argc, char** argv) {
   Options options;
   for (int i = 1; i < argc; ++i) {
     const std::string_view flag = argv[i];
-    if (flag == "--mock-nsm" || flag == "--nsm" || flag == "--boot-pcrs-from-host") {
+    if (flag == "--mock-nsm" || flag == "--nsm" || flag == "--boot-pcrs-from-host" ||
+        flag == "--tpm") {
       (flag == "--mock-nsm" ? options.mock_nsm
        : flag == "--nsm"    ? options.nsm
+       : flag == "--tpm"    ? options.tpm
                             : options.pcrs_from_host) = true;
       continue;
     }
@@ -51,6 +58,8 @@ Result<Options> ParseOptions(int argc, char** argv) {
                           : flag == "--boot-pcrs"   ? &options.boot_pcrs
                           : flag == "--image-pivot" ? &options.image_pivot
                           : flag == "--state-dir"   ? &options.state_dir
+                          : flag == "--tpm-socket"  ? &options.tpm_socket
+                          : flag == "--tpm-event-log" ? &options.tpm_event_log
                                                     : nullptr;
     if (target == nullptr)
       return Error::BadInput("unknown option " + std::string(flag) + "\n" + kUsage);
@@ -66,10 +75,18 @@ Result<Options> ParseOptions(int argc, char** argv) {
   if (options.pcrs_from_host && (options.serial_port.empty() || !options.boot_pcrs.empty())) {
     return Error::BadInput("--boot-pcrs-from-host needs --serial-port and no --boot-pcrs");
   }
-  if (!options.mock_nsm && !options.nsm) {
-    return Error::BadInput(std::string("choose the attestation provider: --nsm (a Nitro "
-                                       "enclave's /dev/nsm) or --mock-nsm (QEMU, tests)\n") +
+  if (options.mock_nsm + options.nsm + options.tpm != 1) {
+    return Error::BadInput(std::string("choose one attestation provider: --nsm (a Nitro "
+                                       "enclave's /dev/nsm), --tpm (a TPM 2.0: /dev/tpmrm0) or "
+                                       "--mock-nsm (QEMU, tests)\n") +
                            kUsage);
+  }
+  if (options.tpm && (!options.boot_pcrs.empty() || options.pcrs_from_host)) {
+    return Error::BadInput("--tpm takes no mock options");
+  }
+  if (options.tpm_socket.empty() != options.tpm_event_log.empty() ||
+      (!options.tpm && !options.tpm_socket.empty())) {
+    return Error::BadInput("--tpm-socket and --tpm-event-log go together, with --tpm (tests)");
   }
   return options;
 }
@@ -94,6 +111,22 @@ Result<std::unique_ptr<attestation::AttestationProvider>> MockProvider(const Opt
   return std::unique_ptr<attestation::AttestationProvider>(std::move(nsm));
 }
 
+Result<std::unique_ptr<attestation::AttestationProvider>> TpmProvider(const Options& options) {
+  const bool device = options.tpm_socket.empty();
+  VIGIL_ASSIGN_OR_RETURN(attestation::Tpm2Client client,
+                         device ? attestation::Tpm2Client::OpenDevice(
+                                      std::string(attestation::kTpmDevice))
+                                : attestation::Tpm2Client::ConnectUnix(options.tpm_socket));
+  VIGIL_ASSIGN_OR_RETURN(
+      std::unique_ptr<attestation::TpmProvider> tpm,
+      attestation::TpmProvider::Open(std::move(client),
+                                     device ? std::string(attestation::kTpmEventLog)
+                                            : options.tpm_event_log));
+  std::fprintf(stderr, "vigil-enclave: attestation by the TPM (%s)\n",
+               device ? std::string(attestation::kTpmDevice).c_str() : options.tpm_socket.c_str());
+  return std::unique_ptr<attestation::AttestationProvider>(std::move(tpm));
+}
+
 Status Run(int argc, char** argv) {
   VIGIL_ASSIGN_OR_RETURN(Options options, ParseOptions(argc, argv));
   UniqueFd port(-1);
@@ -104,6 +137,8 @@ Status Run(int argc, char** argv) {
   if (options.nsm) {
     VIGIL_ASSIGN_OR_RETURN(attestation::NsmTransport device, attestation::OpenNsmDevice());
     provider = std::make_unique<attestation::NsmDevice>(std::move(device));
+  } else if (options.tpm) {
+    VIGIL_ASSIGN_OR_RETURN(provider, TpmProvider(options));
   } else {
     VIGIL_ASSIGN_OR_RETURN(provider, MockProvider(options, port.get()));
   }

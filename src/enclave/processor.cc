@@ -5,6 +5,7 @@
 #include "base/file.h"
 #include "base/hex.h"
 #include "crypto/envelope.h"
+#include "attestation/tpm_provider.h"
 #include "crypto/shamir.h"
 #include "enclave/refusal.h"
 #include "enclave/seed_file.h"
@@ -91,6 +92,8 @@ Result<ProtocolMsg> EnclaveProcessor::Route(const ProtocolMsg& request, bool& co
       return BootReshard(request);
     case MessageKind::kReshardOutputRequest:
       return ReshardOutputAnswer();
+    case MessageKind::kTpmActivateCredentialRequest:
+      return ActivateCredential(request);
     default:
       return Refuse(ProtocolErrorKind::kInvalidMsg,
                     std::string(quorum::MessageName(request.kind)) + " is not a request");
@@ -143,6 +146,7 @@ Result<ProtocolMsg> EnclaveProcessor::BootStandard(const ProtocolMsg& request) {
 // PCR16 and PCR17 must be unlocked and zero; they take the setup and live commitments, then
 // every PCR is locked and the values checked again (QuorumOS's boot standard, step 2).
 Status EnclaveProcessor::CommitToPcrs() {
+  if (attestation::TpmProvider* tpm = nsm_->tpm()) return CommitToTpmPcrs(*tpm);
   VIGIL_ASSIGN_OR_RETURN(attestation::NsmDescription nsm, nsm_->Describe());
   if (nsm.digest != "SHA384" || nsm.max_pcrs < 32) {
     return Refuse(ProtocolErrorKind::kQosAttestError, "the NSM does not offer 32 SHA-384 PCRs");
@@ -189,6 +193,55 @@ Status EnclaveProcessor::CommitManifestOnly() {
     return Refuse(ProtocolErrorKind::kQosAttestError, "PCR18 does not hold its commitment");
   }
   return OkStatus();
+}
+
+// A TPM's PCRs 12, 14 and 15 take the same commitments (quorum/manifest_commitment.h). They
+// cannot be locked: a verifier requires each to be exactly one extend, so any later extend
+// shows.
+Status EnclaveProcessor::CommitToTpmPcrs(attestation::TpmProvider& tpm) {
+  VIGIL_ASSIGN_OR_RETURN(Bytes setup, quorum::ManifestCommitment(quorum::ManifestPhase::kSetup,
+                                                                 manifest_hash_,
+                                                                 setup_key_->public_key()));
+  VIGIL_ASSIGN_OR_RETURN(Bytes live, quorum::ManifestCommitment(quorum::ManifestPhase::kLive,
+                                                                manifest_hash_,
+                                                                live_key_->public_key()));
+  VIGIL_ASSIGN_OR_RETURN(Bytes manifest_only, quorum::ManifestOnlyCommitment(manifest_hash_));
+  const std::pair<int, const Bytes*> commitments[] = {
+      {quorum::kTpmSetupPcrIndex, &setup},
+      {quorum::kTpmLivePcrIndex, &live},
+      {quorum::kTpmManifestOnlyPcrIndex, &manifest_only}};
+  for (const auto& [index, commitment] : commitments) {
+    const std::string pcr = "PCR" + std::to_string(index);
+    VIGIL_ASSIGN_OR_RETURN(crypto::Sha256Digest before, tpm.ReadPcr(index));
+    if (before != crypto::Sha256Digest{}) {
+      return Refuse(ProtocolErrorKind::kQosAttestError, pcr + " is not fresh: extended before");
+    }
+    VIGIL_RETURN_IF_ERROR(tpm.ExtendPcr256(index, quorum::TpmCommitmentDigest(*commitment)));
+    VIGIL_ASSIGN_OR_RETURN(crypto::Sha256Digest after, tpm.ReadPcr(index));
+    if (Bytes(after.begin(), after.end()) != quorum::TpmManifestPcr(*commitment)) {
+      return Refuse(ProtocolErrorKind::kQosAttestError, pcr + " does not hold its commitment");
+    }
+  }
+  return OkStatus();
+}
+
+Result<ProtocolMsg> EnclaveProcessor::ActivateCredential(const ProtocolMsg& request) {
+  attestation::TpmProvider* tpm = nsm_->tpm();
+  if (tpm == nullptr) {
+    return Refuse(ProtocolErrorKind::kQosAttestError,
+                  "this enclave attests with " + std::string(nsm_->name()) + ", not a TPM");
+  }
+  VIGIL_RETURN_IF_ERROR(quorum::CheckCredential(request));
+  Result<crypto::SecretBytes> secret =
+      tpm->ActivateCredential(request.id_object, request.encrypted_secret);
+  if (!secret.ok()) {
+    return Refuse(ProtocolErrorKind::kQosAttestError,
+                  "the TPM did not activate the credential: " + secret.error().message());
+  }
+  ProtocolMsg answer = quorum::Request(MessageKind::kTpmActivateCredentialResponse);
+  // The secret is the verifier's challenge, not a secret of the enclave's: it goes back.
+  answer.secret = Bytes(secret->view().begin(), secret->view().end());
+  return answer;
 }
 
 Result<ProtocolMsg> EnclaveProcessor::Attested(MessageKind kind, const crypto::qos::P256Pair& key,

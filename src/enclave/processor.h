@@ -71,6 +71,8 @@ class EnclaveProcessor {
   Result<Bytes> CheckPivot(const quorum::ProtocolMsg& request);
   Status CommitToPcrs();
   Status CommitManifestOnly();
+  Status CommitToTpmPcrs(attestation::TpmProvider& tpm);
+  Result<quorum::ProtocolMsg> ActivateCredential(const quorum::ProtocolMsg& request);
   Status FinishProvisioning(crypto::SecretBytes seed);
   // Rotates to the live key, writes the quorum key and readies the pivot.
   Status InstallQuorumKey(crypto::qos::P256Pair quorum_key);

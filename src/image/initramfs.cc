@@ -30,8 +30,8 @@ Bytes TargetArgv(const ImageSpec& spec) {
 }
 
 // The enclave's argv: on Nitro, vsock port 3 and the NSM; under QEMU, the virtio serial
-// channel and the mock NSM, whose boot PCRs the host hands over. Either way the target is
-// the pivot.
+// channel and the mock NSM, whose boot PCRs the host hands over, or the TPM. Either way the
+// target is the pivot.
 Bytes EnclaveArgv(const ImageSpec& spec) {
   Bytes out;
   auto put = [&out](const std::string& s) {
@@ -41,6 +41,8 @@ Bytes EnclaveArgv(const ImageSpec& spec) {
   std::vector<std::string> argv = {kEnclavePath};
   if (spec.quorum->attestation == "nsm") {
     argv.insert(argv.end(), {"--vsock-port", "3", "--nsm"});
+  } else if (spec.quorum->attestation == "tpm") {
+    argv.insert(argv.end(), {"--serial-port", spec.quorum->channel, "--tpm"});
   } else {
     argv.insert(argv.end(),
                 {"--serial-port", spec.quorum->channel, "--mock-nsm", "--boot-pcrs-from-host"});

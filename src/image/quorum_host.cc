@@ -36,7 +36,23 @@ bool QuorumHost::Fail(std::string why) {
   return false;
 }
 
+bool QuorumHost::StartRelay() {
+  Command command{.argv = {options_.host_binary.string(), "--usock", socket_path().string(),
+                           "--host-ip", options_.ip, "--host-port", std::to_string(options_.port)}};
+  Result<pid_t> started = StartDetached(command, options_.work_dir / "vigil-host.log");
+  if (!started.ok()) return Fail("cannot start vigil-host: " + started.error().message());
+  host_pid_ = *started;
+  std::fprintf(stderr, "vigil: the enclave's channel is up; vigil-host relays http://%s:%d/qos/\n",
+               options_.ip.c_str(), options_.port);
+  state_ = State::kRelaying;
+  return true;
+}
+
 bool QuorumHost::Tick() {
+  if (state_ == State::kConnect && !options_.boot_pcrs) {
+    std::error_code ec;
+    return std::filesystem::exists(socket_path(), ec) ? StartRelay() : true;
+  }
   if (state_ == State::kConnect) {
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
@@ -48,7 +64,7 @@ bool QuorumHost::Tick() {
     if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
       return true;  // QEMU has not created the socket yet
     }
-    Result<Bytes> frame = quorum::EncodeFrame(options_.boot_pcrs);
+    Result<Bytes> frame = quorum::EncodeFrame(*options_.boot_pcrs);
     if (!frame.ok() || ::send(fd.get(), frame->data(), frame->size(), MSG_NOSIGNAL) !=
                            static_cast<ssize_t>(frame->size())) {
       return Fail("cannot hand the boot PCRs to the enclave's channel");
@@ -70,17 +86,7 @@ bool QuorumHost::Tick() {
     if (!ack) return true;
     if (AsText(*ack) != "ok") return Fail("the enclave refused the boot PCRs");
     channel_ = UniqueFd(-1);  // vigil-host connects once per request from now on
-    Command command{.argv = {options_.host_binary.string(), "--usock", socket_path().string(),
-                             "--host-ip", options_.ip, "--host-port",
-                             std::to_string(options_.port)}};
-    Result<pid_t> started = StartDetached(command, options_.work_dir / "vigil-host.log");
-    if (!started.ok()) return Fail("cannot start vigil-host: " + started.error().message());
-    host_pid_ = *started;
-    std::fprintf(stderr,
-                 "vigil: the enclave has its boot PCRs; vigil-host relays http://%s:%d/qos/\n",
-                 options_.ip.c_str(), options_.port);
-    state_ = State::kRelaying;
-    return true;
+    return StartRelay();
   }
   // Relaying: vigil-host must stay up.
   int status = 0;

@@ -1,13 +1,15 @@
 // `vigil image run DIR --host IP:PORT` for quorum images (docs/SPEC-enclave.md): QEMU gets a
 // virtio serial port whose host side is a Unix socket; the runner hands the mock NSM the
-// image's PCR0-2 as the first frame on it (mock only: the enclave trusts the host for them),
-// then starts vigil-host relaying HTTP to it, and stops it with QEMU.
+// image's PCR0-2 as the first frame on it (mock only: the enclave trusts the host for them;
+// a TPM enclave gets no handover), then starts vigil-host relaying HTTP to it, and stops it
+// with QEMU.
 #pragma once
 
 #include <sys/types.h>
 
 #include <atomic>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,7 +24,9 @@ struct QuorumHostOptions {
   std::filesystem::path host_binary;  // vigil-host
   std::string ip = "127.0.0.1";
   int port = 3000;
-  Bytes boot_pcrs;                 // the "<hex> PCRn" file to hand over
+  // The "<hex> PCRn" file to hand over to the mock NSM; none for an enclave that measures
+  // itself (a TPM).
+  std::optional<Bytes> boot_pcrs;
   std::filesystem::path work_dir;  // holds the socket and vigil-host's log
   std::string channel = "vigil-quorum";
   bool microvm = true;
@@ -46,6 +50,7 @@ class QuorumHost {
  private:
   enum class State { kConnect, kAwaitAck, kRelaying };
   bool Fail(std::string why);
+  bool StartRelay();
 
   QuorumHostOptions options_;
   State state_ = State::kConnect;

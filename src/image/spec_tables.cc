@@ -145,10 +145,11 @@ Status ReadQuorumTable(const toml::table& doc, const SpecReader& reader,
                          reader.Input(*quorum, "path", "quorum enclave", true, false, base_dir));
   VIGIL_ASSIGN_OR_RETURN(std::string attestation,
                          reader.String(*quorum, "attestation", "quorum.attestation", true));
-  if (attestation != "mock-nsm" && attestation != "nsm") {
+  if (attestation != "mock-nsm" && attestation != "nsm" && attestation != "tpm") {
     return reader.Fail(quorum->get("attestation"),
                        "quorum.attestation must be \"nsm\" (a Nitro enclave: /dev/nsm, served on "
-                       "vsock port 3) or \"mock-nsm\" (QEMU: the virtio serial channel)");
+                       "vsock port 3), \"tpm\" (a vTPM VM: /dev/tpmrm0, the virtio serial "
+                       "channel) or \"mock-nsm\" (QEMU: the virtio serial channel)");
   }
   q.attestation = attestation;
   VIGIL_ASSIGN_OR_RETURN(std::string channel,

@@ -85,3 +85,23 @@ Bytes ManifestPcr(ByteView commitment) {
 }
 
 }  // namespace vigil::quorum
+
+namespace vigil::quorum {
+
+int TpmCommitmentPcrIndex(ManifestPhase phase) {
+  return phase == ManifestPhase::kSetup ? kTpmSetupPcrIndex : kTpmLivePcrIndex;
+}
+
+crypto::Sha256Digest TpmCommitmentDigest(ByteView commitment) {
+  return crypto::Sha256(commitment);
+}
+
+Bytes TpmManifestPcr(ByteView commitment) {
+  const crypto::Sha256Digest digest = TpmCommitmentDigest(commitment);
+  Bytes preimage(32, 0);
+  preimage.insert(preimage.end(), digest.begin(), digest.end());
+  const crypto::Sha256Digest value = crypto::Sha256(preimage);
+  return Bytes(value.begin(), value.end());
+}
+
+}  // namespace vigil::quorum

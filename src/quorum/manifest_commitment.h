@@ -9,6 +9,7 @@
 
 #include "base/bytes.h"
 #include "base/result.h"
+#include "crypto/hash.h"
 
 namespace vigil::quorum {
 
@@ -47,5 +48,16 @@ Result<Bytes> ManifestOnlyCommitment(ByteView manifest_hash);
 // The value of a PCR that starts as 48 zero bytes after one extend with `commitment`:
 // SHA-384(48 zero bytes || commitment).
 Bytes ManifestPcr(ByteView commitment);
+
+// A TPM (docs/SPEC-tpm.md) takes the same three commitments in SHA-256 PCRs that nothing in
+// its boot path measures and that the guest cannot reset: 12 (setup), 14 (live) and 15 (the
+// manifest alone). Each is extended once with SHA-256 of the commitment, as TPM2_PCR_Event
+// would, so the PCR holds SHA-256(32 zero bytes || SHA-256(commitment)).
+inline constexpr int kTpmSetupPcrIndex = 12;
+inline constexpr int kTpmLivePcrIndex = 14;
+inline constexpr int kTpmManifestOnlyPcrIndex = 15;
+int TpmCommitmentPcrIndex(ManifestPhase phase);
+crypto::Sha256Digest TpmCommitmentDigest(ByteView commitment);
+Bytes TpmManifestPcr(ByteView commitment);
 
 }  // namespace vigil::quorum

@@ -42,6 +42,8 @@ constexpr std::array<std::string_view, kMessageKinds> kMessageNames = {
     "bootReshardResponse",
     "reshardOutputRequest",
     "reshardOutputResponse",
+    "tpmActivateCredentialRequest",
+    "tpmActivateCredentialResponse",
 };
 
 bool IsBootInstruction(MessageKind kind) {
@@ -90,7 +92,8 @@ bool PhaseAccepts(ProtocolPhase phase, MessageKind kind) {
   if (kind == MessageKind::kStatusRequest || kind == MessageKind::kVersionRequest) return true;
   const bool reads = kind == MessageKind::kManifestEnvelopeRequest ||
                      kind == MessageKind::kLiveAttestationDocRequest ||
-                     kind == MessageKind::kLiveAttestationDocWithNonceRequest;
+                     kind == MessageKind::kLiveAttestationDocWithNonceRequest ||
+                     kind == MessageKind::kTpmActivateCredentialRequest;
   switch (phase) {
     case ProtocolPhase::kWaitingForBootInstruction:
       return IsBootInstruction(kind) || kind == MessageKind::kManifestEnvelopeRequest;
@@ -108,7 +111,8 @@ bool PhaseAccepts(ProtocolPhase phase, MessageKind kind) {
       // No envelope to read: the enclave booted a reshard manifest, not a manifest envelope.
       return kind == MessageKind::kProvisionRequest ||
              kind == MessageKind::kLiveAttestationDocRequest ||
-             kind == MessageKind::kLiveAttestationDocWithNonceRequest;
+             kind == MessageKind::kLiveAttestationDocWithNonceRequest ||
+             kind == MessageKind::kTpmActivateCredentialRequest;
     case ProtocolPhase::kReshardBooted:
       return kind == MessageKind::kReshardOutputRequest;
   }

@@ -58,8 +58,13 @@ enum class MessageKind {
   kBootReshardResponse = 26,
   kReshardOutputRequest = 27,
   kReshardOutputResponse = 28,
+  // A TPM enclave (docs/SPEC-tpm.md): the verifier's credential for the enclave's
+  // attestation key, made to the TPM's EK; the answer is the secret only that TPM, with
+  // that key loaded, recovers (TPM2_ActivateCredential).
+  kTpmActivateCredentialRequest = 29,
+  kTpmActivateCredentialResponse = 30,
 };
-inline constexpr int kMessageKinds = 29;
+inline constexpr int kMessageKinds = 31;
 
 // The four reshard variants, which exist in JSON only.
 bool IsReshardMessage(MessageKind kind);

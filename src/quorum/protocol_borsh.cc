@@ -141,6 +141,15 @@ Status WriteFields(BorshWriter& out, const ProtocolMsg& msg) {
         return Error::BadInput("a nonce of 1 to 512 bytes");
       }
       return out.Bytes(msg.nonce);
+    case MessageKind::kTpmActivateCredentialRequest:
+      VIGIL_RETURN_IF_ERROR(CheckCredential(msg));
+      VIGIL_RETURN_IF_ERROR(out.Bytes(msg.id_object));
+      return out.Bytes(msg.encrypted_secret);
+    case MessageKind::kTpmActivateCredentialResponse:
+      if (msg.secret.empty() || msg.secret.size() > kMaxCredentialSecretBytes) {
+        return Error::BadInput("a credential's secret of 1 to 32 bytes");
+      }
+      return out.Bytes(msg.secret);
     case MessageKind::kBootStandardJsonEnvelopeRequest: {
       if (!msg.envelope) return Error::BadInput("the message lacks its manifest envelope");
       VIGIL_ASSIGN_OR_RETURN(std::string json, EnvelopeJson(*msg.envelope));
@@ -355,6 +364,17 @@ Status ReadFields(BorshReader& in, ProtocolMsg& msg, ManifestVersion version) {
       VIGIL_ASSIGN_OR_RETURN(msg.nonce, in.Bytes(kMaxNonceBytes, "nonce"));
       if (msg.nonce.empty())
         return Error::BadInput("a LiveAttestationDocWithNonceRequest's nonce is empty");
+      return OkStatus();
+    }
+    case MessageKind::kTpmActivateCredentialRequest: {
+      VIGIL_ASSIGN_OR_RETURN(msg.id_object, in.Bytes(kMaxCredentialBytes, "id_object"));
+      VIGIL_ASSIGN_OR_RETURN(msg.encrypted_secret,
+                             in.Bytes(kMaxCredentialBytes, "encrypted_secret"));
+      return CheckCredential(msg);
+    }
+    case MessageKind::kTpmActivateCredentialResponse: {
+      VIGIL_ASSIGN_OR_RETURN(msg.secret, in.Bytes(kMaxCredentialSecretBytes, "secret"));
+      if (msg.secret.empty()) return Error::BadInput("a credential's secret is empty");
       return OkStatus();
     }
     default:  // the unit variants

@@ -107,6 +107,15 @@ Result<json> VigilFields(const ProtocolMsg& msg) {
         return Error::BadInput("a nonce of 1 to 512 bytes");
       }
       return json{{"nonce", HexEncode(msg.nonce)}};
+    case MessageKind::kTpmActivateCredentialRequest:
+      VIGIL_RETURN_IF_ERROR(CheckCredential(msg));
+      return json{{"id_object", HexEncode(msg.id_object)},
+                  {"encrypted_secret", HexEncode(msg.encrypted_secret)}};
+    case MessageKind::kTpmActivateCredentialResponse:
+      if (msg.secret.empty() || msg.secret.size() > kMaxCredentialSecretBytes) {
+        return Error::BadInput("a credential's secret of 1 to 32 bytes");
+      }
+      return json{{"secret", HexEncode(msg.secret)}};
     case MessageKind::kBootReshardRequest:
       if (!msg.reshard_envelope) return Error::BadInput("a BootReshardRequest lacks its envelope");
       return json{{"reshard_envelope", ReshardEnvelopeJsonValue(*msg.reshard_envelope)}};
@@ -380,6 +389,22 @@ Status ReadVigilFields(const json& v, const std::string& p, ProtocolMsg& msg) {
       VIGIL_RETURN_IF_ERROR(CheckKeys(v, p, {"nonce"}));
       VIGIL_ASSIGN_OR_RETURN(msg.nonce, HexField(v["nonce"], p + ".nonce", kMaxNonceBytes));
       if (msg.nonce.empty()) return BadAt(p + ".nonce", "must not be empty");
+      return OkStatus();
+    }
+    case MessageKind::kTpmActivateCredentialRequest: {
+      VIGIL_RETURN_IF_ERROR(CheckKeys(v, p, {"id_object", "encrypted_secret"}));
+      VIGIL_ASSIGN_OR_RETURN(msg.id_object,
+                             HexField(v["id_object"], p + ".id_object", kMaxCredentialBytes));
+      VIGIL_ASSIGN_OR_RETURN(msg.encrypted_secret, HexField(v["encrypted_secret"],
+                                                            p + ".encrypted_secret",
+                                                            kMaxCredentialBytes));
+      return CheckCredential(msg);
+    }
+    case MessageKind::kTpmActivateCredentialResponse: {
+      VIGIL_RETURN_IF_ERROR(CheckKeys(v, p, {"secret"}));
+      VIGIL_ASSIGN_OR_RETURN(msg.secret,
+                             HexField(v["secret"], p + ".secret", kMaxCredentialSecretBytes));
+      if (msg.secret.empty()) return BadAt(p + ".secret", "must not be empty");
       return OkStatus();
     }
     case MessageKind::kBootReshardRequest: {

@@ -45,4 +45,13 @@ ProtocolMsg Request(MessageKind kind) {
   return msg;
 }
 
+Status CheckCredential(const ProtocolMsg& msg) {
+  for (const Bytes* part : {&msg.id_object, &msg.encrypted_secret}) {
+    if (part->empty() || part->size() > kMaxCredentialBytes) {
+      return Error::BadInput("a credential's id_object and encrypted_secret are 1 to 1024 bytes");
+    }
+  }
+  return OkStatus();
+}
+
 }  // namespace vigil::quorum

@@ -29,6 +29,9 @@ enum class WireEncoding { kJson, kBorsh };
 
 // The NSM takes a nonce of at most 512 bytes.
 inline constexpr std::size_t kMaxNonceBytes = 512;
+// A credential's parts (TPM2B_ID_OBJECT, TPM2B_ENCRYPTED_SECRET) and its secret.
+inline constexpr std::size_t kMaxCredentialBytes = 1024;
+inline constexpr std::size_t kMaxCredentialSecretBytes = 32;
 
 // qos_nsm's NsmDigest and NsmErrorCode (Borsh index = value).
 enum class NsmDigest { kSha256 = 0, kSha384 = 1, kSha512 = 2 };
@@ -88,6 +91,8 @@ struct ProtocolMsg {
   Bytes nonce;                                  // LiveAttestationDocWithNonceRequest
   std::optional<ReshardEnvelope> reshard_envelope;  // BootReshardRequest
   Bytes reshard_output;  // ReshardOutputResponse: the Borsh ReshardOutput
+  Bytes id_object, encrypted_secret;  // TpmActivateCredentialRequest (tpm2_credential.h)
+  Bytes secret;                       // TpmActivateCredentialResponse
   bool operator==(const ProtocolMsg&) const = default;
 };
 
@@ -112,6 +117,9 @@ Result<ProtocolMsg> DecodeBorshMsg(ByteView bytes);
 // Encodes a message. BadInput when the encoding cannot carry it (a V2 envelope or a genesis
 // message in Borsh; BootStandardJsonEnvelopeRequest in JSON).
 Result<Bytes> EncodeWire(const ProtocolMsg& msg, WireEncoding encoding);
+
+// BadInput unless a TpmActivateCredentialRequest's two parts are each 1 to 1024 bytes.
+Status CheckCredential(const ProtocolMsg& msg);
 
 // Convenience constructors.
 ProtocolMsg ErrorResponse(ProtocolError error);
