@@ -36,7 +36,9 @@ Status CheckQuote(const TpmDocument& document) {
   const crypto::Sha256Digest qualifying = TpmQualifyingData(request);
   Tpm2QuoteExpectation expected{.attestation_key = document.ak_public, .nonce = qualifying};
   for (const auto& [index, value] : document.pcrs) expected.pcrs.emplace_back(index, value);
-  return VerifyTpm2Quote(document.quote, document.signature, expected).status();
+  Result<Tpm2QuoteInfo> quote = VerifyTpm2Quote(document.quote, document.signature, expected);
+  if (!quote.ok()) return Check("quote", quote.error().message());
+  return OkStatus();
 }
 
 // The events the log holds for `pcr`, for a message: "#3 EV_SEPARATOR 00ab..., ...".

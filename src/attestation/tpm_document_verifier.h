@@ -5,9 +5,9 @@
 //   ek          the EK certificate does not chain to a pinned root at the verifier's time
 //   activation  the attestation key is not the one the verifier bound to that EK by its own
 //               credential activation (or none was run)
-//   key, signature, quote, nonce, pcrs, pcr digest   the quote's checks (tpm2_quote.h),
-//               its qualifying data recomputed from the document's user_data, nonce and
-//               public_key: a changed field or a replayed quote fails
+//   quote       the quote's checks (tpm2_quote.h: its key, signature, qualifying data, PCR
+//               selection and digest), its qualifying data recomputed from the document's
+//               user_data, nonce and public_key: a changed field or a replayed quote fails
 //   event log   the firmware's log does not replay to the quoted PCRs 0-9, naming the PCR
 //   user_data, public_key, nonce, pcrN   a value differs from the caller's expectation; a
 //               PCR names the events the log holds for it

@@ -9,11 +9,20 @@
 
 #include "attestation/document_verifier.h"
 #include "attestation/mock_nsm.h"
+#include "attestation/tpm2_credential.h"
+#include "attestation/tpm2_ek_certificate.h"
+#include "attestation/tpm2_quote.h"
+#include "attestation/tpm_document.h"
+#include "attestation/tpm_event_log_builder.h"
+#include "attestation/tpm_provider.h"
+#include "base/file.h"
 #include "base/hex.h"
 #include "crypto/envelope.h"
 #include "crypto/p256_key_files.h"
 #include "crypto/shamir.h"
+#include "image/swtpm.h"
 #include "quorum/approvals.h"
+#include "quorum/manifest_attestation.h"
 #include "quorum/manifest_commitment.h"
 #include "quorum/manifest_json.h"
 #include "quorum/reshard.h"
@@ -488,6 +497,169 @@ TEST_F(ReshardTest, AShareApprovingThePlainManifestIsRefusedAndTheEnclaveKeepsWa
   EXPECT_EQ(ErrorOf(Boot({1, 2})), ProtocolErrorKind::kNoMatchingRoute);
   EXPECT_EQ(ErrorOf(processor_->Handle(quorum::Request(MessageKind::kLiveAttestationDocRequest))),
             ProtocolErrorKind::kNoMatchingRoute);
+}
+
+// The processor on a TPM (docs/SPEC-tpm.md): a fresh swtpm per test, its "firmware" measuring
+// nothing (PCRs 0-9 zero, an event log of its header alone).
+class TpmProcessorTest : public ProcessorTest {
+ protected:
+  void SetUp() override {
+    ProcessorTest::SetUp();
+    auto swtpm = image::Swtpm::Start(
+        {.work_dir = dir_ / "swtpm", .ca_dir = dir_ / "ca", .serve_commands = true});
+    ASSERT_TRUE(swtpm.ok()) << swtpm.error().message();
+    swtpm_ = std::move(*swtpm);
+    ASSERT_TRUE(WriteFileAtomic(dir_ / "event-log", attestation::testing::EventLogHeader()).ok());
+    processor_ = Processor();
+    // The manifest of a TPM enclave: pcr0 PCR4, pcr1 PCR9, pcr2 the platform, pcr3 PCR8.
+    const Bytes zero(32, 0);
+    const crypto::Sha256Digest platform = crypto::Sha256(Bytes(7 * 32, 0));
+    manifest_.enclave.pcr0 = zero;
+    manifest_.enclave.pcr1 = zero;
+    manifest_.enclave.pcr2 = Bytes(platform.begin(), platform.end());
+    manifest_.enclave.pcr3 = zero;
+    hash_ = quorum::ManifestHash(manifest_).value();
+  }
+  void TearDown() override {
+    processor_.reset();
+    swtpm_.reset();
+    ProcessorTest::TearDown();
+  }
+  std::unique_ptr<EnclaveProcessor> Processor() {
+    auto client = attestation::Tpm2Client::ConnectUnix(swtpm_->command_socket().string());
+    EXPECT_TRUE(client.ok()) << client.error().message();
+    auto tpm = attestation::TpmProvider::Open(std::move(*client), (dir_ / "event-log").string());
+    EXPECT_TRUE(tpm.ok()) << tpm.error().message();
+    return std::make_unique<EnclaveProcessor>(
+        EnclaveConfig{.state_dir = dir_, .version = "test", .commit = "c"}, std::move(*tpm));
+  }
+  attestation::TpmTrust Trust() {
+    return {.roots_pem = std::string(AsText(ReadFile(dir_ / "ca" / "swtpm-localca-rootca-cert.pem", 1 << 16).value())),
+            .intermediates_pem = std::string(AsText(ReadFile(dir_ / "ca" / "issuercert.pem", 1 << 16).value()))};
+  }
+  // The share holder's activation, through the protocol: the key's name once it held.
+  Result<Bytes> Activate(const Bytes& document, const Bytes& secret) {
+    VIGIL_ASSIGN_OR_RETURN(attestation::TpmDocument doc, attestation::DecodeTpmDocument(document));
+    const attestation::TpmTrust trust = Trust();
+    VIGIL_ASSIGN_OR_RETURN(Bytes ek, attestation::VerifyEkCertificate(
+                                         doc.ek_certificate,
+                                         {.roots_pem = trust.roots_pem,
+                                          .intermediates_pem = trust.intermediates_pem},
+                                         std::time(nullptr)));
+    VIGIL_ASSIGN_OR_RETURN(attestation::Tpm2AttestationKey key,
+                           attestation::ParseTpm2AttestationKey(doc.ak_public));
+    VIGIL_ASSIGN_OR_RETURN(attestation::Tpm2Credential credential,
+                           attestation::MakeTpm2Credential(ek, key.name, secret));
+    ProtocolMsg request = quorum::Request(MessageKind::kTpmActivateCredentialRequest);
+    request.id_object = credential.id_object;
+    request.encrypted_secret = credential.encrypted_secret;
+    ProtocolMsg answer = processor_->Handle(request);
+    if (answer.kind != MessageKind::kTpmActivateCredentialResponse) {
+      return Error::Failed(quorum::DescribeProtocolError(answer.error));
+    }
+    if (answer.secret != secret) return Error::Failed("another secret came back");
+    return key.name;
+  }
+  Result<attestation::AttestationDocument> VerifyTpm(const Bytes& document,
+                                                     std::optional<Bytes> activated) {
+    attestation::VerifyOptions options{.time_seconds = std::time(nullptr), .tpm = Trust()};
+    options.tpm->activated_ak_name = std::move(activated);
+    return quorum::VerifyAgainstManifestHash(document, manifest_, hash_,
+                                             quorum::ManifestPhase::kSetup, options);
+  }
+  std::unique_ptr<image::Swtpm> swtpm_;
+};
+
+TEST_F(TpmProcessorTest, BootsCommitsToPcrs12To15AndAttestsWithQuotes) {
+  ProtocolMsg booted = Boot({1, 2});
+  ASSERT_EQ(booted.kind, MessageKind::kBootStandardResponse)
+      << quorum::DescribeProtocolError(booted.error);
+  ASSERT_TRUE(attestation::LooksLikeTpmDocument(booted.nsm->data));
+  EXPECT_NE(VerifyTpm(booted.nsm->data, std::nullopt).error().message().find("activation: "),
+            std::string::npos);
+  auto name = Activate(booted.nsm->data, Bytes(32, 0x11));
+  ASSERT_TRUE(name.ok()) << name.error().message();
+  auto doc = VerifyTpm(booted.nsm->data, *name);
+  ASSERT_TRUE(doc.ok()) << doc.error().message();
+  const Bytes setup = quorum::ManifestCommitment(quorum::ManifestPhase::kSetup, hash_,
+                                                 *doc->public_key).value();
+  EXPECT_EQ(doc->pcrs.at(12), quorum::TpmManifestPcr(setup));
+  EXPECT_EQ(doc->pcrs.at(15),
+            quorum::TpmManifestPcr(
+                quorum::ManifestOnlyCommitment(Bytes(hash_.begin(), hash_.end())).value()));
+  EXPECT_NE(doc->pcrs.at(14), Bytes(32, 0));  // the live key's commitment
+  // A share holder's own nonce.
+  ProtocolMsg request = quorum::Request(MessageKind::kLiveAttestationDocWithNonceRequest);
+  request.nonce = Bytes(32, 0x22);
+  ProtocolMsg live = processor_->Handle(request);
+  ASSERT_EQ(live.kind, MessageKind::kLiveAttestationDocResponse);
+  attestation::VerifyOptions options{.time_seconds = std::time(nullptr), .tpm = Trust()};
+  options.tpm->activated_ak_name = *name;
+  options.expect.nonce = request.nonce;
+  auto fresh = quorum::VerifyAgainstManifestHash(live.nsm->data, manifest_, hash_,
+                                                 quorum::ManifestPhase::kSetup, options);
+  ASSERT_TRUE(fresh.ok()) << fresh.error().message();
+  EXPECT_EQ(fresh->public_key, doc->public_key);
+}
+
+TEST_F(TpmProcessorTest, ACommitmentPcrExtendedTwiceIsRefused) {
+  ProtocolMsg booted = Boot({1, 2});
+  ASSERT_EQ(booted.kind, MessageKind::kBootStandardResponse);
+  auto name = Activate(booted.nsm->data, Bytes(32, 0x33));
+  ASSERT_TRUE(name.ok()) << name.error().message();
+  const Bytes setup_key = *attestation::DecodeTpmDocument(booted.nsm->data).value().public_key;
+  // Something else in the VM extends PCR12 once more (swtpm serves one connection at a
+  // time, so the enclave's goes first); a later quote by the same key shows it.
+  processor_.reset();
+  auto client = attestation::Tpm2Client::ConnectUnix(swtpm_->command_socket().string());
+  ASSERT_TRUE(client.ok());
+  ASSERT_TRUE(client->ExtendPcr(12, crypto::Sha256(AsBytes("again"))).ok());
+  auto tpm = attestation::TpmProvider::Open(std::move(*client), (dir_ / "event-log").string());
+  ASSERT_TRUE(tpm.ok()) << tpm.error().message();
+  auto later = (*tpm)->Attest({.user_data = Bytes(hash_.begin(), hash_.end()),
+                               .public_key = setup_key});
+  ASSERT_TRUE(later.ok()) << later.error().message();
+  auto doc = VerifyTpm(*later, *name);
+  ASSERT_FALSE(doc.ok());
+  EXPECT_NE(doc.error().message().find("pcr12: PCR12 is not exactly one extend"),
+            std::string::npos)
+      << doc.error().message();
+  // Another enclave booting on this TPM finds its commitment PCRs used.
+  tpm->reset();
+  processor_ = Processor();
+  ProtocolMsg again = Boot({1, 2});
+  EXPECT_EQ(ErrorOf(again), ProtocolErrorKind::kQosAttestError);
+  EXPECT_NE(again.error.text.find("PCR12 is not fresh"), std::string::npos)
+      << quorum::DescribeProtocolError(again.error);
+}
+
+TEST_F(TpmProcessorTest, AnotherPlatformOrACredentialForAnotherKeyIsRefused) {
+  ProtocolMsg booted = Boot({1, 2});
+  ASSERT_EQ(booted.kind, MessageKind::kBootStandardResponse);
+  auto name = Activate(booted.nsm->data, Bytes(32, 0x44));
+  ASSERT_TRUE(name.ok());
+  manifest_.enclave.pcr2 = Bytes(32, 0x01);  // approved for another platform
+  auto doc = VerifyTpm(booted.nsm->data, *name);
+  ASSERT_FALSE(doc.ok());
+  EXPECT_NE(doc.error().message().find("platform: "), std::string::npos);
+  // A credential whose parts were garbled is refused by the TPM, named.
+  ProtocolMsg request = quorum::Request(MessageKind::kTpmActivateCredentialRequest);
+  request.id_object = Bytes(66, 0x01);
+  request.encrypted_secret = Bytes(256, 0x02);
+  ProtocolMsg answer = processor_->Handle(request);
+  EXPECT_EQ(ErrorOf(answer), ProtocolErrorKind::kQosAttestError);
+  EXPECT_NE(answer.error.text.find("did not activate"), std::string::npos)
+      << quorum::DescribeProtocolError(answer.error);
+}
+
+TEST_F(ProcessorTest, AMockNsmEnclaveHasNoCredentialToActivate) {
+  ASSERT_EQ(Boot({1, 2}).kind, MessageKind::kBootStandardResponse);
+  ProtocolMsg request = quorum::Request(MessageKind::kTpmActivateCredentialRequest);
+  request.id_object = Bytes(66, 0x01);
+  request.encrypted_secret = Bytes(256, 0x02);
+  ProtocolMsg answer = processor_->Handle(request);
+  EXPECT_EQ(ErrorOf(answer), ProtocolErrorKind::kQosAttestError);
+  EXPECT_NE(quorum::DescribeProtocolError(answer.error).find("not a TPM"), std::string::npos);
 }
 
 }  // namespace

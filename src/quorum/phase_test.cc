@@ -21,7 +21,8 @@ TEST(PhaseTest, NamesAndIndicesRoundTrip) {
   EXPECT_FALSE(PhaseFromIndex(8).has_value());
   EXPECT_EQ(MessageName(*MessageFromIndex(24)), "liveAttestationDocWithNonceRequest");
   EXPECT_EQ(MessageName(*MessageFromIndex(28)), "reshardOutputResponse");
-  EXPECT_FALSE(MessageFromIndex(29).has_value());
+  EXPECT_EQ(MessageName(*MessageFromIndex(30)), "tpmActivateCredentialResponse");
+  EXPECT_FALSE(MessageFromIndex(31).has_value());
   EXPECT_FALSE(MessageFromName("BootStandardRequest").has_value());
 }
 
@@ -47,6 +48,12 @@ TEST(PhaseTest, EachPhaseRoutesOnlyItsMessages) {
   EXPECT_TRUE(PhaseAccepts(P::kReshardBooted, M::kReshardOutputRequest));
   EXPECT_FALSE(PhaseAccepts(P::kReshardBooted, M::kProvisionRequest));
   EXPECT_FALSE(PhaseAccepts(P::kQuorumKeyProvisioned, M::kReshardOutputRequest));
+  // A TPM enclave's activation: once booted, wherever its attestation can be read.
+  EXPECT_FALSE(PhaseAccepts(P::kWaitingForBootInstruction, M::kTpmActivateCredentialRequest));
+  EXPECT_TRUE(PhaseAccepts(P::kWaitingForQuorumShards, M::kTpmActivateCredentialRequest));
+  EXPECT_TRUE(PhaseAccepts(P::kWaitingForReshardShares, M::kTpmActivateCredentialRequest));
+  EXPECT_TRUE(PhaseAccepts(P::kQuorumKeyProvisioned, M::kTpmActivateCredentialRequest));
+  EXPECT_FALSE(PhaseAccepts(P::kGenesisBooted, M::kTpmActivateCredentialRequest));
   for (int p = 0; p < 8; ++p) {
     EXPECT_TRUE(PhaseAccepts(*PhaseFromIndex(p), M::kStatusRequest));
     EXPECT_TRUE(PhaseAccepts(*PhaseFromIndex(p), M::kVersionRequest));

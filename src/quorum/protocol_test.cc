@@ -81,6 +81,9 @@ std::vector<ProtocolMsg> EveryMessage(const ManifestEnvelope& envelope) {
         .reshard = {.manifest = envelope.manifest, .new_share_set = envelope.manifest.share_set},
         .manifest_set_approvals = envelope.manifest_set_approvals};
     msg.reshard_output = {0x52, 0x53};
+    msg.id_object = Bytes(66, 0x1d);
+    msg.encrypted_secret = Bytes(256, 0xe5);
+    msg.secret = Bytes(32, 0x5e);
     out.push_back(std::move(msg));
   }
   return out;
@@ -168,6 +171,31 @@ TEST(ProtocolMsgTest, TheNonceRequestIsVigilsVariant24InBothEncodings) {
   EXPECT_FALSE(EncodeWire(request, WireEncoding::kBorsh).ok());
   EXPECT_FALSE(DecodeJsonMsg(R"({"liveAttestationDocWithNonceRequest":{"nonce":""}})").ok());
   EXPECT_FALSE(DecodeBorshMsg(HexDecode("1800000000").value()).ok());
+}
+
+TEST(ProtocolMsgTest, TheCredentialActivationIsVigilsVariants29And30InBothEncodings) {
+  ProtocolMsg request = Request(MessageKind::kTpmActivateCredentialRequest);
+  request.id_object = {0x01, 0x02};
+  request.encrypted_secret = {0x03};
+  EXPECT_EQ(Json(request),
+            R"({"tpmActivateCredentialRequest":{"encrypted_secret":"03","id_object":"0102"}})");
+  EXPECT_EQ(BorshHex(request), "1d020000000102" "0100000003");
+  EXPECT_EQ(Normalised(request, WireEncoding::kBorsh), request);
+  EXPECT_EQ(Normalised(request, WireEncoding::kJson), request);
+  ProtocolMsg answer = Request(MessageKind::kTpmActivateCredentialResponse);
+  answer.secret = {0x5e};
+  EXPECT_EQ(Json(answer), R"({"tpmActivateCredentialResponse":{"secret":"5e"}})");
+  EXPECT_EQ(BorshHex(answer), "1e010000005e");
+  // Bounds: neither part empty or over 1024 bytes, a secret of 1 to 32 bytes.
+  request.encrypted_secret.clear();
+  EXPECT_FALSE(EncodeWire(request, WireEncoding::kJson).ok());
+  request.encrypted_secret = Bytes(kMaxCredentialBytes + 1, 1);
+  EXPECT_FALSE(EncodeWire(request, WireEncoding::kBorsh).ok());
+  answer.secret = Bytes(33, 1);
+  EXPECT_FALSE(EncodeWire(answer, WireEncoding::kJson).ok());
+  EXPECT_FALSE(DecodeJsonMsg(R"({"tpmActivateCredentialRequest":{"id_object":"01"}})").ok());
+  EXPECT_FALSE(DecodeBorshMsg(HexDecode("1d01000000010000000000").value()).ok());
+  EXPECT_FALSE(DecodeBorshMsg(HexDecode("1e00000000").value()).ok());
 }
 
 TEST(ProtocolMsgTest, ReshardVariantsAre25To28InJsonOnly) {
