@@ -1,8 +1,5 @@
 #include "attestation/document_verifier.h"
 
-#include "attestation/tpm_document.h"
-#include "attestation/tpm_document_verifier.h"
-
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -18,6 +15,8 @@
 #include "attestation/document_reader.h"
 #include "attestation/document_writer.h"
 #include "attestation/mock_pki.h"
+#include "attestation/tpm_document.h"
+#include "attestation/tpm_document_verifier.h"
 #include "base/hex.h"
 #include "crypto/es384.h"
 #include "crypto/hash.h"

@@ -27,8 +27,7 @@ Result<std::map<int, Bytes>> ParseLines(std::string_view text, std::size_t diges
     if (space == std::string_view::npos || line.substr(space + 1, 3) != "PCR") {
       return bad("expected '<hex> PCR<n>'");
     }
-    const auto index =
-        ScanUnsigned(line.substr(space + 4), 0, max_index, LeadingZeros::kRefused);
+    const auto index = ScanUnsigned(line.substr(space + 4), 0, max_index, LeadingZeros::kRefused);
     if (!index.ok()) return bad("the register is not PCR0 to PCR" + std::to_string(max_index));
     Result<Bytes> value = HexDecode(line.substr(0, space));
     if (!value.ok() || value->size() != digest_bytes) {

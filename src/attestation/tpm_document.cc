@@ -9,9 +9,9 @@
 namespace vigil::attestation {
 namespace {
 
-constexpr std::string_view kFields[] = {"format",         "module_id", "pcrs",      "quote",
-                                        "signature",      "ak_public", "ek_certificate", "event_log",
-                                        "public_key",     "user_data", "nonce"};
+constexpr std::string_view kFields[] = {"format",     "module_id", "pcrs",           "quote",
+                                        "signature",  "ak_public", "ek_certificate", "event_log",
+                                        "public_key", "user_data", "nonce"};
 constexpr std::size_t kMaxTpmStructureBytes = 4096;  // a quote, signature or public area
 
 void OptionalBytes(CborWriter& out, const std::optional<Bytes>& value) {
@@ -48,7 +48,8 @@ Result<std::optional<Bytes>> OptionalField(const CborValue& map, std::string_vie
 Result<std::map<int, crypto::Sha256Digest>> PcrsField(const CborValue& map) {
   const CborValue* pcrs = map.Find("pcrs");
   const std::vector<int>& quoted = TpmQuotedPcrs();
-  if (pcrs == nullptr || pcrs->kind != CborValue::Kind::kMap || pcrs->keys.size() != quoted.size()) {
+  if (pcrs == nullptr || pcrs->kind != CborValue::Kind::kMap ||
+      pcrs->keys.size() != quoted.size()) {
     return Error::BadInput("TPM document: pcrs must map each quoted PCR to its value");
   }
   std::map<int, crypto::Sha256Digest> out;
@@ -92,8 +93,10 @@ Bytes EncodeTpmDocument(const TpmDocument& document) {
     out.ByteString(value);
   }
   const std::pair<std::string_view, const Bytes*> required[] = {
-      {"quote", &document.quote},         {"signature", &document.signature},
-      {"ak_public", &document.ak_public}, {"ek_certificate", &document.ek_certificate},
+      {"quote", &document.quote},
+      {"signature", &document.signature},
+      {"ak_public", &document.ak_public},
+      {"ek_certificate", &document.ek_certificate},
       {"event_log", &document.event_log}};
   for (const auto& [key, value] : required) {
     out.Text(key);
@@ -135,7 +138,8 @@ Result<TpmDocument> DecodeTpmDocument(ByteView bytes) {
   if (format->kind != CborValue::Kind::kText || format->text() != kTpmDocumentFormat) {
     return Error::BadInput("TPM document: format must be " + std::string(kTpmDocumentFormat));
   }
-  if (module->kind != CborValue::Kind::kText || module->bytes.empty() || module->bytes.size() > 256) {
+  if (module->kind != CborValue::Kind::kText || module->bytes.empty() ||
+      module->bytes.size() > 256) {
     return Error::BadInput("TPM document: module_id must be 1 to 256 characters");
   }
   TpmDocument document;
@@ -146,8 +150,7 @@ Result<TpmDocument> DecodeTpmDocument(ByteView bytes) {
   VIGIL_ASSIGN_OR_RETURN(document.ak_public, BytesField(map, "ak_public", kMaxTpmStructureBytes));
   VIGIL_ASSIGN_OR_RETURN(document.ek_certificate, BytesField(map, "ek_certificate", 8192));
   VIGIL_ASSIGN_OR_RETURN(document.event_log, BytesField(map, "event_log", kMaxEventLogBytes));
-  VIGIL_ASSIGN_OR_RETURN(document.public_key,
-                         OptionalField(map, "public_key", kMaxPublicKeyBytes));
+  VIGIL_ASSIGN_OR_RETURN(document.public_key, OptionalField(map, "public_key", kMaxPublicKeyBytes));
   VIGIL_ASSIGN_OR_RETURN(document.user_data, OptionalField(map, "user_data", kMaxUserDataBytes));
   VIGIL_ASSIGN_OR_RETURN(document.nonce, OptionalField(map, "nonce", kMaxNonceBytes));
   return document;
@@ -155,8 +158,8 @@ Result<TpmDocument> DecodeTpmDocument(ByteView bytes) {
 
 crypto::Sha256Digest TpmQualifyingData(const AttestationRequest& request) {
   Bytes preimage(kTpmDocumentFormat.begin(), kTpmDocumentFormat.end());
-  for (const std::optional<Bytes>* field : {&request.user_data, &request.nonce,
-                                            &request.public_key}) {
+  for (const std::optional<Bytes>* field :
+       {&request.user_data, &request.nonce, &request.public_key}) {
     preimage.push_back(field->has_value() ? 1 : 0);
     Put(field->has_value() ? ByteView(**field) : ByteView(), preimage);
   }

@@ -32,11 +32,11 @@ inline constexpr std::uint32_t kTpmRsaEkCertificateIndex = 0x01c00002;
 struct TpmDocument {
   std::string module_id;
   std::map<int, crypto::Sha256Digest> pcrs;  // exactly TpmQuotedPcrs()
-  Bytes quote;           // TPMS_ATTEST
-  Bytes signature;       // TPMT_SIGNATURE
-  Bytes ak_public;       // the attestation key's TPMT_PUBLIC
-  Bytes ek_certificate;  // DER, from NV
-  Bytes event_log;       // the firmware's crypto-agile log
+  Bytes quote;                               // TPMS_ATTEST
+  Bytes signature;                           // TPMT_SIGNATURE
+  Bytes ak_public;                           // the attestation key's TPMT_PUBLIC
+  Bytes ek_certificate;                      // DER, from NV
+  Bytes event_log;                           // the firmware's crypto-agile log
   std::optional<Bytes> public_key;
   std::optional<Bytes> user_data;
   std::optional<Bytes> nonce;

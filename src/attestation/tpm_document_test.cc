@@ -81,24 +81,24 @@ class TpmDocumentTest : public ::testing::Test {
   // EK in `ek_from`'s certificate, answered by `tpm`. The key's name when the secret came back.
   static Result<Bytes> Activate(TestTpm& tpm, const TpmDocument& document,
                                 const TpmDocument& ek_from) {
-    VIGIL_ASSIGN_OR_RETURN(Bytes ek, VerifyEkCertificate(ek_from.ek_certificate,
-                                                         {.roots_pem = trust_->roots_pem,
-                                                          .intermediates_pem =
-                                                              trust_->intermediates_pem},
-                                                         std::time(nullptr)));
+    VIGIL_ASSIGN_OR_RETURN(Bytes ek,
+                           VerifyEkCertificate(ek_from.ek_certificate,
+                                               {.roots_pem = trust_->roots_pem,
+                                                .intermediates_pem = trust_->intermediates_pem},
+                                               std::time(nullptr)));
     VIGIL_ASSIGN_OR_RETURN(Tpm2AttestationKey key, ParseTpm2AttestationKey(document.ak_public));
     const Bytes secret(32, 0x5e);
     VIGIL_ASSIGN_OR_RETURN(Tpm2Credential credential, MakeTpm2Credential(ek, key.name, secret));
-    VIGIL_ASSIGN_OR_RETURN(crypto::SecretBytes answer,
-                           tpm.provider->ActivateCredential(credential.id_object,
-                                                            credential.encrypted_secret));
+    VIGIL_ASSIGN_OR_RETURN(
+        crypto::SecretBytes answer,
+        tpm.provider->ActivateCredential(credential.id_object, credential.encrypted_secret));
     if (!crypto::ConstantTimeEqual(answer.view(), secret)) return Error::Failed("wrong secret");
     return key.name;
   }
 
   static Bytes Attest(TestTpm& tpm, const Bytes& nonce) {
-    AttestationRequest request{.user_data = Bytes(32, 0xda), .nonce = nonce,
-                               .public_key = Bytes(65, 0x04)};
+    AttestationRequest request{
+        .user_data = Bytes(32, 0xda), .nonce = nonce, .public_key = Bytes(65, 0x04)};
     auto document = tpm.provider->Attest(request);
     EXPECT_TRUE(document.ok()) << document.error().message();
     return document.ok() ? *document : Bytes();
@@ -176,9 +176,9 @@ TEST_F(TpmDocumentTest, AReplayedQuoteIsRefused) {
   auto name = Activate(tpms_[0], *old, *old);
   ASSERT_TRUE(name.ok());
   const Bytes fresh(32, 0x05);
-  EXPECT_NE(MessageOf(VerifyDocument(EncodeTpmDocument(*old), Options(*name, fresh)))
-                .find("nonce: "),
-            std::string::npos);
+  EXPECT_NE(
+      MessageOf(VerifyDocument(EncodeTpmDocument(*old), Options(*name, fresh))).find("nonce: "),
+      std::string::npos);
   // The old quote passed off with the fresh nonce written into the document.
   TpmDocument forged = *old;
   forged.nonce = fresh;
@@ -239,7 +239,8 @@ TEST(TpmDocumentFormatTest, ReadsStrictly) {
                        .ek_certificate = Bytes(10, 4),
                        .event_log = Bytes(10, 5),
                        .nonce = Bytes(3, 6)};
-  for (int index : TpmQuotedPcrs()) document.pcrs[index] = FilledDigest(static_cast<std::uint8_t>(index));
+  for (int index : TpmQuotedPcrs())
+    document.pcrs[index] = FilledDigest(static_cast<std::uint8_t>(index));
   const Bytes bytes = EncodeTpmDocument(document);
   auto back = DecodeTpmDocument(bytes);
   ASSERT_TRUE(back.ok()) << back.error().message();

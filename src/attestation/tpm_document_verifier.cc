@@ -60,8 +60,8 @@ Status CheckEventLog(const TpmDocument& document, const TpmEventLog& log) {
     if (replayed[pcr] != document.pcrs.at(pcr)) {
       return Check("event log", "PCR" + std::to_string(pcr) + " replays to " +
                                     HexEncode(replayed[pcr]) + " but the quote says " +
-                                    HexEncode(document.pcrs.at(pcr)) + " (" +
-                                    EventsOf(log, pcr) + ")");
+                                    HexEncode(document.pcrs.at(pcr)) + " (" + EventsOf(log, pcr) +
+                                    ")");
     }
   }
   return OkStatus();
@@ -87,7 +87,8 @@ Result<AttestationDocument> VerifyTpmDocument(ByteView bytes, const VerifyOption
   if (!log.ok()) return Check("event log", log.error().message());
   VIGIL_RETURN_IF_ERROR(CheckEventLog(document, *log));
   AttestationDocument out{.module_id = document.module_id, .digest = "SHA256"};
-  for (const auto& [index, value] : document.pcrs) out.pcrs[index] = Bytes(value.begin(), value.end());
+  for (const auto& [index, value] : document.pcrs)
+    out.pcrs[index] = Bytes(value.begin(), value.end());
   out.certificate = document.ek_certificate;
   out.public_key = document.public_key;
   out.user_data = document.user_data;

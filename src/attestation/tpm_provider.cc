@@ -23,8 +23,8 @@ Error NoNsmApi(std::string_view operation) {
 Result<Bytes> ReadEventLog(const std::string& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
-    return Error::MissingEnv("cannot open the TPM event log " + path + ": " +
-                             std::strerror(errno) + " (is securityfs mounted?)");
+    return Error::MissingEnv("cannot open the TPM event log " + path + ": " + std::strerror(errno) +
+                             " (is securityfs mounted?)");
   }
   Bytes log;
   std::uint8_t buffer[16384];
@@ -59,9 +59,7 @@ TpmProvider::~TpmProvider() {
 
 Result<NsmDescription> TpmProvider::Describe() { return NoNsmApi("DescribeNSM"); }
 Result<PcrState> TpmProvider::DescribePcr(int) { return NoNsmApi("DescribePCR"); }
-Result<crypto::Sha384Digest> TpmProvider::ExtendPcr(int, ByteView) {
-  return NoNsmApi("ExtendPCR");
-}
+Result<crypto::Sha384Digest> TpmProvider::ExtendPcr(int, ByteView) { return NoNsmApi("ExtendPCR"); }
 Status TpmProvider::LockPcr(int) { return NoNsmApi("LockPCR"); }
 Status TpmProvider::LockPcrs(int) { return NoNsmApi("LockPCRs"); }
 

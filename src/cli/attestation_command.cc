@@ -5,7 +5,6 @@
 // PCR4 and PCR9 against an image's PCR file and PCRs 0-3, 5-7 against a platform's
 // reference values, naming the PCR and the event that differ. Exit 0 valid, 1 invalid
 // naming the failed check, 2 bad input.
-#include <cstdlib>
 #include <ctime>
 #include <sstream>
 #include <string>
@@ -57,7 +56,10 @@ std::vector<PredictedEvent> PredictedEvents(std::string_view text) {
     const auto plus = line.find(" += ");
     if (plus == std::string::npos) continue;
     const auto space = line.find(' ', plus + 4);
-    out.push_back({.pcr = std::atoi(line.c_str() + 5),
+    const ScannedNumber<std::uint64_t> pcr =
+        ScanUnsigned(std::string_view(line).substr(5, plus - 5), 0, 23);
+    if (!pcr.ok()) continue;
+    out.push_back({.pcr = static_cast<int>(pcr.value),
                    .digest = line.substr(plus + 4, space - plus - 4),
                    .what = space == std::string::npos ? "" : line.substr(space + 1)});
   }
@@ -159,8 +161,8 @@ void Print(const AttestationDocument& doc, bool json) {
               attestation::IsMockDocument(doc)  ? "MOCK"
               : attestation::IsTpmDocument(doc) ? "TPM"
                                                 : "Nitro",
-              doc.module_id.c_str(),
-              static_cast<unsigned long long>(doc.timestamp_ms), doc.pcrs.size());
+              doc.module_id.c_str(), static_cast<unsigned long long>(doc.timestamp_ms),
+              doc.pcrs.size());
   for (const auto& [index, value] : doc.pcrs) {
     std::printf("  PCR%-2d %s\n", index, HexEncode(value).c_str());
   }

@@ -18,9 +18,9 @@ namespace vigil::cli {
 struct AttestationTrust {
   std::string root;
   bool trust_mock = false;
-  std::int64_t time = -1;     // -1: now
-  std::int64_t max_age = -1;  // -1: the command's default
-  bool record = false;        // a kept record: no age bound by default
+  std::int64_t time = -1;                    // -1: now
+  std::int64_t max_age = -1;                 // -1: the command's default
+  bool record = false;                       // a kept record: no age bound by default
   std::string tpm_roots, tpm_intermediates;  // PEM files, for TPM documents
 };
 

@@ -180,8 +180,7 @@ void PrintPlatform(const attestation::TpmPcrValues& pcrs, const std::string& sou
 Status RunEventLog(const EventLogArgs& args) {
   VIGIL_ASSIGN_OR_RETURN(Bytes data, ReadFile(args.log, attestation::kMaxTpmDocumentBytes));
   if (attestation::LooksLikeTpmDocument(data)) {  // the log a TPM document carries
-    VIGIL_ASSIGN_OR_RETURN(attestation::TpmDocument document,
-                           attestation::DecodeTpmDocument(data));
+    VIGIL_ASSIGN_OR_RETURN(attestation::TpmDocument document, attestation::DecodeTpmDocument(data));
     data = std::move(document.event_log);
   }
   auto log = attestation::ParseTpmEventLog(data);

@@ -36,7 +36,7 @@ using quorum::ProtocolMsg;
 constexpr std::uint64_t kMaxPivotBytes = 1ull << 30;
 
 const char* DocumentKind(const attestation::AttestationDocument& doc) {
-  return attestation::IsMockDocument(doc) ? "MOCK"
+  return attestation::IsMockDocument(doc)  ? "MOCK"
          : attestation::IsTpmDocument(doc) ? "TPM"
                                            : "Nitro";
 }
@@ -88,8 +88,7 @@ Status RunBoot(const BootArgs& args) {
   }
   std::printf("booted%s: %s attestation verified against the manifest; setup key %s\n",
               args.kind == MessageKind::kBootKeyForwardRequest ? " for key forwarding" : "",
-              DocumentKind(*doc),
-              HexEncode(*doc->public_key).c_str());
+              DocumentKind(*doc), HexEncode(*doc->public_key).c_str());
   return OkStatus();
 }
 
@@ -222,9 +221,9 @@ Result<attestation::AttestationDocument> CheckEnclave(const ReEncryptArgs& args,
   if (!args.nonce.empty()) {
     VIGIL_ASSIGN_OR_RETURN(options.expect.nonce, NonceArgument(args.nonce));
   }
-  VIGIL_ASSIGN_OR_RETURN(Bytes document,
-                         ReadFile(args.doc, attestation::kMaxTpmDocumentBytes));
-  if (!attestation::LooksLikeTpmDocument(document) && document.size() > attestation::kMaxDocumentBytes) {
+  VIGIL_ASSIGN_OR_RETURN(Bytes document, ReadFile(args.doc, attestation::kMaxTpmDocumentBytes));
+  if (!attestation::LooksLikeTpmDocument(document) &&
+      document.size() > attestation::kMaxDocumentBytes) {
     return Error::BadInput(args.doc + " is larger than an attestation document may be");
   }
   const auto& members = target.manifest.share_set.members;
@@ -252,9 +251,8 @@ Status Confirm(const ShareTarget& target, const attestation::AttestationDocument
     }
     std::cout << ", sending your share";
   }
-  std::cout << " to the " << DocumentKind(doc)
-            << " enclave with key " << HexEncode(*doc.public_key).substr(0, 16) << "...? [y/N] "
-            << std::flush;
+  std::cout << " to the " << DocumentKind(doc) << " enclave with key "
+            << HexEncode(*doc.public_key).substr(0, 16) << "...? [y/N] " << std::flush;
   std::string answer;
   if (!std::getline(std::cin, answer) || (answer != "y" && answer != "yes")) {
     return Error::Failed("not confirmed: nothing written");

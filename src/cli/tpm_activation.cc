@@ -25,8 +25,7 @@ Status ActivateTpmKey(const EnclaveAddress& enclave, ByteView bytes,
         "a TPM document: give the enclave's address (--host-ip/--host-port or --usock), to "
         "bind its attestation key to its TPM by a credential activation");
   }
-  VIGIL_ASSIGN_OR_RETURN(attestation::TpmDocument document,
-                         attestation::DecodeTpmDocument(bytes));
+  VIGIL_ASSIGN_OR_RETURN(attestation::TpmDocument document, attestation::DecodeTpmDocument(bytes));
   Result<Bytes> ek = attestation::VerifyEkCertificate(
       document.ek_certificate,
       {.roots_pem = options.tpm->roots_pem, .intermediates_pem = options.tpm->intermediates_pem},
@@ -38,8 +37,7 @@ Status ActivateTpmKey(const EnclaveAddress& enclave, ByteView bytes,
   VIGIL_RETURN_IF_ERROR(crypto::RandomBytes({secret.data(), secret.size()}));
   VIGIL_ASSIGN_OR_RETURN(attestation::Tpm2Credential credential,
                          attestation::MakeTpm2Credential(*ek, key.name, secret.view()));
-  quorum::ProtocolMsg request =
-      quorum::Request(quorum::MessageKind::kTpmActivateCredentialRequest);
+  quorum::ProtocolMsg request = quorum::Request(quorum::MessageKind::kTpmActivateCredentialRequest);
   request.id_object = std::move(credential.id_object);
   request.encrypted_secret = std::move(credential.encrypted_secret);
   Result<quorum::ProtocolMsg> answer = Exchange(enclave, request);

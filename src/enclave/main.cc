@@ -52,15 +52,15 @@ Result<Options> ParseOptions(int argc, char** argv) {
       continue;
     }
     if (i + 1 >= argc) return Error::BadInput(std::string(flag) + " needs a value\n" + kUsage);
-    std::string* target = flag == "--usock"         ? &options.usock
-                          : flag == "--serial-port" ? &options.serial_port
-                          : flag == "--vsock-port"  ? &options.vsock_port
-                          : flag == "--boot-pcrs"   ? &options.boot_pcrs
-                          : flag == "--image-pivot" ? &options.image_pivot
-                          : flag == "--state-dir"   ? &options.state_dir
-                          : flag == "--tpm-socket"  ? &options.tpm_socket
+    std::string* target = flag == "--usock"           ? &options.usock
+                          : flag == "--serial-port"   ? &options.serial_port
+                          : flag == "--vsock-port"    ? &options.vsock_port
+                          : flag == "--boot-pcrs"     ? &options.boot_pcrs
+                          : flag == "--image-pivot"   ? &options.image_pivot
+                          : flag == "--state-dir"     ? &options.state_dir
+                          : flag == "--tpm-socket"    ? &options.tpm_socket
                           : flag == "--tpm-event-log" ? &options.tpm_event_log
-                                                    : nullptr;
+                                                      : nullptr;
     if (target == nullptr)
       return Error::BadInput("unknown option " + std::string(flag) + "\n" + kUsage);
     *target = argv[++i];
@@ -113,15 +113,14 @@ Result<std::unique_ptr<attestation::AttestationProvider>> MockProvider(const Opt
 
 Result<std::unique_ptr<attestation::AttestationProvider>> TpmProvider(const Options& options) {
   const bool device = options.tpm_socket.empty();
-  VIGIL_ASSIGN_OR_RETURN(attestation::Tpm2Client client,
-                         device ? attestation::Tpm2Client::OpenDevice(
-                                      std::string(attestation::kTpmDevice))
-                                : attestation::Tpm2Client::ConnectUnix(options.tpm_socket));
   VIGIL_ASSIGN_OR_RETURN(
-      std::unique_ptr<attestation::TpmProvider> tpm,
-      attestation::TpmProvider::Open(std::move(client),
-                                     device ? std::string(attestation::kTpmEventLog)
-                                            : options.tpm_event_log));
+      attestation::Tpm2Client client,
+      device ? attestation::Tpm2Client::OpenDevice(std::string(attestation::kTpmDevice))
+             : attestation::Tpm2Client::ConnectUnix(options.tpm_socket));
+  VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<attestation::TpmProvider> tpm,
+                         attestation::TpmProvider::Open(
+                             std::move(client), device ? std::string(attestation::kTpmEventLog)
+                                                       : options.tpm_event_log));
   std::fprintf(stderr, "vigil-enclave: attestation by the TPM (%s)\n",
                device ? std::string(attestation::kTpmDevice).c_str() : options.tpm_socket.c_str());
   return std::unique_ptr<attestation::AttestationProvider>(std::move(tpm));

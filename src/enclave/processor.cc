@@ -2,10 +2,10 @@
 
 #include <string>
 
+#include "attestation/tpm_provider.h"
 #include "base/file.h"
 #include "base/hex.h"
 #include "crypto/envelope.h"
-#include "attestation/tpm_provider.h"
 #include "crypto/shamir.h"
 #include "enclave/refusal.h"
 #include "enclave/seed_file.h"
@@ -199,12 +199,12 @@ Status EnclaveProcessor::CommitManifestOnly() {
 // cannot be locked: a verifier requires each to be exactly one extend, so any later extend
 // shows.
 Status EnclaveProcessor::CommitToTpmPcrs(attestation::TpmProvider& tpm) {
-  VIGIL_ASSIGN_OR_RETURN(Bytes setup, quorum::ManifestCommitment(quorum::ManifestPhase::kSetup,
-                                                                 manifest_hash_,
-                                                                 setup_key_->public_key()));
-  VIGIL_ASSIGN_OR_RETURN(Bytes live, quorum::ManifestCommitment(quorum::ManifestPhase::kLive,
-                                                                manifest_hash_,
-                                                                live_key_->public_key()));
+  VIGIL_ASSIGN_OR_RETURN(Bytes setup,
+                         quorum::ManifestCommitment(quorum::ManifestPhase::kSetup, manifest_hash_,
+                                                    setup_key_->public_key()));
+  VIGIL_ASSIGN_OR_RETURN(Bytes live,
+                         quorum::ManifestCommitment(quorum::ManifestPhase::kLive, manifest_hash_,
+                                                    live_key_->public_key()));
   VIGIL_ASSIGN_OR_RETURN(Bytes manifest_only, quorum::ManifestOnlyCommitment(manifest_hash_));
   const std::pair<int, const Bytes*> commitments[] = {
       {quorum::kTpmSetupPcrIndex, &setup},

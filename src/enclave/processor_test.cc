@@ -534,18 +534,20 @@ class TpmProcessorTest : public ProcessorTest {
         EnclaveConfig{.state_dir = dir_, .version = "test", .commit = "c"}, std::move(*tpm));
   }
   attestation::TpmTrust Trust() {
-    return {.roots_pem = std::string(AsText(ReadFile(dir_ / "ca" / "swtpm-localca-rootca-cert.pem", 1 << 16).value())),
-            .intermediates_pem = std::string(AsText(ReadFile(dir_ / "ca" / "issuercert.pem", 1 << 16).value()))};
+    return {.roots_pem = std::string(
+                AsText(ReadFile(dir_ / "ca" / "swtpm-localca-rootca-cert.pem", 1 << 16).value())),
+            .intermediates_pem =
+                std::string(AsText(ReadFile(dir_ / "ca" / "issuercert.pem", 1 << 16).value()))};
   }
   // The share holder's activation, through the protocol: the key's name once it held.
   Result<Bytes> Activate(const Bytes& document, const Bytes& secret) {
     VIGIL_ASSIGN_OR_RETURN(attestation::TpmDocument doc, attestation::DecodeTpmDocument(document));
     const attestation::TpmTrust trust = Trust();
-    VIGIL_ASSIGN_OR_RETURN(Bytes ek, attestation::VerifyEkCertificate(
-                                         doc.ek_certificate,
-                                         {.roots_pem = trust.roots_pem,
-                                          .intermediates_pem = trust.intermediates_pem},
-                                         std::time(nullptr)));
+    VIGIL_ASSIGN_OR_RETURN(
+        Bytes ek, attestation::VerifyEkCertificate(
+                      doc.ek_certificate,
+                      {.roots_pem = trust.roots_pem, .intermediates_pem = trust.intermediates_pem},
+                      std::time(nullptr)));
     VIGIL_ASSIGN_OR_RETURN(attestation::Tpm2AttestationKey key,
                            attestation::ParseTpm2AttestationKey(doc.ak_public));
     VIGIL_ASSIGN_OR_RETURN(attestation::Tpm2Credential credential,
@@ -581,8 +583,8 @@ TEST_F(TpmProcessorTest, BootsCommitsToPcrs12To15AndAttestsWithQuotes) {
   ASSERT_TRUE(name.ok()) << name.error().message();
   auto doc = VerifyTpm(booted.nsm->data, *name);
   ASSERT_TRUE(doc.ok()) << doc.error().message();
-  const Bytes setup = quorum::ManifestCommitment(quorum::ManifestPhase::kSetup, hash_,
-                                                 *doc->public_key).value();
+  const Bytes setup =
+      quorum::ManifestCommitment(quorum::ManifestPhase::kSetup, hash_, *doc->public_key).value();
   EXPECT_EQ(doc->pcrs.at(12), quorum::TpmManifestPcr(setup));
   EXPECT_EQ(doc->pcrs.at(15),
             quorum::TpmManifestPcr(
@@ -616,13 +618,12 @@ TEST_F(TpmProcessorTest, ACommitmentPcrExtendedTwiceIsRefused) {
   ASSERT_TRUE(client->ExtendPcr(12, crypto::Sha256(AsBytes("again"))).ok());
   auto tpm = attestation::TpmProvider::Open(std::move(*client), (dir_ / "event-log").string());
   ASSERT_TRUE(tpm.ok()) << tpm.error().message();
-  auto later = (*tpm)->Attest({.user_data = Bytes(hash_.begin(), hash_.end()),
-                               .public_key = setup_key});
+  auto later =
+      (*tpm)->Attest({.user_data = Bytes(hash_.begin(), hash_.end()), .public_key = setup_key});
   ASSERT_TRUE(later.ok()) << later.error().message();
   auto doc = VerifyTpm(*later, *name);
   ASSERT_FALSE(doc.ok());
-  EXPECT_NE(doc.error().message().find("pcr12: PCR12 is not exactly one extend"),
-            std::string::npos)
+  EXPECT_NE(doc.error().message().find("pcr12: PCR12 is not exactly one extend"), std::string::npos)
       << doc.error().message();
   // Another enclave booting on this TPM finds its commitment PCRs used.
   tpm->reset();

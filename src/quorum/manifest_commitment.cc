@@ -92,9 +92,7 @@ int TpmCommitmentPcrIndex(ManifestPhase phase) {
   return phase == ManifestPhase::kSetup ? kTpmSetupPcrIndex : kTpmLivePcrIndex;
 }
 
-crypto::Sha256Digest TpmCommitmentDigest(ByteView commitment) {
-  return crypto::Sha256(commitment);
-}
+crypto::Sha256Digest TpmCommitmentDigest(ByteView commitment) { return crypto::Sha256(commitment); }
 
 Bytes TpmManifestPcr(ByteView commitment) {
   const crypto::Sha256Digest digest = TpmCommitmentDigest(commitment);

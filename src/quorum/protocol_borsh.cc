@@ -297,6 +297,31 @@ Status ReadJsonEnvelopeRequest(BorshReader& in, ProtocolMsg& msg) {
   return OkStatus();
 }
 
+// Vigil's own variants that Borsh carries (docs/SPEC-quorum.md).
+Status ReadVigilFields(BorshReader& in, ProtocolMsg& msg) {
+  switch (msg.kind) {
+    case MessageKind::kLiveAttestationDocWithNonceRequest: {
+      VIGIL_ASSIGN_OR_RETURN(msg.nonce, in.Bytes(kMaxNonceBytes, "nonce"));
+      if (msg.nonce.empty())
+        return Error::BadInput("a LiveAttestationDocWithNonceRequest's nonce is empty");
+      return OkStatus();
+    }
+    case MessageKind::kTpmActivateCredentialRequest: {
+      VIGIL_ASSIGN_OR_RETURN(msg.id_object, in.Bytes(kMaxCredentialBytes, "id_object"));
+      VIGIL_ASSIGN_OR_RETURN(msg.encrypted_secret,
+                             in.Bytes(kMaxCredentialBytes, "encrypted_secret"));
+      return CheckCredential(msg);
+    }
+    case MessageKind::kTpmActivateCredentialResponse: {
+      VIGIL_ASSIGN_OR_RETURN(msg.secret, in.Bytes(kMaxCredentialSecretBytes, "secret"));
+      if (msg.secret.empty()) return Error::BadInput("a credential's secret is empty");
+      return OkStatus();
+    }
+    default:
+      return Error::BadInput(std::string(MessageName(msg.kind)) + " is not Vigil's");
+  }
+}
+
 // The fields of `msg.kind`; an envelope's manifest is read as `version`.
 Status ReadFields(BorshReader& in, ProtocolMsg& msg, ManifestVersion version) {
   switch (msg.kind) {
@@ -360,23 +385,10 @@ Status ReadFields(BorshReader& in, ProtocolMsg& msg, ManifestVersion version) {
     }
     case MessageKind::kBootStandardJsonEnvelopeRequest:
       return ReadJsonEnvelopeRequest(in, msg);
-    case MessageKind::kLiveAttestationDocWithNonceRequest: {
-      VIGIL_ASSIGN_OR_RETURN(msg.nonce, in.Bytes(kMaxNonceBytes, "nonce"));
-      if (msg.nonce.empty())
-        return Error::BadInput("a LiveAttestationDocWithNonceRequest's nonce is empty");
-      return OkStatus();
-    }
-    case MessageKind::kTpmActivateCredentialRequest: {
-      VIGIL_ASSIGN_OR_RETURN(msg.id_object, in.Bytes(kMaxCredentialBytes, "id_object"));
-      VIGIL_ASSIGN_OR_RETURN(msg.encrypted_secret,
-                             in.Bytes(kMaxCredentialBytes, "encrypted_secret"));
-      return CheckCredential(msg);
-    }
-    case MessageKind::kTpmActivateCredentialResponse: {
-      VIGIL_ASSIGN_OR_RETURN(msg.secret, in.Bytes(kMaxCredentialSecretBytes, "secret"));
-      if (msg.secret.empty()) return Error::BadInput("a credential's secret is empty");
-      return OkStatus();
-    }
+    case MessageKind::kLiveAttestationDocWithNonceRequest:
+    case MessageKind::kTpmActivateCredentialRequest:
+    case MessageKind::kTpmActivateCredentialResponse:
+      return ReadVigilFields(in, msg);
     default:  // the unit variants
       return OkStatus();
   }

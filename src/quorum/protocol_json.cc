@@ -395,9 +395,9 @@ Status ReadVigilFields(const json& v, const std::string& p, ProtocolMsg& msg) {
       VIGIL_RETURN_IF_ERROR(CheckKeys(v, p, {"id_object", "encrypted_secret"}));
       VIGIL_ASSIGN_OR_RETURN(msg.id_object,
                              HexField(v["id_object"], p + ".id_object", kMaxCredentialBytes));
-      VIGIL_ASSIGN_OR_RETURN(msg.encrypted_secret, HexField(v["encrypted_secret"],
-                                                            p + ".encrypted_secret",
-                                                            kMaxCredentialBytes));
+      VIGIL_ASSIGN_OR_RETURN(
+          msg.encrypted_secret,
+          HexField(v["encrypted_secret"], p + ".encrypted_secret", kMaxCredentialBytes));
       return CheckCredential(msg);
     }
     case MessageKind::kTpmActivateCredentialResponse: {

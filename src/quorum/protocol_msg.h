@@ -90,7 +90,7 @@ struct ProtocolMsg {
   std::optional<GenesisOutput> genesis_output;  // BootGenesisResponse
   Bytes nonce;                                  // LiveAttestationDocWithNonceRequest
   std::optional<ReshardEnvelope> reshard_envelope;  // BootReshardRequest
-  Bytes reshard_output;  // ReshardOutputResponse: the Borsh ReshardOutput
+  Bytes reshard_output;               // ReshardOutputResponse: the Borsh ReshardOutput
   Bytes id_object, encrypted_secret;  // TpmActivateCredentialRequest (tpm2_credential.h)
   Bytes secret;                       // TpmActivateCredentialResponse
   bool operator==(const ProtocolMsg&) const = default;

@@ -179,7 +179,9 @@ TEST(ProtocolMsgTest, TheCredentialActivationIsVigilsVariants29And30InBothEncodi
   request.encrypted_secret = {0x03};
   EXPECT_EQ(Json(request),
             R"({"tpmActivateCredentialRequest":{"encrypted_secret":"03","id_object":"0102"}})");
-  EXPECT_EQ(BorshHex(request), "1d020000000102" "0100000003");
+  EXPECT_EQ(BorshHex(request),
+            "1d020000000102"
+            "0100000003");
   EXPECT_EQ(Normalised(request, WireEncoding::kBorsh), request);
   EXPECT_EQ(Normalised(request, WireEncoding::kJson), request);
   ProtocolMsg answer = Request(MessageKind::kTpmActivateCredentialResponse);
