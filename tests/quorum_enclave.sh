@@ -46,9 +46,15 @@ HOST="http://127.0.0.1:$PORT"
 VIA_HOST="--host-ip 127.0.0.1 --host-port $PORT"
 
 expect_exit 2 "the enclave refuses to start without an attestation provider" -- "$ENCLAVE" --usock "$WORK/other.sock"
-expect_stderr "choose the attestation provider: --nsm" "it names both"
+expect_stderr "choose one attestation provider: --nsm" "it names all three"
+expect_exit 2 "two providers at once are refused" -- "$ENCLAVE" --usock "$WORK/other.sock" --tpm --mock-nsm
+expect_exit 2 "--tpm takes no mock options" -- "$ENCLAVE" --usock "$WORK/other.sock" --tpm --boot-pcrs "$WORK/none"
 expect_exit 3 "--nsm outside a Nitro enclave: no /dev/nsm" -- "$ENCLAVE" --usock "$WORK/other.sock" --nsm
 expect_stderr "no Nitro Secure Module at /dev/nsm" "it says so"
+if [ ! -e /dev/tpmrm0 ]; then  # a machine without a TPM, as these are
+  expect_exit 3 "--tpm without a TPM: no /dev/tpmrm0" -- "$ENCLAVE" --usock "$WORK/other.sock" --tpm
+  expect_stderr "cannot open the TPM /dev/tpmrm0" "it says so"
+fi
 expect_exit 0 "enclave-status" -- "$VIGIL" quorum enclave-status --usock "$SOCK"
 if grep -qx WaitingForBootInstruction "$WORK/stdout"; then pass "it waits for a boot instruction"; else fail "status: $(cat "$WORK/stdout")"; fi
 expect_exit 1 "a share before the boot has no route" -- "$VIGIL" quorum post-share --usock "$SOCK" --eph-wrapped-share-path "$E2E/user1.share" --approval-path "$GOLDEN/approval.json"
