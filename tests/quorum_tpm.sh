@@ -21,7 +21,7 @@ sed -e "s#\.\./\.\./build/kernel/vigil/bzImage#$KERNEL#" -e "s#\.\./\.\./build/b
 "$VIGIL" image build "$WORK/spec.toml" --out "$WORK/dist" > /dev/null
 pcr_of() { awk -v want="PCR$1" '$1 !~ /^#/ && $2 == want {print $1}' "$WORK/dist/hello-quorum-tpm.tpm-pcrs"; }
 platform="$ROOT/platforms/ovmf-2022.11-6+deb12u2-q35-256m.tpm-platform"
-p2=$(awk '$1 !~ /^#/ && $2 ~ /^PCR/ { printf "%s", $1 }' "$platform" | xxd -r -p | sha256sum | cut -d' ' -f1)
+p2=$(perl -ne 'print pack("H*", $1) if /^([0-9a-f]{64}) PCR\d+$/' "$platform" | sha256sum | cut -d' ' -f1)
 mkdir -p "$WORK/keys"
 for n in 1 2 3; do install -m 600 "$ROOT/tests/data/qos/boot-e2e/user$n.secret" "$WORK/keys/"; done
 quorum_envelope approved 1 00 "$(sha256sum "$STATIC_BIN/quorum-hello" | cut -d' ' -f1)" "$(pcr_of 4)" "$(pcr_of 9)" "$p2" "$(printf '0%.0s' $(seq 64))"
@@ -29,13 +29,21 @@ cp "$WORK/dist/hello-quorum-tpm.tpm-pcrs" "$WORK/approved.tpm-pcrs"
 printf '%s init=/bin/sh\n' "$(cat "$WORK/dist/cmdline")" > "$WORK/cmdline"
 install -m 644 "$WORK/cmdline" "$WORK/dist/cmdline"
 sed -i "s/^[0-9a-f]\{64\}  cmdline\$/$(sha256sum "$WORK/cmdline" | cut -d' ' -f1)  cmdline/" "$WORK/dist/SHA256SUMS"
-port=$(shuf -i 20000-40000 -n 1)
-"$VIGIL" image run "$WORK/dist" --tpm --tpm-ca "$WORK/ca" --host "127.0.0.1:$port" > "$WORK/console.log" 2>&1 &
-run_pid=$!
-trap 'kill -TERM $run_pid 2>/dev/null; wait $run_pid 2>/dev/null; rm -rf "$WORK"' EXIT
-HOST=(--host-ip 127.0.0.1 --host-port "$port")
+run_pid=""
+trap 'if [ -n "$run_pid" ]; then kill -TERM $run_pid 2>/dev/null; wait $run_pid 2>/dev/null; fi; rm -rf "$WORK"' EXIT
+# boot DIST: boots it under OVMF with a fresh swtpm (the previous boot stopped first).
+boot() {
+  if [ -n "$run_pid" ]; then kill -TERM "$run_pid" 2>/dev/null; wait "$run_pid" 2>/dev/null || true; fi
+  rm -rf "$WORK/ca"
+  local port
+  port=$(shuf -i 20000-40000 -n 1)
+  "$VIGIL" image run "$1" --tpm --tpm-ca "$WORK/ca" --host "127.0.0.1:$port" > "$WORK/console.log" 2>&1 &
+  run_pid=$!
+  HOST=(--host-ip 127.0.0.1 --host-port "$port")
+  for _ in $(seq 600); do "$VIGIL" quorum enclave-status "${HOST[@]}" > /dev/null 2>&1 && break; sleep 0.5; done
+}
 TRUST=(--tpm-roots "$WORK/ca/swtpm-localca-rootca-cert.pem" --tpm-intermediates "$WORK/ca/issuercert.pem")
-for _ in $(seq 600); do "$VIGIL" quorum enclave-status "${HOST[@]}" > /dev/null 2>&1 && break; sleep 0.5; done
+boot "$WORK/dist"
 expect_exit 1 "the operator's boot-standard refuses the changed command line" -- \
   "$VIGIL" quorum boot-standard "${HOST[@]}" --manifest-envelope-path "$WORK/approved.json" "${TRUST[@]}"
 expect_stderr "pcr9: " "the refusal names PCR9"
@@ -71,4 +79,20 @@ expect_stderr "ek: " "the refusal names the EK check"
 expect_exit 1 "a document that does not carry the verifier's nonce is refused" -- \
   "$VIGIL" quorum verify-attestation "$WORK/live.doc" "${TRUST[@]}" "${HOST[@]}" --nonce 00112233
 expect_stderr "nonce: " "the refusal names the nonce"
+
+# An initramfs with one more file: its bytes move PCR9 and its size PCR4.
+printf 'not in the approved image\n' > "$WORK/extra.txt"
+{ cat "$WORK/spec.toml"; printf '\n[[files]]\nsource = "%s"\ndestination = "/etc/extra.txt"\n' "$WORK/extra.txt"; } > "$WORK/spec-extra.toml"
+"$VIGIL" image build "$WORK/spec-extra.toml" --out "$WORK/dist-extra" > /dev/null
+boot "$WORK/dist-extra"
+expect_exit 1 "the operator's boot-standard refuses the changed initramfs" -- \
+  "$VIGIL" quorum boot-standard "${HOST[@]}" --manifest-envelope-path "$WORK/approved.json" "${TRUST[@]}"
+"$VIGIL" quorum get-attestation-doc "${HOST[@]}" --attestation-doc-path "$WORK/extra.doc" > /dev/null
+expect_exit 1 "share holder user1 refuses the changed initramfs" -- \
+  "$VIGIL" quorum proxy-re-encrypt-share --share-path "$ROOT/tests/data/qos/boot-e2e/user1.share" --secret-path "$WORK/keys/user1.secret" \
+  --attestation-doc-path "$WORK/extra.doc" --manifest-envelope-path "$WORK/approved.json" --alias user1 \
+  --approval-path "$WORK/extra.approval" --eph-wrapped-share-path "$WORK/extra.wrapped" "${TRUST[@]}" "${HOST[@]}" --yes
+expect_stderr "pcr9: " "the refusal names PCR9"
+expect_stderr "pcr4: " "and PCR4, which follows the initramfs's size"
+if [ ! -e "$WORK/extra.wrapped" ]; then pass "nothing was encrypted to it"; else fail "a share was written"; fi
 finish

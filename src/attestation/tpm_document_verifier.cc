@@ -67,6 +67,27 @@ Status CheckEventLog(const TpmDocument& document, const TpmEventLog& log) {
   return OkStatus();
 }
 
+// Every expected PCR that differs, each named with the log's events for it: a changed
+// initramfs moves PCR4 (its size) and PCR9 (its bytes), and both are named.
+Status CheckPcrs(const AttestationDocument& doc, const std::map<int, Bytes>& expected,
+                 const TpmEventLog& log) {
+  std::string problems;
+  for (const auto& [index, value] : expected) {
+    const auto found = doc.pcrs.find(index);
+    const std::string name = "pcr" + std::to_string(index);
+    if (found == doc.pcrs.end()) {
+      problems += (problems.empty() ? "" : "; ") + name + ": the document does not quote PCR" +
+                  std::to_string(index);
+    } else if (found->second != value) {
+      problems += (problems.empty() ? "" : "; ") + name + ": the document holds " +
+                  HexEncode(found->second) + ", expected " + HexEncode(value) + " (" +
+                  EventsOf(log, index) + ")";
+    }
+  }
+  if (problems.empty()) return OkStatus();
+  return Error::Failed(problems);
+}
+
 }  // namespace
 
 Result<AttestationDocument> VerifyTpmDocument(ByteView bytes, const VerifyOptions& options) {
@@ -93,16 +114,10 @@ Result<AttestationDocument> VerifyTpmDocument(ByteView bytes, const VerifyOption
   out.public_key = document.public_key;
   out.user_data = document.user_data;
   out.nonce = document.nonce;
-  Status expected = CheckExpectations(out, options.expect);
-  if (!expected.ok()) {
-    // Name the events behind a PCR that differs.
-    for (const auto& [index, value] : options.expect.pcrs) {
-      if (out.pcrs.contains(index) && out.pcrs.at(index) != value) {
-        return Error::Failed(expected.error().message() + " (" + EventsOf(*log, index) + ")");
-      }
-    }
-    return expected.error();
-  }
+  Expectations fields = options.expect;
+  fields.pcrs.clear();
+  VIGIL_RETURN_IF_ERROR(CheckExpectations(out, fields));
+  VIGIL_RETURN_IF_ERROR(CheckPcrs(out, options.expect.pcrs, *log));
   return out;
 }
 

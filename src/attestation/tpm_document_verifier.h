@@ -9,8 +9,8 @@
 //               selection and digest), its qualifying data recomputed from the document's
 //               user_data, nonce and public_key: a changed field or a replayed quote fails
 //   event log   the firmware's log does not replay to the quoted PCRs 0-9, naming the PCR
-//   user_data, public_key, nonce, pcrN   a value differs from the caller's expectation; a
-//               PCR names the events the log holds for it
+//   user_data, public_key, nonce, pcrN   a value differs from the caller's expectation;
+//               every PCR that differs is named, each with the events the log holds for it
 // Spec: docs/SPEC-tpm.md, "Verifying a TPM document".
 #pragma once
 
