@@ -151,10 +151,15 @@ Status CheckNoteText(std::string_view text) {
 }
 
 std::uint32_t NoteKeyId(std::string_view name, const crypto::Ed25519PublicKeyBytes& public_key) {
+  return TypedKeyId(name, kNoteEd25519Type, public_key);
+}
+
+std::uint32_t TypedKeyId(std::string_view name, std::uint8_t type,
+                         const crypto::Ed25519PublicKeyBytes& public_key) {
   const ByteView name_bytes = AsBytes(name);
   Bytes preimage(name_bytes.begin(), name_bytes.end());
   preimage.push_back('\n');
-  preimage.push_back(kNoteEd25519Type);
+  preimage.push_back(type);
   preimage.insert(preimage.end(), public_key.begin(), public_key.end());
   const crypto::Sha256Digest digest = crypto::Sha256(preimage);
   return static_cast<std::uint32_t>(digest[0]) << 24 | static_cast<std::uint32_t>(digest[1]) << 16 |

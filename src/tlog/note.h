@@ -38,6 +38,9 @@ Status CheckNoteText(std::string_view text);
 // The key ID of an Ed25519 key: the first 4 bytes, big-endian, of
 // SHA-256(name || 0x0A || 0x01 || 32-byte public key).
 std::uint32_t NoteKeyId(std::string_view name, const crypto::Ed25519PublicKeyBytes& public_key);
+// The same for another signature type (C2SP's cosignatures are type 0x04).
+std::uint32_t TypedKeyId(std::string_view name, std::uint8_t type,
+                         const crypto::Ed25519PublicKeyBytes& public_key);
 
 // A trusted Ed25519 note key: a name, its key ID and the public key. Cheap to copy.
 class NoteVerifier {
