@@ -3,6 +3,8 @@
 #include <set>
 #include <vector>
 
+#include "base/printable.h"
+
 namespace vigil::encoding {
 namespace {
 
@@ -22,9 +24,11 @@ bool IsIdentifier(const std::string& key) {
 
 // The key as it appears in a message: quoted, cut at kMaxQuotedKey bytes. The caller's
 // error report escapes what a terminal would interpret.
+// A key from the input, for a message: JSON lets a key hold DEL and C1 controls unescaped,
+// and a cut may split a UTF-8 sequence, so it goes through Printable.
 std::string Quoted(const std::string& key) {
-  if (key.size() <= kMaxQuotedKey) return "\"" + key + "\"";
-  return "\"" + key.substr(0, kMaxQuotedKey) + "...\"";
+  if (key.size() <= kMaxQuotedKey) return "\"" + Printable(key) + "\"";
+  return "\"" + Printable(std::string_view(key).substr(0, kMaxQuotedKey)) + "...\"";
 }
 
 // Builds the value with nlohmann's own DOM builder, checking each event first: a key already

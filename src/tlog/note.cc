@@ -279,7 +279,7 @@ Result<std::string> NoteSigner::Sign(std::string_view text) const {
 
 // ---- OpenNote ----
 
-Result<std::string> OpenNote(std::string_view signed_note, const NoteVerifier& verifier) {
+Result<SignedNote> SplitSignedNote(std::string_view signed_note) {
   const auto malformed = [](const std::string& why) {
     return Error::BadInput("the signed note is malformed: " + why);
   };
@@ -292,22 +292,18 @@ Result<std::string> OpenNote(std::string_view signed_note, const NoteVerifier& v
   if (split == std::string_view::npos) {
     return malformed("there is no blank line between the text and the signatures");
   }
-  const std::string_view text = signed_note.substr(0, split + 1);
+  SignedNote note{.text = std::string(signed_note.substr(0, split + 1))};
   std::string_view signatures = signed_note.substr(split + 2);
   if (signatures.empty()) return malformed("there are no signature lines after the blank line");
   if (signatures.back() != '\n') return malformed("the last signature line has no newline");
-
-  std::size_t count = 0;
-  bool verified = false;
-  std::vector<Bytes> good;  // signatures by `verifier` already verified (duplicates are cheap)
   while (!signatures.empty()) {
     const std::size_t end = signatures.find('\n');
     std::string_view line = signatures.substr(0, end);
     signatures.remove_prefix(end + 1);
-    if (++count > kMaxNoteSignatures) {
+    if (note.signatures.size() == kMaxNoteSignatures) {
       return malformed("it has more than " + std::to_string(kMaxNoteSignatures) + " signatures");
     }
-    const std::string where = "signature line " + std::to_string(count);
+    const std::string where = "signature line " + std::to_string(note.signatures.size() + 1);
     if (line.substr(0, kEmDashSpace.size()) != kEmDashSpace) {
       return malformed(where + " does not start with an em dash (U+2014) and a space");
     }
@@ -331,18 +327,31 @@ Result<std::string> OpenNote(std::string_view signed_note, const NoteVerifier& v
     const std::uint32_t key_id = static_cast<std::uint32_t>((*signature)[0]) << 24 |
                                  static_cast<std::uint32_t>((*signature)[1]) << 16 |
                                  static_cast<std::uint32_t>((*signature)[2]) << 8 | (*signature)[3];
-    if (name != verifier.name() || key_id != verifier.key_id()) continue;  // another key
-    Bytes raw(signature->begin() + kKeyIdSize, signature->end());
-    if (std::find(good.begin(), good.end(), raw) != good.end()) continue;
-    VIGIL_RETURN_IF_ERROR(verifier.Verify(text, raw));
-    good.push_back(std::move(raw));
+    note.signatures.push_back(
+        {.name = std::string(name),
+         .key_id = key_id,
+         .signature = Bytes(signature->begin() + kKeyIdSize, signature->end())});
+  }
+  return note;
+}
+
+Result<std::string> OpenNote(std::string_view signed_note, const NoteVerifier& verifier) {
+  VIGIL_ASSIGN_OR_RETURN(SignedNote note, SplitSignedNote(signed_note));
+  bool verified = false;
+  std::vector<const Bytes*> good;  // signatures by `verifier` already verified
+  for (const NoteSignature& signature : note.signatures) {
+    if (signature.name != verifier.name() || signature.key_id != verifier.key_id()) continue;
+    const auto same = [&](const Bytes* seen) { return *seen == signature.signature; };
+    if (std::find_if(good.begin(), good.end(), same) != good.end()) continue;
+    VIGIL_RETURN_IF_ERROR(verifier.Verify(note.text, signature.signature));
+    good.push_back(&signature.signature);
     verified = true;
   }
   if (!verified) {
     return Error::Failed("no signature by " + verifier.name() + " (key ID " +
                          KeyIdHex(verifier.key_id()) + ") on the note; check the verifier key");
   }
-  return std::string(text);
+  return std::move(note.text);
 }
 
 }  // namespace vigil::tlog

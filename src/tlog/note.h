@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "base/bytes.h"
 #include "base/result.h"
@@ -108,6 +109,20 @@ class NoteSigner {
   crypto::SecretBytes seed_;
   NoteVerifier verifier_;
 };
+
+// A signed note taken apart: its text (ending with a newline) and its signature lines, each
+// the key name, the key ID and the signature bytes after it. BadInput, naming what is wrong,
+// as OpenNote below; nothing is verified.
+struct NoteSignature {
+  std::string name;
+  std::uint32_t key_id = 0;
+  Bytes signature;
+};
+struct SignedNote {
+  std::string text;
+  std::vector<NoteSignature> signatures;
+};
+Result<SignedNote> SplitSignedNote(std::string_view signed_note);
 
 // Verifies a signed note against one trusted key and returns its text (which ends with a
 // newline). The text ends at the last blank line; every line after it must be a signature

@@ -59,8 +59,8 @@ Result<Options> ParseOptions(int argc, char** argv) {
 
 Status GenerateKey(const Options& options) {
   VIGIL_ASSIGN_OR_RETURN(crypto::SecretBytes seed, crypto::Ed25519GenerateSeed());
-  VIGIL_ASSIGN_OR_RETURN(witness::Cosigner cosigner,
-                         witness::Cosigner::Create(options.generate, std::move(seed)));
+  VIGIL_ASSIGN_OR_RETURN(tlog::Cosigner cosigner,
+                         tlog::Cosigner::Create(options.generate, std::move(seed)));
   const crypto::SecretBytes text = cosigner.PrivateKeyText();
   VIGIL_RETURN_IF_ERROR(CreateFileAtomic(options.key, text.view(), 0600));
   std::printf("%s\n", cosigner.VerifierKey().c_str());
@@ -83,7 +83,7 @@ Result<std::vector<witness::WitnessedLog>> Logs(const std::vector<std::string>& 
 
 Status Serve(const Options& options) {
   VIGIL_ASSIGN_OR_RETURN(Bytes text, ReadFile(options.key, 4096, /*allow_symlink=*/false));
-  Result<witness::Cosigner> cosigner = witness::Cosigner::FromText(AsText(text));
+  Result<tlog::Cosigner> cosigner = tlog::Cosigner::FromText(AsText(text));
   crypto::Wipe(text);
   if (!cosigner.ok()) return cosigner.error();
   VIGIL_ASSIGN_OR_RETURN(std::vector<witness::WitnessedLog> logs, Logs(options.logs));

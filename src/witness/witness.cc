@@ -68,7 +68,8 @@ std::string_view OriginOf(std::string_view note) { return note.substr(0, note.fi
 
 }  // namespace
 
-Result<std::unique_ptr<Witness>> Witness::Open(Cosigner cosigner, std::vector<WitnessedLog> logs,
+Result<std::unique_ptr<Witness>> Witness::Open(tlog::Cosigner cosigner,
+                                               std::vector<WitnessedLog> logs,
                                                std::filesystem::path state_dir,
                                                std::function<std::uint64_t()> clock) {
   std::map<std::string, tlog::NoteVerifier> by_origin;

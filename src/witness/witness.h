@@ -28,9 +28,9 @@
 #include <vector>
 
 #include "base/result.h"
+#include "tlog/cosignature.h"
 #include "tlog/hash.h"
 #include "tlog/note.h"
-#include "witness/cosigner.h"
 
 namespace vigil::witness {
 
@@ -52,12 +52,13 @@ struct WitnessAnswer {
 class Witness {
  public:
   // `state_dir` keeps one file per origin; `clock` gives Unix seconds for cosignatures.
-  static Result<std::unique_ptr<Witness>> Open(Cosigner cosigner, std::vector<WitnessedLog> logs,
+  static Result<std::unique_ptr<Witness>> Open(tlog::Cosigner cosigner,
+                                               std::vector<WitnessedLog> logs,
                                                std::filesystem::path state_dir,
                                                std::function<std::uint64_t()> clock);
 
   WitnessAnswer AddCheckpoint(std::string_view body);
-  const Cosigner& cosigner() const { return cosigner_; }
+  const tlog::Cosigner& cosigner() const { return cosigner_; }
 
   // What the witness holds for `origin` (size 0 and the empty root before anything).
   struct State {
@@ -67,7 +68,7 @@ class Witness {
   Result<State> Load(std::string_view origin) const;
 
  private:
-  Witness(Cosigner cosigner, std::map<std::string, tlog::NoteVerifier> logs,
+  Witness(tlog::Cosigner cosigner, std::map<std::string, tlog::NoteVerifier> logs,
           std::filesystem::path state_dir, std::function<std::uint64_t()> clock)
       : cosigner_(std::move(cosigner)),
         logs_(std::move(logs)),
@@ -75,7 +76,7 @@ class Witness {
         clock_(std::move(clock)) {}
   std::filesystem::path StatePath(std::string_view origin) const;
 
-  Cosigner cosigner_;
+  tlog::Cosigner cosigner_;
   std::map<std::string, tlog::NoteVerifier> logs_;
   std::filesystem::path state_dir_;
   std::function<std::uint64_t()> clock_;

@@ -18,6 +18,10 @@
 namespace vigil::witness {
 namespace {
 
+using tlog::CosignatureKeyId;
+using tlog::CosignedMessage;
+using tlog::Cosigner;
+
 constexpr std::string_view kOrigin = "example.com/log";
 
 // A log of numbered leaves: its checkpoints and proofs.

@@ -1,4 +1,4 @@
-// A witness's cosignatures (C2SP tlog-cosignature, Ed25519): "as of time T, this is the
+// Witnesses' cosignatures (C2SP tlog-cosignature, Ed25519): "as of time T, this is the
 // largest consistent tree I have seen for this origin". The signed message is
 // "cosignature/v1\ntime T\n" followed by the whole checkpoint text (extension lines
 // included); the note signature line is "— NAME base64(key ID || u64 big-endian T ||
@@ -12,8 +12,9 @@
 #include "base/result.h"
 #include "crypto/ed25519.h"
 #include "crypto/secret.h"
+#include "tlog/note.h"
 
-namespace vigil::witness {
+namespace vigil::tlog {
 
 inline constexpr std::uint8_t kCosignatureType = 0x04;
 
@@ -45,4 +46,25 @@ class Cosigner {
   crypto::Ed25519PublicKeyBytes public_key_;
 };
 
-}  // namespace vigil::witness
+// A witness's verifier key "NAME+KEYID+base64(0x04 || public key)", as a log or a verifier
+// pins it.
+class CosignatureVerifier {
+ public:
+  // Strict: a valid name, 8 lowercase hex digits equal to the key's ID, canonical base64 of
+  // 0x04 and 32 key bytes (BadInput otherwise).
+  static Result<CosignatureVerifier> Parse(std::string_view vkey);
+  const std::string& name() const { return name_; }
+  std::uint32_t key_id() const { return key_id_; }
+  // The time of this witness's cosignature on the note's text, when one of its signature
+  // lines is; Failed naming the witness when none verifies.
+  Result<std::uint64_t> Verify(const SignedNote& note) const;
+
+ private:
+  CosignatureVerifier(std::string name, const crypto::Ed25519PublicKeyBytes& key)
+      : name_(std::move(name)), public_key_(key), key_id_(CosignatureKeyId(name_, key)) {}
+  std::string name_;
+  crypto::Ed25519PublicKeyBytes public_key_;
+  std::uint32_t key_id_;
+};
+
+}  // namespace vigil::tlog

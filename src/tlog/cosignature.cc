@@ -1,4 +1,4 @@
-#include "witness/cosigner.h"
+#include "tlog/cosignature.h"
 
 #include "base/base64.h"
 #include "base/hex.h"
@@ -6,7 +6,7 @@
 #include "crypto/secret.h"
 #include "tlog/note.h"
 
-namespace vigil::witness {
+namespace vigil::tlog {
 namespace {
 
 void BigEndian(std::uint64_t value, int bytes, Bytes& out) {
@@ -18,7 +18,7 @@ void BigEndian(std::uint64_t value, int bytes, Bytes& out) {
 }  // namespace
 
 std::uint32_t CosignatureKeyId(std::string_view name, const crypto::Ed25519PublicKeyBytes& key) {
-  return tlog::TypedKeyId(name, kCosignatureType, key);
+  return TypedKeyId(name, kCosignatureType, key);
 }
 
 std::string CosignedMessage(std::string_view checkpoint_text, std::uint64_t time) {
@@ -26,7 +26,7 @@ std::string CosignedMessage(std::string_view checkpoint_text, std::uint64_t time
 }
 
 Result<Cosigner> Cosigner::Create(std::string_view name, crypto::SecretBytes seed) {
-  VIGIL_RETURN_IF_ERROR(tlog::CheckNoteKeyName(name));
+  VIGIL_RETURN_IF_ERROR(CheckNoteKeyName(name));
   VIGIL_ASSIGN_OR_RETURN(crypto::Ed25519PublicKeyBytes key, crypto::Ed25519PublicKey(seed));
   return Cosigner(std::string(name), std::move(seed), key);
 }
@@ -90,4 +90,43 @@ Result<std::string> Cosigner::Cosign(std::string_view checkpoint_text, std::uint
   return "\u2014 " + name_ + " " + Base64Encode(blob) + "\n";
 }
 
-}  // namespace vigil::witness
+Result<CosignatureVerifier> CosignatureVerifier::Parse(std::string_view vkey) {
+  const auto bad = [&vkey](const std::string& why) {
+    return Error::BadInput("the witness key '" + std::string(vkey) + "' " + why);
+  };
+  const auto first = vkey.find('+');
+  const auto second = first == std::string_view::npos ? first : vkey.find('+', first + 1);
+  if (second == std::string_view::npos) return bad("is not NAME+KEYID+BASE64");
+  const std::string_view name = vkey.substr(0, first);
+  VIGIL_RETURN_IF_ERROR(CheckNoteKeyName(name));
+  Result<Bytes> typed = Base64Decode(vkey.substr(second + 1));
+  if (!typed.ok() || typed->size() != 33 || (*typed)[0] != kCosignatureType ||
+      Base64Encode(*typed) != vkey.substr(second + 1)) {
+    return bad("does not hold a cosignature key (base64 of 0x04 and 32 bytes)");
+  }
+  crypto::Ed25519PublicKeyBytes key{};
+  std::copy(typed->begin() + 1, typed->end(), key.begin());
+  CosignatureVerifier verifier(std::string(name), key);
+  Bytes id;
+  BigEndian(verifier.key_id(), 4, id);
+  if (vkey.substr(first + 1, second - first - 1) != HexEncode(id)) {
+    return bad("has a key ID that is not its key's (" + HexEncode(id) + ")");
+  }
+  return verifier;
+}
+
+Result<std::uint64_t> CosignatureVerifier::Verify(const SignedNote& note) const {
+  for (const NoteSignature& line : note.signatures) {
+    if (line.name != name_ || line.key_id != key_id_ || line.signature.size() != 8 + 64) continue;
+    std::uint64_t time = 0;
+    for (int i = 0; i < 8; ++i) time = time << 8 | line.signature[static_cast<std::size_t>(i)];
+    if (time == 0) continue;
+    const std::string message = CosignedMessage(note.text, time);
+    if (crypto::Ed25519Verify(public_key_, AsBytes(message), ByteView(line.signature).subspan(8))) {
+      return time;
+    }
+  }
+  return Error::Failed("no valid cosignature by the witness " + name_);
+}
+
+}  // namespace vigil::tlog
