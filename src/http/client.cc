@@ -197,7 +197,8 @@ Result<Url> ParseUrl(const std::string& text) {
     const std::size_t close = rest.find(']');
     if (close == std::string_view::npos) return bad("the IPv6 address has no closing ]");
     url.host = std::string(rest.substr(1, close - 1));
-    if (url.host.empty() ||
+    // The longest IPv6 text (an IPv4 tail included) is 45 characters, and has a colon.
+    if (url.host.size() > 45 || url.host.find(':') == std::string::npos ||
         url.host.find_first_not_of("0123456789abcdefABCDEF:.") != std::string::npos) {
       return bad("the IPv6 address is not hexadecimal groups");
     }

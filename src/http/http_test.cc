@@ -194,6 +194,10 @@ TEST(HttpClient, ParsesUrlsStrictly) {
                           "http://u@x", "http://x:", "http://x:0", "ftp://x", "http://"}) {
     EXPECT_FALSE(ParseUrl(bad).ok()) << bad;
   }
+  // Brackets hold an IPv6 address only: no name, nothing longer than IPv6 text can be.
+  EXPECT_FALSE(ParseUrl("http://[1.2]:80").ok());
+  EXPECT_FALSE(ParseUrl("http://[" + std::string(300, 'a') + ":1]:80").ok());
+  EXPECT_EQ(ParseUrl("http://[::ffff:192.168.100.200]:8080")->host, "::ffff:192.168.100.200");
 }
 
 // A hostile server: `answer` is sent, then the connection is held open for `hold`.
