@@ -38,6 +38,9 @@ class CheckpointPublisher {
   // directory's `checkpoint` with it durably; returns the signed note. The caller has written
   // every tile the tree needs first.
   Result<std::string> Publish(std::uint64_t size, const Hash& root);
+  // Replaces the directory's `checkpoint` durably with `note`, the one Publish returned
+  // with witnesses' cosignatures added.
+  Status Replace(const std::string& note);
 
  private:
   CheckpointPublisher(std::filesystem::path dir, std::unique_ptr<NoteSigner> signer);

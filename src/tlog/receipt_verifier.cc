@@ -14,6 +14,7 @@ Result<Checkpoint> ReceiptVerifier::OpenCheckpoint(std::string_view note) const 
     if (auto it = verified_.find(note); it != verified_.end()) return it->second;
   }
   VIGIL_ASSIGN_OR_RETURN(Checkpoint checkpoint, tlog::OpenCheckpoint(note, verifier_, origin_));
+  if (policy_) VIGIL_RETURN_IF_ERROR(CheckWitnessPolicy(*policy_, note));
   std::lock_guard lock(mutex_);
   // Dropped wholesale when full: the next receipts name the newest checkpoints anyway.
   if (verified_.size() >= cache_size_) verified_.clear();

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,7 @@
 #include "tlog/checkpoint.h"
 #include "tlog/note.h"
 #include "tlog/receipt.h"
+#include "tlog/witness_policy.h"
 
 namespace vigil::tlog {
 
@@ -23,6 +25,10 @@ class ReceiptVerifier {
   ReceiptVerifier(NoteVerifier verifier, std::string origin, std::size_t cache_size = 64);
   // A log whose origin is its key's name, as Vigil's ledger is.
   explicit ReceiptVerifier(NoteVerifier verifier);
+
+  // From now on a checkpoint must also meet `policy` (C2SP tlog-policy: witnesses'
+  // cosignatures); Failed "witness policy not met" otherwise. Call before sharing.
+  void RequireWitnesses(WitnessPolicy policy) { policy_ = std::move(policy); }
 
   const NoteVerifier& verifier() const { return verifier_; }
   const std::string& origin() const { return origin_; }
@@ -41,6 +47,7 @@ class ReceiptVerifier {
   NoteVerifier verifier_;
   std::string origin_;
   std::size_t cache_size_;
+  std::optional<WitnessPolicy> policy_;
   mutable std::mutex mutex_;
   mutable std::map<std::string, Checkpoint, std::less<>> verified_;
 };

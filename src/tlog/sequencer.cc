@@ -59,7 +59,15 @@ void Sequencer::Run() {
   for (;;) {
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      const auto ready = [this] { return stopping_ || !queue_.empty(); };
+      // A checkpoint the witnesses did not cosign is offered again while the log is idle.
+      while (!ready() && !store_.Published()) {
+        if (wake_.wait_for(lock, options_.witness_retry, ready)) break;
+        lock.unlock();
+        (void)store_.PublishWitnessed();
+        lock.lock();
+      }
+      wake_.wait(lock, ready);
       if (queue_.empty()) {
         return;  // stopping, and everything queued was written
       }

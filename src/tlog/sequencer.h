@@ -4,6 +4,7 @@
 // only once its entry is durable and covered by a checkpoint.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -22,6 +23,8 @@ struct SequencerOptions {
   std::size_t max_batch = 16384;
   // The most bytes queued and not yet written: beyond it Add() refuses (back pressure).
   std::size_t max_pending_bytes = 256u << 20;
+  // How often an idle log offers an uncosigned checkpoint to its witnesses again.
+  std::chrono::milliseconds witness_retry{2000};
 };
 
 class Sequencer {

@@ -84,7 +84,11 @@ struct LogStore::State {
   std::array<std::vector<Hash>, kTileLevels> partial_tiles;
   // The entries of the incomplete entry bundle.
   std::vector<Bytes> partial_bundle;
-  std::string checkpoint;
+  std::string checkpoint;  // the latest signed: the commit point
+  // What clients see: the latest checkpoint that was published (with witnesses, cosigned).
+  std::uint64_t published_size = 0;
+  Hash published_root{};
+  std::string published;
 };
 
 LogStore::LogStore(fs::path dir, std::string origin, std::string verifier_key, bool read_only)
@@ -254,6 +258,11 @@ Status LogStore::Recover() {
   state.size = checkpoint->size;
   state.root = checkpoint->root;
   state.checkpoint = note;
+  // A checkpoint left unwitnessed by a stop is published as read: verifiers that require
+  // witnesses check the cosignatures themselves, and the writer witnesses it again.
+  state.published_size = state.size;
+  state.published_root = state.root;
+  state.published = note;
   std::string edge_files;
   for (int level = 0; level < kTileLevels; ++level) {
     const std::uint64_t nodes = TileLevelNodes(state.size, level);
@@ -397,6 +406,16 @@ Result<std::uint64_t> LogStore::AppendBatch(std::span<const Bytes> entries) {
                          publisher_->Publish(batch.next->size, batch.next->root));
   {
     std::unique_lock lock(mutex_);
+    State& next = *batch.next;
+    if (cosign_) {
+      next.published_size = state_->published_size;
+      next.published_root = state_->published_root;
+      next.published = state_->published;
+    } else {
+      next.published_size = next.size;
+      next.published_root = next.root;
+      next.published = next.checkpoint;
+    }
     state_ = std::move(batch.next);
     tiles_.RemovePartials(batch.now_full);
   }
@@ -405,17 +424,53 @@ Result<std::uint64_t> LogStore::AppendBatch(std::span<const Bytes> entries) {
   if (!indexed.ok()) {
     (void)CatchUpIndex();
   }
+  if (cosign_) VIGIL_RETURN_IF_ERROR(PublishWitnessed());
   return first;
+}
+
+void LogStore::SetCosigning(CheckpointCosigning cosign) { cosign_ = std::move(cosign); }
+
+bool LogStore::Published() const {
+  std::shared_lock lock(mutex_);
+  return state_->published == state_->checkpoint;
+}
+
+Status LogStore::PublishWitnessed() {
+  if (!cosign_) return OkStatus();
+  std::string note;
+  std::uint64_t size = 0;
+  Hash root{};
+  {
+    std::shared_lock lock(mutex_);
+    note = state_->checkpoint;
+    size = state_->size;
+    root = state_->root;
+  }
+  const ConsistencyProver prove = [this, size](std::uint64_t old_size) {
+    return ConsistencyProof(old_size, size);
+  };
+  VIGIL_ASSIGN_OR_RETURN(std::string cosigned, cosign_(note, size, prove));
+  // Witnesses only add signature lines: the same signed checkpoint, with more after it.
+  if (cosigned.size() <= note.size() || !cosigned.starts_with(note)) {
+    return Error::Failed("the witnesses' answer changed the checkpoint instead of cosigning it");
+  }
+  VIGIL_RETURN_IF_ERROR(publisher_->Replace(cosigned));
+  std::unique_lock lock(mutex_);
+  state_->checkpoint = cosigned;
+  state_->published_size = size;
+  state_->published_root = root;
+  state_->published = std::move(cosigned);
+  return OkStatus();
 }
 
 std::uint64_t LogStore::size() const {
   std::shared_lock lock(mutex_);
-  return state_->size;
+  return state_->published_size;
 }
 
 std::string LogStore::checkpoint() const {
   std::shared_lock lock(mutex_);
-  return state_->checkpoint;
+  return state_->published;
 }
 
 Result<Hash> LogStore::ReadSubtreeHash(const State& state, int level, std::uint64_t index) const {
@@ -567,11 +622,17 @@ Result<std::vector<Hash>> LogStore::ConsistencyProof(std::uint64_t size1,
 Result<std::string> LogStore::Receipt(std::uint64_t index) const {
   std::shared_lock lock(mutex_);
   const State& state = *state_;
+  if (index >= state.published_size && index < state.size) {
+    return Error::Failed("entry " + std::to_string(index) +
+                         " is logged but in no published checkpoint yet (the witness policy is "
+                         "not met yet); ask again once the witnesses cosign");
+  }
   VIGIL_ASSIGN_OR_RETURN(Bytes entry, ReadEntryLocked(state, index));
   std::set<TileKey> used;
   const HashReader read = TrackingReader(state, &used);
-  VIGIL_ASSIGN_OR_RETURN(std::vector<Hash> proof, tlog::InclusionProof(index, state.size, read));
-  Status verified = VerifyInclusion(index, state.size, LeafHash(entry), proof, state.root);
+  const std::uint64_t size = state.published_size;
+  VIGIL_ASSIGN_OR_RETURN(std::vector<Hash> proof, tlog::InclusionProof(index, size, read));
+  Status verified = VerifyInclusion(index, size, LeafHash(entry), proof, state.published_root);
   if (!verified.ok()) {
     return Diagnose(state, used, std::pair<std::uint64_t, ByteView>(index, entry),
                     verified.error());
@@ -580,7 +641,7 @@ Result<std::string> LogStore::Receipt(std::uint64_t index) const {
   receipt.extra = std::move(entry);
   receipt.index = index;
   receipt.proof = std::move(proof);
-  receipt.checkpoint = state.checkpoint;
+  receipt.checkpoint = state.published;
   return FormatReceipt(receipt);
 }
 

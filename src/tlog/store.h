@@ -62,6 +62,14 @@ inline constexpr std::size_t kMaxStoredEntrySize = 65535;
 class CheckpointPublisher;
 class EntryIndex;
 
+// The consistency proof from the tree of `old_size` to the checkpoint being cosigned.
+using ConsistencyProver = std::function<Result<std::vector<Hash>>(std::uint64_t old_size)>;
+// Asks witnesses to cosign the log's signed checkpoint `note` of a tree of `size`: returns
+// the note with their cosignature lines added once the witness policy is met, an error
+// ("witness policy not met") when it is not met in time.
+using CheckpointCosigning = std::function<Result<std::string>(
+    const std::string& note, std::uint64_t size, const ConsistencyProver& prove)>;
+
 class LogStore {
  public:
   // Creates DIR (which must not exist or be empty) with a new Ed25519 checkpoint key for
@@ -88,9 +96,20 @@ class LogStore {
   // Appends `entries` in order, durably, and publishes a checkpoint covering them.
   // Returns the index of the first. Not thread-safe against other AppendBatch calls
   // (the Sequencer is the single writer); safe against concurrent readers.
+  // With witnesses (SetCosigning), the log commits to the signed checkpoint of the batch
+  // first (it can never sign another tree of that size), then publishes it once cosigned:
+  // when that fails, the entries stay in the tree, unpublished, and the error is returned.
   Result<std::uint64_t> AppendBatch(std::span<const Bytes> entries);
 
-  // The current tree size and signed checkpoint.
+  // Witnesses for every checkpoint from now on; set before the first append.
+  void SetCosigning(CheckpointCosigning cosign);
+  // Whether the latest signed checkpoint is the published one.
+  bool Published() const;
+  // Has the latest signed checkpoint cosigned and publishes it (the writer's thread only:
+  // the Sequencer retries with it while the log is unpublished).
+  Status PublishWitnessed();
+
+  // The tree size and checkpoint clients see: the published (with witnesses, cosigned) one.
   std::uint64_t size() const;
   std::string checkpoint() const;
   const std::string& origin() const { return origin_; }
@@ -159,6 +178,7 @@ class LogStore {
   TileFiles tiles_;
   std::unique_ptr<CheckpointPublisher> publisher_;  // none when read-only
   std::unique_ptr<EntryIndex> index_;               // none when read-only
+  CheckpointCosigning cosign_;                      // none: published once signed
   mutable std::shared_mutex mutex_;                 // guards state_ (files follow it)
   std::unique_ptr<State> state_;
 };

@@ -6,10 +6,13 @@
 #include <random>
 
 #include "base/file.h"
+#include "crypto/ed25519.h"
 #include "tlog/checkpoint.h"
+#include "tlog/cosignature.h"
 #include "tlog/note.h"
 #include "tlog/receipt.h"
 #include "tlog/verify.h"
+#include "tlog/witness_policy.h"
 
 namespace vigil::tlog {
 namespace {
@@ -455,6 +458,59 @@ TEST_F(StoreTest, AGarbageIndexIsCalledDerivedData) {
   EXPECT_TRUE(Mentions(store.error(), "derived data; delete it")) << store.error().message();
   fs::remove(dir_ / "index.db");
   EXPECT_TRUE(OpenStore());
+}
+
+// With witnesses, a batch is committed to first and published once cosigned: while the
+// witnesses are away its entries are in the tree but in no published checkpoint, and the
+// next attempt publishes the same tree.
+TEST_F(StoreTest, WithWitnessesOnlyCosignedCheckpointsArePublished) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  Append(*store, 3, 3);
+  const Cosigner witness =
+      Cosigner::Create("w1.example", crypto::Ed25519GenerateSeed().value()).value();
+  bool reachable = false;
+  std::uint64_t proven_from = 99;
+  store->SetCosigning([&](const std::string& note, std::uint64_t size,
+                          const ConsistencyProver& prove) -> Result<std::string> {
+    if (!reachable) return Error::Failed("witness policy not met: w1.example is away");
+    auto proof = prove(3);
+    EXPECT_TRUE(proof.ok());
+    proven_from = 3;
+    (void)size;
+    auto checkpoint_text = SplitSignedNote(note).value().text;
+    return note + witness.Cosign(checkpoint_text, 1700000000).value();
+  });
+  const std::string before = store->checkpoint();
+  auto failed = store->AppendBatch(std::vector<Bytes>{EntryBytes(3), EntryBytes(4)});
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.error().message().find("witness policy not met"), std::string::npos);
+  EXPECT_FALSE(store->Published());
+  EXPECT_EQ(store->checkpoint(), before);
+  EXPECT_EQ(store->size(), 3u);
+  auto unpublished = store->Receipt(4);
+  ASSERT_FALSE(unpublished.ok());
+  EXPECT_NE(unpublished.error().message().find("no published checkpoint"), std::string::npos);
+  EXPECT_TRUE(store->Receipt(2).ok());
+
+  reachable = true;
+  ASSERT_TRUE(store->PublishWitnessed().ok());
+  EXPECT_TRUE(store->Published());
+  EXPECT_EQ(store->size(), 5u);
+  EXPECT_EQ(proven_from, 3u);
+  auto policy =
+      ParseWitnessPolicy("witness w1.example " + witness.VerifierKey() + "\nquorum w1.example\n");
+  ASSERT_TRUE(policy.ok()) << policy.error().message();
+  EXPECT_TRUE(CheckWitnessPolicy(*policy, store->checkpoint()).ok());
+  auto receipt = store->Receipt(4);
+  ASSERT_TRUE(receipt.ok()) << receipt.error().message();
+  EXPECT_NE(receipt->find("— w1.example "), std::string::npos);
+  // The cosigned checkpoint is the commit point on disk too.
+  store.reset();
+  store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(CheckWitnessPolicy(*policy, store->checkpoint()).ok());
+  EXPECT_EQ(store->size(), 5u);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <functional>
 #include <set>
 
+#include "base/file.h"
 #include "base/strict_number.h"
 
 namespace vigil::tlog {
@@ -69,6 +70,7 @@ Status ParseLine(const std::vector<std::string_view>& words, WitnessPolicy& poli
     if (words.size() > 4) return bad("a witness line is: witness NAME VKEY [URL]");
     VIGIL_ASSIGN_OR_RETURN(CosignatureVerifier key, CosignatureVerifier::Parse(words[2]));
     policy.witnesses.emplace(name, std::move(key));
+    if (words.size() == 4) policy.urls.emplace(name, std::string(words[3]));
     return OkStatus();
   }
   return bad("expected log, witness, group or quorum with their fields");
@@ -107,14 +109,16 @@ Result<WitnessPolicy> ParseWitnessPolicy(std::string_view text) {
   return policy;
 }
 
-Status CheckWitnessPolicy(const WitnessPolicy& policy, std::string_view signed_checkpoint) {
-  if (policy.log) VIGIL_RETURN_IF_ERROR(OpenNote(signed_checkpoint, *policy.log).status());
-  if (!policy.quorum) return OkStatus();
-  VIGIL_ASSIGN_OR_RETURN(SignedNote note, SplitSignedNote(signed_checkpoint));
-  std::set<std::string> cosigned;
-  for (const auto& [name, key] : policy.witnesses) {
-    if (key.Verify(note).ok()) cosigned.insert(name);
-  }
+Result<WitnessPolicy> ReadWitnessPolicy(const std::filesystem::path& path) {
+  Result<Bytes> bytes = ReadFile(path, 64 * 1024);
+  if (!bytes.ok()) return bytes.error().WithContext("the witness policy " + path.string());
+  Result<WitnessPolicy> policy = ParseWitnessPolicy(AsText(*bytes));
+  if (!policy.ok()) return policy.error().WithContext(path.string());
+  return policy;
+}
+
+bool QuorumMet(const WitnessPolicy& policy, const std::set<std::string>& cosigned) {
+  if (!policy.quorum) return true;
   // Groups name only what is defined above them, so this recursion ends.
   const std::function<bool(const std::string&)> satisfied = [&](const std::string& name) {
     if (policy.witnesses.contains(name)) return cosigned.contains(name);
@@ -123,7 +127,18 @@ Status CheckWitnessPolicy(const WitnessPolicy& policy, std::string_view signed_c
     for (const std::string& member : group.members) count += satisfied(member) ? 1 : 0;
     return count >= group.threshold;
   };
-  if (satisfied(*policy.quorum)) return OkStatus();
+  return satisfied(*policy.quorum);
+}
+
+Status CheckWitnessPolicy(const WitnessPolicy& policy, std::string_view signed_checkpoint) {
+  if (policy.log) VIGIL_RETURN_IF_ERROR(OpenNote(signed_checkpoint, *policy.log).status());
+  if (!policy.quorum) return OkStatus();
+  VIGIL_ASSIGN_OR_RETURN(SignedNote note, SplitSignedNote(signed_checkpoint));
+  std::set<std::string> cosigned;
+  for (const auto& [name, key] : policy.witnesses) {
+    if (key.Verify(note).ok()) cosigned.insert(name);
+  }
+  if (QuorumMet(policy, cosigned)) return OkStatus();
   std::string who;
   for (const std::string& name : cosigned) who += (who.empty() ? "" : ", ") + name;
   return Error::Failed("witness policy not met: " + *policy.quorum + " is not satisfied (" +

@@ -7,8 +7,10 @@
 // Blank lines and lines starting with '#' are skipped. Spec: docs/SPEC-witness.md.
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +24,7 @@ namespace vigil::tlog {
 struct WitnessPolicy {
   std::optional<NoteVerifier> log;
   std::map<std::string, CosignatureVerifier> witnesses;
+  std::map<std::string, std::string> urls;  // witness name -> URL, where the line gives one
   struct Group {
     std::size_t threshold = 0;
     std::vector<std::string> members;
@@ -34,6 +37,12 @@ struct WitnessPolicy {
 // member not defined above, a threshold above the member count, no quorum line, or a quorum
 // naming nothing defined.
 Result<WitnessPolicy> ParseWitnessPolicy(std::string_view text);
+
+// Reads and parses the policy file `path` (at most 64 KiB); errors name the file.
+Result<WitnessPolicy> ReadWitnessPolicy(const std::filesystem::path& path);
+
+// Whether the witnesses named in `cosigned` satisfy the policy's quorum (true for none).
+bool QuorumMet(const WitnessPolicy& policy, const std::set<std::string>& cosigned);
 
 // OK when `signed_checkpoint` carries enough valid cosignatures for the policy's quorum
 // (and, with a log line, a valid signature by the log); Failed "witness policy not met"
