@@ -10,11 +10,12 @@ start_ledger() {
     set -- --dir "$LOG" --listen "unix:$SOCK" --http 127.0.0.1:0 --cert "$CA/ledger.crt" \
       --key "$CA/ledger.key" --ca "$CA/ca.crt" --policy "$WORK/policy" --audit-log "$WORK/audit.log"
   fi
+  rm -f "$WORK/ledger.out"  # the redirection below truncates it only once the job runs
   "$BIN/vigil-ledger" "$@" > "$WORK/ledger.out" 2>> "$WORK/ledger.err" &
   ledger=$!
   URL=""
   for _ in $(seq 200); do
-    URL=$(sed -n 's/.* on \(http:.*\)$/\1/p' "$WORK/ledger.out")
+    URL=$(sed -n 's/.* on \(http:.*\)$/\1/p' "$WORK/ledger.out" 2> /dev/null)
     [ -n "$URL" ] && break
     sleep 0.05
   done

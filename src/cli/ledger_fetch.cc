@@ -1,8 +1,10 @@
 #include "cli/ledger_fetch.h"
 
 #include <chrono>
+#include <optional>
 
 #include "http/client.h"
+#include "tlog/witness_policy.h"
 
 namespace vigil::cli {
 namespace {
@@ -18,6 +20,9 @@ CLI::Option* AddLedgerOptions(CLI::App& command, LedgerOptions& ledger) {
       .add_option("--timeout", ledger.timeout,
                   "Seconds each fetch from the ledger may take in all (default 60)")
       ->check(CLI::Range(0.1, 3600.0));
+  command.add_option("--witness-policy", ledger.witness_policy,
+                     "Require the ledger's checkpoints to meet this C2SP tlog-policy file "
+                     "(witnesses' cosignatures)");
   return url;
 }
 
@@ -27,8 +32,14 @@ Result<tlog::TileFetcher> LedgerFetcher(const LedgerOptions& ledger) {
   http::ClientLimits limits;
   limits.max_body = kMaxResponseSize;
   limits.deadline = std::chrono::milliseconds(static_cast<std::int64_t>(ledger.timeout * 1000));
+  std::optional<tlog::WitnessPolicy> policy;
+  if (!ledger.witness_policy.empty()) {
+    auto read = tlog::ReadWitnessPolicy(ledger.witness_policy);
+    if (!read.ok()) return read.error().WithContext("--witness-policy");
+    policy = std::move(read).value();
+  }
   return tlog::TileFetcher(
-      [base = std::move(parsed).value(), limits](const std::string& path) -> Result<Bytes> {
+      [base = std::move(parsed).value(), limits, policy](const std::string& path) -> Result<Bytes> {
         auto response = http::Get(base, "/" + path, limits);
         if (!response.ok()) {
           if (response.error().code() == ErrorCode::kMissingEnv) {
@@ -39,6 +50,10 @@ Result<tlog::TileFetcher> LedgerFetcher(const LedgerOptions& ledger) {
         if (response->status != 200) {
           return Error::Failed(base.ToString() + "/" + path + ": HTTP " +
                                std::to_string(response->status));
+        }
+        if (policy && path == "checkpoint") {
+          Status witnessed = tlog::CheckWitnessPolicy(*policy, AsText(response->body));
+          if (!witnessed.ok()) return witnessed.error().WithContext("the ledger's checkpoint");
         }
         return std::move(response->body);
       });

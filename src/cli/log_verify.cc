@@ -11,6 +11,7 @@
 #include "tlog/receipt.h"
 #include "tlog/tile_client.h"
 #include "tlog/trusted_log.h"
+#include "tlog/witness_policy.h"
 
 namespace vigil::cli {
 namespace {
@@ -36,6 +37,10 @@ Status Verify(const VerifyArgs& args) {
   std::string note;
   VIGIL_ASSIGN_OR_RETURN(tlog::Checkpoint latest,
                          tlog::FetchCheckpoint(fetch, verifier, origin, &note));
+  std::optional<tlog::WitnessPolicy> policy;  // the fetcher checked the latest checkpoint
+  if (!args.ledger.witness_policy.empty()) {
+    VIGIL_ASSIGN_OR_RETURN(policy, tlog::ReadWitnessPolicy(args.ledger.witness_policy));
+  }
   if (old_checkpoint) VIGIL_RETURN_IF_ERROR(tlog::CheckExtends(fetch, *old_checkpoint, latest));
   Json out{{"origin", origin},
            {"size", latest.size},
@@ -44,6 +49,10 @@ Status Verify(const VerifyArgs& args) {
   if (receipt) {
     auto proven = tlog::VerifyReceipt(*receipt, verifier, origin);
     if (!proven.ok()) return proven.error().WithContext(args.proof);
+    if (policy) {
+      Status witnessed = tlog::CheckWitnessPolicy(*policy, receipt->checkpoint);
+      if (!witnessed.ok()) return witnessed.error().WithContext(args.proof);
+    }
     Status consistent = tlog::CheckExtends(fetch, *proven, latest);
     if (!consistent.ok()) return consistent.error().WithContext("the receipt's checkpoint");
     out["proof"] = {{"index", receipt->index}, {"checkpoint_size", proven->size}};
@@ -84,6 +93,7 @@ void AddLogVerifyCommand(CLI::App& log, int* exit_code) {
                    "verified (updated on success)")
       ->required();
   verify->add_option("--proof", args->proof, "A receipt (C2SP tlog-proof) to check as well");
+
   verify->add_flag("--json", args->json, "Print the result as JSON");
 }
 

@@ -11,6 +11,7 @@ namespace {
 
 constexpr std::uint64_t kMaxConfigSize = 64 * 1024;
 constexpr double kMaxIdleSeconds = 86400;
+constexpr double kMaxWitnessWaitSeconds = 3600;
 
 template <typename T>
 void Override(T& value, const std::optional<T>& flag) {
@@ -67,9 +68,10 @@ Result<LedgerConfig> LoadLedgerConfig(const std::filesystem::path& path) {
   VIGIL_ASSIGN_OR_RETURN(const toml::table* service, reader.Table(doc, "service"));
   if (service == nullptr) return reader.Fail(nullptr, "needs the table [service]");
   LedgerConfig config;
-  VIGIL_ASSIGN_OR_RETURN(
-      config.service,
-      rpc::ReadServiceConfig(reader, *service, base, {"dir", "http", "idle_timeout_seconds"}));
+  VIGIL_ASSIGN_OR_RETURN(config.service,
+                         rpc::ReadServiceConfig(reader, *service, base,
+                                                {"dir", "http", "idle_timeout_seconds",
+                                                 "witness_policy", "witness_wait_seconds"}));
   VIGIL_ASSIGN_OR_RETURN(config.dir, reader.Path(*service, "dir", "service.dir", base, true));
   VIGIL_ASSIGN_OR_RETURN(std::string http, reader.String(*service, "http", "service.http", false));
   if (!http.empty()) {
@@ -81,6 +83,13 @@ Result<LedgerConfig> LoadLedgerConfig(const std::filesystem::path& path) {
       reader.Integer(*service, "idle_timeout_seconds", "service.idle_timeout_seconds", 60, 1,
                      static_cast<std::int64_t>(kMaxIdleSeconds)));
   config.idle_timeout = std::chrono::seconds(idle);
+  VIGIL_ASSIGN_OR_RETURN(config.witness_policy, reader.Path(*service, "witness_policy",
+                                                            "service.witness_policy", base, false));
+  VIGIL_ASSIGN_OR_RETURN(
+      std::int64_t wait,
+      reader.Integer(*service, "witness_wait_seconds", "service.witness_wait_seconds", 10, 1,
+                     static_cast<std::int64_t>(kMaxWitnessWaitSeconds)));
+  config.witness_wait = std::chrono::seconds(wait);
   return config;
 }
 
@@ -101,6 +110,14 @@ Result<LedgerConfig> ResolveLedgerConfig(const std::optional<LedgerConfig>& file
       return Error::BadInput("--idle-timeout must be 1 to 86400 seconds");
     }
     config.idle_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+  }
+  Override(config.witness_policy, flags.witness_policy);
+  if (flags.witness_wait_seconds.has_value()) {
+    const double seconds = *flags.witness_wait_seconds;
+    if (!(seconds >= 0.1 && seconds <= kMaxWitnessWaitSeconds)) {
+      return Error::BadInput("--witness-wait must be 0.1 to 3600 seconds");
+    }
+    config.witness_wait = std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
   }
   const std::string missing = Missing(config);
   if (!missing.empty()) {

@@ -12,6 +12,9 @@
 //   dir = "log"                    # the log directory (`vigil log init`)
 //   http = "127.0.0.1:8080"        # optional: the public read API (default 127.0.0.1:0)
 //   idle_timeout_seconds = 60      # optional: how long a call may stay silent
+//   witness_policy = "witnesses"   # optional: C2SP tlog-policy; checkpoints are published
+//                                  # only once its quorum cosigned (docs/SPEC-witness.md)
+//   witness_wait_seconds = 10      # optional: how long a checkpoint waits for the quorum
 #pragma once
 
 #include <chrono>
@@ -32,6 +35,8 @@ struct LedgerConfig {
   std::string http_host = "127.0.0.1";
   int http_port = 0;
   std::chrono::milliseconds idle_timeout{60000};
+  std::filesystem::path witness_policy;  // empty: no witnesses
+  std::chrono::milliseconds witness_wait{10000};
 
   // The host options these settings give.
   rpc::ServiceHostOptions HostOptions() const;
@@ -43,6 +48,8 @@ struct LedgerFlags {
   std::vector<std::string> listen;  // empty: not given
   std::optional<std::string> http;
   std::optional<double> idle_timeout_seconds;  // 1 to 86400
+  std::optional<std::filesystem::path> witness_policy;
+  std::optional<double> witness_wait_seconds;  // 1 to 3600
 };
 
 // Reads and validates the file: BadInput with file and line for anything wrong or unknown.

@@ -13,12 +13,14 @@
 
 #include "ledger/build_entry.h"
 #include "ledger/build_logs.h"
+#include "ledger/checkpoint_witnesses.h"
 #include "ledger/http_api.h"
 #include "ledger/ledger_config.h"
 #include "ledger/ledger_service.h"
 #include "rpc/service_host.h"
 #include "tlog/sequencer.h"
 #include "tlog/store.h"
+#include "tlog/witness_policy.h"
 
 namespace {
 
@@ -31,7 +33,8 @@ int Fail(const vigil::Error& error) {
 struct CommandLine {
   std::string config, dir, http, cert, key, ca, policy, audit;
   std::vector<std::string> listen;
-  double idle_timeout = 60;
+  double idle_timeout = 60, witness_wait = 10;
+  std::string witness_policy;
   std::map<std::string, CLI::Option*> given;
 
   void Add(CLI::App& app) {
@@ -52,6 +55,13 @@ struct CommandLine {
                                    "Seconds a call may stay silent before the ledger ends it "
                                    "(builders send `sync` to keep a quiet build's log open; "
                                    "default 60)");
+    given["witness-policy"] = app.add_option(
+        "--witness-policy", witness_policy,
+        "C2SP tlog-policy file: publish a checkpoint only once its quorum of witnesses cosigned "
+        "it (witness lines with their URLs)");
+    given["witness-wait"] = app.add_option(
+        "--witness-wait", witness_wait,
+        "Seconds a new checkpoint waits for the witnesses before its appends fail (default 10)");
   }
   bool Given(const std::string& name) const { return given.at(name)->count() > 0; }
   template <typename T>
@@ -69,6 +79,8 @@ struct CommandLine {
     flags.listen = listen;
     flags.http = IfGiven("http", http);
     flags.idle_timeout_seconds = IfGiven("idle", idle_timeout);
+    flags.witness_policy = IfGiven<std::filesystem::path>("witness-policy", witness_policy);
+    flags.witness_wait_seconds = IfGiven("witness-wait", witness_wait);
     return flags;
   }
 };
@@ -79,6 +91,37 @@ vigil::Result<vigil::ledger::LedgerConfig> Configure(const CommandLine& command_
     VIGIL_ASSIGN_OR_RETURN(file, vigil::ledger::LoadLedgerConfig(command_line.config));
   }
   return vigil::ledger::ResolveLedgerConfig(file, command_line.Flags());
+}
+
+// With a witness policy, every checkpoint is published only once the witnesses cosigned it;
+// the checkpoint the log was left with is offered to them now.
+vigil::Result<std::unique_ptr<vigil::ledger::CheckpointWitnesses>> SetUpWitnesses(
+    const vigil::ledger::LedgerConfig& config, vigil::tlog::LogStore& store) {
+  using Witnesses = std::unique_ptr<vigil::ledger::CheckpointWitnesses>;
+  if (config.witness_policy.empty()) return Witnesses();
+  VIGIL_ASSIGN_OR_RETURN(vigil::tlog::WitnessPolicy policy,
+                         vigil::tlog::ReadWitnessPolicy(config.witness_policy));
+  if (policy.log && policy.log->name() != store.origin()) {
+    return vigil::Error::BadInput("the witness policy " + config.witness_policy.string() +
+                                  " is for the log " + policy.log->name() + ", not " +
+                                  store.origin());
+  }
+  if (!policy.quorum) return Witnesses();  // quorum none: nothing to wait for
+  vigil::ledger::WitnessingOptions options;
+  options.wait = config.witness_wait;
+  VIGIL_ASSIGN_OR_RETURN(auto witnesses,
+                         vigil::ledger::CheckpointWitnesses::Create(policy, options));
+  store.SetCosigning([raw = witnesses.get()](const std::string& note, std::uint64_t size,
+                                             const vigil::tlog::ConsistencyProver& prove) {
+    return raw->Cosign(note, size, prove);
+  });
+  if (!vigil::tlog::CheckWitnessPolicy(policy, store.checkpoint()).ok()) {
+    vigil::Status published = store.PublishWitnessed();
+    if (!published.ok()) {
+      std::fprintf(stderr, "vigil-ledger: warning: %s\n", published.error().message().c_str());
+    }
+  }
+  return witnesses;
 }
 
 }  // namespace
@@ -99,6 +142,8 @@ int main(int argc, char** argv) {
   if (!store.ok()) return Fail(store.error());
   auto logs = vigil::ledger::BuildLogs::Open(config->dir);
   if (!logs.ok()) return Fail(logs.error());
+  auto witnesses = SetUpWitnesses(*config, **store);
+  if (!witnesses.ok()) return Fail(witnesses.error());
   vigil::tlog::Sequencer sequencer(**store);
   vigil::ledger::LedgerService service(**store, sequencer, **logs);
   auto recovered = service.RecoverInterruptedBuilds();
