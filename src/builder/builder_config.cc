@@ -8,6 +8,7 @@
 #include "release/gpg.h"
 #include "rpc/service_config_reader.h"
 #include "tlog/note.h"
+#include "tlog/witness_policy.h"
 
 namespace vigil::builder {
 namespace {
@@ -190,7 +191,8 @@ Result<BuilderConfig> LoadBuilderConfig(const fs::path& path, const fs::path& de
                          reader.Path(*service, "tools", "service.tools", base, false));
   if (config.tools.empty()) config.tools = default_tools;
 
-  VIGIL_RETURN_IF_ERROR(reader.CheckKeys(*ledger, "ledger", {"address", "verifier_key", "name"}));
+  VIGIL_RETURN_IF_ERROR(
+      reader.CheckKeys(*ledger, "ledger", {"address", "verifier_key", "name", "witness_policy"}));
   VIGIL_ASSIGN_OR_RETURN(config.ledger_address,
                          reader.String(*ledger, "address", "ledger.address", true));
   VIGIL_ASSIGN_OR_RETURN(std::string verifier_key,
@@ -199,6 +201,14 @@ Result<BuilderConfig> LoadBuilderConfig(const fs::path& path, const fs::path& de
   if (!verifier.ok()) return reader.Fail(ledger->get("verifier_key"), verifier.error().message());
   config.ledger_verifier = *verifier;
   VIGIL_ASSIGN_OR_RETURN(config.ledger_name, reader.String(*ledger, "name", "ledger.name", false));
+  VIGIL_ASSIGN_OR_RETURN(
+      std::filesystem::path witness_policy,
+      reader.Path(*ledger, "witness_policy", "ledger.witness_policy", base, false));
+  if (!witness_policy.empty()) {
+    auto policy = tlog::ReadWitnessPolicy(witness_policy);
+    if (!policy.ok()) return reader.Fail(ledger->get("witness_policy"), policy.error().message());
+    config.witness_policy = std::move(policy).value();
+  }
   VIGIL_RETURN_IF_ERROR(reader.CheckKeys(*signer, "signer", {"address", "name"}));
   VIGIL_ASSIGN_OR_RETURN(config.signer_address,
                          reader.String(*signer, "address", "signer.address", true));

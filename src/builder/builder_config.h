@@ -17,6 +17,7 @@
 //   address = "unix:ledger.sock"
 //   verifier_key = "ORIGIN+KEYID+BASE64"   # receipts are checked before anything is signed
 //   name = "ledger"                        # optional: the ledger's certificate name
+//   witness_policy = "witnesses"           # optional: a C2SP tlog-policy receipts must meet
 //
 //   [signer]
 //   address = "unix:signer.sock"
@@ -59,6 +60,7 @@
 #include "builder/source.h"
 #include "rpc/service_config.h"
 #include "tlog/note.h"
+#include "tlog/witness_policy.h"
 
 namespace vigil::builder {
 
@@ -81,6 +83,7 @@ struct BuilderConfig {
   std::filesystem::path work_dir, repository, tools;
   std::string ledger_address, ledger_name;
   std::optional<tlog::NoteVerifier> ledger_verifier;  // always set once loaded
+  std::optional<tlog::WitnessPolicy> witness_policy;  // receipts must meet it when set
   std::string signer_address, signer_name;
   // Optional: the gateway told of each published build (vigil.Publish+COMPONENT).
   std::string gateway_address, gateway_name;

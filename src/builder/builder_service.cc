@@ -349,7 +349,9 @@ BuilderService::BuilderService(fs::path config_path, BuilderConfig config, rpc::
       gateway_(std::move(gateway)),
       audit_(audit),
       publisher_(config_.repository),
-      sources_(std::make_shared<SourceCache>(config_.work_dir / "sources")) {}
+      sources_(std::make_shared<SourceCache>(config_.work_dir / "sources")) {
+  if (config_.witness_policy) ledger_receipts_.RequireWitnesses(*config_.witness_policy);
+}
 
 void BuilderService::RegisterWith(rpc::ServiceHost& host) {
   host.Register("vigil.TriggerBuild", [this](rpc::Call& call) { return TriggerBuild(call); });

@@ -1,6 +1,7 @@
 // The signer's rule: sign only digests that a logged, completed build of this very caller
 // declared. Checks run in this order and the first failure is the verdict:
 //   checkpoint  the receipt's checkpoint is signed by the pinned ledger key, for its origin
+//               (and cosigned as the witness policy requires, when one is configured)
 //   inclusion   the entry is in that checkpoint's tree (the receipt's inclusion proof)
 //   entry       the entry is a build-log with status "closed"
 //   builder     the entry's builder identity (name and tags) is the caller's
@@ -11,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,8 @@ struct LedgerTrust {
   std::string origin;
   std::chrono::seconds freshness{600};
   std::chrono::seconds max_clock_skew{60};
+  // When set, a receipt's checkpoint must carry the witnesses' cosignatures it requires.
+  std::optional<tlog::WitnessPolicy> witnesses;
 };
 
 struct Approval {
@@ -49,7 +53,9 @@ struct Verdict {
 class Approver {
  public:
   explicit Approver(LedgerTrust trust)
-      : trust_(std::move(trust)), receipts_(trust_.verifier, trust_.origin) {}
+      : trust_(std::move(trust)), receipts_(trust_.verifier, trust_.origin) {
+    if (trust_.witnesses) receipts_.RequireWitnesses(*trust_.witnesses);
+  }
 
   // `now` in seconds since the epoch. Thread-safe.
   Verdict Check(const provenance::SignRequest& request, const rpc::CallIdentity& caller,

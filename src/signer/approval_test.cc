@@ -5,9 +5,12 @@
 #include <gtest/gtest.h>
 
 #include "base/file.h"
+#include "crypto/ed25519.h"
 #include "crypto/test_util.h"
 #include "ledger/build_entry.h"
+#include "tlog/cosignature.h"
 #include "tlog/store.h"
+#include "tlog/witness_policy.h"
 
 namespace vigil::signer {
 namespace {
@@ -105,6 +108,31 @@ TEST_F(ApprovalTest, RefusesAForeignOrForgedCheckpoint) {
   Approver wrong_origin(LedgerTrust{*verifier, "example.com/elsewhere", std::chrono::seconds(600)});
   verdict = wrong_origin.Check(request, caller_, Now());
   EXPECT_EQ(verdict.check, "checkpoint") << verdict.reason;
+}
+
+// With a witness policy, a receipt whose checkpoint the witnesses did not cosign is refused
+// at the checkpoint check, and the same build is approved once it is cosigned.
+TEST_F(ApprovalTest, WithAWitnessPolicyTheCheckpointMustBeCosigned) {
+  const tlog::Cosigner witness =
+      tlog::Cosigner::Create("w1.example", crypto::Ed25519GenerateSeed().value()).value();
+  auto policy = tlog::ParseWitnessPolicy("witness w1.example " + witness.VerifierKey() +
+                                         "\nquorum w1.example\n");
+  ASSERT_TRUE(policy.ok()) << policy.error().message();
+  LedgerTrust trust{approver_->trust().verifier, "example.com/ledger", std::chrono::seconds(600)};
+  trust.witnesses = *policy;
+  Approver witnessed(trust);
+  provenance::SignRequest uncosigned = Logged("b1", {kDigestA}, caller_);
+  Verdict refused = witnessed.Check(uncosigned, caller_, Now());
+  EXPECT_EQ(refused.check, "checkpoint");
+  EXPECT_NE(refused.reason.find("witness policy not met"), std::string::npos) << refused.reason;
+
+  store_->SetCosigning([&witness](const std::string& note, std::uint64_t,
+                                  const tlog::ConsistencyProver&) -> Result<std::string> {
+    return note + witness.Cosign(tlog::SplitSignedNote(note).value().text, 1700000000).value();
+  });
+  provenance::SignRequest cosigned = Logged("b2", {kDigestA}, caller_);
+  Verdict approved = witnessed.Check(cosigned, caller_, Now());
+  EXPECT_TRUE(approved.approved()) << approved.check << ": " << approved.reason;
 }
 
 TEST_F(ApprovalTest, RefusesAnEntryThatIsNotInTheTree) {

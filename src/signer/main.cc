@@ -67,8 +67,10 @@ int main(int argc, char** argv) {
   auto audit = vigil::rpc::AuditLog::Open(config->service.audit_log);
   if (!audit.ok()) return Fail(audit.error());
 
-  vigil::signer::Approver approver(vigil::signer::LedgerTrust{
-      *config->ledger_verifier, config->ledger_origin, config->freshness});
+  vigil::signer::LedgerTrust trust{*config->ledger_verifier, config->ledger_origin,
+                                   config->freshness};
+  trust.witnesses = config->witness_policy;
+  vigil::signer::Approver approver(std::move(trust));
 
   auto ledger =
       vigil::rpc::MakePeer(config->ledger_address, config->service.tls, config->ledger_name);

@@ -4,6 +4,7 @@
 #include "encoding/toml_reader.h"
 #include "rpc/service_config_reader.h"
 #include "tlog/note.h"
+#include "tlog/witness_policy.h"
 
 namespace vigil::signer {
 namespace {
@@ -77,7 +78,8 @@ Result<SignerConfig> LoadSignerConfig(const std::filesystem::path& path) {
                          reader.Path(*service, "state_dir", "service.state_dir", base, true));
 
   VIGIL_RETURN_IF_ERROR(reader.CheckKeys(
-      *ledger, "ledger", {"address", "verifier_key", "origin", "name", "freshness_seconds"}));
+      *ledger, "ledger",
+      {"address", "verifier_key", "origin", "name", "freshness_seconds", "witness_policy"}));
   VIGIL_ASSIGN_OR_RETURN(config.ledger_address,
                          reader.String(*ledger, "address", "ledger.address", true));
   VIGIL_ASSIGN_OR_RETURN(std::string verifier_key,
@@ -95,6 +97,14 @@ Result<SignerConfig> LoadSignerConfig(const std::filesystem::path& path) {
                          reader.Integer(*ledger, "freshness_seconds", "ledger.freshness_seconds",
                                         600, 1, 7 * 24 * 3600));
   config.freshness = std::chrono::seconds(freshness);
+  VIGIL_ASSIGN_OR_RETURN(
+      std::filesystem::path witness_policy,
+      reader.Path(*ledger, "witness_policy", "ledger.witness_policy", base, false));
+  if (!witness_policy.empty()) {
+    auto policy = tlog::ReadWitnessPolicy(witness_policy);
+    if (!policy.ok()) return reader.Fail(ledger->get("witness_policy"), policy.error().message());
+    config.witness_policy = std::move(policy).value();
+  }
 
   if (keys->empty() || keys->size() > kMaxKeys) {
     return reader.Fail(keys, "configure 1 to " + std::to_string(kMaxKeys) + " [keys.NAME] tables");

@@ -16,6 +16,7 @@
 //   origin = "..."                       # optional: defaults to the key's name
 //   name = "ledger"                      # optional: the ledger's certificate name
 //   freshness_seconds = 600              # how old a receipt's checkpoint may be
+//   witness_policy = "witnesses"         # optional: a C2SP tlog-policy receipts must meet
 //
 //   [keys.NAME]                          # one table per key (NAME: 1-32 of a-z 0-9 . _ -)
 //   algorithm = "ed25519" | "ecdsa-p256"
@@ -37,6 +38,7 @@
 #include "crypto/public_key.h"
 #include "rpc/service_config.h"
 #include "tlog/note.h"
+#include "tlog/witness_policy.h"
 
 namespace vigil::signer {
 
@@ -59,6 +61,7 @@ struct SignerConfig {
   std::string ledger_origin;
   std::string ledger_name;
   std::chrono::seconds freshness{600};
+  std::optional<tlog::WitnessPolicy> witness_policy;
   std::map<std::string, KeyConfig> keys;
 };
 

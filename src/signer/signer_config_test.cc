@@ -71,5 +71,25 @@ TEST_F(SignerConfigTest, RejectsMistakesWithTheirLine) {
   EXPECT_FALSE(Load("not toml [").ok());
 }
 
+// The witness policy is read with the configuration: a policy that does not parse is named
+// with its line in the configuration and the policy's own line.
+TEST_F(SignerConfigTest, ReadsTheWitnessPolicy) {
+  vkey_ = tlog::NoteSigner::Create("example.com/ledger")->VerifierKey();
+  const std::string key = "[keys.release]\nalgorithm = \"ed25519\"\nfile = \"k\"\n";
+  const std::string with_policy = Valid("witness_policy = \"witnesses\"\n" + key);
+  ASSERT_TRUE(WriteFileAtomic(temp_->path() / "witnesses", AsBytes("quorum none\n")).ok());
+  auto config = Load(with_policy);
+  ASSERT_TRUE(config.ok()) << config.error().message();
+  ASSERT_TRUE(config->witness_policy.has_value());
+  EXPECT_FALSE(config->witness_policy->quorum.has_value());
+  ASSERT_TRUE(WriteFileAtomic(temp_->path() / "witnesses", AsBytes("quorum w1\n")).ok());
+  auto undefined = Load(with_policy);
+  ASSERT_FALSE(undefined.ok());
+  EXPECT_NE(undefined.error().message().find("signer.toml:13"), std::string::npos)
+      << undefined.error().message();
+  EXPECT_NE(undefined.error().message().find("quorum w1 is not defined"), std::string::npos);
+  EXPECT_FALSE(Load(Valid("witness_policy = \"absent\"\n" + key)).ok());
+}
+
 }  // namespace
 }  // namespace vigil::signer
