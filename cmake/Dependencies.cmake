@@ -10,6 +10,8 @@ pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
 pkg_check_modules(GPGME REQUIRED IMPORTED_TARGET gpgme)
 pkg_check_modules(P11KIT REQUIRED IMPORTED_TARGET p11-kit-1)
+# libpqxx 6.4 (Debian 12; no 7.x APIs) for the ledger's PostgreSQL backend (src/pg).
+pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
 if(VIGIL_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

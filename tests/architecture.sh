@@ -26,12 +26,12 @@ if [ -z "$violations" ]; then pass "every include edge in src/ is allowed ($(awk
 fi
 
 # Third-party types stay inside: a header includes asio, OpenSSL, toml++, nlohmann, CLI11,
-# SQLite, libgit2 or httplib only where ARCHITECTURE.md's third-party block allows it.
+# SQLite, libgit2, httplib or libpqxx only where ARCHITECTURE.md's third-party block allows it.
 sed -n '/^```third-party$/,/^```$/p' "$DOC" | grep -E '^[a-z_*/.]+ [a-zA-Z0-9+]+$' > "$WORK/third_party"
 leaks=0
 while IFS= read -r file; do
   header=${file#src/}
-  for library in $(grep -oE '^#include <(asio|openssl|toml\+\+|nlohmann|CLI|sqlite3|git2|httplib)[^>]*>' "$ROOT/$file" |
+  for library in $(grep -oE '^#include <(asio|openssl|toml\+\+|nlohmann|CLI|sqlite3|git2|httplib|pqxx)[^>]*>' "$ROOT/$file" |
                    sed -E 's/^#include <([^/.>]*).*/\1/' | sort -u); do
     if ! grep -qxF "$header $library" "$WORK/third_party" && ! grep -qxF "${header%%/*}/* $library" "$WORK/third_party"; then
       fail "$file includes $library, which ARCHITECTURE.md's third-party block does not allow there"
@@ -61,6 +61,11 @@ if [ "$relays" = 0 ]; then pass "no header passes a third-party type on by inclu
 outside=$(cd "$ROOT" && git grep -lE '#include "rpc/(connection|tls|service_host_impl)\.h"' -- src bench | grep -v '^src/rpc/' || true)
 if [ -z "$outside" ]; then pass "rpc's transport headers are included only inside rpc/"; else
   fail "rpc's transport headers included outside rpc/: $(paste -sd' ' <<<"$outside") (use rpc/tls_context.h, rpc/call_limits.h)"; fi
+
+# pg's libpqxx headers (the session and the epoch fence) are internal to pg/.
+outside=$(cd "$ROOT" && git grep -lE '#include "pg/(session|lease_fence)\.h"' -- src bench | grep -v '^src/pg/' || true)
+if [ -z "$outside" ]; then pass "pg's libpqxx headers are included only inside pg/"; else
+  fail "pg's libpqxx headers included outside pg/: $(paste -sd' ' <<<"$outside") (use pg/connection.h and pg's stores)"; fi
 
 # The allowed edges form a DAG (tsort reports a cycle on stderr).
 if awk '{print $1, $3}' "$WORK/allowed" | tsort > /dev/null 2> "$WORK/tsort.err"; then pass "the allowed edges have no cycle"; else
