@@ -52,6 +52,10 @@ Result<std::string> MakeLedger(const FarmLayout& farm) {
   VIGIL_ASSIGN_OR_RETURN(Bytes vkey_bytes, ReadFile(farm.ledger_dir() / "log.vkey", 4096));
   std::string vkey(vkey_bytes.begin(), vkey_bytes.end());
   while (!vkey.empty() && vkey.back() == '\n') vkey.pop_back();
+  // The witness policy the ledger, the signer and the builder share; kept once written.
+  if (!fs::exists(farm.witness_policy())) {
+    VIGIL_RETURN_IF_ERROR(WriteText(farm.witness_policy(), WitnessPolicyText(vkey)));
+  }
   return vkey;
 }
 

@@ -67,9 +67,14 @@ TEST_F(FarmTest, ConfigurationsReadBackThroughTheServicesOwnLoaders) {
   ASSERT_TRUE(fs::create_directories(farm.dir));
   ASSERT_TRUE(WriteFileAtomic(farm.signer_config(), AsBytes(SignerConfigText(farm, vkey))).ok());
   ASSERT_TRUE(WriteFileAtomic(farm.builder_config(), AsBytes(BuilderConfigText(farm, vkey))).ok());
+  ASSERT_TRUE(WriteFileAtomic(farm.witness_policy(), AsBytes(WitnessPolicyText(vkey))).ok());
 
   auto signer = signer::LoadSignerConfig(farm.signer_config());
   ASSERT_TRUE(signer.ok()) << signer.error().message();
+  // One machine: the policy names the ledger and needs no witness.
+  ASSERT_TRUE(signer->witness_policy.has_value());
+  EXPECT_FALSE(signer->witness_policy->quorum.has_value());
+  EXPECT_EQ(signer->witness_policy->log->name(), "vigil.farm/ledger");
   EXPECT_EQ(signer->service.listen,
             std::vector<std::string>{"unix:" + farm.socket("signer").string()});
   EXPECT_EQ(signer->service.tls.certificate, farm.ca() / "signer.crt");
@@ -103,6 +108,7 @@ TEST_F(FarmTest, AnAppendedComponentTableStillReads) {
   // Operators (and tests/farm.sh) add components by appending tables to builder.toml.
   const FarmLayout farm = Farm();
   ASSERT_TRUE(fs::create_directories(farm.dir));
+  ASSERT_TRUE(WriteFileAtomic(farm.witness_policy(), AsBytes(WitnessPolicyText(Vkey()))).ok());
   const std::string text = BuilderConfigText(farm, Vkey()) +
                            "\n[limits]\nbuild_seconds = 15\n"
                            "\n[components.hello]\nrepository = \"/srv/hello.git\"\n"

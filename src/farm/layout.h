@@ -23,6 +23,7 @@ struct FarmLayout {
   std::filesystem::path policy(const std::string& role) const { return dir / "policy" / role; }
   std::filesystem::path signer_config() const { return dir / "signer.toml"; }
   std::filesystem::path builder_config() const { return dir / "builder.toml"; }
+  std::filesystem::path witness_policy() const { return dir / "witnesses"; }
   std::filesystem::path signing_key() const { return dir / "release.key"; }
   std::filesystem::path signing_public_key() const { return dir / "release.pub"; }
   std::filesystem::path ledger_url() const { return run() / "ledger.url"; }

@@ -60,10 +60,22 @@ std::string Ledger(const FarmLayout& farm, std::string_view vkey) {
       .Set("address", Address(farm, "ledger"))
       .Set("verifier_key", vkey)
       .Set("name", "ledger")
+      .SetPath("witness_policy", farm.witness_policy())
       .str();
 }
 
 }  // namespace
+
+std::string WitnessPolicyText(std::string_view ledger_vkey) {
+  return "# The farm's witness policy (C2SP tlog-policy, docs/SPEC-witness.md): the witnesses\n"
+         "# whose cosignatures the ledger waits for before it publishes a checkpoint, and that\n"
+         "# the signer and the builder require. One machine needs none. To add witnesses, add\n"
+         "#   witness NAME VKEY http://HOST:PORT\n"
+         "# lines (and groups), replace `quorum none` with the witness or group that must\n"
+         "# cosign, and restart the farm.\n"
+         "log " +
+         std::string(ledger_vkey) + "\nquorum none\n";
+}
 
 std::string SignerConfigText(const FarmLayout& farm, std::string_view ledger_vkey) {
   return "# vigil-signer (docs/SPEC-signer.md), made by vigil farm up\n" +

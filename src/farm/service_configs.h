@@ -10,6 +10,9 @@
 
 namespace vigil::farm {
 
+// witnesses: the ledger's witness policy, `quorum none` (no witnesses) for one machine.
+std::string WitnessPolicyText(std::string_view ledger_vkey);
+
 // signer.toml: the signer's [service] on run/signer.sock, the farm's ledger at
 // run/ledger.sock pinned to `ledger_vkey`, and the key "release" in release.key.
 std::string SignerConfigText(const FarmLayout& farm, std::string_view ledger_vkey);

@@ -36,7 +36,8 @@ RoleCommand CommandFor(const FarmLayout& farm, const fs::path& bin, const std::s
            "unix:" + farm.socket("ledger").string(), "--http", "127.0.0.1:0", "--cert",
            (ca / "ledger.crt").string(), "--key", (ca / "ledger.key").string(), "--ca",
            (ca / "ca.crt").string(), "--policy", farm.policy("ledger").string(), "--audit-log",
-           (farm.logs() / "ledger-audit.log").string()},
+           (farm.logs() / "ledger-audit.log").string(), "--witness-policy",
+           farm.witness_policy().string()},
           " on http://"};
 }
 

@@ -111,7 +111,7 @@ Result<WitnessPolicy> ParseWitnessPolicy(std::string_view text) {
 
 Result<WitnessPolicy> ReadWitnessPolicy(const std::filesystem::path& path) {
   Result<Bytes> bytes = ReadFile(path, 64 * 1024);
-  if (!bytes.ok()) return bytes.error().WithContext("the witness policy " + path.string());
+  if (!bytes.ok()) return bytes.error().WithContext("the witness policy");
   Result<WitnessPolicy> policy = ParseWitnessPolicy(AsText(*bytes));
   if (!policy.ok()) return policy.error().WithContext(path.string());
   return policy;
