@@ -19,15 +19,7 @@ Status CreateLeaseSchema(Connection& connection) {
     pqxx::work work(*connection.impl().conn);
     // Two ledgers starting together must not both create the table.
     work.exec("SELECT pg_advisory_xact_lock(7105461)");
-    work.exec(
-        "CREATE TABLE IF NOT EXISTS lease ("
-        " id int PRIMARY KEY CHECK (id = 1),"
-        " holder text NOT NULL,"
-        " epoch bigint NOT NULL CHECK (epoch >= 0),"
-        " expires_at timestamptz NOT NULL)");
-    work.exec(
-        "INSERT INTO lease (id, holder, epoch, expires_at) VALUES (1, '', 0, '-infinity')"
-        " ON CONFLICT (id) DO NOTHING");
+    CreateLeaseTable(work);
     work.commit();
     return OkStatus();
   });
@@ -93,6 +85,18 @@ Result<LeaseState> ReadLease(Connection& connection) {
     return LeaseState{{row["holder"].as<std::string>(), row["epoch"].as<std::int64_t>()},
                       row["expired"].as<bool>()};
   });
+}
+
+void CreateLeaseTable(pqxx::work& work) {
+  work.exec(
+      "CREATE TABLE IF NOT EXISTS lease ("
+      " id int PRIMARY KEY CHECK (id = 1),"
+      " holder text NOT NULL,"
+      " epoch bigint NOT NULL CHECK (epoch >= 0),"
+      " expires_at timestamptz NOT NULL)");
+  work.exec(
+      "INSERT INTO lease (id, holder, epoch, expires_at) VALUES (1, '', 0, '-infinity')"
+      " ON CONFLICT (id) DO NOTHING");
 }
 
 Status FenceEpoch(pqxx::work& work, std::int64_t epoch) {

@@ -68,10 +68,12 @@ std::string CheckpointPublisher::origin() const {
   return verifier_key_.substr(0, verifier_key_.find('+'));
 }
 
+Result<std::string> CheckpointPublisher::Sign(std::uint64_t size, const Hash& root) {
+  return signer_->Sign(FormatCheckpointText(Checkpoint{origin(), size, root, {TimeNow()}}));
+}
+
 Result<std::string> CheckpointPublisher::Publish(std::uint64_t size, const Hash& root) {
-  VIGIL_ASSIGN_OR_RETURN(
-      std::string note,
-      signer_->Sign(FormatCheckpointText(Checkpoint{origin(), size, root, {TimeNow()}})));
+  VIGIL_ASSIGN_OR_RETURN(std::string note, Sign(size, root));
   VIGIL_RETURN_IF_ERROR(WriteFileAtomic(dir_ / "checkpoint", AsBytes(note)));
   return note;
 }

@@ -38,6 +38,9 @@ class CheckpointPublisher {
   // directory's `checkpoint` with it durably; returns the signed note. The caller has written
   // every tile the tree needs first.
   Result<std::string> Publish(std::uint64_t size, const Hash& root);
+  // Signs the checkpoint of the tree (`size`, `root`) at the current time, writing nothing:
+  // the caller commits it where the log keeps its checkpoint (TileStorage::Commit).
+  Result<std::string> Sign(std::uint64_t size, const Hash& root);
   // Replaces the directory's `checkpoint` durably with `note`, the one Publish returned
   // with witnesses' cosignatures added.
   Status Replace(const std::string& note);

@@ -28,7 +28,6 @@ namespace {
 constexpr std::uint64_t kTileWidth = kFullTileWidth;
 constexpr int kTileLevels = kStoredTileLevels;
 constexpr std::uint64_t kMaxKeyFileSize = 4096;
-constexpr std::uint64_t kMaxCheckpointSize = 64 * 1024;
 // Entries re-indexed per transaction when the index catches up.
 constexpr std::uint64_t kIndexChunk = 4096;
 
@@ -91,12 +90,14 @@ struct LogStore::State {
   std::string published;
 };
 
-LogStore::LogStore(fs::path dir, std::string origin, std::string verifier_key, bool read_only)
+LogStore::LogStore(fs::path dir, std::string origin, std::string verifier_key,
+                   std::unique_ptr<TileStorage> storage, bool read_only)
     : dir_(std::move(dir)),
       read_only_(read_only),
       origin_(std::move(origin)),
       verifier_key_(std::move(verifier_key)),
-      tiles_(dir_, read_only),
+      storage_(std::move(storage)),
+      tiles_(*storage_),
       state_(std::make_unique<State>()) {}
 
 LogStore::~LogStore() = default;
@@ -161,19 +162,37 @@ Result<std::unique_ptr<LogStore>> LogStore::Open(const fs::path& dir, EntryClass
                          "over HTTP, or stop that process first");
   }
   VIGIL_ASSIGN_OR_RETURN(CheckpointPublisher publisher, CheckpointPublisher::Open(dir));
-  std::unique_ptr<LogStore> store(
-      new LogStore(dir, publisher.origin(), publisher.verifier_key(), /*read_only=*/false));
+  std::unique_ptr<LogStore> store(new LogStore(dir, publisher.origin(), publisher.verifier_key(),
+                                               std::make_unique<TileFiles>(dir, false),
+                                               /*read_only=*/false));
   store->lock_ = std::move(lock);
   store->classifier_ = std::move(classifier);
   store->publisher_ = std::make_unique<CheckpointPublisher>(std::move(publisher));
   VIGIL_ASSIGN_OR_RETURN(store->index_, EntryIndex::Open(dir / "index.db"));
-  VIGIL_RETURN_IF_ERROR(store->Recover());
+  VIGIL_RETURN_IF_ERROR(store->StartWriter());
+  return store;
+}
+
+Result<std::unique_ptr<LogStore>> LogStore::OpenBackend(Backend backend,
+                                                        EntryClassifier classifier) {
+  VIGIL_ASSIGN_OR_RETURN(CheckpointPublisher publisher, CheckpointPublisher::Open(backend.key_dir));
+  std::unique_ptr<LogStore> store(new LogStore(backend.where, publisher.origin(),
+                                               publisher.verifier_key(), std::move(backend.tiles),
+                                               /*read_only=*/false));
+  store->classifier_ = std::move(classifier);
+  store->publisher_ = std::make_unique<CheckpointPublisher>(std::move(publisher));
+  store->index_ = std::move(backend.index);
+  VIGIL_RETURN_IF_ERROR(store->StartWriter());
+  return store;
+}
+
+Status LogStore::StartWriter() {
+  VIGIL_RETURN_IF_ERROR(Recover());
   // An append builds on the right edge only; the last full tile of each level and the last
   // full bundle are checked too, since damage is likeliest in what was written last.
-  VIGIL_RETURN_IF_ERROR(store->CheckLastFullTiles(*store->state_));
-  VIGIL_RETURN_IF_ERROR(store->tiles_.RemoveBeyond(store->state_->size));
-  VIGIL_RETURN_IF_ERROR(store->CatchUpIndex());
-  return store;
+  VIGIL_RETURN_IF_ERROR(CheckLastFullTiles(*state_));
+  VIGIL_RETURN_IF_ERROR(tiles_.RemoveBeyond(state_->size));
+  return CatchUpIndex();
 }
 
 Result<std::unique_ptr<LogStore>> LogStore::OpenReadOnly(const fs::path& dir) {
@@ -186,7 +205,9 @@ Result<std::unique_ptr<LogStore>> LogStore::OpenReadOnly(const fs::path& dir) {
   if (!verifier.ok()) {
     return verifier.error().WithContext((dir / "log.vkey").string());
   }
-  std::unique_ptr<LogStore> store(new LogStore(dir, verifier->name(), vkey, /*read_only=*/true));
+  std::unique_ptr<LogStore> store(new LogStore(dir, verifier->name(), vkey,
+                                               std::make_unique<TileFiles>(dir, true),
+                                               /*read_only=*/true));
   VIGIL_RETURN_IF_ERROR(store->Recover());
   return store;
 }
@@ -248,7 +269,7 @@ Status LogStore::CheckLastFullTiles(const State& state) const {
 }
 
 Status LogStore::Recover() {
-  VIGIL_ASSIGN_OR_RETURN(std::string note, ReadText(dir_ / "checkpoint", kMaxCheckpointSize));
+  VIGIL_ASSIGN_OR_RETURN(std::string note, tiles_.ReadCheckpoint());
   VIGIL_ASSIGN_OR_RETURN(NoteVerifier verifier, NoteVerifier::Parse(verifier_key_));
   auto checkpoint = OpenCheckpoint(note, verifier, origin_);
   if (!checkpoint.ok()) {
@@ -399,11 +420,12 @@ Result<std::uint64_t> LogStore::AppendBatch(std::span<const Bytes> entries) {
     return first;
   }
   Batch batch = StageBatch(entries);
-  VIGIL_RETURN_IF_ERROR(tiles_.Write(batch.files));
-  // The commit point: the checkpoint covering the batch, written only once every tile and
-  // bundle it covers is on disk.
+  // The commit point: the checkpoint covering the batch, committed no earlier than every
+  // tile and bundle it covers.
   VIGIL_ASSIGN_OR_RETURN(batch.next->checkpoint,
-                         publisher_->Publish(batch.next->size, batch.next->root));
+                         publisher_->Sign(batch.next->size, batch.next->root));
+  VIGIL_RETURN_IF_ERROR(
+      tiles_.Commit(first, batch.next->size, batch.files, batch.rows, batch.next->checkpoint));
   {
     std::unique_lock lock(mutex_);
     State& next = *batch.next;
@@ -420,7 +442,7 @@ Result<std::uint64_t> LogStore::AppendBatch(std::span<const Bytes> entries) {
     tiles_.RemovePartials(batch.now_full);
   }
   // The index is derived data: if it fails now, it catches up on the next batch or start.
-  Status indexed = index_->Add(first, batch.rows);
+  Status indexed = tiles_.CommitsIndex() ? OkStatus() : index_->Add(first, batch.rows);
   if (!indexed.ok()) {
     (void)CatchUpIndex();
   }
@@ -454,7 +476,7 @@ Status LogStore::PublishWitnessed() {
   if (cosigned.size() <= note.size() || !cosigned.starts_with(note)) {
     return Error::Failed("the witnesses' answer changed the checkpoint instead of cosigning it");
   }
-  VIGIL_RETURN_IF_ERROR(publisher_->Replace(cosigned));
+  VIGIL_RETURN_IF_ERROR(tiles_.ReplaceCheckpoint(size, cosigned));
   std::unique_lock lock(mutex_);
   state_->checkpoint = cosigned;
   state_->published_size = size;

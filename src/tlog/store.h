@@ -1,8 +1,9 @@
 // The durable log: entries and Merkle hashes in the C2SP tlog-tiles layout under a
 // directory, a signed checkpoint, and an SQLite index for lookups. LogStore keeps the tree
 // (its right edge, proofs, damage diagnosis) and composes the three parts the way Tessera
-// separates them: TileFiles (tile storage), CheckpointPublisher (the key and the commit
-// point) and EntryIndex (derived lookups).
+// separates them: a TileStorage (tiles and the checkpoint, the commit point: TileFiles in a
+// directory, or PostgreSQL through OpenBackend), CheckpointPublisher (the key) and a
+// LogIndex (derived lookups: EntryIndex, SQLite, beside a directory).
 //
 // Directory layout:
 //   log.key         the checkpoint signing key (note private key text, mode 0600)
@@ -42,8 +43,10 @@
 #include "base/result.h"
 #include "base/unique_fd.h"
 #include "tlog/hash.h"
+#include "tlog/log_index.h"
 #include "tlog/prove.h"
 #include "tlog/tile_files.h"
+#include "tlog/tile_storage.h"
 
 namespace vigil::tlog {
 
@@ -60,7 +63,6 @@ using EntryClassifier = std::function<std::optional<EntryLabel>(ByteView entry)>
 inline constexpr std::size_t kMaxStoredEntrySize = 65535;
 
 class CheckpointPublisher;
-class EntryIndex;
 
 // The consistency proof from the tree of `old_size` to the checkpoint being cosigned.
 using ConsistencyProver = std::function<Result<std::vector<Hash>>(std::uint64_t old_size)>;
@@ -88,6 +90,19 @@ class LogStore {
   // writer completed meanwhile is read from its full one). The checkpoint is verified with
   // log.vkey. AppendBatch and the index lookups fail.
   static Result<std::unique_ptr<LogStore>> OpenReadOnly(const fs::path& dir);
+
+  // A log whose tiles, checkpoint and index live elsewhere than in a directory (PostgreSQL:
+  // pg/log_storage.h), with its key still in the files `key_dir`/log.key and log.vkey.
+  struct Backend {
+    std::string where;  // names the log in messages (a redacted database URL)
+    fs::path key_dir;
+    std::unique_ptr<TileStorage> tiles;
+    std::unique_ptr<LogIndex> index;
+  };
+  // Opens such a log for appending, as Open() opens a directory; the backend keeps writers
+  // apart (PostgreSQL: the sequencer lease's epoch, checked by every commit), not a lock.
+  static Result<std::unique_ptr<LogStore>> OpenBackend(Backend backend,
+                                                       EntryClassifier classifier = nullptr);
 
   ~LogStore();
   LogStore(const LogStore&) = delete;
@@ -152,7 +167,9 @@ class LogStore {
   struct State;
   struct Batch;
   using TileKey = std::pair<int, std::uint64_t>;  // (tile level, tile index) of a full tile
-  LogStore(fs::path dir, std::string origin, std::string verifier_key, bool read_only);
+  LogStore(fs::path dir, std::string origin, std::string verifier_key,
+           std::unique_ptr<TileStorage> storage, bool read_only);
+  Status StartWriter();
   Status Recover();
   Status CheckLastFullTiles(const State& state) const;
   Status CatchUpIndex();
@@ -175,9 +192,10 @@ class LogStore {
   const std::string origin_;
   const std::string verifier_key_;
   EntryClassifier classifier_;
-  TileFiles tiles_;
+  std::unique_ptr<TileStorage> storage_;
+  TileStorage& tiles_;                              // *storage_: files or a database
   std::unique_ptr<CheckpointPublisher> publisher_;  // none when read-only
-  std::unique_ptr<EntryIndex> index_;               // none when read-only
+  std::unique_ptr<LogIndex> index_;                 // none when read-only
   CheckpointCosigning cosign_;                      // none: published once signed
   mutable std::shared_mutex mutex_;                 // guards state_ (files follow it)
   std::unique_ptr<State> state_;

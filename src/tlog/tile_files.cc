@@ -15,6 +15,7 @@ namespace fs = std::filesystem;
 constexpr std::uint64_t kTileWidth = kFullTileWidth;
 constexpr std::uint64_t kMaxHashTileSize = kTileWidth * 32;
 constexpr std::uint64_t kMaxBundleSize = kTileWidth * (2 + kMaxStoredEntrySize);
+constexpr std::uint64_t kMaxCheckpointSize = 64 * 1024;
 
 // Removes the full file and the partials of tile `index` when they lie beyond `nodes`
 // (keeping partials narrower than the current width), then every later tile.
@@ -114,36 +115,32 @@ Result<std::vector<Bytes>> TileFiles::ReadBundle(std::uint64_t index, int width)
   return entries;
 }
 
-Status TileFiles::CheckBundle(std::uint64_t index, std::span<const Bytes> entries,
-                              std::span<const Hash> leaves, const std::string& tile) const {
-  for (std::size_t i = 0; i < entries.size() && i < leaves.size(); ++i) {
-    if (LeafHash(entries[i]) != leaves[i]) {
-      return Damaged(EntryBundlePath(index, static_cast<int>(entries.size())),
-                     "holds entry " + std::to_string(index * kTileWidth + i) +
-                         " with bytes that do not match its leaf hash in " + tile);
-    }
-  }
-  return OkStatus();
-}
-
 Result<Bytes> TileFiles::ReadServed(std::string_view path, std::uint64_t size) const {
-  VIGIL_ASSIGN_OR_RETURN(TileRef ref, ParseTilePath(path));
-  const std::uint64_t nodes = ref.entries ? size : TileLevelNodes(size, ref.level);
-  const std::uint64_t full_tiles = nodes / kTileWidth;
-  const bool within =
-      ref.width == 256
-          ? ref.index < full_tiles
-          : ref.index == full_tiles && static_cast<std::uint64_t>(ref.width) <= nodes % kTileWidth;
-  if (!within) {
-    return Error::Failed("not found: " + std::string(path) + " is beyond the tree of size " +
-                         std::to_string(size));
-  }
+  VIGIL_ASSIGN_OR_RETURN(TileRef ref, ServedTile(path, size));
   auto bytes = ReadFile(dir_ / std::string(path), ref.entries ? kMaxBundleSize : kMaxHashTileSize,
                         /*allow_symlink=*/false);
   if (!bytes.ok()) {
     return Error::Failed("not found: " + std::string(path));
   }
   return bytes;
+}
+
+Result<std::string> TileFiles::ReadCheckpoint() const {
+  VIGIL_ASSIGN_OR_RETURN(
+      Bytes bytes, ReadFile(dir_ / "checkpoint", kMaxCheckpointSize, /*allow_symlink=*/false));
+  return std::string(bytes.begin(), bytes.end());
+}
+
+Status TileFiles::Commit(std::uint64_t, std::uint64_t, const std::map<std::string, Bytes>& files,
+                         std::span<const IndexedEntry>, const std::string& checkpoint) {
+  VIGIL_RETURN_IF_ERROR(Write(files));
+  // The commit point: the checkpoint covering the batch, written only once every tile and
+  // bundle it covers is on disk.
+  return WriteFileAtomic(dir_ / "checkpoint", AsBytes(checkpoint));
+}
+
+Status TileFiles::ReplaceCheckpoint(std::uint64_t, const std::string& note) {
+  return WriteFileAtomic(dir_ / "checkpoint", AsBytes(note));
 }
 
 Status TileFiles::Write(const std::map<std::string, Bytes>& files) const {
