@@ -31,6 +31,9 @@ void AddLogCommands(CLI::App& app, int* exit_code);
 // `vigil log verify --ledger URL --trusted FILE [--proof FILE]` under `log`: checks a
 // ledger over its HTTP read API the way an independent auditor would.
 void AddLogVerifyCommand(CLI::App& log, int* exit_code);
+// `vigil log migrate --from DIR|URL --to DIR|URL`: a log moved between a directory and a
+// PostgreSQL database, the copy's root proven to be the source checkpoint's.
+void AddLogMigrateCommand(CLI::App& log, int* exit_code);
 // `vigil policy check | eval`: qrexec-style call policies.
 void AddPolicyCommands(CLI::App& app, int* exit_code);
 // `vigil quorum pivot-hash | display | verify-envelope | approve-manifest |

@@ -175,6 +175,7 @@ void AddLogCommands(CLI::App& app, int* exit_code) {
   fsck->add_flag("--json", fsck_args->json, "Print the result as JSON");
 
   AddLogVerifyCommand(*log, exit_code);
+  AddLogMigrateCommand(*log, exit_code);
 }
 
 }  // namespace vigil::cli

@@ -330,6 +330,21 @@ Status InitLog(const SessionSettings& session, const fs::path& key_dir, const st
   return made;
 }
 
+Status InitLogWithKey(const SessionSettings& session, const fs::path& key_dir) {
+  VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<Connection> connection, OpenSession(session));
+  VIGIL_ASSIGN_OR_RETURN(tlog::CheckpointPublisher publisher,
+                         tlog::CheckpointPublisher::Open(key_dir));
+  VIGIL_ASSIGN_OR_RETURN(std::string note, publisher.Sign(0, tlog::EmptyRoot()));
+  return CreateLogTables(*connection, note);
+}
+
+Status DropLog(const SessionSettings& session, bool lease_too) {
+  VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<Connection> connection, OpenSession(session));
+  return connection->Exec(
+      std::string("DROP TABLE IF EXISTS log_entries, log_tiles, log_checkpoint") +
+      (lease_too ? ", lease" : ""));
+}
+
 Result<tlog::LogStore::Backend> OpenLogBackend(const SessionSettings& session,
                                                const fs::path& key_dir, std::int64_t epoch) {
   VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<Connection> reader, OpenSession(session));

@@ -26,6 +26,15 @@ namespace vigil::pg {
 Status InitLog(const SessionSettings& session, const std::filesystem::path& key_dir,
                const std::string& origin);
 
+// InitLog for a key that exists already: `key_dir` holds log.key and log.vkey (a log
+// moved here from elsewhere, `vigil log migrate`). Creates the tables and the empty tree's
+// checkpoint signed with that key; refuses a database that holds a log.
+Status InitLogWithKey(const SessionSettings& session, const std::filesystem::path& key_dir);
+
+// Drops the log's tables (and the lease's when `lease_too`): what a failed migration into
+// an empty database leaves behind.
+Status DropLog(const SessionSettings& session, bool lease_too);
+
 // Whether the database holds a log (InitLog made its tables and checkpoint).
 Result<bool> HoldsLog(const SessionSettings& session);
 
