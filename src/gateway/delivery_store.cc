@@ -230,25 +230,33 @@ Result<std::uint64_t> DeliveryStore::QueuedCount() {
   return rows.empty() ? 0 : rows.front();
 }
 
-Result<std::optional<Delivery>> DeliveryStore::TakeQueued() {
+Result<std::optional<Delivery>> DeliveryStore::TakeQueued(const Acceptor& accept) {
   std::lock_guard<std::mutex> lock(mutex_);
-  SqliteStatement next(db_->get(),
-                       "SELECT provider, delivery_id, repository, ref, git_commit, component"
-                       " FROM deliveries WHERE queued = 1 AND dispatched_at IS NULL"
-                       " ORDER BY received_at, rowid LIMIT 1");
-  if (!next.ok()) return db_->LastError("take");
-  const int rc = next.Step();
-  if (rc == SQLITE_DONE) return std::optional<Delivery>();
-  if (rc != SQLITE_ROW) return db_->LastError("take");
-  Delivery d{.provider = next.ColumnText(0),
-             .delivery_id = next.ColumnText(1),
-             .verdict = "queued",
-             .repository = next.ColumnText(2),
-             .ref = next.ColumnText(3),
-             .commit = next.ColumnText(4),
-             .component = next.ColumnText(5),
-             .body_sha256 = {},
-             .queue = true};
+  std::optional<Delivery> taken;
+  {  // the scan ends before the update
+    // The oldest requests first; a builder looks further only past what it cannot take.
+    SqliteStatement next(db_->get(),
+                         "SELECT provider, delivery_id, repository, ref, git_commit, component"
+                         " FROM deliveries WHERE queued = 1 AND dispatched_at IS NULL"
+                         " ORDER BY received_at, rowid LIMIT 256");
+    if (!next.ok()) return db_->LastError("take");
+    int rc = SQLITE_ROW;
+    while (!taken && (rc = next.Step()) == SQLITE_ROW) {
+      Delivery d{.provider = next.ColumnText(0),
+                 .delivery_id = next.ColumnText(1),
+                 .verdict = "queued",
+                 .repository = next.ColumnText(2),
+                 .ref = next.ColumnText(3),
+                 .commit = next.ColumnText(4),
+                 .component = next.ColumnText(5),
+                 .body_sha256 = {},
+                 .queue = true};
+      if (!accept || accept(d)) taken = std::move(d);
+    }
+    if (!taken && rc != SQLITE_DONE) return db_->LastError("take");
+    if (!taken) return std::optional<Delivery>();
+  }
+  const Delivery& d = *taken;
   SqliteStatement mark(db_->get(),
                        "UPDATE deliveries SET dispatched_at = ? WHERE provider = ? AND"
                        " delivery_id = ? AND dispatched_at IS NULL");
@@ -257,7 +265,20 @@ Result<std::optional<Delivery>> DeliveryStore::TakeQueued() {
   mark.BindText(2, d.provider);
   mark.BindText(3, d.delivery_id);
   if (mark.Step() != SQLITE_DONE) return db_->LastError("take");
-  return std::optional<Delivery>(std::move(d));
+  return taken;
+}
+
+Status DeliveryStore::Requeue(const Delivery& d, const std::string& why) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  SqliteStatement update(db_->get(),
+                         "UPDATE deliveries SET dispatched_at = NULL, outcome = ? WHERE"
+                         " provider = ? AND delivery_id = ? AND queued = 1");
+  if (!update.ok()) return db_->LastError("requeue");
+  update.BindText(1, why);
+  update.BindText(2, d.provider);
+  update.BindText(3, d.delivery_id);
+  if (update.Step() != SQLITE_DONE) return db_->LastError("requeue");
+  return OkStatus();
 }
 
 Status DeliveryStore::RecordOutcome(const Delivery& d, const std::string& outcome) {

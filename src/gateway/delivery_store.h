@@ -8,8 +8,10 @@
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -71,9 +73,14 @@ class DeliveryStore {
                                                                const std::string& delivery_id);
   // Build requests not yet dispatched.
   Result<std::uint64_t> QueuedCount();
-  // The oldest build request not yet dispatched, marked dispatched (at most once: a crash
-  // during its build does not start it again), or nullopt.
-  Result<std::optional<Delivery>> TakeQueued();
+  // The oldest build request not yet dispatched that `accept` takes (a builder of the pool:
+  // its components, and not a request that failed on it), marked dispatched (at most once:
+  // a crash during its build does not start it again), or nullopt.
+  using Acceptor = std::function<bool(const Delivery&)>;
+  Result<std::optional<Delivery>> TakeQueued(const Acceptor& accept = nullptr);
+  // Puts a dispatched request back in the queue, in its place, with why (a builder that
+  // failed during the build: another one may take it).
+  Status Requeue(const Delivery& delivery, const std::string& why);
   // What the builder answered for a dispatched delivery.
   Status RecordOutcome(const Delivery& delivery, const std::string& outcome);
 

@@ -1,5 +1,6 @@
 #include "gateway/dispatcher.h"
 
+#include <algorithm>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
@@ -55,59 +56,109 @@ asio::awaitable<Result<Answer>> Call(asio::io_context& io, const rpc::Peer& buil
   co_return answer;
 }
 
+std::string RequestKey(const Delivery& delivery) {
+  return delivery.provider + "\n" + delivery.delivery_id;
+}
+
 }  // namespace
 
-Dispatcher::Dispatcher(DeliveryStore& store, std::unique_ptr<rpc::Peer> builder,
+Dispatcher::Dispatcher(DeliveryStore& store, std::vector<PoolBuilder> builders,
                        rpc::AuditLog& audit, std::mutex& audit_mutex)
-    : store_(store), builder_(std::move(builder)), audit_(audit), audit_mutex_(audit_mutex) {}
+    : store_(store), builders_(std::move(builders)), audit_(audit), audit_mutex_(audit_mutex) {}
 
 Dispatcher::~Dispatcher() {
   signal_.Stop();
-  if (thread_.joinable()) thread_.join();
+  for (std::thread& thread : threads_) thread.join();
 }
 
 void Dispatcher::Start() {
-  thread_ = std::thread([this] { Run(); });
+  for (const PoolBuilder& builder : builders_) {
+    threads_.emplace_back([this, &builder] { Run(builder); });
+  }
 }
 
 void Dispatcher::Wake() { signal_.Wake(); }
 
-void Dispatcher::Run() {
+bool Dispatcher::Accepts(const PoolBuilder& builder, const Delivery& delivery) {
+  const auto& components = builder.components;
+  if (!components.empty() &&
+      std::find(components.begin(), components.end(), delivery.component) == components.end()) {
+    return false;
+  }
+  std::lock_guard lock(failed_mutex_);
+  auto failed = failed_on_.find(RequestKey(delivery));
+  return failed == failed_on_.end() || !failed->second.contains(builder.name);
+}
+
+bool Dispatcher::AnotherCanTake(const Delivery& delivery) {
+  return std::any_of(builders_.begin(), builders_.end(),
+                     [&](const PoolBuilder& other) { return Accepts(other, delivery); });
+}
+
+void Dispatcher::Audit(const char* event, const PoolBuilder& builder, const Delivery& delivery,
+                       const std::string& outcome) {
+  std::lock_guard<std::mutex> lock(audit_mutex_);
+  audit_.Record({{"event", event},
+                 {"builder", builder.name},
+                 {"provider", delivery.provider},
+                 {"delivery", delivery.delivery_id},
+                 {"component", delivery.component},
+                 {"commit", delivery.commit},
+                 {"outcome", outcome}});
+}
+
+void Dispatcher::Run(const PoolBuilder& builder) {
   std::uint64_t seen = 0;
   while (!signal_.stopped()) {
-    Result<std::optional<Delivery>> next = store_.TakeQueued();
-    if (next.ok() && next->has_value()) {
-      const Delivery& delivery = **next;
-      const std::string outcome = Dispatch(delivery);
-      (void)store_.RecordOutcome(delivery, outcome);
-      std::lock_guard<std::mutex> lock(audit_mutex_);
-      audit_.Record({{"event", "build dispatched"},
-                     {"provider", delivery.provider},
-                     {"delivery", delivery.delivery_id},
-                     {"component", delivery.component},
-                     {"commit", delivery.commit},
-                     {"outcome", outcome}});
+    Result<std::optional<Delivery>> next =
+        store_.TakeQueued([&](const Delivery& d) { return Accepts(builder, d); });
+    if (!next.ok() || !next->has_value()) {
+      if (!signal_.WaitFor(std::chrono::seconds(1), seen)) return;
       continue;
     }
-    if (!signal_.WaitFor(std::chrono::seconds(1), seen)) return;
+    const Delivery& delivery = **next;
+    const Outcome outcome = Dispatch(builder, delivery);
+    if (outcome.builder_failed) {
+      {
+        std::lock_guard lock(failed_mutex_);
+        failed_on_[RequestKey(delivery)].insert(builder.name);
+      }
+      if (AnotherCanTake(delivery) && store_.Requeue(delivery, "retrying: " + outcome.text).ok()) {
+        Audit("build handed back", builder, delivery, outcome.text);
+        signal_.Wake();
+        // A builder that broke a call rests before it takes more, while others take over.
+        if (!signal_.WaitFor(std::chrono::seconds(5), seen, /*for_wakes=*/false)) return;
+        continue;
+      }
+    }
+    (void)store_.RecordOutcome(delivery, outcome.text);
+    {
+      std::lock_guard lock(failed_mutex_);
+      failed_on_.erase(RequestKey(delivery));
+    }
+    Audit("build dispatched", builder, delivery, outcome.text);
   }
 }
 
-std::string Dispatcher::Dispatch(const Delivery& delivery) {
+Dispatcher::Outcome Dispatcher::Dispatch(const PoolBuilder& builder, const Delivery& delivery) {
   asio::io_context io;
   Result<Answer> answer = Error::Failed("the call did not run");
-  auto run = [&]() -> asio::awaitable<void> { answer = co_await Call(io, *builder_, delivery); };
+  auto run = [&]() -> asio::awaitable<void> {
+    answer = co_await Call(io, *builder.peer, delivery);
+  };
+  const std::string on = " (builder " + builder.name + ")";
   try {
     asio::co_spawn(io, run(), asio::detached);
     io.run();
   } catch (const std::exception& e) {
-    return std::string("failed: the call failed: ") + e.what();
+    return {std::string("failed: the call failed: ") + e.what() + on, true};
   }
-  if (!answer.ok()) return "failed: " + answer.error().message();
+  if (!answer.ok()) return {"failed: " + answer.error().message() + on, true};
   if (answer->exit_code != 0) {
-    return "failed (exit " + std::to_string(answer->exit_code) + "): " + answer->message;
+    return {"failed (exit " + std::to_string(answer->exit_code) + "): " + answer->message + on,
+            false};
   }
-  return "built: " + answer->build_line;
+  return {"built: " + answer->build_line + on, false};
 }
 
 }  // namespace vigil::gateway

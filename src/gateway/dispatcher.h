@@ -1,14 +1,20 @@
-// Hands queued build requests to the builder (docs/SPEC-gateway.md): one at a time, oldest
-// first, as vigil.TriggerBuild+COMPONENT with the pushed commit as its `commit SHA40` line,
-// so the builder builds that commit only if its source rule approves it. Each request is
-// taken at most once; the builder's answer (its build id, or why it refused) is recorded.
+// Hands queued build requests to the builder pool (docs/SPEC-gateway.md): each builder
+// takes one at a time, the oldest request for a component it builds, as
+// vigil.TriggerBuild+COMPONENT with the pushed commit as its `commit SHA40` line, so the
+// builder builds that commit only if its source rule approves it. The builder's answer
+// (its build id, or why it refused) is recorded with its name. A builder that fails during
+// the call (unreachable, or killed mid-build: its log is then `truncated` in the ledger)
+// hands the request back, and another builder of the pool that has not failed it takes it;
+// a request is never started twice on one builder, nor again after a gateway crash.
 #pragma once
 
-#include <atomic>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "gateway/delivery_store.h"
 #include "gateway/wake_signal.h"
@@ -20,25 +26,42 @@ struct Peer;
 
 namespace vigil::gateway {
 
+struct PoolBuilder {
+  std::string name;  // its certificate's role
+  std::unique_ptr<rpc::Peer> peer;
+  std::vector<std::string> components;  // empty: all
+};
+
 class Dispatcher {
  public:
-  Dispatcher(DeliveryStore& store, std::unique_ptr<rpc::Peer> builder, rpc::AuditLog& audit,
+  Dispatcher(DeliveryStore& store, std::vector<PoolBuilder> builders, rpc::AuditLog& audit,
              std::mutex& audit_mutex);
-  ~Dispatcher();  // stops after the build in progress, if any, is answered
+  ~Dispatcher();  // stops after the builds in progress, if any, are answered
   void Start();
   // Something was queued: look now rather than at the next poll.
   void Wake();
 
  private:
-  void Run();
-  std::string Dispatch(const Delivery& delivery);
+  struct Outcome {
+    std::string text;             // recorded as the delivery's outcome
+    bool builder_failed = false;  // the call broke: another builder may take it
+  };
+  void Run(const PoolBuilder& builder);
+  bool Accepts(const PoolBuilder& builder, const Delivery& delivery);
+  // Whether another builder that has not failed `delivery` could take it.
+  bool AnotherCanTake(const Delivery& delivery);
+  Outcome Dispatch(const PoolBuilder& builder, const Delivery& delivery);
+  void Audit(const char* event, const PoolBuilder& builder, const Delivery& delivery,
+             const std::string& outcome);
 
   DeliveryStore& store_;
-  std::unique_ptr<rpc::Peer> builder_;
+  std::vector<PoolBuilder> builders_;
   rpc::AuditLog& audit_;
   std::mutex& audit_mutex_;
   WakeSignal signal_;
-  std::thread thread_;
+  std::mutex failed_mutex_;
+  std::map<std::string, std::set<std::string>> failed_on_;  // request -> builders it failed on
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace vigil::gateway

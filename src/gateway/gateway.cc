@@ -133,13 +133,17 @@ Status Gateway::Assemble() {
         *store_, std::make_unique<rpc::Peer>(std::move(peer)), receipts, *audit_, audit_mutex_);
     recorder_->Start();
   }
-  if (config_.builder) {
-    VIGIL_ASSIGN_OR_RETURN(rpc::Peer peer, PeerFor(*config_.builder));
-    // A build streams its log for as long as it runs.
-    peer.options.limits.idle_timeout = std::chrono::hours(2);
-    peer.options.limits.total_timeout = std::chrono::hours(24);
-    dispatcher_ = std::make_unique<Dispatcher>(
-        *store_, std::make_unique<rpc::Peer>(std::move(peer)), *audit_, audit_mutex_);
+  if (!config_.builders.empty()) {
+    std::vector<PoolBuilder> pool;
+    for (const BuilderTarget& builder : config_.builders) {
+      VIGIL_ASSIGN_OR_RETURN(rpc::Peer peer, PeerFor(builder.peer));
+      // A build streams its log for as long as it runs.
+      peer.options.limits.idle_timeout = std::chrono::hours(2);
+      peer.options.limits.total_timeout = std::chrono::hours(24);
+      pool.push_back(
+          {builder.peer.name, std::make_unique<rpc::Peer>(std::move(peer)), builder.components});
+    }
+    dispatcher_ = std::make_unique<Dispatcher>(*store_, std::move(pool), *audit_, audit_mutex_);
     dispatcher_->Start();
   }
   if (config_.channels) {

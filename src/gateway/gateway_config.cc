@@ -1,5 +1,7 @@
 #include "gateway/gateway_config.h"
 
+#include <set>
+
 #include "base/file.h"
 #include "encoding/toml_reader.h"
 #include "http/client.h"
@@ -31,19 +33,14 @@ Result<crypto::SecretBytes> ReadSecret(const std::filesystem::path& file) {
   return secret;
 }
 
-// [TABLE]: a peer's address, the gateway's TLS files for it and the role it must be.
-Result<std::optional<PeerTarget>> ReadPeer(const toml::table& doc, const TomlReader& r,
-                                           const std::filesystem::path& base,
-                                           const std::string& table_name,
-                                           bool has_verifier_key = false) {
-  VIGIL_ASSIGN_OR_RETURN(const toml::table* table, r.Table(doc, table_name));
-  if (table == nullptr) return std::optional<PeerTarget>();
+// A peer's table: its address, the gateway's TLS files for it and the role it must be;
+// `extra_key` is the one other key the table may have.
+Result<PeerTarget> ReadPeerTable(const toml::table* table, const TomlReader& r,
+                                 const std::filesystem::path& base, const std::string& table_name,
+                                 std::string_view extra_key) {
   const std::string where = "[" + table_name + "]";
   VIGIL_RETURN_IF_ERROR(
-      has_verifier_key
-          ? r.CheckKeys(*table, where,
-                        {"address", "certificate", "key", "ca", "name", "verifier_key"})
-          : r.CheckKeys(*table, where, {"address", "certificate", "key", "ca", "name"}));
+      r.CheckKeys(*table, where, {"address", "certificate", "key", "ca", "name", extra_key}));
   const std::string prefix = table_name + ".";
   PeerTarget target;
   VIGIL_ASSIGN_OR_RETURN(target.address, r.String(*table, "address", prefix + "address", true));
@@ -53,13 +50,54 @@ Result<std::optional<PeerTarget>> ReadPeer(const toml::table& doc, const TomlRea
   VIGIL_ASSIGN_OR_RETURN(target.ca, r.Path(*table, "ca", prefix + "ca", base, true));
   VIGIL_ASSIGN_OR_RETURN(target.name, r.String(*table, "name", prefix + "name", false));
   if (target.name.empty()) target.name = table_name;
+  return target;
+}
+
+// [TABLE]: a peer, or nullopt when the table is absent.
+Result<std::optional<PeerTarget>> ReadPeer(const toml::table& doc, const TomlReader& r,
+                                           const std::filesystem::path& base,
+                                           const std::string& table_name,
+                                           std::string_view extra_key) {
+  VIGIL_ASSIGN_OR_RETURN(const toml::table* table, r.Table(doc, table_name));
+  if (table == nullptr) return std::optional<PeerTarget>();
+  VIGIL_ASSIGN_OR_RETURN(PeerTarget target, ReadPeerTable(table, r, base, table_name, extra_key));
   return std::optional<PeerTarget>(std::move(target));
+}
+
+// [builder] (one builder) or [[builder]] tables (a pool), each with the components it
+// builds (`components`; absent: all). Names differ: a build's builder is known by its name.
+Result<std::vector<BuilderTarget>> ReadBuilders(const toml::table& doc, const TomlReader& r,
+                                                const std::filesystem::path& base) {
+  const toml::node* node = doc.get("builder");
+  std::vector<const toml::table*> tables;
+  if (node != nullptr && node->is_table()) tables.push_back(node->as_table());
+  if (const toml::array* pool = node != nullptr ? node->as_array() : nullptr; pool != nullptr) {
+    if (!pool->is_array_of_tables() || pool->size() > kMaxBuilders) {
+      return r.Fail(node, "[[builder]] must be 1 to " + std::to_string(kMaxBuilders) + " tables");
+    }
+    for (const toml::node& table : *pool) tables.push_back(table.as_table());
+  }
+  if (node != nullptr && tables.empty()) return r.Fail(node, "builder must be a table");
+  std::vector<BuilderTarget> builders;
+  std::set<std::string> names;
+  for (const toml::table* table : tables) {
+    BuilderTarget builder;
+    VIGIL_ASSIGN_OR_RETURN(builder.peer, ReadPeerTable(table, r, base, "builder", "components"));
+    VIGIL_ASSIGN_OR_RETURN(builder.components,
+                           r.StringList(*table, "components", "builder.components"));
+    if (!names.insert(builder.peer.name).second) {
+      return r.Fail(table, "two builders are named " + builder.peer.name +
+                               ": give each its certificate's role as name");
+    }
+    builders.push_back(std::move(builder));
+  }
+  return builders;
 }
 
 Result<std::optional<LedgerTarget>> ReadLedger(const toml::table& doc, const TomlReader& r,
                                                const std::filesystem::path& base) {
   VIGIL_ASSIGN_OR_RETURN(std::optional<PeerTarget> peer,
-                         ReadPeer(doc, r, base, "ledger", /*has_verifier_key=*/true));
+                         ReadPeer(doc, r, base, "ledger", "verifier_key"));
   if (!peer) return std::optional<LedgerTarget>();
   const toml::table& table = *doc.get("ledger")->as_table();
   LedgerTarget ledger{std::move(*peer), {}};
@@ -239,7 +277,7 @@ Result<GatewayConfig> ReadGatewayConfig(const std::filesystem::path& file) {
     VIGIL_ASSIGN_OR_RETURN(entry.component, r.String(*rule, "component", "component", true));
     config.repositories.push_back(std::move(entry));
   }
-  VIGIL_ASSIGN_OR_RETURN(config.builder, ReadPeer(doc, r, base, "builder"));
+  VIGIL_ASSIGN_OR_RETURN(config.builders, ReadBuilders(doc, r, base));
   VIGIL_ASSIGN_OR_RETURN(config.ledger, ReadLedger(doc, r, base));
   VIGIL_ASSIGN_OR_RETURN(const toml::table* service, r.Table(doc, "service"));
   if (service != nullptr) {

@@ -3,7 +3,8 @@
 //   [secrets]  github | gitlab | gitea | forgejo = FILE holding that hook's secret
 //   [[repository]]  provider, name ("owner/repo"), component
 //   [builder]  address, certificate, key, ca, name (optional: without it, build requests are
-//              recorded and queued but not dispatched)
+//              recorded and queued but not dispatched); or [[builder]] tables, a pool, each
+//              with `components` (the components it builds; absent: all) and its own name
 //   [ledger]   address, certificate, key, ca, name, verifier_key (optional: without it,
 //              verdict records wait in the gateway's store until one is configured)
 //   [service]  listen, cert, key, ca, policy, audit_log: where builders call vigil.Publish
@@ -43,6 +44,13 @@ struct PeerTarget {
   std::string name;  // the peer's certificate must name this role
 };
 
+// One builder of the pool and the components it builds (empty: all).
+struct BuilderTarget {
+  PeerTarget peer;
+  std::vector<std::string> components;
+};
+inline constexpr std::size_t kMaxBuilders = 64;
+
 // Where verdicts are recorded: the ledger, whose receipts are checked with its key.
 struct LedgerTarget {
   PeerTarget peer;
@@ -56,7 +64,7 @@ struct GatewayConfig {
   std::filesystem::path audit_log;
   std::map<Provider, crypto::SecretBytes> secrets;
   std::vector<RepositoryRule> repositories;
-  std::optional<PeerTarget> builder;  // where queued builds go
+  std::vector<BuilderTarget> builders;  // where queued builds go (none: they wait)
   std::optional<LedgerTarget> ledger;
   std::optional<rpc::ServiceConfig> service;  // vigil.Publish+COMPONENT, from builders
   std::optional<ChannelsConfig> channels;
