@@ -162,6 +162,31 @@ Status ReadGateway(const toml::table& doc, const TomlReader& reader, BuilderConf
   return OkStatus();
 }
 
+// [ledger]: where build logs go, the key its receipts are checked with, and the witnesses'
+// cosignatures they must carry (optional).
+Status ReadLedger(const toml::table& ledger, const TomlReader& reader, const fs::path& base,
+                  BuilderConfig& config) {
+  VIGIL_RETURN_IF_ERROR(
+      reader.CheckKeys(ledger, "ledger", {"address", "verifier_key", "name", "witness_policy"}));
+  VIGIL_ASSIGN_OR_RETURN(config.ledger_address,
+                         reader.String(ledger, "address", "ledger.address", true));
+  VIGIL_ASSIGN_OR_RETURN(std::string verifier_key,
+                         reader.String(ledger, "verifier_key", "ledger.verifier_key", true));
+  auto verifier = tlog::NoteVerifier::Parse(verifier_key);
+  if (!verifier.ok()) return reader.Fail(ledger.get("verifier_key"), verifier.error().message());
+  config.ledger_verifier = *verifier;
+  VIGIL_ASSIGN_OR_RETURN(config.ledger_name, reader.String(ledger, "name", "ledger.name", false));
+  VIGIL_ASSIGN_OR_RETURN(
+      std::filesystem::path witness_policy,
+      reader.Path(ledger, "witness_policy", "ledger.witness_policy", base, false));
+  if (!witness_policy.empty()) {
+    auto policy = tlog::ReadWitnessPolicy(witness_policy);
+    if (!policy.ok()) return reader.Fail(ledger.get("witness_policy"), policy.error().message());
+    config.witness_policy = std::move(policy).value();
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 Result<BuilderConfig> LoadBuilderConfig(const fs::path& path, const fs::path& default_tools) {
@@ -191,24 +216,7 @@ Result<BuilderConfig> LoadBuilderConfig(const fs::path& path, const fs::path& de
                          reader.Path(*service, "tools", "service.tools", base, false));
   if (config.tools.empty()) config.tools = default_tools;
 
-  VIGIL_RETURN_IF_ERROR(
-      reader.CheckKeys(*ledger, "ledger", {"address", "verifier_key", "name", "witness_policy"}));
-  VIGIL_ASSIGN_OR_RETURN(config.ledger_address,
-                         reader.String(*ledger, "address", "ledger.address", true));
-  VIGIL_ASSIGN_OR_RETURN(std::string verifier_key,
-                         reader.String(*ledger, "verifier_key", "ledger.verifier_key", true));
-  auto verifier = tlog::NoteVerifier::Parse(verifier_key);
-  if (!verifier.ok()) return reader.Fail(ledger->get("verifier_key"), verifier.error().message());
-  config.ledger_verifier = *verifier;
-  VIGIL_ASSIGN_OR_RETURN(config.ledger_name, reader.String(*ledger, "name", "ledger.name", false));
-  VIGIL_ASSIGN_OR_RETURN(
-      std::filesystem::path witness_policy,
-      reader.Path(*ledger, "witness_policy", "ledger.witness_policy", base, false));
-  if (!witness_policy.empty()) {
-    auto policy = tlog::ReadWitnessPolicy(witness_policy);
-    if (!policy.ok()) return reader.Fail(ledger->get("witness_policy"), policy.error().message());
-    config.witness_policy = std::move(policy).value();
-  }
+  VIGIL_RETURN_IF_ERROR(ReadLedger(*ledger, reader, base, config));
   VIGIL_RETURN_IF_ERROR(reader.CheckKeys(*signer, "signer", {"address", "name"}));
   VIGIL_ASSIGN_OR_RETURN(config.signer_address,
                          reader.String(*signer, "address", "signer.address", true));

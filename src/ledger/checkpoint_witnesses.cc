@@ -56,9 +56,10 @@ Result<std::string> CheckpointWitnesses::Cosign(const std::string& note, std::ui
   std::map<std::string, std::string> errors;
   for (;;) {
     std::map<std::string, std::future<Result<std::string>>> asked;
-    for (const auto& [name, url] : urls_) {
+    for (const auto& entry : urls_) {
+      const std::string& name = entry.first;
       if (lines.contains(name)) continue;
-      asked.emplace(name, std::async(std::launch::async, [this, name, &note, size, &prove] {
+      asked.emplace(name, std::async(std::launch::async, [this, &name, &note, size, &prove] {
                       return AskOne(name, note, size, prove);
                     }));
     }

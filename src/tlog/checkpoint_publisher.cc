@@ -78,8 +78,4 @@ Result<std::string> CheckpointPublisher::Publish(std::uint64_t size, const Hash&
   return note;
 }
 
-Status CheckpointPublisher::Replace(const std::string& note) {
-  return WriteFileAtomic(dir_ / "checkpoint", AsBytes(note));
-}
-
 }  // namespace vigil::tlog

@@ -41,9 +41,6 @@ class CheckpointPublisher {
   // Signs the checkpoint of the tree (`size`, `root`) at the current time, writing nothing:
   // the caller commits it where the log keeps its checkpoint (TileStorage::Commit).
   Result<std::string> Sign(std::uint64_t size, const Hash& root);
-  // Replaces the directory's `checkpoint` durably with `note`, the one Publish returned
-  // with witnesses' cosignatures added.
-  Status Replace(const std::string& note);
 
  private:
   CheckpointPublisher(std::filesystem::path dir, std::unique_ptr<NoteSigner> signer);
