@@ -42,6 +42,8 @@ index_of() { jq -r ".components[\"$1\"].$2" "$FARM/repo/testing/index.json"; }
 # Our kernel, built by the farm as its own component.
 KERNEL_ID=$(index_of kernel build_id)
 KDIR="$FARM/repo/testing/$(index_of kernel path)"
+# Published builds are readable by other users (the gateway runs as its own user).
+if [ "$(stat -c %a "$KDIR")" = 755 ]; then pass "a published build's directory is 0755"; else fail "published build mode $(stat -c %a "$KDIR")"; fi
 for want in "input: linux-source-6.12.deb from debian:linux-source-6.12=" "cache: miss: building" \
             "artifact: bzImage sha256 $KERNEL_SHA256" "VIGIL-INIT: kernel ipv4=absent modules=absent"; do
   if grep -q "$want" "$WORK/run.out"; then pass "make run shows: $want"; else fail "make run lacks '$want'"; fi

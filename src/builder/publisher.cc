@@ -73,6 +73,13 @@ Result<PublishedBuild> Publisher::Publish(const Publication& publication, const 
   fs::create_directories(component_dir, ec);
   if (ec) return Error::Failed("cannot create " + component_dir.string() + ": " + ec.message());
   VIGIL_ASSIGN_OR_RETURN(TempDir staging, TempDir::Create(component_dir, ".staging-"));
+  // A published build is public (mkdtemp made it 0700): the gateway, running as another
+  // user, reads it to add it to testing.
+  fs::permissions(staging.path(),
+                  fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                      fs::perms::others_read | fs::perms::others_exec,
+                  ec);
+  if (ec) return Error::Failed("cannot open " + staging.path().string() + " to readers");
   // The build's files move into the channel (renamed when on one file system, else copied):
   // the builder keeps no other copy.
   for (const auto& entry : fs::directory_iterator(dist, ec)) {
