@@ -231,20 +231,51 @@ asio::awaitable<Result<CallOutcome>> CallServiceAsync(asio::any_io_executor exec
 }
 
 // The members are passed as lvalues (copies): see CallServiceAsync on GCC 12.
+namespace {
+
+// Nothing answered there: the next address of the peer may.
+bool Unreachable(const Error& error) {
+  return error.message().starts_with("cannot connect to ") ||
+         error.message().starts_with("cannot resolve ");
+}
+
+}  // namespace
+
 asio::awaitable<Result<std::unique_ptr<ClientCall>>> Peer::Open(asio::any_io_executor executor,
                                                                 CallRequest request) const {
-  co_return co_await ClientCall::Open(executor, address, request, tls, options);
+  auto call = co_await ClientCall::Open(executor, address, request, tls, options);
+  for (const Address& next : alternates) {
+    if (call.ok() || !Unreachable(call.error())) break;
+    call = co_await ClientCall::Open(executor, next, request, tls, options);
+  }
+  co_return call;
 }
 
 asio::awaitable<Result<CallOutcome>> Peer::CallAsync(asio::any_io_executor executor,
                                                      CallRequest request, std::string input,
                                                      std::size_t max_output) const {
-  co_return co_await CallServiceAsync(executor, address, request, tls, options, input, max_output);
+  auto outcome =
+      co_await CallServiceAsync(executor, address, request, tls, options, input, max_output);
+  for (const Address& next : alternates) {
+    if (outcome.ok() || !Unreachable(outcome.error())) break;
+    outcome = co_await CallServiceAsync(executor, next, request, tls, options, input, max_output);
+  }
+  co_return outcome;
 }
 
 Result<Peer> MakePeer(std::string_view address, const TlsFiles& tls, const std::string& name) {
   Peer peer;
-  VIGIL_ASSIGN_OR_RETURN(peer.address, ParseAddress(address));
+  const std::size_t comma = address.find(',');
+  if (address.ends_with(',')) return Error::BadInput("a peer's address list ends with a comma");
+  VIGIL_ASSIGN_OR_RETURN(peer.address, ParseAddress(address.substr(0, comma)));
+  for (std::string_view rest = comma == std::string_view::npos ? "" : address.substr(comma + 1);
+       !rest.empty();) {
+    const std::size_t next = rest.find(',');
+    VIGIL_ASSIGN_OR_RETURN(Address alternate, ParseAddress(rest.substr(0, next)));
+    peer.alternates.push_back(std::move(alternate));
+    if (peer.alternates.size() > 16) return Error::BadInput("a peer has at most 17 addresses");
+    rest = next == std::string_view::npos ? "" : rest.substr(next + 1);
+  }
   peer.options.tls = tls;
   if (!name.empty()) peer.options.expect_service_name = name;
   VIGIL_ASSIGN_OR_RETURN(peer.tls, MakeTlsContext(tls, TlsSide::kClient));

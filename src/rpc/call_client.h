@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 #include "rpc/address.h"
@@ -88,6 +89,9 @@ asio::awaitable<Result<CallOutcome>> CallServiceAsync(asio::any_io_executor exec
 // made once for every call to it. The peer opens its own calls, so callers do not unpack it.
 struct Peer {
   Address address;
+  // Where the same role also runs (ledgers sharing one database: only the sequencer
+  // listens), tried in order when the one before cannot be reached.
+  std::vector<Address> alternates;
   ClientOptions options;
   std::shared_ptr<TlsContext> tls;
 
@@ -100,8 +104,9 @@ struct Peer {
                                                  std::size_t max_output = 16 << 20) const;
 };
 
-// A peer at `address` (unix:PATH or tcp:HOST:PORT), reached with `tls`; when `name` is not
-// empty, its certificate must name that role. BadInput for a bad address or TLS files.
+// A peer at `address` (unix:PATH or tcp:HOST:PORT, or several of them separated by commas,
+// tried in order), reached with `tls`; when `name` is not empty, its certificate must name
+// that role. BadInput for a bad address or TLS files.
 Result<Peer> MakePeer(std::string_view address, const TlsFiles& tls, const std::string& name);
 
 // The Error for an error frame from the service (code by CallError, message included).

@@ -11,6 +11,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
@@ -690,6 +693,28 @@ TEST_F(CallTest, NothingListeningIsAMissingEnvironment) {
   auto outcome = CallOnce(*ParseAddress("unix:" + unix_path()), "vigil.Ping", Role("builder"));
   ASSERT_FALSE(outcome.ok());
   EXPECT_EQ(outcome.error().code(), ErrorCode::kMissingEnv);
+}
+
+// A peer with several addresses (ledgers where only the sequencer listens): the first
+// that answers takes the call; a refusal is not retried elsewhere.
+TEST_F(CallTest, APeerTriesItsAddressesInOrder) {
+  StartHost();
+  const std::string nobody = "unix:" + (work_->path() / "nobody.sock").string();
+  auto peer = MakePeer(nobody + "," + tcp_.ToString(), Role("builder"), "ledger");
+  ASSERT_TRUE(peer.ok()) << peer.error().message();
+  EXPECT_EQ(peer->alternates.size(), 1u);
+  asio::io_context io;
+  Result<CallOutcome> outcome = Error::Failed("not run");
+  auto run = [&]() -> asio::awaitable<void> {
+    const CallRequest request{"vigil.Echo", ""};
+    outcome = co_await peer->CallAsync(io.get_executor(), request, "hello");
+  };
+  asio::co_spawn(io, run(), asio::detached);
+  io.run();
+  ASSERT_TRUE(outcome.ok()) << outcome.error().message();
+  EXPECT_EQ(outcome->output, "hello");
+  EXPECT_FALSE(MakePeer(nobody + ",", Role("builder"), "ledger").ok());
+  EXPECT_FALSE(MakePeer(nobody + ",nonsense", Role("builder"), "ledger").ok());
 }
 
 // ---- policy ----
