@@ -34,20 +34,18 @@ struct CallSetup {
 
 Result<CallSetup> PrepareCall(const CallArgs& args) {
   CallSetup setup;
-  VIGIL_ASSIGN_OR_RETURN(setup.peer.address, rpc::ParseAddress(args.address));
   VIGIL_ASSIGN_OR_RETURN(setup.request, rpc::ParseCallRequest(args.request));
   for (double t : {args.connect_timeout, args.idle_timeout, args.total_timeout}) {
     if (!(t > 0 && t <= kMaxTimeoutSeconds)) {
       return Error::BadInput("timeouts are seconds above 0 and at most a week");
     }
   }
+  VIGIL_ASSIGN_OR_RETURN(
+      setup.peer, rpc::MakePeer(args.address, {args.cert, args.key, args.ca}, args.service_name));
   rpc::ClientOptions& options = setup.peer.options;
-  options.tls = {args.cert, args.key, args.ca};
-  if (!args.service_name.empty()) options.expect_service_name = args.service_name;
   options.limits.connect_timeout = Millis(args.connect_timeout);
   options.limits.idle_timeout = Millis(args.idle_timeout);
   options.limits.total_timeout = Millis(args.total_timeout);
-  VIGIL_ASSIGN_OR_RETURN(setup.peer.tls, rpc::MakeTlsContext(options.tls, rpc::TlsSide::kClient));
   return setup;
 }
 
@@ -69,7 +67,10 @@ void AddCallCommand(CLI::App& app, int* exit_code) {
   auto [c, args] = AddCommand<CallArgs>(
       app, "call", "Call a service: stdin goes to it, its output to stdout; exits with its status",
       exit_code, RunCall);
-  c->add_option("ADDRESS", args->address, "unix:/path/to.sock or tcp:HOST:PORT")->required();
+  c->add_option("ADDRESS", args->address,
+                "unix:/path/to.sock or tcp:HOST:PORT, or several separated by commas (tried in "
+                "order while nothing answers)")
+      ->required();
   c->add_option("SERVICE", args->request, "SERVICE or SERVICE+ARGUMENT")->required();
   c->add_option("--cert", args->cert, "Our certificate (vigil ca issue)")->required();
   c->add_option("--key", args->key, "Our private key (0600)")->required();

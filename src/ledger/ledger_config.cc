@@ -3,6 +3,7 @@
 #include "base/file.h"
 #include "base/strict_number.h"
 #include "encoding/toml_reader.h"
+#include "pg/connection.h"
 #include "rpc/service_config_reader.h"
 #include "rpc/service_host.h"
 
@@ -33,6 +34,20 @@ std::string Missing(const LedgerConfig& config) {
   need(!config.service.policy_dir.empty(), "policy", "policy");
   need(!config.service.audit_log.empty(), "audit-log", "audit_log");
   return missing;
+}
+
+// The optional database the log lives in, shared with other ledgers, and the lease's time.
+Status ReadDatabase(const TomlReader& reader, const toml::table& service, LedgerConfig& config) {
+  VIGIL_ASSIGN_OR_RETURN(config.database,
+                         reader.String(service, "database", "service.database", false));
+  if (!config.database.empty()) {
+    Status url = pg::CheckDatabaseUrl(config.database);
+    if (!url.ok()) return reader.Fail(service.get("database"), url.error().message());
+  }
+  VIGIL_ASSIGN_OR_RETURN(std::int64_t lease, reader.Integer(service, "lease_seconds",
+                                                            "service.lease_seconds", 2, 1, 60));
+  config.lease = std::chrono::seconds(lease);
+  return OkStatus();
 }
 
 }  // namespace
@@ -68,10 +83,11 @@ Result<LedgerConfig> LoadLedgerConfig(const std::filesystem::path& path) {
   VIGIL_ASSIGN_OR_RETURN(const toml::table* service, reader.Table(doc, "service"));
   if (service == nullptr) return reader.Fail(nullptr, "needs the table [service]");
   LedgerConfig config;
-  VIGIL_ASSIGN_OR_RETURN(config.service,
-                         rpc::ReadServiceConfig(reader, *service, base,
-                                                {"dir", "http", "idle_timeout_seconds",
-                                                 "witness_policy", "witness_wait_seconds"}));
+  VIGIL_ASSIGN_OR_RETURN(
+      config.service,
+      rpc::ReadServiceConfig(reader, *service, base,
+                             {"dir", "http", "idle_timeout_seconds", "witness_policy",
+                              "witness_wait_seconds", "database", "lease_seconds"}));
   VIGIL_ASSIGN_OR_RETURN(config.dir, reader.Path(*service, "dir", "service.dir", base, true));
   VIGIL_ASSIGN_OR_RETURN(std::string http, reader.String(*service, "http", "service.http", false));
   if (!http.empty()) {
@@ -90,6 +106,7 @@ Result<LedgerConfig> LoadLedgerConfig(const std::filesystem::path& path) {
       reader.Integer(*service, "witness_wait_seconds", "service.witness_wait_seconds", 10, 1,
                      static_cast<std::int64_t>(kMaxWitnessWaitSeconds)));
   config.witness_wait = std::chrono::seconds(wait);
+  VIGIL_RETURN_IF_ERROR(ReadDatabase(reader, *service, config));
   return config;
 }
 
@@ -118,6 +135,17 @@ Result<LedgerConfig> ResolveLedgerConfig(const std::optional<LedgerConfig>& file
       return Error::BadInput("--witness-wait must be 0.1 to 3600 seconds");
     }
     config.witness_wait = std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+  }
+  if (flags.database.has_value()) {
+    VIGIL_RETURN_IF_ERROR(pg::CheckDatabaseUrl(*flags.database));
+    config.database = *flags.database;
+  }
+  if (flags.lease_seconds.has_value()) {
+    const double seconds = *flags.lease_seconds;
+    if (!(seconds >= 0.5 && seconds <= 60)) {
+      return Error::BadInput("--lease-seconds must be 0.5 to 60");
+    }
+    config.lease = std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
   }
   const std::string missing = Missing(config);
   if (!missing.empty()) {

@@ -15,6 +15,10 @@
 //   witness_policy = "witnesses"   # optional: C2SP tlog-policy; checkpoints are published
 //                                  # only once its quorum cosigned (docs/SPEC-witness.md)
 //   witness_wait_seconds = 10      # optional: how long a checkpoint waits for the quorum
+//   database = "postgresql:///vigil?host=/run/postgresql"
+//                                  # optional: the log in PostgreSQL, shared by several
+//                                  # ledgers (`dir` then holds the key and the logs' text)
+//   lease_seconds = 2              # optional: the sequencer lease's time to live
 #pragma once
 
 #include <chrono>
@@ -37,6 +41,8 @@ struct LedgerConfig {
   std::chrono::milliseconds idle_timeout{60000};
   std::filesystem::path witness_policy;  // empty: no witnesses
   std::chrono::milliseconds witness_wait{10000};
+  std::string database;  // empty: the log is in `dir`
+  std::chrono::milliseconds lease{2000};
 
   // The host options these settings give.
   rpc::ServiceHostOptions HostOptions() const;
@@ -50,6 +56,8 @@ struct LedgerFlags {
   std::optional<double> idle_timeout_seconds;  // 1 to 86400
   std::optional<std::filesystem::path> witness_policy;
   std::optional<double> witness_wait_seconds;  // 1 to 3600
+  std::optional<std::string> database;
+  std::optional<double> lease_seconds;  // 0.5 to 60
 };
 
 // Reads and validates the file: BadInput with file and line for anything wrong or unknown.

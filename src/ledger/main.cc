@@ -2,6 +2,8 @@
 // TLS and the call policy, and the public read API over HTTP. The log directory is made
 // with `vigil log init DIR --origin NAME`. Settings come from --config FILE ([service], as
 // the signer's and the builder's), from flags, or both: a flag given overrides the file.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -17,6 +19,8 @@
 #include "ledger/http_api.h"
 #include "ledger/ledger_config.h"
 #include "ledger/ledger_service.h"
+#include "ledger/sequencer_lease.h"
+#include "pg/log_storage.h"
 #include "rpc/service_host.h"
 #include "tlog/sequencer.h"
 #include "tlog/store.h"
@@ -33,8 +37,8 @@ int Fail(const vigil::Error& error) {
 struct CommandLine {
   std::string config, dir, http, cert, key, ca, policy, audit;
   std::vector<std::string> listen;
-  double idle_timeout = 60, witness_wait = 10;
-  std::string witness_policy;
+  double idle_timeout = 60, witness_wait = 10, lease_seconds = 2;
+  std::string witness_policy, database;
   std::map<std::string, CLI::Option*> given;
 
   void Add(CLI::App& app) {
@@ -62,6 +66,13 @@ struct CommandLine {
     given["witness-wait"] = app.add_option(
         "--witness-wait", witness_wait,
         "Seconds a new checkpoint waits for the witnesses before its appends fail (default 10)");
+    given["database"] = app.add_option(
+        "--database", database,
+        "The log in PostgreSQL (postgresql://...), shared with other ledgers: one sequences, the "
+        "others wait as standbys; --dir then holds the log's key and the builds' text");
+    given["lease"] = app.add_option("--lease-seconds", lease_seconds,
+                                    "The sequencer lease's time to live with --database "
+                                    "(default 2): how soon a standby takes over");
   }
   bool Given(const std::string& name) const { return given.at(name)->count() > 0; }
   template <typename T>
@@ -81,6 +92,8 @@ struct CommandLine {
     flags.idle_timeout_seconds = IfGiven("idle", idle_timeout);
     flags.witness_policy = IfGiven<std::filesystem::path>("witness-policy", witness_policy);
     flags.witness_wait_seconds = IfGiven("witness-wait", witness_wait);
+    flags.database = IfGiven("database", database);
+    flags.lease_seconds = IfGiven("lease", lease_seconds);
     return flags;
   }
 };
@@ -91,6 +104,46 @@ vigil::Result<vigil::ledger::LedgerConfig> Configure(const CommandLine& command_
     VIGIL_ASSIGN_OR_RETURN(file, vigil::ledger::LoadLedgerConfig(command_line.config));
   }
   return vigil::ledger::ResolveLedgerConfig(file, command_line.Flags());
+}
+
+// The log: in the directory, or in the database once this ledger holds the sequencer lease
+// (waiting as a standby until then, and exiting when it loses the lease).
+struct OpenedLog {
+  std::unique_ptr<vigil::ledger::SequencerLease> lease;  // with a database
+  std::unique_ptr<vigil::tlog::LogStore> store;
+};
+
+vigil::Result<OpenedLog> OpenLog(const vigil::ledger::LedgerConfig& config) {
+  OpenedLog log;
+  if (config.database.empty()) {
+    VIGIL_ASSIGN_OR_RETURN(log.store,
+                           vigil::tlog::LogStore::Open(config.dir, vigil::ledger::LabelEntry));
+    return log;
+  }
+  vigil::pg::SessionSettings session;
+  session.url = config.database;
+  char host[256] = {};
+  (void)::gethostname(host, sizeof(host) - 1);
+  const std::string holder = std::string(host) + ":" + std::to_string(::getpid());
+  VIGIL_ASSIGN_OR_RETURN(log.lease, vigil::ledger::SequencerLease::Acquire(
+                                        session, holder, config.lease, [](const std::string& why) {
+                                          std::fprintf(stderr, "vigil-ledger: standby: %s\n",
+                                                       why.c_str());
+                                        }));
+  std::fprintf(stderr, "vigil-ledger: sequencing as %s (epoch %lld)\n", holder.c_str(),
+               static_cast<long long>(log.lease->epoch()));
+  VIGIL_ASSIGN_OR_RETURN(vigil::tlog::LogStore::Backend backend,
+                         vigil::pg::OpenLogBackend(session, config.dir, log.lease->epoch()));
+  VIGIL_ASSIGN_OR_RETURN(
+      log.store, vigil::tlog::LogStore::OpenBackend(std::move(backend), vigil::ledger::LabelEntry));
+  log.lease->KeepRenewing([](const vigil::Error& error) {
+    // Fenced already: the database refuses this ledger's appends. Clients move on to the
+    // new sequencer once this one stops answering.
+    std::fprintf(stderr, "vigil-ledger: error: %s; stopping\n", error.message().c_str());
+    std::fflush(stderr);
+    std::_Exit(1);
+  });
+  return log;
 }
 
 // With a witness policy, every checkpoint is published only once the witnesses cosigned it;
@@ -138,8 +191,9 @@ int main(int argc, char** argv) {
   auto config = Configure(command_line);
   if (!config.ok()) return Fail(config.error());
 
-  auto store = vigil::tlog::LogStore::Open(config->dir, vigil::ledger::LabelEntry);
-  if (!store.ok()) return Fail(store.error());
+  auto log = OpenLog(*config);
+  if (!log.ok()) return Fail(log.error());
+  auto* store = &log->store;
   auto logs = vigil::ledger::BuildLogs::Open(config->dir);
   if (!logs.ok()) return Fail(logs.error());
   auto witnesses = SetUpWitnesses(*config, **store);

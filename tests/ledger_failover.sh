@@ -1,0 +1,115 @@
+#!/bin/bash
+# Two vigil-ledger processes sharing one log in a private PostgreSQL 15 cluster
+# (docs/SPEC-ledger.md, "Several ledgers"): one sequences, the other waits as a standby
+# and takes over when the sequencer is killed; clients that list both addresses follow;
+# every acknowledged entry survives; a sequencer frozen past its lease (a partition with
+# its session alive) is fenced when it wakes and appends nothing; PostgreSQL restarted
+# under the appends loses nothing that was acknowledged.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/postgres_lib.sh"
+CA="$WORK/ca"
+"$VIGIL" ca init "$CA" >/dev/null
+"$VIGIL" ca issue "$CA" ledger --tag log >/dev/null
+"$VIGIL" ca issue "$CA" signer --tag sign >/dev/null
+mkdir "$WORK/policy"
+echo 'vigil.Append +signature @tag:sign @any allow' > "$WORK/policy/10-ledger.policy"
+pg_start
+DB=$(pg_createdb ledger)
+"$VIGIL" log init "$WORK/seed" --origin vigil.test/ledger > /dev/null 2>&1
+"$VIGIL" log migrate --from "$WORK/seed" --to "$DB" --key-dir "$WORK/a" > /dev/null
+cp -r "$WORK/a" "$WORK/b"  # each ledger host has the log's key
+
+declare -A pid
+cleanup() {
+  set +e
+  for p in "${pid[@]}"; do kill -9 "$p" 2> /dev/null; wait "$p" 2> /dev/null; done
+  pg_stop
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+# start NAME: a ledger on unix:WORK/NAME.sock with its own directory and HTTP port.
+start() {
+  rm -f "$WORK/$1.out"
+  "$BIN/vigil-ledger" --dir "$WORK/$1" --database "$DB" --lease-seconds 1 --listen "unix:$WORK/$1.sock" \
+    --http 127.0.0.1:0 --cert "$CA/ledger.crt" --key "$CA/ledger.key" --ca "$CA/ca.crt" \
+    --policy "$WORK/policy" --audit-log "$WORK/$1-audit.log" > "$WORK/$1.out" 2>> "$WORK/$1.err" &
+  pid[$1]=$!
+}
+# serving NAME: whether it is sequencing (it prints its HTTP address once it is).
+serving() { grep -q " on http://" "$WORK/$1.out" 2> /dev/null; }
+wait_serving() { for _ in $(seq 300); do serving "$1" && return 0; sleep 0.1; done; return 1; }
+url() { sed -n 's/.* on \(http:.*\)$/\1/p' "$WORK/$1.out"; }
+BOTH="unix:$WORK/a.sock,unix:$WORK/b.sock"
+n=0
+# append: one signature record through whichever ledger sequences; its receipt kept.
+append() {
+  n=$((n + 1))
+  printf '{"record_id":"r%s","type":"signature"}' "$n" |
+    "$VIGIL" call "$BOTH" vigil.Append+signature --cert "$CA/signer.crt" --key "$CA/signer.key" \
+      --ca "$CA/ca.crt" > "$WORK/receipt.$n" 2> "$WORK/append.err"
+}
+
+start a
+if wait_serving a && grep -q "sequencing as" "$WORK/a.err"; then pass "ledger a takes the lease and sequences"; else fail "a: $(cat "$WORK/a.err")"; fi
+start b
+for _ in $(seq 50); do grep -q "standby" "$WORK/b.err" 2> /dev/null && break; sleep 0.1; done
+if grep -q "standby: the sequencer lease is held by" "$WORK/b.err" && ! serving b; then pass "ledger b waits as a standby"; else fail "b: $(cat "$WORK/b.err")"; fi
+acked=0
+for _ in $(seq 5); do append && acked=$((acked + 1)); done
+if [ "$acked" = 5 ]; then pass "5 appends through a are acknowledged"; else fail "appends: $acked of 5: $(cat "$WORK/append.err")"; fi
+
+kill -9 "${pid[a]}"; wait "${pid[a]}" 2> /dev/null || true
+if wait_serving b && grep -q "sequencing as" "$WORK/b.err"; then pass "a killed: b takes over"; else fail "b did not take over: $(cat "$WORK/b.err")"; fi
+if append; then pass "clients listing both addresses reach b"; else fail "append after failover: $(cat "$WORK/append.err")"; fi
+# Every acknowledged entry survives, at the index its receipt gave, in b's tree.
+echo "$("$VIGIL" log vkey "$WORK/seed")" > "$WORK/trusted"
+ok=0
+for i in $(seq "$n"); do
+  "$VIGIL" log verify --ledger "$(url b)" --trusted "$WORK/trusted" --proof "$WORK/receipt.$i" > /dev/null 2>&1 && ok=$((ok + 1))
+done
+if [ "$ok" = "$n" ]; then pass "all $n acknowledged entries are in b's log, proven against its checkpoint"; else fail "$ok of $n receipts verify"; fi
+
+# A split brain attempted: b frozen (its session alive) past its lease while a takes over.
+start a
+for _ in $(seq 50); do grep -q "standby" "$WORK/a.err" 2> /dev/null && break; sleep 0.1; done
+kill -STOP "${pid[b]}"
+for _ in $(seq 100); do grep -q "sequencing as" <(tail -n 1 "$WORK/a.err") && break; sleep 0.1; done
+if wait_serving a; then pass "b frozen: a takes over after b's lease expires"; else fail "a: $(cat "$WORK/a.err")"; fi
+size_before=$(curl -sf "$(url a)/checkpoint" | sed -n 2p)
+# A call that reaches the frozen b: it is served when b wakes, and must not be appended.
+printf '{"record_id":"split","type":"signature"}' | "$VIGIL" call "unix:$WORK/b.sock" vigil.Append+signature \
+  --cert "$CA/signer.crt" --key "$CA/signer.key" --ca "$CA/ca.crt" > "$WORK/split.out" 2>&1 &
+split=$!
+sleep 0.5
+kill -CONT "${pid[b]}"
+wait "$split" && split_rc=0 || split_rc=$?
+for _ in $(seq 50); do kill -0 "${pid[b]}" 2> /dev/null || break; sleep 0.1; done
+if [ "$split_rc" != 0 ] && ! kill -0 "${pid[b]}" 2> /dev/null && grep -q "lost the sequencer lease" "$WORK/b.err"; then
+  pass "b wakes fenced: its append is refused and it stops"; else fail "split brain: rc $split_rc, $(cat "$WORK/split.out"; tail -3 "$WORK/b.err")"; fi
+rows=$("$PG_BIN/psql" -X -At -d "$DB" -c "SELECT count(*) FROM log_entries" 2>&1)
+if [ "$(curl -sf "$(url a)/checkpoint" | sed -n 2p)" = "$size_before" ] && [ "$rows" = "$size_before" ]; then
+  pass "nothing was appended by the fenced b (size $size_before)"; else fail "size $(curl -sf "$(url a)/checkpoint" | sed -n 2p) rows $rows, was $size_before"; fi
+
+# PostgreSQL restarted under the appends: failures are errors, acknowledged entries stay.
+start b
+first=$((n + 1))
+( sleep 0.3; pg_crash ) &
+crasher=$!
+for _ in $(seq 30); do append || true; sleep 0.05; done
+wait "$crasher"
+resumed=no
+for _ in $(seq 100); do append && { resumed=yes; break; }; sleep 0.2; done
+if [ "$resumed" = yes ]; then pass "appends resume after PostgreSQL restarts"; else fail "no append after the restart: $(cat "$WORK/append.err")"; fi
+for name in a b; do
+  if kill -0 "${pid[$name]}" 2> /dev/null && serving "$name"; then sequencer=$name; fi
+done
+ok=0 acked=0
+for i in $(seq "$first" "$n"); do
+  head -1 "$WORK/receipt.$i" 2> /dev/null | grep -q tlog-proof || continue
+  acked=$((acked + 1))
+  "$VIGIL" log verify --ledger "$(url "$sequencer")" --trusted "$WORK/trusted" --proof "$WORK/receipt.$i" > /dev/null 2>&1 && ok=$((ok + 1))
+done
+if [ "$acked" -gt 0 ] && [ "$ok" = "$acked" ]; then
+  pass "the $acked of $((n - first + 1)) appends acknowledged around the restart all verify on $sequencer"
+else fail "after the restart: $ok of $acked verify"; fi
+finish
