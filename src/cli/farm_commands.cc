@@ -7,6 +7,8 @@
 #include "cli/commands.h"
 #include "farm/build_call.h"
 #include "farm/create.h"
+#include "farm/host_layout.h"
+#include "farm/hosts.h"
 #include "farm/layout.h"
 #include "farm/supervisor.h"
 
@@ -64,6 +66,27 @@ Status Down(const std::string& dir) {
   for (const std::string role : {"builder", "gateway", "signer", "ledger"}) {
     if (farm::StopRole(farm, role)) std::cout << "farm: stopped " << role << "\n";
   }
+  return OkStatus();
+}
+
+struct HostsArgs {
+  std::string hosts_file;
+  std::string out;
+};
+
+// A multi-host deployment: one directory per host, each to copy to its host.
+Status Hosts(const HostsArgs& args) {
+  VIGIL_ASSIGN_OR_RETURN(farm::HostsPlan plan, farm::ReadHostsPlan(args.hosts_file));
+  VIGIL_RETURN_IF_ERROR(farm::WriteHostLayout(plan, args.out));
+  for (const farm::HostSpec& host : plan.hosts) {
+    std::string roles;
+    for (const std::string& role : host.roles) roles += (roles.empty() ? "" : ", ") + role;
+    std::cout << "farm: " << (fs::path(args.out) / host.name).string() << ": " << roles << " at "
+              << host.address << "\n";
+  }
+  std::cout << "farm: the CA is in " << (fs::path(args.out) / "ca").string()
+            << " (move ca.key offline); copy each host its directory and run what its README "
+               "says\n";
   return OkStatus();
 }
 
@@ -160,6 +183,16 @@ void AddFarmCommands(CLI::App& app, int* exit_code) {
               Up);
   add_command("status", "Show which roles run (exit 1 unless all)", Status_);
   add_command("down", "Stop the farm's processes", Down);
+
+  auto [hosts, hosts_args] = AddCommand<HostsArgs>(
+      *farm, "hosts",
+      "Lay out a deployment on several hosts from HOSTS.toml: the CA and one directory per "
+      "host (certificates, configurations with TCP addresses, call policies, a README)",
+      exit_code, Hosts);
+  hosts->add_option("HOSTS", hosts_args->hosts_file, "The hosts file (TOML: [[host]] tables)")
+      ->required();
+  hosts->add_option("--out", hosts_args->out, "The directory to create (must not exist)")
+      ->required();
 
   auto [build, args] = AddCommand<BuildArgs>(
       app, "build",

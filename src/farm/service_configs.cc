@@ -1,43 +1,9 @@
 #include "farm/service_configs.h"
 
-#include <toml++/toml.h>
-
-#include <sstream>
+#include "farm/toml_section.h"
 
 namespace vigil::farm {
 namespace {
-
-// One [NAME] table, its keys in the order given. Basic strings only (format_flags::none):
-// quotes, backslashes and control characters are escaped, never written raw.
-class TomlSection {
- public:
-  explicit TomlSection(std::string_view name) { text_ << "\n[" << name << "]\n"; }
-  TomlSection& Set(std::string_view key, std::string_view value) {
-    return Put(key, toml::value<std::string>(std::string(value)));
-  }
-  TomlSection& SetPath(std::string_view key, const std::filesystem::path& value) {
-    return Set(key, std::string_view(value.string()));
-  }
-  TomlSection& SetInteger(std::string_view key, std::int64_t value) {
-    return Put(key, toml::value<std::int64_t>(value));
-  }
-  TomlSection& SetList(std::string_view key, std::string_view only) {
-    toml::array list;
-    list.push_back(std::string(only));
-    return Put(key, std::move(list));
-  }
-  std::string str() const { return text_.str(); }
-
- private:
-  template <typename Node>
-  TomlSection& Put(std::string_view key, Node&& node) {
-    toml::table one;
-    one.insert(key, std::forward<Node>(node));
-    text_ << toml::toml_formatter(one, toml::format_flags::none) << "\n";
-    return *this;
-  }
-  std::ostringstream text_;
-};
 
 std::string Address(const FarmLayout& farm, const std::string& role) {
   return "unix:" + farm.socket(role).string();
@@ -46,7 +12,7 @@ std::string Address(const FarmLayout& farm, const std::string& role) {
 TomlSection Service(const FarmLayout& farm, const std::string& role) {
   const std::filesystem::path ca = farm.ca();
   TomlSection service("service");
-  service.SetList("listen", Address(farm, role))
+  service.SetList("listen", {Address(farm, role)})
       .SetPath("cert", ca / (role + ".crt"))
       .SetPath("key", ca / (role + ".key"))
       .SetPath("ca", ca / "ca.crt")
