@@ -54,7 +54,9 @@ int main(int argc, char** argv) {
 
   auto keys = vigil::signer::OpenConfiguredKeys(*config);
   if (!keys.ok()) return Fail(keys.error());
-  auto replay = vigil::signer::ReplayStore::Open(config->state_dir);
+  auto replay = config->database.empty()
+                    ? vigil::signer::ReplayStore::Open(config->state_dir)
+                    : vigil::signer::ReplayStore::OpenDatabase(config->database);
   if (!replay.ok()) return Fail(replay.error());
   auto pending = (*replay)->PendingCount();
   if (!pending.ok()) return Fail(pending.error());

@@ -6,8 +6,32 @@
 
 namespace vigil::signer {
 
-ReplayStore::ReplayStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
-ReplayStore::~ReplayStore() = default;
+// SQLite, synchronous: every reservation is on disk before the signature exists.
+class FileReplayStore : public ReplayStore {
+ public:
+  explicit FileReplayStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+  Status Reserve(const std::string& key_id, const std::string& build_id) override;
+  Status Complete(const std::string& key_id, const std::string& build_id,
+                  const std::string& envelope_sha256, std::uint64_t ledger_index) override;
+  Status Release(const std::string& key_id, const std::string& build_id) override;
+  Result<std::uint64_t> PendingCount() override;
+
+ private:
+  std::unique_ptr<SqliteDb> db_;
+};
+
+Error AlreadySigned(const std::string& build_id, std::uint64_t ledger_index) {
+  return Error::Failed("build " + build_id +
+                       " was already signed with this key (the signature record is ledger "
+                       "entry " +
+                       std::to_string(ledger_index) + "): a receipt is good for one signature");
+}
+
+Error UnfinishedSignature(const std::string& build_id) {
+  return Error::Failed("build " + build_id +
+                       " has an unfinished signature with this key (in progress, or "
+                       "interrupted by a crash): refused");
+}
 
 namespace {
 
@@ -32,10 +56,10 @@ Result<std::unique_ptr<ReplayStore>> ReplayStore::Open(const std::filesystem::pa
                " state TEXT NOT NULL CHECK (state IN ('reserved', 'signed')),"
                " reserved_at INTEGER NOT NULL, envelope_sha256 TEXT, ledger_index INTEGER,"
                " PRIMARY KEY (key_id, build_id))"));
-  return std::unique_ptr<ReplayStore>(new ReplayStore(std::move(db)));
+  return std::unique_ptr<ReplayStore>(new FileReplayStore(std::move(db)));
 }
 
-Status ReplayStore::Reserve(const std::string& key_id, const std::string& build_id) {
+Status FileReplayStore::Reserve(const std::string& key_id, const std::string& build_id) {
   SqliteStatement insert(db_->get(),
                          "INSERT INTO signed (key_id, build_id, state, reserved_at)"
                          " VALUES (?, ?, 'reserved', ?)");
@@ -53,20 +77,13 @@ Status ReplayStore::Reserve(const std::string& key_id, const std::string& build_
   query.BindText(2, build_id);
   if (query.Step() != SQLITE_ROW) return db_->LastError("lookup");
   if (query.ColumnText(0) == "signed") {
-    return Error::Failed("build " + build_id +
-                         " was already signed with this key (the signature record is ledger "
-                         "entry " +
-                         std::to_string(query.ColumnInt(1)) +
-                         "): a receipt is good for one "
-                         "signature");
+    return AlreadySigned(build_id, static_cast<std::uint64_t>(query.ColumnInt(1)));
   }
-  return Error::Failed("build " + build_id +
-                       " has an unfinished signature with this key (in progress, or "
-                       "interrupted by a crash): refused");
+  return UnfinishedSignature(build_id);
 }
 
-Status ReplayStore::Complete(const std::string& key_id, const std::string& build_id,
-                             const std::string& envelope_sha256, std::uint64_t ledger_index) {
+Status FileReplayStore::Complete(const std::string& key_id, const std::string& build_id,
+                                 const std::string& envelope_sha256, std::uint64_t ledger_index) {
   SqliteStatement update(db_->get(),
                          "UPDATE signed SET state = 'signed', envelope_sha256 = ?,"
                          " ledger_index = ? WHERE key_id = ? AND build_id = ?"
@@ -82,7 +99,7 @@ Status ReplayStore::Complete(const std::string& key_id, const std::string& build
   return OkStatus();
 }
 
-Status ReplayStore::Release(const std::string& key_id, const std::string& build_id) {
+Status FileReplayStore::Release(const std::string& key_id, const std::string& build_id) {
   SqliteStatement remove(db_->get(),
                          "DELETE FROM signed WHERE key_id = ? AND build_id = ?"
                          " AND state = 'reserved'");
@@ -93,7 +110,7 @@ Status ReplayStore::Release(const std::string& key_id, const std::string& build_
   return OkStatus();
 }
 
-Result<std::uint64_t> ReplayStore::PendingCount() {
+Result<std::uint64_t> FileReplayStore::PendingCount() {
   SqliteStatement count(db_->get(), "SELECT COUNT(*) FROM signed WHERE state = 'reserved'");
   if (!count.ok()) return db_->LastError("count");
   VIGIL_ASSIGN_OR_RETURN(auto rows, db_->Integers(count));

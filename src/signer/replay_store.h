@@ -12,32 +12,31 @@
 
 #include "base/result.h"
 
-namespace vigil {
-class SqliteDb;  // base/sqlite.h: SQLite's types stay in the .cc
-}  // namespace vigil
-
 namespace vigil::signer {
 
 class ReplayStore {
  public:
-  // Opens or creates DIR/signed.db (and DIR).
+  // Opens or creates DIR/signed.db (and DIR): SQLite, for one signer.
   static Result<std::unique_ptr<ReplayStore>> Open(const std::filesystem::path& dir);
+  // The table in the PostgreSQL database `url` (pg/replay_table.h), which signers on
+  // several hosts may share.
+  static Result<std::unique_ptr<ReplayStore>> OpenDatabase(const std::string& url);
+  virtual ~ReplayStore() = default;
 
   // Reserves (key_id, build_id). Failed, naming when and how, if it was reserved before.
-  Status Reserve(const std::string& key_id, const std::string& build_id);
+  virtual Status Reserve(const std::string& key_id, const std::string& build_id) = 0;
   // Records the signature made under a reservation.
-  Status Complete(const std::string& key_id, const std::string& build_id,
-                  const std::string& envelope_sha256, std::uint64_t ledger_index);
+  virtual Status Complete(const std::string& key_id, const std::string& build_id,
+                          const std::string& envelope_sha256, std::uint64_t ledger_index) = 0;
   // Drops a reservation whose signature was never handed out (the ledger refused it).
-  Status Release(const std::string& key_id, const std::string& build_id);
+  virtual Status Release(const std::string& key_id, const std::string& build_id) = 0;
   // Reservations never completed (left by a crash).
-  Result<std::uint64_t> PendingCount();
-
-  ~ReplayStore();
-
- private:
-  explicit ReplayStore(std::unique_ptr<SqliteDb> db);
-  std::unique_ptr<SqliteDb> db_;
+  virtual Result<std::uint64_t> PendingCount() = 0;
 };
+
+// The refusal of a second reservation: the build was signed with this key (its signature
+// record at ledger entry `ledger_index`), or its signature never finished.
+Error AlreadySigned(const std::string& build_id, std::uint64_t ledger_index);
+Error UnfinishedSignature(const std::string& build_id);
 
 }  // namespace vigil::signer

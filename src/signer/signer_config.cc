@@ -2,6 +2,7 @@
 
 #include "base/file.h"
 #include "encoding/toml_reader.h"
+#include "pg/connection.h"
 #include "rpc/service_config_reader.h"
 #include "tlog/note.h"
 #include "tlog/witness_policy.h"
@@ -73,9 +74,15 @@ Result<SignerConfig> LoadSignerConfig(const std::filesystem::path& path) {
   }
   SignerConfig config;
   VIGIL_ASSIGN_OR_RETURN(config.service,
-                         rpc::ReadServiceConfig(reader, *service, base, {"state_dir"}));
+                         rpc::ReadServiceConfig(reader, *service, base, {"state_dir", "database"}));
   VIGIL_ASSIGN_OR_RETURN(config.state_dir,
                          reader.Path(*service, "state_dir", "service.state_dir", base, true));
+  VIGIL_ASSIGN_OR_RETURN(config.database,
+                         reader.String(*service, "database", "service.database", false));
+  if (!config.database.empty()) {
+    Status url = pg::CheckDatabaseUrl(config.database);
+    if (!url.ok()) return reader.Fail(service->get("database"), url.error().message());
+  }
 
   VIGIL_RETURN_IF_ERROR(reader.CheckKeys(
       *ledger, "ledger",

@@ -9,6 +9,8 @@
 //   policy = "policy.d"            # who may use which key (vigil.Sign +KEYNAME SOURCE ...)
 //   audit_log = "audit.log"        # every decision, granted or refused
 //   state_dir = "state"            # the replay database (signed.db)
+//   database = "postgresql://..."  # optional: the replay table there instead, shared by
+//                                  # signers on several hosts
 //
 //   [ledger]
 //   address = "unix:ledger.sock"         # where signature records are appended (vigil.Append)
@@ -56,6 +58,7 @@ struct KeyConfig {
 struct SignerConfig {
   rpc::ServiceConfig service;
   std::filesystem::path state_dir;
+  std::string database;  // empty: state_dir/signed.db
   std::string ledger_address;
   std::optional<tlog::NoteVerifier> ledger_verifier;  // always set once loaded
   std::string ledger_origin;
