@@ -8,8 +8,13 @@
 # dropped setting) are caught, so the checks can fail. The users file makes the units'
 # users. Then the example configuration files, laid out as the units expect, are read by
 # the real binaries through each unit's own ExecStart: every role starts, listens and stops
-# cleanly on SIGTERM, and a configuration with an unknown key is refused.
+# cleanly on SIGTERM, and a configuration with an unknown key is refused. The ledger's
+# commented `database` example, uncommented and pointed at a private PostgreSQL cluster
+# (tests/postgres_lib.sh) holding the log moved there by `vigil log migrate`, sequences and
+# serves too; its unit restarts it when it exits 1 (a sequencer that lost its lease), with
+# no start limit.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/postgres_lib.sh"
 UNITS="$ROOT/deploy/systemd"
 ROLES="ledger signer builder gateway witness"
 if ! command -v systemd-analyze > /dev/null; then
@@ -77,6 +82,11 @@ for role in $ROLES; do
   problems=$(sandbox_problems "$WORK/units/vigil-$role.service")
   if [ -z "$problems" ]; then pass "vigil-$role.service keeps its sandboxing"; else fail "$problems"; fi
 done
+if grep -qx 'Restart=on-failure' "$WORK/units/vigil-ledger.service" && grep -qx 'StartLimitIntervalSec=0' "$WORK/units/vigil-ledger.service"; then
+  pass "vigil-ledger.service starts again a ledger that exits 1 (its lease lost, PostgreSQL away), with no start limit"
+else
+  fail "vigil-ledger.service lacks Restart=on-failure or StartLimitIntervalSec=0"
+fi
 for role in $ROLES; do
   level=$(systemd-analyze security --offline=yes --no-pager "$WORK/units/vigil-$role.service" 2>&1 |
     sed -n 's/^→ Overall exposure level for .*: \([0-9.]*\) .*/\1/p' || true)
@@ -239,6 +249,25 @@ if [ -d "$R/var/lib/vigil-builder/repo" ] && [ -d "$R/var/lib/vigil-signer/state
   pass "the builder and the signer made their state where the units keep it"
 else
   fail "state: $(find "$R/var/lib" -maxdepth 2 | sort | tr '\n' ' ')"
+fi
+# Several ledgers on one PostgreSQL log: the log moved into the database as
+# docs/OPERATIONS.md does it, `dir` the key directory that makes, the example's commented
+# database and lease_seconds lines in force.
+pg_start
+DB=$(pg_createdb vigil)
+if "$VIGIL" log migrate --from "$R/var/lib/vigil-ledger/log" --to "$DB" --key-dir "$R/var/lib/vigil-ledger/key" > "$WORK/migrate.out" 2>&1; then
+  pass "vigil log migrate moves the ledger's log into PostgreSQL"
+else
+  fail "migrate: $(cat "$WORK/migrate.out")"
+fi
+cp "$R/etc/vigil/ledger/ledger.toml" "$R/etc/vigil/ledger/database.toml"
+sed -i -e "s#^dir = .*#dir = \"$R/var/lib/vigil-ledger/key\"#" -e "s#^\# database = .*#database = \"${DB//&/\\&}\"#" \
+  -e 's/^# lease_seconds = /lease_seconds = /' "$R/etc/vigil/ledger/database.toml"
+if grep -q '^database = "postgresql:' "$R/etc/vigil/ledger/database.toml" && grep -q '^lease_seconds = 2$' "$R/etc/vigil/ledger/database.toml" &&
+  start_unit ledger "$R/etc/vigil/ledger/database.toml" && grep -q 'sequencing as' "$WORK/ledger.out"; then
+  pass "with the example's database and lease_seconds, the ledger takes the sequencer lease, serves, then stops cleanly"
+else
+  fail "the database example: ${START_ERROR:-its lines were not found}"
 fi
 cp "$R/etc/vigil/ledger/ledger.toml" "$R/etc/vigil/ledger/unknown.toml"
 printf 'idle_timeout = 60\n' >> "$R/etc/vigil/ledger/unknown.toml"

@@ -13,18 +13,24 @@
 //       builders need (bubblewrap) are allowed for vigil-builder only. Exit 1 on a violation.
 //   node check.mjs edges PATH...      the pod-to-pod flows the NetworkPolicies allow, one
 //       "FROM -> TO:PORT" line each, sorted (a flow needs the caller's egress and the
-//       callee's ingress; an ipBlock peer is taken to match any pod, the worst case).
+//       callee's ingress; an ipBlock peer is taken to match any pod, the worst case). Jobs'
+//       pods are callers too (they have no ports to be called on).
 //   node check.mjs refs PATH...       the Secrets and ConfigMaps the workloads use but the
 //       manifests do not define, "secret NAME" or "configmap NAME" lines, sorted.
 //   node check.mjs render OUT BIN FIXTURES PORT_OFFSET PATH...   lays out each workload's
-//       pod under OUT/NAME/ as its volumes would be mounted (ConfigMaps from the manifests
+//       pod under OUT/NAME/ (a StatefulSet's: each replica's, OUT/NAME-0/, OUT/NAME-1/, ...)
+//       as its volumes would be mounted (ConfigMaps from the manifests
 //       or FIXTURES/configmaps/NAME/KEY, Secrets from FIXTURES/secrets/NAME/KEY with the
 //       volume's mode, both as symlinks through ..data as the kubelet writes them, or one
-//       regular file for a subPath (or a subPathExpr, its variables expanded); persistent volumes shared by claim name under OUT/pvc/)
-//       and writes
+//       regular file for a subPath (or a subPathExpr, its variables expanded); persistent
+//       volumes shared by claim name under OUT/pvc/, a volumeClaimTemplate's per pod as
+//       OUT/pvc/TEMPLATE-POD, a subPath of either as a directory in it) and writes
 //       OUT/NAME/CONTAINER.argv and .probe (NUL-separated) with the paths moved under
-//       OUT/NAME, /usr/local/bin/ replaced by BIN, 0.0.0.0 and the Services' names by
-//       127.0.0.1, and every container port moved up by PORT_OFFSET.
+//       OUT/NAME, /usr/local/bin/ replaced by BIN, and every container port moved up by
+//       PORT_OFFSET. Each pod has an address of its own on the loopback network: replica N
+//       of a StatefulSet 127.0.0.(N+1), any other pod 127.0.0.1; 0.0.0.0 and 127.0.0.1 in a
+//       pod's files become its address, a StatefulSet pod's DNS name (NAME-N.SERVICE) that
+//       pod's, and the Services' names 127.0.0.1.
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
@@ -275,7 +281,6 @@ function edges(paths) {
   const docs = documents(paths).map((e) => e.doc).filter(Boolean);
   const policies = docs.filter((d) => d.kind === "NetworkPolicy");
   const pods = workloads(paths)
-    .filter((w) => w.doc.kind !== "Job")
     .map((w) => ({
       name: w.labels["app.kubernetes.io/name"],
       namespace: w.doc.metadata.namespace,
@@ -327,31 +332,48 @@ function refs(paths) {
   return 0;
 }
 
+// The pods a workload runs: a StatefulSet's replicas by ordinal, each with its own address
+// on the loopback network; one pod of anything else.
+function podsOf(w) {
+  if (w.doc.kind !== "StatefulSet") return [{ name: `${w.name}-0`, dir: w.name, ip: "127.0.0.1" }];
+  const replicas = w.doc.spec.replicas ?? 1;
+  return Array.from({ length: replicas }, (_, i) => ({ name: `${w.name}-${i}`, dir: `${w.name}-${i}`, ip: `127.0.0.${i + 1}` }));
+}
+
 function render(out, bin, fixtures, offset, paths) {
   const docs = documents(paths).map((e) => e.doc).filter(Boolean);
   const configMaps = new Map(docs.filter((d) => d.kind === "ConfigMap").map((d) => [d.metadata.name, d.data ?? {}]));
   const services = docs.filter((d) => d.kind === "Service").map((d) => d.metadata.name);
   const containerPorts = new Set(workloads(paths).flatMap((w) => w.pod.containers.flatMap((c) => (c.ports ?? []).map((p) => p.containerPort))));
+  // A StatefulSet pod's DNS name under its governing Service, and that pod's address.
+  const podHosts = new Map(workloads(paths).filter((w) => w.doc.kind === "StatefulSet")
+    .flatMap((w) => podsOf(w).map((p) => [`${p.name}.${w.doc.spec.serviceName}`, p.ip])));
   const fixture = (kind, name) => {
     const dir = path.join(fixtures, kind, name);
     if (!fs.existsSync(dir)) throw new Error(`no ${kind} ${name} in the manifests or the fixtures`);
     return Object.fromEntries(fs.readdirSync(dir).map((k) => [k, fs.readFileSync(path.join(dir, k))]));
   };
-  for (const w of workloads(paths)) {
-    const root = path.join(out, w.name);
+  for (const w of workloads(paths)) for (const podInfo of podsOf(w)) {
+    const root = path.join(out, podInfo.dir);
     const pod = w.pod;
     const volumes = new Map((pod.volumes ?? []).map((v) => [v.name, v]));
     const templates = new Set((w.doc.spec.volumeClaimTemplates ?? []).map((t) => t.metadata.name));
     for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
       const mounts = c.volumeMounts ?? [];
-      const mountPaths = mounts.map((m) => m.mountPath).sort((a, b) => b.length - a.length);
+      // Mount points, and the directories that subPath mounts put a file or directory in
+      // (a path the container names, such as a directory assembled from several volumes).
+      const mountPaths = [...new Set(mounts.flatMap((m) =>
+        m.subPath !== undefined || m.subPathExpr !== undefined ? [m.mountPath, path.posix.dirname(m.mountPath)] : [m.mountPath]))]
+        .sort((a, b) => b.length - a.length);
       const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
       const mountRe = mountPaths.length ? new RegExp(`(${mountPaths.map(escape).join("|")})(?=$|[/"'\\s])`, "g") : null;
       const portRe = new RegExp(`(?<=:|listen_port = )(${[...containerPorts].join("|")})\\b`, "g");
       const serviceRe = new RegExp(`(?<=tcp:)(${services.map(escape).join("|")})(?=:)`, "g");
+      const podHostRe = podHosts.size ? new RegExp(`(?<=tcp:)(${[...podHosts.keys()].map(escape).join("|")})(?=:)`, "g") : null;
       const rewrite = (text) => {
-        let t = text.replace(/\/usr\/local\/bin\//g, `${bin}/`).replace(/0\.0\.0\.0/g, "127.0.0.1");
+        let t = text.replace(/\/usr\/local\/bin\//g, `${bin}/`).replace(/0\.0\.0\.0|127\.0\.0\.1/g, podInfo.ip);
         if (mountRe) t = t.replace(mountRe, (m) => root + m);
+        if (podHostRe) t = t.replace(podHostRe, (h) => podHosts.get(h));
         return t.replace(serviceRe, "127.0.0.1").replace(portRe, (p) => String(Number(p) + offset));
       };
       const env = {};
@@ -360,27 +382,25 @@ function render(out, bin, fixtures, offset, paths) {
         else if (e.valueFrom?.configMapKeyRef) {
           const ref = e.valueFrom.configMapKeyRef;
           env[e.name] = String((configMaps.get(ref.name) ?? fixture("configmaps", ref.name))[ref.key]);
-        } else if (e.valueFrom?.fieldRef?.fieldPath === "metadata.name") env[e.name] = `${w.name}-0`;
+        } else if (e.valueFrom?.fieldRef?.fieldPath === "metadata.name") env[e.name] = podInfo.name;
       }
       const expand = (s) => s.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (all, name) => (name in env ? env[name] : all));
       for (const m of mounts) {
         const target = path.join(root, m.mountPath);
         const v = volumes.get(m.name);
         fs.mkdirSync(path.dirname(target), { recursive: true });
-        if (!v && templates.has(m.name)) {
+        const subPath = m.subPath ?? (m.subPathExpr !== undefined ? expand(m.subPathExpr) : undefined);
+        // A persistent volume: its directory (or its subPath's) under OUT/pvc/.
+        const claim = !v && templates.has(m.name) ? `${m.name}-${podInfo.name}` : v?.persistentVolumeClaim?.claimName;
+        if (claim !== undefined) {
           fs.rmSync(target, { recursive: true, force: true });
-          const dir = path.join(out, "pvc", `${m.name}-${w.name}-0`);
+          const dir = path.join(out, "pvc", claim, subPath ?? "");
           fs.mkdirSync(dir, { recursive: true });
           fs.symlinkSync(dir, target);
           continue;
         }
         if (!v) throw new Error(`${w.name}: container ${c.name} mounts an undefined volume ${m.name}`);
-        if (v.persistentVolumeClaim) {
-          fs.rmSync(target, { recursive: true, force: true });
-          const dir = path.join(out, "pvc", v.persistentVolumeClaim.claimName);
-          fs.mkdirSync(dir, { recursive: true });
-          fs.symlinkSync(dir, target);
-        } else if (v.emptyDir) {
+        if (v.emptyDir) {
           fs.mkdirSync(target, { recursive: true });
         } else if (v.configMap || v.secret) {
           const source = v.configMap
@@ -399,7 +419,6 @@ function render(out, bin, fixtures, offset, paths) {
             fs.writeFileSync(file, bytes);
             fs.chmodSync(file, m2);
           };
-          const subPath = m.subPath ?? (m.subPathExpr !== undefined ? expand(m.subPathExpr) : undefined);
           if (subPath !== undefined) {
             if (!files.has(subPath)) throw new Error(`${w.name}: subPath ${subPath} is not in volume ${m.name}`);
             write(target, files.get(subPath));
@@ -422,8 +441,8 @@ function render(out, bin, fixtures, offset, paths) {
       const probe = c.readinessProbe;
       if (probe?.exec) fs.writeFileSync(path.join(root, `${c.name}.probe`), ["exec", ...probe.exec.command.map(rewrite)].join("\0"));
       const named = (port) => (typeof port === "number" ? port : (c.ports ?? []).find((p) => p.name === port)?.containerPort);
-      if (probe?.httpGet) fs.writeFileSync(path.join(root, `${c.name}.probe`), ["http", String(named(probe.httpGet.port) + offset), probe.httpGet.path].join("\0"));
-      if (probe?.tcpSocket) fs.writeFileSync(path.join(root, `${c.name}.probe`), ["tcp", String(named(probe.tcpSocket.port) + offset)].join("\0"));
+      if (probe?.httpGet) fs.writeFileSync(path.join(root, `${c.name}.probe`), ["http", podInfo.ip, String(named(probe.httpGet.port) + offset), probe.httpGet.path].join("\0"));
+      if (probe?.tcpSocket) fs.writeFileSync(path.join(root, `${c.name}.probe`), ["tcp", podInfo.ip, String(named(probe.tcpSocket.port) + offset)].join("\0"));
     }
     fs.writeFileSync(path.join(root, "kind"), w.doc.kind);
   }
