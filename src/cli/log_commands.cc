@@ -4,6 +4,7 @@
 #include "base/file.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "tlog/note.h"
 #include "tlog/store.h"
 
 namespace vigil::cli {
@@ -33,6 +34,17 @@ Status Init(const LogArgs& args) {
 }
 
 Status Vkey(const LogArgs& args) {
+  // A ledger host's key directory for a log in PostgreSQL has the keys and no tiles.
+  const std::filesystem::path dir(args.dir);
+  if (!std::filesystem::exists(dir / "tile") && std::filesystem::exists(dir / "log.vkey")) {
+    VIGIL_ASSIGN_OR_RETURN(Bytes text, ReadFile(dir / "log.vkey", 4096));
+    std::string vkey(AsText(text));
+    while (!vkey.empty() && vkey.back() == '\n') vkey.pop_back();
+    Status parsed = tlog::NoteVerifier::Parse(vkey).status();
+    if (!parsed.ok()) return parsed.error().WithContext((dir / "log.vkey").string());
+    std::cout << vkey << "\n";
+    return OkStatus();
+  }
   VIGIL_ASSIGN_OR_RETURN(auto store, tlog::LogStore::OpenReadOnly(args.dir));
   std::cout << store->verifier_key() << "\n";
   return OkStatus();

@@ -22,6 +22,7 @@
 #include "ledger/sequencer_lease.h"
 #include "pg/log_storage.h"
 #include "rpc/service_host.h"
+#include "tlog/checkpoint_publisher.h"
 #include "tlog/sequencer.h"
 #include "tlog/store.h"
 #include "tlog/witness_policy.h"
@@ -120,6 +121,8 @@ vigil::Result<OpenedLog> OpenLog(const vigil::ledger::LedgerConfig& config) {
                            vigil::tlog::LogStore::Open(config.dir, vigil::ledger::LabelEntry));
     return log;
   }
+  // The key first: a ledger that could not sequence must not take the lease from one that can.
+  VIGIL_RETURN_IF_ERROR(vigil::tlog::CheckpointPublisher::Open(config.dir).status());
   vigil::pg::SessionSettings session;
   session.url = config.database;
   char host[256] = {};

@@ -40,7 +40,7 @@ Result<Lease> AcquireLease(Connection& connection, const std::string& holder,
           " clock_timestamp()) * 1000))::bigint AS left_ms FROM lease WHERE id = 1");
       return Error::Failed("the sequencer lease is " + Describe(row) + " for another " +
                            row["left_ms"].as<std::string>() +
-                           " ms: another ledger sequences this log; this one serves reads "
+                           " ms: another ledger sequences this log; this one waits as a standby "
                            "and takes over when that lease expires");
     }
     Lease lease{holder, taken[0][0].as<std::int64_t>()};
