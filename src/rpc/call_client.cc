@@ -7,6 +7,7 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/local/stream_protocol.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
 #include "rpc/connection.h"
@@ -17,9 +18,27 @@ namespace {
 
 constexpr auto kNoThrow = asio::experimental::as_tuple(asio::use_awaitable);
 
+// Connects within `timeout`: a peer whose packets are dropped (a firewall) never answers,
+// and the kernel would retry SYNs for minutes, so a timer closes the socket being connected.
 asio::awaitable<Result<Socket>> ConnectSocket(asio::any_io_executor executor,
-                                              const Address& address) {
+                                              const Address& address,
+                                              std::chrono::milliseconds timeout) {
   Socket socket(executor);
+  // Shared with the timer's handler, which may run after this frame is gone: it touches the
+  // socket only while `socket` is set (the connect still running).
+  struct Pending {
+    Socket* socket = nullptr;
+    bool timed_out = false;
+  };
+  auto pending = std::make_shared<Pending>(Pending{&socket, false});
+  asio::steady_timer timer(executor);
+  timer.expires_after(timeout);
+  timer.async_wait([pending](asio::error_code wait_error) {
+    if (wait_error || pending->socket == nullptr) return;
+    pending->timed_out = true;
+    asio::error_code ignored;
+    pending->socket->close(ignored);
+  });
   asio::error_code error;
   if (address.kind == Address::Kind::kUnix) {
     asio::generic::stream_protocol::endpoint endpoint(
@@ -35,6 +54,7 @@ asio::awaitable<Result<Socket>> ConnectSocket(asio::any_io_executor executor,
       co_return Error::MissingEnv("cannot resolve " + address.host + ": " + error.message());
     error = asio::error::host_not_found;
     for (const auto& entry : results) {
+      if (pending->timed_out) break;
       asio::generic::stream_protocol::endpoint endpoint(entry.endpoint());
       asio::error_code ignored;
       socket.close(ignored);
@@ -46,6 +66,13 @@ asio::awaitable<Result<Socket>> ConnectSocket(asio::any_io_executor executor,
         break;
       }
     }
+  }
+  pending->socket = nullptr;
+  timer.cancel();
+  if (pending->timed_out) {
+    co_return Error::MissingEnv("cannot connect to " + address.ToString() + ": no answer within " +
+                                std::to_string(timeout.count()) +
+                                " ms (is the host up, and the port open to us?)");
   }
   if (error) {
     co_return Error::MissingEnv("cannot connect to " + address.ToString() + ": " + error.message() +
@@ -75,7 +102,7 @@ asio::awaitable<Result<std::unique_ptr<ClientCall>>> ClientCall::Open(
   auto connection = std::make_shared<Connection>(std::move(unconnected), tls->ssl, options.limits);
   std::unique_ptr<ClientCall> call(new ClientCall(connection));
   connection->StartWatchdog();
-  auto socket = co_await ConnectSocket(executor, address);
+  auto socket = co_await ConnectSocket(executor, address, options.limits.connect_timeout);
   if (!connection->timeout_reason().empty()) {
     connection->Close();
     co_return Error::Failed("cannot connect to " + address.ToString() + ": " +

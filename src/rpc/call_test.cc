@@ -717,6 +717,37 @@ TEST_F(CallTest, APeerTriesItsAddressesInOrder) {
   EXPECT_FALSE(MakePeer(nobody + ",nonsense", Role("builder"), "ledger").ok());
 }
 
+// A host that drops our SYNs (a firewall, or here a listener whose accept queue is full)
+// never answers: the connect timeout ends the attempt, not the kernel's minutes of retries.
+TEST_F(CallTest, AConnectThatIsNeverAnsweredTimesOut) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), length), 0);
+  ASSERT_EQ(::listen(listener, 0), 0);
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  std::vector<int> fillers;  // fill the accept queue; later SYNs are dropped
+  for (int i = 0; i < 4; ++i) {
+    const int filler = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    (void)::connect(filler, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+    fillers.push_back(filler);
+  }
+  CallLimits limits;
+  limits.connect_timeout = 300ms;
+  const auto start = std::chrono::steady_clock::now();
+  auto outcome = CallOnce(*ParseAddress("tcp:127.0.0.1:" + std::to_string(ntohs(address.sin_port))),
+                          "vigil.Ping", Role("builder"), "", limits);
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_NE(outcome.error().message().find("cannot connect to"), std::string::npos)
+      << outcome.error().message();
+  EXPECT_LT(took, 5s) << outcome.error().message();
+  for (int fd : fillers) ::close(fd);
+  ::close(listener);
+}
+
 // ---- policy ----
 
 TEST_F(CallTest, InvalidPolicyDeniesEverythingUntilAReloadFixesIt) {
