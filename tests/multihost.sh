@@ -1,29 +1,44 @@
 #!/bin/bash
 # Roles on separate hosts (issue 21): `vigil farm hosts` lays out a deployment, and each host
 # is a network namespace of this machine (ip netns, a veth pair into a bridge in a namespace
-# of its own, 10.77.0.0/24): ledger, signer, builder-1, builder-2, gateway. Every call is TCP
+# of its own, 10.77.0.0/24): ledger, signer, builder-1, builder-2, gateway, ledger-2 and
+# postgres (a PostgreSQL 15 server holding the log both ledgers share). Every call is TCP
 # with mutual TLS across hosts; nftables in the signer's namespace enforce what the call
-# policies say (the signer reachable only from the builders, reaching only the ledger).
-# Checks: every role up; builds through the gateway's signed webhook on whichever builder is
-# free, two at once on both; a builder killed mid-build (its log truncated, the build retried
-# on the other); the signer cut off from the ledger signs nothing; certificates of the wrong
-# role or CA refused; the signer unreachable from the gateway host. Builds are `sh` commands
-# in the builder's sandbox (seconds each): what is tested is the deployment, not the image.
+# policies say (the signer reachable only from the builders, reaching only the ledgers), and
+# in the postgres namespace let only the ledger hosts reach 5432.
+# Checks: every role up, one ledger sequencing and the other a standby; builds through the
+# gateway's signed webhook on whichever builder is free, two at once on both; a builder
+# killed mid-build (its log truncated, the build retried on the other); the signer cut off
+# from the ledgers signs nothing; certificates of the wrong role or CA refused; the signer
+# unreachable from the gateway host; the sequencing ledger killed while a build streams its
+# log (the standby takes over, a build after it is signed with the new sequencer's receipt,
+# the log verifies). Builds are `sh` commands in the builder's sandbox (seconds each): what
+# is tested is the deployment, not the image.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/postgres_lib.sh"  # PG_BIN, pg_as_server
 for tool in ip nft bwrap sqlite3; do
   command -v "$tool" > /dev/null || { fail "$tool is not installed (scripts/setup test)"; finish; exit 1; }
 done
 [ "$(id -u)" = 0 ] || { fail "network namespaces need root"; finish; exit 1; }
+[ -x "$PG_BIN/postgres" ] || { fail "PostgreSQL 15 is not installed ($PG_BIN): scripts/setup test"; finish; exit 1; }
 
 P="vmh$$"                   # every namespace this test makes starts with it
 NET="10.77.0"
-HOSTS=(ledger signer builder-1 builder-2 gateway)
-declare -A ADDR=([ledger]=$NET.2 [signer]=$NET.3 [builder-1]=$NET.4 [builder-2]=$NET.5 [gateway]=$NET.6)
+HOSTS=(ledger signer builder-1 builder-2 gateway ledger-2 postgres)
+declare -A ADDR=([ledger]=$NET.2 [signer]=$NET.3 [builder-1]=$NET.4 [builder-2]=$NET.5 [gateway]=$NET.6
+                 [ledger-2]=$NET.7 [postgres]=$NET.8)
 declare -A PID=()
 OUT="$WORK/deployment"
+# The PostgreSQL cluster's directory: the postgres user must enter it (WORK is root's).
+PGD=$(mktemp -d "${TMPDIR:-/tmp}/vigil-mh-pg.XXXXXX")
+chmod 755 "$PGD" && chown postgres: "$PGD"
+DB="postgresql://vigil@${ADDR[postgres]}:5432/vigil"
 cleanup() {
   for pid in "${PID[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
   for pid in "${PID[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # A namespace's deletion ends no process in it: the server is stopped first.
+  [ -f "$PGD/data/postmaster.pid" ] && pg_as_server "$PG_BIN/pg_ctl" -D "$PGD/data" -m immediate -w stop > /dev/null 2>&1
+  rm -rf "$PGD"
   # Deleting a namespace deletes its veth ends (and so their peers) and its nftables.
   for ns in $(ip netns list | awk -v p="$P-" 'index($1, p) == 1 {print $1}'); do ip netns delete "$ns" || true; done
   rm -rf "$WORK"
@@ -44,26 +59,26 @@ for host in "${HOSTS[@]}"; do
   ip -n "$P-$host" link set eth0 up
   ip -n "$P-$host" link set lo up
 done
-# --- Planned: the second ledger and the PostgreSQL host (issue 21, the ledger on
-# PostgreSQL). Once `vigil farm hosts` accepts two ledger hosts and a database, add
-# "ledger-2" and "postgres" to HOSTS and ADDR, start PostgreSQL in its namespace, both
-# ledgers with `--database postgresql://...`, and check that killing the sequencing ledger
-# mid-stream fails over ("standby" ledger takes over) while builds continue.
-
-# --- The layout: vigil farm hosts, from the plan below.
+# --- The layout: vigil farm hosts, from the plan below (the postgres host runs no role of
+# Vigil's: the plan names its database, which makes room for the second ledger).
 {
   echo 'origin = "vigil.test/multihost"'
+  echo "database = \"$DB\""
   for host in "${HOSTS[@]}"; do
+    [ "$host" = postgres ] && continue
     role=${host%-[0-9]}
     printf '[[host]]\nname = "%s"\naddress = "%s"\nroles = ["%s"]\n' "$host" "${ADDR[$host]}" "$role"
   done
 } > "$WORK/hosts.toml"
-expect_exit 0 "vigil farm hosts lays out five hosts" -- "$VIGIL" farm hosts "$WORK/hosts.toml" --out "$OUT"
+grep -v '^database' "$WORK/hosts.toml" > "$WORK/no-db-hosts.toml"
+expect_exit 2 "two ledgers without a database are refused" -- "$VIGIL" farm hosts "$WORK/no-db-hosts.toml" --out "$WORK/bad"
+expect_stderr "the ledger is on hosts ledger and ledger-2: several ledgers share one log in PostgreSQL: name it with a top-level database" "the error says what to add"
+expect_exit 0 "vigil farm hosts lays out six hosts, two ledgers on one database" -- "$VIGIL" farm hosts "$WORK/hosts.toml" --out "$OUT"
 expect_stdout "$OUT/builder-2: builder at $NET.5" "it names each host's directory, roles and address"
 # A plan with a mistake writes nothing.
 sed 's/^roles = \["signer"\]/roles = ["signer", "compiler"]/' "$WORK/hosts.toml" > "$WORK/bad-hosts.toml"
 expect_exit 2 "a plan naming an unknown role is refused" -- "$VIGIL" farm hosts "$WORK/bad-hosts.toml" --out "$WORK/bad"
-expect_stderr "bad-hosts.toml:9: unknown role 'compiler' on host signer" "the error names the file, line and role"
+expect_stderr "bad-hosts.toml:10: unknown role 'compiler' on host signer" "the error names the file, line and role"
 if [ ! -e "$WORK/bad" ] && [ -z "$(ls -A "$WORK" | grep '^\.bad')" ]; then pass "nothing was written for it"; else fail "a refused plan left files: $(ls -a "$WORK")"; fi
 
 # The build: one repository, two components run by the sandbox as sh commands.
@@ -80,10 +95,40 @@ for c in quick slow; do printf '\n[[repository]]\nprovider = "github"\nname = "e
 # The signer makes its key on its own host.
 in_ns signer "$BIN/vigil-signer" --config "$OUT/signer/signer.toml" --init-key release > "$OUT/signer/release.pub" 2> /dev/null
 
-# --- nftables on the signer's host: in from the builders only, out to the ledger only.
-signer_firewall() {  # signer_firewall [cut]: cut: not even to the ledger
-  local to_ledger="ip daddr ${ADDR[ledger]} tcp dport 7001 accept"
-  [ "${1:-}" = cut ] && to_ledger="ip daddr ${ADDR[ledger]} drop"
+# --- PostgreSQL 15 on the postgres host, listening on its address. A throwaway test
+# cluster: trust authentication for the whole test network (pg_hba.conf), never a
+# production setting; nftables below narrow who may connect to the ledger hosts.
+pg_as_server "$PG_BIN/initdb" -D "$PGD/data" -A trust -U postgres -E UTF8 --locale=C --no-sync > "$PGD/initdb.log"
+echo "host all all $NET.0/24 trust" >> "$PGD/data/pg_hba.conf"
+if in_ns postgres runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PGD/data" -l "$PGD/server.log" -w -t 60 \
+  -o "-c listen_addresses=${ADDR[postgres]} -c unix_socket_directories=$PGD -p 5432 -c fsync=on" start > /dev/null &&
+  "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -d "postgresql:///postgres?host=$PGD&port=5432&user=postgres" \
+    -c "CREATE ROLE vigil LOGIN" -c "CREATE DATABASE vigil OWNER vigil"; then
+  pass "PostgreSQL 15 listens on ${ADDR[postgres]}:5432 in the postgres namespace, database vigil made"
+else fail "PostgreSQL: $(tail -5 "$PGD/server.log" 2>/dev/null)"; fi
+in_ns postgres nft -f - <<NFT
+table inet vigil {
+  chain input {
+    type filter hook input priority 0; policy drop;
+    iif lo accept
+    ct state established,related accept
+    ip saddr { ${ADDR[ledger]}, ${ADDR[ledger-2]} } tcp dport 5432 accept
+  }
+}
+NFT
+reaches_pg() { in_ns "$1" timeout -s KILL 3 bash -c "exec 3<>/dev/tcp/${ADDR[postgres]}/5432" 2>/dev/null; }
+if reaches_pg ledger-2 && ! reaches_pg gateway && ! reaches_pg builder-1; then
+  pass "the postgres host's nftables: ledger-2 reaches 5432, the gateway and builder-1 do not"; else fail "nftables on the postgres host"; fi
+# The empty log into the database, from the first ledger host (its README's command).
+if in_ns ledger "$VIGIL" log migrate --from "$OUT/ledger/ledger-seed" --to "$DB" --key-dir "$OUT/ledger/ledger-log" > "$WORK/migrate.out" 2>&1 &&
+  cmp -s "$OUT/ledger/ledger-log/log.key" "$OUT/ledger-2/ledger-log/log.key"; then
+  pass "vigil log migrate put the log in PostgreSQL over TCP; both ledger hosts hold the same key"
+else fail "migrate: $(cat "$WORK/migrate.out")"; fi
+
+# --- nftables on the signer's host: in from the builders only, out to the ledgers only.
+signer_firewall() {  # signer_firewall [cut]: cut: not even to the ledgers
+  local to_ledger="ip daddr { ${ADDR[ledger]}, ${ADDR[ledger-2]} } tcp dport 7001 accept"
+  [ "${1:-}" = cut ] && to_ledger="ip daddr { ${ADDR[ledger]}, ${ADDR[ledger-2]} } drop"
   in_ns signer nft -f - <<NFT
 flush ruleset
 table inet vigil {
@@ -123,6 +168,11 @@ await() {  # await WHAT COMMAND...: polls COMMAND for up to 30 s
   fail "$what did not happen within 30 s"; return 1
 }
 start ledger vigil-ledger ledger.toml
+await "the first ledger sequencing" grep -q "sequencing as" "$WORK/ledger.err"
+start ledger-2 vigil-ledger ledger.toml
+if await "the second ledger waiting" grep -q "standby: the sequencer lease is held by" "$WORK/ledger-2.err" &&
+  ! grep -q " on http://" "$WORK/ledger-2.out"; then pass "ledger sequences, ledger-2 waits as a standby (one log in PostgreSQL)"
+else fail "ledgers: $(cat "$WORK/ledger.err" "$WORK/ledger-2.err")"; fi
 start signer vigil-signer signer.toml
 start builder-1 vigil-builder builder.toml
 start builder-2 vigil-builder builder.toml
@@ -192,16 +242,16 @@ else
   fail "no slow build found running on a builder: $(builds)"
 fi
 
-# --- The signer cut off from the ledger signs nothing.
+# --- The signer cut off from the ledgers signs nothing.
 signer_firewall cut
 appended() { grep -c '"vigil.Append".*"signature"\|"signature".*"vigil.Append"' "$OUT/ledger/logs/ledger-audit.log" || true; }
 before=$(appended)
 push cut quick > /dev/null
-# (Known: the signer's call to the ledger is not ended by its 10 s connect timeout while
-# its own nftables drop the SYN, so the builder's sign call ends at its 60 s idle timeout.)
+# (The signer's connect timeout, 10 s per ledger address, ends its call while its own
+# nftables drop the SYNs.)
 out=$(final_outcome cut)
 id=$(echo "$out" | grep -o 'quick-[0-9TZ]*-[0-9a-f]*' | head -1 || true)
-if [[ "$out" == failed* ]] && [[ "$out" == *sign* ]]; then pass "the sign step fails while the signer cannot reach the ledger: $out"; else fail "signer cut off: $out"; fi
+if [[ "$out" == failed* ]] && [[ "$out" == *sign* ]]; then pass "the sign step fails while the signer cannot reach the ledgers: $out"; else fail "signer cut off: $out"; fi
 [ -n "$id" ] || id=$(builds | jq -r '[.[] | select(.build_id | startswith("quick-"))] | max_by(.index) | .build_id')
 sigs=$(in_ns ledger curl -sf "$LEDGER_URL/builds/$id/signatures" | jq 'length' 2>/dev/null || echo "?")
 if [ "$(appended)" = "$before" ] && [ "$sigs" = 0 ] && ! grep -q "\"build_id\":\"$id\".*\"granted\"" "$OUT/signer/logs/signer-audit.log"; then
@@ -226,6 +276,35 @@ if ! call gateway signer 7002 signer "" gateway; then pass "the signer is unreac
 if call builder-2 signer 7002 signer; then pass "and reachable from builder-2"; else fail "builder-2 -> signer: $(cat "$WORK/call.err")"; fi
 if ! in_ns signer timeout -s KILL 5 bash -c "exec 3<>/dev/tcp/${ADDR[gateway]}/8080" 2>/dev/null; then
   pass "the signer cannot open a connection to the gateway's host"; else fail "the signer reached the gateway"; fi
+
+# --- The sequencing ledger killed while a build streams its log: the standby takes over.
+push failover slow > /dev/null
+if await "a slow build streaming its log" running; then
+  streaming=$id
+  kill -9 "${PID[ledger]}"; wait "${PID[ledger]}" 2>/dev/null || true
+  killed=$(date +%s%N)
+  if await "ledger-2 taking over" grep -q "sequencing as" "$WORK/ledger-2.err"; then
+    pass "ledger killed while $streaming streamed: ledger-2 sequences after $((($(date +%s%N) - killed) / 1000000)) ms"
+  else fail "ledger-2: $(cat "$WORK/ledger-2.err")"; fi
+  LEDGER_URL="http://${ADDR[ledger-2]}:8081"
+  # Its builder sees the stream break and fails the build, nothing signed. (Not retried: the
+  # gateway hands back only builds whose builder broke the call; docs/OPERATIONS.md.)
+  out=$(final_outcome failover)
+  if [[ "$out" == failed*"ledger connection broke"*"nothing was signed or published"* ]] &&
+    [ ! -e "$OUT/builder-1/repo/testing/slow/$streaming" ] && [ ! -e "$OUT/builder-2/repo/testing/slow/$streaming" ]; then
+    pass "the build cut by the failover fails, nothing signed or published: ${out:0:90}..."; else fail "the cut build: $out"; fi
+else fail "no slow build streaming: $(builds)"; fi
+push after quick > /dev/null
+out=$(final_outcome after)
+id=$(echo "$out" | grep -o 'quick-[0-9TZ]*-[0-9a-f]*' | head -1 || true)
+builder=${out##*(builder }; builder=${builder%)}
+receipt="$OUT/$builder/repo/testing/quick/$id/build.tlog-proof"
+sigs=$(in_ns ledger-2 curl -sf "$LEDGER_URL/builds/$id/signatures" | jq 'length' 2>/dev/null || echo "?")
+if [[ "$out" == built:* ]] && [ -s "$receipt" ] && [ -s "$(dirname "$receipt")/provenance.dsse.json" ] && [ "$sigs" -ge 1 ] 2>/dev/null; then
+  pass "a build after the failover is built, signed and logged by ledger-2: $out"; else fail "after the failover: '$out', receipt $receipt, signatures $sigs"; fi
+cp "$OUT/ledger-2/ledger-log/log.vkey" "$WORK/trusted"
+if in_ns ledger-2 "$VIGIL" log verify --ledger "$LEDGER_URL" --trusted "$WORK/trusted" --proof "$receipt" > "$WORK/verify.out" 2>&1; then
+  pass "the log verifies on ledger-2, with the build's receipt proven against its checkpoint"; else fail "log verify: $(cat "$WORK/verify.out")"; fi
 
 echo "multihost: $(($(date +%s) - started)) s"
 finish

@@ -57,7 +57,7 @@ TomlSection Service(const HostSpec& host, const std::string& role, std::uint16_t
 
 std::string LedgerPeer(const HostsPlan& plan, const std::string& vkey) {
   return TomlSection("ledger")
-      .Set("address", TcpAddress(plan.Only("ledger"), kLedgerCallPort))
+      .Set("address", plan.LedgerAddress())
       .Set("verifier_key", vkey)
       .Set("name", "ledger")
       .Set("witness_policy", "witnesses")
@@ -88,7 +88,7 @@ std::string GatewayConfig(const HostsPlan& plan, const HostSpec& host, const std
           .Set("audit_log", "logs/gateway-hooks-audit.log")
           .str() +
       TomlSection("secrets").Set("github", "gateway-secrets/github").str() +
-      GatewayPeer("ledger", TcpAddress(plan.Only("ledger"), kLedgerCallPort), "ledger")
+      GatewayPeer("ledger", plan.LedgerAddress(), "ledger")
           .Set("verifier_key", vkey)
           .str();
   for (const HostSpec* builder : plan.HostsOf("builder")) {
@@ -104,12 +104,12 @@ std::string RoleConfig(const HostsPlan& plan, const HostSpec& host, const std::s
                        const std::string& vkey) {
   const std::string made = "# vigil-" + role + ", made by vigil farm hosts for host " + host.name;
   if (role == "ledger") {
-    return made + " (docs/SPEC-ledger.md)\n" +
-           Service(host, role, kLedgerCallPort)
-               .Set("dir", "ledger-log")
-               .Set("http", HttpAddress(host, kLedgerHttpPort))
-               .Set("witness_policy", "witnesses")
-               .str();
+    TomlSection service = Service(host, role, kLedgerCallPort);
+    service.Set("dir", "ledger-log")
+        .Set("http", HttpAddress(host, kLedgerHttpPort))
+        .Set("witness_policy", "witnesses");
+    if (!plan.database.empty()) service.Set("database", plan.database);
+    return made + " (docs/SPEC-ledger.md)\n" + service.str();
   }
   if (role == "signer") {
     return made + " (docs/SPEC-signer.md)\n" +
@@ -162,12 +162,30 @@ std::string WitnessPolicy(const HostsPlan& plan, const std::string& vkey) {
   return text;
 }
 
+// The ledger's commands: with a database, the first ledger host puts the empty log in it
+// once (its ledger-seed/), and every ledger host runs the same log key from ledger-log/.
+std::string LedgerReadme(const HostsPlan& plan, const HostSpec& host) {
+  if (plan.database.empty()) return "  vigil-ledger --config ledger.toml\n";
+  const HostSpec& first = *plan.HostsOf("ledger").front();
+  std::string text;
+  if (&host == &first) {
+    text += "  vigil log migrate --from ledger-seed --to '" + plan.database +
+            "' --key-dir ledger-log   # once, before any ledger starts: the empty log into the "
+            "database, its key into ledger-log/ (then delete ledger-seed/)\n";
+  }
+  text += "  vigil-ledger --config ledger.toml   # ";
+  text += &host == &first ? "sequences or waits as a standby"
+                          : "after host " + first.name + " put the log in the database; "
+                            "sequences or waits as a standby";
+  return text + " (ledger-log/ holds the log's key, the same on every ledger host)\n";
+}
+
 // What to run on HOST, from its directory.
 std::string Readme(const HostsPlan& plan, const HostSpec& host, const std::string& vkey) {
   std::string text = "Host " + host.name + " (" + host.address +
                      "), made by vigil farm hosts. Copy this directory to the host and run, "
                      "from inside it:\n\n";
-  if (host.Runs("ledger")) text += "  vigil-ledger --config ledger.toml\n";
+  if (host.Runs("ledger")) text += LedgerReadme(plan, host);
   if (host.Runs("signer")) {
     text +=
         "  vigil-signer --config signer.toml --init-key release > release.pub   # once: the "
@@ -192,13 +210,32 @@ std::string Readme(const HostsPlan& plan, const HostSpec& host, const std::strin
   return text;
 }
 
-// The log, made once on the ledger's host; its verifier key for everyone else.
+// The other ledger hosts' copy of the log's key (`dir` of a ledger on a database).
+Status CopyLogKey(const fs::path& log, const fs::path& key_dir) {
+  std::error_code ec;
+  fs::create_directories(key_dir, ec);
+  if (!ec) fs::permissions(key_dir, fs::perms::owner_all, ec);
+  if (ec) return Error::Failed("cannot create " + key_dir.string() + ": " + ec.message());
+  VIGIL_ASSIGN_OR_RETURN(Bytes key, ReadFile(log / "log.key", 4096));
+  VIGIL_RETURN_IF_ERROR(WriteFileAtomic(key_dir / "log.key", key, 0600));
+  VIGIL_ASSIGN_OR_RETURN(Bytes vkey, ReadFile(log / "log.vkey", 4096));
+  return WriteFileAtomic(key_dir / "log.vkey", vkey, 0644);
+}
+
+// The log, made once on the (first) ledger host; its verifier key for everyone else. With
+// a database, it is the first host's ledger-seed/ (vigil log migrate puts it in the
+// database and its key in ledger-log/), and the other ledger hosts get the same key.
 Result<std::string> MakeLog(const HostsPlan& plan, const fs::path& staging) {
-  const fs::path log = staging / plan.Only("ledger").name / "ledger-log";
+  const std::vector<const HostSpec*> ledgers = plan.HostsOf("ledger");
+  const bool shared = !plan.database.empty();
+  const fs::path log = staging / ledgers.front()->name / (shared ? "ledger-seed" : "ledger-log");
   std::error_code ec;
   fs::create_directories(log.parent_path(), ec);
   if (ec) return Error::Failed("cannot create " + log.parent_path().string() + ": " + ec.message());
   VIGIL_RETURN_IF_ERROR(tlog::LogStore::Init(log, plan.origin));
+  for (std::size_t i = 1; shared && i < ledgers.size(); ++i) {
+    VIGIL_RETURN_IF_ERROR(CopyLogKey(log, staging / ledgers[i]->name / "ledger-log"));
+  }
   VIGIL_ASSIGN_OR_RETURN(Bytes bytes, ReadFile(log / "log.vkey", 4096));
   std::string vkey(AsText(bytes));
   while (!vkey.empty() && vkey.back() == '\n') vkey.pop_back();

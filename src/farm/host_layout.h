@@ -4,7 +4,9 @@
 // each of its roles' certificate and key, configuration (TCP listen addresses, its peers'
 // TCP addresses), call policy naming the roles allowed to call it, and a README with the
 // commands to run there. The ledger's host also gets the log (`ledger-log/`, its key
-// inside). Nothing is written unless all of it is: DIR appears whole or not at all.
+// inside); with a database, the first ledger host gets it as `ledger-seed/` (its README
+// puts it in the database with vigil log migrate) and every other one the same key in
+// `ledger-log/`. Nothing is written unless all of it is: DIR appears whole or not at all.
 #pragma once
 
 #include <filesystem>

@@ -5,6 +5,7 @@
 
 #include "base/file.h"
 #include "encoding/toml_reader.h"
+#include "pg/connection.h"
 #include "rpc/address.h"
 #include "rpc/ca.h"
 
@@ -69,8 +70,8 @@ Result<HostSpec> ReadHost(const TomlReader& r, const toml::table& table) {
   return host;
 }
 
-// Every role has its host; the signer and the gateway exactly one, the ledger one until
-// the ledger on PostgreSQL lets two share a log.
+// Every role has its host; the signer and the gateway exactly one, the ledger one unless
+// the plan names the database in which several share the log.
 Status CheckRoles(const TomlReader& r, const HostsPlan& plan) {
   for (std::string_view role : {"ledger", "signer", "builder", "gateway"}) {
     const auto hosts = plan.HostsOf(role);
@@ -78,12 +79,14 @@ Status CheckRoles(const TomlReader& r, const HostsPlan& plan) {
       return r.Fail(nullptr, "no host runs the " + std::string(role) + ": add \"" +
                                  std::string(role) + "\" to the roles of a [[host]]");
     }
-    if (role != "builder" && hosts.size() > 1) {
+    const bool shared_log = role == "ledger" && !plan.database.empty();
+    if (role != "builder" && !shared_log && hosts.size() > 1) {
       std::string why = role == "ledger"
-                            ? "two ledgers need the ledger on PostgreSQL (issue 21, in progress)"
-                            : "it runs once per deployment";
+                            ? "several ledgers share one log in PostgreSQL: name it with a "
+                              "top-level database = \"postgresql://...\", or"
+                            : "it runs once per deployment;";
       return r.Fail(nullptr, "the " + std::string(role) + " is on hosts " + hosts[0]->name +
-                                 " and " + hosts[1]->name + ": " + why + "; keep one");
+                                 " and " + hosts[1]->name + ": " + why + " keep one");
     }
   }
   return OkStatus();
@@ -105,6 +108,14 @@ std::vector<const HostSpec*> HostsPlan::HostsOf(std::string_view role) const {
 
 const HostSpec& HostsPlan::Only(std::string_view role) const { return *HostsOf(role).front(); }
 
+std::string HostsPlan::LedgerAddress() const {
+  std::string out;
+  for (const HostSpec* ledger : HostsOf("ledger")) {
+    out += (out.empty() ? "" : ",") + TcpAddress(*ledger, kLedgerCallPort);
+  }
+  return out;
+}
+
 std::string TcpAddress(const HostSpec& host, std::uint16_t port) {
   const bool v6 = host.address.find(':') != std::string::npos;
   return "tcp:" + (v6 ? "[" + host.address + "]" : host.address) + ":" + std::to_string(port);
@@ -113,10 +124,15 @@ std::string TcpAddress(const HostSpec& host, std::uint16_t port) {
 Result<HostsPlan> ParseHostsPlan(std::string_view text, const std::string& origin) {
   VIGIL_ASSIGN_OR_RETURN(toml::table doc, ParseToml(text, origin));
   const TomlReader r(origin);
-  VIGIL_RETURN_IF_ERROR(r.CheckKeys(doc, "the hosts file", {"origin", "host"}));
+  VIGIL_RETURN_IF_ERROR(r.CheckKeys(doc, "the hosts file", {"origin", "database", "host"}));
   HostsPlan plan;
   VIGIL_ASSIGN_OR_RETURN(std::string log_origin, r.String(doc, "origin", "origin", false));
   if (!log_origin.empty()) plan.origin = log_origin;
+  VIGIL_ASSIGN_OR_RETURN(plan.database, r.String(doc, "database", "database", false));
+  if (doc.contains("database")) {
+    Status url = pg::CheckDatabaseUrl(plan.database);
+    if (!url.ok()) return r.Fail(doc.get("database"), url.error().message());
+  }
   const toml::array* hosts = doc.get_as<toml::array>("host");
   if (hosts == nullptr || !hosts->is_array_of_tables() || hosts->empty()) {
     return r.Fail(doc.get("host"), "the hosts file needs [[host]] tables (name, address, roles)");

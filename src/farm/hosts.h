@@ -3,6 +3,8 @@
 // vigil farm hosts".
 //
 //   origin = "vigil.example/ledger"   # optional: the ledger's log origin
+//   database = "postgresql://vigil@10.0.0.8:5432/vigil"   # optional: the log in PostgreSQL,
+//                                     # shared by every ledger host (then two or more may run)
 //   [[host]]
 //   name = "builder-1"                # 1-63 of a-z 0-9 . -: its directory; a builder's
 //                                     # certificate name
@@ -39,16 +41,23 @@ struct HostSpec {
 
 struct HostsPlan {
   std::string origin = "vigil.farm/ledger";
+  // The PostgreSQL database every ledger host shares the log in; empty: the log is a
+  // directory on the one ledger host.
+  std::string database;
   std::vector<HostSpec> hosts;
   // The hosts running `role`, in the file's order.
   std::vector<const HostSpec*> HostsOf(std::string_view role) const;
-  // The one host running a role that runs once (ledger, signer, gateway).
+  // The one host running a role that runs once (signer, gateway; the ledger without a
+  // database).
   const HostSpec& Only(std::string_view role) const;
+  // What clients dial for the ledger: every ledger host's call address, comma-separated.
+  std::string LedgerAddress() const;
 };
 
 // Parses HOSTS.toml's text (`origin` names the file in errors). BadInput "FILE:LINE: ..."
 // for unknown keys, a duplicate host name or address, an unknown role, a role on no host
-// (or, for the signer and the gateway, on two), a builder named like a role.
+// (or, for the signer and the gateway, on two; for the ledger, on two without `database`), a
+// builder named like a role, a database that is not a postgresql:// URL.
 Result<HostsPlan> ParseHostsPlan(std::string_view text, const std::string& origin);
 Result<HostsPlan> ReadHostsPlan(const std::filesystem::path& file);
 

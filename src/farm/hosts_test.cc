@@ -65,8 +65,16 @@ TEST(HostsPlanTest, MistakesAreRefusedWithFileLineAndWhatToDo) {
   EXPECT_NE(ErrorOf(base + Host("s2", "10.9.0.7", "[\"signer\"]"))
                 .find("the signer is on hosts signer and s2"),
             std::string::npos);
-  EXPECT_NE(ErrorOf(base + Host("l2", "10.9.0.7", "[\"ledger\"]")).find("PostgreSQL"),
+  const std::string two_ledgers = ErrorOf(base + Host("l2", "10.9.0.7", "[\"ledger\"]"));
+  EXPECT_NE(two_ledgers.find("the ledger is on hosts ledger and l2: several ledgers share one "
+                             "log in PostgreSQL: name it with a top-level database"),
+            std::string::npos)
+      << two_ledgers;
+  EXPECT_NE(ErrorOf("database = \"mysql://db/vigil\"\n" + base).find("hosts.toml:1: the database "
+                                                                     "URL must start with "
+                                                                     "postgresql://"),
             std::string::npos);
+  EXPECT_NE(ErrorOf("database = 5\n" + base).find("database"), std::string::npos);
   EXPECT_NE(ErrorOf(base + Host("b3", "10.9.0.7", "[\"builder\", \"builder\"]")).find("twice"),
             std::string::npos);
   EXPECT_NE(ErrorOf(base + Host("b3", "10.9.0.7", "[]")).find("has no roles"), std::string::npos);
@@ -94,6 +102,77 @@ TEST(HostsPlanTest, MistakesAreRefusedWithFileLineAndWhatToDo) {
   EXPECT_NE(ErrorOf("[host]\nname = \"a\"\n").find("needs [[host]] tables"), std::string::npos);
 }
 
+// Two ledger hosts sharing the log in PostgreSQL, the database named at the top.
+std::string SharedLogDeployment() {
+  return "database = \"postgresql://vigil@10.9.0.8:5432/vigil\"\n" + Deployment() +
+         Host("ledger-2", "10.9.0.7", "[\"ledger\"]");
+}
+
+TEST(HostsPlanTest, TwoLedgersShareALogWhenThePlanNamesTheDatabase) {
+  auto plan = ParseHostsPlan(SharedLogDeployment(), "hosts.toml");
+  ASSERT_TRUE(plan.ok()) << plan.error().message();
+  EXPECT_EQ(plan->database, "postgresql://vigil@10.9.0.8:5432/vigil");
+  ASSERT_EQ(plan->HostsOf("ledger").size(), 2u);
+  EXPECT_EQ(plan->LedgerAddress(), "tcp:10.9.0.2:7001,tcp:10.9.0.7:7001");
+  // Without a database, one ledger: its address alone.
+  auto single = ParseHostsPlan(Deployment(), "hosts.toml");
+  ASSERT_TRUE(single.ok());
+  EXPECT_EQ(single->database, "");
+  EXPECT_EQ(single->LedgerAddress(), "tcp:10.9.0.2:7001");
+  // The signer and the gateway still run once.
+  EXPECT_NE(ErrorOf(SharedLogDeployment() + Host("g2", "10.9.0.9", "[\"gateway\"]"))
+                .find("the gateway is on hosts front and g2: it runs once per deployment; keep one"),
+            std::string::npos);
+}
+
+TEST(HostLayoutSharedLogTest, EveryLedgerHostHasTheDatabaseAndTheSameKey) {
+  auto temp = TempDir::Create(fs::temp_directory_path(), "vigil-hosts-test.");
+  ASSERT_TRUE(temp.ok());
+  auto plan = ParseHostsPlan(SharedLogDeployment(), "hosts.toml");
+  ASSERT_TRUE(plan.ok()) << plan.error().message();
+  const fs::path out = temp->path() / "deployment";
+  Status written = WriteHostLayout(*plan, out);
+  ASSERT_TRUE(written.ok()) << written.error().message();
+
+  // The first ledger host holds the empty log to migrate; the other, the same key.
+  EXPECT_TRUE(fs::exists(out / "ledger" / "ledger-seed" / "log.key"));
+  EXPECT_FALSE(fs::exists(out / "ledger" / "ledger-log"));
+  const fs::path key2 = out / "ledger-2" / "ledger-log";
+  EXPECT_EQ(ReadFile(key2 / "log.key", 4096).value(),
+            ReadFile(out / "ledger" / "ledger-seed" / "log.key", 4096).value());
+  EXPECT_EQ(ReadFile(key2 / "log.vkey", 4096).value(),
+            ReadFile(out / "ledger" / "ledger-seed" / "log.vkey", 4096).value());
+  EXPECT_EQ(fs::status(key2 / "log.key").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_FALSE(fs::exists(key2 / "checkpoint"));
+  for (const char* host : {"ledger", "ledger-2"}) {
+    auto ledger = ledger::LoadLedgerConfig(out / host / "ledger.toml");
+    ASSERT_TRUE(ledger.ok()) << host << ": " << ledger.error().message();
+    EXPECT_EQ(ledger->database, "postgresql://vigil@10.9.0.8:5432/vigil") << host;
+    EXPECT_EQ(ledger->dir, out / host / "ledger-log") << host;
+    EXPECT_TRUE(fs::exists(out / host / "ledger.key")) << host;
+    EXPECT_TRUE(fs::exists(out / host / "policy" / "ledger" / "10-hosts.policy")) << host;
+  }
+  auto readme = ReadFile(out / "ledger" / "README", 1 << 16);
+  ASSERT_TRUE(readme.ok());
+  EXPECT_NE(std::string(AsText(*readme))
+                .find("vigil log migrate --from ledger-seed --to "
+                      "'postgresql://vigil@10.9.0.8:5432/vigil' --key-dir ledger-log"),
+            std::string::npos);
+
+  // Every client lists both ledgers, in the plan's order.
+  const std::string both = "tcp:10.9.0.2:7001,tcp:10.9.0.7:7001";
+  auto signer = signer::LoadSignerConfig(out / "signer" / "signer.toml");
+  ASSERT_TRUE(signer.ok()) << signer.error().message();
+  EXPECT_EQ(signer->ledger_address, both);
+  auto builder = builder::LoadBuilderConfig(out / "builder-1" / "builder.toml", temp->path());
+  ASSERT_TRUE(builder.ok()) << builder.error().message();
+  EXPECT_EQ(builder->ledger_address, both);
+  auto gateway = gateway::ReadGatewayConfig(out / "front" / "gateway.toml");
+  ASSERT_TRUE(gateway.ok()) << gateway.error().message();
+  EXPECT_EQ(gateway->ledger->peer.address, both);
+}
+
 class HostLayoutTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -119,6 +198,7 @@ TEST_F(HostLayoutTest, EveryConfigurationReadsBackWithTcpPeers) {
   EXPECT_EQ(ledger->dir, out_ / "ledger" / "ledger-log");
   EXPECT_EQ(ledger->http_host, "10.9.0.2");
   EXPECT_TRUE(fs::exists(ledger->dir / "log.key"));
+  EXPECT_EQ(ledger->database, "");
 
   auto signer = signer::LoadSignerConfig(out_ / "signer" / "signer.toml");
   ASSERT_TRUE(signer.ok()) << signer.error().message();
