@@ -371,8 +371,10 @@ function render(out, bin, fixtures, offset, paths) {
       const serviceRe = new RegExp(`(?<=tcp:)(${services.map(escape).join("|")})(?=:)`, "g");
       const podHostRe = podHosts.size ? new RegExp(`(?<=tcp:)(${[...podHosts.keys()].map(escape).join("|")})(?=:)`, "g") : null;
       const rewrite = (text) => {
-        let t = text.replace(/\/usr\/local\/bin\//g, `${bin}/`).replace(/0\.0\.0\.0|127\.0\.0\.1/g, podInfo.ip);
-        if (mountRe) t = t.replace(mountRe, (m) => root + m);
+        // Mount paths first: the binaries' directory (BIN, e.g. under /tmp) must not be
+        // taken for a mount point such as an emptyDir on /tmp.
+        let t = mountRe ? text.replace(mountRe, (m) => root + m) : text;
+        t = t.replace(/\/usr\/local\/bin\//g, `${bin}/`).replace(/0\.0\.0\.0|127\.0\.0\.1/g, podInfo.ip);
         if (podHostRe) t = t.replace(podHostRe, (h) => podHosts.get(h));
         return t.replace(serviceRe, "127.0.0.1").replace(portRe, (p) => String(Number(p) + offset));
       };
