@@ -12,6 +12,9 @@ passed=0
 failed=0
 
 pass() { passed=$((passed + 1)); echo "ok: $*"; }
+# free_port: a TCP port on 127.0.0.1 that nothing listens on now (the kernel's choice), for a
+# server given its port on the command line: random ports collided with other suites'.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
 finish() {
   echo "$passed passed, $failed failed"

@@ -28,12 +28,16 @@ for n in 1 2 3; do
 done
 echo 2 > "$WORK/share-set/quorum_threshold"
 "$VIGIL" key generate "$WORK/keys/dr" > /dev/null
-port=$(shuf -i 20000-40000 -n 1)
+port=$(free_port)
 "$VIGIL" image run "$WORK/dist" --machine microvm --host "127.0.0.1:$port" > "$WORK/console.log" 2>&1 &
 run_pid=$!
 trap 'kill -TERM $run_pid 2>/dev/null; wait $run_pid 2>/dev/null; rm -rf "$WORK"' EXIT
 HOST=(--host-ip 127.0.0.1 --host-port "$port")
-for _ in $(seq 600); do "$VIGIL" quorum enclave-status "${HOST[@]}" > /dev/null 2>&1 && break; sleep 0.5; done
+for _ in $(seq 600); do
+  "$VIGIL" quorum enclave-status "${HOST[@]}" > /dev/null 2>&1 && break
+  kill -0 $run_pid 2> /dev/null || { fail "vigil image run ended: $(tail -5 "$WORK/console.log")"; break; }
+  sleep 0.5
+done
 CHECKS=(--qos-release-dir "$WORK/dist" --pcr3 "$(printf '0%.0s' $(seq 96))" --trust-mock)
 expect_exit 0 "boot-genesis in QEMU: 2 of 3 with a DR key, attestation checked against the image's PCRs" -- \
   "$VIGIL" quorum boot-genesis "${HOST[@]}" --namespace-dir "$WORK/ns" --share-set-dir "$WORK/share-set" --dr-key-path "$WORK/keys/dr.pub" "${CHECKS[@]}"
@@ -55,7 +59,8 @@ old_challenge=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n') new_challenge=$(od -
 hello_hash=$(sha256sum "$STATIC_BIN/quorum-hello" | cut -d' ' -f1) zeros=$(printf '0%.0s' $(seq 96))
 quorum_envelope old 1 "$old_challenge" "$hello_hash" "$(pcr 0)" "$(pcr 1)" "$(pcr 2)" "$zeros"
 quorum_envelope new 2 "$new_challenge" "$hello_hash" "$(pcr 0)" "$(pcr 1)" "$(pcr 2)" "$zeros"
-old_port=$(shuf -i 20000-29999 -n 1) new_port=$(shuf -i 30000-40000 -n 1)
+old_port=$(free_port) new_port=$(free_port)
+while [ "$new_port" = "$old_port" ]; do new_port=$(free_port); done
 "$VIGIL" image run "$WORK/dist" --machine microvm --host "127.0.0.1:$old_port" > "$WORK/old-console.log" 2>&1 &
 old_pid=$!
 "$VIGIL" image run "$WORK/dist" --machine microvm --host "127.0.0.1:$new_port" > "$WORK/new-console.log" 2>&1 &
@@ -64,6 +69,7 @@ trap 'kill -TERM $old_pid $new_pid 2>/dev/null; wait $old_pid $new_pid 2>/dev/nu
 OLD=(--host-ip 127.0.0.1 --host-port "$old_port") NEW=(--host-ip 127.0.0.1 --host-port "$new_port")
 for _ in $(seq 600); do
   "$VIGIL" quorum enclave-status "${OLD[@]}" > /dev/null 2>&1 && "$VIGIL" quorum enclave-status "${NEW[@]}" > /dev/null 2>&1 && break
+  kill -0 $old_pid $new_pid 2> /dev/null || { fail "an enclave's vigil image run ended: $(tail -3 "$WORK/old-console.log" "$WORK/new-console.log")"; break; }
   sleep 0.5
 done
 "$VIGIL" quorum boot-standard "${OLD[@]}" --manifest-envelope-path "$WORK/old.json" --trust-mock > /dev/null
@@ -104,7 +110,7 @@ echo 2 > "$WORK/new-set/quorum_threshold"
 "$VIGIL" quorum generate-reshard-manifest --manifest-path "$WORK/old.manifest.json" --new-share-set-dir "$WORK/new-set" --reshard-manifest-path "$WORK/reshard.json" > /dev/null
 for n in 1 2; do "$VIGIL" quorum approve-reshard --reshard-manifest-path "$WORK/reshard.json" --secret-path "$WORK/keys/user$n.secret" --alias user$n --reshard-approvals-dir "$WORK/reshard.approvals" --yes > /dev/null; done
 "$VIGIL" quorum generate-reshard-envelope --reshard-manifest-path "$WORK/reshard.json" --reshard-approvals-dir "$WORK/reshard.approvals" --reshard-envelope-path "$WORK/reshard.envelope.json" > /dev/null
-re_port=$(shuf -i 20000-40000 -n 1)
+re_port=$(free_port)
 "$VIGIL" image run "$WORK/dist" --machine microvm --host "127.0.0.1:$re_port" > "$WORK/re-console.log" 2>&1 &
 re_pid=$!
 trap 'kill -TERM $re_pid 2>/dev/null; wait $re_pid 2>/dev/null; rm -rf "$WORK"' EXIT

@@ -36,11 +36,15 @@ boot() {
   if [ -n "$run_pid" ]; then kill -TERM "$run_pid" 2>/dev/null; wait "$run_pid" 2>/dev/null || true; fi
   rm -rf "$WORK/ca"
   local port
-  port=$(shuf -i 20000-40000 -n 1)
+  port=$(free_port)
   "$VIGIL" image run "$1" --tpm --tpm-ca "$WORK/ca" --host "127.0.0.1:$port" > "$WORK/console.log" 2>&1 &
   run_pid=$!
   HOST=(--host-ip 127.0.0.1 --host-port "$port")
-  for _ in $(seq 600); do "$VIGIL" quorum enclave-status "${HOST[@]}" > /dev/null 2>&1 && break; sleep 0.5; done
+  for _ in $(seq 600); do
+    "$VIGIL" quorum enclave-status "${HOST[@]}" > /dev/null 2>&1 && break
+    kill -0 "$run_pid" 2> /dev/null || { fail "vigil image run ended: $(tail -5 "$WORK/console.log")"; break; }
+    sleep 0.5
+  done
 }
 TRUST=(--tpm-roots "$WORK/ca/swtpm-localca-rootca-cert.pem" --tpm-intermediates "$WORK/ca/issuercert.pem")
 boot "$WORK/dist"

@@ -21,7 +21,7 @@ expect_exit 2 "a path already listed with other bytes is refused" -- "$VIGIL" re
 expect_exit 2 "a target whose file is missing refuses the whole add" -- "$VIGIL" repo add repo --keys-dir keys --channel testing --target testing/hello/8/other.eif=other.eif --target testing/hello/8/gone.eif=gone.eif
 if [ "$(find repo/targets -type f | wc -l)" = 2 ] && [ ! -e repo/metadata/3.testing.json ]; then pass "refused adds wrote no target file and no metadata"; else fail "after refused adds: $(find repo -type f | sort)"; fi
 
-port=$(shuf -i 20000-40000 -n 1)
+port=$(free_port)
 python3 -m http.server "$port" --bind 127.0.0.1 --directory "$WORK/repo" > http.log 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$WORK"' EXIT
