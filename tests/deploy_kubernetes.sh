@@ -210,7 +210,9 @@ echo "$VKEY" > "$WORK/trusted"
 pg_start
 DB=$(pg_createdb vigil)
 
-offset=$((20000 + RANDOM % 20000))
+# Container ports (53 to 9418) moved up by 16000-22999: every port stays below the kernel's
+# ephemeral range (32768-60999), which other suites' clients and free_port draw from.
+offset=$((16000 + RANDOM % 7000))
 P="$WORK/pods"
 expect_exit 0 "every workload laid out as its volumes mount" -- check render "$P" "$BIN" "$F" "$offset" "$MANIFESTS"
 if [ -d "$P/vigil-ledger-0" ] && [ -d "$P/vigil-ledger-1" ] && [ ! -e "$P/vigil-ledger-2" ]; then

@@ -74,14 +74,19 @@ class PgTileStorage : public tlog::TileStorage {
 
 Result<std::optional<Bytes>> PgTileStorage::Read(const std::string& path) const {
   std::lock_guard lock(reader_mutex_);
-  return Guard(*reader_, "reading " + path, [&]() -> Result<std::optional<Bytes>> {
+  const auto read = [&]() -> Result<std::optional<Bytes>> {
     pqxx::work work(*reader_->impl().conn);
     const pqxx::result rows = work.exec_params("SELECT data FROM log_tiles WHERE path = $1", path);
     if (rows.empty()) {
       return std::optional<Bytes>();
     }
     return std::optional<Bytes>(FromBinary(rows[0][0]));
-  });
+  };
+  auto bytes = Guard(*reader_, "reading " + path, read);
+  // A session the server dropped (a restart) is found broken by this read: a read is
+  // idempotent, so it is made again on a new session rather than failing one reader.
+  if (!bytes.ok() && reader_->broken()) bytes = Guard(*reader_, "reading " + path, read);
+  return bytes;
 }
 
 Result<Bytes> PgTileStorage::ReadRequired(const std::string& path) const {
