@@ -88,9 +88,7 @@ std::string GatewayConfig(const HostsPlan& plan, const HostSpec& host, const std
           .Set("audit_log", "logs/gateway-hooks-audit.log")
           .str() +
       TomlSection("secrets").Set("github", "gateway-secrets/github").str() +
-      GatewayPeer("ledger", plan.LedgerAddress(), "ledger")
-          .Set("verifier_key", vkey)
-          .str();
+      GatewayPeer("ledger", plan.LedgerAddress(), "ledger").Set("verifier_key", vkey).str();
   for (const HostSpec* builder : plan.HostsOf("builder")) {
     TomlSection table = GatewayPeer("builder", TcpAddress(*builder, kBuilderPort),
                                     CertificateName(*builder, "builder"), true);
@@ -175,8 +173,9 @@ std::string LedgerReadme(const HostsPlan& plan, const HostSpec& host) {
   }
   text += "  vigil-ledger --config ledger.toml   # ";
   text += &host == &first ? "sequences or waits as a standby"
-                          : "after host " + first.name + " put the log in the database; "
-                            "sequences or waits as a standby";
+                          : "after host " + first.name +
+                                " put the log in the database; "
+                                "sequences or waits as a standby";
   return text + " (ledger-log/ holds the log's key, the same on every ledger host)\n";
 }
 

@@ -70,9 +70,10 @@ TEST(HostsPlanTest, MistakesAreRefusedWithFileLineAndWhatToDo) {
                              "log in PostgreSQL: name it with a top-level database"),
             std::string::npos)
       << two_ledgers;
-  EXPECT_NE(ErrorOf("database = \"mysql://db/vigil\"\n" + base).find("hosts.toml:1: the database "
-                                                                     "URL must start with "
-                                                                     "postgresql://"),
+  EXPECT_NE(ErrorOf("database = \"mysql://db/vigil\"\n" + base)
+                .find("hosts.toml:1: the database "
+                      "URL must start with "
+                      "postgresql://"),
             std::string::npos);
   EXPECT_NE(ErrorOf("database = 5\n" + base).find("database"), std::string::npos);
   EXPECT_NE(ErrorOf(base + Host("b3", "10.9.0.7", "[\"builder\", \"builder\"]")).find("twice"),
@@ -120,9 +121,10 @@ TEST(HostsPlanTest, TwoLedgersShareALogWhenThePlanNamesTheDatabase) {
   EXPECT_EQ(single->database, "");
   EXPECT_EQ(single->LedgerAddress(), "tcp:10.9.0.2:7001");
   // The signer and the gateway still run once.
-  EXPECT_NE(ErrorOf(SharedLogDeployment() + Host("g2", "10.9.0.9", "[\"gateway\"]"))
-                .find("the gateway is on hosts front and g2: it runs once per deployment; keep one"),
-            std::string::npos);
+  EXPECT_NE(
+      ErrorOf(SharedLogDeployment() + Host("g2", "10.9.0.9", "[\"gateway\"]"))
+          .find("the gateway is on hosts front and g2: it runs once per deployment; keep one"),
+      std::string::npos);
 }
 
 TEST(HostLayoutSharedLogTest, EveryLedgerHostHasTheDatabaseAndTheSameKey) {
