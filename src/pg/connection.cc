@@ -55,13 +55,19 @@ Result<std::unique_ptr<pqxx::connection>> Connect(const SessionSettings& setting
     session.exec(SessionSql(settings));
     return conn;
   } catch (const std::exception& e) {
-    std::string why = e.what();
-    while (!why.empty() && why.back() == '\n') {
-      why.pop_back();
+    // libpq's message spans lines (a tab-indented hint): one line here.
+    std::string why;
+    for (const char c : std::string(e.what())) {
+      if (c == '\n' || c == '\t') {
+        if (!why.empty() && why.back() != ' ') why += ' ';
+      } else {
+        why += c;
+      }
     }
-    return Error::Failed("cannot connect to PostgreSQL at " + description + ": " + why +
-                         "; check that the server runs and the database URL (`database` in "
-                         "the configuration) names it");
+    while (!why.empty() && why.back() == ' ') why.pop_back();
+    // The server being away is the environment, not the input: exit 3, as for any service.
+    return Error::MissingEnv("cannot connect to PostgreSQL at " + description + ": " + why +
+                             "; check that the server runs and that the database URL names it");
   }
 }
 

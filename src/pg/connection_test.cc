@@ -54,6 +54,8 @@ TEST(ConnectionTest, NamesAnUnreachableServerWithoutItsPassword) {
   const std::string message = connection.error().message();
   EXPECT_EQ(message.find("s3cret"), std::string::npos) << message;
   EXPECT_NE(message.find("cannot connect to PostgreSQL"), std::string::npos) << message;
+  EXPECT_EQ(connection.error().code(), ErrorCode::kMissingEnv);  // exit 3, not bad input
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
 }
 
 TEST(ConnectionTest, ReconnectsAfterTheServerRestarts) {
