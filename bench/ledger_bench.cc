@@ -27,6 +27,7 @@
 #include "rpc/ca.h"
 #include "rpc/call_client.h"
 #include "rpc/service_host.h"
+#include "sample_entry.h"
 #include "tlog/sequencer.h"
 #include "tlog/store.h"
 
@@ -48,15 +49,7 @@ double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// An entry the size of a typical build-log record.
-Bytes SampleEntry(int appender, int i) {
-  std::string text = "{\"artifacts\":[{\"name\":\"hello.eif\",\"sha256\":\"" +
-                     std::string(64, 'a') + "\"}],\"build_id\":\"bench-" +
-                     std::to_string(appender) + "-" + std::to_string(i) +
-                     "\",\"builder\":{\"name\":\"builder\",\"tags\":[\"build\"]},"
-                     "\"lines\":1234,\"status\":\"closed\",\"type\":\"build-log\"}";
-  return Bytes(text.begin(), text.end());
-}
+using bench::SampleEntry;
 
 double Percentile(std::vector<double> values, double p) {
   std::sort(values.begin(), values.end());

@@ -25,6 +25,7 @@
 #include "pg/lease.h"
 #include "pg/log_storage.h"
 #include "pg/test_cluster.h"
+#include "sample_entry.h"
 #include "tlog/sequencer.h"
 
 namespace vigil {
@@ -41,15 +42,7 @@ double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// ledger_bench's entry: the size of a typical build-log record.
-Bytes SampleEntry(int appender, int i) {
-  std::string text = "{\"artifacts\":[{\"name\":\"hello.eif\",\"sha256\":\"" +
-                     std::string(64, 'a') + "\"}],\"build_id\":\"bench-" +
-                     std::to_string(appender) + "-" + std::to_string(i) +
-                     "\",\"builder\":{\"name\":\"builder\",\"tags\":[\"build\"]},"
-                     "\"lines\":1234,\"status\":\"closed\",\"type\":\"build-log\"}";
-  return Bytes(text.begin(), text.end());
-}
+using bench::SampleEntry;
 
 // The storage, counting the batches (transactions) the Sequencer commits.
 class CountingStorage : public tlog::TileStorage {
