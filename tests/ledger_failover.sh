@@ -13,8 +13,9 @@ CA="$WORK/ca"
 "$VIGIL" ca init "$CA" >/dev/null
 "$VIGIL" ca issue "$CA" ledger --tag log >/dev/null
 "$VIGIL" ca issue "$CA" signer --tag sign >/dev/null
+"$VIGIL" ca issue "$CA" builder-1 --tag build >/dev/null
 mkdir "$WORK/policy"
-echo 'vigil.Append +signature @tag:sign @any allow' > "$WORK/policy/10-ledger.policy"
+printf 'vigil.Append +signature @tag:sign @any allow\nvigil.BuildLog * @tag:build @any allow\n' > "$WORK/policy/10-ledger.policy"
 pg_start
 DB=$(pg_createdb ledger)
 "$VIGIL" log init "$WORK/seed" --origin vigil.test/ledger > /dev/null 2>&1
@@ -60,8 +61,29 @@ acked=0
 for _ in $(seq 5); do append && acked=$((acked + 1)); done
 if [ "$acked" = 5 ]; then pass "5 appends through a are acknowledged"; else fail "appends: $acked of 5: $(cat "$WORK/append.err")"; fi
 
+# A build streams its log through a; two lines are acknowledged when a is killed.
+mkfifo "$WORK/stream"
+"$VIGIL" call "unix:$WORK/a.sock" vigil.BuildLog+cut-1 --cert "$CA/builder-1.crt" --key "$CA/builder-1.key" \
+  --ca "$CA/ca.crt" < "$WORK/stream" > "$WORK/stream.out" 2> "$WORK/stream.err" &
+streamer=$!
+exec 7> "$WORK/stream"
+printf 'log compiling\nlog linking\nsync\n' >&7
+for _ in $(seq 100); do grep -q "^ack 2$" "$WORK/stream.out" 2> /dev/null && break; sleep 0.05; done
+if grep -q "^ack 2$" "$WORK/stream.out"; then pass "a build streaming through a has 2 lines acknowledged"; else fail "stream: $(cat "$WORK/stream.out" "$WORK/stream.err")"; fi
+
 kill -9 "${pid[a]}"; wait "${pid[a]}" 2> /dev/null || true
+exec 7>&-
+wait "$streamer" && stream_rc=0 || stream_rc=$?
 if wait_serving b && grep -q "sequencing as" "$WORK/b.err"; then pass "a killed: b takes over"; else fail "b did not take over: $(cat "$WORK/b.err")"; fi
+if [ "$stream_rc" != 0 ]; then pass "the build's stream broke with a (exit $stream_rc)"; else fail "the stream to a dead ledger succeeded"; fi
+# b closes the cut build as truncated, from the text a had stored in PostgreSQL.
+cut=$(curl -sf "$(url b)/builds" | jq -c '.[] | select(.build_id == "cut-1")')
+if [ "$(echo "$cut" | jq -r '.status + " " + (.lines | tostring)')" = "truncated 2" ] &&
+  grep -q "logged 1 interrupted builds as truncated" "$WORK/b.err"; then
+  pass "b logs the build a left streaming as truncated, with its 2 acknowledged lines: $cut"; else fail "cut build on b: '$cut' $(cat "$WORK/b.err")"; fi
+log=$(curl -sf "$(url b)/builds/cut-1/log")
+if [[ "$log" == *"Z compiling"*"Z linking"* ]] && [ "$(printf '%s\n' "$log" | sha256sum | cut -d' ' -f1)" = "$(echo "$cut" | jq -r .log_sha256)" ]; then
+  pass "b serves its text, which hashes to the entry's log_sha256"; else fail "cut-1 log on b: '$log'"; fi
 if append; then pass "clients listing both addresses reach b"; else fail "append after failover: $(cat "$WORK/append.err")"; fi
 # Every acknowledged entry survives, at the index its receipt gave, in b's tree.
 echo "$("$VIGIL" log vkey "$WORK/seed")" > "$WORK/trusted"

@@ -17,7 +17,11 @@ struct BuildLogs::Build {
   UniqueFd fd{-1};
   std::uint64_t lines = 0;    // written to the file
   std::uint64_t bytes = 0;    // the file's size
-  std::uint64_t durable = 0;  // lines known to be on disk
+  std::uint64_t durable = 0;  // lines known to be on disk (and in the archive)
+  // With an archive: the text written since the archive last took this build's text.
+  std::string unarchived;
+  std::uint64_t unarchived_lines = 0;
+  std::uint64_t archived_bytes = 0, archived_lines = 0;
   BuildState state = BuildState::kRunning;
   std::mutex sync_mutex;  // held while fdatasync runs or the file is closed
 };
@@ -87,15 +91,17 @@ const char* BuildStateName(BuildState state) {
   return "unknown";
 }
 
-BuildLogs::BuildLogs(fs::path dir) : dir_(std::move(dir)) {}
+BuildLogs::BuildLogs(fs::path dir, std::unique_ptr<pg::BuildLogTable> archive)
+    : dir_(std::move(dir)), archive_(std::move(archive)) {}
 
-Result<std::unique_ptr<BuildLogs>> BuildLogs::Open(const fs::path& dir) {
+Result<std::unique_ptr<BuildLogs>> BuildLogs::Open(const fs::path& dir,
+                                                   std::unique_ptr<pg::BuildLogTable> archive) {
   std::error_code ec;
   fs::create_directories(dir / "logs", ec);
   if (ec) {
     return Error::Failed("cannot create " + (dir / "logs").string() + ": " + ec.message());
   }
-  std::unique_ptr<BuildLogs> logs(new BuildLogs(dir / "logs"));
+  std::unique_ptr<BuildLogs> logs(new BuildLogs(dir / "logs", std::move(archive)));
   logs->syncer_ = std::thread([raw = logs.get()] { raw->SyncLoop(); });
   return logs;
 }
@@ -117,10 +123,17 @@ std::shared_ptr<BuildLogs::Build> BuildLogs::Find(const std::string& id) {
   return found == running_.end() ? nullptr : found->second;
 }
 
-Status BuildLogs::Start(const std::string& id) {
+Status BuildLogs::Start(const std::string& id, const std::string& meta) {
   VIGIL_RETURN_IF_ERROR(CheckBuildId(id));
   auto build = std::make_shared<Build>();
   build->id = id;
+  if (Find(id)) {
+    return Error::Failed("build " + id + " is already streaming: build ids are used once");
+  }
+  // The archive first: an id another ledger used is refused before anything is written here.
+  if (archive_) VIGIL_RETURN_IF_ERROR(archive_->Start(id, meta));
+  fs::path meta_path = LogPath(id);
+  VIGIL_RETURN_IF_ERROR(WriteFileAtomic(meta_path.replace_extension(".meta"), AsBytes(meta)));
   {
     std::lock_guard lock(mutex_);
     if (running_.count(id) != 0) {
@@ -159,6 +172,10 @@ Result<std::uint64_t> BuildLogs::AppendLines(const std::string& id,
     build->lines += raw.size();
     lines = build->lines;
     build->bytes += text.size();
+    if (archive_) {
+      build->unarchived += text;
+      build->unarchived_lines += raw.size();
+    }
   }
   changed_.notify_all();
   return lines;
@@ -169,18 +186,62 @@ Result<std::uint64_t> BuildLogs::Sync(const std::string& id) {
   if (!build) {
     return Error::Failed("build " + id + " is not streaming");
   }
-  std::uint64_t lines;
+  VIGIL_RETURN_IF_ERROR(MakeDurable({build}));
+  std::lock_guard lock(mutex_);
+  return build->durable;
+}
+
+Status BuildLogs::MakeDurable(const std::vector<std::shared_ptr<Build>>& builds) {
+  std::vector<std::uint64_t> synced;
+  for (const auto& build : builds) {
+    std::uint64_t lines;
+    {
+      std::lock_guard lock(mutex_);
+      lines = build->lines;
+    }
+    std::lock_guard sync_lock(build->sync_mutex);
+    if (build->fd.get() >= 0 && ::fdatasync(build->fd.get()) != 0) {
+      return Error::Failed("cannot sync the log of build " + build->id + ": " + ErrnoText());
+    }
+    synced.push_back(lines);
+  }
+  if (archive_) return StoreInArchive(builds);
+  std::lock_guard lock(mutex_);
+  for (std::size_t i = 0; i < builds.size(); ++i) {
+    builds[i]->durable = std::max(builds[i]->durable, synced[i]);
+  }
+  return OkStatus();
+}
+
+Status BuildLogs::StoreInArchive(const std::vector<std::shared_ptr<Build>>& builds) {
+  std::lock_guard archive_lock(archive_mutex_);
+  std::vector<pg::BuildLogTable::Chunk> chunks;
+  std::vector<std::shared_ptr<Build>> stored;
   {
     std::lock_guard lock(mutex_);
-    lines = build->lines;
+    for (const auto& build : builds) {
+      if (build->unarchived.empty()) continue;
+      chunks.push_back({build->id, build->archived_bytes, build->unarchived_lines,
+                        std::move(build->unarchived)});
+      build->unarchived.clear();
+      build->unarchived_lines = 0;
+      stored.push_back(build);
+    }
   }
-  std::lock_guard sync_lock(build->sync_mutex);
-  if (::fdatasync(build->fd.get()) != 0) {
-    return Error::Failed("cannot sync the log of build " + id + ": " + ErrnoText());
-  }
+  Status done = archive_->Store(chunks);
   std::lock_guard lock(mutex_);
-  build->durable = std::max(build->durable, lines);
-  return build->durable;
+  for (std::size_t i = 0; i < stored.size(); ++i) {
+    Build& build = *stored[i];
+    if (!done.ok()) {  // kept, in order, for the next try
+      build.unarchived.insert(0, chunks[i].text);
+      build.unarchived_lines += chunks[i].lines;
+      continue;
+    }
+    build.archived_bytes += chunks[i].text.size();
+    build.archived_lines += chunks[i].lines;
+    build.durable = std::max(build.durable, build.archived_lines);
+  }
+  return done;
 }
 
 std::uint64_t BuildLogs::DurableLines(const std::string& id) {
@@ -194,7 +255,7 @@ Status BuildLogs::Finish(const std::string& id, BuildState state) {
   if (!build) {
     return Error::Failed("build " + id + " is not streaming");
   }
-  Result<std::uint64_t> synced = Sync(id);
+  Status synced = MakeDurable({build});
   {
     std::lock_guard sync_lock(build->sync_mutex);
     build->fd = UniqueFd(-1);
@@ -205,27 +266,24 @@ Status BuildLogs::Finish(const std::string& id, BuildState state) {
     running_.erase(id);
   }
   changed_.notify_all();
-  return synced.status();
+  VIGIL_RETURN_IF_ERROR(synced);
+  // A build whose text did not all reach the archive ends truncated there (the ledger that
+  // takes over would say so too); its entry says truncated as well (the caller's `synced`).
+  if (archive_) return archive_->Finish(id, BuildStateName(state));
+  return OkStatus();
 }
 
 void BuildLogs::SyncLoop() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     stop_.wait_for(lock, kSyncInterval, [this] { return stopping_; });
-    std::vector<std::pair<std::shared_ptr<Build>, std::uint64_t>> dirty;
+    std::vector<std::shared_ptr<Build>> dirty;
     for (const auto& [id, build] : running_) {
-      if (build->durable < build->lines) {
-        dirty.emplace_back(build, build->lines);
-      }
+      if (build->durable < build->lines) dirty.push_back(build);
     }
     lock.unlock();
-    for (auto& [build, lines] : dirty) {
-      std::lock_guard sync_lock(build->sync_mutex);
-      if (build->fd.get() >= 0 && ::fdatasync(build->fd.get()) == 0) {
-        std::lock_guard relock(mutex_);
-        build->durable = std::max(build->durable, lines);
-      }
-    }
+    // A failure is tried again at the next interval; the lines stay unacknowledged.
+    if (!dirty.empty()) (void)MakeDurable(dirty);
     lock.lock();
   }
 }
@@ -244,6 +302,57 @@ std::vector<std::string> BuildLogs::Orphans(const std::vector<std::string>& know
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+Status BuildLogs::RestoreText(const std::string& id, const std::string& meta) {
+  const fs::path path = LogPath(id);
+  fs::path temporary = path;
+  temporary += ".restoring";
+  UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (fd.get() < 0) {
+    return Error::Failed("cannot restore the log of build " + id + ": " + ErrnoText());
+  }
+  Status written =
+      archive_->ReadText(id, [&](ByteView text) { return WriteAll(fd.get(), AsText(text)); });
+  if (written.ok() && ::fdatasync(fd.get()) != 0) {
+    written = Error::Failed("cannot sync the restored log of build " + id + ": " + ErrnoText());
+  }
+  fd = UniqueFd(-1);
+  std::error_code ec;
+  if (written.ok()) fs::rename(temporary, path, ec);
+  if (!written.ok() || ec) {
+    fs::remove(temporary, ec);
+    return written.ok() ? Error::Failed("cannot restore the log of build " + id) : written;
+  }
+  fs::path meta_path = path;
+  VIGIL_RETURN_IF_ERROR(WriteFileAtomic(meta_path.replace_extension(".meta"), AsBytes(meta)));
+  return FsyncDirectory(dir_);
+}
+
+Result<std::vector<std::string>> BuildLogs::RestoreRunning() {
+  std::vector<std::string> restored;
+  if (!archive_) return restored;
+  VIGIL_ASSIGN_OR_RETURN(std::vector<pg::BuildLogTable::Build> running, archive_->Running());
+  for (const pg::BuildLogTable::Build& build : running) {
+    if (CheckBuildId(build.id).ok() && !Find(build.id)) {
+      VIGIL_RETURN_IF_ERROR(RestoreText(build.id, build.meta));
+      restored.push_back(build.id);
+    }
+  }
+  return restored;
+}
+
+Status BuildLogs::MarkTruncated(const std::string& id) {
+  if (!archive_) return OkStatus();
+  return archive_->Finish(id, BuildStateName(BuildState::kTruncated));
+}
+
+Result<bool> BuildLogs::RestoreFinished(const std::string& id) {
+  if (!archive_ || !CheckBuildId(id).ok() || fs::exists(LogPath(id))) return false;
+  VIGIL_ASSIGN_OR_RETURN(std::optional<pg::BuildLogTable::Build> build, archive_->Find(id));
+  if (!build || build->state == BuildStateName(BuildState::kRunning)) return false;
+  VIGIL_RETURN_IF_ERROR(RestoreText(id, build->meta));
+  return true;
 }
 
 std::optional<BuildSummary> BuildLogs::Running(const std::string& id) {

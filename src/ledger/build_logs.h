@@ -3,6 +3,9 @@
 // bytes outside printable ASCII and tab become '.', lines over kMaxLineLength are cut and
 // marked. A syncer thread makes every written line durable (fdatasync) within
 // kSyncInterval; Sync() does it at once. Readers (the HTTP API) follow running builds.
+// With an archive (ledgers sharing one log in PostgreSQL, pg/build_log_table.h), a line is
+// durable only once the archive holds it too, so it survives the loss of this host; the
+// ledger that takes over restores the builds left running from there.
 #pragma once
 
 #include <chrono>
@@ -20,6 +23,7 @@
 
 #include "base/result.h"
 #include "base/unique_fd.h"
+#include "pg/build_log_table.h"
 
 namespace vigil::ledger {
 
@@ -50,12 +54,14 @@ struct BuildSummary {
 
 class BuildLogs {
  public:
-  // Uses (creates) DIR/logs.
-  static Result<std::unique_ptr<BuildLogs>> Open(const fs::path& dir);
+  // Uses (creates) DIR/logs; with `archive`, every line is stored there too.
+  static Result<std::unique_ptr<BuildLogs>> Open(
+      const fs::path& dir, std::unique_ptr<pg::BuildLogTable> archive = nullptr);
   ~BuildLogs();
 
-  // Starts build `id`: Failed if its log exists already (ids are used once).
-  Status Start(const std::string& id);
+  // Starts build `id` with `meta` (JSON: who streams it, when; kept beside the log as
+  // ID.meta): Failed if its log exists already here or in the archive (ids are used once).
+  Status Start(const std::string& id, const std::string& meta);
   // Appends lines received together (sanitised and stamped with the time of arrival here)
   // with one write; returns the line count.
   Result<std::uint64_t> AppendLines(const std::string& id, std::span<const std::string_view> raw);
@@ -71,6 +77,15 @@ class BuildLogs {
 
   // The ids of log files with no running build (left by a crash), for recovery.
   std::vector<std::string> Orphans(const std::vector<std::string>& known_ids) const;
+  // With an archive: writes here the text and meta of every build the archive holds as
+  // running (its sequencer died while it streamed), replacing what this host had of them,
+  // and returns their ids. Without one: nothing.
+  Result<std::vector<std::string>> RestoreRunning();
+  // A build recovered as truncated: the archive ends it too.
+  Status MarkTruncated(const std::string& id);
+  // With an archive: writes here the log of a build another ledger finished, when this host
+  // has none. True when it did.
+  Result<bool> RestoreFinished(const std::string& id);
 
   fs::path LogPath(const std::string& id) const;
   // A running build's state, or nullopt for a build not running here.
@@ -83,11 +98,19 @@ class BuildLogs {
 
  private:
   struct Build;
-  explicit BuildLogs(fs::path dir);
+  BuildLogs(fs::path dir, std::unique_ptr<pg::BuildLogTable> archive);
   void SyncLoop();
   std::shared_ptr<Build> Find(const std::string& id);
+  // Syncs the builds' files and, with an archive, stores their new text there (one
+  // transaction for all); then counts their lines durable.
+  Status MakeDurable(const std::vector<std::shared_ptr<Build>>& builds);
+  Status StoreInArchive(const std::vector<std::shared_ptr<Build>>& builds);
+  // Writes the archive's text of `id` to its log file, atomically.
+  Status RestoreText(const std::string& id, const std::string& meta);
 
   const fs::path dir_;
+  const std::unique_ptr<pg::BuildLogTable> archive_;
+  std::mutex archive_mutex_;  // one archive transaction at a time, so chunks stay in order
   std::mutex mutex_;
   std::condition_variable changed_;
   std::map<std::string, std::shared_ptr<Build>> running_;

@@ -98,9 +98,9 @@ TEST(BuildLogs, StreamsStampsSyncsAndFinishes) {
   ASSERT_TRUE(temp.ok());
   auto logs = BuildLogs::Open(temp->path());
   ASSERT_TRUE(logs.ok());
-  ASSERT_TRUE((*logs)->Start("b1").ok());
-  EXPECT_FALSE((*logs)->Start("b1").ok());
-  EXPECT_FALSE((*logs)->Start("../b2").ok());
+  ASSERT_TRUE((*logs)->Start("b1", "{}").ok());
+  EXPECT_FALSE((*logs)->Start("b1", "{}").ok());
+  EXPECT_FALSE((*logs)->Start("../b2", "{}").ok());
   auto first = (*logs)->AppendLine("b1", "hello");
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(*first, 1u);
@@ -114,7 +114,7 @@ TEST(BuildLogs, StreamsStampsSyncsAndFinishes) {
   ASSERT_TRUE((*logs)->Finish("b1", BuildState::kClosed).ok());
   EXPECT_FALSE((*logs)->Running("b1").has_value());
   EXPECT_FALSE((*logs)->AppendLine("b1", "late").ok());
-  EXPECT_FALSE((*logs)->Start("b1").ok());  // ids are used once, even after the end
+  EXPECT_FALSE((*logs)->Start("b1", "{}").ok());  // ids are used once, even after the end
   const std::string text = ReadText((*logs)->LogPath("b1"));
   ASSERT_EQ(std::count(text.begin(), text.end(), '\n'), 2);
   EXPECT_EQ(text.substr(27, 7), " hello\n");
@@ -129,7 +129,7 @@ TEST(BuildLogs, LinesBecomeDurableWithoutASync) {
   ASSERT_TRUE(temp.ok());
   auto logs = BuildLogs::Open(temp->path());
   ASSERT_TRUE(logs.ok());
-  ASSERT_TRUE((*logs)->Start("b1").ok());
+  ASSERT_TRUE((*logs)->Start("b1", "{}").ok());
   ASSERT_TRUE((*logs)->AppendLine("b1", "one").ok());
   for (int i = 0; i < 200 && (*logs)->DurableLines("b1") < 1; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

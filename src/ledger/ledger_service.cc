@@ -165,13 +165,11 @@ Result<std::string> StartStream(tlog::LogStore& store, BuildLogs& logs, const st
                          std::to_string(logged.front()) + "): build ids are used once");
   }
   std::string start = UtcTimestamp(std::chrono::system_clock::now());
-  VIGIL_RETURN_IF_ERROR(logs.Start(id));
   // Who streamed it, so that a log the ledger could not finish (a crash) is still
   // attributed when it is recovered.
   const nlohmann::json meta{{"builder", {{"name", builder.name}, {"tags", builder.tags}}},
                             {"start", start}};
-  VIGIL_RETURN_IF_ERROR(
-      WriteFileAtomic(logs.LogPath(id).replace_extension(".meta"), AsBytes(meta.dump())));
+  VIGIL_RETURN_IF_ERROR(logs.Start(id, meta.dump()));
   return start;
 }
 
@@ -188,6 +186,38 @@ Result<BuildEntry> EntryOf(BuildLogs& logs, Stream& stream, const rpc::CallIdent
   entry.artifacts = std::move(stream.artifacts);
   VIGIL_ASSIGN_OR_RETURN(const crypto::Sha256Digest log_sha256,
                          crypto::Sha256OfFile(logs.LogPath(stream.id), kMaxLogSize));
+  entry.log_sha256 = crypto::Sha256Hex(log_sha256);
+  return entry;
+}
+
+// The truncated entry of a build whose log was left without one (the ledger died while it
+// streamed): its text as it is, attributed from its meta.
+Result<BuildEntry> InterruptedEntryOf(BuildLogs& logs, const std::string& id) {
+  const fs::path log = logs.LogPath(id);
+  BuildEntry entry;
+  entry.build_id = id;
+  entry.builder.name = "unknown";
+  fs::path meta_path = log;
+  meta_path.replace_extension(".meta");
+  if (auto meta_bytes = ReadFile(meta_path, 64 * 1024); meta_bytes.ok()) {
+    auto meta = nlohmann::json::parse(AsText(*meta_bytes), nullptr, false);
+    if (!meta.is_discarded() && meta.is_object()) {
+      using Pointer = nlohmann::json::json_pointer;
+      entry.builder.name = meta.value(Pointer("/builder/name"), std::string("unknown"));
+      entry.builder.tags = meta.value(Pointer("/builder/tags"), std::vector<std::string>{});
+      entry.start = meta.value("start", "");
+    }
+  }
+  std::error_code ec;
+  const auto modified = fs::last_write_time(log, ec);
+  entry.end = UtcTimestamp(ec ? std::chrono::system_clock::now()
+                              : std::chrono::file_clock::to_sys(modified));
+  // Count the complete lines: a torn last line (the crash) stays in the text.
+  std::ifstream in(log, std::ios::binary);
+  entry.lines = static_cast<std::uint64_t>(
+      std::count(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>(), '\n'));
+  VIGIL_ASSIGN_OR_RETURN(const crypto::Sha256Digest log_sha256,
+                         crypto::Sha256OfFile(log, kMaxLogSize));
   entry.log_sha256 = crypto::Sha256Hex(log_sha256);
   return entry;
 }
@@ -272,38 +302,19 @@ asio::awaitable<Result<std::uint64_t>> LedgerService::AppendOnce(
 }
 
 Result<std::size_t> LedgerService::RecoverInterruptedBuilds() {
+  // Ledgers sharing a log: the builds the previous sequencer left running, from the archive.
+  VIGIL_ASSIGN_OR_RETURN(const std::vector<std::string> restored, logs_.RestoreRunning());
   std::size_t recovered = 0;
   for (const std::string& id : logs_.Orphans({})) {
     VIGIL_ASSIGN_OR_RETURN(auto logged, store_.FindByLabel({"build-log", id}));
-    if (!logged.empty()) continue;
-    const fs::path log = logs_.LogPath(id);
-    BuildEntry entry;
-    entry.build_id = id;
-    entry.builder.name = "unknown";
-    fs::path meta_path = log;
-    meta_path.replace_extension(".meta");
-    if (auto meta_bytes = ReadFile(meta_path, 64 * 1024); meta_bytes.ok()) {
-      auto meta = nlohmann::json::parse(AsText(*meta_bytes), nullptr, false);
-      if (!meta.is_discarded() && meta.is_object()) {
-        using Pointer = nlohmann::json::json_pointer;
-        entry.builder.name = meta.value(Pointer("/builder/name"), std::string("unknown"));
-        entry.builder.tags = meta.value(Pointer("/builder/tags"), std::vector<std::string>{});
-        entry.start = meta.value("start", "");
-      }
+    if (logged.empty()) {
+      VIGIL_ASSIGN_OR_RETURN(BuildEntry entry, InterruptedEntryOf(logs_, id));
+      VIGIL_RETURN_IF_ERROR(sequencer_.Append(SerializeBuildEntry(entry)).status());
+      ++recovered;
     }
-    std::error_code ec;
-    const auto modified = fs::last_write_time(log, ec);
-    entry.end = UtcTimestamp(ec ? std::chrono::system_clock::now()
-                                : std::chrono::file_clock::to_sys(modified));
-    // Count the complete lines: a torn last line (the crash) stays in the text.
-    std::ifstream in(log, std::ios::binary);
-    entry.lines = static_cast<std::uint64_t>(
-        std::count(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>(), '\n'));
-    VIGIL_ASSIGN_OR_RETURN(const crypto::Sha256Digest log_sha256,
-                           crypto::Sha256OfFile(log, kMaxLogSize));
-    entry.log_sha256 = crypto::Sha256Hex(log_sha256);
-    VIGIL_RETURN_IF_ERROR(sequencer_.Append(SerializeBuildEntry(entry)).status());
-    ++recovered;
+    if (std::find(restored.begin(), restored.end(), id) != restored.end()) {
+      VIGIL_RETURN_IF_ERROR(logs_.MarkTruncated(id));
+    }
   }
   return recovered;
 }

@@ -20,6 +20,7 @@
 #include "ledger/ledger_config.h"
 #include "ledger/ledger_service.h"
 #include "ledger/sequencer_lease.h"
+#include "pg/build_log_table.h"
 #include "pg/log_storage.h"
 #include "rpc/service_host.h"
 #include "tlog/checkpoint_publisher.h"
@@ -112,6 +113,7 @@ vigil::Result<vigil::ledger::LedgerConfig> Configure(const CommandLine& command_
 struct OpenedLog {
   std::unique_ptr<vigil::ledger::SequencerLease> lease;  // with a database
   std::unique_ptr<vigil::tlog::LogStore> store;
+  std::unique_ptr<vigil::pg::BuildLogTable> archive;  // the builds' text, with a database
 };
 
 vigil::Result<OpenedLog> OpenLog(const vigil::ledger::LedgerConfig& config) {
@@ -139,6 +141,7 @@ vigil::Result<OpenedLog> OpenLog(const vigil::ledger::LedgerConfig& config) {
                          vigil::pg::OpenLogBackend(session, config.dir, log.lease->epoch()));
   VIGIL_ASSIGN_OR_RETURN(
       log.store, vigil::tlog::LogStore::OpenBackend(std::move(backend), vigil::ledger::LabelEntry));
+  VIGIL_ASSIGN_OR_RETURN(log.archive, vigil::pg::BuildLogTable::Open(session, log.lease->epoch()));
   log.lease->KeepRenewing([](const vigil::Error& error) {
     // Fenced already: the database refuses this ledger's appends. Clients move on to the
     // new sequencer once this one stops answering.
@@ -197,7 +200,7 @@ int main(int argc, char** argv) {
   auto log = OpenLog(*config);
   if (!log.ok()) return Fail(log.error());
   auto* store = &log->store;
-  auto logs = vigil::ledger::BuildLogs::Open(config->dir);
+  auto logs = vigil::ledger::BuildLogs::Open(config->dir, std::move(log->archive));
   if (!logs.ok()) return Fail(logs.error());
   auto witnesses = SetUpWitnesses(*config, **store);
   if (!witnesses.ok()) return Fail(witnesses.error());
