@@ -211,7 +211,7 @@ for _ in $(seq 100); do grep -q "^line 3$" "$WORK/killed.out" && break; sleep 0.
 kill -9 "$(cat "$FARM/run/ledger.pid")"
 code=0; wait $builder_call || code=$?
 KILLED=$(sed -n "s/^build \([^ ]*\) (live.*/\1/p" "$WORK/killed.out" | head -1)
-if [ "$code" = 1 ] && grep -q "ledger connection broke" "$WORK/killed.err"; then pass "the build fails when the ledger dies mid-build"; else fail "killed: exit $code, $(cat "$WORK/killed.err")"; fi
+if [ "$code" = 3 ] && grep -q "ledger connection broke" "$WORK/killed.err"; then pass "the build fails with exit 3 (its environment, not the build) when the ledger dies mid-build"; else fail "killed: exit $code, $(cat "$WORK/killed.err")"; fi
 "$VIGIL" farm up "$FARM" > /dev/null
 URL=$(cat "$FARM/run/ledger.url")
 if [ "$(status_of "$KILLED")" = truncated ] && ! published killed && [ "$(granted "$KILLED")" = 0 ]; then

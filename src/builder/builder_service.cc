@@ -403,8 +403,10 @@ asio::awaitable<Status> BuilderService::TriggerBuild(rpc::Call& call) {
   auto broke = co_await StreamLog(*job, **log, call);
   if (broke) {
     co_await (*log)->Abandon();
-    co_return audit.Failed(Error::Failed("the ledger connection broke during the build (" + *broke +
-                                         "); nothing was signed or published"));
+    // Exit 3: the build did not fail, its ledger did (a sequencer failing over); the gateway
+    // starts it again, under a new id.
+    co_return audit.Failed(Error::MissingEnv("the ledger connection broke during the build (" +
+                                             *broke + "); nothing was signed or published"));
   }
   // Steps: declare the artifacts, close and prove.
   auto proven = co_await CloseAndProve(**log, job->status, job->artifacts, id, ledger_receipts_);

@@ -131,13 +131,33 @@ void Dispatcher::Run(const PoolBuilder& builder) {
         continue;
       }
     }
+    if (outcome.environment_failed && RetryLater(builder, delivery, outcome)) continue;
     (void)store_.RecordOutcome(delivery, outcome.text);
     {
       std::lock_guard lock(failed_mutex_);
       failed_on_.erase(RequestKey(delivery));
+      environment_retries_.erase(RequestKey(delivery));
     }
     Audit("build dispatched", builder, delivery, outcome.text);
   }
+}
+
+bool Dispatcher::RetryLater(const PoolBuilder& builder, const Delivery& delivery,
+                            const Outcome& outcome) {
+  {
+    std::lock_guard lock(failed_mutex_);
+    int& retries = environment_retries_[RequestKey(delivery)];
+    if (retries >= kEnvironmentRetries) return false;
+    ++retries;
+  }
+  // The pause lets what failed recover (a standby ledger takes over in about 2 s) before
+  // any builder starts the build again; a stopping gateway hands it back at once.
+  std::uint64_t seen = 0;
+  (void)signal_.WaitFor(kEnvironmentPause, seen, /*for_wakes=*/false);
+  if (!store_.Requeue(delivery, "retrying: " + outcome.text).ok()) return false;
+  Audit("build handed back", builder, delivery, outcome.text);
+  signal_.Wake();
+  return true;
 }
 
 Dispatcher::Outcome Dispatcher::Dispatch(const PoolBuilder& builder, const Delivery& delivery) {
@@ -155,8 +175,10 @@ Dispatcher::Outcome Dispatcher::Dispatch(const PoolBuilder& builder, const Deliv
   }
   if (!answer.ok()) return {"failed: " + answer.error().message() + on, true};
   if (answer->exit_code != 0) {
-    return {"failed (exit " + std::to_string(answer->exit_code) + "): " + answer->message + on,
-            false};
+    Outcome failed{
+        "failed (exit " + std::to_string(answer->exit_code) + "): " + answer->message + on, false};
+    failed.environment_failed = answer->exit_code == static_cast<int>(ErrorCode::kMissingEnv);
+    return failed;
   }
   return {"built: " + answer->build_line + on, false};
 }

@@ -5,9 +5,13 @@
 // (its build id, or why it refused) is recorded with its name. A builder that fails during
 // the call (unreachable, or killed mid-build: its log is then `truncated` in the ledger)
 // hands the request back, and another builder of the pool that has not failed it takes it;
-// a request is never started twice on one builder, nor again after a gateway crash.
+// a request is never started twice on one builder, nor again after a gateway crash. A
+// builder that answers exit 3 (its environment failed it: the ledger went away mid-build
+// and is failing over) hands it back too, after a pause, to any builder, at most
+// kEnvironmentRetries times; the builder starts it under a new build id.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -26,6 +30,9 @@ struct Peer;
 
 namespace vigil::gateway {
 
+inline constexpr int kEnvironmentRetries = 2;
+inline constexpr std::chrono::seconds kEnvironmentPause{3};
+
 struct PoolBuilder {
   std::string name;  // its certificate's role
   std::unique_ptr<rpc::Peer> peer;
@@ -43,9 +50,13 @@ class Dispatcher {
 
  private:
   struct Outcome {
-    std::string text;             // recorded as the delivery's outcome
-    bool builder_failed = false;  // the call broke: another builder may take it
+    std::string text;                 // recorded as the delivery's outcome
+    bool builder_failed = false;      // the call broke: another builder may take it
+    bool environment_failed = false;  // exit 3: any builder may take it after a pause
   };
+  // Hands a request whose builder's environment failed back to the queue, after a pause,
+  // if it has retries left. False when it stays with this outcome.
+  bool RetryLater(const PoolBuilder& builder, const Delivery& delivery, const Outcome& outcome);
   void Run(const PoolBuilder& builder);
   bool Accepts(const PoolBuilder& builder, const Delivery& delivery);
   // Whether another builder that has not failed `delivery` could take it.
@@ -61,6 +72,7 @@ class Dispatcher {
   WakeSignal signal_;
   std::mutex failed_mutex_;
   std::map<std::string, std::set<std::string>> failed_on_;  // request -> builders it failed on
+  std::map<std::string, int> environment_retries_;          // request -> retries so far
   std::vector<std::thread> threads_;
 };
 

@@ -120,6 +120,10 @@ class FakeBuilder {
         calls_.push_back(component + " " + (line ? *line : ""));
       }
       if (component == "refused") co_return Error::BadInput("source: not approved");
+      if (ledger_failures_ > 0) {  // as vigil-builder answers when its ledger went away
+        --ledger_failures_;
+        co_return Error::MissingEnv("the ledger connection broke during the build");
+      }
       if (crash_) {  // the connection goes away with the call open
         relay_->Cut();
         asio::steady_timer timer(co_await asio::this_coro::executor);
@@ -148,6 +152,7 @@ class FakeBuilder {
   const std::string& address() const { return address_; }
   std::chrono::milliseconds delay_{50ms};
   std::atomic<bool> crash_{false};
+  std::atomic<int> ledger_failures_{0};
 
  private:
   std::string name_;
@@ -292,6 +297,33 @@ TEST_F(DispatcherTest, ARefusalIsNotRetriedAndAFailureWithNoOtherBuilderIsFinal)
   const std::string broken = Outcome("d2");
   EXPECT_TRUE(broken.starts_with("failed: ")) << broken;
   EXPECT_TRUE(broken.ends_with("(builder builder-a)")) << broken;
+  EXPECT_EQ(store_->QueuedCount().value(), 0u);
+}
+
+TEST_F(DispatcherTest, ABuildWhoseLedgerWentAwayIsStartedAgainEvenOnTheSameBuilder) {
+  a_->ledger_failures_ = 1;
+  std::vector<PoolBuilder> pool;
+  pool.push_back(Pool("builder-a", *a_, {}));
+  Queue("d1", "hello");
+  Dispatcher dispatcher(*store_, std::move(pool), *audit_, audit_mutex_);
+  dispatcher.Start();
+  EXPECT_EQ(Outcome("d1"), "built: build hello-on-builder-a (builder builder-a)");
+  EXPECT_EQ(a_->calls().size(), 2u);
+  auto audit_bytes = ReadFile(temp_->path() / "audit.log", 1 << 20);
+  ASSERT_TRUE(audit_bytes.ok());
+  EXPECT_NE(AsText(*audit_bytes).find("\"event\":\"build handed back\""), std::string::npos);
+}
+
+TEST_F(DispatcherTest, ALedgerThatStaysAwayEndsTheRequestAfterTheRetries) {
+  a_->ledger_failures_ = 100;
+  std::vector<PoolBuilder> pool;
+  pool.push_back(Pool("builder-a", *a_, {}));
+  Queue("d1", "hello");
+  Dispatcher dispatcher(*store_, std::move(pool), *audit_, audit_mutex_);
+  dispatcher.Start();
+  const std::string outcome = Outcome("d1");
+  EXPECT_TRUE(outcome.starts_with("failed (exit 3): the ledger connection broke")) << outcome;
+  EXPECT_EQ(a_->calls().size(), static_cast<std::size_t>(1 + kEnvironmentRetries));
   EXPECT_EQ(store_->QueuedCount().value(), 0u);
 }
 
