@@ -3,7 +3,7 @@
 # Forgejo are recorded and answered 202 with their verdict (queued, ignored, rejected), a
 # redelivery is recognised (200, same verdict, nothing queued twice), a bad or missing
 # signature is 401 and reaches only the audit log, an oversize body 413, and every verdict
-# survives a restart.
+# survives a restart. Then two gateways sharing one PostgreSQL database (a private cluster).
 . "$(dirname "$0")/lib.sh"
 GATEWAY="$BIN/vigil-gateway"
 cd "$WORK"
@@ -83,5 +83,41 @@ if grep -q '"verdict":"queued"' audit.jsonl && grep -q '"event":"webhook repeate
 kill $gateway_pid; wait $gateway_pid 2>/dev/null
 rm -f port; start_gateway
 check "after a restart, a redelivery is still recognised" 200 '"verdict":"queued"' "$(github d-1 "$(push example/hello)")"
-expect_exit 2 "a config naming an unknown provider is bad input" -- "$GATEWAY" --config <(sed 's/^gitea = /bitbucket = /' gateway.toml)
+sed 's/^gitea = /bitbucket = /' gateway.toml > unknown.toml  # a file: a pipe is refused
+expect_exit 2 "a config naming an unknown provider is bad input" -- "$GATEWAY" --config unknown.toml
+expect_stderr "unknown key 'bitbucket' in [secrets]" "it names the provider's key"
+
+# Two gateways sharing their queue in one PostgreSQL database ([gateway] database): a
+# delivery is recorded once whichever gets it, nothing of it in their state_dir.
+. "$ROOT/tests/postgres_lib.sh"
+cd / && pg_start && cd "$WORK"  # the server's user cannot enter $WORK
+trap 'kill $gateway_pid ${shared_pids:-} 2>/dev/null; pg_stop; rm -rf "$WORK"' EXIT
+DB=$(pg_createdb gateways)
+# shared_config NAME DATABASE: gateway.toml with its own state_dir and audit log, and DATABASE.
+shared_config() {
+  printf '[gateway]\nlisten_port = 0\nstate_dir = "state-%s"\ndatabase = "%s"\naudit_log = "audit-%s.jsonl"\n' "$1" "$2" "$1"
+  sed '1,/^audit_log = /d' gateway.toml
+}
+shared_pids=""
+for g in one two; do
+  shared_config $g "$DB" > gateway-$g.toml
+  "$GATEWAY" --config gateway-$g.toml > port-$g 2> gateway-$g.log &
+  shared_pids="$shared_pids $!"
+  for _ in $(seq 100); do [ -s port-$g ] && break; sleep 0.05; done
+done
+URL="http://127.0.0.1:$(cat port-one)"
+check "shared database: gateway one queues a push" 202 '"verdict":"queued"' "$(github s-1 "$(push example/hello)")"
+URL="http://127.0.0.1:$(cat port-two)"
+check "shared database: gateway two knows it (200, duplicate)" 200 '"duplicate":true' "$(github s-1 "$(push example/hello)")"
+check "shared database: gateway two queues another" 202 '"verdict":"queued"' "$(github s-2 "$(push example/hello)")"
+sql() { "$PG_BIN/psql" -X -At -d "$DB" -c "$1"; }
+counts="$(sql "SELECT count(*) FROM gateway_deliveries") $(sql "SELECT count(*) FROM gateway_queue") $(sql "SELECT count(*) FROM gateway_records")"
+if [ "$counts" = "2 2 2" ]; then pass "in PostgreSQL: 2 deliveries, 2 requests, 2 verdict records"; else fail "deliveries, queue, records: $counts"; fi
+if [ ! -e state-one/deliveries.db ] && [ ! -e state-two/deliveries.db ]; then pass "no deliveries.db in their state_dir"; else fail "a deliveries.db was written"; fi
+shared_config bad "mysql://db/vigil" > gateway-bad.toml
+shared_config away "postgresql:///vigil?host=$WORK/nowhere" > gateway-away.toml
+expect_exit 2 "a database URL that is not postgresql:// is bad input" -- "$GATEWAY" --config gateway-bad.toml
+expect_stderr "must start with postgresql://" "it says what a database URL must be"
+expect_exit 3 "a database that cannot be reached is a missing environment" -- "$GATEWAY" --config gateway-away.toml
+expect_stderr "[gateway] database: cannot connect to PostgreSQL" "it names the setting and the server"
 finish

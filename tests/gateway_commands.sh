@@ -24,7 +24,25 @@ printf 'vigil.Publish * @tag:build @any allow\n' > gateway-policy/10.policy
 "$VIGIL" log init "$LOG" --origin vigil.test/ledger > vkey
 ledger="" signer="" gateway=""
 receiver=""
-trap 'kill -9 $ledger $signer $gateway $receiver 2>/dev/null; gpgconf --homedir "$WORK/gpg" --kill all 2>/dev/null; rm -rf "$WORK"' EXIT
+DB=""
+# With VIGIL_GATEWAY_DATABASE=postgres (the CTest gateway_commands_postgres), the gateway's
+# deliveries, queue and verdict records are in a private PostgreSQL ([gateway] database); the
+# commands' approvals stay in state/deliveries.db and their records are moved to it.
+if [ "${VIGIL_GATEWAY_DATABASE:-}" = postgres ]; then
+  . "$ROOT/tests/postgres_lib.sh"
+  cd / && pg_start && cd "$WORK"  # the server's user cannot enter $WORK
+  DB=$(pg_createdb gateway)
+fi
+trap 'kill -9 $ledger $signer $gateway $receiver 2>/dev/null; gpgconf --homedir "$WORK/gpg" --kill all 2>/dev/null; [ -z "$DB" ] || pg_stop; rm -rf "$WORK"' EXIT
+# outbox_count [WHERE]: the verdict records the ledger recorder reads (in PostgreSQL with
+# $DB), and records_staged: the commands' records not yet moved there (none without $DB).
+outbox_count() {
+  if [ -n "$DB" ]; then "$PG_BIN/psql" -X -At -d "$DB" -c "SELECT COUNT(*) FROM gateway_records ${1:-}"
+  else sqlite3 state/deliveries.db "SELECT COUNT(*) FROM records ${1:-}"; fi
+}
+records_staged() {
+  if [ -n "$DB" ] && [ -e state/deliveries.db ]; then sqlite3 state/deliveries.db "SELECT COUNT(*) FROM records"; else echo 0; fi
+}
 start_ledger || { fail "ledger: $(cat ledger.err)"; finish; exit 1; }
 cat > signer.toml <<CONFIG
 [service]
@@ -85,6 +103,9 @@ python3 "$ROOT/tests/webhook_receiver.py" notify.secret receiver.port received.j
 receiver=$!
 for _ in $(seq 100); do [ -s receiver.port ] && break; sleep 0.05; done
 github_gateway . example/hello hello
+if [ -n "$DB" ]; then
+  awk -v db="$DB" '{ print } /^state_dir = / { print "database = \"" db "\"" }' gateway.toml > gateway.pg && mv gateway.pg gateway.toml
+fi
 cat >> gateway.toml <<TOML
 [[notify]]
 url = "http://127.0.0.1:$(cat receiver.port)"
@@ -126,6 +147,7 @@ components = ["hello"]
 channels = ["testing"]
 TOML
 start_gateway() {
+  : > gateway.out  # now: a restart must not read the port of the gateway before it
   "$BIN/vigil-gateway" --config gateway.toml > gateway.out 2>> gateway.err &
   gateway=$!
   for _ in $(seq 200); do [ "$(wc -l < gateway.out)" -ge 2 ] && break; sleep 0.05; done
@@ -300,7 +322,7 @@ expect_stdout "does not count" "the reason says the signature does not count"
 
 # Every verdict is in the ledger.
 for _ in $(seq 100); do
-  [ "$(sqlite3 state/deliveries.db "SELECT COUNT(*) FROM records WHERE ledger_index IS NULL")" = 0 ] && break
+  [ "$(outbox_count "WHERE ledger_index IS NULL")" = 0 ] && [ "$(records_staged)" = 0 ] && break
   sleep 0.1
 done
 python3 "$ROOT/tests/ledger_entries.py" "$LOG" > entries
@@ -327,7 +349,7 @@ assert any("promotion" in e.find("a:title", ns).text for e in entries)
 print(len(entries))' > feed.count; then pass "the Atom feed parses, with rejections and the promotion ($(cat feed.count) entries)"; else fail "feed: $(head -c 600 feed.atom)"; fi
 
 # Outbound notifications: every record, signed, the first retried with the same id.
-records=$(sqlite3 state/deliveries.db "SELECT COUNT(*) FROM records")
+records=$(outbox_count)
 for _ in $(seq 150); do
   [ "$(jq -r .id received.jsonl 2>/dev/null | sort -u | wc -l)" -ge "$records" ] && break
   sleep 0.2

@@ -1,6 +1,7 @@
 #include "gateway/command_service.h"
 
 #include <algorithm>
+#include <chrono>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
@@ -41,7 +42,10 @@ CommandService::CommandService(CommandsConfig config, std::unique_ptr<CommandSto
       targets_(std::move(targets)),
       audit_(audit),
       audit_mutex_(audit_mutex) {}
-CommandService::~CommandService() = default;
+CommandService::~CommandService() {
+  move_signal_.Stop();
+  if (mover_.joinable()) mover_.join();
+}
 
 Result<std::unique_ptr<CommandService>> CommandService::Create(
     CommandsConfig config, const std::filesystem::path& state_dir, CommandTargets targets,
@@ -50,9 +54,43 @@ Result<std::unique_ptr<CommandService>> CommandService::Create(
                          CommandStore::Open(state_dir / "deliveries.db"));
   VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<release::DetachedVerifier> verifier,
                          release::DetachedVerifier::Create(config.keyring, state_dir));
-  return std::unique_ptr<CommandService>(new CommandService(std::move(config), std::move(store),
-                                                            std::move(verifier), std::move(targets),
-                                                            audit, audit_mutex));
+  std::unique_ptr<CommandService> service(
+      new CommandService(std::move(config), std::move(store), std::move(verifier),
+                         std::move(targets), audit, audit_mutex));
+  if (service->targets_.record_outbox != nullptr) {
+    service->mover_ = std::thread([raw = service.get()] { raw->MoveRecords(); });
+  }
+  return service;
+}
+
+void CommandService::MoveRecords() {
+  constexpr std::chrono::milliseconds kFirstRetry{500}, kLastRetry{30000};
+  std::chrono::milliseconds retry = kFirstRetry;
+  std::string last_error;
+  std::uint64_t seen = 0;
+  while (!move_signal_.stopped()) {
+    Result<std::size_t> moved = Error::Failed("not moved");
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      moved = store_->MoveRecords(*targets_.record_outbox);
+    }
+    if (moved.ok()) {
+      if (*moved > 0 && targets_.wake_recorder) targets_.wake_recorder();
+      retry = kFirstRetry;
+      last_error.clear();
+      // Submissions wake it; the poll is only a safety net.
+      if (!move_signal_.WaitFor(std::chrono::seconds(30), seen)) return;
+      continue;
+    }
+    // Said once per distinct error, as the ledger recorder does.
+    if (moved.error().message() != last_error) {
+      last_error = moved.error().message();
+      std::lock_guard<std::mutex> audit_lock(audit_mutex_);
+      audit_.Record({{"event", "command records delayed"}, {"error", last_error}});
+    }
+    if (!move_signal_.WaitFor(retry, seen, /*for_wakes=*/false)) return;
+    retry = std::min(retry * 2, kLastRetry);
+  }
 }
 
 Result<std::string> CommandService::Authorize(const Command& command, const std::string& line,
@@ -224,7 +262,11 @@ CommandVerdict CommandService::Submit(std::string_view text) {
                    {"recorded", committed.ok()}});
   }
   if (!committed.ok()) return {503, "not recorded: " + committed.error().message()};
-  if (targets_.wake_recorder) targets_.wake_recorder();
+  if (targets_.record_outbox != nullptr) {
+    move_signal_.Wake();
+  } else if (targets_.wake_recorder) {
+    targets_.wake_recorder();
+  }
   const int status = outcome.verdict.rfind("accepted", 0) == 0  ? 200
                      : outcome.verdict.rfind("waiting", 0) == 0 ? 202
                                                                 : 422;

@@ -13,12 +13,14 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "base/result.h"
 #include "gateway/command.h"
 #include "gateway/command_store.h"
 #include "gateway/delivery_store.h"
+#include "gateway/wake_signal.h"
 
 namespace vigil::rpc {
 class AuditLog;
@@ -59,6 +61,10 @@ struct CommandTargets {
   Channels* channels = nullptr;      // Promote, Withdraw
   LedgerRecorder* ledger = nullptr;  // the promotion record, before current is signed
   std::function<void()> wake_recorder;
+  // The deliveries' store when it is not the command store's SQLite file (PostgreSQL): the
+  // commands' verdict records are moved there, by a thread of their own, for the ledger
+  // recorder. Null: they are in its outbox already.
+  DeliveryStore* record_outbox = nullptr;
 };
 
 class CommandService {
@@ -68,7 +74,7 @@ class CommandService {
                                                         CommandTargets targets,
                                                         rpc::AuditLog& audit,
                                                         std::mutex& audit_mutex);
-  ~CommandService();
+  ~CommandService();  // stops moving records
   CommandVerdict Submit(std::string_view text);
 
  private:
@@ -85,6 +91,9 @@ class CommandService {
   Result<std::string> Promote(const Command& command, const std::string& line,
                               const std::vector<Approval>& approvals);
   SubmissionOutcome Decide(std::string_view text, std::string& signer);
+  // With targets_.record_outbox: moves the verdict records there after each submission and,
+  // while that fails (PostgreSQL away), again with a backoff.
+  void MoveRecords();
 
   CommandsConfig config_;
   std::unique_ptr<CommandStore> store_;
@@ -92,7 +101,9 @@ class CommandService {
   CommandTargets targets_;
   rpc::AuditLog& audit_;
   std::mutex& audit_mutex_;
-  std::mutex mutex_;  // one submission at a time
+  std::mutex mutex_;  // one submission at a time, and the store
+  WakeSignal move_signal_;
+  std::thread mover_;
 };
 
 }  // namespace vigil::gateway

@@ -80,4 +80,17 @@ Status CommandStore::Commit(const SubmissionOutcome& outcome) {
   return ended;
 }
 
+Result<std::size_t> CommandStore::MoveRecords(DeliveryStore& outbox) {
+  std::size_t moved = 0;
+  while (true) {
+    VIGIL_ASSIGN_OR_RETURN(std::vector<PendingRecord> records, ReadPendingRecords(*db_, 64));
+    if (records.empty()) return moved;
+    for (const PendingRecord& record : records) {
+      VIGIL_RETURN_IF_ERROR(outbox.AddRecord(record.record_id, record.body));
+      VIGIL_RETURN_IF_ERROR(DropRecord(*db_, record.seq));
+      ++moved;
+    }
+  }
+}
+
 }  // namespace vigil::gateway

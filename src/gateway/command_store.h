@@ -1,7 +1,10 @@
 // What the gateway remembers of signed commands (docs/SPEC-gateway.md, "Signed commands"):
 // each maintainer's approval of a line (with the clear-signed text), each line's final state
 // (used, or rejected at its threshold), and with every submission its verdict record for
-// the ledger, all in one transaction. The same SQLite file as the deliveries.
+// the ledger, all in one transaction. SQLite, in STATE_DIR/deliveries.db, also when the
+// deliveries are in PostgreSQL ([gateway] database): several gateways sharing one database
+// do not share approvals, so a command's signatures must all go to the same gateway. The
+// verdict records are then moved from here to the deliveries' outbox (MoveRecords).
 #pragma once
 
 #include <filesystem>
@@ -11,6 +14,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "gateway/delivery_store.h"
 
 namespace vigil {
 class SqliteDb;
@@ -42,6 +46,11 @@ class CommandStore {
   // The approvals counted for the line so far, oldest first.
   Result<std::vector<Approval>> Approvals(const std::string& line);
   Status Commit(const SubmissionOutcome& outcome);
+  // Moves the verdict records kept here that the ledger has not taken into `outbox` (the
+  // deliveries' store when it is not this file), oldest first, deleting each here once
+  // `outbox` holds it: a crash between the two moves it again, and `outbox` keeps a
+  // record_id once. How many were moved.
+  Result<std::size_t> MoveRecords(DeliveryStore& outbox);
 
  private:
   explicit CommandStore(std::unique_ptr<SqliteDb> db);

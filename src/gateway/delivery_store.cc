@@ -1,6 +1,8 @@
 #include "gateway/delivery_store.h"
 
+#include <condition_variable>
 #include <ctime>
+#include <mutex>
 
 #include "base/sqlite.h"
 #include "gateway/record_outbox.h"
@@ -9,20 +11,41 @@
 namespace vigil::gateway {
 namespace {
 
-Result<std::vector<PendingRecord>> ReadRecords(SqliteDb& db, SqliteStatement& query) {
-  std::vector<PendingRecord> records;
-  int rc;
-  while ((rc = query.Step()) == SQLITE_ROW) {
-    records.push_back({query.ColumnInt(0), query.ColumnText(1), query.ColumnText(2)});
-  }
-  if (rc != SQLITE_DONE) return db.LastError("records");
-  return records;
-}
+// The SQLite store: one connection, group-committed deliveries.
+class SqliteDeliveryStore final : public DeliveryStore {
+ public:
+  explicit SqliteDeliveryStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+
+  Result<Recorded> Record(const Delivery& delivery, const std::string& ledger_record) override;
+  Status AddRecord(const std::string& record_id, const std::string& body) override;
+  Result<std::vector<PendingRecord>> PendingRecords(std::size_t limit) override;
+  Status MarkRecorded(std::uint64_t seq, std::uint64_t index) override;
+  Result<std::uint64_t> PendingCount() override;
+  Result<std::vector<PendingRecord>> RecordsAfter(std::uint64_t seq, std::size_t limit) override;
+  Result<std::vector<PendingRecord>> NewestRecords(std::size_t limit) override;
+  Result<std::uint64_t> NotifiedUpTo(const std::string& target) override;
+  Status SetNotifiedUpTo(const std::string& target, std::uint64_t seq) override;
+  Result<std::optional<std::pair<Delivery, std::string>>> Find(
+      const std::string& provider, const std::string& delivery_id) override;
+  Result<std::uint64_t> QueuedCount() override;
+  Result<std::optional<Delivery>> TakeQueued(const Acceptor& accept) override;
+  Status Requeue(const Delivery& delivery, const std::string& why) override;
+  Status RecordOutcome(const Delivery& delivery, const std::string& outcome) override;
+
+ private:
+  struct Write;
+  // One transaction for the batch: every write gets its own result.
+  void CommitBatch(const std::vector<Write*>& batch);
+  Result<Recorded> InsertDelivery(const Delivery& delivery);
+  std::unique_ptr<SqliteDb> db_;
+  std::mutex mutex_;  // the connection
+  std::mutex queue_mutex_;
+  std::condition_variable queue_changed_;
+  std::vector<Write*> queue_;
+  bool committing_ = false;
+};
 
 }  // namespace
-
-DeliveryStore::DeliveryStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
-DeliveryStore::~DeliveryStore() = default;
 
 Result<std::unique_ptr<DeliveryStore>> DeliveryStore::Open(const std::filesystem::path& file) {
   VIGIL_ASSIGN_OR_RETURN(auto db, SqliteDb::OpenDurable(file, "delivery database"));
@@ -39,17 +62,17 @@ Result<std::unique_ptr<DeliveryStore>> DeliveryStore::Open(const std::filesystem
   VIGIL_RETURN_IF_ERROR(
       db->Exec("CREATE TABLE IF NOT EXISTS notified ("
                " target TEXT PRIMARY KEY, seq INTEGER NOT NULL)"));
-  return std::unique_ptr<DeliveryStore>(new DeliveryStore(std::move(db)));
+  return std::unique_ptr<DeliveryStore>(new SqliteDeliveryStore(std::move(db)));
 }
 
-struct DeliveryStore::Write {
+struct SqliteDeliveryStore::Write {
   const Delivery& delivery;
   const std::string& ledger_record;
   Result<Recorded> result = Error::Failed("not written");
   bool done = false;
 };
 
-Result<Recorded> DeliveryStore::Record(const Delivery& d, const std::string& ledger_record) {
+Result<Recorded> SqliteDeliveryStore::Record(const Delivery& d, const std::string& ledger_record) {
   Write write{d, ledger_record};
   std::unique_lock<std::mutex> lock(queue_mutex_);
   queue_.push_back(&write);
@@ -72,7 +95,7 @@ Result<Recorded> DeliveryStore::Record(const Delivery& d, const std::string& led
   return std::move(write.result);
 }
 
-void DeliveryStore::CommitBatch(const std::vector<Write*>& batch) {
+void SqliteDeliveryStore::CommitBatch(const std::vector<Write*>& batch) {
   std::lock_guard<std::mutex> lock(mutex_);
   Status status = db_->Exec("BEGIN IMMEDIATE");
   for (std::size_t i = 0; status.ok() && i < batch.size(); ++i) {
@@ -92,7 +115,7 @@ void DeliveryStore::CommitBatch(const std::vector<Write*>& batch) {
   }
 }
 
-Result<Recorded> DeliveryStore::InsertDelivery(const Delivery& d) {
+Result<Recorded> SqliteDeliveryStore::InsertDelivery(const Delivery& d) {
   SqliteStatement insert(db_->get(),
                          "INSERT INTO deliveries (provider, delivery_id, received_at, verdict,"
                          " repository, ref, git_commit, component, body_sha256, queued)"
@@ -120,22 +143,17 @@ Result<Recorded> DeliveryStore::InsertDelivery(const Delivery& d) {
   return Recorded{.duplicate = true, .verdict = query.ColumnText(0)};
 }
 
-Status DeliveryStore::AddRecord(const std::string& record_id, const std::string& body) {
+Status SqliteDeliveryStore::AddRecord(const std::string& record_id, const std::string& body) {
   std::lock_guard<std::mutex> lock(mutex_);
   return KeepRecord(*db_, record_id, body);
 }
 
-Result<std::vector<PendingRecord>> DeliveryStore::PendingRecords(std::size_t limit) {
+Result<std::vector<PendingRecord>> SqliteDeliveryStore::PendingRecords(std::size_t limit) {
   std::lock_guard<std::mutex> lock(mutex_);
-  SqliteStatement query(db_->get(),
-                        "SELECT seq, record_id, body FROM records WHERE ledger_index IS NULL"
-                        " ORDER BY seq LIMIT ?");
-  if (!query.ok()) return db_->LastError("pending records");
-  query.BindInt(1, limit);
-  return ReadRecords(*db_, query);
+  return ReadPendingRecords(*db_, limit);
 }
 
-Status DeliveryStore::MarkRecorded(std::uint64_t seq, std::uint64_t index) {
+Status SqliteDeliveryStore::MarkRecorded(std::uint64_t seq, std::uint64_t index) {
   std::lock_guard<std::mutex> lock(mutex_);
   SqliteStatement update(db_->get(), "UPDATE records SET ledger_index = ? WHERE seq = ?");
   if (!update.ok()) return db_->LastError("mark a record");
@@ -145,8 +163,8 @@ Status DeliveryStore::MarkRecorded(std::uint64_t seq, std::uint64_t index) {
   return OkStatus();
 }
 
-Result<std::vector<PendingRecord>> DeliveryStore::RecordsAfter(std::uint64_t seq,
-                                                               std::size_t limit) {
+Result<std::vector<PendingRecord>> SqliteDeliveryStore::RecordsAfter(std::uint64_t seq,
+                                                                     std::size_t limit) {
   std::lock_guard<std::mutex> lock(mutex_);
   SqliteStatement query(db_->get(),
                         "SELECT seq, record_id, body FROM records WHERE seq > ?"
@@ -157,7 +175,7 @@ Result<std::vector<PendingRecord>> DeliveryStore::RecordsAfter(std::uint64_t seq
   return ReadRecords(*db_, query);
 }
 
-Result<std::vector<PendingRecord>> DeliveryStore::NewestRecords(std::size_t limit) {
+Result<std::vector<PendingRecord>> SqliteDeliveryStore::NewestRecords(std::size_t limit) {
   std::lock_guard<std::mutex> lock(mutex_);
   SqliteStatement query(db_->get(),
                         "SELECT seq, record_id, body FROM records ORDER BY seq DESC LIMIT ?");
@@ -166,7 +184,7 @@ Result<std::vector<PendingRecord>> DeliveryStore::NewestRecords(std::size_t limi
   return ReadRecords(*db_, query);
 }
 
-Result<std::uint64_t> DeliveryStore::NotifiedUpTo(const std::string& target) {
+Result<std::uint64_t> SqliteDeliveryStore::NotifiedUpTo(const std::string& target) {
   std::lock_guard<std::mutex> lock(mutex_);
   SqliteStatement query(db_->get(), "SELECT seq FROM notified WHERE target = ?");
   if (!query.ok()) return db_->LastError("notified");
@@ -175,11 +193,11 @@ Result<std::uint64_t> DeliveryStore::NotifiedUpTo(const std::string& target) {
   return rows.empty() ? 0 : rows.front();
 }
 
-Status DeliveryStore::SetNotifiedUpTo(const std::string& target, std::uint64_t seq) {
+Status SqliteDeliveryStore::SetNotifiedUpTo(const std::string& target, std::uint64_t seq) {
   std::lock_guard<std::mutex> lock(mutex_);
   SqliteStatement upsert(db_->get(),
                          "INSERT INTO notified VALUES (?, ?)"
-                         " ON CONFLICT (target) DO UPDATE SET seq = excluded.seq");
+                         " ON CONFLICT (target) DO UPDATE SET seq = max(seq, excluded.seq)");
   if (!upsert.ok()) return db_->LastError("notified");
   upsert.BindText(1, target);
   upsert.BindInt(2, seq);
@@ -187,7 +205,7 @@ Status DeliveryStore::SetNotifiedUpTo(const std::string& target, std::uint64_t s
   return OkStatus();
 }
 
-Result<std::uint64_t> DeliveryStore::PendingCount() {
+Result<std::uint64_t> SqliteDeliveryStore::PendingCount() {
   std::lock_guard<std::mutex> lock(mutex_);
   SqliteStatement count(db_->get(), "SELECT COUNT(*) FROM records WHERE ledger_index IS NULL");
   if (!count.ok()) return db_->LastError("count");
@@ -195,7 +213,7 @@ Result<std::uint64_t> DeliveryStore::PendingCount() {
   return rows.empty() ? 0 : rows.front();
 }
 
-Result<std::optional<std::pair<Delivery, std::string>>> DeliveryStore::Find(
+Result<std::optional<std::pair<Delivery, std::string>>> SqliteDeliveryStore::Find(
     const std::string& provider, const std::string& delivery_id) {
   std::lock_guard<std::mutex> lock(mutex_);
   SqliteStatement query(db_->get(),
@@ -220,7 +238,7 @@ Result<std::optional<std::pair<Delivery, std::string>>> DeliveryStore::Find(
   return std::optional<std::pair<Delivery, std::string>>(std::pair(d, query.ColumnText(7)));
 }
 
-Result<std::uint64_t> DeliveryStore::QueuedCount() {
+Result<std::uint64_t> SqliteDeliveryStore::QueuedCount() {
   std::lock_guard<std::mutex> lock(mutex_);
   SqliteStatement count(db_->get(),
                         "SELECT COUNT(*) FROM deliveries WHERE queued = 1"
@@ -230,7 +248,7 @@ Result<std::uint64_t> DeliveryStore::QueuedCount() {
   return rows.empty() ? 0 : rows.front();
 }
 
-Result<std::optional<Delivery>> DeliveryStore::TakeQueued(const Acceptor& accept) {
+Result<std::optional<Delivery>> SqliteDeliveryStore::TakeQueued(const Acceptor& accept) {
   std::lock_guard<std::mutex> lock(mutex_);
   std::optional<Delivery> taken;
   {  // the scan ends before the update
@@ -238,8 +256,9 @@ Result<std::optional<Delivery>> DeliveryStore::TakeQueued(const Acceptor& accept
     SqliteStatement next(db_->get(),
                          "SELECT provider, delivery_id, repository, ref, git_commit, component"
                          " FROM deliveries WHERE queued = 1 AND dispatched_at IS NULL"
-                         " ORDER BY received_at, rowid LIMIT 256");
+                         " ORDER BY received_at, rowid LIMIT ?");
     if (!next.ok()) return db_->LastError("take");
+    next.BindInt(1, kTakeScan);
     int rc = SQLITE_ROW;
     while (!taken && (rc = next.Step()) == SQLITE_ROW) {
       Delivery d{.provider = next.ColumnText(0),
@@ -268,7 +287,7 @@ Result<std::optional<Delivery>> DeliveryStore::TakeQueued(const Acceptor& accept
   return taken;
 }
 
-Status DeliveryStore::Requeue(const Delivery& d, const std::string& why) {
+Status SqliteDeliveryStore::Requeue(const Delivery& d, const std::string& why) {
   std::lock_guard<std::mutex> lock(mutex_);
   SqliteStatement update(db_->get(),
                          "UPDATE deliveries SET dispatched_at = NULL, outcome = ? WHERE"
@@ -281,7 +300,7 @@ Status DeliveryStore::Requeue(const Delivery& d, const std::string& why) {
   return OkStatus();
 }
 
-Status DeliveryStore::RecordOutcome(const Delivery& d, const std::string& outcome) {
+Status SqliteDeliveryStore::RecordOutcome(const Delivery& d, const std::string& outcome) {
   std::lock_guard<std::mutex> lock(mutex_);
   SqliteStatement update(
       db_->get(), "UPDATE deliveries SET outcome = ? WHERE provider = ? AND delivery_id = ?");

@@ -116,11 +116,22 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(GatewayConfig config) {
   return gateway;
 }
 
+Status Gateway::OpenStore() {
+  if (config_.database.empty()) {
+    VIGIL_ASSIGN_OR_RETURN(store_, DeliveryStore::Open(config_.state_dir / "deliveries.db"));
+    return OkStatus();
+  }
+  auto store = DeliveryStore::OpenDatabase(config_.database);
+  if (!store.ok()) return store.error().WithContext("[gateway] database");
+  store_ = std::move(store).value();
+  return OkStatus();
+}
+
 Status Gateway::Assemble() {
   std::error_code ec;
   std::filesystem::create_directories(config_.state_dir, ec);
   if (ec) return Error::Failed("cannot create " + config_.state_dir.string() + ": " + ec.message());
-  VIGIL_ASSIGN_OR_RETURN(store_, DeliveryStore::Open(config_.state_dir / "deliveries.db"));
+  VIGIL_RETURN_IF_ERROR(OpenStore());
   VIGIL_ASSIGN_OR_RETURN(rpc::AuditLog audit, rpc::AuditLog::Open(config_.audit_log));
   audit_ = std::make_unique<rpc::AuditLog>(std::move(audit));
   std::shared_ptr<tlog::ReceiptVerifier> receipts;
@@ -162,7 +173,8 @@ Status Gateway::Assemble() {
                            .wake_recorder =
                                [this] {
                                  if (recorder_) recorder_->Wake();
-                               }};
+                               },
+                           .record_outbox = config_.database.empty() ? nullptr : store_.get()};
     auto commands = CommandService::Create(*config_.commands, config_.state_dir, std::move(targets),
                                            *audit_, audit_mutex_);
     if (!commands.ok()) return commands.error().WithContext("[commands]");

@@ -1,6 +1,7 @@
 // vigil-gateway's parts, put together from its configuration (docs/SPEC-gateway.md): the
-// delivery store and audit log; the ledger recorder ([ledger]) and dispatcher ([builder]);
-// the webhook routes; the channels ([channels]) with vigil.Publish+COMPONENT for builders
+// delivery store (SQLite in state_dir, or PostgreSQL with [gateway] database) and audit log; the
+// ledger recorder ([ledger]) and dispatcher ([builder]); the webhook routes; the channels
+// ([channels]) with vigil.Publish+COMPONENT for builders
 // ([service]) and the timestamp timer; signed commands ([commands]) at POST /commands; the
 // status page, the Atom feed and outbound notifications ([[notify]]).
 #pragma once
@@ -42,6 +43,8 @@ class Gateway {
  private:
   explicit Gateway(GatewayConfig config);
   Status Assemble();
+  // The delivery store: state_dir/deliveries.db, or the tables in config_.database.
+  Status OpenStore();
   void RefreshMetadata();
 
   GatewayConfig config_;

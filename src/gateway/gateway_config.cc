@@ -5,6 +5,7 @@
 #include "base/file.h"
 #include "encoding/toml_reader.h"
 #include "http/client.h"
+#include "pg/connection.h"
 #include "release/gpg.h"
 #include "rpc/service_config_reader.h"
 #include "tlog/note.h"
@@ -238,8 +239,8 @@ Result<GatewayConfig> ReadGatewayConfig(const std::filesystem::path& file) {
   GatewayConfig config;
   VIGIL_ASSIGN_OR_RETURN(const toml::table* gateway, r.Table(doc, "gateway"));
   if (gateway == nullptr) return r.Fail(&doc, "no [gateway] table");
-  VIGIL_RETURN_IF_ERROR(
-      r.CheckKeys(*gateway, "[gateway]", {"listen_host", "listen_port", "state_dir", "audit_log"}));
+  VIGIL_RETURN_IF_ERROR(r.CheckKeys(
+      *gateway, "[gateway]", {"listen_host", "listen_port", "state_dir", "database", "audit_log"}));
   VIGIL_ASSIGN_OR_RETURN(config.listen_host,
                          r.String(*gateway, "listen_host", "listen_host", false));
   if (config.listen_host.empty()) config.listen_host = "127.0.0.1";
@@ -247,6 +248,11 @@ Result<GatewayConfig> ReadGatewayConfig(const std::filesystem::path& file) {
                          r.Integer(*gateway, "listen_port", "listen_port", 8080, 0, 65535));
   config.listen_port = static_cast<int>(port);
   VIGIL_ASSIGN_OR_RETURN(config.state_dir, r.Path(*gateway, "state_dir", "state_dir", base, true));
+  VIGIL_ASSIGN_OR_RETURN(config.database, r.String(*gateway, "database", "database", false));
+  if (!config.database.empty()) {
+    Status url = pg::CheckDatabaseUrl(config.database);
+    if (!url.ok()) return r.Fail(gateway->get("database"), url.error().message());
+  }
   VIGIL_ASSIGN_OR_RETURN(config.audit_log, r.Path(*gateway, "audit_log", "audit_log", base, true));
   VIGIL_ASSIGN_OR_RETURN(const toml::table* secrets, r.Table(doc, "secrets"));
   if (secrets != nullptr) {

@@ -1,5 +1,8 @@
 // vigil-gateway's configuration (docs/SPEC-gateway.md), a TOML file read strictly:
-//   [gateway]  listen_host, listen_port, state_dir (deliveries.db), audit_log
+//   [gateway]  listen_host, listen_port, state_dir (deliveries.db), audit_log; database
+//              (optional, "postgresql://..."): the deliveries, the queue and the verdict
+//              records in PostgreSQL instead of state_dir/deliveries.db, shared by gateways
+//              on several hosts (the signed commands' approvals stay in state_dir)
 //   [secrets]  github | gitlab | gitea | forgejo = FILE holding that hook's secret
 //   [[repository]]  provider, name ("owner/repo"), component
 //   [builder]  address, certificate, key, ca, name (optional: without it, build requests are
@@ -61,6 +64,7 @@ struct GatewayConfig {
   std::string listen_host = "127.0.0.1";
   int listen_port = 8080;
   std::filesystem::path state_dir;
+  std::string database;  // empty: state_dir/deliveries.db
   std::filesystem::path audit_log;
   std::map<Provider, crypto::SecretBytes> secrets;
   std::vector<RepositoryRule> repositories;

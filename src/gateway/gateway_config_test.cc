@@ -59,5 +59,20 @@ TEST_F(GatewayConfigTest, RefusesTwoBuildersOfOneNameAndStrayKeys) {
   EXPECT_FALSE(Load("builder = 3\n").ok());
 }
 
+TEST_F(GatewayConfigTest, TheQueueInADatabaseOrInStateDir) {
+  EXPECT_TRUE(Load("").value().database.empty());
+  // Load's text continues the [gateway] table.
+  auto shared = Load("database = \"postgresql:///vigil?host=/run/postgresql\"\n");
+  ASSERT_TRUE(shared.ok()) << shared.error().message();
+  EXPECT_EQ(shared->database, "postgresql:///vigil?host=/run/postgresql");
+  auto wrong = Load("database = \"mysql://db/vigil\"\n");
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.error().message().find("must start with postgresql://"), std::string::npos)
+      << wrong.error().message();
+  EXPECT_NE(wrong.error().message().find("gateway.toml"), std::string::npos)
+      << wrong.error().message();
+  EXPECT_FALSE(Load("database = \"postgresql://db/vigil name\"\n").ok());
+}
+
 }  // namespace
 }  // namespace vigil::gateway

@@ -24,4 +24,31 @@ Status KeepRecord(SqliteDb& db, const std::string& record_id, const std::string&
   return OkStatus();
 }
 
+Result<std::vector<PendingRecord>> ReadRecords(SqliteDb& db, SqliteStatement& query) {
+  std::vector<PendingRecord> records;
+  int rc;
+  while ((rc = query.Step()) == SQLITE_ROW) {
+    records.push_back({query.ColumnInt(0), query.ColumnText(1), query.ColumnText(2)});
+  }
+  if (rc != SQLITE_DONE) return db.LastError("records");
+  return records;
+}
+
+Result<std::vector<PendingRecord>> ReadPendingRecords(SqliteDb& db, std::size_t limit) {
+  SqliteStatement query(db.get(),
+                        "SELECT seq, record_id, body FROM records WHERE ledger_index IS NULL"
+                        " ORDER BY seq LIMIT ?");
+  if (!query.ok()) return db.LastError("pending records");
+  query.BindInt(1, limit);
+  return ReadRecords(db, query);
+}
+
+Status DropRecord(SqliteDb& db, std::uint64_t seq) {
+  SqliteStatement drop(db.get(), "DELETE FROM records WHERE seq = ?");
+  if (!drop.ok()) return db.LastError("drop a record");
+  drop.BindInt(1, seq);
+  if (drop.Step() != SQLITE_DONE) return db.LastError("drop a record");
+  return OkStatus();
+}
+
 }  // namespace vigil::gateway
