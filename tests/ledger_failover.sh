@@ -60,6 +60,14 @@ if grep -q "standby: the sequencer lease is held by" "$WORK/b.err" && ! serving 
 acked=0
 for _ in $(seq 5); do append && acked=$((acked + 1)); done
 if [ "$acked" = 5 ]; then pass "5 appends through a are acknowledged"; else fail "appends: $acked of 5: $(cat "$WORK/append.err")"; fi
+# The standby serves the read API from the database, following the sequencer.
+standby=$(sed -n 's/.*standby: serving reads of .* at \(http:.*\)$/\1/p' "$WORK/b.err" | tail -1)
+echo "$("$VIGIL" log vkey "$WORK/seed")" > "$WORK/trusted"
+if [ -n "$standby" ] && [ "$(curl -sf "$standby/checkpoint")" = "$(curl -sf "$(url a)/checkpoint")" ] &&
+  "$VIGIL" log verify --ledger "$standby" --trusted "$WORK/trusted" --proof "$WORK/receipt.5" > "$WORK/verify.out" 2>&1; then
+  pass "standby b serves a's checkpoint, and a receipt from a verifies against b"; else fail "standby reads at '$standby': $(cat "$WORK/verify.out" 2> /dev/null)"; fi
+if [ "$(curl -s -o /dev/null -w '%{http_code}' "$standby/healthz")" = 503 ]; then
+  pass "the standby's /healthz answers 503 (health-checked proxies route to the sequencer)"; else fail "standby healthz"; fi
 
 # A build streams its log through a; two lines are acknowledged when a is killed.
 mkfifo "$WORK/stream"
@@ -86,7 +94,6 @@ if [[ "$log" == *"Z compiling"*"Z linking"* ]] && [ "$(printf '%s\n' "$log" | sh
   pass "b serves its text, which hashes to the entry's log_sha256"; else fail "cut-1 log on b: '$log'"; fi
 if append; then pass "clients listing both addresses reach b"; else fail "append after failover: $(cat "$WORK/append.err")"; fi
 # Every acknowledged entry survives, at the index its receipt gave, in b's tree.
-echo "$("$VIGIL" log vkey "$WORK/seed")" > "$WORK/trusted"
 ok=0
 for i in $(seq "$n"); do
   "$VIGIL" log verify --ledger "$(url b)" --trusted "$WORK/trusted" --proof "$WORK/receipt.$i" > /dev/null 2>&1 && ok=$((ok + 1))

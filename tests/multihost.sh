@@ -6,7 +6,7 @@
 # with mutual TLS across hosts; nftables in the signer's namespace enforce what the call
 # policies say (the signer reachable only from the builders, reaching only the ledgers), and
 # in the postgres namespace let only the ledger hosts reach 5432.
-# Checks: every role up, one ledger sequencing and the other a standby; builds through the
+# Checks: every role up, one ledger sequencing and the other a standby serving reads; builds through the
 # gateway's signed webhook on whichever builder is free, two at once on both; a builder
 # killed mid-build (its log truncated, the build retried on the other); the signer cut off
 # from the ledgers signs nothing; certificates of the wrong role or CA refused; the signer
@@ -216,6 +216,14 @@ push twin-a quick > /dev/null; push twin-b quick > /dev/null
 a=$(final_outcome twin-a); b=$(final_outcome twin-b)
 if [[ "$a" == built:* ]] && [[ "$b" == built:* ]] && [ "${a##*(builder }" != "${b##*(builder }" ]; then
   pass "two builds at once went to both builders: ${a##*(} and ${b##*(}"; else fail "two at once: '$a' and '$b'"; fi
+
+# The standby serves the read API from the database: the same checkpoint, and the logs of
+# builds the sequencer took, which it reads from PostgreSQL.
+first_id=$(echo "$a" | grep -o 'quick-[0-9TZ]*-[0-9a-f]*' | head -1 || true)
+if [ "$(in_ns gateway curl -sf "http://${ADDR[ledger-2]}:8081/checkpoint")" = "$(in_ns gateway curl -sf "$LEDGER_URL/checkpoint")" ] &&
+  [ -n "$first_id" ] && [ "$(in_ns gateway curl -sf "http://${ADDR[ledger-2]}:8081/builds/$first_id/log" | sha256sum)" = "$(in_ns gateway curl -sf "$LEDGER_URL/builds/$first_id/log" | sha256sum)" ]; then
+  pass "standby ledger-2 serves the sequencer's checkpoint and the log of $first_id, read from PostgreSQL"
+else fail "standby reads: $(in_ns gateway curl -s "http://${ADDR[ledger-2]}:8081/checkpoint")"; fi
 
 # --- A builder killed mid-build: its log truncated, the build retried on the other one.
 push killed slow > /dev/null

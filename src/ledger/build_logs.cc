@@ -342,6 +342,21 @@ Result<std::vector<std::string>> BuildLogs::RestoreRunning() {
   return restored;
 }
 
+Status BuildLogs::ReplaceStale() {
+  if (!archive_) return OkStatus();
+  VIGIL_ASSIGN_OR_RETURN(std::vector<pg::BuildLogTable::Build> known,
+                         archive_->FindMany(Orphans({})));
+  for (const pg::BuildLogTable::Build& build : known) {
+    std::error_code ec;
+    const std::uintmax_t size = fs::file_size(LogPath(build.id), ec);
+    if (build.state == BuildStateName(BuildState::kRunning) || (!ec && size == build.bytes)) {
+      continue;
+    }
+    VIGIL_RETURN_IF_ERROR(RestoreText(build.id, build.meta));
+  }
+  return OkStatus();
+}
+
 Status BuildLogs::MarkTruncated(const std::string& id) {
   if (!archive_) return OkStatus();
   return archive_->Finish(id, BuildStateName(BuildState::kTruncated));

@@ -81,6 +81,10 @@ class BuildLogs {
   // running (its sequencer died while it streamed), replacing what this host had of them,
   // and returns their ids. Without one: nothing.
   Result<std::vector<std::string>> RestoreRunning();
+  // With an archive: replaces the text here of every build the archive holds as finished
+  // with other text (this host stopped before the archive took its last lines, and another
+  // ledger ended the build from what the archive had), so that it matches the build's entry.
+  Status ReplaceStale();
   // A build recovered as truncated: the archive ends it too.
   Status MarkTruncated(const std::string& id);
   // With an archive: writes here the log of a build another ledger finished, when this host

@@ -133,6 +133,25 @@ TEST_F(BuildLogsArchiveTest, AFencedSequencerAddsNothing) {
   EXPECT_EQ(*restored, std::vector<std::string>{"b1"});
 }
 
+TEST_F(BuildLogsArchiveTest, AHostThatComesBackTakesTheTextTheBuildWasEndedWith) {
+  auto a = Sequencer("a");
+  ASSERT_TRUE(a->Start("b1", "{}").ok());
+  ASSERT_TRUE(a->AppendLine("b1", "stored").ok());
+  ASSERT_TRUE(a->Sync("b1").ok());
+  auto b = Sequencer("b");
+  ASSERT_TRUE(a->AppendLine("b1", "never stored").ok());  // a's own copy only
+  ASSERT_NE(ReadText(a->LogPath("b1")), Archived("b1"));
+  a.reset();  // a's host goes down
+  ASSERT_TRUE(b->RestoreRunning().ok());
+  ASSERT_TRUE(b->MarkTruncated("b1").ok());
+
+  auto back = Open("a", 0);  // a again, as a standby
+  Status replaced = back->ReplaceStale();
+  ASSERT_TRUE(replaced.ok()) << replaced.error().message();
+  EXPECT_EQ(ReadText(back->LogPath("b1")), Archived("b1"));
+  EXPECT_EQ(ReadText(back->LogPath("b1")), ReadText(b->LogPath("b1")));
+}
+
 TEST_F(BuildLogsArchiveTest, BuildIdsAreUsedOnceAcrossLedgers) {
   auto a = Sequencer("a");
   ASSERT_TRUE(a->Start("b1", "{}").ok());

@@ -160,11 +160,22 @@ void ServeHealth(const http::Request&, http::Response& res) {
   res.SetContent("ok\n", kText);
 }
 
+void ServeStandbyHealth(const http::Request&, http::Response& res) {
+  res.SetHeader("Cache-Control", "no-store");
+  SetError(res, 503, "standby: this ledger serves reads; another one sequences");
+}
+
 }  // namespace
 
 HttpApi::HttpApi(tlog::LogStore& store, BuildLogs& logs) : store_(store), logs_(logs) {}
 
 HttpApi::~HttpApi() { Stop(); }
+
+void HttpApi::ServeAsStandby(std::function<void()> follow) { follow_ = std::move(follow); }
+
+void HttpApi::Follow() {
+  if (follow_) follow_();
+}
 
 Result<int> HttpApi::Start(const std::string& host, int port) {
   if (server_) return Error::Failed("the ledger's HTTP API is started already");
@@ -192,14 +203,25 @@ void HttpApi::Routes() {
   server.SetStreamPollInterval(kPollInterval);
   followers_ = std::make_shared<std::atomic<int>>(0);
   server.Get("/", PageHandler());
-  server.Get("/healthz", ServeHealth);
-  server.Get("/checkpoint",
-             [this](const http::Request&, http::Response& res) { ServeCheckpoint(res); });
+  if (follow_) {
+    server.Get("/healthz", ServeStandbyHealth);
+  } else {
+    server.Get("/healthz", ServeHealth);
+  }
+  server.Get("/checkpoint", [this](const http::Request&, http::Response& res) {
+    Follow();
+    ServeCheckpoint(res);
+  });
   server.GetPrefix("/tile/", [this](const http::Request& req, http::Response& res) {
+    Follow();
     ServeTile(req.path, res);
   });
-  server.Get("/builds", [this](const http::Request&, http::Response& res) { ListBuilds(res); });
+  server.Get("/builds", [this](const http::Request&, http::Response& res) {
+    Follow();
+    ListBuilds(res);
+  });
   server.GetPrefix("/builds/", [this](const http::Request& req, http::Response& res) {
+    Follow();
     ServeBuild(req.path, res);
   });
 }

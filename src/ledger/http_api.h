@@ -7,11 +7,12 @@
 //   GET /builds/<ID>/log            a build's full log text
 //   GET /builds/<ID>/live           server-sent events: the log's lines as they arrive
 //   GET /                           a web page listing builds that follows a live log
-//   GET /healthz                    "ok"
+//   GET /healthz                    "ok"; 503 on a standby (it serves reads, not calls)
 // Anything else is 404; malformed paths are 400; tiles beyond the tree are 404.
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -33,6 +34,12 @@ class HttpApi {
   HttpApi(const HttpApi&) = delete;
   HttpApi& operator=(const HttpApi&) = delete;
 
+  // A standby ledger's API (ledgers sharing a log in PostgreSQL): `follow` is called before
+  // every read, to catch up with the sequencer (tlog::LogStore::Refresh), and /healthz
+  // answers 503, so that a health-checked proxy sends readers and calls to the sequencer.
+  // Before Start().
+  void ServeAsStandby(std::function<void()> follow);
+
   // Binds HOST:PORT (PORT 0: any free port) and serves on a background thread.
   // Returns the bound port.
   Result<int> Start(const std::string& host, int port);
@@ -41,6 +48,7 @@ class HttpApi {
  private:
   // The route table: one handler per route.
   void Routes();
+  void Follow();
   void ServeCheckpoint(http::Response& res);
   void ServeTile(const std::string& request_path, http::Response& res);
   void ListBuilds(http::Response& res);
@@ -53,6 +61,7 @@ class HttpApi {
   BuildLogs& logs_;
   std::unique_ptr<http::Server> server_;
   std::shared_ptr<std::atomic<int>> followers_;  // live followers of this server, at once
+  std::function<void()> follow_;                 // a standby's: catch up before a read
 };
 
 }  // namespace vigil::ledger

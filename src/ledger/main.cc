@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -116,6 +117,38 @@ struct OpenedLog {
   std::unique_ptr<vigil::pg::BuildLogTable> archive;  // the builds' text, with a database
 };
 
+// While it waits for the lease, a ledger sharing a log serves the read API from the
+// database, following the sequencer; it stops once the lease is its own.
+struct Standby {
+  std::unique_ptr<vigil::tlog::LogStore> store;
+  std::unique_ptr<vigil::ledger::BuildLogs> logs;
+  std::unique_ptr<vigil::ledger::HttpApi> api;
+};
+
+vigil::Result<Standby> ServeReads(const vigil::ledger::LedgerConfig& config,
+                                  const vigil::pg::SessionSettings& session) {
+  Standby standby;
+  VIGIL_ASSIGN_OR_RETURN(vigil::tlog::LogStore::Backend backend,
+                         vigil::pg::OpenLogBackend(session, config.dir, /*epoch=*/0));
+  VIGIL_ASSIGN_OR_RETURN(standby.store,
+                         vigil::tlog::LogStore::OpenBackendReadOnly(std::move(backend)));
+  VIGIL_ASSIGN_OR_RETURN(auto archive, vigil::pg::BuildLogTable::Open(session, /*epoch=*/0));
+  VIGIL_ASSIGN_OR_RETURN(standby.logs,
+                         vigil::ledger::BuildLogs::Open(config.dir, std::move(archive)));
+  VIGIL_RETURN_IF_ERROR(standby.logs->ReplaceStale());
+  standby.api = std::make_unique<vigil::ledger::HttpApi>(*standby.store, *standby.logs);
+  standby.api->ServeAsStandby([store = standby.store.get()] {
+    vigil::Status followed = store->Refresh(std::chrono::milliseconds(100));
+    if (!followed.ok()) {
+      std::fprintf(stderr, "vigil-ledger: standby: %s\n", followed.error().message().c_str());
+    }
+  });
+  VIGIL_ASSIGN_OR_RETURN(const int port, standby.api->Start(config.http_host, config.http_port));
+  std::fprintf(stderr, "vigil-ledger: standby: serving reads of %s at http://%s:%d\n",
+               standby.store->origin().c_str(), config.http_host.c_str(), port);
+  return standby;
+}
+
 vigil::Result<OpenedLog> OpenLog(const vigil::ledger::LedgerConfig& config) {
   OpenedLog log;
   if (config.database.empty()) {
@@ -130,11 +163,13 @@ vigil::Result<OpenedLog> OpenLog(const vigil::ledger::LedgerConfig& config) {
   char host[256] = {};
   (void)::gethostname(host, sizeof(host) - 1);
   const std::string holder = std::string(host) + ":" + std::to_string(::getpid());
+  VIGIL_ASSIGN_OR_RETURN(Standby standby, ServeReads(config, session));
   VIGIL_ASSIGN_OR_RETURN(log.lease, vigil::ledger::SequencerLease::Acquire(
                                         session, holder, config.lease, [](const std::string& why) {
                                           std::fprintf(stderr, "vigil-ledger: standby: %s\n",
                                                        why.c_str());
                                         }));
+  standby.api->Stop();  // the sequencer serves on the same address from now on
   std::fprintf(stderr, "vigil-ledger: sequencing as %s (epoch %lld)\n", holder.c_str(),
                static_cast<long long>(log.lease->epoch()));
   VIGIL_ASSIGN_OR_RETURN(vigil::tlog::LogStore::Backend backend,

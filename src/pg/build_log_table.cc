@@ -9,6 +9,11 @@ namespace {
 // Text is read back this many chunks per statement.
 constexpr int kChunksPerRead = 256;
 
+BuildLogTable::Build BuildOf(const pqxx::row& row) {
+  return {row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
+          row[3].as<std::uint64_t>()};
+}
+
 Status RefuseReadOnly(std::int64_t epoch) {
   if (epoch != 0) return OkStatus();
   return Error::Failed("this ledger does not hold the sequencer lease: it writes no build's text");
@@ -122,11 +127,27 @@ Result<std::optional<BuildLogTable::Build>> BuildLogTable::Find(const std::strin
   std::lock_guard lock(mutex_);
   return Guard(*connection_, "finding a build", [&]() -> Result<std::optional<Build>> {
     pqxx::work work(*connection_->impl().conn);
-    const pqxx::result rows =
-        work.exec_params("SELECT build_id, meta, state FROM ledger_builds WHERE build_id = $1", id);
+    const pqxx::result rows = work.exec_params(
+        "SELECT build_id, meta, state, bytes FROM ledger_builds WHERE build_id = $1", id);
     if (rows.empty()) return std::optional<Build>();
-    return std::optional<Build>(Build{rows[0][0].as<std::string>(), rows[0][1].as<std::string>(),
-                                      rows[0][2].as<std::string>()});
+    return std::optional<Build>(BuildOf(rows[0]));
+  });
+}
+
+Result<std::vector<BuildLogTable::Build>> BuildLogTable::FindMany(
+    const std::vector<std::string>& ids) {
+  std::vector<std::optional<std::string>> array(ids.begin(), ids.end());
+  std::lock_guard lock(mutex_);
+  return Guard(*connection_, "finding builds", [&]() -> Result<std::vector<Build>> {
+    pqxx::work work(*connection_->impl().conn);
+    std::vector<Build> out;
+    for (const pqxx::row& row :
+         work.exec_params("SELECT build_id, meta, state, bytes FROM ledger_builds"
+                          " WHERE build_id = ANY($1::text[])",
+                          TextArray(array))) {
+      out.push_back(BuildOf(row));
+    }
+    return out;
   });
 }
 

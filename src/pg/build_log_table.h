@@ -50,12 +50,15 @@ class BuildLogTable {
   struct Build {
     std::string id;
     std::string meta;
-    std::string state;  // "running", "closed" or "truncated"
+    std::string state;        // "running", "closed" or "truncated"
+    std::uint64_t bytes = 0;  // of its stored text
   };
   // The builds still running (their sequencer died while they streamed), oldest first.
   Result<std::vector<Build>> Running();
   // One build, if it was started here.
   Result<std::optional<Build>> Find(const std::string& id);
+  // Those of `ids` that were started here, in one query.
+  Result<std::vector<Build>> FindMany(const std::vector<std::string>& ids);
   // Passes the build's stored text to `sink` chunk by chunk, in order.
   Status ReadText(const std::string& id, const std::function<Status(ByteView)>& sink);
 

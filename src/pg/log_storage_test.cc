@@ -227,5 +227,45 @@ TEST_F(LogStorageTest, SurvivesAServerCrash) {
   ExpectProven(*reopened, 21);
 }
 
+TEST_F(LogStorageTest, AReaderBesideTheSequencerFollowsItAndRefusesARollback) {
+  const Lease lease = Acquire("ledger-a");
+  auto writer = Open(lease.epoch);
+  ASSERT_NE(writer, nullptr);
+  Append(*writer, 0, 10);
+  const std::string old_note = writer->checkpoint();
+  auto backend = OpenLogBackend(session_, key_dir_, 0);
+  ASSERT_TRUE(backend.ok());
+  auto reader = tlog::LogStore::OpenBackendReadOnly(std::move(backend).value());
+  ASSERT_TRUE(reader.ok()) << reader.error().message();
+  EXPECT_EQ((*reader)->size(), 10u);
+  EXPECT_FALSE((*reader)->AppendBatch(std::vector<Bytes>{Entry(99)}).ok());
+
+  Append(*writer, 10, 290);  // completes a tile: its partial versions are deleted
+  ASSERT_TRUE((*reader)->Refresh(milliseconds(0)).ok());
+  EXPECT_EQ((*reader)->checkpoint(), writer->checkpoint());
+  ExpectProven(**reader, 300);
+  auto found = (*reader)->FindByLabel({"build", "build 250"});
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(*found, std::vector<std::uint64_t>{250});
+  Append(*writer, 300, 1);
+  ASSERT_TRUE((*reader)->Refresh(milliseconds(60000)).ok());  // refreshed just now: no read
+  EXPECT_EQ((*reader)->size(), 300u);
+
+  // The checkpoint row put back to the tree of 10: the reader keeps serving 300.
+  auto connection = Connection::Open(session_);
+  ASSERT_TRUE(connection.ok());
+  std::string quoted;
+  for (const char c : old_note) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+  ASSERT_TRUE(
+      (*connection)
+          ->Exec("UPDATE log_checkpoint SET size = 10, note = '" + quoted + "' WHERE id = 1")
+          .ok());
+  Status rolled_back = (*reader)->Refresh(milliseconds(0));
+  ASSERT_FALSE(rolled_back.ok());
+  EXPECT_NE(rolled_back.error().message().find("rolled-back or forked"), std::string::npos)
+      << rolled_back.error().message();
+  EXPECT_EQ((*reader)->size(), 300u);
+}
+
 }  // namespace
 }  // namespace vigil::pg

@@ -186,6 +186,17 @@ Result<std::unique_ptr<LogStore>> LogStore::OpenBackend(Backend backend,
   return store;
 }
 
+Result<std::unique_ptr<LogStore>> LogStore::OpenBackendReadOnly(Backend backend) {
+  VIGIL_ASSIGN_OR_RETURN(CheckpointPublisher publisher, CheckpointPublisher::Open(backend.key_dir));
+  std::unique_ptr<LogStore> store(new LogStore(backend.where, publisher.origin(),
+                                               publisher.verifier_key(), std::move(backend.tiles),
+                                               /*read_only=*/true));
+  store->index_ = std::move(backend.index);
+  VIGIL_RETURN_IF_ERROR(store->Recover());
+  store->refreshed_ = std::chrono::steady_clock::now();
+  return store;
+}
+
 Status LogStore::StartWriter() {
   VIGIL_RETURN_IF_ERROR(Recover());
   // An append builds on the right edge only; the last full tile of each level and the last
@@ -269,13 +280,19 @@ Status LogStore::CheckLastFullTiles(const State& state) const {
 }
 
 Status LogStore::Recover() {
+  VIGIL_ASSIGN_OR_RETURN(state_, LoadState());
+  return OkStatus();
+}
+
+Result<std::unique_ptr<LogStore::State>> LogStore::LoadState() const {
   VIGIL_ASSIGN_OR_RETURN(std::string note, tiles_.ReadCheckpoint());
   VIGIL_ASSIGN_OR_RETURN(NoteVerifier verifier, NoteVerifier::Parse(verifier_key_));
   auto checkpoint = OpenCheckpoint(note, verifier, origin_);
   if (!checkpoint.ok()) {
     return checkpoint.error().WithContext((dir_ / "checkpoint").string());
   }
-  State& state = *state_;
+  auto loaded = std::make_unique<State>();
+  State& state = *loaded;
   state.size = checkpoint->size;
   state.root = checkpoint->root;
   state.checkpoint = note;
@@ -314,6 +331,37 @@ Status LogStore::Recover() {
     VIGIL_RETURN_IF_ERROR(tiles_.CheckBundle(index, state.partial_bundle, state.partial_tiles[0],
                                              TilePath(0, index, width)));
   }
+  return loaded;
+}
+
+Status LogStore::Refresh(std::chrono::milliseconds max_age) {
+  if (!read_only_) return OkStatus();  // the writer's state is the storage's
+  std::lock_guard refreshing(refresh_mutex_);
+  const auto now = std::chrono::steady_clock::now();
+  if (now - refreshed_ < max_age) return OkStatus();
+  refreshed_ = now;
+  VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<State> next, LoadState());
+  std::uint64_t size = 0;
+  Hash root{};
+  {
+    std::shared_lock lock(mutex_);
+    size = state_->size;
+    root = state_->root;
+  }
+  // The new tree must contain the one served so far: anything else is a log that was rolled
+  // back or forked, and the tree served so far stays.
+  std::set<TileKey> used;
+  Result<Hash> old_root = next->size < size
+                              ? Result<Hash>(Error::Failed("it is smaller"))
+                              : CheckedRoot(*next, size, TrackingReader(*next, &used));
+  if (!old_root.ok() || *old_root != root) {
+    return Error::Failed("the log " + dir_.string() + " now has a tree of size " +
+                         std::to_string(next->size) + " that does not contain the tree of size " +
+                         std::to_string(size) +
+                         " served so far: a rolled-back or forked log; still serving the old one");
+  }
+  std::unique_lock lock(mutex_);
+  state_ = std::move(next);
   return OkStatus();
 }
 

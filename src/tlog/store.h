@@ -27,11 +27,13 @@
 // and a failure names the damaged file. Fsck() checks every file.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <shared_mutex>
@@ -104,6 +106,15 @@ class LogStore {
   static Result<std::unique_ptr<LogStore>> OpenBackend(Backend backend,
                                                        EntryClassifier classifier = nullptr);
 
+  // Opens such a log to read it beside its writer elsewhere (a standby ledger): AppendBatch
+  // fails; the index is the backend's; Refresh() follows the writer.
+  static Result<std::unique_ptr<LogStore>> OpenBackendReadOnly(Backend backend);
+  // A read-only store: reads the storage's latest checkpoint, unless it did within
+  // `max_age`, and serves its tree from now on once the tree served so far is proven to be
+  // contained in it (Failed, and the old tree kept, for a rolled-back or forked log). The
+  // writer's store does nothing.
+  Status Refresh(std::chrono::milliseconds max_age);
+
   ~LogStore();
   LogStore(const LogStore&) = delete;
   LogStore& operator=(const LogStore&) = delete;
@@ -171,6 +182,7 @@ class LogStore {
            std::unique_ptr<TileStorage> storage, bool read_only);
   Status StartWriter();
   Status Recover();
+  Result<std::unique_ptr<State>> LoadState() const;
   Status CheckLastFullTiles(const State& state) const;
   Status CatchUpIndex();
   Batch StageBatch(std::span<const Bytes> entries) const;
@@ -199,6 +211,8 @@ class LogStore {
   CheckpointCosigning cosign_;                      // none: published once signed
   mutable std::shared_mutex mutex_;                 // guards state_ (files follow it)
   std::unique_ptr<State> state_;
+  std::mutex refresh_mutex_;  // one Refresh() at a time
+  std::chrono::steady_clock::time_point refreshed_;
 };
 
 }  // namespace vigil::tlog
