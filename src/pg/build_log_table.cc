@@ -37,8 +37,7 @@ Result<std::unique_ptr<BuildLogTable>> BuildLogTable::Open(const SessionSettings
     work.exec(
         "CREATE TABLE IF NOT EXISTS ledger_build_text ("
         " build_id text NOT NULL REFERENCES ledger_builds, byte_offset bigint NOT NULL,"
-        " text bytea NOT NULL, PRIMARY KEY (build_id, byte_offset))");
-    work.exec("ALTER TABLE ledger_build_text ALTER COLUMN text SET STORAGE EXTERNAL");
+        " text bytea COMPRESSION lz4 NOT NULL, PRIMARY KEY (build_id, byte_offset))");
     CreateLeaseTable(work);
     work.commit();
     return OkStatus();

@@ -71,7 +71,11 @@ void Sequencer::Run() {
       if (queue_.empty()) {
         return;  // stopping, and everything queued was written
       }
-      while (!queue_.empty() && batch.size() < options_.max_batch) {
+      std::size_t batch_bytes = 0;
+      while (!queue_.empty() && batch.size() < options_.max_batch &&
+             (batch.empty() ||
+              batch_bytes + queue_.front().entry.size() <= options_.max_batch_bytes)) {
+        batch_bytes += queue_.front().entry.size();
         queued_bytes_ -= queue_.front().entry.size();
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();

@@ -21,6 +21,9 @@ namespace vigil::tlog {
 struct SequencerOptions {
   // The most entries written as one batch.
   std::size_t max_batch = 16384;
+  // The most entry bytes written as one batch (at least one entry is): a batch is one
+  // transaction in PostgreSQL, whose parameters are bounded (1 GB each).
+  std::size_t max_batch_bytes = 64u << 20;
   // The most bytes queued and not yet written: beyond it Add() refuses (back pressure).
   std::size_t max_pending_bytes = 256u << 20;
   // How often an idle log offers an uncosigned checkpoint to its witnesses again.

@@ -3,7 +3,11 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <random>
+#include <thread>
 
 #include "base/file.h"
 #include "crypto/ed25519.h"
@@ -11,6 +15,7 @@
 #include "tlog/cosignature.h"
 #include "tlog/note.h"
 #include "tlog/receipt.h"
+#include "tlog/sequencer.h"
 #include "tlog/verify.h"
 #include "tlog/witness_policy.h"
 
@@ -511,6 +516,64 @@ TEST_F(StoreTest, WithWitnessesOnlyCosignedCheckpointsArePublished) {
   ASSERT_NE(store, nullptr);
   EXPECT_TRUE(CheckWitnessPolicy(*policy, store->checkpoint()).ok());
   EXPECT_EQ(store->size(), 5u);
+}
+
+}  // namespace
+}  // namespace vigil::tlog
+
+namespace vigil::tlog {
+namespace {
+
+// Every batch the Sequencer writes stays within max_batch_bytes, but for an entry larger
+// than that, which goes alone; all entries are written, in order.
+TEST_F(StoreTest, SequencerBatchesStayWithinTheirByteBound) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  std::mutex mutex;
+  std::condition_variable all_queued;
+  bool queued = false;
+  std::vector<std::uint64_t> sizes;  // the tree size after each batch
+  store->SetCosigning([&](const std::string& note, std::uint64_t size, const ConsistencyProver&) {
+    std::unique_lock lock(mutex);
+    all_queued.wait(lock, [&] { return queued; });  // the next batches find everything queued
+    sizes.push_back(size);  // a witness line: the store only checks that lines were added
+    return Result<std::string>(note + "\u2014 w.example AAAA\n");
+  });
+  SequencerOptions options;
+  options.max_batch_bytes = 250;
+  Sequencer sequencer(*store, options);
+  std::vector<std::uint64_t> indexes(12);
+  std::atomic<int> done{0};
+  for (std::uint64_t i = 0; i < 12; ++i) {
+    Bytes entry(i == 5 ? 300 : 100, static_cast<std::uint8_t>('a' + i));
+    ASSERT_TRUE(sequencer
+                    .Add(std::move(entry),
+                         [&, i](Result<std::uint64_t> index) {
+                           indexes[i] = index.ok() ? *index : 999;
+                           if (!index.ok()) ADD_FAILURE() << index.error().message();
+                           ++done;
+                         })
+                    .ok());
+  }
+  {
+    std::lock_guard lock(mutex);
+    queued = true;
+  }
+  all_queued.notify_all();
+  while (done.load() < 12) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  for (std::uint64_t i = 0; i < 12; ++i) EXPECT_EQ(indexes[i], i);
+  std::lock_guard lock(mutex);
+  std::uint64_t previous = 0;
+  for (const std::uint64_t size : sizes) {
+    const std::uint64_t batch = size - previous;
+    // Entries of 100 bytes: at most two a batch; entry 5 (300 bytes) alone.
+    EXPECT_LE(batch, 2u) << "a batch of " << batch << " entries, up to size " << size;
+    if (previous < 6 && size >= 6) {
+      EXPECT_TRUE(previous == 5 && size == 6) << "entry 5 went in a batch up to size " << size;
+    }
+    previous = size;
+  }
+  EXPECT_EQ(previous, 12u);
 }
 
 }  // namespace
