@@ -52,6 +52,13 @@ append() {
       --ca "$CA/ca.crt" > "$WORK/receipt.$n" 2> "$WORK/append.err"
 }
 
+# A database without a log: refused before anything starts, saying how to put one there.
+EMPTY=$(pg_createdb empty)
+expect_exit 2 "a ledger given a database that holds no log is refused" -- "$BIN/vigil-ledger" --dir "$WORK/a" \
+  --database "$EMPTY" --listen "unix:$WORK/empty.sock" --cert "$CA/ledger.crt" --key "$CA/ledger.key" \
+  --ca "$CA/ca.crt" --policy "$WORK/policy" --audit-log "$WORK/empty-audit.log"
+expect_stderr "holds no log: put one there first with \`vigil log migrate" "the error says how to put a log there"
+
 start a
 if wait_serving a && grep -q "sequencing as" "$WORK/a.err"; then pass "ledger a takes the lease and sequences"; else fail "a: $(cat "$WORK/a.err")"; fi
 start b

@@ -127,13 +127,6 @@ Status BuildLogs::Start(const std::string& id, const std::string& meta) {
   VIGIL_RETURN_IF_ERROR(CheckBuildId(id));
   auto build = std::make_shared<Build>();
   build->id = id;
-  if (Find(id)) {
-    return Error::Failed("build " + id + " is already streaming: build ids are used once");
-  }
-  // The archive first: an id another ledger used is refused before anything is written here.
-  if (archive_) VIGIL_RETURN_IF_ERROR(archive_->Start(id, meta));
-  fs::path meta_path = LogPath(id);
-  VIGIL_RETURN_IF_ERROR(WriteFileAtomic(meta_path.replace_extension(".meta"), AsBytes(meta)));
   {
     std::lock_guard lock(mutex_);
     if (running_.count(id) != 0) {
@@ -149,7 +142,23 @@ Status BuildLogs::Start(const std::string& id, const std::string& meta) {
     }
     running_[id] = build;
   }
-  return FsyncDirectory(dir_);
+  // The archive refuses an id another ledger sharing it used; then the meta. A failure
+  // leaves nothing of the build here.
+  fs::path meta_path = LogPath(id);
+  meta_path.replace_extension(".meta");
+  Status registered = archive_ ? archive_->Start(id, meta) : OkStatus();
+  if (registered.ok()) registered = WriteFileAtomic(meta_path, AsBytes(meta));
+  if (registered.ok()) registered = FsyncDirectory(dir_);
+  if (!registered.ok()) {
+    {
+      std::lock_guard lock(mutex_);
+      running_.erase(id);
+    }
+    std::error_code ec;
+    fs::remove(LogPath(id), ec);
+    fs::remove(meta_path, ec);
+  }
+  return registered;
 }
 
 Result<std::uint64_t> BuildLogs::AppendLines(const std::string& id,
@@ -192,7 +201,9 @@ Result<std::uint64_t> BuildLogs::Sync(const std::string& id) {
 }
 
 Status BuildLogs::MakeDurable(const std::vector<std::shared_ptr<Build>>& builds) {
-  std::vector<std::uint64_t> synced;
+  // A build whose file cannot be synced keeps its lines unacknowledged; the others go on.
+  Status failed;
+  std::vector<std::pair<std::shared_ptr<Build>, std::uint64_t>> synced;
   for (const auto& build : builds) {
     std::uint64_t lines;
     {
@@ -201,16 +212,22 @@ Status BuildLogs::MakeDurable(const std::vector<std::shared_ptr<Build>>& builds)
     }
     std::lock_guard sync_lock(build->sync_mutex);
     if (build->fd.get() >= 0 && ::fdatasync(build->fd.get()) != 0) {
-      return Error::Failed("cannot sync the log of build " + build->id + ": " + ErrnoText());
+      if (failed.ok()) {
+        failed = Error::Failed("cannot sync the log of build " + build->id + ": " + ErrnoText());
+      }
+      continue;
     }
-    synced.push_back(lines);
+    synced.emplace_back(build, lines);
   }
-  if (archive_) return StoreInArchive(builds);
+  if (archive_) {
+    std::vector<std::shared_ptr<Build>> to_store;
+    for (const auto& [build, lines] : synced) to_store.push_back(build);
+    Status stored = StoreInArchive(to_store);
+    return failed.ok() ? stored : failed;
+  }
   std::lock_guard lock(mutex_);
-  for (std::size_t i = 0; i < builds.size(); ++i) {
-    builds[i]->durable = std::max(builds[i]->durable, synced[i]);
-  }
-  return OkStatus();
+  for (const auto& [build, lines] : synced) build->durable = std::max(build->durable, lines);
+  return failed;
 }
 
 Status BuildLogs::StoreInArchive(const std::vector<std::shared_ptr<Build>>& builds) {
@@ -266,9 +283,9 @@ Status BuildLogs::Finish(const std::string& id, BuildState state) {
     running_.erase(id);
   }
   changed_.notify_all();
+  // A build whose text did not all reach the archive stays running there until the next
+  // sequencer ends it truncated; the caller logs it truncated too, on this error.
   VIGIL_RETURN_IF_ERROR(synced);
-  // A build whose text did not all reach the archive ends truncated there (the ledger that
-  // takes over would say so too); its entry says truncated as well (the caller's `synced`).
   if (archive_) return archive_->Finish(id, BuildStateName(state));
   return OkStatus();
 }
@@ -364,9 +381,9 @@ Status BuildLogs::MarkTruncated(const std::string& id) {
 
 Result<bool> BuildLogs::RestoreFinished(const std::string& id) {
   if (!archive_ || !CheckBuildId(id).ok() || fs::exists(LogPath(id))) return false;
-  VIGIL_ASSIGN_OR_RETURN(std::optional<pg::BuildLogTable::Build> build, archive_->Find(id));
-  if (!build || build->state == BuildStateName(BuildState::kRunning)) return false;
-  VIGIL_RETURN_IF_ERROR(RestoreText(id, build->meta));
+  VIGIL_ASSIGN_OR_RETURN(std::vector<pg::BuildLogTable::Build> found, archive_->FindMany({id}));
+  if (found.empty() || found.front().state == BuildStateName(BuildState::kRunning)) return false;
+  VIGIL_RETURN_IF_ERROR(RestoreText(id, found.front().meta));
   return true;
 }
 

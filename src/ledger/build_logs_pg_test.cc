@@ -161,6 +161,9 @@ TEST_F(BuildLogsArchiveTest, BuildIdsAreUsedOnceAcrossLedgers) {
   ASSERT_FALSE(again.ok());
   EXPECT_NE(again.error().message().find("used once"), std::string::npos);
   EXPECT_FALSE(fs::exists(b->LogPath("b1")));
+  fs::path meta = b->LogPath("b1");
+  EXPECT_FALSE(fs::exists(meta.replace_extension(".meta")));
+  EXPECT_FALSE(b->Running("b1").has_value());
 }
 
 TEST_F(BuildLogsArchiveTest, ALogAnotherLedgerFinishedIsReadFromTheArchive) {

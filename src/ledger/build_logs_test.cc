@@ -98,7 +98,7 @@ TEST(BuildLogs, StreamsStampsSyncsAndFinishes) {
   ASSERT_TRUE(temp.ok());
   auto logs = BuildLogs::Open(temp->path());
   ASSERT_TRUE(logs.ok());
-  ASSERT_TRUE((*logs)->Start("b1", "{}").ok());
+  ASSERT_TRUE((*logs)->Start("b1", R"({"builder":"first"})").ok());
   EXPECT_FALSE((*logs)->Start("b1", "{}").ok());
   EXPECT_FALSE((*logs)->Start("../b2", "{}").ok());
   auto first = (*logs)->AppendLine("b1", "hello");
@@ -115,6 +115,8 @@ TEST(BuildLogs, StreamsStampsSyncsAndFinishes) {
   EXPECT_FALSE((*logs)->Running("b1").has_value());
   EXPECT_FALSE((*logs)->AppendLine("b1", "late").ok());
   EXPECT_FALSE((*logs)->Start("b1", "{}").ok());  // ids are used once, even after the end
+  fs::path meta = (*logs)->LogPath("b1");
+  EXPECT_EQ(ReadText(meta.replace_extension(".meta")), R"({"builder":"first"})");  // unchanged
   const std::string text = ReadText((*logs)->LogPath("b1"));
   ASSERT_EQ(std::count(text.begin(), text.end(), '\n'), 2);
   EXPECT_EQ(text.substr(27, 7), " hello\n");

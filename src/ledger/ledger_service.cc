@@ -302,8 +302,8 @@ asio::awaitable<Result<std::uint64_t>> LedgerService::AppendOnce(
 }
 
 Result<std::size_t> LedgerService::RecoverInterruptedBuilds() {
-  // Ledgers sharing a log: the builds the previous sequencer left running, from the archive.
-  VIGIL_RETURN_IF_ERROR(logs_.ReplaceStale());
+  // Ledgers sharing a log: the builds the previous sequencer left running, from the archive
+  // (this host's stale copies were replaced while it was a standby).
   VIGIL_ASSIGN_OR_RETURN(const std::vector<std::string> restored, logs_.RestoreRunning());
   std::size_t recovered = 0;
   for (const std::string& id : logs_.Orphans({})) {

@@ -163,6 +163,13 @@ vigil::Result<OpenedLog> OpenLog(const vigil::ledger::LedgerConfig& config) {
   char host[256] = {};
   (void)::gethostname(host, sizeof(host) - 1);
   const std::string holder = std::string(host) + ":" + std::to_string(::getpid());
+  VIGIL_ASSIGN_OR_RETURN(const bool holds_log, vigil::pg::HoldsLog(session));
+  if (!holds_log) {
+    return vigil::Error::BadInput(
+        "the database " + vigil::pg::RedactDatabaseUrl(config.database) +
+        " holds no log: put one there first with `vigil log migrate --from DIR --to URL "
+        "--key-dir DIR` (docs/OPERATIONS.md, \"Several ledgers\")");
+  }
   VIGIL_ASSIGN_OR_RETURN(Standby standby, ServeReads(config, session));
   VIGIL_ASSIGN_OR_RETURN(log.lease, vigil::ledger::SequencerLease::Acquire(
                                         session, holder, config.lease, [](const std::string& why) {

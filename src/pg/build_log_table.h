@@ -11,7 +11,6 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,8 +54,6 @@ class BuildLogTable {
   };
   // The builds still running (their sequencer died while they streamed), oldest first.
   Result<std::vector<Build>> Running();
-  // One build, if it was started here.
-  Result<std::optional<Build>> Find(const std::string& id);
   // Those of `ids` that were started here, in one query.
   Result<std::vector<Build>> FindMany(const std::vector<std::string>& ids);
   // Passes the build's stored text to `sink` chunk by chunk, in order.

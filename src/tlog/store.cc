@@ -350,11 +350,13 @@ Status LogStore::Refresh(std::chrono::milliseconds max_age) {
   }
   // The new tree must contain the one served so far: anything else is a log that was rolled
   // back or forked, and the tree served so far stays.
-  std::set<TileKey> used;
-  Result<Hash> old_root = next->size < size
-                              ? Result<Hash>(Error::Failed("it is smaller"))
-                              : CheckedRoot(*next, size, TrackingReader(*next, &used));
-  if (!old_root.ok() || *old_root != root) {
+  bool contains = next->size >= size;
+  if (contains) {
+    std::set<TileKey> used;
+    VIGIL_ASSIGN_OR_RETURN(Hash old_root, CheckedRoot(*next, size, TrackingReader(*next, &used)));
+    contains = old_root == root;
+  }
+  if (!contains) {
     return Error::Failed("the log " + dir_.string() + " now has a tree of size " +
                          std::to_string(next->size) + " that does not contain the tree of size " +
                          std::to_string(size) +
