@@ -69,15 +69,13 @@ void CommandService::MoveRecords() {
   std::string last_error;
   std::uint64_t seen = 0;
   while (!move_signal_.stopped()) {
-    Result<std::size_t> moved = Error::Failed("not moved");
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      moved = store_->MoveRecords(*targets_.record_outbox);
-    }
+    // The store guards its own connection: submissions are not held up by the outbox.
+    Result<std::size_t> moved = store_->MoveRecords(*targets_.record_outbox);
     if (moved.ok()) {
       if (*moved > 0 && targets_.wake_recorder) targets_.wake_recorder();
       retry = kFirstRetry;
       last_error.clear();
+      if (*moved == CommandStore::kRecordsMovedAtOnce) continue;  // more are waiting
       // Submissions wake it; the poll is only a safety net.
       if (!move_signal_.WaitFor(std::chrono::seconds(30), seen)) return;
       continue;

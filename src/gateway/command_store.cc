@@ -24,6 +24,7 @@ Result<std::unique_ptr<CommandStore>> CommandStore::Open(const std::filesystem::
 }
 
 Result<std::optional<std::string>> CommandStore::FinalVerdict(const std::string& line) {
+  std::lock_guard lock(db_mutex_);
   SqliteStatement query(db_->get(), "SELECT verdict FROM commands WHERE line = ?");
   if (!query.ok()) return db_->LastError("look up a command");
   query.BindText(1, line);
@@ -34,6 +35,7 @@ Result<std::optional<std::string>> CommandStore::FinalVerdict(const std::string&
 }
 
 Result<std::vector<Approval>> CommandStore::Approvals(const std::string& line) {
+  std::lock_guard lock(db_mutex_);
   SqliteStatement query(db_->get(),
                         "SELECT fingerprint, signed_text FROM approvals WHERE line = ?"
                         " ORDER BY received_at, rowid");
@@ -49,6 +51,7 @@ Result<std::vector<Approval>> CommandStore::Approvals(const std::string& line) {
 }
 
 Status CommandStore::Commit(const SubmissionOutcome& outcome) {
+  std::lock_guard lock(db_mutex_);
   VIGIL_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
   auto step = [this](const char* sql, auto bind) -> Status {
     SqliteStatement statement(db_->get(), sql);
@@ -81,16 +84,25 @@ Status CommandStore::Commit(const SubmissionOutcome& outcome) {
 }
 
 Result<std::size_t> CommandStore::MoveRecords(DeliveryStore& outbox) {
-  std::size_t moved = 0;
-  while (true) {
-    VIGIL_ASSIGN_OR_RETURN(std::vector<PendingRecord> records, ReadPendingRecords(*db_, 64));
-    if (records.empty()) return moved;
-    for (const PendingRecord& record : records) {
-      VIGIL_RETURN_IF_ERROR(outbox.AddRecord(record.record_id, record.body));
-      VIGIL_RETURN_IF_ERROR(DropRecord(*db_, record.seq));
-      ++moved;
-    }
+  std::vector<PendingRecord> records;
+  {
+    std::lock_guard lock(db_mutex_);
+    VIGIL_ASSIGN_OR_RETURN(records, ReadPendingRecords(*db_, kRecordsMovedAtOnce));
   }
+  // The database is written with no lock held here: submissions go on meanwhile.
+  for (const PendingRecord& record : records) {
+    VIGIL_RETURN_IF_ERROR(outbox.AddRecord(record.record_id, record.body));
+  }
+  std::lock_guard lock(db_mutex_);
+  VIGIL_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+  Status dropped;
+  for (const PendingRecord& record : records) {
+    if (dropped.ok()) dropped = DropRecord(*db_, record.seq);
+  }
+  Status ended = db_->Exec(dropped.ok() ? "COMMIT" : "ROLLBACK");
+  VIGIL_RETURN_IF_ERROR(dropped);
+  VIGIL_RETURN_IF_ERROR(ended);
+  return records.size();
 }
 
 }  // namespace vigil::gateway

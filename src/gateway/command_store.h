@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,14 +47,17 @@ class CommandStore {
   // The approvals counted for the line so far, oldest first.
   Result<std::vector<Approval>> Approvals(const std::string& line);
   Status Commit(const SubmissionOutcome& outcome);
-  // Moves the verdict records kept here that the ledger has not taken into `outbox` (the
-  // deliveries' store when it is not this file), oldest first, deleting each here once
-  // `outbox` holds it: a crash between the two moves it again, and `outbox` keeps a
-  // record_id once. How many were moved.
+  // Moves up to kRecordsMovedAtOnce of the verdict records kept here that the ledger has
+  // not taken into `outbox` (the deliveries' store when it is not this file), oldest first,
+  // deleting them here once `outbox` holds them: a crash between the two moves them again,
+  // and `outbox` keeps a record_id once. No lock is held while `outbox` is written. How
+  // many were moved (kRecordsMovedAtOnce: call again).
   Result<std::size_t> MoveRecords(DeliveryStore& outbox);
+  static constexpr std::size_t kRecordsMovedAtOnce = 64;
 
  private:
   explicit CommandStore(std::unique_ptr<SqliteDb> db);
+  std::mutex db_mutex_;  // one call at a time on the connection (the mover is a thread)
   std::unique_ptr<SqliteDb> db_;
 };
 

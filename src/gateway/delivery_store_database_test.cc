@@ -220,6 +220,29 @@ TEST_F(SharedDatabaseTest, CommandRecordsAreMovedFromSqliteOnce) {
   EXPECT_EQ((*pending)[1].body, "{\"id\":\"command:2\"}");
 }
 
+TEST_F(SharedDatabaseTest, CommandRecordsAreMovedABatchAtATime) {
+  auto temp = TempDir::Create(std::filesystem::temp_directory_path(), "vigil-command-store.");
+  ASSERT_TRUE(temp.ok());
+  auto commands = CommandStore::Open(temp->path() / "deliveries.db");
+  ASSERT_TRUE(commands.ok()) << commands.error().message();
+  const std::size_t kept = CommandStore::kRecordsMovedAtOnce + 1;
+  for (std::size_t i = 0; i < kept; ++i) {
+    const std::string id = "command:" + std::to_string(i);
+    ASSERT_TRUE((*commands)
+                    ->Commit({.line = "build " + id,
+                              .approval = {},
+                              .final_state = {},
+                              .verdict = "rejected: test",
+                              .record_id = id,
+                              .record = "{}"})
+                    .ok());
+  }
+  EXPECT_EQ((*commands)->MoveRecords(*b_).value(), CommandStore::kRecordsMovedAtOnce);
+  EXPECT_EQ((*commands)->MoveRecords(*b_).value(), 1u);
+  EXPECT_EQ((*commands)->MoveRecords(*b_).value(), 0u);
+  EXPECT_EQ(a_->PendingCount().value(), kept);
+}
+
 TEST(DatabaseDeliveryStoreTest, RefusesABadUrlAndSaysWhenTheServerIsAway) {
   auto wrong = DeliveryStore::OpenDatabase("mysql://db/vigil");
   ASSERT_FALSE(wrong.ok());

@@ -9,7 +9,8 @@ namespace vigil::pg {
 namespace {
 
 // Held while the tables are created: two gateways starting together create them once.
-constexpr char kCreateLock[] = "SELECT pg_advisory_xact_lock(7105463)";
+// (7105461: the log's tables; 7105462: the signer's; 7105463: the builds' text.)
+constexpr char kCreateLock[] = "SELECT pg_advisory_xact_lock(7105465)";
 // Held by every transaction that numbers a record, from before its number is drawn until it
 // commits: records then commit in the order of their numbers, so a reader that has seen
 // record N (the notifier, RecordsAfter) never later finds a smaller one committed behind it.
@@ -68,6 +69,11 @@ Result<std::unique_ptr<DeliveryTables>> DeliveryTables::Open(const SessionSettin
   VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<Connection> connection, Connection::Open(session));
   VIGIL_RETURN_IF_ERROR(Guard(*connection, "creating the gateway's tables", [&]() -> Status {
     pqxx::work work(*connection->impl().conn);
+    // Made in one transaction, so the last one existing means all do. CREATE INDEX IF NOT
+    // EXISTS would lock the tables (SHARE) against the other gateways' writes on every start.
+    if (work.exec1("SELECT to_regclass('gateway_notified') IS NOT NULL")[0].as<bool>()) {
+      return OkStatus();
+    }
     work.exec(kCreateLock);
     work.exec(kCreateTables);
     work.commit();
