@@ -20,7 +20,8 @@ Error CurrentError(Connection& connection, std::string_view what) {
     connection.impl().broken = true;
     return Error::Failed("the connection broke while " + std::string(what) +
                          " was committing, so whether it committed is unknown" + where + ": " +
-                         Trimmed(e.what()) + "; reopen the log to read what was committed");
+                         Trimmed(e.what()) +
+                         "; read it again once the server answers (the next call reconnects)");
   } catch (const pqxx::broken_connection& e) {
     connection.impl().broken = true;
     return Error::Failed("lost the connection while " + std::string(what) + where + ": " +
